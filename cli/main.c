@@ -1,0 +1,47 @@
+/*
+ * main.c - the erpsim command line: parses the command, runs it, and turns
+ * errors into messages and exit codes. Only cli/ prints or exits.
+ *
+ * Exit codes: 0 ok, 1 the plan violates a limit or SLO (--fail-on-violation),
+ * 2 bad input or usage, 3 internal error.
+ */
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: erpsim [--version] [--help] COMMAND [ARGS]\n"
+    "\n"
+    "erpsim is a discrete-event simulator and capacity planner for ERP integration\n"
+    "patterns (real-time API calls, event-driven change propagation, batch, bulk and\n"
+    "file loads).\n"
+    "\n"
+    "commands:\n"
+    "  run [SCENARIO]   simulate a scenario (default: the compiled-in scenario)\n"
+    "  check FILE...    validate scenario files\n"
+    "\n"
+    "options:\n"
+    "  --version        print the version and exit\n"
+    "  --help           print this help and exit\n"
+    "\n"
+    "exit codes: 0 ok, 1 plan violates a limit or SLO (--fail-on-violation),\n"
+    "            2 bad input or usage, 3 internal error\n";
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("erpsim %s\n", ERPSIM_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    fprintf(stderr, "erpsim: unknown command '%s' (see erpsim --help)\n", argv[1]);
+    return 2;
+}

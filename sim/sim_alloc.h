@@ -1,0 +1,28 @@
+/*
+ * sim_alloc.h - the one allocator every erpsim module goes through.
+ *
+ * Plain malloc/calloc/realloc/free, plus a test hook that makes the n-th
+ * allocation from now fail, so tests can walk the error paths (the idea of
+ * Lua's ltests.h Memcontrol and SQLite's simulated faults). The hook is a
+ * process-wide counter meant for single-threaded tests only.
+ */
+#ifndef SIM_ALLOC_H
+#define SIM_ALLOC_H
+
+#include <stddef.h>
+
+void *sim_malloc(size_t n);
+void *sim_calloc(size_t count, size_t size);
+void *sim_realloc(void *p, size_t n);
+/* realloc of count * size elements with overflow check. */
+void *sim_reallocarray(void *p, size_t count, size_t size);
+void sim_free(void *p);
+/* A copy of s (NULL if s is NULL or on failure). */
+char *sim_strdup(const char *s);
+
+/* Make the n-th allocation from now (1 = the next one) and every later one
+ * fail, until sim_alloc_fail_reset(). n = 0 disables. Tests only. */
+void sim_alloc_fail_after(long n);
+void sim_alloc_fail_reset(void);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * sim_queue.h - the event calendar: pending events ordered by (time, seq).
+ *
+ * An event is a callback fn(ctx, arg, now) due at an absolute sim_time. The
+ * calendar is a 4-ary min-heap keyed by (time, insertion sequence): events
+ * due at the same microsecond fire in the order they were pushed, so a run
+ * is fully determined by its seed. Event records live in a pool that grows
+ * by doubling and recycles slots through a free list: no malloc per event.
+ * Each pending event has an id (slot + generation); cancelling it removes it
+ * from the heap in O(log n) by its stored heap position, never by a scan, and
+ * cancelling an id that already fired or was cancelled is a harmless no-op.
+ *
+ * Errors: push never fails the caller's control flow. If the pool cannot
+ * grow, push returns SIM_EVENT_NONE and the calendar records SIM_ENOMEM;
+ * sim_queue_run then stops and returns it. Models therefore need not check
+ * every push. Pushing an event into the past is a programming error (assert).
+ *
+ * Reference: D. E. Knuth, TAOCP vol. 3, 5.2.3 (heaps); d-ary heaps as in
+ * LaMarca and Ladner, "The influence of caches on the performance of heaps"
+ * (1996).
+ */
+#ifndef SIM_QUEUE_H
+#define SIM_QUEUE_H
+
+#include <stdint.h>
+
+#include "sim_err.h"
+#include "sim_time.h"
+
+typedef struct sim_queue sim_queue;
+
+/* An event callback. ctx and arg are what was given to push; now is the
+ * event's time (also sim_queue_now). It may push and cancel events. */
+typedef void sim_event_fn(void *ctx, uint64_t arg, sim_time now);
+
+/* Identifies a pending event; SIM_EVENT_NONE (0) is never a valid id. */
+typedef uint64_t sim_event_id;
+#define SIM_EVENT_NONE ((sim_event_id)0)
+
+/* A calendar at time 0 with room for initial_capacity events (0: a small
+ * default). NULL on allocation failure (err filled). */
+sim_queue *sim_queue_create(uint32_t initial_capacity, sim_err *err);
+void sim_queue_destroy(sim_queue *q); /* NULL is a no-op */
+
+/* Schedules fn(ctx, arg, at) at absolute time at >= now. */
+sim_event_id sim_queue_push(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx, uint64_t arg);
+/* Schedules at now + delay (delay >= 0). */
+sim_event_id sim_queue_after(sim_queue *q, sim_time delay, sim_event_fn *fn, void *ctx,
+                             uint64_t arg);
+/* Removes a pending event. Returns 1 if it was pending, 0 if id is
+ * SIM_EVENT_NONE, already fired or already cancelled. */
+int sim_queue_cancel(sim_queue *q, sim_event_id id);
+/* 1 if id is still pending. */
+int sim_queue_pending(const sim_queue *q, sim_event_id id);
+
+/* Fires events in (time, seq) order while the next one is due at or before
+ * horizon, then sets now = horizon (if horizon is not SIM_TIME_NEVER and is
+ * later than the last event). Stops early, leaving later events pending, when
+ * sim_queue_stop is called from a callback. Returns SIM_OK, or SIM_ENOMEM if
+ * a push failed during the run. Run again to continue. */
+int sim_queue_run(sim_queue *q, sim_time horizon);
+/* Fires the next event only. Returns 1 if one fired, 0 if empty. */
+int sim_queue_step(sim_queue *q);
+/* Asks the running sim_queue_run to return after the current event. */
+void sim_queue_stop(sim_queue *q);
+
+sim_time sim_queue_now(const sim_queue *q);
+/* The time of the next pending event, SIM_TIME_NEVER if none. */
+sim_time sim_queue_next_time(const sim_queue *q);
+uint32_t sim_queue_size(const sim_queue *q);  /* pending events */
+uint64_t sim_queue_fired(const sim_queue *q); /* events fired so far */
+/* The sticky error status (SIM_OK or SIM_ENOMEM). */
+int sim_queue_status(const sim_queue *q);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * sim_result.h - what one replication produced, and what R replications
+ * produced together.
+ *
+ * A sim_result is an ordered list of named metrics, each with a unit:
+ *   scalar  one number per replication (a count, a mean, a p99, a time);
+ *   hist    a sim_hist of observations (latencies), merged across
+ *           replications for distribution charts;
+ *   series  a sim_series over simulated time, averaged across replications
+ *           bucket by bucket for time charts.
+ * Names are dot-separated paths, e.g. "flow.F-001.latency_p99" or
+ * "system.salesforce.quota_peak_use"; a model adds a metric by naming it, and
+ * every writer (text, JSON, CSV, charts) picks it up without change.
+ *
+ * A sim_summary merges the results of R replications in replication order:
+ * scalars get their per-replication values, mean and a Student-t confidence
+ * half-width  t_{(1+c)/2, R-1} * s / sqrt(R)  (NaN when R < 2); histograms
+ * are added; series are averaged. Merging in replication order (not in the
+ * order threads finish) makes the summary identical whatever the thread
+ * count. Every replication must produce the same metrics in the same order,
+ * which holds when models are built from the scenario deterministically.
+ *
+ * Reference: A. M. Law, "Simulation Modeling and Analysis", 5th ed., ch. 9
+ * (fixed-sample-size confidence intervals for terminating simulations).
+ */
+#ifndef SIM_RESULT_H
+#define SIM_RESULT_H
+
+#include <stddef.h>
+
+#include "sim_err.h"
+#include "sim_stats.h"
+
+typedef enum sim_metric_kind {
+    SIM_METRIC_SCALAR = 0,
+    SIM_METRIC_HIST,
+    SIM_METRIC_SERIES
+} sim_metric_kind;
+
+typedef struct sim_result sim_result;
+
+sim_result *sim_result_create(sim_err *err);
+void sim_result_destroy(sim_result *r); /* NULL is a no-op; frees owned hists/series */
+
+/* Appends a metric. name and unit are copied. SIM_EINVAL if name is already
+ * present; SIM_ENOMEM on allocation failure. hist and series are taken over
+ * by the result in every case (freed on error). */
+int sim_result_scalar(sim_result *r, const char *name, const char *unit, double value);
+int sim_result_hist(sim_result *r, const char *name, const char *unit, sim_hist *h);
+int sim_result_series(sim_result *r, const char *name, const char *unit, sim_series *s);
+
+size_t sim_result_count(const sim_result *r);
+/* Borrowed views of metric i, valid while r lives. */
+const char *sim_result_name(const sim_result *r, size_t i);
+const char *sim_result_unit(const sim_result *r, size_t i);
+sim_metric_kind sim_result_kind(const sim_result *r, size_t i);
+double sim_result_value(const sim_result *r, size_t i);                /* scalar */
+const sim_hist *sim_result_hist_at(const sim_result *r, size_t i);     /* hist */
+const sim_series *sim_result_series_at(const sim_result *r, size_t i); /* series */
+/* Index of name, or -1. */
+long sim_result_find(const sim_result *r, const char *name);
+
+/* One merged metric of a summary. All pointers are owned by the summary. */
+typedef struct sim_metric {
+    const char *name;
+    const char *unit;
+    sim_metric_kind kind;
+    /* SCALAR: values[0..n-1] in replication order, their tally, mean and
+     * confidence half-width (NaN when n < 2; 0 when all values are equal). */
+    int n;
+    const double *values;
+    sim_tally tally;
+    double mean, half_width;
+    /* HIST: every replication's observations. */
+    const sim_hist *hist;
+    /* SERIES: the mean over replications, bucket by bucket (maxima: the
+     * largest of any replication). */
+    const sim_series *series;
+} sim_metric;
+
+typedef struct sim_summary sim_summary;
+
+/* Merges n results (in the given order) with the given confidence level
+ * (e.g. 0.95). SIM_EINVAL (err names the metric) when the results do not
+ * list the same metrics in the same order. The results are only read. */
+sim_summary *sim_summary_merge(sim_result *const *results, int n, double confidence, sim_err *err);
+void sim_summary_destroy(sim_summary *s); /* NULL is a no-op */
+int sim_summary_replications(const sim_summary *s);
+double sim_summary_confidence(const sim_summary *s);
+size_t sim_summary_count(const sim_summary *s);
+const sim_metric *sim_summary_at(const sim_summary *s, size_t i);
+const sim_metric *sim_summary_find(const sim_summary *s, const char *name);
+
+/* Student-t confidence half-width of the mean of t at level confidence;
+ * NaN if t->n < 2. */
+double sim_ci_half_width(const sim_tally *t, double confidence);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * sim_rng.h - random streams and the distributions the models draw from.
+ *
+ * Streams. Every random purpose (arrivals of flow F, service times at
+ * endpoint E, failures of batch B, ...) has its own GSL generator, seeded
+ * from (scenario seed, replication index, stream name) through a 64-bit hash
+ * (FNV-1a of the name, mixed with SplitMix64). A stream's numbers therefore
+ * depend only on those three values: not on how many other streams exist or
+ * in which order they were created, nor on which thread or rank runs the
+ * replication. Two variants of a scenario that keep a stream name see the
+ * same numbers on it (common random numbers).
+ *
+ * The generator is xoshiro256** (Blackman and Vigna, 2018), registered as a
+ * gsl_rng_type so every GSL distribution (gsl_ran_*) draws from it. It takes
+ * the full 64-bit seed (GSL's built-in generators keep 32 bits or fewer of
+ * a seed, which would make stream collisions likely in large sweeps), has a
+ * period of 2^256 - 1 and costs about a nanosecond a number.
+ *
+ * Distributions. sim_dist is plain data (kind + two parameters) so that a
+ * scenario can carry it; constructors derive the parameters from what users
+ * know (a median and a p95, a mean and a coefficient of variation) and
+ * validate them. Values are in the caller's unit (seconds for durations).
+ */
+#ifndef SIM_RNG_H
+#define SIM_RNG_H
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_err.h"
+#include "sim_time.h"
+
+/* The GSL generator type behind every stream. */
+extern const gsl_rng_type *sim_rng_xoshiro256ss;
+
+/* The 64-bit seed of stream `name` of replication `rep` under `seed`. */
+uint64_t sim_rng_stream_seed(uint64_t seed, uint64_t rep, const char *name);
+
+/* A generator for that stream; free with sim_rng_destroy (gsl_rng_free).
+ * NULL on allocation failure (err filled). */
+gsl_rng *sim_rng_create(uint64_t seed, uint64_t rep, const char *name, sim_err *err);
+void sim_rng_destroy(gsl_rng *r); /* NULL is a no-op */
+
+/* A uniform double in (0, 1): never exactly 0 or 1. */
+double sim_rng_uniform_pos(gsl_rng *r);
+/* 1 with probability p, else 0. */
+int sim_rng_bernoulli(gsl_rng *r, double p);
+
+typedef enum sim_dist_kind {
+    SIM_DIST_CONST = 0, /* a = value */
+    SIM_DIST_EXP,       /* a = mean */
+    SIM_DIST_UNIFORM,   /* [a, b) */
+    SIM_DIST_NORMAL,    /* a = mean, b = standard deviation */
+    SIM_DIST_LOGNORMAL, /* a = mu, b = sigma of the underlying normal */
+    SIM_DIST_GAMMA      /* a = shape k, b = scale theta (Erlang when k is whole) */
+} sim_dist_kind;
+
+typedef struct sim_dist {
+    sim_dist_kind kind;
+    double a, b;
+} sim_dist;
+
+/* Constructors: SIM_EINVAL (err filled) for parameters that make no sense:
+ * NaN, negative means, median >= p95, ... *out is untouched on error. */
+int sim_dist_const(double value, sim_dist *out, sim_err *err);
+int sim_dist_exponential(double mean, sim_dist *out, sim_err *err);
+int sim_dist_uniform(double lo, double hi, sim_dist *out, sim_err *err);
+int sim_dist_normal(double mean, double sd, sim_dist *out, sim_err *err);
+/* Lognormal with the given median and 95th percentile:
+ * mu = ln(median), sigma = (ln(p95) - ln(median)) / z_0.95, z_0.95 = 1.6449. */
+int sim_dist_lognormal_median_p95(double median, double p95, sim_dist *out, sim_err *err);
+/* Lognormal with the given mean and coefficient of variation:
+ * sigma^2 = ln(1 + cv^2), mu = ln(mean) - sigma^2 / 2. */
+int sim_dist_lognormal_mean_cv(double mean, double cv, sim_dist *out, sim_err *err);
+/* Gamma with the given mean and cv: k = 1 / cv^2, theta = mean * cv^2.
+ * cv = 1/sqrt(n) gives Erlang-n. cv = 0 gives the constant mean. */
+int sim_dist_gamma_mean_cv(double mean, double cv, sim_dist *out, sim_err *err);
+
+double sim_dist_sample(const sim_dist *d, gsl_rng *r);
+/* A sample as a duration in seconds rounded to microseconds; negative
+ * samples (possible for a normal) become 0. */
+sim_time sim_dist_sample_time(const sim_dist *d, gsl_rng *r);
+double sim_dist_mean(const sim_dist *d);
+/* The q-quantile (0 < q < 1), from GSL's inverse CDFs. */
+double sim_dist_quantile(const sim_dist *d, double q);
+
+/* A table of weights: sample returns index i with probability w[i] / sum(w).
+ * Walker's alias method through gsl_ran_discrete (O(1) per sample). */
+typedef struct sim_table sim_table;
+sim_table *sim_table_create(const double *weights, size_t n, sim_err *err);
+void sim_table_destroy(sim_table *t); /* NULL is a no-op */
+size_t sim_table_sample(const sim_table *t, gsl_rng *r);
+
+#endif
