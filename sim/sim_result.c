@@ -1,0 +1,495 @@
+/*
+ * sim_result.c - per-replication metric lists and their merge into a summary.
+ *
+ * Layout. A sim_result is a growable array of metrics in insertion order plus
+ * a name index. A summary is a fixed array of sim_metric views (the public,
+ * const-qualified struct) next to a parallel array of the storage it points
+ * into (owned), so nothing ever casts const away.
+ *
+ * Name index. An open-addressing hash table (FNV-1a, linear probing, at most
+ * half full) whose slots hold the name pointer and the metric's position.
+ * Names live in their own heap blocks, so growing the metric array never
+ * moves them and the slots stay valid. A result holds at most a few thousand
+ * metrics; the index keeps adding them O(1) each instead of a quadratic scan.
+ *
+ * Invariants:
+ *   1. A failed append leaves the result exactly as it was (every allocation
+ *      happens before anything is committed), and frees the hist or series it
+ *      was given, which the contract says the result always takes over.
+ *   2. Each metric's name and unit share one allocation: "name\0unit\0".
+ *   3. sim_summary_merge reads results[0..n-1] in that order only; with the
+ *      same inputs in the same order it performs the same floating-point
+ *      operations, so the summary is byte-identical whatever produced them.
+ *   4. A partially built summary is always destroyable: its arrays start
+ *      zeroed and sim_summary_destroy frees whatever is non-NULL.
+ */
+#include "sim_result.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sim_alloc.h"
+
+/* ---- name index -------------------------------------------------------- */
+
+typedef struct slot {
+    const char *name; /* NULL: empty; borrowed from the metric's storage */
+    size_t pos;
+} slot;
+
+typedef struct name_index {
+    slot *slots;
+    size_t cap; /* 0 or a power of two */
+} name_index;
+
+static uint64_t hash_name(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a 64-bit offset basis */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL; /* FNV prime */
+    }
+    return h;
+}
+
+static long index_find(const name_index *ix, const char *name)
+{
+    if (ix->cap == 0)
+        return -1;
+    size_t mask = ix->cap - 1;
+    for (size_t i = (size_t)hash_name(name) & mask;; i = (i + 1) & mask) {
+        if (!ix->slots[i].name)
+            return -1;
+        if (strcmp(ix->slots[i].name, name) == 0)
+            return (long)ix->slots[i].pos;
+    }
+}
+
+/* Inserts without checking for duplicates or room (the caller did both). */
+static void index_put(name_index *ix, const char *name, size_t pos)
+{
+    size_t mask = ix->cap - 1;
+    size_t i = (size_t)hash_name(name) & mask;
+    while (ix->slots[i].name)
+        i = (i + 1) & mask;
+    ix->slots[i].name = name;
+    ix->slots[i].pos = pos;
+}
+
+/* Makes room for `count` entries at most half full. On failure the index is
+ * unchanged. */
+static int index_reserve(name_index *ix, size_t count)
+{
+    if (count <= ix->cap / 2)
+        return SIM_OK;
+    size_t cap = ix->cap ? ix->cap : 16;
+    while (count > cap / 2) {
+        if (cap > SIZE_MAX / 4)
+            return SIM_ENOMEM;
+        cap *= 2;
+    }
+    slot *slots = sim_calloc(cap, sizeof *slots);
+    if (!slots)
+        return SIM_ENOMEM;
+    name_index grown = {slots, cap};
+    for (size_t i = 0; i < ix->cap; i++)
+        if (ix->slots[i].name)
+            index_put(&grown, ix->slots[i].name, ix->slots[i].pos);
+    sim_free(ix->slots);
+    *ix = grown;
+    return SIM_OK;
+}
+
+static void index_fini(name_index *ix)
+{
+    sim_free(ix->slots);
+    ix->slots = NULL;
+    ix->cap = 0;
+}
+
+/* "name\0unit\0" in one block; *unit_out points at the unit part. */
+static char *copy_names(const char *name, const char *unit, const char **unit_out)
+{
+    size_t ln = strlen(name) + 1, lu = strlen(unit) + 1;
+    char *block = sim_malloc(ln + lu);
+    if (!block)
+        return NULL;
+    memcpy(block, name, ln);
+    memcpy(block + ln, unit, lu);
+    *unit_out = block + ln;
+    return block;
+}
+
+static const char *kind_name(sim_metric_kind k)
+{
+    switch (k) {
+    case SIM_METRIC_SCALAR:
+        return "scalar";
+    case SIM_METRIC_HIST:
+        return "hist";
+    case SIM_METRIC_SERIES:
+        return "series";
+    }
+    return "?";
+}
+
+/* ---- sim_result -------------------------------------------------------- */
+
+typedef struct metric {
+    char *name; /* the "name\0unit\0" block (invariant 2) */
+    const char *unit;
+    sim_metric_kind kind;
+    double value;
+    sim_hist *hist;
+    sim_series *series;
+} metric;
+
+struct sim_result {
+    metric *m;
+    size_t n, cap;
+    name_index ix;
+};
+
+sim_result *sim_result_create(sim_err *err)
+{
+    sim_result *r = sim_calloc(1, sizeof *r);
+    if (!r)
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a result");
+    return r;
+}
+
+void sim_result_destroy(sim_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        sim_free(r->m[i].name);
+        sim_hist_destroy(r->m[i].hist);
+        sim_series_destroy(r->m[i].series);
+    }
+    sim_free(r->m);
+    index_fini(&r->ix);
+    sim_free(r);
+}
+
+/* Appends one metric; takes over h or s (exactly one may be non-NULL, per
+ * kind) and frees it on any error (invariant 1). */
+static int append(sim_result *r, const char *name, const char *unit, sim_metric_kind kind,
+                  double value, sim_hist *h, sim_series *s)
+{
+    int rc = SIM_EINVAL;
+    if (!r || !name || !*name)
+        goto fail;
+    if (kind == SIM_METRIC_HIST && !h)
+        goto fail;
+    if (kind == SIM_METRIC_SERIES && !s)
+        goto fail;
+    if (index_find(&r->ix, name) >= 0)
+        goto fail;
+    rc = SIM_ENOMEM;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        metric *m = sim_reallocarray(r->m, cap, sizeof *m);
+        if (!m)
+            goto fail;
+        r->m = m;
+        r->cap = cap;
+    }
+    if (index_reserve(&r->ix, r->n + 1) != SIM_OK)
+        goto fail;
+    const char *unit_copy;
+    char *block = copy_names(name, unit ? unit : "", &unit_copy);
+    if (!block)
+        goto fail;
+    metric *m = &r->m[r->n];
+    m->name = block;
+    m->unit = unit_copy;
+    m->kind = kind;
+    m->value = kind == SIM_METRIC_SCALAR ? value : NAN;
+    m->hist = h;
+    m->series = s;
+    index_put(&r->ix, block, r->n);
+    r->n++;
+    return SIM_OK;
+fail:
+    sim_hist_destroy(h);
+    sim_series_destroy(s);
+    return rc;
+}
+
+int sim_result_scalar(sim_result *r, const char *name, const char *unit, double value)
+{
+    return append(r, name, unit, SIM_METRIC_SCALAR, value, NULL, NULL);
+}
+
+int sim_result_hist(sim_result *r, const char *name, const char *unit, sim_hist *h)
+{
+    return append(r, name, unit, SIM_METRIC_HIST, NAN, h, NULL);
+}
+
+int sim_result_series(sim_result *r, const char *name, const char *unit, sim_series *s)
+{
+    return append(r, name, unit, SIM_METRIC_SERIES, NAN, NULL, s);
+}
+
+size_t sim_result_count(const sim_result *r)
+{
+    return r ? r->n : 0;
+}
+
+const char *sim_result_name(const sim_result *r, size_t i)
+{
+    return r && i < r->n ? r->m[i].name : NULL;
+}
+
+const char *sim_result_unit(const sim_result *r, size_t i)
+{
+    return r && i < r->n ? r->m[i].unit : NULL;
+}
+
+sim_metric_kind sim_result_kind(const sim_result *r, size_t i)
+{
+    return r && i < r->n ? r->m[i].kind : SIM_METRIC_SCALAR;
+}
+
+double sim_result_value(const sim_result *r, size_t i)
+{
+    return r && i < r->n ? r->m[i].value : NAN;
+}
+
+const sim_hist *sim_result_hist_at(const sim_result *r, size_t i)
+{
+    return r && i < r->n ? r->m[i].hist : NULL;
+}
+
+const sim_series *sim_result_series_at(const sim_result *r, size_t i)
+{
+    return r && i < r->n ? r->m[i].series : NULL;
+}
+
+long sim_result_find(const sim_result *r, const char *name)
+{
+    if (!r || !name)
+        return -1;
+    return index_find(&r->ix, name);
+}
+
+/* ---- confidence interval ----------------------------------------------- */
+
+double sim_ci_half_width(const sim_tally *t, double confidence)
+{
+    if (!t || t->n < 2 || !(confidence > 0.0 && confidence < 1.0))
+        return NAN;
+    /* All values equal: exactly 0, whatever rounding the variance picked up. */
+    if (t->min == t->max)
+        return 0.0;
+    double q = gsl_cdf_tdist_Pinv((1.0 + confidence) / 2.0, (double)(t->n - 1));
+    return q * sim_tally_sd(t) / sqrt((double)t->n);
+}
+
+/* ---- sim_summary ------------------------------------------------------- */
+
+/* What a summary metric owns; sim_metric holds const views into it. */
+typedef struct owned {
+    char *names; /* "name\0unit\0" */
+    double *values;
+    sim_hist *hist;
+    sim_series *series;
+} owned;
+
+struct sim_summary {
+    int n;
+    double confidence;
+    size_t count;
+    sim_metric *m;
+    owned *own;
+    name_index ix;
+};
+
+void sim_summary_destroy(sim_summary *s)
+{
+    if (!s)
+        return;
+    if (s->own) {
+        for (size_t i = 0; i < s->count; i++) {
+            sim_free(s->own[i].names);
+            sim_free(s->own[i].values);
+            sim_hist_destroy(s->own[i].hist);
+            sim_series_destroy(s->own[i].series);
+        }
+    }
+    sim_free(s->own);
+    sim_free(s->m);
+    index_fini(&s->ix);
+    sim_free(s);
+}
+
+/* SIM_EINVAL naming the first metric where results[rep] differs from
+ * results[0] (name, kind or unit), or SIM_OK. */
+static int check_same_metrics(sim_result *const *results, int rep, sim_err *err)
+{
+    const sim_result *a = results[0], *b = results[rep];
+    size_t common = a->n < b->n ? a->n : b->n;
+    for (size_t i = 0; i < common; i++) {
+        const metric *x = &a->m[i], *y = &b->m[i];
+        if (strcmp(x->name, y->name) != 0)
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "replication %d lists metric '%s' where replication 0 lists '%s' "
+                               "(position %zu)",
+                               rep, y->name, x->name, i);
+        if (x->kind != y->kind)
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "metric '%s' is a %s in replication %d but a %s in replication 0",
+                               x->name, kind_name(y->kind), rep, kind_name(x->kind));
+        if (strcmp(x->unit, y->unit) != 0)
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "metric '%s' has unit '%s' in replication %d but '%s' in "
+                               "replication 0",
+                               x->name, y->unit, rep, x->unit);
+    }
+    if (a->n > b->n)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "replication %d lacks metric '%s' (position %zu) that replication 0 has",
+                           rep, a->m[common].name, common);
+    if (b->n > a->n)
+        return sim_err_set(
+            err, SIM_EINVAL, NULL, 0, 0,
+            "replication %d has an extra metric '%s' (position %zu) that replication 0 lacks", rep,
+            b->m[common].name, common);
+    return SIM_OK;
+}
+
+/* Fills metric i of s from results[0..n-1]. */
+static int merge_metric(sim_summary *s, sim_result *const *results, size_t i, sim_err *err)
+{
+    const metric *first = &results[0]->m[i];
+    sim_metric *out = &s->m[i];
+    owned *own = &s->own[i];
+    int n = s->n;
+
+    own->names = copy_names(first->name, first->unit, &out->unit);
+    if (!own->names)
+        goto nomem;
+    out->name = own->names;
+    out->kind = first->kind;
+    out->n = n;
+    sim_tally_init(&out->tally);
+    out->mean = NAN;
+    out->half_width = NAN;
+
+    switch (first->kind) {
+    case SIM_METRIC_SCALAR:
+        own->values = sim_calloc((size_t)n, sizeof *own->values);
+        if (!own->values)
+            goto nomem;
+        for (int r = 0; r < n; r++) {
+            own->values[r] = results[r]->m[i].value;
+            sim_tally_add(&out->tally, own->values[r]);
+        }
+        out->values = own->values;
+        out->mean = out->tally.mean;
+        out->half_width = sim_ci_half_width(&out->tally, s->confidence);
+        break;
+    case SIM_METRIC_HIST:
+        own->hist = sim_hist_clone(first->hist, err);
+        if (!own->hist)
+            goto nomem;
+        for (int r = 1; r < n; r++)
+            sim_hist_merge(own->hist, results[r]->m[i].hist);
+        out->hist = own->hist;
+        break;
+    case SIM_METRIC_SERIES:
+        own->series = sim_series_clone(first->series, err);
+        if (!own->series)
+            goto nomem;
+        for (int r = 1; r < n; r++) {
+            if (sim_series_accumulate(own->series, results[r]->m[i].series) != SIM_OK)
+                return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                                   "series '%s' of replication %d has a different interval or "
+                                   "bucket count than in replication 0",
+                                   first->name, r);
+        }
+        sim_series_scale(own->series, 1.0 / n);
+        out->series = own->series;
+        break;
+    }
+    return SIM_OK;
+nomem:
+    return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging metric '%s'",
+                       first->name);
+}
+
+sim_summary *sim_summary_merge(sim_result *const *results, int n, double confidence, sim_err *err)
+{
+    if (!results || n < 1) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "no results to merge");
+        return NULL;
+    }
+    if (!(confidence > 0.0 && confidence < 1.0)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "confidence must be in (0, 1), got %g",
+                    confidence);
+        return NULL;
+    }
+    for (int r = 0; r < n; r++) {
+        if (!results[r]) {
+            sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "result of replication %d is missing", r);
+            return NULL;
+        }
+        if (r > 0 && check_same_metrics(results, r, err) != SIM_OK)
+            return NULL;
+    }
+
+    size_t count = results[0]->n;
+    sim_summary *s = sim_calloc(1, sizeof *s);
+    if (!s)
+        goto nomem;
+    s->n = n;
+    s->confidence = confidence;
+    s->m = sim_calloc(count, sizeof *s->m);
+    s->own = sim_calloc(count, sizeof *s->own);
+    if (!s->m || !s->own || index_reserve(&s->ix, count) != SIM_OK)
+        goto nomem;
+    for (size_t i = 0; i < count; i++) {
+        s->count = i + 1; /* so destroy frees metric i if it fails half-way */
+        if (merge_metric(s, results, i, err) != SIM_OK)
+            goto fail;
+        index_put(&s->ix, s->m[i].name, i);
+    }
+    s->count = count;
+    return s;
+nomem:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging %d results", n);
+fail:
+    sim_summary_destroy(s);
+    return NULL;
+}
+
+int sim_summary_replications(const sim_summary *s)
+{
+    return s ? s->n : 0;
+}
+
+double sim_summary_confidence(const sim_summary *s)
+{
+    return s ? s->confidence : NAN;
+}
+
+size_t sim_summary_count(const sim_summary *s)
+{
+    return s ? s->count : 0;
+}
+
+const sim_metric *sim_summary_at(const sim_summary *s, size_t i)
+{
+    return s && i < s->count ? &s->m[i] : NULL;
+}
+
+const sim_metric *sim_summary_find(const sim_summary *s, const char *name)
+{
+    if (!s || !name)
+        return NULL;
+    long i = index_find(&s->ix, name);
+    return i < 0 ? NULL : &s->m[i];
+}

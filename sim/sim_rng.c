@@ -1,0 +1,380 @@
+/*
+ * sim_rng.c - xoshiro256** as a GSL generator, stream seeding, distributions.
+ *
+ * Generator. xoshiro256** (D. Blackman, S. Vigna, "Scrambled linear
+ * pseudorandom number generators", ACM TOMS 47(4), 2021; preprint 2018),
+ * written from the published algorithm:
+ *
+ *     result = rotl(s1 * 5, 7) * 9
+ *     t = s1 << 17;  s2 ^= s0;  s3 ^= s1;  s1 ^= s2;  s0 ^= s3;  s2 ^= t;
+ *     s3 = rotl(s3, 45)
+ *
+ * The state must never be all zero. Seeding fills the four words with four
+ * consecutive SplitMix64 outputs of the seed; SplitMix64's output function is
+ * a bijection of its counter, so the four words are distinct and at most one
+ * of them can be zero.
+ *
+ * GSL's interface. get() returns an unsigned long: on LP64 that is the whole
+ * 64-bit output and max = ULONG_MAX; where unsigned long is 32 bits, get()
+ * returns the top 32 bits (the best ones) and max is still ULONG_MAX.
+ * get_double() uses the top 53 bits, giving k * 2^-53 for k in [0, 2^53): a
+ * uniform in [0, 1) with every representable step. GSL's set() receives an
+ * unsigned long seed; sim_rng_create bypasses it and seeds the state from
+ * the full uint64_t so a 32-bit long cannot truncate stream seeds.
+ *
+ * Allocation. sim_rng_create builds the gsl_rng (a public two-field struct)
+ * and its state with sim_malloc, so allocation-failure tests reach it; both
+ * blocks are freed by gsl_rng_free (free), which sim_free is.
+ *
+ * Stream seeds. seed, rep and the FNV-1a hash of the name each pass through
+ * the SplitMix64 finaliser before being combined, in a fixed nesting:
+ *     mix(mix(mix(seed) ^ rep) ^ fnv1a(name))
+ * so flipping one bit of any input changes about half the bits of the
+ * result (the finaliser's avalanche), and nearby seeds, reps or names give
+ * unrelated streams.
+ */
+#include "sim_rng.h"
+
+#include <gsl/gsl_cdf.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim_alloc.h"
+
+/* ---- xoshiro256** ------------------------------------------------------ */
+
+typedef struct xoshiro_state {
+    uint64_t s[4];
+} xoshiro_state;
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t next(xoshiro_state *st)
+{
+    uint64_t *s = st->s;
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* SplitMix64's output function (Steele, Lea, Flood 2014; Vigna's
+ * splitmix64.c): a bijection of 64-bit words with good avalanche. */
+static inline uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+#define GOLDEN_GAMMA UINT64_C(0x9e3779b97f4a7c15)
+
+static void seed_state(xoshiro_state *st, uint64_t seed)
+{
+    uint64_t z = seed;
+    for (int i = 0; i < 4; i++) {
+        z += GOLDEN_GAMMA;
+        st->s[i] = mix64(z);
+    }
+}
+
+static void xoshiro_set(void *state, unsigned long int seed)
+{
+    seed_state(state, (uint64_t)seed);
+}
+
+static unsigned long int xoshiro_get(void *state)
+{
+#if ULONG_MAX >= UINT64_MAX
+    return (unsigned long int)next(state);
+#else
+    return (unsigned long int)(next(state) >> 32);
+#endif
+}
+
+static double xoshiro_get_double(void *state)
+{
+    return (double)(next(state) >> 11) * 0x1.0p-53;
+}
+
+static const gsl_rng_type xoshiro_type = {
+    .name = "xoshiro256ss",
+    .max = ULONG_MAX,
+    .min = 0,
+    .size = sizeof(xoshiro_state),
+    .set = xoshiro_set,
+    .get = xoshiro_get,
+    .get_double = xoshiro_get_double,
+};
+
+const gsl_rng_type *sim_rng_xoshiro256ss = &xoshiro_type;
+
+/* ---- streams ----------------------------------------------------------- */
+
+uint64_t sim_rng_stream_seed(uint64_t seed, uint64_t rep, const char *name)
+{
+    /* FNV-1a 64: offset basis and prime from the FNV reference. */
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (const unsigned char *p = (const unsigned char *)(name ? name : ""); *p; p++) {
+        h ^= *p;
+        h *= UINT64_C(0x100000001b3);
+    }
+    /* The golden-gamma offsets keep mix64(0) = 0 from making an all-zero
+     * (seed, rep) special. */
+    uint64_t x = mix64(seed + GOLDEN_GAMMA);
+    x = mix64(x ^ (rep + 2 * GOLDEN_GAMMA));
+    return mix64(x ^ (h + 3 * GOLDEN_GAMMA));
+}
+
+gsl_rng *sim_rng_create(uint64_t seed, uint64_t rep, const char *name, sim_err *err)
+{
+    gsl_rng *r = sim_malloc(sizeof *r);
+    if (!r)
+        goto fail_rng;
+    r->type = sim_rng_xoshiro256ss;
+    r->state = sim_malloc(sizeof(xoshiro_state));
+    if (!r->state)
+        goto fail_state;
+    seed_state(r->state, sim_rng_stream_seed(seed, rep, name));
+    return r;
+
+fail_state:
+    sim_free(r);
+fail_rng:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating random stream '%s'",
+                name ? name : "");
+    return NULL;
+}
+
+void sim_rng_destroy(gsl_rng *r)
+{
+    if (r)
+        gsl_rng_free(r);
+}
+
+double sim_rng_uniform_pos(gsl_rng *r)
+{
+    return gsl_rng_uniform_pos(r);
+}
+
+int sim_rng_bernoulli(gsl_rng *r, double p)
+{
+    return gsl_rng_uniform(r) < p;
+}
+
+/* ---- distributions ----------------------------------------------------- */
+
+/* z_0.95, the 95th percentile of the standard normal (as in the header). */
+#define Z95 1.6448536269514722
+
+static int bad(sim_err *err, const char *what, double v)
+{
+    return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "%s, got %g", what, v);
+}
+
+int sim_dist_const(double value, sim_dist *out, sim_err *err)
+{
+    if (!isfinite(value))
+        return bad(err, "constant value must be a finite number", value);
+    *out = (sim_dist){.kind = SIM_DIST_CONST, .a = value, .b = 0.0};
+    return SIM_OK;
+}
+
+int sim_dist_exponential(double mean, sim_dist *out, sim_err *err)
+{
+    if (!isfinite(mean) || !(mean > 0.0))
+        return bad(err, "exponential mean must be a finite number > 0", mean);
+    *out = (sim_dist){.kind = SIM_DIST_EXP, .a = mean, .b = 0.0};
+    return SIM_OK;
+}
+
+int sim_dist_uniform(double lo, double hi, sim_dist *out, sim_err *err)
+{
+    if (!isfinite(lo))
+        return bad(err, "uniform lower bound must be a finite number", lo);
+    if (!isfinite(hi))
+        return bad(err, "uniform upper bound must be a finite number", hi);
+    if (!(lo <= hi))
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "uniform lower bound must be <= upper bound, got [%g, %g)", lo, hi);
+    *out = (sim_dist){.kind = SIM_DIST_UNIFORM, .a = lo, .b = hi};
+    return SIM_OK;
+}
+
+int sim_dist_normal(double mean, double sd, sim_dist *out, sim_err *err)
+{
+    if (!isfinite(mean))
+        return bad(err, "normal mean must be a finite number", mean);
+    if (!isfinite(sd) || !(sd >= 0.0))
+        return bad(err, "normal standard deviation must be a finite number >= 0", sd);
+    *out = (sim_dist){.kind = SIM_DIST_NORMAL, .a = mean, .b = sd};
+    return SIM_OK;
+}
+
+int sim_dist_lognormal_median_p95(double median, double p95, sim_dist *out, sim_err *err)
+{
+    if (!isfinite(median) || !(median > 0.0))
+        return bad(err, "lognormal median must be a finite number > 0", median);
+    if (!isfinite(p95))
+        return bad(err, "lognormal p95 must be a finite number", p95);
+    if (!(p95 > median))
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "lognormal p95 must be greater than the median, got median %g, p95 %g",
+                           median, p95);
+    double mu = log(median);
+    *out = (sim_dist){.kind = SIM_DIST_LOGNORMAL, .a = mu, .b = (log(p95) - mu) / Z95};
+    return SIM_OK;
+}
+
+int sim_dist_lognormal_mean_cv(double mean, double cv, sim_dist *out, sim_err *err)
+{
+    if (!isfinite(mean) || !(mean > 0.0))
+        return bad(err, "lognormal mean must be a finite number > 0", mean);
+    if (!isfinite(cv) || !(cv >= 0.0))
+        return bad(err, "lognormal coefficient of variation must be a finite number >= 0", cv);
+    double s2 = log1p(cv * cv);
+    *out = (sim_dist){.kind = SIM_DIST_LOGNORMAL, .a = log(mean) - s2 / 2.0, .b = sqrt(s2)};
+    return SIM_OK;
+}
+
+int sim_dist_gamma_mean_cv(double mean, double cv, sim_dist *out, sim_err *err)
+{
+    if (!isfinite(mean) || !(mean > 0.0))
+        return bad(err, "gamma mean must be a finite number > 0", mean);
+    if (!isfinite(cv) || !(cv >= 0.0))
+        return bad(err, "gamma coefficient of variation must be a finite number >= 0", cv);
+    if (cv == 0.0) {
+        *out = (sim_dist){.kind = SIM_DIST_CONST, .a = mean, .b = 0.0};
+        return SIM_OK;
+    }
+    double c2 = cv * cv;
+    *out = (sim_dist){.kind = SIM_DIST_GAMMA, .a = 1.0 / c2, .b = mean * c2};
+    return SIM_OK;
+}
+
+double sim_dist_sample(const sim_dist *d, gsl_rng *r)
+{
+    switch (d->kind) {
+    case SIM_DIST_CONST:
+        return d->a;
+    case SIM_DIST_EXP:
+        return gsl_ran_exponential(r, d->a);
+    case SIM_DIST_UNIFORM:
+        return gsl_ran_flat(r, d->a, d->b);
+    case SIM_DIST_NORMAL:
+        return d->a + gsl_ran_gaussian(r, d->b);
+    case SIM_DIST_LOGNORMAL:
+        return gsl_ran_lognormal(r, d->a, d->b);
+    case SIM_DIST_GAMMA:
+        return gsl_ran_gamma(r, d->a, d->b);
+    }
+    return NAN;
+}
+
+sim_time sim_dist_sample_time(const sim_dist *d, gsl_rng *r)
+{
+    return sim_time_clamp_seconds(sim_dist_sample(d, r));
+}
+
+double sim_dist_mean(const sim_dist *d)
+{
+    switch (d->kind) {
+    case SIM_DIST_CONST:
+    case SIM_DIST_EXP:
+    case SIM_DIST_NORMAL:
+        return d->a;
+    case SIM_DIST_UNIFORM:
+        return 0.5 * (d->a + d->b);
+    case SIM_DIST_LOGNORMAL:
+        return exp(d->a + 0.5 * d->b * d->b);
+    case SIM_DIST_GAMMA:
+        return d->a * d->b;
+    }
+    return NAN;
+}
+
+double sim_dist_quantile(const sim_dist *d, double q)
+{
+    if (!(q >= 0.0 && q <= 1.0))
+        return NAN;
+    switch (d->kind) {
+    case SIM_DIST_CONST:
+        return d->a;
+    case SIM_DIST_EXP:
+        return gsl_cdf_exponential_Pinv(q, d->a);
+    case SIM_DIST_UNIFORM:
+        return gsl_cdf_flat_Pinv(q, d->a, d->b);
+    case SIM_DIST_NORMAL:
+        return d->a + gsl_cdf_gaussian_Pinv(q, d->b);
+    case SIM_DIST_LOGNORMAL:
+        return gsl_cdf_lognormal_Pinv(q, d->a, d->b);
+    case SIM_DIST_GAMMA:
+        return gsl_cdf_gamma_Pinv(q, d->a, d->b);
+    }
+    return NAN;
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+/* gsl_ran_discrete_preproc allocates with malloc inside GSL; only the
+ * wrapper goes through sim_alloc. Weights are validated here first because
+ * GSL reports bad weights through its error handler (abort by default). */
+struct sim_table {
+    gsl_ran_discrete_t *g;
+};
+
+sim_table *sim_table_create(const double *weights, size_t n, sim_err *err)
+{
+    if (n == 0 || !weights) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "a weight table needs at least one weight");
+        return NULL;
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(weights[i]) || !(weights[i] >= 0.0)) {
+            sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                        "weight %zu must be a finite number >= 0, got %g", i, weights[i]);
+            return NULL;
+        }
+        sum += weights[i];
+    }
+    if (!(sum > 0.0) || !isfinite(sum)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "weights must have a finite sum > 0, got %g", sum);
+        return NULL;
+    }
+    sim_table *t = sim_malloc(sizeof *t);
+    if (!t)
+        goto fail_table;
+    t->g = gsl_ran_discrete_preproc(n, weights);
+    if (!t->g)
+        goto fail_preproc;
+    return t;
+
+fail_preproc:
+    sim_free(t);
+fail_table:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a weight table of %zu", n);
+    return NULL;
+}
+
+void sim_table_destroy(sim_table *t)
+{
+    if (!t)
+        return;
+    gsl_ran_discrete_free(t->g);
+    sim_free(t);
+}
+
+size_t sim_table_sample(const sim_table *t, gsl_rng *r)
+{
+    return gsl_ran_discrete(r, t->g);
+}

@@ -1,0 +1,540 @@
+/*
+ * test_sim_experiment.c - replications on a thread pool: the summary does not
+ * depend on the thread count, the lowest failing replication's error wins,
+ * sequential stopping stops where hand calculation says, progress is reported.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "sim_alloc.h"
+#include "sim_experiment.h"
+#include "sim_result.h"
+#include "sim_rng.h"
+#include "sim_stats.h"
+
+/* cmocka 1.1.5 has no floating-point assertion: |actual - expected| <= tol,
+ * with both values printed in full on failure (NaN never passes). */
+#define assert_close(actual, expected, tol)                                                        \
+    check_close((actual), (expected), (tol), #actual, __FILE__, __LINE__)
+
+static void check_close(double actual, double expected, double tol, const char *what,
+                        const char *file, int line)
+{
+    if (!(fabs(actual - expected) <= tol))
+        fail_msg("%s:%d: %s = %.17g, expected %.17g +- %g", file, line, what, actual, expected,
+                 tol);
+}
+
+static void sleep_us(long us)
+{
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- a toy model -------------------------------------------------------- */
+
+/* Draws from stream (seed, rep, "x") a rep-dependent number of exponential
+ * service times, sleeps a rep-dependent few hundred microseconds so that
+ * threads finish out of order, and records scalars, a hist and two series. */
+static int toy_draws(int rep)
+{
+    return 200 + (rep * 37) % 150;
+}
+
+static int toy_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
+{
+    (void)ctx;
+    int rc = SIM_ENOMEM;
+    gsl_rng *g = sim_rng_create(seed, (uint64_t)rep, "x", err);
+    sim_hist *h = sim_hist_create(err);
+    sim_series *level = sim_series_create(SIM_SERIES_LEVEL, 50000, 20, err);
+    sim_series *count = sim_series_create(SIM_SERIES_SUM, 50000, 20, err);
+    if (!g || !h || !level || !count)
+        goto done;
+
+    sim_tally t;
+    sim_tally_init(&t);
+    sim_time now = 0;
+    int n = toy_draws(rep);
+    for (int i = 0; i < n; i++) {
+        double x = gsl_ran_exponential(g, 0.002); /* seconds */
+        sim_tally_add(&t, x);
+        sim_hist_add(h, x);
+        now += (sim_time)(x * 1e6) + 1;
+        sim_series_set(level, now, x);
+        sim_series_add(count, now, 1.0);
+    }
+    sim_series_finish(level, 20 * 50000);
+    sleep_us(100 + ((rep * 3) % 5) * 100); /* rep 0 300 us, rep 1 100 us, ... */
+
+    rc = sim_result_scalar(out, "x.count", "1", n);
+    if (rc == SIM_OK)
+        rc = sim_result_scalar(out, "x.mean", "s", t.mean);
+    if (rc == SIM_OK)
+        rc = sim_result_scalar(out, "x.max", "s", t.max);
+    if (rc == SIM_OK)
+        rc = sim_result_scalar(out, "x.end", "us", (double)now);
+    /* The result takes over h, level and count whatever happens. */
+    if (rc == SIM_OK)
+        rc = sim_result_hist(out, "x.hist", "s", h);
+    else
+        sim_hist_destroy(h);
+    h = NULL;
+    if (rc == SIM_OK)
+        rc = sim_result_series(out, "x.level", "s", level);
+    else
+        sim_series_destroy(level);
+    level = NULL;
+    if (rc == SIM_OK)
+        rc = sim_result_series(out, "x.arrivals", "1", count);
+    else
+        sim_series_destroy(count);
+    count = NULL;
+done:
+    sim_hist_destroy(h);
+    sim_series_destroy(level);
+    sim_series_destroy(count);
+    sim_rng_destroy(g);
+    return rc;
+}
+
+/* ---- serialising a summary ---------------------------------------------- */
+
+typedef struct text {
+    char buf[1 << 17];
+    size_t len;
+} text;
+
+static void put(text *t, const char *fmt, ...) SIM_PRINTF(2, 3);
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+    va_end(ap);
+    assert_true(k >= 0 && (size_t)k < sizeof t->buf - t->len);
+    t->len += (size_t)k;
+}
+
+/* Every number of the summary, printed so that any difference in any bit
+ * shows: scalars with %.17g, hist quantiles, every series bucket. */
+static void serialise(const sim_summary *s, text *t)
+{
+    t->len = 0;
+    t->buf[0] = '\0';
+    put(t, "reps %d conf %.17g\n", sim_summary_replications(s), sim_summary_confidence(s));
+    for (size_t i = 0; i < sim_summary_count(s); i++) {
+        const sim_metric *m = sim_summary_at(s, i);
+        put(t, "%s [%s] kind %d\n", m->name, m->unit, (int)m->kind);
+        switch (m->kind) {
+        case SIM_METRIC_SCALAR:
+            for (int r = 0; r < m->n; r++)
+                put(t, " %.17g", m->values[r]);
+            put(t, "\n mean %.17g hw %.17g n %lld m2 %.17g min %.17g max %.17g\n", m->mean,
+                m->half_width, (long long)m->tally.n, m->tally.m2, m->tally.min, m->tally.max);
+            break;
+        case SIM_METRIC_HIST: {
+            static const double qs[] = {0.01, 0.5, 0.9, 0.95, 0.99, 1.0};
+            put(t, " count %llu min %.17g max %.17g mean %.17g\n",
+                (unsigned long long)sim_hist_count(m->hist), sim_hist_min(m->hist),
+                sim_hist_max(m->hist), sim_hist_mean(m->hist));
+            for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++)
+                put(t, " q%g %.17g", qs[q], sim_hist_quantile(m->hist, qs[q]));
+            put(t, "\n");
+            break;
+        }
+        case SIM_METRIC_SERIES:
+            for (size_t b = 0; b < sim_series_nbins(m->series); b++)
+                put(t, " %.17g/%.17g", sim_series_value(m->series, b),
+                    sim_series_max(m->series, b));
+            put(t, "\n");
+            break;
+        }
+    }
+}
+
+static sim_summary *run_toy(int reps, int threads, uint64_t seed)
+{
+    sim_experiment_cfg cfg = {.replications = reps, .threads = threads, .seed = seed};
+    sim_summary *s = NULL;
+    sim_err err;
+    sim_err_clear(&err);
+    int rc = sim_experiment_run(&cfg, toy_rep, NULL, &s, &err);
+    if (rc != SIM_OK)
+        fail_msg("experiment failed: %s", err.msg);
+    assert_non_null(s);
+    return s;
+}
+
+static text text_a, text_b; /* large: kept off the stack */
+
+static void output_is_identical_with_1_and_2_threads(void **state)
+{
+    (void)state;
+    enum { R = 12 };
+    sim_summary *one = run_toy(R, 1, 20240611);
+    serialise(one, &text_a);
+
+    /* Sanity: the values really are in replication order (each
+     * replication's draw count is known), and the toy did produce data. */
+    const sim_metric *c = sim_summary_find(one, "x.count");
+    assert_non_null(c);
+    assert_int_equal(c->n, R);
+    uint64_t total = 0;
+    for (int r = 0; r < R; r++) {
+        assert_close(c->values[r], toy_draws(r), 0.0);
+        total += (uint64_t)toy_draws(r);
+    }
+    assert_int_equal(sim_hist_count(sim_summary_find(one, "x.hist")->hist), total);
+    assert_true(text_a.len > 1000);
+
+    int threads[] = {2, 4, 0};
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        sim_summary *many = run_toy(R, threads[i], 20240611);
+        serialise(many, &text_b);
+        if (text_a.len != text_b.len || memcmp(text_a.buf, text_b.buf, text_a.len) != 0)
+            fail_msg("summary with %d threads differs from 1 thread:\n%s\n---\n%s", threads[i],
+                     text_a.buf, text_b.buf);
+        sim_summary_destroy(many);
+    }
+
+    /* A different seed gives different numbers (the comparison is not
+     * vacuous). */
+    sim_summary *other = run_toy(R, 2, 7);
+    serialise(other, &text_b);
+    assert_true(text_a.len != text_b.len || memcmp(text_a.buf, text_b.buf, text_a.len) != 0);
+    sim_summary_destroy(other);
+    sim_summary_destroy(one);
+}
+
+/* ---- failing replications ----------------------------------------------- */
+
+typedef struct failing {
+    int slow_fail;   /* fails late with SIM_ERANGE */
+    int quick_fail;  /* fails at once with SIM_EIO */
+    int silent_fail; /* returns SIM_EINTERNAL without filling err; -1: none */
+} failing;
+
+static int failing_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
+{
+    (void)seed;
+    const failing *f = ctx;
+    if (rep == f->slow_fail) {
+        sleep_us(3000); /* so that a higher failing replication finishes first */
+        return sim_err_set(err, SIM_ERANGE, NULL, 0, 0, "replication %d: slow failure", rep);
+    }
+    if (rep == f->quick_fail)
+        return sim_err_set(err, SIM_EIO, NULL, 0, 0, "replication %d: quick failure", rep);
+    if (rep == f->silent_fail)
+        return SIM_EINTERNAL;
+    sleep_us(200);
+    return sim_result_scalar(out, "v", "1", rep);
+}
+
+static void the_lowest_failing_replication_error_is_returned(void **state)
+{
+    (void)state;
+    failing f = {.slow_fail = 3, .quick_fail = 5, .silent_fail = -1};
+    int threads[] = {1, 2, 4};
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        sim_experiment_cfg cfg = {.replications = 10, .threads = threads[i], .seed = 1};
+        sim_summary *s = NULL;
+        sim_err err;
+        sim_err_clear(&err);
+        assert_int_equal(sim_experiment_run(&cfg, failing_rep, &f, &s, &err), SIM_ERANGE);
+        assert_null(s);
+        assert_int_equal(err.code, SIM_ERANGE);
+        assert_string_equal(err.msg, "replication 3: slow failure");
+    }
+}
+
+static void a_failure_without_a_message_gets_one(void **state)
+{
+    (void)state;
+    failing f = {.slow_fail = -1, .quick_fail = -1, .silent_fail = 2};
+    sim_experiment_cfg cfg = {.replications = 4, .threads = 2, .seed = 1};
+    sim_summary *s = NULL;
+    sim_err err;
+    sim_err_clear(&err);
+    assert_int_equal(sim_experiment_run(&cfg, failing_rep, &f, &s, &err), SIM_EINTERNAL);
+    assert_null(s);
+    assert_int_equal(err.code, SIM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "replication 2"));
+}
+
+/* ---- sequential stopping ------------------------------------------------ */
+
+/* t_{0.975, df} for df = 1..15 from a standard table (Law, "Simulation
+ * Modeling and Analysis", Table T.1), 6 decimals. */
+static const double t_0975[16] = {NAN,      12.706205, 4.302653, 3.182446, 2.776445, 2.570582,
+                                  2.446912, 2.364624,  2.306004, 2.262157, 2.228139, 2.200985,
+                                  2.178813, 2.160369,  2.144787, 2.131450};
+
+/* The stopping model: metric "v" is 1 in replication 0, 3 in replication 1
+ * and 2 in every later one. After k >= 2 replications the mean is exactly 2,
+ * the squared deviations sum to 1 + 1 = 2, so s = sqrt(2 / (k - 1)) and the
+ * 95% half-width is t_{0.975, k-1} * sqrt(2 / (k - 1)) / sqrt(k). */
+static double stopping_half_width(int k)
+{
+    return t_0975[k - 1] * sqrt(2.0 / (k - 1)) / sqrt((double)k);
+}
+
+typedef struct stopping {
+    int fail_rep; /* a replication that fails; -1: none */
+} stopping;
+
+static int stopping_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
+{
+    (void)seed;
+    const stopping *st = ctx;
+    /* Replication 8 is slow, so with several threads replications 9, 10, ...
+     * finish before the stopping point (9) is known and must be discarded. */
+    sleep_us(rep == 8 ? 3000 : 100);
+    if (rep == st->fail_rep)
+        return sim_err_set(err, SIM_EIO, NULL, 0, 0, "replication %d past the stop", rep);
+    double v = rep == 0 ? 1.0 : rep == 1 ? 3.0 : 2.0;
+    int rc = sim_result_scalar(out, "v", "1", v);
+    if (rc == SIM_OK)
+        rc = sim_result_scalar(out, "rep", "1", rep);
+    return rc;
+}
+
+/* The first k >= min_reps with half-width <= rel * 2, by the table. */
+static int expected_stop(int min_reps, double rel, int max_reps)
+{
+    for (int k = min_reps; k <= max_reps; k++)
+        if (stopping_half_width(k) <= rel * 2.0)
+            return k;
+    return max_reps;
+}
+
+static int run_stopping(int threads, int min_reps, double rel, int max_reps, int fail_rep)
+{
+    stopping st = {.fail_rep = fail_rep};
+    sim_experiment_cfg cfg = {.replications = max_reps,
+                              .threads = threads,
+                              .seed = 3,
+                              .precision_metric = "v",
+                              .precision_rel = rel,
+                              .min_replications = min_reps};
+    sim_summary *s = NULL;
+    sim_err err;
+    sim_err_clear(&err);
+    int rc = sim_experiment_run(&cfg, stopping_rep, &st, &s, &err);
+    if (rc != SIM_OK)
+        fail_msg("experiment failed: %s", err.msg);
+    int k = sim_summary_replications(s);
+    const sim_metric *rep = sim_summary_find(s, "rep");
+    assert_int_equal(rep->n, k);
+    for (int r = 0; r < k; r++) /* the first k replications, in order */
+        assert_close(rep->values[r], r, 0.0);
+    const sim_metric *v = sim_summary_find(s, "v");
+    /* The mean is 2 exactly in real arithmetic; 1e-12 allows rounding. The
+     * half-width must match the table within 1e-5 (6-decimal t values). */
+    assert_close(v->mean, 2.0, 1e-12);
+    assert_close(v->half_width, stopping_half_width(k), 1e-5);
+    sim_summary_destroy(s);
+    return k;
+}
+
+static void sequential_stopping_stops_at_the_first_precise_enough_replication(void **state)
+{
+    (void)state;
+    /* Target +-20% of the mean 2, i.e. half-width <= 0.4. By the table:
+     * k = 8: 2.364624 * sqrt(2/7) / sqrt(8) = 0.4469 > 0.4,
+     * k = 9: 2.306004 * sqrt(2/8) / sqrt(9) = 0.3843 <= 0.4, so k = 9. Both
+     * are more than 0.01 from 0.4, far beyond the table's rounding, so the
+     * program's exact t quantile must agree on k. */
+    int k = expected_stop(3, 0.2, 15);
+    assert_int_equal(k, 9);
+    assert_true(fabs(stopping_half_width(k) - 0.4) > 0.01);
+    assert_true(fabs(stopping_half_width(k - 1) - 0.4) > 0.01);
+    assert_int_equal(run_stopping(1, 0, 0.2, 15, -1), k); /* min_replications 0 means 3 */
+    assert_int_equal(run_stopping(2, 3, 0.2, 15, -1), k);
+    assert_int_equal(run_stopping(4, 3, 0.2, 15, -1), k);
+}
+
+static void sequential_stopping_discards_replications_past_the_stop_even_failed_ones(void **state)
+{
+    (void)state;
+    /* Replication 9 fails; with 2 threads it runs (and fails) while the slow
+     * replication 8 is still going, before the stop at 9 is known. Its error
+     * must be discarded as a single thread never runs it. */
+    assert_int_equal(run_stopping(1, 3, 0.2, 15, 9), 9);
+    assert_int_equal(run_stopping(2, 3, 0.2, 15, 9), 9);
+    assert_int_equal(run_stopping(4, 3, 0.2, 15, 9), 9);
+}
+
+static void sequential_stopping_waits_for_min_replications(void **state)
+{
+    (void)state;
+    /* k = 12: 2.200985 * sqrt(2/11) / sqrt(12) = 0.2709 <= 0.4 already. */
+    assert_int_equal(expected_stop(12, 0.2, 15), 12);
+    assert_int_equal(run_stopping(1, 12, 0.2, 15, -1), 12);
+    assert_int_equal(run_stopping(2, 12, 0.2, 15, -1), 12);
+}
+
+static void sequential_stopping_runs_every_replication_if_never_precise(void **state)
+{
+    (void)state;
+    /* Target 0.02: the smallest half-width within 15 replications is
+     * 2.144787 * sqrt(2/14) / sqrt(15) = 0.2093 > 0.02. */
+    for (int k = 3; k <= 15; k++)
+        assert_true(stopping_half_width(k) > 0.02);
+    assert_int_equal(run_stopping(1, 3, 0.01, 15, -1), 15);
+    assert_int_equal(run_stopping(2, 3, 0.01, 15, -1), 15);
+}
+
+static void an_unknown_precision_metric_is_an_error_naming_it(void **state)
+{
+    (void)state;
+    stopping st = {.fail_rep = -1};
+    sim_experiment_cfg cfg = {.replications = 5,
+                              .threads = 2,
+                              .precision_metric = "no.such.metric",
+                              .precision_rel = 0.1};
+    sim_summary *s = NULL;
+    sim_err err;
+    sim_err_clear(&err);
+    assert_int_equal(sim_experiment_run(&cfg, stopping_rep, &st, &s, &err), SIM_EINVAL);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "no.such.metric"));
+    assert_non_null(strstr(err.msg, "replication 0")); /* the lowest replication */
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+typedef struct progress_log {
+    pthread_t caller;
+    int calls, last_done, last_total, out_of_order, wrong_thread;
+} progress_log;
+
+static void log_progress(void *ctx, int done, int total)
+{
+    progress_log *p = ctx;
+    p->calls++;
+    if (done != p->last_done + 1)
+        p->out_of_order++;
+    if (!pthread_equal(pthread_self(), p->caller))
+        p->wrong_thread++;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+static void progress_reaches_r_of_r(void **state)
+{
+    (void)state;
+    int threads[] = {1, 2, 4};
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        enum { R = 9 };
+        progress_log p = {.caller = pthread_self()};
+        sim_experiment_cfg cfg = {.replications = R,
+                                  .threads = threads[i],
+                                  .seed = 5,
+                                  .progress = log_progress,
+                                  .progress_ctx = &p};
+        sim_summary *s = NULL;
+        assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &s, NULL), SIM_OK);
+        assert_int_equal(p.calls, R);
+        assert_int_equal(p.last_done, R);
+        assert_int_equal(p.last_total, R);
+        assert_int_equal(p.out_of_order, 0); /* 1, 2, ..., R */
+        assert_int_equal(p.wrong_thread, 0); /* always on the caller's thread */
+        sim_summary_destroy(s);
+    }
+}
+
+/* ---- configuration and resources ---------------------------------------- */
+
+static void bad_configurations_are_rejected(void **state)
+{
+    (void)state;
+    sim_summary *s = NULL;
+    sim_err err;
+    sim_experiment_cfg ok = {.replications = 2, .threads = 1};
+    sim_experiment_cfg cfg;
+
+    cfg = ok;
+    cfg.replications = 0;
+    assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &s, &err), SIM_EINVAL);
+    assert_null(s);
+    cfg = ok;
+    cfg.threads = -1;
+    assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &s, &err), SIM_EINVAL);
+    cfg = ok;
+    cfg.confidence = 1.0;
+    assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &s, &err), SIM_EINVAL);
+    cfg = ok;
+    cfg.precision_metric = "x.mean";
+    cfg.precision_rel = 0.0;
+    assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &s, &err), SIM_EINVAL);
+    cfg.precision_rel = 0.1;
+    cfg.min_replications = -2;
+    assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &s, &err), SIM_EINVAL);
+    assert_int_equal(sim_experiment_run(&ok, NULL, NULL, &s, &err), SIM_EINVAL);
+    assert_int_equal(sim_experiment_run(NULL, toy_rep, NULL, &s, &err), SIM_EINVAL);
+    assert_int_equal(sim_experiment_run(&ok, toy_rep, NULL, NULL, &err), SIM_EINVAL);
+    assert_null(s);
+}
+
+static void there_is_at_least_one_core(void **state)
+{
+    (void)state;
+    assert_true(sim_experiment_cores() >= 1);
+}
+
+static void allocation_failures_leak_nothing(void **state)
+{
+    (void)state;
+    /* One thread: the replications run on this thread, so the process-wide
+     * failure countdown of sim_alloc is not shared with other threads. */
+    sim_experiment_cfg cfg = {.replications = 3, .threads = 1, .seed = 11};
+    int failures = 0;
+    for (long k = 1; k < 10000; k++) {
+        sim_summary *s = NULL;
+        sim_err err;
+        sim_err_clear(&err);
+        sim_alloc_fail_after(k);
+        int rc = sim_experiment_run(&cfg, toy_rep, NULL, &s, &err);
+        sim_alloc_fail_reset();
+        if (rc == SIM_OK) {
+            assert_non_null(s);
+            assert_int_equal(sim_summary_replications(s), 3);
+            sim_summary_destroy(s);
+            break;
+        }
+        assert_int_equal(rc, SIM_ENOMEM);
+        assert_int_equal(err.code, SIM_ENOMEM);
+        assert_null(s);
+        failures++;
+    }
+    assert_true(failures >= 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(output_is_identical_with_1_and_2_threads),
+        cmocka_unit_test(the_lowest_failing_replication_error_is_returned),
+        cmocka_unit_test(a_failure_without_a_message_gets_one),
+        cmocka_unit_test(sequential_stopping_stops_at_the_first_precise_enough_replication),
+        cmocka_unit_test(sequential_stopping_discards_replications_past_the_stop_even_failed_ones),
+        cmocka_unit_test(sequential_stopping_waits_for_min_replications),
+        cmocka_unit_test(sequential_stopping_runs_every_replication_if_never_precise),
+        cmocka_unit_test(an_unknown_precision_metric_is_an_error_naming_it),
+        cmocka_unit_test(progress_reaches_r_of_r),
+        cmocka_unit_test(bad_configurations_are_rejected),
+        cmocka_unit_test(there_is_at_least_one_core),
+        cmocka_unit_test(allocation_failures_leak_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,522 @@
+/*
+ * test_sim_result.c - metric lists of one replication and their merge into a
+ * summary with Student-t confidence intervals.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim_alloc.h"
+#include "sim_result.h"
+#include "sim_stats.h"
+
+/* t_{0.975, 4}: the 97.5% quantile of Student's t with 4 degrees of freedom,
+ * from a standard table (e.g. Law, "Simulation Modeling and Analysis",
+ * Table T.1), rounded to 6 decimals. */
+#define T_0975_4 2.776445
+
+/* The table value is rounded to 6 decimals (error <= 5e-7); multiplied by
+ * s / sqrt(n) = sqrt(2.5) / sqrt(5) = 0.707 that is <= 3.6e-7, so 1e-6 is
+ * enough and still catches any wrong quantile, degree of freedom or
+ * denominator (those change the result in the second decimal). */
+#define CI_TOL 1e-6
+
+/* cmocka 1.1.5 has no floating-point assertion: |actual - expected| <= tol,
+ * with both values printed in full on failure (NaN never passes). */
+#define assert_close(actual, expected, tol)                                                        \
+    check_close((actual), (expected), (tol), #actual, __FILE__, __LINE__)
+
+static void check_close(double actual, double expected, double tol, const char *what,
+                        const char *file, int line)
+{
+    if (!(fabs(actual - expected) <= tol))
+        fail_msg("%s:%d: %s = %.17g, expected %.17g +- %g", file, line, what, actual, expected,
+                 tol);
+}
+
+/* A result holding one scalar "x" = value. */
+static sim_result *scalar_result(double value)
+{
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(sim_result_scalar(r, "x", "s", value), SIM_OK);
+    return r;
+}
+
+static void destroy_all(sim_result **rs, int n)
+{
+    for (int i = 0; i < n; i++)
+        sim_result_destroy(rs[i]);
+}
+
+static void ci_half_width_of_one_to_five_matches_the_t_table(void **state)
+{
+    (void)state;
+    sim_tally t;
+    sim_tally_init(&t);
+    for (int i = 1; i <= 5; i++)
+        sim_tally_add(&t, i);
+    /* mean 3, s^2 = (4 + 1 + 0 + 1 + 4) / 4 = 2.5 */
+    double expected = T_0975_4 * sqrt(2.5) / sqrt(5.0); /* 1.963243... */
+    assert_close(sim_ci_half_width(&t, 0.95), expected, CI_TOL);
+}
+
+static void summary_of_one_to_five_has_mean_three_and_the_t_half_width(void **state)
+{
+    (void)state;
+    sim_result *rs[5];
+    for (int i = 0; i < 5; i++)
+        rs[i] = scalar_result(i + 1);
+    sim_err err;
+    sim_summary *s = sim_summary_merge(rs, 5, 0.95, &err);
+    assert_non_null(s);
+    assert_int_equal(sim_summary_replications(s), 5);
+    assert_close(sim_summary_confidence(s), 0.95, 0.0);
+    assert_int_equal(sim_summary_count(s), 1);
+
+    const sim_metric *m = sim_summary_at(s, 0);
+    assert_non_null(m);
+    assert_ptr_equal(sim_summary_find(s, "x"), m);
+    assert_string_equal(m->name, "x");
+    assert_string_equal(m->unit, "s");
+    assert_int_equal(m->kind, SIM_METRIC_SCALAR);
+    assert_int_equal(m->n, 5);
+    for (int i = 0; i < 5; i++) /* per-replication values, in replication order */
+        assert_close(m->values[i], i + 1, 0.0);
+    assert_int_equal(m->tally.n, 5);
+    assert_close(m->tally.min, 1.0, 0.0);
+    assert_close(m->tally.max, 5.0, 0.0);
+    /* The mean of five small integers is exact up to rounding in Welford's
+     * update: 1e-12 allows a few ulps. */
+    assert_close(m->mean, 3.0, 1e-12);
+    assert_close(m->half_width, T_0975_4 * sqrt(2.5) / sqrt(5.0), CI_TOL);
+
+    sim_summary_destroy(s);
+    destroy_all(rs, 5);
+}
+
+static void one_replication_gives_a_nan_half_width(void **state)
+{
+    (void)state;
+    sim_result *r = scalar_result(42.0);
+    sim_summary *s = sim_summary_merge(&r, 1, 0.95, NULL);
+    assert_non_null(s);
+    const sim_metric *m = sim_summary_find(s, "x");
+    assert_non_null(m);
+    assert_int_equal(m->n, 1);
+    assert_close(m->mean, 42.0, 0.0);
+    assert_true(isnan(m->half_width));
+    sim_summary_destroy(s);
+    sim_result_destroy(r);
+
+    sim_tally t;
+    sim_tally_init(&t);
+    assert_true(isnan(sim_ci_half_width(&t, 0.95)));
+    sim_tally_add(&t, 1.0);
+    assert_true(isnan(sim_ci_half_width(&t, 0.95)));
+}
+
+static void equal_values_give_a_zero_half_width(void **state)
+{
+    (void)state;
+    sim_result *rs[4];
+    for (int i = 0; i < 4; i++)
+        rs[i] = scalar_result(0.1); /* 0.1 is inexact in binary: still exactly 0 */
+    sim_summary *s = sim_summary_merge(rs, 4, 0.95, NULL);
+    assert_non_null(s);
+    const sim_metric *m = sim_summary_find(s, "x");
+    assert_close(m->half_width, 0.0, 0.0);
+    assert_close(m->mean, 0.1, 1e-15);
+    sim_summary_destroy(s);
+    destroy_all(rs, 4);
+}
+
+static void a_higher_confidence_gives_a_wider_interval(void **state)
+{
+    (void)state;
+    sim_tally t;
+    sim_tally_init(&t);
+    for (int i = 1; i <= 5; i++)
+        sim_tally_add(&t, i);
+    /* t_{0.995, 4} = 4.604095 (same table): the 99% interval. */
+    assert_close(sim_ci_half_width(&t, 0.99), 4.604095 * sqrt(2.5) / sqrt(5.0), CI_TOL);
+    assert_true(isnan(sim_ci_half_width(&t, 0.0)));
+    assert_true(isnan(sim_ci_half_width(&t, 1.0)));
+    assert_true(isnan(sim_ci_half_width(NULL, 0.95)));
+}
+
+static void metrics_keep_their_order_names_units_and_kinds(void **state)
+{
+    (void)state;
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(sim_result_count(r), 0);
+    sim_hist *h = sim_hist_create(NULL);
+    sim_series *se = sim_series_create(SIM_SERIES_SUM, 1000, 4, NULL);
+    assert_non_null(h);
+    assert_non_null(se);
+    sim_hist_add(h, 2.5);
+
+    assert_int_equal(sim_result_scalar(r, "flow.F-001.latency_p99", "s", 1.25), SIM_OK);
+    assert_int_equal(sim_result_hist(r, "flow.F-001.latency", "s", h), SIM_OK);
+    assert_int_equal(sim_result_series(r, "system.erp.calls", NULL, se), SIM_OK);
+
+    assert_int_equal(sim_result_count(r), 3);
+    assert_string_equal(sim_result_name(r, 0), "flow.F-001.latency_p99");
+    assert_string_equal(sim_result_name(r, 1), "flow.F-001.latency");
+    assert_string_equal(sim_result_name(r, 2), "system.erp.calls");
+    assert_string_equal(sim_result_unit(r, 0), "s");
+    assert_string_equal(sim_result_unit(r, 2), ""); /* NULL unit reads as "" */
+    assert_int_equal(sim_result_kind(r, 0), SIM_METRIC_SCALAR);
+    assert_int_equal(sim_result_kind(r, 1), SIM_METRIC_HIST);
+    assert_int_equal(sim_result_kind(r, 2), SIM_METRIC_SERIES);
+    assert_close(sim_result_value(r, 0), 1.25, 0.0);
+    assert_ptr_equal(sim_result_hist_at(r, 1), h);
+    assert_ptr_equal(sim_result_series_at(r, 2), se);
+    assert_null(sim_result_hist_at(r, 0));
+    assert_null(sim_result_series_at(r, 0));
+    assert_null(sim_result_name(r, 3));
+
+    assert_int_equal(sim_result_find(r, "flow.F-001.latency"), 1);
+    assert_int_equal(sim_result_find(r, "system.erp.calls"), 2);
+    assert_int_equal(sim_result_find(r, "flow.F-001"), -1);
+    assert_int_equal(sim_result_find(r, NULL), -1);
+    sim_result_destroy(r); /* frees h and se */
+    sim_result_destroy(NULL);
+}
+
+static void thousands_of_metrics_are_found_by_name(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    char name[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "flow.F-%04d.latency_p99", i);
+        assert_int_equal(sim_result_scalar(r, name, "s", i), SIM_OK);
+    }
+    assert_int_equal(sim_result_count(r), N);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "flow.F-%04d.latency_p99", i);
+        long at = sim_result_find(r, name);
+        assert_int_equal(at, i);
+        assert_close(sim_result_value(r, (size_t)at), i, 0.0);
+    }
+    assert_int_equal(sim_result_find(r, "flow.F-5000.latency_p99"), -1);
+
+    sim_result *rs[2] = {r, r};
+    sim_summary *s = sim_summary_merge(rs, 2, 0.95, NULL);
+    assert_non_null(s);
+    assert_int_equal(sim_summary_count(s), N);
+    const sim_metric *m = sim_summary_find(s, "flow.F-1234.latency_p99");
+    assert_ptr_equal(m, sim_summary_at(s, 1234));
+    assert_close(m->mean, 1234.0, 0.0);
+    assert_null(sim_summary_find(s, "nope"));
+    sim_summary_destroy(s);
+    sim_result_destroy(r);
+}
+
+static void a_duplicate_metric_name_is_rejected(void **state)
+{
+    (void)state;
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(sim_result_scalar(r, "x", "s", 1.0), SIM_OK);
+    assert_int_equal(sim_result_scalar(r, "x", "s", 2.0), SIM_EINVAL);
+    /* The hist and series are taken over on error too: ASan reports a leak
+     * if they are not freed. */
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    assert_int_equal(sim_result_hist(r, "x", "s", h), SIM_EINVAL);
+    sim_series *se = sim_series_create(SIM_SERIES_LEVEL, 1000, 4, NULL);
+    assert_non_null(se);
+    assert_int_equal(sim_result_series(r, "x", "s", se), SIM_EINVAL);
+    assert_int_equal(sim_result_count(r), 1);
+    assert_close(sim_result_value(r, 0), 1.0, 0.0);
+    sim_result_destroy(r);
+}
+
+static void bad_arguments_are_rejected(void **state)
+{
+    (void)state;
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(sim_result_scalar(r, NULL, "s", 1.0), SIM_EINVAL);
+    assert_int_equal(sim_result_scalar(r, "", "s", 1.0), SIM_EINVAL);
+    assert_int_equal(sim_result_scalar(NULL, "x", "s", 1.0), SIM_EINVAL);
+    assert_int_equal(sim_result_hist(r, "h", "s", NULL), SIM_EINVAL);
+    assert_int_equal(sim_result_series(r, "s", "s", NULL), SIM_EINVAL);
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    assert_int_equal(sim_result_hist(NULL, "h", "s", h), SIM_EINVAL); /* h freed */
+    assert_int_equal(sim_result_count(r), 0);
+
+    sim_err err;
+    assert_null(sim_summary_merge(&r, 0, 0.95, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    assert_null(sim_summary_merge(&r, 1, 1.0, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    assert_null(sim_summary_merge(&r, 1, 0.0, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    assert_null(sim_summary_merge(NULL, 1, 0.95, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    sim_result *rs[2] = {r, NULL};
+    assert_null(sim_summary_merge(rs, 2, 0.95, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    sim_result_destroy(r);
+    sim_summary_destroy(NULL);
+}
+
+/* Merges {a, b} and expects SIM_EINVAL with `metric` in the message. */
+static void expect_mismatch(sim_result *a, sim_result *b, const char *metric)
+{
+    sim_result *rs[2] = {a, b};
+    sim_err err;
+    sim_err_clear(&err);
+    assert_null(sim_summary_merge(rs, 2, 0.95, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    if (!strstr(err.msg, metric))
+        fail_msg("message \"%s\" does not name '%s'", err.msg, metric);
+    sim_result_destroy(a);
+    sim_result_destroy(b);
+}
+
+static void merging_different_metric_lists_names_the_metric(void **state)
+{
+    (void)state;
+    sim_result *a, *b;
+
+    /* A different name at the same position. */
+    a = sim_result_create(NULL);
+    b = sim_result_create(NULL);
+    sim_result_scalar(a, "flow.A.delivered", "1", 1);
+    sim_result_scalar(b, "flow.B.delivered", "1", 1);
+    expect_mismatch(a, b, "flow.B.delivered");
+
+    /* The second replication lacks a metric. */
+    a = sim_result_create(NULL);
+    b = sim_result_create(NULL);
+    sim_result_scalar(a, "x", "1", 1);
+    sim_result_scalar(a, "flow.A.lost", "1", 1);
+    sim_result_scalar(b, "x", "1", 1);
+    expect_mismatch(a, b, "flow.A.lost");
+
+    /* The second replication has an extra metric. */
+    a = sim_result_create(NULL);
+    b = sim_result_create(NULL);
+    sim_result_scalar(a, "x", "1", 1);
+    sim_result_scalar(b, "x", "1", 1);
+    sim_result_scalar(b, "flow.A.extra", "1", 1);
+    expect_mismatch(a, b, "flow.A.extra");
+
+    /* The same name with another kind. */
+    a = sim_result_create(NULL);
+    b = sim_result_create(NULL);
+    sim_result_scalar(a, "flow.A.latency", "s", 1);
+    sim_result_hist(b, "flow.A.latency", "s", sim_hist_create(NULL));
+    expect_mismatch(a, b, "flow.A.latency");
+
+    /* The same name with another unit. */
+    a = sim_result_create(NULL);
+    b = sim_result_create(NULL);
+    sim_result_scalar(a, "flow.A.wait", "s", 1);
+    sim_result_scalar(b, "flow.A.wait", "ms", 1);
+    expect_mismatch(a, b, "flow.A.wait");
+
+    /* Series of different shapes cannot be averaged. */
+    a = sim_result_create(NULL);
+    b = sim_result_create(NULL);
+    sim_result_series(a, "queue.len", "1", sim_series_create(SIM_SERIES_LEVEL, 1000, 4, NULL));
+    sim_result_series(b, "queue.len", "1", sim_series_create(SIM_SERIES_LEVEL, 1000, 8, NULL));
+    expect_mismatch(a, b, "queue.len");
+}
+
+static void hists_are_added_across_replications(void **state)
+{
+    (void)state;
+    sim_result *rs[2];
+    sim_hist *h0 = sim_hist_create(NULL), *h1 = sim_hist_create(NULL);
+    assert_non_null(h0);
+    assert_non_null(h1);
+    sim_hist_add_n(h0, 1.0, 10);
+    sim_hist_add_n(h1, 100.0, 30);
+    rs[0] = sim_result_create(NULL);
+    rs[1] = sim_result_create(NULL);
+    assert_int_equal(sim_result_hist(rs[0], "lat", "s", h0), SIM_OK);
+    assert_int_equal(sim_result_hist(rs[1], "lat", "s", h1), SIM_OK);
+
+    sim_summary *s = sim_summary_merge(rs, 2, 0.95, NULL);
+    assert_non_null(s);
+    const sim_metric *m = sim_summary_find(s, "lat");
+    assert_int_equal(m->kind, SIM_METRIC_HIST);
+    assert_non_null(m->hist);
+    assert_true(m->hist != h0 && m->hist != h1); /* a merged copy, not an input */
+    assert_int_equal(sim_hist_count(m->hist), 40);
+    assert_close(sim_hist_min(m->hist), 1.0, 0.0);
+    assert_close(sim_hist_max(m->hist), 100.0, 0.0);
+    /* Exact mean (10 * 1 + 30 * 100) / 40 = 75.25; 1e-9 allows rounding. */
+    assert_close(sim_hist_mean(m->hist), 75.25, 1e-9);
+    /* Rank ceil(0.25 * 40) = 10 is the last 1.0 and rank 11 the first 100;
+     * quantiles are within 1% of the order statistic (sim_stats.h). */
+    assert_close(sim_hist_quantile(m->hist, 0.25), 1.0, 0.01 * 1.0);
+    assert_close(sim_hist_quantile(m->hist, 0.26), 100.0, 0.01 * 100.0);
+    /* The inputs are only read. */
+    assert_int_equal(sim_hist_count(h0), 10);
+    assert_int_equal(sim_hist_count(h1), 30);
+    sim_summary_destroy(s);
+    destroy_all(rs, 2);
+}
+
+static void series_are_averaged_bucket_by_bucket_keeping_maxima(void **state)
+{
+    (void)state;
+    sim_result *rs[2];
+    /* SUM series: replication 0 adds 2 to bucket 0 and 6 to bucket 1,
+     * replication 1 adds 4 to bucket 0 and nothing to bucket 1. */
+    sim_series *s0 = sim_series_create(SIM_SERIES_SUM, 1000, 3, NULL);
+    sim_series *s1 = sim_series_create(SIM_SERIES_SUM, 1000, 3, NULL);
+    assert_non_null(s0);
+    assert_non_null(s1);
+    sim_series_add(s0, 0, 2.0);
+    sim_series_add(s0, 1500, 6.0);
+    sim_series_add(s1, 100, 4.0);
+    /* LEVEL series: a constant level 2 in replication 0 and 4 in 1. */
+    sim_series *l0 = sim_series_create(SIM_SERIES_LEVEL, 1000, 3, NULL);
+    sim_series *l1 = sim_series_create(SIM_SERIES_LEVEL, 1000, 3, NULL);
+    assert_non_null(l0);
+    assert_non_null(l1);
+    sim_series_set(l0, 0, 2.0);
+    sim_series_set(l1, 0, 4.0);
+    sim_series_finish(l0, 3000);
+    sim_series_finish(l1, 3000);
+    for (int i = 0; i < 2; i++) {
+        rs[i] = sim_result_create(NULL);
+        assert_non_null(rs[i]);
+        assert_int_equal(sim_result_series(rs[i], "calls", "1", i ? s1 : s0), SIM_OK);
+        assert_int_equal(sim_result_series(rs[i], "queue", "1", i ? l1 : l0), SIM_OK);
+    }
+
+    sim_summary *s = sim_summary_merge(rs, 2, 0.95, NULL);
+    assert_non_null(s);
+    const sim_series *sum = sim_summary_find(s, "calls")->series;
+    const sim_series *lvl = sim_summary_find(s, "queue")->series;
+    assert_non_null(sum);
+    assert_non_null(lvl);
+    assert_int_equal(sim_series_nbins(sum), 3);
+    /* Means of small exact numbers: 1e-12 allows rounding only. */
+    assert_close(sim_series_value(sum, 0), (2.0 + 4.0) / 2, 1e-12);
+    assert_close(sim_series_value(sum, 1), (6.0 + 0.0) / 2, 1e-12);
+    assert_close(sim_series_value(sum, 2), 0.0, 1e-12);
+    /* A SUM series' "maximum" is its sum (sim_stats.h), so also the mean. */
+    assert_close(sim_series_max(sum, 0), sim_series_value(sum, 0), 0.0);
+    for (size_t b = 0; b < 3; b++) {
+        assert_close(sim_series_value(lvl, b), (2.0 + 4.0) / 2, 1e-12);
+        assert_close(sim_series_max(lvl, b), 4.0, 1e-12); /* largest of any replication */
+    }
+    /* The inputs are only read. */
+    assert_close(sim_series_value(s0, 0), 2.0, 1e-12);
+    assert_close(sim_series_value(s1, 0), 4.0, 1e-12);
+    sim_summary_destroy(s);
+    destroy_all(rs, 2);
+}
+
+/* Builds one result with every kind of metric; returns the first failing
+ * status (the objects are freed by the result in every case). */
+static int build_full(sim_result **out)
+{
+    *out = sim_result_create(NULL);
+    if (!*out)
+        return SIM_ENOMEM;
+    char name[32];
+    int rc = SIM_OK;
+    for (int i = 0; i < 40 && rc == SIM_OK; i++) { /* enough to grow the arrays */
+        snprintf(name, sizeof name, "scalar.%d", i);
+        rc = sim_result_scalar(*out, name, "1", i);
+    }
+    if (rc == SIM_OK) {
+        sim_hist *h = sim_hist_create(NULL);
+        if (h)
+            sim_hist_add(h, 3.0);
+        rc = sim_result_hist(*out, "hist", "s", h); /* EINVAL if h is NULL */
+    }
+    if (rc == SIM_OK) {
+        sim_series *se = sim_series_create(SIM_SERIES_SUM, 1000, 5, NULL);
+        if (se)
+            sim_series_add(se, 10, 1.0);
+        rc = sim_result_series(*out, "series", "1", se);
+    }
+    return rc;
+}
+
+static void allocation_failures_while_building_leak_nothing(void **state)
+{
+    (void)state;
+    int failures = 0;
+    for (long k = 1; k < 10000; k++) {
+        sim_result *r = NULL;
+        sim_alloc_fail_after(k);
+        int rc = build_full(&r);
+        sim_alloc_fail_reset();
+        sim_result_destroy(r);
+        if (rc == SIM_OK)
+            break;
+        /* A failed allocation surfaces as ENOMEM, or as EINVAL when the
+         * hist or series could not be created and NULL was passed on. */
+        assert_true(rc == SIM_ENOMEM || rc == SIM_EINVAL);
+        failures++;
+    }
+    assert_true(failures >= 3); /* create, the metric array, the names... */
+}
+
+static void allocation_failures_while_merging_leak_nothing(void **state)
+{
+    (void)state;
+    sim_result *rs[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(build_full(&rs[i]), SIM_OK);
+    int failures = 0;
+    for (long k = 1; k < 10000; k++) {
+        sim_err err;
+        sim_err_clear(&err);
+        sim_alloc_fail_after(k);
+        sim_summary *s = sim_summary_merge(rs, 3, 0.95, &err);
+        sim_alloc_fail_reset();
+        if (s) {
+            assert_int_equal(sim_summary_count(s), 42);
+            sim_summary_destroy(s);
+            break;
+        }
+        assert_int_equal(err.code, SIM_ENOMEM);
+        failures++;
+    }
+    assert_true(failures >= 3);
+    destroy_all(rs, 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ci_half_width_of_one_to_five_matches_the_t_table),
+        cmocka_unit_test(summary_of_one_to_five_has_mean_three_and_the_t_half_width),
+        cmocka_unit_test(one_replication_gives_a_nan_half_width),
+        cmocka_unit_test(equal_values_give_a_zero_half_width),
+        cmocka_unit_test(a_higher_confidence_gives_a_wider_interval),
+        cmocka_unit_test(metrics_keep_their_order_names_units_and_kinds),
+        cmocka_unit_test(thousands_of_metrics_are_found_by_name),
+        cmocka_unit_test(a_duplicate_metric_name_is_rejected),
+        cmocka_unit_test(bad_arguments_are_rejected),
+        cmocka_unit_test(merging_different_metric_lists_names_the_metric),
+        cmocka_unit_test(hists_are_added_across_replications),
+        cmocka_unit_test(series_are_averaged_bucket_by_bucket_keeping_maxima),
+        cmocka_unit_test(allocation_failures_while_building_leak_nothing),
+        cmocka_unit_test(allocation_failures_while_merging_leak_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
