@@ -3,8 +3,8 @@
 # then configures and builds. Usage: scripts/setup.sh [BUILD_DIR] [extra cmake args...]
 set -euo pipefail
 
-packages=(cmake gcc make pkg-config libgsl-dev libyaml-dev libcmocka-dev gnuplot-nox
-          clang-format)
+packages=(cmake gcc make pkg-config libgsl-dev libyaml-dev libcmocka-dev libjansson-dev
+          gnuplot-nox clang-format chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

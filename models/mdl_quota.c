@@ -1,0 +1,241 @@
+/*
+ * mdl_quota.c - a call count over a rolling or calendar window.
+ *
+ * Rolling window, exact boundary. Time is cut into buckets of width B; the
+ * window has W = n * B. A call made at time t lies in bucket b = floor(t/B),
+ * which ends at (b + 1) * B. The window ending at `now` is (now - W, now], and
+ * the bucket's calls count as long as the window has not moved past the end
+ * of the bucket:
+ *
+ *     bucket b counts at now  <=>  now - W < (b + 1) * B
+ *                             <=>  now < (b + 1 + n) * B
+ *                             <=>  b >= floor(now / B) - n.
+ *
+ * So a call at t is freed at (floor(t/B) + 1) * B + W: never earlier than an
+ * exact sliding log frees it (t + W) and at most one bucket later. At any now
+ * the buckets floor(now/B) - n .. floor(now/B) count: n + 1 of them, which is
+ * the size of the ring (slot = bucket mod (n + 1)).
+ *
+ * Lazy advance. `head` is the newest bucket the ring holds. Moving to a later
+ * bucket clears the slots of the buckets that left the window, one slot per
+ * bucket of elapsed time; after a gap of n + 1 buckets or more every slot
+ * has left, and the whole ring is cleared in one pass (so an idle gap of
+ * days or years costs at most one walk over the ring). Each call is therefore
+ * O(1) amortised over the simulated time that passes.
+ *
+ * Calendar window. One counter for the current period [k W, (k + 1) W); it
+ * resets to zero when now reaches the next multiple of W.
+ *
+ * Invariants:
+ *   1. rolling: total == sum of ring[]; ring[slot(b)] holds the calls of
+ *      bucket b for head - n <= b <= head, and 0 for slots not yet used.
+ *   2. calendar: total is the count of the period containing `period`.
+ *   3. peak >= total at all times (the count only rises in take/force).
+ */
+#include "mdl_quota.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim_alloc.h"
+
+/* A rolling window of more than this many buckets is refused (memory). */
+#define MAX_BUCKETS 10000000
+
+struct mdl_quota {
+    double limit;
+    sim_time window;
+    int calendar;
+    sim_time bucket; /* rolling */
+    int64_t n;       /* rolling: window / bucket */
+    int64_t slots;   /* rolling: n + 1 */
+    uint64_t *ring;  /* rolling: slots counters */
+    int64_t head;    /* rolling: newest bucket held; calendar: current period */
+    uint64_t total;  /* calls counted in the window ending at the last now */
+    uint64_t peak;
+    uint64_t refused;
+    sim_time exhausted_at;
+};
+
+mdl_quota *mdl_quota_create(const mdl_quota_cfg *cfg, sim_err *err)
+{
+    if (!(cfg->limit > 0.0) || isnan(cfg->limit)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "quota: limit must be > 0, got %g", cfg->limit);
+        return NULL;
+    }
+    if (cfg->window <= 0) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "quota: window must be > 0");
+        return NULL;
+    }
+    sim_time bucket = cfg->bucket;
+    int64_t n = 1;
+    if (!cfg->calendar) {
+        if (bucket == 0) {
+            if (cfg->window % SIM_MIN != 0) {
+                sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                            "quota: the window is not a whole number of minutes, so the "
+                            "bucket width must be given");
+                return NULL;
+            }
+            bucket = SIM_MIN;
+        }
+        if (bucket < 0 || bucket > cfg->window || cfg->window % bucket != 0) {
+            sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                        "quota: the bucket width must divide the window");
+            return NULL;
+        }
+        n = cfg->window / bucket;
+        if (n > MAX_BUCKETS) {
+            sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                        "quota: %lld buckets per window is too many (at most %d)", (long long)n,
+                        MAX_BUCKETS);
+            return NULL;
+        }
+    }
+    mdl_quota *q = sim_calloc(1, sizeof *q);
+    if (!q)
+        goto fail_nomem;
+    q->limit = cfg->limit;
+    q->window = cfg->window;
+    q->calendar = cfg->calendar != 0;
+    q->exhausted_at = SIM_TIME_NEVER;
+    if (!q->calendar) {
+        q->bucket = bucket;
+        q->n = n;
+        q->slots = n + 1;
+        q->ring = sim_calloc((size_t)q->slots, sizeof *q->ring);
+        if (!q->ring)
+            goto fail_ring;
+    }
+    return q;
+
+fail_ring:
+    sim_free(q);
+fail_nomem:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "quota: out of memory");
+    return NULL;
+}
+
+void mdl_quota_destroy(mdl_quota *q)
+{
+    if (!q)
+        return;
+    sim_free(q->ring);
+    sim_free(q);
+}
+
+/* Moves the window so that it ends at now (now never decreases). */
+static void advance(mdl_quota *q, sim_time now)
+{
+    assert(now >= 0);
+    if (q->calendar) {
+        int64_t period = now / q->window;
+        assert(period >= q->head);
+        if (period != q->head) {
+            q->head = period;
+            q->total = 0;
+        }
+        return;
+    }
+    int64_t b = now / q->bucket;
+    assert(b >= q->head);
+    if (b == q->head)
+        return;
+    if (b - q->head >= q->slots) { /* every bucket held has left the window */
+        memset(q->ring, 0, (size_t)q->slots * sizeof *q->ring);
+        q->total = 0;
+    } else {
+        /* Bucket i reuses the slot of bucket i - slots, which leaves now. */
+        for (int64_t i = q->head + 1; i <= b; i++) {
+            uint64_t *slot = &q->ring[i % q->slots];
+            q->total -= *slot;
+            *slot = 0;
+        }
+    }
+    q->head = b;
+}
+
+/* Counts n calls in the current bucket or period (after advance). */
+static void count(mdl_quota *q, uint64_t n)
+{
+    if (!q->calendar)
+        q->ring[q->head % q->slots] += n;
+    q->total += n;
+    if (q->total > q->peak)
+        q->peak = q->total;
+}
+
+/* Whether total + n stays within the limit (no overflow for huge n). */
+static int fits(const mdl_quota *q, uint64_t n)
+{
+    return (double)n <= q->limit && (double)q->total + (double)n <= q->limit;
+}
+
+int mdl_quota_take(mdl_quota *q, sim_time now, uint64_t n)
+{
+    advance(q, now);
+    if (!fits(q, n)) {
+        q->refused += n;
+        if (q->exhausted_at == SIM_TIME_NEVER)
+            q->exhausted_at = now;
+        return 0;
+    }
+    count(q, n);
+    return 1;
+}
+
+void mdl_quota_force(mdl_quota *q, sim_time now, uint64_t n)
+{
+    advance(q, now);
+    count(q, n);
+}
+
+uint64_t mdl_quota_used(mdl_quota *q, sim_time now)
+{
+    advance(q, now);
+    return q->total;
+}
+
+sim_time mdl_quota_free_at(mdl_quota *q, sim_time now, uint64_t n)
+{
+    if ((double)n > q->limit)
+        return SIM_TIME_NEVER;
+    advance(q, now);
+    if (fits(q, n))
+        return now;
+    if (q->calendar)
+        return (q->head + 1) * q->window; /* the count resets to 0 */
+    /* Buckets leave in order, oldest first: bucket b at (b + 1 + n) * B. */
+    uint64_t left = q->total;
+    for (int64_t b = q->head - q->n; b <= q->head; b++) {
+        if (b < 0)
+            continue;
+        left -= q->ring[b % q->slots];
+        if ((double)left + (double)n <= q->limit)
+            return (b + 1 + q->n) * q->bucket;
+    }
+    /* Unreachable: once every bucket has left, left == 0 and n <= limit. */
+    assert(0);
+    return SIM_TIME_NEVER;
+}
+
+uint64_t mdl_quota_peak(const mdl_quota *q)
+{
+    return q->peak;
+}
+
+sim_time mdl_quota_exhausted_at(const mdl_quota *q)
+{
+    return q->exhausted_at;
+}
+
+uint64_t mdl_quota_refused(const mdl_quota *q)
+{
+    return q->refused;
+}
+
+double mdl_quota_limit(const mdl_quota *q)
+{
+    return q->limit;
+}

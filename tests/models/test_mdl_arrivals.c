@@ -1,0 +1,485 @@
+/*
+ * test_mdl_arrivals.c - the non-homogeneous Poisson arrival process: counts
+ * against the integrated rate, shapes, growth, spikes, the expected count,
+ * and the edge cases (zero rate, decaying rate, skipping ahead).
+ *
+ * Statistical checks compare a count N of a Poisson process with its mean
+ * Lambda (computed here by hand) within 4 standard deviations, 4 sqrt(Lambda):
+ * a false alarm has probability about 6e-5 per check. The seeds are fixed,
+ * so the outcome is reproducible.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mdl_arrivals.h"
+#include "sim_alloc.h"
+#include "sim_rng.h"
+
+#define assert_close(actual, expected, tol)                                                        \
+    check_close((actual), (expected), (tol), #actual, __FILE__, __LINE__)
+
+static void check_close(double actual, double expected, double tol, const char *what,
+                        const char *file, int line)
+{
+    if (!(fabs(actual - expected) <= tol))
+        fail_msg("%s:%d: %s = %.17g, expected %.17g +- %g", file, line, what, actual, expected,
+                 tol);
+}
+
+/* A count of a Poisson process with mean lambda, within 4 sd. */
+#define assert_poisson(count, lambda) assert_close((double)(count), (lambda), 4.0 * sqrt(lambda))
+
+#define DAY_S   86400.0
+#define MONTH_S (30.4375 * DAY_S)
+
+/* Flat shapes, no growth, no spikes, load 1. */
+static mdl_arrivals_cfg flat_cfg(double rate)
+{
+    mdl_arrivals_cfg cfg = {.base_rate = rate, .load_multiplier = 1.0};
+    mdl_arrivals_diurnal_flat(cfg.diurnal);
+    mdl_arrivals_weekly_flat(cfg.weekly);
+    return cfg;
+}
+
+typedef struct proc {
+    gsl_rng *rng;
+    mdl_arrivals *a;
+} proc;
+
+static proc open_proc(const mdl_arrivals_cfg *cfg, uint64_t seed)
+{
+    proc p;
+    sim_err err;
+    p.rng = sim_rng_create(seed, 0, "arrivals", &err);
+    assert_non_null(p.rng);
+    p.a = mdl_arrivals_create(cfg, p.rng, &err);
+    if (!p.a)
+        fail_msg("mdl_arrivals_create: %s", err.msg);
+    return p;
+}
+
+static void close_proc(proc *p)
+{
+    mdl_arrivals_destroy(p->a);
+    sim_rng_destroy(p->rng);
+}
+
+/* Runs the process over [0, end) and adds each arrival to bins[t / width]
+ * (bins may be NULL); returns the total. Checks that times never decrease. */
+static uint64_t run(proc *p, sim_time end, sim_time width, uint64_t *bins)
+{
+    uint64_t n = 0;
+    sim_time prev = 0;
+    for (sim_time t = mdl_arrivals_next(p->a, 0); t < end; t = mdl_arrivals_next(p->a, t)) {
+        assert_true(t >= prev);
+        prev = t;
+        if (bins)
+            bins[t / width]++;
+        n++;
+    }
+    return n;
+}
+
+/* A flat process of 500 records/day over 2000 days: each day's count is
+ * Poisson(500), so mean = variance = 500. Tolerances, 4 standard errors:
+ * mean: sqrt(500 / 2000) = 0.5, so +- 2; sample variance of a Poisson
+ * sample: Var(s^2) ~ (mu4 - sigma^4) / n = (mu + 2 mu^2) / n, sd =
+ * sqrt(500500 / 2000) = 15.8, so +- 63. */
+static void a_flat_day_count_is_poisson_in_mean_and_variance(void **state)
+{
+    (void)state;
+    enum { DAYS = 2000 };
+    const double mu = 500.0;
+    mdl_arrivals_cfg cfg = flat_cfg(mu / DAY_S);
+    proc p = open_proc(&cfg, 1);
+    uint64_t *per_day = calloc(DAYS, sizeof *per_day);
+    assert_non_null(per_day);
+    run(&p, DAYS * SIM_DAY, SIM_DAY, per_day);
+    double sum = 0.0, sum2 = 0.0;
+    for (int d = 0; d < DAYS; d++)
+        sum += (double)per_day[d];
+    double mean = sum / DAYS;
+    for (int d = 0; d < DAYS; d++)
+        sum2 += ((double)per_day[d] - mean) * ((double)per_day[d] - mean);
+    double var = sum2 / (DAYS - 1);
+    assert_close(mean, mu, 4.0 * sqrt(mu / DAYS));
+    assert_close(var, mu, 4.0 * sqrt((mu + 2.0 * mu * mu) / DAYS));
+    free(per_day);
+    close_proc(&p);
+}
+
+/* Office hours at 0.2 records/s on average over 100 days: hour h receives
+ * 0.2 * 3600 * w[h] * 100 records on average (w normalised, mean 1), from
+ * 7,200 at night (w = 0.1) to 162,000 in office hours (w = 2.25); each of
+ * the 24 counts within 4 sd (24 checks: false alarm about 0.15%). */
+static void office_hour_counts_follow_the_diurnal_shape(void **state)
+{
+    (void)state;
+    const double rate = 0.2;
+    enum { DAYS = 100 };
+    mdl_arrivals_cfg cfg = flat_cfg(rate);
+    mdl_arrivals_diurnal_office_hours(cfg.diurnal);
+    double w[24], wsum = 0.0;
+    memcpy(w, cfg.diurnal, sizeof w);
+    for (int h = 0; h < 24; h++)
+        wsum += w[h];
+    assert_close(wsum, 24.0, 1e-12); /* the profile already has mean 1 */
+    assert_close(w[9], 2.25, 0);
+    assert_close(w[16], 2.25, 0);
+    assert_close(w[17], 1.4, 0);
+
+    proc p = open_proc(&cfg, 2);
+    uint64_t per_hour[DAYS * 24] = {0};
+    run(&p, DAYS * SIM_DAY, SIM_HOUR, per_hour);
+    for (int h = 0; h < 24; h++) {
+        uint64_t n = 0;
+        for (int d = 0; d < DAYS; d++)
+            n += per_hour[d * 24 + h];
+        assert_poisson(n, rate * 3600.0 * w[h] * DAYS);
+    }
+    close_proc(&p);
+}
+
+/* Weekdays only, day 0 a Wednesday (first_weekday 2), 10 weeks: Saturdays
+ * and Sundays (days 3, 4, 10, 11, ...) get exactly nothing, a weekday gets
+ * 7/5 of the mean day, and the weekly volume 7 * rate * 86400 is kept. */
+static void a_weekly_shape_moves_records_between_days_and_keeps_the_week(void **state)
+{
+    (void)state;
+    const double rate = 0.05;
+    enum { DAYS = 70 };
+    mdl_arrivals_cfg cfg = flat_cfg(rate);
+    assert_int_equal(mdl_arrivals_weekly_named("weekdays-only", cfg.weekly, NULL), SIM_OK);
+    cfg.first_weekday = 2;
+    proc p = open_proc(&cfg, 3);
+    uint64_t per_day[DAYS] = {0};
+    uint64_t total = run(&p, DAYS * SIM_DAY, SIM_DAY, per_day);
+    uint64_t weekdays = 0;
+    for (int d = 0; d < DAYS; d++) {
+        int weekday = (2 + d) % 7;
+        if (weekday >= 5)
+            assert_int_equal(per_day[d], 0);
+        else
+            weekdays += per_day[d];
+    }
+    assert_int_equal(weekdays, total);
+    assert_poisson(total, 7.0 * rate * DAY_S * (DAYS / 7));
+    assert_close(mdl_arrivals_expected(&cfg, 3 * SIM_DAY, 5 * SIM_DAY), 0.0, 0);
+    assert_close(mdl_arrivals_expected(&cfg, 5 * SIM_DAY, 6 * SIM_DAY), 1.4 * rate * DAY_S, 1e-9);
+    close_proc(&p);
+}
+
+/* Growth 12% per month from 0.05 records/s, over 3 months (M = 30.4375 d):
+ * Lambda = integral of r 1.12^(t/M) = r M (1.12^3 - 1) / ln 1.12, about
+ * 469,800; month k alone: r M 1.12^(k-1) 0.12 / ln 1.12. */
+static void growth_of_12_percent_a_month_compounds_over_three_months(void **state)
+{
+    (void)state;
+    const double rate = 0.05, g = 0.12;
+    mdl_arrivals_cfg cfg = flat_cfg(rate);
+    cfg.growth_per_month = g;
+    const double total = rate * MONTH_S * (pow(1 + g, 3) - 1) / log1p(g);
+    const double month3 = rate * MONTH_S * pow(1 + g, 2) * g / log1p(g);
+    /* The expected count is a sum of 2,191 closed-form hour integrals:
+     * 1e-9 relative allows their rounding. */
+    assert_close(mdl_arrivals_expected(&cfg, 0, 3 * MDL_MONTH), total, 1e-9 * total);
+    assert_close(mdl_arrivals_expected(&cfg, 2 * MDL_MONTH, 3 * MDL_MONTH), month3, 1e-9 * month3);
+
+    proc p = open_proc(&cfg, 4);
+    uint64_t per_month[3] = {0};
+    uint64_t n = run(&p, 3 * MDL_MONTH, MDL_MONTH, per_month);
+    assert_poisson(n, total);
+    assert_poisson(per_month[2], month3);
+    assert_poisson(per_month[0], rate * MONTH_S * g / log1p(g));
+    close_proc(&p);
+}
+
+/* 0.1 records/s flat. A spike x5 over [day 2 10:00, 12:00) makes that window
+ * expect 0.1 * 7200 * 5 = 3,600 instead of 720; a migration of 20,000 extra
+ * records over [day 3, day 3 + 6 h) makes it expect 2,160 + 20,000; the rest
+ * of the 5 days is unchanged. */
+static void a_spike_multiplies_the_count_in_its_window(void **state)
+{
+    (void)state;
+    const double rate = 0.1;
+    const mdl_spike spikes[] = {
+        {.start = 2 * SIM_DAY + 10 * SIM_HOUR,
+         .end = 2 * SIM_DAY + 12 * SIM_HOUR,
+         .multiplier = 5.0},
+        {.start = 3 * SIM_DAY,
+         .end = 3 * SIM_DAY + 6 * SIM_HOUR,
+         .multiplier = 1.0,
+         .extra = 20000.0},
+    };
+    mdl_arrivals_cfg cfg = flat_cfg(rate);
+    cfg.spikes = spikes;
+    cfg.nspikes = 2;
+    proc p = open_proc(&cfg, 5);
+    uint64_t per_hour[5 * 24] = {0};
+    uint64_t n = run(&p, 5 * SIM_DAY, SIM_HOUR, per_hour);
+    uint64_t in_x5 = per_hour[2 * 24 + 10] + per_hour[2 * 24 + 11];
+    uint64_t in_extra = 0;
+    for (int h = 0; h < 6; h++)
+        in_extra += per_hour[3 * 24 + h];
+    assert_poisson(in_x5, rate * 7200.0 * 5.0);
+    assert_poisson(in_extra, rate * 6 * 3600.0 + 20000.0);
+    double rest = rate * (5 * DAY_S - 7200.0 - 6 * 3600.0);
+    assert_poisson(n - in_x5 - in_extra, rest);
+    double expect = rest + rate * 7200.0 * 5.0 + rate * 6 * 3600.0 + 20000.0;
+    assert_close(mdl_arrivals_expected(&cfg, 0, 5 * SIM_DAY), expect, 1e-9 * expect);
+    close_proc(&p);
+}
+
+static void expected_matches_hand_integrals(void **state)
+{
+    (void)state;
+    const double r = 0.3;
+    mdl_arrivals_cfg cfg = flat_cfg(r);
+    assert_int_equal(mdl_arrivals_diurnal_named("office-hours", cfg.diurnal, NULL), SIM_OK);
+    /* [08:30, 09:30): half an hour at weight 1.4, half at 2.25. */
+    assert_close(
+        mdl_arrivals_expected(&cfg, 8 * SIM_HOUR + 30 * SIM_MIN, 9 * SIM_HOUR + 30 * SIM_MIN),
+        r * (1800 * 1.4 + 1800 * 2.25), 1e-9);
+    /* A whole day keeps the daily volume whatever the shape. */
+    assert_close(mdl_arrivals_expected(&cfg, 4 * SIM_DAY, 5 * SIM_DAY), r * DAY_S, 1e-9);
+    /* Weights are relative: doubling every weight changes nothing. */
+    for (int h = 0; h < 24; h++)
+        cfg.diurnal[h] *= 2.0;
+    assert_close(mdl_arrivals_expected(&cfg, 4 * SIM_DAY, 5 * SIM_DAY), r * DAY_S, 1e-9);
+    /* load_multiplier scales the base rate. */
+    cfg.load_multiplier = 3.0;
+    assert_close(mdl_arrivals_expected(&cfg, 0, SIM_DAY), 3.0 * r * DAY_S, 1e-8);
+
+    /* Spikes on a flat rate: x3 over [1 h, 3 h) adds 2 * 2 h; 100 extra
+     * records over [10 h, 20 h) of which [15 h, 30 h) holds half. Neither
+     * load nor growth scales the extra records. */
+    const mdl_spike spikes[] = {
+        {.start = SIM_HOUR, .end = 3 * SIM_HOUR, .multiplier = 3.0},
+        {.start = 10 * SIM_HOUR, .end = 20 * SIM_HOUR, .multiplier = 1.0, .extra = 100.0},
+    };
+    mdl_arrivals_cfg s = flat_cfg(r);
+    s.spikes = spikes;
+    s.nspikes = 2;
+    assert_close(mdl_arrivals_expected(&s, 0, 4 * SIM_HOUR), r * (4 + 2 * 2) * 3600.0, 1e-9);
+    assert_close(mdl_arrivals_expected(&s, 15 * SIM_HOUR, 30 * SIM_HOUR), r * 15 * 3600.0 + 50.0,
+                 1e-9);
+    s.load_multiplier = 2.0;
+    assert_close(mdl_arrivals_expected(&s, 15 * SIM_HOUR, 30 * SIM_HOUR),
+                 2.0 * r * 15 * 3600.0 + 50.0, 1e-9);
+
+    /* Growth over a single hour: r * integral of e^(c t), c = ln(1.5) / M. */
+    mdl_arrivals_cfg gcfg = flat_cfg(r);
+    gcfg.growth_per_month = 0.5;
+    double c = log(1.5) / MONTH_S, t0 = 10 * DAY_S, t1 = t0 + 3600.0;
+    assert_close(mdl_arrivals_expected(&gcfg, 10 * SIM_DAY, 10 * SIM_DAY + SIM_HOUR),
+                 r * (exp(c * t1) - exp(c * t0)) / c, 1e-9);
+
+    assert_close(mdl_arrivals_expected(&s, 5 * SIM_HOUR, 5 * SIM_HOUR), 0.0, 0);
+    assert_close(mdl_arrivals_expected(&s, 6 * SIM_HOUR, 5 * SIM_HOUR), 0.0, 0);
+    s.base_rate = -1.0;
+    assert_true(isnan(mdl_arrivals_expected(&s, 0, SIM_HOUR)));
+}
+
+/* A zero rate never produces an arrival; a process made only of a spike's
+ * extra records produces them inside the window and then stops; a rate
+ * that decays by 99% a month has a finite total (r M / ln 100, about 0.57
+ * for r = 1e-6/s), so the process ends after a few arrivals. */
+static void a_zero_rate_returns_never(void **state)
+{
+    (void)state;
+    mdl_arrivals_cfg zero = flat_cfg(0.0);
+    proc p = open_proc(&zero, 6);
+    assert_int_equal(mdl_arrivals_next(p.a, 0), SIM_TIME_NEVER);
+    assert_int_equal(mdl_arrivals_next(p.a, 5 * SIM_DAY), SIM_TIME_NEVER);
+    close_proc(&p);
+
+    mdl_arrivals_cfg noload = flat_cfg(10.0);
+    noload.load_multiplier = 0.0;
+    p = open_proc(&noload, 6);
+    assert_int_equal(mdl_arrivals_next(p.a, 0), SIM_TIME_NEVER);
+    close_proc(&p);
+
+    const mdl_spike only[] = {
+        {.start = SIM_HOUR, .end = 2 * SIM_HOUR, .multiplier = 7.0, .extra = 100.0},
+    };
+    mdl_arrivals_cfg extra = flat_cfg(0.0);
+    extra.spikes = only;
+    extra.nspikes = 1;
+    uint64_t total = 0;
+    for (uint64_t seed = 0; seed < 20; seed++) {
+        p = open_proc(&extra, 100 + seed);
+        sim_time t = mdl_arrivals_next(p.a, 0);
+        for (; t != SIM_TIME_NEVER; t = mdl_arrivals_next(p.a, t)) {
+            assert_true(t >= SIM_HOUR && t <= 2 * SIM_HOUR);
+            total++;
+        }
+        close_proc(&p);
+    }
+    assert_poisson(total, 20 * 100.0);
+
+    mdl_arrivals_cfg decay = flat_cfg(1e-6);
+    decay.growth_per_month = -0.99;
+    for (uint64_t seed = 0; seed < 20; seed++) {
+        p = open_proc(&decay, 200 + seed);
+        int n = 0;
+        sim_time t = mdl_arrivals_next(p.a, 0);
+        for (; t != SIM_TIME_NEVER && n < 100; t = mdl_arrivals_next(p.a, t))
+            n++;
+        /* Poisson(0.57) exceeds 10 with probability < 1e-9. */
+        assert_true(n <= 10);
+        assert_int_equal(t, SIM_TIME_NEVER);
+        close_proc(&p);
+    }
+}
+
+/* One record a week on average, office hours, weekdays only, over 2,000
+ * weeks: the walk crosses nights and weekends and skips silent weeks. The
+ * count is Poisson(2000); every arrival lies on a weekday. */
+static void a_sparse_process_keeps_its_rate_across_silent_weeks(void **state)
+{
+    (void)state;
+    mdl_arrivals_cfg cfg = flat_cfg(1.0 / (7 * DAY_S));
+    mdl_arrivals_diurnal_office_hours(cfg.diurnal);
+    mdl_arrivals_weekly_weekdays_only(cfg.weekly);
+    proc p = open_proc(&cfg, 7);
+    uint64_t n = 0;
+    sim_time end = 2000 * SIM_WEEK;
+    for (sim_time t = mdl_arrivals_next(p.a, 0); t < end; t = mdl_arrivals_next(p.a, t)) {
+        assert_true((t / SIM_DAY) % 7 < 5); /* first_weekday 0: day 0 is a Monday */
+        n++;
+    }
+    assert_poisson(n, 2000.0);
+    close_proc(&p);
+
+    /* One record per 5 weeks growing 0.02% a month, over 50,000 weeks
+     * (11,500 months, 959 years: the factor reaches 1.0002^11500 = e^2.3):
+     * most arrivals come after several skipped weeks, each skipped with the
+     * closed-form weekly integral including growth. Lambda = r M ((1+g)^(T/M)
+     * - 1) / ln(1+g), about 39,000, so 4 sd is 2%. */
+    const double r = 1.0 / (5 * 7 * DAY_S), g = 0.0002;
+    mdl_arrivals_cfg grow = flat_cfg(r);
+    grow.growth_per_month = g;
+    p = open_proc(&grow, 17);
+    end = 50000 * SIM_WEEK;
+    n = run(&p, end, end, NULL);
+    double months = (double)end / (double)MDL_MONTH;
+    assert_poisson(n, r * MONTH_S * expm1(months * log1p(g)) / log1p(g));
+    close_proc(&p);
+}
+
+/* 2 records per microsecond for one second: most microseconds hold several
+ * arrivals. The process continues from its exact (sub-microsecond) state,
+ * so none is lost: the count is Poisson(2e6), within 4 sd = 0.28%. */
+static void arrivals_sharing_a_microsecond_are_all_counted(void **state)
+{
+    (void)state;
+    mdl_arrivals_cfg cfg = flat_cfg(2e6);
+    proc p = open_proc(&cfg, 8);
+    uint64_t n = run(&p, SIM_SEC, SIM_SEC, NULL);
+    assert_poisson(n, 2e6);
+    close_proc(&p);
+}
+
+/* The same seed gives the same times; a caller that skips ahead gets
+ * arrivals at or after its now; times never go below now. */
+static void next_is_reproducible_and_restarts_when_the_caller_skips_ahead(void **state)
+{
+    (void)state;
+    mdl_arrivals_cfg cfg = flat_cfg(0.01);
+    proc a = open_proc(&cfg, 9), b = open_proc(&cfg, 9);
+    sim_time ta = 0, tb = 0;
+    for (int i = 0; i < 1000; i++) {
+        ta = mdl_arrivals_next(a.a, ta);
+        tb = mdl_arrivals_next(b.a, tb);
+        assert_int_equal(ta, tb);
+    }
+    sim_time skip = ta + 3 * SIM_DAY;
+    sim_time t = mdl_arrivals_next(a.a, skip);
+    assert_true(t >= skip);
+    /* A now earlier than the last arrival continues the process. */
+    sim_time u = mdl_arrivals_next(a.a, 0);
+    assert_true(u >= t);
+    close_proc(&a);
+    close_proc(&b);
+}
+
+static void bad_configurations_and_names_are_refused(void **state)
+{
+    (void)state;
+    gsl_rng *rng = sim_rng_create(1, 0, "x", NULL);
+    assert_non_null(rng);
+    sim_err err;
+    const mdl_spike backwards[] = {{.start = 2 * SIM_HOUR, .end = SIM_HOUR, .multiplier = 1}};
+    const mdl_spike negative[] = {{.start = 0, .end = SIM_HOUR, .multiplier = -2}};
+    mdl_arrivals_cfg bad[8];
+    for (int i = 0; i < 8; i++)
+        bad[i] = flat_cfg(1.0);
+    bad[0].base_rate = -1;
+    bad[1].base_rate = NAN;
+    bad[2].diurnal[5] = -0.1;
+    bad[3].weekly[6] = INFINITY;
+    bad[4].growth_per_month = -1.0;
+    bad[5].first_weekday = 7;
+    bad[6].spikes = backwards;
+    bad[6].nspikes = 1;
+    bad[7].spikes = negative;
+    bad[7].nspikes = 1;
+    for (int i = 0; i < 8; i++) {
+        err.code = SIM_OK;
+        assert_null(mdl_arrivals_create(&bad[i], rng, &err));
+        assert_int_equal(err.code, SIM_EINVAL);
+        assert_int_equal(mdl_arrivals_validate(&bad[i], NULL), SIM_EINVAL);
+    }
+    mdl_arrivals_cfg ok = flat_cfg(1.0);
+    assert_null(mdl_arrivals_create(&ok, NULL, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+
+    /* An all-zero shape (the zero-initialised default) means flat. */
+    mdl_arrivals_cfg zeros = {.base_rate = 1.0, .load_multiplier = 1.0};
+    assert_close(mdl_arrivals_expected(&zeros, 0, SIM_DAY), DAY_S, 1e-9);
+
+    double d[24], w[7];
+    assert_int_equal(mdl_arrivals_diurnal_named("nightly", d, &err), SIM_EINVAL);
+    assert_non_null(strstr(err.msg, "office-hours"));
+    assert_int_equal(mdl_arrivals_weekly_named("weekend", w, &err), SIM_EINVAL);
+    assert_int_equal(mdl_arrivals_diurnal_named("flat", d, NULL), SIM_OK);
+    assert_close(d[13], 1.0, 0);
+
+    const mdl_spike one[] = {{.start = 0, .end = SIM_HOUR, .multiplier = 2}};
+    ok.spikes = one;
+    ok.nspikes = 1;
+    for (long k = 1; k <= 2; k++) {
+        sim_alloc_fail_after(k);
+        mdl_arrivals *a = mdl_arrivals_create(&ok, rng, &err);
+        sim_alloc_fail_reset();
+        assert_null(a);
+        assert_int_equal(err.code, SIM_ENOMEM);
+    }
+    mdl_arrivals_destroy(NULL);
+    sim_rng_destroy(rng);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_flat_day_count_is_poisson_in_mean_and_variance),
+        cmocka_unit_test(office_hour_counts_follow_the_diurnal_shape),
+        cmocka_unit_test(a_weekly_shape_moves_records_between_days_and_keeps_the_week),
+        cmocka_unit_test(growth_of_12_percent_a_month_compounds_over_three_months),
+        cmocka_unit_test(a_spike_multiplies_the_count_in_its_window),
+        cmocka_unit_test(expected_matches_hand_integrals),
+        cmocka_unit_test(a_zero_rate_returns_never),
+        cmocka_unit_test(a_sparse_process_keeps_its_rate_across_silent_weeks),
+        cmocka_unit_test(arrivals_sharing_a_microsecond_are_all_counted),
+        cmocka_unit_test(next_is_reproducible_and_restarts_when_the_caller_skips_ahead),
+        cmocka_unit_test(bad_configurations_and_names_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
