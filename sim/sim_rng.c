@@ -267,7 +267,10 @@ double sim_dist_sample(const sim_dist *d, gsl_rng *r)
     case SIM_DIST_CONST:
         return d->a;
     case SIM_DIST_EXP:
-        return gsl_ran_exponential(r, d->a);
+        /* Inversion, as gsl_ran_exponential does, but with log of a uniform
+         * in (0, 1) instead of log1p(-u): the same distribution, and log is
+         * about twice as fast as log1p on the hottest path of most models. */
+        return -d->a * log(gsl_rng_uniform_pos(r));
     case SIM_DIST_UNIFORM:
         return gsl_ran_flat(r, d->a, d->b);
     case SIM_DIST_NORMAL:

@@ -19,7 +19,12 @@ sim_time sim_time_clamp_seconds(double seconds)
         return 0;
     if (seconds > SIM_TIME_LIMIT_S)
         seconds = SIM_TIME_LIMIT_S;
-    return (sim_time)llround(seconds * 1e6);
+    /* Round half up by hand: v is positive and below 2^53, so the
+     * truncation and the difference are exact, and this is several times
+     * faster than llround on the path of every sampled duration. */
+    double v = seconds * 1e6;
+    sim_time i = (sim_time)v;
+    return i + (v - (double)i >= 0.5);
 }
 
 /* One unit of the human format. */

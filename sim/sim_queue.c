@@ -1,0 +1,465 @@
+/*
+ * sim_queue.c - the event calendar: a 4-ary min-heap over a pool of event
+ * records.
+ *
+ * Layout. Two arrays, both of `cap` elements:
+ *
+ *   heap[0 .. size)   16-byte entries {time, key = seq << 32 | slot}, a
+ *                     4-ary min-heap on (time, seq). Everything a comparison
+ *                     needs is in the entry, so sifting reads no record (it
+ *                     only stores each moved entry's new position). Node i has
+ *                     children 4i+1 .. 4i+4; the array is placed so that
+ *                     &heap[1] is 64-byte aligned, which puts every group of
+ *                     four siblings in one cache line (LaMarca and Ladner).
+ *   rec[0 .. used)    32-byte event records {fn, ctx, arg, gen, pos}. A slot
+ *                     is pending (pos = its heap index) or free (pos = the
+ *                     next free slot, a singly linked free list from
+ *                     free_head). Slots at and above `used` were never used.
+ *
+ * Invariants.
+ *   1. heap[(i-1)/4] is before heap[i] for 0 < i < size (heap order), with
+ *      before(a, b) = a.time < b.time || (a.time == b.time && a.seq < b.seq)
+ *      (comparing keys compares seqs, as seqs are distinct).
+ *   2. For a pending slot s, the slot of heap[rec[s].pos] is s; each
+ *      pending slot appears in the heap exactly once, free slots not at all.
+ *   3. seq values in the heap are distinct and smaller than next_seq, so an
+ *      event pushed later compares after every pending one of equal time.
+ *   4. An id is ((uint64_t)gen << 32) | slot. gen is never 0, so no id is
+ *      SIM_EVENT_NONE. rec[s].gen changes each time slot s is freed (fired or
+ *      cancelled), so an id is valid exactly while its event is pending; a
+ *      stale id no longer matches and cancel ignores it. (gen wraps after
+ *      2^32 - 1 reuses of one slot; an id held that long could alias.)
+ *   5. now never decreases; every pending event has time >= now.
+ *
+ * Sequence numbers are 32-bit to keep the entry at 16 bytes. When next_seq
+ * reaches SIM_QUEUE_SEQ_LIMIT (once per ~4 billion pushes) the pending
+ * events are renumbered 0 .. size-1 in (time, seq) order: relative order is
+ * all the heap uses, so nothing observable changes (see renumber()).
+ *
+ * Firing an event frees its slot before calling fn, so the callback can
+ * reuse the slot, and cancelling the event's own id from inside it is the
+ * documented no-op.
+ *
+ * Growth. When no slot is free the pool doubles: a new aligned heap buffer
+ * and a realloc of the records. If either allocation fails, push returns
+ * SIM_EVENT_NONE and status becomes SIM_ENOMEM for good (sticky); run checks
+ * it after every event. Nothing else allocates after create.
+ */
+#include "sim_queue.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "sim_alloc.h"
+
+/* Renumber the pending events when the next sequence number reaches this.
+ * A build may define a smaller value to exercise renumbering in tests. */
+#ifndef SIM_QUEUE_SEQ_LIMIT
+#define SIM_QUEUE_SEQ_LIMIT UINT32_MAX
+#endif
+
+#define DEFAULT_CAPACITY 64u
+/* Slot indices are 32-bit and UINT32_MAX marks "no slot". */
+#define MAX_CAPACITY ((uint32_t)1 << 31)
+#define NO_SLOT      UINT32_MAX
+#define LINE         64u /* cache line size assumed for heap alignment */
+
+/* Rare paths (growth, renumbering) stay out of line, so that push keeps a
+ * small stack frame and few saved registers; the sifts are inlined into
+ * their few callers even where GCC's size heuristics would decline, so an
+ * event in a small calendar costs a few compares and no calls. */
+#if defined(__GNUC__) || defined(__clang__)
+#define COLD   __attribute__((cold, noinline))
+#define INLINE inline __attribute__((always_inline))
+#else
+#define COLD
+#define INLINE inline
+#endif
+
+/* key = seq << 32 | slot. The entry is two 8-byte words that are always
+ * written and read as such (see the note on store forwarding at put()). */
+struct entry {
+    sim_time time;
+    uint64_t key;
+};
+
+#define KEY(seq, slot) ((uint64_t)(seq) << 32 | (slot))
+#define SLOT(e)        ((uint32_t)(e).key)
+
+struct rec {
+    sim_event_fn *fn;
+    void *ctx;
+    uint64_t arg;
+    uint32_t gen; /* never 0 */
+    uint32_t pos; /* heap index while pending, next free slot while free */
+};
+
+struct sim_queue {
+    struct entry *heap; /* aligned view into heap_mem */
+    struct rec *rec;
+    uint32_t size; /* pending events */
+    uint32_t cap;  /* slots in rec and entries in heap */
+    uint32_t used; /* slots ever handed out */
+    uint32_t free_head;
+    uint32_t next_seq;
+    int status; /* SIM_OK or SIM_ENOMEM, sticky */
+    int stop;   /* set by sim_queue_stop, cleared by sim_queue_run */
+    sim_time now;
+    uint64_t fired;
+    void *heap_mem; /* what sim_malloc returned for heap */
+};
+
+static inline int before(const struct entry *a, const struct entry *b)
+{
+    return a->time < b->time || (a->time == b->time && a->key < b->key);
+}
+
+/* The same test written with & and | so that it compiles to flag arithmetic
+ * without branches, for choosing among siblings: which of two random events
+ * comes first is a coin flip the branch predictor cannot learn, and a
+ * mispredicted branch costs more than evaluating both halves. */
+static inline size_t before_nb(const struct entry *a, const struct entry *b)
+{
+    return (size_t)((a->time < b->time) | ((a->time == b->time) & (a->key < b->key)));
+}
+
+/* Writes an entry into heap slot i and records the position (invariant 2).
+ *
+ * A note on store forwarding: entries are copied word by word, never as one
+ * 16-byte struct assignment. GCC turns a struct copy into a 16-byte SSE load,
+ * and a load that spans two earlier 8-byte stores (the way an entry built in
+ * registers is written) cannot be forwarded from the store buffer: the CPU
+ * stalls until the stores retire. With the two to three pending events of an
+ * M/M/1 model every push reads entries written moments ago, and the stall
+ * cost about a quarter of the calendar's time (perf annotate). */
+static inline void put(struct entry *h, struct rec *r, size_t i, sim_time time, uint64_t key)
+{
+    h[i].time = time;
+    h[i].key = key;
+    r[(uint32_t)key].pos = (uint32_t)i;
+}
+
+/* Moves (time, key) down from the hole at i within heap[0 .. n): invariant
+ * 1 holds everywhere except at the hole. */
+static INLINE void sift_down(struct entry *h, struct rec *r, size_t n, size_t i, sim_time time,
+                             uint64_t key)
+{
+    const struct entry e = {time, key};
+    for (;;) {
+        size_t c = 4 * i + 1;
+        size_t best;
+        if (c + 3 < n) {
+            /* All four children: a branch-free tournament (conditional
+             * moves), the common case inside a large heap. */
+            size_t b01 = c + before_nb(&h[c + 1], &h[c]);
+            size_t b23 = c + 2 + before_nb(&h[c + 3], &h[c + 2]);
+            best = before_nb(&h[b23], &h[b01]) ? b23 : b01;
+        } else if (c < n) {
+            best = c;
+            for (size_t k = c + 1; k < n; k++)
+                best = before_nb(&h[k], &h[best]) ? k : best;
+        } else {
+            break;
+        }
+        if (!before(&h[best], &e))
+            break;
+        put(h, r, i, h[best].time, h[best].key);
+        i = best;
+    }
+    put(h, r, i, time, key);
+}
+
+/* Moves (time, key) up from the hole at i. */
+static INLINE void sift_up(struct entry *h, struct rec *r, size_t i, sim_time time, uint64_t key)
+{
+    const struct entry e = {time, key};
+    while (i > 0) {
+        size_t p = (i - 1) / 4;
+        if (!before(&e, &h[p]))
+            break;
+        put(h, r, i, h[p].time, h[p].key);
+        i = p;
+    }
+    put(h, r, i, time, key);
+}
+
+/* A heap buffer of cap entries with &heap[1] on a cache line boundary. */
+static struct entry *heap_alloc(uint32_t cap, void **mem)
+{
+    size_t bytes = ((size_t)cap + 1) * sizeof(struct entry) + LINE;
+    unsigned char *raw = sim_malloc(bytes);
+    if (!raw)
+        return NULL;
+    uintptr_t first = ((uintptr_t)raw + sizeof(struct entry) + LINE - 1) & ~(uintptr_t)(LINE - 1);
+    *mem = raw;
+    return (struct entry *)(raw + (first - (uintptr_t)raw) - sizeof(struct entry));
+}
+
+/* Doubles the pool. SIM_ENOMEM (and nothing changed) if it cannot. */
+static COLD int grow(sim_queue *q)
+{
+    if (q->cap >= MAX_CAPACITY)
+        return SIM_ENOMEM;
+    uint32_t cap = q->cap * 2;
+    void *mem;
+    struct entry *heap = heap_alloc(cap, &mem);
+    if (!heap)
+        return SIM_ENOMEM;
+    struct rec *rec = sim_reallocarray(q->rec, cap, sizeof *rec);
+    if (!rec) {
+        sim_free(mem);
+        return SIM_ENOMEM;
+    }
+    memcpy(heap, q->heap, (size_t)q->size * sizeof *heap);
+    sim_free(q->heap_mem);
+    q->heap = heap;
+    q->heap_mem = mem;
+    q->rec = rec;
+    q->cap = cap;
+    return SIM_OK;
+}
+
+/* Reassigns seq = rank in (time, seq) order to every pending event, so
+ * next_seq can restart at size. Heapsort in place (no allocation, so it
+ * cannot fail): popping the minimum into the vacated tail leaves the array
+ * in descending order; reversing it gives ascending order, which is itself
+ * a valid heap. O(n log n), once per SIM_QUEUE_SEQ_LIMIT pushes. */
+static COLD void renumber(sim_queue *q)
+{
+    struct entry *h = q->heap;
+    size_t n = q->size;
+    for (size_t end = n; end > 1; end--) {
+        sim_time time = h[0].time;
+        uint64_t key = h[0].key;
+        sift_down(h, q->rec, end - 1, 0, h[end - 1].time, h[end - 1].key);
+        h[end - 1].time = time;
+        h[end - 1].key = key;
+    }
+    for (size_t i = 0, j = n ? n - 1 : 0; i < j; i++, j--) {
+        sim_time time = h[i].time;
+        uint64_t key = h[i].key;
+        h[i].time = h[j].time;
+        h[i].key = h[j].key;
+        h[j].time = time;
+        h[j].key = key;
+    }
+    for (size_t i = 0; i < n; i++) {
+        h[i].key = KEY(i, SLOT(h[i]));
+        q->rec[SLOT(h[i])].pos = (uint32_t)i;
+    }
+    q->next_seq = (uint32_t)n;
+}
+
+/* Returns slot s to the free list and retires its id (invariant 4). */
+static inline void free_slot(sim_queue *q, uint32_t s)
+{
+    struct rec *r = &q->rec[s];
+    r->gen = r->gen + 1 ? r->gen + 1 : 1;
+    r->pos = q->free_head;
+    q->free_head = s;
+}
+
+/* Removes the entry at heap index i and refills the hole. */
+static void remove_at(sim_queue *q, size_t i)
+{
+    size_t n = --q->size;
+    if (i == n)
+        return;
+    const struct entry last = {q->heap[n].time, q->heap[n].key};
+    if (i > 0 && before(&last, &q->heap[(i - 1) / 4]))
+        sift_up(q->heap, q->rec, i, last.time, last.key);
+    else
+        sift_down(q->heap, q->rec, n, i, last.time, last.key);
+}
+
+/* Pops the first event, frees its slot and calls it. size > 0. The
+ * record's fn, ctx and arg are read after the sift: freeing a slot leaves
+ * them intact until a push reuses it, and nothing pushes in between. Reading
+ * them late keeps only two values live across the sift, instead of spilling
+ * five registers to the stack on every event. */
+static INLINE void fire_first(sim_queue *q)
+{
+    const sim_time time = q->heap[0].time;
+    const uint32_t s = (uint32_t)q->heap[0].key;
+    size_t n = --q->size;
+    if (n > 0)
+        sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key);
+    free_slot(q, s);
+    q->now = time;
+    q->fired++;
+    const struct rec *r = &q->rec[s];
+    r->fn(r->ctx, r->arg, time);
+}
+
+sim_queue *sim_queue_create(uint32_t initial_capacity, sim_err *err)
+{
+    uint32_t cap = initial_capacity ? initial_capacity : DEFAULT_CAPACITY;
+    if (cap > MAX_CAPACITY)
+        cap = MAX_CAPACITY;
+    sim_queue *q = sim_calloc(1, sizeof *q);
+    if (!q)
+        goto fail_queue;
+    q->heap = heap_alloc(cap, &q->heap_mem);
+    if (!q->heap)
+        goto fail_heap;
+    q->rec = sim_reallocarray(NULL, cap, sizeof *q->rec);
+    if (!q->rec)
+        goto fail_rec;
+    q->cap = cap;
+    q->free_head = NO_SLOT;
+    q->status = SIM_OK;
+    return q;
+
+fail_rec:
+    sim_free(q->heap_mem);
+fail_heap:
+    sim_free(q);
+fail_queue:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "event calendar: cannot allocate %u event slots",
+                (unsigned)cap);
+    return NULL;
+}
+
+void sim_queue_destroy(sim_queue *q)
+{
+    if (!q)
+        return;
+    sim_free(q->heap_mem);
+    sim_free(q->rec);
+    sim_free(q);
+}
+
+/* A slot for a push when the free list is empty: the next never-used one,
+ * doubling the pool first if all are in use. NO_SLOT, with status set to
+ * SIM_ENOMEM, if the pool cannot grow. Out of line: once the pool is warm,
+ * every slot comes from the free list. */
+static COLD uint32_t new_slot(sim_queue *q)
+{
+    if (q->used == q->cap && grow(q) != SIM_OK) {
+        q->status = SIM_ENOMEM;
+        return NO_SLOT;
+    }
+    uint32_t s = q->used++;
+    q->rec[s].gen = 1;
+    return s;
+}
+
+/* The body of sim_queue_push and sim_queue_after, inlined into both so the
+ * common sim_queue_after costs one call, not two. */
+static INLINE sim_event_id push_at(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
+                                   uint64_t arg)
+{
+    assert(at >= q->now && "event pushed into the past");
+    assert(fn != NULL);
+    uint32_t s = q->free_head;
+    if (s != NO_SLOT)
+        q->free_head = q->rec[s].pos;
+    else if ((s = new_slot(q)) == NO_SLOT)
+        return SIM_EVENT_NONE;
+    if (q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
+        renumber(q);
+    struct rec *r = &q->rec[s];
+    r->fn = fn;
+    r->ctx = ctx;
+    r->arg = arg;
+    sift_up(q->heap, q->rec, q->size++, at, KEY(q->next_seq, s));
+    q->next_seq++;
+    return ((uint64_t)r->gen << 32) | s;
+}
+
+sim_event_id sim_queue_push(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx, uint64_t arg)
+{
+    return push_at(q, at, fn, ctx, arg);
+}
+
+sim_event_id sim_queue_after(sim_queue *q, sim_time delay, sim_event_fn *fn, void *ctx,
+                             uint64_t arg)
+{
+    assert(delay >= 0 && "negative delay");
+    /* Saturate rather than overflow: a delay past the end of time is never. */
+    sim_time at = delay > SIM_TIME_NEVER - q->now ? SIM_TIME_NEVER : q->now + delay;
+    return push_at(q, at, fn, ctx, arg);
+}
+
+/* The slot of id if it is pending, else NO_SLOT. */
+static uint32_t pending_slot(const sim_queue *q, sim_event_id id)
+{
+    uint32_t s = (uint32_t)id;
+    uint32_t gen = (uint32_t)(id >> 32);
+    if (gen == 0 || s >= q->used || q->rec[s].gen != gen)
+        return NO_SLOT;
+    return s;
+}
+
+int sim_queue_cancel(sim_queue *q, sim_event_id id)
+{
+    uint32_t s = pending_slot(q, id);
+    if (s == NO_SLOT)
+        return 0;
+    size_t i = q->rec[s].pos;
+    free_slot(q, s);
+    remove_at(q, i);
+    return 1;
+}
+
+int sim_queue_pending(const sim_queue *q, sim_event_id id)
+{
+    return pending_slot(q, id) != NO_SLOT;
+}
+
+int sim_queue_run(sim_queue *q, sim_time horizon)
+{
+    if (q->status != SIM_OK)
+        return q->status;
+    q->stop = 0;
+    while (q->size > 0 && q->heap[0].time <= horizon) {
+        fire_first(q);
+        if (q->stop | q->status)
+            break;
+    }
+    if (q->status != SIM_OK)
+        return q->status;
+    if (!q->stop && horizon != SIM_TIME_NEVER && horizon > q->now)
+        q->now = horizon;
+    q->stop = 0;
+    return SIM_OK;
+}
+
+int sim_queue_step(sim_queue *q)
+{
+    if (q->size == 0)
+        return 0;
+    fire_first(q);
+    return 1;
+}
+
+void sim_queue_stop(sim_queue *q)
+{
+    q->stop = 1;
+}
+
+sim_time sim_queue_now(const sim_queue *q)
+{
+    return q->now;
+}
+
+sim_time sim_queue_next_time(const sim_queue *q)
+{
+    return q->size ? q->heap[0].time : SIM_TIME_NEVER;
+}
+
+uint32_t sim_queue_size(const sim_queue *q)
+{
+    return q->size;
+}
+
+uint64_t sim_queue_fired(const sim_queue *q)
+{
+    return q->fired;
+}
+
+int sim_queue_status(const sim_queue *q)
+{
+    return q->status;
+}

@@ -1,0 +1,329 @@
+/*
+ * sim_station.c - the G/G/c/K station of sim_station.h.
+ *
+ * Layout. A station owns three fixed-size or amortised arrays:
+ *
+ *   servers[c]   one slot per server: the job in service, its arrival time
+ *                and the start of its service. A busy server has exactly one
+ *                pending completion event on the calendar, whose uint64_t
+ *                arg is the server's index: the event finds its job without
+ *                any lookup and without allocating.
+ *   idle[c]      a stack of the indices of idle servers (nidle entries).
+ *                Initially 0 is on top, so an empty station serves its first
+ *                job on server 0 (which server serves a job changes nothing
+ *                for identical servers, but the stack makes it deterministic).
+ *   ring[cap]    the FIFO waiting line: a ring buffer of (job, arrival time)
+ *                with cap a power of two, head the oldest entry, count the
+ *                length. It doubles when full, so its size is bounded by the
+ *                largest number of jobs ever waiting together (and by K - c
+ *                when K is set); after a warm-up no arrival allocates.
+ *
+ * Invariants (checked by assert in debug builds):
+ *   1. busy + nidle == c, and busy == number of pending completion events.
+ *   2. count > 0 implies nidle == 0 (work-conserving: no job waits while a
+ *      server is idle).
+ *   3. in_system == busy + count, and capacity > 0 implies
+ *      in_system <= capacity.
+ *   4. The time-weighted levels equal (in_system, count, busy) at all times:
+ *      every change of those three goes through set_levels().
+ *
+ * Transitions:
+ *   arrive     in_system == K           -> blocked (counted, nothing else)
+ *              an idle server            -> start_service on it
+ *              all servers busy          -> append to the ring
+ *   complete   record wait and sojourn of the job on that server, then
+ *              either start the head of the ring on the same server or put
+ *              the server back on the idle stack; then call done. done comes
+ *              last so that it sees a consistent station and may call
+ *              sim_station_arrive (a job that re-enters joins the line
+ *              behind those already waiting).
+ *
+ * Errors. A push to the calendar that fails is recorded by the calendar
+ * (sticky SIM_ENOMEM, sim_queue_run returns it), as sim_queue.h specifies;
+ * the station needs no extra check. The only allocation after creation is
+ * the doubling of the ring: if it fails, sim_station_arrive returns
+ * SIM_ENOMEM and the station is unchanged (the arrival is not counted).
+ */
+#include "sim_station.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim_alloc.h"
+
+/* The initial length of the waiting line; it doubles when full. */
+#define RING_INITIAL 16u
+
+/* A job in service on one server. */
+struct server {
+    uint64_t job;
+    sim_time arrived; /* when the job arrived at the station */
+    sim_time started; /* when its service started */
+};
+
+/* A job in the waiting line. */
+struct waiting {
+    uint64_t job;
+    sim_time arrived;
+};
+
+struct sim_station {
+    sim_queue *q; /* borrowed */
+    int servers;  /* c */
+    int capacity; /* K, 0 = unbounded */
+    sim_dist service;
+    gsl_rng *rng; /* borrowed */
+    sim_station_service_fn *service_fn;
+    void *service_ctx;
+    sim_station_done_fn *done;
+    void *done_ctx;
+
+    struct server *slots; /* [servers] */
+    int *idle;            /* [servers], stack of idle server indices */
+    int nidle;
+    int busy;
+
+    struct waiting *ring; /* [cap], cap a power of two */
+    size_t cap, head, count;
+
+    /* Statistics since creation or the last reset. */
+    uint64_t arrivals, blocked, served;
+    sim_tally wait, sojourn;
+    sim_timeavg in_system, in_queue, busy_avg;
+};
+
+/* Records the current levels in the time-weighted averages. */
+static void set_levels(sim_station *st, sim_time now)
+{
+    sim_timeavg_set(&st->in_system, now, (double)(st->busy + (int)st->count));
+    sim_timeavg_set(&st->in_queue, now, (double)st->count);
+    sim_timeavg_set(&st->busy_avg, now, (double)st->busy);
+}
+
+static void complete(void *ctx, uint64_t arg, sim_time now);
+
+/* Puts job on server s at now and schedules its completion. */
+static void start_service(sim_station *st, int s, uint64_t job, sim_time arrived, sim_time now)
+{
+    sim_time d;
+    if (st->service_fn) {
+        d = st->service_fn(st->service_ctx, job, now);
+        if (d < 0)
+            d = 0; /* a negative duration means "no time", as for samples */
+    } else {
+        d = sim_dist_sample_time(&st->service, st->rng);
+    }
+    st->slots[s].job = job;
+    st->slots[s].arrived = arrived;
+    st->slots[s].started = now;
+    /* A failed push is recorded by the calendar and ends the run. */
+    (void)sim_queue_after(st->q, d, complete, st, (uint64_t)s);
+}
+
+/* Doubles the ring, keeping the FIFO order (the oldest entry moves to 0). */
+static int grow_ring(sim_station *st)
+{
+    size_t ncap = st->cap * 2;
+    if (ncap < st->cap)
+        return SIM_ENOMEM;
+    struct waiting *r = sim_reallocarray(NULL, ncap, sizeof *r);
+    if (!r)
+        return SIM_ENOMEM;
+    size_t first = st->cap - st->head; /* entries from head to the end */
+    if (first > st->count)
+        first = st->count;
+    memcpy(r, st->ring + st->head, first * sizeof *r);
+    memcpy(r + first, st->ring, (st->count - first) * sizeof *r);
+    sim_free(st->ring);
+    st->ring = r;
+    st->cap = ncap;
+    st->head = 0;
+    return SIM_OK;
+}
+
+/* The completion event of the job on server arg. */
+static void complete(void *ctx, uint64_t arg, sim_time now)
+{
+    sim_station *st = ctx;
+    int s = (int)arg;
+    assert(s >= 0 && s < st->servers);
+    struct server done_job = st->slots[s];
+
+    sim_time wait = done_job.started - done_job.arrived;
+    sim_time sojourn = now - done_job.arrived;
+    st->served++;
+    sim_tally_add(&st->wait, sim_time_to_seconds(wait));
+    sim_tally_add(&st->sojourn, sim_time_to_seconds(sojourn));
+
+    if (st->count > 0) {
+        /* The head of the line takes over this server: busy is unchanged. */
+        struct waiting next = st->ring[st->head];
+        st->head = (st->head + 1) & (st->cap - 1);
+        st->count--;
+        start_service(st, s, next.job, next.arrived, now);
+    } else {
+        st->busy--;
+        st->idle[st->nidle++] = s;
+    }
+    set_levels(st, now);
+    assert(st->busy + st->nidle == st->servers);
+    assert(st->count == 0 || st->nidle == 0);
+
+    if (st->done)
+        st->done(st->done_ctx, done_job.job, wait, sojourn, now);
+}
+
+/* Checks a configuration; SIM_OK or SIM_EINVAL with err filled. */
+static int check_cfg(const sim_queue *q, const sim_station_cfg *cfg, sim_err *err)
+{
+    if (!q || !cfg)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "station: queue and cfg are required");
+    if (cfg->servers < 1)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "station: servers must be >= 1, got %d",
+                           cfg->servers);
+    if (cfg->capacity < 0 || (cfg->capacity > 0 && cfg->capacity < cfg->servers))
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "station: capacity must be 0 (unbounded) or >= servers (%d), got %d",
+                           cfg->servers, cfg->capacity);
+    if (!cfg->service_fn) {
+        if (!cfg->rng)
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "station: an rng is required when service_fn is not given");
+        if (cfg->service.kind < SIM_DIST_CONST || cfg->service.kind > SIM_DIST_GAMMA ||
+            isnan(cfg->service.a) || isnan(cfg->service.b))
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "station: the service distribution is not valid");
+    }
+    return SIM_OK;
+}
+
+sim_station *sim_station_create(sim_queue *q, const sim_station_cfg *cfg, sim_err *err)
+{
+    if (check_cfg(q, cfg, err) != SIM_OK)
+        return NULL;
+    sim_station *st = sim_calloc(1, sizeof *st);
+    if (!st)
+        goto fail_station;
+    st->q = q;
+    st->servers = cfg->servers;
+    st->capacity = cfg->capacity;
+    st->service = cfg->service;
+    st->rng = cfg->rng;
+    st->service_fn = cfg->service_fn;
+    st->service_ctx = cfg->service_ctx;
+    st->done = cfg->done;
+    st->done_ctx = cfg->done_ctx;
+
+    st->slots = sim_calloc((size_t)cfg->servers, sizeof *st->slots);
+    if (!st->slots)
+        goto fail_slots;
+    st->idle = sim_calloc((size_t)cfg->servers, sizeof *st->idle);
+    if (!st->idle)
+        goto fail_idle;
+    st->ring = sim_reallocarray(NULL, RING_INITIAL, sizeof *st->ring);
+    if (!st->ring)
+        goto fail_ring;
+    st->cap = RING_INITIAL;
+
+    /* Server 0 on top of the stack. */
+    for (int i = 0; i < cfg->servers; i++)
+        st->idle[i] = cfg->servers - 1 - i;
+    st->nidle = cfg->servers;
+
+    sim_time now = sim_queue_now(q);
+    sim_tally_init(&st->wait);
+    sim_tally_init(&st->sojourn);
+    sim_timeavg_init(&st->in_system, now, 0.0);
+    sim_timeavg_init(&st->in_queue, now, 0.0);
+    sim_timeavg_init(&st->busy_avg, now, 0.0);
+    return st;
+
+fail_ring:
+    sim_free(st->idle);
+fail_idle:
+    sim_free(st->slots);
+fail_slots:
+    sim_free(st);
+fail_station:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "station: out of memory");
+    return NULL;
+}
+
+void sim_station_destroy(sim_station *st)
+{
+    if (!st)
+        return;
+    sim_free(st->ring);
+    sim_free(st->idle);
+    sim_free(st->slots);
+    sim_free(st);
+}
+
+int sim_station_arrive(sim_station *st, uint64_t job)
+{
+    sim_time now = sim_queue_now(st->q);
+    int in_system = st->busy + (int)st->count;
+    if (st->capacity > 0 && in_system >= st->capacity) {
+        st->arrivals++;
+        st->blocked++;
+        return SIM_EFULL;
+    }
+    if (st->nidle > 0) {
+        int s = st->idle[--st->nidle];
+        st->busy++;
+        start_service(st, s, job, now, now);
+    } else {
+        if (st->count == st->cap) {
+            int rc = grow_ring(st);
+            if (rc != SIM_OK)
+                return rc;
+        }
+        struct waiting *w = &st->ring[(st->head + st->count) & (st->cap - 1)];
+        w->job = job;
+        w->arrived = now;
+        st->count++;
+    }
+    st->arrivals++;
+    set_levels(st, now);
+    assert(st->busy + st->nidle == st->servers);
+    assert(st->capacity == 0 || st->busy + (int)st->count <= st->capacity);
+    return SIM_OK;
+}
+
+int sim_station_in_system(const sim_station *st)
+{
+    return st->busy + (int)st->count;
+}
+
+int sim_station_busy(const sim_station *st)
+{
+    return st->busy;
+}
+
+void sim_station_stats_get(const sim_station *st, sim_station_stats *out)
+{
+    sim_time now = sim_queue_now(st->q);
+    out->arrivals = st->arrivals;
+    out->blocked = st->blocked;
+    out->served = st->served;
+    out->wait = st->wait;
+    out->sojourn = st->sojourn;
+    out->mean_in_system = sim_timeavg_mean(&st->in_system, now);
+    out->mean_in_queue = sim_timeavg_mean(&st->in_queue, now);
+    out->mean_busy = sim_timeavg_mean(&st->busy_avg, now);
+}
+
+void sim_station_reset_stats(sim_station *st)
+{
+    sim_time now = sim_queue_now(st->q);
+    st->arrivals = 0;
+    st->blocked = 0;
+    st->served = 0;
+    sim_tally_init(&st->wait);
+    sim_tally_init(&st->sojourn);
+    /* The levels stay (the jobs present are untouched); only the past goes. */
+    sim_timeavg_reset(&st->in_system, now);
+    sim_timeavg_reset(&st->in_queue, now);
+    sim_timeavg_reset(&st->busy_avg, now);
+}

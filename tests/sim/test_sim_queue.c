@@ -1,0 +1,638 @@
+/*
+ * test_sim_queue.c - the event calendar: ordering by (time, push order),
+ * cancellation by id, pool reuse, run/step/stop and allocation failure.
+ *
+ * Random inputs come from a fixed-seed SplitMix64 defined here, so every
+ * run of the tests sees the same event times. Expected firing orders come
+ * from a reference computed in the test (a stable sort by time), never from
+ * the calendar itself.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim_alloc.h"
+#include "sim_err.h"
+#include "sim_queue.h"
+#include "sim_time.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator for inputs. */
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Records every firing: the arg (an event's label) and its time. */
+typedef struct firing_log {
+    size_t n, cap;
+    uint64_t *args;
+    sim_time *times;
+} firing_log;
+
+static void log_init(firing_log *l, size_t cap)
+{
+    l->n = 0;
+    l->cap = cap;
+    l->args = calloc(cap, sizeof *l->args);
+    l->times = calloc(cap, sizeof *l->times);
+    assert_non_null(l->args);
+    assert_non_null(l->times);
+}
+
+static void log_fini(firing_log *l)
+{
+    free(l->args);
+    free(l->times);
+}
+
+static void record(void *ctx, uint64_t arg, sim_time now)
+{
+    firing_log *l = ctx;
+    assert_true(l->n < l->cap);
+    l->args[l->n] = arg;
+    l->times[l->n] = now;
+    l->n++;
+}
+
+static void do_nothing(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)ctx;
+    (void)arg;
+    (void)now;
+}
+
+/* A reference order: labels sorted by time, ties by label (= push index). */
+typedef struct keyed {
+    sim_time time;
+    uint64_t label;
+} keyed;
+
+static int by_time_then_label(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->label < y->label ? -1 : x->label > y->label;
+}
+
+/* ---- ordering ---------------------------------------------------------- */
+
+static void equal_times_fire_in_push_order(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 16);
+    /* Two groups at the same instants, pushed interleaved. */
+    for (uint64_t i = 0; i < 10; i++)
+        assert_int_not_equal(sim_queue_push(q, i % 2 ? 50 : 40, record, &l, i), SIM_EVENT_NONE);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    const uint64_t want[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
+    assert_int_equal(l.n, 10);
+    for (size_t i = 0; i < 10; i++)
+        assert_int_equal(l.args[i], want[i]);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+static void events_fire_in_time_order(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    sim_queue *q = sim_queue_create(0, NULL); /* grows from the default size */
+    assert_non_null(q);
+    keyed *ref = malloc(N * sizeof *ref);
+    assert_non_null(ref);
+    firing_log l;
+    log_init(&l, N);
+    uint64_t seed = 42;
+    for (uint64_t i = 0; i < N; i++) {
+        /* Times in [0, 5000): about 20 events share each microsecond, so
+         * ties are common and the tie rule is checked too. */
+        sim_time t = (sim_time)(splitmix(&seed) % 5000);
+        ref[i] = (keyed){t, i};
+        assert_int_not_equal(sim_queue_push(q, t, record, &l, i), SIM_EVENT_NONE);
+    }
+    assert_int_equal(sim_queue_size(q), N);
+    qsort(ref, N, sizeof *ref, by_time_then_label); /* = a stable sort by time */
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(l.n, N);
+    assert_int_equal(sim_queue_fired(q), N);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(l.args[i], ref[i].label);
+        assert_int_equal(l.times[i], ref[i].time);
+    }
+    assert_int_equal(sim_queue_size(q), 0);
+    log_fini(&l);
+    free(ref);
+    sim_queue_destroy(q);
+}
+
+/* A callback that checks what it was given. */
+typedef struct probe {
+    sim_queue *q;
+    int calls;
+    sim_time seen_now, seen_queue_now;
+    uint64_t seen_arg;
+} probe;
+
+static void look(void *ctx, uint64_t arg, sim_time now)
+{
+    probe *p = ctx;
+    p->calls++;
+    p->seen_arg = arg;
+    p->seen_now = now;
+    p->seen_queue_now = sim_queue_now(p->q);
+}
+
+static void callbacks_get_their_ctx_arg_and_time(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(4, NULL);
+    assert_non_null(q);
+    probe p = {.q = q};
+    sim_queue_push(q, 7 * SIM_SEC, look, &p, UINT64_MAX);
+    assert_int_equal(sim_queue_next_time(q), 7 * SIM_SEC);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(p.calls, 1);
+    assert_int_equal(p.seen_arg, UINT64_MAX);
+    assert_int_equal(p.seen_now, 7 * SIM_SEC);
+    assert_int_equal(p.seen_queue_now, 7 * SIM_SEC);
+    /* horizon NEVER leaves now at the last event. */
+    assert_int_equal(sim_queue_now(q), 7 * SIM_SEC);
+    assert_int_equal(sim_queue_next_time(q), SIM_TIME_NEVER);
+    sim_queue_destroy(q);
+}
+
+/* Each event pushes a zero-delay follow-up, labelled 100 + its own label. */
+typedef struct chain {
+    sim_queue *q;
+    firing_log *l;
+} chain;
+
+static void push_follow_up(void *ctx, uint64_t arg, sim_time now)
+{
+    chain *c = ctx;
+    record(c->l, arg, now);
+    if (arg < 100)
+        assert_int_not_equal(sim_queue_after(c->q, 0, push_follow_up, c, 100 + arg),
+                             SIM_EVENT_NONE);
+}
+
+static void zero_delay_events_fire_now_after_those_already_due(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 16);
+    chain c = {q, &l};
+    sim_queue_push(q, 10, push_follow_up, &c, 0);
+    sim_queue_push(q, 10, push_follow_up, &c, 1);
+    sim_queue_push(q, 11, record, &l, 2);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    /* The follow-ups are due at 10 too but were pushed after 0 and 1. */
+    const uint64_t want[5] = {0, 1, 100, 101, 2};
+    const sim_time when[5] = {10, 10, 10, 10, 11};
+    assert_int_equal(l.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(l.args[i], want[i]);
+        assert_int_equal(l.times[i], when[i]);
+    }
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+/* ---- cancellation ------------------------------------------------------ */
+
+static void cancel_of_a_pending_event_stops_it_from_firing(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    sim_event_id a = sim_queue_push(q, 10, record, &l, 1);
+    sim_event_id b = sim_queue_push(q, 20, record, &l, 2);
+    sim_event_id c = sim_queue_push(q, 30, record, &l, 3);
+    assert_true(a != SIM_EVENT_NONE && b != SIM_EVENT_NONE && c != SIM_EVENT_NONE);
+    assert_true(a != b && b != c && a != c);
+    assert_int_equal(sim_queue_size(q), 3);
+    assert_true(sim_queue_pending(q, b));
+    assert_int_equal(sim_queue_cancel(q, b), 1);
+    assert_false(sim_queue_pending(q, b));
+    assert_int_equal(sim_queue_size(q), 2);
+    /* Cancelling the first one changes the next time. */
+    assert_int_equal(sim_queue_cancel(q, a), 1);
+    assert_int_equal(sim_queue_next_time(q), 30);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.args[0], 3);
+    assert_int_equal(sim_queue_fired(q), 1);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+/* Cancels its own id from inside its callback and keeps the result. */
+typedef struct self_cancel {
+    sim_queue *q;
+    sim_event_id id;
+    int result;
+} self_cancel;
+
+static void cancel_own_id(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    (void)now;
+    self_cancel *s = ctx;
+    s->result = sim_queue_cancel(s->q, s->id);
+}
+
+static void cancel_of_a_fired_or_cancelled_id_is_a_no_op(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+
+    assert_int_equal(sim_queue_cancel(q, SIM_EVENT_NONE), 0);
+    assert_false(sim_queue_pending(q, SIM_EVENT_NONE));
+    /* An id no slot ever had. */
+    assert_int_equal(sim_queue_cancel(q, ((uint64_t)1 << 32) | 12345u), 0);
+
+    sim_event_id fired = sim_queue_push(q, 5, record, &l, 1);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(sim_queue_cancel(q, fired), 0);
+    assert_false(sim_queue_pending(q, fired));
+
+    sim_event_id gone = sim_queue_push(q, 6, record, &l, 2);
+    assert_int_equal(sim_queue_cancel(q, gone), 1);
+    assert_int_equal(sim_queue_cancel(q, gone), 0); /* twice */
+
+    /* The freed slot is handed out again; the old ids must not touch the
+     * new event that now lives in it. */
+    sim_event_id fresh = sim_queue_push(q, 7, record, &l, 3);
+    assert_int_equal(sim_queue_cancel(q, gone), 0);
+    assert_int_equal(sim_queue_cancel(q, fired), 0);
+    assert_true(sim_queue_pending(q, fresh));
+    assert_int_equal(sim_queue_size(q), 1);
+
+    /* Inside its own callback an event has already fired: a no-op too. */
+    self_cancel s = {q, SIM_EVENT_NONE, -1};
+    s.id = sim_queue_push(q, 8, cancel_own_id, &s, 0);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(s.result, 0);
+
+    assert_int_equal(l.n, 2); /* labels 1 and 3 */
+    assert_int_equal(l.args[0], 1);
+    assert_int_equal(l.args[1], 3);
+    assert_int_equal(sim_queue_size(q), 0);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+static void cancel_in_the_middle_of_a_large_heap_keeps_it_valid(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    sim_event_id *ids = malloc(N * sizeof *ids);
+    keyed *ref = malloc(N * sizeof *ref);
+    unsigned char *cancelled = calloc(N, 1);
+    assert_true(ids && ref && cancelled);
+    firing_log l;
+    log_init(&l, N);
+    uint64_t seed = 7;
+    for (uint64_t i = 0; i < N; i++) {
+        sim_time t = (sim_time)(splitmix(&seed) % 100000);
+        ref[i] = (keyed){t, i};
+        ids[i] = sim_queue_push(q, t, record, &l, i);
+    }
+    /* N cancels of random ids (about 63% of the events end up cancelled, the
+     * other attempts hit ids already cancelled): this removes entries from
+     * every depth of the heap, including ones whose replacement must move up
+     * (the last entry can be smaller than the removed one's parent). */
+    size_t kept = N;
+    for (size_t k = 0; k < N; k++) {
+        size_t i = (size_t)(splitmix(&seed) % N);
+        int was_pending = !cancelled[i];
+        assert_int_equal(sim_queue_cancel(q, ids[i]), was_pending);
+        if (was_pending) {
+            cancelled[i] = 1;
+            kept--;
+        }
+        assert_int_equal(sim_queue_size(q), kept);
+    }
+    /* Then alternate firing and cancelling, so removals also hit a heap
+     * that pops have reshaped; ids of events that fired must be no-ops. */
+    unsigned char *fired = calloc(N, 1);
+    assert_non_null(fired);
+    for (int round = 0; round < 5; round++) {
+        for (int k = 0; k < 1000; k++)
+            assert_int_equal(sim_queue_step(q), 1);
+        for (size_t f = 0; f < l.n; f++)
+            fired[l.args[f]] = 1;
+        for (int k = 0; k < 1000; k++) {
+            size_t i = (size_t)(splitmix(&seed) % N);
+            int was_pending = !cancelled[i] && !fired[i];
+            assert_int_equal(sim_queue_cancel(q, ids[i]), was_pending);
+            if (was_pending) {
+                cancelled[i] = 1;
+                kept--;
+            }
+        }
+        assert_int_equal(sim_queue_size(q) + l.n, kept);
+    }
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    /* The firings, in order, are the reference order without the cancelled. */
+    qsort(ref, N, sizeof *ref, by_time_then_label);
+    assert_int_equal(l.n, kept);
+    size_t j = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (cancelled[ref[i].label])
+            continue;
+        assert_int_equal(l.args[j], ref[i].label);
+        assert_int_equal(l.times[j], ref[i].time);
+        j++;
+    }
+    assert_int_equal(j, kept);
+    free(fired);
+    log_fini(&l);
+    free(cancelled);
+    free(ref);
+    free(ids);
+    sim_queue_destroy(q);
+}
+
+/* Keeps one event pending per lane: each firing pushes a replacement at a
+ * random delay and sometimes cancels a random other pending event (then
+ * pushes one more so the count is kept). */
+typedef struct churn {
+    sim_queue *q;
+    uint64_t seed;
+    sim_event_id *ids; /* ids[k] = the event currently in "lane" k */
+    size_t lanes;
+    uint64_t fired;
+    sim_time last;
+    int out_of_order;
+} churn;
+
+static void churn_fire(void *ctx, uint64_t lane, sim_time now)
+{
+    churn *c = ctx;
+    if (now < c->last)
+        c->out_of_order = 1;
+    c->last = now;
+    c->fired++;
+    c->ids[lane] =
+        sim_queue_after(c->q, (sim_time)(splitmix(&c->seed) % 1000), churn_fire, c, lane);
+    if (splitmix(&c->seed) % 4 == 0) {
+        uint64_t other = splitmix(&c->seed) % c->lanes;
+        if (other != lane && sim_queue_cancel(c->q, c->ids[other]))
+            c->ids[other] =
+                sim_queue_after(c->q, (sim_time)(splitmix(&c->seed) % 1000), churn_fire, c, other);
+    }
+}
+
+static void pool_slots_are_reused(void **state)
+{
+    (void)state;
+    enum { LANES = 1000 };
+    sim_event_id ids[LANES];
+    churn c = {.seed = 99, .ids = ids, .lanes = LANES};
+    c.q = sim_queue_create(0, NULL);
+    assert_non_null(c.q);
+    /* Warm up: the pool grows to hold LANES pending events. */
+    for (uint64_t k = 0; k < LANES; k++)
+        ids[k] = sim_queue_push(c.q, (sim_time)k, churn_fire, &c, k);
+    assert_int_equal(sim_queue_size(c.q), LANES);
+    /* From now on every allocation fails. 200 000 more firings, each with a
+     * push (and a quarter with a cancel and another push), never have more
+     * than LANES pending: if slots were not reused, or the heap grew, the
+     * pool would have to allocate and the status would be SIM_ENOMEM. */
+    sim_alloc_fail_after(1);
+    for (int round = 0; round < 200; round++) {
+        for (int k = 0; k < 1000; k++)
+            assert_int_equal(sim_queue_step(c.q), 1);
+        assert_int_equal(sim_queue_status(c.q), SIM_OK);
+        assert_int_equal(sim_queue_size(c.q), LANES);
+    }
+    sim_alloc_fail_reset();
+    assert_int_equal(c.fired, 200000);
+    assert_false(c.out_of_order);
+    assert_int_equal(sim_queue_status(c.q), SIM_OK);
+    sim_queue_destroy(c.q);
+}
+
+/* ---- run, step, stop --------------------------------------------------- */
+
+static void run_stops_at_the_horizon_and_leaves_later_events_pending(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    sim_queue_push(q, 10, record, &l, 1);
+    sim_queue_push(q, 20, record, &l, 2);
+    sim_queue_push(q, 30, record, &l, 3);
+
+    /* An event exactly at the horizon fires. */
+    assert_int_equal(sim_queue_run(q, 20), SIM_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(sim_queue_now(q), 20);
+    assert_int_equal(sim_queue_size(q), 1);
+    assert_int_equal(sim_queue_next_time(q), 30);
+
+    /* No event before the horizon: time still advances to it. */
+    assert_int_equal(sim_queue_run(q, 25), SIM_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(sim_queue_now(q), 25);
+
+    /* After running past all events, now is the horizon, not the last event. */
+    assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.times[2], 30);
+    assert_int_equal(sim_queue_now(q), 1000);
+    assert_int_equal(sim_queue_size(q), 0);
+
+    /* sim_queue_after counts from the new now. */
+    sim_queue_after(q, 5, record, &l, 4);
+    assert_int_equal(sim_queue_next_time(q), 1005);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(sim_queue_now(q), 1005);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+typedef struct stopper {
+    sim_queue *q;
+    firing_log *l;
+    uint64_t stop_at_label;
+} stopper;
+
+static void stop_on_label(void *ctx, uint64_t arg, sim_time now)
+{
+    stopper *s = ctx;
+    record(s->l, arg, now);
+    if (arg == s->stop_at_label)
+        sim_queue_stop(s->q);
+}
+
+static void stop_from_a_callback_returns_after_that_event(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    stopper s = {q, &l, 2};
+    for (uint64_t i = 1; i <= 5; i++)
+        sim_queue_push(q, (sim_time)(10 * i), stop_on_label, &s, i);
+    assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(sim_queue_size(q), 3);
+    /* Stopped early: now is the stopping event's time, not the horizon. */
+    assert_int_equal(sim_queue_now(q), 20);
+    /* Running again continues where it stopped. */
+    assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
+    assert_int_equal(l.n, 5);
+    assert_int_equal(l.args[4], 5);
+    assert_int_equal(sim_queue_now(q), 1000);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+static void step_fires_exactly_one_event(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    assert_int_equal(sim_queue_step(q), 0);
+    sim_queue_push(q, 3, record, &l, 1);
+    sim_queue_push(q, 9, record, &l, 2);
+    assert_int_equal(sim_queue_step(q), 1);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(sim_queue_now(q), 3);
+    assert_int_equal(sim_queue_step(q), 1);
+    assert_int_equal(sim_queue_now(q), 9);
+    assert_int_equal(sim_queue_step(q), 0);
+    assert_int_equal(sim_queue_fired(q), 2);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+/* ---- allocation failure ------------------------------------------------ */
+
+static void create_returns_null_when_allocation_fails(void **state)
+{
+    (void)state;
+    /* create makes three allocations: the queue, the heap, the records.
+     * Failing each in turn must give NULL, fill err and leak nothing. */
+    for (long n = 1; n <= 3; n++) {
+        sim_err err;
+        sim_err_clear(&err);
+        sim_alloc_fail_after(n);
+        sim_queue *q = sim_queue_create(0, &err);
+        sim_alloc_fail_reset();
+        assert_null(q);
+        assert_int_equal(err.code, SIM_ENOMEM);
+    }
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    sim_queue_destroy(q);
+    sim_queue_destroy(NULL);
+}
+
+/* Pushes `count` more events from inside a callback. */
+static void push_many(void *ctx, uint64_t count, sim_time now)
+{
+    sim_queue *q = ctx;
+    for (uint64_t i = 0; i < count; i++)
+        sim_queue_push(q, now + 1, do_nothing, NULL, 0);
+}
+
+static void allocation_failure_makes_run_return_enomem(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(2, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    sim_queue_push(q, 1, push_many, q, 2);
+    sim_queue_push(q, 2, record, &l, 1);
+    /* The calendar is full (2 slots); the callback's pushes need it to grow. */
+    sim_alloc_fail_after(1);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_ENOMEM);
+    sim_alloc_fail_reset();
+    /* The run stopped right after the failing callback. */
+    assert_int_equal(l.n, 0);
+    assert_int_equal(sim_queue_now(q), 1);
+    assert_int_equal(sim_queue_status(q), SIM_ENOMEM);
+    /* The status is sticky: later runs return it at once, even though
+     * memory is available again. */
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_ENOMEM);
+    assert_int_equal(l.n, 0);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+static void a_failed_push_returns_no_id_and_keeps_the_rest(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(1, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    assert_int_not_equal(sim_queue_push(q, 1, record, &l, 1), SIM_EVENT_NONE);
+    sim_alloc_fail_after(1);
+    assert_int_equal(sim_queue_push(q, 2, record, &l, 2), SIM_EVENT_NONE);
+    sim_alloc_fail_after(2); /* the heap allocation succeeds, the records fail */
+    assert_int_equal(sim_queue_push(q, 2, record, &l, 2), SIM_EVENT_NONE);
+    sim_alloc_fail_reset();
+    assert_int_equal(sim_queue_status(q), SIM_ENOMEM);
+    assert_int_equal(sim_queue_size(q), 1);
+    assert_int_equal(sim_queue_next_time(q), 1);
+    /* The pending event is intact and can still be stepped. */
+    assert_int_equal(sim_queue_step(q), 1);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.args[0], 1);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(equal_times_fire_in_push_order),
+        cmocka_unit_test(events_fire_in_time_order),
+        cmocka_unit_test(callbacks_get_their_ctx_arg_and_time),
+        cmocka_unit_test(zero_delay_events_fire_now_after_those_already_due),
+        cmocka_unit_test(cancel_of_a_pending_event_stops_it_from_firing),
+        cmocka_unit_test(cancel_of_a_fired_or_cancelled_id_is_a_no_op),
+        cmocka_unit_test(cancel_in_the_middle_of_a_large_heap_keeps_it_valid),
+        cmocka_unit_test(pool_slots_are_reused),
+        cmocka_unit_test(run_stops_at_the_horizon_and_leaves_later_events_pending),
+        cmocka_unit_test(stop_from_a_callback_returns_after_that_event),
+        cmocka_unit_test(step_fires_exactly_one_event),
+        cmocka_unit_test(create_returns_null_when_allocation_fails),
+        cmocka_unit_test(allocation_failure_makes_run_return_enomem),
+        cmocka_unit_test(a_failed_push_returns_no_id_and_keeps_the_rest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
