@@ -1,0 +1,376 @@
+/*
+ * mdl_breaker.c - the state machine of mdl_breaker.h.
+ *
+ * Layout. The CLOSED window is a ring of N outcome bytes (bit 0 failed,
+ * bit 1 slow) with running counts, so recording is O(1). HALF_OPEN keeps
+ * its own counters (issued permissions, outcomes, failed, slow).
+ *
+ * Invariants:
+ *   1. 0 <= n <= N; failed and slow equal the number of ring entries with
+ *      the bit set among the n most recent.
+ *   2. gen changes on every transition, and every transition goes through
+ *      enter(): tickets from an earlier state period never match.
+ *   3. HALF_OPEN: ho_done <= ho_issued <= half_open_calls.
+ *   4. time_in[s] is the total time of finished periods in state s; the
+ *      running period started at `since`.
+ *
+ * Transitions, and the function that performs each:
+ *   CLOSED -> OPEN        record()   window thresholds (or streak) reached
+ *   OPEN -> HALF_OPEN     acquire()  now >= open_until
+ *   HALF_OPEN -> OPEN     record()   probe rates >= thresholds (or a failed
+ *                                    probe in consecutive mode)
+ *   HALF_OPEN -> CLOSED   record()   probe rates below thresholds (or all
+ *                                    probes succeeded in consecutive mode)
+ */
+#include "mdl_breaker.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "sim_alloc.h"
+
+#define F_FAILED 1u
+#define F_SLOW   2u
+
+struct mdl_breaker {
+    mdl_breaker_mode mode;
+    int size, ho_calls, consecutive;
+    int min_calls;                  /* CLOSED: min(minimum_calls, N) */
+    int ho_min_calls;               /* HALF_OPEN: min(minimum_calls, half_open_calls) */
+    double failure_rate, slow_rate; /* percent */
+    sim_time slow_duration, open_duration;
+
+    mdl_breaker_state state;
+    uint32_t gen;
+    sim_time since, created, open_until;
+    sim_time time_in[3];
+
+    /* CLOSED */
+    unsigned char *ring;
+    int head, n, failed, slow;
+    int streak;
+    /* HALF_OPEN */
+    int ho_issued, ho_done, ho_failed, ho_slow;
+
+    uint64_t opened, refused, recorded;
+    sim_series *series; /* share of time OPEN, or NULL */
+};
+
+static void enter(mdl_breaker *b, mdl_breaker_state s, sim_time now)
+{
+    b->time_in[b->state] += now - b->since;
+    b->state = s;
+    b->since = now;
+    b->gen++;
+    switch (s) {
+    case MDL_BREAKER_CLOSED:
+        b->head = b->n = b->failed = b->slow = 0;
+        b->streak = 0;
+        break;
+    case MDL_BREAKER_OPEN:
+        b->opened++;
+        b->open_until = now + b->open_duration;
+        break;
+    case MDL_BREAKER_HALF_OPEN:
+        b->ho_issued = b->ho_done = b->ho_failed = b->ho_slow = 0;
+        break;
+    }
+    if (b->series)
+        sim_series_set(b->series, now, s == MDL_BREAKER_OPEN ? 1.0 : 0.0);
+}
+
+/* rate mode: count * 100 >= threshold * total, in exact arithmetic for the
+ * integer counts (threshold may be fractional). */
+static int above(int count, int total, double threshold)
+{
+    return (double)count * 100.0 >= threshold * (double)total;
+}
+
+mdl_breaker *mdl_breaker_create(const mdl_breaker_cfg *cfg, sim_time now, sim_err *err)
+{
+    if (!cfg) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "breaker: cfg is required");
+        return NULL;
+    }
+    if (cfg->mode != MDL_BREAKER_RATE && cfg->mode != MDL_BREAKER_CONSECUTIVE) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "breaker: unknown mode %d", (int)cfg->mode);
+        return NULL;
+    }
+    if (cfg->window < 0 || cfg->minimum_calls < 0 || cfg->half_open_calls < 0 ||
+        cfg->consecutive < 0 || cfg->slow_call_duration < 0 || cfg->open_duration < 0 ||
+        cfg->series_interval < 0) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "breaker: sizes and durations must be >= 0");
+        return NULL;
+    }
+    if (!(cfg->failure_rate >= 0.0 && cfg->failure_rate <= 100.0) ||
+        !(cfg->slow_call_rate >= 0.0 && cfg->slow_call_rate <= 100.0)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                    "breaker: failure_rate and slow_call_rate must be in (0, 100] percent, got "
+                    "%g and %g",
+                    cfg->failure_rate, cfg->slow_call_rate);
+        return NULL;
+    }
+    mdl_breaker *b = sim_calloc(1, sizeof *b);
+    if (!b)
+        goto fail_b;
+    b->mode = cfg->mode;
+    b->size = cfg->window ? cfg->window : 100;
+    int minimum = cfg->minimum_calls ? cfg->minimum_calls : 100;
+    b->min_calls = minimum < b->size ? minimum : b->size;
+    b->failure_rate = cfg->failure_rate > 0.0 ? cfg->failure_rate : 50.0;
+    b->slow_rate = cfg->slow_call_rate > 0.0 ? cfg->slow_call_rate : 100.0;
+    b->slow_duration = cfg->slow_call_duration ? cfg->slow_call_duration : 60 * SIM_SEC;
+    b->open_duration = cfg->open_duration ? cfg->open_duration : 60 * SIM_SEC;
+    b->ho_calls = cfg->half_open_calls ? cfg->half_open_calls
+                                       : (cfg->mode == MDL_BREAKER_CONSECUTIVE ? 1 : 10);
+    b->consecutive = cfg->consecutive ? cfg->consecutive : 5;
+    /* resilience4j's half-open window is a count window of the probes whose
+     * minimum is min(minimumNumberOfCalls, probes), from the uncapped
+     * minimum (CircuitBreakerMetrics.forHalfOpen). */
+    b->ho_min_calls = minimum < b->ho_calls ? minimum : b->ho_calls;
+    b->ring = sim_calloc((size_t)b->size, 1);
+    if (!b->ring)
+        goto fail_ring;
+    if (cfg->series_bins > 0 && cfg->series_interval > 0) {
+        b->series =
+            sim_series_create(SIM_SERIES_LEVEL, cfg->series_interval, cfg->series_bins, err);
+        if (!b->series)
+            goto fail_series;
+        sim_series_set(b->series, now, 0.0);
+    }
+    b->state = MDL_BREAKER_CLOSED;
+    b->since = b->created = now;
+    b->gen = 1;
+    return b;
+
+fail_series:
+    sim_free(b->ring);
+fail_ring:
+    sim_free(b);
+fail_b:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "breaker: out of memory");
+    return NULL;
+}
+
+void mdl_breaker_destroy(mdl_breaker *b)
+{
+    if (!b)
+        return;
+    sim_series_destroy(b->series);
+    sim_free(b->ring);
+    sim_free(b);
+}
+
+int mdl_breaker_acquire(mdl_breaker *b, sim_time now, uint32_t *ticket)
+{
+    if (b->state == MDL_BREAKER_OPEN && now >= b->open_until)
+        enter(b, MDL_BREAKER_HALF_OPEN, now);
+    switch (b->state) {
+    case MDL_BREAKER_CLOSED:
+        break;
+    case MDL_BREAKER_OPEN:
+        b->refused++;
+        return 0;
+    case MDL_BREAKER_HALF_OPEN:
+        if (b->ho_issued >= b->ho_calls) {
+            b->refused++;
+            return 0;
+        }
+        b->ho_issued++;
+        break;
+    }
+    if (ticket)
+        *ticket = b->gen;
+    return 1;
+}
+
+void mdl_breaker_release(mdl_breaker *b, uint32_t ticket)
+{
+    if (ticket != b->gen)
+        return;
+    if (b->state == MDL_BREAKER_HALF_OPEN && b->ho_issued > b->ho_done)
+        b->ho_issued--;
+}
+
+static void record_closed(mdl_breaker *b, int failed, int slow, sim_time now)
+{
+    if (b->mode == MDL_BREAKER_CONSECUTIVE) {
+        if (failed || slow) {
+            if (++b->streak >= b->consecutive)
+                enter(b, MDL_BREAKER_OPEN, now);
+        } else {
+            b->streak = 0;
+        }
+        return;
+    }
+    unsigned char o = (unsigned char)((failed ? F_FAILED : 0u) | (slow ? F_SLOW : 0u));
+    if (b->n == b->size) { /* evict the oldest, which sits where the newest goes */
+        unsigned char old = b->ring[b->head];
+        b->failed -= (old & F_FAILED) ? 1 : 0;
+        b->slow -= (old & F_SLOW) ? 1 : 0;
+    } else {
+        b->n++;
+    }
+    b->ring[b->head] = o;
+    b->head = (b->head + 1) % b->size;
+    b->failed += failed ? 1 : 0;
+    b->slow += slow ? 1 : 0;
+    if (b->n >= b->min_calls &&
+        (above(b->failed, b->n, b->failure_rate) || above(b->slow, b->n, b->slow_rate)))
+        enter(b, MDL_BREAKER_OPEN, now);
+}
+
+static void record_half_open(mdl_breaker *b, int failed, int slow, sim_time now)
+{
+    b->ho_done++;
+    b->ho_failed += failed ? 1 : 0;
+    b->ho_slow += slow ? 1 : 0;
+    if (b->mode == MDL_BREAKER_CONSECUTIVE) {
+        if (failed || slow)
+            enter(b, MDL_BREAKER_OPEN, now);
+        else if (b->ho_done >= b->ho_calls)
+            enter(b, MDL_BREAKER_CLOSED, now);
+        return;
+    }
+    if (b->ho_done < b->ho_min_calls)
+        return;
+    if (above(b->ho_failed, b->ho_done, b->failure_rate) ||
+        above(b->ho_slow, b->ho_done, b->slow_rate))
+        enter(b, MDL_BREAKER_OPEN, now);
+    else
+        enter(b, MDL_BREAKER_CLOSED, now);
+}
+
+void mdl_breaker_record(mdl_breaker *b, uint32_t ticket, int failed, sim_time duration,
+                        sim_time now)
+{
+    if (ticket != b->gen)
+        return; /* permitted in an earlier state period (invariant 2) */
+    int slow = duration > b->slow_duration;
+    b->recorded++;
+    if (b->state == MDL_BREAKER_CLOSED)
+        record_closed(b, failed, slow, now);
+    else if (b->state == MDL_BREAKER_HALF_OPEN)
+        record_half_open(b, failed, slow, now);
+    /* OPEN never hands out tickets of its own period, so nothing to do. */
+}
+
+mdl_breaker_state mdl_breaker_state_of(const mdl_breaker *b)
+{
+    return b->state;
+}
+
+const char *mdl_breaker_state_name(mdl_breaker_state s)
+{
+    switch (s) {
+    case MDL_BREAKER_CLOSED:
+        return "closed";
+    case MDL_BREAKER_OPEN:
+        return "open";
+    case MDL_BREAKER_HALF_OPEN:
+        return "half_open";
+    }
+    return "?";
+}
+
+int mdl_breaker_window_count(const mdl_breaker *b)
+{
+    return b->n;
+}
+
+int mdl_breaker_window_failed(const mdl_breaker *b)
+{
+    return b->failed;
+}
+
+int mdl_breaker_window_slow(const mdl_breaker *b)
+{
+    return b->slow;
+}
+
+sim_time mdl_breaker_open_until(const mdl_breaker *b)
+{
+    return b->open_until;
+}
+
+static sim_time time_in(const mdl_breaker *b, mdl_breaker_state s, sim_time now)
+{
+    sim_time t = b->time_in[s];
+    if (b->state == s && now > b->since)
+        t += now - b->since;
+    return t;
+}
+
+sim_time mdl_breaker_time_open(const mdl_breaker *b, sim_time now)
+{
+    return time_in(b, MDL_BREAKER_OPEN, now);
+}
+
+sim_time mdl_breaker_time_half_open(const mdl_breaker *b, sim_time now)
+{
+    return time_in(b, MDL_BREAKER_HALF_OPEN, now);
+}
+
+uint64_t mdl_breaker_opened(const mdl_breaker *b)
+{
+    return b->opened;
+}
+
+uint64_t mdl_breaker_refused(const mdl_breaker *b)
+{
+    return b->refused;
+}
+
+uint64_t mdl_breaker_recorded(const mdl_breaker *b)
+{
+    return b->recorded;
+}
+
+static int put(sim_result *r, const char *prefix, const char *what, const char *unit, double v,
+               sim_err *err)
+{
+    char name[256];
+    int len = snprintf(name, sizeof name, "%s.%s", prefix, what);
+    if (len < 0 || (size_t)len >= sizeof name)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "breaker: prefix too long: %.64s...",
+                           prefix);
+    int rc = sim_result_scalar(r, name, unit, v);
+    if (rc != SIM_OK)
+        return sim_err_set(err, rc, NULL, 0, 0, "breaker: cannot add metric %s: %s", name,
+                           sim_status_str(rc));
+    return SIM_OK;
+}
+
+int mdl_breaker_publish(const mdl_breaker *b, const char *prefix, sim_time now, sim_result *r,
+                        sim_err *err)
+{
+    int rc;
+    double open_s = sim_time_to_seconds(mdl_breaker_time_open(b, now));
+    double span = sim_time_to_seconds(now - b->created);
+    if ((rc = put(r, prefix, "breaker_open_s", "s", open_s, err)))
+        return rc;
+    if ((rc = put(r, prefix, "breaker_open_share", "share", span > 0 ? open_s / span : 0.0, err)))
+        return rc;
+    if ((rc = put(r, prefix, "breaker_half_open_s", "s",
+                  sim_time_to_seconds(mdl_breaker_time_half_open(b, now)), err)))
+        return rc;
+    if ((rc = put(r, prefix, "breaker_opened", "transitions", (double)b->opened, err)))
+        return rc;
+    if ((rc = put(r, prefix, "breaker_refused", "calls", (double)b->refused, err)))
+        return rc;
+    if (!b->series)
+        return SIM_OK;
+    char name[256];
+    int len = snprintf(name, sizeof name, "%s.breaker_open_series", prefix);
+    if (len < 0 || (size_t)len >= sizeof name)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "breaker: prefix too long");
+    sim_series *s = sim_series_clone(b->series, err);
+    if (!s)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "breaker: out of memory for %s", name);
+    sim_series_finish(s, now);
+    rc = sim_result_series(r, name, "share", s); /* takes s over */
+    if (rc != SIM_OK)
+        return sim_err_set(err, rc, NULL, 0, 0, "breaker: cannot add metric %s: %s", name,
+                           sim_status_str(rc));
+    return SIM_OK;
+}

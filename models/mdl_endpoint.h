@@ -1,0 +1,168 @@
+/*
+ * mdl_endpoint.h - a system's API surface: the workers that serve requests
+ * (SAP dialog work processes, a platform's request threads), the line in
+ * front of them, and the faults that make it fail or slow down.
+ *
+ * Model. A G/G/c/K station (sim_station): c workers, a FIFO line, service
+ * times lognormal from the p50 and p95 a user knows (measured on an idle
+ * system):  mu = ln p50,  sigma = (ln p95 - ln p50) / 1.6449.  Requests wait
+ * for a free worker, so latency grows with load by itself: with exponential
+ * service it is M/M/c and the wait follows Erlang C (checked in the tests).
+ * Any sim_dist can replace the lognormal.
+ *
+ * Immediate answers (returned by mdl_endpoint_request, no event):
+ *   503 queue full    queue_limit requests already wait (K = c + limit);
+ *   503 outage        inside a fail-fast outage window;
+ *   concurrency       the concurrency limit is reached: at least `limit`
+ *                     requests in flight (waiting or in service) that have
+ *                     been in flight for >= min_age. min_age = 0: a plain
+ *                     semaphore (Dataverse 52, NetSuite's account limit);
+ *                     min_age = 20 s, limit 25: Salesforce's long-running
+ *                     request limit (REFERENCE.md A1, D, E). No queueing.
+ * Later answers: a request that entered is answered (success) when its
+ * service completes, through the answer callback given with it.
+ *
+ * Faults, as windows [start, end) in simulated time:
+ *   outage, fail-fast  arrivals are answered 503 at once;
+ *   outage, hang       arrivals are accepted and never answered, and hold no
+ *                      worker (the system is not working on them); only the
+ *                      caller's timeout ends them;
+ *   degradation        service times of requests that START service in the
+ *                      window are multiplied by factor k (the card's 200 ms
+ *                      -> 30 s is k = 150).
+ * Requests already admitted when an outage starts are served normally.
+ * Windows of one kind must not overlap.
+ *
+ * Wasted work. A caller that times out calls mdl_endpoint_abandon; the
+ * system does not know, so the request keeps its place in the line and its
+ * worker until done, and its answer is thrown away. Its service time is
+ * counted as wasted work. This is what turns slowness into collapse: under
+ * overload the workers spend their time on requests nobody waits for.
+ *
+ * Statistics: requests by outcome, worker utilisation (time-weighted busy
+ * workers / c), queue length, the wait in line (tally and histogram),
+ * wasted work, and optional fixed-interval series of utilisation and queue
+ * length for charts.
+ *
+ * Defaults: p50 0.2 s, p95 2 s (integration-patterns-card.txt: real-time
+ * means 200 ms - 2 s); queue unbounded (an SAP dispatcher queues and does
+ * not reject, REFERENCE.md "Modelling implications" 1); no concurrency
+ * limit; workers have no public default and must be set (REFERENCE.md
+ * "Modelling implications" 9).
+ *
+ * Reference: L. Kleinrock, "Queueing Systems", vol. 1 (1975), 3.5 (M/M/m);
+ * REFERENCE.md A1, B, D, E.
+ * Checked by: tests/models/test_mdl_endpoint.c.
+ */
+#ifndef MDL_ENDPOINT_H
+#define MDL_ENDPOINT_H
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_err.h"
+#include "sim_queue.h"
+#include "sim_result.h"
+#include "sim_rng.h"
+#include "sim_stats.h"
+
+/* queue_limit value for "no line at all: busy workers mean 503". */
+#define MDL_ENDPOINT_NO_QUEUE (-1)
+
+typedef enum mdl_outage_mode {
+    MDL_OUTAGE_FAIL_FAST = 0, /* 503 at once */
+    MDL_OUTAGE_HANG           /* no answer, ever */
+} mdl_outage_mode;
+
+typedef struct mdl_outage {
+    sim_time start, end; /* [start, end) */
+    mdl_outage_mode mode;
+} mdl_outage;
+
+typedef struct mdl_degradation {
+    sim_time start, end; /* [start, end) */
+    double factor;       /* service time x factor, > 0 */
+} mdl_degradation;
+
+/* What mdl_endpoint_request says at once. */
+typedef enum mdl_ep_reply {
+    MDL_EP_ACCEPTED = 0, /* answered later by the callback, or never (hang) */
+    MDL_EP_OUTAGE,       /* 503: fail-fast outage */
+    MDL_EP_QUEUE_FULL,   /* 503: the line is full */
+    MDL_EP_CONCURRENCY   /* refused by the concurrency limit */
+} mdl_ep_reply;
+
+/* The answer to an accepted request: its service completed at now. */
+typedef void mdl_endpoint_answer_fn(void *ctx, uint64_t tag, sim_time now);
+
+typedef struct mdl_endpoint_cfg {
+    const char *id;               /* system id for metric names (copied); required */
+    int workers;                  /* c >= 1; required */
+    double p50, p95;              /* service time quantiles in seconds; 0 = 0.2 and 2.0 */
+    const sim_dist *service;      /* if not NULL, used instead of p50/p95 (copied) */
+    int queue_limit;              /* waiting places; 0 = unbounded; MDL_ENDPOINT_NO_QUEUE */
+    int concurrency_limit;        /* 0 = none */
+    sim_time concurrency_min_age; /* 0 = every in-flight request counts */
+    const mdl_outage *outages;    /* copied; may be NULL */
+    int noutages;
+    const mdl_degradation *degradations; /* copied; may be NULL */
+    int ndegradations;
+    gsl_rng *rng; /* borrowed: service times */
+    /* Optional charts of utilisation and queue length: 0 bins = none. */
+    sim_time series_interval;
+    size_t series_bins;
+} mdl_endpoint_cfg;
+
+typedef struct mdl_endpoint_stats {
+    uint64_t requests;   /* every request presented */
+    uint64_t accepted;   /* entered the line (including hung ones) */
+    uint64_t outage;     /* 503 fail-fast */
+    uint64_t queue_full; /* 503 queue limit */
+    uint64_t concurrency;
+    uint64_t hung;      /* accepted during a hang outage: never answered */
+    uint64_t served;    /* services completed */
+    uint64_t answered;  /* completions delivered to a waiting caller */
+    uint64_t abandoned; /* mdl_endpoint_abandon calls that hit a live request */
+    uint64_t wasted;    /* completions whose caller had given up */
+    double wasted_work_s;
+    double utilisation; /* time-weighted busy workers / c */
+    double mean_queue;  /* time-weighted requests waiting */
+    sim_tally wait;     /* seconds in line, of served requests */
+    sim_tally sojourn;  /* seconds in the system, of served requests */
+} mdl_endpoint_stats;
+
+typedef struct mdl_endpoint mdl_endpoint;
+
+/* The endpoint borrows q and cfg->rng for its whole life. */
+mdl_endpoint *mdl_endpoint_create(sim_queue *q, const mdl_endpoint_cfg *cfg, sim_err *err);
+void mdl_endpoint_destroy(mdl_endpoint *ep); /* NULL is a no-op */
+
+/* A request arrives now. Returns an mdl_ep_reply, or SIM_ENOMEM (< 0) if
+ * the request table could not grow (nothing happened then). When
+ * MDL_EP_ACCEPTED, fn(ctx, tag, t) is called at the completion time t (not
+ * for a hung request), and *handle (if not NULL) names the request for
+ * mdl_endpoint_abandon (0 for a hung request). */
+int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx, uint64_t tag,
+                         uint64_t *handle);
+/* The caller gave up on the request (its timeout fired): it keeps its place
+ * and its worker, but no answer will be delivered. Unknown or finished
+ * handles (and 0) are ignored. */
+void mdl_endpoint_abandon(mdl_endpoint *ep, uint64_t handle);
+
+int mdl_endpoint_busy(const mdl_endpoint *ep);    /* workers busy now */
+int mdl_endpoint_waiting(const mdl_endpoint *ep); /* requests in line now */
+int mdl_endpoint_workers(const mdl_endpoint *ep);
+/* The service time distribution (after p50/p95 conversion). */
+const sim_dist *mdl_endpoint_service(const mdl_endpoint *ep);
+void mdl_endpoint_stats_get(const mdl_endpoint *ep, mdl_endpoint_stats *out);
+const char *mdl_ep_reply_name(mdl_ep_reply r);
+
+/* Appends "system.<id>.": requests, served, answered, unavailable_outage,
+ * unavailable_queue_full, concurrency_limited, hung, abandoned, wasted,
+ * wasted_work_s, utilisation, mean_queue, wait_mean_s, wait_p95_s,
+ * wait_p99_s, sojourn_mean_s and, when configured, the series
+ * utilisation_series and queue_length_series (copies). */
+int mdl_endpoint_publish(const mdl_endpoint *ep, sim_result *r, sim_err *err);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * Tests of mdl_breaker: scripted outcome sequences, every transition worked
+ * out by hand from resilience4j's rules (REFERENCE.md G1): the count window,
+ * minimum calls, the >= at exactly 50 %, slow calls (strictly longer than
+ * the duration), the consecutive-failures mode, the open duration (HALF_OPEN
+ * only on the first call after it), half-open probes that close and reopen,
+ * stale tickets, released permissions, time spent open, and publish.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "mdl_breaker.h"
+#include "sim_alloc.h"
+#include "sim_result.h"
+
+#define OK   0
+#define FAIL 1
+
+/* One permitted call at now with outcome `failed` and duration d. */
+static void call(mdl_breaker *b, sim_time now, int failed, sim_time d)
+{
+    uint32_t t;
+    assert_int_equal(mdl_breaker_acquire(b, now, &t), 1);
+    mdl_breaker_record(b, t, failed, d, now + d);
+}
+
+static void the_rate_is_computed_only_after_the_minimum_calls(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 10, .minimum_calls = 4, .failure_rate = 50};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    /* F F F: 100 % failures but only 3 < 4 outcomes: no rate, stays CLOSED. */
+    for (int k = 0; k < 3; k++)
+        call(b, k * SIM_SEC, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_window_count(b), 3);
+    assert_int_equal(mdl_breaker_window_failed(b), 3);
+    /* 4th outcome, a success: 3/4 = 75 % >= 50 % -> OPEN. */
+    call(b, 3 * SIM_SEC, OK, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_opened(b), 1);
+    mdl_breaker_destroy(b);
+}
+
+static void exactly_the_threshold_opens_because_the_rule_is_at_least(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 10, .minimum_calls = 4, .failure_rate = 50};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 0, OK, 0);
+    call(b, 1, FAIL, 0);
+    call(b, 2, OK, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED); /* 3 < minimum */
+    call(b, 3, FAIL, 0); /* 2/4 = 50 %: 50 >= 50 opens (opossum's > would not) */
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(b);
+}
+
+static void the_window_slides_over_the_last_n_outcomes(void **state)
+{
+    (void)state;
+    /* N = 3, minimum 3, 50 %. F S S -> 1/3; F evicts F -> S S F 1/3;
+     * F evicts S -> S F F = 2/3 >= 50 % -> OPEN. */
+    mdl_breaker_cfg cfg = {.window = 3, .minimum_calls = 3, .failure_rate = 50};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 0, FAIL, 0);
+    call(b, 1, OK, 0);
+    call(b, 2, OK, 0);
+    assert_int_equal(mdl_breaker_window_failed(b), 1);
+    call(b, 3, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_window_count(b), 3);
+    assert_int_equal(mdl_breaker_window_failed(b), 1);
+    call(b, 4, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(b);
+}
+
+static void the_minimum_is_capped_at_the_window_size(void **state)
+{
+    (void)state;
+    /* minimum 100 > window 5: resilience4j uses min(100, 5) = 5. */
+    mdl_breaker_cfg cfg = {.window = 5, .minimum_calls = 100};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    for (int k = 0; k < 4; k++)
+        call(b, k, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    call(b, 4, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(b);
+}
+
+static void the_resilience4j_defaults_need_one_hundred_calls(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {0};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    for (int k = 0; k < 99; k++)
+        call(b, k, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED); /* 99 < 100 */
+    call(b, 99, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    /* Default open duration 60 s after the opening at t = 99 us. */
+    assert_int_equal(mdl_breaker_open_until(b), 99 + 60 * SIM_SEC);
+    mdl_breaker_destroy(b);
+}
+
+static void slow_calls_are_strictly_longer_than_the_duration(void **state)
+{
+    (void)state;
+    /* Window 4, minimum 4, slow rate 50 %, slow above 10 s. Four successes
+     * of 11 s (slow), 5 s, exactly 10 s (not slow: > not >=), 12 s (slow):
+     * 2/4 = 50 % slow -> OPEN, with no failure at all. */
+    mdl_breaker_cfg cfg = {
+        .window = 4, .minimum_calls = 4, .slow_call_rate = 50, .slow_call_duration = 10 * SIM_SEC};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 0, OK, 11 * SIM_SEC);
+    call(b, 20 * SIM_SEC, OK, 5 * SIM_SEC);
+    call(b, 40 * SIM_SEC, OK, 10 * SIM_SEC);
+    assert_int_equal(mdl_breaker_window_slow(b), 1);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    call(b, 60 * SIM_SEC, OK, 12 * SIM_SEC);
+    assert_int_equal(mdl_breaker_window_slow(b), 2);
+    assert_int_equal(mdl_breaker_window_failed(b), 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(b);
+}
+
+static void open_refuses_until_the_duration_then_the_next_call_probes(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {
+        .window = 2, .minimum_calls = 2, .open_duration = 30 * SIM_SEC, .half_open_calls = 4};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 0, FAIL, 0);
+    call(b, 10 * SIM_SEC, FAIL, 0); /* opens at 10 s, until 40 s */
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    uint32_t t[6];
+    assert_int_equal(mdl_breaker_acquire(b, 10 * SIM_SEC, &t[0]), 0);
+    assert_int_equal(mdl_breaker_acquire(b, 40 * SIM_SEC - 1, &t[0]), 0);
+    assert_int_equal(mdl_breaker_refused(b), 2);
+    /* No timer: still OPEN at 45 s until someone calls. */
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_time_open(b, 45 * SIM_SEC), 35 * SIM_SEC);
+    /* The call at 45 s moves it to HALF_OPEN and is the first of 4 probes. */
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(mdl_breaker_acquire(b, 45 * SIM_SEC, &t[k]), 1);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_HALF_OPEN);
+    assert_int_equal(mdl_breaker_time_open(b, 50 * SIM_SEC), 35 * SIM_SEC);
+    assert_int_equal(mdl_breaker_acquire(b, 46 * SIM_SEC, &t[4]), 0); /* 5th: refused */
+    assert_int_equal(mdl_breaker_refused(b), 3);
+    /* The decision needs min(minimum 2, probes 4) = 2 probe outcomes. After
+     * S S: 0/2 = 0 % < 50 % -> CLOSED, before the last two probes answer. */
+    mdl_breaker_record(b, t[0], OK, SIM_SEC, 46 * SIM_SEC);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_HALF_OPEN);
+    mdl_breaker_record(b, t[1], OK, SIM_SEC, 47 * SIM_SEC);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_window_count(b), 0); /* a fresh window */
+    assert_int_equal(mdl_breaker_time_half_open(b, 100 * SIM_SEC), 2 * SIM_SEC);
+    /* The other two probes were permitted in HALF_OPEN: stale now, ignored. */
+    uint64_t before = mdl_breaker_recorded(b);
+    mdl_breaker_record(b, t[2], FAIL, SIM_SEC, 48 * SIM_SEC);
+    mdl_breaker_record(b, t[3], FAIL, SIM_SEC, 48 * SIM_SEC);
+    assert_int_equal(mdl_breaker_recorded(b), before);
+    assert_int_equal(mdl_breaker_window_count(b), 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    mdl_breaker_destroy(b);
+}
+
+static void half_open_probes_at_the_threshold_reopen(void **state)
+{
+    (void)state;
+    /* minimum 10 > 4 probes: all 4 probe outcomes decide (the half-open
+     * minimum is min(10, 4) = 4, from the configured minimum, even though
+     * the CLOSED window of 1 caps its own minimum at 1). */
+    mdl_breaker_cfg cfg = {
+        .window = 1, .minimum_calls = 10, .open_duration = 10 * SIM_SEC, .half_open_calls = 4};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 0, FAIL, 0); /* window 1, minimum min(10, 1) = 1: 100 % -> OPEN at 0 */
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    uint32_t t[4];
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(mdl_breaker_acquire(b, 10 * SIM_SEC, &t[k]), 1);
+    mdl_breaker_record(b, t[0], FAIL, 0, 11 * SIM_SEC);
+    mdl_breaker_record(b, t[1], FAIL, 0, 11 * SIM_SEC);
+    mdl_breaker_record(b, t[2], OK, 0, 11 * SIM_SEC);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_HALF_OPEN); /* 3 of 4 */
+    mdl_breaker_record(b, t[3], OK, 0, 12 * SIM_SEC);                 /* 2/4 = 50 % >= 50 % */
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_opened(b), 2);
+    assert_int_equal(mdl_breaker_open_until(b), 22 * SIM_SEC);
+    /* Open [0, 10 s) and [12 s, now); half-open [10 s, 12 s). */
+    assert_int_equal(mdl_breaker_time_open(b, 15 * SIM_SEC), 13 * SIM_SEC);
+    assert_int_equal(mdl_breaker_time_half_open(b, 15 * SIM_SEC), 2 * SIM_SEC);
+    mdl_breaker_destroy(b);
+}
+
+static void a_released_probe_frees_its_slot(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 1, .open_duration = SIM_SEC, .half_open_calls = 1};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 0, FAIL, 0);
+    uint32_t t;
+    assert_int_equal(mdl_breaker_acquire(b, SIM_SEC, &t), 1);
+    assert_int_equal(mdl_breaker_acquire(b, SIM_SEC, &t), 0);
+    mdl_breaker_release(b, t);
+    assert_int_equal(mdl_breaker_acquire(b, SIM_SEC, &t), 1);
+    mdl_breaker_record(b, t, OK, 0, 2 * SIM_SEC);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    mdl_breaker_destroy(b);
+}
+
+static void consecutive_mode_opens_after_five_failures_in_a_row(void **state)
+{
+    (void)state;
+    /* The card's "5 failures / 60 s": defaults of the consecutive mode. */
+    mdl_breaker_cfg cfg = {.mode = MDL_BREAKER_CONSECUTIVE};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    sim_time t = 0;
+    for (int k = 0; k < 4; k++)
+        call(b, t++, FAIL, 0);
+    call(b, t++, OK, 0); /* the streak of 4 resets */
+    for (int k = 0; k < 4; k++)
+        call(b, t++, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    /* A slow success counts toward the streak (default: slow above 60 s). */
+    call(b, t, OK, 61 * SIM_SEC);
+    sim_time opened = t + 61 * SIM_SEC;
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_open_until(b), opened + 60 * SIM_SEC);
+
+    /* One probe (default): a failure reopens at once for another 60 s. */
+    uint32_t p, other;
+    assert_int_equal(mdl_breaker_acquire(b, opened + 60 * SIM_SEC, &p), 1);
+    assert_int_equal(mdl_breaker_acquire(b, opened + 60 * SIM_SEC, &other), 0);
+    mdl_breaker_record(b, p, FAIL, SIM_SEC, opened + 61 * SIM_SEC);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_open_until(b), opened + 121 * SIM_SEC);
+    /* The next probe succeeds: CLOSED, with the streak at zero. */
+    assert_int_equal(mdl_breaker_acquire(b, opened + 121 * SIM_SEC, &p), 1);
+    mdl_breaker_record(b, p, OK, SIM_SEC, opened + 122 * SIM_SEC);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    for (int k = 0; k < 4; k++)
+        call(b, opened + 200 * SIM_SEC + k, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_opened(b), 2);
+    mdl_breaker_destroy(b);
+}
+
+static void a_late_outcome_from_an_earlier_state_is_ignored(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 2, .minimum_calls = 2};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    uint32_t slow_call;
+    assert_int_equal(mdl_breaker_acquire(b, 0, &slow_call), 1); /* still running */
+    call(b, 1, FAIL, 0);
+    call(b, 2, FAIL, 0); /* OPEN */
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    mdl_breaker_record(b, slow_call, OK, 5, 5); /* its answer comes while OPEN */
+    assert_int_equal(mdl_breaker_recorded(b), 2);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(b);
+}
+
+static void bad_configurations_are_rejected(void **state)
+{
+    (void)state;
+    sim_err err;
+    mdl_breaker_cfg above_100 = {.failure_rate = 150};
+    assert_null(mdl_breaker_create(&above_100, 0, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    mdl_breaker_cfg negative = {.window = -1};
+    assert_null(mdl_breaker_create(&negative, 0, &err));
+    mdl_breaker_cfg mode = {.mode = (mdl_breaker_mode)7};
+    assert_null(mdl_breaker_create(&mode, 0, &err));
+    assert_string_equal(mdl_breaker_state_name(MDL_BREAKER_HALF_OPEN), "half_open");
+}
+
+static void publish_reports_time_open_and_the_series(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 1,
+                           .open_duration = 10 * SIM_SEC,
+                           .series_interval = 10 * SIM_SEC,
+                           .series_bins = 4};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 5 * SIM_SEC, FAIL, 0); /* open at 5 s; stays OPEN: no call comes */
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(mdl_breaker_publish(b, "flow.F1", 40 * SIM_SEC, r, NULL), SIM_OK);
+    long i = sim_result_find(r, "flow.F1.breaker_open_s");
+    assert_true(i >= 0 && sim_result_value(r, (size_t)i) == 35.0);
+    i = sim_result_find(r, "flow.F1.breaker_open_share");
+    assert_true(i >= 0 && sim_result_value(r, (size_t)i) == 35.0 / 40.0);
+    i = sim_result_find(r, "flow.F1.breaker_open_series");
+    assert_true(i >= 0);
+    const sim_series *s = sim_result_series_at(r, (size_t)i);
+    /* Buckets of 10 s: open half of the first, all of the others. */
+    assert_true(sim_series_value(s, 0) == 0.5);
+    assert_true(sim_series_value(s, 1) == 1.0 && sim_series_value(s, 3) == 1.0);
+    sim_result_destroy(r);
+    mdl_breaker_destroy(b);
+}
+
+static void create_survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.series_interval = SIM_SEC, .series_bins = 10};
+    for (long n = 1;; n++) {
+        sim_err err;
+        sim_alloc_fail_after(n);
+        mdl_breaker *b = mdl_breaker_create(&cfg, 0, &err);
+        sim_alloc_fail_reset();
+        if (b) {
+            mdl_breaker_destroy(b);
+            break;
+        }
+        assert_int_equal(err.code, SIM_ENOMEM);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_rate_is_computed_only_after_the_minimum_calls),
+        cmocka_unit_test(exactly_the_threshold_opens_because_the_rule_is_at_least),
+        cmocka_unit_test(the_window_slides_over_the_last_n_outcomes),
+        cmocka_unit_test(the_minimum_is_capped_at_the_window_size),
+        cmocka_unit_test(the_resilience4j_defaults_need_one_hundred_calls),
+        cmocka_unit_test(slow_calls_are_strictly_longer_than_the_duration),
+        cmocka_unit_test(open_refuses_until_the_duration_then_the_next_call_probes),
+        cmocka_unit_test(half_open_probes_at_the_threshold_reopen),
+        cmocka_unit_test(a_released_probe_frees_its_slot),
+        cmocka_unit_test(consecutive_mode_opens_after_five_failures_in_a_row),
+        cmocka_unit_test(a_late_outcome_from_an_earlier_state_is_ignored),
+        cmocka_unit_test(bad_configurations_are_rejected),
+        cmocka_unit_test(create_survives_every_allocation_failure),
+        cmocka_unit_test(publish_reports_time_open_and_the_series),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
