@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
 static const char usage[] =
     "usage: erpsim [--version] [--help] COMMAND [ARGS]\n"
     "\n"
@@ -17,7 +19,6 @@ static const char usage[] =
     "file loads).\n"
     "\n"
     "commands:\n"
-    "  run [SCENARIO]   simulate a scenario (default: the compiled-in scenario)\n"
     "  check FILE...    validate scenario files\n"
     "\n"
     "options:\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "check"))
+        return cmd_check(argc - 1, argv + 1);
     fprintf(stderr, "erpsim: unknown command '%s' (see erpsim --help)\n", argv[1]);
     return 2;
 }
