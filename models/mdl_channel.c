@@ -1,0 +1,818 @@
+/*
+ * mdl_channel.c - the event log, its readers and its allocations.
+ *
+ * Storage. The log is a ring of entries; entry number `a` (an absolute,
+ * ever-growing index) lives in slot a & mask. Entries [head, tail) are
+ * retained. An entry holds `count` consecutive events (count is 1 for a
+ * flow's event, the run length for a CDC run) with seqs
+ * [seq, seq + count); entries are contiguous in seq, so entry head starts
+ * at the oldest retained seq and the tip is the end of entry tail - 1.
+ * The ring doubles when full and never shrinks: its size is the largest
+ * number of entries ever retained at once.
+ *
+ * Finding a seq. Each reader caches the entry holding its position
+ * (pos_abs); it is revalidated on use and recomputed by binary search over
+ * [head, tail) (entries are sorted by seq) after a rewind or a purge.
+ *
+ * Invariants (for every reader r):
+ *   1. oldest <= ... : either r.pos < oldest (out of range: purged under
+ *      it), or r.pos == tip, or the event at r.pos matches r's filter.
+ *   2. r.high >= r.pos whenever r.pos >= oldest; events below r.high were
+ *      read (or skipped) once.
+ *   3. r.backlog == the number of matching events in the log with seq >=
+ *      max(r.pos, r.high); r.backlog_own counts those of r's flow.
+ *   4. retained == sum of the counts of entries [head, tail).
+ *
+ * Purging. Every public function that changes state first purges what
+ * retention has expired (lazy: the log is only trimmed when it is looked
+ * at, and mdl_channel_expire trims it on demand). Expired events at or
+ * above a reader's position are told to it (EXPIRED), split into the part
+ * below its high water (replay = 1) and the part above (which leaves the
+ * backlog). With keep_until_consumed, an entry also leaves once every
+ * reader's committed position is past its end (no note: it was read).
+ */
+#include "mdl_channel.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mdl_quota.h"
+#include "sim_alloc.h"
+#include "sim_stats.h"
+
+typedef struct entry {
+    uint64_t seq; /* first seq of the run */
+    sim_time published;
+    sim_time created;
+    uint64_t key;
+    int32_t flow;
+    uint32_t count; /* events in the run, >= 1 */
+} entry;
+
+typedef struct reader {
+    int flow, cdc;
+    mdl_channel_notify_fn *notify;
+    void *ctx;
+    uint64_t pos, pos_abs, high, committed;
+    uint64_t backlog, backlog_own;
+} reader;
+
+struct mdl_channel {
+    char *id;
+    sim_time retention;
+    int keep_until_consumed;
+    mdl_quota *delivery; /* NULL = no allocation */
+    mdl_quota *publish;  /* NULL = no allocation */
+
+    entry *ring;
+    uint64_t mask; /* ring size - 1 (a power of two) */
+    uint64_t head, tail;
+    uint64_t tip; /* next seq */
+    uint64_t retained;
+
+    reader *readers;
+    int nreaders, readers_cap;
+
+    mdl_channel_stats st;
+
+    sim_queue *q;
+    sim_series *s_alloc, *s_backlog, *s_age;
+    sim_time interval;
+    size_t nbins;
+};
+
+#define RING_INITIAL 64u
+
+void mdl_channel_cfg_init(mdl_channel_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->retention = MDL_CHANNEL_DEFAULT_RETENTION;
+}
+
+void mdl_channel_cfg_from_spec(mdl_channel_cfg *cfg, const mdl_events_spec *spec, const char *id)
+{
+    mdl_channel_cfg_init(cfg);
+    cfg->id = id;
+    if (spec->retention > 0)
+        cfg->retention = spec->retention;
+    cfg->delivery_allocation = spec->delivery_allocation;
+    cfg->publish_allocation = spec->publish_allocation;
+}
+
+static entry *at(const mdl_channel *ch, uint64_t a)
+{
+    return &ch->ring[a & ch->mask];
+}
+
+static uint64_t entry_end(const entry *e)
+{
+    return e->seq + e->count;
+}
+
+static uint64_t oldest(const mdl_channel *ch)
+{
+    return ch->head < ch->tail ? at(ch, ch->head)->seq : ch->tip;
+}
+
+static int matches(const reader *r, int flow)
+{
+    return (flow >= 0 && flow == r->flow) || (flow == MDL_CHANNEL_CDC && r->cdc);
+}
+
+/* The sampler: every interval up to the end of the charts. */
+static void sample(void *ctx, uint64_t arg, sim_time now);
+
+mdl_channel *mdl_channel_create(const mdl_channel_cfg *cfg, sim_queue *q, sim_err *err)
+{
+    if (cfg->retention < 0) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "channel: retention must be >= 0");
+        return NULL;
+    }
+    if (!(cfg->delivery_allocation >= 0.0) || !(cfg->publish_allocation >= 0.0)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "channel: allocations must be >= 0");
+        return NULL;
+    }
+    if (cfg->series_bins > 0 && (cfg->series_interval <= 0 || q == NULL)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                    "channel: charts need an interval > 0 and a calendar");
+        return NULL;
+    }
+    mdl_channel *ch = sim_calloc(1, sizeof *ch);
+    if (!ch)
+        goto fail_nomem;
+    ch->id = sim_strdup(cfg->id ? cfg->id : "channel");
+    if (!ch->id)
+        goto fail;
+    ch->retention = cfg->retention == 0 ? MDL_CHANNEL_DEFAULT_RETENTION : cfg->retention;
+    ch->keep_until_consumed = cfg->keep_until_consumed != 0;
+    if (cfg->delivery_allocation > 0.0) {
+        mdl_quota_cfg qc = {
+            .limit = cfg->delivery_allocation, .window = SIM_DAY, .bucket = cfg->allocation_bucket};
+        ch->delivery = mdl_quota_create(&qc, err);
+        if (!ch->delivery)
+            goto fail_quiet;
+    }
+    if (cfg->publish_allocation > 0.0) {
+        mdl_quota_cfg qc = {
+            .limit = cfg->publish_allocation, .window = SIM_HOUR, .bucket = cfg->allocation_bucket};
+        ch->publish = mdl_quota_create(&qc, err);
+        if (!ch->publish)
+            goto fail_quiet;
+    }
+    ch->ring = sim_calloc(RING_INITIAL, sizeof *ch->ring);
+    if (!ch->ring)
+        goto fail;
+    ch->mask = RING_INITIAL - 1;
+    ch->st.allocation_limit = cfg->delivery_allocation;
+    ch->st.exhausted_at = SIM_TIME_NEVER;
+    ch->st.publish_exhausted_at = SIM_TIME_NEVER;
+    if (cfg->series_bins > 0) {
+        ch->q = q;
+        ch->interval = cfg->series_interval;
+        ch->nbins = cfg->series_bins;
+        if (ch->delivery) {
+            ch->s_alloc = sim_series_create(SIM_SERIES_LEVEL, ch->interval, ch->nbins, err);
+            if (!ch->s_alloc)
+                goto fail_quiet;
+        }
+        ch->s_backlog = sim_series_create(SIM_SERIES_LEVEL, ch->interval, ch->nbins, err);
+        ch->s_age = sim_series_create(SIM_SERIES_LEVEL, ch->interval, ch->nbins, err);
+        if (!ch->s_backlog || !ch->s_age)
+            goto fail_quiet;
+        sim_time first = sim_queue_now(q);
+        /* Sample at the start of the bucket holding now, or the next one. */
+        sim_time k = (first + ch->interval - 1) / ch->interval;
+        if (k < (sim_time)ch->nbins)
+            sim_queue_push(q, k * ch->interval, sample, ch, 0);
+    }
+    return ch;
+
+fail:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "channel: out of memory");
+fail_quiet:
+    mdl_channel_destroy(ch);
+    return NULL;
+fail_nomem:
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "channel: out of memory");
+    return NULL;
+}
+
+void mdl_channel_destroy(mdl_channel *ch)
+{
+    if (!ch)
+        return;
+    sim_series_destroy(ch->s_alloc);
+    sim_series_destroy(ch->s_backlog);
+    sim_series_destroy(ch->s_age);
+    sim_free(ch->readers);
+    sim_free(ch->ring);
+    mdl_quota_destroy(ch->delivery);
+    mdl_quota_destroy(ch->publish);
+    sim_free(ch->id);
+    sim_free(ch);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* The entry holding seq (oldest <= seq < tip), by binary search. */
+static uint64_t locate(const mdl_channel *ch, uint64_t seq)
+{
+    uint64_t lo = ch->head, hi = ch->tail; /* answer in [lo, hi) */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (at(ch, mid)->seq <= seq)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Points r.pos_abs at the entry holding r.pos (requires oldest <= pos). */
+static void fix_abs(const mdl_channel *ch, reader *r)
+{
+    if (r->pos >= ch->tip) {
+        r->pos_abs = ch->tail;
+        return;
+    }
+    if (r->pos_abs >= ch->head && r->pos_abs < ch->tail) {
+        const entry *e = at(ch, r->pos_abs);
+        if (e->seq <= r->pos && r->pos < entry_end(e))
+            return;
+    }
+    r->pos_abs = locate(ch, r->pos);
+}
+
+/* Restores invariant 1: moves r past events it does not read. */
+static void advance_to_match(const mdl_channel *ch, reader *r)
+{
+    if (r->pos < oldest(ch))
+        return; /* out of range: the owner seeks */
+    fix_abs(ch, r);
+    while (r->pos_abs < ch->tail) {
+        const entry *e = at(ch, r->pos_abs);
+        if (matches(r, e->flow))
+            break;
+        r->pos = entry_end(e);
+        r->pos_abs++;
+    }
+    if (r->pos > r->high)
+        r->high = r->pos;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static void note_backlog_peak(mdl_channel *ch, const reader *r)
+{
+    if (r->backlog > ch->st.backlog_peak)
+        ch->st.backlog_peak = r->backlog;
+}
+
+/* Events [lo, hi) of e are leaving r unread (EXPIRED or SKIPPED): split at
+ * the high water, update the backlog, tell the owner. */
+static void tell_leaving(mdl_channel *ch, int ri, const entry *e, uint64_t lo, uint64_t hi,
+                         mdl_channel_note what, sim_time now)
+{
+    reader *r = &ch->readers[ri];
+    if (lo >= hi)
+        return;
+    mdl_event ev = {
+        .published = e->published, .created = e->created, .key = e->key, .flow = e->flow};
+    uint64_t mid = min_u64(max_u64(lo, r->high), hi);
+    if (lo < mid) { /* below the high water: read before */
+        ev.seq = lo;
+        if (what == MDL_NOTE_EXPIRED)
+            ch->st.expired_unread += mid - lo;
+        if (r->notify)
+            r->notify(r->ctx, ri, what, &ev, mid - lo, 1, now);
+    }
+    if (mid < hi) {
+        uint64_t n = hi - mid;
+        assert(r->backlog >= n);
+        r->backlog -= n;
+        if (e->flow == r->flow && e->flow >= 0) {
+            assert(r->backlog_own >= n);
+            r->backlog_own -= n;
+        }
+        ev.seq = mid;
+        if (what == MDL_NOTE_EXPIRED)
+            ch->st.expired_unread += n;
+        if (r->notify)
+            r->notify(r->ctx, ri, what, &ev, n, 0, now);
+    }
+}
+
+static uint64_t min_committed(const mdl_channel *ch)
+{
+    uint64_t m = UINT64_MAX;
+    for (int i = 0; i < ch->nreaders; i++)
+        m = min_u64(m, ch->readers[i].committed);
+    return m;
+}
+
+static int expired_by_time(const mdl_channel *ch, const entry *e, sim_time now)
+{
+    if (ch->retention == MDL_CHANNEL_FOREVER)
+        return 0;
+    /* Gone once strictly older than the retention: an event exactly R old
+     * can still be read. */
+    return now > ch->retention && e->published < now - ch->retention;
+}
+
+/* Drops expired (and, keep_until_consumed, consumed) entries from the head. */
+static void purge(mdl_channel *ch, sim_time now)
+{
+    uint64_t consumed_below = 0;
+    if (ch->keep_until_consumed && ch->nreaders > 0)
+        consumed_below = min_committed(ch);
+    while (ch->head < ch->tail) {
+        entry *e = at(ch, ch->head);
+        int by_time = expired_by_time(ch, e, now);
+        if (!by_time && entry_end(e) > consumed_below)
+            break;
+        if (by_time) {
+            ch->st.expired += e->count;
+            for (int i = 0; i < ch->nreaders; i++) {
+                reader *r = &ch->readers[i];
+                if (!matches(r, e->flow))
+                    continue;
+                tell_leaving(ch, i, e, max_u64(e->seq, r->pos), entry_end(e), MDL_NOTE_EXPIRED,
+                             now);
+            }
+        }
+        ch->retained -= e->count;
+        ch->head++;
+    }
+}
+
+/* Makes room for one more entry. */
+static int grow(mdl_channel *ch)
+{
+    uint64_t size = ch->mask + 1;
+    if (ch->tail - ch->head < size)
+        return SIM_OK;
+    entry *ring = sim_reallocarray(NULL, (size_t)(2 * size), sizeof *ring);
+    if (!ring)
+        return SIM_ENOMEM;
+    for (uint64_t a = ch->head; a < ch->tail; a++)
+        ring[a & (2 * size - 1)] = *at(ch, a);
+    sim_free(ch->ring);
+    ch->ring = ring;
+    ch->mask = 2 * size - 1;
+    return SIM_OK;
+}
+
+/* Appends an entry of n events and updates the readers (before telling
+ * them). */
+static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
+                   uint64_t n)
+{
+    entry *e = at(ch, ch->tail);
+    e->seq = ch->tip;
+    e->published = now;
+    e->created = created;
+    e->key = key;
+    e->flow = flow;
+    e->count = (uint32_t)n;
+    ch->tail++;
+    ch->tip += n;
+    ch->retained += n;
+    ch->st.published += n;
+    if (ch->retained > ch->st.retained_peak)
+        ch->st.retained_peak = ch->retained;
+    for (int i = 0; i < ch->nreaders; i++) {
+        reader *r = &ch->readers[i];
+        if (matches(r, flow)) {
+            r->backlog += n;
+            if (flow >= 0 && flow == r->flow)
+                r->backlog_own += n;
+            note_backlog_peak(ch, r);
+        } else if (r->pos == e->seq) { /* at the tip: step over it */
+            r->pos = ch->tip;
+            r->pos_abs = ch->tail;
+            if (r->pos > r->high)
+                r->high = r->pos;
+        }
+    }
+    mdl_event ev = {.seq = e->seq, .published = now, .created = created, .key = key, .flow = flow};
+    for (int i = 0; i < ch->nreaders; i++) {
+        reader *r = &ch->readers[i];
+        if (matches(r, flow) && r->notify)
+            r->notify(r->ctx, i, MDL_NOTE_PUBLISHED, &ev, n, 0, now);
+    }
+}
+
+/* ---- publishing ---------------------------------------------------------- */
+
+static void tell_refused(mdl_channel *ch, int flow, uint64_t key, sim_time created, uint64_t n,
+                         sim_time now)
+{
+    mdl_event ev = {
+        .seq = UINT64_MAX, .published = now, .created = created, .key = key, .flow = flow};
+    ch->st.publish_refused += n;
+    if (ch->st.publish_exhausted_at == SIM_TIME_NEVER)
+        ch->st.publish_exhausted_at = now;
+    for (int i = 0; i < ch->nreaders; i++) {
+        reader *r = &ch->readers[i];
+        if (matches(r, flow) && r->notify)
+            r->notify(r->ctx, i, MDL_NOTE_REFUSED, &ev, n, 0, now);
+    }
+}
+
+int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
+                        uint64_t *seq)
+{
+    assert(flow >= 0 && created <= now);
+    purge(ch, now);
+    if (grow(ch) != SIM_OK)
+        return SIM_ENOMEM;
+    if (ch->publish && !mdl_quota_take(ch->publish, now, 1)) {
+        tell_refused(ch, flow, key, created, 1, now);
+        return SIM_EFULL;
+    }
+    if (seq)
+        *seq = ch->tip;
+    append(ch, flow, key, created, now, 1);
+    return SIM_OK;
+}
+
+int mdl_channel_publish_cdc(mdl_channel *ch, uint64_t records, sim_time now)
+{
+    purge(ch, now);
+    if (records == 0)
+        return SIM_OK;
+    if (grow(ch) != SIM_OK)
+        return SIM_ENOMEM;
+    uint64_t n = records;
+    if (ch->publish) {
+        double limit = floor(mdl_quota_limit(ch->publish));
+        uint64_t used = mdl_quota_used(ch->publish, now);
+        uint64_t room = (double)used >= limit ? 0 : (uint64_t)(limit - (double)used);
+        if (n > room)
+            n = room;
+        if (n > 0) {
+            int ok = mdl_quota_take(ch->publish, now, n);
+            assert(ok);
+            (void)ok;
+        }
+    }
+    /* A run's count is 32 bits: split huge loads into several entries. */
+    uint64_t left = n;
+    int rc = SIM_OK;
+    while (left > 0) {
+        uint64_t part = left > UINT32_MAX ? UINT32_MAX : left;
+        if (grow(ch) != SIM_OK) {
+            rc = SIM_ENOMEM;
+            break;
+        }
+        append(ch, MDL_CHANNEL_CDC, 0, now, now, part);
+        ch->st.cdc_published += part;
+        left -= part;
+    }
+    if (n < records) {
+        /* The refused part is told as a refusal, as a single run. */
+        tell_refused(ch, MDL_CHANNEL_CDC, 0, now, records - n, now);
+        if (rc == SIM_OK)
+            rc = SIM_EFULL;
+    }
+    return rc;
+}
+
+/* ---- readers ----------------------------------------------------------- */
+
+int mdl_channel_attach(mdl_channel *ch, const mdl_channel_reader_cfg *cfg, sim_err *err)
+{
+    if (cfg->flow < 0 && cfg->flow != MDL_CHANNEL_NO_FLOW)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "channel %s: a reader's flow must be >= 0 or NO_FLOW", ch->id);
+    if (ch->nreaders == ch->readers_cap) {
+        int cap = ch->readers_cap ? 2 * ch->readers_cap : 4;
+        reader *rs = sim_reallocarray(ch->readers, (size_t)cap, sizeof *rs);
+        if (!rs)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "channel %s: out of memory", ch->id);
+        ch->readers = rs;
+        ch->readers_cap = cap;
+    }
+    reader *r = &ch->readers[ch->nreaders];
+    memset(r, 0, sizeof *r);
+    r->flow = cfg->flow;
+    r->cdc = cfg->cdc != 0;
+    r->notify = cfg->notify;
+    r->ctx = cfg->ctx;
+    r->pos = r->high = r->committed = ch->tip;
+    r->pos_abs = ch->tail;
+    return ch->nreaders++;
+}
+
+int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int *replay,
+                        sim_time *retry_at)
+{
+    assert(ri >= 0 && ri < ch->nreaders);
+    purge(ch, now);
+    reader *r = &ch->readers[ri];
+    if (r->pos < oldest(ch))
+        return MDL_READ_OUT_OF_RANGE;
+    advance_to_match(ch, r);
+    if (r->pos >= ch->tip)
+        return MDL_READ_EMPTY;
+    if (ch->delivery && !mdl_quota_take(ch->delivery, now, 1)) {
+        ch->st.delivery_refused++;
+        if (ch->st.exhausted_at == SIM_TIME_NEVER)
+            ch->st.exhausted_at = now;
+        if (retry_at)
+            *retry_at = mdl_quota_free_at(ch->delivery, now, 1);
+        if (ch->s_alloc)
+            sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
+        return MDL_READ_ALLOCATION;
+    }
+    const entry *e = at(ch, r->pos_abs);
+    out->seq = r->pos;
+    out->published = e->published;
+    out->created = e->created;
+    out->key = e->key;
+    out->flow = e->flow;
+    int again = r->pos < r->high;
+    if (!again) {
+        assert(r->backlog > 0);
+        r->backlog--;
+        if (e->flow >= 0 && e->flow == r->flow)
+            r->backlog_own--;
+    }
+    if (replay)
+        *replay = again;
+    r->pos++;
+    if (r->pos == entry_end(e))
+        r->pos_abs++;
+    if (r->pos > r->high)
+        r->high = r->pos;
+    advance_to_match(ch, r);
+    ch->st.deliveries++;
+    if (ch->s_alloc)
+        sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
+    return MDL_READ_DELIVERED;
+}
+
+int mdl_channel_charge(mdl_channel *ch, sim_time now, sim_time *retry_at)
+{
+    if (ch->delivery && !mdl_quota_take(ch->delivery, now, 1)) {
+        ch->st.delivery_refused++;
+        if (ch->st.exhausted_at == SIM_TIME_NEVER)
+            ch->st.exhausted_at = now;
+        if (retry_at)
+            *retry_at = mdl_quota_free_at(ch->delivery, now, 1);
+        return 0;
+    }
+    ch->st.deliveries++;
+    if (ch->s_alloc)
+        sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
+    return 1;
+}
+
+void mdl_channel_seek_tip(mdl_channel *ch, int ri, sim_time now)
+{
+    assert(ri >= 0 && ri < ch->nreaders);
+    purge(ch, now);
+    reader *r = &ch->readers[ri];
+    uint64_t start = max_u64(r->pos, oldest(ch));
+    if (start < ch->tip) {
+        for (uint64_t a = locate(ch, start); a < ch->tail; a++) {
+            const entry *e = at(ch, a);
+            if (matches(r, e->flow))
+                tell_leaving(ch, ri, e, max_u64(e->seq, start), entry_end(e), MDL_NOTE_SKIPPED,
+                             now);
+        }
+    }
+    assert(r->backlog == 0 && r->backlog_own == 0);
+    r->pos = r->high = ch->tip;
+    r->pos_abs = ch->tail;
+}
+
+void mdl_channel_seek_oldest(mdl_channel *ch, int ri, sim_time now)
+{
+    assert(ri >= 0 && ri < ch->nreaders);
+    purge(ch, now);
+    reader *r = &ch->readers[ri];
+    r->pos = oldest(ch);
+    r->pos_abs = ch->head;
+    advance_to_match(ch, r);
+}
+
+void mdl_channel_rewind(mdl_channel *ch, int ri, uint64_t seq)
+{
+    assert(ri >= 0 && ri < ch->nreaders);
+    reader *r = &ch->readers[ri];
+    assert(seq <= r->high);
+    r->pos = seq;
+    advance_to_match(ch, r);
+}
+
+void mdl_channel_commit(mdl_channel *ch, int ri, uint64_t seq, sim_time now)
+{
+    assert(ri >= 0 && ri < ch->nreaders);
+    ch->readers[ri].committed = seq;
+    purge(ch, now);
+}
+
+void mdl_channel_expire(mdl_channel *ch, sim_time now)
+{
+    purge(ch, now);
+}
+
+/* ---- state ------------------------------------------------------------ */
+
+uint64_t mdl_channel_tip(const mdl_channel *ch)
+{
+    return ch->tip;
+}
+
+uint64_t mdl_channel_oldest(const mdl_channel *ch)
+{
+    return oldest(ch);
+}
+
+uint64_t mdl_channel_retained(const mdl_channel *ch)
+{
+    return ch->retained;
+}
+
+sim_time mdl_channel_retention(const mdl_channel *ch)
+{
+    return ch->retention;
+}
+
+uint64_t mdl_channel_position(const mdl_channel *ch, int r)
+{
+    return ch->readers[r].pos;
+}
+
+uint64_t mdl_channel_high_water(const mdl_channel *ch, int r)
+{
+    return ch->readers[r].high;
+}
+
+uint64_t mdl_channel_committed(const mdl_channel *ch, int r)
+{
+    return ch->readers[r].committed;
+}
+
+uint64_t mdl_channel_backlog(const mdl_channel *ch, int r)
+{
+    return ch->readers[r].backlog;
+}
+
+uint64_t mdl_channel_backlog_own(const mdl_channel *ch, int r)
+{
+    return ch->readers[r].backlog_own;
+}
+
+sim_time mdl_channel_oldest_unread(const mdl_channel *ch, int ri)
+{
+    const reader *r = &ch->readers[ri];
+    if (r->pos >= ch->tip || ch->head == ch->tail)
+        return SIM_TIME_NEVER;
+    if (r->pos < oldest(ch))
+        return at(ch, ch->head)->published;
+    uint64_t a = r->pos_abs;
+    if (a < ch->head || a >= ch->tail || at(ch, a)->seq > r->pos || entry_end(at(ch, a)) <= r->pos)
+        a = locate(ch, r->pos);
+    return at(ch, a)->published;
+}
+
+int mdl_channel_readers(const mdl_channel *ch)
+{
+    return ch->nreaders;
+}
+
+void mdl_channel_stats_get(const mdl_channel *ch, mdl_channel_stats *out)
+{
+    *out = ch->st;
+    if (ch->delivery) {
+        out->allocation_peak = mdl_quota_peak(ch->delivery);
+        out->exhausted_at = mdl_quota_exhausted_at(ch->delivery);
+    }
+}
+
+uint64_t mdl_channel_allocation_used(mdl_channel *ch, sim_time now)
+{
+    return ch->delivery ? mdl_quota_used(ch->delivery, now) : 0;
+}
+
+/* ---- charts -------------------------------------------------------------- */
+
+static void sample(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    mdl_channel *ch = ctx;
+    purge(ch, now);
+    uint64_t backlog = 0;
+    double age = 0.0;
+    for (int i = 0; i < ch->nreaders; i++) {
+        backlog = max_u64(backlog, ch->readers[i].backlog);
+        sim_time t = mdl_channel_oldest_unread(ch, i);
+        if (t != SIM_TIME_NEVER && sim_time_to_seconds(now - t) > age)
+            age = sim_time_to_seconds(now - t);
+    }
+    if (age > ch->st.oldest_unread_age_peak_s)
+        ch->st.oldest_unread_age_peak_s = age;
+    sim_series_set(ch->s_backlog, now, (double)backlog);
+    sim_series_set(ch->s_age, now, age);
+    if (ch->s_alloc)
+        sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
+    /* The last sample is at the start of the last bucket; the copies made
+     * by mdl_channel_publish_metrics are closed at the end of the run. */
+    sim_time next = now + ch->interval;
+    if (next < ch->interval * (sim_time)ch->nbins)
+        sim_queue_push(ch->q, next, sample, ch, 0);
+}
+
+/* ---- metrics ------------------------------------------------------------- */
+
+static int put(sim_result *r, const char *id, const char *what, const char *unit, double v,
+               sim_err *err)
+{
+    char name[256];
+    int len = snprintf(name, sizeof name, "channel.%s.%s", id, what);
+    if (len < 0 || (size_t)len >= sizeof name)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "channel: id too long: %.64s...", id);
+    int rc = sim_result_scalar(r, name, unit, v);
+    if (rc != SIM_OK)
+        return sim_err_set(err, rc, NULL, 0, 0, "channel: cannot add metric %s: %s", name,
+                           sim_status_str(rc));
+    return SIM_OK;
+}
+
+static int put_series(sim_result *r, const char *id, const char *what, const char *unit,
+                      const sim_series *s, sim_time now, sim_err *err)
+{
+    if (!s)
+        return SIM_OK;
+    char name[256];
+    int len = snprintf(name, sizeof name, "channel.%s.%s", id, what);
+    if (len < 0 || (size_t)len >= sizeof name)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "channel: id too long: %.64s...", id);
+    sim_series *copy = sim_series_clone(s, err);
+    if (!copy)
+        return SIM_ENOMEM;
+    sim_series_finish(copy, now);
+    int rc = sim_result_series(r, name, unit, copy);
+    if (rc != SIM_OK)
+        return sim_err_set(err, rc, NULL, 0, 0, "channel: cannot add metric %s: %s", name,
+                           sim_status_str(rc));
+    return SIM_OK;
+}
+
+static double censored_s(sim_time t, sim_time now)
+{
+    return sim_time_to_seconds(t == SIM_TIME_NEVER ? now : t);
+}
+
+int mdl_channel_publish_metrics(const mdl_channel *ch, sim_time now, sim_result *r, sim_err *err)
+{
+    mdl_channel_stats s;
+    mdl_channel_stats_get(ch, &s);
+    const char *id = ch->id;
+    int rc;
+    if ((rc = put(r, id, "published", "events", (double)s.published, err)) ||
+        (rc = put(r, id, "publish_refused", "events", (double)s.publish_refused, err)) ||
+        (rc = put(r, id, "cdc_published", "events", (double)s.cdc_published, err)) ||
+        (rc = put(r, id, "deliveries", "deliveries", (double)s.deliveries, err)) ||
+        (rc = put(r, id, "delivery_refused", "attempts", (double)s.delivery_refused, err)) ||
+        (rc = put(r, id, "expired", "events", (double)s.expired, err)) ||
+        (rc = put(r, id, "expired_unread", "events", (double)s.expired_unread, err)) ||
+        (rc = put(r, id, "retained_peak", "events", (double)s.retained_peak, err)) ||
+        (rc = put(r, id, "backlog_peak", "events", (double)s.backlog_peak, err)) ||
+        (rc = put(r, id, "oldest_unread_age_peak_s", "s", s.oldest_unread_age_peak_s, err)))
+        return rc;
+    if (ch->retention != MDL_CHANNEL_FOREVER &&
+        (rc = put(r, id, "retention_s", "s", sim_time_to_seconds(ch->retention), err)))
+        return rc;
+    if (ch->delivery) {
+        if ((rc = put(r, id, "allocation_limit", "deliveries", s.allocation_limit, err)) ||
+            (rc = put(r, id, "allocation_used_peak", "deliveries", (double)s.allocation_peak,
+                      err)) ||
+            (rc = put(r, id, "allocation_exhausted", "bool",
+                      s.exhausted_at == SIM_TIME_NEVER ? 0.0 : 1.0, err)) ||
+            (rc = put(r, id, "allocation_exhausted_at", "s", censored_s(s.exhausted_at, now), err)))
+            return rc;
+    }
+    if (ch->publish) {
+        if ((rc = put(r, id, "publish_allocation_exhausted_at", "s",
+                      censored_s(s.publish_exhausted_at, now), err)))
+            return rc;
+    }
+    if ((rc = put_series(r, id, "allocation_used_series", "deliveries", ch->s_alloc, now, err)) ||
+        (rc = put_series(r, id, "backlog_series", "events", ch->s_backlog, now, err)) ||
+        (rc = put_series(r, id, "oldest_unread_age_series", "s", ch->s_age, now, err)))
+        return rc;
+    return SIM_OK;
+}

@@ -1,0 +1,265 @@
+/*
+ * mdl_subscriber.h - an event subscriber: reads a flow's change events from
+ * a channel (platform events / CDC) or a broker (Kafka partitions, a
+ * RabbitMQ queue) and applies each to its target system.
+ *
+ * The life of one change event of the subscriber's flow:
+ *
+ *   published on a source --(allocation refused)--> lost (allocation)
+ *      | in the log: the subscriber's backlog
+ *      |--(purged by retention before it is read)--> lost (retention)
+ *      |--(skipped by a reconnect at the tip)-------> lost (no_replay_id)
+ *      v  read (one delivery from the channel's allocation; when it is
+ *         exhausted reading stops until the window frees)
+ *   in flight (one of `concurrency` slots):
+ *      attempt n: the apply call (mdl_apply.h) to the target
+ *        ok -------------------------------------> delivered
+ *                                                   (latency = applied - created)
+ *        failed, n < max_attempts --> sleep backoff(n) in the slot, retry
+ *        failed, n = max_attempts (or the broker's delivery limit), or a
+ *        permanent failure with permanent_fail_fast
+ *                       --> dead-lettered (a DLQ exists) or lost (dropped)
+ *
+ * Every change ends in exactly one ledger state (mdl_ledger.h): delivered,
+ * dead-lettered, lost (retention, no_replay_id, allocation, or the last
+ * failure's reason when there is no DLQ) or pending. Pending is what is
+ * still in the log unread, in flight, abandoned by a crash and not yet read
+ * again, or held for repair (below). mdl_subscriber_pending gives it for
+ * mdl_ledger_check.
+ *
+ * Connection. Disconnected during offline windows, after a crash until it
+ * restarts, and when its subscription token expires without auto-renewal
+ * (the card: short-lived tokens "silently disconnect"); it reconnects after
+ * token_reconnect (0 = never: silent until the horizon). While
+ * disconnected it reads nothing; calls already running finish. On
+ * reconnect (the pub/sub replay presets, REFERENCE.md A4):
+ *   RESUME    (CUSTOM) from its stored replay id / committed offset; what
+ *             retention purged meanwhile is lost (retention);
+ *   LATEST    at the tip: every unread event is skipped, lost
+ *             (no_replay_id); events purged while it was away also count as
+ *             no_replay_id (they would have been skipped);
+ *   EARLIEST  from the oldest retained event: a replay of what it already
+ *             read (redeliveries).
+ * A position found purged while reading (a lagging or returning reader) is
+ * reset: EARLIEST continues at the oldest retained event, LATEST jumps to
+ * the tip (Kafka's auto.offset.reset = latest: "silent loss", H1).
+ *
+ * At-least-once. (1) After a change is applied, with probability
+ * `redelivery` the source delivers it again after redelivery_delay (a lost
+ * acknowledgement): one more delivery from the allocation, one more apply.
+ * (2) A crash (mdl_subscriber_crash) abandons what is in flight and rewinds
+ * every source to its committed position: Kafka auto-commit commits every
+ * commit_interval (5 s, H1) the lowest position not yet finished, so
+ * events finished since the last commit are read and applied again. Calls
+ * running at the crash finish at the target, unobserved: their change is
+ * delivered when it is read again (so if such a call had succeeded, that
+ * second apply is an uncounted duplicate).
+ * Receivers: an upsert on an external id makes a second apply harmless; an
+ * insert creates a duplicate record (counted, and in the ledger's
+ * duplicates). Ordering (upserts of records with a key != 0): the target
+ * holds the version (created, seq) of the last write; applying an older
+ * version over a newer one is a corrupted record (ledger corrupted) unless
+ * the ordering guard (sequence number / last-modified-wins) discards it.
+ * Out-of-order applies come from concurrency > 1 (a later event of a key
+ * finishing first, e.g. while the earlier one sleeps between retries) and
+ * from redeliveries. ordered_sources = 1 keeps one event in flight per
+ * source: a Kafka consumer processing each partition in order.
+ *
+ * CDC from other writes (mdl_channel_publish_cdc): with receive_cdc the
+ * subscriber receives them (each a delivery from the allocation) and, with
+ * apply_cdc, applies them like its own (calls, capacity). They are not
+ * changes of an erpsim flow: counted apart (cdc_*), never in the ledger.
+ *
+ * Repair. When a reconciliation job is attached (mdl_recon.h calls
+ * mdl_subscriber_hold_for_repair), lost records are not ended at once: they
+ * are held (pending) until the job repairs them (delivered, reason
+ * repaired, with their long latency) or the run ends (mdl_subscriber_finish
+ * ends them lost, with their reason). Corrupted records are held too, to be
+ * counted as repaired. Holding costs 16 bytes per record.
+ *
+ * Defaults (mdl_subscriber_cfg_init): concurrency 1, RESUME, reset
+ * EARLIEST, upsert with ordering guard, 5 attempts with backoff base 2 s
+ * full jitter (mdl_scenario.h event defaults; the card's Python example
+ * uses 5 retries, base 2 s), a DLQ, no redelivery, commit per event.
+ * Units: sim_time (microseconds), probabilities in [0, 1].
+ *
+ * Lifetime: borrows its sources, ledger, rngs and the calendar; destroy it
+ * only when the calendar will not run again (its events point at it).
+ *
+ * Reference: integration-patterns-card.txt (failure points: replay window
+ * expiry, idempotency failure, out-of-order events); REFERENCE.md A4, H1,
+ * H2. Checked by: tests/models/test_mdl_subscriber.c.
+ */
+#ifndef MDL_SUBSCRIBER_H
+#define MDL_SUBSCRIBER_H
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdl_apply.h"
+#include "mdl_backoff.h"
+#include "mdl_channel.h"
+#include "mdl_ledger.h"
+#include "mdl_scenario.h"
+#include "sim_err.h"
+#include "sim_queue.h"
+#include "sim_result.h"
+#include "sim_time.h"
+
+typedef enum mdl_receiver {
+    MDL_RECEIVER_UPSERT = 0, /* idempotent on an external id */
+    MDL_RECEIVER_INSERT      /* a second apply creates a duplicate */
+} mdl_receiver;
+
+typedef enum mdl_reconnect {
+    MDL_RECONNECT_RESUME = 0, /* CUSTOM: after the last replay id / committed offset */
+    MDL_RECONNECT_LATEST,     /* at the tip */
+    MDL_RECONNECT_EARLIEST    /* at the oldest retained event */
+} mdl_reconnect;
+
+typedef enum mdl_reset {
+    MDL_RESET_EARLIEST = 0, /* a purged position continues at the oldest retained */
+    MDL_RESET_LATEST        /* ... jumps to the tip (Kafka's default) */
+} mdl_reset;
+
+typedef struct mdl_subscriber_cfg {
+    const char *flow_id; /* metric names (copied); required */
+    const char *id;      /* subscriber id (copied); NULL or "" for a flow's only one */
+    int flow;            /* the flow number its events carry on the sources, >= 0 */
+    mdl_ledger *ledger;  /* borrowed; NULL = no ledger */
+    int ledger_flow;     /* the ledger row its changes end in */
+
+    mdl_channel *const *sources; /* borrowed channels (array copied); >= 1 */
+    int nsources;
+    int receive_cdc; /* also receives CDC events written by other flows */
+    int apply_cdc;   /* ... and applies them (else acknowledges them unapplied) */
+
+    mdl_apply apply; /* fn NULL = applied at once (no API call) */
+    int concurrency; /* events in flight, >= 1 */
+    int ordered_sources;
+
+    mdl_reconnect reconnect;
+    mdl_reset reset;
+    sim_time commit_interval; /* 0 = commit each event when it is finished */
+
+    const mdl_window_spec *offline; /* scheduled at create (copied); may be NULL */
+    int noffline;
+    sim_time token_lifetime;  /* 0 = the subscription token does not expire */
+    int auto_renew;           /* renewed before expiry: never disconnects */
+    sim_time token_reconnect; /* back this long after an expiry; 0 = never */
+
+    mdl_receiver receiver;
+    int ordering_guard;
+    double redelivery;         /* probability a change is delivered again */
+    sim_time redelivery_delay; /* after its first apply */
+    double permanent_errors;   /* probability a record can never be applied */
+    int max_attempts;          /* >= 1 */
+    int permanent_fail_fast;   /* a permanent failure goes to the DLQ at once */
+    mdl_backoff_cfg backoff;
+    int delivery_limit;      /* broker delivery limit (RabbitMQ quorum: 20); 0 = none */
+    int dead_letter;         /* a dead-letter queue exists; else dropped = lost */
+    int expired_dead_letter; /* expired unread events are dead-lettered (TTL + DLX) */
+
+    gsl_rng *rng_errors;     /* borrowed: permanent errors (needed if > 0) */
+    gsl_rng *rng_redelivery; /* borrowed: redeliveries (needed if 0 < p < 1) */
+    gsl_rng *rng_backoff;    /* borrowed: jitter (needed unless jitter none) */
+
+    /* Charts (0 bins = none): lag (own events unread) and DLQ depth. */
+    sim_time series_interval;
+    size_t series_bins;
+} mdl_subscriber_cfg;
+
+/* The defaults listed above; flow_id, sources and apply are left empty. */
+void mdl_subscriber_cfg_init(mdl_subscriber_cfg *cfg);
+/* Defaults, then a flow's event block and one of its subscribers:
+ * concurrency, offline windows, reconnect (replay_resume: RESUME, else
+ * LATEST), token, receiver, ordering guard, redelivery, permanent errors,
+ * max attempts, retry base, dead letter. Pointers are borrowed. */
+void mdl_subscriber_cfg_from_spec(mdl_subscriber_cfg *cfg, const mdl_event_spec *ev,
+                                  const mdl_subscriber_spec *sub);
+
+typedef struct mdl_subscriber mdl_subscriber;
+
+/* Attaches one reader to each source at its tip and connects at the
+ * calendar's now. */
+mdl_subscriber *mdl_subscriber_create(sim_queue *q, const mdl_subscriber_cfg *cfg, sim_err *err);
+void mdl_subscriber_destroy(mdl_subscriber *s); /* NULL is a no-op */
+
+/* ---- scripted faults (times >= now) ------------------------------------ */
+
+/* Disconnected during [start, start + duration). */
+int mdl_subscriber_offline(mdl_subscriber *s, sim_time start, sim_time duration, sim_err *err);
+/* The token expires at `at`: disconnected until at + duration (0 = never). */
+int mdl_subscriber_token_expiry(mdl_subscriber *s, sim_time at, sim_time duration, sim_err *err);
+/* The process crashes at `at` and restarts down_for later (see above). */
+int mdl_subscriber_crash(mdl_subscriber *s, sim_time at, sim_time down_for, sim_err *err);
+
+/* ---- repair (mdl_recon.h) -------------------------------------------- */
+
+/* From now on lost and corrupted records are held for repair. */
+void mdl_subscriber_hold_for_repair(mdl_subscriber *s);
+/* Purges what retention expired on every source by now (losses are then
+ * counted or held). */
+void mdl_subscriber_sync(mdl_subscriber *s, sim_time now);
+/* Records held now (lost + corrupted). A job that starts at T remembers
+ * this as its cut: it sees the records held before T. */
+uint64_t mdl_subscriber_held(const mdl_subscriber *s);
+/* Of the first `cut` held records, those created at or after `since`:
+ * *lost and *corrupted (either may be NULL). */
+void mdl_subscriber_diverged(const mdl_subscriber *s, uint64_t cut, sim_time since, uint64_t *lost,
+                             uint64_t *corrupted);
+/* Repairs them at now: lost ones end delivered (repaired) with latency
+ * now - created; corrupted ones are counted repaired. Returns the number
+ * repaired (lost + corrupted). */
+uint64_t mdl_subscriber_repair(mdl_subscriber *s, uint64_t cut, sim_time since, sim_time now);
+
+/* ---- end of run ---------------------------------------------------------- */
+
+/* At the horizon: purges expired events, ends held lost records lost (with
+ * their reason) and closes the offline time. Call before the ledger check.
+ * The subscriber must not run afterwards. */
+void mdl_subscriber_finish(mdl_subscriber *s, sim_time now);
+/* Own changes not yet ended (for mdl_ledger_check). */
+uint64_t mdl_subscriber_pending(const mdl_subscriber *s);
+/* The sticky status of apply calls that could not be made (SIM_OK). */
+int mdl_subscriber_status(const mdl_subscriber *s);
+int mdl_subscriber_connected(const mdl_subscriber *s);
+int mdl_subscriber_in_flight(const mdl_subscriber *s);
+
+typedef struct mdl_subscriber_stats {
+    uint64_t created;   /* own changes published on its sources (refused included) */
+    uint64_t delivered; /* first applies (repairs not included) */
+    uint64_t dead_lettered;
+    uint64_t lost_retention, lost_no_replay_id, lost_allocation;
+    uint64_t lost_failed; /* failures with no DLQ (dropped) */
+    uint64_t repaired;    /* lost records delivered by repair */
+    uint64_t repaired_corrupted;
+    uint64_t held;            /* held for repair now */
+    uint64_t redeliveries;    /* applies of changes already ended (copies, replays) */
+    uint64_t duplicates;      /* duplicate records created (insert receiver) */
+    uint64_t corrupted;       /* older versions written over newer ones */
+    uint64_t stale_discarded; /* older versions the guard discarded */
+    uint64_t attempts;        /* apply calls started (incl. retries, copies) */
+    uint64_t apply_errors;    /* calls that could not be made */
+    uint64_t dlq_depth;       /* own + CDC events in the DLQ */
+    uint64_t disconnects, token_disconnects, crashes;
+    sim_time offline_time; /* total time disconnected (up to now) */
+    uint64_t lag_peak;     /* most own events unread at once */
+    uint64_t cdc_received, cdc_applied, cdc_lost, cdc_dead_lettered;
+    uint64_t pending;
+} mdl_subscriber_stats;
+
+void mdl_subscriber_stats_get(const mdl_subscriber *s, sim_time now, mdl_subscriber_stats *out);
+
+/* Appends "flow.<flow_id>.event[.<id>].": created, delivered,
+ * dead_lettered, lost_retention, lost_no_replay_id, lost_allocation,
+ * lost_failed, repaired, repaired_corrupted, diverged_unrepaired,
+ * redeliveries, duplicates, corrupted, stale_discarded, attempts,
+ * attempts_per_record, dlq_depth, disconnects, token_disconnects,
+ * crashes, offline_s, lag_peak, pending, cdc_received, cdc_applied,
+ * cdc_lost, cdc_dead_lettered and, when configured, lag_series and
+ * dlq_series (copies). */
+int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r, sim_err *err);
+
+#endif

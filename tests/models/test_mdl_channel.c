@@ -1,0 +1,469 @@
+/*
+ * test_mdl_channel.c - the event log: positions, retention to the
+ * microsecond, readers and their notes, the delivery and publish
+ * allocations, CDC runs, seeks and rewinds, consumed-prefix freeing, and
+ * the published metrics. Every expected number is worked out in a comment.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mdl_channel.h"
+#include "sim_alloc.h"
+#include "sim_queue.h"
+#include "sim_result.h"
+
+/* What a reader's notes told, per kind, split by replay. */
+typedef struct notes {
+    uint64_t n[4][2];
+    uint64_t last_seq;
+    sim_time last_created;
+} notes;
+
+static void note(void *ctx, int reader, mdl_channel_note what, const mdl_event *ev, uint64_t n,
+                 int replay, sim_time now)
+{
+    (void)reader;
+    (void)now;
+    notes *t = ctx;
+    t->n[what][replay ? 1 : 0] += n;
+    t->last_seq = ev->seq;
+    t->last_created = ev->created;
+}
+
+static mdl_channel *make(sim_time retention, double delivery, double publish)
+{
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    cfg.id = "sf";
+    cfg.retention = retention;
+    cfg.delivery_allocation = delivery;
+    cfg.publish_allocation = publish;
+    mdl_channel *ch = mdl_channel_create(&cfg, NULL, NULL);
+    assert_non_null(ch);
+    return ch;
+}
+
+static int attach(mdl_channel *ch, int flow, int cdc, notes *t)
+{
+    mdl_channel_reader_cfg rc = {.flow = flow, .cdc = cdc, .notify = note, .ctx = t};
+    int r = mdl_channel_attach(ch, &rc, NULL);
+    assert_true(r >= 0);
+    return r;
+}
+
+static void events_come_out_in_order_with_consecutive_positions(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(0, 0, 0);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(
+            mdl_channel_publish(ch, 0, (uint64_t)i + 1, i * SIM_SEC, i * SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(t.n[MDL_NOTE_PUBLISHED][0], 5);
+    assert_int_equal(mdl_channel_backlog(ch, r), 5);
+    assert_int_equal(mdl_channel_backlog_own(ch, r), 5);
+    for (uint64_t i = 0; i < 5; i++) {
+        mdl_event ev;
+        int replay = -1;
+        assert_int_equal(mdl_channel_deliver(ch, r, 10 * SIM_SEC, &ev, &replay, NULL),
+                         MDL_READ_DELIVERED);
+        assert_int_equal(ev.seq, i);
+        assert_int_equal(ev.key, i + 1);
+        assert_int_equal(ev.created, (sim_time)i * SIM_SEC);
+        assert_int_equal(replay, 0);
+    }
+    mdl_event ev;
+    assert_int_equal(mdl_channel_deliver(ch, r, 10 * SIM_SEC, &ev, NULL, NULL), MDL_READ_EMPTY);
+    assert_int_equal(mdl_channel_backlog(ch, r), 0);
+    assert_int_equal(mdl_channel_position(ch, r), 5);
+    mdl_channel_destroy(ch);
+}
+
+static void default_retention_is_72_hours(void **state)
+{
+    (void)state;
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    assert_int_equal(cfg.retention, 72 * SIM_HOUR);
+    mdl_events_spec spec;
+    mdl_events_spec_init(&spec);
+    spec.delivery_allocation = 50000;
+    mdl_channel_cfg_from_spec(&cfg, &spec, "salesforce");
+    assert_int_equal(cfg.retention, 72 * SIM_HOUR);
+    assert_true(cfg.delivery_allocation == 50000.0);
+    mdl_channel *ch = mdl_channel_create(&cfg, NULL, NULL);
+    assert_non_null(ch);
+    assert_int_equal(mdl_channel_retention(ch), 72 * SIM_HOUR);
+    mdl_channel_destroy(ch);
+}
+
+/* An event published at p with retention R is readable at p + R and gone
+ * at p + R + 1 us; the reader is told EXPIRED once. */
+static void
+an_event_exactly_retention_old_is_still_there_and_gone_one_microsecond_later(void **state)
+{
+    (void)state;
+    const sim_time R = 2 * SIM_HOUR, p = 5 * SIM_SEC;
+    mdl_channel *ch = make(R, 0, 0);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    assert_int_equal(mdl_channel_publish(ch, 0, 1, p, p, NULL), SIM_OK);
+    mdl_channel_expire(ch, p + R);
+    assert_int_equal(mdl_channel_retained(ch), 1);
+    mdl_channel_expire(ch, p + R + 1);
+    assert_int_equal(mdl_channel_retained(ch), 0);
+    assert_int_equal(t.n[MDL_NOTE_EXPIRED][0], 1);
+    assert_int_equal(mdl_channel_backlog(ch, r), 0);
+    /* The reader's position (0) is below the oldest (1): out of range. */
+    mdl_event ev;
+    assert_int_equal(mdl_channel_deliver(ch, r, p + R + 1, &ev, NULL, NULL), MDL_READ_OUT_OF_RANGE);
+    mdl_channel_seek_oldest(ch, r, p + R + 1);
+    assert_int_equal(mdl_channel_deliver(ch, r, p + R + 1, &ev, NULL, NULL), MDL_READ_EMPTY);
+    mdl_channel_destroy(ch);
+}
+
+/* Events every k = 60 s from 30 s; a reader that stops reading at S =
+ * 10 h and looks at T = 15 h with R = 2 h finds purged exactly the events
+ * with S <= p < T - R: p = 30 + 60 i, 36000 <= p < 46800 -> i = 600..779,
+ * 180 events; everything older it had read. */
+static void
+a_reader_that_stops_loses_exactly_what_was_published_before_now_minus_retention(void **state)
+{
+    (void)state;
+    const sim_time R = 2 * SIM_HOUR, S = 10 * SIM_HOUR, T = 15 * SIM_HOUR;
+    mdl_channel *ch = make(R, 0, 0);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    for (sim_time p = 30 * SIM_SEC; p < T; p += 60 * SIM_SEC) {
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, p, p, NULL), SIM_OK);
+        if (p < S) {
+            mdl_event ev;
+            assert_int_equal(mdl_channel_deliver(ch, r, p, &ev, NULL, NULL), MDL_READ_DELIVERED);
+        }
+    }
+    mdl_channel_expire(ch, T);
+    assert_int_equal(t.n[MDL_NOTE_EXPIRED][0], 180);
+    /* Still unread and retained: p in [13 h, 15 h) -> 7200 / 60 = 120. */
+    assert_int_equal(mdl_channel_backlog(ch, r), 120);
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_int_equal(st.expired_unread, 180);
+    /* Purged in all: p < 13 h -> (46800 - 30) / 60 rounded up = 780. */
+    assert_int_equal(st.expired, 780);
+    mdl_channel_destroy(ch);
+}
+
+/* Allocation L = 10 deliveries per 24 h, two readers reading every event
+ * as it is published (one every minute from 30 s): each event costs 2, so
+ * events 1..5 go through and the 6th is refused for the first reader at
+ * its publication time 30 + 5 * 60 = 330 s. The five events were
+ * delivered in the minute buckets 0..4; bucket b frees at (b + 1) min +
+ * 24 h, so one more delivery fits at 1 min + 24 h. */
+static void
+the_delivery_allocation_counts_each_reader_and_refuses_at_the_computed_time(void **state)
+{
+    (void)state;
+    const int L = 10, n = 2;
+    mdl_channel *ch = make(0, L, 0);
+    notes t[2];
+    memset(t, 0, sizeof t);
+    int r[2] = {attach(ch, 0, 0, &t[0]), attach(ch, 0, 0, &t[1])};
+    sim_time refused_at = SIM_TIME_NEVER, retry = 0;
+    for (int k = 1; k <= 8 && refused_at == SIM_TIME_NEVER; k++) {
+        sim_time p = 30 * SIM_SEC + (k - 1) * 60 * SIM_SEC;
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, p, p, NULL), SIM_OK);
+        for (int i = 0; i < n; i++) {
+            mdl_event ev;
+            int rc = mdl_channel_deliver(ch, r[i], p, &ev, NULL, &retry);
+            if (rc == MDL_READ_ALLOCATION) {
+                refused_at = p;
+                break;
+            }
+            assert_int_equal(rc, MDL_READ_DELIVERED);
+        }
+    }
+    sim_time expected = 30 * SIM_SEC + (L / n) * 60 * SIM_SEC; /* event L/n + 1 */
+    assert_int_equal(refused_at, expected);
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_int_equal(st.exhausted_at, expected);
+    assert_int_equal(st.allocation_peak, L);
+    assert_int_equal(st.deliveries, L);
+    assert_int_equal(retry, 1 * SIM_MIN + SIM_DAY);
+    /* The event stays in the log: both readers still have it. */
+    assert_int_equal(mdl_channel_backlog(ch, r[0]), 1);
+    assert_int_equal(mdl_channel_backlog(ch, r[1]), 1);
+    mdl_event ev;
+    assert_int_equal(mdl_channel_deliver(ch, r[0], retry - 1, &ev, NULL, NULL),
+                     MDL_READ_ALLOCATION);
+    assert_int_equal(mdl_channel_deliver(ch, r[0], retry, &ev, NULL, NULL), MDL_READ_DELIVERED);
+    assert_int_equal(ev.seq, L / n);
+    mdl_channel_destroy(ch);
+}
+
+/* Publish allocation 3 per rolling hour: the 4th publish in the hour is
+ * refused, never enters the log, and matching readers are told REFUSED. */
+static void publishes_beyond_the_publish_allocation_are_refused_and_told(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(0, 0, 3);
+    notes t = {0}, other = {0};
+    attach(ch, 0, 0, &t);
+    attach(ch, 1, 0, &other);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, i * SIM_SEC, i * SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(mdl_channel_publish(ch, 0, 0, 10 * SIM_SEC, 10 * SIM_SEC, NULL), SIM_EFULL);
+    assert_int_equal(t.n[MDL_NOTE_REFUSED][0], 1);
+    assert_int_equal(other.n[MDL_NOTE_REFUSED][0], 0);
+    assert_int_equal(mdl_channel_retained(ch), 3);
+    assert_int_equal(mdl_channel_tip(ch), 3);
+    /* CDC: 5 records with room for 0 this hour -> all 5 refused; after the
+     * hour (bucket 0 frees at 1 min + 1 h) room for 3 of 5. */
+    assert_int_equal(mdl_channel_publish_cdc(ch, 5, 20 * SIM_SEC), SIM_EFULL);
+    assert_int_equal(mdl_channel_publish_cdc(ch, 5, SIM_HOUR + SIM_MIN), SIM_EFULL);
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_int_equal(st.published, 6);
+    assert_int_equal(st.cdc_published, 3);
+    assert_int_equal(st.publish_refused, 1 + 5 + 2);
+    assert_int_equal(st.publish_exhausted_at, 10 * SIM_SEC);
+    mdl_channel_destroy(ch);
+}
+
+/* A bulk load of 1,000 records with CDC on is one entry of 1,000 events. A
+ * reader with cdc reads them one by one, each a delivery; a reader of flow
+ * 0 without cdc never sees them, and its own event behind them is next. */
+static void a_cdc_run_is_one_entry_read_event_by_event_and_skipped_by_other_readers(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(0, 0, 0);
+    notes tc = {0}, tf = {0};
+    int rc_ = attach(ch, MDL_CHANNEL_NO_FLOW, 1, &tc);
+    int rf = attach(ch, 0, 0, &tf);
+    assert_int_equal(mdl_channel_publish_cdc(ch, 1000, SIM_SEC), SIM_OK);
+    assert_int_equal(mdl_channel_publish(ch, 0, 9, 2 * SIM_SEC, 2 * SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(tc.n[MDL_NOTE_PUBLISHED][0], 1000);
+    assert_int_equal(tf.n[MDL_NOTE_PUBLISHED][0], 1);
+    assert_int_equal(mdl_channel_retained(ch), 1001);
+    assert_int_equal(mdl_channel_backlog(ch, rc_), 1000);
+    assert_int_equal(mdl_channel_backlog_own(ch, rc_), 0);
+    mdl_event ev;
+    assert_int_equal(mdl_channel_deliver(ch, rf, 3 * SIM_SEC, &ev, NULL, NULL), MDL_READ_DELIVERED);
+    assert_int_equal(ev.seq, 1000);
+    assert_int_equal(ev.key, 9);
+    for (uint64_t i = 0; i < 1000; i++) {
+        assert_int_equal(mdl_channel_deliver(ch, rc_, 3 * SIM_SEC, &ev, NULL, NULL),
+                         MDL_READ_DELIVERED);
+        assert_int_equal(ev.seq, i);
+        assert_int_equal(ev.flow, MDL_CHANNEL_CDC);
+    }
+    assert_int_equal(mdl_channel_deliver(ch, rc_, 3 * SIM_SEC, &ev, NULL, NULL), MDL_READ_EMPTY);
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_int_equal(st.deliveries, 1001);
+    mdl_channel_destroy(ch);
+}
+
+/* seek_tip tells every unread matching event SKIPPED, split at the high
+ * water; seek_oldest replays what was read. */
+static void seeking_to_the_tip_skips_and_to_the_oldest_replays(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(0, 0, 0);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    for (int i = 0; i < 10; i++)
+        mdl_channel_publish(ch, 0, 0, i, i, NULL);
+    mdl_event ev;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(mdl_channel_deliver(ch, r, 10, &ev, NULL, NULL), MDL_READ_DELIVERED);
+    /* Back to the oldest: 4 replays available below the high water 4. */
+    mdl_channel_seek_oldest(ch, r, 10);
+    assert_int_equal(mdl_channel_position(ch, r), 0);
+    assert_int_equal(mdl_channel_high_water(ch, r), 4);
+    int replay = 0;
+    assert_int_equal(mdl_channel_deliver(ch, r, 10, &ev, &replay, NULL), MDL_READ_DELIVERED);
+    assert_int_equal(replay, 1);
+    assert_int_equal(mdl_channel_backlog(ch, r), 6); /* 4..9 never read */
+    /* Now at 1 with high water 4: the tip skips 3 replays and 6 fresh. */
+    mdl_channel_seek_tip(ch, r, 10);
+    assert_int_equal(t.n[MDL_NOTE_SKIPPED][1], 3);
+    assert_int_equal(t.n[MDL_NOTE_SKIPPED][0], 6);
+    assert_int_equal(mdl_channel_backlog(ch, r), 0);
+    assert_int_equal(mdl_channel_position(ch, r), 10);
+    /* A rewind makes the read events replays again. */
+    mdl_channel_rewind(ch, r, 7);
+    assert_int_equal(mdl_channel_deliver(ch, r, 10, &ev, &replay, NULL), MDL_READ_DELIVERED);
+    assert_int_equal(ev.seq, 7);
+    assert_int_equal(replay, 1);
+    mdl_channel_destroy(ch);
+}
+
+/* keep_until_consumed (a RabbitMQ queue): what every reader committed past
+ * leaves the log without a note; the rest stays. */
+static void a_queue_drops_what_every_reader_committed(void **state)
+{
+    (void)state;
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    cfg.retention = MDL_CHANNEL_FOREVER;
+    cfg.keep_until_consumed = 1;
+    mdl_channel *ch = mdl_channel_create(&cfg, NULL, NULL);
+    assert_non_null(ch);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    for (int i = 0; i < 6; i++)
+        mdl_channel_publish(ch, 0, 0, i, i, NULL);
+    mdl_event ev;
+    for (int i = 0; i < 4; i++)
+        mdl_channel_deliver(ch, r, 10, &ev, NULL, NULL);
+    assert_int_equal(mdl_channel_retained(ch), 6); /* read, not acknowledged */
+    mdl_channel_commit(ch, r, 3, 10);
+    assert_int_equal(mdl_channel_retained(ch), 3);
+    assert_int_equal(mdl_channel_oldest(ch), 3);
+    assert_int_equal(t.n[MDL_NOTE_EXPIRED][0] + t.n[MDL_NOTE_EXPIRED][1], 0);
+    /* A year later nothing else left: no time limit. */
+    mdl_channel_expire(ch, 365 * SIM_DAY);
+    assert_int_equal(mdl_channel_retained(ch), 3);
+    mdl_channel_destroy(ch);
+}
+
+/* Memory is bounded by what is retained: 100,000 events, one a second,
+ * retention 100 s: the log never holds more than 101 (an event exactly
+ * 100 s old is still there). */
+static void the_log_holds_only_what_retention_keeps(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(100 * SIM_SEC, 0, 0);
+    for (sim_time t = 0; t < 100000; t++)
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, t * SIM_SEC, t * SIM_SEC, NULL), SIM_OK);
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_int_equal(st.retained_peak, 101);
+    assert_int_equal(mdl_channel_retained(ch), 101);
+    assert_int_equal(mdl_channel_oldest(ch), 100000 - 101);
+    mdl_channel_destroy(ch);
+}
+
+static double metric(const sim_result *r, const char *name)
+{
+    long i = sim_result_find(r, name);
+    if (i < 0)
+        fail_msg("metric %s is missing", name);
+    return sim_result_value(r, (size_t)i);
+}
+
+/* Metrics, and the charts sampled on the calendar. exhausted_at is
+ * censored at the end of the run when the allocation never ran out. */
+static void metrics_name_the_channel_and_censor_exhaustion_at_the_end(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    cfg.id = "salesforce";
+    cfg.delivery_allocation = 100;
+    cfg.series_interval = SIM_HOUR;
+    cfg.series_bins = 24;
+    mdl_channel *ch = mdl_channel_create(&cfg, q, NULL);
+    assert_non_null(ch);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    for (int i = 0; i < 3; i++)
+        mdl_channel_publish(ch, 0, 0, 0, 0, NULL);
+    mdl_event ev;
+    mdl_channel_deliver(ch, r, 0, &ev, NULL, NULL);
+    assert_int_equal(sim_queue_run(q, SIM_DAY), SIM_OK);
+    sim_result *res = sim_result_create(NULL);
+    assert_non_null(res);
+    assert_int_equal(mdl_channel_publish_metrics(ch, SIM_DAY, res, NULL), SIM_OK);
+    assert_true(metric(res, "channel.salesforce.published") == 3.0);
+    assert_true(metric(res, "channel.salesforce.deliveries") == 1.0);
+    assert_true(metric(res, "channel.salesforce.allocation_limit") == 100.0);
+    assert_true(metric(res, "channel.salesforce.allocation_used_peak") == 1.0);
+    assert_true(metric(res, "channel.salesforce.allocation_exhausted") == 0.0);
+    assert_true(metric(res, "channel.salesforce.allocation_exhausted_at") == 86400.0);
+    assert_true(metric(res, "channel.salesforce.retention_s") == 72.0 * 3600.0);
+    /* Two events unread since time 0: sampled at 23 h, the oldest is 23 h. */
+    assert_true(metric(res, "channel.salesforce.oldest_unread_age_peak_s") == 23.0 * 3600.0);
+    long i = sim_result_find(res, "channel.salesforce.backlog_series");
+    assert_true(i >= 0);
+    assert_true(sim_series_value(sim_result_series_at(res, (size_t)i), 5) == 2.0);
+    assert_true(sim_result_find(res, "channel.salesforce.allocation_used_series") >= 0);
+    sim_result_destroy(res);
+    mdl_channel_destroy(ch);
+    sim_queue_destroy(q);
+}
+
+static void bad_configurations_are_refused(void **state)
+{
+    (void)state;
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    cfg.delivery_allocation = -1;
+    sim_err err;
+    assert_null(mdl_channel_create(&cfg, NULL, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    mdl_channel_cfg_init(&cfg);
+    cfg.series_bins = 10; /* no interval, no calendar */
+    assert_null(mdl_channel_create(&cfg, NULL, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    mdl_channel_cfg_init(&cfg);
+    mdl_channel *ch = mdl_channel_create(&cfg, NULL, NULL);
+    mdl_channel_reader_cfg rc = {.flow = -5};
+    assert_true(mdl_channel_attach(ch, &rc, &err) < 0);
+    mdl_channel_destroy(ch);
+}
+
+/* Every allocation in create can fail; each failure is reported and leaks
+ * nothing (the ASan build checks). */
+static void allocation_failures_in_create_are_reported(void **state)
+{
+    (void)state;
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    cfg.delivery_allocation = 10;
+    cfg.publish_allocation = 10;
+    for (long n = 1; n < 20; n++) {
+        sim_alloc_fail_after(n);
+        sim_err err;
+        mdl_channel *ch = mdl_channel_create(&cfg, NULL, &err);
+        sim_alloc_fail_reset();
+        if (ch) {
+            mdl_channel_destroy(ch);
+            break;
+        }
+        assert_int_equal(err.code, SIM_ENOMEM);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(events_come_out_in_order_with_consecutive_positions),
+        cmocka_unit_test(default_retention_is_72_hours),
+        cmocka_unit_test(
+            an_event_exactly_retention_old_is_still_there_and_gone_one_microsecond_later),
+        cmocka_unit_test(
+            a_reader_that_stops_loses_exactly_what_was_published_before_now_minus_retention),
+        cmocka_unit_test(
+            the_delivery_allocation_counts_each_reader_and_refuses_at_the_computed_time),
+        cmocka_unit_test(publishes_beyond_the_publish_allocation_are_refused_and_told),
+        cmocka_unit_test(a_cdc_run_is_one_entry_read_event_by_event_and_skipped_by_other_readers),
+        cmocka_unit_test(seeking_to_the_tip_skips_and_to_the_oldest_replays),
+        cmocka_unit_test(a_queue_drops_what_every_reader_committed),
+        cmocka_unit_test(the_log_holds_only_what_retention_keeps),
+        cmocka_unit_test(metrics_name_the_channel_and_censor_exhaustion_at_the_end),
+        cmocka_unit_test(bad_configurations_are_refused),
+        cmocka_unit_test(allocation_failures_in_create_are_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
