@@ -1,0 +1,861 @@
+/*
+ * mdl_world.c - wiring a scenario into models and running one replication.
+ *
+ * Order of construction (it fixes the order of metrics in the result, which
+ * must be the same in every replication): systems in scenario order, then
+ * callers, then flows. Every model is created before the calendar runs and
+ * destroyed after it; nothing here allocates per event.
+ *
+ * The quota of a system is sampled into a level series once per series
+ * interval (its rolling-window use), for the quota chart.
+ */
+#include "mdl_world.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mdl_apply_endpoint.h"
+#include "mdl_arrivals.h"
+#include "mdl_batch.h"
+#include "mdl_broker.h"
+#include "mdl_caller.h"
+#include "mdl_channel.h"
+#include "mdl_endpoint.h"
+#include "mdl_ledger.h"
+#include "mdl_quota.h"
+#include "mdl_ratelimit.h"
+#include "mdl_realtime.h"
+#include "mdl_recon.h"
+#include "mdl_subscriber.h"
+#include "mdl_token.h"
+#include "sim_alloc.h"
+#include "sim_queue.h"
+#include "sim_rng.h"
+
+/* Workers of an endpoint whose scenario says "unlimited". */
+#define UNLIMITED_WORKERS 4096
+
+typedef struct world world;
+
+typedef struct sys_rt {
+    world *w;
+    const mdl_system_spec *spec;
+    gsl_rng *service_rng, *token_rng;
+    mdl_endpoint *endpoint;
+    mdl_quota *quota;                       /* NULL: no daily limit */
+    mdl_quota *bulk_batches, *bulk_records; /* NULL: no bulk cap */
+    mdl_channel *channel;                   /* NULL: no platform events / CDC */
+    sim_series *quota_series;
+    mdl_ratelimit *ratelimit;
+    mdl_token *token;
+    mdl_outage *outages;
+    mdl_degradation *degradations;
+} sys_rt;
+
+/* One subscriber of an event flow and what serves it. */
+typedef struct sub_rt {
+    mdl_subscriber *sub;
+    mdl_apply_endpoint *apply; /* NULL: applied without an API call */
+    mdl_recon *recon;          /* NULL: no reconciliation */
+    gsl_rng *rng_errors, *rng_redelivery, *rng_backoff;
+    int ledger_row;
+} sub_rt;
+
+/* The ledger id of an extra subscriber row: "<flow>.<subscriber>". */
+typedef char row_id[2 * MDL_SPEC_ID_MAX];
+
+typedef struct flow_rt {
+    world *w;
+    int index;
+    const mdl_flow_spec *spec;
+    gsl_rng *arrival_rng, *policy_rng;
+    mdl_arrivals *arrivals;
+    mdl_spike *spikes;
+    mdl_realtime *realtime;
+    mdl_batch *batch; /* batch and file flows */
+    /* Event flows: where they publish, their record keys, their readers. */
+    mdl_channel *channel; /* the source's platform channel, or NULL */
+    mdl_broker *broker;   /* or a broker topic */
+    int topic;
+    gsl_rng *key_rng;
+    uint64_t next_key;
+    sub_rt *subs;
+    int nsubs;
+} flow_rt;
+
+struct world {
+    const mdl_scenario *sc;
+    uint64_t seed;
+    int rep;
+    sim_queue *q;
+    mdl_ledger *ledger;
+    const char **flow_ids; /* borrowed by the ledger: flows, then extra subscriber rows */
+    row_id *extra_ids;
+    int nrows;
+    sim_time interval;
+    size_t nbins;
+    sys_rt *systems;
+    mdl_caller **callers;
+    mdl_broker **brokers;
+    flow_rt *flows;
+    mdl_batch **loads; /* bulk-load faults, by fault index (NULL for others) */
+    gsl_rng *load_rng;
+};
+
+sim_time mdl_world_series_interval(sim_time horizon)
+{
+    sim_time per_bin = (horizon + 999) / 1000;
+    sim_time minutes = (per_bin + SIM_MIN - 1) / SIM_MIN;
+    return (minutes < 1 ? 1 : minutes) * SIM_MIN;
+}
+
+static gsl_rng *stream(world *w, const char *kind, const char *id, const char *what, sim_err *err)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s.%s.%s", kind, id, what);
+    return sim_rng_create(w->seed, (uint64_t)w->rep, name, err);
+}
+
+/* ---- systems ------------------------------------------------------------- */
+
+static int count_faults(const mdl_scenario *sc, int system, mdl_spec_fault_kind kind)
+{
+    int n = 0;
+    for (int i = 0; i < sc->nfaults; i++)
+        n += sc->faults[i].system_index == system && sc->faults[i].kind == kind;
+    return n;
+}
+
+/* Copies the outage and degradation faults of system s into cfg. */
+static int system_faults(world *w, sys_rt *s, int index, mdl_endpoint_cfg *cfg, sim_err *err)
+{
+    const mdl_scenario *sc = w->sc;
+    int no = count_faults(sc, index, MDL_SPEC_FAULT_OUTAGE);
+    int nd = count_faults(sc, index, MDL_SPEC_FAULT_DEGRADATION);
+    s->outages = sim_calloc((size_t)no + 1, sizeof *s->outages);
+    s->degradations = sim_calloc((size_t)nd + 1, sizeof *s->degradations);
+    if (!s->outages || !s->degradations)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory for faults");
+    no = nd = 0;
+    for (int i = 0; i < sc->nfaults; i++) {
+        const mdl_fault_spec *f = &sc->faults[i];
+        if (f->system_index != index)
+            continue;
+        if (f->kind == MDL_SPEC_FAULT_OUTAGE)
+            s->outages[no++] = (mdl_outage){
+                .start = f->start,
+                .end = f->start + f->duration,
+                .mode = f->mode == MDL_SPEC_OUTAGE_HANG ? MDL_OUTAGE_HANG : MDL_OUTAGE_FAIL_FAST};
+        else if (f->kind == MDL_SPEC_FAULT_DEGRADATION)
+            s->degradations[nd++] = (mdl_degradation){
+                .start = f->start, .end = f->start + f->duration, .factor = f->factor};
+    }
+    cfg->outages = s->outages;
+    cfg->noutages = no;
+    cfg->degradations = s->degradations;
+    cfg->ndegradations = nd;
+    return SIM_OK;
+}
+
+static void sample_quota(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    sys_rt *s = ctx;
+    sim_series_set(s->quota_series, now, (double)mdl_quota_used(s->quota, now));
+    sim_queue_after(s->w->q, s->w->interval, sample_quota, s, 0);
+}
+
+static int system_create(world *w, int index, sim_err *err)
+{
+    sys_rt *s = &w->systems[index];
+    const mdl_system_spec *spec = &w->sc->systems[index];
+    const mdl_api_spec *api = &spec->api;
+    int rc;
+    s->w = w;
+    s->spec = spec;
+    if (!(s->service_rng = stream(w, "system", spec->id, "service", err)) ||
+        !(s->token_rng = stream(w, "system", spec->id, "token", err)))
+        return err ? err->code : SIM_ENOMEM;
+
+    mdl_endpoint_cfg ep = {
+        .id = spec->id,
+        .workers = api->workers > 0 ? api->workers : UNLIMITED_WORKERS,
+        .p50 = sim_time_to_seconds(api->latency_p50),
+        .p95 = sim_time_to_seconds(api->latency_p95),
+        .queue_limit = api->queue_limit,
+        .concurrency_limit = api->concurrency_limit,
+        .concurrency_min_age = api->long_running,
+        .rng = s->service_rng,
+        .series_interval = w->interval,
+        .series_bins = w->nbins,
+    };
+    if ((rc = system_faults(w, s, index, &ep, err)) != SIM_OK)
+        return rc;
+    if (!(s->endpoint = mdl_endpoint_create(w->q, &ep, err)))
+        return err ? err->code : SIM_ENOMEM;
+
+    if (api->daily_limit > 0) {
+        mdl_quota_cfg qc = {.limit = api->daily_limit,
+                            .window = api->window_length,
+                            .calendar = api->window == MDL_SPEC_WINDOW_CALENDAR};
+        if (!(s->quota = mdl_quota_create(&qc, err)))
+            return err ? err->code : SIM_ENOMEM;
+        if (!(s->quota_series = sim_series_create(SIM_SERIES_LEVEL, w->interval, w->nbins, err)))
+            return err ? err->code : SIM_ENOMEM;
+        sim_queue_push(w->q, 0, sample_quota, s, 0);
+    }
+    if ((rc = mdl_batch_bulk_pools_create(&spec->bulk, &s->bulk_batches, &s->bulk_records, err)) !=
+        SIM_OK)
+        return rc;
+    if (api->rate_limit > 0) {
+        mdl_ratelimit_cfg rl = {.id = spec->id,
+                                .limit = (uint64_t)api->rate_limit,
+                                .window = api->rate_window,
+                                .retry_after_unit = api->retry_after};
+        if (!(s->ratelimit = mdl_ratelimit_create(&rl, err)))
+            return err ? err->code : SIM_ENOMEM;
+    }
+    if (spec->events.enabled) {
+        mdl_channel_cfg cc;
+        mdl_channel_cfg_init(&cc);
+        mdl_channel_cfg_from_spec(&cc, &spec->events, spec->id);
+        cc.series_interval = w->interval;
+        cc.series_bins = w->nbins;
+        if (!(s->channel = mdl_channel_create(&cc, w->q, err)))
+            return err ? err->code : SIM_ENOMEM;
+    }
+    if (spec->tokens.lifetime > 0) {
+        static const mdl_token_mode modes[] = {
+            [MDL_SPEC_REFRESH_PROACTIVE] = MDL_TOKEN_PROACTIVE,
+            [MDL_SPEC_REFRESH_INLINE] = MDL_TOKEN_INLINE,
+            [MDL_SPEC_REFRESH_NONE] = MDL_TOKEN_NONE,
+        };
+        mdl_token_cfg tc = {.id = spec->id,
+                            .mode = modes[spec->tokens.refresh],
+                            .lifetime = spec->tokens.lifetime,
+                            .refresh_min = spec->tokens.refresh_latency,
+                            .refresh_max = spec->tokens.refresh_latency,
+                            .rng = s->token_rng};
+        if (!(s->token = mdl_token_create(&tc, 0, err)))
+            return err ? err->code : SIM_ENOMEM;
+    }
+    return SIM_OK;
+}
+
+static void system_destroy(sys_rt *s)
+{
+    mdl_channel_destroy(s->channel);
+    mdl_token_destroy(s->token);
+    mdl_ratelimit_destroy(s->ratelimit);
+    sim_series_destroy(s->quota_series);
+    mdl_quota_destroy(s->quota);
+    mdl_quota_destroy(s->bulk_batches);
+    mdl_quota_destroy(s->bulk_records);
+    mdl_endpoint_destroy(s->endpoint);
+    sim_free(s->outages);
+    sim_free(s->degradations);
+    sim_rng_destroy(s->service_rng);
+    sim_rng_destroy(s->token_rng);
+}
+
+/* "system.<id>.quota_*": the limit, the peak rolling-window use, the
+ * headroom left at the peak, when it first refused a call (-1: never), and
+ * the use over time. */
+static int system_publish_quota(const world *w, sys_rt *s, sim_result *r, sim_err *err)
+{
+    char name[256];
+    const char *id = s->spec->id;
+    double limit = mdl_quota_limit(s->quota), peak = (double)mdl_quota_peak(s->quota);
+    sim_time out = mdl_quota_exhausted_at(s->quota);
+    struct {
+        const char *what, *unit;
+        double v;
+    } m[] = {
+        {"quota_limit", "calls", limit},
+        {"quota_peak", "calls", peak},
+        {"quota_peak_share", "ratio", peak / limit},
+        {"quota_headroom", "ratio", 1.0 - peak / limit},
+        {"quota_refused", "calls", (double)mdl_quota_refused(s->quota)},
+        {"quota_exhausted_at", "s", out == SIM_TIME_NEVER ? -1.0 : sim_time_to_seconds(out)},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        snprintf(name, sizeof name, "system.%s.%s", id, m[i].what);
+        int rc = sim_result_scalar(r, name, m[i].unit, m[i].v);
+        if (rc != SIM_OK)
+            return sim_err_set(err, rc, NULL, 0, 0, "cannot record %s", name);
+    }
+    sim_series_finish(s->quota_series, w->sc->horizon);
+    sim_series *copy = sim_series_clone(s->quota_series, err);
+    if (!copy)
+        return err ? err->code : SIM_ENOMEM;
+    snprintf(name, sizeof name, "system.%s.quota_use_series", id);
+    return sim_result_series(r, name, "calls", copy);
+}
+
+/* ---- flows --------------------------------------------------------------- */
+
+static void arrive(void *ctx, uint64_t arg, sim_time now);
+static int flow_event(world *w, flow_rt *f, int *extra_row, sim_err *err);
+static void publish_event(flow_rt *f, sim_time now);
+
+static int flow_arrivals(world *w, flow_rt *f, sim_err *err)
+{
+    const mdl_flow_spec *spec = f->spec;
+    const mdl_arrival_spec *a = &spec->arrival;
+    mdl_arrivals_cfg cfg = {.base_rate = spec->volume,
+                            .load_multiplier = w->sc->load,
+                            .first_weekday = (int)w->sc->first_weekday,
+                            .growth_per_month = a->growth,
+                            .nspikes = a->nspikes};
+    memcpy(cfg.diurnal, a->diurnal, sizeof cfg.diurnal);
+    memcpy(cfg.weekly, a->weekly, sizeof cfg.weekly);
+    if (a->nspikes > 0) {
+        f->spikes = sim_calloc((size_t)a->nspikes, sizeof *f->spikes);
+        if (!f->spikes)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory for spikes");
+        for (int i = 0; i < a->nspikes; i++)
+            f->spikes[i] = (mdl_spike){
+                .start = a->spikes[i].at,
+                .end = a->spikes[i].at + a->spikes[i].duration,
+                .multiplier = a->spikes[i].multiplier > 0 ? a->spikes[i].multiplier : 1.0,
+                .extra = a->spikes[i].extra};
+        cfg.spikes = f->spikes;
+    }
+    if (!(f->arrival_rng = stream(w, "flow", spec->id, "arrivals", err)))
+        return err ? err->code : SIM_ENOMEM;
+    if (!(f->arrivals = mdl_arrivals_create(&cfg, f->arrival_rng, err)))
+        return err ? err->code : SIM_ENOMEM;
+    return SIM_OK;
+}
+
+/* Pushes the flow's first arrival; every arrival pushes the next. */
+static void flow_start_arrivals(world *w, flow_rt *f)
+{
+    sim_time first = mdl_arrivals_next(f->arrivals, 0);
+    if (first != SIM_TIME_NEVER && first <= w->sc->horizon)
+        sim_queue_push(w->q, first, arrive, f, 0);
+}
+
+/* A batch or file flow: the job pulls the flow's arrivals at each run. */
+static int flow_batch(world *w, flow_rt *f, sim_err *err)
+{
+    const mdl_flow_spec *spec = f->spec;
+    sys_rt *target = &w->systems[spec->target_index];
+    mdl_batch_cfg cfg;
+    mdl_batch_cfg_init(&cfg);
+    mdl_batch_cfg_from_flow(&cfg, spec, target->spec, (int)w->sc->first_weekday);
+    if (!(f->policy_rng = stream(w, "flow", spec->id, "batch", err)))
+        return err ? err->code : SIM_ENOMEM;
+    cfg.flow = f->index;
+    cfg.q = w->q;
+    cfg.ledger = w->ledger;
+    cfg.rng = f->policy_rng;
+    cfg.arrivals = f->arrivals;
+    cfg.rest_quota = target->quota;
+    cfg.bulk_batches = target->bulk_batches;
+    cfg.bulk_records = target->bulk_records;
+    cfg.series_interval = w->interval;
+    cfg.series_bins = w->nbins;
+    if (!(f->batch = mdl_batch_create(&cfg, err)))
+        return err ? err->code : SIM_ENOMEM;
+    return SIM_OK;
+}
+
+static int flow_realtime(world *w, flow_rt *f, sim_err *err)
+{
+    const mdl_flow_spec *spec = f->spec;
+    const mdl_realtime_spec *rs = &spec->realtime;
+    sys_rt *target = &w->systems[spec->target_index];
+    static const mdl_jitter jitters[] = {
+        [MDL_SPEC_JITTER_FULL] = MDL_JITTER_FULL,
+        [MDL_SPEC_JITTER_NONE] = MDL_JITTER_NONE,
+        [MDL_SPEC_JITTER_EQUAL] = MDL_JITTER_EQUAL,
+        [MDL_SPEC_JITTER_DECORRELATED] = MDL_JITTER_DECORRELATED,
+    };
+    static const mdl_fallback fallbacks[] = {
+        [MDL_SPEC_FALLBACK_NONE] = MDL_FALLBACK_NONE,
+        [MDL_SPEC_FALLBACK_FAIL_CLOSED] = MDL_FALLBACK_FAIL_CLOSED,
+        [MDL_SPEC_FALLBACK_QUEUE] = MDL_FALLBACK_QUEUE,
+    };
+    const mdl_breaker_spec *bs = &rs->breaker;
+    mdl_breaker_cfg breaker = {
+        .mode = bs->consecutive_failures > 0 ? MDL_BREAKER_CONSECUTIVE : MDL_BREAKER_RATE,
+        .window = bs->window_size,
+        .minimum_calls = bs->minimum_calls,
+        .failure_rate = bs->failure_rate * 100.0,
+        .slow_call_rate = bs->slow_call_rate * 100.0,
+        .slow_call_duration = bs->slow_call_duration,
+        .open_duration = bs->open_duration,
+        .half_open_calls = bs->half_open_calls,
+        .consecutive = bs->consecutive_failures,
+        .series_interval = w->interval,
+        .series_bins = w->nbins,
+    };
+    if (!(f->policy_rng = stream(w, "flow", spec->id, "policy", err)))
+        return err ? err->code : SIM_ENOMEM;
+    mdl_realtime_cfg cfg = {
+        .id = spec->id,
+        .flow = f->index,
+        .q = w->q,
+        .ledger = w->ledger,
+        .endpoint = target->endpoint,
+        .caller = spec->caller_index >= 0 ? w->callers[spec->caller_index] : NULL,
+        .quota = target->quota,
+        .ratelimit = target->ratelimit,
+        .token = target->token,
+        .rng = f->policy_rng,
+        .timeout = rs->timeout,
+        .max_attempts = rs->retries.max_attempts,
+        .backoff = {.jitter = jitters[rs->retries.jitter],
+                    .base = rs->retries.base,
+                    .cap = rs->retries.cap},
+        .breaker = bs->enabled ? &breaker : NULL,
+        .fallback = fallbacks[rs->fallback],
+        .series_interval = w->interval,
+        .series_bins = w->nbins,
+    };
+    if (!(f->realtime = mdl_realtime_create(&cfg, err)))
+        return err ? err->code : SIM_ENOMEM;
+    return SIM_OK;
+}
+
+static void arrive(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    flow_rt *f = ctx;
+    switch (f->spec->pattern) {
+    case MDL_SPEC_PATTERN_REALTIME:
+        mdl_realtime_submit(f->realtime, now);
+        break;
+    case MDL_SPEC_PATTERN_EVENT:
+        publish_event(f, now);
+        break;
+    default:
+        break;
+    }
+    sim_time next = mdl_arrivals_next(f->arrivals, now);
+    if (next != SIM_TIME_NEVER && next <= f->w->sc->horizon)
+        sim_queue_push(f->w->q, next, arrive, f, 0);
+}
+
+static int flow_create(world *w, int index, int *extra_row, sim_err *err)
+{
+    flow_rt *f = &w->flows[index];
+    f->w = w;
+    f->index = index;
+    f->spec = &w->sc->flows[index];
+    int rc = flow_arrivals(w, f, err);
+    if (rc != SIM_OK)
+        return rc;
+    switch (f->spec->pattern) {
+    case MDL_SPEC_PATTERN_REALTIME:
+        if ((rc = flow_realtime(w, f, err)) == SIM_OK)
+            flow_start_arrivals(w, f);
+        return rc;
+    case MDL_SPEC_PATTERN_EVENT:
+        if ((rc = flow_event(w, f, extra_row, err)) == SIM_OK)
+            flow_start_arrivals(w, f);
+        return rc;
+    case MDL_SPEC_PATTERN_BATCH:
+    case MDL_SPEC_PATTERN_FILE:
+        return flow_batch(w, f, err);
+    }
+    return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "flow %s: unknown pattern", f->spec->id);
+}
+
+/* The write hook of batch loads: records written into a system with CDC
+ * on publish change events on its channel. */
+static void publish_cdc(void *ctx, int target_system, uint64_t records, sim_time now)
+{
+    world *w = ctx;
+    if (target_system >= 0 && w->systems[target_system].channel)
+        mdl_channel_publish_cdc(w->systems[target_system].channel, records, now);
+}
+
+/* Scripted faults of subscriber i of flow f. */
+static int subscriber_faults(world *w, const flow_rt *f, int i, mdl_subscriber *sub, sim_err *err)
+{
+    for (int k = 0; k < w->sc->nfaults; k++) {
+        const mdl_fault_spec *fault = &w->sc->faults[k];
+        if (fault->flow_index != f->index || fault->subscriber_index != i)
+            continue;
+        int rc = SIM_OK;
+        if (fault->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE)
+            rc = f->broker && mdl_broker_type_of(f->broker) == MDL_BROKER_KAFKA
+                     ? mdl_subscriber_crash(sub, fault->start, fault->duration, err)
+                     : mdl_subscriber_offline(sub, fault->start, fault->duration, err);
+        else if (fault->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY)
+            rc = mdl_subscriber_token_expiry(sub, fault->start, fault->duration, err);
+        if (rc != SIM_OK)
+            return rc;
+    }
+    return SIM_OK;
+}
+
+static int subscriber_create(world *w, flow_rt *f, int i, int *extra_row, sim_err *err)
+{
+    const mdl_flow_spec *spec = f->spec;
+    const mdl_event_spec *ev = &spec->event;
+    const mdl_subscriber_spec *ss = &ev->subscribers[i];
+    sub_rt *u = &f->subs[i];
+    sys_rt *target = &w->systems[ss->target_index >= 0 ? ss->target_index : spec->target_index];
+    char what[3 * MDL_SPEC_ID_MAX];
+    int rc;
+
+    /* The first subscriber ends its changes in the flow's row; each further
+     * one is responsible for its own copy of every change: a row of its own. */
+    u->ledger_row = i == 0 ? f->index : (*extra_row)++;
+    snprintf(what, sizeof what, "sub.%s.errors", ss->id);
+    if (!(u->rng_errors = stream(w, "flow", spec->id, what, err)))
+        return err ? err->code : SIM_ENOMEM;
+    snprintf(what, sizeof what, "sub.%s.redelivery", ss->id);
+    if (!(u->rng_redelivery = stream(w, "flow", spec->id, what, err)))
+        return err ? err->code : SIM_ENOMEM;
+    snprintf(what, sizeof what, "sub.%s.backoff", ss->id);
+    if (!(u->rng_backoff = stream(w, "flow", spec->id, what, err)))
+        return err ? err->code : SIM_ENOMEM;
+
+    mdl_subscriber_cfg cfg;
+    mdl_subscriber_cfg_init(&cfg);
+    mdl_subscriber_cfg_from_spec(&cfg, ev, ss);
+    cfg.flow_id = spec->id;
+    cfg.id = ev->nsubscribers > 1 ? ss->id : NULL;
+    cfg.flow = f->index;
+    cfg.ledger = w->ledger;
+    cfg.ledger_flow = u->ledger_row;
+    cfg.rng_errors = u->rng_errors;
+    cfg.rng_redelivery = u->rng_redelivery;
+    cfg.rng_backoff = u->rng_backoff;
+    cfg.series_interval = w->interval;
+    cfg.series_bins = w->nbins;
+    if (ss->apply_via_api) {
+        mdl_apply_endpoint_cfg ac = {.q = w->q,
+                                     .endpoint = target->endpoint,
+                                     .quota = target->quota,
+                                     .ledger = w->ledger,
+                                     .ledger_flow = u->ledger_row};
+        if (!(u->apply = mdl_apply_endpoint_create(&ac, err)))
+            return err ? err->code : SIM_ENOMEM;
+        cfg.apply = mdl_apply_endpoint_apply(u->apply);
+    }
+    mdl_channel *const *sources = &f->channel;
+    if (f->broker) {
+        if ((rc = mdl_broker_subscribe(f->broker, f->topic, &cfg, err)) < 0)
+            return rc;
+    } else {
+        cfg.sources = sources;
+        cfg.nsources = 1;
+        /* A platform subscriber also reads the system's change events. */
+        cfg.receive_cdc = w->systems[spec->source_index].spec->events.ncdc_objects > 0;
+    }
+    if (!(u->sub = mdl_subscriber_create(w->q, &cfg, err)))
+        return err ? err->code : SIM_ENOMEM;
+    if ((rc = subscriber_faults(w, f, i, u->sub, err)) != SIM_OK)
+        return rc;
+    if (ev->reconciliation.enabled) {
+        mdl_recon_cfg rc_cfg;
+        mdl_recon_cfg_init(&rc_cfg);
+        mdl_recon_cfg_from_spec(&rc_cfg, &ev->reconciliation);
+        rc_cfg.flow_id = spec->id;
+        rc_cfg.id = ev->nsubscribers > 1 ? ss->id : NULL;
+        rc_cfg.sub = u->sub;
+        rc_cfg.first_weekday = (int)w->sc->first_weekday;
+        rc_cfg.records = spec->key_space;
+        rc_cfg.page_time = target->spec->api.latency_p50;
+        rc_cfg.source_quota = w->systems[spec->source_index].quota;
+        rc_cfg.target_quota = target->quota;
+        rc_cfg.ledger = w->ledger;
+        rc_cfg.ledger_flow = u->ledger_row;
+        if (!(u->recon = mdl_recon_create(w->q, &rc_cfg, err)))
+            return err ? err->code : SIM_ENOMEM;
+    }
+    return SIM_OK;
+}
+
+/* An event flow: publishes each change on its channel or broker topic;
+ * its subscribers apply them to their targets. */
+static int flow_event(world *w, flow_rt *f, int *extra_row, sim_err *err)
+{
+    const mdl_flow_spec *spec = f->spec;
+    const mdl_event_spec *ev = &spec->event;
+    int rc;
+    if (!(f->key_rng = stream(w, "flow", spec->id, "keys", err)))
+        return err ? err->code : SIM_ENOMEM;
+    if (ev->broker_index >= 0) {
+        f->broker = w->brokers[ev->broker_index];
+        f->topic =
+            mdl_broker_topic(f->broker, ev->topic[0] ? ev->topic : spec->id, ev->partitions, err);
+        if (f->topic < 0)
+            return f->topic;
+    } else {
+        f->channel = w->systems[spec->source_index].channel;
+        if (!f->channel)
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "flow %s: system %s has no event channel (events.enabled)", spec->id,
+                               spec->source);
+    }
+    f->subs = sim_calloc((size_t)ev->nsubscribers + 1, sizeof *f->subs);
+    if (!f->subs)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory for subscribers");
+    f->nsubs = ev->nsubscribers;
+    for (int i = 0; i < ev->nsubscribers; i++)
+        if ((rc = subscriber_create(w, f, i, extra_row, err)) != SIM_OK)
+            return rc;
+    return SIM_OK;
+}
+
+static void publish_event(flow_rt *f, sim_time now)
+{
+    double space = f->spec->key_space;
+    uint64_t key =
+        space >= 1.0 ? 1 + (uint64_t)(gsl_rng_uniform(f->key_rng) * space) : ++f->next_key;
+    if (f->broker)
+        mdl_broker_publish(f->broker, f->topic, f->index, key, now, now);
+    else
+        mdl_channel_publish(f->channel, f->index, key, now, now, NULL);
+}
+
+/* A one-off load written into a system (fault kind bulk-load). */
+static int load_create(world *w, int index, sim_err *err)
+{
+    const mdl_fault_spec *fault = &w->sc->faults[index];
+    sys_rt *target = &w->systems[fault->system_index];
+    mdl_batch_cfg cfg;
+    mdl_batch_cfg_init(&cfg);
+    cfg.id = fault->id;
+    cfg.q = w->q;
+    cfg.rng = w->load_rng;
+    cfg.bulk = target->spec->bulk;
+    cfg.rest_quota = target->quota;
+    cfg.bulk_batches = target->bulk_batches;
+    cfg.bulk_records = target->bulk_records;
+    cfg.target_system = fault->system_index;
+    cfg.write_hook = publish_cdc; /* kept only when the fault says CDC is on */
+    cfg.write_ctx = w;
+    cfg.series_interval = w->interval;
+    cfg.series_bins = w->nbins;
+    mdl_batch_cfg_bulk_load(&cfg, fault);
+    if (!(w->loads[index] = mdl_batch_create(&cfg, err)))
+        return err ? err->code : SIM_ENOMEM;
+    return SIM_OK;
+}
+
+/* What the flow still holds at the horizon, per ledger row (the ledger's
+ * pending). */
+static void flow_pending(const flow_rt *f, sim_time end, uint64_t *pending)
+{
+    if (f->realtime)
+        pending[f->index] = mdl_realtime_pending(f->realtime);
+    if (f->batch) {
+        mdl_batch_pull(f->batch, end);
+        pending[f->index] = mdl_batch_pending(f->batch);
+    }
+    for (int i = 0; i < f->nsubs; i++) {
+        mdl_subscriber_finish(f->subs[i].sub, end);
+        pending[f->subs[i].ledger_row] = mdl_subscriber_pending(f->subs[i].sub);
+    }
+}
+
+static int flow_publish(const flow_rt *f, sim_time end, sim_result *r, sim_err *err)
+{
+    int rc = SIM_OK;
+    if (f->realtime)
+        rc = mdl_realtime_publish(f->realtime, r, err);
+    if (f->batch)
+        rc = mdl_batch_publish(f->batch, end, r, err);
+    for (int i = 0; i < f->nsubs && rc == SIM_OK; i++) {
+        rc = mdl_subscriber_publish(f->subs[i].sub, end, r, err);
+        if (rc == SIM_OK && f->subs[i].recon)
+            rc = mdl_recon_publish(f->subs[i].recon, r, err);
+    }
+    return rc;
+}
+
+static void flow_destroy(flow_rt *f)
+{
+    mdl_realtime_destroy(f->realtime);
+    mdl_batch_destroy(f->batch);
+    if (f->subs)
+        for (int i = 0; i < f->nsubs; i++) {
+            sub_rt *u = &f->subs[i];
+            mdl_recon_destroy(u->recon);
+            mdl_subscriber_destroy(u->sub);
+            mdl_apply_endpoint_destroy(u->apply);
+            sim_rng_destroy(u->rng_errors);
+            sim_rng_destroy(u->rng_redelivery);
+            sim_rng_destroy(u->rng_backoff);
+        }
+    sim_free(f->subs);
+    sim_rng_destroy(f->key_rng);
+    mdl_arrivals_destroy(f->arrivals);
+    sim_free(f->spikes);
+    sim_rng_destroy(f->arrival_rng);
+    sim_rng_destroy(f->policy_rng);
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static void end_warmup(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    (void)now;
+    world *w = ctx;
+    mdl_ledger_reset_stats(w->ledger);
+}
+
+static int build(world *w, sim_err *err)
+{
+    const mdl_scenario *sc = w->sc;
+    int rc;
+    w->interval = mdl_world_series_interval(sc->horizon);
+    w->nbins = (size_t)((sc->horizon + w->interval - 1) / w->interval);
+    if (!(w->q = sim_queue_create(0, err)))
+        return err ? err->code : SIM_ENOMEM;
+    /* Ledger rows: one per flow, then one per further subscriber of an
+     * event flow, in the order subscriber_create hands them out. */
+    int extra = 0;
+    for (int i = 0; i < sc->nflows; i++)
+        if (sc->flows[i].pattern == MDL_SPEC_PATTERN_EVENT && sc->flows[i].event.nsubscribers > 1)
+            extra += sc->flows[i].event.nsubscribers - 1;
+    w->nrows = sc->nflows + extra;
+    w->flow_ids = sim_calloc((size_t)w->nrows + 1, sizeof *w->flow_ids);
+    w->extra_ids = sim_calloc((size_t)extra + 1, sizeof *w->extra_ids);
+    if (!w->flow_ids || !w->extra_ids)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int i = 0, k = 0; i < sc->nflows; i++) {
+        const mdl_flow_spec *f = &sc->flows[i];
+        w->flow_ids[i] = f->id;
+        for (int j = 1; f->pattern == MDL_SPEC_PATTERN_EVENT && j < f->event.nsubscribers;
+             j++, k++) {
+            snprintf(w->extra_ids[k], sizeof w->extra_ids[k], "%s.%s", f->id,
+                     f->event.subscribers[j].id);
+            w->flow_ids[sc->nflows + k] = w->extra_ids[k];
+        }
+    }
+    if (!(w->ledger = mdl_ledger_create(w->nrows, w->flow_ids, err)))
+        return err ? err->code : SIM_ENOMEM;
+    w->systems = sim_calloc((size_t)sc->nsystems + 1, sizeof *w->systems);
+    w->callers = sim_calloc((size_t)sc->ncallers + 1, sizeof *w->callers);
+    w->brokers = sim_calloc((size_t)sc->nbrokers + 1, sizeof *w->brokers);
+    w->flows = sim_calloc((size_t)sc->nflows + 1, sizeof *w->flows);
+    if (!w->systems || !w->callers || !w->brokers || !w->flows)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int i = 0; i < sc->nsystems; i++)
+        if ((rc = system_create(w, i, err)) != SIM_OK)
+            return rc;
+    for (int i = 0; i < sc->ncallers; i++) {
+        mdl_caller_cfg cc = {.id = sc->callers[i].id,
+                             .size = sc->callers[i].pool_size,
+                             .series_interval = w->interval,
+                             .series_bins = w->nbins};
+        if (!(w->callers[i] = mdl_caller_create(&cc, 0, err)))
+            return err ? err->code : SIM_ENOMEM;
+    }
+    for (int i = 0; i < sc->nbrokers; i++) {
+        mdl_broker_cfg bc;
+        mdl_broker_cfg_init(&bc);
+        mdl_broker_cfg_from_spec(&bc, &sc->brokers[i]);
+        if (!(w->brokers[i] = mdl_broker_create(&bc, err)))
+            return err ? err->code : SIM_ENOMEM;
+    }
+    int extra_row = sc->nflows;
+    for (int i = 0; i < sc->nflows; i++)
+        if ((rc = flow_create(w, i, &extra_row, err)) != SIM_OK)
+            return rc;
+    if (!(w->loads = sim_calloc((size_t)sc->nfaults + 1, sizeof *w->loads)) ||
+        !(w->load_rng = sim_rng_create(w->seed, (uint64_t)w->rep, "faults.loads", err)))
+        return err && err->code ? err->code : SIM_ENOMEM;
+    for (int i = 0; i < sc->nfaults; i++)
+        if (sc->faults[i].kind == MDL_SPEC_FAULT_BULK_LOAD &&
+            (rc = load_create(w, i, err)) != SIM_OK)
+            return rc;
+    if (sc->warmup > 0)
+        sim_queue_push(w->q, sc->warmup, end_warmup, w, 0);
+    return SIM_OK;
+}
+
+static int publish(world *w, sim_result *r, sim_err *err)
+{
+    const mdl_scenario *sc = w->sc;
+    sim_time end = sc->horizon;
+    int rc = SIM_OK;
+    uint64_t *pending = sim_calloc((size_t)w->nrows + 1, sizeof *pending);
+    if (!pending)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int i = 0; i < sc->nflows; i++)
+        flow_pending(&w->flows[i], end, pending);
+    if ((rc = mdl_ledger_check(w->ledger, pending, err)) != SIM_OK ||
+        (rc = mdl_ledger_publish(w->ledger, pending, r, err)) != SIM_OK)
+        goto done;
+    for (int i = 0; i < sc->nflows && rc == SIM_OK; i++)
+        rc = flow_publish(&w->flows[i], end, r, err);
+    for (int i = 0; i < sc->nfaults && rc == SIM_OK; i++)
+        if (w->loads[i])
+            rc = mdl_batch_publish(w->loads[i], end, r, err);
+    for (int i = 0; i < sc->nsystems && rc == SIM_OK; i++) {
+        sys_rt *s = &w->systems[i];
+        rc = mdl_endpoint_publish(s->endpoint, r, err);
+        if (rc == SIM_OK && s->quota)
+            rc = system_publish_quota(w, s, r, err);
+        if (rc == SIM_OK && s->token)
+            rc = mdl_token_publish(s->token, r, err);
+    }
+    for (int i = 0; i < sc->nsystems && rc == SIM_OK; i++)
+        if (w->systems[i].channel)
+            rc = mdl_channel_publish_metrics(w->systems[i].channel, end, r, err);
+    for (int i = 0; i < sc->nbrokers && rc == SIM_OK; i++)
+        rc = mdl_broker_publish_metrics(w->brokers[i], r, err);
+    for (int i = 0; i < sc->ncallers && rc == SIM_OK; i++)
+        rc = mdl_caller_publish(w->callers[i], end, r, err);
+    if (rc == SIM_OK)
+        rc = sim_result_scalar(r, "run.events", "events", (double)sim_queue_fired(w->q));
+done:
+    sim_free(pending);
+    return rc;
+}
+
+static void teardown(world *w)
+{
+    const mdl_scenario *sc = w->sc;
+    if (w->loads)
+        for (int i = 0; i < sc->nfaults; i++)
+            mdl_batch_destroy(w->loads[i]);
+    sim_free(w->loads);
+    sim_rng_destroy(w->load_rng);
+    if (w->flows)
+        for (int i = 0; i < sc->nflows; i++)
+            flow_destroy(&w->flows[i]);
+    if (w->callers)
+        for (int i = 0; i < sc->ncallers; i++)
+            mdl_caller_destroy(w->callers[i]);
+    if (w->brokers)
+        for (int i = 0; i < sc->nbrokers; i++)
+            mdl_broker_destroy(w->brokers[i]);
+    sim_free(w->brokers);
+    if (w->systems)
+        for (int i = 0; i < sc->nsystems; i++)
+            system_destroy(&w->systems[i]);
+    sim_free(w->flows);
+    sim_free(w->callers);
+    sim_free(w->systems);
+    mdl_ledger_destroy(w->ledger);
+    sim_free(w->flow_ids);
+    sim_free(w->extra_ids);
+    sim_queue_destroy(w->q);
+}
+
+int mdl_world_run(const void *scenario, uint64_t seed, int rep, sim_result *out, sim_err *err)
+{
+    world w = {.sc = scenario, .seed = seed, .rep = rep};
+    int rc = build(&w, err);
+    if (rc == SIM_OK) {
+        rc = sim_queue_run(w.q, w.sc->horizon);
+        if (rc != SIM_OK)
+            sim_err_set(err, rc, NULL, 0, 0, "the run stopped: %s", sim_status_str(rc));
+    }
+    if (rc == SIM_OK)
+        rc = publish(&w, out, err);
+    teardown(&w);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * mdl_world.h - a validated scenario turned into running models, for one
+ * replication.
+ *
+ * For each system: an endpoint (its API workers, latency, queue, outages and
+ * degradations from the faults), the shared daily quota, the rate limit and
+ * the token. For each caller: its thread pool. For each flow: its arrival
+ * process and the client of its pattern (real-time, event-driven, batch,
+ * file), linked to the shared limits of its target. Then the calendar runs
+ * to the horizon and every model appends its metrics to the result.
+ *
+ * Random streams are named after what they drive ("flow.F-001.arrivals",
+ * "system.erp.service", ...), so two variants of a scenario see the same
+ * arrivals on every flow they share (common random numbers).
+ *
+ * Conservation is checked at the end of every replication: a replication
+ * whose ledger does not balance fails with SIM_EINTERNAL.
+ *
+ * Checked by: tests/models/test_mdl_world.c.
+ */
+#ifndef MDL_WORLD_H
+#define MDL_WORLD_H
+
+#include <stdint.h>
+
+#include "mdl_scenario.h"
+#include "sim_err.h"
+#include "sim_result.h"
+
+/* Runs replication rep of the scenario (a const mdl_scenario *) with base
+ * seed `seed` and appends its metrics to out. Matches sim_rep_fn, so it can
+ * be handed to sim_experiment_run directly; the scenario is only read. */
+int mdl_world_run(const void *scenario, uint64_t seed, int rep, sim_result *out, sim_err *err);
+
+/* The fixed interval of every time series of a run over `horizon`: a whole
+ * number of minutes giving at most 1000 buckets. */
+sim_time mdl_world_series_interval(sim_time horizon);
+
+#endif
