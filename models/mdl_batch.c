@@ -1231,14 +1231,19 @@ int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, doub
     double c0, c1, cov00, cov01, cov11, sumsq;
     gsl_fit_linear(x, 1, y, 1, m, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
     sim_free(x);
-    if (c1 > 0 && isfinite(c0) && isfinite(c1))
+    /* Project only a trend the data show: the slope must be positive and
+     * at least two standard errors from zero (an exact trend has a zero
+     * standard error). Noise around a flat duration gives no date. */
+    if (c1 > 0 && isfinite(c0) && isfinite(c1) && c1 >= 2.0 * sqrt(cov11))
         *month_out = (log(window) - c0) / c1;
     return SIM_OK;
 }
 
 double mdl_batch_projection(const mdl_batch *b)
 {
-    if (b->st.overruns > 0 || b->proj_window <= 0)
+    /* Without growth the volume per run does not trend: whatever slope the
+     * run durations show is noise (weekdays, spikes), not a date. */
+    if (b->st.overruns > 0 || b->proj_window <= 0 || !(b->growth > 0))
         return NAN;
     double month;
     if (mdl_batch_project_overrun(b->fit_t, b->fit_d, b->nfit, sim_time_to_seconds(b->proj_window),

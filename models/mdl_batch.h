@@ -269,7 +269,9 @@ void mdl_batch_stats_get(const mdl_batch *b, mdl_batch_stats *out);
 /* The projected month (from time 0) at which the fitted duration trend
  * crosses the window (the cutoff, or with no window the shortest gap of the
  * schedule); NaN when a run overran (the date is then a simulated fact),
- * when fewer than two runs took time, or when the trend does not grow. */
+ * when the flow's volume does not grow (growth <= 0: a slope in the run
+ * durations is then noise), when fewer than two runs took time, or when
+ * the trend does not grow. */
 double mdl_batch_projection(const mdl_batch *b);
 
 /* Fits log(dur) = c0 + c1 * m by least squares (gsl_fit_linear), m = t /
@@ -278,7 +280,9 @@ double mdl_batch_projection(const mdl_batch *b);
  * (log(window) - c0) / c1. t and dur are in seconds, window in seconds.
  * A growth compounded per month gives durations exactly exponential in t,
  * hence a straight line in log(dur). *month_out is NaN when c1 <= 0 (the
- * trend never reaches the window); the crossing may lie before the last
+ * trend never reaches the window) or when c1 is less than two standard
+ * errors (gsl_fit_linear's cov11) from zero, i.e. when the data show no
+ * trend beyond their noise; the crossing may lie before the last
  * point when the data are noisy. Returns SIM_OK; SIM_EINVAL (NaN out) for
  * NULL arrays, window <= 0 or fewer than two usable points at distinct
  * times; SIM_ENOMEM. */
