@@ -17,4 +17,32 @@
  * every value. Exit 0 when every file is valid, 2 otherwise. */
 int cmd_check(int argc, char **argv);
 
+/* erpsim advise [SCENARIO] [common options] [--no-sim]
+ * The card's decision tree on every flow (the branch taken, the recommended
+ * pattern against the declared one, the safeguards it needs), the card's
+ * anti-patterns found in the scenario, and a simulation of the declared
+ * and the recommended assignment side by side with common random numbers.
+ * Exit 0 (also when the simulation cannot run: it says why), 1 with
+ * --fail-on-violation when an anti-pattern warning is found, 2 bad input,
+ * 3 internal error. See cli/cmd_advise.c. */
+int cmd_advise(int argc, char **argv);
+
+/* erpsim run [SCENARIO] [common options]
+ * Simulates a scenario; prints what breaks first and the verdict per flow
+ * and limit; --out DIR writes the results folder (cli/out_dir.h). Exit 0,
+ * 1 with --fail-on-violation when an SLO is missed or a limit runs out,
+ * 2 bad input, 3 internal error, 4 results written but charts not drawn.
+ * See cli/cmd_run.c. */
+int cmd_run(int argc, char **argv);
+
+/* erpsim plot --from DIR [--out DIR2]
+ * Redraws the charts of a results folder from its results.json. Exit 0,
+ * 2 bad input, 3 internal error, 4 charts not drawn. See cli/cmd_plot.c. */
+int cmd_plot(int argc, char **argv);
+
+/* erpsim report [SCENARIO | --from DIR] [common options]
+ * The self-contained HTML report and its Markdown twin. Exit codes as run.
+ * See cli/cmd_report.c. */
+int cmd_report(int argc, char **argv);
+
 #endif

@@ -3,7 +3,8 @@
  * errors into messages and exit codes. Only cli/ prints or exits.
  *
  * Exit codes: 0 ok, 1 the plan violates a limit or SLO (--fail-on-violation),
- * 2 bad input or usage, 3 internal error.
+ * 2 bad input or usage, 3 internal error, 4 results written but charts not
+ * drawn (gnuplot missing or failing).
  */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
@@ -19,14 +20,20 @@ static const char usage[] =
     "file loads).\n"
     "\n"
     "commands:\n"
+    "  run [SCENARIO]   simulate a scenario (default: the compiled-in scenario)\n"
     "  check FILE...    validate scenario files\n"
+    "  plot --from DIR  redraw the charts of a results folder\n"
+    "  report [SCENARIO | --from DIR]  the HTML + Markdown architecture-review report\n"
+    "  advise [SCENARIO] the card's decision tree per flow, anti-patterns, and the\n"
+    "                   declared vs recommended patterns simulated side by side\n"
     "\n"
     "options:\n"
     "  --version        print the version and exit\n"
     "  --help           print this help and exit\n"
     "\n"
     "exit codes: 0 ok, 1 plan violates a limit or SLO (--fail-on-violation),\n"
-    "            2 bad input or usage, 3 internal error\n";
+    "            2 bad input or usage, 3 internal error, 4 results written but\n"
+    "            charts not drawn (gnuplot missing or failing)\n";
 
 int main(int argc, char **argv)
 {
@@ -45,6 +52,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "plot"))
+        return cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "report"))
+        return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "advise"))
+        return cmd_advise(argc - 1, argv + 1);
     fprintf(stderr, "erpsim: unknown command '%s' (see erpsim --help)\n", argv[1]);
     return 2;
 }

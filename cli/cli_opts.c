@@ -1,0 +1,261 @@
+/*
+ * cli_opts.c - the common options, loading and running; see cli_opts.h.
+ */
+#include "cli_opts.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdl_world.h"
+#include "progress.h"
+#include "sim_experiment.h"
+
+/* An option that takes a value: "--opt VALUE" or "--opt=VALUE". Returns
+ * the value (advancing *i past it), NULL if a is not this option, or sets
+ * *missing when the value is absent. */
+static const char *value_of(const char *name, int argc, char **argv, int *i, int *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* A whole number in [lo, hi]; 0 on success. */
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int usage_error(const cli_opts *o, const char *usage, const char *fmt, ...) SIM_PRINTF(3, 4);
+static int usage_error(const cli_opts *o, const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "erpsim %s: error: ", o->cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n%s", usage ? usage : "");
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+static int add_set(cli_opts *o, const char *set, const char *usage)
+{
+    if (o->nsets == CLI_MAX_SETS)
+        return usage_error(o, usage, "more than %d --set options", CLI_MAX_SETS);
+    o->sets[o->nsets++] = set;
+    return 0;
+}
+
+int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int allow_from,
+                   const char *usage)
+{
+    memset(o, 0, sizeof *o);
+    o->cmd = cmd;
+    const char *user_sets[CLI_MAX_SETS];
+    int nuser = 0, kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i], *v;
+        int missing = 0;
+        if (!strcmp(a, "--")) { /* everything after is positional */
+            for (i++; i < *argc; i++)
+                argv[kept++] = argv[i];
+            break;
+        }
+        if ((v = value_of("--load", *argc, argv, &i, &missing))) {
+            /* "3" means "3x" */
+            char *end;
+            strtod(v, &end);
+            snprintf(o->generated[0], sizeof o->generated[0],
+                     end != v && *end == '\0' ? "load=%sx" : "load=%s", v);
+        } else if (!missing && (v = value_of("--days", *argc, argv, &i, &missing))) {
+            long long d;
+            if (parse_int(v, 1, 36500, &d))
+                return usage_error(o, usage, "--days takes a whole number of days >= 1, got '%s'",
+                                   v);
+            snprintf(o->generated[1], sizeof o->generated[0], "horizon=%lldd", d);
+        } else if (!missing && (v = value_of("--seed", *argc, argv, &i, &missing))) {
+            long long s;
+            if (parse_int(v, 0, INT64_MAX, &s))
+                return usage_error(o, usage, "--seed takes a whole number >= 0, got '%s'", v);
+            snprintf(o->generated[2], sizeof o->generated[0], "seed=%lld", s);
+        } else if (!missing && (v = value_of("--reps", *argc, argv, &i, &missing))) {
+            long long r;
+            if (parse_int(v, 1, 100000, &r))
+                return usage_error(o, usage,
+                                   "--reps takes a whole number from 1 to 100000, got '%s'", v);
+            snprintf(o->generated[3], sizeof o->generated[0], "replications=%lld", r);
+        } else if (!missing && (v = value_of("--threads", *argc, argv, &i, &missing))) {
+            long long t;
+            if (parse_int(v, 0, 4096, &t))
+                return usage_error(o, usage,
+                                   "--threads takes a whole number from 0 to 4096, got '%s'", v);
+            o->threads = (int)t;
+        } else if (!missing && (v = value_of("--set", *argc, argv, &i, &missing))) {
+            if (!strchr(v, '='))
+                return usage_error(o, usage, "--set takes PATH=VALUE, got '%s'", v);
+            if (nuser == CLI_MAX_SETS)
+                return usage_error(o, usage, "more than %d --set options", CLI_MAX_SETS);
+            user_sets[nuser++] = v;
+        } else if (!missing && (v = value_of("--out", *argc, argv, &i, &missing))) {
+            if (!v[0])
+                return usage_error(o, usage, "--out takes a folder");
+            o->out = v;
+        } else if (!missing && allow_from && (v = value_of("--from", *argc, argv, &i, &missing))) {
+            o->from = v;
+        } else if (!missing && (v = value_of("--format", *argc, argv, &i, &missing))) {
+            if (!strcmp(v, "text"))
+                o->format = CLI_FORMAT_TEXT;
+            else if (!strcmp(v, "json"))
+                o->format = CLI_FORMAT_JSON;
+            else if (!strcmp(v, "csv"))
+                o->format = CLI_FORMAT_CSV;
+            else
+                return usage_error(o, usage, "--format takes text, json or csv, got '%s'", v);
+            o->format_given = 1;
+        } else if (missing) {
+            return usage_error(o, usage, "%s needs a value", a);
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            o->quiet = 1;
+        } else if (!strcmp(a, "--no-charts")) {
+            o->no_charts = 1;
+        } else if (!strcmp(a, "--fail-on-violation")) {
+            o->fail_on_violation = 1;
+        } else if (a[0] != '-' && !o->scenario) {
+            o->scenario = a;
+        } else {
+            argv[kept++] = argv[i]; /* the command's own */
+        }
+    }
+    *argc = kept;
+    for (int k = 0; k < 4; k++) /* load, horizon, seed, replications; the last given wins */
+        if (o->generated[k][0])
+            o->sets[o->nsets++] = o->generated[k];
+    for (int k = 0; k < nuser; k++)
+        if (add_set(o, user_sets[k], usage))
+            return CLI_EXIT_USAGE;
+    return 0;
+}
+
+const char *cli_opts_label(const cli_opts *o)
+{
+    return o->scenario ? o->scenario : "default.yaml";
+}
+
+int cli_opts_print_diag(const char *label, int rc, const scn_diag *diag)
+{
+    for (int i = 0; i < diag->count; i++) {
+        const sim_err *e = &diag->items[i];
+        if (e->line > 0)
+            fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->column, e->msg);
+        else
+            fprintf(stderr, "%s: error: %s\n", e->file[0] ? e->file : label, e->msg);
+    }
+    if (diag->truncated)
+        fprintf(stderr, "%s: error: more than %d problems; the rest are not shown\n", label,
+                SCN_DIAG_MAX);
+    if (diag->count == 0)
+        fprintf(stderr, "%s: error: %s\n", label, sim_status_str(rc));
+    return rc == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
+}
+
+int cli_opts_load(const cli_opts *o, mdl_scenario *sc, scn_origins **origins)
+{
+    scn_diag diag;
+    scn_load_opts lo = {.sets = o->sets, .nsets = o->nsets, .origins = origins};
+    scn_diag_init(&diag);
+    int rc =
+        o->scenario ? scn_load_file(o->scenario, &lo, sc, &diag) : scn_load_default(&lo, sc, &diag);
+    int code = rc == SIM_OK ? 0 : cli_opts_print_diag(cli_opts_label(o), rc, &diag);
+    scn_diag_fini(&diag);
+    return code;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+/* The context of one experiment: the scenario (read-only) and the bar the
+ * replications report to. The bar is reached through a pointer member, so
+ * the context itself stays const as sim_rep_fn requires. */
+typedef struct run_ctx {
+    const mdl_scenario *sc;
+    progress *bar;
+} run_ctx;
+
+/* sim_rep_fn: one replication of the world, reporting its events. */
+static int run_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
+{
+    const run_ctx *c = ctx;
+    int rc = mdl_world_run(c->sc, seed, rep, out, err);
+    if (rc == SIM_OK) {
+        long at = sim_result_find(out, "run.events");
+        progress_add(c->bar, at >= 0 ? sim_result_value(out, (size_t)at) : 0.0);
+    }
+    return rc;
+}
+
+static void on_progress(void *ctx, int done, int total)
+{
+    (void)done;
+    (void)total;
+    progress_draw(ctx);
+}
+
+int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
+                      progress *p, sim_summary **out)
+{
+    progress *own = NULL;
+    if (!p) {
+        own = progress_create(reps, sim_time_to_seconds(sc->horizon) / 86400.0, !o->quiet);
+        if (!own) {
+            fprintf(stderr, "erpsim %s: error: out of memory\n", o->cmd);
+            return CLI_EXIT_INTERNAL;
+        }
+        p = own;
+    }
+    run_ctx ctx = {.sc = sc, .bar = p};
+    sim_experiment_cfg cfg = {.replications = reps,
+                              .threads = o->threads,
+                              .seed = seed,
+                              .confidence = 0.95,
+                              .progress = on_progress,
+                              .progress_ctx = p};
+    sim_err err;
+    sim_err_clear(&err);
+    int rc = sim_experiment_run(&cfg, run_rep, &ctx, out, &err);
+    if (own)
+        progress_destroy(own);
+    else
+        progress_clear(p);
+    if (rc == SIM_OK)
+        return 0;
+    *out = NULL;
+    fprintf(stderr, "erpsim %s: error: %s\n", o->cmd, err.msg[0] ? err.msg : sim_status_str(rc));
+    /* A model that refuses the scenario (a setting it cannot simulate) is
+     * bad input; anything else (no memory, a broken invariant) is ours. */
+    return rc == SIM_EINVAL || rc == SIM_ERANGE || rc == SIM_EPARSE ? CLI_EXIT_USAGE
+                                                                    : CLI_EXIT_INTERNAL;
+}
+
+int cli_opts_run(const cli_opts *o, const mdl_scenario *sc, progress *p, sim_summary **out)
+{
+    return cli_opts_run_with(o, sc, sc->seed, sc->replications, p, out);
+}

@@ -1,0 +1,111 @@
+/*
+ * cli_opts.h - what every simulating command (run, report, sweep, compare,
+ * plan, advise) shares: its common options, loading the scenario with the
+ * overrides, and running the experiment with a progress bar.
+ *
+ *   [SCENARIO]        a scenario file; none: the compiled-in default.yaml
+ *   --load 3x         the load multiplier (same as --set load=3x)
+ *   --days N          the horizon in days (--set horizon=Nd)
+ *   --seed S          the base seed of every random stream (--set seed=S)
+ *   --reps R          replications (--set replications=R)
+ *   --threads N       worker threads; 0 or absent: one per core. Results do
+ *                     not depend on it (sim_experiment.h)
+ *   --set PATH=VALUE  any scenario value (repeatable), validated like the file
+ *   --out DIR         write the results into DIR (created if missing)
+ *   --format F        what goes to stdout: text (default), json or csv
+ *   --quiet           nothing on stdout or progress on stderr; errors only
+ *   --no-charts       do not run gnuplot (the chart data is still written)
+ *   --fail-on-violation  exit 1 when an SLO is missed or a limit runs out
+ * Both "--opt VALUE" and "--opt=VALUE" are accepted.
+ *
+ * --load, --days, --seed and --reps become --set overrides, so the scenario
+ * loader validates them like any other value and `check --print` style
+ * origins say "--set". Diagnostics are printed as
+ * `file:line:column: error: message` on stderr; bad input is exit code 2.
+ *
+ * Exit codes shared by the commands (docs/results.md):
+ *   0 ok; 1 violation with --fail-on-violation; 2 bad input or usage;
+ *   3 internal error; 4 results written but charts not drawn (gnuplot
+ *   missing or failing).
+ */
+#ifndef CLI_OPTS_H
+#define CLI_OPTS_H
+
+#include <stdint.h>
+
+#include "mdl_scenario.h"
+#include "scn_load.h"
+#include "sim_result.h"
+
+#define CLI_MAX_SETS 256
+
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_VIOLATION = 1,
+    CLI_EXIT_USAGE = 2,
+    CLI_EXIT_INTERNAL = 3,
+    CLI_EXIT_NO_CHARTS = 4
+};
+
+typedef enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV } cli_format;
+
+/* Filled by cli_opts_parse. Do not copy it: sets[] points into generated[]
+ * and into argv. */
+typedef struct cli_opts {
+    const char *cmd;      /* "run", for messages */
+    const char *scenario; /* path, or NULL for the compiled-in default */
+    /* --set overrides in order: the generated ones first, then the user's
+     * (a user --set wins over --load etc. as it is applied later). */
+    const char *sets[CLI_MAX_SETS];
+    int nsets;
+    char generated[4][64]; /* storage of the generated overrides: load, horizon, seed, reps */
+    int threads;           /* 0 = one per core */
+    const char *out;       /* NULL = no files */
+    const char *from;      /* --from DIR, for commands that read results */
+    cli_format format;
+    int format_given;
+    int quiet;
+    int no_charts;
+    int fail_on_violation;
+} cli_opts;
+
+/* Parses the common options out of argv[1..argc-1] (argv[0] is the command
+ * name). Arguments it does not know (a command's own options, further
+ * positional arguments) are kept, in order, in argv[1..*argc-1], and *argc
+ * is updated: the command parses those itself. The first positional
+ * argument is taken as SCENARIO. --from is parsed only when allow_from.
+ * --help is left for the command. Returns 0, or CLI_EXIT_USAGE after
+ * printing the problem and `usage` on stderr. */
+int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int allow_from,
+                   const char *usage);
+
+/* The name the scenario is reported under: its path or "default.yaml". */
+const char *cli_opts_label(const cli_opts *o);
+
+/* Prints every diagnostic as "file:line:column: error: message" on stderr
+ * (label for problems without a file). Returns the exit code: 3 when
+ * memory ran out, 2 otherwise. */
+int cli_opts_print_diag(const char *label, int rc, const scn_diag *diag);
+
+/* Loads the scenario with the overrides into *sc (origins may be NULL: if
+ * not, it receives where each value came from; destroy it). Prints the
+ * problems and returns 2 (3 on no memory); 0 on success. */
+int cli_opts_load(const cli_opts *o, mdl_scenario *sc, scn_origins **origins);
+
+/* Counts of a progress bar spanning several experiments (sweep points):
+ * NULL means one experiment with its own bar. */
+typedef struct progress progress;
+
+/* Runs the scenario's replications (sc->replications, sc->seed, the
+ * threads option) with mdl_world_run, drawing progress on p, or on a bar
+ * of its own when p is NULL and the run is not quiet. On failure prints
+ * "erpsim CMD: error: ..." and returns 3 (2 when the scenario cannot be
+ * simulated: a model refused it); 0 with *out set on success. */
+int cli_opts_run(const cli_opts *o, const mdl_scenario *sc, progress *p, sim_summary **out);
+
+/* The same with an explicit seed and replication count (sweep points use
+ * the same seed for common random numbers). */
+int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
+                      progress *p, sim_summary **out);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * cmd_run.c - `erpsim run`: simulate a scenario and show what breaks first.
+ *
+ *   erpsim run [SCENARIO] [--load 3x] [--days N] [--seed S] [--reps R]
+ *              [--threads N] [--set PATH=VALUE]... [--out DIR]
+ *              [--format text|json|csv] [--quiet] [--no-charts]
+ *              [--fail-on-violation]
+ *
+ * Steps: load and validate the scenario with the overrides (problems:
+ * exit 2, nothing written), run the replications (progress bar on a
+ * terminal), compute the verdict, write the results folder when --out is
+ * given (charts unless --no-charts), then print the summary (or the JSON,
+ * or metrics.csv) on stdout.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_opts.h"
+#include "out_csv.h"
+#include "out_dir.h"
+#include "out_json.h"
+#include "out_text.h"
+#include "plt_charts.h"
+#include "sim_alloc.h"
+#include "verdict.h"
+
+static const char run_usage[] =
+    "usage: erpsim run [SCENARIO] [options]\n"
+    "\n"
+    "Simulates SCENARIO (without it: the compiled-in default scenario) with\n"
+    "replications in parallel, and prints what breaks first, a verdict per flow\n"
+    "(latency SLO at p99 with its 95% confidence interval) and per limit (peak\n"
+    "use, headroom against the card's 30% rule, when it ran out).\n"
+    "\n"
+    "options:\n"
+    "  --load X           load multiplier, e.g. 3x (default: the scenario's)\n"
+    "  --days N           horizon in days (default: the scenario's)\n"
+    "  --seed S           base seed of every random stream (default: the scenario's)\n"
+    "  --reps R           replications (default: the scenario's)\n"
+    "  --threads N        worker threads (default: one per core); results do not\n"
+    "                     depend on it\n"
+    "  --set PATH=VALUE   override any scenario value, e.g.\n"
+    "                     systems.erp.api.daily_limit=200k (repeatable)\n"
+    "  --out DIR          write summary.txt, results.json, metrics.csv, series/*.csv\n"
+    "                     and charts/*.png|svg into DIR (created if missing)\n"
+    "  --format F         stdout: text (the summary, default), json (results.json)\n"
+    "                     or csv (metrics.csv)\n"
+    "  --no-charts        with --out: write the chart data but do not run gnuplot\n"
+    "  --fail-on-violation  exit 1 when an SLO is missed or a limit runs out\n"
+    "  --quiet            print nothing but errors\n"
+    "  --help             print this help\n"
+    "\n"
+    "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
+    "            usage, 3 internal error, 4 results written but charts not drawn\n"
+    "            (gnuplot missing or failing)\n";
+
+int cmd_run(int argc, char **argv)
+{
+    cli_opts o;
+    int code = cli_opts_parse(&o, "run", &argc, argv, 0, run_usage);
+    if (code)
+        return code;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(run_usage, stdout);
+            return 0;
+        }
+        fprintf(stderr, "erpsim run: error: %s '%s'\n%s",
+                argv[i][0] == '-' ? "unknown option" : "more than one scenario:", argv[i],
+                run_usage);
+        return CLI_EXIT_USAGE;
+    }
+
+    mdl_scenario sc;
+    scn_origins *origins = NULL;
+    if ((code = cli_opts_load(&o, &sc, &origins))) {
+        scn_origins_destroy(origins);
+        return code;
+    }
+    sim_summary *summary = NULL;
+    plt_results *r = NULL;
+    verdict v = {0};
+    char *text = NULL;
+    if ((code = cli_opts_run(&o, &sc, NULL, &summary)))
+        goto done;
+    if (!(r = out_dir_results(&o, &sc, origins, summary))) {
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    sim_summary_destroy(summary);
+    summary = NULL;
+    sim_err e;
+    sim_err_clear(&e);
+    if (verdict_compute(r, &v, &e) != SIM_OK) {
+        fprintf(stderr, "erpsim run: error: %s\n", e.msg);
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    int charts = 0;
+    unsigned drawn = 0;
+    if (o.out) {
+        if ((code = out_dir_write(&o, r, &v, o.out)))
+            goto done;
+        if (!o.no_charts)
+            charts = out_dir_charts(&o, r, o.out, &drawn);
+        if (charts == CLI_EXIT_INTERNAL) {
+            code = charts;
+            goto done;
+        }
+    }
+    if (!o.quiet) {
+        switch (o.format) {
+        case CLI_FORMAT_TEXT:
+            text = out_text_summary(r, &v, &e);
+            break;
+        case CLI_FORMAT_JSON:
+            text = out_json_text(r, &v, &e);
+            break;
+        case CLI_FORMAT_CSV:
+            text = out_csv_metrics(r, &e);
+            break;
+        }
+        if (!text) {
+            fprintf(stderr, "erpsim run: error: %s\n", e.msg);
+            code = CLI_EXIT_INTERNAL;
+            goto done;
+        }
+        fputs(text, stdout);
+        if (o.out && o.format == CLI_FORMAT_TEXT) {
+            int n = 0;
+            for (int k = 0; k < PLT_NCHARTS; k++)
+                n += (drawn >> k) & 1;
+            printf("\nResults in %s/: summary.txt results.json metrics.csv series/", o.out);
+            if (n > 0)
+                printf(" charts/ (%d chart%s)", n, n == 1 ? "" : "s");
+            printf("\n");
+        }
+        fflush(stdout);
+    }
+    code = o.fail_on_violation && v.violation ? CLI_EXIT_VIOLATION : charts;
+done:
+    sim_free(text);
+    verdict_fini(&v);
+    plt_results_destroy(r);
+    sim_summary_destroy(summary);
+    scn_origins_destroy(origins);
+    mdl_scenario_fini(&sc);
+    return code;
+}

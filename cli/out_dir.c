@@ -1,0 +1,96 @@
+/*
+ * out_dir.c - writing a results folder; see out_dir.h.
+ */
+#include "out_dir.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "out_csv.h"
+#include "out_json.h"
+#include "out_text.h"
+#include "plt_charts.h"
+#include "plt_file.h"
+#include "plt_gnuplot.h"
+#include "scn_print.h"
+#include "sim_alloc.h"
+
+static int fail(const cli_opts *o, const sim_err *e)
+{
+    fprintf(stderr, "erpsim %s: error: %s\n", o->cmd, e->msg);
+    return CLI_EXIT_INTERNAL;
+}
+
+plt_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
+                             const sim_summary *s)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    const char *label = cli_opts_label(o);
+    char *yaml = scn_print_yaml(sc, origins, label, &e);
+    plt_results *r = yaml ? plt_results_create(&e) : NULL;
+    if (!r || plt_results_set_scenario(r, sc, label, yaml, &e) != SIM_OK ||
+        plt_results_add_summary(r, s, &e) != SIM_OK) {
+        if (!e.msg[0])
+            snprintf(e.msg, sizeof e.msg, "out of memory");
+        fail(o, &e);
+        plt_results_destroy(r);
+        r = NULL;
+    }
+    sim_free(yaml);
+    return r;
+}
+
+/* Writes text under name into dir; frees text. */
+static int put(const cli_opts *o, const char *dir, const char *name, char *text, sim_err *e)
+{
+    if (!text)
+        return fail(o, e);
+    int rc = plt_file_write(dir, name, text, strlen(text), e);
+    sim_free(text);
+    return rc == SIM_OK ? 0 : fail(o, e);
+}
+
+int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, const char *dir)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    if (plt_file_mkdirs(dir, &e) != SIM_OK)
+        return fail(o, &e);
+    int code;
+    if ((code = put(o, dir, "summary.txt", out_text_summary(r, v, &e), &e)) ||
+        (code = put(o, dir, "results.json", out_json_text(r, v, &e), &e)) ||
+        (code = put(o, dir, "metrics.csv", out_csv_metrics(r, &e), &e)))
+        return code;
+    if (plt_charts_write_data(r, dir, &e) != SIM_OK)
+        return fail(o, &e);
+    return 0;
+}
+
+int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, unsigned *drawn)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    char path[4096];
+    if (drawn)
+        *drawn = 0;
+    const char *gnuplot = plt_gnuplot_find(path, sizeof path);
+    if (!gnuplot) {
+        if (plt_charts_write_data(r, dir, &e) != SIM_OK)
+            return fail(o, &e);
+        fprintf(stderr,
+                "erpsim %s: gnuplot not found: charts not drawn (exit code 4). Their data is in "
+                "%s/series; install gnuplot (Debian: apt-get install gnuplot-nox) and run "
+                "`erpsim plot --from %s`.\n",
+                o->cmd, dir, dir);
+        return CLI_EXIT_NO_CHARTS;
+    }
+    int rc = plt_charts_draw(r, dir, gnuplot, drawn, &e);
+    if (rc == SIM_EIO) {
+        fprintf(stderr, "erpsim %s: %s: some charts not drawn (exit code 4)\n", o->cmd, e.msg);
+        return CLI_EXIT_NO_CHARTS;
+    }
+    if (rc != SIM_OK)
+        return fail(o, &e);
+    return 0;
+}

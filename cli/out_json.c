@@ -1,0 +1,505 @@
+/*
+ * out_json.c - results.json with jansson; the schema is in out_json.h.
+ *
+ * Writing builds the whole document as a jansson tree and dumps it once
+ * (the largest part, the series, is a few hundred kilobytes for a week at
+ * the standard interval). Reading is tolerant of members it does not know
+ * (a later erpsim may add some) and strict about the ones it needs.
+ */
+#include "out_json.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim_alloc.h"
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* A JSON number, or null for NaN and infinities (JSON has neither). */
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *str(const char *s)
+{
+    return json_string(s ? s : "");
+}
+
+/* Sets key to value in obj; a NULL value (no memory) marks the build
+ * failed. json_object_set_new always takes the value over. */
+static void put(json_t *obj, const char *key, json_t *value, int *failed)
+{
+    if (!value || json_object_set_new(obj, key, value) != 0)
+        *failed = 1;
+}
+
+static void push(json_t *arr, json_t *value, int *failed)
+{
+    if (!value || json_array_append_new(arr, value) != 0)
+        *failed = 1;
+}
+
+static json_t *numbers(const double *v, size_t n, int *failed)
+{
+    json_t *a = json_array();
+    if (!a) {
+        *failed = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        push(a, num(v ? v[i] : NAN), failed);
+    return a;
+}
+
+static json_t *scenario_json(const plt_results *r, int *failed)
+{
+    json_t *s = json_object();
+    if (!s) {
+        *failed = 1;
+        return NULL;
+    }
+    put(s, "name", str(r->name), failed);
+    put(s, "description", str(r->description), failed);
+    put(s, "source", str(r->source), failed);
+    put(s, "horizon_s", num(r->horizon_s), failed);
+    put(s, "warmup_s", num(r->warmup_s), failed);
+    put(s, "load", num(r->load), failed);
+    put(s, "seed", json_integer((json_int_t)r->seed), failed);
+    put(s, "replications", json_integer(r->replications), failed);
+    json_t *flows = json_array(), *systems = json_array(), *callers = json_array();
+    put(s, "flows", flows, failed);
+    put(s, "systems", systems, failed);
+    put(s, "callers", callers, failed);
+    for (int i = 0; flows && i < r->nflows; i++) {
+        const plt_flow *f = &r->flows[i];
+        json_t *o = json_object();
+        push(flows, o, failed);
+        if (!o)
+            continue;
+        put(o, "id", str(f->id), failed);
+        put(o, "description", str(f->description), failed);
+        put(o, "source", str(f->source), failed);
+        put(o, "target", str(f->target), failed);
+        put(o, "caller", f->caller[0] ? str(f->caller) : json_null(), failed);
+        put(o, "pattern", str(f->pattern), failed);
+        put(o, "impact", str(f->impact), failed);
+        put(o, "records_per_day", num(f->per_day), failed);
+        put(o, "latency_slo_s", f->slo_s > 0 ? num(f->slo_s) : json_null(), failed);
+        put(o, "slo_nightly", json_boolean(f->slo_nightly), failed);
+        put(o, "batch_window_s", f->batch_window_s > 0 ? num(f->batch_window_s) : json_null(),
+            failed);
+        put(o, "growth_per_month", num(f->growth), failed);
+    }
+    for (int i = 0; systems && i < r->nsystems; i++) {
+        const plt_system *y = &r->systems[i];
+        json_t *o = json_object();
+        push(systems, o, failed);
+        if (!o)
+            continue;
+        put(o, "id", str(y->id), failed);
+        put(o, "kind", str(y->kind), failed);
+        put(o, "daily_limit", y->daily_limit > 0 ? num(y->daily_limit) : json_null(), failed);
+        put(o, "quota_window_s", num(y->quota_window_s), failed);
+        put(o, "quota_rolling", json_boolean(y->quota_rolling), failed);
+        put(o, "concurrency_limit", json_integer(y->concurrency_limit), failed);
+        put(o, "delivery_allocation",
+            y->delivery_allocation > 0 ? num(y->delivery_allocation) : json_null(), failed);
+        put(o, "retention_s", y->retention_s > 0 ? num(y->retention_s) : json_null(), failed);
+    }
+    for (int i = 0; callers && i < r->ncallers; i++) {
+        json_t *o = json_object();
+        push(callers, o, failed);
+        if (!o)
+            continue;
+        put(o, "id", str(r->callers[i].id), failed);
+        put(o, "pool_size", json_integer(r->callers[i].pool_size), failed);
+    }
+    put(s, "yaml", r->yaml ? str(r->yaml) : json_null(), failed);
+    return s;
+}
+
+static json_t *metric_json(const plt_metric *m, int *failed)
+{
+    static const char *const kinds[] = {"scalar", "hist", "series"};
+    json_t *o = json_object();
+    if (!o) {
+        *failed = 1;
+        return NULL;
+    }
+    put(o, "kind", str(kinds[m->kind]), failed);
+    put(o, "unit", str(m->unit), failed);
+    switch (m->kind) {
+    case SIM_METRIC_SCALAR:
+        put(o, "mean", num(m->mean), failed);
+        put(o, "half_width", num(m->half_width), failed);
+        put(o, "replications", json_integer(m->n), failed);
+        put(o, "min", num(m->min), failed);
+        put(o, "max", num(m->max), failed);
+        put(o, "values", numbers(m->values, (size_t)(m->n > 0 ? m->n : 0), failed), failed);
+        break;
+    case SIM_METRIC_HIST: {
+        put(o, "count", json_integer((json_int_t)m->count), failed);
+        put(o, "mean", num(m->mean), failed);
+        put(o, "min", num(m->min), failed);
+        put(o, "max", num(m->max), failed);
+        put(o, "p50", num(m->p50), failed);
+        put(o, "p95", num(m->p95), failed);
+        put(o, "p99", num(m->p99), failed);
+        put(o, "replications", json_integer(m->n), failed);
+        json_t *bins = json_array();
+        put(o, "bins", bins, failed);
+        for (size_t i = 0; bins && i < m->nbins; i++) {
+            json_t *b = json_array();
+            push(bins, b, failed);
+            if (!b)
+                continue;
+            push(b, num(m->lo[i]), failed);
+            push(b, num(m->hi[i]), failed);
+            push(b, json_integer((json_int_t)m->bin_count[i]), failed);
+        }
+        break;
+    }
+    case SIM_METRIC_SERIES:
+        put(o, "interval_s", num(m->interval_s), failed);
+        put(o, "replications", json_integer(m->n), failed);
+        put(o, "mean", num(m->mean), failed);
+        put(o, "min", num(m->min), failed);
+        put(o, "max", num(m->max), failed);
+        put(o, "values", numbers(m->y, m->npoints, failed), failed);
+        put(o, "max_values", numbers(m->ymax, m->npoints, failed), failed);
+        break;
+    }
+    return o;
+}
+
+static json_t *verdict_json(const verdict *v, int *failed)
+{
+    static const char *const limit_kinds[] = {"quota", "allocation", "pool"};
+    json_t *o = json_object(), *br = json_array(), *fl = json_array(), *li = json_array();
+    if (!o) {
+        *failed = 1;
+        json_decref(br);
+        json_decref(fl);
+        json_decref(li);
+        return NULL;
+    }
+    put(o, "violation", json_boolean(v->violation), failed);
+    put(o, "breaks_first", br, failed);
+    put(o, "flows", fl, failed);
+    put(o, "limits", li, failed);
+    for (int i = 0; br && i < v->nbreaks; i++) {
+        json_t *b = json_object();
+        push(br, b, failed);
+        if (!b)
+            continue;
+        put(b, "at_s", num(v->breaks[i].at_s), failed);
+        put(b, "text", str(v->breaks[i].text), failed);
+    }
+    for (int i = 0; fl && i < v->nflows; i++) {
+        const verdict_flow *f = &v->flows[i];
+        json_t *b = json_object();
+        push(fl, b, failed);
+        if (!b)
+            continue;
+        put(b, "id", str(f->id), failed);
+        put(b, "status", str(verdict_status_name(f->status, 1)), failed);
+        put(b, "latency_slo_s", f->slo_s > 0 ? num(f->slo_s) : json_null(), failed);
+        put(b, "p99_s", num(f->p99), failed);
+        put(b, "p99_half_width_s", num(f->p99_hw), failed);
+        put(b, "created", num(f->created), failed);
+        put(b, "delivered", num(f->delivered), failed);
+        put(b, "rejected", num(f->rejected), failed);
+        put(b, "dead_lettered", num(f->dead_lettered), failed);
+        put(b, "lost", num(f->lost), failed);
+        put(b, "pending", num(f->pending), failed);
+        put(b, "top_reason", f->top_reason[0] ? str(f->top_reason) : json_null(), failed);
+    }
+    for (int i = 0; li && i < v->nlimits; i++) {
+        const verdict_limit *l = &v->limits[i];
+        json_t *b = json_object();
+        push(li, b, failed);
+        if (!b)
+            continue;
+        put(b, "kind", str(limit_kinds[l->kind]), failed);
+        put(b, "id", str(l->id), failed);
+        put(b, "what", str(l->what), failed);
+        put(b, "status", str(verdict_status_name(l->status, 0)), failed);
+        put(b, "limit", num(l->limit), failed);
+        put(b, "peak", num(l->peak), failed);
+        put(b, "peak_half_width", num(l->peak_hw), failed);
+        put(b, "headroom", num(l->headroom), failed);
+        put(b, "runs_out", json_integer(l->runs_out), failed);
+        put(b, "replications", json_integer(l->reps), failed);
+        put(b, "out_at_s", num(l->out_at_s), failed);
+        put(b, "refused", num(l->refused), failed);
+    }
+    return o;
+}
+
+char *out_json_text(const plt_results *r, const verdict *v, sim_err *err)
+{
+    int failed = 0;
+    json_t *root = json_object();
+    if (!root) {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    put(root, "format", str("erpsim-results"), &failed);
+    put(root, "format_version", json_integer(1), &failed);
+    put(root, "erpsim_version", str(r->version), &failed);
+    put(root, "scenario", scenario_json(r, &failed), &failed);
+    json_t *run = json_object();
+    put(root, "run", run, &failed);
+    if (run) {
+        put(run, "seed", json_integer((json_int_t)r->seed), &failed);
+        put(run, "replications", json_integer(r->replications), &failed);
+        put(run, "confidence", num(r->confidence), &failed);
+    }
+    json_t *metrics = json_object();
+    put(root, "metrics", metrics, &failed);
+    for (size_t i = 0; metrics && i < r->nmetrics; i++)
+        put(metrics, r->metrics[i].name, metric_json(&r->metrics[i], &failed), &failed);
+    if (v)
+        put(root, "verdict", verdict_json(v, &failed), &failed);
+    char *text = failed ? NULL : json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text) {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory writing JSON");
+        return NULL;
+    }
+    /* hand over a sim_alloc copy with a final newline (jansson uses malloc) */
+    size_t n = strlen(text);
+    char *out = sim_malloc(n + 2);
+    if (out) {
+        memcpy(out, text, n);
+        out[n] = '\n';
+        out[n + 1] = '\0';
+    } else {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory writing JSON");
+    }
+    free(text);
+    return out;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static double get_num(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void get_str(const json_t *o, const char *key, char *out, size_t n)
+{
+    const json_t *v = json_object_get(o, key);
+    snprintf(out, n, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+static char *dup_str(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? sim_strdup(json_string_value(v)) : NULL;
+}
+
+/* A new array of the numbers in arr (null -> NaN); *n gets its length. */
+static double *get_numbers(const json_t *arr, size_t *n)
+{
+    *n = json_is_array(arr) ? json_array_size(arr) : 0;
+    if (*n == 0)
+        return NULL;
+    double *v = sim_calloc(*n, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < *n; i++) {
+        const json_t *x = json_array_get(arr, i);
+        v[i] = json_is_number(x) ? json_number_value(x) : NAN;
+    }
+    return v;
+}
+
+static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
+{
+    const json_t *flows = json_object_get(sc, "flows"), *systems = json_object_get(sc, "systems"),
+                 *callers = json_object_get(sc, "callers");
+    int rc = plt_results_alloc_facts(r, (int)json_array_size(flows), (int)json_array_size(systems),
+                                     (int)json_array_size(callers), err);
+    if (rc != SIM_OK)
+        return rc;
+    r->name = dup_str(sc, "name");
+    r->description = dup_str(sc, "description");
+    r->source = dup_str(sc, "source");
+    r->yaml = dup_str(sc, "yaml");
+    r->horizon_s = get_num(sc, "horizon_s");
+    r->warmup_s = get_num(sc, "warmup_s");
+    r->load = get_num(sc, "load");
+    for (int i = 0; i < r->nflows; i++) {
+        const json_t *o = json_array_get(flows, (size_t)i);
+        plt_flow *f = &r->flows[i];
+        get_str(o, "id", f->id, sizeof f->id);
+        get_str(o, "source", f->source, sizeof f->source);
+        get_str(o, "target", f->target, sizeof f->target);
+        get_str(o, "caller", f->caller, sizeof f->caller);
+        get_str(o, "pattern", f->pattern, sizeof f->pattern);
+        get_str(o, "impact", f->impact, sizeof f->impact);
+        f->description = dup_str(o, "description");
+        f->per_day = get_num(o, "records_per_day");
+        f->slo_s = get_num(o, "latency_slo_s");
+        if (!isfinite(f->slo_s))
+            f->slo_s = 0.0;
+        f->slo_nightly = json_is_true(json_object_get(o, "slo_nightly"));
+        f->batch_window_s = get_num(o, "batch_window_s");
+        if (!isfinite(f->batch_window_s))
+            f->batch_window_s = 0.0;
+        f->growth = get_num(o, "growth_per_month");
+        if (!isfinite(f->growth))
+            f->growth = 0.0;
+    }
+    for (int i = 0; i < r->nsystems; i++) {
+        const json_t *o = json_array_get(systems, (size_t)i);
+        plt_system *s = &r->systems[i];
+        get_str(o, "id", s->id, sizeof s->id);
+        get_str(o, "kind", s->kind, sizeof s->kind);
+        double v = get_num(o, "daily_limit");
+        s->daily_limit = isfinite(v) ? v : 0.0;
+        s->quota_window_s = get_num(o, "quota_window_s");
+        s->quota_rolling = json_is_true(json_object_get(o, "quota_rolling"));
+        v = get_num(o, "concurrency_limit");
+        s->concurrency_limit = isfinite(v) ? (int)v : 0;
+        v = get_num(o, "delivery_allocation");
+        s->delivery_allocation = isfinite(v) ? v : 0.0;
+        v = get_num(o, "retention_s");
+        s->retention_s = isfinite(v) ? v : 0.0;
+    }
+    for (int i = 0; i < r->ncallers; i++) {
+        const json_t *o = json_array_get(callers, (size_t)i);
+        get_str(o, "id", r->callers[i].id, sizeof r->callers[i].id);
+        double v = get_num(o, "pool_size");
+        r->callers[i].pool_size = isfinite(v) ? (int)v : 0;
+    }
+    return SIM_OK;
+}
+
+static int read_metric(plt_results *r, const char *name, const json_t *o, const char *path,
+                       sim_err *err)
+{
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    sim_metric_kind k;
+    if (kind && !strcmp(kind, "scalar"))
+        k = SIM_METRIC_SCALAR;
+    else if (kind && !strcmp(kind, "hist"))
+        k = SIM_METRIC_HIST;
+    else if (kind && !strcmp(kind, "series"))
+        k = SIM_METRIC_SERIES;
+    else
+        return sim_err_set(err, SIM_EPARSE, path, 0, 0, "metric %s: unknown kind '%s'", name,
+                           kind ? kind : "(none)");
+    const char *unit = json_string_value(json_object_get(o, "unit"));
+    plt_metric *m = plt_results_add(r, name, unit ? unit : "", k, err);
+    if (!m)
+        return err ? err->code : SIM_ENOMEM;
+    double reps = get_num(o, "replications");
+    m->n = isfinite(reps) ? (int)reps : 0;
+    m->mean = get_num(o, "mean");
+    m->min = get_num(o, "min");
+    m->max = get_num(o, "max");
+    size_t n;
+    if (k == SIM_METRIC_SCALAR) {
+        m->half_width = get_num(o, "half_width");
+        m->values = get_numbers(json_object_get(o, "values"), &n);
+        if (n > 0 && !m->values)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        m->n = (int)n;
+    } else if (k == SIM_METRIC_HIST) {
+        double c = get_num(o, "count");
+        m->count = isfinite(c) && c > 0 ? (uint64_t)c : 0;
+        m->p50 = get_num(o, "p50");
+        m->p95 = get_num(o, "p95");
+        m->p99 = get_num(o, "p99");
+        const json_t *bins = json_object_get(o, "bins");
+        size_t nb = json_is_array(bins) ? json_array_size(bins) : 0;
+        if (nb > 0) {
+            m->lo = sim_calloc(nb, sizeof *m->lo);
+            m->hi = sim_calloc(nb, sizeof *m->hi);
+            m->bin_count = sim_calloc(nb, sizeof *m->bin_count);
+            if (!m->lo || !m->hi || !m->bin_count)
+                return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+            for (size_t i = 0; i < nb; i++) {
+                const json_t *b = json_array_get(bins, i);
+                if (!json_is_array(b) || json_array_size(b) != 3)
+                    return sim_err_set(err, SIM_EPARSE, path, 0, 0,
+                                       "metric %s: a bin must be [lo, hi, count]", name);
+                m->lo[i] = json_number_value(json_array_get(b, 0));
+                m->hi[i] = json_number_value(json_array_get(b, 1));
+                double bc = json_number_value(json_array_get(b, 2));
+                m->bin_count[i] = bc > 0 ? (uint64_t)bc : 0;
+            }
+            m->nbins = nb;
+        }
+    } else {
+        m->interval_s = get_num(o, "interval_s");
+        m->y = get_numbers(json_object_get(o, "values"), &m->npoints);
+        m->ymax = get_numbers(json_object_get(o, "max_values"), &n);
+        if ((m->npoints > 0 && !m->y) || n != m->npoints || (n > 0 && !m->ymax))
+            return sim_err_set(err, SIM_EPARSE, path, 0, 0,
+                               "metric %s: values and max_values must have the same length", name);
+        if (!(m->interval_s > 0) && m->npoints > 0)
+            return sim_err_set(err, SIM_EPARSE, path, 0, 0,
+                               "metric %s: interval_s must be a positive number", name);
+    }
+    return SIM_OK;
+}
+
+plt_results *out_json_read(const char *path, sim_err *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        sim_err_set(err, SIM_EPARSE, path, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0,
+                    "%s", je.text);
+        return NULL;
+    }
+    const char *format = json_string_value(json_object_get(root, "format"));
+    const json_t *sc = json_object_get(root, "scenario"), *run = json_object_get(root, "run");
+    json_t *metrics = json_object_get(root, "metrics");
+    if (!format || strcmp(format, "erpsim-results") != 0 || !json_is_object(sc) ||
+        !json_is_object(metrics)) {
+        json_decref(root);
+        sim_err_set(err, SIM_EPARSE, path, 0, 0,
+                    "not an erpsim results file (no \"format\": \"erpsim-results\" with "
+                    "\"scenario\" and \"metrics\")");
+        return NULL;
+    }
+    plt_results *r = plt_results_create(err);
+    int rc = r ? read_facts(r, sc, err) : SIM_ENOMEM;
+    if (rc == SIM_OK) {
+        get_str(root, "erpsim_version", r->version, sizeof r->version);
+        double seed = get_num(run, "seed"), reps = get_num(run, "replications"),
+               conf = get_num(run, "confidence");
+        const json_t *s = json_object_get(run, "seed");
+        r->seed = json_is_integer(s) ? (uint64_t)json_integer_value(s)
+                  : isfinite(seed)   ? (uint64_t)seed
+                                     : 0;
+        r->replications = isfinite(reps) ? (int)reps : 0;
+        r->confidence = isfinite(conf) ? conf : 0.95;
+        const char *name;
+        json_t *o;
+        json_object_foreach(metrics, name, o)
+        {
+            if (!json_is_object(o)) {
+                rc = sim_err_set(err, SIM_EPARSE, path, 0, 0, "metric %s is not an object", name);
+                break;
+            }
+            if ((rc = read_metric(r, name, o, path, err)) != SIM_OK)
+                break;
+        }
+    }
+    json_decref(root);
+    if (rc != SIM_OK) {
+        plt_results_destroy(r);
+        return NULL;
+    }
+    return r;
+}

@@ -1,0 +1,55 @@
+/*
+ * out_json.h - results.json: every metric of a run, the scenario as run
+ * and the verdict, for scripts; and reading it back, so `erpsim plot` and
+ * `erpsim report` can work from a results folder without running again.
+ *
+ * Schema (format "erpsim-results", version 1; docs/results.md has the
+ * full description):
+ *   {
+ *     "format": "erpsim-results", "format_version": 1, "erpsim_version": "0.1.0",
+ *     "scenario": {"name", "description", "source", "horizon_s", "warmup_s",
+ *                  "load", "seed", "replications",
+ *                  "flows": [{"id", "description", "source", "target", "caller",
+ *                             "pattern", "impact", "records_per_day", "latency_slo_s",
+ *                             "slo_nightly", "batch_window_s", "growth_per_month"}],
+ *                  "systems": [{"id", "kind", "daily_limit", "quota_window_s",
+ *                               "quota_rolling", "concurrency_limit",
+ *                               "delivery_allocation", "retention_s"}],
+ *                  "callers": [{"id", "pool_size"}],
+ *                  "yaml": "the normalised scenario text with every default"},
+ *     "run": {"seed", "replications", "confidence"},
+ *     "metrics": {NAME: {"kind": "scalar", "unit", "mean", "half_width",
+ *                        "replications", "min", "max", "values": [...]}
+ *               | {"kind": "hist", "unit", "count", "mean", "min", "max",
+ *                  "p50", "p95", "p99", "replications", "bins": [[lo, hi, count], ...]}
+ *               | {"kind": "series", "unit", "interval_s", "replications",
+ *                  "mean", "min", "max", "values": [...], "max_values": [...]}},
+ *     "verdict": {"violation": bool, "breaks_first": [{"at_s", "text"}],
+ *                 "flows": [...], "limits": [...]}
+ *   }
+ * JSON has no NaN or infinity: such numbers are written as null (a CI
+ * half-width with one replication, a quantile of an empty histogram, a
+ * time that never came). Metrics keep the order of the run. The output is
+ * deterministic: the same scenario, seed and replications give the same
+ * bytes whatever the thread count (nothing time- or machine-dependent is
+ * written).
+ */
+#ifndef OUT_JSON_H
+#define OUT_JSON_H
+
+#include <stddef.h>
+
+#include "plt_results.h"
+#include "sim_err.h"
+#include "verdict.h"
+
+/* The JSON text (sim_free it), with a final newline; v may be NULL (no
+ * "verdict" member). */
+char *out_json_text(const plt_results *r, const verdict *v, sim_err *err);
+
+/* Reads results.json text (the file named `path`, for messages) into a new
+ * plt_results. SIM_EPARSE with the position for malformed JSON or a
+ * document that is not erpsim results. */
+plt_results *out_json_read(const char *path, sim_err *err);
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * out_report.c - report.html and report.md; see out_report.h.
+ *
+ * Inlining several gnuplot SVGs into one page: each one defines the same
+ * ids (gnuplot_canvas, gpPt0, ...). Duplicate ids are invalid HTML and a
+ * reference would resolve to the first chart's definition, so the ids and
+ * the references to them (href="#..", url(#..)) of chart k are prefixed
+ * with "c<k>-". The XML prolog and DOCTYPE before <svg> are dropped.
+ */
+#include "out_report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plt_buf.h"
+#include "plt_charts.h"
+#include "plt_file.h"
+#include "plt_fmt.h"
+#include "sim_alloc.h"
+
+/* ---- shared ---------------------------------------------------------------- */
+
+static const char *status_class(verdict_status s)
+{
+    switch (s) {
+    case VERDICT_OK:
+        return "ok";
+    case VERDICT_UNCERTAIN:
+    case VERDICT_TIGHT:
+        return "warn";
+    case VERDICT_MISSED:
+    case VERDICT_EXHAUSTED:
+        return "bad";
+    case VERDICT_NONE:
+        break;
+    }
+    return "none";
+}
+
+static void overall(const verdict *v, char *buf, size_t n, int *level)
+{
+    int missed = 0, exhausted = 0, tight = 0, uncertain = 0;
+    for (int i = 0; i < v->nflows; i++) {
+        missed += v->flows[i].status == VERDICT_MISSED;
+        uncertain += v->flows[i].status == VERDICT_UNCERTAIN;
+    }
+    for (int i = 0; i < v->nlimits; i++) {
+        exhausted += v->limits[i].status == VERDICT_EXHAUSTED;
+        tight += v->limits[i].status == VERDICT_TIGHT;
+    }
+    if (missed || exhausted) {
+        snprintf(buf, n, "FAIL: %d SLO%s missed, %d limit%s ran out", missed,
+                 missed == 1 ? "" : "s", exhausted, exhausted == 1 ? "" : "s");
+        *level = 2;
+    } else if (tight || uncertain) {
+        snprintf(buf, n,
+                 "HOLDS, WITH WARNINGS: %d limit%s below 30%% headroom, %d SLO%s too close "
+                 "to call",
+                 tight, tight == 1 ? "" : "s", uncertain, uncertain == 1 ? "" : "s");
+        *level = 1;
+    } else {
+        snprintf(buf, n, "PASS: every SLO met, every limit kept 30%% headroom");
+        *level = 0;
+    }
+}
+
+static void slo_text(const verdict_flow *f, char *buf, size_t n)
+{
+    if (f->slo_s > 0 && f->flow && f->flow->slo_nightly)
+        snprintf(buf, n, "nightly");
+    else if (f->slo_s > 0)
+        plt_fmt_duration(f->slo_s, buf, n);
+    else
+        snprintf(buf, n, "none");
+}
+
+static void ran_out_text(const verdict_limit *l, char *buf, size_t n)
+{
+    char at[32];
+    if (l->runs_out == 0)
+        snprintf(buf, n, "never");
+    else if (isfinite(l->out_at_s))
+        snprintf(buf, n, "%s (in %d of %d runs)", plt_fmt_clock(l->out_at_s, at, sizeof at),
+                 l->runs_out, l->reps);
+    else
+        snprintf(buf, n, "in %d of %d runs", l->runs_out, l->reps);
+}
+
+static void peak_text(const verdict_limit *l, char *buf, size_t n)
+{
+    char a[32], h[32];
+    plt_fmt_count(l->peak, a, sizeof a);
+    if (isfinite(l->peak_hw) && l->peak_hw > 0)
+        snprintf(buf, n, "%s ± %s", a, plt_fmt_count(l->peak_hw, h, sizeof h));
+    else
+        snprintf(buf, n, "%s", a);
+}
+
+static void reproduce(const plt_results *r, char *buf, size_t n)
+{
+    char load[32];
+    snprintf(load, sizeof load, "%g", r->load);
+    int days = (int)floor(r->horizon_s / 86400.0 + 0.5);
+    int whole = fabs(r->horizon_s - days * 86400.0) < 1e-6 && days >= 1;
+    char d[32] = "";
+    if (whole)
+        snprintf(d, sizeof d, " --days %d", days);
+    snprintf(buf, n, "erpsim run %s --load %sx%s --seed %llu --reps %d",
+             r->source && strcmp(r->source, "default.yaml") ? r->source : "", load, d,
+             (unsigned long long)r->seed, r->replications);
+    /* "erpsim run  --load" for the default scenario: drop the double blank */
+    char *dbl = strstr(buf, "  ");
+    if (dbl)
+        memmove(dbl, dbl + 1, strlen(dbl + 1) + 1);
+}
+
+/* ---- HTML ----------------------------------------------------------------- */
+
+static void esc(plt_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            plt_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            plt_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            plt_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            plt_buf_puts(b, "&quot;");
+            break;
+        default:
+            plt_buf_put(b, s, 1);
+        }
+    }
+}
+
+static const char style[] =
+    ":root{--ink:#1b2230;--muted:#5d6677;--line:#e2e6ed;--panel:#f6f7f9;--bad:#b3261e;"
+    "--bad-bg:#fcebea;--warn:#8a5300;--warn-bg:#fff3dc;--ok:#1e6b33;--ok-bg:#e6f4ea;"
+    "--none-bg:#eef0f4;--accent:#1f5fbf}\n"
+    "*{box-sizing:border-box}\n"
+    "html{-webkit-text-size-adjust:100%}\n"
+    "body{margin:0;background:#fff;color:var(--ink);font:16px/1.6 -apple-system,"
+    "BlinkMacSystemFont,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,\"Noto Sans\","
+    "\"Liberation Sans\",sans-serif}\n"
+    "main{max-width:1120px;margin:0 auto;padding:48px 36px 96px}\n"
+    ".kicker{margin:0;color:var(--muted);font-size:.8rem;letter-spacing:.08em;"
+    "text-transform:uppercase;font-weight:600}\n"
+    "h1{font-size:2.1rem;line-height:1.2;margin:.3rem 0 .4rem;letter-spacing:-.015em}\n"
+    "h2{font-size:1.3rem;margin:2.8rem 0 .9rem;padding-bottom:.35rem;border-bottom:2px solid "
+    "var(--line);letter-spacing:-.005em}\n"
+    "h3{font-size:1.05rem;margin:0 0 .6rem}\n"
+    "p.lead{font-size:1.1rem;color:#384152;margin:.2rem 0 1.4rem;max-width:72ch}\n"
+    "table{border-collapse:collapse;width:100%;font-size:.93rem;"
+    "font-variant-numeric:tabular-nums}\n"
+    "th,td{text-align:left;padding:.5rem .65rem;border-bottom:1px solid var(--line);"
+    "vertical-align:top}\n"
+    "th{font-size:.74rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);"
+    "font-weight:600;border-bottom:2px solid var(--line)}\n"
+    "td.num,th.num{text-align:right;white-space:nowrap}\n"
+    "td.id{font-weight:600;white-space:nowrap}\n"
+    "table.facts{width:auto;font-size:.9rem}table.facts th{text-transform:none;letter-spacing:0;"
+    "font-size:.9rem;padding-right:1.5rem}\n"
+    ".badge{display:inline-block;padding:.08rem .55rem;border-radius:999px;font-size:.78rem;"
+    "font-weight:700;white-space:nowrap}\n"
+    ".ok{background:var(--ok-bg);color:var(--ok)}.warn{background:var(--warn-bg);"
+    "color:var(--warn)}.bad{background:var(--bad-bg);color:var(--bad)}.none{background:"
+    "var(--none-bg);color:var(--muted)}\n"
+    ".verdict{margin:1.6rem 0 0;padding:1rem 1.3rem;border-radius:10px;font-weight:700;"
+    "font-size:1.05rem}\n"
+    "ol.breaks{padding-left:1.6rem}ol.breaks li{margin:.45rem 0}\n"
+    ".when{display:inline-block;min-width:8.5em;color:var(--muted);"
+    "font-variant-numeric:tabular-nums}\n"
+    "figure{margin:1.4rem 0 2.6rem;break-inside:avoid}\n"
+    "figure .chart svg{display:block;width:100%;height:auto;border:1px solid var(--line);"
+    "border-radius:8px}\n"
+    "figcaption{color:#3d4657;font-size:.93rem;margin-top:.7rem;max-width:80ch}\n"
+    "pre{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:1rem "
+    "1.1rem;overflow-x:auto;font:12.5px/1.5 ui-monospace,\"SFMono-Regular\",Menlo,Consolas,"
+    "\"Liberation Mono\",monospace}\n"
+    "code{font:.9em ui-monospace,\"SFMono-Regular\",Menlo,Consolas,\"Liberation Mono\","
+    "monospace;background:var(--panel);padding:.1rem .3rem;border-radius:4px}\n"
+    "details summary{cursor:pointer;color:var(--accent);font-weight:600;margin:.4rem 0}\n"
+    "footer{margin-top:3.5rem;color:var(--muted);font-size:.85rem;border-top:1px solid "
+    "var(--line);padding-top:1rem}\n"
+    ".note{color:var(--muted);font-style:italic}\n"
+    "@media (max-width:700px){main{padding:24px 16px}h1{font-size:1.6rem}}\n"
+    "@media print{main{padding:0;max-width:none}h2{break-after:avoid}}\n";
+
+/* 1 if id[0..n) is in the list of ids seen (each followed by '\n'),
+ * else adds it and returns 0. */
+static int seen_before(plt_buf *seen, const char *id, size_t n)
+{
+    for (const char *p = seen->data; p && *p;) {
+        const char *end = strchr(p, '\n');
+        if ((size_t)(end - p) == n && !memcmp(p, id, n))
+            return 1;
+        p = end + 1;
+    }
+    plt_buf_put(seen, id, n);
+    plt_buf_put(seen, "\n", 1);
+    return 0;
+}
+
+/* Copies svg text, without what precedes <svg, prefixing ids and the
+ * references to them; an id gnuplot repeats within one chart (the
+ * gnuplot_plot_N groups of a multiplot) gets a "-d<k>" suffix as well. */
+static void inline_svg(plt_buf *b, const char *svg, int k)
+{
+    const char *p = strstr(svg, "<svg");
+    if (!p)
+        return;
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "c%d-", k);
+    static const char *const marks[] = {"id=\"", "id='", "href=\"#", "href='#", "url(#"};
+    plt_buf seen;
+    plt_buf_init(&seen);
+    int dups = 0;
+    while (*p) {
+        size_t best = (size_t)-1, which = 0;
+        for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+            const char *q = strstr(p, marks[m]);
+            if (q && (size_t)(q - p) < best) {
+                best = (size_t)(q - p);
+                which = m;
+            }
+        }
+        if (best == (size_t)-1) {
+            plt_buf_puts(b, p);
+            break;
+        }
+        /* only a whole attribute name: " id=" not "gid=" */
+        size_t len = strlen(marks[which]);
+        int is_id = which < 2;
+        int whole =
+            !is_id || best == 0 || p[best - 1] == ' ' || p[best - 1] == '\t' || p[best - 1] == '\n';
+        plt_buf_put(b, p, best + len);
+        p += best + len;
+        if (!whole)
+            continue;
+        plt_buf_puts(b, prefix);
+        if (is_id) {
+            size_t n = strcspn(p, "\"'");
+            plt_buf_put(b, p, n);
+            if (seen_before(&seen, p, n))
+                plt_buf_printf(b, "-d%d", ++dups);
+            p += n;
+        }
+    }
+    if (seen.failed)
+        b->failed = 1;
+    plt_buf_fini(&seen);
+}
+
+static void html_tables(plt_buf *b, const verdict *v)
+{
+    char c1[64], c2[64];
+    if (v->nflows > 0) {
+        plt_buf_puts(b, "<h2>Flows</h2>\n<table>\n<thead><tr><th>flow</th><th>pattern</th>"
+                        "<th>route</th><th class=\"num\">SLO</th><th class=\"num\">p99 latency "
+                        "(95% CI)</th><th>verdict</th><th class=\"num\">delivered</th>"
+                        "<th class=\"num\">rejected</th><th class=\"num\">dead-lettered</th>"
+                        "<th class=\"num\">lost</th></tr></thead>\n<tbody>\n");
+        for (int i = 0; i < v->nflows; i++) {
+            const verdict_flow *f = &v->flows[i];
+            plt_buf_puts(b, "<tr><td class=\"id\">");
+            esc(b, f->id);
+            plt_buf_puts(b, "</td><td>");
+            esc(b, f->flow ? f->flow->pattern : "");
+            plt_buf_puts(b, "</td><td>");
+            if (f->flow) {
+                esc(b, f->flow->source);
+                plt_buf_puts(b, " → ");
+                esc(b, f->flow->target);
+            }
+            slo_text(f, c1, sizeof c1);
+            plt_fmt_duration_ci(f->p99, f->p99_hw, c2, sizeof c2);
+            plt_buf_puts(b, "</td><td class=\"num\">");
+            esc(b, c1);
+            plt_buf_puts(b, "</td><td class=\"num\">");
+            esc(b, c2);
+            plt_buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td>",
+                           status_class(f->status), verdict_status_name(f->status, 1));
+            const double counts[] = {f->delivered, f->rejected, f->dead_lettered, f->lost};
+            for (size_t k = 0; k < 4; k++)
+                plt_buf_printf(b, "<td class=\"num\">%s</td>",
+                               plt_fmt_count(counts[k], c1, sizeof c1));
+            plt_buf_puts(b, "</tr>\n");
+        }
+        plt_buf_puts(b, "</tbody>\n</table>\n<p class=\"note\">Counts are means per replication. "
+                        "The SLO is checked against the p99 latency of delivered records; "
+                        "“uncertain” means the SLO lies inside the 95% confidence interval.</p>\n");
+    }
+    if (v->nlimits > 0) {
+        plt_buf_puts(b, "<h2>Limits</h2>\n<table>\n<thead><tr><th>system</th><th>limit</th>"
+                        "<th class=\"num\">size</th><th class=\"num\">peak use (95% CI)</th>"
+                        "<th class=\"num\">headroom</th><th>ran out</th><th>verdict</th></tr>"
+                        "</thead>\n<tbody>\n");
+        for (int i = 0; i < v->nlimits; i++) {
+            const verdict_limit *l = &v->limits[i];
+            plt_buf_puts(b, "<tr><td class=\"id\">");
+            esc(b, l->id);
+            plt_buf_puts(b, "</td><td>");
+            esc(b, l->what);
+            plt_buf_printf(b, "</td><td class=\"num\">%s</td>",
+                           plt_fmt_count(l->limit, c1, sizeof c1));
+            peak_text(l, c1, sizeof c1);
+            plt_buf_puts(b, "<td class=\"num\">");
+            esc(b, c1);
+            plt_buf_printf(b, "</td><td class=\"num\">%s</td><td>",
+                           plt_fmt_percent(l->headroom, c2, sizeof c2));
+            ran_out_text(l, c1, sizeof c1);
+            esc(b, c1);
+            plt_buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
+                           status_class(l->status), verdict_status_name(l->status, 0));
+        }
+        plt_buf_puts(b, "</tbody>\n</table>\n<p class=\"note\">Headroom is 1 − peak / limit; the "
+                        "card asks for at least 30% (“tight” below that).</p>\n");
+    }
+}
+
+char *out_report_html(const plt_results *r, const verdict *v, const char *dir, unsigned drawn,
+                      const char *charts_note, sim_err *err)
+{
+    plt_buf b;
+    plt_buf_init(&b);
+    char t[512], load[32];
+    snprintf(load, sizeof load, "%g", r->load);
+    plt_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<meta name=\"generator\" content=\"erpsim\">\n<title>erpsim report: ");
+    esc(&b, r->name);
+    plt_buf_printf(&b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", style);
+    plt_buf_puts(&b, "<header>\n<p class=\"kicker\">erpsim · capacity test of integration "
+                     "patterns</p>\n<h1>");
+    esc(&b, r->name);
+    plt_buf_puts(&b, "</h1>\n");
+    if (r->description && r->description[0]) {
+        plt_buf_puts(&b, "<p class=\"lead\">");
+        esc(&b, r->description);
+        plt_buf_puts(&b, "</p>\n");
+    }
+    plt_buf_puts(&b, "<table class=\"facts\">\n<tr><th>scenario</th><td><code>");
+    esc(&b, r->source);
+    plt_buf_printf(&b, "</code></td></tr>\n<tr><th>load</th><td>%sx</td></tr>\n", load);
+    plt_buf_printf(&b, "<tr><th>horizon</th><td>%s</td></tr>\n",
+                   plt_fmt_duration(r->horizon_s, t, sizeof t));
+    plt_buf_printf(&b,
+                   "<tr><th>replications</th><td>%d (%.0f%% confidence intervals, Student "
+                   "t)</td></tr>\n",
+                   r->replications, r->confidence * 100.0);
+    plt_buf_printf(&b, "<tr><th>seed</th><td>%llu</td></tr>\n", (unsigned long long)r->seed);
+    plt_buf_puts(&b, "<tr><th>erpsim</th><td>");
+    esc(&b, r->version);
+    reproduce(r, t, sizeof t);
+    plt_buf_puts(&b, "</td></tr>\n<tr><th>reproduce</th><td><code>");
+    esc(&b, t);
+    plt_buf_puts(&b, "</code></td></tr>\n</table>\n");
+    int level;
+    overall(v, t, sizeof t, &level);
+    plt_buf_printf(&b, "<div class=\"verdict %s\">", level == 2 ? "bad" : level ? "warn" : "ok");
+    esc(&b, t);
+    plt_buf_puts(&b, "</div>\n</header>\n");
+
+    plt_buf_puts(&b, "<h2>What breaks first</h2>\n");
+    if (v->nbreaks == 0) {
+        plt_buf_puts(&b, "<p>Nothing: every SLO is met and every limit keeps the card's 30% "
+                         "headroom.</p>\n");
+    } else {
+        plt_buf_puts(&b, "<ol class=\"breaks\">\n");
+        for (int i = 0; i < v->nbreaks; i++) {
+            plt_buf_puts(&b, "<li>");
+            if (isfinite(v->breaks[i].at_s)) {
+                plt_buf_printf(&b, "<span class=\"when\">%s</span> ",
+                               plt_fmt_clock(v->breaks[i].at_s, t, sizeof t));
+            }
+            esc(&b, v->breaks[i].text);
+            plt_buf_puts(&b, "</li>\n");
+        }
+        plt_buf_puts(&b, "</ol>\n<p class=\"note\">Times are simulated time from the start "
+                         "(day 0 is the first day), the mean over the replications in which "
+                         "it happened.</p>\n");
+    }
+    html_tables(&b, v);
+
+    plt_buf_puts(&b, "<h2>Charts</h2>\n");
+    if (charts_note) {
+        plt_buf_puts(&b, "<p class=\"note\">");
+        esc(&b, charts_note);
+        plt_buf_puts(&b, "</p>\n");
+    }
+    for (int k = 0; k < PLT_NCHARTS; k++) {
+        if (!((drawn >> k) & 1))
+            continue;
+        const plt_chart_info *info = plt_chart_info_of((plt_chart_kind)k);
+        char leaf[64];
+        snprintf(leaf, sizeof leaf, "charts/%s.svg", info->name);
+        char *path = plt_file_join(dir, leaf);
+        char *svg = path ? plt_file_read(path, NULL, NULL) : NULL;
+        sim_free(path);
+        plt_buf_printf(&b, "<figure id=\"chart-%s\">\n<h3>", info->name);
+        esc(&b, info->title);
+        plt_buf_puts(&b, "</h3>\n<div class=\"chart\">\n");
+        if (svg)
+            inline_svg(&b, svg, k);
+        else
+            plt_buf_puts(&b, "<p class=\"note\">(chart file missing)</p>");
+        sim_free(svg);
+        plt_buf_puts(&b, "\n</div>\n<figcaption>");
+        esc(&b, info->how_to_read);
+        plt_buf_puts(&b, "</figcaption>\n</figure>\n");
+    }
+    if (drawn == 0 && !charts_note)
+        plt_buf_puts(&b, "<p class=\"note\">No chart: the run produced no time series.</p>\n");
+
+    plt_buf_puts(&b, "<h2>Scenario as run</h2>\n<p>Every value, defaults included; the comment "
+                     "after each says where it came from (the file, a <code>--set</code>, a "
+                     "system preset with its source, or the built-in default).</p>\n"
+                     "<details>\n<summary>Show the scenario (YAML)</summary>\n<pre>");
+    esc(&b, r->yaml ? r->yaml : "(not recorded)");
+    plt_buf_puts(&b, "</pre>\n</details>\n<footer>Generated by erpsim ");
+    esc(&b, r->version);
+    plt_buf_puts(&b, " from the same results as <code>results.json</code>. Simulated results "
+                     "are estimates: each figure is a mean over independent replications with "
+                     "its confidence interval.</footer>\n</main>\n</body>\n</html>\n");
+    if (plt_buf_status(&b, err) != SIM_OK) {
+        plt_buf_fini(&b);
+        return NULL;
+    }
+    return plt_buf_take(&b);
+}
+
+/* ---- Markdown -------------------------------------------------------------- */
+
+/* A table cell: '|' escaped, newlines as spaces. */
+static void cell(plt_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            plt_buf_puts(b, "\\|");
+        else if (*s == '\n')
+            plt_buf_puts(b, " ");
+        else
+            plt_buf_put(b, s, 1);
+    }
+}
+
+char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, const char *charts_note,
+                    sim_err *err)
+{
+    plt_buf b;
+    plt_buf_init(&b);
+    char t[512], c1[64], c2[64], load[32];
+    snprintf(load, sizeof load, "%g", r->load);
+    plt_buf_printf(&b, "# %s\n\n", r->name ? r->name : "");
+    if (r->description && r->description[0])
+        plt_buf_printf(&b, "%s\n\n", r->description);
+    plt_buf_puts(&b, "| | |\n|---|---|\n| scenario | `");
+    cell(&b, r->source);
+    plt_buf_printf(&b, "` |\n| load | %sx |\n| horizon | %s |\n", load,
+                   plt_fmt_duration(r->horizon_s, t, sizeof t));
+    plt_buf_printf(&b, "| replications | %d (%.0f%% confidence intervals) |\n| seed | %llu |\n",
+                   r->replications, r->confidence * 100.0, (unsigned long long)r->seed);
+    reproduce(r, t, sizeof t);
+    plt_buf_printf(&b, "| erpsim | %s |\n| reproduce | `%s` |\n\n", r->version, t);
+    int level;
+    overall(v, t, sizeof t, &level);
+    plt_buf_printf(&b, "**Verdict: %s**\n\n## What breaks first\n\n", t);
+    if (v->nbreaks == 0)
+        plt_buf_puts(&b, "Nothing: every SLO is met and every limit keeps the card's 30% "
+                         "headroom.\n");
+    for (int i = 0; i < v->nbreaks; i++) {
+        plt_buf_printf(&b, "%d. ", i + 1);
+        if (isfinite(v->breaks[i].at_s))
+            plt_buf_printf(&b, "**%s** — ", plt_fmt_clock(v->breaks[i].at_s, t, sizeof t));
+        plt_buf_printf(&b, "%s\n", v->breaks[i].text);
+    }
+    if (v->nflows > 0) {
+        plt_buf_puts(&b, "\n## Flows\n\n| flow | pattern | route | SLO | p99 latency (95% CI) | "
+                         "verdict | delivered | rejected | dead-lettered | lost |\n"
+                         "|---|---|---|--:|--:|---|--:|--:|--:|--:|\n");
+        for (int i = 0; i < v->nflows; i++) {
+            const verdict_flow *f = &v->flows[i];
+            plt_buf_puts(&b, "| **");
+            cell(&b, f->id);
+            plt_buf_puts(&b, "** | ");
+            cell(&b, f->flow ? f->flow->pattern : "");
+            plt_buf_puts(&b, " | ");
+            if (f->flow)
+                plt_buf_printf(&b, "%s → %s", f->flow->source, f->flow->target);
+            slo_text(f, c1, sizeof c1);
+            plt_fmt_duration_ci(f->p99, f->p99_hw, c2, sizeof c2);
+            plt_buf_printf(&b, " | %s | %s | %s", c1, c2, verdict_status_name(f->status, 1));
+            const double counts[] = {f->delivered, f->rejected, f->dead_lettered, f->lost};
+            for (size_t k = 0; k < 4; k++)
+                plt_buf_printf(&b, " | %s", plt_fmt_count(counts[k], c1, sizeof c1));
+            plt_buf_puts(&b, " |\n");
+        }
+    }
+    if (v->nlimits > 0) {
+        plt_buf_puts(&b, "\n## Limits\n\n| system | limit | size | peak use (95% CI) | headroom | "
+                         "ran out | verdict |\n|---|---|--:|--:|--:|---|---|\n");
+        for (int i = 0; i < v->nlimits; i++) {
+            const verdict_limit *l = &v->limits[i];
+            peak_text(l, c2, sizeof c2);
+            plt_buf_printf(&b, "| **%s** | %s | %s | %s", l->id, l->what,
+                           plt_fmt_count(l->limit, c1, sizeof c1), c2);
+            ran_out_text(l, c2, sizeof c2);
+            plt_buf_printf(&b, " | %s | %s | %s |\n", plt_fmt_percent(l->headroom, c1, sizeof c1),
+                           c2, verdict_status_name(l->status, 0));
+        }
+    }
+    plt_buf_puts(&b, "\n## Charts\n\n");
+    if (charts_note)
+        plt_buf_printf(&b, "_%s_\n\n", charts_note);
+    for (int k = 0; k < PLT_NCHARTS; k++) {
+        if (!((drawn >> k) & 1))
+            continue;
+        const plt_chart_info *info = plt_chart_info_of((plt_chart_kind)k);
+        plt_buf_printf(&b, "### %s\n\n![%s](charts/%s.png)\n\n%s\n\n", info->title, info->title,
+                       info->name, info->how_to_read);
+    }
+    plt_buf_puts(&b, "## Scenario as run\n\nEvery value, defaults included, with where it came "
+                     "from.\n\n```yaml\n");
+    plt_buf_puts(&b, r->yaml ? r->yaml : "# (not recorded)\n");
+    if (b.len > 0 && b.data[b.len - 1] != '\n')
+        plt_buf_puts(&b, "\n");
+    plt_buf_printf(&b, "```\n\n_Generated by erpsim %s._\n", r->version);
+    if (plt_buf_status(&b, err) != SIM_OK) {
+        plt_buf_fini(&b);
+        return NULL;
+    }
+    return plt_buf_take(&b);
+}

@@ -1,0 +1,206 @@
+/*
+ * out_text.c - the terminal summary; see out_text.h.
+ *
+ * Tables are laid out in two passes: the cells of every row are formatted
+ * first, then each column is padded to its widest cell. Widths count
+ * characters, not bytes, so the UTF-8 "±" and "→" line up.
+ */
+#include "out_text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plt_buf.h"
+#include "plt_fmt.h"
+#include "sim_alloc.h"
+
+enum { MAX_BREAKS = 10, MAX_ROWS = 15, MAX_COLS = 8, CELL = 64 };
+
+typedef struct table {
+    int ncols, nrows;
+    char head[MAX_COLS][CELL];
+    char cell[MAX_ROWS][MAX_COLS][CELL];
+    int right[MAX_COLS]; /* right-aligned (numbers) */
+} table;
+
+/* Characters in a UTF-8 string (continuation bytes do not count). */
+static int width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static void pad(plt_buf *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        plt_buf_put(b, " ", 1);
+}
+
+static void table_print(plt_buf *b, const table *t)
+{
+    int w[MAX_COLS] = {0};
+    for (int c = 0; c < t->ncols; c++) {
+        w[c] = width(t->head[c]);
+        for (int r = 0; r < t->nrows; r++)
+            if (width(t->cell[r][c]) > w[c])
+                w[c] = width(t->cell[r][c]);
+    }
+    for (int r = -1; r < t->nrows; r++) {
+        plt_buf_puts(b, "  ");
+        for (int c = 0; c < t->ncols; c++) {
+            const char *s = r < 0 ? t->head[c] : t->cell[r][c];
+            int gap = w[c] - width(s);
+            if (t->right[c])
+                pad(b, gap);
+            plt_buf_puts(b, s);
+            if (c + 1 < t->ncols)
+                pad(b, (t->right[c] ? 0 : gap) + 2);
+        }
+        /* no trailing blanks */
+        while (b->len > 0 && b->data[b->len - 1] == ' ')
+            b->data[--b->len] = '\0';
+        plt_buf_puts(b, "\n");
+    }
+}
+
+static void count_ci(double v, double hw, char *buf, size_t n)
+{
+    char a[32], h[32];
+    plt_fmt_count(v, a, sizeof a);
+    if (isfinite(hw) && hw > 0)
+        snprintf(buf, n, "%s ± %s", a, plt_fmt_count(hw, h, sizeof h));
+    else
+        snprintf(buf, n, "%s", a);
+}
+
+static void header(plt_buf *b, const plt_results *r)
+{
+    char h[32], load[32];
+    snprintf(load, sizeof load, "%g", r->load);
+    plt_buf_printf(b, "erpsim %s - scenario %s (%s)\n", r->version, r->name ? r->name : "",
+                   r->source ? r->source : "");
+    if (r->description && r->description[0])
+        plt_buf_printf(b, "%s\n", r->description);
+    plt_buf_printf(b, "load %sx, horizon %s, %d replication%s, seed %llu", load,
+                   plt_fmt_duration(r->horizon_s, h, sizeof h), r->replications,
+                   r->replications == 1 ? "" : "s", (unsigned long long)r->seed);
+    if (r->warmup_s > 0)
+        plt_buf_printf(b, ", warm-up %s", plt_fmt_duration(r->warmup_s, h, sizeof h));
+    plt_buf_printf(b, "; ± is the %.0f%% confidence interval\n", r->confidence * 100.0);
+}
+
+static void breaks(plt_buf *b, const verdict *v)
+{
+    plt_buf_puts(b, "\nWhat breaks first\n");
+    if (v->nbreaks == 0) {
+        plt_buf_puts(b,
+                     "  nothing: every SLO is met and every limit keeps the card's 30% headroom\n");
+        return;
+    }
+    int timed = 0;
+    for (int i = 0; i < v->nbreaks; i++)
+        timed |= isfinite(v->breaks[i].at_s);
+    int n = v->nbreaks < MAX_BREAKS ? v->nbreaks : MAX_BREAKS;
+    for (int i = 0; i < n; i++) {
+        const verdict_break *k = &v->breaks[i];
+        char at[32] = "";
+        if (isfinite(k->at_s))
+            plt_fmt_clock(k->at_s, at, sizeof at);
+        plt_buf_printf(b, "  %2d. ", i + 1);
+        if (timed) {
+            plt_buf_puts(b, at);
+            pad(b, 14 - width(at));
+        }
+        plt_buf_printf(b, "%s\n", k->text);
+    }
+    if (v->nbreaks > n)
+        plt_buf_printf(b, "  ... and %d more (results.json, \"verdict\")\n", v->nbreaks - n);
+}
+
+static void flow_table(plt_buf *b, const verdict *v)
+{
+    if (v->nflows == 0)
+        return;
+    table t = {.ncols = 8};
+    const char *heads[] = {"Flows",     "SLO",      "p99 latency", "verdict",
+                           "delivered", "rejected", "DLQ",         "lost"};
+    for (int c = 0; c < t.ncols; c++) {
+        snprintf(t.head[c], CELL, "%s", heads[c]);
+        t.right[c] = c >= 4;
+    }
+    int n = v->nflows < MAX_ROWS ? v->nflows : MAX_ROWS;
+    for (int i = 0; i < n; i++) {
+        const verdict_flow *f = &v->flows[i];
+        char(*row)[CELL] = t.cell[t.nrows++];
+        snprintf(row[0], CELL, "%.40s %.15s", f->id, f->flow ? f->flow->pattern : "");
+        if (f->slo_s > 0 && f->flow && f->flow->slo_nightly)
+            snprintf(row[1], CELL, "nightly");
+        else if (f->slo_s > 0)
+            plt_fmt_duration(f->slo_s, row[1], CELL);
+        else
+            snprintf(row[1], CELL, "-");
+        plt_fmt_duration_ci(f->p99, f->p99_hw, row[2], CELL);
+        snprintf(row[3], CELL, "%s", verdict_status_name(f->status, 1));
+        plt_fmt_count(f->delivered, row[4], CELL);
+        plt_fmt_count(f->rejected, row[5], CELL);
+        plt_fmt_count(f->dead_lettered, row[6], CELL);
+        plt_fmt_count(f->lost, row[7], CELL);
+    }
+    plt_buf_puts(b, "\n");
+    table_print(b, &t);
+    if (v->nflows > n)
+        plt_buf_printf(b, "  ... and %d more flows (results.json)\n", v->nflows - n);
+}
+
+static void limit_table(plt_buf *b, const verdict *v)
+{
+    if (v->nlimits == 0)
+        return;
+    table t = {.ncols = 6};
+    const char *heads[] = {"Limits", "limit", "peak use", "headroom", "ran out", "verdict"};
+    for (int c = 0; c < t.ncols; c++) {
+        snprintf(t.head[c], CELL, "%s", heads[c]);
+        t.right[c] = c >= 1 && c <= 3;
+    }
+    int n = v->nlimits < MAX_ROWS ? v->nlimits : MAX_ROWS;
+    for (int i = 0; i < n; i++) {
+        const verdict_limit *l = &v->limits[i];
+        char(*row)[CELL] = t.cell[t.nrows++];
+        snprintf(row[0], CELL, "%.24s %.36s", l->id, l->what);
+        plt_fmt_count(l->limit, row[1], CELL);
+        count_ci(l->peak, l->peak_hw, row[2], CELL);
+        plt_fmt_percent(l->headroom, row[3], CELL);
+        if (l->runs_out == 0) {
+            snprintf(row[4], CELL, "never");
+        } else if (isfinite(l->out_at_s)) {
+            char at[32];
+            snprintf(row[4], CELL, "%s (%d/%d)", plt_fmt_clock(l->out_at_s, at, sizeof at),
+                     l->runs_out, l->reps);
+        } else {
+            snprintf(row[4], CELL, "in %d/%d runs", l->runs_out, l->reps);
+        }
+        snprintf(row[5], CELL, "%s", verdict_status_name(l->status, 0));
+    }
+    plt_buf_puts(b, "\n");
+    table_print(b, &t);
+    if (v->nlimits > n)
+        plt_buf_printf(b, "  ... and %d more limits (results.json)\n", v->nlimits - n);
+}
+
+char *out_text_summary(const plt_results *r, const verdict *v, sim_err *err)
+{
+    plt_buf b;
+    plt_buf_init(&b);
+    header(&b, r);
+    breaks(&b, v);
+    flow_table(&b, v);
+    limit_table(&b, v);
+    if (plt_buf_status(&b, err) != SIM_OK) {
+        plt_buf_fini(&b);
+        return NULL;
+    }
+    return plt_buf_take(&b);
+}

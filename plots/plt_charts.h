@@ -1,0 +1,64 @@
+/*
+ * plt_charts.h - the standard charts of a run, drawn from a plt_results.
+ *
+ *   quota     API quota use over time per system, with the limit and the
+ *             70% line (the card's 30% headroom rule)
+ *   latency   latency CDF per flow on a log time axis, with each SLO
+ *   channels  event channels: delivery allocation use against the limit,
+ *             backlog, and oldest-unread age against retention
+ *   batch     batch run durations against the window, with the projection
+ *   cascade   caller pool and endpoint worker utilisation over time with
+ *             breaker-open time shaded, and rejections stacked by reason
+ * (the sixth, the comparison across variants, is plt_compare.h).
+ *
+ * Each chart picks its metrics by name pattern (e.g. every
+ * "system.*.quota_use_series") and is skipped when none is present, so a
+ * scenario without event flows simply has no channel chart. The data of
+ * chart NAME is written to DIR/series/NAME.csv (readable by any
+ * spreadsheet, and what gnuplot reads), the chart to DIR/charts/NAME.png
+ * (pngcairo, for slides) and DIR/charts/NAME.svg (for the HTML report).
+ *
+ * Besides the chart data, DIR/series/all.csv holds every series metric of
+ * the run, whatever model produced it (one column per series; a series of
+ * a different interval goes to all-2.csv, ...), and DIR/series/hists.csv
+ * every histogram's bins, so a new series needs no change here to be
+ * exported.
+ */
+#ifndef PLT_CHARTS_H
+#define PLT_CHARTS_H
+
+#include "plt_results.h"
+#include "sim_err.h"
+
+typedef enum plt_chart_kind {
+    PLT_CHART_QUOTA = 0,
+    PLT_CHART_LATENCY,
+    PLT_CHART_CHANNELS,
+    PLT_CHART_BATCH,
+    PLT_CHART_CASCADE,
+    PLT_NCHARTS
+} plt_chart_kind;
+
+typedef struct plt_chart_info {
+    const char *name;        /* file stem: "quota" */
+    const char *title;       /* "API quota use over time" */
+    const char *how_to_read; /* one paragraph for the report */
+} plt_chart_info;
+
+const plt_chart_info *plt_chart_info_of(plt_chart_kind k);
+
+/* Bit k is set when chart k has data in r. */
+unsigned plt_charts_available(const plt_results *r);
+
+/* Writes DIR/series/NAME.csv for every chart with data, series/all.csv
+ * and series/hists.csv. Atomic per file. */
+int plt_charts_write_data(const plt_results *r, const char *dir, sim_err *err);
+
+/* Writes the data (as above) and draws every chart with data into
+ * DIR/charts with the gnuplot program at `gnuplot`. Charts that gnuplot
+ * fails on are reported through err (the first failure) but do not stop
+ * the others. *drawn (may be NULL) gets the bit set of charts drawn. */
+int plt_charts_draw(const plt_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
+                    sim_err *err);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * plt_file.c - atomic writes: write `.NAME.tmp`, then rename(2).
+ *
+ * fsync is not called: the guarantee wanted here is that a crashed or
+ * interrupted run never leaves a half-written result under its final name,
+ * not durability across a power cut, and fsync on every chart would make
+ * a workshop run noticeably slower on some file systems.
+ */
+#include "plt_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim_alloc.h"
+
+int plt_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int plt_file_mkdirs(const char *path, sim_err *err)
+{
+    char *p = sim_strdup(path);
+    if (!p)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    /* Create each prefix ending at a '/', then the whole path. */
+    for (char *s = p + 1;; s++) {
+        char c = *s;
+        if (c != '/' && c != '\0')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot create folder %s: %s", p, strerror(e));
+            sim_free(p);
+            return SIM_EIO;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    struct stat st;
+    int ok = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!ok)
+        sim_err_set(err, SIM_EIO, NULL, 0, 0, "%s exists and is not a folder", p);
+    sim_free(p);
+    return ok ? SIM_OK : SIM_EIO;
+}
+
+char *plt_file_join(const char *dir, const char *name)
+{
+    size_t nd = dir ? strlen(dir) : 0, nn = strlen(name);
+    char *p = sim_malloc(nd + nn + 2);
+    if (!p)
+        return NULL;
+    if (nd == 0) {
+        memcpy(p, name, nn + 1);
+        return p;
+    }
+    memcpy(p, dir, nd);
+    size_t at = nd;
+    if (dir[nd - 1] != '/')
+        p[at++] = '/';
+    memcpy(p + at, name, nn + 1);
+    return p;
+}
+
+char *plt_file_temp_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t nd = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = path + nd;
+    size_t nb = strlen(base);
+    char *p = sim_malloc(nd + nb + 6);
+    if (!p)
+        return NULL;
+    memcpy(p, path, nd);
+    p[nd] = '.';
+    memcpy(p + nd + 1, base, nb);
+    memcpy(p + nd + 1 + nb, ".tmp", 5);
+    return p;
+}
+
+int plt_file_commit(const char *tmp, const char *path, sim_err *err)
+{
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot rename %s to %s: %s", tmp, path,
+                           strerror(e));
+    }
+    return SIM_OK;
+}
+
+/* Creates the folders of dir/name up to the last '/' of name. */
+static int make_parent(const char *path, sim_err *err)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return SIM_OK;
+    char *parent = sim_malloc((size_t)(slash - path) + 1);
+    if (!parent)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    memcpy(parent, path, (size_t)(slash - path));
+    parent[slash - path] = '\0';
+    int rc = plt_file_mkdirs(parent, err);
+    sim_free(parent);
+    return rc;
+}
+
+int plt_file_write(const char *dir, const char *name, const void *data, size_t len, sim_err *err)
+{
+    char *path = plt_file_join(dir, name);
+    char *tmp = path ? plt_file_temp_name(path) : NULL;
+    int rc = SIM_OK;
+    if (!path || !tmp) {
+        rc = sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    if ((rc = make_parent(path, err)) != SIM_OK)
+        goto done;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", tmp, strerror(e));
+        goto done;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            close(fd);
+            unlink(tmp);
+            rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", tmp, strerror(e));
+            goto done;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(tmp);
+        rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", tmp, strerror(e));
+        goto done;
+    }
+    rc = plt_file_commit(tmp, path, err);
+done:
+    sim_free(tmp);
+    sim_free(path);
+    return rc;
+}
+
+char *plt_file_read(const char *path, size_t *len, sim_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        sim_err_set(err, SIM_EIO, path, 0, 0, "cannot read %s: %s", path, strerror(e));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = sim_malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (n + 1 < cap)
+            break;
+        char *bigger = sim_realloc(buf, cap * 2);
+        if (!bigger) {
+            sim_free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf) {
+        sim_err_set(err, SIM_ENOMEM, path, 0, 0, "out of memory reading %s", path);
+        return NULL;
+    }
+    if (bad) {
+        sim_free(buf);
+        sim_err_set(err, SIM_EIO, path, 0, 0, "cannot read %s", path);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}

@@ -1,0 +1,213 @@
+/*
+ * plt_gnuplot.c - running gnuplot; see plt_gnuplot.h.
+ *
+ * gnuplot reads the script from a temporary file (not a pipe): nothing can
+ * dead-lock on a full pipe, and its messages go to a temporary log file
+ * that is read only when it fails. Both are removed before returning.
+ */
+#include "plt_gnuplot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plt_file.h"
+#include "sim_alloc.h"
+
+extern char **environ;
+
+const char *plt_gnuplot_template(const char *name)
+{
+    for (int i = 0; i < plt_ntemplates; i++)
+        if (!strcmp(plt_templates[i].name, name))
+            return plt_templates[i].text;
+    return NULL;
+}
+
+const char *plt_gnuplot_find(char *buf, size_t n)
+{
+    const char *env = getenv("ERPSIM_GNUPLOT");
+    if (env) {
+        if (!env[0] || access(env, X_OK) != 0)
+            return NULL;
+        snprintf(buf, n, "%s", env);
+        return buf;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    while (*path) {
+        const char *end = strchr(path, ':');
+        size_t len = end ? (size_t)(end - path) : strlen(path);
+        if (len > 0 && len + 9 < n) {
+            snprintf(buf, n, "%.*s/gnuplot", (int)len, path);
+            if (access(buf, X_OK) == 0)
+                return buf;
+        }
+        path += len + (end ? 1 : 0);
+    }
+    return NULL;
+}
+
+void plt_gnuplot_quote(plt_buf *b, const char *s)
+{
+    plt_buf_put(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            plt_buf_put(b, "\\", 1);
+        if (c >= 0x20)
+            plt_buf_put(b, s, 1);
+    }
+    plt_buf_put(b, "\"", 1);
+}
+
+/* The line of gnuplot's log that says what went wrong: the first one
+ * naming a script line ("\"x.gp\" line 12: undefined variable: N"), else
+ * the last non-empty line. */
+static void first_error(const char *log, char *out, size_t n)
+{
+    snprintf(out, n, "%s", "no message");
+    for (const char *line = log; line && *line;) {
+        const char *end = strchr(line, '\n');
+        int len = (int)(end ? (size_t)(end - line) : strlen(line));
+        if (len > 0)
+            snprintf(out, n, "%.*s", len, line);
+        if (len > 0 && strstr(line, " line ") && strstr(line, " line ") < line + len)
+            return;
+        line = end ? end + 1 : NULL;
+    }
+}
+
+static int spawn_and_wait(const char *gnuplot, const char *script, const char *log, sim_err *err)
+{
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "cannot start gnuplot: out of memory");
+    int rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (rc == 0)
+        rc = posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (rc == 0)
+        rc = posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = 0;
+    char *argv[] = {(char *)"gnuplot", (char *)script, NULL};
+    if (rc == 0)
+        rc = posix_spawn(&pid, gnuplot, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot start %s: %s", gnuplot, strerror(rc));
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return sim_err_set(err, SIM_EIO, NULL, 0, 0, "lost gnuplot: %s", strerror(errno));
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return SIM_OK;
+    char *text = plt_file_read(log, NULL, NULL);
+    char line[200];
+    first_error(text, line, sizeof line);
+    sim_free(text);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        snprintf(line, sizeof line, "could not run %s", gnuplot);
+    return sim_err_set(err, SIM_EIO, NULL, 0, 0, "gnuplot failed: %s", line);
+}
+
+static void preamble(plt_buf *b, int format, const char *out, int width, int height)
+{
+    plt_buf_puts(b, "reset\n");
+    if (format == PLT_PNG)
+        plt_buf_printf(b,
+                       "set terminal pngcairo size %d,%d font \"DejaVu Sans,11\" "
+                       "background rgb \"white\"\n",
+                       width, height);
+    else
+        plt_buf_printf(b,
+                       "set terminal svg size %d,%d dynamic font \"Helvetica,14\" "
+                       "background rgb \"white\"\n",
+                       width, height);
+    plt_buf_puts(b, "set output ");
+    plt_gnuplot_quote(b, out);
+    plt_buf_printf(b, "\nFORMAT = \"%s\"\n", format == PLT_PNG ? "png" : "svg");
+}
+
+int plt_gnuplot_draw(const char *gnuplot, const char *dir, const char *name, const char *tmpl,
+                     const char *vars, int width, int height, int formats, sim_err *err)
+{
+    static const int fmts[] = {PLT_PNG, PLT_SVG};
+    static const char *const exts[] = {".png", ".svg"};
+    const char *common = plt_gnuplot_template("common.gp");
+    const char *body = plt_gnuplot_template(tmpl);
+    if (!common || !body)
+        return sim_err_set(err, SIM_EINTERNAL, NULL, 0, 0, "chart template %s is not built in",
+                           body ? "common.gp" : tmpl);
+    int rc = plt_file_mkdirs(dir, err);
+    if (rc != SIM_OK)
+        return rc;
+    char *final[2] = {NULL, NULL}, *tmp[2] = {NULL, NULL}, *script = NULL, *log = NULL;
+    char leaf[300];
+    plt_buf b;
+    plt_buf_init(&b);
+    snprintf(leaf, sizeof leaf, "%s.gp", name);
+    char *script_final = plt_file_join(dir, leaf);
+    snprintf(leaf, sizeof leaf, "%s.log", name);
+    char *log_final = plt_file_join(dir, leaf);
+    script = script_final ? plt_file_temp_name(script_final) : NULL;
+    log = log_final ? plt_file_temp_name(log_final) : NULL;
+    rc = script && log ? SIM_OK : SIM_ENOMEM;
+    for (int i = 0; i < 2 && rc == SIM_OK; i++) {
+        if (!(formats & fmts[i]))
+            continue;
+        snprintf(leaf, sizeof leaf, "%s%s", name, exts[i]);
+        final[i] = plt_file_join(dir, leaf);
+        tmp[i] = final[i] ? plt_file_temp_name(final[i]) : NULL;
+        if (!tmp[i]) {
+            rc = SIM_ENOMEM;
+            break;
+        }
+        preamble(&b, fmts[i], tmp[i], width, height);
+        plt_buf_puts(&b, vars ? vars : "");
+        plt_buf_puts(&b, "\n");
+        plt_buf_puts(&b, common);
+        plt_buf_puts(&b, "\n");
+        plt_buf_puts(&b, body);
+        plt_buf_puts(&b, "\nunset output\n");
+    }
+    if (rc == SIM_ENOMEM || b.failed) {
+        rc = sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory drawing %s", name);
+        goto done;
+    }
+    int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0 || write(fd, b.data, b.len) != (ssize_t)b.len) {
+        rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", script, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto done;
+    }
+    close(fd);
+    rc = spawn_and_wait(gnuplot, script, log, err);
+    for (int i = 0; i < 2 && rc == SIM_OK; i++)
+        if (tmp[i])
+            rc = plt_file_commit(tmp[i], final[i], err);
+done:
+    for (int i = 0; i < 2; i++) {
+        if (tmp[i])
+            unlink(tmp[i]); /* after a commit this finds nothing */
+        sim_free(tmp[i]);
+        sim_free(final[i]);
+    }
+    if (script)
+        unlink(script);
+    if (log)
+        unlink(log);
+    sim_free(script);
+    sim_free(log);
+    sim_free(script_final);
+    sim_free(log_final);
+    plt_buf_fini(&b);
+    return rc;
+}

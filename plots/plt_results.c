@@ -1,0 +1,416 @@
+/*
+ * plt_results.c - the results as plain data; see plt_results.h.
+ *
+ * Metric lookup is a linear scan: a run has a few hundred metrics and the
+ * writers look up a few hundred names, so the whole report costs well
+ * under a millisecond; a hash table would buy nothing here.
+ */
+#include "plt_results.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim_alloc.h"
+
+plt_results *plt_results_create(sim_err *err)
+{
+    plt_results *r = sim_calloc(1, sizeof *r);
+    if (!r) {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    snprintf(r->version, sizeof r->version, "%s", "");
+    r->confidence = 0.95;
+    r->load = 1.0;
+    return r;
+}
+
+static void metric_free(plt_metric *m)
+{
+    sim_free(m->name);
+    sim_free(m->unit);
+    sim_free(m->values);
+    sim_free(m->lo);
+    sim_free(m->hi);
+    sim_free(m->bin_count);
+    sim_free(m->y);
+    sim_free(m->ymax);
+}
+
+void plt_results_destroy(plt_results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nmetrics; i++)
+        metric_free(&r->metrics[i]);
+    sim_free(r->metrics);
+    for (int i = 0; i < r->nflows; i++)
+        sim_free(r->flows[i].description);
+    sim_free(r->flows);
+    sim_free(r->systems);
+    sim_free(r->callers);
+    sim_free(r->name);
+    sim_free(r->description);
+    sim_free(r->source);
+    sim_free(r->yaml);
+    sim_free(r);
+}
+
+/* Replaces *dst with a copy of src (NULL stays NULL). */
+static int set_str(char **dst, const char *src)
+{
+    sim_free(*dst);
+    *dst = NULL;
+    if (!src)
+        return SIM_OK;
+    *dst = sim_strdup(src);
+    return *dst ? SIM_OK : SIM_ENOMEM;
+}
+
+int plt_results_alloc_facts(plt_results *r, int nflows, int nsystems, int ncallers, sim_err *err)
+{
+    for (int i = 0; i < r->nflows; i++)
+        sim_free(r->flows[i].description);
+    sim_free(r->flows);
+    sim_free(r->systems);
+    sim_free(r->callers);
+    r->flows = sim_calloc((size_t)nflows + 1, sizeof *r->flows);
+    r->systems = sim_calloc((size_t)nsystems + 1, sizeof *r->systems);
+    r->callers = sim_calloc((size_t)ncallers + 1, sizeof *r->callers);
+    r->nflows = r->nsystems = r->ncallers = 0;
+    if (!r->flows || !r->systems || !r->callers)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    r->nflows = nflows;
+    r->nsystems = nsystems;
+    r->ncallers = ncallers;
+    return SIM_OK;
+}
+
+int plt_results_set_scenario(plt_results *r, const mdl_scenario *sc, const char *source,
+                             const char *yaml, sim_err *err)
+{
+    if (set_str(&r->name, sc->name ? sc->name : "") != SIM_OK ||
+        set_str(&r->description, sc->description ? sc->description : "") != SIM_OK ||
+        set_str(&r->source, source) != SIM_OK || set_str(&r->yaml, yaml) != SIM_OK)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = plt_results_alloc_facts(r, sc->nflows, sc->nsystems, sc->ncallers, err);
+    if (rc != SIM_OK)
+        return rc;
+    snprintf(r->version, sizeof r->version, "%s", ERPSIM_VERSION);
+    r->seed = sc->seed;
+    r->replications = sc->replications;
+    r->load = sc->load;
+    r->horizon_s = sim_time_to_seconds(sc->horizon);
+    r->warmup_s = sim_time_to_seconds(sc->warmup);
+    for (int i = 0; i < sc->nflows; i++) {
+        const mdl_flow_spec *f = &sc->flows[i];
+        plt_flow *o = &r->flows[i];
+        snprintf(o->id, sizeof o->id, "%s", f->id);
+        snprintf(o->source, sizeof o->source, "%s", f->source);
+        snprintf(o->target, sizeof o->target, "%s", f->target);
+        snprintf(o->caller, sizeof o->caller, "%s", f->caller);
+        snprintf(o->pattern, sizeof o->pattern, "%s",
+                 mdl_spec_name(mdl_spec_pattern_names, (int)f->pattern));
+        snprintf(o->impact, sizeof o->impact, "%s",
+                 mdl_spec_name(mdl_spec_impact_names, (int)f->impact));
+        if (set_str(&o->description, f->description ? f->description : "") != SIM_OK)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        o->per_day = mdl_scenario_flow_per_day(sc, f);
+        o->slo_s = sim_time_to_seconds(f->latency_slo);
+        o->slo_nightly = f->slo_nightly;
+        o->growth = f->arrival.growth;
+        if (f->pattern == MDL_SPEC_PATTERN_BATCH)
+            o->batch_window_s = sim_time_to_seconds(f->batch.window);
+    }
+    for (int i = 0; i < sc->nsystems; i++) {
+        const mdl_system_spec *s = &sc->systems[i];
+        plt_system *o = &r->systems[i];
+        snprintf(o->id, sizeof o->id, "%s", s->id);
+        snprintf(o->kind, sizeof o->kind, "%s", mdl_spec_name(mdl_spec_kind_names, (int)s->kind));
+        if (s->api.enabled) {
+            o->daily_limit = s->api.daily_limit;
+            o->quota_window_s = sim_time_to_seconds(s->api.window_length);
+            o->quota_rolling = s->api.window == MDL_SPEC_WINDOW_ROLLING;
+            o->concurrency_limit = s->api.concurrency_limit;
+        }
+        if (s->events.enabled) {
+            o->delivery_allocation = s->events.delivery_allocation;
+            o->retention_s = sim_time_to_seconds(s->events.retention);
+        }
+    }
+    for (int i = 0; i < sc->ncallers; i++) {
+        snprintf(r->callers[i].id, sizeof r->callers[i].id, "%s", sc->callers[i].id);
+        r->callers[i].pool_size = sc->callers[i].pool_size;
+    }
+    return SIM_OK;
+}
+
+plt_metric *plt_results_add(plt_results *r, const char *name, const char *unit,
+                            sim_metric_kind kind, sim_err *err)
+{
+    if (plt_results_find(r, name)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "metric %s appears twice", name);
+        return NULL;
+    }
+    if (r->nmetrics == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 64;
+        plt_metric *m = sim_reallocarray(r->metrics, cap, sizeof *m);
+        if (!m) {
+            sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+            return NULL;
+        }
+        r->metrics = m;
+        r->cap = cap;
+    }
+    plt_metric *m = &r->metrics[r->nmetrics];
+    memset(m, 0, sizeof *m);
+    m->name = sim_strdup(name);
+    m->unit = sim_strdup(unit ? unit : "");
+    if (!m->name || !m->unit) {
+        metric_free(m);
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    m->kind = kind;
+    m->mean = m->half_width = m->min = m->max = NAN;
+    m->p50 = m->p95 = m->p99 = m->interval_s = NAN;
+    r->nmetrics++;
+    return m;
+}
+
+void plt_metric_refresh(plt_metric *m)
+{
+    const double *v = m->kind == SIM_METRIC_SCALAR ? m->values : m->y;
+    size_t n = m->kind == SIM_METRIC_SCALAR ? (size_t)(m->n > 0 ? m->n : 0) : m->npoints;
+    if (m->kind == SIM_METRIC_HIST || !v)
+        return;
+    double sum = 0.0, lo = INFINITY, hi = -INFINITY;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            continue;
+        sum += v[i];
+        used++;
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    if (m->kind == SIM_METRIC_SERIES) {
+        m->mean = used ? sum / (double)used : NAN;
+        for (size_t i = 0; m->ymax && i < n; i++)
+            if (isfinite(m->ymax[i]) && m->ymax[i] > hi)
+                hi = m->ymax[i];
+    }
+    m->min = used ? lo : NAN;
+    m->max = used || hi > -INFINITY ? hi : NAN;
+}
+
+static int copy_scalar(plt_metric *m, const sim_metric *s)
+{
+    m->n = s->n;
+    m->mean = s->mean;
+    m->half_width = s->half_width;
+    if (s->n > 0) {
+        m->values = sim_calloc((size_t)s->n, sizeof *m->values);
+        if (!m->values)
+            return SIM_ENOMEM;
+        memcpy(m->values, s->values, (size_t)s->n * sizeof *m->values);
+    }
+    double mean = m->mean;
+    plt_metric_refresh(m);
+    m->mean = mean; /* keep the kernel's mean: NaN values make it NaN on purpose */
+    return SIM_OK;
+}
+
+static int copy_hist(plt_metric *m, const sim_hist *h, int reps)
+{
+    m->n = reps;
+    m->count = sim_hist_count(h);
+    m->mean = sim_hist_mean(h);
+    m->min = sim_hist_min(h);
+    m->max = sim_hist_max(h);
+    m->p50 = sim_hist_quantile(h, 0.50);
+    m->p95 = sim_hist_quantile(h, 0.95);
+    m->p99 = sim_hist_quantile(h, 0.99);
+    size_t nb = sim_hist_nbins(h);
+    if (nb == 0)
+        return SIM_OK;
+    m->lo = sim_calloc(nb, sizeof *m->lo);
+    m->hi = sim_calloc(nb, sizeof *m->hi);
+    m->bin_count = sim_calloc(nb, sizeof *m->bin_count);
+    if (!m->lo || !m->hi || !m->bin_count)
+        return SIM_ENOMEM;
+    size_t i = 0;
+    double lo, hi;
+    uint64_t c;
+    while (i < nb && sim_hist_bin(h, i, &lo, &hi, &c)) {
+        m->lo[i] = lo;
+        m->hi[i] = hi;
+        m->bin_count[i] = c;
+        i++;
+    }
+    m->nbins = i;
+    return SIM_OK;
+}
+
+static int copy_series(plt_metric *m, const sim_series *s, int reps)
+{
+    m->n = reps;
+    m->interval_s = sim_time_to_seconds(sim_series_interval(s));
+    size_t n = sim_series_nbins(s);
+    m->npoints = n;
+    if (n == 0)
+        return SIM_OK;
+    m->y = sim_calloc(n, sizeof *m->y);
+    m->ymax = sim_calloc(n, sizeof *m->ymax);
+    if (!m->y || !m->ymax)
+        return SIM_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        m->y[i] = sim_series_value(s, i);
+        m->ymax[i] = sim_series_max(s, i);
+    }
+    plt_metric_refresh(m);
+    return SIM_OK;
+}
+
+int plt_results_add_summary(plt_results *r, const sim_summary *s, sim_err *err)
+{
+    r->replications = sim_summary_replications(s);
+    r->confidence = sim_summary_confidence(s);
+    size_t n = sim_summary_count(s);
+    for (size_t i = 0; i < n; i++) {
+        const sim_metric *sm = sim_summary_at(s, i);
+        plt_metric *m = plt_results_add(r, sm->name, sm->unit, sm->kind, err);
+        if (!m)
+            return err ? err->code : SIM_ENOMEM;
+        int rc = SIM_OK;
+        switch (sm->kind) {
+        case SIM_METRIC_SCALAR:
+            rc = copy_scalar(m, sm);
+            break;
+        case SIM_METRIC_HIST:
+            rc = sm->hist ? copy_hist(m, sm->hist, r->replications) : SIM_OK;
+            break;
+        case SIM_METRIC_SERIES:
+            rc = sm->series ? copy_series(m, sm->series, r->replications) : SIM_OK;
+            break;
+        }
+        if (rc != SIM_OK)
+            return sim_err_set(err, rc, NULL, 0, 0, "out of memory copying %s", sm->name);
+    }
+    return SIM_OK;
+}
+
+const plt_metric *plt_results_find(const plt_results *r, const char *name)
+{
+    for (size_t i = 0; i < r->nmetrics; i++)
+        if (!strcmp(r->metrics[i].name, name))
+            return &r->metrics[i];
+    return NULL;
+}
+
+const plt_metric *plt_results_findf(const plt_results *r, const char *fmt, ...)
+{
+    char name[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof name)
+        return NULL;
+    return plt_results_find(r, name);
+}
+
+double plt_results_meanf(const plt_results *r, double fallback, const char *fmt, ...)
+{
+    char name[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof name)
+        return fallback;
+    const plt_metric *m = plt_results_find(r, name);
+    return m && m->kind == SIM_METRIC_SCALAR ? m->mean : fallback;
+}
+
+const plt_flow *plt_results_flow(const plt_results *r, const char *id)
+{
+    for (int i = 0; i < r->nflows; i++)
+        if (!strcmp(r->flows[i].id, id))
+            return &r->flows[i];
+    return NULL;
+}
+
+const plt_system *plt_results_system(const plt_results *r, const char *id)
+{
+    for (int i = 0; i < r->nsystems; i++)
+        if (!strcmp(r->systems[i].id, id))
+            return &r->systems[i];
+    return NULL;
+}
+
+const plt_caller *plt_results_caller(const plt_results *r, const char *id)
+{
+    for (int i = 0; i < r->ncallers; i++)
+        if (!strcmp(r->callers[i].id, id))
+            return &r->callers[i];
+    return NULL;
+}
+
+int plt_name_match(const char *pattern, const char *name, char *star, size_t n)
+{
+    int captured = 0;
+    const char *p = pattern, *s = name;
+    while (*p) {
+        if (*p == '*') {
+            const char *end = s;
+            while (*end && *end != '.')
+                end++;
+            if (end == s)
+                return 0;
+            if (!captured && star && n > 0) {
+                size_t len = (size_t)(end - s) < n - 1 ? (size_t)(end - s) : n - 1;
+                memcpy(star, s, len);
+                star[len] = '\0';
+            }
+            captured = 1;
+            s = end;
+            p++;
+        } else if (*p++ != *s++) {
+            return 0;
+        }
+    }
+    return *s == '\0';
+}
+
+double plt_metric_quantile(const plt_metric *m, double q)
+{
+    if (m->kind != SIM_METRIC_HIST || m->count == 0 || !(q >= 0.0 && q <= 1.0))
+        return NAN;
+    double rank = ceil(q * (double)m->count);
+    if (rank <= 1.0)
+        return m->min;
+    if (rank >= (double)m->count)
+        return m->max;
+    double cum = 0.0;
+    for (size_t i = 0; i < m->nbins; i++) {
+        cum += (double)m->bin_count[i];
+        if (cum >= rank) {
+            double v = m->lo[i] == 0.0 ? 0.0 : 0.5 * (m->lo[i] + m->hi[i]);
+            return v < m->min ? m->min : v > m->max ? m->max : v;
+        }
+    }
+    return m->max;
+}
+
+double plt_metric_cdf(const plt_metric *m, double x)
+{
+    if (m->kind != SIM_METRIC_HIST || m->count == 0)
+        return NAN;
+    double cum = 0.0;
+    for (size_t i = 0; i < m->nbins && m->hi[i] <= x; i++)
+        cum += (double)m->bin_count[i];
+    return cum / (double)m->count;
+}

@@ -1,0 +1,168 @@
+/*
+ * plt_results.h - the results of one experiment as plain data: what every
+ * writer (text summary, JSON, CSV, charts, report) reads.
+ *
+ * A plt_results is built in one of two ways and is the same either way:
+ *   - after a run, from the merged sim_summary and the scenario
+ *     (plt_results_add_summary, plt_results_set_scenario);
+ *   - from a results directory, by reading results.json back (the JSON
+ *     reader in cli/out_json.c fills it with plt_results_add), which is
+ *     how `erpsim plot --from DIR` and `erpsim report --from DIR` redraw
+ *     charts without running again.
+ *
+ * Metrics are kept in the summary's order under their dot-separated names
+ * ("flow.F-001.latency_p99"), whatever model produced them: a writer that
+ * shows every metric needs no change when a model adds one. Writers that
+ * show specific metrics (the verdicts, the charts) find them by pattern
+ * (plt_name_match: "system.*.quota_use_series") and skip what is absent.
+ *
+ * Per kind:
+ *   scalar  mean over the replications, Student-t half-width (NaN with one
+ *           replication), the per-replication values, their min and max;
+ *   hist    the merged histogram as its non-empty bins (lo, hi, count) with
+ *           count, exact mean/min/max and p50/p95/p99;
+ *   series  the mean over replications bucket by bucket (y) and the largest
+ *           value any replication reached in each bucket (ymax), at a fixed
+ *           interval; mean/min/max summarise y (time average, extremes).
+ * Missing numbers are NaN (JSON writes them as null).
+ *
+ * The scenario facts (flows with their SLO and pattern, systems with their
+ * limits, callers with their pool size) are the few scenario values the
+ * verdicts and charts compare metrics against; the full scenario travels
+ * as its normalised YAML text (scenarios/scn_print.h).
+ *
+ * Ownership: a plt_results owns every string and array it points to.
+ */
+#ifndef PLT_RESULTS_H
+#define PLT_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdl_scenario.h"
+#include "sim_err.h"
+#include "sim_result.h"
+
+#define PLT_ID_MAX 64
+
+typedef struct plt_metric {
+    char *name;
+    char *unit;
+    sim_metric_kind kind;
+    int n;             /* replications merged */
+    double mean;       /* scalar: mean; hist: exact mean; series: time average of y */
+    double half_width; /* scalar only: 95% (or the run's level) CI half-width; NaN otherwise */
+    double min, max;   /* scalar: of the values; hist: exact; series: of y / of ymax */
+    double *values;    /* scalar: n per-replication values */
+    /* hist */
+    uint64_t count;
+    double p50, p95, p99;
+    size_t nbins;
+    double *lo, *hi; /* bin edges */
+    uint64_t *bin_count;
+    /* series */
+    double interval_s;
+    size_t npoints;
+    double *y, *ymax;
+} plt_metric;
+
+typedef struct plt_flow {
+    char id[PLT_ID_MAX];
+    char source[PLT_ID_MAX], target[PLT_ID_MAX], caller[PLT_ID_MAX];
+    char pattern[16]; /* realtime, event, batch, file */
+    char impact[16];
+    char *description;
+    double per_day;        /* records per day at the run's load */
+    double slo_s;          /* latency SLO in seconds; 0 = none */
+    int slo_nightly;       /* the SLO was written "nightly" (24 h) */
+    double batch_window_s; /* batch/file: the run's window (0 = none) */
+    double growth;         /* data growth per month, a fraction */
+} plt_flow;
+
+typedef struct plt_system {
+    char id[PLT_ID_MAX];
+    char kind[32];
+    double daily_limit;         /* API calls per quota window; 0 = none */
+    double quota_window_s;      /* the quota window, normally 86400 */
+    int quota_rolling;          /* rolling (1) or calendar (0) window */
+    int concurrency_limit;      /* 0 = none */
+    double delivery_allocation; /* event deliveries per 24 h; 0 = none */
+    double retention_s;         /* event retention; 0 = no events */
+} plt_system;
+
+typedef struct plt_caller {
+    char id[PLT_ID_MAX];
+    int pool_size;
+} plt_caller;
+
+typedef struct plt_results {
+    /* the scenario as run */
+    char *name, *description;
+    char *source; /* the scenario file, or "default.yaml" for the compiled-in one */
+    char *yaml;   /* the normalised scenario text with every default; may be NULL */
+    char version[32];
+    uint64_t seed;
+    int replications;
+    double confidence; /* e.g. 0.95 */
+    double load;       /* the load multiplier */
+    double horizon_s, warmup_s;
+    plt_flow *flows;
+    int nflows;
+    plt_system *systems;
+    int nsystems;
+    plt_caller *callers;
+    int ncallers;
+    /* the metrics, in the summary's order */
+    plt_metric *metrics;
+    size_t nmetrics, cap;
+} plt_results;
+
+plt_results *plt_results_create(sim_err *err);
+void plt_results_destroy(plt_results *r); /* NULL is a no-op */
+
+/* Copies the scenario facts and strings (source and yaml may be NULL);
+ * seed, replications and load come from the scenario, so set them after
+ * this call when the run overrode them. */
+int plt_results_set_scenario(plt_results *r, const mdl_scenario *sc, const char *source,
+                             const char *yaml, sim_err *err);
+/* Makes room for n flows, systems and callers (zeroed), for a reader. */
+int plt_results_alloc_facts(plt_results *r, int nflows, int nsystems, int ncallers, sim_err *err);
+
+/* Appends a copy of every metric of s (and sets replications and
+ * confidence from it). */
+int plt_results_add_summary(plt_results *r, const sim_summary *s, sim_err *err);
+
+/* Appends an empty metric (numbers NaN, arrays NULL) for a reader to fill;
+ * arrays the reader attaches must come from sim_malloc (the results free
+ * them). Returns NULL (err filled) on no memory or a duplicate name. */
+plt_metric *plt_results_add(plt_results *r, const char *name, const char *unit,
+                            sim_metric_kind kind, sim_err *err);
+/* Recomputes mean/min/max from values (scalar) or y/ymax (series). */
+void plt_metric_refresh(plt_metric *m);
+
+const plt_metric *plt_results_find(const plt_results *r, const char *name);
+/* The metric named by the printf-style format, or NULL. */
+const plt_metric *plt_results_findf(const plt_results *r, const char *fmt, ...) SIM_PRINTF(2, 3);
+/* Mean of the scalar metric named by the format, or `fallback` when it is
+ * absent or not a scalar. */
+double plt_results_meanf(const plt_results *r, double fallback, const char *fmt, ...)
+    SIM_PRINTF(3, 4);
+
+const plt_flow *plt_results_flow(const plt_results *r, const char *id);
+const plt_system *plt_results_system(const plt_results *r, const char *id);
+const plt_caller *plt_results_caller(const plt_results *r, const char *id);
+
+/* Matches a metric name against a pattern whose '*' stands for exactly one
+ * name segment (ids never contain '.'). On a match returns 1 and copies
+ * the segment matched by the first '*' into star (if not NULL; n bytes). */
+int plt_name_match(const char *pattern, const char *name, char *star, size_t n);
+
+/* The q-quantile of a hist metric from its bins, as sim_hist_quantile
+ * computes it (the midpoint of the bin holding rank ceil(q n), clamped to
+ * [min, max]); NaN if empty. */
+double plt_metric_quantile(const plt_metric *m, double q);
+/* The share of a hist metric's observations in bins whose upper edge is
+ * <= x (its empirical CDF at a bin edge). */
+double plt_metric_cdf(const plt_metric *m, double x);
+
+#endif

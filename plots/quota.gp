@@ -1,0 +1,24 @@
+# quota.gp - chart 1: API quota use over time, one panel per system with a
+# daily limit: calls counted in the quota window (rolling 24 h or calendar
+# day), the limit, and 70% of it (the card's rule: keep 30% headroom).
+#
+# Variables: DATA (CSV: time_s, then per system <id>.use_mean, <id>.use_max),
+# TITLE, N, SYS[N], LIMIT[N], WINDOW[N] (a text), TSCALE (seconds per x
+# unit), TUNIT, XMAX.
+set multiplot layout N,1 title TITLE font TITLE_FONT
+set xlabel sprintf("simulated time (%s)", TUNIT)
+set ylabel "API calls in the window"
+set xrange [0:XMAX]
+set yrange [0:*]
+set format y "%.0f"
+set key at screen 0.735, graph 1 left top vertical Left reverse noopaque
+set lmargin at screen 0.07
+set rmargin at screen 0.72
+do for [i=1:N] {
+    set title sprintf("%s: API calls counted in the %s window", SYS[i], WINDOW[i]) font PANEL_FONT
+    plot DATA skip 1 using ($1/TSCALE):(column(2*i)) with lines lt 1 title "use (mean of replications)", \
+         DATA skip 1 using ($1/TSCALE):(column(2*i+1)) with lines lt 1 lw 1 dt 3 title "use (highest replication)", \
+         LIMIT[i] with lines lc rgb LIMIT_COLOR lw 2 dt 2 title sprintf("limit: %.0f calls", LIMIT[i]), \
+         0.7*LIMIT[i] with lines lc rgb WARN_COLOR lw 1.5 dt 4 title "70% of the limit (30% headroom rule)"
+}
+unset multiplot

@@ -1,0 +1,35 @@
+# sweep.gp - a sweep: each metric against the varied parameter, one panel
+# per metric, one line per combination of the other varied parameters, the
+# error bars the 95% confidence intervals of the points.
+#
+# Variables: $D (a datablock: one block per metric, blocks separated by two
+# blank lines; rows "label,x,mean_1,hw_1,...,mean_NS,hw_NS"), TITLE, XLABEL,
+# NM, MET[NM], MUNIT[NM], NONNEG[NM] (1: no point or error bar below 0, so
+# the y axis starts at 0), NS, SER[NS], CATEGORICAL (1: x is the value's
+# index and the labels are the tick marks), ROWS, COLS, XMIN, XMAX.
+set multiplot layout ROWS,COLS title TITLE font TITLE_FONT
+set xlabel XLABEL
+set xrange [XMIN:XMAX]
+set offsets 0, 0, graph 0.08, 0
+set bars 2.0
+if (NS > 1) {
+    set key top left opaque box lc rgb "#cccccc"
+} else {
+    unset key
+}
+do for [m=1:NM] {
+    set title MET[m] font PANEL_FONT
+    set ylabel MUNIT[m]
+    if (NONNEG[m]) {
+        set yrange [0:*]
+    } else {
+        set yrange [*:*]
+    }
+    if (CATEGORICAL) {
+        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)):xtic(1) with yerrorlines lt s title SER[s]
+    } else {
+        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)) with yerrorlines lt s title SER[s]
+    }
+    unset key
+}
+unset multiplot

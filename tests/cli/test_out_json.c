@@ -1,0 +1,146 @@
+/*
+ * test_out_json.c - results.json written and read back: the same results,
+ * NaN as null, and clear errors for files that are not erpsim results.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "out_json.h"
+#include "plots/results_fixture.h"
+#include "plt_file.h"
+#include "verdict.h"
+
+/* Equal numbers, or both NaN (null in the file). */
+static int same(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+static char *write_temp(char *dir, const char *text)
+{
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(plt_file_write(dir, "results.json", text, strlen(text), NULL), SIM_OK);
+    return plt_file_join(dir, "results.json");
+}
+
+static void results_read_back_unchanged(void **state)
+{
+    (void)state;
+    plt_results *r = plt_results_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(fixture_fill(r), 0);
+    /* a NaN that must travel as null */
+    plt_metric *m = plt_results_add(r, "flow.F-1.latency_max", "s", SIM_METRIC_SCALAR, NULL);
+    assert_non_null(m);
+    m->n = 2;
+    m->values = sim_calloc(2, sizeof *m->values);
+    m->values[0] = NAN;
+    m->values[1] = 3.0;
+    verdict v;
+    assert_int_equal(verdict_compute(r, &v, NULL), SIM_OK);
+    char *text = out_json_text(r, &v, NULL);
+    assert_non_null(text);
+    assert_null(strstr(text, "NaN"));
+    assert_null(strstr(text, "nan"));
+    assert_null(strstr(text, "inf"));
+    assert_non_null(strstr(text, "\"half_width\": null"));
+    char dir[] = "/tmp/erpsim-test-json-XXXXXX";
+    char *path = write_temp(dir, text);
+    sim_err err;
+    sim_err_clear(&err);
+    plt_results *back = out_json_read(path, &err);
+    if (!back)
+        fail_msg("read back: %s", err.msg);
+    assert_string_equal(back->name, r->name);
+    assert_string_equal(back->yaml, r->yaml);
+    assert_true(back->seed == 7 && back->replications == 3 && back->load == 3.0);
+    assert_true(back->horizon_s == r->horizon_s && back->confidence == 0.95);
+    assert_int_equal(back->nflows, 3);
+    assert_string_equal(back->flows[2].pattern, "batch");
+    assert_true(back->flows[2].batch_window_s == 4 * 3600.0 && back->flows[2].growth == 0.05);
+    assert_true(back->flows[1].slo_s == 300.0 && back->flows[2].slo_nightly);
+    assert_true(back->systems[0].daily_limit == 1000.0 && back->systems[0].quota_rolling);
+    assert_true(back->systems[1].retention_s == 259200.0);
+    assert_int_equal(back->callers[0].pool_size, 10);
+    assert_int_equal(back->nmetrics, r->nmetrics);
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        const plt_metric *a = &r->metrics[i], *b = &back->metrics[i];
+        assert_string_equal(a->name, b->name); /* same order */
+        assert_string_equal(a->unit, b->unit);
+        assert_int_equal(a->kind, b->kind);
+        assert_true(same(a->mean, b->mean));
+        assert_true(same(a->min, b->min) && same(a->max, b->max));
+        if (a->kind == SIM_METRIC_SCALAR) {
+            assert_int_equal(a->n, b->n);
+            assert_true(same(a->half_width, b->half_width));
+            for (int k = 0; k < a->n; k++)
+                assert_true(same(a->values[k], b->values[k]));
+        } else if (a->kind == SIM_METRIC_HIST) {
+            assert_int_equal(a->nbins, b->nbins);
+            assert_true(a->count == b->count && same(a->p99, b->p99));
+            for (size_t k = 0; k < a->nbins; k++)
+                assert_true(a->lo[k] == b->lo[k] && a->hi[k] == b->hi[k] &&
+                            a->bin_count[k] == b->bin_count[k]);
+        } else {
+            assert_int_equal(a->npoints, b->npoints);
+            assert_true(a->interval_s == b->interval_s);
+            for (size_t k = 0; k < a->npoints; k++)
+                assert_true(a->y[k] == b->y[k] && a->ymax[k] == b->ymax[k]);
+        }
+    }
+    /* written again, byte for byte the same (the verdict is recomputed) */
+    verdict v2;
+    assert_int_equal(verdict_compute(back, &v2, NULL), SIM_OK);
+    char *again = out_json_text(back, &v2, NULL);
+    assert_non_null(again);
+    assert_string_equal(again, text);
+    sim_free(again);
+    verdict_fini(&v2);
+    plt_results_destroy(back);
+    sim_free(path);
+    fixture_rmtree(dir);
+    sim_free(text);
+    verdict_fini(&v);
+    plt_results_destroy(r);
+}
+
+static void other_files_are_rejected_with_a_position(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/erpsim-test-json-XXXXXX";
+    char *path = write_temp(dir, "{\n  \"format\": \"erpsim-results\",\n  \"scenario\": {\n}");
+    sim_err err;
+    sim_err_clear(&err);
+    assert_null(out_json_read(path, &err));
+    assert_int_equal(err.code, SIM_EPARSE);
+    assert_int_equal(err.line, 4); /* the JSON parser's position */
+    assert_int_equal(plt_file_write(dir, "results.json", "{\"format\": \"other\"}", 19, NULL),
+                     SIM_OK);
+    assert_null(out_json_read(path, &err));
+    assert_non_null(strstr(err.msg, "not an erpsim results file"));
+    const char *bad_kind = "{\"format\": \"erpsim-results\", \"scenario\": {}, \"metrics\": "
+                           "{\"a.b\": {\"kind\": \"cube\", \"unit\": \"s\"}}}";
+    assert_int_equal(plt_file_write(dir, "results.json", bad_kind, strlen(bad_kind), NULL), SIM_OK);
+    assert_null(out_json_read(path, &err));
+    assert_non_null(strstr(err.msg, "unknown kind 'cube'"));
+    sim_free(path);
+    path = plt_file_join(dir, "missing.json");
+    assert_null(out_json_read(path, &err));
+    assert_int_equal(err.code, SIM_EPARSE);
+    sim_free(path);
+    fixture_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(results_read_back_unchanged),
+        cmocka_unit_test(other_files_are_rejected_with_a_position),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

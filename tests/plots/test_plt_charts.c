@@ -1,0 +1,292 @@
+/*
+ * test_plt_charts.c - every chart drawn from a fixed, hand-written results
+ * fixture (results_fixture.h), and the comparison chart.
+ *
+ * "Not blank" is checked two ways, both measured on this gnuplot (5.4):
+ * a 1280 px chart with title and axes but no data is an 11.6 KB PNG whose
+ * SVG has about 40 line segments ("L" commands in path data); every chart
+ * here draws at least two series of 96 points (the fixture), so its PNG
+ * must exceed 20 KB and its SVG must hold more than 150 segments.
+ *
+ * The drawing tests are skipped when gnuplot is not installed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "plots/results_fixture.h"
+#include "plt_charts.h"
+#include "plt_compare.h"
+#include "plt_file.h"
+#include "plt_gnuplot.h"
+
+#define BLANK_PNG_BYTES    20000L
+#define BLANK_SVG_SEGMENTS 150
+
+/* Line segments in the SVG's path data: "L" followed by a digit. */
+static int svg_segments(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int n = 0, prev = 0, c;
+    while ((c = fgetc(f)) != EOF) {
+        if (prev == 'L' && c >= '0' && c <= '9')
+            n++;
+        prev = c;
+    }
+    fclose(f);
+    return n;
+}
+
+/* No ".NAME.tmp" left in the folder. */
+static int temp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+static plt_results *make_fixture(void)
+{
+    plt_results *r = plt_results_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(fixture_fill(r), 0);
+    return r;
+}
+
+static void every_chart_has_data_in_the_fixture(void **state)
+{
+    (void)state;
+    plt_results *r = make_fixture();
+    assert_int_equal(plt_charts_available(r), (1u << PLT_NCHARTS) - 1);
+    plt_results_destroy(r);
+}
+
+static void charts_without_their_metrics_are_skipped(void **state)
+{
+    (void)state;
+    plt_results *r = plt_results_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(plt_charts_available(r), 0);
+    plt_metric *m =
+        plt_results_add(r, "system.x.quota_use_series", "calls", SIM_METRIC_SERIES, NULL);
+    assert_non_null(m);
+    assert_int_equal(plt_charts_available(r), 1u << PLT_CHART_QUOTA);
+    /* a metric a model may add later, of no chart: still no other chart */
+    assert_non_null(
+        plt_results_add(r, "flow.F-9.event.replayed_series", "events", SIM_METRIC_SERIES, NULL));
+    assert_int_equal(plt_charts_available(r), 1u << PLT_CHART_QUOTA);
+    plt_results_destroy(r);
+}
+
+static void every_chart_is_drawn_as_png_and_svg(void **state)
+{
+    (void)state;
+    char gp[4096];
+    const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
+    if (!gnuplot)
+        skip();
+    plt_results *r = make_fixture();
+    char dir[] = "/tmp/erpsim-test-charts-XXXXXX";
+    const char *keep = getenv("ERPSIM_TEST_KEEP"); /* set: keep the charts to look at */
+    assert_non_null(mkdtemp(dir));
+    unsigned drawn = 0;
+    sim_err err;
+    sim_err_clear(&err);
+    int rc = plt_charts_draw(r, dir, gnuplot, &drawn, &err);
+    if (rc != SIM_OK)
+        fail_msg("drawing failed: %s", err.msg);
+    assert_int_equal(drawn, (1u << PLT_NCHARTS) - 1);
+    char path[4200], sub[4200];
+    for (int k = 0; k < PLT_NCHARTS; k++) {
+        const plt_chart_info *info = plt_chart_info_of((plt_chart_kind)k);
+        snprintf(path, sizeof path, "%s/charts/%s.png", dir, info->name);
+        long size = fixture_file_size(path);
+        if (size <= BLANK_PNG_BYTES)
+            fail_msg("%s is %ld bytes, a blank chart is about 11.6 KB", path, size);
+        snprintf(path, sizeof path, "%s/charts/%s.svg", dir, info->name);
+        int segs = svg_segments(path);
+        if (segs <= BLANK_SVG_SEGMENTS)
+            fail_msg("%s has %d line segments: no data drawn", path, segs);
+        /* the title names the scenario; the data file exists */
+        assert_true(fixture_count(path, "fixture:") >= 1);
+        snprintf(path, sizeof path, "%s/series/%s.csv", dir, info->name);
+        assert_true(fixture_file_size(path) > 100);
+    }
+    /* the limit lines and their legends are drawn */
+    snprintf(path, sizeof path, "%s/charts/quota.svg", dir);
+    assert_true(fixture_count(path, "limit: 1000 calls") == 1);
+    assert_true(fixture_count(path, "70% of the limit") == 1);
+    snprintf(path, sizeof path, "%s/charts/latency.svg", dir);
+    assert_true(fixture_count(path, "SLO F-1") == 1);
+    snprintf(path, sizeof path, "%s/charts/channels.svg", dir);
+    assert_true(fixture_count(path, "retention 72 h") == 1);
+    snprintf(path, sizeof path, "%s/charts/batch.svg", dir);
+    assert_true(fixture_count(path, "window: 240 min") == 1);
+    assert_true(fixture_count(path, "projection at 5.0% data growth per month") == 1);
+    snprintf(path, sizeof path, "%s/charts/cascade.svg", dir);
+    assert_true(fixture_count(path, "pool_full") >= 1);
+    /* every series and histogram is exported, whatever its name */
+    snprintf(path, sizeof path, "%s/series/all.csv", dir);
+    assert_true(fixture_count(path, "channel.crm.backlog_series") == 1);
+    snprintf(path, sizeof path, "%s/series/hists.csv", dir);
+    assert_true(fixture_count(path, "flow.F-2.latency,") > 100);
+    snprintf(sub, sizeof sub, "%s/charts", dir);
+    assert_int_equal(temp_files(sub), 0);
+    snprintf(sub, sizeof sub, "%s/series", dir);
+    assert_int_equal(temp_files(sub), 0);
+    if (keep)
+        printf("charts kept in %s\n", dir);
+    else
+        fixture_rmtree(dir);
+    plt_results_destroy(r);
+}
+
+static void a_cascade_without_rejections_is_still_drawn(void **state)
+{
+    (void)state;
+    char gp[4096];
+    const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
+    if (!gnuplot)
+        skip();
+    plt_results *r = make_fixture();
+    for (size_t i = 0; i < r->nmetrics; i++) /* nothing rejected anywhere */
+        if (strstr(r->metrics[i].name, ".rejected"))
+            r->metrics[i].mean = 0.0;
+    char dir[] = "/tmp/erpsim-test-cascade-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    unsigned drawn = 0;
+    sim_err err;
+    sim_err_clear(&err);
+    if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
+        fail_msg("drawing failed: %s", err.msg);
+    assert_true(drawn & (1u << PLT_CHART_CASCADE));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/charts/cascade.svg", dir);
+    assert_int_equal(fixture_count(path, "no record was rejected"), 1);
+    snprintf(path, sizeof path, "%s/series/rejections.csv", dir);
+    assert_int_equal(fixture_count(path, "\n"), 1 + 2); /* header + F-1, F-2: no reason column */
+    fixture_rmtree(dir);
+    plt_results_destroy(r);
+}
+
+static void the_comparison_chart_draws_grouped_bars_with_whiskers(void **state)
+{
+    (void)state;
+    static const char *const variants[] = {"realtime", "event", "batch"};
+    static const char *const metrics[] = {"F-1 latency p99", "F-1 latency p50", "records lost",
+                                          "API calls"};
+    static const char *const units[] = {"s", "s", "records", "calls"};
+    /* [variant * 4 + metric] */
+    static const double mean[] = {0.9, 0.3, 0, 3000, 40, 12, 15, 1200, 30000, 20000, 0, 30};
+    static const double hw[] = {0.1, 0.02, 0, 50, 5, 1, 6, 40, 900, 500, NAN, 0};
+    plt_compare c = {.title = "fixture: F-1 under three patterns",
+                     .nvariants = 3,
+                     .variants = variants,
+                     .nmetrics = 4,
+                     .metrics = metrics,
+                     .units = units,
+                     .mean = mean,
+                     .half_width = hw};
+    char dir[] = "/tmp/erpsim-test-compare-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[4200];
+    assert_int_equal(plt_compare_write_data(&c, dir, "compare", NULL), SIM_OK);
+    snprintf(path, sizeof path, "%s/series/compare.csv", dir);
+    assert_int_equal(fixture_count(path, "\n"), 1 + 3 * 4); /* header + one row per bar */
+    char gp[4096];
+    const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
+    if (gnuplot) {
+        sim_err err;
+        sim_err_clear(&err);
+        if (plt_compare_draw(&c, dir, "compare", gnuplot, &err) != SIM_OK)
+            fail_msg("compare: %s", err.msg);
+        snprintf(path, sizeof path, "%s/charts/compare.png", dir);
+        assert_true(fixture_file_size(path) > BLANK_PNG_BYTES);
+        snprintf(path, sizeof path, "%s/charts/compare.svg", dir);
+        /* three panels (s, records, calls), each with every variant in its legend */
+        assert_int_equal(fixture_count(path, ">in s<"), 1);
+        assert_int_equal(fixture_count(path, ">in records<"), 1);
+        assert_int_equal(fixture_count(path, ">in calls<"), 1);
+        assert_int_equal(fixture_count(path, ">realtime<"), 3);
+    }
+    plt_compare none = c;
+    none.nvariants = 0;
+    assert_int_equal(plt_compare_write_data(&none, dir, "x", NULL), SIM_EINVAL);
+    fixture_rmtree(dir);
+}
+
+static void a_gnuplot_error_is_reported_and_leaves_no_file(void **state)
+{
+    (void)state;
+    char gp[4096];
+    const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
+    if (!gnuplot)
+        skip();
+    char dir[] = "/tmp/erpsim-test-gperr-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    sim_err err;
+    sim_err_clear(&err);
+    /* quota.gp without its variables: gnuplot stops on an undefined one */
+    int rc =
+        plt_gnuplot_draw(gnuplot, dir, "broken", "quota.gp", "", 640, 480, PLT_PNG | PLT_SVG, &err);
+    assert_int_equal(rc, SIM_EIO);
+    assert_non_null(strstr(err.msg, "gnuplot failed"));
+    assert_non_null(strstr(err.msg, "undefined"));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/broken.png", dir);
+    assert_int_equal(fixture_file_size(path), -1);
+    assert_int_equal(temp_files(dir), 0);
+    assert_int_equal(plt_gnuplot_draw(gnuplot, dir, "x", "no-such.gp", "", 640, 480, PLT_PNG, NULL),
+                     SIM_EINTERNAL);
+    fixture_rmtree(dir);
+}
+
+static void gnuplot_is_found_or_reported_missing(void **state)
+{
+    (void)state;
+    char buf[4096];
+    const char *old = getenv("ERPSIM_GNUPLOT");
+    char *saved = old ? sim_strdup(old) : NULL;
+    setenv("ERPSIM_GNUPLOT", "", 1);
+    assert_null(plt_gnuplot_find(buf, sizeof buf));
+    setenv("ERPSIM_GNUPLOT", "/nonexistent/gnuplot", 1);
+    assert_null(plt_gnuplot_find(buf, sizeof buf));
+    setenv("ERPSIM_GNUPLOT", "/bin/sh", 1); /* any executable path is taken as given */
+    assert_string_equal(plt_gnuplot_find(buf, sizeof buf), "/bin/sh");
+    if (saved)
+        setenv("ERPSIM_GNUPLOT", saved, 1);
+    else
+        unsetenv("ERPSIM_GNUPLOT");
+    sim_free(saved);
+    /* every template is built in */
+    static const char *const names[] = {"common.gp", "quota.gp",   "latency.gp", "channels.gp",
+                                        "batch.gp",  "cascade.gp", "compare.gp"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_non_null(plt_gnuplot_template(names[i]));
+    assert_null(plt_gnuplot_template("nope.gp"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_chart_has_data_in_the_fixture),
+        cmocka_unit_test(charts_without_their_metrics_are_skipped),
+        cmocka_unit_test(every_chart_is_drawn_as_png_and_svg),
+        cmocka_unit_test(a_cascade_without_rejections_is_still_drawn),
+        cmocka_unit_test(the_comparison_chart_draws_grouped_bars_with_whiskers),
+        cmocka_unit_test(a_gnuplot_error_is_reported_and_leaves_no_file),
+        cmocka_unit_test(gnuplot_is_found_or_reported_missing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
