@@ -10,7 +10,9 @@
  * exit 2, nothing written), run the replications (progress bar on a
  * terminal), compute the verdict, write the results folder when --out is
  * given (charts unless --no-charts), then print the summary (or the JSON,
- * or metrics.csv) on stdout.
+ * or metrics.csv) on stdout. A scenario with `variants:` then runs each
+ * variant with the same seed and prints its flows' headline figures next to
+ * the scenario as written (text format only; --no-variants skips them).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,8 +24,76 @@
 #include "out_json.h"
 #include "out_text.h"
 #include "plt_charts.h"
+#include "plt_fmt.h"
 #include "sim_alloc.h"
 #include "verdict.h"
+
+/* One row of the variants table: a flow under one variant. */
+static void variant_row(const char *flow, const char *variant, const verdict_flow *f)
+{
+    char p99[48], delivered[24], rejected[24], lost[24];
+    printf("  %-10s %-18s %-16s %-9s %10s %9s %8s\n", flow, variant,
+           plt_fmt_duration_ci(f->p99, f->p99_hw, p99, sizeof p99),
+           verdict_status_name(f->status, 1), plt_fmt_count(f->delivered, delivered, 24),
+           plt_fmt_count(f->rejected, rejected, 24),
+           plt_fmt_count(f->lost + f->dead_lettered, lost, 24));
+}
+
+/* Runs every variant of the scenario (its overrides on top of the user's,
+ * the same seed: common random numbers) and prints each flow's headline
+ * figures under the scenario as written and under each variant. */
+static int run_variants(const cli_opts *o, const mdl_scenario *sc, const verdict *base)
+{
+    int nv = sc->nvariants, code = 0;
+    verdict *vv = sim_calloc((size_t)nv, sizeof *vv);
+    if (!vv)
+        return CLI_EXIT_INTERNAL;
+    for (int k = 0; k < nv && !code; k++) {
+        const mdl_variant_spec *var = &sc->variants[k];
+        cli_opts ov = *o;
+        if (ov.nsets + var->nset > CLI_MAX_SETS) {
+            fprintf(stderr, "erpsim run: error: variant %s: too many overrides\n", var->id);
+            code = CLI_EXIT_USAGE;
+            break;
+        }
+        for (int i = 0; i < var->nset; i++)
+            ov.sets[ov.nsets++] = var->set[i];
+        mdl_scenario vs;
+        sim_summary *summary = NULL;
+        plt_results *r = NULL;
+        sim_err e;
+        sim_err_clear(&e);
+        if ((code = cli_opts_load(&ov, &vs, NULL)))
+            break;
+        if (!(code = cli_opts_run(&ov, &vs, NULL, &summary))) {
+            if (!(r = out_dir_results(&ov, &vs, NULL, summary)) ||
+                verdict_compute(r, &vv[k], &e) != SIM_OK)
+                code = CLI_EXIT_INTERNAL;
+        }
+        plt_results_destroy(r);
+        sim_summary_destroy(summary);
+        mdl_scenario_fini(&vs);
+    }
+    if (!code) {
+        printf("\nVariants (the same seed: every variant sees the same arrivals)\n");
+        for (int k = 0; k < nv; k++)
+            printf("  %-18s %s\n", sc->variants[k].id,
+                   sc->variants[k].description ? sc->variants[k].description : "");
+        printf("\n  %-10s %-18s %-16s %-9s %10s %9s %8s\n", "flow", "variant", "p99 latency",
+               "verdict", "delivered", "rejected", "lost+DLQ");
+        for (int i = 0; i < base->nflows; i++) {
+            variant_row(base->flows[i].id, "as written", &base->flows[i]);
+            for (int k = 0; k < nv; k++)
+                for (int j = 0; j < vv[k].nflows; j++)
+                    if (!strcmp(vv[k].flows[j].id, base->flows[i].id))
+                        variant_row("", sc->variants[k].id, &vv[k].flows[j]);
+        }
+    }
+    for (int k = 0; k < nv; k++)
+        verdict_fini(&vv[k]);
+    sim_free(vv);
+    return code;
+}
 
 static const char run_usage[] =
     "usage: erpsim run [SCENARIO] [options]\n"
@@ -49,6 +119,9 @@ static const char run_usage[] =
     "  --no-charts        with --out: write the chart data but do not run gnuplot\n"
     "  --fail-on-violation  exit 1 when an SLO is missed or a limit runs out\n"
     "  --quiet            print nothing but errors\n"
+    "  --no-variants      do not run the scenario's variants (by default each one\n"
+    "                     is run with the same seed and its flows are shown below\n"
+    "                     the summary)\n"
     "  --help             print this help\n"
     "\n"
     "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
@@ -61,7 +134,12 @@ int cmd_run(int argc, char **argv)
     int code = cli_opts_parse(&o, "run", &argc, argv, 0, run_usage);
     if (code)
         return code;
+    int no_variants = 0;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-variants")) {
+            no_variants = 1;
+            continue;
+        }
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(run_usage, stdout);
             return 0;
@@ -127,6 +205,9 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
         fputs(text, stdout);
+        if (o.format == CLI_FORMAT_TEXT && sc.nvariants > 0 && !no_variants &&
+            (code = run_variants(&o, &sc, &v)))
+            goto done;
         if (o.out && o.format == CLI_FORMAT_TEXT) {
             int n = 0;
             for (int k = 0; k < PLT_NCHARTS; k++)
