@@ -219,6 +219,7 @@ static int limits(const plt_results *r, verdict_limit **out, int *nout, breaks *
     for (size_t i = 0; i < r->nmetrics; i++) {
         const char *nm = r->metrics[i].name;
         cap += plt_name_match("system.*.quota_limit", nm, NULL, 0) ||
+               plt_name_match("system.*.bulk_batches_limit", nm, NULL, 0) ||
                plt_name_match("channel.*.allocation_limit", nm, NULL, 0) ||
                plt_name_match("caller.*.pool_size", nm, NULL, 0);
     }
@@ -250,6 +251,15 @@ static int limits(const plt_results *r, verdict_limit **out, int *nout, breaks *
             l->runs_out = count_reps(plt_results_findf(r, "system.%s.quota_exhausted_at", id), 0.0,
                                      &l->out_at_s);
             l->refused = plt_results_meanf(r, NAN, "system.%s.quota_refused", id);
+        } else if (plt_name_match("system.*.bulk_batches_limit", m->name, id, sizeof id)) {
+            l->kind = VERDICT_LIMIT_BULK;
+            snprintf(l->id, sizeof l->id, "%s", id);
+            snprintf(l->what, sizeof l->what, "bulk API batches per rolling 24 h");
+            snprintf(l->unit, sizeof l->unit, "batches");
+            limit_peak(l, plt_results_findf(r, "system.%s.bulk_batches_peak", id), m->mean, reps);
+            l->runs_out = count_reps(
+                plt_results_findf(r, "system.%s.bulk_batches_exhausted_at", id), 0.0, &l->out_at_s);
+            l->refused = plt_results_meanf(r, NAN, "system.%s.bulk_batches_refused", id);
         } else if (plt_name_match("channel.*.allocation_limit", m->name, id, sizeof id)) {
             l->kind = VERDICT_LIMIT_ALLOCATION;
             snprintf(l->id, sizeof l->id, "%s", id);

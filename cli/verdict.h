@@ -13,6 +13,7 @@
  *              verdict.
  *   limits     found by name (each family is skipped when absent):
  *                system.<id>.quota_*           the daily API limit
+ *                system.<id>.bulk_batches_*    the bulk API batch pool
  *                channel.<id>.allocation_*     the event delivery allocation
  *                caller.<id>.pool_*            a caller's thread pool
  *              headroom = 1 - peak / limit. Status: `exhausted` when it ran
@@ -55,7 +56,8 @@ typedef struct verdict_flow {
 typedef enum verdict_limit_kind {
     VERDICT_LIMIT_QUOTA = 0,
     VERDICT_LIMIT_ALLOCATION,
-    VERDICT_LIMIT_POOL
+    VERDICT_LIMIT_POOL,
+    VERDICT_LIMIT_BULK
 } verdict_limit_kind;
 
 typedef struct verdict_limit {

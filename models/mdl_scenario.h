@@ -428,7 +428,8 @@ typedef struct mdl_flow_spec {
     mdl_spec_direction direction;
     double volume;        /* records per second (before the load multiplier) */
     sim_time latency_slo; /* 0 = none */
-    int slo_nightly;      /* the SLO was "nightly" (latency_slo is then 24 h) */
+    int slo_nightly;      /* the SLO was "nightly": latency_slo is then 24 h plus the
+                              batch window (applied by the end of the next run) */
     mdl_spec_impact impact;
     mdl_spec_pattern pattern;
     mdl_arrival_spec arrival;

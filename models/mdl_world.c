@@ -259,37 +259,48 @@ static void system_destroy(sys_rt *s)
     sim_rng_destroy(s->token_rng);
 }
 
-/* "system.<id>.quota_*": the limit, the peak rolling-window use, the
- * headroom left at the peak, when it first refused a call (-1: never), and
- * the use over time. */
-static int system_publish_quota(const world *w, sys_rt *s, sim_result *r, sim_err *err)
+/* "system.<id>.<what>_*" for one window limit of a system: the limit, the
+ * peak window use, the share used and the headroom left at the peak, the
+ * calls it refused, and when it first refused one (-1: never). what is
+ * "quota" (the daily API limit), "bulk_batches" or "bulk_records". */
+static int publish_limit(const sys_rt *s, const char *what, const char *unit, const mdl_quota *q,
+                         sim_result *r, sim_err *err)
 {
     char name[256];
-    const char *id = s->spec->id;
-    double limit = mdl_quota_limit(s->quota), peak = (double)mdl_quota_peak(s->quota);
-    sim_time out = mdl_quota_exhausted_at(s->quota);
+    double limit = mdl_quota_limit(q), peak = (double)mdl_quota_peak(q);
+    sim_time out = mdl_quota_exhausted_at(q);
     struct {
-        const char *what, *unit;
+        const char *suffix, *unit;
         double v;
     } m[] = {
-        {"quota_limit", "calls", limit},
-        {"quota_peak", "calls", peak},
-        {"quota_peak_share", "ratio", peak / limit},
-        {"quota_headroom", "ratio", 1.0 - peak / limit},
-        {"quota_refused", "calls", (double)mdl_quota_refused(s->quota)},
-        {"quota_exhausted_at", "s", out == SIM_TIME_NEVER ? -1.0 : sim_time_to_seconds(out)},
+        {"limit", unit, limit},
+        {"peak", unit, peak},
+        {"peak_share", "ratio", peak / limit},
+        {"headroom", "ratio", 1.0 - peak / limit},
+        {"refused", unit, (double)mdl_quota_refused(q)},
+        {"exhausted_at", "s", out == SIM_TIME_NEVER ? -1.0 : sim_time_to_seconds(out)},
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
-        snprintf(name, sizeof name, "system.%s.%s", id, m[i].what);
+        snprintf(name, sizeof name, "system.%s.%s_%s", s->spec->id, what, m[i].suffix);
         int rc = sim_result_scalar(r, name, m[i].unit, m[i].v);
         if (rc != SIM_OK)
             return sim_err_set(err, rc, NULL, 0, 0, "cannot record %s", name);
     }
+    return SIM_OK;
+}
+
+/* The API quota's limits and its use over time (the quota chart). */
+static int system_publish_quota(const world *w, sys_rt *s, sim_result *r, sim_err *err)
+{
+    char name[256];
+    int rc = publish_limit(s, "quota", "calls", s->quota, r, err);
+    if (rc != SIM_OK)
+        return rc;
     sim_series_finish(s->quota_series, w->sc->horizon);
     sim_series *copy = sim_series_clone(s->quota_series, err);
     if (!copy)
         return err ? err->code : SIM_ENOMEM;
-    snprintf(name, sizeof name, "system.%s.quota_use_series", id);
+    snprintf(name, sizeof name, "system.%s.quota_use_series", s->spec->id);
     return sim_result_series(r, name, "calls", copy);
 }
 
@@ -798,6 +809,10 @@ static int publish(world *w, sim_result *r, sim_err *err)
         rc = mdl_endpoint_publish(s->endpoint, r, err);
         if (rc == SIM_OK && s->quota)
             rc = system_publish_quota(w, s, r, err);
+        if (rc == SIM_OK && s->bulk_batches)
+            rc = publish_limit(s, "bulk_batches", "batches", s->bulk_batches, r, err);
+        if (rc == SIM_OK && s->bulk_records)
+            rc = publish_limit(s, "bulk_records", "records", s->bulk_records, r, err);
         if (rc == SIM_OK && s->token)
             rc = mdl_token_publish(s->token, r, err);
     }

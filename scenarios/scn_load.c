@@ -829,6 +829,11 @@ static void derive(loader *L)
             f->decision.bidirectional = f->direction == MDL_SPEC_DIR_BIDIRECTIONAL;
             set_from(L, db, &f->decision, "bidirectional", SCN_FROM_DERIVED);
         }
+        /* "nightly" for a batch: applied by the end of the next night's run,
+         * i.e. a change made just after a run starts waits a day for the
+         * next one, which may take its whole window. */
+        if (f->slo_nightly)
+            f->latency_slo = SIM_DAY + (f->pattern == MDL_SPEC_PATTERN_BATCH ? f->batch.window : 0);
         if (f->target_index >= 0) {
             const mdl_system_spec *t = &sc->systems[f->target_index];
             if (is_default(L, bb, &f->batch, "api")) {
