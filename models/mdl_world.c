@@ -348,7 +348,19 @@ static void flow_start_arrivals(world *w, flow_rt *f)
         sim_queue_push(w->q, first, arrive, f, 0);
 }
 
-/* A batch or file flow: the job pulls the flow's arrivals at each run. */
+static void publish_cdc(void *ctx, int target_system, uint64_t records, sim_time now);
+
+/* Whether writes of `object` into a system publish change events. */
+static int writes_cdc_object(const mdl_events_spec *events, const char *object)
+{
+    for (int i = 0; object[0] && i < events->ncdc_objects; i++)
+        if (!strcmp(events->cdc_objects[i], object))
+            return 1;
+    return 0;
+}
+
+/* A batch or file flow: the job pulls the flow's arrivals at each run; its
+ * writes publish CDC events when the target has CDC on for its object. */
 static int flow_batch(world *w, flow_rt *f, sim_err *err)
 {
     const mdl_flow_spec *spec = f->spec;
@@ -368,6 +380,10 @@ static int flow_batch(world *w, flow_rt *f, sim_err *err)
     cfg.bulk_records = target->bulk_records;
     cfg.series_interval = w->interval;
     cfg.series_bins = w->nbins;
+    if (target->channel && writes_cdc_object(&target->spec->events, spec->object)) {
+        cfg.write_hook = publish_cdc;
+        cfg.write_ctx = w;
+    }
     if (!(f->batch = mdl_batch_create(&cfg, err)))
         return err ? err->code : SIM_ENOMEM;
     return SIM_OK;

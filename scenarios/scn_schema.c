@@ -744,6 +744,9 @@ static const scn_key flow_keys[] = {
       .doc = "distinct records the changes fall on (none: every change is a new record)"),
     K("record_size", SIZE, mdl_flow_spec, record_size, .flags = SCN_POSITIVE | SCN_ASSUMED,
       .max = 1e9, .def = "2KB", .src = BUILTIN, .doc = "bytes per record"),
+    K("object", ID, mdl_flow_spec, object, .flags = SCN_OPTIONAL, .def = "none", .src = BUILTIN,
+      .doc = "the object it writes into its target (e.g. Order): a batch's writes publish "
+             "change events when the target lists it in events.cdc_objects"),
     K("error_tolerance", ENUM, mdl_flow_spec, error_tolerance, NAMES(tolerance), .def = "retry",
       .src = BUILTIN, .doc = "zero-loss, retry or best-effort"),
     K("decision", BLOCK, mdl_flow_spec, decision, SUB(decision_block),
@@ -1413,9 +1416,10 @@ int scn_value_parse(const scn_key *k, const char *text, void *base, sim_err *err
     case SCN_T_ID:
     case SCN_T_REF: {
         char *dst = FIELD(k, base, char);
-        if (k->type == SCN_T_REF && (k->flags & SCN_OPTIONAL) && is_none(text)) {
+        if ((k->flags & SCN_OPTIONAL) && is_none(text)) {
             dst[0] = '\0';
-            *FIELD2(k, base, int) = -1;
+            if (k->type == SCN_T_REF)
+                *FIELD2(k, base, int) = -1;
             return SIM_OK;
         }
         if (k->type == SCN_T_REF && k->ref == SCN_REF_CHANNEL && !strcmp(text, "platform")) {
