@@ -177,7 +177,7 @@ static json_t *metric_json(const plt_metric *m, int *failed)
 
 static json_t *verdict_json(const verdict *v, int *failed)
 {
-    static const char *const limit_kinds[] = {"quota", "allocation", "pool"};
+    static const char *const limit_kinds[] = {"quota", "allocation", "pool", "bulk"};
     json_t *o = json_object(), *br = json_array(), *fl = json_array(), *li = json_array();
     if (!o) {
         *failed = 1;
