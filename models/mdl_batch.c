@@ -802,7 +802,10 @@ static void finish_run(mdl_batch *b, sim_time now, int cut)
     sim_tally_add(&b->recs, (double)b->run.records);
     sim_tally_add(&b->chunks, (double)b->run.chunks);
     sim_hist_add(b->dur_hist, d);
-    if (d > 0)
+    /* The first run of a delta job only finds what arrived since time 0,
+     * a fraction of a period: a short duration that would tilt the trend
+     * up and bring the projected overrun forward. It stays out of the fit. */
+    if (d > 0 && !(b->st.runs == 1 && b->spec.selection == MDL_SPEC_SELECTION_DELTA))
         fit_add(b, sim_time_to_seconds(b->run.start), d);
     if (b->series)
         sim_series_set(b->series, b->run.start, d);
