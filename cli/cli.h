@@ -45,4 +45,24 @@ int cmd_plot(int argc, char **argv);
  * See cli/cmd_report.c. */
 int cmd_report(int argc, char **argv);
 
+/* erpsim sweep [SCENARIO] --vary PATH=VALUES... [--metric NAME]... [common options]
+ * Every combination of the varied values, each point R replications with
+ * the same seed (common random numbers); the chosen metrics with their CI
+ * as a table, CSV and chart. Exit 0, 2 bad input, 3 internal error, 4
+ * chart not drawn. See cli/cmd_sweep.c. */
+int cmd_sweep(int argc, char **argv);
+
+/* erpsim compare [SCENARIO] --flow ID [--patterns LIST] [common options]
+ * The flow under each pattern, everything else unchanged, side by side on
+ * the card's criteria. Exit 0, 2 bad input, 3 internal error, 4 chart not
+ * drawn. See cli/cmd_compare.c. */
+int cmd_compare(int argc, char **argv);
+
+/* erpsim plan [SCENARIO] [--target 3x] [--tolerance 5%] [common options]
+ * The highest load at which every SLO and limit holds, headroom at 1x and
+ * at the target, what breaks first, batch overrun months, PASS/FAIL. Exit
+ * 0, 1 FAIL with --fail-on-violation, 2 bad input, 3 internal error, 4
+ * chart not drawn. See cli/cmd_plan.c. */
+int cmd_plan(int argc, char **argv);
+
 #endif

@@ -26,6 +26,9 @@ static const char usage[] =
     "  report [SCENARIO | --from DIR]  the HTML + Markdown architecture-review report\n"
     "  advise [SCENARIO] the card's decision tree per flow, anti-patterns, and the\n"
     "                   declared vs recommended patterns simulated side by side\n"
+    "  sweep [SCENARIO] --vary PATH=VALUES  what-if grid with common random numbers\n"
+    "  compare [SCENARIO] --flow ID  one flow under each pattern, side by side\n"
+    "  plan [SCENARIO]  the capacity plan: highest load that holds, headroom, PASS/FAIL\n"
     "\n"
     "options:\n"
     "  --version        print the version and exit\n"
@@ -60,6 +63,12 @@ int main(int argc, char **argv)
         return cmd_report(argc - 1, argv + 1);
     if (!strcmp(argv[1], "advise"))
         return cmd_advise(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sweep"))
+        return cmd_sweep(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "compare"))
+        return cmd_compare(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "plan"))
+        return cmd_plan(argc - 1, argv + 1);
     fprintf(stderr, "erpsim: unknown command '%s' (see erpsim --help)\n", argv[1]);
     return 2;
 }

@@ -1,0 +1,840 @@
+/*
+ * cmd_sweep.c - `erpsim sweep`: a scenario over a grid of what-ifs.
+ *
+ *   erpsim sweep [SCENARIO] --vary PATH=VALUES [--vary PATH=VALUES]...
+ *                [--metric NAME]... [common options]
+ *
+ * Each --vary is one parameter and its values (plan_search.h: lists and
+ * FROM..TO/STEP ranges); the points are every combination, the first
+ * --vary outermost. Every point is the scenario loaded again with the
+ * user's --set overrides plus one "PATH=VALUE" per parameter, so the loader
+ * validates and converts the values exactly as it does --set (units,
+ * ranges, references), and every point is checked before anything runs: a
+ * bad value is exit 2 with no output. Every point then runs R replications
+ * with the SAME base seed: the streams are named per flow and system, so
+ * the points see the same arrivals and service draws (common random
+ * numbers), and differences between points are the parameter's effect,
+ * not noise (tests/validation/test_plan_crn.c).
+ *
+ * Metrics: --metric NAME (repeatable; '*' stands for one name segment, as
+ * in flow.*.latency_p99), else per flow latency_p99, delivered, rejected
+ * and lost, per system with a daily API limit quota_peak_share, and per
+ * event channel with a delivery allocation allocation_used_peak. Each is
+ * reported as mean ± 95% CI half-width over the replications.
+ *
+ * Output: a table on stdout (--format csv: the CSV; json: every point with
+ * every chosen metric and its per-replication values); with --out DIR,
+ * DIR/sweep.csv and the chart DIR/charts/sweep.png|svg (plots/plt_sweep.h;
+ * its data in DIR/series/sweep.csv). A progress bar counts points x
+ * replications.
+ *
+ * Exit codes: 0 ok, 2 bad input or a point the models refuse, 3 internal
+ * error, 4 results written but the chart not drawn (gnuplot missing or
+ * failing).
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_opts.h"
+#include "plan_search.h"
+#include "plt_buf.h"
+#include "plt_file.h"
+#include "plt_fmt.h"
+#include "plt_gnuplot.h"
+#include "plt_results.h"
+#include "plt_sweep.h"
+#include "progress.h"
+#include "sim_alloc.h"
+
+#define MAX_DIMS    16
+#define MAX_METRICS 64
+#define MAX_CHART   12 /* panels in the chart */
+
+static const char sweep_usage[] =
+    "usage: erpsim sweep [SCENARIO] --vary PATH=VALUES [--vary PATH=VALUES]...\n"
+    "                    [--metric NAME]... [options]\n"
+    "\n"
+    "Runs SCENARIO (without it: the compiled-in default) at every combination of\n"
+    "the varied values, each point with the same seed (common random numbers), and\n"
+    "reports the chosen metrics with their 95% confidence intervals.\n"
+    "\n"
+    "options:\n"
+    "  --vary PATH=VALUES  a scenario value and the values to try (repeatable; the\n"
+    "                      points are every combination). VALUES is a comma list\n"
+    "                      and/or ranges FROM..TO/STEP, e.g. load=1x..5x/0.5x or\n"
+    "                      systems.erp.api.workers=4,8,16\n"
+    "  --metric NAME       a metric to report (repeatable); '*' matches one name\n"
+    "                      segment: flow.*.latency_p99. Default: per flow\n"
+    "                      latency_p99, delivered, rejected, lost; per system with\n"
+    "                      a daily limit quota_peak_share; per event channel\n"
+    "                      allocation_used_peak\n"
+    "  --load, --days, --seed, --reps, --threads, --set PATH=VALUE  as for run\n"
+    "  --out DIR           write DIR/sweep.csv and the chart DIR/charts/sweep.png|svg\n"
+    "  --format F          stdout: text (the table, default), csv or json\n"
+    "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
+    "  --quiet             print nothing but errors\n"
+    "  --help              print this help\n"
+    "\n"
+    "exit codes: 0 ok, 2 bad input or usage, 3 internal error, 4 results written\n"
+    "            but the chart not drawn (gnuplot missing or failing)\n";
+
+typedef struct sweep {
+    cli_opts o;
+    plan_search_dim dims[MAX_DIMS];
+    int ndims;
+    const char *wanted[MAX_METRICS]; /* --metric arguments */
+    int nwanted;
+    long npoints;
+    int *idx;           /* [p * ndims + k]: the value index of parameter k at point p */
+    mdl_scenario *sc;   /* per point */
+    sim_summary **sum;  /* per point */
+    const char **names; /* the chosen metrics (borrowed from the first summary) */
+    const char **units; /* their units */
+    int nnames;
+    double elapsed;
+} sweep;
+
+/* ---- options ------------------------------------------------------------------- */
+
+static int usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "erpsim sweep: error: %s%s\n%s", what, arg, sweep_usage);
+    return CLI_EXIT_USAGE;
+}
+
+/* "--opt VALUE" or "--opt=VALUE"; NULL if argv[*i] is not --opt. */
+static const char *opt_value(const char *name, int argc, char **argv, int *i, int *missing)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Returns -1 to go on, or an exit code. The command's own options are
+ * taken out of argv first, so that the common parser cannot mistake their
+ * values for the scenario ("--metric NAME" before the scenario). */
+static int parse(sweep *s, int argc, char **argv)
+{
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int missing = 0;
+        if (!strcmp(a, "--")) { /* the rest is positional: the common parser's */
+            while (i < argc)
+                argv[kept++] = argv[i++];
+            break;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(sweep_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if ((v = opt_value("--vary", argc, argv, &i, &missing))) {
+            if (s->ndims == MAX_DIMS)
+                return usage_error("too many --vary options (at most 16)", "");
+            sim_err err;
+            int rc = plan_search_parse_vary(v, &s->dims[s->ndims], &err);
+            if (rc == SIM_ENOMEM) {
+                fprintf(stderr, "erpsim sweep: error: out of memory\n");
+                return CLI_EXIT_INTERNAL;
+            }
+            if (rc != SIM_OK) {
+                fprintf(stderr, "erpsim sweep: error: --vary %s: %s\n", v, err.msg);
+                return CLI_EXIT_USAGE;
+            }
+            for (int k = 0; k < s->ndims; k++)
+                if (!strcmp(s->dims[k].path, s->dims[s->ndims].path)) {
+                    fprintf(stderr, "erpsim sweep: error: --vary %s is given twice\n",
+                            s->dims[k].path);
+                    plan_search_dim_fini(&s->dims[s->ndims]);
+                    return CLI_EXIT_USAGE;
+                }
+            s->ndims++;
+        } else if (!missing && (v = opt_value("--metric", argc, argv, &i, &missing))) {
+            if (s->nwanted == MAX_METRICS)
+                return usage_error("too many --metric options (at most 64)", "");
+            if (!v[0])
+                return usage_error("--metric takes a metric name", "");
+            s->wanted[s->nwanted++] = v;
+        } else if (missing) {
+            return usage_error(a, " needs a value");
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
+    int code = cli_opts_parse(&s->o, "sweep", &argc, argv, 0, sweep_usage);
+    if (code)
+        return code;
+    if (argc > 1)
+        return usage_error(argv[1][0] == '-' ? "unknown option " : "more than one scenario: ",
+                           argv[1]);
+    if (s->ndims == 0)
+        return usage_error("sweep needs at least one --vary PATH=VALUES", "");
+    int n[MAX_DIMS];
+    for (int k = 0; k < s->ndims; k++)
+        n[k] = s->dims[k].nvalues;
+    s->npoints = plan_search_points(n, s->ndims);
+    if (s->npoints < 0) {
+        fprintf(stderr, "erpsim sweep: error: more than %d points\n", PLAN_SEARCH_MAX_POINTS);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* ---- loading and running ------------------------------------------------------- */
+
+/* Loads point p: the user's overrides, then one PATH=VALUE per parameter
+ * (later overrides win, so a --vary beats a --set of the same path). */
+static int load_point(sweep *s, long p)
+{
+    int nsets = s->o.nsets + s->ndims;
+    const char **sets = sim_calloc((size_t)nsets, sizeof *sets);
+    char **own = sim_calloc((size_t)s->ndims + 1, sizeof *own);
+    int code = 0;
+    if (!sets || !own) {
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    for (int k = 0; k < s->o.nsets; k++)
+        sets[k] = s->o.sets[k];
+    const int *idx = &s->idx[p * s->ndims];
+    for (int k = 0; k < s->ndims; k++) {
+        const char *path = s->dims[k].path, *value = s->dims[k].values[idx[k]];
+        if (!(own[k] = sim_malloc(strlen(path) + strlen(value) + 2))) {
+            code = CLI_EXIT_INTERNAL;
+            goto done;
+        }
+        sprintf(own[k], "%s=%s", path, value);
+        sets[s->o.nsets + k] = own[k];
+    }
+    scn_diag diag;
+    scn_diag_init(&diag);
+    scn_load_opts lo = {.sets = sets, .nsets = nsets};
+    const char *label = cli_opts_label(&s->o);
+    int rc = s->o.scenario ? scn_load_file(s->o.scenario, &lo, &s->sc[p], &diag)
+                           : scn_load_default(&lo, &s->sc[p], &diag);
+    if (rc != SIM_OK)
+        code = cli_opts_print_diag(label, rc, &diag);
+    scn_diag_fini(&diag);
+done:
+    if (code == CLI_EXIT_INTERNAL && (!sets || !own))
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+    for (int k = 0; own && k < s->ndims; k++)
+        sim_free(own[k]);
+    sim_free(own);
+    sim_free(sets);
+    return code;
+}
+
+/* ---- metrics ------------------------------------------------------------------ */
+
+static int chosen(const sweep *s, const char *name)
+{
+    for (int i = 0; i < s->nnames; i++)
+        if (!strcmp(s->names[i], name))
+            return 1;
+    return 0;
+}
+
+static void choose(sweep *s, const sim_metric *m)
+{
+    if (m && m->kind == SIM_METRIC_SCALAR && !chosen(s, m->name)) {
+        s->names[s->nnames] = m->name;
+        s->units[s->nnames++] = m->unit;
+    }
+}
+
+/* Picks the metrics from the first point's summary. */
+static int pick_metrics(sweep *s)
+{
+    const sim_summary *sum = s->sum[0];
+    size_t total = sim_summary_count(sum);
+    s->names = sim_calloc(total + 1, sizeof *s->names);
+    s->units = sim_calloc(total + 1, sizeof *s->units);
+    if (!s->names || !s->units) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    if (s->nwanted == 0) {
+        const mdl_scenario *sc = &s->sc[0];
+        static const char *const per_flow[] = {"latency_p99", "delivered", "rejected", "lost"};
+        char name[256];
+        for (int f = 0; f < sc->nflows; f++)
+            for (size_t k = 0; k < sizeof per_flow / sizeof per_flow[0]; k++) {
+                snprintf(name, sizeof name, "flow.%s.%s", sc->flows[f].id, per_flow[k]);
+                choose(s, sim_summary_find(sum, name));
+            }
+        for (int i = 0; i < sc->nsystems; i++) {
+            snprintf(name, sizeof name, "system.%s.quota_peak_share", sc->systems[i].id);
+            choose(s, sim_summary_find(sum, name));
+        }
+        for (size_t i = 0; i < total; i++) { /* event channels with an allocation */
+            const sim_metric *m = sim_summary_at(sum, i);
+            if (plt_name_match("channel.*.allocation_used_peak", m->name, NULL, 0))
+                choose(s, m);
+        }
+        return 0;
+    }
+    for (int w = 0; w < s->nwanted; w++) {
+        int found = 0;
+        for (size_t i = 0; i < total; i++) {
+            const sim_metric *m = sim_summary_at(sum, i);
+            if (m->kind == SIM_METRIC_SCALAR && (!strcmp(s->wanted[w], m->name) ||
+                                                 plt_name_match(s->wanted[w], m->name, NULL, 0))) {
+                choose(s, m);
+                found++;
+            }
+        }
+        if (!found) {
+            fprintf(stderr,
+                    "erpsim sweep: error: --metric %s matches no metric of this scenario "
+                    "(names look like flow.<id>.latency_p99 or system.<id>.quota_peak_share; "
+                    "`erpsim run --format csv` lists them all)\n",
+                    s->wanted[w]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Mean and half-width of metric i at point p (NaN when absent). */
+static void value_at(const sweep *s, long p, int i, double *mean, double *hw)
+{
+    const sim_metric *m = sim_summary_find(s->sum[p], s->names[i]);
+    *mean = m && m->kind == SIM_METRIC_SCALAR ? m->mean : NAN;
+    *hw = m && m->kind == SIM_METRIC_SCALAR ? m->half_width : NAN;
+}
+
+static int is_share(const char *unit)
+{
+    return !strcmp(unit, "ratio") || !strcmp(unit, "share");
+}
+
+/* The metric name without its family ("flow.F-001.latency_p99" ->
+ * "F-001.latency_p99"). */
+static const char *short_name(const char *name)
+{
+    static const char *const families[] = {"flow.", "system.", "caller.", "channel."};
+    for (size_t k = 0; k < sizeof families / sizeof families[0]; k++)
+        if (!strncmp(name, families[k], strlen(families[k])))
+            return name + strlen(families[k]);
+    return name;
+}
+
+/* "702 ms ± 59 ms": the mean and the half-width each in its own unit (no
+ * half-width when it is NaN or 0). */
+static char *fmt_dur_ci(double s, double hw, char *buf, size_t n)
+{
+    char a[32], b[32];
+    plt_fmt_duration(s, a, sizeof a);
+    if (isfinite(hw) && hw > 0)
+        snprintf(buf, n, "%s ± %s", a, plt_fmt_duration(hw, b, sizeof b));
+    else
+        snprintf(buf, n, "%s", a);
+    return buf;
+}
+
+/* "3.2 s ± 400 ms", "92.5% ± 0.5", "30,045 ± 146" */
+static void fmt_ci(const char *unit, double mean, double hw, char *buf, size_t n)
+{
+    char a[40], b[40];
+    if (!isfinite(mean)) {
+        snprintf(buf, n, "n/a");
+        return;
+    }
+    if (!strcmp(unit, "s")) {
+        fmt_dur_ci(mean, hw, buf, n);
+        return;
+    }
+    if (is_share(unit)) {
+        snprintf(a, sizeof a, "%.1f%%", 100 * mean);
+        snprintf(b, sizeof b, "%.1f", 100 * hw);
+    } else if (fabs(mean) >= 100 || mean == floor(mean)) {
+        plt_fmt_count(mean, a, sizeof a);
+        plt_fmt_count(hw, b, sizeof b);
+    } else {
+        snprintf(a, sizeof a, "%.3g", mean);
+        snprintf(b, sizeof b, "%.2g", hw);
+    }
+    if (isfinite(hw) && hw > 0)
+        snprintf(buf, n, "%s ± %s", a, b);
+    else
+        snprintf(buf, n, "%s", a);
+}
+
+/* ---- output -------------------------------------------------------------------- */
+
+/* Display width of UTF-8 text (the ± sign is two bytes, one column). */
+static int width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void pad(plt_buf *b, const char *s, int w)
+{
+    plt_buf_puts(b, s);
+    for (int k = width(s); k < w; k++)
+        plt_buf_put(b, " ", 1);
+}
+
+static char *text_table(const sweep *s)
+{
+    plt_buf b;
+    plt_buf_init(&b);
+    const mdl_scenario *sc = &s->sc[0];
+    plt_buf_printf(&b, "erpsim %s - sweep of scenario %s (%s)\n", ERPSIM_VERSION,
+                   sc->name ? sc->name : "", cli_opts_label(&s->o));
+    plt_buf_printf(&b, "%ld point%s (", s->npoints, s->npoints == 1 ? "" : "s");
+    for (int k = 0; k < s->ndims; k++)
+        plt_buf_printf(&b, "%s%s: %d value%s", k ? " x " : "", s->dims[k].path, s->dims[k].nvalues,
+                       s->dims[k].nvalues == 1 ? "" : "s");
+    plt_buf_printf(&b,
+                   "), %d replications each, seed %llu at every point (common random "
+                   "numbers); ± is the 95%% CI; ran in %.2f s\n",
+                   sc->replications, (unsigned long long)sc->seed, s->elapsed);
+    /* column widths */
+    int pw[MAX_DIMS], *mw = sim_calloc((size_t)s->nnames + 1, sizeof *mw);
+    char cell[128];
+    if (!mw) {
+        plt_buf_fini(&b);
+        return NULL;
+    }
+    for (int k = 0; k < s->ndims; k++) {
+        pw[k] = width(s->dims[k].path);
+        for (int v = 0; v < s->dims[k].nvalues; v++)
+            pw[k] = pw[k] > width(s->dims[k].values[v]) ? pw[k] : width(s->dims[k].values[v]);
+    }
+    for (int i = 0; i < s->nnames; i++) {
+        mw[i] = width(short_name(s->names[i]));
+        for (long p = 0; p < s->npoints; p++) {
+            double mean, hw;
+            value_at(s, p, i, &mean, &hw);
+            fmt_ci(s->units[i], mean, hw, cell, sizeof cell);
+            mw[i] = mw[i] > width(cell) ? mw[i] : width(cell);
+        }
+    }
+    /* metrics in chunks that fit about 110 columns beside the parameters */
+    int base = 0;
+    for (int k = 0; k < s->ndims; k++)
+        base += pw[k] + 2;
+    for (int first = 0; first < s->nnames;) {
+        int last = first, used = base;
+        while (last < s->nnames && (last == first || used + mw[last] + 2 <= 110))
+            used += mw[last++] + 2;
+        plt_buf_puts(&b, "\n");
+        for (int k = 0; k < s->ndims; k++) {
+            pad(&b, s->dims[k].path, pw[k]);
+            plt_buf_puts(&b, "  ");
+        }
+        for (int i = first; i < last; i++) {
+            pad(&b, short_name(s->names[i]), mw[i]);
+            plt_buf_puts(&b, i + 1 < last ? "  " : "");
+        }
+        plt_buf_puts(&b, "\n");
+        for (long p = 0; p < s->npoints; p++) {
+            const int *idx = &s->idx[p * s->ndims];
+            for (int k = 0; k < s->ndims; k++) {
+                pad(&b, s->dims[k].values[idx[k]], pw[k]);
+                plt_buf_puts(&b, "  ");
+            }
+            for (int i = first; i < last; i++) {
+                double mean, hw;
+                value_at(s, p, i, &mean, &hw);
+                fmt_ci(s->units[i], mean, hw, cell, sizeof cell);
+                pad(&b, cell, i + 1 < last ? mw[i] : 0);
+                plt_buf_puts(&b, i + 1 < last ? "  " : "");
+            }
+            plt_buf_puts(&b, "\n");
+        }
+        first = last;
+    }
+    sim_free(mw);
+    return plt_buf_take(&b);
+}
+
+static void csv_field(plt_buf *b, const char *v)
+{
+    if (!strpbrk(v, ",\"\n")) {
+        plt_buf_puts(b, v);
+        return;
+    }
+    plt_buf_put(b, "\"", 1);
+    for (; *v; v++) {
+        if (*v == '"')
+            plt_buf_put(b, "\"", 1);
+        plt_buf_put(b, v, 1);
+    }
+    plt_buf_put(b, "\"", 1);
+}
+
+static void csv_num(plt_buf *b, double v)
+{
+    if (isfinite(v))
+        plt_buf_printf(b, ",%.10g", v);
+    else
+        plt_buf_puts(b, ",");
+}
+
+/* One row per point: point, the parameters, then per metric its mean and
+ * half-width, and the replications. */
+static char *csv_table(const sweep *s)
+{
+    plt_buf b;
+    plt_buf_init(&b);
+    plt_buf_puts(&b, "point");
+    for (int k = 0; k < s->ndims; k++) {
+        plt_buf_puts(&b, ",");
+        csv_field(&b, s->dims[k].path);
+    }
+    for (int i = 0; i < s->nnames; i++)
+        plt_buf_printf(&b, ",%s:mean,%s:half_width", s->names[i], s->names[i]);
+    plt_buf_puts(&b, ",replications\n");
+    for (long p = 0; p < s->npoints; p++) {
+        const int *idx = &s->idx[p * s->ndims];
+        plt_buf_printf(&b, "%ld", p + 1);
+        for (int k = 0; k < s->ndims; k++) {
+            plt_buf_puts(&b, ",");
+            csv_field(&b, s->dims[k].values[idx[k]]);
+        }
+        for (int i = 0; i < s->nnames; i++) {
+            double mean, hw;
+            value_at(s, p, i, &mean, &hw);
+            csv_num(&b, mean);
+            csv_num(&b, hw);
+        }
+        plt_buf_printf(&b, ",%d\n", sim_summary_replications(s->sum[p]));
+    }
+    return plt_buf_take(&b);
+}
+
+static json_t *jnum(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static char *json_text(const sweep *s)
+{
+    const mdl_scenario *sc = &s->sc[0];
+    json_t *root = json_object(), *vary = json_array(), *points = json_array(),
+           *metrics = json_array();
+    if (!root || !vary || !points || !metrics) {
+        json_decref(root);
+        json_decref(vary);
+        json_decref(points);
+        json_decref(metrics);
+        return NULL;
+    }
+    json_object_set_new(root, "erpsim", json_string(ERPSIM_VERSION));
+    json_object_set_new(root, "command", json_string("sweep"));
+    json_object_set_new(root, "scenario", json_string(sc->name ? sc->name : ""));
+    json_object_set_new(root, "source", json_string(cli_opts_label(&s->o)));
+    json_object_set_new(root, "seed", json_integer((json_int_t)sc->seed));
+    json_object_set_new(root, "replications", json_integer(sc->replications));
+    json_object_set_new(root, "confidence", json_real(0.95));
+    for (int k = 0; k < s->ndims; k++) {
+        json_t *vals = json_array();
+        for (int v = 0; v < s->dims[k].nvalues; v++)
+            json_array_append_new(vals, json_string(s->dims[k].values[v]));
+        json_array_append_new(vary,
+                              json_pack("{s:s,s:o}", "path", s->dims[k].path, "values", vals));
+    }
+    for (int i = 0; i < s->nnames; i++)
+        json_array_append_new(metrics,
+                              json_pack("{s:s,s:s}", "name", s->names[i], "unit", s->units[i]));
+    for (long p = 0; p < s->npoints; p++) {
+        const int *idx = &s->idx[p * s->ndims];
+        json_t *set = json_object(), *vals = json_object();
+        for (int k = 0; k < s->ndims; k++)
+            json_object_set_new(set, s->dims[k].path, json_string(s->dims[k].values[idx[k]]));
+        for (int i = 0; i < s->nnames; i++) {
+            const sim_metric *m = sim_summary_find(s->sum[p], s->names[i]);
+            json_t *reps = json_array();
+            for (int r = 0; m && r < m->n; r++)
+                json_array_append_new(reps, jnum(m->values[r]));
+            json_object_set_new(vals, s->names[i],
+                                json_pack("{s:o,s:o,s:o}", "mean", jnum(m ? m->mean : NAN),
+                                          "half_width", jnum(m ? m->half_width : NAN), "values",
+                                          reps));
+        }
+        json_array_append_new(points, json_pack("{s:o,s:o}", "vary", set, "metrics", vals));
+    }
+    json_object_set_new(root, "vary", vary);
+    json_object_set_new(root, "metrics", metrics);
+    json_object_set_new(root, "points", points);
+    char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(root);
+    if (!dumped)
+        return NULL;
+    char *out = sim_malloc(strlen(dumped) + 2);
+    if (out)
+        sprintf(out, "%s\n", dumped);
+    free(dumped);
+    return out;
+}
+
+/* ---- the chart ---------------------------------------------------------------- */
+
+/* 1 when metric i is 0 (or absent) at every point: a flat line at zero
+ * says nothing, so it is left out of the chart (not of the table). */
+static int all_zero(const sweep *s, int i)
+{
+    for (long p = 0; p < s->npoints; p++) {
+        double mean, hw;
+        value_at(s, p, i, &mean, &hw);
+        if (isfinite(mean) && mean != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Draws the chart into dir. Returns 0, CLI_EXIT_NO_CHARTS (printed why) or
+ * CLI_EXIT_INTERNAL. */
+static int chart(const sweep *s, const char *dir)
+{
+    int code = 0;
+    /* the x axis: the first parameter with several values */
+    int xd = 0;
+    while (xd < s->ndims - 1 && s->dims[xd].nvalues < 2)
+        xd++;
+    const plan_search_dim *xdim = &s->dims[xd];
+    int nx = xdim->nvalues, ns = (int)(s->npoints / nx);
+    int metric_of[MAX_CHART], nm = 0, skipped = 0;
+    for (int i = 0; i < s->nnames; i++) {
+        if (all_zero(s, i))
+            continue;
+        if (nm == MAX_CHART) {
+            skipped++;
+            continue;
+        }
+        metric_of[nm++] = i;
+    }
+    if (nm == 0) {
+        if (!s->o.quiet)
+            fprintf(stderr, "erpsim sweep: note: every chosen metric is 0 at every point: "
+                            "no chart\n");
+        return 0;
+    }
+    if (skipped && !s->o.quiet)
+        fprintf(stderr,
+                "erpsim sweep: note: the chart shows the first %d metrics that are not "
+                "0 everywhere (%d more in sweep.csv)\n",
+                nm, skipped);
+    double *x = sim_calloc((size_t)nx, sizeof *x);
+    double *mean = sim_calloc((size_t)s->npoints * (size_t)nm, sizeof *mean);
+    double *hw = sim_calloc((size_t)s->npoints * (size_t)nm, sizeof *hw);
+    char **series = sim_calloc((size_t)ns, sizeof *series);
+    const char *titles[MAX_CHART], *units[MAX_CHART];
+    if (!x || !mean || !hw || !series) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    int numeric = 1;
+    for (int j = 0; j < nx; j++)
+        numeric &= plan_search_number(xdim->values[j], &x[j]) == 0;
+    for (int c = 0; c < nm; c++) {
+        titles[c] = short_name(s->names[metric_of[c]]);
+        units[c] = is_share(s->units[metric_of[c]]) ? "%" : s->units[metric_of[c]];
+    }
+    for (long p = 0; p < s->npoints; p++) {
+        const int *idx = &s->idx[p * s->ndims];
+        int k = 0; /* the series: the other parameters' indices as a mixed-radix number */
+        for (int d = 0; d < s->ndims; d++)
+            if (d != xd)
+                k = k * s->dims[d].nvalues + idx[d];
+        int j = idx[xd];
+        if (!series[k]) {
+            plt_buf b;
+            plt_buf_init(&b);
+            for (int d = 0; d < s->ndims; d++)
+                if (d != xd)
+                    plt_buf_printf(&b, "%s%s=%s", b.len ? ", " : "", s->dims[d].path,
+                                   s->dims[d].values[idx[d]]);
+            plt_buf_puts(&b, "");
+            if (!(series[k] = plt_buf_take(&b))) {
+                fprintf(stderr, "erpsim sweep: error: out of memory\n");
+                code = CLI_EXIT_INTERNAL;
+                goto done;
+            }
+        }
+        for (int c = 0; c < nm; c++) {
+            size_t at = ((size_t)k * (size_t)nx + (size_t)j) * (size_t)nm + (size_t)c;
+            value_at(s, p, metric_of[c], &mean[at], &hw[at]);
+            if (is_share(s->units[metric_of[c]])) {
+                mean[at] *= 100;
+                hw[at] *= 100;
+            }
+        }
+    }
+    char title[256];
+    snprintf(title, sizeof title, "%s: sweep of %s (mean and 95%% CI over %d replications)",
+             s->sc[0].name ? s->sc[0].name : "", xdim->path, s->sc[0].replications);
+    plt_sweep ch = {.title = title,
+                    .xlabel = xdim->path,
+                    .npoints = nx,
+                    .x = numeric ? x : NULL,
+                    .xlabels = (const char *const *)xdim->values,
+                    .nseries = ns,
+                    .series = (const char *const *)series,
+                    .nmetrics = nm,
+                    .metrics = titles,
+                    .units = units,
+                    .mean = mean,
+                    .half_width = hw};
+    sim_err err;
+    sim_err_clear(&err);
+    char gp[1024];
+    const char *gnuplot = s->o.no_charts ? NULL : plt_gnuplot_find(gp, sizeof gp);
+    if (!gnuplot) {
+        if (plt_sweep_write_data(&ch, dir, "sweep", &err) != SIM_OK) {
+            fprintf(stderr, "erpsim sweep: error: %s\n", err.msg);
+            code = CLI_EXIT_INTERNAL;
+        } else if (!s->o.no_charts) {
+            fprintf(stderr,
+                    "erpsim sweep: warning: gnuplot not found: the chart was not drawn "
+                    "(its data is in %s/series/sweep.csv)\n",
+                    dir);
+            code = CLI_EXIT_NO_CHARTS;
+        }
+    } else if (plt_sweep_draw(&ch, dir, "sweep", gnuplot, &err) != SIM_OK) {
+        fprintf(stderr, "erpsim sweep: warning: the chart was not drawn: %s\n", err.msg);
+        code = err.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_NO_CHARTS;
+    }
+done:
+    for (int k = 0; series && k < ns; k++)
+        sim_free(series[k]);
+    sim_free(series);
+    sim_free(x);
+    sim_free(mean);
+    sim_free(hw);
+    return code;
+}
+
+/* ---- the command --------------------------------------------------------------- */
+
+static int write_out(const sweep *s, const char *csv)
+{
+    sim_err err;
+    if (plt_file_mkdirs(s->o.out, &err) != SIM_OK ||
+        plt_file_write(s->o.out, "sweep.csv", csv, strlen(csv), &err) != SIM_OK) {
+        fprintf(stderr, "erpsim sweep: error: %s\n", err.msg);
+        return CLI_EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    sweep s;
+    memset(&s, 0, sizeof s);
+    progress *bar = NULL;
+    char *csv = NULL, *text = NULL;
+    int code = parse(&s, argc, argv);
+    if (code >= 0)
+        goto done;
+    code = 0;
+    s.idx = sim_calloc((size_t)s.npoints * (size_t)s.ndims, sizeof *s.idx);
+    s.sc = sim_calloc((size_t)s.npoints, sizeof *s.sc);
+    s.sum = sim_calloc((size_t)s.npoints, sizeof *s.sum);
+    if (!s.idx || !s.sc || !s.sum) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    int n[MAX_DIMS];
+    for (int k = 0; k < s.ndims; k++)
+        n[k] = s.dims[k].nvalues;
+    for (long p = 0; p < s.npoints; p++)
+        plan_search_point(n, s.ndims, p, &s.idx[p * s.ndims]);
+    /* every point is validated before anything runs */
+    for (long p = 0; p < s.npoints; p++) {
+        mdl_scenario_init(&s.sc[p]);
+        if ((code = load_point(&s, p)))
+            goto done;
+    }
+    int total = 0;
+    for (long p = 0; p < s.npoints; p++)
+        total += s.sc[p].replications;
+    bar = progress_create(total, sim_time_to_seconds(s.sc[0].horizon) / 86400.0, !s.o.quiet);
+    if (!bar) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    /* the metrics are picked from the first point, so that a --metric that
+     * matches nothing stops the sweep before the other points run */
+    for (long p = 0; p < s.npoints; p++) {
+        if ((code = cli_opts_run_with(&s.o, &s.sc[p], s.sc[p].seed, s.sc[p].replications, bar,
+                                      &s.sum[p])))
+            goto done;
+        if (p == 0 && (code = pick_metrics(&s)))
+            goto done;
+    }
+    s.elapsed = progress_elapsed(bar);
+    progress_destroy(bar);
+    bar = NULL;
+    if (!(csv = csv_table(&s))) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    int charts = 0;
+    if (s.o.out) {
+        if ((code = write_out(&s, csv)))
+            goto done;
+        if ((charts = chart(&s, s.o.out)) == CLI_EXIT_INTERNAL) {
+            code = charts;
+            goto done;
+        }
+    }
+    if (!s.o.quiet) {
+        if (s.o.format == CLI_FORMAT_CSV) {
+            fputs(csv, stdout);
+        } else {
+            text = s.o.format == CLI_FORMAT_JSON ? json_text(&s) : text_table(&s);
+            if (!text) {
+                fprintf(stderr, "erpsim sweep: error: out of memory\n");
+                code = CLI_EXIT_INTERNAL;
+                goto done;
+            }
+            fputs(text, stdout);
+            if (s.o.out && s.o.format == CLI_FORMAT_TEXT)
+                printf("\nResults in %s/: sweep.csv%s\n", s.o.out,
+                       charts == 0 && !s.o.no_charts ? " charts/sweep.png charts/sweep.svg" : "");
+        }
+        fflush(stdout);
+    }
+    code = charts;
+done:
+    progress_destroy(bar);
+    sim_free(text);
+    sim_free(csv);
+    for (long p = 0; s.sum && p < s.npoints; p++)
+        sim_summary_destroy(s.sum[p]);
+    for (long p = 0; s.sc && p < s.npoints; p++)
+        mdl_scenario_fini(&s.sc[p]);
+    sim_free(s.sum);
+    sim_free(s.sc);
+    sim_free(s.idx);
+    sim_free(s.names);
+    sim_free(s.units);
+    for (int k = 0; k < s.ndims; k++)
+        plan_search_dim_fini(&s.dims[k]);
+    return code;
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# sweep.sh - `erpsim sweep` end to end (run by ctest from the source root as
+# `bash tests/cli/sweep.sh path/to/erpsim`):
+#   1. two --vary give their cartesian product in nested-loop order (the
+#      first --vary outermost), in the table and in sweep.csv;
+#   2. common random numbers: at one load, the points that differ only in
+#      the ERP's workers create exactly the same records (same arrivals);
+#   3. --metric takes names and '*' patterns; --format csv prints sweep.csv;
+#      --format json is valid JSON with every point;
+#   4. the chart is drawn (gnuplot) or, with ERPSIM_GNUPLOT empty, its data
+#      is written and the exit code is 4;
+#   5. bad input (a range without a step, a value the loader refuses, no
+#      --vary, an unknown metric) is exit 2 with a message and no output.
+set -u
+erpsim=${1:?usage: sweep.sh ERPSIM}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+fx=tests/cli/fixtures/tiny.yaml
+
+# 1. the product and its order
+"$erpsim" sweep "$fx" --reps 2 --vary load=1x..2x/0.5x --vary systems.erp.api.workers=4,8 \
+    --metric flow.F-010.created --metric 'flow.*.latency_p99' --out "$tmp/s" --no-charts \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "sweep: exit $rc: $(cat "$tmp/err")"
+grep -q '^6 points (load: 3 values x systems.erp.api.workers: 2 values), 2 replications each' \
+    "$tmp/out" || fail "sweep: header: $(head -3 "$tmp/out")"
+[ -f "$tmp/s/sweep.csv" ] || fail "sweep: no sweep.csv"
+[ "$(wc -l <"$tmp/s/sweep.csv")" -eq 7 ] || fail "sweep.csv: not 1 + 6 lines"
+order=$(tail -n +2 "$tmp/s/sweep.csv" | cut -d, -f2,3 | tr '\n' ' ')
+[ "$order" = "1x,4 1x,8 1.5x,4 1.5x,8 2x,4 2x,8 " ] || fail "sweep.csv: point order '$order'"
+head -1 "$tmp/s/sweep.csv" | grep -q '^point,load,systems.erp.api.workers,flow.F-010.created:mean,flow.F-010.created:half_width,flow.F-010.latency_p99:mean,' ||
+    fail "sweep.csv header: $(head -1 "$tmp/s/sweep.csv")"
+head -1 "$tmp/s/sweep.csv" | grep -q 'flow.F-011.latency_p99:mean' ||
+    fail "sweep.csv: the pattern flow.*.latency_p99 did not pick F-011"
+
+# 2. common random numbers: workers do not change the arrivals, so the
+# created counts of the two points at each load are equal to the digit
+for load in 1x 1.5x 2x; do
+    a=$(grep "^[0-9]*,$load,4," "$tmp/s/sweep.csv" | cut -d, -f4)
+    b=$(grep "^[0-9]*,$load,8," "$tmp/s/sweep.csv" | cut -d, -f4)
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "CRN: created at $load differs between workers 4 ($a) and 8 ($b)"
+done
+# and the load scales them: 1.5x creates more than 1x
+c1=$(grep '^1,' "$tmp/s/sweep.csv" | cut -d, -f4)
+c2=$(grep '^3,' "$tmp/s/sweep.csv" | cut -d, -f4)
+awk -v a="$c1" -v b="$c2" 'BEGIN { exit !(b > 1.3 * a && b < 1.7 * a) }' ||
+    fail "created at 1.5x ($c2) is not about 1.5 times 1x ($c1)"
+
+# the command's options may come before the scenario
+"$erpsim" sweep --metric flow.F-010.created --vary load=1x "$fx" --reps 2 >/dev/null 2>"$tmp/err" ||
+    fail "sweep --metric M --vary V SCENARIO: exit $?: $(cat "$tmp/err")"
+
+# 3. formats
+"$erpsim" sweep "$fx" --reps 2 --vary load=1x,2x --metric flow.F-010.created --format csv \
+    >"$tmp/csv" 2>/dev/null || fail "--format csv: exit $?"
+[ "$(head -1 "$tmp/csv")" = "point,load,flow.F-010.created:mean,flow.F-010.created:half_width,replications" ] ||
+    fail "--format csv header: $(head -1 "$tmp/csv")"
+[ "$(wc -l <"$tmp/csv")" -eq 3 ] || fail "--format csv: not 3 lines"
+"$erpsim" sweep "$fx" --reps 2 --vary load=1x,2x --format json >"$tmp/json" 2>/dev/null ||
+    fail "--format json: exit $?"
+if command -v python3 >/dev/null; then
+    python3 - "$tmp/json" <<'EOF' || fail "--format json is not the expected JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["command"] == "sweep" and len(d["points"]) == 2
+p = d["points"][1]
+assert p["vary"] == {"load": "2x"}
+m = p["metrics"]["flow.F-010.latency_p99"]
+assert len(m["values"]) == 2 and m["mean"] > 0
+# the default metrics: per flow p99, delivered, rejected, lost; the quota
+names = [x["name"] for x in d["metrics"]]
+assert names[:4] == ["flow.F-010.latency_p99", "flow.F-010.delivered",
+                     "flow.F-010.rejected", "flow.F-010.lost"], names
+assert "system.erp.quota_peak_share" in names
+EOF
+fi
+
+# 4. the chart
+if command -v gnuplot >/dev/null; then
+    "$erpsim" sweep "$fx" --reps 2 --vary load=1x,2x --out "$tmp/c" >/dev/null 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 0 ] || fail "chart: exit $rc: $(cat "$tmp/err")"
+    [ -s "$tmp/c/charts/sweep.png" ] && [ -s "$tmp/c/charts/sweep.svg" ] ||
+        fail "chart: no charts/sweep.png|svg"
+fi
+ERPSIM_GNUPLOT= "$erpsim" sweep "$fx" --reps 2 --vary load=1x,2x --out "$tmp/n" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 4 ] || fail "no gnuplot: exit $rc, want 4"
+[ -s "$tmp/n/series/sweep.csv" ] && [ -s "$tmp/n/sweep.csv" ] || fail "no gnuplot: data not written"
+
+# 5. bad input
+bad() { # expected-fragment args...
+    local want=$1
+    shift
+    "$erpsim" sweep "$fx" --reps 2 "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    [ $rc -eq 2 ] || fail "sweep $*: exit $rc, want 2"
+    [ -s "$tmp/out" ] && fail "sweep $*: printed on stdout"
+    grep -q -- "$want" "$tmp/err" || fail "sweep $*: stderr lacks '$want': $(cat "$tmp/err")"
+}
+bad "has no step" --vary load=1x..5x
+bad "workers" --vary systems.erp.api.workers=4,lots
+bad "needs at least one --vary"
+bad "matches no metric" --vary load=1x,2x --metric flow.F-999.created
+bad "given twice" --vary load=1x --vary load=2x
+
+if [ $failures -gt 0 ]; then
+    echo "$failures failure(s)" >&2
+    exit 1
+fi
+echo "sweep.sh: all passed"
