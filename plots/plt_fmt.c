@@ -89,7 +89,10 @@ char *plt_fmt_duration_ci(double s, double hw, char *buf, size_t n)
         snprintf(buf, n, "%s %s", num, u->name);
         return buf;
     }
-    snprintf(h, sizeof h, "%.2g", hw / u->seconds); /* a CI needs two digits at most */
+    /* A CI needs two significant digits at most, but never an exponent:
+     * a half-width wider than 100 units prints whole. */
+    double hu = hw / u->seconds;
+    snprintf(h, sizeof h, hu >= 100.0 ? "%.0f" : "%.2g", hu);
     snprintf(buf, n, "%s %s ± %s", num, u->name, h);
     return buf;
 }

@@ -40,6 +40,9 @@ static void durations_take_the_largest_readable_unit(void **state)
     /* a CI half-width in the unit of its mean, two digits */
     assert_string_equal(plt_fmt_duration_ci(3.2512, 0.2091, b, sizeof b), "3.25 s ± 0.21");
     assert_string_equal(plt_fmt_duration_ci(0.5, NAN, b, sizeof b), "500 ms");
+    /* A half-width wider than the mean prints whole, never as 2.2e+02. */
+    assert_string_equal(plt_fmt_duration_ci(106 * 60.0, 220 * 60.0, b, sizeof b), "106 min ± 220");
+    assert_string_equal(plt_fmt_duration_ci(5.0, 220.0, b, sizeof b), "5 s ± 220");
 }
 
 static void clock_times_count_days_from_zero(void **state)
