@@ -79,6 +79,17 @@ static void enter(mdl_breaker *b, mdl_breaker_state s, sim_time now)
         sim_series_set(b->series, now, s == MDL_BREAKER_OPEN ? 1.0 : 0.0);
 }
 
+/* A threshold in percent, snapped to a grid of 1e-9 percent. Scenarios give
+ * fractions and the caller multiplies by 100, which is not exact: "14%" is
+ * 0.14 x 100 = 14.000000000000002, and 14 failures in 100 calls would then
+ * stay below it. Snapped, a whole-percent threshold is exact, and a rate
+ * exactly at it opens the breaker, as resilience4j's >= does. */
+static double snap_percent(double p)
+{
+    double q = round(p * 1e9) / 1e9;
+    return q > 0.0 ? q : p; /* a threshold below the grid stays as given */
+}
+
 /* rate mode: count * 100 >= threshold * total, in exact arithmetic for the
  * integer counts (threshold may be fractional). */
 static int above(int count, int total, double threshold)
@@ -117,8 +128,8 @@ mdl_breaker *mdl_breaker_create(const mdl_breaker_cfg *cfg, sim_time now, sim_er
     b->size = cfg->window ? cfg->window : 100;
     int minimum = cfg->minimum_calls ? cfg->minimum_calls : 100;
     b->min_calls = minimum < b->size ? minimum : b->size;
-    b->failure_rate = cfg->failure_rate > 0.0 ? cfg->failure_rate : 50.0;
-    b->slow_rate = cfg->slow_call_rate > 0.0 ? cfg->slow_call_rate : 100.0;
+    b->failure_rate = cfg->failure_rate > 0.0 ? snap_percent(cfg->failure_rate) : 50.0;
+    b->slow_rate = cfg->slow_call_rate > 0.0 ? snap_percent(cfg->slow_call_rate) : 100.0;
     b->slow_duration = cfg->slow_call_duration ? cfg->slow_call_duration : 60 * SIM_SEC;
     b->open_duration = cfg->open_duration ? cfg->open_duration : 60 * SIM_SEC;
     b->ho_calls = cfg->half_open_calls ? cfg->half_open_calls

@@ -568,6 +568,25 @@ static void on_note(void *ctx, int reader, mdl_channel_note what, const mdl_even
     }
 }
 
+/* A first reading abandoned by a crash after retention purged its event
+ * (it was read near the end of the window and still in flight): the rewind
+ * cannot read it again and no EXPIRED note will come for it, so it ends
+ * now, as such a note would end it. */
+static void purged_in_flight(mdl_subscriber *s, const mdl_event *ev, int own, sim_time now)
+{
+    int away_latest = s->down > 0 && s->reconnect == MDL_RECONNECT_LATEST;
+    if (s->expired_dlq && own) {
+        dead_letter_own(s, MDL_R_RETENTION, 1, now);
+    } else if (s->expired_dlq) {
+        s->st.cdc_dead_lettered++;
+        dlq_add(s, 1, now);
+    } else if (own) {
+        lose(s, ev, away_latest ? MDL_R_NO_REPLAY_ID : MDL_R_RETENTION, 1);
+    } else {
+        s->st.cdc_lost++;
+    }
+}
+
 /* ---- slots ---------------------------------------------------------------------- */
 
 static int ensure_slot(mdl_subscriber *s)
@@ -798,11 +817,13 @@ static void on_done(void *ctx, uint64_t token, int ok, int retryable, sim_time n
 static void start_attempt(mdl_subscriber *s, int i, sim_time now)
 {
     slot *sl = &s->slots[i];
+    /* Every attempt counts toward max_attempts, with or without a call:
+     * a bad record applied without a call would otherwise retry for ever. */
+    sl->attempts++;
     if (s->apply.fn == NULL || (!sl->own && !s->apply_cdc)) {
         finish_attempt(s, i, 1, 0, now); /* applied without a call */
         return;
     }
-    sl->attempts++;
     s->st.attempts++;
     int rc = s->apply.fn(s->apply.impl, token_of(s, i), now, on_done, s);
     /* The slot may have been answered (and reused) already: do not touch it. */
@@ -860,8 +881,14 @@ static int read_one(mdl_subscriber *s, sim_time now)
     for (int k = 0; k < s->nsrc; k++) {
         int i = (s->rr + k) % s->nsrc;
         feed *c = &s->src[i];
-        if ((s->ordered && c->inflight > 0) || now < c->blocked_until)
+        if (s->ordered && c->inflight > 0)
             continue;
+        if (now < c->blocked_until) {
+            /* The wake set when it blocked may have been replaced by an
+             * earlier one (a reconnect, a copy due): look again then. */
+            schedule_wake(s, c->blocked_until);
+            continue;
+        }
         for (int tries = 0; tries < 2; tries++) {
             mdl_event ev;
             int replay = 0;
@@ -1033,8 +1060,13 @@ static void crash_fire(void *ctx, uint64_t down_for, sim_time now)
         slot *sl = &s->slots[i];
         if (sl->state != S_CALLING && sl->state != S_SLEEPING)
             continue;
-        if (sl->first && !sl->copy)
-            ab_add(s, &s->src[sl->source], sl->ev.seq, sl->own);
+        if (sl->first && !sl->copy) {
+            feed *c = &s->src[sl->source];
+            if (sl->ev.seq >= mdl_channel_oldest(c->ch))
+                ab_add(s, c, sl->ev.seq, sl->own);
+            else /* purged while in flight: no reading and no note will come */
+                purged_in_flight(s, &sl->ev, sl->own, now);
+        }
         if (sl->own && sl->first)
             s->own_first_inflight--;
         if (sl->keyed)

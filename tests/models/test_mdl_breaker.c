@@ -62,6 +62,33 @@ static void exactly_the_threshold_opens_because_the_rule_is_at_least(void **stat
     mdl_breaker_destroy(b);
 }
 
+/* Scenarios give rates as fractions ("14%" is the double 0.14) and the
+ * world passes fraction x 100, which is not exact for some whole percents:
+ * 0.07, 0.14, 0.28, 0.55 and 0.56 times 100 are 7.000000000000001,
+ * 14.000000000000002, 28.000000000000004, 55.00000000000001 and
+ * 56.00000000000001. A window of 100 with exactly p failures is p % and
+ * must open (the rule is >=); p - 1 failures must not. */
+static void a_whole_percent_threshold_given_as_a_fraction_opens_at_exactly_that_rate(void **state)
+{
+    (void)state;
+    static const int pct[] = {7, 14, 28, 55, 56};
+    for (size_t k = 0; k < sizeof pct / sizeof pct[0]; k++) {
+        for (int failures = pct[k] - 1; failures <= pct[k]; failures++) {
+            mdl_breaker_cfg cfg = {
+                .window = 100, .minimum_calls = 100, .failure_rate = (pct[k] / 100.0) * 100.0};
+            mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+            assert_non_null(b);
+            /* The failures first, then successes: the rate is computed once,
+             * at the 100th outcome. */
+            for (int i = 0; i < 100; i++)
+                call(b, i, i < failures ? FAIL : OK, 0);
+            assert_int_equal(mdl_breaker_state_of(b),
+                             failures == pct[k] ? MDL_BREAKER_OPEN : MDL_BREAKER_CLOSED);
+            mdl_breaker_destroy(b);
+        }
+    }
+}
+
 static void the_window_slides_over_the_last_n_outcomes(void **state)
 {
     (void)state;
@@ -342,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_rate_is_computed_only_after_the_minimum_calls),
         cmocka_unit_test(exactly_the_threshold_opens_because_the_rule_is_at_least),
+        cmocka_unit_test(a_whole_percent_threshold_given_as_a_fraction_opens_at_exactly_that_rate),
         cmocka_unit_test(the_window_slides_over_the_last_n_outcomes),
         cmocka_unit_test(the_minimum_is_capped_at_the_window_size),
         cmocka_unit_test(the_resilience4j_defaults_need_one_hundred_calls),

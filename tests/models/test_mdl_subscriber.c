@@ -448,6 +448,46 @@ the_allocation_runs_out_at_l_over_rate_times_subscribers_and_resumes_when_freed(
     fix_fini(&f);
 }
 
+/* The same exhaustion with a reconnect while reading is blocked. L = 100
+ * deliveries per rolling 24 h (1-minute buckets), one event a minute at
+ * 30 s + i min (i = 0..299, until 5 h), applied at once. Events 0..99 are
+ * delivered as published, in buckets 0..99; event 100 (100.5 min) is
+ * refused and reading waits until bucket 0 leaves at 24 h + 1 min; then
+ * bucket k - 1 leaves at 24 h + k min and event 99 + k is delivered, for
+ * k = 1..100, by 25 h 40 min. The deliveries made after 24 h only leave
+ * the window after 48 h, so at T = 30 h: 200 delivered, 100 pending. An
+ * offline window [3 h, 4 h) inside the blocked stretch (resuming) changes
+ * nothing: the reconnect must not forget that reading resumes at
+ * 24 h + 1 min. */
+static void a_reconnect_while_the_allocation_is_exhausted_still_resumes_when_it_frees(void **state)
+{
+    (void)state;
+    const sim_time T = 30 * SIM_HOUR;
+    for (int offline = 0; offline < 2; offline++) {
+        fix f;
+        fix_init(&f, 0, 100);
+        f.cfg.apply.fn = NULL;
+        mdl_window_spec w = {.start = 3 * SIM_HOUR, .duration = SIM_HOUR};
+        if (offline) {
+            f.cfg.offline = &w;
+            f.cfg.noffline = 1;
+        }
+        mdl_subscriber *s = make_sub(&f);
+        f.p.every = SIM_MIN;
+        f.p.until = 5 * SIM_HOUR;
+        pub_start(&f.p, 30 * SIM_SEC);
+        assert_int_equal(sim_queue_run(f.q, T), SIM_OK);
+        mdl_subscriber_stats st = stats(s, T);
+        assert_int_equal(st.created, 300);
+        assert_int_equal(st.delivered, 200);
+        assert_int_equal(st.pending, 100);
+        assert_int_equal(st.lost_retention, 0);
+        assert_conserved(f.l, s);
+        mdl_subscriber_destroy(s);
+        fix_fini(&f);
+    }
+}
+
 /* A bulk load of 5,000 records with CDC on, published at t = 0 on a channel
  * with a 1,000-delivery allocation, ahead of the flow's events (one every
  * 2 minutes: 720 a day, within the allocation on their own). A subscriber
@@ -599,6 +639,42 @@ static void a_crash_redelivers_what_was_done_since_the_last_auto_commit(void **s
         assert_int_equal(st.delivered, 20);
         assert_int_equal(st.attempts, 23);
         assert_int_equal(st.pending, 0);
+        assert_conserved(f.l, s);
+        mdl_subscriber_destroy(s);
+        fix_fini(&f);
+    }
+}
+
+/* A crash abandoning a change whose event retention purged while its call
+ * ran. Retention 1 h, one event published at 1 s, read at once, its apply
+ * call takes 2 h; commits every 5 s keep the committed position at its seq
+ * 0 (the lowest in flight). Retention purges it when the clock passes
+ * 1 h 0 min 1 s; the crash at 1 h 30 min abandons the call and rewinds to
+ * 0, below the oldest retained event (the log is empty): the change can
+ * never be read again, so it is lost by retention, not pending. */
+static void a_change_purged_while_in_flight_and_abandoned_by_a_crash_is_lost(void **state)
+{
+    (void)state;
+    const sim_time T = 10 * SIM_HOUR;
+    for (int latest = 0; latest < 2; latest++) {
+        fix f;
+        fix_init(&f, SIM_HOUR, 0);
+        f.st.latency = 2 * SIM_HOUR;
+        f.cfg.commit_interval = 5 * SIM_SEC;
+        f.cfg.reset = latest ? MDL_RESET_LATEST : MDL_RESET_EARLIEST;
+        mdl_subscriber *s = make_sub(&f);
+        assert_int_equal(mdl_subscriber_crash(s, 90 * SIM_MIN, 10 * SIM_MIN, NULL), SIM_OK);
+        f.p.every = T;
+        f.p.until = 2 * SIM_SEC; /* one event, at 1 s */
+        pub_start(&f.p, SIM_SEC);
+        assert_int_equal(sim_queue_run(f.q, T), SIM_OK);
+        mdl_subscriber_finish(s, T);
+        mdl_subscriber_stats st = stats(s, T);
+        assert_int_equal(st.created, 1);
+        assert_int_equal(st.delivered, 0);
+        assert_int_equal(st.lost_retention, 1);
+        assert_int_equal(st.pending, 0);
+        assert_int_equal(mdl_ledger_count_reason(f.l, 0, MDL_LOST, MDL_R_RETENTION), 1);
         assert_conserved(f.l, s);
         mdl_subscriber_destroy(s);
         fix_fini(&f);
@@ -780,6 +856,47 @@ static void permanent_errors_and_delivery_limits_end_where_configured(void **sta
         mdl_subscriber_destroy(s);
         fix_fini(&f);
     }
+    sim_rng_destroy(rng);
+}
+
+/* The same bad records applied without an API call (apply_via_api false):
+ * each attempt still counts toward max_attempts. Every record bad (p = 1),
+ * 3 attempts, backoff without jitter, base 2 s (the default), cap 30 s:
+ * attempts at 0, 4 and 12 s (sleeps expo(1) = 4 s, expo(2) = 8 s), so the
+ * change published at 0 is dead-lettered at 12 s with reason permanent;
+ * the one published at 1 s waits behind it (concurrency 1), is read at
+ * 12 s and dead-lettered at 24 s. No call is made. */
+static void a_bad_record_applied_without_a_call_is_dead_lettered_after_max_attempts(void **state)
+{
+    (void)state;
+    gsl_rng *rng = sim_rng_create(1, 0, "errors", NULL);
+    assert_non_null(rng);
+    fix f;
+    fix_init(&f, 0, 0);
+    f.cfg.apply.fn = NULL;
+    f.cfg.permanent_errors = 1.0;
+    f.cfg.rng_errors = rng;
+    f.cfg.max_attempts = 3;
+    mdl_subscriber *s = make_sub(&f);
+    mdl_channel_publish(f.ch, 0, 0, 0, 0, NULL);
+    assert_int_equal(sim_queue_run(f.q, SIM_SEC), SIM_OK);
+    mdl_channel_publish(f.ch, 0, 0, SIM_SEC, SIM_SEC, NULL);
+    assert_int_equal(sim_queue_run(f.q, 12 * SIM_SEC - 1), SIM_OK);
+    assert_int_equal(stats(s, 0).dead_lettered, 0);
+    assert_int_equal(sim_queue_run(f.q, 12 * SIM_SEC), SIM_OK);
+    assert_int_equal(stats(s, 0).dead_lettered, 1);
+    /* A finite horizon: before the fix the first record retried for ever. */
+    assert_int_equal(sim_queue_run(f.q, SIM_HOUR), SIM_OK);
+    mdl_subscriber_stats st = stats(s, SIM_HOUR);
+    assert_int_equal(st.dead_lettered, 2);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.attempts, 0); /* calls made */
+    assert_int_equal(mdl_ledger_count_reason(f.l, 0, MDL_DEAD_LETTERED, MDL_R_PERMANENT), 2);
+    assert_int_equal(sim_queue_size(f.q), 0);
+    assert_conserved(f.l, s);
+    mdl_subscriber_destroy(s);
+    fix_fini(&f);
     sim_rng_destroy(rng);
 }
 
@@ -1149,15 +1266,18 @@ int main(void)
         cmocka_unit_test(a_token_expiring_without_auto_renew_disconnects_until_the_reconnect),
         cmocka_unit_test(
             the_allocation_runs_out_at_l_over_rate_times_subscribers_and_resumes_when_freed),
+        cmocka_unit_test(a_reconnect_while_the_allocation_is_exhausted_still_resumes_when_it_frees),
         cmocka_unit_test(a_bulk_load_with_cdc_exhausts_the_allocation_and_stops_the_flow),
         cmocka_unit_test(changes_refused_by_the_publish_allocation_are_lost_for_allocation),
         cmocka_unit_test(forced_redelivery_duplicates_inserts_but_not_upserts),
         cmocka_unit_test(a_crash_redelivers_what_was_done_since_the_last_auto_commit),
+        cmocka_unit_test(a_change_purged_while_in_flight_and_abandoned_by_a_crash_is_lost),
         cmocka_unit_test(
             the_ordering_guard_discards_an_older_update_that_arrives_after_a_newer_one),
         cmocka_unit_test(retries_and_late_redeliveries_reorder_unless_one_at_a_time_or_guarded),
         cmocka_unit_test(a_change_failing_every_attempt_is_dead_lettered_after_n_attempts),
         cmocka_unit_test(permanent_errors_and_delivery_limits_end_where_configured),
+        cmocka_unit_test(a_bad_record_applied_without_a_call_is_dead_lettered_after_max_attempts),
         cmocka_unit_test(synchronous_answers_drain_a_large_backlog_iteratively),
         cmocka_unit_test(conservation_holds_under_every_fault),
         cmocka_unit_test(the_endpoint_apply_goes_through_the_quota_and_the_workers),
