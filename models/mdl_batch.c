@@ -97,6 +97,7 @@ struct mdl_batch {
     gsl_rng *rng;
     mdl_arrivals *arrivals;
     mdl_quota *pool[POOL_COUNT];
+    mdl_ratelimit *rest_rate; /* borrowed; REST calls pass it one by one */
     mdl_batch_spec spec;
     uint64_t chunk_size, rpb, page;
     int parent_batch;
@@ -487,6 +488,7 @@ mdl_batch *mdl_batch_create(const mdl_batch_cfg *cfg, sim_err *err)
     if (!b->file_import) {
         if (s->api == MDL_SPEC_API_REST) {
             b->pool[POOL_REST] = cfg->rest_quota;
+            b->rest_rate = cfg->rest_rate;
         } else {
             b->pool[POOL_BATCHES] = cfg->bulk_batches;
             b->pool[POOL_RECORDS] = cfg->bulk_records;
@@ -942,6 +944,19 @@ static int acquire(mdl_batch *b, int j, sim_time now)
         while (jb->need[k] > 0) {
             uint64_t take = jb->need[k];
             mdl_quota *p = b->pool[k];
+            if (k == POOL_REST && b->rest_rate) {
+                /* One call at a time through the rate limit: a refusal is a
+                 * 429 with a Retry-After, which the job waits out. */
+                sim_time retry_after = 0;
+                if (!mdl_ratelimit_take(b->rest_rate, now, &retry_after)) {
+                    b->st.rate_limited++;
+                    if (counted(b))
+                        mdl_ledger_calls(b->ledger, b->flow, 1);
+                    wait_until(b, j, k, now + (retry_after > 0 ? retry_after : 1), now);
+                    return 0;
+                }
+                take = 1;
+            }
             if (p) {
                 double room = floor(mdl_quota_limit(p)) - (double)mdl_quota_used(p, now);
                 if (!(room >= 1)) {
@@ -1312,6 +1327,7 @@ int mdl_batch_publish(const mdl_batch *b, sim_time now, sim_result *r, sim_err *
     PUT("bulk_batches_used", "batches", s.bulk_batches_used);
     PUT("bulk_records_used", "records", s.bulk_records_used);
     PUT("refused_calls", "calls", s.refused);
+    PUT("rate_limited", "calls", s.rate_limited);
     PUT("rest_wait_s", "s", s.rest_wait_s);
     PUT("bulk_wait_s", "s", s.bulk_wait_s);
     PUT("wasted_records", "records", s.wasted_records);

@@ -38,8 +38,10 @@
  *   file  no pool (a file import; see mdl_batch_cfg_file).
  * It takes what the pool has left and, when the pool is empty, makes one
  * refused call (the platform's 403 REQUEST_LIMIT_EXCEEDED, which the quota
- * counts) and waits until mdl_quota_free_at says one more unit fits. The
- * waiting is counted. Then it runs for
+ * counts) and waits until mdl_quota_free_at says one more unit fits. REST
+ * calls also pass the target's rate limit one by one, when it has one: a
+ * call it refuses is answered 429 (counted, not taken from the quota) and
+ * the job waits the Retry-After. The waiting is counted. Then it runs for
  *   overhead + n x X,   X = the per-record time, one draw per chunk
  * (fixed, or lognormal with the spec's mean and cv: the target's speed
  * during the chunk; one draw per record would average the variability away).
@@ -104,6 +106,7 @@
 #include "mdl_arrivals.h"
 #include "mdl_ledger.h"
 #include "mdl_quota.h"
+#include "mdl_ratelimit.h"
 #include "mdl_scenario.h"
 #include "mdl_schedule.h"
 #include "sim_err.h"
@@ -148,14 +151,15 @@ typedef struct mdl_batch_cfg {
     int flow;           /* the flow's index in the ledger; -1 = not counted */
     /* Links, all borrowed. Required: q. */
     sim_queue *q;
-    mdl_ledger *ledger;      /* NULL: nothing counted (a bulk load) */
-    gsl_rng *rng;            /* per-record times and failures; required when
-                                record_time_cv > 0 or failure_rate > 0 */
-    mdl_arrivals *arrivals;  /* the flow's record changes, pulled at each run
-                                start; NULL: only mdl_batch_add */
-    mdl_quota *rest_quota;   /* the target's REST daily quota; NULL = unlimited */
-    mdl_quota *bulk_batches; /* the target's bulk batch pool; NULL = unlimited */
-    mdl_quota *bulk_records; /* the target's bulk records pool; NULL = unlimited */
+    mdl_ledger *ledger;       /* NULL: nothing counted (a bulk load) */
+    gsl_rng *rng;             /* per-record times and failures; required when
+                                 record_time_cv > 0 or failure_rate > 0 */
+    mdl_arrivals *arrivals;   /* the flow's record changes, pulled at each run
+                                 start; NULL: only mdl_batch_add */
+    mdl_quota *rest_quota;    /* the target's REST daily quota; NULL = unlimited */
+    mdl_ratelimit *rest_rate; /* the target's rate limit (429 + Retry-After); NULL = none */
+    mdl_quota *bulk_batches;  /* the target's bulk batch pool; NULL = unlimited */
+    mdl_quota *bulk_records;  /* the target's bulk records pool; NULL = unlimited */
     /* The job (copied): schedule, window, selection, chunks, API, failures. */
     mdl_batch_spec batch;
     /* The target's bulk API (copied): records_per_batch (0 = 10,000),
@@ -258,6 +262,7 @@ typedef struct mdl_batch_stats {
     uint64_t bulk_batches_used;         /* bulk batches taken from the pool */
     uint64_t bulk_records_used;         /* records taken from the bulk records pool */
     uint64_t refused;                   /* refused calls made while a pool was empty */
+    uint64_t rate_limited;              /* REST calls answered 429 by the rate limit */
     double rest_wait_s;                 /* job-seconds spent waiting for the REST quota */
     double bulk_wait_s;                 /* job-seconds spent waiting for the bulk pools */
     uint64_t wasted_records;            /* records written by cut-off runs and written again */
@@ -294,7 +299,7 @@ int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, doub
  * first_overrun_at (s from the start; NaN if none), last_run_end_at (s;
  * NaN if none), records_per_run_mean, chunks_per_run_mean, records_written,
  * delivered, failed_retried, failed_given_up, rest_calls_used,
- * bulk_batches_used, bulk_records_used, refused_calls, rest_wait_s,
+ * bulk_batches_used, bulk_records_used, refused_calls, rate_limited, rest_wait_s,
  * bulk_wait_s, wasted_records, wasted_job_s, overrun_projection_month
  * (months from the start; NaN if none), the histogram "duration" (s) and,
  * when configured, the series "duration_series" (the duration of the latest

@@ -376,6 +376,7 @@ static int flow_batch(world *w, flow_rt *f, sim_err *err)
     cfg.rng = f->policy_rng;
     cfg.arrivals = f->arrivals;
     cfg.rest_quota = target->quota;
+    cfg.rest_rate = target->ratelimit;
     cfg.bulk_batches = target->bulk_batches;
     cfg.bulk_records = target->bulk_records;
     cfg.series_interval = w->interval;
@@ -655,6 +656,7 @@ static int load_create(world *w, int index, sim_err *err)
     cfg.rng = w->load_rng;
     cfg.bulk = target->spec->bulk;
     cfg.rest_quota = target->quota;
+    cfg.rest_rate = target->ratelimit;
     cfg.bulk_batches = target->bulk_batches;
     cfg.bulk_records = target->bulk_records;
     cfg.target_system = fault->system_index;

@@ -583,6 +583,52 @@ static void rest_batch_exhausting_a_shared_quota_makes_it_refuse_other_callers(v
     fx_fini(&f);
 }
 
+/* A REST batch of 1,000 one-record calls against a rate limit of 100 per
+ * 60 s (1 s buckets, Retry-After in whole seconds). The run starts at
+ * 01:00 = 3,600 s: 100 calls pass in bucket 3,600, the 101st is refused
+ * with Retry-After = (3,600 + 1) + 60 - 3,600 = 61 s, so each further 100
+ * pass at 3,661, 3,722, ...: the tenth hundred at 3,600 + 9 x 61 = 4,149 s,
+ * after 9 refusals (429s, counted as calls but not against the quota).
+ * With no overhead and no per-record time the run ends then. */
+static void rest_batch_waits_out_the_rate_limit_retry_after(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f);
+    mdl_ratelimit_cfg rc = {.id = "erp", .limit = 100, .window = 60 * SIM_SEC, .bucket = SIM_SEC};
+    mdl_ratelimit *rate = mdl_ratelimit_create(&rc, NULL);
+    assert_non_null(rate);
+    mdl_batch_cfg c = base_cfg(&f);
+    c.batch.api = MDL_SPEC_API_REST;
+    c.batch.page_size = 1;
+    c.batch.chunk_size = 1000;
+    c.batch.concurrent_jobs = 1;
+    c.batch.chunk_overhead = 0;
+    c.batch.record_time = 0;
+    c.rest_rate = rate;
+    mdl_batch *b = make(&c);
+    mdl_batch_add(b, 0, 1000);
+    assert_int_equal(sim_queue_run(f.q, SIM_DAY - SIM_SEC), SIM_OK);
+    assert_int_equal(f.nruns, 1);
+    assert_int_equal(f.runs[0].start, SIM_HOUR);
+    assert_int_equal(f.runs[0].end, SIM_HOUR + 9 * 61 * SIM_SEC);
+    mdl_batch_stats s;
+    mdl_batch_stats_get(b, &s);
+    assert_int_equal(s.rest_calls_used, 1000);
+    assert_int_equal(s.rate_limited, 9);
+    assert_int_equal(mdl_ratelimit_refused(rate), 9);
+    assert_int_equal(mdl_ratelimit_accepted(rate), 1000);
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(mdl_ledger_publish(f.l, NULL, r, NULL), SIM_OK);
+    assert_close(metric(r, "flow.F-1.calls"), 1009, 0);
+    sim_result_destroy(r);
+    check_conservation(&f, b);
+    mdl_batch_destroy(b);
+    mdl_ratelimit_destroy(rate);
+    fx_fini(&f);
+}
+
 /* Failure rate 1: every attempt fails. Retried with the next run up to 2
  * times: runs 1 and 2 retry the 1,000 records, run 3 gives them up. */
 static void failed_records_retried_next_run_are_given_up_after_the_retry_limit(void **state)
@@ -1078,6 +1124,7 @@ int main(void)
         cmocka_unit_test(projection_is_nan_without_growth_and_einval_without_data),
         cmocka_unit_test(model_projects_the_overrun_month_of_a_growing_nightly_job),
         cmocka_unit_test(rest_batch_exhausting_a_shared_quota_makes_it_refuse_other_callers),
+        cmocka_unit_test(rest_batch_waits_out_the_rate_limit_retry_after),
         cmocka_unit_test(failed_records_retried_next_run_are_given_up_after_the_retry_limit),
         cmocka_unit_test(failed_records_retried_immediately_cost_time_in_the_same_run),
         cmocka_unit_test(immediate_retries_follow_the_binomial_expectation),
