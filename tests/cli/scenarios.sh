@@ -420,16 +420,23 @@ each(n, "flow.F-501.batch.duration_max", 40000, 40050,
 
 # ---- 7. realtime-vs-bulk-catalog ---------------------------------------
 c, k = runs["cat-rest"], runs["cat-bulk"]
-# 10,000-record chunks of 30 + 10,000 x 0.6 = 6,030 s: nights of 2 chunks +
-# a cut third, 2 chunks + a cut third, 1 chunk (6,030 s): a pass = 3 nights.
+# 10,000 calls through 100 per 60 s in 1 s buckets: 99 waits of 61 s =
+# 6,039 s, then 30 s + 10,000 x 1 ms = 6,079 s a chunk. Nights of 2 chunks
+# + a cut third, 2 chunks + a cut third, 1 chunk: a pass = 3 nights.
 exact(c, "flow.F-601.batch.runs", 7, "one run a night")
 exact(c, "flow.F-601.batch.overruns", 5, "nights 1, 2, 4, 5, 7 are cut off at 4 h")
 exact(c, "flow.F-601.batch.first_overrun_at", H, "the first night already overruns")
 exact(c, "flow.F-601.batch.duration_max", 4 * H, "cut off at the 4 h window")
-exact(c, "flow.F-601.batch.duration_mean", (5 * 4 * H + 2 * 6030) / 7,
-      "5 cut runs of 14,400 s and 2 of one 6,030 s chunk")
-exact(c, "flow.F-601.batch.rest_calls_used", 170000,
-      "17 chunks of 10,000 calls: 12 completed + 5 cut off")
+exact(c, "flow.F-601.batch.duration_mean", (5 * 4 * H + 2 * 6079) / 7,
+      "5 cut runs of 14,400 s and 2 of one 6,079 s chunk")
+# The cut third chunk starts at 12,179 s, waits 21 s, then takes 100 calls
+# every 61 s until the cutoff at 14,400 s: 37 hundreds.
+exact(c, "flow.F-601.batch.rest_calls_used", 12 * 10000 + 5 * 3700,
+      "12 completed chunks of 10,000 calls + 5 cut off after 3,700")
+# 429s: a night's first chunk 99, its second 1 + 99, a cut third 1 + 37;
+# nights A A B A A B A with A = 237 and B = 99.
+exact(c, "flow.F-601.batch.rate_limited", 5 * 237 + 2 * 99,
+      "every hundred calls after the first meets one 429")
 each(c, "flow.F-601.latency_p99", DAY, 4 * DAY, "changes are days late: a full pass takes 3 nights")
 exact(k, "flow.F-601.batch.overruns", 0, "bulk chunks fit the window")
 exact(k, "flow.F-601.batch.duration_max", 260, "5 chunks on 3 jobs: 2 rounds of 30 + 100 s")
