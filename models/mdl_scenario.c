@@ -183,6 +183,7 @@ void mdl_subscriber_spec_init(mdl_subscriber_spec *s)
     s->apply_via_api = 1;
     s->replay_resume = 1;
     s->auto_renew = 1;
+    s->cdc = 1;
 }
 
 void mdl_recon_spec_init(mdl_recon_spec *r)
@@ -190,6 +191,7 @@ void mdl_recon_spec_init(mdl_recon_spec *r)
     memset(r, 0, sizeof *r);
     r->schedule = daily_at(2 * SIM_HOUR);
     r->page_size = 1000;
+    r->compare = MDL_SPEC_SELECTION_FULL;
 }
 
 void mdl_event_spec_init(mdl_event_spec *e)

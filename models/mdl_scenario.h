@@ -365,12 +365,17 @@ typedef struct mdl_subscriber_spec {
     int replay_resume;       /* reconnects with its last replay id (else at the tip) */
     sim_time token_lifetime; /* its subscription token; 0 = does not expire */
     int auto_renew;          /* renews the token before it expires */
+    int cdc;                 /* also receives the source system's change events
+                                (when that system has CDC objects) */
 } mdl_subscriber_spec;
 
 typedef struct mdl_recon_spec {
     int enabled;
     mdl_schedule schedule;
-    int page_size; /* records compared per API call (inherited from the target) */
+    int page_size;              /* records compared per API call (inherited from the target) */
+    mdl_spec_selection compare; /* full: every record of the object (the flow's
+                                   key_space); delta: the records changed since
+                                   the previous run */
 } mdl_recon_spec;
 
 typedef struct mdl_event_spec {
@@ -381,12 +386,13 @@ typedef struct mdl_event_spec {
     mdl_subscriber_spec *subscribers;
     int nsubscribers;
     mdl_spec_receiver receiver;
-    int ordering_guard;      /* sequence number / last-modified-wins */
-    double redelivery;       /* probability an event is delivered again */
-    double permanent_errors; /* probability a record can never be applied */
-    int max_attempts;        /* attempts before the dead-letter queue */
-    sim_time retry_base;     /* backoff base between attempts */
-    int dead_letter;         /* a dead-letter queue exists (else: dropped) */
+    int ordering_guard;        /* sequence number / last-modified-wins */
+    double redelivery;         /* probability an event is delivered again */
+    sim_time redelivery_delay; /* how long after the first apply the copy comes */
+    double permanent_errors;   /* probability a record can never be applied */
+    int max_attempts;          /* attempts before the dead-letter queue */
+    sim_time retry_base;       /* backoff base between attempts */
+    int dead_letter;           /* a dead-letter queue exists (else: dropped) */
     mdl_recon_spec reconciliation;
 } mdl_event_spec;
 

@@ -194,6 +194,7 @@ void mdl_subscriber_cfg_from_spec(mdl_subscriber_cfg *cfg, const mdl_event_spec 
         ev->receiver == MDL_SPEC_RECEIVER_INSERT ? MDL_RECEIVER_INSERT : MDL_RECEIVER_UPSERT;
     cfg->ordering_guard = ev->ordering_guard;
     cfg->redelivery = ev->redelivery;
+    cfg->redelivery_delay = ev->redelivery_delay;
     cfg->permanent_errors = ev->permanent_errors;
     cfg->max_attempts = ev->max_attempts > 0 ? ev->max_attempts : 1;
     if (ev->retry_base > 0)

@@ -575,7 +575,7 @@ static int subscriber_create(world *w, flow_rt *f, int i, int *extra_row, sim_er
         cfg.sources = sources;
         cfg.nsources = 1;
         /* A platform subscriber also reads the system's change events. */
-        cfg.receive_cdc = w->systems[spec->source_index].spec->events.ncdc_objects > 0;
+        cfg.receive_cdc = ss->cdc && w->systems[spec->source_index].spec->events.ncdc_objects > 0;
     }
     if (!(u->sub = mdl_subscriber_create(w->q, &cfg, err)))
         return err ? err->code : SIM_ENOMEM;
@@ -589,7 +589,10 @@ static int subscriber_create(world *w, flow_rt *f, int i, int *extra_row, sim_er
         rc_cfg.id = ev->nsubscribers > 1 ? ss->id : NULL;
         rc_cfg.sub = u->sub;
         rc_cfg.first_weekday = (int)w->sc->first_weekday;
-        rc_cfg.records = spec->key_space;
+        /* full: every record of the object (the loader requires a key
+         * space); delta: the records changed since the previous run. */
+        rc_cfg.records =
+            ev->reconciliation.compare == MDL_SPEC_SELECTION_FULL ? spec->key_space : 0.0;
         rc_cfg.page_time = target->spec->api.latency_p50;
         rc_cfg.source_quota = w->systems[spec->source_index].quota;
         rc_cfg.target_quota = target->quota;
@@ -660,8 +663,13 @@ static int load_create(world *w, int index, sim_err *err)
     cfg.bulk_batches = target->bulk_batches;
     cfg.bulk_records = target->bulk_records;
     cfg.target_system = fault->system_index;
-    cfg.write_hook = publish_cdc; /* kept only when the fault says CDC is on */
-    cfg.write_ctx = w;
+    /* The load's writes publish change events when the fault says CDC is on
+     * and, if it names its object, the system has CDC on for that object. */
+    if (!fault->object || !fault->object[0] ||
+        writes_cdc_object(&target->spec->events, fault->object)) {
+        cfg.write_hook = publish_cdc; /* mdl_batch_cfg_bulk_load drops it without cdc */
+        cfg.write_ctx = w;
+    }
     cfg.series_interval = w->interval;
     cfg.series_bins = w->nbins;
     mdl_batch_cfg_bulk_load(&cfg, fault);

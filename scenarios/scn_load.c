@@ -989,6 +989,13 @@ static void check_flow(loader *L, const mdl_flow_spec *f)
             f->event.reconciliation.schedule.kind == MDL_SCHEDULE_NONE)
             problem(L, node_of(L, rb, &f->event.reconciliation, "schedule"),
                     "reconciliation is enabled but its schedule is none");
+        if (f->event.reconciliation.enabled &&
+            f->event.reconciliation.compare == MDL_SPEC_SELECTION_FULL && !(f->key_space > 0) &&
+            !is_bad(L, rb, &f->event.reconciliation, "compare"))
+            problem(L, node_of(L, rb, &f->event.reconciliation, "compare"),
+                    "a full reconciliation of flow '%s' compares every record of the object: "
+                    "set the flow's key_space (how many records it has), or compare: delta",
+                    f->id);
         break;
     case MDL_SPEC_PATTERN_BATCH: {
         const mdl_batch_spec *b = &f->batch;

@@ -549,6 +549,9 @@ static const scn_key subscriber_keys[] = {
     K("auto_renew", BOOL, mdl_subscriber_spec, auto_renew, .def = "true",
       .src = "card: Authentication (subscription credentials auto-renewing)",
       .doc = "renews its token before expiry (false: silently disconnects)"),
+    K("cdc", BOOL, mdl_subscriber_spec, cdc, .def = "true", .src = BUILTIN,
+      .doc = "also receives the change events of the source system's events.cdc_objects "
+             "(platform channel only); each delivery counts against the allocation"),
 };
 
 static void init_subscriber(void *p)
@@ -581,6 +584,10 @@ static const scn_key recon_keys[] = {
     K("page_size", INT, mdl_recon_spec, page_size, .flags = SCN_POSITIVE, .max = 1e7,
       .inherit = "api.page_size", .src = "the target system's api.page_size",
       .doc = "records compared per API call"),
+    K("compare", ENUM, mdl_recon_spec, compare, NAMES(selection), .def = "full",
+      .src = "card: Common Pitfalls (daily full reconciliation)",
+      .doc = "full: every record of the object (needs the flow's key_space); delta: the "
+             "records changed since the previous run (misses older losses)"),
 };
 
 static const scn_block recon_block = {
@@ -613,6 +620,10 @@ static const scn_key event_keys[] = {
     K("redelivery", PERCENT, mdl_event_spec, redelivery, .flags = SCN_ASSUMED, .max = 1,
       .def = "1%", .src = "card: Error Patterns (duplicate events: common)",
       .doc = "probability an event is delivered again"),
+    K("redelivery_delay", DURATION, mdl_event_spec, redelivery_delay, .max = DAY_S, .def = "0s",
+      .src = BUILTIN,
+      .doc = "how long after the first apply a redelivered copy arrives (late copies can "
+             "overtake newer updates)"),
     K("permanent_errors", PERCENT, mdl_event_spec, permanent_errors, .max = 1, .def = "0%",
       .src = BUILTIN, .doc = "probability a record can never be applied"),
     K("max_attempts", INT, mdl_event_spec, max_attempts, .min = 1, .max = 1000, .def = "5",
@@ -812,7 +823,8 @@ static const scn_key fault_keys[] = {
     K("api", ENUM, mdl_fault_spec, api, NAMES(api), .def = "bulk", .src = BUILTIN,
       .doc = "bulk-load: bulk or rest"),
     K("cdc", BOOL, mdl_fault_spec, cdc, .def = "true", .src = BUILTIN,
-      .doc = "bulk-load: CDC stays on for the object (the card's pitfall)"),
+      .doc = "bulk-load: CDC stays on for the object (the card's pitfall); with an object, "
+             "only if the system lists it in events.cdc_objects"),
 };
 
 static const struct {
@@ -1277,6 +1289,9 @@ static int parse_bool(const scn_key *k, const char *text, int *out, sim_err *err
                        text);
 }
 
+/* A whole number from 0 to INT64_MAX, not UINT64_MAX: the value (the seed)
+ * is written back as a JSON integer, which jansson holds in an int64, and
+ * `--seed` takes the same range. */
 static int parse_u64(const scn_key *k, const char *text, uint64_t *out, sim_err *err)
 {
     const char *p = text;
@@ -1286,12 +1301,12 @@ static int parse_u64(const scn_key *k, const char *text, uint64_t *out, sim_err 
     for (; *p; p++) {
         if (*p < '0' || *p > '9')
             return sim_err_set(err, SIM_EPARSE, NULL, 0, 0,
-                               "%s must be a whole number from 0 to 18446744073709551615, got '%s'",
+                               "%s must be a whole number from 0 to 9223372036854775807, got '%s'",
                                k->name, text);
         unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
+        if (v > ((uint64_t)INT64_MAX - d) / 10)
             return sim_err_set(err, SIM_ERANGE, NULL, 0, 0,
-                               "%s must be at most 18446744073709551615, got '%s'", k->name, text);
+                               "%s must be at most 9223372036854775807, got '%s'", k->name, text);
         v = v * 10 + d;
     }
     *out = v;

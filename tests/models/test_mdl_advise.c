@@ -63,7 +63,7 @@
     "    volume: " vol "\n"                                                                        \
     "    pattern: event\n"                                                                         \
     "    decision: {change_triggered: true}\n"                                                     \
-    "    event: {reconciliation: {enabled: true}" ev "}\n"
+    "    event: {reconciliation: {enabled: true, compare: delta}" ev "}\n"
 
 static void load(const char *yaml, mdl_scenario *sc)
 {
@@ -734,7 +734,7 @@ static void inline_token_refresh_is_flagged(void **state)
 #define SUBSCRIBER(keys)                                                                           \
     BASE "  - id: F-1\n    source: crm\n    target: erp\n    volume: 500/day\n"                    \
          "    pattern: event\n    decision: {change_triggered: true}\n"                            \
-         "    event:\n      reconciliation: {enabled: true}\n"                                     \
+         "    event:\n      reconciliation: {enabled: true, compare: delta}\n"                     \
          "      subscribers:\n        - {id: s1" keys "}\n"
 
 static void a_subscription_token_without_renewal_is_flagged(void **state)

@@ -292,6 +292,9 @@ static const char cdc_landscape[] = "name: cdc\n"
                                     "    target: erp\n"
                                     "    volume: 1000/day\n"
                                     "    pattern: event\n"
+                                    "    event:\n"
+                                    "      subscribers:\n"
+                                    "        - id: connector\n"
                                     "  - id: load\n"
                                     "    source: wms\n"
                                     "    target: crm\n"
@@ -306,14 +309,24 @@ static void batch_writes_publish_cdc_only_for_cdc_objects(void **state)
 {
     (void)state;
     const char *other[] = {"flows.load.object=Product2"};
-    mdl_scenario on, off;
+    const char *deaf[] = {"flows.orders.event.subscribers.connector.cdc=false"};
+    mdl_scenario on, off, unsubscribed;
     load(&on, cdc_landscape, NULL, 0);
     load(&off, cdc_landscape, other, 1);
+    load(&unsubscribed, cdc_landscape, deaf, 1);
     sim_result *a = sim_result_create(NULL), *b = sim_result_create(NULL);
+    sim_result *c = sim_result_create(NULL);
     assert_int_equal(mdl_world_run(&on, 5, 0, a, NULL), SIM_OK);
     assert_int_equal(mdl_world_run(&off, 5, 0, b, NULL), SIM_OK);
+    assert_int_equal(mdl_world_run(&unsubscribed, 5, 0, c, NULL), SIM_OK);
     double with = scalar(a, "channel.crm.allocation_used_peak");
     double without = scalar(b, "channel.crm.allocation_used_peak");
+    /* A subscriber with cdc: false reads only its flow's events: the change
+     * events are published but nobody receives them, so no delivery counts,
+     * exactly as when nothing was published. */
+    assert_same(scalar(c, "channel.crm.allocation_used_peak"), without);
+    sim_result_destroy(c);
+    mdl_scenario_fini(&unsubscribed);
     /* Without CDC only the orders are delivered: at most the ~2,000 created
      * in two days (Poisson, 5 sd = 224 above). With CDC the load's ~20,000
      * records of day 0 are delivered on day 1 too. */

@@ -32,7 +32,7 @@ static const char kitchen_sink[] =
     "description: \"line one\\nline two\\ttabbed, and a # hash\"\n"
     "horizon: 90d\n"
     "warmup: 36h\n"
-    "seed: 18446744073709551615\n"
+    "seed: 9223372036854775807\n"
     "replications: 3\n"
     "load: 2.5x\n"
     "utc_offset: -05:30\n"
