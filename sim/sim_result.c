@@ -384,12 +384,16 @@ static int merge_metric(sim_summary *s, sim_result *const *results, size_t i, si
         own->values = sim_calloc((size_t)n, sizeof *own->values);
         if (!own->values)
             goto nomem;
+        /* A replication where the metric is undefined (NaN: the p99 of a
+         * flow that delivered nothing) keeps its NaN in values but stays out
+         * of the tally, so it does not turn the others' mean into NaN. */
         for (int r = 0; r < n; r++) {
             own->values[r] = results[r]->m[i].value;
-            sim_tally_add(&out->tally, own->values[r]);
+            if (!isnan(own->values[r]))
+                sim_tally_add(&out->tally, own->values[r]);
         }
         out->values = own->values;
-        out->mean = out->tally.mean;
+        out->mean = out->tally.n > 0 ? out->tally.mean : NAN;
         out->half_width = sim_ci_half_width(&out->tally, s->confidence);
         break;
     case SIM_METRIC_HIST:

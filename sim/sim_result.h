@@ -66,7 +66,11 @@ typedef struct sim_metric {
     const char *unit;
     sim_metric_kind kind;
     /* SCALAR: values[0..n-1] in replication order, their tally, mean and
-     * confidence half-width (NaN when n < 2; 0 when all values are equal). */
+     * confidence half-width (NaN when fewer than 2 values; 0 when all values
+     * are equal). A NaN value (the metric is undefined in that replication,
+     * e.g. the p99 of a flow that delivered nothing) stays in values but is
+     * left out of the tally, the mean and the half-width: tally.n counts the
+     * replications that defined it; the mean is NaN if none did. */
     int n;
     const double *values;
     sim_tally tally;

@@ -101,6 +101,39 @@ static void summary_of_one_to_five_has_mean_three_and_the_t_half_width(void **st
     destroy_all(rs, 5);
 }
 
+/* A replication where the metric is undefined (NaN) is left out: values
+ * 1, 2, NaN, 4, 5 give n = 4, mean 3, s = sqrt(10/3) and the half-width
+ * t_{0.975,3} * s / 2 with t_{0.975,3} = 3.182446 (table value). */
+static void a_nan_replication_is_left_out_of_mean_and_interval(void **state)
+{
+    (void)state;
+    sim_result *rs[5];
+    double v[5] = {1, 2, NAN, 4, 5};
+    for (int i = 0; i < 5; i++)
+        rs[i] = scalar_result(v[i]);
+    sim_summary *s = sim_summary_merge(rs, 5, 0.95, NULL);
+    assert_non_null(s);
+    const sim_metric *m = sim_summary_at(s, 0);
+    assert_int_equal(m->n, 5);
+    assert_true(isnan(m->values[2]));
+    assert_int_equal(m->tally.n, 4);
+    assert_close(m->mean, 3.0, 1e-12);
+    assert_close(m->half_width, 3.182446 * sqrt(10.0 / 3.0) / 2.0, CI_TOL);
+    sim_summary_destroy(s);
+    destroy_all(rs, 5);
+
+    /* Undefined everywhere: the mean is NaN, not 0. */
+    for (int i = 0; i < 3; i++)
+        rs[i] = scalar_result(NAN);
+    s = sim_summary_merge(rs, 3, 0.95, NULL);
+    assert_non_null(s);
+    assert_int_equal(sim_summary_at(s, 0)->tally.n, 0);
+    assert_true(isnan(sim_summary_at(s, 0)->mean));
+    assert_true(isnan(sim_summary_at(s, 0)->half_width));
+    sim_summary_destroy(s);
+    destroy_all(rs, 3);
+}
+
 static void one_replication_gives_a_nan_half_width(void **state)
 {
     (void)state;
@@ -505,6 +538,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ci_half_width_of_one_to_five_matches_the_t_table),
         cmocka_unit_test(summary_of_one_to_five_has_mean_three_and_the_t_half_width),
+        cmocka_unit_test(a_nan_replication_is_left_out_of_mean_and_interval),
         cmocka_unit_test(one_replication_gives_a_nan_half_width),
         cmocka_unit_test(equal_values_give_a_zero_half_width),
         cmocka_unit_test(a_higher_confidence_gives_a_wider_interval),
