@@ -1065,14 +1065,15 @@ static int d_inline_token_refresh(const mdl_scenario *sc, const mdl_antipattern 
 {
     for (int i = 0; i < sc->nflows; i++) {
         const mdl_flow_spec *f = &sc->flows[i];
-        if (f->pattern != MDL_SPEC_PATTERN_REALTIME || f->target_index < 0 ||
-            f->realtime.token_refresh == MDL_SPEC_REFRESH_PROACTIVE)
+        if (f->pattern != MDL_SPEC_PATTERN_REALTIME || f->target_index < 0)
             continue;
+        /* The token and how it is refreshed belong to the target system (the
+         * world models one token per system, shared by its callers). */
         const mdl_tokens_spec *t = &sc->systems[f->target_index].tokens;
-        if (t->lifetime <= 0)
+        if (t->lifetime <= 0 || t->refresh == MDL_SPEC_REFRESH_PROACTIVE)
             continue;
         int rc;
-        if (f->realtime.token_refresh == MDL_SPEC_REFRESH_INLINE)
+        if (t->refresh == MDL_SPEC_REFRESH_INLINE)
             rc = add(out, ap, MDL_FINDING_WARNING, f->id, NULL, f->target,
                      "%s refreshes its %s token inline: the call that finds it expired waits "
                      "%.0f ms more",

@@ -115,13 +115,18 @@ static void finish(mdl_apply_endpoint *a, int i, int ok, sim_time now)
     c.done(c.ctx, c.token, ok, 1, now);
 }
 
-static void on_answer(void *ctx, uint64_t tag, sim_time now)
+static void on_answer(void *ctx, uint64_t tag, mdl_ep_answer answer, sim_time now)
 {
     mdl_apply_endpoint *a = ctx;
     int i = call_of(a, tag);
     if (i < 0)
         return;
     sim_queue_cancel(a->q, a->calls[i].timer);
+    if (answer == MDL_EP_SERVER_TIMEOUT) { /* a 5xx after server_timeout: transient */
+        a->st.unavailable++;
+        finish(a, i, 0, now);
+        return;
+    }
     a->st.ok++;
     finish(a, i, 1, now);
 }

@@ -11,10 +11,12 @@
  *      REQUEST_LIMIT_EXCEEDED: the subscriber backs off and retries);
  *   3. endpoint: 503 (outage, queue full) or a concurrency refusal ->
  *      transient failure at once; accepted -> answered ok when its service
- *      completes, or a transient failure when `timeout` passes first (the
- *      request is abandoned at the endpoint, whose worker still serves it:
- *      wasted work). A hung endpoint (outage mode hang) therefore costs a
- *      subscriber slot for `timeout`, not forever.
+ *      completes, a transient failure when the server aborts it after its
+ *      server timeout (counted as unavailable), or a transient failure when
+ *      `timeout` passes first (the request is abandoned at the endpoint,
+ *      whose worker still serves it: wasted work). A hung endpoint (outage
+ *      mode hang) therefore costs a subscriber slot for `timeout`, not
+ *      forever.
  * Permanent failures (bad data) are the subscriber's own draw
  * (permanent_errors); this adapter never reports one.
  *

@@ -1,13 +1,22 @@
 /*
  * mdl_breaker.c - the state machine of mdl_breaker.h.
  *
- * Layout. The CLOSED window is a ring of N outcome bytes (bit 0 failed,
- * bit 1 slow) with running counts, so recording is O(1). HALF_OPEN keeps
- * its own counters (issued permissions, outcomes, failed, slow).
+ * Layout. A count window is a ring of N outcome bytes (bit 0 failed, bit 1
+ * slow) with running counts n, failed, slow, so recording is O(1). A time
+ * window is a ring of N one-second buckets (calls, failed, slow) indexed by
+ * second % N, each stamped with its second and with the CLOSED period it
+ * belongs to (`period`, bumped on every entry to CLOSED, so a fresh window
+ * costs O(1)); n, failed and slow are then the sums over the buckets of the
+ * seconds (cur - N, cur], cur the second of the last outcome. HALF_OPEN
+ * keeps its own counters (issued permissions, outcomes, failed, slow,
+ * streak).
  *
  * Invariants:
- *   1. 0 <= n <= N; failed and slow equal the number of ring entries with
- *      the bit set among the n most recent.
+ *   1. Count window: 0 <= n <= N; failed and slow equal the number of ring
+ *      entries with the bit set among the n most recent. Time window: n,
+ *      failed and slow are the sums over the buckets stamped (period,
+ *      s) with cur - N < s <= cur; a bucket with another stamp counts for
+ *      nothing and is reset before use.
  *   2. gen changes on every transition, and every transition goes through
  *      enter(): tickets from an earlier state period never match.
  *   3. HALF_OPEN: ho_done <= ho_issued <= half_open_calls.
@@ -15,10 +24,12 @@
  *      running period started at `since`.
  *
  * Transitions, and the function that performs each:
- *   CLOSED -> OPEN        record()   window thresholds (or streak) reached
+ *   CLOSED -> OPEN        record()   window thresholds or streak reached
+ *                                    (whichever rules the mode has)
  *   OPEN -> HALF_OPEN     acquire()  now >= open_until
- *   HALF_OPEN -> OPEN     record()   probe rates >= thresholds (or a failed
- *                                    probe in consecutive mode)
+ *   HALF_OPEN -> OPEN     record()   probe rates >= thresholds or a streak
+ *                                    of failed probes (a failed probe in
+ *                                    consecutive mode)
  *   HALF_OPEN -> CLOSED   record()   probe rates below thresholds (or all
  *                                    probes succeeded in consecutive mode)
  */
@@ -32,12 +43,19 @@
 #define F_FAILED 1u
 #define F_SLOW   2u
 
+struct bucket {
+    int64_t sec;     /* the second it holds */
+    uint32_t period; /* the CLOSED period it belongs to */
+    int calls, failed, slow;
+};
+
 struct mdl_breaker {
     mdl_breaker_mode mode;
-    int size, ho_calls, consecutive;
-    int min_calls;                  /* CLOSED: min(minimum_calls, N) */
-    int ho_min_calls;               /* HALF_OPEN: min(minimum_calls, half_open_calls) */
-    double failure_rate, slow_rate; /* percent */
+    mdl_breaker_window kind;
+    int size, ho_calls, consecutive; /* consecutive 0: no consecutive rule */
+    int min_calls;                   /* CLOSED: min(minimum_calls, N); time window: minimum_calls */
+    int ho_min_calls;                /* HALF_OPEN: min(minimum_calls, half_open_calls) */
+    double failure_rate, slow_rate;  /* percent */
     sim_time slow_duration, open_duration;
 
     mdl_breaker_state state;
@@ -46,11 +64,14 @@ struct mdl_breaker {
     sim_time time_in[3];
 
     /* CLOSED */
-    unsigned char *ring;
+    unsigned char *ring;    /* count window */
+    struct bucket *buckets; /* time window */
+    int64_t cur;            /* time window: the second of the last outcome */
+    uint32_t period;        /* time window: the current CLOSED period */
     int head, n, failed, slow;
     int streak;
     /* HALF_OPEN */
-    int ho_issued, ho_done, ho_failed, ho_slow;
+    int ho_issued, ho_done, ho_failed, ho_slow, ho_streak;
 
     uint64_t opened, refused, recorded;
     sim_series *series; /* share of time OPEN, or NULL */
@@ -66,13 +87,15 @@ static void enter(mdl_breaker *b, mdl_breaker_state s, sim_time now)
     case MDL_BREAKER_CLOSED:
         b->head = b->n = b->failed = b->slow = 0;
         b->streak = 0;
+        b->period++; /* every bucket of the time window is stale now */
+        b->cur = now / SIM_SEC;
         break;
     case MDL_BREAKER_OPEN:
         b->opened++;
         b->open_until = now + b->open_duration;
         break;
     case MDL_BREAKER_HALF_OPEN:
-        b->ho_issued = b->ho_done = b->ho_failed = b->ho_slow = 0;
+        b->ho_issued = b->ho_done = b->ho_failed = b->ho_slow = b->ho_streak = 0;
         break;
     }
     if (b->series)
@@ -107,6 +130,12 @@ mdl_breaker *mdl_breaker_create(const mdl_breaker_cfg *cfg, sim_time now, sim_er
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "breaker: unknown mode %d", (int)cfg->mode);
         return NULL;
     }
+    if (cfg->window_kind != MDL_BREAKER_WINDOW_COUNT &&
+        cfg->window_kind != MDL_BREAKER_WINDOW_TIME) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "breaker: unknown window kind %d",
+                    (int)cfg->window_kind);
+        return NULL;
+    }
     if (cfg->window < 0 || cfg->minimum_calls < 0 || cfg->half_open_calls < 0 ||
         cfg->consecutive < 0 || cfg->slow_call_duration < 0 || cfg->open_duration < 0 ||
         cfg->series_interval < 0) {
@@ -125,22 +154,30 @@ mdl_breaker *mdl_breaker_create(const mdl_breaker_cfg *cfg, sim_time now, sim_er
     if (!b)
         goto fail_b;
     b->mode = cfg->mode;
+    b->kind = cfg->window_kind;
     b->size = cfg->window ? cfg->window : 100;
     int minimum = cfg->minimum_calls ? cfg->minimum_calls : 100;
-    b->min_calls = minimum < b->size ? minimum : b->size;
+    /* resilience4j caps the minimum at N for a count window only
+     * (CircuitBreakerMetrics: TIME_BASED keeps minimumNumberOfCalls). */
+    b->min_calls = b->kind == MDL_BREAKER_WINDOW_TIME || minimum < b->size ? minimum : b->size;
     b->failure_rate = cfg->failure_rate > 0.0 ? snap_percent(cfg->failure_rate) : 50.0;
     b->slow_rate = cfg->slow_call_rate > 0.0 ? snap_percent(cfg->slow_call_rate) : 100.0;
     b->slow_duration = cfg->slow_call_duration ? cfg->slow_call_duration : 60 * SIM_SEC;
     b->open_duration = cfg->open_duration ? cfg->open_duration : 60 * SIM_SEC;
     b->ho_calls = cfg->half_open_calls ? cfg->half_open_calls
                                        : (cfg->mode == MDL_BREAKER_CONSECUTIVE ? 1 : 10);
-    b->consecutive = cfg->consecutive ? cfg->consecutive : 5;
+    b->consecutive = cfg->consecutive                       ? cfg->consecutive
+                     : cfg->mode == MDL_BREAKER_CONSECUTIVE ? 5
+                                                            : 0;
     /* resilience4j's half-open window is a count window of the probes whose
      * minimum is min(minimumNumberOfCalls, probes), from the uncapped
      * minimum (CircuitBreakerMetrics.forHalfOpen). */
     b->ho_min_calls = minimum < b->ho_calls ? minimum : b->ho_calls;
-    b->ring = sim_calloc((size_t)b->size, 1);
-    if (!b->ring)
+    if (b->mode == MDL_BREAKER_RATE && b->kind == MDL_BREAKER_WINDOW_COUNT &&
+        !(b->ring = sim_calloc((size_t)b->size, 1)))
+        goto fail_ring;
+    if (b->mode == MDL_BREAKER_RATE && b->kind == MDL_BREAKER_WINDOW_TIME &&
+        !(b->buckets = sim_calloc((size_t)b->size, sizeof *b->buckets)))
         goto fail_ring;
     if (cfg->series_bins > 0 && cfg->series_interval > 0) {
         b->series =
@@ -152,10 +189,13 @@ mdl_breaker *mdl_breaker_create(const mdl_breaker_cfg *cfg, sim_time now, sim_er
     b->state = MDL_BREAKER_CLOSED;
     b->since = b->created = now;
     b->gen = 1;
+    b->period = 1; /* calloc'd buckets have period 0: all stale */
+    b->cur = now / SIM_SEC;
     return b;
 
 fail_series:
     sim_free(b->ring);
+    sim_free(b->buckets);
 fail_ring:
     sim_free(b);
 fail_b:
@@ -169,6 +209,7 @@ void mdl_breaker_destroy(mdl_breaker *b)
         return;
     sim_series_destroy(b->series);
     sim_free(b->ring);
+    sim_free(b->buckets);
     sim_free(b);
 }
 
@@ -203,17 +244,45 @@ void mdl_breaker_release(mdl_breaker *b, uint32_t ticket)
         b->ho_issued--;
 }
 
-static void record_closed(mdl_breaker *b, int failed, int slow, sim_time now)
+/* Time window: moves the window to second sec (>= cur), dropping the
+ * buckets of the seconds that leave it (invariant 1). */
+static void slide(mdl_breaker *b, int64_t sec)
 {
-    if (b->mode == MDL_BREAKER_CONSECUTIVE) {
-        if (failed || slow) {
-            if (++b->streak >= b->consecutive)
-                enter(b, MDL_BREAKER_OPEN, now);
-        } else {
-            b->streak = 0;
-        }
+    if (sec <= b->cur)
         return;
+    if (sec - b->cur >= b->size) { /* every bucket leaves */
+        b->n = b->failed = b->slow = 0;
+    } else {
+        for (int64_t s = b->cur + 1; s <= sec; s++) {
+            struct bucket *k = &b->buckets[s % b->size];
+            if (k->period == b->period && k->sec == s - b->size) { /* in the old window */
+                b->n -= k->calls;
+                b->failed -= k->failed;
+                b->slow -= k->slow;
+            }
+            *k = (struct bucket){.sec = s, .period = b->period};
+        }
     }
+    b->cur = sec;
+}
+
+static void add_time(mdl_breaker *b, int failed, int slow, sim_time now)
+{
+    int64_t sec = now / SIM_SEC;
+    slide(b, sec);
+    struct bucket *k = &b->buckets[sec % b->size];
+    if (k->sec != sec || k->period != b->period)
+        *k = (struct bucket){.sec = sec, .period = b->period};
+    k->calls++;
+    k->failed += failed ? 1 : 0;
+    k->slow += slow ? 1 : 0;
+    b->n++;
+    b->failed += failed ? 1 : 0;
+    b->slow += slow ? 1 : 0;
+}
+
+static void add_count(mdl_breaker *b, int failed, int slow)
+{
     unsigned char o = (unsigned char)((failed ? F_FAILED : 0u) | (slow ? F_SLOW : 0u));
     if (b->n == b->size) { /* evict the oldest, which sits where the newest goes */
         unsigned char old = b->ring[b->head];
@@ -226,6 +295,26 @@ static void record_closed(mdl_breaker *b, int failed, int slow, sim_time now)
     b->head = (b->head + 1) % b->size;
     b->failed += failed ? 1 : 0;
     b->slow += slow ? 1 : 0;
+}
+
+static void record_closed(mdl_breaker *b, int failed, int slow, sim_time now)
+{
+    if (b->consecutive > 0) { /* the consecutive rule */
+        if (failed || slow) {
+            if (++b->streak >= b->consecutive) {
+                enter(b, MDL_BREAKER_OPEN, now);
+                return;
+            }
+        } else {
+            b->streak = 0;
+        }
+    }
+    if (b->mode == MDL_BREAKER_CONSECUTIVE)
+        return;
+    if (b->kind == MDL_BREAKER_WINDOW_TIME) /* the rate rule */
+        add_time(b, failed, slow, now);
+    else
+        add_count(b, failed, slow);
     if (b->n >= b->min_calls &&
         (above(b->failed, b->n, b->failure_rate) || above(b->slow, b->n, b->slow_rate)))
         enter(b, MDL_BREAKER_OPEN, now);
@@ -242,6 +331,13 @@ static void record_half_open(mdl_breaker *b, int failed, int slow, sim_time now)
         else if (b->ho_done >= b->ho_calls)
             enter(b, MDL_BREAKER_CLOSED, now);
         return;
+    }
+    if (b->consecutive > 0) {
+        b->ho_streak = failed || slow ? b->ho_streak + 1 : 0;
+        if (b->ho_streak >= b->consecutive) {
+            enter(b, MDL_BREAKER_OPEN, now);
+            return;
+        }
     }
     if (b->ho_done < b->ho_min_calls)
         return;

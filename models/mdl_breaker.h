@@ -1,30 +1,48 @@
 /*
  * mdl_breaker.h - a circuit breaker with resilience4j's semantics, in front
- * of the calls of one real-time flow.
+ * of the calls of one real-time flow, plus the card's consecutive-failures
+ * rule.
  *
- *                 failure rate >= F or slow rate >= S over the last N
- *                 outcomes (once min(minimum_calls, N) are recorded)
- *                 -- or `consecutive` failures in a row (consecutive mode)
+ *                 rate rule: failure rate >= F or slow rate >= S over the
+ *                 window, once minimum_calls outcomes are in it
+ *                 -- or consecutive rule: `consecutive` failures in a row
  *        +--------+ ------------------------------------------------> +------+
  *        | CLOSED |                                                   | OPEN |
  *        +--------+ <---+                                      +----> +------+
  *            ^          |                                      |         |
  *            |     probes' failure and slow                probes' rate  | first call at or
- *            |     rates < thresholds                      >= threshold  | after opened +
- *            |     (consecutive mode: all                  (consecutive: | open_duration
- *            |     probes succeeded)                       any failure)  v
- *            |          |                                      |   +-----------+
- *            |          +--------------------------------------+---| HALF_OPEN |
- *            |                                                     +-----------+
- *   a fresh window on every entry to CLOSED
+ *            |     rates < thresholds                      >= threshold, | after opened +
+ *            |     (consecutive mode: all                  or a streak   | open_duration
+ *            |     probes succeeded)                       (consecutive  v
+ *            |          |                                  mode: any   +-----------+
+ *            |          +----------------------------------failure)----| HALF_OPEN |
+ *            |                                                         +-----------+
+ *   a fresh window and streak on every entry to CLOSED
  *
- *   CLOSED     every call is permitted; each outcome enters a ring of the
- *              last N (count-based sliding window). Rate mode: once the ring
- *              holds at least min(minimum_calls, N) outcomes, the breaker
- *              opens when failures * 100 >= F * n or slow * 100 >= S * n
- *              (>=, not >: exactly 50 % with F = 50 opens). Consecutive mode:
- *              it opens after `consecutive` failures in a row (a success
- *              resets the streak); the card's "5 failures / 60 s".
+ * Two rules can open the breaker; `mode` says which apply:
+ *   MDL_BREAKER_RATE         the rate rule, and also the consecutive rule when
+ *                            consecutive > 0: it opens when EITHER fires.
+ *   MDL_BREAKER_CONSECUTIVE  the consecutive rule alone (no window): the
+ *                            card's pure "5 failures / 60 s".
+ *
+ *   CLOSED     every call is permitted.
+ *              Rate rule: each outcome enters the sliding window, either
+ *                count (the default): a ring of the last N outcomes; the
+ *                  rule needs min(minimum_calls, N) of them (resilience4j
+ *                  caps the minimum at N for this window);
+ *                time: the outcomes of the last N seconds, kept in N
+ *                  one-second buckets (resilience4j's TIME_BASED window:
+ *                  the bucket of the current second, from whole simulated
+ *                  seconds since 0, and the N - 1 before it; an outcome
+ *                  recorded at t counts until floor(t) + N s); the rule
+ *                  needs minimum_calls of them (not capped, as
+ *                  resilience4j). The window slides when an outcome is
+ *                  recorded, which is also when the rule is checked.
+ *              It opens when failures * 100 >= F * n or slow * 100 >= S * n
+ *              (>=, not >: exactly 50 % with F = 50 opens), n the outcomes
+ *              in the window.
+ *              Consecutive rule: it opens after `consecutive` failures in a
+ *              row (a success resets the streak).
  *   OPEN       every call is refused at once (CallNotPermittedException) and
  *              never reaches the system. There is no timer: the first call
  *              at or after opened + open_duration moves the breaker to
@@ -34,15 +52,17 @@
  *              refused. Rate mode: once min(minimum_calls, half_open_calls)
  *              probe outcomes are in (the configured minimum, not the one
  *              capped at N), rates >= thresholds reopen, else close
- *              (resilience4j's HalfOpenState with its own count window).
+ *              (resilience4j's HalfOpenState with its own count window,
+ *              whatever the CLOSED window); with the consecutive rule on,
+ *              `consecutive` failed probes in a row reopen at once.
  *              Consecutive mode: any failed or slow probe reopens at once;
  *              when all probes succeeded it closes.
  *
  * An outcome is a failure when the call failed (any error: timeout, 503,
  * 429, quota, token; resilience4j records every exception by default) and
  * slow when its duration > slow_call_duration (strictly greater, as
- * CircuitBreakerMetrics.onSuccess/onError). A slow failure is both. In
- * consecutive mode a slow call counts toward the streak as a failure.
+ * CircuitBreakerMetrics.onSuccess/onError). A slow failure is both. A slow
+ * call counts toward the consecutive streak as a failure.
  *
  * Tickets. acquire hands out a ticket naming the state period (a generation
  * counter bumped by every transition). An outcome whose ticket is stale (the
@@ -50,21 +70,27 @@
  * timed out after the breaker opened) is ignored. resilience4j would add it
  * to the new state's window; ignoring it keeps the probes of HALF_OPEN
  * exactly the calls HALF_OPEN permitted. maxWaitDurationInHalfOpenState (0 =
- * wait for the probes) and the time-based window are not modelled.
+ * wait for the probes) is not modelled.
  *
  * Time spent OPEN and HALF_OPEN is accumulated per state (a period still
  * running counts up to `now` in the getters and in publish).
  *
  * Defaults (a zero field takes its default), all resilience4j's
- * CircuitBreakerConfig (REFERENCE.md G1): window 100, minimum calls 100,
- * failure rate 50 %, slow-call rate 100 %, slow-call duration 60 s, open
- * duration 60 s, 10 half-open calls. Consecutive mode: 5 failures and 60 s
- * open (integration-patterns-card.txt, "Real-time cascading failure"), one
+ * CircuitBreakerConfig (REFERENCE.md G1): count window, window 100 (calls
+ * or seconds), minimum calls 100, failure rate 50 %, slow-call rate 100 %,
+ * slow-call duration 60 s, open duration 60 s, 10 half-open calls; no
+ * consecutive rule. Consecutive mode: 5 failures and 60 s open
+ * (integration-patterns-card.txt, "Real-time cascading failure"), one
  * half-open probe (opossum, REFERENCE.md G2: "one trial decides").
  *
- * Reference: resilience4j CircuitBreakerStateMachine and
- * CircuitBreakerMetrics (REFERENCE.md G1); M. Nygard, "Release It!", 2nd ed.
- * (2018), Circuit Breaker.
+ * Memory: N bytes for a count window, N buckets of 24 bytes for a time
+ * window, nothing for consecutive mode. Every operation is O(1), except
+ * that recording after a silence of k < N seconds clears k buckets (O(1)
+ * per simulated second).
+ *
+ * Reference: resilience4j CircuitBreakerStateMachine, CircuitBreakerMetrics,
+ * FixedSizeSlidingWindowMetrics and SlidingTimeWindowMetrics (REFERENCE.md
+ * G1); M. Nygard, "Release It!", 2nd ed. (2018), Circuit Breaker.
  * Checked by: tests/models/test_mdl_breaker.c.
  */
 #ifndef MDL_BREAKER_H
@@ -78,9 +104,14 @@
 #include "sim_time.h"
 
 typedef enum mdl_breaker_mode {
-    MDL_BREAKER_RATE = 0,   /* resilience4j count-based window (the default) */
-    MDL_BREAKER_CONSECUTIVE /* n failures in a row */
+    MDL_BREAKER_RATE = 0,   /* the rate rule (+ the consecutive rule if consecutive > 0) */
+    MDL_BREAKER_CONSECUTIVE /* only n failures in a row (no window) */
 } mdl_breaker_mode;
+
+typedef enum mdl_breaker_window {
+    MDL_BREAKER_WINDOW_COUNT = 0, /* the last N outcomes (resilience4j COUNT_BASED) */
+    MDL_BREAKER_WINDOW_TIME       /* the last N seconds (TIME_BASED) */
+} mdl_breaker_window;
 
 typedef enum mdl_breaker_state {
     MDL_BREAKER_CLOSED = 0,
@@ -90,14 +121,15 @@ typedef enum mdl_breaker_state {
 
 typedef struct mdl_breaker_cfg {
     mdl_breaker_mode mode;
-    int window;                  /* N, count-based sliding window; 0 = 100 */
-    int minimum_calls;           /* 0 = 100 (capped at N, as resilience4j) */
-    double failure_rate;         /* F in percent, (0, 100]; 0 = 50 */
-    double slow_call_rate;       /* S in percent, (0, 100]; 0 = 100 */
-    sim_time slow_call_duration; /* 0 = 60 s */
-    sim_time open_duration;      /* 0 = 60 s */
-    int half_open_calls;         /* 0 = 10 (rate mode) or 1 (consecutive mode) */
-    int consecutive;             /* consecutive mode: 0 = 5 */
+    mdl_breaker_window window_kind; /* rate mode: count (default) or time */
+    int window;                     /* N outcomes (count) or seconds (time); 0 = 100 */
+    int minimum_calls;              /* 0 = 100 (capped at N in a count window) */
+    double failure_rate;            /* F in percent, (0, 100]; 0 = 50 */
+    double slow_call_rate;          /* S in percent, (0, 100]; 0 = 100 */
+    sim_time slow_call_duration;    /* 0 = 60 s */
+    sim_time open_duration;         /* 0 = 60 s */
+    int half_open_calls;            /* 0 = 10 (rate mode) or 1 (consecutive mode) */
+    int consecutive; /* rate mode: 0 = no consecutive rule; consecutive mode: 0 = 5 */
     /* Optional chart: the share of each interval spent OPEN. 0 = none. */
     sim_time series_interval;
     size_t series_bins;
@@ -126,7 +158,8 @@ void mdl_breaker_release(mdl_breaker *b, uint32_t ticket);
 
 mdl_breaker_state mdl_breaker_state_of(const mdl_breaker *b);
 const char *mdl_breaker_state_name(mdl_breaker_state s); /* "closed", "open", "half_open" */
-/* Outcomes in the CLOSED window now, and how many of them failed / were slow. */
+/* Outcomes in the CLOSED window, and how many of them failed / were slow (a
+ * time window: as of the last outcome recorded; consecutive mode: 0). */
 int mdl_breaker_window_count(const mdl_breaker *b);
 int mdl_breaker_window_failed(const mdl_breaker *b);
 int mdl_breaker_window_slow(const mdl_breaker *b);

@@ -1,9 +1,27 @@
 /*
  * mdl_caller.c - the thread pool of mdl_caller.h.
  *
- * Invariants: 0 <= in_use <= size; the time-weighted average and the series
- * always hold in_use (every change goes through set_level); while in_use ==
- * size, exhausted_since is the time the pool last became full.
+ * Layout. The waiting line is a ring buffer of waiters (line[(head + k) %
+ * cap], k < nwait), oldest first; each keeps its arrival time. Since every
+ * request waits the same `wait`, deadlines increase along the line, so one
+ * timer event is enough: it is due at the deadline of the head it was set
+ * for. When it fires it refuses every head whose deadline has come and, if
+ * the line is not empty, is set again for the new head. A head granted a
+ * thread before its deadline leaves the timer in place; the timer then
+ * fires early for the next head, finds it not yet due and is set again
+ * (at most one such extra event per waiter).
+ *
+ * Invariants:
+ *   1. 0 <= in_use <= size; the time-weighted average and the series always
+ *      hold in_use (every change goes through set_level); while in_use ==
+ *      size, exhausted_since is the time the pool last became full.
+ *   2. nwait > 0 implies in_use == size: release hands the thread straight
+ *      to the head instead of lowering in_use.
+ *   3. timer != SIM_EVENT_NONE iff a timer event is pending; it is pending
+ *      whenever nwait > 0, due no later than the head's deadline.
+ *   4. Callbacks run only from calendar events (grants through an event
+ *      pushed at the release time, refusals from the timer), never from
+ *      inside request or release.
  */
 #include "mdl_caller.h"
 
@@ -13,14 +31,26 @@
 #include "sim_alloc.h"
 #include "sim_stats.h"
 
+struct waiter {
+    mdl_caller_waiter w;
+    sim_time since; /* arrival: deadline = since + wait */
+};
+
 struct mdl_caller {
     char *id;
     int size, in_use, max_in_use;
-    uint64_t acquired, refused;
+    uint64_t acquired, refused, waited, wait_refused;
     sim_time created;
     sim_timeavg level;
     sim_time exhausted_total, exhausted_since;
     sim_series *series;
+
+    sim_queue *q;
+    sim_time wait;
+    struct waiter *line; /* ring buffer, cap entries */
+    uint32_t cap, head, nwait;
+    sim_event_id timer;
+    sim_time wait_granted;
 };
 
 static void set_level(mdl_caller *c, sim_time now, int in_use)
@@ -43,9 +73,15 @@ mdl_caller *mdl_caller_create(const mdl_caller_cfg *cfg, sim_time now, sim_err *
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "caller: an id is required");
         return NULL;
     }
-    if (cfg->size < 0 || cfg->series_interval < 0) {
+    if (cfg->size < 0 || cfg->series_interval < 0 || cfg->wait < 0) {
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
-                    "caller %s: size and series_interval must be >= 0, got %d", cfg->id, cfg->size);
+                    "caller %s: size, wait and series_interval must be >= 0, got %d", cfg->id,
+                    cfg->size);
+        return NULL;
+    }
+    if (cfg->wait > 0 && !cfg->q) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "caller %s: a wait needs the calendar (q)",
+                    cfg->id);
         return NULL;
     }
     mdl_caller *c = sim_calloc(1, sizeof *c);
@@ -63,6 +99,9 @@ mdl_caller *mdl_caller_create(const mdl_caller_cfg *cfg, sim_time now, sim_err *
         sim_series_set(c->series, now, 0.0);
     }
     c->created = now;
+    c->q = cfg->q;
+    c->wait = cfg->wait;
+    c->timer = SIM_EVENT_NONE;
     sim_timeavg_init(&c->level, now, 0.0);
     return c;
 
@@ -80,6 +119,7 @@ void mdl_caller_destroy(mdl_caller *c)
     if (!c)
         return;
     sim_series_destroy(c->series);
+    sim_free(c->line);
     sim_free(c->id);
     sim_free(c);
 }
@@ -95,16 +135,99 @@ int mdl_caller_acquire(mdl_caller *c, sim_time now)
     return 1;
 }
 
+static void ev_timer(void *ctx, uint64_t arg, sim_time now);
+
+/* Sets the timer for the head's deadline (invariant 3). */
+static void arm(mdl_caller *c)
+{
+    if (c->timer == SIM_EVENT_NONE && c->nwait > 0)
+        c->timer = sim_queue_push(c->q, c->line[c->head].since + c->wait, ev_timer, c, 0);
+}
+
+/* Removes and returns the head of the line (nwait > 0). */
+static struct waiter pop(mdl_caller *c)
+{
+    struct waiter w = c->line[c->head];
+    c->head = (c->head + 1) % c->cap;
+    c->nwait--;
+    return w;
+}
+
+/* Refuses every head whose wait has run out, then sets the timer again. */
+static void ev_timer(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    mdl_caller *c = ctx;
+    c->timer = SIM_EVENT_NONE;
+    while (c->nwait > 0 && c->line[c->head].since + c->wait <= now) {
+        struct waiter w = pop(c);
+        c->refused++;
+        c->wait_refused++;
+        w.w.refused(w.w.ctx, w.w.arg, now); /* may request or release: state is consistent */
+    }
+    arm(c);
+}
+
+static int grow(mdl_caller *c)
+{
+    uint32_t ncap = c->cap ? 2 * c->cap : 16;
+    if (ncap <= c->cap)
+        return SIM_ENOMEM;
+    struct waiter *l = sim_reallocarray(NULL, ncap, sizeof *l);
+    if (!l)
+        return SIM_ENOMEM;
+    for (uint32_t k = 0; k < c->nwait; k++) /* unwrap the ring, oldest first */
+        l[k] = c->line[(c->head + k) % c->cap];
+    sim_free(c->line);
+    c->line = l;
+    c->cap = ncap;
+    c->head = 0;
+    return SIM_OK;
+}
+
+int mdl_caller_request(mdl_caller *c, sim_time now, const mdl_caller_waiter *w)
+{
+    if (c->in_use < c->size) {
+        c->acquired++;
+        set_level(c, now, c->in_use + 1);
+        return MDL_CALLER_HELD;
+    }
+    if (c->wait <= 0) {
+        c->refused++;
+        return MDL_CALLER_REFUSED;
+    }
+    if (c->nwait == c->cap && grow(c) != SIM_OK)
+        return SIM_ENOMEM;
+    c->line[(c->head + c->nwait) % c->cap] = (struct waiter){.w = *w, .since = now};
+    c->nwait++;
+    c->waited++;
+    arm(c);
+    return MDL_CALLER_WAITING;
+}
+
 void mdl_caller_release(mdl_caller *c, sim_time now)
 {
     assert(c->in_use > 0);
-    if (c->in_use > 0)
-        set_level(c, now, c->in_use - 1);
+    if (c->in_use <= 0)
+        return;
+    if (c->nwait > 0) { /* invariant 2: the thread goes to the head, in_use stays */
+        struct waiter w = pop(c);
+        c->acquired++;
+        c->wait_granted += now - w.since;
+        sim_queue_push(c->q, now, w.w.granted, w.w.ctx, w.w.arg);
+        return; /* the timer stays: it fires for the next head, or finds none */
+    }
+    set_level(c, now, c->in_use - 1);
 }
 
 int mdl_caller_in_use(const mdl_caller *c)
 {
     return c->in_use;
+}
+
+int mdl_caller_waiting(const mdl_caller *c)
+{
+    return (int)c->nwait;
 }
 
 int mdl_caller_size(const mdl_caller *c)
@@ -119,6 +242,10 @@ void mdl_caller_stats_get(const mdl_caller *c, sim_time now, mdl_caller_stats *o
     out->max_in_use = c->max_in_use;
     out->acquired = c->acquired;
     out->refused = c->refused;
+    out->waited = c->waited;
+    out->wait_refused = c->wait_refused;
+    out->waiting = (int)c->nwait;
+    out->wait_granted = c->wait_granted;
     out->mean_in_use = sim_timeavg_mean(&c->level, now);
     out->utilisation = out->mean_in_use / (double)c->size;
     out->time_exhausted = c->exhausted_total;
@@ -146,6 +273,8 @@ int mdl_caller_publish(const mdl_caller *c, sim_time now, sim_result *r, sim_err
     mdl_caller_stats_get(c, now, &s);
     double span = sim_time_to_seconds(now - c->created);
     double ex = sim_time_to_seconds(s.time_exhausted);
+    double granted = (double)(s.waited - s.wait_refused - (uint64_t)s.waiting);
+    double wait_s = sim_time_to_seconds(s.wait_granted);
     int rc;
     if ((rc = put(r, c->id, "pool_size", "threads", s.size, err)) ||
         (rc = put(r, c->id, "pool_mean_in_use", "threads", s.mean_in_use, err)) ||
@@ -153,7 +282,10 @@ int mdl_caller_publish(const mdl_caller *c, sim_time now, sim_result *r, sim_err
         (rc = put(r, c->id, "pool_max_in_use", "threads", s.max_in_use, err)) ||
         (rc = put(r, c->id, "pool_refused", "calls", (double)s.refused, err)) ||
         (rc = put(r, c->id, "pool_exhausted_s", "s", ex, err)) ||
-        (rc = put(r, c->id, "pool_exhausted_share", "share", span > 0 ? ex / span : 0.0, err)))
+        (rc = put(r, c->id, "pool_exhausted_share", "share", span > 0 ? ex / span : 0.0, err)) ||
+        (rc = put(r, c->id, "pool_waited", "calls", (double)s.waited, err)) ||
+        (rc = put(r, c->id, "pool_wait_refused", "calls", (double)s.wait_refused, err)) ||
+        (rc = put(r, c->id, "pool_wait_mean_s", "s", granted > 0 ? wait_s / granted : 0.0, err)))
         return rc;
     if (!c->series)
         return SIM_OK;

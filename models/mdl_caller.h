@@ -5,19 +5,39 @@
  * A synchronous call holds one thread from the moment it starts until its
  * record is finished: while it waits for the answer, while it sleeps between
  * retries, and while an inline token refresh runs. When every thread is
- * held, acquire fails at once (no waiting line): the caller rejects the new
- * request, whatever flow it belongs to and however healthy that flow's
- * target is. That is the cascade: one slow system holds the threads, and an
- * unrelated flow of the same caller fails with "pool full". (Like
- * resilience4j's Bulkhead with maxWaitDuration 0.)
+ * held, a new request waits up to `wait` for one, in a FIFO line, holding
+ * nothing while it waits; when a thread is given back, the head of the line
+ * gets it. A request still waiting `wait` after it arrived is refused. With
+ * wait 0 (the default) there is no line: the request is refused at once.
+ * A refusal rejects the request, whatever flow it belongs to and however
+ * healthy that flow's target is. That is the cascade: one slow system holds
+ * the threads, and an unrelated flow of the same caller fails with "pool
+ * full". (resilience4j's Bulkhead: maxConcurrentCalls = size,
+ * maxWaitDuration = wait, fair.)
  *
- * States: in_use in 0..size; "exhausted" when in_use == size. Kept: the
- * time-weighted in_use (utilisation = mean / size), the largest in_use, the
- * total time exhausted, refusals, and optionally a fixed-interval series of
- * in_use for charts.
+ *   request --free thread--> held at once
+ *      |  every thread held, wait > 0
+ *      v
+ *   waiting (FIFO) --a thread is released--> held (granted, through an event
+ *      |                                     at that time)
+ *      +--wait passed--> refused
+ *
+ * States: in_use in 0..size; "exhausted" when in_use == size; waiting > 0
+ * only while exhausted (a released thread goes straight to the head of the
+ * line). Kept: the time-weighted in_use (utilisation = mean / size), the
+ * largest in_use, the total time exhausted, refusals (at once and after
+ * waiting), requests that waited and their total wait, and optionally a
+ * fixed-interval series of in_use for charts.
+ *
+ * Cost: the line is a ring buffer that grows by doubling (no malloc per
+ * request once warmed up); request, release and each refusal are O(1)
+ * amortised plus at most one calendar push. All requests wait the same
+ * `wait`, so deadlines come in FIFO order and one timer, set at the head's
+ * deadline, serves the whole line.
  *
  * Defaults: size 25 (resilience4j Bulkhead maxConcurrentCalls, REFERENCE.md
- * G1; a real application's pool size is user-supplied).
+ * G1; a real application's pool size is user-supplied); wait 0 (Bulkhead
+ * maxWaitDuration 0, G1).
  *
  * Reference: M. Nygard, "Release It!", 2nd ed. (2018), Cascading Failures,
  * Blocked Threads, Bulkheads.
@@ -30,12 +50,15 @@
 #include <stdint.h>
 
 #include "sim_err.h"
+#include "sim_queue.h"
 #include "sim_result.h"
 #include "sim_time.h"
 
 typedef struct mdl_caller_cfg {
     const char *id; /* caller id for metric names (copied); required */
     int size;       /* threads; 0 = 25 */
+    sim_time wait;  /* how long a request waits for a thread; 0 = refused at once */
+    sim_queue *q;   /* borrowed; required when wait > 0 (the line's timer and grants) */
     /* Optional chart of threads in use: 0 bins = none. */
     sim_time series_interval;
     size_t series_bins;
@@ -43,11 +66,36 @@ typedef struct mdl_caller_cfg {
 
 typedef struct mdl_caller_stats {
     int size, in_use, max_in_use;
-    uint64_t acquired, refused;
+    uint64_t acquired;       /* threads taken, at once or after waiting */
+    uint64_t refused;        /* requests refused, at once or after waiting */
+    uint64_t waited;         /* requests that joined the line */
+    uint64_t wait_refused;   /* of which refused when their wait ran out */
+    int waiting;             /* requests in the line now */
+    sim_time wait_granted;   /* total wait of the requests that got a thread */
     double mean_in_use;      /* time-weighted since creation */
     double utilisation;      /* mean_in_use / size */
     sim_time time_exhausted; /* total time with in_use == size */
 } mdl_caller_stats;
+
+/* What mdl_caller_request says at once. */
+typedef enum mdl_caller_reply {
+    MDL_CALLER_REFUSED = 0, /* every thread held and no waiting (wait 0) */
+    MDL_CALLER_HELD = 1,    /* a thread is held for the request from now */
+    MDL_CALLER_WAITING = 2  /* in the line: exactly one of the waiter's events follows */
+} mdl_caller_reply;
+
+/* Who waits, and how it hears the end of its wait. granted(ctx, arg, t) is
+ * called from a calendar event at the time t a thread was given to it (the
+ * thread is held for it from t: give it back with mdl_caller_release);
+ * refused(ctx, arg, t) at t = arrival + wait if none came first (counted as
+ * refused). Neither is called from inside mdl_caller_request or
+ * mdl_caller_release, so a callback may request or release at will. */
+typedef struct mdl_caller_waiter {
+    sim_event_fn *granted;
+    sim_event_fn *refused;
+    void *ctx;
+    uint64_t arg;
+} mdl_caller_waiter;
 
 typedef struct mdl_caller mdl_caller;
 
@@ -55,17 +103,27 @@ typedef struct mdl_caller mdl_caller;
 mdl_caller *mdl_caller_create(const mdl_caller_cfg *cfg, sim_time now, sim_err *err);
 void mdl_caller_destroy(mdl_caller *c); /* NULL is a no-op */
 
-/* Takes a thread at now: 1, or 0 (counted as refused) if all are held. */
+/* Takes a thread at now: 1, or 0 (counted as refused) if all are held.
+ * Never waits, whatever the configured wait. */
 int mdl_caller_acquire(mdl_caller *c, sim_time now);
-/* Gives a thread back at now (one must be held). */
+/* A request for a thread at now that may wait: an mdl_caller_reply, or
+ * SIM_ENOMEM (< 0) when the line could not grow (nothing happened then).
+ * w is copied. */
+int mdl_caller_request(mdl_caller *c, sim_time now, const mdl_caller_waiter *w);
+/* Gives a thread back at now (one must be held). If requests wait, the
+ * thread goes to the head of the line at once (its granted event fires at
+ * now) and in_use does not change. */
 void mdl_caller_release(mdl_caller *c, sim_time now);
 int mdl_caller_in_use(const mdl_caller *c);
+int mdl_caller_waiting(const mdl_caller *c); /* requests in the line now */
 int mdl_caller_size(const mdl_caller *c);
 void mdl_caller_stats_get(const mdl_caller *c, sim_time now, mdl_caller_stats *out);
 
 /* Appends "caller.<id>.": pool_size, pool_mean_in_use, pool_utilisation,
- * pool_max_in_use, pool_refused, pool_exhausted_s, pool_exhausted_share and,
- * when configured, the series pool_in_use_series (a copy). */
+ * pool_max_in_use, pool_refused, pool_exhausted_s, pool_exhausted_share,
+ * pool_waited, pool_wait_refused, pool_wait_mean_s (the mean wait of the
+ * requests that got a thread after waiting; 0 when none did) and, when
+ * configured, the series pool_in_use_series (a copy). */
 int mdl_caller_publish(const mdl_caller *c, sim_time now, sim_result *r, sim_err *err);
 
 #endif

@@ -23,11 +23,14 @@
  *              outage(hang) -> accepted, forgotten; station full ->
  *              MDL_EP_QUEUE_FULL; else a slot, then the station.
  *   service    service_fn draws the time and applies the degradation factor
- *              in force at the start of service; the time is kept for the
- *              wasted-work count.
+ *              in force at the start of service; a time longer than
+ *              server_timeout is cut to it and the slot marked aborted (the
+ *              station then frees the worker at start + server_timeout).
+ *              The time is kept for the wasted-work count.
  *   abandon    marks the slot; nothing else changes.
- *   done       frees the slot, then answers (if not abandoned) last, so the
- *              callback sees a consistent endpoint and may send a request.
+ *   done       frees the slot, then answers (if not abandoned) last, with
+ *              MDL_EP_SERVER_TIMEOUT if aborted, so the callback sees a
+ *              consistent endpoint and may send a request.
  */
 #include "mdl_endpoint.h"
 
@@ -44,7 +47,7 @@
 struct req {
     uint32_t gen;
     uint32_t next_free;
-    unsigned char live, abandoned, aged;
+    unsigned char live, abandoned, aged, aborted;
     mdl_endpoint_answer_fn *fn;
     void *ctx;
     uint64_t tag;
@@ -61,6 +64,7 @@ struct mdl_endpoint {
     int workers, capacity;
     int conc_limit;
     sim_time conc_min_age;
+    sim_time server_timeout; /* 0 = never */
 
     mdl_outage *outages;
     int noutages, out_cur;
@@ -71,8 +75,8 @@ struct mdl_endpoint {
     uint32_t nreqs, cap, free_head;
     int in_flight, aged;
 
-    uint64_t requests, accepted, outage, queue_full, concurrency, hung, served, answered, abandoned,
-        wasted;
+    uint64_t requests, accepted, outage, queue_full, concurrency, hung, served, aborted, answered,
+        abandoned, wasted;
     sim_time wasted_work;
     sim_hist *wait_hist;
     sim_series *util_series, *queue_series;
@@ -123,7 +127,7 @@ static uint32_t alloc_slot(mdl_endpoint *ep)
     }
     struct req *r = &ep->reqs[i];
     r->live = 1;
-    r->abandoned = r->aged = 0;
+    r->abandoned = r->aged = r->aborted = 0;
     r->aged_ev = SIM_EVENT_NONE;
     r->service = 0;
     return i;
@@ -175,6 +179,11 @@ static sim_time service_fn(void *ctx, uint64_t job, sim_time now)
     double s = sim_dist_sample(&ep->service, ep->rng) * degradation_factor(ep, now);
     sim_time d = sim_time_clamp_seconds(s);
     struct req *r = lookup(ep, job);
+    if (ep->server_timeout > 0 && d > ep->server_timeout) {
+        d = ep->server_timeout; /* the server gives up: the worker is free at start + timeout */
+        if (r)
+            r->aborted = 1;
+    }
     if (r)
         r->service = d;
     return d;
@@ -200,6 +209,9 @@ static void done_fn(void *ctx, uint64_t job, sim_time wait, sim_time sojourn, si
     void *fctx = r->ctx;
     uint64_t tag = r->tag;
     int abandoned = r->abandoned;
+    mdl_ep_answer answer = r->aborted ? MDL_EP_SERVER_TIMEOUT : MDL_EP_DONE;
+    if (r->aborted)
+        ep->aborted++;
     if (abandoned) {
         ep->wasted++;
         ep->wasted_work += r->service;
@@ -208,7 +220,7 @@ static void done_fn(void *ctx, uint64_t job, sim_time wait, sim_time sojourn, si
     if (!abandoned) {
         ep->answered++;
         if (fn)
-            fn(fctx, tag, now);
+            fn(fctx, tag, answer, now);
     }
 }
 
@@ -254,9 +266,12 @@ static int check_cfg(const sim_queue *q, const mdl_endpoint_cfg *cfg, sim_err *e
                            "endpoint %s: queue_limit must be >= 0 or MDL_ENDPOINT_NO_QUEUE", id);
     if (cfg->queue_limit > 0 && cfg->queue_limit > INT32_MAX - cfg->workers)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "endpoint %s: queue_limit too large", id);
-    if (cfg->concurrency_limit < 0 || cfg->concurrency_min_age < 0 || cfg->series_interval < 0)
+    if (cfg->concurrency_limit < 0 || cfg->concurrency_min_age < 0 || cfg->series_interval < 0 ||
+        cfg->server_timeout < 0)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
-                           "endpoint %s: concurrency and series settings must be >= 0", id);
+                           "endpoint %s: concurrency, server timeout and series settings must be "
+                           ">= 0",
+                           id);
     if ((cfg->noutages > 0 && !cfg->outages) || cfg->noutages < 0 ||
         (cfg->ndegradations > 0 && !cfg->degradations) || cfg->ndegradations < 0)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "endpoint %s: bad fault window list", id);
@@ -315,6 +330,7 @@ mdl_endpoint *mdl_endpoint_create(sim_queue *q, const mdl_endpoint_cfg *cfg, sim
         ep->capacity = 0;
     ep->conc_limit = cfg->concurrency_limit;
     ep->conc_min_age = cfg->concurrency_min_age;
+    ep->server_timeout = cfg->server_timeout;
     ep->free_head = NO_SLOT;
     ep->id = sim_strdup(cfg->id);
     if (!ep->id)
@@ -500,6 +516,7 @@ void mdl_endpoint_stats_get(const mdl_endpoint *ep, mdl_endpoint_stats *out)
     out->concurrency = ep->concurrency;
     out->hung = ep->hung;
     out->served = ep->served;
+    out->aborted = ep->aborted;
     out->answered = ep->answered;
     out->abandoned = ep->abandoned;
     out->wasted = ep->wasted;
@@ -570,6 +587,7 @@ int mdl_endpoint_publish(const mdl_endpoint *ep, sim_result *r, sim_err *err)
         (rc = put(r, id, "unavailable_queue_full", "calls", (double)s.queue_full, err)) ||
         (rc = put(r, id, "concurrency_limited", "calls", (double)s.concurrency, err)) ||
         (rc = put(r, id, "hung", "calls", (double)s.hung, err)) ||
+        (rc = put(r, id, "server_timeouts", "calls", (double)s.aborted, err)) ||
         (rc = put(r, id, "abandoned", "calls", (double)s.abandoned, err)) ||
         (rc = put(r, id, "wasted", "calls", (double)s.wasted, err)) ||
         (rc = put(r, id, "wasted_work_s", "s", s.wasted_work_s, err)) ||

@@ -19,8 +19,19 @@
  *                     semaphore (Dataverse 52, NetSuite's account limit);
  *                     min_age = 20 s, limit 25: Salesforce's long-running
  *                     request limit (REFERENCE.md A1, D, E). No queueing.
- * Later answers: a request that entered is answered (success) when its
- * service completes, through the answer callback given with it.
+ * Later answers: a request that entered is answered through the answer
+ * callback given with it, when its service ends:
+ *   MDL_EP_DONE            the service completed (2xx);
+ *   MDL_EP_SERVER_TIMEOUT  the server aborted it: it had been in service
+ *                          for server_timeout (Dynamics 2 min, NetSuite REST
+ *                          15 min, Salesforce REST 10 min; REFERENCE.md
+ *                          "Modelling implications" 4). The worker is freed
+ *                          at start of service + server_timeout and the
+ *                          caller gets a 5xx error, worth retrying. Only time
+ *                          in service counts: the wait in line does not (the
+ *                          server's clock starts when a worker takes the
+ *                          request), and a hung request (no worker) is never
+ *                          aborted.
  *
  * Faults, as windows [start, end) in simulated time:
  *   outage, fail-fast  arrivals are answered 503 at once;
@@ -35,9 +46,12 @@
  *
  * Wasted work. A caller that times out calls mdl_endpoint_abandon; the
  * system does not know, so the request keeps its place in the line and its
- * worker until done, and its answer is thrown away. Its service time is
- * counted as wasted work. This is what turns slowness into collapse: under
- * overload the workers spend their time on requests nobody waits for.
+ * worker until done (or until the server timeout aborts it), and its answer
+ * is thrown away. Its service time is counted as wasted work. This is what
+ * turns slowness into collapse: under overload the workers spend their time
+ * on requests nobody waits for. A server timeout shorter than the callers'
+ * timeout bounds that waste; a longer one (the usual case: 2-60 min against
+ * a caller's seconds) does not.
  *
  * Statistics: requests by outcome, worker utilisation (time-weighted busy
  * workers / c), queue length, the wait in line (tally and histogram),
@@ -47,8 +61,8 @@
  * Defaults: p50 0.2 s, p95 2 s (integration-patterns-card.txt: real-time
  * means 200 ms - 2 s); queue unbounded (an SAP dispatcher queues and does
  * not reject, REFERENCE.md "Modelling implications" 1); no concurrency
- * limit; workers have no public default and must be set (REFERENCE.md
- * "Modelling implications" 9).
+ * limit; no server timeout; workers have no public default and must be set
+ * (REFERENCE.md "Modelling implications" 9).
  *
  * Reference: L. Kleinrock, "Queueing Systems", vol. 1 (1975), 3.5 (M/M/m);
  * REFERENCE.md A1, B, D, E.
@@ -93,8 +107,14 @@ typedef enum mdl_ep_reply {
     MDL_EP_CONCURRENCY   /* refused by the concurrency limit */
 } mdl_ep_reply;
 
-/* The answer to an accepted request: its service completed at now. */
-typedef void mdl_endpoint_answer_fn(void *ctx, uint64_t tag, sim_time now);
+/* How the service of an accepted request ended (see "Later answers"). */
+typedef enum mdl_ep_answer {
+    MDL_EP_DONE = 0,      /* completed: success */
+    MDL_EP_SERVER_TIMEOUT /* aborted after server_timeout in service: a 5xx, retryable */
+} mdl_ep_answer;
+
+/* The answer to an accepted request, at the end of its service (now). */
+typedef void mdl_endpoint_answer_fn(void *ctx, uint64_t tag, mdl_ep_answer answer, sim_time now);
 
 typedef struct mdl_endpoint_cfg {
     const char *id;               /* system id for metric names (copied); required */
@@ -108,7 +128,8 @@ typedef struct mdl_endpoint_cfg {
     int noutages;
     const mdl_degradation *degradations; /* copied; may be NULL */
     int ndegradations;
-    gsl_rng *rng; /* borrowed: service times */
+    sim_time server_timeout; /* a service this long is aborted (5xx); 0 = never */
+    gsl_rng *rng;            /* borrowed: service times */
     /* Optional charts of utilisation and queue length: 0 bins = none. */
     sim_time series_interval;
     size_t series_bins;
@@ -121,8 +142,9 @@ typedef struct mdl_endpoint_stats {
     uint64_t queue_full; /* 503 queue limit */
     uint64_t concurrency;
     uint64_t hung;      /* accepted during a hang outage: never answered */
-    uint64_t served;    /* services completed */
-    uint64_t answered;  /* completions delivered to a waiting caller */
+    uint64_t served;    /* services ended (completed or aborted) */
+    uint64_t aborted;   /* of which aborted at server_timeout */
+    uint64_t answered;  /* answers (success or abort) delivered to a waiting caller */
     uint64_t abandoned; /* mdl_endpoint_abandon calls that hit a live request */
     uint64_t wasted;    /* completions whose caller had given up */
     double wasted_work_s;
@@ -140,9 +162,9 @@ void mdl_endpoint_destroy(mdl_endpoint *ep); /* NULL is a no-op */
 
 /* A request arrives now. Returns an mdl_ep_reply, or SIM_ENOMEM (< 0) if
  * the request table could not grow (nothing happened then). When
- * MDL_EP_ACCEPTED, fn(ctx, tag, t) is called at the completion time t (not
- * for a hung request), and *handle (if not NULL) names the request for
- * mdl_endpoint_abandon (0 for a hung request). */
+ * MDL_EP_ACCEPTED, fn(ctx, tag, answer, t) is called when its service ends
+ * at t (never for a hung request), and *handle (if not NULL) names the
+ * request for mdl_endpoint_abandon (0 for a hung request). */
 int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx, uint64_t tag,
                          uint64_t *handle);
 /* The caller gave up on the request (its timeout fired): it keeps its place
@@ -159,7 +181,8 @@ void mdl_endpoint_stats_get(const mdl_endpoint *ep, mdl_endpoint_stats *out);
 const char *mdl_ep_reply_name(mdl_ep_reply r);
 
 /* Appends "system.<id>.": requests, served, answered, unavailable_outage,
- * unavailable_queue_full, concurrency_limited, hung, abandoned, wasted,
+ * unavailable_queue_full, concurrency_limited, hung, server_timeouts,
+ * abandoned, wasted,
  * wasted_work_s, utilisation, mean_queue, wait_mean_s, wait_p95_s,
  * wait_p99_s, sojourn_mean_s and, when configured, the series
  * utilisation_series and queue_length_series (copies). */

@@ -8,13 +8,16 @@
  * record in O(1) and a stale callback never matches a reused slot.
  *
  * States of a slot:
+ *   POOL     waiting in the caller's line for a thread (pool_wait); no event
+ *            of its own: the caller calls ev_granted or ev_pool_refused
  *   TOKEN    waiting for an inline token refresh; ev = the send event
  *   CALL     request accepted by the endpoint; ev = the timeout event
  *   SLEEP    sleeping before a retry; ev = the retry event
  *   QUEUED   parked in the retry queue (a FIFO linked through next_q), due
  *            for its next attempt at `due`; no event of its own
  * A record is `parked` from its first fallback to the queue on. A record
- * that is not parked holds one caller thread (if there is a pool). A parked
+ * holds one caller thread (`holds`, if there is a pool) from the moment the
+ * pool grants it until it is parked or finished: never while in POOL. A parked
  * record out of the FIFO (TOKEN or CALL) is being tried by queue consumer
  * `worker`.
  *
@@ -33,13 +36,15 @@
  *
  * Invariants:
  *   1. Every live slot in TOKEN, CALL or SLEEP has exactly one pending event,
- *      its ev; QUEUED slots are exactly the FIFO's members.
+ *      its ev; QUEUED slots are exactly the FIFO's members; POOL slots are
+ *      exactly this flow's members of the caller's waiting line.
  *   2. live slots = pending records; parked_now = slots with parked set.
  *   3. Each record ends in the ledger exactly once, when its slot is freed
  *      (finish()), so created = ended + pending at any time.
  *   4. A breaker ticket is taken before each attempt and given an outcome
  *      exactly once (record) for every call made.
- *   5. Threads held by this flow = live records that are not parked.
+ *   5. Threads held by this flow = live records with `holds` set = live
+ *      records that are neither parked nor in POOL.
  */
 #include "mdl_realtime.h"
 
@@ -49,7 +54,7 @@
 
 #define NO_SLOT UINT32_MAX
 
-enum rec_state { S_FREE = 0, S_TOKEN, S_CALL, S_SLEEP, S_QUEUED };
+enum rec_state { S_FREE = 0, S_POOL, S_TOKEN, S_CALL, S_SLEEP, S_QUEUED };
 enum worker_state { W_IDLE = 0, W_WAIT, W_BUSY };
 
 /* What one attempt came to. */
@@ -57,7 +62,7 @@ enum outcome { O_OK = 0, O_TIMEOUT, O_UNAVAILABLE, O_RATE_LIMITED, O_QUOTA, O_TO
 
 struct rec {
     uint32_t gen, next_free;
-    unsigned char state, parked, has_ticket;
+    unsigned char state, parked, has_ticket, holds;
     int attempt; /* attempts made in the synchronous loop */
     int worker;  /* parked and being tried: the consumer trying it */
     uint32_t ticket;
@@ -86,7 +91,7 @@ struct mdl_realtime {
     mdl_breaker *breaker; /* owned */
 
     sim_time timeout, park_retry;
-    int max_attempts, retry_quota;
+    int max_attempts, retry_quota, ignore_retry_after;
     int nworkers;
     struct worker *workers;
     uint32_t qhead, qtail; /* the retry queue, NO_SLOT when empty */
@@ -145,7 +150,7 @@ static uint32_t alloc_rec(mdl_realtime *rt)
     }
     struct rec *r = &rt->recs[i];
     r->state = S_SLEEP; /* anything but S_FREE; set properly by the caller */
-    r->parked = r->has_ticket = 0;
+    r->parked = r->has_ticket = r->holds = 0;
     r->attempt = 0;
     r->prev_sleep = 0;
     r->ep_handle = 0;
@@ -174,7 +179,9 @@ static void finish(mdl_realtime *rt, uint32_t i, sim_time now, mdl_state st, mdl
     if (r->parked) {
         rt->s.parked_now--;
         set_parked_level(rt, now);
-    } else if (rt->caller) {
+    }
+    if (r->holds) {
+        r->holds = 0;
         mdl_caller_release(rt->caller, now);
     }
     r->state = S_FREE;
@@ -197,6 +204,31 @@ static void ev_attempt(void *ctx, uint64_t arg, sim_time now)
         return;
     r->ev = SIM_EVENT_NONE;
     start_attempt(rt, i, now);
+}
+
+/* The caller's pool gave record i a thread after it waited (S_POOL). */
+static void ev_granted(void *ctx, uint64_t arg, sim_time now)
+{
+    mdl_realtime *rt = ctx;
+    uint32_t i;
+    struct rec *r = lookup(rt, arg, &i);
+    if (!r || r->state != S_POOL) { /* cannot happen (invariant 1); never leak the thread */
+        mdl_caller_release(rt->caller, now);
+        return;
+    }
+    r->holds = 1;
+    r->state = S_SLEEP; /* anything but S_POOL; start_attempt sets the real state */
+    start_attempt(rt, i, now);
+}
+
+/* Record i waited pool_wait for a thread in vain: rejected pool_full. */
+static void ev_pool_refused(void *ctx, uint64_t arg, sim_time now)
+{
+    mdl_realtime *rt = ctx;
+    uint32_t i;
+    struct rec *r = lookup(rt, arg, &i);
+    if (r && r->state == S_POOL)
+        finish(rt, i, now, MDL_REJECTED, MDL_R_POOL_FULL);
 }
 
 /* ---- the retry queue and its consumers ------------------------------------ */
@@ -282,8 +314,10 @@ static void park(mdl_realtime *rt, uint32_t i, sim_time now)
     rt->s.parked++;
     rt->s.parked_now++;
     set_parked_level(rt, now);
-    if (rt->caller)
+    if (r->holds) {
+        r->holds = 0;
         mdl_caller_release(rt->caller, now);
+    }
     enqueue(rt, i, now + rt->park_retry, 0, now);
 }
 
@@ -331,6 +365,8 @@ static void outcome(mdl_realtime *rt, uint32_t i, enum outcome o, sim_time retry
     struct rec *r = &rt->recs[i];
     r->ev = SIM_EVENT_NONE;
     r->ep_handle = 0;
+    if (rt->ignore_retry_after)
+        retry_after = -1; /* a client that never reads the header: its backoff formula */
     if (r->has_ticket) {
         mdl_breaker_record(rt->breaker, r->ticket, o != O_OK, now - r->sent, now);
         r->has_ticket = 0;
@@ -395,7 +431,7 @@ static void ev_timeout(void *ctx, uint64_t arg, sim_time now)
     outcome(rt, i, O_TIMEOUT, -1, now);
 }
 
-static void on_answer(void *ctx, uint64_t tag, sim_time now)
+static void on_answer(void *ctx, uint64_t tag, mdl_ep_answer answer, sim_time now)
 {
     mdl_realtime *rt = ctx;
     uint32_t i;
@@ -403,7 +439,8 @@ static void on_answer(void *ctx, uint64_t tag, sim_time now)
     if (!r || r->state != S_CALL)
         return;
     sim_queue_cancel(rt->q, r->ev);
-    outcome(rt, i, O_OK, -1, now);
+    /* A server timeout answers 5xx: a failure like a 503, and retryable. */
+    outcome(rt, i, answer == MDL_EP_SERVER_TIMEOUT ? O_UNAVAILABLE : O_OK, -1, now);
 }
 
 /* The call goes out now (breaker and token already passed). */
@@ -551,6 +588,7 @@ mdl_realtime *mdl_realtime_create(const mdl_realtime_cfg *cfg, sim_err *err)
     rt->park_retry = cfg->park_retry ? cfg->park_retry : 60 * SIM_SEC;
     rt->max_attempts = cfg->max_attempts ? cfg->max_attempts : 3;
     rt->retry_quota = cfg->retry_quota;
+    rt->ignore_retry_after = cfg->ignore_retry_after;
     rt->backoff = cfg->backoff;
     rt->fallback = cfg->fallback;
     rt->free_head = NO_SLOT;
@@ -602,19 +640,31 @@ int mdl_realtime_submit(mdl_realtime *rt, sim_time created)
     sim_time now = sim_queue_now(rt->q);
     rt->s.submitted++;
     mdl_ledger_created(rt->ledger, rt->flow, 1);
-    if (rt->caller && !mdl_caller_acquire(rt->caller, now)) {
-        mdl_ledger_end(rt->ledger, rt->flow, MDL_REJECTED, MDL_R_POOL_FULL, 1, 0);
-        return SIM_OK;
-    }
     uint32_t i = alloc_rec(rt);
     if (i == NO_SLOT) {
-        if (rt->caller)
-            mdl_caller_release(rt->caller, now);
         mdl_ledger_end(rt->ledger, rt->flow, MDL_REJECTED, MDL_R_DROPPED, 1, 0);
         rt->status = SIM_ENOMEM;
         return SIM_ENOMEM;
     }
-    rt->recs[i].created = created <= now ? created : now;
+    struct rec *r = &rt->recs[i];
+    r->created = created <= now ? created : now;
+    if (rt->caller) {
+        mdl_caller_waiter w = {
+            .granted = ev_granted, .refused = ev_pool_refused, .ctx = rt, .arg = handle_of(rt, i)};
+        int reply = mdl_caller_request(rt->caller, now, &w);
+        if (reply == MDL_CALLER_WAITING) {
+            r->state = S_POOL; /* holds nothing; the caller calls back (invariant 1) */
+            return SIM_OK;
+        }
+        if (reply != MDL_CALLER_HELD) {
+            int enomem = reply < 0;
+            finish(rt, i, now, MDL_REJECTED, enomem ? MDL_R_DROPPED : MDL_R_POOL_FULL);
+            if (enomem)
+                rt->status = SIM_ENOMEM;
+            return enomem ? SIM_ENOMEM : SIM_OK;
+        }
+        r->holds = 1;
+    }
     start_attempt(rt, i, now);
     return SIM_OK;
 }

@@ -7,7 +7,8 @@
  * The life of a record (whoever generates arrivals calls
  * mdl_realtime_submit at the time the change is made):
  *
- *   submit --no free caller thread--> rejected (pool_full)
+ *   submit --no free caller thread--> waits up to the caller's pool_wait
+ *     |        (FIFO, holding nothing) --still none--> rejected (pool_full)
  *     | takes a caller thread, held until the record is finished here
  *     v
  *   attempt n (n = 1 .. max_attempts):
@@ -21,11 +22,14 @@
  *     endpoint          503 (outage, queue full) or concurrency (429) at once,
  *                       or accepted: a timeout timer starts; the answer
  *                       cancels it, or it fires first: the call is abandoned
- *                       at the endpoint (whose worker still serves it)
+ *                       at the endpoint (whose worker still serves it). An
+ *                       answer may be the server's own timeout (a 5xx after
+ *                       its server_timeout): a failure like a 503.
  *     breaker.record    the outcome and its duration (send -> answer)
  *     success   --> delivered, latency = answer time - created time
- *     retryable failure (timeout, 503, 429; 403 only if retry_quota) and
- *     n < max_attempts --> sleep backoff(n) (or exactly Retry-After), then
+ *     retryable failure (timeout, 503/5xx, 429; 403 only if retry_quota) and
+ *     n < max_attempts --> sleep backoff(n) (or exactly Retry-After, unless
+ *     ignore_retry_after: a client that never reads it), then
  *     attempt n + 1. THE THREAD STAYS HELD while it sleeps: a synchronous
  *     caller sleeps inside its retry loop, so retries stretch the time a
  *     thread is held, on top of the timeouts.
@@ -62,7 +66,9 @@
  * sharing that caller: the cascade.
  *
  * Conservation: every submitted record is either finished in the ledger or
- * still held here (mdl_realtime_pending: calling, sleeping, or parked).
+ * still held here (mdl_realtime_pending: waiting for a thread, calling,
+ * sleeping, or parked). A delivered record's latency runs from its creation,
+ * so it includes any wait for a caller thread.
  *
  * Defaults (a zero field takes its default): timeout 120 s (the issue's
  * choice: the Apex callout maximum, REFERENCE.md A2; Apex's default is
@@ -119,9 +125,11 @@ typedef struct mdl_realtime_cfg {
     mdl_backoff_cfg backoff;
     const mdl_breaker_cfg *breaker; /* NULL = no breaker; copied (the flow owns its breaker) */
     mdl_fallback fallback;
-    sim_time park_retry; /* queue fallback: 0 = 60 s */
-    int park_workers;    /* queue fallback: consumers; 0 = 1 */
-    int retry_quota;     /* 1: retry 403 REQUEST_LIMIT_EXCEEDED in the loop too */
+    sim_time park_retry;    /* queue fallback: 0 = 60 s */
+    int park_workers;       /* queue fallback: consumers; 0 = 1 */
+    int retry_quota;        /* 1: retry 403 REQUEST_LIMIT_EXCEEDED in the loop too */
+    int ignore_retry_after; /* 1: sleep the backoff formula even when a Retry-After came
+                               (a badly written client); 0 = honour it */
     /* Optional chart of parked records: 0 bins = none. */
     sim_time series_interval;
     size_t series_bins;

@@ -25,7 +25,7 @@ const char *const mdl_spec_impact_names[] = {"low", "medium", "high", "critical"
 const char *const mdl_spec_pattern_names[] = {"realtime", "event", "batch", "file", NULL};
 const char *const mdl_spec_tolerance_names[] = {"retry", "zero-loss", "best-effort", NULL};
 const char *const mdl_spec_jitter_names[] = {"full", "none", "equal", "decorrelated", NULL};
-const char *const mdl_spec_breaker_window_names[] = {"count", "time", NULL};
+const char *const mdl_spec_breaker_window_names[] = {"count", "time", "none", NULL};
 const char *const mdl_spec_fallback_names[] = {"none", "fail-closed", "queue", NULL};
 const char *const mdl_spec_receiver_names[] = {"upsert", "insert", NULL};
 const char *const mdl_spec_overlap_names[] = {"skip", "queue", NULL};
@@ -172,7 +172,6 @@ void mdl_realtime_spec_init(mdl_realtime_spec *r)
     mdl_retry_spec_init(&r->retries);
     mdl_breaker_spec_init(&r->breaker);
     r->fallback = MDL_SPEC_FALLBACK_NONE;
-    r->token_refresh = MDL_SPEC_REFRESH_PROACTIVE;
 }
 
 void mdl_subscriber_spec_init(mdl_subscriber_spec *s)

@@ -117,9 +117,10 @@ typedef enum mdl_spec_jitter {                              /* REFERENCE.md G3 *
                                MDL_SPEC_JITTER_DECORRELATED /* min(cap, U(base, 3 * previous)) */
 } mdl_spec_jitter;
 
-typedef enum mdl_spec_breaker_window { /* resilience4j slidingWindowType */
-                                       MDL_SPEC_BREAKER_COUNT = 0,
-                                       MDL_SPEC_BREAKER_TIME
+typedef enum mdl_spec_breaker_window { /* resilience4j slidingWindowType, or none */
+                                       MDL_SPEC_BREAKER_COUNT = 0, /* the last N calls */
+                                       MDL_SPEC_BREAKER_TIME,      /* the last N seconds */
+                                       MDL_SPEC_BREAKER_NONE /* no rate rule: consecutive only */
 } mdl_spec_breaker_window;
 
 typedef enum mdl_spec_fallback {
@@ -200,9 +201,8 @@ typedef struct mdl_api_spec {
     double daily_limit;      /* calls per window; 0 = none */
     mdl_spec_window window;  /* rolling or calendar */
     sim_time window_length;  /* the quota window, normally 24 h */
-    double rate_limit;       /* calls per rate_window (per user when rate_per_user); 0 = none */
+    double rate_limit;       /* calls per rate_window by the integration's user; 0 = none */
     sim_time rate_window;    /* the sliding window of rate_limit */
-    int rate_per_user;       /* the rate limit counts per calling user */
     sim_time retry_after;    /* Retry-After sent with a 429; 0 = none sent */
     int concurrency_limit;   /* calls in flight; excess rejected at once; 0 = none */
     sim_time long_running;   /* only calls running this long count toward the
@@ -211,7 +211,7 @@ typedef struct mdl_api_spec {
     sim_time latency_p50;    /* service time median without queueing */
     sim_time latency_p95;    /* service time 95th percentile, >= p50 */
     int queue_limit;         /* calls waiting for a worker before 503; 0 = none */
-    sim_time server_timeout; /* the server aborts a call after this; 0 = none */
+    sim_time server_timeout; /* the server aborts a call in service this long (5xx); 0 = none */
     int limit_status;        /* HTTP status when a limit rejects a call */
     char *limit_error;       /* the platform's error code for it (owned) */
     int page_size;           /* records per query page (reconciliation, REST reads) */
@@ -324,21 +324,22 @@ typedef struct mdl_retry_spec {
     sim_time base;    /* expo(n) = min(cap, base * 2^n) */
     sim_time cap;
     mdl_spec_jitter jitter;
-    int honour_retry_after;
+    int honour_retry_after; /* 0: the client ignores Retry-After (its backoff formula) */
 } mdl_retry_spec;
 
 /* resilience4j CircuitBreaker semantics (REFERENCE.md G1). */
 typedef struct mdl_breaker_spec {
     int enabled;
-    mdl_spec_breaker_window window_type;
-    int window_size;             /* calls (count) or seconds (time) */
-    int minimum_calls;           /* no rate is computed below this many calls */
-    double failure_rate;         /* opens when failures/calls >= this fraction */
-    int consecutive_failures;    /* also opens after this many in a row; 0 = off */
-    sim_time slow_call_duration; /* calls longer than this count as slow */
-    double slow_call_rate;       /* opens when slow/calls >= this fraction */
-    sim_time open_duration;      /* OPEN rejects for this long, then HALF_OPEN */
-    int half_open_calls;         /* trial calls in HALF_OPEN */
+    mdl_spec_breaker_window window_type; /* none: only consecutive_failures (> 0) */
+    int window_size;                     /* calls (count) or seconds (time) */
+    int minimum_calls;                   /* no rate is computed below this many calls */
+    double failure_rate;                 /* opens when failures/calls >= this fraction */
+    int consecutive_failures;            /* also opens after this many in a row; 0 = off */
+    sim_time slow_call_duration;         /* calls longer than this count as slow */
+    double slow_call_rate;               /* opens when slow/calls >= this fraction */
+    sim_time open_duration;              /* OPEN rejects for this long, then HALF_OPEN */
+    int half_open_calls;                 /* trial calls in HALF_OPEN (loader: 1 with window_type
+                                            none, else 10; init: 10) */
 } mdl_breaker_spec;
 
 typedef struct mdl_realtime_spec {
@@ -346,7 +347,6 @@ typedef struct mdl_realtime_spec {
     mdl_retry_spec retries;
     mdl_breaker_spec breaker;
     mdl_spec_fallback fallback;
-    mdl_spec_refresh token_refresh; /* inherited from the target's tokens.refresh */
 } mdl_realtime_spec;
 
 typedef struct mdl_window_spec {

@@ -186,6 +186,7 @@ static int system_create(world *w, int index, sim_err *err)
         .queue_limit = api->queue_limit,
         .concurrency_limit = api->concurrency_limit,
         .concurrency_min_age = api->long_running,
+        .server_timeout = api->server_timeout,
         .rng = s->service_rng,
         .series_interval = w->interval,
         .series_bins = w->nbins,
@@ -407,8 +408,14 @@ static int flow_realtime(world *w, flow_rt *f, sim_err *err)
         [MDL_SPEC_FALLBACK_QUEUE] = MDL_FALLBACK_QUEUE,
     };
     const mdl_breaker_spec *bs = &rs->breaker;
+    /* window_type none: the consecutive rule alone (the card's pure rule);
+     * count or time: the rate rule over that window, plus the consecutive
+     * rule when consecutive_failures is set (either opens the breaker). */
     mdl_breaker_cfg breaker = {
-        .mode = bs->consecutive_failures > 0 ? MDL_BREAKER_CONSECUTIVE : MDL_BREAKER_RATE,
+        .mode =
+            bs->window_type == MDL_SPEC_BREAKER_NONE ? MDL_BREAKER_CONSECUTIVE : MDL_BREAKER_RATE,
+        .window_kind = bs->window_type == MDL_SPEC_BREAKER_TIME ? MDL_BREAKER_WINDOW_TIME
+                                                                : MDL_BREAKER_WINDOW_COUNT,
         .window = bs->window_size,
         .minimum_calls = bs->minimum_calls,
         .failure_rate = bs->failure_rate * 100.0,
@@ -438,6 +445,7 @@ static int flow_realtime(world *w, flow_rt *f, sim_err *err)
         .backoff = {.jitter = jitters[rs->retries.jitter],
                     .base = rs->retries.base,
                     .cap = rs->retries.cap},
+        .ignore_retry_after = !rs->retries.honour_retry_after,
         .breaker = bs->enabled ? &breaker : NULL,
         .fallback = fallbacks[rs->fallback],
         .series_interval = w->interval,
@@ -784,6 +792,8 @@ static int build(world *w, sim_err *err)
     for (int i = 0; i < sc->ncallers; i++) {
         mdl_caller_cfg cc = {.id = sc->callers[i].id,
                              .size = sc->callers[i].pool_size,
+                             .wait = sc->callers[i].pool_wait,
+                             .q = w->q,
                              .series_interval = w->interval,
                              .series_bins = w->nbins};
         if (!(w->callers[i] = mdl_caller_create(&cc, 0, err)))

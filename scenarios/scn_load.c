@@ -804,8 +804,16 @@ static void derive(loader *L)
     const scn_block *fb = block_at("flows"), *eb = block_at("flows.event");
     const scn_block *db = block_at("flows.decision"), *bb = block_at("flows.batch");
     const scn_block *sb = block_at("flows.event.subscribers");
+    const scn_block *brb = block_at("flows.realtime.breaker");
     for (int i = 0; i < sc->nflows; i++) {
         mdl_flow_spec *f = &sc->flows[i];
+        /* One probe decides for the card's pure consecutive rule (opossum,
+         * REFERENCE.md G2); resilience4j's 10 otherwise (G1). */
+        mdl_breaker_spec *br = &f->realtime.breaker;
+        if (is_default(L, brb, br, "half_open_calls")) {
+            br->half_open_calls = br->window_type == MDL_SPEC_BREAKER_NONE ? 1 : 10;
+            set_from(L, brb, br, "half_open_calls", SCN_FROM_DERIVED);
+        }
         if (is_default(L, eb, &f->event, "topic")) {
             snprintf(f->event.topic, sizeof f->event.topic, "%s", f->id);
             set_from(L, eb, &f->event, "topic", SCN_FROM_DERIVED);
@@ -935,6 +943,7 @@ static void check_flow(loader *L, const mdl_flow_spec *f)
     const scn_block *eb = block_at("flows.event"), *sb = block_at("flows.event.subscribers");
     const scn_block *rb = block_at("flows.event.reconciliation");
     const scn_block *retb = block_at("flows.realtime.retries"), *fjb = block_at("flows.file");
+    const scn_block *brb = block_at("flows.realtime.breaker");
     const mdl_system_spec *src = f->source_index >= 0 ? &sc->systems[f->source_index] : NULL;
     const mdl_system_spec *dst = f->target_index >= 0 ? &sc->systems[f->target_index] : NULL;
     if (src && dst && src == dst)
@@ -964,6 +973,12 @@ static void check_flow(loader *L, const mdl_flow_spec *f)
         if (f->realtime.retries.base > f->realtime.retries.cap)
             problem(L, node_of(L, retb, &f->realtime.retries, "cap"),
                     "retries cap is shorter than retries base");
+        if (f->realtime.breaker.window_type == MDL_SPEC_BREAKER_NONE &&
+            f->realtime.breaker.consecutive_failures == 0 &&
+            !is_bad(L, brb, &f->realtime.breaker, "consecutive_failures"))
+            problem(L, node_of(L, brb, &f->realtime.breaker, "window_type"),
+                    "breaker window_type none needs consecutive_failures: it is then the only "
+                    "rule that opens the breaker");
         break;
     case MDL_SPEC_PATTERN_EVENT:
         if (f->event.broker_index < 0 && !strcmp(f->event.channel, "platform") && src &&

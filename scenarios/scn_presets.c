@@ -82,9 +82,9 @@ static const scn_preset_value oracle[] = {
 static const scn_preset_value dynamics[] = {
     {"api.daily_limit", "100k",
      "REFERENCE.md D (non-licensed user pool 100,000 per 24 h with a D365 subscription)", 0},
-    {"api.rate_limit", "6000", "REFERENCE.md D (6,000 requests per 300 s per user per server)", 0},
+    {"api.rate_limit", "6000",
+     "REFERENCE.md D (6,000 requests per 300 s per user per server; one integration user)", 0},
     {"api.rate_window", "300s", "REFERENCE.md D (300 s sliding window)", 0},
-    {"api.rate_per_user", "true", "REFERENCE.md D (per user, per web server)", 0},
     {"api.retry_after", "10s", "REFERENCE.md D (Retry-After in seconds; value not published)", 1},
     {"api.concurrency_limit", "52", "REFERENCE.md D (52 concurrent requests per user)", 0},
     {"api.server_timeout", "2m", "REFERENCE.md D (message operation limit 2 min)", 0},

@@ -83,11 +83,11 @@ static const scn_key api_keys[] = {
       .max = 366 * DAY_S, .def = "24h", .src = BUILTIN, .doc = "length of the quota window"),
     K("rate_limit", COUNT, mdl_api_spec, rate_limit, .flags = SCN_NONE_OK | SCN_POSITIVE,
       .max = 1e12, .def = "none", .src = BUILTIN,
-      .doc = "calls per rate_window; beyond it calls get 429 with Retry-After"),
+      .doc = "calls per rate_window; beyond it calls get 429 with Retry-After. Every caller "
+             "of the system is one integration user, so a per-user limit (Dataverse's 6,000 "
+             "per 5 min per user) applies to all of them together"),
     K("rate_window", DURATION, mdl_api_spec, rate_window, .flags = SCN_POSITIVE, .max = DAY_S,
       .def = "60s", .src = BUILTIN, .doc = "sliding window of rate_limit"),
-    K("rate_per_user", BOOL, mdl_api_spec, rate_per_user, .def = "false", .src = BUILTIN,
-      .doc = "the rate limit counts per calling user (Dataverse)"),
     K("retry_after", DURATION, mdl_api_spec, retry_after, .flags = SCN_NONE_OK | SCN_POSITIVE,
       .max = DAY_S, .def = "none", .src = BUILTIN,
       .doc = "Retry-After sent with a 429 (none: no header)"),
@@ -111,7 +111,8 @@ static const scn_key api_keys[] = {
       .doc = "calls waiting for a worker; beyond it 503 at once"),
     K("server_timeout", DURATION, mdl_api_spec, server_timeout, .flags = SCN_NONE_OK | SCN_POSITIVE,
       .max = DAY_S, .def = "none", .src = BUILTIN,
-      .doc = "the server aborts a call running this long"),
+      .doc = "the server aborts a call that has been in service this long: its worker is "
+             "freed and the caller gets a 5xx error, which it retries like a 503"),
     K("limit_status", INT, mdl_api_spec, limit_status, .min = 100, .max = 599, .def = "429",
       .src = "built-in (RFC 6585 Too Many Requests)",
       .doc = "HTTP status when a quota or limit rejects a call"),
@@ -210,7 +211,8 @@ static const scn_key tokens_keys[] = {
       .doc = "access-token lifetime (none: tokens do not expire)"),
     K("refresh", ENUM, mdl_tokens_spec, refresh, NAMES(refresh), .def = "proactive",
       .src = "card: Authentication Gotchas (refresh before expiry)",
-      .doc = "proactive: ahead of expiry; inline: the call pays the refresh; none: calls fail"),
+      .doc = "proactive: ahead of expiry; inline: the call pays the refresh; none: calls fail "
+             "(for every real-time flow calling the system)"),
     K("refresh_latency", DURATION, mdl_tokens_spec, refresh_latency, .max = 3600, .def = "500ms",
       .src = "card: Authentication Gotchas (200-500ms); REFERENCE.md I [NF]",
       .doc = "time an inline refresh adds to the call"),
@@ -270,7 +272,8 @@ static const scn_key caller_keys[] = {
       .doc = "threads/connections shared by all its real-time flows"),
     K("pool_wait", DURATION, mdl_caller_spec, pool_wait, .max = 3600, .def = "0s",
       .src = "REFERENCE.md G1 (Bulkhead maxWaitDuration 0)",
-      .doc = "how long a request waits for a free thread before it is rejected"),
+      .doc = "how long a request finding every thread busy waits (first come, first served, "
+             "holding none) before it is rejected pool_full; 0s: rejected at once"),
 };
 
 static void init_caller(void *p)
@@ -437,7 +440,8 @@ static const scn_key retry_keys[] = {
       .doc = "full, none, equal or decorrelated (AWS backoff formulas)"),
     K("honour_retry_after", BOOL, mdl_retry_spec, honour_retry_after, .def = "true",
       .src = "REFERENCE.md Modelling implication 6",
-      .doc = "a server's Retry-After overrides the backoff"),
+      .doc = "a server's Retry-After overrides the backoff; false: the client ignores it and "
+             "sleeps its backoff formula (a badly written client)"),
 };
 
 static const scn_block retry_block = {
@@ -454,7 +458,10 @@ static const scn_key breaker_keys[] = {
     K("enabled", BOOL, mdl_breaker_spec, enabled, .def = "false", .src = BUILTIN,
       .doc = "a circuit breaker guards the calls"),
     K("window_type", ENUM, mdl_breaker_spec, window_type, NAMES(breaker_window), .def = "count",
-      .src = G1, .doc = "count: the last N calls; time: the last N seconds"),
+      .src = G1,
+      .doc = "count: the rate rule over the last N calls; time: over the last N seconds (N "
+             "one-second buckets); none: no rate rule, only consecutive_failures (the card's "
+             "pure 5 failures / 60 s; needs consecutive_failures)"),
     K("window_size", INT, mdl_breaker_spec, window_size, .flags = SCN_POSITIVE, .max = 1e6,
       .def = "100", .src = G1, .doc = "N calls or N seconds"),
     K("minimum_calls", INT, mdl_breaker_spec, minimum_calls, .flags = SCN_POSITIVE, .max = 1e6,
@@ -463,15 +470,20 @@ static const scn_key breaker_keys[] = {
       .def = "50%", .src = G1, .doc = "opens when failures / calls >= this"),
     K("consecutive_failures", INT, mdl_breaker_spec, consecutive_failures,
       .flags = SCN_NONE_OK | SCN_POSITIVE, .max = 1e6, .def = "none", .src = BUILTIN,
-      .doc = "also opens after this many failures in a row (the card's 5 failures)"),
+      .doc = "also opens after this many failures (or slow calls) in a row, the rate rule "
+             "still on: whichever fires first; with window_type none the only rule"),
     K("slow_call_duration", DURATION, mdl_breaker_spec, slow_call_duration, .flags = SCN_POSITIVE,
       .max = DAY_S, .def = "60s", .src = G1, .doc = "calls longer than this count as slow"),
     K("slow_call_rate", PERCENT, mdl_breaker_spec, slow_call_rate, .flags = SCN_POSITIVE, .max = 1,
       .def = "100%", .src = G1, .doc = "opens when slow calls / calls >= this"),
     K("open_duration", DURATION, mdl_breaker_spec, open_duration, .flags = SCN_POSITIVE,
       .max = DAY_S, .def = "60s", .src = G1, .doc = "OPEN rejects calls this long, then HALF_OPEN"),
-    K("half_open_calls", INT, mdl_breaker_spec, half_open_calls, .flags = SCN_POSITIVE, .max = 1e6,
-      .def = "10", .src = G1, .doc = "trial calls in HALF_OPEN"),
+    K("half_open_calls", INT, mdl_breaker_spec, half_open_calls,
+      .flags = SCN_POSITIVE | SCN_DERIVED, .max = 1e6,
+      .src = "derived: 10 (REFERENCE.md G1, resilience4j); 1 with window_type none "
+             "(REFERENCE.md G2, one trial decides)",
+      .doc = "trial calls in HALF_OPEN; the rate rule judges them (any failure reopens with "
+             "window_type none)"),
 };
 
 static const scn_block breaker_block = {
@@ -491,9 +503,6 @@ static const scn_key realtime_keys[] = {
     K("breaker", BLOCK, mdl_realtime_spec, breaker, SUB(breaker_block), .doc = "circuit breaker"),
     K("fallback", ENUM, mdl_realtime_spec, fallback, NAMES(fallback), .def = "none", .src = BUILTIN,
       .doc = "none, fail-closed (reject) or queue (park for async retry)"),
-    K("token_refresh", ENUM, mdl_realtime_spec, token_refresh, NAMES(refresh),
-      .inherit = "tokens.refresh", .src = "the target system's tokens.refresh",
-      .doc = "proactive, inline or none"),
 };
 
 static const scn_block realtime_block = {
@@ -928,7 +937,9 @@ static const scn_key root_keys[] = {
     K("horizon", DURATION, mdl_scenario, horizon, .flags = SCN_POSITIVE, .max = 10 * YEAR_S,
       .def = "7d", .src = BUILTIN, .doc = "simulated time of one replication"),
     K("warmup", DURATION, mdl_scenario, warmup, .max = 10 * YEAR_S, .def = "0s", .src = BUILTIN,
-      .doc = "statistics restart after this; shorter than the horizon"),
+      .doc = "flow latencies and calls per record restart after this (warm-up "
+             "deletion); record counts, limits and utilisations cover the whole run; "
+             "shorter than the horizon"),
     K("seed", U64, mdl_scenario, seed, .def = "1", .src = BUILTIN,
       .doc = "seed of every random stream"),
     K("replications", INT, mdl_scenario, replications, .min = 1, .max = 1e5, .def = "10",

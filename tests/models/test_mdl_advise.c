@@ -718,16 +718,31 @@ static void realtime_without_a_fallback_nobody_waits_on_is_flagged(void **state)
 #undef NOFB
 }
 
+/* The token and its refresh mode belong to the target system (its
+ * tokens.refresh): a real-time flow into a system that refreshes inline or
+ * never is flagged; proactive, or a token that never expires, is not. */
 static void inline_token_refresh_is_flagged(void **state)
 {
     (void)state;
-#define REFRESH(how)                                                                               \
-    BASE "  - id: F-1\n    source: crm\n    target: erp\n    volume: 500/day\n"                    \
-         "    pattern: realtime\n    caller: app\n"                                                \
-         "    decision: {someone_waiting: true, financial_or_compliance: true}\n"                  \
-         "    realtime: {breaker: {enabled: true}, fallback: queue, token_refresh: " how "}\n"
-    assert_int_equal(finding(REFRESH("inline"), "AP-INLINE-TOKEN-REFRESH", "F-1", NULL), W);
-    assert_int_equal(finding(REFRESH("proactive"), "AP-INLINE-TOKEN-REFRESH", NULL, NULL), -1);
+#define REFRESH(tokens)                                                                            \
+    "name: t\nhorizon: 1d\nsystems:\n  - id: crm\n  - id: erp\n    tokens: " tokens "\n"           \
+    "callers:\n  - id: app\nflows:\n"                                                              \
+    "  - id: F-1\n    source: crm\n    target: erp\n    volume: 500/day\n"                         \
+    "    pattern: realtime\n    caller: app\n"                                                     \
+    "    decision: {someone_waiting: true, financial_or_compliance: true}\n"                       \
+    "    realtime: {breaker: {enabled: true}, fallback: queue}\n"
+    assert_int_equal(
+        finding(REFRESH("{lifetime: 1h, refresh: inline}"), "AP-INLINE-TOKEN-REFRESH", "F-1", NULL),
+        W);
+    assert_int_equal(
+        finding(REFRESH("{lifetime: 1h, refresh: none}"), "AP-INLINE-TOKEN-REFRESH", "F-1", NULL),
+        W);
+    assert_int_equal(finding(REFRESH("{lifetime: 1h, refresh: proactive}"),
+                             "AP-INLINE-TOKEN-REFRESH", NULL, NULL),
+                     -1);
+    assert_int_equal(finding(REFRESH("{lifetime: none, refresh: inline}"),
+                             "AP-INLINE-TOKEN-REFRESH", NULL, NULL),
+                     -1);
 #undef REFRESH
 }
 

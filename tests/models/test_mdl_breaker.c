@@ -1,10 +1,12 @@
 /*
  * Tests of mdl_breaker: scripted outcome sequences, every transition worked
  * out by hand from resilience4j's rules (REFERENCE.md G1): the count window,
- * minimum calls, the >= at exactly 50 %, slow calls (strictly longer than
- * the duration), the consecutive-failures mode, the open duration (HALF_OPEN
- * only on the first call after it), half-open probes that close and reopen,
- * stale tickets, released permissions, time spent open, and publish.
+ * the time window (one-second buckets, an uncapped minimum, a fresh window
+ * after closing), minimum calls, the >= at exactly 50 %, slow calls
+ * (strictly longer than the duration), the consecutive-failures mode, the
+ * rate and consecutive rules together, the open duration (HALF_OPEN only on
+ * the first call after it), half-open probes that close and reopen, stale
+ * tickets, released permissions, time spent open, and publish.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -289,6 +291,183 @@ static void consecutive_mode_opens_after_five_failures_in_a_row(void **state)
     mdl_breaker_destroy(b);
 }
 
+#define T(x) ((sim_time)((x)*1e6 + 0.5))
+
+/* Time window of 10 s (seconds (now - 10, now], by whole seconds), minimum
+ * 4, failure rate 50 %; outcomes F at 0.5 s, F at 1.0 s, F at 9.9 s, OK at
+ * 10.0 s, F at 10.5 s.
+ *   9.9 s   seconds 0..9: 3 outcomes < 4: no rate.
+ *   10.0 s  second 10 starts: second 0 (F at 0.5 s) leaves; seconds 1..10
+ *           hold F, F, OK: 3 < 4, CLOSED.
+ *   10.5 s  F, F, OK, F: 3/4 = 75 % >= 50 %: OPEN.
+ * A count window of 10 with the same outcomes opens at 10.0 s already (4
+ * outcomes, 3 failed). After a silence of >= 10 s the window is empty. */
+static void a_time_window_holds_the_outcomes_of_the_last_n_seconds(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg tc = {.window_kind = MDL_BREAKER_WINDOW_TIME,
+                          .window = 10,
+                          .minimum_calls = 4,
+                          .failure_rate = 50};
+    mdl_breaker_cfg cc = tc;
+    cc.window_kind = MDL_BREAKER_WINDOW_COUNT;
+    mdl_breaker *t = mdl_breaker_create(&tc, 0, NULL), *c = mdl_breaker_create(&cc, 0, NULL);
+    assert_non_null(t);
+    assert_non_null(c);
+    const double at[] = {0.5, 1.0, 9.9, 10.0};
+    const int out[] = {FAIL, FAIL, FAIL, OK};
+    for (int k = 0; k < 4; k++) {
+        call(t, T(at[k]), out[k], 0);
+        call(c, T(at[k]), out[k], 0);
+    }
+    assert_int_equal(mdl_breaker_state_of(c), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_state_of(t), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_window_count(t), 3);
+    assert_int_equal(mdl_breaker_window_failed(t), 2);
+    call(t, T(10.5), FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(t), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(t);
+    mdl_breaker_destroy(c);
+
+    t = mdl_breaker_create(&tc, 0, NULL);
+    assert_non_null(t);
+    for (int k = 0; k < 3; k++)
+        call(t, T(0.3 * k), FAIL, 0);
+    assert_int_equal(mdl_breaker_window_count(t), 3);
+    call(t, T(100), OK, 0); /* 100 s later: seconds 91..100 hold only this */
+    assert_int_equal(mdl_breaker_window_count(t), 1);
+    assert_int_equal(mdl_breaker_window_failed(t), 0);
+    assert_int_equal(mdl_breaker_state_of(t), MDL_BREAKER_CLOSED);
+    mdl_breaker_destroy(t);
+}
+
+/* resilience4j caps the minimum at N for a count window only. Window 2,
+ * minimum 5, failures at 0, 0.1, ... s: the count window (minimum
+ * min(5, 2) = 2) opens at the second failure; the time window of 2 s needs
+ * all 5, and opens at the fifth (0.4 s). */
+static void the_minimum_is_not_capped_in_a_time_window(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg tc = {.window_kind = MDL_BREAKER_WINDOW_TIME, .window = 2, .minimum_calls = 5};
+    mdl_breaker_cfg cc = {.window = 2, .minimum_calls = 5};
+    mdl_breaker *t = mdl_breaker_create(&tc, 0, NULL), *c = mdl_breaker_create(&cc, 0, NULL);
+    assert_non_null(t);
+    assert_non_null(c);
+    call(c, 0, FAIL, 0);
+    call(c, T(0.1), FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(c), MDL_BREAKER_OPEN);
+    for (int k = 0; k < 4; k++)
+        call(t, T(0.1 * k), FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(t), MDL_BREAKER_CLOSED);
+    call(t, T(0.4), FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(t), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(t);
+    mdl_breaker_destroy(c);
+}
+
+/* Closing starts a fresh time window, even within the same second. Window
+ * 10 s, minimum 2, open 0.5 s, one probe: F at 0 s and 0.1 s open it (2/2);
+ * the probe at 0.6 s succeeds: CLOSED. An F at 0.7 s is then alone in the
+ * window (1 < 2): CLOSED. Keeping the old outcomes (second 0: F, F, OK, F =
+ * 75 %) would have opened it again. */
+static void closing_starts_a_fresh_time_window(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window_kind = MDL_BREAKER_WINDOW_TIME,
+                           .window = 10,
+                           .minimum_calls = 2,
+                           .open_duration = T(0.5),
+                           .half_open_calls = 1};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    call(b, 0, FAIL, 0);
+    call(b, T(0.1), FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    call(b, T(0.6), OK, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    call(b, T(0.7), FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_window_count(b), 1);
+    mdl_breaker_destroy(b);
+}
+
+/* Rate mode with consecutive = 3 (count window 10, minimum 10, 50 %): either
+ * rule opens it.
+ *   F F F              the streak rule opens at the third (the rate rule
+ *                      alone, consecutive 0, stays CLOSED: 3 < 10 calls);
+ *   F OK F OK ... x5   the rate rule opens at the tenth call (5/10 = 50 %),
+ *                      the streak never passes 1 (consecutive mode with 3
+ *                      stays CLOSED). */
+static void the_rate_and_the_consecutive_rule_each_open_the_breaker(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg both = {.window = 10, .minimum_calls = 10, .consecutive = 3};
+    mdl_breaker_cfg rate = {.window = 10, .minimum_calls = 10};
+    mdl_breaker_cfg streak = {.mode = MDL_BREAKER_CONSECUTIVE, .consecutive = 3};
+    mdl_breaker *b = mdl_breaker_create(&both, 0, NULL), *r = mdl_breaker_create(&rate, 0, NULL);
+    assert_non_null(b);
+    assert_non_null(r);
+    for (int k = 0; k < 3; k++) {
+        call(b, k, FAIL, 0);
+        call(r, k, FAIL, 0);
+    }
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_state_of(r), MDL_BREAKER_CLOSED);
+    mdl_breaker_destroy(b);
+    mdl_breaker_destroy(r);
+
+    b = mdl_breaker_create(&both, 0, NULL);
+    mdl_breaker *s = mdl_breaker_create(&streak, 0, NULL);
+    assert_non_null(b);
+    assert_non_null(s);
+    for (int k = 0; k < 9; k++) {
+        call(b, k, k % 2 == 0 ? FAIL : OK, 0);
+        call(s, k, k % 2 == 0 ? FAIL : OK, 0);
+    }
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED); /* 9 < 10 calls */
+    call(b, 9, OK, 0);
+    call(s, 9, OK, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_state_of(s), MDL_BREAKER_CLOSED);
+    mdl_breaker_destroy(b);
+    mdl_breaker_destroy(s);
+}
+
+/* With both rules, HALF_OPEN judges the probes by the rate, and a streak of
+ * failed probes reopens early. Count window 4, minimum 4, consecutive 3,
+ * 6 probes, open 10 s: F F F at 0, 1, 2 s open it (streak) until 12 s.
+ * Probes F, F, F at 12, 13, 14 s reopen it at 14 s (a streak of 3, before
+ * the min(4, 6) = 4 probes the rate needs) until 24 s. Probes F, OK, OK, OK
+ * at 24-27 s: 1/4 = 25 % < 50 %: CLOSED (the pure consecutive mode would
+ * have reopened at the first failed probe). */
+static void half_open_probes_are_judged_by_the_rate_and_a_streak_reopens(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 4,
+                           .minimum_calls = 4,
+                           .consecutive = 3,
+                           .half_open_calls = 6,
+                           .open_duration = 10 * SIM_SEC};
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(b);
+    for (int k = 0; k < 3; k++)
+        call(b, k * SIM_SEC, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_open_until(b), 12 * SIM_SEC);
+    for (int k = 0; k < 3; k++)
+        call(b, (12 + k) * SIM_SEC, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_open_until(b), 24 * SIM_SEC);
+    call(b, 24 * SIM_SEC, FAIL, 0);
+    for (int k = 1; k < 3; k++)
+        call(b, (24 + k) * SIM_SEC, OK, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_HALF_OPEN); /* 3 < 4 probes */
+    call(b, 27 * SIM_SEC, OK, 0);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_opened(b), 2);
+    mdl_breaker_destroy(b);
+}
+
 static void a_late_outcome_from_an_earlier_state_is_ignored(void **state)
 {
     (void)state;
@@ -317,6 +496,9 @@ static void bad_configurations_are_rejected(void **state)
     assert_null(mdl_breaker_create(&negative, 0, &err));
     mdl_breaker_cfg mode = {.mode = (mdl_breaker_mode)7};
     assert_null(mdl_breaker_create(&mode, 0, &err));
+    mdl_breaker_cfg kind = {.window_kind = (mdl_breaker_window)7};
+    assert_null(mdl_breaker_create(&kind, 0, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
     assert_string_equal(mdl_breaker_state_name(MDL_BREAKER_HALF_OPEN), "half_open");
 }
 
@@ -378,6 +560,11 @@ int main(void)
         cmocka_unit_test(half_open_probes_at_the_threshold_reopen),
         cmocka_unit_test(a_released_probe_frees_its_slot),
         cmocka_unit_test(consecutive_mode_opens_after_five_failures_in_a_row),
+        cmocka_unit_test(a_time_window_holds_the_outcomes_of_the_last_n_seconds),
+        cmocka_unit_test(the_minimum_is_not_capped_in_a_time_window),
+        cmocka_unit_test(closing_starts_a_fresh_time_window),
+        cmocka_unit_test(the_rate_and_the_consecutive_rule_each_open_the_breaker),
+        cmocka_unit_test(half_open_probes_are_judged_by_the_rate_and_a_streak_reopens),
         cmocka_unit_test(a_late_outcome_from_an_earlier_state_is_ignored),
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(create_survives_every_allocation_failure),

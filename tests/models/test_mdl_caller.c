@@ -1,7 +1,9 @@
 /*
  * Tests of mdl_caller: immediate refusal when every thread is held, the
  * exact time exhausted and utilisation of a scripted schedule (integer
- * microseconds: exact), the series, defaults and publish.
+ * microseconds: exact), the waiting line (first come, first served, refused
+ * at the deadline, grown past its first ring with wrap-around), the series,
+ * defaults and publish.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -13,7 +15,69 @@
 
 #include "mdl_caller.h"
 #include "sim_alloc.h"
+#include "sim_queue.h"
 #include "sim_result.h"
+
+#define S(x) ((sim_time)((x)*1e6 + 0.5))
+
+/* A scripted use of one pool on a calendar: who got a thread or was
+ * refused, and when. */
+#define MAXW 64
+struct script {
+    sim_queue *q;
+    mdl_caller *c;
+    int reply[MAXW];
+    sim_time granted[MAXW], refused[MAXW];
+    int order[MAXW], norder; /* waiters in the order they got a thread */
+    int release_on_grant;    /* give the thread back as soon as it comes */
+};
+
+static void on_granted(void *ctx, uint64_t k, sim_time now)
+{
+    struct script *sc = ctx;
+    sc->granted[k] = now;
+    sc->order[sc->norder++] = (int)k;
+    if (sc->release_on_grant)
+        mdl_caller_release(sc->c, now);
+}
+
+static void on_refused(void *ctx, uint64_t k, sim_time now)
+{
+    struct script *sc = ctx;
+    sc->refused[k] = now;
+}
+
+static void request_ev(void *ctx, uint64_t k, sim_time now)
+{
+    struct script *sc = ctx;
+    mdl_caller_waiter w = {.granted = on_granted, .refused = on_refused, .ctx = sc, .arg = k};
+    sc->reply[k] = mdl_caller_request(sc->c, now, &w);
+}
+
+static void release_ev(void *ctx, uint64_t k, sim_time now)
+{
+    (void)k;
+    struct script *sc = ctx;
+    mdl_caller_release(sc->c, now);
+}
+
+static void script_init(struct script *sc, int size, sim_time wait)
+{
+    *sc = (struct script){0};
+    sc->q = sim_queue_create(0, NULL);
+    assert_non_null(sc->q);
+    mdl_caller_cfg cfg = {.id = "web", .size = size, .wait = wait, .q = sc->q};
+    sc->c = mdl_caller_create(&cfg, 0, NULL);
+    assert_non_null(sc->c);
+    for (int k = 0; k < MAXW; k++)
+        sc->reply[k] = -100, sc->granted[k] = sc->refused[k] = -1;
+}
+
+static void script_fini(struct script *sc)
+{
+    mdl_caller_destroy(sc->c);
+    sim_queue_destroy(sc->q);
+}
 
 static void a_full_pool_refuses_at_once_and_counts_the_time_exhausted(void **state)
 {
@@ -44,6 +108,130 @@ static void a_full_pool_refuses_at_once_and_counts_the_time_exhausted(void **sta
     mdl_caller_stats_get(c, 13 * SIM_SEC, &s);
     assert_int_equal(s.time_exhausted, 9 * SIM_SEC);
     mdl_caller_destroy(c);
+}
+
+/* One thread, wait 10 s. Request 0 at 0 s takes the thread; 1, 2, 3 at 1,
+ * 2, 3 s find it held and wait (deadlines 11, 12, 13 s).
+ *    5 s    release: the head, 1, gets the thread at once (waited 4 s);
+ *   12 s    2 has waited 10 s: refused (3 is still in line, deadline 13 s);
+ *   12.5 s  release: 3 gets the thread (waited 9.5 s).
+ * The thread never goes back to the pool in between: in use 1 throughout
+ * [0, 20), so the pool is exhausted all 20 s. With wait 0 the same script
+ * refuses 1, 2 and 3 at once (today's behaviour: resilience4j's default
+ * maxWaitDuration 0). */
+static void a_request_waits_first_come_first_served_until_its_deadline(void **state)
+{
+    (void)state;
+    struct script sc;
+    script_init(&sc, 1, S(10));
+    for (int k = 0; k < 4; k++)
+        sim_queue_push(sc.q, S(k), request_ev, &sc, (uint64_t)k);
+    sim_queue_push(sc.q, S(5), release_ev, &sc, 0);
+    sim_queue_push(sc.q, S(12.5), release_ev, &sc, 0);
+    assert_int_equal(sim_queue_run(sc.q, S(20)), SIM_OK);
+    assert_int_equal(sc.reply[0], MDL_CALLER_HELD);
+    for (int k = 1; k < 4; k++)
+        assert_int_equal(sc.reply[k], MDL_CALLER_WAITING);
+    assert_int_equal(sc.granted[1], S(5));
+    assert_int_equal(sc.refused[1], -1);
+    assert_int_equal(sc.refused[2], S(12));
+    assert_int_equal(sc.granted[2], -1);
+    assert_int_equal(sc.granted[3], S(12.5));
+    assert_int_equal(sc.refused[3], -1);
+    mdl_caller_stats st;
+    mdl_caller_stats_get(sc.c, S(20), &st);
+    assert_int_equal(st.acquired, 3);
+    assert_int_equal(st.refused, 1);
+    assert_int_equal(st.waited, 3);
+    assert_int_equal(st.wait_refused, 1);
+    assert_int_equal(st.waiting, 0);
+    assert_int_equal(st.wait_granted, S(4) + S(9.5));
+    assert_int_equal(st.in_use, 1);
+    assert_int_equal(st.time_exhausted, S(20));
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(mdl_caller_publish(sc.c, S(20), r, NULL), SIM_OK);
+    long i = sim_result_find(r, "caller.web.pool_wait_mean_s");
+    assert_true(i >= 0 && fabs(sim_result_value(r, (size_t)i) - 6.75) < 1e-12); /* 13.5 s / 2 */
+    i = sim_result_find(r, "caller.web.pool_wait_refused");
+    assert_true(i >= 0 && sim_result_value(r, (size_t)i) == 1.0);
+    i = sim_result_find(r, "caller.web.pool_waited");
+    assert_true(i >= 0 && sim_result_value(r, (size_t)i) == 3.0);
+    sim_result_destroy(r);
+    script_fini(&sc);
+
+    script_init(&sc, 1, 0);
+    for (int k = 0; k < 4; k++)
+        sim_queue_push(sc.q, S(k), request_ev, &sc, (uint64_t)k);
+    sim_queue_push(sc.q, S(5), release_ev, &sc, 0);
+    assert_int_equal(sim_queue_run(sc.q, S(20)), SIM_OK);
+    for (int k = 1; k < 4; k++) {
+        assert_int_equal(sc.reply[k], MDL_CALLER_REFUSED);
+        assert_int_equal(sc.granted[k], -1);
+        assert_int_equal(sc.refused[k], -1); /* said at once, no callback */
+    }
+    mdl_caller_stats_get(sc.c, S(20), &st);
+    assert_int_equal(st.refused, 3);
+    assert_int_equal(st.waited, 0);
+    assert_int_equal(st.in_use, 0);
+    script_fini(&sc);
+}
+
+/* The line is a ring of 16 to start with. 10 requests wait (1..10 at 1 s
+ * steps), 5 releases at 11-15 s hand the thread to 1..5 (the ring's head
+ * moves to slot 5), then 15 more wait (11..25 at 16-30 s): 20 in line, so
+ * the ring grows while its contents wrap around. From 40 s each grant gives
+ * the thread straight back, so one release at 40 s passes it down the whole
+ * line: the order of grants must be 1, 2, ..., 25 and nobody is refused
+ * (wait 1000 s). */
+static void the_line_grows_and_keeps_first_come_first_served(void **state)
+{
+    (void)state;
+    struct script sc;
+    script_init(&sc, 1, S(1000));
+    sim_queue_push(sc.q, 0, request_ev, &sc, 0);
+    for (int k = 1; k <= 10; k++)
+        sim_queue_push(sc.q, S(k), request_ev, &sc, (uint64_t)k);
+    for (int k = 0; k < 5; k++)
+        sim_queue_push(sc.q, S(11 + k), release_ev, &sc, 0);
+    for (int k = 11; k <= 25; k++)
+        sim_queue_push(sc.q, S(k + 5), request_ev, &sc, (uint64_t)k);
+    assert_int_equal(sim_queue_run(sc.q, S(35)), SIM_OK);
+    assert_int_equal(mdl_caller_waiting(sc.c), 20);
+    sc.release_on_grant = 1;
+    sim_queue_push(sc.q, S(40), release_ev, &sc, 0);
+    assert_int_equal(sim_queue_run(sc.q, S(50)), SIM_OK);
+    assert_int_equal(sc.norder, 25);
+    for (int k = 0; k < 25; k++)
+        assert_int_equal(sc.order[k], k + 1);
+    mdl_caller_stats st;
+    mdl_caller_stats_get(sc.c, S(50), &st);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(st.waiting, 0);
+    assert_int_equal(st.in_use, 0);
+    assert_int_equal(st.acquired, 26);
+    script_fini(&sc);
+}
+
+/* The line cannot grow: the request is refused with SIM_ENOMEM and nothing
+ * is counted. */
+static void a_line_that_cannot_grow_reports_enomem(void **state)
+{
+    (void)state;
+    struct script sc;
+    script_init(&sc, 1, S(10));
+    mdl_caller_waiter w = {.granted = on_granted, .refused = on_refused, .ctx = &sc, .arg = 1};
+    assert_int_equal(mdl_caller_request(sc.c, 0, &w), MDL_CALLER_HELD);
+    sim_alloc_fail_after(1);
+    int rc = mdl_caller_request(sc.c, 0, &w);
+    sim_alloc_fail_reset();
+    assert_int_equal(rc, SIM_ENOMEM);
+    mdl_caller_stats st;
+    mdl_caller_stats_get(sc.c, 0, &st);
+    assert_int_equal(st.waited, 0);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(mdl_caller_waiting(sc.c), 0);
+    script_fini(&sc);
 }
 
 static void the_default_pool_has_25_threads(void **state)
@@ -93,6 +281,12 @@ static void bad_configurations_are_rejected(void **state)
     assert_int_equal(err.code, SIM_EINVAL);
     mdl_caller_cfg no_id = {.size = 2};
     assert_null(mdl_caller_create(&no_id, 0, &err));
+    mdl_caller_cfg no_queue = {.id = "x", .wait = SIM_SEC}; /* a wait needs the calendar */
+    assert_null(mdl_caller_create(&no_queue, 0, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    mdl_caller_cfg negative_wait = {.id = "x", .wait = -1};
+    assert_null(mdl_caller_create(&negative_wait, 0, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
 }
 
 static void create_survives_every_allocation_failure(void **state)
@@ -116,6 +310,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_full_pool_refuses_at_once_and_counts_the_time_exhausted),
+        cmocka_unit_test(a_request_waits_first_come_first_served_until_its_deadline),
+        cmocka_unit_test(the_line_grows_and_keeps_first_come_first_served),
+        cmocka_unit_test(a_line_that_cannot_grow_reports_enomem),
         cmocka_unit_test(the_default_pool_has_25_threads),
         cmocka_unit_test(publish_gives_utilisation_and_the_in_use_series),
         cmocka_unit_test(bad_configurations_are_rejected),

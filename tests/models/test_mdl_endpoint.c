@@ -1,6 +1,7 @@
 /*
  * Tests of mdl_endpoint: hand-computed schedules in integer microseconds
- * (exact) for wasted work, the queue limit, outages (fail-fast and hang),
+ * (exact) for wasted work, the server timeout, the queue limit, outages
+ * (fail-fast and hang),
  * degradation and both concurrency limits; the lognormal from p50/p95; and
  * an M/M/c endpoint against Erlang C (statistical, tolerances stated there).
  */
@@ -30,14 +31,16 @@ struct fix {
     int reply[MAXLOG];       /* reply of request k */
     uint64_t handle[MAXLOG]; /* its handle */
     sim_time answered[MAXLOG];
+    mdl_ep_answer answer[MAXLOG]; /* how it ended */
     int nanswers;
 };
 
-static void on_answer(void *ctx, uint64_t tag, sim_time now)
+static void on_answer(void *ctx, uint64_t tag, mdl_ep_answer answer, sim_time now)
 {
     struct fix *f = ctx;
     assert_true(tag < MAXLOG);
     f->answered[tag] = now;
+    f->answer[tag] = answer;
     f->nanswers++;
 }
 
@@ -110,6 +113,74 @@ static void a_timed_out_request_keeps_its_worker_until_done(void **state)
     assert_true(s.wasted_work_s == 60.0);
     assert_true(fabs(s.utilisation - 1.0) < 1e-12);
     assert_true(fabs(s.wait.mean - 10.0) < 1e-9); /* waits 0 s and 20 s */
+    fix_fini(&f);
+}
+
+/* Server timeout 10 s, one worker, 30 s per request.
+ *   A at 0 s: in service [0, 10): aborted at 10 s, answered SERVER_TIMEOUT.
+ *   B at 1 s: waits 9 s, in service [10, 20): aborted at 20 s. Its 19 s in
+ *     the system exceed the timeout, but only the 10 s in service count.
+ *   C at 2 s, abandoned by its caller at 5 s: in service [20, 30), aborted
+ *     at 30 s, no answer; 10 s of wasted work (not 30).
+ *   D at 3 s: in service [30, 40), aborted at 40 s.
+ * Without the server timeout the same worker would answer A at 30 s and
+ * keep B, C and D until 120 s. A service exactly as long as the timeout
+ * completes (the rule is "longer than"): a 10 s request on an endpoint with
+ * a 10 s timeout is answered DONE at 10 s. */
+static void a_server_timeout_aborts_the_service_and_frees_the_worker(void **state)
+{
+    (void)state;
+    sim_dist thirty = {.kind = SIM_DIST_CONST, .a = 30.0};
+    struct fix f;
+    fix_init(&f, (mdl_endpoint_cfg){
+                     .id = "erp", .workers = 1, .service = &thirty, .server_timeout = S(10)});
+    for (int k = 0; k < 4; k++)
+        at(&f, S(k), k);
+    sim_queue_push(f.q, S(5), abandon_ev, &f, 2);
+    assert_int_equal(sim_queue_run(f.q, S(40)), SIM_OK);
+    assert_int_equal(f.answered[0], S(10));
+    assert_int_equal(f.answer[0], MDL_EP_SERVER_TIMEOUT);
+    assert_int_equal(f.answered[1], S(20));
+    assert_int_equal(f.answer[1], MDL_EP_SERVER_TIMEOUT);
+    assert_int_equal(f.answered[2], -1); /* abandoned: no answer */
+    assert_int_equal(f.answered[3], S(40));
+    assert_int_equal(f.answer[3], MDL_EP_SERVER_TIMEOUT);
+    mdl_endpoint_stats st;
+    mdl_endpoint_stats_get(f.ep, &st);
+    assert_int_equal(st.served, 4);
+    assert_int_equal(st.aborted, 4);
+    assert_int_equal(st.answered, 3);
+    assert_int_equal(st.wasted, 1);
+    assert_true(st.wasted_work_s == 10.0);
+    assert_true(fabs(st.wait.mean - (0 + 9 + 18 + 27) / 4.0) < 1e-9);
+    assert_true(fabs(st.utilisation - 1.0) < 1e-12); /* busy all 40 s */
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(mdl_endpoint_publish(f.ep, r, NULL), SIM_OK);
+    long i = sim_result_find(r, "system.erp.server_timeouts");
+    assert_true(i >= 0 && sim_result_value(r, (size_t)i) == 4.0);
+    sim_result_destroy(r);
+    fix_fini(&f);
+
+    /* The same requests without a server timeout: A answered DONE at 30 s. */
+    fix_init(&f, (mdl_endpoint_cfg){.id = "erp", .workers = 1, .service = &thirty});
+    for (int k = 0; k < 4; k++)
+        at(&f, S(k), k);
+    assert_int_equal(sim_queue_run(f.q, S(40)), SIM_OK);
+    assert_int_equal(f.answered[0], S(30));
+    assert_int_equal(f.answer[0], MDL_EP_DONE);
+    assert_int_equal(f.answered[1], -1); /* still in service until 60 s */
+    fix_fini(&f);
+
+    sim_dist ten = {.kind = SIM_DIST_CONST, .a = 10.0};
+    fix_init(&f, (mdl_endpoint_cfg){
+                     .id = "erp", .workers = 1, .service = &ten, .server_timeout = S(10)});
+    at(&f, 0, 0);
+    assert_int_equal(sim_queue_run(f.q, S(20)), SIM_OK);
+    assert_int_equal(f.answered[0], S(10));
+    assert_int_equal(f.answer[0], MDL_EP_DONE);
+    mdl_endpoint_stats_get(f.ep, &st);
+    assert_int_equal(st.aborted, 0);
     fix_fini(&f);
 }
 
@@ -263,9 +334,10 @@ struct load {
     double slo;
 };
 
-static void load_answer(void *ctx, uint64_t tag, sim_time now)
+static void load_answer(void *ctx, uint64_t tag, mdl_ep_answer answer, sim_time now)
 {
     struct load *l = ctx;
+    assert_int_equal(answer, MDL_EP_DONE); /* no server timeout configured */
     if ((sim_time)tag < l->warm)
         return;
     double t = sim_time_to_seconds(now - (sim_time)tag);
@@ -475,6 +547,9 @@ static void bad_configurations_are_rejected(void **state)
     mdl_endpoint_cfg dz = {
         .id = "x", .workers = 1, .rng = rng, .degradations = zero, .ndegradations = 1};
     assert_null(mdl_endpoint_create(q, &dz, &err));
+    mdl_endpoint_cfg neg_timeout = {.id = "x", .workers = 1, .rng = rng, .server_timeout = -1};
+    assert_null(mdl_endpoint_create(q, &neg_timeout, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
     sim_rng_destroy(rng);
     sim_queue_destroy(q);
 }
@@ -516,6 +591,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_timed_out_request_keeps_its_worker_until_done),
+        cmocka_unit_test(a_server_timeout_aborts_the_service_and_frees_the_worker),
         cmocka_unit_test(a_full_line_answers_503_at_once),
         cmocka_unit_test(outages_fail_fast_or_hang_inside_their_windows),
         cmocka_unit_test(degradation_multiplies_services_that_start_in_the_window),

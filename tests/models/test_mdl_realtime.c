@@ -5,8 +5,9 @@
  * Hand-computed schedules in integer microseconds (exact): the pool
  * exhaustion case of the issue, the cascade onto an unrelated flow with and
  * without a breaker + queue fallback, a timed-out call keeping its worker,
- * retries that hold the thread while sleeping, Retry-After, the quota's 403,
- * tokens. Then conservation (the ledger balances against what the flow
+ * retries that hold the thread while sleeping, Retry-After (honoured or
+ * ignored), a server timeout retried as a 5xx, a record waiting for a caller
+ * thread, the quota's 403, tokens. Then conservation (the ledger balances against what the flow
  * still holds) under every fault, with every fallback, with and without a
  * breaker.
  */
@@ -59,11 +60,16 @@ static void world_init(struct world *w)
     assert_non_null(w->tok);
 }
 
-static void add_caller(struct world *w, int size)
+static void add_caller_waiting(struct world *w, int size, sim_time wait)
 {
-    mdl_caller_cfg cfg = {.id = "app", .size = size};
+    mdl_caller_cfg cfg = {.id = "app", .size = size, .wait = wait, .q = w->q};
     w->caller = mdl_caller_create(&cfg, 0, NULL);
     assert_non_null(w->caller);
+}
+
+static void add_caller(struct world *w, int size)
+{
+    add_caller_waiting(w, size, 0);
 }
 
 /* Endpoint i; cfg.rng is filled in. */
@@ -389,6 +395,155 @@ static void a_429_is_retried_after_exactly_the_retry_after(void **state)
     world_fini(&w);
 }
 
+/* The same 429 as above, for a client that ignores Retry-After (a badly
+ * written one): 3 attempts, no jitter, base 1 s. Record 2's attempts go at
+ * 0.5 s, 0.5 + expo(1) = 0.5 + 2 = 2.5 s and 2.5 + expo(2) = 2.5 + 4 = 6.5 s;
+ * the only slot of [0, 10 s) is taken until 11 s, so all three get 429 and
+ * it is rejected rate_limited at 6.5 s, after 6 s of sleep. (Honouring the
+ * header it slept 11 s once and was delivered.) */
+static void a_client_that_ignores_retry_after_sleeps_its_backoff(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    mdl_ratelimit_cfg rl = {.id = "erp", .limit = 1, .window = S(10), .bucket = S(1)};
+    w.rl = mdl_ratelimit_create(&rl, NULL);
+    assert_non_null(w.rl);
+    add_endpoint(&w, 0, (mdl_endpoint_cfg){.id = "erp", .workers = 2, .service = &tenth});
+    add_flow(
+        &w, 0,
+        (mdl_realtime_cfg){.ignore_retry_after = 1,
+                           .backoff = {.jitter = MDL_JITTER_NONE, .base = S(1), .cap = S(100)}});
+    record_at(&w, 0, 0);
+    record_at(&w, 0, S(0.5));
+    sim_queue_run(w.q, S(100));
+    assert_int_equal(mdl_ledger_count(w.ledger, 0, MDL_DELIVERED), 1);
+    assert_int_equal(count(&w, 0, MDL_REJECTED, MDL_R_RATE_LIMITED), 1);
+    mdl_realtime_stats rs;
+    mdl_realtime_stats_get(w.rt[0], &rs);
+    assert_int_equal(rs.attempts, 4);
+    assert_int_equal(rs.rate_limited, 3);
+    assert_int_equal(rs.sleep_total, S(6));
+    assert_conserved(&w);
+    world_fini(&w);
+}
+
+/* A server timeout (endpoint: one worker, 30 s per request, aborted after
+ * 10 s in service) answers 5xx: the client retries it like a 503. Client
+ * timeout 20 s, 2 attempts, no jitter, base 1 s. The record at 0 s:
+ * attempt 1 is aborted at 10 s; sleep expo(1) = 2 s; attempt 2 at 12 s is
+ * aborted at 22 s: rejected unavailable at 22 s, the worker busy only
+ * [0, 10) and [12, 22), no wasted work (the client waited for both
+ * answers). Without the server timeout the client gives up at 20 s,
+ * retries at 22 s, behind the abandoned first request (in service until
+ * 30 s), and gives up again at 42 s: rejected timeout, while the worker
+ * serves both abandoned requests until 60 s: 60 s of wasted work. */
+static void a_server_timeout_is_a_retryable_5xx(void **state)
+{
+    (void)state;
+    sim_dist thirty = {.kind = SIM_DIST_CONST, .a = 30.0};
+    for (int server = 1; server >= 0; server--) {
+        struct world w;
+        world_init(&w);
+        add_endpoint(&w, 0,
+                     (mdl_endpoint_cfg){.id = "erp",
+                                        .workers = 1,
+                                        .service = &thirty,
+                                        .server_timeout = server ? S(10) : 0});
+        add_flow(&w, 0,
+                 (mdl_realtime_cfg){
+                     .timeout = S(20),
+                     .max_attempts = 2,
+                     .backoff = {.jitter = MDL_JITTER_NONE, .base = S(1), .cap = S(100)}});
+        record_at(&w, 0, 0);
+        assert_int_equal(sim_queue_run(w.q, S(200)), SIM_OK);
+        mdl_realtime_stats rs;
+        mdl_realtime_stats_get(w.rt[0], &rs);
+        mdl_endpoint_stats es;
+        mdl_endpoint_stats_get(w.ep[0], &es);
+        assert_int_equal(rs.attempts, 2);
+        assert_int_equal(rs.retries, 1);
+        assert_int_equal(rs.sleep_total, S(2));
+        if (server) {
+            assert_int_equal(count(&w, 0, MDL_REJECTED, MDL_R_UNAVAILABLE), 1);
+            assert_int_equal(rs.unavailable, 2);
+            assert_int_equal(rs.timeout, 0);
+            assert_int_equal(es.aborted, 2);
+            assert_int_equal(es.wasted, 0);
+            /* busy [0, 10) and [12, 22): 20 s of 200 */
+            assert_true(fabs(es.utilisation - 0.1) < 1e-12);
+        } else {
+            assert_int_equal(count(&w, 0, MDL_REJECTED, MDL_R_TIMEOUT), 1);
+            assert_int_equal(rs.timeout, 2);
+            assert_int_equal(es.aborted, 0);
+            assert_true(es.wasted_work_s == 60.0);
+            assert_true(fabs(es.utilisation - 0.3) < 1e-12); /* busy [0, 60) of 200 s */
+        }
+        assert_conserved(&w);
+        world_fini(&w);
+    }
+}
+
+/* One caller thread, pool_wait 5 s; every call takes 3 s on a roomy
+ * endpoint. Records at 0, 1, 2, 2.5 and 10 s:
+ *    0 s    takes the thread; answered at 3 s
+ *    1 s    waits (deadline 6 s); gets the thread at 3 s, answered at 6 s
+ *    2 s    waits (deadline 7 s); gets it at 6 s, answered at 9 s
+ *    2.5 s  waits (deadline 7.5 s); refused pool_full at 7.5 s
+ *   10 s    the thread is free: answered at 13 s
+ * Latencies include the wait: 3, 5, 7 and 3 s (mean 4.5 s, max 7 s). The
+ * record that waits holds no thread: in use [0, 9) and [10, 13), 12 s of
+ * 20. With pool_wait 0 the records at 1, 2 and 2.5 s are rejected at once. */
+static void a_record_waits_for_a_caller_thread_up_to_pool_wait(void **state)
+{
+    (void)state;
+    sim_dist three = {.kind = SIM_DIST_CONST, .a = 3.0};
+    for (int wait = 1; wait >= 0; wait--) {
+        struct world w;
+        world_init(&w);
+        add_caller_waiting(&w, 1, wait ? S(5) : 0);
+        add_endpoint(&w, 0, (mdl_endpoint_cfg){.id = "erp", .workers = 5, .service = &three});
+        add_flow(&w, 0, (mdl_realtime_cfg){0});
+        const double t[] = {0, 1, 2, 2.5, 10};
+        for (int k = 0; k < 5; k++)
+            record_at(&w, 0, S(t[k]));
+        sim_queue_run(w.q, S(4));
+        /* at 4 s: one record calling (holds the thread), two waiting */
+        if (wait) {
+            assert_int_equal(mdl_realtime_pending(w.rt[0]), 3);
+            assert_int_equal(mdl_caller_in_use(w.caller), 1);
+            assert_int_equal(mdl_caller_waiting(w.caller), 2);
+            assert_conserved(&w);
+        }
+        assert_int_equal(sim_queue_run(w.q, S(20)), SIM_OK);
+        mdl_caller_stats cs;
+        mdl_caller_stats_get(w.caller, S(20), &cs);
+        sim_result *r = sim_result_create(NULL);
+        assert_int_equal(mdl_ledger_publish(w.ledger, NULL, r, NULL), SIM_OK);
+        long i = sim_result_find(r, "flow.A.latency_max");
+        if (wait) {
+            assert_int_equal(mdl_ledger_count(w.ledger, 0, MDL_DELIVERED), 4);
+            assert_int_equal(count(&w, 0, MDL_REJECTED, MDL_R_POOL_FULL), 1);
+            assert_true(i >= 0 && fabs(sim_result_value(r, (size_t)i) - 7.0) < 1e-9);
+            i = sim_result_find(r, "flow.A.latency_mean");
+            assert_true(i >= 0 && fabs(sim_result_value(r, (size_t)i) - 4.5) < 1e-9);
+            assert_int_equal(cs.waited, 3);
+            assert_int_equal(cs.wait_refused, 1);
+            assert_int_equal(cs.wait_granted, S(2) + S(4));
+            assert_true(fabs(cs.mean_in_use - 0.6) < 1e-12);
+        } else {
+            assert_int_equal(mdl_ledger_count(w.ledger, 0, MDL_DELIVERED), 2);
+            assert_int_equal(count(&w, 0, MDL_REJECTED, MDL_R_POOL_FULL), 3);
+            assert_true(i >= 0 && fabs(sim_result_value(r, (size_t)i) - 3.0) < 1e-9);
+            assert_int_equal(cs.waited, 0);
+        }
+        sim_result_destroy(r);
+        assert_int_equal(mdl_caller_in_use(w.caller), 0);
+        assert_conserved(&w);
+        world_fini(&w);
+    }
+}
+
 static void an_exhausted_quota_answers_403_and_the_queue_waits_for_the_window(void **state)
 {
     (void)state;
@@ -546,13 +701,14 @@ enum fault {
     F_RATE_LIMIT,
     F_TOKEN,
     F_POOL,
+    F_POOL_WAIT,
     F_CONCURRENCY,
     F_COUNT
 };
 
 static const char *const fault_names[F_COUNT] = {
-    "outage fail-fast", "outage hang", "degradation", "quota",
-    "rate limit",       "token",       "pool",        "concurrency"};
+    "outage fail-fast", "outage hang", "degradation", "quota", "rate limit", "token", "pool",
+    "pool wait",        "concurrency"};
 
 struct poisson {
     struct world *w;
@@ -583,7 +739,10 @@ static void run_fault(enum fault fault, mdl_fallback fb, int with_breaker)
                          .end = t1,
                          .mode = fault == F_OUTAGE_HANG ? MDL_OUTAGE_HANG : MDL_OUTAGE_FAIL_FAST};
     mdl_degradation slow = {.start = t0, .end = 30 * SIM_MIN, .factor = 50.0};
-    add_caller(&w, fault == F_POOL ? 4 : 40);
+    if (fault == F_POOL_WAIT)
+        add_caller_waiting(&w, 4, S(20));
+    else
+        add_caller(&w, fault == F_POOL ? 4 : 40);
     if (fault == F_QUOTA) {
         mdl_quota_cfg qc = {.limit = 3000, .window = SIM_DAY};
         w.quota = mdl_quota_create(&qc, NULL);
@@ -604,7 +763,7 @@ static void run_fault(enum fault fault, mdl_fallback fb, int with_breaker)
         e.outages = &outage;
         e.noutages = 1;
     }
-    if (fault == F_DEGRADATION || fault == F_POOL) {
+    if (fault == F_DEGRADATION || fault == F_POOL || fault == F_POOL_WAIT) {
         e.degradations = &slow;
         e.ndegradations = 1;
     }
@@ -631,8 +790,9 @@ static void run_fault(enum fault fault, mdl_fallback fb, int with_breaker)
     mdl_realtime_stats_get(w.rt[0], &a);
     mdl_realtime_stats_get(w.rt[1], &b);
     assert_int_equal(mdl_realtime_status(w.rt[0]), SIM_OK);
-    /* Threads held = records in flight that are not parked. */
-    assert_int_equal((uint64_t)mdl_caller_in_use(w.caller),
+    /* Threads held = records in flight that are neither parked nor waiting
+     * for a thread. */
+    assert_int_equal((uint64_t)mdl_caller_in_use(w.caller) + (uint64_t)mdl_caller_waiting(w.caller),
                      a.pending - a.parked_now + b.pending - b.parked_now);
     /* The fault did happen, and traffic still flowed. */
     uint64_t hit = 0;
@@ -657,6 +817,12 @@ static void run_fault(enum fault fault, mdl_fallback fb, int with_breaker)
     case F_POOL:
         hit = count(&w, 1, MDL_REJECTED, MDL_R_POOL_FULL); /* the cascade onto B */
         break;
+    case F_POOL_WAIT: { /* B waits for threads, and some wait in vain */
+        mdl_caller_stats cs;
+        mdl_caller_stats_get(w.caller, horizon, &cs);
+        hit = cs.waited > cs.wait_refused ? count(&w, 1, MDL_REJECTED, MDL_R_POOL_FULL) : 0;
+        break;
+    }
     case F_COUNT:
         break;
     }
@@ -773,6 +939,9 @@ int main(void)
         cmocka_unit_test(a_timed_out_call_keeps_the_worker_busy),
         cmocka_unit_test(retries_sleep_the_backoff_while_holding_the_thread),
         cmocka_unit_test(a_429_is_retried_after_exactly_the_retry_after),
+        cmocka_unit_test(a_client_that_ignores_retry_after_sleeps_its_backoff),
+        cmocka_unit_test(a_server_timeout_is_a_retryable_5xx),
+        cmocka_unit_test(a_record_waits_for_a_caller_thread_up_to_pool_wait),
         cmocka_unit_test(an_exhausted_quota_answers_403_and_the_queue_waits_for_the_window),
         cmocka_unit_test(tokens_expire_or_cost_a_refresh_inline),
         cmocka_unit_test(the_retry_queue_drains_at_the_consumers_pace_after_recovery),

@@ -338,6 +338,178 @@ static void batch_writes_publish_cdc_only_for_cdc_objects(void **state)
     mdl_scenario_fini(&off);
 }
 
+/* ---- client and server policy keys reach the models --------------------- */
+
+/* One real-time flow web -> erp; the keys under test come in --set. */
+static const char policy_landscape[] = "name: policy\n"
+                                       "horizon: 1d\n"
+                                       "seed: 9\n"
+                                       "systems:\n"
+                                       "  - id: erp\n"
+                                       "    kind: generic\n"
+                                       "    api:\n"
+                                       "      workers: 64\n"
+                                       "      latency_p50: 1s\n"
+                                       "      latency_p95: 1100ms\n"
+                                       "  - id: web\n"
+                                       "    kind: generic\n"
+                                       "callers:\n"
+                                       "  - id: app\n"
+                                       "    pool_size: 64\n"
+                                       "flows:\n"
+                                       "  - id: F\n"
+                                       "    source: web\n"
+                                       "    target: erp\n"
+                                       "    volume: 2000/day\n"
+                                       "    pattern: realtime\n"
+                                       "    caller: app\n"
+                                       "    realtime:\n"
+                                       "      timeout: 30s\n";
+
+/* Runs policy_landscape with the overrides, replication 0. */
+static sim_result *run_policy(const char *const *sets, int nsets)
+{
+    mdl_scenario sc;
+    load(&sc, policy_landscape, sets, nsets);
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    sim_err err = {0};
+    int rc = mdl_world_run(&sc, 9, 0, r, &err);
+    if (rc != SIM_OK)
+        fail_msg("run: %s", err.msg);
+    mdl_scenario_fini(&sc);
+    return r;
+}
+
+/* systems[].api.server_timeout: a service of 10-11 s (p50 10 s, p95 11 s:
+ * sigma = ln 1.1 / 1.645 = 0.058, so a service under 5 s is 12 sigma away)
+ * on an endpoint that aborts after 5 s. Every call is aborted and answered
+ * 5xx at 5 s, before the client's 30 s timeout: every record is rejected
+ * unavailable after its 3 attempts, and the client's unavailable attempts
+ * are exactly the endpoint's aborts. Without the key every record is
+ * delivered. */
+static void a_server_timeout_aborts_every_long_call(void **state)
+{
+    (void)state;
+    const char *slow[] = {"systems.erp.api.latency_p50=10s", "systems.erp.api.latency_p95=11s",
+                          "systems.erp.api.server_timeout=5s"};
+    sim_result *r = run_policy(slow, 3);
+    double created = scalar(r, "flow.F.created"), pending = scalar(r, "flow.F.pending");
+    assert_same(scalar(r, "flow.F.delivered"), 0.0);
+    assert_same(scalar(r, "flow.F.rejected.unavailable") + pending, created);
+    assert_same(scalar(r, "flow.F.attempt_unavailable"), scalar(r, "system.erp.server_timeouts"));
+    assert_true(scalar(r, "system.erp.server_timeouts") >= 3 * (created - pending));
+    sim_result_destroy(r);
+    r = run_policy(slow, 2);
+    assert_same(scalar(r, "flow.F.delivered") + scalar(r, "flow.F.pending"),
+                scalar(r, "flow.F.created"));
+    assert_same(scalar(r, "system.erp.server_timeouts"), 0.0);
+    sim_result_destroy(r);
+}
+
+/* flows[].realtime.retries.honour_retry_after: 1 call per 60 s against
+ * ~2000 records a day (two within a minute now and then: 429s). Retries have
+ * no jitter, base 100 ms, 2 attempts: a client that ignores Retry-After
+ * sleeps exactly expo(1) = 200 ms before each retry; one that honours it
+ * sleeps the header, a whole number of seconds >= 1 s. */
+static void ignoring_retry_after_sleeps_the_backoff_formula(void **state)
+{
+    (void)state;
+    const char *honour[] = {"systems.erp.api.rate_limit=1",
+                            "systems.erp.api.rate_window=60s",
+                            "flows.F.realtime.retries.jitter=none",
+                            "flows.F.realtime.retries.base=100ms",
+                            "flows.F.realtime.retries.max_attempts=2",
+                            "flows.F.realtime.retries.honour_retry_after=false"};
+    sim_result *r = run_policy(honour, 6);
+    double retries = scalar(r, "flow.F.retries");
+    assert_true(retries > 0);
+    assert_true(fabs(scalar(r, "flow.F.retry_sleep_s") - 0.2 * retries) < 1e-9 * retries);
+    sim_result_destroy(r);
+    r = run_policy(honour, 5);
+    retries = scalar(r, "flow.F.retries");
+    assert_true(retries > 0);
+    assert_true(scalar(r, "flow.F.retry_sleep_s") >= 1.0 * retries);
+    sim_result_destroy(r);
+}
+
+/* callers[].pool_wait: one thread, calls of 1-1.1 s, ~2000 records a day
+ * (one every 43 s on average, so another arrives during a call now and
+ * then: about 2000 x 1 s / 43 s = 46 a day). With pool_wait 0 those are
+ * rejected pool_full; with pool_wait 10 s they wait (a line 10 s long would
+ * need ~10 arrivals within 10 s) and are delivered. */
+static void records_wait_for_a_caller_thread_with_pool_wait(void **state)
+{
+    (void)state;
+    const char *one[] = {"callers.app.pool_size=1", "callers.app.pool_wait=10s"};
+    sim_result *r = run_policy(one, 1);
+    double refused = scalar(r, "caller.app.pool_refused");
+    assert_true(refused > 0);
+    assert_same(scalar(r, "flow.F.rejected.pool_full"), refused);
+    assert_same(scalar(r, "caller.app.pool_waited"), 0.0);
+    sim_result_destroy(r);
+    r = run_policy(one, 2);
+    assert_same(scalar(r, "flow.F.rejected.pool_full"), 0.0);
+    assert_true(scalar(r, "caller.app.pool_waited") > 0);
+    assert_same(scalar(r, "caller.app.pool_wait_refused"), 0.0);
+    assert_true(scalar(r, "caller.app.pool_wait_mean_s") > 0);
+    assert_same(scalar(r, "flow.F.delivered") + scalar(r, "flow.F.pending"),
+                scalar(r, "flow.F.created"));
+    sim_result_destroy(r);
+}
+
+/* flows[].realtime.breaker: ~100 records a day into a 4 h fail-fast outage
+ * (~17 records, 3 attempts each within ~1.5 s). Window 10, minimum 7:
+ *   count      7 failed outcomes of the last 10 calls: open after the third
+ *              record of the outage;
+ *   time       7 outcomes within 10 s would need 3 records within 10 s
+ *              (at 100/day, about 1e-4 per outage): never opens;
+ *   consecutive_failures 1000 with the count window: the rate rule is still
+ *              on, so it opens as with count (it used to switch the rate
+ *              rule off);
+ *   none + consecutive_failures 1000: only the streak, never reached.
+ * The loader gives window_type none one half-open call, otherwise 10. */
+static void the_breaker_window_type_and_both_rules_reach_the_model(void **state)
+{
+    (void)state;
+    static const char *base[] = {"flows.F.volume=100/day", "flows.F.realtime.breaker.enabled=true",
+                                 "flows.F.realtime.breaker.window_size=10",
+                                 "flows.F.realtime.breaker.minimum_calls=7", NULL};
+    static const char *const extra[4][2] = {
+        {"flows.F.realtime.breaker.window_type=count", NULL},
+        {"flows.F.realtime.breaker.window_type=time", NULL},
+        {"flows.F.realtime.breaker.window_type=count",
+         "flows.F.realtime.breaker.consecutive_failures=1000"},
+        {"flows.F.realtime.breaker.window_type=none",
+         "flows.F.realtime.breaker.consecutive_failures=1000"},
+    };
+    const int opens[4] = {1, 0, 1, 0};
+    char text[sizeof policy_landscape + 200];
+    snprintf(text, sizeof text,
+             "%sfaults:\n  - {kind: outage, system: erp, start: 2h, duration: 4h, "
+             "mode: fail-fast}\n",
+             policy_landscape);
+    for (int v = 0; v < 4; v++) {
+        const char *sets[6];
+        int n = 0;
+        for (int k = 0; base[k]; k++)
+            sets[n++] = base[k];
+        for (int k = 0; k < 2 && extra[v][k]; k++)
+            sets[n++] = extra[v][k];
+        mdl_scenario sc;
+        load(&sc, text, sets, n);
+        assert_int_equal(sc.flows[0].realtime.breaker.half_open_calls, v == 3 ? 1 : 10);
+        sim_result *r = sim_result_create(NULL);
+        assert_int_equal(mdl_world_run(&sc, 9, 0, r, NULL), SIM_OK);
+        double opened = scalar(r, "flow.F.breaker_opened");
+        if (opens[v] ? !(opened > 0) : opened != 0)
+            fail_msg("variant %d (%s, %s): breaker opened %g times", v, extra[v][0],
+                     extra[v][1] ? extra[v][1] : "-", opened);
+        sim_result_destroy(r);
+        mdl_scenario_fini(&sc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +518,10 @@ int main(void)
         cmocka_unit_test(variants_share_their_arrivals),
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),
         cmocka_unit_test(batch_writes_publish_cdc_only_for_cdc_objects),
+        cmocka_unit_test(a_server_timeout_aborts_every_long_call),
+        cmocka_unit_test(ignoring_retry_after_sleeps_the_backoff_formula),
+        cmocka_unit_test(records_wait_for_a_caller_thread_with_pool_wait),
+        cmocka_unit_test(the_breaker_window_type_and_both_rules_reach_the_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,7 +126,6 @@ static void default_scenario_holds_the_cards_audit_table_at_3x(void **state)
     const mdl_system_spec *ns = &sc.systems[f1->target_index];
     assert_int_equal(ns->api.concurrency_limit, 15);
     /* Inherited from the target system. */
-    assert_int_equal(f3->realtime.token_refresh, ns->tokens.refresh);
     assert_int_equal(f1->event.reconciliation.page_size, ns->api.page_size);
     mdl_scenario_fini(&sc);
     mdl_scenario_fini(&sc); /* twice is safe */

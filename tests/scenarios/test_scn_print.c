@@ -281,7 +281,9 @@ static void each_value_says_where_it_came_from(void **state)
         {"max_attempts: 3", "# built-in: REFERENCE.md G1"},
         {"chunk_overhead: 30s", "# built-in: assumption, no public source - set me"},
         {"topic: F-001", "# derived: the flow id"},
-        {"token_refresh: proactive", "# inherited from system 'netsuite' tokens.refresh"},
+        /* F-001's reconciliation (8 spaces in), not netsuite's own api.page_size */
+        {"        page_size: 1000", "# inherited from system 'netsuite' api.page_size"},
+        {"half_open_calls: 10", "# derived: 10 (REFERENCE.md G1"},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const char *l = line_of(p, want[i].line);
