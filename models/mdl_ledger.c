@@ -58,6 +58,7 @@ static const char *const reason_names[MDL_R_COUNT] = {
     [MDL_R_REPAIRED] = "repaired",
     [MDL_R_TIMEOUT] = "timeout",
     [MDL_R_RATE_LIMITED] = "rate_limited",
+    [MDL_R_CONCURRENCY] = "concurrency_limited",
     [MDL_R_QUOTA] = "quota",
     [MDL_R_UNAVAILABLE] = "unavailable",
     [MDL_R_BREAKER_OPEN] = "breaker_open",

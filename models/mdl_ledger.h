@@ -44,6 +44,7 @@ typedef enum mdl_reason {
     MDL_R_REPAIRED,      /* delivered by reconciliation */
     MDL_R_TIMEOUT,       /* the caller gave up waiting */
     MDL_R_RATE_LIMITED,  /* 429 */
+    MDL_R_CONCURRENCY,   /* the system's concurrency limit refused it */
     MDL_R_QUOTA,         /* daily API allocation exhausted */
     MDL_R_UNAVAILABLE,   /* 503: outage or endpoint queue full */
     MDL_R_BREAKER_OPEN,  /* circuit breaker open, no fallback */

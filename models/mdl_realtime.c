@@ -58,7 +58,15 @@ enum rec_state { S_FREE = 0, S_POOL, S_TOKEN, S_CALL, S_SLEEP, S_QUEUED };
 enum worker_state { W_IDLE = 0, W_WAIT, W_BUSY };
 
 /* What one attempt came to. */
-enum outcome { O_OK = 0, O_TIMEOUT, O_UNAVAILABLE, O_RATE_LIMITED, O_QUOTA, O_TOKEN };
+enum outcome {
+    O_OK = 0,
+    O_TIMEOUT,
+    O_UNAVAILABLE,
+    O_RATE_LIMITED,
+    O_CONCURRENCY,
+    O_QUOTA,
+    O_TOKEN
+};
 
 struct rec {
     uint32_t gen, next_free;
@@ -348,6 +356,8 @@ static mdl_reason reason_of(enum outcome o)
         return MDL_R_UNAVAILABLE;
     case O_RATE_LIMITED:
         return MDL_R_RATE_LIMITED;
+    case O_CONCURRENCY:
+        return MDL_R_CONCURRENCY;
     case O_QUOTA:
         return MDL_R_QUOTA;
     case O_TOKEN:
@@ -389,6 +399,9 @@ static void outcome(mdl_realtime *rt, uint32_t i, enum outcome o, sim_time retry
     case O_RATE_LIMITED:
         rt->s.rate_limited++;
         break;
+    case O_CONCURRENCY:
+        rt->s.concurrency++;
+        break;
     case O_QUOTA:
         rt->s.quota++;
         break;
@@ -408,7 +421,7 @@ static void outcome(mdl_realtime *rt, uint32_t i, enum outcome o, sim_time retry
         return;
     }
     int retryable = o == O_TIMEOUT || o == O_UNAVAILABLE || o == O_RATE_LIMITED ||
-                    (o == O_QUOTA && rt->retry_quota);
+                    o == O_CONCURRENCY || (o == O_QUOTA && rt->retry_quota);
     if (retryable && r->attempt < rt->max_attempts) {
         sim_time d =
             mdl_backoff_delay(&rt->backoff, r->attempt, &r->prev_sleep, retry_after, rt->rng);
@@ -475,7 +488,7 @@ static void send_call(mdl_realtime *rt, uint32_t i, sim_time now)
         r->ev = sim_queue_after(rt->q, rt->timeout, ev_timeout, rt, h);
         return;
     case MDL_EP_CONCURRENCY:
-        outcome(rt, i, O_RATE_LIMITED, -1, now);
+        outcome(rt, i, O_CONCURRENCY, -1, now);
         return;
     case MDL_EP_OUTAGE:
     case MDL_EP_QUEUE_FULL:
@@ -728,6 +741,7 @@ int mdl_realtime_publish(const mdl_realtime *rt, sim_result *r, sim_err *err)
         (rc = put(r, id, "attempt_timeout", "calls", (double)s->timeout, err)) ||
         (rc = put(r, id, "attempt_unavailable", "calls", (double)s->unavailable, err)) ||
         (rc = put(r, id, "attempt_rate_limited", "calls", (double)s->rate_limited, err)) ||
+        (rc = put(r, id, "attempt_concurrency_limited", "calls", (double)s->concurrency, err)) ||
         (rc = put(r, id, "attempt_quota", "calls", (double)s->quota, err)) ||
         (rc = put(r, id, "attempt_token_expired", "calls", (double)s->token_expired, err)) ||
         (rc = put(r, id, "retry_sleep_s", "s", sim_time_to_seconds(s->sleep_total), err)) ||

@@ -140,6 +140,7 @@ typedef struct mdl_realtime_stats {
     uint64_t attempts; /* calls made (the ledger's calls for this flow) */
     uint64_t retries;  /* attempts after the first, in the synchronous loop */
     uint64_t ok, timeout, unavailable, rate_limited, quota, token_expired; /* per attempt */
+    uint64_t concurrency;     /* attempts the system's concurrency limit refused */
     uint64_t breaker_refused; /* attempts the breaker stopped (no call made) */
     uint64_t parked;          /* records that fell back to the queue */
     uint64_t park_attempts;   /* attempts made from the queue */
@@ -169,7 +170,7 @@ int mdl_realtime_status(const mdl_realtime *rt);
 const char *mdl_fallback_name(mdl_fallback f);
 
 /* Appends "flow.<id>.": attempts, retries, attempt_ok, attempt_timeout,
- * attempt_unavailable, attempt_rate_limited, attempt_quota,
+ * attempt_unavailable, attempt_rate_limited, attempt_concurrency_limited, attempt_quota,
  * attempt_token_expired, retry_sleep_s, parked, park_attempts,
  * delivered_after_park, parked_at_end, the breaker's metrics (see
  * mdl_breaker_publish) and, when configured, parked_series. The ledger

@@ -808,8 +808,10 @@ static void run_fault(enum fault fault, mdl_fallback fb, int with_breaker)
         hit = a.quota + b.quota;
         break;
     case F_RATE_LIMIT:
-    case F_CONCURRENCY:
         hit = a.rate_limited;
+        break;
+    case F_CONCURRENCY:
+        hit = a.concurrency; /* its own reason since it is not a 429 */
         break;
     case F_TOKEN:
         hit = a.token_expired;
