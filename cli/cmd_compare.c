@@ -176,6 +176,8 @@ static int parse(compare *c, int argc, char **argv)
                            argv[1]);
     if (!c->flow || !c->flow[0])
         return usage_error("compare needs --flow ID", "");
+    if (c->patterns && !c->patterns[0]) /* else no column at all, and a misleading message */
+        return usage_error("--patterns takes a list such as realtime,event", "");
     return -1;
 }
 

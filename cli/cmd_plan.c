@@ -452,6 +452,17 @@ static void flow_cell(const verdict_flow *f, char *buf, size_t n)
     snprintf(buf, n, "%s %s", d, verdict_status_name(f->status, 1));
 }
 
+/* 0 when the target's outcome contradicts the bracket (it holds above a
+ * load that fails, or fails below one that holds): the search assumed a
+ * monotone hold rule, and the reader must be told it is not. */
+static int consistent(const plan *p, const point *tgt)
+{
+    const plan_search_result *a = &p->answer;
+    if (tgt->holds)
+        return !(isfinite(a->hi) && tgt->load > a->hi);
+    return !(a->lo > 0 && tgt->load < a->lo);
+}
+
 static char *text_plan(const plan *p, const point *one, const point *tgt, const point *lo)
 {
     plt_buf b;
@@ -498,6 +509,17 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
         if (hi->nwhy > 1)
             plt_buf_printf(&b, " (and %d more)", hi->nwhy - 1);
         plt_buf_puts(&b, "\n");
+    }
+
+    if (!consistent(p, tgt)) {
+        char x[32], y[32];
+        fmt_load(tgt->load, x, sizeof x);
+        fmt_load(tgt->holds ? a->hi : a->lo, y, sizeof y);
+        plt_buf_printf(&b,
+                       "  Note: %s %s although %s %s: the hold rule is not monotone in the load "
+                       "here (often a flow with few records at a low load, whose p99 CI is too "
+                       "wide to call); more replications or days narrow it\n",
+                       x, tgt->holds ? "holds" : "fails", y, tgt->holds ? "fails" : "holds");
     }
 
     /* 2. headroom */
@@ -706,9 +728,9 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
                                     "limit ran out in any replication; no batch run overran its "
                                     "window"));
     json_object_set_new(root, "highest_load",
-                        json_pack("{s:s,s:o,s:o}", "outcome", outcomes[a->outcome], "holds_at",
+                        json_pack("{s:s,s:o,s:o,s:b}", "outcome", outcomes[a->outcome], "holds_at",
                                   a->lo > 0 ? json_real(a->lo) : json_null(), "fails_at",
-                                  jnum(a->hi)));
+                                  jnum(a->hi), "consistent_with_target", consistent(p, tgt)));
     for (int i = 0; i < p->npts; i++)
         json_array_append_new(pts, json_pack("{s:f,s:b,s:i,s:s}", "load", p->pts[i].load, "holds",
                                              p->pts[i].holds, "problems", p->pts[i].nwhy,

@@ -48,6 +48,13 @@ int cmd_plot(int argc, char **argv)
                 plot_usage);
         return CLI_EXIT_USAGE;
     }
+    if (o.nsets > 0) { /* --load, --reps, --set...: they would be silently ignored */
+        fprintf(stderr,
+                "erpsim plot: error: plot redraws finished results; it takes no run options "
+                "(--load, --days, --seed, --reps, --set)\n%s",
+                plot_usage);
+        return CLI_EXIT_USAGE;
+    }
     char *path = plt_file_join(o.from, "results.json");
     if (!path) {
         fprintf(stderr, "erpsim plot: error: out of memory\n");

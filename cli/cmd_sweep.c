@@ -33,6 +33,7 @@
  * failing).
  */
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -768,10 +769,11 @@ int cmd_sweep(int argc, char **argv)
         if ((code = load_point(&s, p)))
             goto done;
     }
-    int total = 0;
+    long long total = 0; /* up to 100k points of 100k replications: more than an int holds */
     for (long p = 0; p < s.npoints; p++)
         total += s.sc[p].replications;
-    bar = progress_create(total, sim_time_to_seconds(s.sc[0].horizon) / 86400.0, !s.o.quiet);
+    bar = progress_create(total < INT_MAX ? (int)total : INT_MAX,
+                          sim_time_to_seconds(s.sc[0].horizon) / 86400.0, !s.o.quiet);
     if (!bar) {
         fprintf(stderr, "erpsim sweep: error: out of memory\n");
         code = CLI_EXIT_INTERNAL;

@@ -6,6 +6,7 @@
  * 2 bad input or usage, 3 internal error, 4 results written but charts not
  * drawn (gnuplot missing or failing).
  */
+#include <errno.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +39,19 @@ static const char usage[] =
     "            2 bad input or usage, 3 internal error, 4 results written but\n"
     "            charts not drawn (gnuplot missing or failing)\n";
 
-int main(int argc, char **argv)
+/* The command's exit code, or 3 when what it printed on stdout could not
+ * all be written (a full disk behind `> results.json`, /dev/full): the
+ * output is then incomplete and exit 0 would hide it. */
+static int finish(int code)
+{
+    int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
+    if (!e)
+        return code;
+    fprintf(stderr, "erpsim: error: cannot write to standard output: %s\n", strerror(e));
+    return 3;
+}
+
+static int dispatch(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {
@@ -71,4 +84,9 @@ int main(int argc, char **argv)
         return cmd_plan(argc - 1, argv + 1);
     fprintf(stderr, "erpsim: unknown command '%s' (see erpsim --help)\n", argv[1]);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    return finish(dispatch(argc, argv));
 }

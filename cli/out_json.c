@@ -9,6 +9,7 @@
 #include "out_json.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -292,6 +293,18 @@ static double get_num(const json_t *o, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* A count read from the file as a C integer: 0 when it is missing, not
+ * finite, negative or too large (converting such a double is undefined
+ * behaviour, and a hand-edited file may hold anything). */
+static int to_int(double v)
+{
+    return isfinite(v) && v >= 0 && v <= INT_MAX ? (int)v : 0;
+}
+static uint64_t to_u64(double v)
+{
+    return isfinite(v) && v >= 0 && v < 18446744073709551616.0 ? (uint64_t)v : 0;
+}
+
 static void get_str(const json_t *o, const char *key, char *out, size_t n)
 {
     const json_t *v = json_object_get(o, key);
@@ -367,7 +380,7 @@ static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
         s->quota_window_s = get_num(o, "quota_window_s");
         s->quota_rolling = json_is_true(json_object_get(o, "quota_rolling"));
         v = get_num(o, "concurrency_limit");
-        s->concurrency_limit = isfinite(v) ? (int)v : 0;
+        s->concurrency_limit = to_int(v);
         v = get_num(o, "delivery_allocation");
         s->delivery_allocation = isfinite(v) ? v : 0.0;
         v = get_num(o, "retention_s");
@@ -377,7 +390,7 @@ static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
         const json_t *o = json_array_get(callers, (size_t)i);
         get_str(o, "id", r->callers[i].id, sizeof r->callers[i].id);
         double v = get_num(o, "pool_size");
-        r->callers[i].pool_size = isfinite(v) ? (int)v : 0;
+        r->callers[i].pool_size = to_int(v);
     }
     return SIM_OK;
 }
@@ -401,7 +414,7 @@ static int read_metric(plt_results *r, const char *name, const json_t *o, const 
     if (!m)
         return err ? err->code : SIM_ENOMEM;
     double reps = get_num(o, "replications");
-    m->n = isfinite(reps) ? (int)reps : 0;
+    m->n = to_int(reps);
     m->mean = get_num(o, "mean");
     m->min = get_num(o, "min");
     m->max = get_num(o, "max");
@@ -414,7 +427,7 @@ static int read_metric(plt_results *r, const char *name, const json_t *o, const 
         m->n = (int)n;
     } else if (k == SIM_METRIC_HIST) {
         double c = get_num(o, "count");
-        m->count = isfinite(c) && c > 0 ? (uint64_t)c : 0;
+        m->count = to_u64(c);
         m->p50 = get_num(o, "p50");
         m->p95 = get_num(o, "p95");
         m->p99 = get_num(o, "p99");
@@ -434,7 +447,7 @@ static int read_metric(plt_results *r, const char *name, const json_t *o, const 
                 m->lo[i] = json_number_value(json_array_get(b, 0));
                 m->hi[i] = json_number_value(json_array_get(b, 1));
                 double bc = json_number_value(json_array_get(b, 2));
-                m->bin_count[i] = bc > 0 ? (uint64_t)bc : 0;
+                m->bin_count[i] = to_u64(bc);
             }
             m->nbins = nb;
         }
@@ -479,10 +492,8 @@ plt_results *out_json_read(const char *path, sim_err *err)
         double seed = get_num(run, "seed"), reps = get_num(run, "replications"),
                conf = get_num(run, "confidence");
         const json_t *s = json_object_get(run, "seed");
-        r->seed = json_is_integer(s) ? (uint64_t)json_integer_value(s)
-                  : isfinite(seed)   ? (uint64_t)seed
-                                     : 0;
-        r->replications = isfinite(reps) ? (int)reps : 0;
+        r->seed = json_is_integer(s) ? (uint64_t)json_integer_value(s) : to_u64(seed);
+        r->replications = to_int(reps);
         r->confidence = isfinite(conf) ? conf : 0.95;
         const char *name;
         json_t *o;

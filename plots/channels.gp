@@ -17,8 +17,21 @@ set rmargin at screen 0.72
 set format y "%.0f"
 set title "Delivery allocation: deliveries counted in the rolling 24 h window" font PANEL_FONT
 set ylabel "deliveries"
-plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*i-1)) with lines lt i title sprintf("%s: used", CH[i]), \
-     for [i=1:N] (ALLOC[i] > 0 ? ALLOC[i] : NaN) with lines lt i lw 2 dt 2 title (ALLOC[i] > 0 ? sprintf("%s: allocation %.0f", CH[i], ALLOC[i]) : "")
+# A broker has no allocation and its column is empty: with no allocation at
+# all gnuplot would find no point to draw and stop with an error.
+NALLOC = 0
+do for [i=1:N] { NALLOC = NALLOC + (ALLOC[i] > 0) }
+if (NALLOC > 0) {
+    plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*i-1)) with lines lt i title sprintf("%s: used", CH[i]), \
+         for [i=1:N] (ALLOC[i] > 0 ? ALLOC[i] : NaN) with lines lt i lw 2 dt 2 title (ALLOC[i] > 0 ? sprintf("%s: allocation %.0f", CH[i], ALLOC[i]) : "")
+} else {
+    set yrange [0:1]
+    set format y ""
+    set label 1 "no channel counts deliveries against an allocation (brokers have none)" at graph 0.5, graph 0.5 center
+    plot NaN notitle
+    unset label 1
+    set format y "%.0f"
+}
 set title "Backlog: events published and not yet read by the slowest subscriber" font PANEL_FONT
 set ylabel "events"
 set yrange [0:10<*]

@@ -109,6 +109,13 @@ static void array_end(plt_buf *b, int n)
 {
     plt_buf_puts(b, n > 0 ? "]\n" : "0]\n");
 }
+/* The end of an array of strings: its unused element is "" (not 0),
+ * because gnuplot evaluates the title of a `plot for [i=1:0]` clause once
+ * even though it draws nothing, and sprintf("%s", 0) is an error there. */
+static void array_end_str(plt_buf *b, int n)
+{
+    plt_buf_puts(b, n > 0 ? "]\n" : "\"\"]\n");
+}
 static void array_num(plt_buf *b, int i, double v)
 {
     array_sep(b, i);
@@ -223,7 +230,7 @@ static int build_quota(const plt_results *r, const char *dir, chart *c)
     array_begin(&c->vars, "SYS", n);
     for (int i = 0; i < n; i++)
         array_str(&c->vars, i, ids[i]);
-    array_end(&c->vars, n);
+    array_end_str(&c->vars, n);
     array_begin(&c->vars, "LIMIT", n);
     for (int i = 0; i < n; i++) {
         const plt_system *s = plt_results_system(r, ids[i]);
@@ -243,7 +250,7 @@ static int build_quota(const plt_results *r, const char *dir, chart *c)
             snprintf(w, sizeof w, "quota");
         array_str(&c->vars, i, w);
     }
-    array_end(&c->vars, n);
+    array_end_str(&c->vars, n);
     c->height = panel_height(n);
     return 1;
 }
@@ -313,7 +320,7 @@ static int build_latency(const plt_results *r, const char *dir, chart *c)
     array_begin(&c->vars, "FLOW", n);
     for (int i = 0; i < n; i++)
         array_str(&c->vars, i, ids[i]);
-    array_end(&c->vars, n);
+    array_end_str(&c->vars, n);
     array_begin(&c->vars, "SLO", n);
     for (int i = 0; i < n; i++) {
         const plt_flow *f = plt_results_flow(r, ids[i]);
@@ -334,7 +341,7 @@ static int build_latency(const plt_results *r, const char *dir, chart *c)
                   : f->slo_nightly    ? "nightly"
                                       : plt_fmt_duration(f->slo_s, d, sizeof d));
     }
-    array_end(&c->vars, n);
+    array_end_str(&c->vars, n);
     /* whole decades around the data, so the log axis has labelled ends */
     var_num(&c->vars, "XMIN", pow(10.0, floor(log10(xmin))));
     var_num(&c->vars, "XMAX", pow(10.0, ceil(log10(xmax * 1.05))));
@@ -388,7 +395,7 @@ static int build_channels(const plt_results *r, const char *dir, chart *c)
     array_begin(&c->vars, "CH", n);
     for (int i = 0; i < n; i++)
         array_str(&c->vars, i, ids[i]);
-    array_end(&c->vars, n);
+    array_end_str(&c->vars, n);
     array_begin(&c->vars, "ALLOC", n);
     for (int i = 0; i < n; i++) {
         const plt_system *s = plt_results_system(r, ids[i]);
@@ -473,7 +480,7 @@ static int build_batch(const plt_results *r, const char *dir, chart *c)
     array_begin(&c->vars, "FLOW", n);
     for (int i = 0; i < n; i++)
         array_str(&c->vars, i, ids[i]);
-    array_end(&c->vars, n);
+    array_end_str(&c->vars, n);
     c->height = panel_height(n);
     return 1;
 }
@@ -572,11 +579,11 @@ static int build_cascade(const plt_results *r, const char *dir, chart *c)
     array_begin(&c->vars, "UNAME", nu);
     for (int k = 0; k < nu; k++)
         array_str(&c->vars, k, names[k]);
-    array_end(&c->vars, nu);
+    array_end_str(&c->vars, nu);
     array_begin(&c->vars, "BNAME", nb);
     for (int k = 0; k < nb; k++)
         array_str(&c->vars, k, names[nu + k]);
-    array_end(&c->vars, nb);
+    array_end_str(&c->vars, nb);
     c->height = panel_height(2);
     return 1;
 }

@@ -99,7 +99,9 @@ char *plt_fmt_duration_ci(double s, double hw, char *buf, size_t n)
 
 char *plt_fmt_clock(double s, char *buf, size_t n)
 {
-    if (!isfinite(s) || s < 0) {
+    /* beyond 1e18 s (far past any horizon: only a hand-edited results.json)
+     * the minutes would not fit a long long */
+    if (!isfinite(s) || s < 0 || s > 1e18) {
         snprintf(buf, n, "n/a");
         return buf;
     }

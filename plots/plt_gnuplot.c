@@ -68,17 +68,19 @@ void plt_gnuplot_quote(plt_buf *b, const char *s)
 }
 
 /* The line of gnuplot's log that says what went wrong: the first one
- * naming a script line ("\"x.gp\" line 12: undefined variable: N"), else
- * the last non-empty line. */
+ * naming a script line ("\"x.gp\" line 12: undefined variable: N") that is
+ * not a warning (a warning does not stop gnuplot; the error after it does),
+ * else the last non-empty line. */
 static void first_error(const char *log, char *out, size_t n)
 {
     snprintf(out, n, "%s", "no message");
     for (const char *line = log; line && *line;) {
         const char *end = strchr(line, '\n');
         int len = (int)(end ? (size_t)(end - line) : strlen(line));
+        const char *at = strstr(line, " line "), *warn = strstr(line, ": warning:");
         if (len > 0)
             snprintf(out, n, "%.*s", len, line);
-        if (len > 0 && strstr(line, " line ") && strstr(line, " line ") < line + len)
+        if (len > 0 && at && at < line + len && !(warn && warn < line + len))
             return;
         line = end ? end + 1 : NULL;
     }

@@ -100,6 +100,7 @@ bad "needs --flow"
 bad "no such flow" --flow F-9
 bad "unknown pattern 'streaming'" --flow F-2 --patterns batch,streaming
 bad "no pattern could be simulated" --flow F-2 --patterns file
+bad "takes a list" --flow F-2 --patterns ""
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2

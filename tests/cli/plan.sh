@@ -15,7 +15,9 @@
 #      at 3x, earlier at 3x (three times the records per run);
 #   5. --out writes plan.json, plan.csv (the loads evaluated, from 1x) and
 #      the chart (without gnuplot: its data, and exit 4);
-#   6. bad input (--load, a bad --target) is exit 2.
+#   6. bad input (--load, a bad --target) is exit 2;
+#   7. a target that holds above a load that failed (or fails below one
+#      that held) is flagged, in the text and in plan.json.
 set -u
 erpsim=${1:?usage: plan.sh ERPSIM}
 tmp=$(mktemp -d)
@@ -92,6 +94,46 @@ b = d["batch_windows"][0]
 m1, m3 = b["overrun_month_at_1x"], b["overrun_month_at_target"]
 assert b["flow"] == "F-B" and abs(b["growth_per_month"] - 0.1) < 1e-9
 assert m1 is not None and m3 is not None and 0 < m3 < m1, (m1, m3)
+EOF2
+fi
+
+# 7. a target on the wrong side of the bracket (it holds although a lower
+# load failed: a flow with few records has a p99 CI too wide to call at a
+# low load) is flagged: consistent_with_target in plan.json follows the
+# rule from the other fields, and the text says "not monotone" exactly
+# when it is false. With this fixture and seed it is false today; the
+# check holds whatever the models give.
+cat >"$tmp/few.yaml" <<'EOF2'
+name: few-records
+horizon: 2d
+replications: 2
+seed: 5
+systems:
+  - {id: erp, kind: generic, api: {workers: 200, latency_p50: 300ms, latency_p95: 600ms}}
+  - {id: shop, kind: generic}
+callers:
+  - {id: web, pool_size: 500}
+flows:
+  - {id: F-1, source: shop, target: erp, volume: 20/day, latency_slo: 1s, impact: high,
+     pattern: realtime, caller: web, realtime: {timeout: 30s}}
+EOF2
+"$erpsim" plan "$tmp/few.yaml" --target 40x --format json >"$tmp/few.json" 2>"$tmp/err" ||
+    fail "plan few.yaml: exit $?: $(cat "$tmp/err")"
+"$erpsim" plan "$tmp/few.yaml" --target 40x >"$tmp/few.txt" 2>"$tmp/err" ||
+    fail "plan few.yaml (text): exit $?: $(cat "$tmp/err")"
+if [ $have_py -eq 1 ]; then
+    python3 - "$tmp/few.json" "$tmp/few.txt" <<'EOF2' || fail "plan: consistent_with_target"
+import json, sys
+d = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+a, t = d["highest_load"], d["target"]
+holds = d["verdict"]["result"] == "PASS"
+if holds:
+    want = not (a["fails_at"] is not None and t > a["fails_at"])
+else:
+    want = not (a["holds_at"] is not None and t < a["holds_at"])
+assert a["consistent_with_target"] == want, (a, t, holds)
+assert ("not monotone" in text) == (not want), text
 EOF2
 fi
 

@@ -7,7 +7,8 @@
 #      temporary file left, summary.txt is what was printed and <= 60 lines;
 #   3. results.json parses (python3 -m json.tool), has no NaN, and follows
 #      the schema of docs/results.md; metrics.csv has one row per metric;
-#   4. --format json|csv|text on stdout; --quiet prints nothing;
+#   4. --format json|csv|text on stdout; --quiet prints nothing; stdout
+#      that cannot be written (/dev/full) is exit 3;
 #   5. determinism: the same seed twice, and --threads 1 vs 2, give
 #      byte-identical results.json; another seed gives another one;
 #   6. --set reaches the run; --fail-on-violation exits 1 on a violation;
@@ -144,6 +145,13 @@ cmp -s "$tmp/o.txt" "$out/summary.txt" || fail "--format text (no --out) differs
 [ -s "$tmp/quiet/results.json" ] || fail "--quiet --out wrote no results.json"
 [ -e "$tmp/quiet/charts" ] && fail "--no-charts drew charts"
 [ -s "$tmp/quiet/series/quota.csv" ] || fail "--no-charts did not write the chart data"
+# stdout that cannot be written (a full disk) is an error, not exit 0
+if [ -w /dev/full ]; then
+    "$erpsim" run "$tiny" --reps 2 --format json >/dev/full 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 3 ] || fail "run >/dev/full: exit $rc, want 3"
+    grep -q "cannot write to standard output" "$tmp/err" || fail "run >/dev/full: $(cat "$tmp/err")"
+fi
 
 # 5. determinism
 "$erpsim" run "$tiny" --out "$tmp/a" --threads 1 --quiet --no-charts || fail "threads 1"
@@ -202,6 +210,7 @@ for c in quota latency cascade; do
 done
 cmp -s "$tmp/nognu/series/quota.csv" "$out/series/quota.csv" || fail "plot --from wrote other chart data than run"
 expect_rc 2 "plot without --from" "$erpsim" plot
+expect_rc 2 "plot with a run option" "$erpsim" plot --from "$out" --reps 5
 expect_rc 2 "plot --from a folder without results" "$erpsim" plot --from "$tmp/empty-nothing"
 echo '{"format": "something else"}' >"$tmp/results.json"
 expect_rc 2 "plot --from a foreign JSON" "$erpsim" plot --from "$tmp"

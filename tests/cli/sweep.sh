@@ -10,7 +10,9 @@
 #   4. the chart is drawn (gnuplot) or, with ERPSIM_GNUPLOT empty, its data
 #      is written and the exit code is 4;
 #   5. bad input (a range without a step, a value the loader refuses, no
-#      --vary, an unknown metric) is exit 2 with a message and no output.
+#      --vary, an unknown metric) is exit 2 with a message and no output;
+#   6. more replications in all than an int holds is counted without
+#      overflow.
 set -u
 erpsim=${1:?usage: sweep.sh ERPSIM}
 tmp=$(mktemp -d)
@@ -109,6 +111,16 @@ bad "workers" --vary systems.erp.api.workers=4,lots
 bad "needs at least one --vary"
 bad "matches no metric" --vary load=1x,2x --metric flow.F-999.created
 bad "given twice" --vary load=1x --vary load=2x
+
+# 6. a sweep of 44,000 points, half of them of 100,000 replications, adds
+# up to more replications than an int holds (the sanitizer build stops on
+# the overflow); the metric matches nothing, so it stops after point 1
+printf 'name: empty\nhorizon: 1h\n' >"$tmp/empty.yaml"
+"$erpsim" sweep "$tmp/empty.yaml" --vary replications=1,100000 --vary seed=1..1000/1 \
+    --vary load=1x..22x/1x --metric nothing.matches -q >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "sweep of 2.2e9 replications: exit $rc, want 2: $(head -3 "$tmp/err")"
+grep -q "matches no metric" "$tmp/err" || fail "sweep of 2.2e9 replications: $(head -3 "$tmp/err")"
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2

@@ -136,11 +136,44 @@ static void other_files_are_rejected_with_a_position(void **state)
     fixture_rmtree(dir);
 }
 
+/* A hand-edited file with counts no C integer holds (1e300, negative) is
+ * read without undefined conversions: such a count reads as 0. */
+static void absurd_counts_read_as_zero(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/erpsim-test-json-XXXXXX";
+    char *path = write_temp(
+        dir, "{\"format\": \"erpsim-results\", \"run\": {\"seed\": -1.5, \"replications\": 1e300},"
+             " \"scenario\": {\"systems\": [{\"id\": \"s\", \"concurrency_limit\": -1e300}],"
+             " \"callers\": [{\"id\": \"c\", \"pool_size\": 1e300}]},"
+             " \"metrics\": {\"flow.F.latency\": {\"kind\": \"hist\", \"unit\": \"s\","
+             " \"replications\": -7, \"count\": 1e300, \"bins\": [[1, 2, 1e300], [2, 3, -4]]}}}");
+    sim_err err;
+    sim_err_clear(&err);
+    plt_results *r = out_json_read(path, &err);
+    if (!r)
+        fail_msg("read failed: %s", err.msg);
+    assert_int_equal(r->replications, 0);
+    assert_true(r->seed == 0);
+    assert_int_equal(r->systems[0].concurrency_limit, 0);
+    assert_int_equal(r->callers[0].pool_size, 0);
+    const plt_metric *m = plt_results_find(r, "flow.F.latency");
+    assert_non_null(m);
+    assert_int_equal(m->n, 0);
+    assert_true(m->count == 0);
+    assert_int_equal(m->nbins, 2);
+    assert_true(m->bin_count[0] == 0 && m->bin_count[1] == 0);
+    plt_results_destroy(r);
+    sim_free(path);
+    fixture_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(results_read_back_unchanged),
         cmocka_unit_test(other_files_are_rejected_with_a_position),
+        cmocka_unit_test(absurd_counts_read_as_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,6 +180,51 @@ static void a_cascade_without_rejections_is_still_drawn(void **state)
     plt_results_destroy(r);
 }
 
+/* A run without circuit breakers (NB = 0: the breaker titles of an empty
+ * `plot for` are still evaluated by gnuplot) and whose only channel is a
+ * broker (no delivery allocation, an empty allocation column: gnuplot has
+ * no point to draw in that panel) still gets both charts. */
+static void a_run_without_breakers_or_allocations_draws_every_chart(void **state)
+{
+    (void)state;
+    char gp[4096];
+    const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
+    if (!gnuplot)
+        skip();
+    plt_results *r = make_fixture();
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        plt_metric *m = &r->metrics[i];
+        if (!strcmp(m->name, "flow.F-1.breaker_open_series")) { /* no breaker at all */
+            sim_free(m->name);
+            m->name = sim_strdup("flow.F-1.retry_series");
+            assert_non_null(m->name);
+        } else if (!strcmp(m->name, "channel.crm.allocation_limit")) {
+            for (int k = 0; k < m->n; k++)
+                m->values[k] = 0.0;
+            m->mean = 0.0;
+        } else if (!strcmp(m->name, "channel.crm.allocation_used_series")) {
+            for (size_t k = 0; k < m->npoints; k++)
+                m->y[k] = m->ymax[k] = NAN;
+        }
+    }
+    r->systems[1].delivery_allocation = 0.0;
+    char dir[] = "/tmp/erpsim-test-nobreaker-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    unsigned drawn = 0;
+    sim_err err;
+    sim_err_clear(&err);
+    if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
+        fail_msg("drawing failed: %s", err.msg);
+    assert_int_equal(drawn, (1u << PLT_NCHARTS) - 1);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/charts/channels.svg", dir);
+    assert_int_equal(fixture_count(path, "no channel counts deliveries"), 1);
+    snprintf(path, sizeof path, "%s/charts/cascade.svg", dir);
+    assert_int_equal(fixture_count(path, "breaker open:"), 0);
+    fixture_rmtree(dir);
+    plt_results_destroy(r);
+}
+
 static void the_comparison_chart_draws_grouped_bars_with_whiskers(void **state)
 {
     (void)state;
@@ -284,6 +329,7 @@ int main(void)
         cmocka_unit_test(charts_without_their_metrics_are_skipped),
         cmocka_unit_test(every_chart_is_drawn_as_png_and_svg),
         cmocka_unit_test(a_cascade_without_rejections_is_still_drawn),
+        cmocka_unit_test(a_run_without_breakers_or_allocations_draws_every_chart),
         cmocka_unit_test(the_comparison_chart_draws_grouped_bars_with_whiskers),
         cmocka_unit_test(a_gnuplot_error_is_reported_and_leaves_no_file),
         cmocka_unit_test(gnuplot_is_found_or_reported_missing),

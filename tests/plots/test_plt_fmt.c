@@ -53,6 +53,7 @@ static void clock_times_count_days_from_zero(void **state)
     assert_string_equal(plt_fmt_clock(86400 + 14 * 3600 + 2 * 60 + 20, b, sizeof b), "day 1 14:02");
     assert_string_equal(plt_fmt_clock(59.6, b, sizeof b), "day 0 00:01"); /* to the minute */
     assert_string_equal(plt_fmt_clock(-1, b, sizeof b), "n/a");
+    assert_string_equal(plt_fmt_clock(1e300, b, sizeof b), "n/a"); /* no long long overflow */
 }
 
 static void shares_are_percentages(void **state)
