@@ -720,6 +720,21 @@ static int writes_into(const mdl_flow_spec *f, int si)
     return 0;
 }
 
+/* Whether writes of `object` into system s publish change events: 1 when
+ * the object is one of its CDC objects, 0 when it is not (or CDC is off),
+ * -1 when the scenario does not say which object is written. */
+static int publishes_cdc(const mdl_system_spec *s, const char *object)
+{
+    if (!s->events.enabled || s->events.ncdc_objects == 0)
+        return 0;
+    if (!object || !object[0])
+        return -1;
+    for (int i = 0; i < s->events.ncdc_objects; i++)
+        if (!strcmp(s->events.cdc_objects[i], object))
+            return 1;
+    return 0;
+}
+
 void mdl_advise_deliveries(const mdl_scenario *sc, int si, double mult, double *certain,
                            double *possible)
 {
@@ -733,8 +748,13 @@ void mdl_advise_deliveries(const mdl_scenario *sc, int si, double mult, double *
         if (f->pattern == MDL_SPEC_PATTERN_EVENT && f->event.broker_index < 0 &&
             f->source_index == si)
             c += day * (1.0 + f->event.redelivery) * f->event.nsubscribers;
-        if (s->events.enabled && s->events.ncdc_objects > 0 && writes_into(f, si))
-            p += day * cdc_subs;
+        if (writes_into(f, si)) {
+            int cdc = publishes_cdc(s, f->object);
+            if (cdc > 0)
+                c += day * cdc_subs;
+            else if (cdc < 0)
+                p += day * cdc_subs;
+        }
     }
     for (int i = 0; i < sc->nfaults; i++) {
         const mdl_fault_spec *x = &sc->faults[i];
@@ -982,15 +1002,20 @@ static int d_cdc_during_bulk(const mdl_scenario *sc, const mdl_antipattern *ap, 
             f->target_index < 0)
             continue;
         const mdl_system_spec *s = &sc->systems[f->target_index];
-        if (!s->events.enabled || s->events.ncdc_objects == 0)
+        int cdc = publishes_cdc(s, f->object);
+        if (cdc == 0)
             continue;
         cdc_list(&s->events, objs, sizeof objs);
-        int rc =
-            add(out, ap, MDL_FINDING_NOTE, f->id, NULL, s->id,
-                "%s loads %s records per run into %s, which has CDC on for [%s]; the "
-                "scenario does not say which object %s writes: if it is one of these, each "
-                "record publishes a change event",
-                f->id, fmt_count(mdl_advise_per_run(f, sc->load), n, sizeof n), s->id, objs, f->id);
+        fmt_count(mdl_advise_per_run(f, sc->load), n, sizeof n);
+        int rc = cdc > 0 ? add(out, ap, MDL_FINDING_WARNING, f->id, NULL, s->id,
+                               "%s loads %s records of %s per run into %s with CDC on for it: "
+                               "every record publishes a change event",
+                               f->id, n, f->object, s->id)
+                         : add(out, ap, MDL_FINDING_NOTE, f->id, NULL, s->id,
+                               "%s loads %s records per run into %s, which has CDC on for [%s]; "
+                               "the scenario does not say which object %s writes (set object): "
+                               "if it is one of these, each record publishes a change event",
+                               f->id, n, s->id, objs, f->id);
         if (rc)
             return rc;
     }

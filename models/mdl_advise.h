@@ -98,9 +98,11 @@
  *      redelivery) x subscribers, plus the records per day of bulk-load
  *      faults with CDC on (one-off, not multiplied) x the channel's
  *      subscribers (at least 1: CDC consumers the scenario does not list);
+ *      and of every flow whose `object` is one of the system's CDC objects;
  *      "possible" = the same 3x peak-day records of every flow that writes
- *      into the system while it has CDC objects, x those subscribers (the
- *      scenario does not say which object a flow writes). A WARNING when the
+ *      into the system while it has CDC objects without saying its object,
+ *      x those subscribers. A flow or bulk load whose object is not a CDC
+ *      object publishes nothing. A WARNING when the
  *      certain deliveries exceed events.delivery_allocation, a NOTE when only
  *      certain + possible do (card: "Load-test at 3x expected peak;
  *      provision based on peak, not average").

@@ -672,12 +672,9 @@ static int load_create(world *w, int index, sim_err *err)
     cfg.bulk_records = target->bulk_records;
     cfg.target_system = fault->system_index;
     /* The load's writes publish change events when the fault says CDC is on
-     * and, if it names its object, the system has CDC on for that object. */
-    if (!fault->object || !fault->object[0] ||
-        writes_cdc_object(&target->spec->events, fault->object)) {
-        cfg.write_hook = publish_cdc; /* mdl_batch_cfg_bulk_load drops it without cdc */
-        cfg.write_ctx = w;
-    }
+     * (by default: when its object is one of the system's CDC objects). */
+    cfg.write_hook = publish_cdc; /* mdl_batch_cfg_bulk_load drops it without cdc */
+    cfg.write_ctx = w;
     cfg.series_interval = w->interval;
     cfg.series_bins = w->nbins;
     mdl_batch_cfg_bulk_load(&cfg, fault);

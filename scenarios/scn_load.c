@@ -858,6 +858,18 @@ static void derive(loader *L)
             snprintf(x->id, sizeof x->id, "fault-%d", i + 1);
             set_from(L, xb, x, "id", SCN_FROM_DERIVED);
         }
+        if (is_default(L, xb, x, "cdc")) {
+            /* A load's writes publish change events when CDC is on for what
+             * it writes: its object is one of the system's CDC objects, or
+             * it does not say and the system has some. */
+            const mdl_events_spec *ev =
+                x->system_index >= 0 ? &sc->systems[x->system_index].events : NULL;
+            int on = ev && ev->enabled && ev->ncdc_objects > 0 && !(x->object && x->object[0]);
+            for (int k = 0; ev && x->object && x->object[0] && k < ev->ncdc_objects; k++)
+                on |= !strcmp(ev->cdc_objects[k], x->object);
+            x->cdc = on;
+            set_from(L, xb, x, "cdc", SCN_FROM_DERIVED);
+        }
         if (x->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE && x->flow_index >= 0 &&
             is_default(L, xb, x, "subscriber")) {
             const mdl_event_spec *e = &sc->flows[x->flow_index].event;

@@ -831,9 +831,10 @@ static const scn_key fault_keys[] = {
       .def = "none", .src = BUILTIN, .doc = "bulk-load: records written"),
     K("api", ENUM, mdl_fault_spec, api, NAMES(api), .def = "bulk", .src = BUILTIN,
       .doc = "bulk-load: bulk or rest"),
-    K("cdc", BOOL, mdl_fault_spec, cdc, .def = "true", .src = BUILTIN,
-      .doc = "bulk-load: CDC stays on for the object (the card's pitfall); with an object, "
-             "only if the system lists it in events.cdc_objects"),
+    K("cdc", BOOL, mdl_fault_spec, cdc, .flags = SCN_DERIVED,
+      .src = "derived: true when object is one of the system's events.cdc_objects (or not given)",
+      .doc = "bulk-load: CDC stays on for the object, so every record written publishes a "
+             "change event (the card's pitfall)"),
 };
 
 static const struct {

@@ -659,6 +659,12 @@ static void a_batch_into_a_system_with_cdc_objects_is_a_note(void **state)
     "    pattern: batch\n    decision: {scheduled: true}\n    batch: {api: rest}\n"
     assert_int_equal(finding(CDC("[Order]"), "AP-CDC-DURING-BULK", "F-1", "crm"), N);
     assert_int_equal(finding(CDC("[]"), "AP-CDC-DURING-BULK", NULL, NULL), -1);
+    /* When the flow says what it writes, there is no guess: a CDC object is
+     * a warning, any other object nothing. */
+    assert_int_equal(
+        finding(CDC("[Order]") "    object: Order\n", "AP-CDC-DURING-BULK", "F-1", "crm"), W);
+    assert_int_equal(
+        finding(CDC("[Order]") "    object: Product2\n", "AP-CDC-DURING-BULK", NULL, NULL), -1);
 #undef CDC
 }
 
