@@ -14,10 +14,7 @@
 #include "progress.h"
 #include "sim_experiment.h"
 
-/* An option that takes a value: "--opt VALUE" or "--opt=VALUE". Returns
- * the value (advancing *i past it), NULL if a is not this option, or sets
- * *missing when the value is absent. */
-static const char *value_of(const char *name, int argc, char **argv, int *i, int *missing)
+const char *cli_opt_value(const char *name, int argc, char **argv, int *i, int *missing)
 {
     const char *a = argv[*i];
     size_t n = strlen(name);
@@ -32,6 +29,12 @@ static const char *value_of(const char *name, int argc, char **argv, int *i, int
         return NULL;
     }
     return argv[++*i];
+}
+
+int cli_usage_error(const char *cmd, const char *usage, const char *what, const char *arg)
+{
+    fprintf(stderr, "erpsim %s: error: %s%s\n%s", cmd, what, arg ? arg : "", usage ? usage : "");
+    return CLI_EXIT_USAGE;
 }
 
 /* A whole number in [lo, hi]; 0 on success. */
@@ -81,48 +84,49 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
                 argv[kept++] = argv[i];
             break;
         }
-        if ((v = value_of("--load", *argc, argv, &i, &missing))) {
+        if ((v = cli_opt_value("--load", *argc, argv, &i, &missing))) {
             /* "3" means "3x" */
             char *end;
             strtod(v, &end);
             snprintf(o->generated[0], sizeof o->generated[0],
                      end != v && *end == '\0' ? "load=%sx" : "load=%s", v);
-        } else if (!missing && (v = value_of("--days", *argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--days", *argc, argv, &i, &missing))) {
             long long d;
             if (parse_int(v, 1, 36500, &d))
                 return usage_error(o, usage, "--days takes a whole number of days >= 1, got '%s'",
                                    v);
             snprintf(o->generated[1], sizeof o->generated[0], "horizon=%lldd", d);
-        } else if (!missing && (v = value_of("--seed", *argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--seed", *argc, argv, &i, &missing))) {
             long long s;
             if (parse_int(v, 0, INT64_MAX, &s))
                 return usage_error(o, usage, "--seed takes a whole number >= 0, got '%s'", v);
             snprintf(o->generated[2], sizeof o->generated[0], "seed=%lld", s);
-        } else if (!missing && (v = value_of("--reps", *argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--reps", *argc, argv, &i, &missing))) {
             long long r;
             if (parse_int(v, 1, 100000, &r))
                 return usage_error(o, usage,
                                    "--reps takes a whole number from 1 to 100000, got '%s'", v);
             snprintf(o->generated[3], sizeof o->generated[0], "replications=%lld", r);
-        } else if (!missing && (v = value_of("--threads", *argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--threads", *argc, argv, &i, &missing))) {
             long long t;
             if (parse_int(v, 0, 4096, &t))
                 return usage_error(o, usage,
                                    "--threads takes a whole number from 0 to 4096, got '%s'", v);
             o->threads = (int)t;
-        } else if (!missing && (v = value_of("--set", *argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--set", *argc, argv, &i, &missing))) {
             if (!strchr(v, '='))
                 return usage_error(o, usage, "--set takes PATH=VALUE, got '%s'", v);
             if (nuser == CLI_MAX_SETS)
                 return usage_error(o, usage, "more than %d --set options", CLI_MAX_SETS);
             user_sets[nuser++] = v;
-        } else if (!missing && (v = value_of("--out", *argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--out", *argc, argv, &i, &missing))) {
             if (!v[0])
                 return usage_error(o, usage, "--out takes a folder");
             o->out = v;
-        } else if (!missing && allow_from && (v = value_of("--from", *argc, argv, &i, &missing))) {
+        } else if (!missing && allow_from &&
+                   (v = cli_opt_value("--from", *argc, argv, &i, &missing))) {
             o->from = v;
-        } else if (!missing && (v = value_of("--format", *argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--format", *argc, argv, &i, &missing))) {
             if (!strcmp(v, "text"))
                 o->format = CLI_FORMAT_TEXT;
             else if (!strcmp(v, "json"))
@@ -150,6 +154,7 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
     for (int k = 0; k < 4; k++) /* load, horizon, seed, replications; the last given wins */
         if (o->generated[k][0])
             o->sets[o->nsets++] = o->generated[k];
+    o->user_sets = o->nsets;
     for (int k = 0; k < nuser; k++)
         if (add_set(o, user_sets[k], usage))
             return CLI_EXIT_USAGE;
@@ -219,16 +224,15 @@ static void on_progress(void *ctx, int done, int total)
     progress_draw(ctx);
 }
 
-int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
-                      progress *p, sim_summary **out)
+int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
+                      progress *p, sim_summary **out, sim_err *err)
 {
     progress *own = NULL;
+    *out = NULL;
     if (!p) {
         own = progress_create(reps, sim_time_to_seconds(sc->horizon) / 86400.0, !o->quiet);
-        if (!own) {
-            fprintf(stderr, "erpsim %s: error: out of memory\n", o->cmd);
-            return CLI_EXIT_INTERNAL;
-        }
+        if (!own)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
         p = own;
     }
     run_ctx ctx = {.sc = sc, .bar = p};
@@ -238,16 +242,24 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
                               .confidence = 0.95,
                               .progress = on_progress,
                               .progress_ctx = p};
-    sim_err err;
-    sim_err_clear(&err);
-    int rc = sim_experiment_run(&cfg, run_rep, &ctx, out, &err);
+    int rc = sim_experiment_run(&cfg, run_rep, &ctx, out, err);
     if (own)
         progress_destroy(own);
     else
         progress_clear(p);
+    if (rc != SIM_OK)
+        *out = NULL;
+    return rc;
+}
+
+int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
+                      progress *p, sim_summary **out)
+{
+    sim_err err;
+    sim_err_clear(&err);
+    int rc = cli_opts_simulate(o, sc, seed, reps, p, out, &err);
     if (rc == SIM_OK)
         return 0;
-    *out = NULL;
     fprintf(stderr, "erpsim %s: error: %s\n", o->cmd, err.msg[0] ? err.msg : sim_status_str(rc));
     /* A model that refuses the scenario (a setting it cannot simulate) is
      * bad input; anything else (no memory, a broken invariant) is ours. */

@@ -58,6 +58,7 @@ typedef struct cli_opts {
      * (a user --set wins over --load etc. as it is applied later). */
     const char *sets[CLI_MAX_SETS];
     int nsets;
+    int user_sets;         /* sets[user_sets..nsets-1] are the user's own --set */
     char generated[4][64]; /* storage of the generated overrides: load, horizon, seed, reps */
     int threads;           /* 0 = one per core */
     const char *out;       /* NULL = no files */
@@ -78,6 +79,15 @@ typedef struct cli_opts {
  * printing the problem and `usage` on stderr. */
 int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int allow_from,
                    const char *usage);
+
+/* A command's own option that takes a value: "--opt VALUE" or
+ * "--opt=VALUE". Returns the value (advancing *i past it), NULL if argv[*i]
+ * is not this option, or NULL with *missing set when the value is absent. */
+const char *cli_opt_value(const char *name, int argc, char **argv, int *i, int *missing);
+
+/* Prints "erpsim CMD: error: WHATARG" and usage on stderr; returns
+ * CLI_EXIT_USAGE. arg may be NULL. */
+int cli_usage_error(const char *cmd, const char *usage, const char *what, const char *arg);
 
 /* The name the scenario is reported under: its path or "default.yaml". */
 const char *cli_opts_label(const cli_opts *o);
@@ -107,5 +117,12 @@ int cli_opts_run(const cli_opts *o, const mdl_scenario *sc, progress *p, sim_sum
  * the same seed for common random numbers). */
 int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
                       progress *p, sim_summary **out);
+
+/* The same without printing, for commands that keep a failure as part of
+ * their answer (compare, advise): returns the sim_experiment_run status,
+ * SIM_OK with *out set, or a negative status with err filled and *out
+ * NULL. The bar p (or an own bar when NULL) is cleared afterwards. */
+int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
+                      progress *p, sim_summary **out, sim_err *err);
 
 #endif

@@ -79,12 +79,6 @@ typedef struct opts {
 
 /* ---- options ----------------------------------------------------------------- */
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "erpsim advise: error: %s%s\n%s", fmt, arg, advise_usage);
-    return CLI_EXIT_USAGE;
-}
-
 /* Returns -1 to go on, or an exit code. */
 static int parse(int argc, char **argv, opts *o)
 {
@@ -102,14 +96,16 @@ static int parse(int argc, char **argv, opts *o)
         if (!strcmp(a, "--no-sim"))
             o->sim = 0;
         else if (a[0] == '-' && a[1])
-            return usage_error("unknown option ", a);
+            return cli_usage_error("advise", advise_usage, "unknown option ", a);
         else
-            return usage_error("one scenario at a time; also got ", a);
+            return cli_usage_error("advise", advise_usage, "one scenario at a time; also got ", a);
     }
     if (o->c.format == CLI_FORMAT_CSV)
-        return usage_error("--format takes text or json for advise", "");
+        return cli_usage_error("advise", advise_usage, "--format takes text or json for advise",
+                               "");
     if (o->c.out)
-        return usage_error("advise writes no files: --out is not used", "");
+        return cli_usage_error("advise", advise_usage, "advise writes no files: --out is not used",
+                               "");
     o->json = o->c.format == CLI_FORMAT_JSON;
     return -1;
 }
@@ -416,47 +412,14 @@ typedef struct run {
     char error[1024];
 } run;
 
-/* The context of one experiment: the scenario (read-only) and the progress
- * bar, reached through a pointer so the context stays const. */
-typedef struct run_ctx {
-    const mdl_scenario *sc;
-    progress *bar;
-} run_ctx;
-
-static int run_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
-{
-    const run_ctx *c = ctx;
-    int rc = mdl_world_run(c->sc, seed, rep, out, err);
-    if (rc == SIM_OK) {
-        long at = sim_result_find(out, "run.events");
-        progress_add(c->bar, at >= 0 ? sim_result_value(out, (size_t)at) : 0.0);
-    }
-    return rc;
-}
-
-static void on_progress(void *ctx, int done, int total)
-{
-    (void)done;
-    (void)total;
-    progress_draw(ctx);
-}
-
 /* Runs sc's replications with its seed. Both assignments are loaded from
  * the same file and overrides, so they share the seed and the replication
  * count: common random numbers. */
 static void simulate(const mdl_scenario *sc, const opts *o, progress *bar, run *r)
 {
-    run_ctx ctx = {.sc = sc, .bar = bar};
-    sim_experiment_cfg cfg = {.replications = sc->replications,
-                              .threads = o->c.threads,
-                              .seed = sc->seed,
-                              .confidence = 0.95,
-                              .progress = on_progress,
-                              .progress_ctx = bar};
     sim_err err;
     sim_err_clear(&err);
-    int rc = sim_experiment_run(&cfg, run_rep, &ctx, &r->sum, &err);
-    progress_clear(bar);
+    int rc = cli_opts_simulate(&o->c, sc, sc->seed, sc->replications, bar, &r->sum, &err);
     r->ran = rc == SIM_OK;
     r->code = rc;
     if (rc != SIM_OK) {
@@ -877,9 +840,9 @@ int cmd_advise(int argc, char **argv)
         for (int i = 0; i < sc.nflows; i++)
             print_flow(&sc, &adv[i]);
         print_findings(&fs);
-        printf("simulation: declared vs recommended assignment, %d replications, seed %llu "
+        printf("simulation: declared vs recommended assignment, %d replication%s, seed %llu "
                "(the same seed for both: common random numbers)\n",
-               sc.replications, (unsigned long long)sc.seed);
+               sc.replications, sc.replications == 1 ? "" : "s", (unsigned long long)sc.seed);
         if (same)
             printf("  the recommended assignment is the declared one: nothing is switched\n");
         print_switches(&sc, &p);

@@ -118,28 +118,6 @@ typedef struct compare {
 
 /* ---- options ------------------------------------------------------------------- */
 
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "erpsim compare: error: %s%s\n%s", what, arg, compare_usage);
-    return CLI_EXIT_USAGE;
-}
-
-static const char *opt_value(const char *name, int argc, char **argv, int *i, int *missing)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* Returns -1 to go on, or an exit code. The command's own options are
  * taken out of argv first, so that the common parser cannot mistake their
  * values for the scenario ("--flow F-001" without a scenario). */
@@ -158,12 +136,12 @@ static int parse(compare *c, int argc, char **argv)
             fputs(compare_usage, stdout);
             return CLI_EXIT_OK;
         }
-        if ((v = opt_value("--flow", argc, argv, &i, &missing)))
+        if ((v = cli_opt_value("--flow", argc, argv, &i, &missing)))
             c->flow = v;
-        else if (!missing && (v = opt_value("--patterns", argc, argv, &i, &missing)))
+        else if (!missing && (v = cli_opt_value("--patterns", argc, argv, &i, &missing)))
             c->patterns = v;
         else if (missing)
-            return usage_error(a, " needs a value");
+            return cli_usage_error("compare", compare_usage, a, " needs a value");
         else
             argv[kept++] = argv[i];
     }
@@ -172,12 +150,14 @@ static int parse(compare *c, int argc, char **argv)
     if (code)
         return code;
     if (argc > 1)
-        return usage_error(argv[1][0] == '-' ? "unknown option " : "more than one scenario: ",
-                           argv[1]);
+        return cli_usage_error(
+            "compare", compare_usage,
+            argv[1][0] == '-' ? "unknown option " : "more than one scenario: ", argv[1]);
     if (!c->flow || !c->flow[0])
-        return usage_error("compare needs --flow ID", "");
+        return cli_usage_error("compare", compare_usage, "compare needs --flow ID", "");
     if (c->patterns && !c->patterns[0]) /* else no column at all, and a misleading message */
-        return usage_error("--patterns takes a list such as realtime,event", "");
+        return cli_usage_error("compare", compare_usage,
+                               "--patterns takes a list such as realtime,event", "");
     return -1;
 }
 
@@ -261,44 +241,13 @@ static int load_variant(const compare *c, variant *v)
     return code;
 }
 
-typedef struct run_ctx {
-    const mdl_scenario *sc;
-    progress *bar;
-} run_ctx;
-
-static int run_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
-{
-    const run_ctx *c = ctx;
-    int rc = mdl_world_run(c->sc, seed, rep, out, err);
-    if (rc == SIM_OK) {
-        long at = sim_result_find(out, "run.events");
-        progress_add(c->bar, at >= 0 ? sim_result_value(out, (size_t)at) : 0.0);
-    }
-    return rc;
-}
-
-static void on_progress(void *ctx, int done, int total)
-{
-    (void)done;
-    (void)total;
-    progress_draw(ctx);
-}
-
 /* Runs the variant (cli_opts_run_with prints its errors; here a model that
  * refuses the pattern is the column's reason, so the error is kept). */
 static int run_variant(const compare *c, variant *v, progress *bar)
 {
-    run_ctx ctx = {.sc = &v->sc, .bar = bar};
-    sim_experiment_cfg cfg = {.replications = c->reps,
-                              .threads = c->o.threads,
-                              .seed = c->seed,
-                              .confidence = 0.95,
-                              .progress = on_progress,
-                              .progress_ctx = bar};
     sim_err err;
     sim_err_clear(&err);
-    int rc = sim_experiment_run(&cfg, run_rep, &ctx, &v->sum, &err);
-    progress_clear(bar);
+    int rc = cli_opts_simulate(&c->o, &v->sc, c->seed, c->reps, bar, &v->sum, &err);
     if (rc == SIM_OK) {
         v->res = plt_results_create(&err);
         if (!v->res ||
@@ -621,9 +570,10 @@ static char *text_table(const compare *c, double *a, double *b)
                        : "none",
                    mdl_spec_pattern_names[f->pattern]);
     plt_buf_printf(&t,
-                   "%d replications per pattern over %g days, seed %llu for every pattern "
+                   "%d replication%s per pattern over %g day%s, seed %llu for every pattern "
                    "(common random numbers); ± is the 95%% CI; ran in %.2f s\n\n",
-                   c->reps, c->days, (unsigned long long)c->seed, c->elapsed);
+                   c->reps, c->reps == 1 ? "" : "s", c->days, c->days == 1 ? "" : "s",
+                   (unsigned long long)c->seed, c->elapsed);
     char cells[NPAT][96];
     for (int k = 0; k < c->nvar; k++) {
         const variant *v = &c->var[k];
@@ -701,29 +651,6 @@ static char *text_table(const compare *c, double *a, double *b)
 
 /* ---- CSV and JSON ------------------------------------------------------------------- */
 
-static void csv_field(plt_buf *b, const char *v)
-{
-    if (!strpbrk(v, ",\"\n")) {
-        plt_buf_puts(b, v);
-        return;
-    }
-    plt_buf_put(b, "\"", 1);
-    for (; *v; v++) {
-        if (*v == '"')
-            plt_buf_put(b, "\"", 1);
-        plt_buf_put(b, v, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
-static void csv_num(plt_buf *b, double v)
-{
-    if (isfinite(v))
-        plt_buf_printf(b, ",%.10g", v);
-    else
-        plt_buf_puts(b, ",");
-}
-
 /* criterion,unit,pattern,declared,mean,half_width,note */
 static char *csv_table(const compare *c, double *a, double *b)
 {
@@ -739,10 +666,10 @@ static char *csv_table(const compare *c, double *a, double *b)
                 x.mean *= 100, x.hw *= 100;
             plt_buf_printf(&t, "%s,%s,%s,%s,%d", c->flow, rows[r].label, rows[r].unit, pat,
                            v->declared);
-            csv_num(&t, x.mean);
-            csv_num(&t, x.hw);
+            plt_buf_csv_num(&t, x.mean);
+            plt_buf_csv_num(&t, x.hw);
             plt_buf_puts(&t, ",");
-            csv_field(&t, v->why);
+            plt_buf_csv_field(&t, v->why);
             plt_buf_puts(&t, "\n");
         }
         const mdl_scenario *sc = v->loaded ? &v->sc : NULL;
@@ -753,13 +680,13 @@ static char *csv_table(const compare *c, double *a, double *b)
             cell d2 = change(c, v, sc->flows[g].id, "rejected", a, b);
             plt_buf_printf(&t, "%s,change of %s latency p99,s,%s,%d", c->flow, sc->flows[g].id, pat,
                            v->declared);
-            csv_num(&t, d1.mean);
-            csv_num(&t, d1.hw);
+            plt_buf_csv_num(&t, d1.mean);
+            plt_buf_csv_num(&t, d1.hw);
             plt_buf_puts(&t, ",\n");
             plt_buf_printf(&t, "%s,change of %s records rejected,records,%s,%d", c->flow,
                            sc->flows[g].id, pat, v->declared);
-            csv_num(&t, d2.mean);
-            csv_num(&t, d2.hw);
+            plt_buf_csv_num(&t, d2.mean);
+            plt_buf_csv_num(&t, d2.hw);
             plt_buf_puts(&t, ",\n");
         }
     }
@@ -879,8 +806,8 @@ static int chart(const compare *c, double *buf)
         v++;
     }
     char title[160];
-    snprintf(title, sizeof title, "Flow %s under each pattern (mean and 95%% CI, %d replications)",
-             c->flow, c->reps);
+    snprintf(title, sizeof title, "Flow %s under each pattern (mean and 95%% CI, %d replication%s)",
+             c->flow, c->reps, c->reps == 1 ? "" : "s");
     plt_compare cmp = {.title = title,
                        .nvariants = nv,
                        .variants = labels,

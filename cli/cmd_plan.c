@@ -118,28 +118,6 @@ typedef struct plan {
 
 /* ---- options ------------------------------------------------------------------- */
 
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "erpsim plan: error: %s%s\n%s", what, arg, plan_usage);
-    return CLI_EXIT_USAGE;
-}
-
-static const char *opt_value(const char *name, int argc, char **argv, int *i, int *missing)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* "3x", "3", "5%", "0.05": a number with an optional suffix. */
 static int parse_number(const char *s, const char *suffix, double scale, double *out)
 {
@@ -174,18 +152,21 @@ static int parse(plan *p, int argc, char **argv)
             fputs(plan_usage, stdout);
             return CLI_EXIT_OK;
         }
-        if ((v = opt_value("--target", argc, argv, &i, &missing))) {
+        if ((v = cli_opt_value("--target", argc, argv, &i, &missing))) {
             if (parse_number(v, "x", 1.0, &p->target) || !(p->target > 0) || p->target > 1000)
-                return usage_error("--target takes a load such as 3x (at most 1000x), got ", v);
-        } else if (!missing && (v = opt_value("--tolerance", argc, argv, &i, &missing))) {
+                return cli_usage_error("plan", plan_usage,
+                                       "--target takes a load such as 3x (at most 1000x), got ", v);
+        } else if (!missing && (v = cli_opt_value("--tolerance", argc, argv, &i, &missing))) {
             if (parse_number(v, "%", 0.01, &p->tol) || !(p->tol >= 0.001) || p->tol > 1)
-                return usage_error("--tolerance takes a share from 0.1% to 100%, got ", v);
-        } else if (!missing && (v = opt_value("--max-load", argc, argv, &i, &missing))) {
+                return cli_usage_error("plan", plan_usage,
+                                       "--tolerance takes a share from 0.1% to 100%, got ", v);
+        } else if (!missing && (v = cli_opt_value("--max-load", argc, argv, &i, &missing))) {
             if (parse_number(v, "x", 1.0, &p->max_load) || !(p->max_load >= 1) ||
                 p->max_load > 1000)
-                return usage_error("--max-load takes a load from 1x to 1000x, got ", v);
+                return cli_usage_error("plan", plan_usage,
+                                       "--max-load takes a load from 1x to 1000x, got ", v);
         } else if (missing) {
-            return usage_error(a, " needs a value");
+            return cli_usage_error("plan", plan_usage, a, " needs a value");
         } else {
             argv[kept++] = argv[i];
         }
@@ -195,12 +176,14 @@ static int parse(plan *p, int argc, char **argv)
     if (code)
         return code;
     if (argc > 1)
-        return usage_error(argv[1][0] == '-' ? "unknown option " : "more than one scenario: ",
-                           argv[1]);
+        return cli_usage_error(
+            "plan", plan_usage,
+            argv[1][0] == '-' ? "unknown option " : "more than one scenario: ", argv[1]);
     if (p->o.generated[0][0])
-        return usage_error("plan chooses the load itself: use --target for the load of the "
-                           "verdict",
-                           "");
+        return cli_usage_error("plan", plan_usage,
+                               "plan chooses the load itself: use --target for the load of the "
+                               "verdict",
+                               "");
     return -1;
 }
 
@@ -474,9 +457,10 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
                    sc->name ? sc->name : "", cli_opts_label(&p->o));
     plt_buf_printf(
         &b,
-        "1x = the declared volumes; target %s; %d replications per load, seed %llu "
+        "1x = the declared volumes; target %s; %d replication%s per load, seed %llu "
         "at every load (common random numbers); ± is the 95%% CI; %d loads run in %.2f s\n",
-        lt, sc->replications, (unsigned long long)sc->seed, p->npts, p->elapsed);
+        lt, sc->replications, sc->replications == 1 ? "" : "s", (unsigned long long)sc->seed,
+        p->npts, p->elapsed);
 
     /* 1. the answer */
     const plan_search_result *a = &p->answer;
@@ -646,21 +630,6 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
 
 /* ---- CSV and JSON ------------------------------------------------------------------- */
 
-static void csv_field(plt_buf *b, const char *v)
-{
-    if (!strpbrk(v, ",\"\n")) {
-        plt_buf_puts(b, v);
-        return;
-    }
-    plt_buf_put(b, "\"", 1);
-    for (; *v; v++) {
-        if (*v == '"')
-            plt_buf_put(b, "\"", 1);
-        plt_buf_put(b, v, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
 /* The points in evaluation order: load,holds,problems,first_problem */
 static char *csv_points(const plan *p)
 {
@@ -670,7 +639,7 @@ static char *csv_points(const plan *p)
     for (int i = 0; i < p->npts; i++) {
         plt_buf_printf(&b, "%d,%.9g,%d,%d,", i + 1, p->pts[i].load, p->pts[i].holds,
                        p->pts[i].nwhy);
-        csv_field(&b, p->pts[i].why);
+        plt_buf_csv_field(&b, p->pts[i].why);
         plt_buf_puts(&b, "\n");
     }
     return plt_buf_take(&b);
@@ -943,7 +912,7 @@ int cmd_plan(int argc, char **argv)
      * 2 before anything runs); every load is loaded again from it */
     cli_opts o1 = p->o;
     if (o1.nsets == CLI_MAX_SETS) {
-        code = usage_error("too many --set options", "");
+        code = cli_usage_error("plan", plan_usage, "too many --set options", "");
         goto done;
     }
     o1.sets[o1.nsets++] = "load=1x";

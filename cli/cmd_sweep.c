@@ -83,6 +83,17 @@ static const char sweep_usage[] =
     "exit codes: 0 ok, 2 bad input or usage, 3 internal error, 4 results written\n"
     "            but the chart not drawn (gnuplot missing or failing)\n";
 
+/* What a point keeps of its run: the chosen metrics only. The summary
+ * (histograms, series, every metric: ~0.6 MB per point on the default
+ * scenario) is freed as soon as these are copied out. */
+typedef struct point {
+    int reps;       /* sim_summary_replications */
+    double *mean;   /* [i]: metric i's mean, NaN when absent or not a scalar */
+    double *hw;     /* [i]: its half-width */
+    int *n;         /* [i]: its per-replication values (0 when absent) */
+    double *values; /* [i * reps + r] */
+} point;
+
 typedef struct sweep {
     cli_opts o;
     plan_search_dim dims[MAX_DIMS];
@@ -90,39 +101,16 @@ typedef struct sweep {
     const char *wanted[MAX_METRICS]; /* --metric arguments */
     int nwanted;
     long npoints;
-    int *idx;           /* [p * ndims + k]: the value index of parameter k at point p */
-    mdl_scenario *sc;   /* per point */
-    sim_summary **sum;  /* per point */
-    const char **names; /* the chosen metrics (borrowed from the first summary) */
-    const char **units; /* their units */
+    int *idx;         /* [p * ndims + k]: the value index of parameter k at point p */
+    mdl_scenario *sc; /* per point */
+    point *pt;        /* per point */
+    char **names;     /* the chosen metrics (owned copies) */
+    char **units;     /* their units */
     int nnames;
     double elapsed;
 } sweep;
 
 /* ---- options ------------------------------------------------------------------- */
-
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "erpsim sweep: error: %s%s\n%s", what, arg, sweep_usage);
-    return CLI_EXIT_USAGE;
-}
-
-/* "--opt VALUE" or "--opt=VALUE"; NULL if argv[*i] is not --opt. */
-static const char *opt_value(const char *name, int argc, char **argv, int *i, int *missing)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 /* Returns -1 to go on, or an exit code. The command's own options are
  * taken out of argv first, so that the common parser cannot mistake their
@@ -142,9 +130,10 @@ static int parse(sweep *s, int argc, char **argv)
             fputs(sweep_usage, stdout);
             return CLI_EXIT_OK;
         }
-        if ((v = opt_value("--vary", argc, argv, &i, &missing))) {
+        if ((v = cli_opt_value("--vary", argc, argv, &i, &missing))) {
             if (s->ndims == MAX_DIMS)
-                return usage_error("too many --vary options (at most 16)", "");
+                return cli_usage_error("sweep", sweep_usage, "too many --vary options (at most 16)",
+                                       "");
             sim_err err;
             int rc = plan_search_parse_vary(v, &s->dims[s->ndims], &err);
             if (rc == SIM_ENOMEM) {
@@ -163,14 +152,15 @@ static int parse(sweep *s, int argc, char **argv)
                     return CLI_EXIT_USAGE;
                 }
             s->ndims++;
-        } else if (!missing && (v = opt_value("--metric", argc, argv, &i, &missing))) {
+        } else if (!missing && (v = cli_opt_value("--metric", argc, argv, &i, &missing))) {
             if (s->nwanted == MAX_METRICS)
-                return usage_error("too many --metric options (at most 64)", "");
+                return cli_usage_error("sweep", sweep_usage,
+                                       "too many --metric options (at most 64)", "");
             if (!v[0])
-                return usage_error("--metric takes a metric name", "");
+                return cli_usage_error("sweep", sweep_usage, "--metric takes a metric name", "");
             s->wanted[s->nwanted++] = v;
         } else if (missing) {
-            return usage_error(a, " needs a value");
+            return cli_usage_error("sweep", sweep_usage, a, " needs a value");
         } else {
             argv[kept++] = argv[i];
         }
@@ -180,10 +170,12 @@ static int parse(sweep *s, int argc, char **argv)
     if (code)
         return code;
     if (argc > 1)
-        return usage_error(argv[1][0] == '-' ? "unknown option " : "more than one scenario: ",
-                           argv[1]);
+        return cli_usage_error(
+            "sweep", sweep_usage,
+            argv[1][0] == '-' ? "unknown option " : "more than one scenario: ", argv[1]);
     if (s->ndims == 0)
-        return usage_error("sweep needs at least one --vary PATH=VALUES", "");
+        return cli_usage_error("sweep", sweep_usage, "sweep needs at least one --vary PATH=VALUES",
+                               "");
     int n[MAX_DIMS];
     for (int k = 0; k < s->ndims; k++)
         n[k] = s->dims[k].nvalues;
@@ -250,18 +242,27 @@ static int chosen(const sweep *s, const char *name)
     return 0;
 }
 
-static void choose(sweep *s, const sim_metric *m)
+/* Adds m to the chosen metrics (a copy of its name and unit: the summary
+ * goes away). Returns 0, or -1 when out of memory. */
+static int choose(sweep *s, const sim_metric *m)
 {
-    if (m && m->kind == SIM_METRIC_SCALAR && !chosen(s, m->name)) {
-        s->names[s->nnames] = m->name;
-        s->units[s->nnames++] = m->unit;
+    if (!m || m->kind != SIM_METRIC_SCALAR || chosen(s, m->name))
+        return 0;
+    char *name = sim_strdup(m->name), *unit = sim_strdup(m->unit ? m->unit : "");
+    if (!name || !unit) {
+        sim_free(name);
+        sim_free(unit);
+        return -1;
     }
+    s->names[s->nnames] = name;
+    s->units[s->nnames++] = unit;
+    return 0;
 }
 
 /* Picks the metrics from the first point's summary. */
-static int pick_metrics(sweep *s)
+static int pick_metrics(sweep *s, const sim_summary *sum)
 {
-    const sim_summary *sum = s->sum[0];
+    int oom = 0;
     size_t total = sim_summary_count(sum);
     s->names = sim_calloc(total + 1, sizeof *s->names);
     s->units = sim_calloc(total + 1, sizeof *s->units);
@@ -276,16 +277,20 @@ static int pick_metrics(sweep *s)
         for (int f = 0; f < sc->nflows; f++)
             for (size_t k = 0; k < sizeof per_flow / sizeof per_flow[0]; k++) {
                 snprintf(name, sizeof name, "flow.%s.%s", sc->flows[f].id, per_flow[k]);
-                choose(s, sim_summary_find(sum, name));
+                oom |= choose(s, sim_summary_find(sum, name));
             }
         for (int i = 0; i < sc->nsystems; i++) {
             snprintf(name, sizeof name, "system.%s.quota_peak_share", sc->systems[i].id);
-            choose(s, sim_summary_find(sum, name));
+            oom |= choose(s, sim_summary_find(sum, name));
         }
         for (size_t i = 0; i < total; i++) { /* event channels with an allocation */
             const sim_metric *m = sim_summary_at(sum, i);
             if (plt_name_match("channel.*.allocation_used_peak", m->name, NULL, 0))
-                choose(s, m);
+                oom |= choose(s, m);
+        }
+        if (oom) {
+            fprintf(stderr, "erpsim sweep: error: out of memory\n");
+            return CLI_EXIT_INTERNAL;
         }
         return 0;
     }
@@ -295,7 +300,7 @@ static int pick_metrics(sweep *s)
             const sim_metric *m = sim_summary_at(sum, i);
             if (m->kind == SIM_METRIC_SCALAR && (!strcmp(s->wanted[w], m->name) ||
                                                  plt_name_match(s->wanted[w], m->name, NULL, 0))) {
-                choose(s, m);
+                oom |= choose(s, m);
                 found++;
             }
         }
@@ -308,15 +313,53 @@ static int pick_metrics(sweep *s)
             return CLI_EXIT_USAGE;
         }
     }
+    if (oom) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
     return 0;
+}
+
+/* Copies the chosen metrics of point p out of its summary (which the
+ * caller then frees). Returns 0 or CLI_EXIT_INTERNAL (printed). */
+static int keep_point(sweep *s, long p, const sim_summary *sum)
+{
+    point *pt = &s->pt[p];
+    size_t nn = (size_t)s->nnames + 1;
+    pt->reps = sim_summary_replications(sum);
+    pt->mean = sim_calloc(nn, sizeof *pt->mean);
+    pt->hw = sim_calloc(nn, sizeof *pt->hw);
+    pt->n = sim_calloc(nn, sizeof *pt->n);
+    pt->values = sim_calloc(nn * (size_t)(pt->reps > 0 ? pt->reps : 1), sizeof *pt->values);
+    if (!pt->mean || !pt->hw || !pt->n || !pt->values) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    for (int i = 0; i < s->nnames; i++) {
+        const sim_metric *m = sim_summary_find(sum, s->names[i]);
+        int scalar = m && m->kind == SIM_METRIC_SCALAR;
+        pt->mean[i] = scalar ? m->mean : NAN;
+        pt->hw[i] = scalar ? m->half_width : NAN;
+        pt->n[i] = m ? (m->n < pt->reps ? m->n : pt->reps) : 0;
+        for (int r = 0; r < pt->n[i]; r++)
+            pt->values[(size_t)i * (size_t)pt->reps + (size_t)r] = m->values[r];
+    }
+    return 0;
+}
+
+static void point_fini(point *pt)
+{
+    sim_free(pt->mean);
+    sim_free(pt->hw);
+    sim_free(pt->n);
+    sim_free(pt->values);
 }
 
 /* Mean and half-width of metric i at point p (NaN when absent). */
 static void value_at(const sweep *s, long p, int i, double *mean, double *hw)
 {
-    const sim_metric *m = sim_summary_find(s->sum[p], s->names[i]);
-    *mean = m && m->kind == SIM_METRIC_SCALAR ? m->mean : NAN;
-    *hw = m && m->kind == SIM_METRIC_SCALAR ? m->half_width : NAN;
+    *mean = s->pt[p].mean[i];
+    *hw = s->pt[p].hw[i];
 }
 
 static int is_share(const char *unit)
@@ -406,9 +449,10 @@ static char *text_table(const sweep *s)
         plt_buf_printf(&b, "%s%s: %d value%s", k ? " x " : "", s->dims[k].path, s->dims[k].nvalues,
                        s->dims[k].nvalues == 1 ? "" : "s");
     plt_buf_printf(&b,
-                   "), %d replications each, seed %llu at every point (common random "
+                   "), %d replication%s each, seed %llu at every point (common random "
                    "numbers); ± is the 95%% CI; ran in %.2f s\n",
-                   sc->replications, (unsigned long long)sc->seed, s->elapsed);
+                   sc->replications, sc->replications == 1 ? "" : "s", (unsigned long long)sc->seed,
+                   s->elapsed);
     /* column widths */
     int pw[MAX_DIMS], *mw = sim_calloc((size_t)s->nnames + 1, sizeof *mw);
     char cell[128];
@@ -469,29 +513,6 @@ static char *text_table(const sweep *s)
     return plt_buf_take(&b);
 }
 
-static void csv_field(plt_buf *b, const char *v)
-{
-    if (!strpbrk(v, ",\"\n")) {
-        plt_buf_puts(b, v);
-        return;
-    }
-    plt_buf_put(b, "\"", 1);
-    for (; *v; v++) {
-        if (*v == '"')
-            plt_buf_put(b, "\"", 1);
-        plt_buf_put(b, v, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
-static void csv_num(plt_buf *b, double v)
-{
-    if (isfinite(v))
-        plt_buf_printf(b, ",%.10g", v);
-    else
-        plt_buf_puts(b, ",");
-}
-
 /* One row per point: point, the parameters, then per metric its mean and
  * half-width, and the replications. */
 static char *csv_table(const sweep *s)
@@ -501,7 +522,7 @@ static char *csv_table(const sweep *s)
     plt_buf_puts(&b, "point");
     for (int k = 0; k < s->ndims; k++) {
         plt_buf_puts(&b, ",");
-        csv_field(&b, s->dims[k].path);
+        plt_buf_csv_field(&b, s->dims[k].path);
     }
     for (int i = 0; i < s->nnames; i++)
         plt_buf_printf(&b, ",%s:mean,%s:half_width", s->names[i], s->names[i]);
@@ -511,15 +532,15 @@ static char *csv_table(const sweep *s)
         plt_buf_printf(&b, "%ld", p + 1);
         for (int k = 0; k < s->ndims; k++) {
             plt_buf_puts(&b, ",");
-            csv_field(&b, s->dims[k].values[idx[k]]);
+            plt_buf_csv_field(&b, s->dims[k].values[idx[k]]);
         }
         for (int i = 0; i < s->nnames; i++) {
             double mean, hw;
             value_at(s, p, i, &mean, &hw);
-            csv_num(&b, mean);
-            csv_num(&b, hw);
+            plt_buf_csv_num(&b, mean);
+            plt_buf_csv_num(&b, hw);
         }
-        plt_buf_printf(&b, ",%d\n", sim_summary_replications(s->sum[p]));
+        plt_buf_printf(&b, ",%d\n", s->pt[p].reps);
     }
     return plt_buf_take(&b);
 }
@@ -564,14 +585,14 @@ static char *json_text(const sweep *s)
         for (int k = 0; k < s->ndims; k++)
             json_object_set_new(set, s->dims[k].path, json_string(s->dims[k].values[idx[k]]));
         for (int i = 0; i < s->nnames; i++) {
-            const sim_metric *m = sim_summary_find(s->sum[p], s->names[i]);
+            const point *pt = &s->pt[p];
             json_t *reps = json_array();
-            for (int r = 0; m && r < m->n; r++)
-                json_array_append_new(reps, jnum(m->values[r]));
+            for (int r = 0; r < pt->n[i]; r++)
+                json_array_append_new(reps,
+                                      jnum(pt->values[(size_t)i * (size_t)pt->reps + (size_t)r]));
             json_object_set_new(vals, s->names[i],
-                                json_pack("{s:o,s:o,s:o}", "mean", jnum(m ? m->mean : NAN),
-                                          "half_width", jnum(m ? m->half_width : NAN), "values",
-                                          reps));
+                                json_pack("{s:o,s:o,s:o}", "mean", jnum(pt->mean[i]), "half_width",
+                                          jnum(pt->hw[i]), "values", reps));
         }
         json_array_append_new(points, json_pack("{s:o,s:o}", "vary", set, "metrics", vals));
     }
@@ -684,8 +705,9 @@ static int chart(const sweep *s, const char *dir)
         }
     }
     char title[256];
-    snprintf(title, sizeof title, "%s: sweep of %s (mean and 95%% CI over %d replications)",
-             s->sc[0].name ? s->sc[0].name : "", xdim->path, s->sc[0].replications);
+    snprintf(title, sizeof title, "%s: sweep of %s (mean and 95%% CI over %d replication%s)",
+             s->sc[0].name ? s->sc[0].name : "", xdim->path, s->sc[0].replications,
+             s->sc[0].replications == 1 ? "" : "s");
     plt_sweep ch = {.title = title,
                     .xlabel = xdim->path,
                     .npoints = nx,
@@ -752,8 +774,8 @@ int cmd_sweep(int argc, char **argv)
     code = 0;
     s.idx = sim_calloc((size_t)s.npoints * (size_t)s.ndims, sizeof *s.idx);
     s.sc = sim_calloc((size_t)s.npoints, sizeof *s.sc);
-    s.sum = sim_calloc((size_t)s.npoints, sizeof *s.sum);
-    if (!s.idx || !s.sc || !s.sum) {
+    s.pt = sim_calloc((size_t)s.npoints, sizeof *s.pt);
+    if (!s.idx || !s.sc || !s.pt) {
         fprintf(stderr, "erpsim sweep: error: out of memory\n");
         code = CLI_EXIT_INTERNAL;
         goto done;
@@ -782,10 +804,16 @@ int cmd_sweep(int argc, char **argv)
     /* the metrics are picked from the first point, so that a --metric that
      * matches nothing stops the sweep before the other points run */
     for (long p = 0; p < s.npoints; p++) {
-        if ((code = cli_opts_run_with(&s.o, &s.sc[p], s.sc[p].seed, s.sc[p].replications, bar,
-                                      &s.sum[p])))
+        sim_summary *sum = NULL;
+        if ((code =
+                 cli_opts_run_with(&s.o, &s.sc[p], s.sc[p].seed, s.sc[p].replications, bar, &sum)))
             goto done;
-        if (p == 0 && (code = pick_metrics(&s)))
+        if (p == 0)
+            code = pick_metrics(&s, sum);
+        if (!code)
+            code = keep_point(&s, p, sum);
+        sim_summary_destroy(sum); /* only the chosen numbers are kept */
+        if (code)
             goto done;
     }
     s.elapsed = progress_elapsed(bar);
@@ -827,13 +855,17 @@ done:
     progress_destroy(bar);
     sim_free(text);
     sim_free(csv);
-    for (long p = 0; s.sum && p < s.npoints; p++)
-        sim_summary_destroy(s.sum[p]);
+    for (long p = 0; s.pt && p < s.npoints; p++)
+        point_fini(&s.pt[p]);
     for (long p = 0; s.sc && p < s.npoints; p++)
         mdl_scenario_fini(&s.sc[p]);
-    sim_free(s.sum);
+    sim_free(s.pt);
     sim_free(s.sc);
     sim_free(s.idx);
+    for (int i = 0; i < s.nnames; i++) {
+        sim_free(s.names[i]);
+        sim_free(s.units[i]);
+    }
     sim_free(s.names);
     sim_free(s.units);
     for (int k = 0; k < s.ndims; k++)

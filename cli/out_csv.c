@@ -10,28 +10,6 @@
 
 #include "plt_buf.h"
 
-static void field(plt_buf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        plt_buf_puts(b, s);
-        return;
-    }
-    plt_buf_put(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"')
-            plt_buf_put(b, "\"", 1);
-        plt_buf_put(b, s, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
-static void number(plt_buf *b, double v)
-{
-    plt_buf_put(b, ",", 1);
-    if (isfinite(v))
-        plt_buf_printf(b, "%.10g", v);
-}
-
 char *out_csv_metrics(const plt_results *r, sim_err *err)
 {
     static const char *const kinds[] = {"scalar", "hist", "series"};
@@ -40,19 +18,19 @@ char *out_csv_metrics(const plt_results *r, sim_err *err)
     plt_buf_puts(&b, "metric,kind,unit,mean,half_width,replications,min,max,count,p50,p95,p99\n");
     for (size_t i = 0; i < r->nmetrics; i++) {
         const plt_metric *m = &r->metrics[i];
-        field(&b, m->name);
+        plt_buf_csv_field(&b, m->name);
         plt_buf_printf(&b, ",%s,", kinds[m->kind]);
-        field(&b, m->unit);
-        number(&b, m->mean);
-        number(&b, m->kind == SIM_METRIC_SCALAR ? m->half_width : NAN);
+        plt_buf_csv_field(&b, m->unit);
+        plt_buf_csv_num(&b, m->mean);
+        plt_buf_csv_num(&b, m->kind == SIM_METRIC_SCALAR ? m->half_width : NAN);
         plt_buf_printf(&b, ",%d", m->n);
-        number(&b, m->min);
-        number(&b, m->max);
+        plt_buf_csv_num(&b, m->min);
+        plt_buf_csv_num(&b, m->max);
         if (m->kind == SIM_METRIC_HIST) {
             plt_buf_printf(&b, ",%llu", (unsigned long long)m->count);
-            number(&b, m->p50);
-            number(&b, m->p95);
-            number(&b, m->p99);
+            plt_buf_csv_num(&b, m->p50);
+            plt_buf_csv_num(&b, m->p95);
+            plt_buf_csv_num(&b, m->p99);
         } else {
             plt_buf_puts(&b, ",,,,");
         }

@@ -30,6 +30,8 @@ plt_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const sc
     char *yaml = scn_print_yaml(sc, origins, label, &e);
     plt_results *r = yaml ? plt_results_create(&e) : NULL;
     if (!r || plt_results_set_scenario(r, sc, label, yaml, &e) != SIM_OK ||
+        plt_results_set_overrides(r, o->sets + o->user_sets, o->nsets - o->user_sets, &e) !=
+            SIM_OK ||
         plt_results_add_summary(r, s, &e) != SIM_OK) {
         if (!e.msg[0])
             snprintf(e.msg, sizeof e.msg, "out of memory");

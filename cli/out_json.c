@@ -70,6 +70,10 @@ static json_t *scenario_json(const plt_results *r, int *failed)
     put(s, "load", num(r->load), failed);
     put(s, "seed", json_integer((json_int_t)r->seed), failed);
     put(s, "replications", json_integer(r->replications), failed);
+    json_t *sets = json_array();
+    put(s, "overrides", sets, failed);
+    for (int i = 0; sets && i < r->noverrides; i++)
+        push(sets, str(r->overrides[i]), failed);
     json_t *flows = json_array(), *systems = json_array(), *callers = json_array();
     put(s, "flows", flows, failed);
     put(s, "systems", systems, failed);
@@ -348,6 +352,19 @@ static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
     r->horizon_s = get_num(sc, "horizon_s");
     r->warmup_s = get_num(sc, "warmup_s");
     r->load = get_num(sc, "load");
+    const json_t *sets = json_object_get(sc, "overrides"); /* absent in older files: none */
+    size_t nsets = json_array_size(sets);
+    const char **vals = nsets ? sim_calloc(nsets, sizeof *vals) : NULL;
+    if (nsets && !vals)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    int n = 0;
+    for (size_t i = 0; i < nsets; i++)
+        if (json_is_string(json_array_get(sets, i)))
+            vals[n++] = json_string_value(json_array_get(sets, i));
+    rc = plt_results_set_overrides(r, vals, n, err);
+    sim_free(vals);
+    if (rc != SIM_OK)
+        return rc;
     for (int i = 0; i < r->nflows; i++) {
         const json_t *o = json_array_get(flows, (size_t)i);
         plt_flow *f = &r->flows[i];

@@ -97,22 +97,46 @@ static void peak_text(const verdict_limit *l, char *buf, size_t n)
         snprintf(buf, n, "%s", a);
 }
 
-static void reproduce(const plt_results *r, char *buf, size_t n)
+/* Appends s as one shell word: bare when it has only characters no shell
+ * treats specially, otherwise in single quotes ('\'' for a quote). */
+static void shell_word(plt_buf *b, const char *s)
 {
-    char load[32];
-    snprintf(load, sizeof load, "%g", r->load);
+    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                        "_-+=.,:/@%") == strlen(s)) {
+        plt_buf_puts(b, s);
+        return;
+    }
+    plt_buf_put(b, "'", 1);
+    for (; *s; s++)
+        if (*s == '\'')
+            plt_buf_puts(b, "'\\''");
+        else
+            plt_buf_put(b, s, 1);
+    plt_buf_put(b, "'", 1);
+}
+
+/* The command that runs this again: the scenario, load, whole days, seed,
+ * replications and the user's --set overrides (applied last, as they
+ * were). Returns the text (sim_free it), NULL on no memory. */
+static char *reproduce(const plt_results *r)
+{
+    plt_buf b;
+    plt_buf_init(&b);
+    plt_buf_puts(&b, "erpsim run");
+    if (r->source && strcmp(r->source, "default.yaml")) {
+        plt_buf_puts(&b, " ");
+        shell_word(&b, r->source);
+    }
+    plt_buf_printf(&b, " --load %gx", r->load);
     int days = (int)floor(r->horizon_s / 86400.0 + 0.5);
-    int whole = fabs(r->horizon_s - days * 86400.0) < 1e-6 && days >= 1;
-    char d[32] = "";
-    if (whole)
-        snprintf(d, sizeof d, " --days %d", days);
-    snprintf(buf, n, "erpsim run %s --load %sx%s --seed %llu --reps %d",
-             r->source && strcmp(r->source, "default.yaml") ? r->source : "", load, d,
-             (unsigned long long)r->seed, r->replications);
-    /* "erpsim run  --load" for the default scenario: drop the double blank */
-    char *dbl = strstr(buf, "  ");
-    if (dbl)
-        memmove(dbl, dbl + 1, strlen(dbl + 1) + 1);
+    if (fabs(r->horizon_s - days * 86400.0) < 1e-6 && days >= 1)
+        plt_buf_printf(&b, " --days %d", days);
+    plt_buf_printf(&b, " --seed %llu --reps %d", (unsigned long long)r->seed, r->replications);
+    for (int i = 0; i < r->noverrides; i++) {
+        plt_buf_puts(&b, " --set ");
+        shell_word(&b, r->overrides[i]);
+    }
+    return plt_buf_take(&b);
 }
 
 /* ---- HTML ----------------------------------------------------------------- */
@@ -357,9 +381,12 @@ char *out_report_html(const plt_results *r, const verdict *v, const char *dir, u
     plt_buf_printf(&b, "<tr><th>seed</th><td>%llu</td></tr>\n", (unsigned long long)r->seed);
     plt_buf_puts(&b, "<tr><th>erpsim</th><td>");
     esc(&b, r->version);
-    reproduce(r, t, sizeof t);
+    char *again = reproduce(r);
     plt_buf_puts(&b, "</td></tr>\n<tr><th>reproduce</th><td><code>");
-    esc(&b, t);
+    if (!again)
+        b.failed = 1;
+    esc(&b, again);
+    sim_free(again);
     plt_buf_puts(&b, "</code></td></tr>\n</table>\n");
     int level;
     overall(v, t, sizeof t, &level);
@@ -466,8 +493,13 @@ char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, cons
                    plt_fmt_duration(r->horizon_s, t, sizeof t));
     plt_buf_printf(&b, "| replications | %d (%.0f%% confidence intervals) |\n| seed | %llu |\n",
                    r->replications, r->confidence * 100.0, (unsigned long long)r->seed);
-    reproduce(r, t, sizeof t);
-    plt_buf_printf(&b, "| erpsim | %s |\n| reproduce | `%s` |\n\n", r->version, t);
+    char *again = reproduce(r);
+    if (!again)
+        b.failed = 1;
+    plt_buf_printf(&b, "| erpsim | %s |\n| reproduce | `", r->version);
+    cell(&b, again);
+    plt_buf_puts(&b, "` |\n\n");
+    sim_free(again);
     int level;
     overall(v, t, sizeof t, &level);
     plt_buf_printf(&b, "**Verdict: %s**\n\n## What breaks first\n\n", t);

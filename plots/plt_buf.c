@@ -1,5 +1,6 @@
 #include "plt_buf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,4 +107,28 @@ char *plt_buf_take(plt_buf *b)
     char *p = b->data;
     plt_buf_init(b);
     return p;
+}
+
+void plt_buf_csv_field(plt_buf *b, const char *s)
+{
+    s = s ? s : "";
+    if (!strpbrk(s, ",\"\r\n")) {
+        plt_buf_puts(b, s);
+        return;
+    }
+    plt_buf_put(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            plt_buf_put(b, "\"", 1);
+        plt_buf_put(b, s, 1);
+    }
+    plt_buf_put(b, "\"", 1);
+}
+
+void plt_buf_csv_num(plt_buf *b, double v)
+{
+    if (isfinite(v))
+        plt_buf_printf(b, ",%.10g", v);
+    else
+        plt_buf_put(b, ",", 1);
 }

@@ -38,4 +38,12 @@ int plt_buf_status(const plt_buf *b, sim_err *err);
  * freed too). */
 char *plt_buf_take(plt_buf *b);
 
+/* CSV (RFC 4180), shared by every CSV writer. plt_buf_csv_field appends
+ * s as one field: as is, or in double quotes (inner quotes doubled) when
+ * it holds a comma, a quote or a line break. NULL is an empty field.
+ * plt_buf_csv_num appends a comma and then v as %.10g, or nothing after
+ * the comma when v is not finite (an empty cell, not "nan"). */
+void plt_buf_csv_field(plt_buf *b, const char *s);
+void plt_buf_csv_num(plt_buf *b, double v);
+
 #endif

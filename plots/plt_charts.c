@@ -154,8 +154,8 @@ static void title_var(const plt_results *r, plt_buf *vars, const char *what)
 {
     char t[512], load[32];
     snprintf(load, sizeof load, "%g", r->load);
-    snprintf(t, sizeof t, "%s: %s (load %sx, %d replications)", r->name ? r->name : "", what, load,
-             r->replications);
+    snprintf(t, sizeof t, "%s: %s (load %sx, %d replication%s)", r->name ? r->name : "", what, load,
+             r->replications, r->replications == 1 ? "" : "s");
     var_str(vars, "TITLE", t);
 }
 

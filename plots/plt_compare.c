@@ -17,29 +17,6 @@
 #include "plt_gnuplot.h"
 #include "sim_alloc.h"
 
-static void csv_field(plt_buf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        plt_buf_puts(b, s);
-        return;
-    }
-    plt_buf_put(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"')
-            plt_buf_put(b, "\"", 1);
-        plt_buf_put(b, s, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
-static void csv_num(plt_buf *b, double v)
-{
-    if (isfinite(v))
-        plt_buf_printf(b, ",%.10g", v);
-    else
-        plt_buf_puts(b, ",");
-}
-
 static int check(const plt_compare *c, sim_err *err)
 {
     if (!c || c->nvariants < 1 || c->nmetrics < 1 || !c->variants || !c->metrics || !c->mean)
@@ -58,13 +35,13 @@ int plt_compare_write_data(const plt_compare *c, const char *dir, const char *na
     plt_buf_puts(&b, "metric,unit,variant,mean,half_width\n");
     for (int m = 0; m < c->nmetrics; m++)
         for (int v = 0; v < c->nvariants; v++) {
-            csv_field(&b, c->metrics[m]);
+            plt_buf_csv_field(&b, c->metrics[m]);
             plt_buf_puts(&b, ",");
-            csv_field(&b, c->units && c->units[m] ? c->units[m] : "");
+            plt_buf_csv_field(&b, c->units && c->units[m] ? c->units[m] : "");
             plt_buf_puts(&b, ",");
-            csv_field(&b, c->variants[v]);
-            csv_num(&b, c->mean[v * c->nmetrics + m]);
-            csv_num(&b, c->half_width ? c->half_width[v * c->nmetrics + m] : NAN);
+            plt_buf_csv_field(&b, c->variants[v]);
+            plt_buf_csv_num(&b, c->mean[v * c->nmetrics + m]);
+            plt_buf_csv_num(&b, c->half_width ? c->half_width[v * c->nmetrics + m] : NAN);
             plt_buf_puts(&b, "\n");
         }
     char file[300];

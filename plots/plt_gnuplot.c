@@ -4,16 +4,25 @@
  * gnuplot reads the script from a temporary file (not a pipe): nothing can
  * dead-lock on a full pipe, and its messages go to a temporary log file
  * that is read only when it fails. Both are removed before returning.
+ *
+ * A gnuplot that never finishes (a broken font setup, a terminal waiting
+ * for input) must not hang erpsim: it is given PLT_GNUPLOT_TIMEOUT_S
+ * seconds ($ERPSIM_GNUPLOT_TIMEOUT overrides it), then killed, and the
+ * chart is reported as not drawn. The wait polls waitpid with short
+ * sleeps (1 ms growing to 20 ms), so a normal chart is not slowed down
+ * and no signal handler is needed (library code must not install one).
  */
 #include "plt_gnuplot.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plt_file.h"
@@ -86,6 +95,45 @@ static void first_error(const char *log, char *out, size_t n)
     }
 }
 
+double plt_gnuplot_timeout(void)
+{
+    const char *env = getenv("ERPSIM_GNUPLOT_TIMEOUT");
+    if (env && *env) {
+        char *end;
+        double t = strtod(env, &end);
+        if (end != env && *end == '\0' && t > 0 && t <= 86400)
+            return t;
+    }
+    return PLT_GNUPLOT_TIMEOUT_S;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Waits for pid up to timeout_s seconds. Returns 1 with *status set when
+ * it ended, 0 when the time ran out, -1 (errno set) when it was lost. */
+static int wait_for(pid_t pid, double timeout_s, int *status)
+{
+    double deadline = now_s() + timeout_s;
+    long nap_ns = 1000000; /* 1 ms, doubling up to 20 ms */
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (now_s() >= deadline)
+            return 0;
+        struct timespec nap = {0, nap_ns};
+        nanosleep(&nap, NULL);
+        nap_ns = nap_ns * 2 > 20000000 ? 20000000 : nap_ns * 2;
+    }
+}
+
 static int spawn_and_wait(const char *gnuplot, const char *script, const char *log, sim_err *err)
 {
     posix_spawn_file_actions_t fa;
@@ -104,9 +152,18 @@ static int spawn_and_wait(const char *gnuplot, const char *script, const char *l
     if (rc != 0)
         return sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot start %s: %s", gnuplot, strerror(rc));
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return sim_err_set(err, SIM_EIO, NULL, 0, 0, "lost gnuplot: %s", strerror(errno));
+    double timeout = plt_gnuplot_timeout();
+    int ended = wait_for(pid, timeout, &status);
+    if (ended < 0)
+        return sim_err_set(err, SIM_EIO, NULL, 0, 0, "lost gnuplot: %s", strerror(errno));
+    if (ended == 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        return sim_err_set(err, SIM_EIO, NULL, 0, 0,
+                           "gnuplot did not finish within %g s and was stopped "
+                           "(ERPSIM_GNUPLOT_TIMEOUT sets the limit in seconds)",
+                           timeout);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return SIM_OK;

@@ -15,6 +15,10 @@
  *
  * gnuplot is looked up as $ERPSIM_GNUPLOT if that is set (a path; an empty
  * value means "no gnuplot", for tests), else as "gnuplot" in $PATH.
+ *
+ * gnuplot gets $ERPSIM_GNUPLOT_TIMEOUT seconds (a positive number; default
+ * PLT_GNUPLOT_TIMEOUT_S) per chart; one still running then is killed and
+ * the chart fails with SIM_EIO like any gnuplot error (exit code 4).
  */
 #ifndef PLT_GNUPLOT_H
 #define PLT_GNUPLOT_H
@@ -23,6 +27,11 @@
 
 #include "plt_buf.h"
 #include "sim_err.h"
+
+#define PLT_GNUPLOT_TIMEOUT_S 60.0
+
+/* The time gnuplot is given per chart, in seconds (see above). */
+double plt_gnuplot_timeout(void);
 
 /* Generated at build time from plots/NAME.gp: names are file names without
  * the folder ("quota.gp"); the table ends with {NULL, NULL}. */

@@ -112,9 +112,20 @@ typedef struct plt_results {
     int nsystems;
     plt_caller *callers;
     int ncallers;
+    /* the user's --set PATH=VALUE overrides, in order (not the ones --load,
+     * --days, --seed and --reps generate: those are load, horizon_s, seed
+     * and replications), so that the run can be reproduced */
+    char **overrides;
+    int noverrides;
     /* the metrics, in the summary's order */
     plt_metric *metrics;
     size_t nmetrics, cap;
+    /* private to plt_results.c: the name index, an open-addressing hash
+     * table of metric positions + 1 (0 = empty slot), nslots a power of
+     * two kept at least twice nmetrics. Add metrics only through
+     * plt_results_add so that it stays in step. */
+    size_t *slots;
+    size_t nslots;
 } plt_results;
 
 plt_results *plt_results_create(sim_err *err);
@@ -125,6 +136,8 @@ void plt_results_destroy(plt_results *r); /* NULL is a no-op */
  * this call when the run overrode them. */
 int plt_results_set_scenario(plt_results *r, const mdl_scenario *sc, const char *source,
                              const char *yaml, sim_err *err);
+/* Replaces the overrides with copies of sets[0..n-1]. */
+int plt_results_set_overrides(plt_results *r, const char *const *sets, int n, sim_err *err);
 /* Makes room for n flows, systems and callers (zeroed), for a reader. */
 int plt_results_alloc_facts(plt_results *r, int nflows, int nsystems, int ncallers, sim_err *err);
 

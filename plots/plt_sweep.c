@@ -27,30 +27,6 @@ static int check(const plt_sweep *s, sim_err *err)
     return SIM_OK;
 }
 
-static void csv_field(plt_buf *b, const char *s)
-{
-    s = s ? s : "";
-    if (!strpbrk(s, ",\"\n")) {
-        plt_buf_puts(b, s);
-        return;
-    }
-    plt_buf_put(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"')
-            plt_buf_put(b, "\"", 1);
-        plt_buf_put(b, s, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
-static void csv_num(plt_buf *b, double v)
-{
-    if (isfinite(v))
-        plt_buf_printf(b, ",%.10g", v);
-    else
-        plt_buf_puts(b, ",");
-}
-
 static size_t at(const plt_sweep *s, int series, int point, int metric)
 {
     return ((size_t)series * (size_t)s->npoints + (size_t)point) * (size_t)s->nmetrics +
@@ -84,16 +60,16 @@ int plt_sweep_write_data(const plt_sweep *s, const char *dir, const char *name, 
         for (int k = 0; k < s->nseries; k++)
             for (int p = 0; p < s->npoints; p++) {
                 size_t i = at(s, k, p, m);
-                csv_field(&b, s->metrics[m]);
+                plt_buf_csv_field(&b, s->metrics[m]);
                 plt_buf_puts(&b, ",");
-                csv_field(&b, text(s->units, m));
+                plt_buf_csv_field(&b, text(s->units, m));
                 plt_buf_puts(&b, ",");
-                csv_field(&b, text(s->series, k));
-                csv_num(&b, x_of(s, p));
+                plt_buf_csv_field(&b, text(s->series, k));
+                plt_buf_csv_num(&b, x_of(s, p));
                 plt_buf_puts(&b, ",");
-                csv_field(&b, s->xlabels[p]);
-                csv_num(&b, s->mean[i]);
-                csv_num(&b, hw_at(s, i));
+                plt_buf_csv_field(&b, s->xlabels[p]);
+                plt_buf_csv_num(&b, s->mean[i]);
+                plt_buf_csv_num(&b, hw_at(s, i));
                 plt_buf_puts(&b, "\n");
             }
     char file[300];

@@ -17,6 +17,11 @@
 #      `plot --from DIR` draws the charts afterwards;
 #   9. the default scenario: exit 0, or (until the event and batch models
 #      land) exit 2 with "cannot be simulated yet".
+#  10. a gnuplot that hangs is stopped after $ERPSIM_GNUPLOT_TIMEOUT seconds
+#      (1 s here): exit 4, the data written, a message naming the timeout;
+#  11. the report's "reproduce" command keeps the user's --set overrides,
+#      shell-quoted: run as printed, it gives the same metrics.csv;
+#  12. one replication is "1 replication" in the summary and the chart title.
 set -u
 erpsim=${1:?usage: run.sh ERPSIM}
 tiny=tests/cli/fixtures/tiny.yaml
@@ -226,6 +231,43 @@ elif [ $rc -eq 2 ] && grep -q "cannot be simulated yet" "$tmp/err"; then
 else
     fail "default scenario: exit $rc: $(cat "$tmp/err")"
 fi
+
+# 10. a gnuplot that never finishes
+printf '#!/bin/sh\nexec sleep 30\n' >"$tmp/slow-gnuplot"
+chmod +x "$tmp/slow-gnuplot"
+start=$(date +%s)
+ERPSIM_GNUPLOT="$tmp/slow-gnuplot" ERPSIM_GNUPLOT_TIMEOUT=1 "$erpsim" run "$tiny" --out "$tmp/slow" \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc -eq 4 ] || fail "a hanging gnuplot: exit $rc, want 4: $(head -c 400 "$tmp/err")"
+[ $took -lt 20 ] || fail "a hanging gnuplot: erpsim took $took s with a 1 s timeout"
+grep -q "did not finish within 1 s" "$tmp/err" || fail "a hanging gnuplot: message '$(head -c 400 "$tmp/err")'"
+[ -s "$tmp/slow/results.json" ] || fail "a hanging gnuplot: the results were not written"
+ls "$tmp/slow/charts/"*.png >/dev/null 2>&1 && fail "a hanging gnuplot: charts exist"
+
+# 11. the reproduce command keeps --set (a value with a quote and a pipe
+# tests the shell quoting and the Markdown table escaping)
+"$erpsim" report "$tiny" --days 1 --reps 2 --set systems.erp.api.daily_limit=20k \
+    --set "description=it's a | test" --out "$tmp/repro" --no-charts --quiet 2>"$tmp/err" ||
+    fail "report with --set: exit $?: $(head -c 400 "$tmp/err")"
+again=$(sed -n 's/^| reproduce | `\(.*\)` |$/\1/p' "$tmp/repro/report.md" | sed 's/\\|/|/g')
+case "$again" in
+*"--set systems.erp.api.daily_limit=20k --set 'description=it'\\''s a | test'"*) ;;
+*) fail "report.md: the reproduce command lacks the --set overrides: '$again'" ;;
+esac
+grep -q "daily_limit=20k" "$tmp/repro/report.html" || fail "report.html: the reproduce command lacks --set"
+eval "\"\$erpsim\"${again#erpsim} --out \"\$tmp/again\" --no-charts --quiet" 2>"$tmp/err" ||
+    fail "the reproduce command failed: $again: $(head -c 400 "$tmp/err")"
+cmp -s "$tmp/repro/metrics.csv" "$tmp/again/metrics.csv" ||
+    fail "the reproduce command gives other metrics: $again"
+
+# 12. plurals
+"$erpsim" run "$tiny" --days 1 --reps 1 --out "$tmp/one" >"$tmp/out" 2>"$tmp/err"
+grep -q "1 replication," "$tmp/out" || fail "one replication: summary '$(sed -n 3p "$tmp/out")'"
+# ("in 1 of 1 replications" is right; "(load 3x, 1 replications)" is not)
+grep -rEq '(^|[^f]) 1 replications' "$tmp/out" "$tmp/one/charts/" 2>/dev/null &&
+    fail "one replication: '1 replications' written"
 
 if [ $failures -gt 0 ]; then
     echo "run.sh: $failures failure(s)" >&2

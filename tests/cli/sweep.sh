@@ -122,6 +122,11 @@ rc=$?
 [ $rc -eq 2 ] || fail "sweep of 2.2e9 replications: exit $rc, want 2: $(head -3 "$tmp/err")"
 grep -q "matches no metric" "$tmp/err" || fail "sweep of 2.2e9 replications: $(head -3 "$tmp/err")"
 
+# one replication is singular in the header
+"$erpsim" sweep "$fx" --vary load=1x,2x --reps 1 --days 1 >"$tmp/out" 2>"$tmp/err" ||
+    fail "sweep --reps 1: exit $?: $(head -3 "$tmp/err")"
+grep -q "1 replication each" "$tmp/out" || fail "sweep --reps 1: header '$(sed -n 2p "$tmp/out")'"
+
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
     exit 1

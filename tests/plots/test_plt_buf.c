@@ -2,6 +2,7 @@
  * test_plt_buf.c - the growable text buffer: appends, hand-over, and the
  * sticky failure that lets writers check for lack of memory once.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,12 +70,38 @@ static void a_failed_allocation_sticks_until_checked(void **state)
     plt_buf_fini(&b);
 }
 
+static void csv_fields_are_quoted_only_when_they_must_be(void **state)
+{
+    (void)state;
+    plt_buf b;
+    plt_buf_init(&b);
+    plt_buf_csv_field(&b, "flow.F-001.delivered"); /* plain: as is */
+    plt_buf_puts(&b, "|");
+    plt_buf_csv_field(&b, "a,b"); /* comma: quoted */
+    plt_buf_puts(&b, "|");
+    plt_buf_csv_field(&b, "say \"hi\""); /* quotes: quoted and doubled (RFC 4180) */
+    plt_buf_puts(&b, "|");
+    plt_buf_csv_field(&b, "x\ry"); /* a bare CR breaks a record too */
+    plt_buf_puts(&b, "|");
+    plt_buf_csv_field(&b, NULL); /* empty field */
+    plt_buf_puts(&b, "|");
+    plt_buf_csv_num(&b, 0.1);
+    plt_buf_csv_num(&b, NAN); /* not finite: an empty cell, never "nan" */
+    plt_buf_csv_num(&b, -INFINITY);
+    plt_buf_csv_num(&b, 1234567890.0); /* 10 significant digits: whole */
+    assert_int_equal(plt_buf_status(&b, NULL), SIM_OK);
+    assert_string_equal(b.data, "flow.F-001.delivered|\"a,b\"|\"say \"\"hi\"\"\"|\"x\ry\"||"
+                                ",0.1,,,1234567890");
+    plt_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(appends_accumulate_and_are_handed_over),
         cmocka_unit_test(a_long_formatted_piece_is_not_truncated),
         cmocka_unit_test(a_failed_allocation_sticks_until_checked),
+        cmocka_unit_test(csv_fields_are_quoted_only_when_they_must_be),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

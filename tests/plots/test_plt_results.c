@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -153,6 +155,49 @@ static void a_metric_name_appears_once(void **state)
     plt_results_destroy(r);
 }
 
+/* 40,000 metrics (a scenario with 2,000 flows has about that many): each
+ * is found by name after the index has grown many times, duplicates are
+ * still refused, absent names are not found. The bound: a linear scan
+ * does n^2/2 = 8e8 name comparisons for the adds' duplicate checks and as
+ * many for the finds (several seconds even without the sanitizer); the
+ * index does ~2 probes per name, milliseconds even under ASan (~3x). 2 s of
+ * CPU time (clock(), not wall time, so a busy machine does not matter)
+ * separates the two by more than an order of magnitude either way. */
+static void many_metrics_are_found_by_name_without_a_scan(void **state)
+{
+    (void)state;
+    enum { N = 40000 };
+    plt_results *r = plt_results_create(NULL);
+    assert_non_null(r);
+    assert_null(plt_results_find(r, "flow.F-00000.delivered")); /* empty: nothing */
+    char name[64];
+    sim_err err;
+    clock_t start = clock();
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "flow.F-%05d.delivered", i);
+        plt_metric *m = plt_results_add(r, name, "", SIM_METRIC_SCALAR, &err);
+        assert_non_null(m);
+        m->mean = i;
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "flow.F-%05d.delivered", i);
+        const plt_metric *m = plt_results_find(r, name);
+        assert_non_null(m);
+        assert_string_equal(m->name, name);
+        assert_true(m->mean == i);
+        assert_ptr_equal(m, &r->metrics[i]); /* the summary's order is kept */
+    }
+    double cpu_s = (double)(clock() - start) / CLOCKS_PER_SEC;
+    assert_true(cpu_s < 2.0);
+    assert_int_equal(r->nmetrics, N);
+    assert_null(plt_results_add(r, "flow.F-12345.delivered", "", SIM_METRIC_SCALAR, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    assert_null(plt_results_find(r, "flow.F-40000.delivered"));
+    assert_null(plt_results_findf(r, "flow.F-%05d.delivered", N + 1));
+    assert_true(plt_results_meanf(r, -1.0, "flow.F-%05d.delivered", 777) == 777.0);
+    plt_results_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +205,7 @@ int main(void)
         cmocka_unit_test(a_summary_is_copied_with_every_kind),
         cmocka_unit_test(quantiles_from_bins_are_within_one_percent),
         cmocka_unit_test(a_metric_name_appears_once),
+        cmocka_unit_test(many_metrics_are_found_by_name_without_a_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
