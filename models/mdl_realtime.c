@@ -97,6 +97,9 @@ struct mdl_realtime {
     mdl_token *token;
     gsl_rng *rng;
     mdl_breaker *breaker; /* owned */
+    void (*write_hook)(void *ctx, int target_system, uint64_t records, sim_time now);
+    void *write_ctx;
+    int target_system;
 
     sim_time timeout, park_retry;
     int max_attempts, retry_quota, ignore_retry_after;
@@ -179,6 +182,8 @@ static void finish(mdl_realtime *rt, uint32_t i, sim_time now, mdl_state st, mdl
     struct rec *r = &rt->recs[i];
     if (st == MDL_DELIVERED) {
         mdl_ledger_end(rt->ledger, rt->flow, st, why, 1, now - r->created);
+        if (rt->write_hook)
+            rt->write_hook(rt->write_ctx, rt->target_system, 1, now);
         if (r->parked)
             rt->s.delivered_after_park++;
     } else {
@@ -591,6 +596,9 @@ mdl_realtime *mdl_realtime_create(const mdl_realtime_cfg *cfg, sim_err *err)
     rt->flow = cfg->flow;
     rt->q = cfg->q;
     rt->ledger = cfg->ledger;
+    rt->write_hook = cfg->write_hook;
+    rt->write_ctx = cfg->write_ctx;
+    rt->target_system = cfg->target_system;
     rt->ep = cfg->endpoint;
     rt->caller = cfg->caller;
     rt->quota = cfg->quota;

@@ -114,8 +114,14 @@ typedef struct mdl_realtime_cfg {
     sim_queue *q;
     mdl_ledger *ledger;
     mdl_endpoint *endpoint;
-    mdl_caller *caller;       /* NULL: threads are unlimited */
-    mdl_quota *quota;         /* NULL: no daily allocation */
+    mdl_caller *caller; /* NULL: threads are unlimited */
+    mdl_quota *quota;   /* NULL: no daily allocation */
+    /* Called with 1 for every record written into the target (delivered),
+     * e.g. to publish a change event when the target has CDC on for the
+     * flow's object; NULL = none. Same signature as mdl_batch's hook. */
+    void (*write_hook)(void *ctx, int target_system, uint64_t records, sim_time now);
+    void *write_ctx;
+    int target_system;        /* passed to the write hook */
     mdl_ratelimit *ratelimit; /* NULL: no rate limit */
     mdl_token *token;         /* NULL: no token modelled */
     gsl_rng *rng;             /* jitter; required unless jitter is none */

@@ -441,8 +441,9 @@ typedef struct mdl_flow_spec {
     mdl_arrival_spec arrival;
     double key_space;   /* distinct records changes fall on; 0 = every change is new */
     double record_size; /* bytes */
-    /* The object written into the target ("" = not said): CDC publishes a
-     * batch's writes when the target lists it in events.cdc_objects. */
+    /* The object written into the target ("" = not said): CDC publishes the
+     * flow's writes (batch, file, real-time) when the target lists it in
+     * events.cdc_objects. */
     char object[MDL_SPEC_ID_MAX];
     mdl_spec_tolerance error_tolerance;
     mdl_decision_spec decision;

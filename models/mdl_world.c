@@ -451,6 +451,13 @@ static int flow_realtime(world *w, flow_rt *f, sim_err *err)
         .series_interval = w->interval,
         .series_bins = w->nbins,
     };
+    /* A record written into an object the target has CDC on for publishes
+     * a change event, as a batch's writes do. */
+    if (target->channel && writes_cdc_object(&target->spec->events, spec->object)) {
+        cfg.write_hook = publish_cdc;
+        cfg.write_ctx = w;
+        cfg.target_system = spec->target_index;
+    }
     if (!(f->realtime = mdl_realtime_create(&cfg, err)))
         return err ? err->code : SIM_ENOMEM;
     return SIM_OK;

@@ -765,8 +765,9 @@ static const scn_key flow_keys[] = {
     K("record_size", SIZE, mdl_flow_spec, record_size, .flags = SCN_POSITIVE | SCN_ASSUMED,
       .max = 1e9, .def = "2KB", .src = BUILTIN, .doc = "bytes per record"),
     K("object", ID, mdl_flow_spec, object, .flags = SCN_OPTIONAL, .def = "none", .src = BUILTIN,
-      .doc = "the object it writes into its target (e.g. Order): a batch's writes publish "
-             "change events when the target lists it in events.cdc_objects"),
+      .doc = "the object it writes into its target (e.g. Order): its writes (batch, file "
+             "and real-time) publish change events when the target lists it in "
+             "events.cdc_objects"),
     K("error_tolerance", ENUM, mdl_flow_spec, error_tolerance, NAMES(tolerance), .def = "retry",
       .src = BUILTIN, .doc = "zero-loss, retry or best-effort"),
     K("decision", BLOCK, mdl_flow_spec, decision, SUB(decision_block),

@@ -510,6 +510,64 @@ static void the_breaker_window_type_and_both_rules_reach_the_model(void **state)
     }
 }
 
+/* A real-time flow writing Order into a system with CDC on for Order
+ * publishes one change event per record delivered: the CDC subscriber's
+ * deliveries (the channel's allocation use) grow by the records the flow
+ * delivered, which a Product2 writer does not add. */
+static const char rt_cdc[] = "name: rt-cdc\n"
+                             "horizon: 1d\n"
+                             "seed: 9\n"
+                             "systems:\n"
+                             "  - id: crm\n"
+                             "    kind: salesforce\n"
+                             "    events:\n"
+                             "      cdc_objects: [Order]\n"
+                             "  - id: erp\n"
+                             "    kind: generic\n"
+                             "    api:\n"
+                             "      workers: 16\n"
+                             "  - id: web\n"
+                             "    kind: generic\n"
+                             "callers:\n"
+                             "  - id: shop\n"
+                             "    pool_size: 64\n"
+                             "flows:\n"
+                             "  - id: sync\n"
+                             "    source: crm\n"
+                             "    target: erp\n"
+                             "    volume: 100/day\n"
+                             "    pattern: event\n"
+                             "  - id: orders\n"
+                             "    source: web\n"
+                             "    target: crm\n"
+                             "    volume: 3000/day\n"
+                             "    pattern: realtime\n"
+                             "    caller: shop\n"
+                             "    object: Order\n";
+
+static void realtime_writes_publish_cdc_for_cdc_objects(void **state)
+{
+    (void)state;
+    const char *other[] = {"flows.orders.object=Product2"};
+    mdl_scenario on, off;
+    load(&on, rt_cdc, NULL, 0);
+    load(&off, rt_cdc, other, 1);
+    sim_result *a = sim_result_create(NULL), *b = sim_result_create(NULL);
+    assert_int_equal(mdl_world_run(&on, 9, 0, a, NULL), SIM_OK);
+    assert_int_equal(mdl_world_run(&off, 9, 0, b, NULL), SIM_OK);
+    /* Same seed, same arrivals: the writer delivers the same records in
+     * both runs, and only the Order writer's records are published. */
+    double delivered = scalar(a, "flow.orders.delivered");
+    assert_same(delivered, scalar(b, "flow.orders.delivered"));
+    assert_true(delivered > 2000);
+    assert_same(scalar(a, "channel.crm.cdc_published"), delivered);
+    assert_same(scalar(b, "channel.crm.cdc_published"), 0.0);
+    sim_result_destroy(a);
+    sim_result_destroy(b);
+    mdl_scenario_fini(&on);
+    mdl_scenario_fini(&off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +576,7 @@ int main(void)
         cmocka_unit_test(variants_share_their_arrivals),
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),
         cmocka_unit_test(batch_writes_publish_cdc_only_for_cdc_objects),
+        cmocka_unit_test(realtime_writes_publish_cdc_for_cdc_objects),
         cmocka_unit_test(a_server_timeout_aborts_every_long_call),
         cmocka_unit_test(ignoring_retry_after_sleeps_the_backoff_formula),
         cmocka_unit_test(records_wait_for_a_caller_thread_with_pool_wait),
