@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdl_ledger.h"
 #include "plt_fmt.h"
 #include "sim_alloc.h"
 
@@ -97,15 +98,15 @@ static void top_reason(const plt_results *r, const char *id, char *out, size_t n
     static const char *const states[] = {"rejected", "lost", "dead_lettered"};
     double best = 0.0;
     out[0] = '\0';
-    char prefix[PLT_ID_MAX + 32];
+    /* Look each reason up by name (the ledger's reasons, in the order it
+     * publishes them) instead of scanning every metric for each flow. */
     for (size_t s = 0; s < sizeof states / sizeof states[0]; s++) {
-        int len = snprintf(prefix, sizeof prefix, "flow.%s.%s.", id, states[s]);
-        for (size_t i = 0; i < r->nmetrics; i++) {
-            const plt_metric *m = &r->metrics[i];
-            if (m->kind == SIM_METRIC_SCALAR && !strncmp(m->name, prefix, (size_t)len) &&
-                !strchr(m->name + len, '.') && m->mean > best) {
+        for (int k = 0; k < MDL_R_COUNT; k++) {
+            const char *reason = mdl_reason_name((mdl_reason)k);
+            const plt_metric *m = plt_results_findf(r, "flow.%s.%s.%s", id, states[s], reason);
+            if (m && m->kind == SIM_METRIC_SCALAR && m->mean > best) {
                 best = m->mean;
-                snprintf(out, n, "%s", m->name + len);
+                snprintf(out, n, "%s", reason);
             }
         }
     }
