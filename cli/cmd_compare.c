@@ -517,24 +517,6 @@ static const char *verdict_text(const compare *c, const variant *v, char *buf, s
     return buf;
 }
 
-/* A short name of a kind of limit. */
-static const char *limit_kind(verdict_limit_kind k)
-{
-    switch (k) {
-    case VERDICT_LIMIT_QUOTA:
-        return "quota";
-    case VERDICT_LIMIT_ALLOCATION:
-        return "allocation";
-    case VERDICT_LIMIT_POOL:
-        return "pool";
-    case VERDICT_LIMIT_BULK:
-        return "bulk";
-    default: /* a kind added later */
-        break;
-    }
-    return "limit";
-}
-
 static void limits_text(const variant *v, char *buf, size_t n)
 {
     if (!v->sum) {
@@ -546,7 +528,7 @@ static void limits_text(const variant *v, char *buf, size_t n)
     for (int i = 0; i < v->v.nlimits; i++)
         if (v->v.limits[i].status == VERDICT_EXHAUSTED && used < n) {
             int w = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", v->v.limits[i].id,
-                             limit_kind(v->v.limits[i].kind));
+                             verdict_limit_kind_name(v->v.limits[i].kind));
             used += w > 0 ? (size_t)w : 0;
         }
     if (!buf[0])

@@ -759,24 +759,6 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
 
 /* ---- the chart ------------------------------------------------------------------- */
 
-/* A short name of a kind of limit, for chart labels. */
-static const char *limit_kind(verdict_limit_kind k)
-{
-    switch (k) {
-    case VERDICT_LIMIT_QUOTA:
-        return "API quota";
-    case VERDICT_LIMIT_ALLOCATION:
-        return "events";
-    case VERDICT_LIMIT_POOL:
-        return "pool";
-    case VERDICT_LIMIT_BULK:
-        return "bulk";
-    default: /* a kind added later */
-        break;
-    }
-    return "limit";
-}
-
 /* Peak use of each limit (% of the limit) and p99 of each flow with an
  * SLO, at 1x, at the threshold and at the target. */
 static int chart(const plan *p, const point *one, const point *lo, const point *tgt)
@@ -822,7 +804,7 @@ static int chart(const plan *p, const point *one, const point *lo, const point *
     int m = 0;
     for (int i = 0; i < one->v.nlimits; i++, m++) {
         snprintf(names[m], sizeof names[m], "%s %s", one->v.limits[i].id,
-                 limit_kind(one->v.limits[i].kind));
+                 verdict_limit_kind_name(one->v.limits[i].kind));
         metrics[m] = names[m];
         units[m] = "% of the limit at its peak";
         for (int k = 0; k < nv; k++) {

@@ -182,7 +182,6 @@ static json_t *metric_json(const plt_metric *m, int *failed)
 
 static json_t *verdict_json(const verdict *v, int *failed)
 {
-    static const char *const limit_kinds[] = {"quota", "allocation", "pool", "bulk"};
     json_t *o = json_object(), *br = json_array(), *fl = json_array(), *li = json_array();
     if (!o) {
         *failed = 1;
@@ -228,7 +227,7 @@ static json_t *verdict_json(const verdict *v, int *failed)
         push(li, b, failed);
         if (!b)
             continue;
-        put(b, "kind", str(limit_kinds[l->kind]), failed);
+        put(b, "kind", str(verdict_limit_kind_name(l->kind)), failed);
         put(b, "id", str(l->id), failed);
         put(b, "what", str(l->what), failed);
         put(b, "status", str(verdict_status_name(l->status, 0)), failed);

@@ -17,6 +17,21 @@
 #include "plt_fmt.h"
 #include "sim_alloc.h"
 
+const char *verdict_limit_kind_name(verdict_limit_kind k)
+{
+    switch (k) {
+    case VERDICT_LIMIT_QUOTA:
+        return "quota";
+    case VERDICT_LIMIT_ALLOCATION:
+        return "allocation";
+    case VERDICT_LIMIT_POOL:
+        return "pool";
+    case VERDICT_LIMIT_BULK:
+        return "bulk";
+    }
+    return "limit";
+}
+
 const char *verdict_status_name(verdict_status s, int flow)
 {
     switch (s) {

@@ -99,6 +99,10 @@ void verdict_fini(verdict *v); /* frees the arrays; safe on a zeroed verdict */
  * "EXHAUSTED", "-" (no verdict). */
 const char *verdict_status_name(verdict_status s, int flow);
 
+/* The short name of a kind of limit: "quota", "allocation", "pool",
+ * "bulk" (results.json's limit kinds; "limit" for an unknown kind). */
+const char *verdict_limit_kind_name(verdict_limit_kind k);
+
 /* The headroom the card asks for: 30%. */
 #define VERDICT_HEADROOM 0.30
 
