@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mdl_world.h"
+#include "plt_gnuplot.h"
 #include "progress.h"
 #include "sim_experiment.h"
 
@@ -270,4 +271,76 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
 int cli_opts_run(const cli_opts *o, const mdl_scenario *sc, progress *p, sim_summary **out)
 {
     return cli_opts_run_with(o, sc, sc->seed, sc->replications, p, out);
+}
+
+/* ---- charts -------------------------------------------------------------- */
+
+/* One kind of chart: how to write its data and how to draw it. */
+typedef struct chart_kind {
+    int (*write_data)(const void *chart, const char *dir, const char *name, sim_err *err);
+    int (*draw)(const void *chart, const char *dir, const char *name, const char *gnuplot,
+                sim_err *err);
+} chart_kind;
+
+static int draw_chart(const cli_opts *o, const char *dir, const char *name, const void *chart,
+                      const chart_kind *kind)
+{
+    sim_err err;
+    sim_err_clear(&err);
+    char gp[1024];
+    const char *gnuplot = o->no_charts ? NULL : plt_gnuplot_find(gp, sizeof gp);
+    if (!gnuplot) {
+        if (kind->write_data(chart, dir, name, &err) != SIM_OK) {
+            fprintf(stderr, "erpsim %s: error: %s\n", o->cmd, err.msg);
+            return CLI_EXIT_INTERNAL;
+        }
+        if (o->no_charts)
+            return 0;
+        fprintf(stderr,
+                "erpsim %s: warning: gnuplot not found: the chart was not drawn "
+                "(its data is in %s/series/%s.csv)\n",
+                o->cmd, dir, name);
+        return CLI_EXIT_NO_CHARTS;
+    }
+    if (kind->draw(chart, dir, name, gnuplot, &err) != SIM_OK) {
+        fprintf(stderr, "erpsim %s: warning: the chart was not drawn: %s\n", o->cmd, err.msg);
+        return err.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_NO_CHARTS;
+    }
+    return 0;
+}
+
+static int compare_data(const void *c, const char *dir, const char *name, sim_err *err)
+{
+    return plt_compare_write_data(c, dir, name, err);
+}
+
+static int compare_draw(const void *c, const char *dir, const char *name, const char *gnuplot,
+                        sim_err *err)
+{
+    return plt_compare_draw(c, dir, name, gnuplot, err);
+}
+
+static int sweep_data(const void *c, const char *dir, const char *name, sim_err *err)
+{
+    return plt_sweep_write_data(c, dir, name, err);
+}
+
+static int sweep_draw(const void *c, const char *dir, const char *name, const char *gnuplot,
+                      sim_err *err)
+{
+    return plt_sweep_draw(c, dir, name, gnuplot, err);
+}
+
+int cli_opts_draw_compare(const cli_opts *o, const char *dir, const char *name,
+                          const plt_compare *chart)
+{
+    static const chart_kind kind = {compare_data, compare_draw};
+    return draw_chart(o, dir, name, chart, &kind);
+}
+
+int cli_opts_draw_sweep(const cli_opts *o, const char *dir, const char *name,
+                        const plt_sweep *chart)
+{
+    static const chart_kind kind = {sweep_data, sweep_draw};
+    return draw_chart(o, dir, name, chart, &kind);
 }

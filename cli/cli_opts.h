@@ -34,6 +34,8 @@
 #include <stdint.h>
 
 #include "mdl_scenario.h"
+#include "plt_compare.h"
+#include "plt_sweep.h"
 #include "scn_load.h"
 #include "sim_result.h"
 
@@ -124,5 +126,14 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
  * NULL. The bar p (or an own bar when NULL) is cleared afterwards. */
 int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
                       progress *p, sim_summary **out, sim_err *err);
+
+/* Draws a command's chart `name` into dir/charts (PNG and SVG), or, with
+ * --no-charts or without gnuplot, writes only its data to
+ * dir/series/NAME.csv. Returns 0, CLI_EXIT_NO_CHARTS (4: gnuplot missing or
+ * failing, with a warning on stderr) or CLI_EXIT_INTERNAL (3). */
+int cli_opts_draw_compare(const cli_opts *o, const char *dir, const char *name,
+                          const plt_compare *chart);
+int cli_opts_draw_sweep(const cli_opts *o, const char *dir, const char *name,
+                        const plt_sweep *chart);
 
 #endif

@@ -798,28 +798,7 @@ static int chart(const compare *c, double *buf)
                        .units = units,
                        .mean = mean,
                        .half_width = hw};
-    sim_err err;
-    sim_err_clear(&err);
-    char gp[1024];
-    const char *gnuplot = c->o.no_charts ? NULL : plt_gnuplot_find(gp, sizeof gp);
-    if (!gnuplot) {
-        if (plt_compare_write_data(&cmp, c->o.out, "compare", &err) != SIM_OK) {
-            fprintf(stderr, "erpsim compare: error: %s\n", err.msg);
-            return CLI_EXIT_INTERNAL;
-        }
-        if (c->o.no_charts)
-            return 0;
-        fprintf(stderr,
-                "erpsim compare: warning: gnuplot not found: the chart was not drawn "
-                "(its data is in %s/series/compare.csv)\n",
-                c->o.out);
-        return CLI_EXIT_NO_CHARTS;
-    }
-    if (plt_compare_draw(&cmp, c->o.out, "compare", gnuplot, &err) != SIM_OK) {
-        fprintf(stderr, "erpsim compare: warning: the chart was not drawn: %s\n", err.msg);
-        return err.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_NO_CHARTS;
-    }
-    return 0;
+    return cli_opts_draw_compare(&c->o, c->o.out, "compare", &cmp);
 }
 
 /* ---- the command --------------------------------------------------------------- */

@@ -837,25 +837,7 @@ static int chart(const plan *p, const point *one, const point *lo, const point *
                        .units = units,
                        .mean = mean,
                        .half_width = hw};
-    sim_err err;
-    sim_err_clear(&err);
-    char gp[1024];
-    const char *gnuplot = p->o.no_charts ? NULL : plt_gnuplot_find(gp, sizeof gp);
-    if (!gnuplot) {
-        if (plt_compare_write_data(&cmp, p->o.out, "plan", &err) != SIM_OK) {
-            fprintf(stderr, "erpsim plan: error: %s\n", err.msg);
-            code = CLI_EXIT_INTERNAL;
-        } else if (!p->o.no_charts) {
-            fprintf(stderr,
-                    "erpsim plan: warning: gnuplot not found: the chart was not drawn "
-                    "(its data is in %s/series/plan.csv)\n",
-                    p->o.out);
-            code = CLI_EXIT_NO_CHARTS;
-        }
-    } else if (plt_compare_draw(&cmp, p->o.out, "plan", gnuplot, &err) != SIM_OK) {
-        fprintf(stderr, "erpsim plan: warning: the chart was not drawn: %s\n", err.msg);
-        code = err.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_NO_CHARTS;
-    }
+    code = cli_opts_draw_compare(&p->o, p->o.out, "plan", &cmp);
 done:
     sim_free(names);
     sim_free(metrics);

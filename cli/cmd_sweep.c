@@ -720,25 +720,7 @@ static int chart(const sweep *s, const char *dir)
                     .units = units,
                     .mean = mean,
                     .half_width = hw};
-    sim_err err;
-    sim_err_clear(&err);
-    char gp[1024];
-    const char *gnuplot = s->o.no_charts ? NULL : plt_gnuplot_find(gp, sizeof gp);
-    if (!gnuplot) {
-        if (plt_sweep_write_data(&ch, dir, "sweep", &err) != SIM_OK) {
-            fprintf(stderr, "erpsim sweep: error: %s\n", err.msg);
-            code = CLI_EXIT_INTERNAL;
-        } else if (!s->o.no_charts) {
-            fprintf(stderr,
-                    "erpsim sweep: warning: gnuplot not found: the chart was not drawn "
-                    "(its data is in %s/series/sweep.csv)\n",
-                    dir);
-            code = CLI_EXIT_NO_CHARTS;
-        }
-    } else if (plt_sweep_draw(&ch, dir, "sweep", gnuplot, &err) != SIM_OK) {
-        fprintf(stderr, "erpsim sweep: warning: the chart was not drawn: %s\n", err.msg);
-        code = err.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_NO_CHARTS;
-    }
+    code = cli_opts_draw_sweep(&s->o, dir, "sweep", &ch);
 done:
     for (int k = 0; series && k < ns; k++)
         sim_free(series[k]);
