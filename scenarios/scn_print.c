@@ -15,6 +15,7 @@
 #include "scn_schema.h"
 #include "scn_units.h"
 #include "sim_alloc.h"
+#include "sim_text.h"
 
 #define COMMENT_COLUMN 48
 
@@ -84,21 +85,20 @@ static char *sb_finish(sbuf *b, sim_err *err)
 
 /* ---- YAML ------------------------------------------------------------------ */
 
-/* A YAML double-quoted scalar. */
+/* A YAML double-quoted scalar: '"' and '\\' escaped, and every character
+ * that could act as something else shown by the shared rule of
+ * sim_text.h, whose escapes are YAML's own. */
 static void put_quoted(sbuf *b, const char *s)
 {
+    char piece[SIM_TEXT_PIECE];
     sb_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            sb_printf(b, "\\%c", *p);
-        else if (*p == '\n')
-            sb_put(b, "\\n", 2);
-        else if (*p == '\t')
-            sb_put(b, "\\t", 2);
-        else if (*p < 0x20 || *p == 0x7f)
-            sb_printf(b, "\\x%02x", *p);
-        else
-            sb_put(b, (const char *)p, 1);
+    for (const char *p = s ? s : ""; *p;) {
+        if (*p == '"' || *p == '\\') {
+            sb_printf(b, "\\%c", *p++);
+            continue;
+        }
+        p += sim_text_piece(p, piece);
+        sb_put(b, piece, strlen(piece));
     }
     sb_put(b, "\"", 1);
 }
@@ -270,7 +270,13 @@ char *scn_print_yaml(const mdl_scenario *sc, const scn_origins *o, const char *t
     sbuf body = {0}, out = {0};
     pctx c = {.b = &body, .o = o, .sc = sc};
     print_block(&c, scn_schema_root(), sc, 0, 0);
-    sb_printf(&out, "# erpsim check --print%s%s\n", title ? ": " : "", title ? title : "");
+    sb_printf(&out, "# erpsim check --print%s", title ? ": " : "");
+    char piece[SIM_TEXT_PIECE];
+    for (const char *p = title ? title : ""; *p;) { /* a path with a newline stays a comment */
+        p += sim_text_piece(p, piece);
+        sb_put(&out, piece, strlen(piece));
+    }
+    sb_put(&out, "\n", 1);
     sb_printf(&out, "# Every key with its value and, after '#', where the value came from.\n"
                     "# This text loads back to the same scenario.\n");
     if (c.unknowns)

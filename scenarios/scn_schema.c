@@ -29,6 +29,7 @@
 #include "mdl_scenario.h"
 #include "scn_units.h"
 #include "sim_alloc.h"
+#include "sim_text.h"
 
 #define BUILTIN "built-in"
 #define DAY_S   86400.0
@@ -1574,11 +1575,14 @@ static size_t format_item(const char *s, char *buf, size_t n)
     if (plain)
         return (size_t)snprintf(buf, n, "%s", s);
     size_t len = (size_t)snprintf(buf, n, "\"");
-    for (const char *p = s; *p && len + 4 < n; p++) {
-        if (*p == '"' || *p == '\\')
-            len += (size_t)snprintf(buf + len, n - len, "\\%c", *p);
-        else
-            len += (size_t)snprintf(buf + len, n - len, "%c", *p);
+    char piece[SIM_TEXT_PIECE];
+    for (const char *p = s; *p && len + SIM_TEXT_PIECE + 1 < n;) {
+        if (*p == '"' || *p == '\\') {
+            len += (size_t)snprintf(buf + len, n - len, "\\%c", *p++);
+            continue;
+        }
+        p += sim_text_piece(p, piece); /* YAML's escapes (sim_text.h) */
+        len += (size_t)snprintf(buf + len, n - len, "%s", piece);
     }
     return len + (size_t)snprintf(buf + len, n - len, "\"");
 }

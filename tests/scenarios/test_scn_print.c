@@ -207,6 +207,23 @@ static void a_scenario_with_every_kind_of_value_loads_back_identical(void **stat
     sim_free(p);
 }
 
+/* Characters a reader could take for something else (sim_text.h) print as
+ * YAML escapes and read back as themselves: ESC, a C1 control, a line
+ * separator (which a YAML reader would fold into a space if it were
+ * printed raw) and a right-to-left override. A title with a newline stays
+ * one comment line. */
+static void hidden_characters_print_escaped_and_load_back_identical(void **state)
+{
+    (void)state;
+    const char *text = "name: \"esc \\e[2J c1 \\x9b ls \\u2028 rlo \\u202e end\"\n"
+                       "systems:\n  - id: erp\n    kind: generic\n";
+    char *p = round_trip("bad\nname: forged.yaml", text, NULL, 0);
+    assert_non_null(strstr(p, "name: \"esc \\x1b[2J c1 \\u009b ls \\u2028 rlo \\u202e end\""));
+    assert_non_null(strstr(p, "# erpsim check --print: bad\\nname: forged.yaml\n"));
+    assert_null(strstr(p, "\nname: forged"));
+    sim_free(p);
+}
+
 static void every_example_scenario_loads_back_identical(void **state)
 {
     (void)state;
@@ -376,6 +393,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_default_scenario_prints_and_loads_back_identical),
         cmocka_unit_test(a_scenario_with_every_kind_of_value_loads_back_identical),
+        cmocka_unit_test(hidden_characters_print_escaped_and_load_back_identical),
         cmocka_unit_test(every_example_scenario_loads_back_identical),
         cmocka_unit_test(overrides_print_as_set_and_load_back_identical),
         cmocka_unit_test(each_value_says_where_it_came_from),
