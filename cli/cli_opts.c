@@ -14,6 +14,7 @@
 #include "plt_gnuplot.h"
 #include "progress.h"
 #include "sim_experiment.h"
+#include "sim_text.h"
 
 const char *cli_opt_value(const char *name, int argc, char **argv, int *i, int *missing)
 {
@@ -62,6 +63,20 @@ static int usage_error(const cli_opts *o, const char *usage, const char *fmt, ..
     return CLI_EXIT_USAGE;
 }
 
+/* A folder the results are written to or read from must reach gnuplot and
+ * the messages unchanged: a name with a control character (a newline would
+ * end a gnuplot command) or bytes that are not UTF-8 is refused. */
+static int plain_path(const cli_opts *o, const char *usage, const char *opt, const char *path)
+{
+    if (sim_text_is_plain(path))
+        return 0;
+    char shown[512];
+    return usage_error(o, usage,
+                       "%s '%s': the folder name has a control character or bytes that are not "
+                       "UTF-8 (shown escaped); choose another name",
+                       opt, sim_text_visible(path, shown, sizeof shown));
+}
+
 static int add_set(cli_opts *o, const char *set, const char *usage)
 {
     if (o->nsets == CLI_MAX_SETS)
@@ -76,7 +91,7 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
     memset(o, 0, sizeof *o);
     o->cmd = cmd;
     const char *user_sets[CLI_MAX_SETS];
-    int nuser = 0, kept = 1;
+    int nuser = 0, kept = 1, code;
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i], *v;
         int missing = 0;
@@ -123,9 +138,13 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
         } else if (!missing && (v = cli_opt_value("--out", *argc, argv, &i, &missing))) {
             if (!v[0])
                 return usage_error(o, usage, "--out takes a folder");
+            if ((code = plain_path(o, usage, "--out", v)))
+                return code;
             o->out = v;
         } else if (!missing && allow_from &&
                    (v = cli_opt_value("--from", *argc, argv, &i, &missing))) {
+            if ((code = plain_path(o, usage, "--from", v)))
+                return code;
             o->from = v;
         } else if (!missing && (v = cli_opt_value("--format", *argc, argv, &i, &missing))) {
             if (!strcmp(v, "text"))

@@ -6,9 +6,10 @@
 #
 # Variables: DATA (CSV: time_s, then NU utilisation columns in %, then NB
 # breaker-open columns in % of the interval), TITLE, NU, UNAME[NU], NB,
-# BNAME[NB], REJ (CSV: flow, then one column per reason), NR (reasons), NF
-# (flows),
-# TSCALE, TUNIT, XMAX.
+# BNAME[NB], REJ (CSV: flow, then one column per reason), NR (reasons),
+# RNAME[NR], NF (flows), FNAME[NF], TSCALE, TUNIT, XMAX. The names of the
+# flows and reasons come from the arrays, not from REJ's text: gnuplot
+# reads only numbers from a data file (plt_gnuplot.h).
 set multiplot layout 2,1 title TITLE font TITLE_FONT
 set title "Caller pools and endpoint workers in use; shaded: time a circuit breaker is open" font PANEL_FONT
 set xlabel sprintf("simulated time (%s)", TUNIT)
@@ -38,12 +39,12 @@ set style fill solid 0.85 border rgb "#ffffff"
 set boxwidth 0.55
 set grid noxtics
 if (NR > 0) {
-    plot for [k=2:NR+1] REJ using k:xtic(1) title columnhead(k) lt (k-1)
+    plot for [k=2:NR+1] REJ skip 1 using k:xtic(FNAME[int($0)+1]) title RNAME[k-1] lt (k-1)
 } else {
     set yrange [0:1]
     set xrange [-0.5:NF-0.5]
     unset key
     set label 2 "no record was rejected" at graph 0.5, graph 0.5 center
-    plot REJ skip 1 using 0:(0):xtic(1) with points ps 0 notitle
+    plot REJ skip 1 using 0:(0):xtic(FNAME[int($0)+1]) with points ps 0 notitle
 }
 unset multiplot

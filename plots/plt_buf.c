@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim_alloc.h"
+#include "sim_text.h"
 
 void plt_buf_init(plt_buf *b)
 {
@@ -112,17 +113,30 @@ char *plt_buf_take(plt_buf *b)
 void plt_buf_csv_field(plt_buf *b, const char *s)
 {
     s = s ? s : "";
-    if (!strpbrk(s, ",\"\r\n")) {
-        plt_buf_puts(b, s);
-        return;
+    int quote = strpbrk(s, ",\"") != NULL;
+    char piece[SIM_TEXT_PIECE];
+    if (quote)
+        plt_buf_put(b, "\"", 1);
+    while (*s) {
+        if (*s == '"') {
+            plt_buf_put(b, "\"\"", 2);
+            s++;
+            continue;
+        }
+        s += sim_text_piece(s, piece);
+        plt_buf_puts(b, piece);
     }
-    plt_buf_put(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"')
-            plt_buf_put(b, "\"", 1);
-        plt_buf_put(b, s, 1);
+    if (quote)
+        plt_buf_put(b, "\"", 1);
+}
+
+void plt_buf_put_visible(plt_buf *b, const char *s)
+{
+    char piece[SIM_TEXT_PIECE];
+    while (s && *s) {
+        s += sim_text_piece(s, piece);
+        plt_buf_puts(b, piece);
     }
-    plt_buf_put(b, "\"", 1);
 }
 
 void plt_buf_csv_num(plt_buf *b, double v)

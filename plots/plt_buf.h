@@ -38,9 +38,18 @@ int plt_buf_status(const plt_buf *b, sim_err *err);
  * freed too). */
 char *plt_buf_take(plt_buf *b);
 
+/* Appends s with every character a reader could take for something else
+ * (control characters, malformed UTF-8 ...) shown as its escape, by the
+ * rule of sim_text.h: for text from a scenario, a results.json or an
+ * argument in a summary or a message. NULL appends nothing. */
+void plt_buf_put_visible(plt_buf *b, const char *s);
+
 /* CSV (RFC 4180), shared by every CSV writer. plt_buf_csv_field appends
  * s as one field: as is, or in double quotes (inner quotes doubled) when
- * it holds a comma, a quote or a line break. NULL is an empty field.
+ * it holds a comma or a quote. Control characters are shown as escapes
+ * (sim_text.h: a newline is the two characters \n), so a record is always
+ * one line, for gnuplot (which reads data line by line) as for people.
+ * NULL is an empty field.
  * plt_buf_csv_num appends a comma and then v as %.10g, or nothing after
  * the comma when v is not finite (an empty cell, not "nan"). */
 void plt_buf_csv_field(plt_buf *b, const char *s);

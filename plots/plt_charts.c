@@ -79,6 +79,21 @@ static void csv_num(plt_buf *b, double v)
         plt_buf_puts(b, ",");
 }
 
+/* A header field: a comma, then id and suffix as one CSV field (quoted when
+ * needed, control characters shown as escapes: one line per record). */
+static void csv_col(plt_buf *b, const char *id, const char *suffix)
+{
+    plt_buf col;
+    plt_buf_init(&col);
+    plt_buf_puts(&col, id);
+    plt_buf_puts(&col, suffix);
+    plt_buf_puts(b, ",");
+    plt_buf_csv_field(b, col.data);
+    if (col.failed)
+        b->failed = 1;
+    plt_buf_fini(&col);
+}
+
 static void var_str(plt_buf *b, const char *name, const char *v)
 {
     plt_buf_printf(b, "%s = ", name);
@@ -210,8 +225,10 @@ static int build_quota(const plt_results *r, const char *dir, chart *c)
     if (n == 0)
         return 0;
     plt_buf_puts(&c->csv, "time_s");
-    for (int i = 0; i < n; i++)
-        plt_buf_printf(&c->csv, ",%s.use_mean,%s.use_max", ids[i], ids[i]);
+    for (int i = 0; i < n; i++) {
+        csv_col(&c->csv, ids[i], ".use_mean");
+        csv_col(&c->csv, ids[i], ".use_max");
+    }
     plt_buf_puts(&c->csv, "\n");
     const plt_metric *first = ms[0];
     for (size_t p = 0; p < first->npoints; p++) {
@@ -297,7 +314,7 @@ static int build_latency(const plt_results *r, const char *dir, chart *c)
             x[u++] = x[i];
     plt_buf_puts(&c->csv, "latency_s");
     for (int i = 0; i < n; i++)
-        plt_buf_printf(&c->csv, ",%s.cdf", ids[i]);
+        csv_col(&c->csv, ids[i], ".cdf");
     plt_buf_puts(&c->csv, "\n");
     size_t cursor[MAXCOLS] = {0};
     double cum[MAXCOLS] = {0};
@@ -379,8 +396,9 @@ static int build_channels(const plt_results *r, const char *dir, chart *c)
     double scale[MAXCOLS];
     plt_buf_puts(&c->csv, "time_s");
     for (int i = 0; i < n; i++) {
-        plt_buf_printf(&c->csv, ",%s.allocation_used,%s.backlog,%s.oldest_unread_age_s", ids[i],
-                       ids[i], ids[i]);
+        csv_col(&c->csv, ids[i], ".allocation_used");
+        csv_col(&c->csv, ids[i], ".backlog");
+        csv_col(&c->csv, ids[i], ".oldest_unread_age_s");
         cols[3 * i] = plt_results_findf(r, "channel.%s.allocation_used_series", ids[i]);
         cols[3 * i + 1] = plt_results_findf(r, "channel.%s.backlog_series", ids[i]);
         cols[3 * i + 2] = plt_results_findf(r, "channel.%s.oldest_unread_age_series", ids[i]);
@@ -427,7 +445,7 @@ static int build_batch(const plt_results *r, const char *dir, chart *c)
     double scale[MAXCOLS];
     plt_buf_puts(&c->csv, "time_s");
     for (int i = 0; i < n; i++) {
-        plt_buf_printf(&c->csv, ",%s.duration_s", ids[i]);
+        csv_col(&c->csv, ids[i], ".duration_s");
         scale[i] = 1.0;
     }
     plt_buf_puts(&c->csv, "\n");
@@ -554,17 +572,17 @@ static int build_cascade(const plt_results *r, const char *dir, chart *c)
         return 0;
     plt_buf_puts(&c->csv, "time_s");
     for (int k = 0; k < nu; k++)
-        plt_buf_printf(&c->csv, ",%s.utilisation_pct", names[k]);
+        csv_col(&c->csv, names[k], ".utilisation_pct");
     for (int k = nu; k < nu + nb; k++)
-        plt_buf_printf(&c->csv, ",%s.breaker_open_pct", names[k]);
+        csv_col(&c->csv, names[k], ".breaker_open_pct");
     plt_buf_puts(&c->csv, "\n");
     series_rows(&c->csv, cols, scale, nu + nb);
     plt_buf_puts(&c->csv2, "flow");
     for (int k = 0; k < nr; k++)
-        plt_buf_printf(&c->csv2, ",%s", reasons[k]);
+        csv_col(&c->csv2, reasons[k], "");
     plt_buf_puts(&c->csv2, "\n");
     for (int f = 0; f < nf; f++) {
-        plt_buf_puts(&c->csv2, flows[f]);
+        plt_buf_csv_field(&c->csv2, flows[f]);
         for (int k = 0; k < nr; k++)
             csv_num(&c->csv2,
                     plt_results_meanf(r, 0.0, "flow.%s.rejected.%s", flows[f], reasons[k]));
@@ -584,6 +602,14 @@ static int build_cascade(const plt_results *r, const char *dir, chart *c)
     for (int k = 0; k < nb; k++)
         array_str(&c->vars, k, names[nu + k]);
     array_end_str(&c->vars, nb);
+    array_begin(&c->vars, "FNAME", nf); /* rejections.csv's rows and columns, named here */
+    for (int f = 0; f < nf; f++)
+        array_str(&c->vars, f, flows[f]);
+    array_end_str(&c->vars, nf);
+    array_begin(&c->vars, "RNAME", nr);
+    for (int k = 0; k < nr; k++)
+        array_str(&c->vars, k, reasons[k]);
+    array_end_str(&c->vars, nr);
     c->height = panel_height(2);
     return 1;
 }
@@ -609,7 +635,8 @@ static int write_all_series(const plt_results *r, const char *dir, sim_err *err)
             const plt_metric *m = &r->metrics[j];
             if (m->kind == SIM_METRIC_SERIES && m->npoints == g->npoints &&
                 m->interval_s == g->interval_s) {
-                plt_buf_printf(&csv, ",%s", m->name);
+                plt_buf_puts(&csv, ",");
+                plt_buf_csv_field(&csv, m->name);
                 done[j] = 2; /* in this group */
             }
         }
@@ -647,9 +674,11 @@ static int write_hists(const plt_results *r, const char *dir, sim_err *err)
         const plt_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_HIST)
             continue;
-        for (size_t b = 0; b < m->nbins; b++)
-            plt_buf_printf(&csv, "%s,%.10g,%.10g,%llu\n", m->name, m->lo[b], m->hi[b],
+        for (size_t b = 0; b < m->nbins; b++) {
+            plt_buf_csv_field(&csv, m->name);
+            plt_buf_printf(&csv, ",%.10g,%.10g,%llu\n", m->lo[b], m->hi[b],
                            (unsigned long long)m->bin_count[b]);
+        }
     }
     int rc = plt_buf_status(&csv, err);
     if (rc == SIM_OK)

@@ -3,8 +3,9 @@
  *
  * The bars are drawn from a datablock written into the script, one block
  * per panel (unit), so the CSV for people can stay in the plain long form.
- * Labels are quoted for gnuplot; commas in labels become semicolons, as
- * the datablock is comma-separated like every data file of the charts.
+ * The datablock holds numbers only: a row starts with the metric's index
+ * into the array MLAB, which holds the labels as gnuplot string literals
+ * (plt_gnuplot.h), so no label is ever read as data or as a command.
  */
 #include "plt_compare.h"
 
@@ -53,18 +54,6 @@ int plt_compare_write_data(const plt_compare *c, const char *dir, const char *na
     return rc;
 }
 
-/* A label for the datablock: quoted, no commas or quotes inside. */
-static void label(plt_buf *b, const char *s)
-{
-    plt_buf_put(b, "\"", 1);
-    for (; *s; s++) {
-        char ch = *s == ',' ? ';' : *s == '"' ? '\'' : *s;
-        if ((unsigned char)ch >= 0x20)
-            plt_buf_put(b, &ch, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
 static const char *unit_of(const plt_compare *c, int m)
 {
     return c->units && c->units[m] ? c->units[m] : "";
@@ -102,7 +91,7 @@ int plt_compare_draw(const plt_compare *c, const char *dir, const char *name, co
         for (int m = 0; m < nm; m++) {
             if (panel[m] != p)
                 continue;
-            label(&v, c->metrics[m]);
+            plt_buf_printf(&v, "%d", m + 1); /* MLAB[m + 1] */
             for (int k = 0; k < nv; k++) {
                 double mean = c->mean[k * nm + m];
                 double hw = c->half_width ? c->half_width[k * nm + m] : NAN;
@@ -119,6 +108,12 @@ int plt_compare_draw(const plt_compare *c, const char *dir, const char *name, co
         if (p)
             plt_buf_puts(&v, ", ");
         plt_gnuplot_quote(&v, unit_of(c, first[p])[0] ? unit_of(c, first[p]) : "value");
+    }
+    plt_buf_printf(&v, "]\narray MLAB[%d] = [", nm);
+    for (int m = 0; m < nm; m++) {
+        if (m)
+            plt_buf_puts(&v, ", ");
+        plt_gnuplot_quote(&v, c->metrics[m]);
     }
     plt_buf_printf(&v, "]\narray VAR[%d] = [", nv);
     for (int k = 0; k < nv; k++) {

@@ -27,6 +27,7 @@
 
 #include "plt_file.h"
 #include "sim_alloc.h"
+#include "sim_text.h"
 
 extern char **environ;
 
@@ -65,15 +66,18 @@ const char *plt_gnuplot_find(char *buf, size_t n)
 
 void plt_gnuplot_quote(plt_buf *b, const char *s)
 {
-    plt_buf_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            plt_buf_put(b, "\\", 1);
-        if (c >= 0x20)
-            plt_buf_put(b, s, 1);
+    char piece[SIM_TEXT_PIECE];
+    plt_buf_put(b, "'", 1);
+    while (s && *s) {
+        if (*s == '\'') {
+            plt_buf_put(b, "''", 2);
+            s++;
+            continue;
+        }
+        s += sim_text_piece(s, piece);
+        plt_buf_puts(b, piece);
     }
-    plt_buf_put(b, "\"", 1);
+    plt_buf_put(b, "'", 1);
 }
 
 /* The line of gnuplot's log that says what went wrong: the first one
@@ -191,7 +195,7 @@ static void preamble(plt_buf *b, int format, const char *out, int width, int hei
                        width, height);
     plt_buf_puts(b, "set output ");
     plt_gnuplot_quote(b, out);
-    plt_buf_printf(b, "\nFORMAT = \"%s\"\n", format == PLT_PNG ? "png" : "svg");
+    plt_buf_printf(b, "\nFORMAT = '%s'\n", format == PLT_PNG ? "png" : "svg");
 }
 
 int plt_gnuplot_draw(const char *gnuplot, const char *dir, const char *name, const char *tmpl,
@@ -204,6 +208,11 @@ int plt_gnuplot_draw(const char *gnuplot, const char *dir, const char *name, con
     if (!common || !body)
         return sim_err_set(err, SIM_EINTERNAL, NULL, 0, 0, "chart template %s is not built in",
                            body ? "common.gp" : tmpl);
+    if (!sim_text_is_plain(dir) || !sim_text_is_plain(name))
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "cannot draw %s: its folder name has a control character or bytes "
+                           "that are not UTF-8",
+                           name);
     int rc = plt_file_mkdirs(dir, err);
     if (rc != SIM_OK)
         return rc;

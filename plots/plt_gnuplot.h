@@ -19,6 +19,45 @@
  * gnuplot gets $ERPSIM_GNUPLOT_TIMEOUT seconds (a positive number; default
  * PLT_GNUPLOT_TIMEOUT_S) per chart; one still running then is killed and
  * the chart fails with SIM_EIO like any gnuplot error (exit code 4).
+ *
+ * User text is inert. gnuplot reads the script as commands, and in a
+ * double-quoted string it runs `backquoted` text as a shell command; a
+ * line starting with @NAME or a word @NAME outside quotes expands the
+ * macro NAME. Text from a scenario, a results.json or an argument (names,
+ * descriptions, ids, metric names, --vary values, variant labels, titles,
+ * the paths of the data and output files) reaches gnuplot in exactly two
+ * ways, and neither is ever run or expanded:
+ *   1. As a string literal written by plt_gnuplot_quote: in single quotes.
+ *      Inside single quotes gnuplot does no backquote substitution, no
+ *      macro expansion and no backslash escapes; the one special sequence
+ *      is '' for a quote, and the literal ends at the first lone quote
+ *      (gnuplot 5.4 manual, "Strings" and "Substitution"; checked with
+ *      gnuplot 5.4.4: 'x`touch F`' does not create F, "x`touch F`" does).
+ *      So doubling every quote is complete, provided the literal cannot
+ *      be cut by the end of the command: a newline ends a command, so no
+ *      control character is written raw (sim_text.h shows them as escapes,
+ *      a newline as the two characters
+). What gnuplot holds is then the
+ *      text itself, used only as a value: a title, a label, a tick mark,
+ *      an argument of sprintf (never its format), a file name. The
+ *      templates (plots/NAME.gp) never evaluate a string: no eval, no
+ *      macros, no system(), no `load` of a variable, and common.gp turns
+ *      enhanced text off, so ^ _ @ { } in a label are shown as typed.
+ *   2. As data that gnuplot reads from a file or a datablock. Data lines
+ *      are never commands (checked: a datablock line "@M" or one with
+ *      backquotes stays text). The datablocks of plt_compare and
+ *      plt_sweep hold numbers only; a label is an index into an array of
+ *      literals (1.). The data files of plt_charts hold text only in their
+ *      header row, which the templates skip, and in the flow column of
+ *      series/rejections.csv; the templates take names from arrays of
+ *      literals instead (columnhead and xtic(1) are not used). Every CSV
+ *      field goes through plt_buf_csv_field: one line per record, a comma
+ *      or quote only inside an RFC 4180 quoted field (which gnuplot's
+ *      data reader takes as one field), so text never shifts a column.
+ * A path is the one text that must reach gnuplot unchanged (an escaped
+ * path names another file), so plt_gnuplot_draw refuses a folder whose
+ * name has anything sim_text.h would escape (SIM_EINVAL); the commands
+ * refuse such an --out before anything runs.
  */
 #ifndef PLT_GNUPLOT_H
 #define PLT_GNUPLOT_H
@@ -49,8 +88,9 @@ const char *plt_gnuplot_template(const char *name);
  * returns NULL when it is not installed. */
 const char *plt_gnuplot_find(char *buf, size_t n);
 
-/* Appends a gnuplot string literal for s: double-quoted, with '"' and '\'
- * escaped and control characters dropped. */
+/* Appends a gnuplot string literal for s: single-quoted, every ' doubled,
+ * and every character sim_text.h escapes shown as its escape (see above
+ * for why this is complete). NULL is the empty literal ''. */
 void plt_gnuplot_quote(plt_buf *b, const char *s);
 
 /* Output formats of a chart. */
@@ -61,7 +101,8 @@ enum { PLT_PNG = 1, PLT_SVG = 2 };
  * template `tmpl`, into DIR/NAME.png and DIR/NAME.svg. width and height
  * are pixels (the SVG is scalable: the size sets its proportions and font
  * scale). Runs gnuplot once; SIM_EIO with gnuplot's first error line in
- * err if it fails, and then no output file is left behind. */
+ * err if it fails, and then no output file is left behind. SIM_EINVAL when
+ * dir or name has a character sim_text.h would escape. */
 int plt_gnuplot_draw(const char *gnuplot, const char *dir, const char *name, const char *tmpl,
                      const char *vars, int width, int height, int formats, sim_err *err);
 

@@ -2,10 +2,11 @@
  * plt_sweep.c - the sweep chart; see plt_sweep.h.
  *
  * The points go into the script as a datablock, one block per metric, so
- * the CSV for people can stay in the plain long form. Labels are quoted
- * for gnuplot; commas in labels become semicolons (the datablock is
- * comma-separated like every data file of the charts). A missing mean is
- * written as NaN, which gnuplot skips; a missing half-width as 0.
+ * the CSV for people can stay in the plain long form. The datablock holds
+ * numbers only: a row starts with the point's index into the array XLAB,
+ * which holds the value texts as gnuplot string literals (plt_gnuplot.h).
+ * A missing mean is written as NaN, which gnuplot skips; a missing
+ * half-width as 0.
  */
 #include "plt_sweep.h"
 
@@ -81,18 +82,6 @@ int plt_sweep_write_data(const plt_sweep *s, const char *dir, const char *name, 
     return rc;
 }
 
-/* A label for the datablock: quoted, no commas or quotes inside. */
-static void label(plt_buf *b, const char *s)
-{
-    plt_buf_put(b, "\"", 1);
-    for (; s && *s; s++) {
-        char ch = *s == ',' ? ';' : *s == '"' ? '\'' : *s;
-        if ((unsigned char)ch >= 0x20)
-            plt_buf_put(b, &ch, 1);
-    }
-    plt_buf_put(b, "\"", 1);
-}
-
 static void quoted_array(plt_buf *b, const char *name, const char *const *list, int n)
 {
     plt_buf_printf(b, "array %s[%d] = [", name, n);
@@ -117,8 +106,7 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
         if (m > 0)
             plt_buf_puts(&v, "\n\n");
         for (int p = 0; p < s->npoints; p++) {
-            label(&v, s->xlabels[p]);
-            plt_buf_printf(&v, ",%.10g", x_of(s, p));
+            plt_buf_printf(&v, "%d,%.10g", p + 1, x_of(s, p)); /* XLAB[p + 1], x */
             for (int k = 0; k < s->nseries; k++) {
                 size_t i = at(s, k, p, m);
                 double hw = hw_at(s, i);
@@ -137,6 +125,7 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
     plt_gnuplot_quote(&v, s->xlabel ? s->xlabel : "");
     plt_buf_printf(&v, "\nNM = %d\nNS = %d\nCATEGORICAL = %d\n", s->nmetrics, s->nseries,
                    s->x ? 0 : 1);
+    quoted_array(&v, "XLAB", s->xlabels, s->npoints);
     quoted_array(&v, "MET", s->metrics, s->nmetrics);
     quoted_array(&v, "MUNIT", s->units, s->nmetrics);
     plt_buf_printf(&v, "array NONNEG[%d] = [", s->nmetrics);

@@ -3,7 +3,8 @@
 # error bars the 95% confidence intervals of the points.
 #
 # Variables: $D (a datablock: one block per metric, blocks separated by two
-# blank lines; rows "label,x,mean_1,hw_1,...,mean_NS,hw_NS"), TITLE, XLABEL,
+# blank lines; rows "p,x,mean_1,hw_1,...,mean_NS,hw_NS", p the point's
+# index in XLAB), XLAB[] (the value texts), TITLE, XLABEL,
 # NM, MET[NM], MUNIT[NM], NONNEG[NM] (1: no point or error bar below 0, so
 # the y axis starts at 0), NS, SER[NS], CATEGORICAL (1: x is the value's
 # index and the labels are the tick marks), ROWS, COLS, XMIN, XMAX.
@@ -26,7 +27,7 @@ do for [m=1:NM] {
         set yrange [*:*]
     }
     if (CATEGORICAL) {
-        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)):xtic(1) with yerrorlines lt s title SER[s]
+        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)):xtic(XLAB[int(column(1))]) with yerrorlines lt s title SER[s]
     } else {
         plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)) with yerrorlines lt s title SER[s]
     }

@@ -81,7 +81,7 @@ static void csv_fields_are_quoted_only_when_they_must_be(void **state)
     plt_buf_puts(&b, "|");
     plt_buf_csv_field(&b, "say \"hi\""); /* quotes: quoted and doubled (RFC 4180) */
     plt_buf_puts(&b, "|");
-    plt_buf_csv_field(&b, "x\ry"); /* a bare CR breaks a record too */
+    plt_buf_csv_field(&b, "x\ry\nz"); /* CR and LF shown escaped: one line per record */
     plt_buf_puts(&b, "|");
     plt_buf_csv_field(&b, NULL); /* empty field */
     plt_buf_puts(&b, "|");
@@ -90,7 +90,7 @@ static void csv_fields_are_quoted_only_when_they_must_be(void **state)
     plt_buf_csv_num(&b, -INFINITY);
     plt_buf_csv_num(&b, 1234567890.0); /* 10 significant digits: whole */
     assert_int_equal(plt_buf_status(&b, NULL), SIM_OK);
-    assert_string_equal(b.data, "flow.F-001.delivered|\"a,b\"|\"say \"\"hi\"\"\"|\"x\ry\"||"
+    assert_string_equal(b.data, "flow.F-001.delivered|\"a,b\"|\"say \"\"hi\"\"\"|x\\x0dy\\nz||"
                                 ",0.1,,,1234567890");
     plt_buf_fini(&b);
 }
