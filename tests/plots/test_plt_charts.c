@@ -297,6 +297,33 @@ static void a_gnuplot_error_is_reported_and_leaves_no_file(void **state)
     fixture_rmtree(dir);
 }
 
+/* The literal follows gnuplot's single-quote rule (plt_gnuplot.h): only a
+ * quote is special and is doubled; backquotes, @, $ and backslashes stay as
+ * they are, and control characters become visible escapes so the literal
+ * never spans two lines. Expected strings written by hand from that rule. */
+static void gnuplot_literals_are_single_quoted_with_quotes_doubled(void **state)
+{
+    (void)state;
+    plt_buf b;
+    plt_buf_init(&b);
+    plt_gnuplot_quote(&b, "it's `touch x` @M \\ \"q\" $(id)");
+    plt_buf_puts(&b, "|");
+    plt_gnuplot_quote(&b, "a\nb\033[2J\a");
+    plt_buf_puts(&b, "|");
+    plt_gnuplot_quote(&b, "''");
+    plt_buf_puts(&b, "|");
+    plt_gnuplot_quote(&b, NULL);
+    assert_int_equal(plt_buf_status(&b, NULL), SIM_OK);
+    assert_string_equal(b.data, "'it''s `touch x` @M \\ \"q\" $(id)'|'a\\nb\\x1b[2J\\x07'|"
+                                "''''''|''");
+    plt_buf_fini(&b);
+    /* a folder name that would have to be escaped is refused, not altered */
+    sim_err err;
+    assert_int_equal(plt_gnuplot_draw("/bin/true", "/tmp/a\nb", "quota", "quota.gp", "", 640, 480,
+                                      PLT_PNG, &err),
+                     SIM_EINVAL);
+}
+
 static void gnuplot_is_found_or_reported_missing(void **state)
 {
     (void)state;
@@ -332,6 +359,7 @@ int main(void)
         cmocka_unit_test(a_run_without_breakers_or_allocations_draws_every_chart),
         cmocka_unit_test(the_comparison_chart_draws_grouped_bars_with_whiskers),
         cmocka_unit_test(a_gnuplot_error_is_reported_and_leaves_no_file),
+        cmocka_unit_test(gnuplot_literals_are_single_quoted_with_quotes_doubled),
         cmocka_unit_test(gnuplot_is_found_or_reported_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
