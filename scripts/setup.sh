@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake gcc make pkg-config libgsl-dev libyaml-dev libcmocka-dev libjansson-dev
-          gnuplot-nox clang-format chromium python3)
+          gnuplot-nox clang-format chromium python3 cmark-gfm)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
