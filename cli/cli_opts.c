@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mdl_world.h"
+#include "out_text.h"
 #include "plt_gnuplot.h"
 #include "progress.h"
 #include "sim_experiment.h"
@@ -35,7 +36,8 @@ const char *cli_opt_value(const char *name, int argc, char **argv, int *i, int *
 
 int cli_usage_error(const char *cmd, const char *usage, const char *what, const char *arg)
 {
-    fprintf(stderr, "erpsim %s: error: %s%s\n%s", cmd, what, arg ? arg : "", usage ? usage : "");
+    out_text_line(stderr, "erpsim %s: error: %s%s", cmd, what, arg ? arg : "");
+    fputs(usage ? usage : "", stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -56,10 +58,11 @@ static int usage_error(const cli_opts *o, const char *usage, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "erpsim %s: error: ", o->cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n%s", usage ? usage : "");
+    char what[1024];
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    out_text_line(stderr, "erpsim %s: error: %s", o->cmd, what);
+    fputs(usage ? usage : "", stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -191,15 +194,15 @@ int cli_opts_print_diag(const char *label, int rc, const scn_diag *diag)
     for (int i = 0; i < diag->count; i++) {
         const sim_err *e = &diag->items[i];
         if (e->line > 0)
-            fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->column, e->msg);
+            out_text_line(stderr, "%s:%d:%d: error: %s", e->file, e->line, e->column, e->msg);
         else
-            fprintf(stderr, "%s: error: %s\n", e->file[0] ? e->file : label, e->msg);
+            out_text_line(stderr, "%s: error: %s", e->file[0] ? e->file : label, e->msg);
     }
     if (diag->truncated)
-        fprintf(stderr, "%s: error: more than %d problems; the rest are not shown\n", label,
-                SCN_DIAG_MAX);
+        out_text_line(stderr, "%s: error: more than %d problems; the rest are not shown", label,
+                      SCN_DIAG_MAX);
     if (diag->count == 0)
-        fprintf(stderr, "%s: error: %s\n", label, sim_status_str(rc));
+        out_text_line(stderr, "%s: error: %s", label, sim_status_str(rc));
     return rc == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
 }
 
@@ -280,7 +283,8 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
     int rc = cli_opts_simulate(o, sc, seed, reps, p, out, &err);
     if (rc == SIM_OK)
         return 0;
-    fprintf(stderr, "erpsim %s: error: %s\n", o->cmd, err.msg[0] ? err.msg : sim_status_str(rc));
+    out_text_line(stderr, "erpsim %s: error: %s", o->cmd,
+                  err.msg[0] ? err.msg : sim_status_str(rc));
     /* A model that refuses the scenario (a setting it cannot simulate) is
      * bad input; anything else (no memory, a broken invariant) is ours. */
     return rc == SIM_EINVAL || rc == SIM_ERANGE || rc == SIM_EPARSE ? CLI_EXIT_USAGE
@@ -310,7 +314,7 @@ static int draw_chart(const cli_opts *o, const char *dir, const char *name, cons
     const char *gnuplot = o->no_charts ? NULL : plt_gnuplot_find(gp, sizeof gp);
     if (!gnuplot) {
         if (kind->write_data(chart, dir, name, &err) != SIM_OK) {
-            fprintf(stderr, "erpsim %s: error: %s\n", o->cmd, err.msg);
+            out_text_line(stderr, "erpsim %s: error: %s", o->cmd, err.msg);
             return CLI_EXIT_INTERNAL;
         }
         if (o->no_charts)
@@ -322,7 +326,7 @@ static int draw_chart(const cli_opts *o, const char *dir, const char *name, cons
         return CLI_EXIT_NO_CHARTS;
     }
     if (kind->draw(chart, dir, name, gnuplot, &err) != SIM_OK) {
-        fprintf(stderr, "erpsim %s: warning: the chart was not drawn: %s\n", o->cmd, err.msg);
+        out_text_line(stderr, "erpsim %s: warning: the chart was not drawn: %s", o->cmd, err.msg);
         return err.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_NO_CHARTS;
     }
     return 0;

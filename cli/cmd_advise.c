@@ -39,6 +39,7 @@
 #include "cli_opts.h"
 #include "mdl_advise.h"
 #include "mdl_world.h"
+#include "out_text.h"
 #include "progress.h"
 #include "scn_load.h"
 #include "scn_schema.h"
@@ -859,9 +860,9 @@ int cmd_advise(int argc, char **argv)
     code = o.c.fail_on_violation && warnings > 0 ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
 done:
     if (code == CLI_EXIT_INTERNAL && fail)
-        fprintf(stderr, "erpsim advise: error: the simulation failed: %s\n", fail);
+        out_text_line(stderr, "erpsim advise: error: the simulation failed: %s", fail);
     else if (code == CLI_EXIT_INTERNAL)
-        fprintf(stderr, "erpsim advise: error: %s\n", err.msg[0] ? err.msg : "out of memory");
+        out_text_line(stderr, "erpsim advise: error: %s", err.msg[0] ? err.msg : "out of memory");
     progress_destroy(bar);
     scn_diag_fini(&diag);
     sim_summary_destroy(dec.sum);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out_text.h"
 #include "scn_load.h"
 #include "scn_print.h"
 #include "sim_alloc.h"
@@ -44,11 +45,11 @@ static int report(const char *label, int rc, const scn_diag *diag)
             snprintf(line, sizeof line, "%s: error: %s", e->file, e->msg);
         else
             snprintf(line, sizeof line, "%s: error: %s", label, e->msg);
-        fprintf(stderr, "%s\n", line);
+        out_text_line(stderr, "%s", line);
     }
     if (diag->truncated)
-        fprintf(stderr, "%s: error: more than %d problems; the rest are not shown\n", label,
-                SCN_DIAG_MAX);
+        out_text_line(stderr, "%s: error: more than %d problems; the rest are not shown", label,
+                      SCN_DIAG_MAX);
     return rc == SIM_ENOMEM ? 3 : 2;
 }
 
@@ -72,7 +73,7 @@ static int check_one(const char *path, const char *const *sets, int nsets, int p
         sim_err err;
         char *text = scn_print_yaml(&sc, origins, label, &err);
         if (!text) {
-            fprintf(stderr, "erpsim: %s\n", err.msg);
+            out_text_line(stderr, "erpsim: %s", err.msg);
             code = 3;
         } else {
             fputs(text, stdout);
@@ -101,7 +102,7 @@ int cmd_check(int argc, char **argv)
             sim_err err;
             char *md = scn_print_schema_md(&err);
             if (!md) {
-                fprintf(stderr, "erpsim: %s\n", err.msg);
+                out_text_line(stderr, "erpsim: %s", err.msg);
                 return 3;
             }
             fputs(md, stdout);
@@ -122,7 +123,8 @@ int cmd_check(int argc, char **argv)
             }
             sets[nsets++] = v;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "erpsim check: unknown option '%s'\n%s", a, check_usage);
+            out_text_line(stderr, "erpsim check: unknown option '%s'", a);
+            fputs(check_usage, stderr);
             return 2;
         } else {
             argv[++nfiles] = argv[i]; /* compact the file names to argv[1..nfiles] */

@@ -51,6 +51,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "mdl_world.h"
+#include "out_text.h"
 #include "plt_buf.h"
 #include "plt_compare.h"
 #include "plt_file.h"
@@ -60,6 +61,7 @@
 #include "progress.h"
 #include "sim_alloc.h"
 #include "sim_experiment.h"
+#include "sim_text.h"
 #include "verdict.h"
 
 static const char compare_usage[] =
@@ -254,7 +256,7 @@ static int run_variant(const compare *c, variant *v, progress *bar)
             plt_results_set_scenario(v->res, &v->sc, cli_opts_label(&c->o), NULL, &err) != SIM_OK ||
             plt_results_add_summary(v->res, v->sum, &err) != SIM_OK ||
             verdict_compute(v->res, &v->v, &err) != SIM_OK) {
-            fprintf(stderr, "erpsim compare: error: %s\n", err.msg);
+            out_text_line(stderr, "erpsim compare: error: %s", err.msg);
             return CLI_EXIT_INTERNAL;
         }
         return 0;
@@ -265,8 +267,8 @@ static int run_variant(const compare *c, variant *v, progress *bar)
                  err.msg[0] ? err.msg : sim_status_str(rc));
         return 0;
     }
-    fprintf(stderr, "erpsim compare: error: %s: %s\n", mdl_spec_pattern_names[v->pattern],
-            err.msg[0] ? err.msg : sim_status_str(rc));
+    out_text_line(stderr, "erpsim compare: error: %s: %s", mdl_spec_pattern_names[v->pattern],
+                  err.msg[0] ? err.msg : sim_status_str(rc));
     return CLI_EXIT_INTERNAL;
 }
 
@@ -541,9 +543,10 @@ static char *text_table(const compare *c, double *a, double *b)
     plt_buf_init(&t);
     const mdl_scenario *sc = c->declared;
     const mdl_flow_spec *f = &sc->flows[c->flow_index];
-    char slo[32], perday[32];
+    char slo[32], perday[32], name[512], source[512];
     plt_buf_printf(&t, "erpsim %s - compare patterns for flow %s of scenario %s (%s)\n",
-                   ERPSIM_VERSION, c->flow, sc->name ? sc->name : "", cli_opts_label(&c->o));
+                   ERPSIM_VERSION, c->flow, sim_text_visible(sc->name, name, sizeof name),
+                   sim_text_visible(cli_opts_label(&c->o), source, sizeof source));
     plt_buf_printf(&t, "%s: %s -> %s, %s records/day at load %gx, latency SLO %s, declared %s\n",
                    f->id, f->source, f->target,
                    plt_fmt_count(mdl_scenario_flow_per_day(sc, f), perday, sizeof perday), sc->load,
@@ -820,11 +823,13 @@ int cmd_compare(int argc, char **argv)
         goto done;
     c.flow_index = mdl_scenario_flow_index(&base, c.flow);
     if (c.flow_index < 0) {
-        fprintf(stderr, "erpsim compare: error: --flow %s: no such flow in %s (flows:", c.flow,
-                cli_opts_label(&c.o));
+        plt_buf ids;
+        plt_buf_init(&ids);
         for (int i = 0; i < base.nflows; i++)
-            fprintf(stderr, " %s", base.flows[i].id);
-        fprintf(stderr, ")\n");
+            plt_buf_printf(&ids, " %s", base.flows[i].id);
+        out_text_line(stderr, "erpsim compare: error: --flow %s: no such flow in %s (flows:%s)",
+                      c.flow, cli_opts_label(&c.o), ids.data ? ids.data : "");
+        plt_buf_fini(&ids);
         code = CLI_EXIT_USAGE;
         goto done;
     }
@@ -864,9 +869,10 @@ int cmd_compare(int argc, char **argv)
     bar = NULL;
     if (ran == 0) {
         for (int k = 0; k < c.nvar; k++)
-            fprintf(stderr, "erpsim compare: error: %s: %s\n",
-                    mdl_spec_pattern_names[c.var[k].pattern], c.var[k].why);
-        fprintf(stderr, "erpsim compare: error: no pattern could be simulated for %s\n", c.flow);
+            out_text_line(stderr, "erpsim compare: error: %s: %s",
+                          mdl_spec_pattern_names[c.var[k].pattern], c.var[k].why);
+        out_text_line(stderr, "erpsim compare: error: no pattern could be simulated for %s",
+                      c.flow);
         code = CLI_EXIT_USAGE;
         goto done;
     }
@@ -880,7 +886,7 @@ int cmd_compare(int argc, char **argv)
         sim_err err;
         if (plt_file_mkdirs(c.o.out, &err) != SIM_OK ||
             plt_file_write(c.o.out, "compare.csv", csv, strlen(csv), &err) != SIM_OK) {
-            fprintf(stderr, "erpsim compare: error: %s\n", err.msg);
+            out_text_line(stderr, "erpsim compare: error: %s", err.msg);
             code = CLI_EXIT_INTERNAL;
             goto done;
         }

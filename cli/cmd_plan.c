@@ -56,6 +56,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "mdl_arrivals.h"
+#include "out_text.h"
 #include "plan_search.h"
 #include "plt_buf.h"
 #include "plt_compare.h"
@@ -64,6 +65,7 @@
 #include "plt_gnuplot.h"
 #include "plt_results.h"
 #include "sim_alloc.h"
+#include "sim_text.h"
 #include "verdict.h"
 
 static const char plan_usage[] =
@@ -307,7 +309,7 @@ static point *evaluate(plan *p, double load)
     sim_summary_destroy(sum);
     mdl_scenario_fini(&sc);
     if (rc != SIM_OK) {
-        fprintf(stderr, "erpsim plan: error: %s\n", err.msg[0] ? err.msg : sim_status_str(rc));
+        out_text_line(stderr, "erpsim plan: error: %s", err.msg[0] ? err.msg : sim_status_str(rc));
         plt_results_destroy(pt->res);
         verdict_fini(&pt->v);
         p->code = CLI_EXIT_INTERNAL;
@@ -451,10 +453,11 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
     plt_buf b;
     plt_buf_init(&b);
     const mdl_scenario *sc = &p->base;
-    char l1[32], l2[32], lt[32], cell[128];
+    char l1[32], l2[32], lt[32], cell[128], sname[512], source[512];
     fmt_load(p->target, lt, sizeof lt);
     plt_buf_printf(&b, "erpsim %s - capacity plan of scenario %s (%s)\n", ERPSIM_VERSION,
-                   sc->name ? sc->name : "", cli_opts_label(&p->o));
+                   sim_text_visible(sc->name, sname, sizeof sname),
+                   sim_text_visible(cli_opts_label(&p->o), source, sizeof source));
     plt_buf_printf(
         &b,
         "1x = the declared volumes; target %s; %d replication%s per load, seed %llu "
@@ -854,7 +857,7 @@ static int write_file(const plan *p, const char *name, const char *text)
     sim_err err;
     if (plt_file_mkdirs(p->o.out, &err) != SIM_OK ||
         plt_file_write(p->o.out, name, text, strlen(text), &err) != SIM_OK) {
-        fprintf(stderr, "erpsim plan: error: %s\n", err.msg);
+        out_text_line(stderr, "erpsim plan: error: %s", err.msg);
         return CLI_EXIT_INTERNAL;
     }
     return 0;
@@ -897,7 +900,7 @@ int cmd_plan(int argc, char **argv)
     if (rc != SIM_OK || !one || !tgt) {
         code = p->code ? p->code : CLI_EXIT_INTERNAL;
         if (!p->code)
-            fprintf(stderr, "erpsim plan: error: %s\n", err.msg);
+            out_text_line(stderr, "erpsim plan: error: %s", err.msg);
         goto done;
     }
     json = json_plan(p, one, tgt, lo);

@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "out_dir.h"
 #include "out_json.h"
+#include "out_text.h"
 #include "plt_charts.h"
 #include "plt_file.h"
 #include "sim_alloc.h"
@@ -38,7 +39,8 @@ int cmd_plot(int argc, char **argv)
             fputs(plot_usage, stdout);
             return 0;
         }
-        fprintf(stderr, "erpsim plot: error: unknown option '%s'\n%s", argv[i], plot_usage);
+        out_text_line(stderr, "erpsim plot: error: unknown option '%s'", argv[i]);
+        fputs(plot_usage, stderr);
         return CLI_EXIT_USAGE;
     }
     if (!o.from || o.scenario) {
@@ -66,9 +68,9 @@ int cmd_plot(int argc, char **argv)
     sim_free(path);
     if (!r) {
         if (e.line > 0)
-            fprintf(stderr, "%s:%d:%d: error: %s\n", e.file, e.line, e.column, e.msg);
+            out_text_line(stderr, "%s:%d:%d: error: %s", e.file, e.line, e.column, e.msg);
         else
-            fprintf(stderr, "erpsim plot: error: %s\n", e.msg);
+            out_text_line(stderr, "erpsim plot: error: %s", e.msg);
         return e.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
     }
     const char *out = o.out ? o.out : o.from;

@@ -19,6 +19,7 @@
 #include "out_dir.h"
 #include "out_json.h"
 #include "out_report.h"
+#include "out_text.h"
 #include "plt_file.h"
 #include "sim_alloc.h"
 #include "verdict.h"
@@ -51,9 +52,9 @@ static plt_results *read_results(const char *dir, int *code)
     sim_free(path);
     if (!r) {
         if (e.line > 0)
-            fprintf(stderr, "%s:%d:%d: error: %s\n", e.file, e.line, e.column, e.msg);
+            out_text_line(stderr, "%s:%d:%d: error: %s", e.file, e.line, e.column, e.msg);
         else
-            fprintf(stderr, "erpsim report: error: %s\n", e.msg[0] ? e.msg : "out of memory");
+            out_text_line(stderr, "erpsim report: error: %s", e.msg[0] ? e.msg : "out of memory");
         *code = e.code == SIM_ENOMEM || !e.msg[0] ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
     }
     return r;
@@ -98,9 +99,9 @@ int cmd_report(int argc, char **argv)
             fputs(report_usage, stdout);
             return 0;
         }
-        fprintf(stderr, "erpsim report: error: %s '%s'\n%s",
-                argv[i][0] == '-' ? "unknown option" : "more than one scenario:", argv[i],
-                report_usage);
+        out_text_line(stderr, "erpsim report: error: %s '%s'",
+                      argv[i][0] == '-' ? "unknown option" : "more than one scenario:", argv[i]);
+        fputs(report_usage, stderr);
         return CLI_EXIT_USAGE;
     }
     if (o.from && (o.scenario || o.nsets > 0)) {
@@ -121,7 +122,7 @@ int cmd_report(int argc, char **argv)
     sim_err e;
     sim_err_clear(&e);
     if (verdict_compute(r, &v, &e) != SIM_OK) {
-        fprintf(stderr, "erpsim report: error: %s\n", e.msg);
+        out_text_line(stderr, "erpsim report: error: %s", e.msg);
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
@@ -144,7 +145,7 @@ int cmd_report(int argc, char **argv)
         !(md = out_report_md(r, &v, drawn, note, &e)) ||
         plt_file_write(dir, "report.html", html, strlen(html), &e) != SIM_OK ||
         plt_file_write(dir, "report.md", md, strlen(md), &e) != SIM_OK) {
-        fprintf(stderr, "erpsim report: error: %s\n", e.msg);
+        out_text_line(stderr, "erpsim report: error: %s", e.msg);
         code = CLI_EXIT_INTERNAL;
         goto done;
     }

@@ -52,7 +52,7 @@ static int run_variants(const cli_opts *o, const mdl_scenario *sc, const verdict
         const mdl_variant_spec *var = &sc->variants[k];
         cli_opts ov = *o;
         if (ov.nsets + var->nset > CLI_MAX_SETS) {
-            fprintf(stderr, "erpsim run: error: variant %s: too many overrides\n", var->id);
+            out_text_line(stderr, "erpsim run: error: variant %s: too many overrides", var->id);
             code = CLI_EXIT_USAGE;
             break;
         }
@@ -77,8 +77,8 @@ static int run_variants(const cli_opts *o, const mdl_scenario *sc, const verdict
     if (!code) {
         printf("\nVariants (the same seed: every variant sees the same arrivals)\n");
         for (int k = 0; k < nv; k++)
-            printf("  %-18s %s\n", sc->variants[k].id,
-                   sc->variants[k].description ? sc->variants[k].description : "");
+            out_text_line(stdout, "  %-18s %s", sc->variants[k].id,
+                          sc->variants[k].description ? sc->variants[k].description : "");
         printf("\n  %-10s %-18s %-16s %-9s %10s %9s %8s\n", "flow", "variant", "p99 latency",
                "verdict", "delivered", "rejected", "lost+DLQ");
         for (int i = 0; i < base->nflows; i++) {
@@ -144,9 +144,9 @@ int cmd_run(int argc, char **argv)
             fputs(run_usage, stdout);
             return 0;
         }
-        fprintf(stderr, "erpsim run: error: %s '%s'\n%s",
-                argv[i][0] == '-' ? "unknown option" : "more than one scenario:", argv[i],
-                run_usage);
+        out_text_line(stderr, "erpsim run: error: %s '%s'",
+                      argv[i][0] == '-' ? "unknown option" : "more than one scenario:", argv[i]);
+        fputs(run_usage, stderr);
         return CLI_EXIT_USAGE;
     }
 
@@ -171,7 +171,7 @@ int cmd_run(int argc, char **argv)
     sim_err e;
     sim_err_clear(&e);
     if (verdict_compute(r, &v, &e) != SIM_OK) {
-        fprintf(stderr, "erpsim run: error: %s\n", e.msg);
+        out_text_line(stderr, "erpsim run: error: %s", e.msg);
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
@@ -200,7 +200,7 @@ int cmd_run(int argc, char **argv)
             break;
         }
         if (!text) {
-            fprintf(stderr, "erpsim run: error: %s\n", e.msg);
+            out_text_line(stderr, "erpsim run: error: %s", e.msg);
             code = CLI_EXIT_INTERNAL;
             goto done;
         }

@@ -41,6 +41,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "out_text.h"
 #include "plan_search.h"
 #include "plt_buf.h"
 #include "plt_file.h"
@@ -50,6 +51,7 @@
 #include "plt_sweep.h"
 #include "progress.h"
 #include "sim_alloc.h"
+#include "sim_text.h"
 
 #define MAX_DIMS    16
 #define MAX_METRICS 64
@@ -141,13 +143,13 @@ static int parse(sweep *s, int argc, char **argv)
                 return CLI_EXIT_INTERNAL;
             }
             if (rc != SIM_OK) {
-                fprintf(stderr, "erpsim sweep: error: --vary %s: %s\n", v, err.msg);
+                out_text_line(stderr, "erpsim sweep: error: --vary %s: %s", v, err.msg);
                 return CLI_EXIT_USAGE;
             }
             for (int k = 0; k < s->ndims; k++)
                 if (!strcmp(s->dims[k].path, s->dims[s->ndims].path)) {
-                    fprintf(stderr, "erpsim sweep: error: --vary %s is given twice\n",
-                            s->dims[k].path);
+                    out_text_line(stderr, "erpsim sweep: error: --vary %s is given twice",
+                                  s->dims[k].path);
                     plan_search_dim_fini(&s->dims[s->ndims]);
                     return CLI_EXIT_USAGE;
                 }
@@ -305,11 +307,11 @@ static int pick_metrics(sweep *s, const sim_summary *sum)
             }
         }
         if (!found) {
-            fprintf(stderr,
-                    "erpsim sweep: error: --metric %s matches no metric of this scenario "
-                    "(names look like flow.<id>.latency_p99 or system.<id>.quota_peak_share; "
-                    "`erpsim run --format csv` lists them all)\n",
-                    s->wanted[w]);
+            out_text_line(stderr,
+                          "erpsim sweep: error: --metric %s matches no metric of this scenario "
+                          "(names look like flow.<id>.latency_p99 or system.<id>.quota_peak_share; "
+                          "`erpsim run --format csv` lists them all)",
+                          s->wanted[w]);
             return CLI_EXIT_USAGE;
         }
     }
@@ -422,17 +424,21 @@ static void fmt_ci(const char *unit, double mean, double hw, char *buf, size_t n
 /* ---- output -------------------------------------------------------------------- */
 
 /* Display width of UTF-8 text (the ± sign is two bytes, one column). */
+/* Cells show --vary values as typed, control characters as escapes
+ * (sim_text.h); widths count the characters shown. */
 static int width(const char *s)
 {
+    char shown[256];
     int w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
+    for (const char *p = sim_text_visible(s, shown, sizeof shown); *p; p++)
+        w += ((unsigned char)*p & 0xC0) != 0x80;
     return w;
 }
 
 static void pad(plt_buf *b, const char *s, int w)
 {
-    plt_buf_puts(b, s);
+    char shown[256];
+    plt_buf_puts(b, sim_text_visible(s, shown, sizeof shown));
     for (int k = width(s); k < w; k++)
         plt_buf_put(b, " ", 1);
 }
@@ -442,8 +448,10 @@ static char *text_table(const sweep *s)
     plt_buf b;
     plt_buf_init(&b);
     const mdl_scenario *sc = &s->sc[0];
+    char name[512], source[512];
     plt_buf_printf(&b, "erpsim %s - sweep of scenario %s (%s)\n", ERPSIM_VERSION,
-                   sc->name ? sc->name : "", cli_opts_label(&s->o));
+                   sim_text_visible(sc->name, name, sizeof name),
+                   sim_text_visible(cli_opts_label(&s->o), source, sizeof source));
     plt_buf_printf(&b, "%ld point%s (", s->npoints, s->npoints == 1 ? "" : "s");
     for (int k = 0; k < s->ndims; k++)
         plt_buf_printf(&b, "%s%s: %d value%s", k ? " x " : "", s->dims[k].path, s->dims[k].nvalues,
@@ -738,7 +746,7 @@ static int write_out(const sweep *s, const char *csv)
     sim_err err;
     if (plt_file_mkdirs(s->o.out, &err) != SIM_OK ||
         plt_file_write(s->o.out, "sweep.csv", csv, strlen(csv), &err) != SIM_OK) {
-        fprintf(stderr, "erpsim sweep: error: %s\n", err.msg);
+        out_text_line(stderr, "erpsim sweep: error: %s", err.msg);
         return CLI_EXIT_INTERNAL;
     }
     return 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out_text.h"
 
 static const char usage[] =
     "usage: erpsim [--version] [--help] COMMAND [ARGS]\n"
@@ -47,7 +48,7 @@ static int finish(int code)
     int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
     if (!e)
         return code;
-    fprintf(stderr, "erpsim: error: cannot write to standard output: %s\n", strerror(e));
+    out_text_line(stderr, "erpsim: error: cannot write to standard output: %s", strerror(e));
     return 3;
 }
 
@@ -82,7 +83,7 @@ static int dispatch(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(argv[1], "plan"))
         return cmd_plan(argc - 1, argv + 1);
-    fprintf(stderr, "erpsim: unknown command '%s' (see erpsim --help)\n", argv[1]);
+    out_text_line(stderr, "erpsim: unknown command '%s' (see erpsim --help)", argv[1]);
     return 2;
 }
 

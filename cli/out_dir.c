@@ -17,7 +17,7 @@
 
 static int fail(const cli_opts *o, const sim_err *e)
 {
-    fprintf(stderr, "erpsim %s: error: %s\n", o->cmd, e->msg);
+    out_text_line(stderr, "erpsim %s: error: %s", o->cmd, e->msg);
     return CLI_EXIT_INTERNAL;
 }
 
@@ -89,7 +89,7 @@ int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, uns
     }
     int rc = plt_charts_draw(r, dir, gnuplot, drawn, &e);
     if (rc == SIM_EIO) {
-        fprintf(stderr, "erpsim %s: %s: some charts not drawn (exit code 4)\n", o->cmd, e.msg);
+        out_text_line(stderr, "erpsim %s: %s: some charts not drawn (exit code 4)", o->cmd, e.msg);
         return CLI_EXIT_NO_CHARTS;
     }
     if (rc != SIM_OK)

@@ -8,12 +8,14 @@
 #include "out_text.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "plt_buf.h"
 #include "plt_fmt.h"
 #include "sim_alloc.h"
+#include "sim_text.h"
 
 enum { MAX_BREAKS = 10, MAX_ROWS = 15, MAX_COLS = 8, CELL = 64 };
 
@@ -80,10 +82,17 @@ static void header(plt_buf *b, const plt_results *r)
 {
     char h[32], load[32];
     snprintf(load, sizeof load, "%g", r->load);
-    plt_buf_printf(b, "erpsim %s - scenario %s (%s)\n", r->version, r->name ? r->name : "",
-                   r->source ? r->source : "");
-    if (r->description && r->description[0])
-        plt_buf_printf(b, "%s\n", r->description);
+    plt_buf_puts(b, "erpsim ");
+    plt_buf_put_visible(b, r->version);
+    plt_buf_puts(b, " - scenario ");
+    plt_buf_put_visible(b, r->name);
+    plt_buf_puts(b, " (");
+    plt_buf_put_visible(b, r->source);
+    plt_buf_puts(b, ")\n");
+    if (r->description && r->description[0]) {
+        plt_buf_put_visible(b, r->description);
+        plt_buf_puts(b, "\n");
+    }
     plt_buf_printf(b, "load %sx, horizon %s, %d replication%s, seed %llu", load,
                    plt_fmt_duration(r->horizon_s, h, sizeof h), r->replications,
                    r->replications == 1 ? "" : "s", (unsigned long long)r->seed);
@@ -114,7 +123,8 @@ static void breaks(plt_buf *b, const verdict *v)
             plt_buf_puts(b, at);
             pad(b, 14 - width(at));
         }
-        plt_buf_printf(b, "%s\n", k->text);
+        plt_buf_put_visible(b, k->text);
+        plt_buf_puts(b, "\n");
     }
     if (v->nbreaks > n)
         plt_buf_printf(b, "  ... and %d more (results.json, \"verdict\")\n", v->nbreaks - n);
@@ -135,7 +145,9 @@ static void flow_table(plt_buf *b, const verdict *v)
     for (int i = 0; i < n; i++) {
         const verdict_flow *f = &v->flows[i];
         char(*row)[CELL] = t.cell[t.nrows++];
-        snprintf(row[0], CELL, "%.40s %.15s", f->id, f->flow ? f->flow->pattern : "");
+        char id[41], pattern[16];
+        snprintf(row[0], CELL, "%s %s", sim_text_visible(f->id, id, sizeof id),
+                 sim_text_visible(f->flow ? f->flow->pattern : "", pattern, sizeof pattern));
         if (f->slo_s > 0 && f->flow && f->flow->slo_nightly)
             snprintf(row[1], CELL, "nightly");
         else if (f->slo_s > 0)
@@ -169,7 +181,9 @@ static void limit_table(plt_buf *b, const verdict *v)
     for (int i = 0; i < n; i++) {
         const verdict_limit *l = &v->limits[i];
         char(*row)[CELL] = t.cell[t.nrows++];
-        snprintf(row[0], CELL, "%.24s %.36s", l->id, l->what);
+        char id[25], what[37];
+        snprintf(row[0], CELL, "%s %s", sim_text_visible(l->id, id, sizeof id),
+                 sim_text_visible(l->what, what, sizeof what));
         plt_fmt_count(l->limit, row[1], CELL);
         count_ci(l->peak, l->peak_hw, row[2], CELL);
         plt_fmt_percent(l->headroom, row[3], CELL);
@@ -203,4 +217,21 @@ char *out_text_summary(const plt_results *r, const verdict *v, sim_err *err)
         return NULL;
     }
     return plt_buf_take(&b);
+}
+
+void out_text_line(FILE *f, const char *fmt, ...)
+{
+    plt_buf b;
+    plt_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    plt_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *line = plt_buf_take(&b);
+    plt_buf_init(&b);
+    plt_buf_put_visible(&b, line ? line : "(out of memory)");
+    plt_buf_puts(&b, "\n");
+    fputs(b.failed || !b.data ? "(out of memory)\n" : b.data, f);
+    sim_free(line);
+    plt_buf_fini(&b);
 }

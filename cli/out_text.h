@@ -15,9 +15,19 @@
  * Long lists are cut (at most 10 problems, 15 flows, 15 limits) with a line
  * saying how many more are in results.json. The verdict rules are in
  * verdict.h.
+ *
+ * Text from the scenario, a results.json or the command line (names,
+ * descriptions, ids, paths, error messages that quote them) is shown with
+ * every control character, C1 control, bidi control and malformed UTF-8
+ * byte as a visible escape (sim_text.h), in the summary and in every
+ * message: it can neither drive the terminal (ESC, BEL) nor add a line.
+ * The escaping happens here, where cli/ prints, not in the library's
+ * messages.
  */
 #ifndef OUT_TEXT_H
 #define OUT_TEXT_H
+
+#include <stdio.h>
 
 #include "plt_results.h"
 #include "sim_err.h"
@@ -25,5 +35,11 @@
 
 /* The summary text (sim_free it), or NULL with err filled. */
 char *out_text_summary(const plt_results *r, const verdict *v, sim_err *err);
+
+/* Prints one line on f: fmt with its arguments, every character that
+ * sim_text.h escapes shown as its escape, then a newline (fmt has none at
+ * its end). For every message that may quote a scenario, a results.json or
+ * an argument: "file:line:column: error: ...", "unknown option '...'". */
+void out_text_line(FILE *f, const char *fmt, ...) SIM_PRINTF(2, 3);
 
 #endif
