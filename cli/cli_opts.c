@@ -17,6 +17,15 @@
 #include "sim_experiment.h"
 #include "sim_text.h"
 
+int cli_opts_exit_code(int status)
+{
+    if (status == SIM_EIO)
+        return CLI_EXIT_IO;
+    if (status == SIM_EINVAL || status == SIM_ERANGE || status == SIM_EPARSE)
+        return CLI_EXIT_USAGE;
+    return CLI_EXIT_INTERNAL;
+}
+
 const char *cli_opt_value(const char *name, int argc, char **argv, int *i, int *missing)
 {
     const char *a = argv[*i];
@@ -312,17 +321,19 @@ static int draw_chart(const cli_opts *o, const char *dir, const char *name, cons
     sim_err_clear(&err);
     char gp[1024];
     const char *gnuplot = o->no_charts ? NULL : plt_gnuplot_find(gp, sizeof gp);
+    /* the data first: a disk that refuses it is an I/O failure (5), while
+     * a chart that gnuplot cannot draw is only missing (4) */
+    if (kind->write_data(chart, dir, name, &err) != SIM_OK) {
+        out_text_line(stderr, "erpsim %s: error: %s", o->cmd, err.msg);
+        return cli_opts_exit_code(err.code);
+    }
     if (!gnuplot) {
-        if (kind->write_data(chart, dir, name, &err) != SIM_OK) {
-            out_text_line(stderr, "erpsim %s: error: %s", o->cmd, err.msg);
-            return CLI_EXIT_INTERNAL;
-        }
         if (o->no_charts)
             return 0;
         fprintf(stderr,
                 "erpsim %s: warning: gnuplot not found: the chart was not drawn "
-                "(its data is in %s/series/%s.csv)\n",
-                o->cmd, dir, name);
+                "(its data is in series/%s.csv)\n",
+                o->cmd, name);
         return CLI_EXIT_NO_CHARTS;
     }
     if (kind->draw(chart, dir, name, gnuplot, &err) != SIM_OK) {

@@ -24,9 +24,12 @@
  * `file:line:column: error: message` on stderr; bad input is exit code 2.
  *
  * Exit codes shared by the commands (docs/results.md):
- *   0 ok; 1 violation with --fail-on-violation; 2 bad input or usage;
- *   3 internal error; 4 results written but charts not drawn (gnuplot
- *   missing or failing).
+ *   0 ok; 1 violation with --fail-on-violation; 2 bad input or usage,
+ *   an unusable --out (a file, a folder erpsim did not write, no
+ *   permission); 3 internal error (a bug, or out of memory); 4 results
+ *   written but charts not drawn (gnuplot missing or failing); 5 a file
+ *   could not be written (disk full, I/O error; the results folder is
+ *   then as it was before the command).
  */
 #ifndef CLI_OPTS_H
 #define CLI_OPTS_H
@@ -46,8 +49,13 @@ enum {
     CLI_EXIT_VIOLATION = 1,
     CLI_EXIT_USAGE = 2,
     CLI_EXIT_INTERNAL = 3,
-    CLI_EXIT_NO_CHARTS = 4
+    CLI_EXIT_NO_CHARTS = 4,
+    CLI_EXIT_IO = 5
 };
+
+/* The exit code for a failed library call's status: 5 for SIM_EIO, 2 for
+ * bad input (SIM_EINVAL, SIM_ERANGE, SIM_EPARSE), 3 otherwise. */
+int cli_opts_exit_code(int status);
 
 typedef enum cli_format { CLI_FORMAT_TEXT = 0, CLI_FORMAT_JSON, CLI_FORMAT_CSV } cli_format;
 

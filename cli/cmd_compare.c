@@ -51,6 +51,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "mdl_world.h"
+#include "out_dir.h"
 #include "out_text.h"
 #include "plt_buf.h"
 #include "plt_compare.h"
@@ -754,7 +755,7 @@ static char *json_text(const compare *c, double *a, double *b)
 
 /* ---- the chart ---------------------------------------------------------------- */
 
-static int chart(const compare *c, double *buf)
+static int chart(const compare *c, const char *dir, double *buf)
 {
     const char *labels[NPAT], *metrics[NROWS], *units[NROWS];
     char names[NROWS][96];
@@ -801,7 +802,7 @@ static int chart(const compare *c, double *buf)
                        .units = units,
                        .mean = mean,
                        .half_width = hw};
-    return cli_opts_draw_compare(&c->o, c->o.out, "compare", &cmp);
+    return cli_opts_draw_compare(&c->o, dir, "compare", &cmp);
 }
 
 /* ---- the command --------------------------------------------------------------- */
@@ -816,6 +817,7 @@ int cmd_compare(int argc, char **argv)
     progress *bar = NULL;
     double *a = NULL, *b = NULL;
     char *csv = NULL, *text = NULL;
+    plt_folder f = {0};
     int code = parse(&c, argc, argv);
     if (code >= 0)
         goto done;
@@ -844,6 +846,8 @@ int cmd_compare(int argc, char **argv)
         if ((code = load_variant(&c, &c.var[k])))
             goto done;
     }
+    if (c.o.out && (code = out_dir_begin(&c.o, c.o.out, NULL, &f))) /* before the runs */
+        goto done;
     bar = progress_create(c.reps * c.nvar, c.days, !c.o.quiet);
     a = sim_calloc((size_t)c.reps, sizeof *a);
     b = sim_calloc((size_t)c.reps, sizeof *b);
@@ -884,16 +888,17 @@ int cmd_compare(int argc, char **argv)
     int charts = 0;
     if (c.o.out) {
         sim_err err;
-        if (plt_file_mkdirs(c.o.out, &err) != SIM_OK ||
-            plt_file_write(c.o.out, "compare.csv", csv, strlen(csv), &err) != SIM_OK) {
+        if (plt_file_write(f.tmp, "compare.csv", csv, strlen(csv), &err) != SIM_OK) {
             out_text_line(stderr, "erpsim compare: error: %s", err.msg);
-            code = CLI_EXIT_INTERNAL;
+            code = cli_opts_exit_code(err.code);
             goto done;
         }
-        if ((charts = chart(&c, a)) == CLI_EXIT_INTERNAL) {
+        if ((charts = chart(&c, f.tmp, a)) != 0 && charts != CLI_EXIT_NO_CHARTS) {
             code = charts;
             goto done;
         }
+        if ((code = out_dir_end(&c.o, &f, charts)) != charts) /* the folder swapped in */
+            goto done;
     }
     if (!c.o.quiet) {
         if (c.o.format == CLI_FORMAT_CSV) {
@@ -915,6 +920,7 @@ int cmd_compare(int argc, char **argv)
     }
     code = charts;
 done:
+    plt_folder_fini(&f); /* a folder not swapped in is removed */
     progress_destroy(bar);
     sim_free(text);
     sim_free(csv);

@@ -56,6 +56,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "mdl_arrivals.h"
+#include "out_dir.h"
 #include "out_text.h"
 #include "plan_search.h"
 #include "plt_buf.h"
@@ -764,7 +765,8 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
 
 /* Peak use of each limit (% of the limit) and p99 of each flow with an
  * SLO, at 1x, at the threshold and at the target. */
-static int chart(const plan *p, const point *one, const point *lo, const point *tgt)
+static int chart(const plan *p, const char *dir, const point *one, const point *lo,
+                 const point *tgt)
 {
     const point *at[3];
     char labels[3][48];
@@ -840,7 +842,7 @@ static int chart(const plan *p, const point *one, const point *lo, const point *
                        .units = units,
                        .mean = mean,
                        .half_width = hw};
-    code = cli_opts_draw_compare(&p->o, p->o.out, "plan", &cmp);
+    code = cli_opts_draw_compare(&p->o, dir, "plan", &cmp);
 done:
     sim_free(names);
     sim_free(metrics);
@@ -852,13 +854,12 @@ done:
 
 /* ---- the command --------------------------------------------------------------- */
 
-static int write_file(const plan *p, const char *name, const char *text)
+static int write_file(const char *dir, const char *name, const char *text)
 {
     sim_err err;
-    if (plt_file_mkdirs(p->o.out, &err) != SIM_OK ||
-        plt_file_write(p->o.out, name, text, strlen(text), &err) != SIM_OK) {
+    if (plt_file_write(dir, name, text, strlen(text), &err) != SIM_OK) {
         out_text_line(stderr, "erpsim plan: error: %s", err.msg);
-        return CLI_EXIT_INTERNAL;
+        return cli_opts_exit_code(err.code);
     }
     return 0;
 }
@@ -872,6 +873,7 @@ int cmd_plan(int argc, char **argv)
     }
     mdl_scenario_init(&p->base);
     char *json = NULL, *csv = NULL, *text = NULL;
+    plt_folder f = {0};
     int code = parse(p, argc, argv);
     if (code >= 0)
         goto done;
@@ -884,6 +886,8 @@ int cmd_plan(int argc, char **argv)
     }
     o1.sets[o1.nsets++] = "load=1x";
     if ((code = cli_opts_load(&o1, &p->base, NULL)))
+        goto done;
+    if (p->o.out && (code = out_dir_begin(&p->o, p->o.out, NULL, &f))) /* before the runs */
         goto done;
     double start = now_s();
     plan_search_cfg cfg = {.start = 1, .min = 1.0 / 64, .max = p->max_load, .tol = p->tol};
@@ -912,12 +916,15 @@ int cmd_plan(int argc, char **argv)
     }
     int charts = 0;
     if (p->o.out) {
-        if ((code = write_file(p, "plan.json", json)) || (code = write_file(p, "plan.csv", csv)))
+        if ((code = write_file(f.tmp, "plan.json", json)) ||
+            (code = write_file(f.tmp, "plan.csv", csv)))
             goto done;
-        if ((charts = chart(p, one, lo, tgt)) == CLI_EXIT_INTERNAL) {
+        if ((charts = chart(p, f.tmp, one, lo, tgt)) != 0 && charts != CLI_EXIT_NO_CHARTS) {
             code = charts;
             goto done;
         }
+        if ((code = out_dir_end(&p->o, &f, charts)) != charts) /* the folder swapped in */
+            goto done;
     }
     if (!p->o.quiet) {
         if (p->o.format == CLI_FORMAT_JSON) {
@@ -939,6 +946,7 @@ int cmd_plan(int argc, char **argv)
     }
     code = p->o.fail_on_violation && !tgt->holds ? CLI_EXIT_VIOLATION : charts;
 done:
+    plt_folder_fini(&f); /* a folder not swapped in is removed */
     sim_free(text);
     sim_free(csv);
     sim_free(json);

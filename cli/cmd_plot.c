@@ -73,9 +73,20 @@ int cmd_plot(int argc, char **argv)
             out_text_line(stderr, "erpsim plot: error: %s", e.msg);
         return e.code == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
     }
+    /* in place (no --out, or --out the same folder): the new folder is the
+     * old one but for its charts, which are all drawn again or absent */
     const char *out = o.out ? o.out : o.from;
+    int in_place = !o.out || out_dir_same(o.out, o.from);
     unsigned drawn = 0;
-    code = out_dir_charts(&o, r, out, &drawn);
+    plt_folder f = {0};
+    if ((code = out_dir_begin(&o, out, in_place ? o.from : NULL, &f))) {
+        plt_results_destroy(r);
+        return code;
+    }
+    code = out_dir_charts(&o, r, f.tmp, out, &drawn);
+    if (code == 0 || code == CLI_EXIT_NO_CHARTS)
+        code = out_dir_end(&o, &f, code);
+    plt_folder_fini(&f);
     if (code == 0 && !o.quiet) {
         int n = 0;
         for (int k = 0; k < PLT_NCHARTS; k++)

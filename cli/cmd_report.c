@@ -60,8 +60,9 @@ static plt_results *read_results(const char *dir, int *code)
     return r;
 }
 
-/* Runs the scenario and writes the results folder; returns its results. */
-static plt_results *run_scenario(cli_opts *o, char *outbuf, size_t n, int *code)
+/* Runs the scenario, its results folder begun in f before the run;
+ * returns its results. */
+static plt_results *run_scenario(cli_opts *o, char *outbuf, size_t n, plt_folder *f, int *code)
 {
     mdl_scenario sc;
     scn_origins *origins = NULL;
@@ -79,7 +80,8 @@ static plt_results *run_scenario(cli_opts *o, char *outbuf, size_t n, int *code)
                 *p = '-';
         o->out = outbuf;
     }
-    if (!(*code = cli_opts_run(o, &sc, NULL, &summary)) &&
+    if (!(*code = out_dir_begin(o, o->out, NULL, f)) &&
+        !(*code = cli_opts_run(o, &sc, NULL, &summary)) &&
         !(r = out_dir_results(o, &sc, origins, summary)))
         *code = CLI_EXIT_INTERNAL;
     sim_summary_destroy(summary);
@@ -112,11 +114,21 @@ int cmd_report(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     char outbuf[256];
+    plt_folder f = {0};
     plt_results *r =
-        o.from ? read_results(o.from, &code) : run_scenario(&o, outbuf, sizeof outbuf, &code);
-    if (!r)
+        o.from ? read_results(o.from, &code) : run_scenario(&o, outbuf, sizeof outbuf, &f, &code);
+    if (!r) {
+        plt_folder_fini(&f);
         return code;
+    }
+    /* dir is the folder named, f.tmp where it is built; --from in place:
+     * the old folder but for its charts, which are drawn again or absent */
     const char *dir = o.out ? o.out : o.from;
+    int in_place = o.from && (!o.out || out_dir_same(o.out, o.from));
+    if (o.from && (code = out_dir_begin(&o, dir, in_place ? o.from : NULL, &f))) {
+        plt_results_destroy(r);
+        return code;
+    }
     verdict v = {0};
     char *html = NULL, *md = NULL;
     sim_err e;
@@ -126,8 +138,8 @@ int cmd_report(int argc, char **argv)
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
-    if (!o.from || o.out) { /* a new folder: everything `run --out` writes */
-        if ((code = out_dir_write(&o, r, &v, dir)))
+    if (!in_place) { /* a new folder: everything `run --out` writes */
+        if ((code = out_dir_write(&o, r, &v, f.tmp)))
             goto done;
     }
     int charts = 0;
@@ -135,24 +147,28 @@ int cmd_report(int argc, char **argv)
     const char *note = NULL;
     if (o.no_charts)
         note = "Charts were not drawn (--no-charts); their data is in series/.";
-    else if ((charts = out_dir_charts(&o, r, dir, &drawn)) == CLI_EXIT_INTERNAL) {
+    else if ((charts = out_dir_charts(&o, r, f.tmp, dir, &drawn)) != 0 &&
+             charts != CLI_EXIT_NO_CHARTS) {
         code = charts;
         goto done;
     } else if (charts == CLI_EXIT_NO_CHARTS)
         note = "Some charts could not be drawn (gnuplot missing or failing); their data is in "
                "series/.";
-    if (!(html = out_report_html(r, &v, dir, drawn, note, &e)) ||
+    if (!(html = out_report_html(r, &v, f.tmp, drawn, note, &e)) ||
         !(md = out_report_md(r, &v, drawn, note, &e)) ||
-        plt_file_write(dir, "report.html", html, strlen(html), &e) != SIM_OK ||
-        plt_file_write(dir, "report.md", md, strlen(md), &e) != SIM_OK) {
+        plt_file_write(f.tmp, "report.html", html, strlen(html), &e) != SIM_OK ||
+        plt_file_write(f.tmp, "report.md", md, strlen(md), &e) != SIM_OK) {
         out_text_line(stderr, "erpsim report: error: %s", e.msg);
-        code = CLI_EXIT_INTERNAL;
+        code = cli_opts_exit_code(e.code);
         goto done;
     }
+    code = o.fail_on_violation && v.violation ? CLI_EXIT_VIOLATION : charts;
+    if ((code = out_dir_end(&o, &f, code)) == CLI_EXIT_IO)
+        goto done;
     if (!o.quiet)
         printf("%s/report.html\n%s/report.md\n", dir, dir);
-    code = o.fail_on_violation && v.violation ? CLI_EXIT_VIOLATION : charts;
 done:
+    plt_folder_fini(&f); /* a folder not swapped in is removed */
     sim_free(html);
     sim_free(md);
     verdict_fini(&v);

@@ -160,6 +160,9 @@ int cmd_run(int argc, char **argv)
     plt_results *r = NULL;
     verdict v = {0};
     char *text = NULL;
+    plt_folder f = {0};
+    if (o.out && (code = out_dir_begin(&o, o.out, NULL, &f))) /* before the run */
+        goto done;
     if ((code = cli_opts_run(&o, &sc, NULL, &summary)))
         goto done;
     if (!(r = out_dir_results(&o, &sc, origins, summary))) {
@@ -178,14 +181,16 @@ int cmd_run(int argc, char **argv)
     int charts = 0;
     unsigned drawn = 0;
     if (o.out) {
-        if ((code = out_dir_write(&o, r, &v, o.out)))
+        if ((code = out_dir_write(&o, r, &v, f.tmp)))
             goto done;
         if (!o.no_charts)
-            charts = out_dir_charts(&o, r, o.out, &drawn);
-        if (charts == CLI_EXIT_INTERNAL) {
+            charts = out_dir_charts(&o, r, f.tmp, o.out, &drawn);
+        if (charts != 0 && charts != CLI_EXIT_NO_CHARTS) {
             code = charts;
             goto done;
         }
+        if ((code = out_dir_end(&o, &f, charts)) != charts) /* the folder swapped in */
+            goto done;
     }
     if (!o.quiet) {
         switch (o.format) {
@@ -221,6 +226,7 @@ int cmd_run(int argc, char **argv)
     }
     code = o.fail_on_violation && v.violation ? CLI_EXIT_VIOLATION : charts;
 done:
+    plt_folder_fini(&f); /* a folder not swapped in is removed */
     sim_free(text);
     verdict_fini(&v);
     plt_results_destroy(r);

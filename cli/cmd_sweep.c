@@ -41,6 +41,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "out_dir.h"
 #include "out_text.h"
 #include "plan_search.h"
 #include "plt_buf.h"
@@ -741,13 +742,12 @@ done:
 
 /* ---- the command --------------------------------------------------------------- */
 
-static int write_out(const sweep *s, const char *csv)
+static int write_out(const char *dir, const char *csv)
 {
     sim_err err;
-    if (plt_file_mkdirs(s->o.out, &err) != SIM_OK ||
-        plt_file_write(s->o.out, "sweep.csv", csv, strlen(csv), &err) != SIM_OK) {
+    if (plt_file_write(dir, "sweep.csv", csv, strlen(csv), &err) != SIM_OK) {
         out_text_line(stderr, "erpsim sweep: error: %s", err.msg);
-        return CLI_EXIT_INTERNAL;
+        return cli_opts_exit_code(err.code);
     }
     return 0;
 }
@@ -758,6 +758,7 @@ int cmd_sweep(int argc, char **argv)
     memset(&s, 0, sizeof s);
     progress *bar = NULL;
     char *csv = NULL, *text = NULL;
+    plt_folder f = {0};
     int code = parse(&s, argc, argv);
     if (code >= 0)
         goto done;
@@ -781,6 +782,8 @@ int cmd_sweep(int argc, char **argv)
         if ((code = load_point(&s, p)))
             goto done;
     }
+    if (s.o.out && (code = out_dir_begin(&s.o, s.o.out, NULL, &f))) /* before the runs */
+        goto done;
     long long total = 0; /* up to 100k points of 100k replications: more than an int holds */
     for (long p = 0; p < s.npoints; p++)
         total += s.sc[p].replications;
@@ -816,12 +819,14 @@ int cmd_sweep(int argc, char **argv)
     }
     int charts = 0;
     if (s.o.out) {
-        if ((code = write_out(&s, csv)))
+        if ((code = write_out(f.tmp, csv)))
             goto done;
-        if ((charts = chart(&s, s.o.out)) == CLI_EXIT_INTERNAL) {
+        if ((charts = chart(&s, f.tmp)) != 0 && charts != CLI_EXIT_NO_CHARTS) {
             code = charts;
             goto done;
         }
+        if ((code = out_dir_end(&s.o, &f, charts)) != charts) /* the folder swapped in */
+            goto done;
     }
     if (!s.o.quiet) {
         if (s.o.format == CLI_FORMAT_CSV) {
@@ -842,6 +847,7 @@ int cmd_sweep(int argc, char **argv)
     }
     code = charts;
 done:
+    plt_folder_fini(&f); /* a folder not swapped in is removed */
     progress_destroy(bar);
     sim_free(text);
     sim_free(csv);

@@ -3,8 +3,9 @@
  * errors into messages and exit codes. Only cli/ prints or exits.
  *
  * Exit codes: 0 ok, 1 the plan violates a limit or SLO (--fail-on-violation),
- * 2 bad input or usage, 3 internal error, 4 results written but charts not
- * drawn (gnuplot missing or failing).
+ * 2 bad input or usage (an unusable --out too), 3 internal error, 4 results
+ * written but charts not drawn (gnuplot missing or failing), 5 a file could
+ * not be written (disk full, I/O error).
  */
 #include <errno.h>
 #include <gsl/gsl_errno.h>
@@ -37,19 +38,21 @@ static const char usage[] =
     "  --help           print this help and exit\n"
     "\n"
     "exit codes: 0 ok, 1 plan violates a limit or SLO (--fail-on-violation),\n"
-    "            2 bad input or usage, 3 internal error, 4 results written but\n"
-    "            charts not drawn (gnuplot missing or failing)\n";
+    "            2 bad input or usage (also an --out that is a file or a folder\n"
+    "            erpsim did not write), 3 internal error, 4 results written but\n"
+    "            charts not drawn (gnuplot missing or failing), 5 a file could\n"
+    "            not be written (disk full, I/O error; the old results are kept)\n";
 
-/* The command's exit code, or 3 when what it printed on stdout could not
- * all be written (a full disk behind `> results.json`, /dev/full): the
- * output is then incomplete and exit 0 would hide it. */
+/* The command's exit code, or 5 (an I/O failure) when what it printed on
+ * stdout could not all be written (a full disk behind `> results.json`,
+ * /dev/full): the output is then incomplete and exit 0 would hide it. */
 static int finish(int code)
 {
     int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
     if (!e)
         return code;
     out_text_line(stderr, "erpsim: error: cannot write to standard output: %s", strerror(e));
-    return 3;
+    return 5;
 }
 
 static int dispatch(int argc, char **argv)

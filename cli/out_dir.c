@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "out_csv.h"
 #include "out_json.h"
@@ -18,7 +19,40 @@
 static int fail(const cli_opts *o, const sim_err *e)
 {
     out_text_line(stderr, "erpsim %s: error: %s", o->cmd, e->msg);
-    return CLI_EXIT_INTERNAL;
+    return cli_opts_exit_code(e->code);
+}
+
+int out_dir_begin(const cli_opts *o, const char *dir, const char *seed_from, plt_folder *f)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    if (plt_folder_begin(f, dir, &e) != SIM_OK)
+        return fail(o, &e);
+    if (seed_from && plt_folder_seed(f, seed_from, &e) != SIM_OK) {
+        plt_folder_fini(f);
+        return fail(o, &e);
+    }
+    return 0;
+}
+
+int out_dir_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+int out_dir_end(const cli_opts *o, plt_folder *f, int code)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    if ((code == CLI_EXIT_OK || code == CLI_EXIT_VIOLATION || code == CLI_EXIT_NO_CHARTS) &&
+        plt_folder_commit(f, &e) != SIM_OK) {
+        out_text_line(stderr, "erpsim %s: error: %s; %s is as it was", o->cmd, e.msg, f->path);
+        code = CLI_EXIT_IO;
+    }
+    plt_folder_fini(f); /* removes the staging folder when not swapped in */
+    return code;
 }
 
 plt_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
@@ -69,22 +103,25 @@ int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, con
     return 0;
 }
 
-int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, unsigned *drawn)
+int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, const char *shown,
+                   unsigned *drawn)
 {
     sim_err e;
     sim_err_clear(&e);
     char path[4096];
     if (drawn)
         *drawn = 0;
+    /* the data first: a disk that refuses it is an I/O failure, a chart
+     * that gnuplot does not draw (SIM_EIO too) only a missing chart */
+    if (plt_charts_write_data(r, dir, &e) != SIM_OK)
+        return fail(o, &e);
     const char *gnuplot = plt_gnuplot_find(path, sizeof path);
     if (!gnuplot) {
-        if (plt_charts_write_data(r, dir, &e) != SIM_OK)
-            return fail(o, &e);
         fprintf(stderr,
                 "erpsim %s: gnuplot not found: charts not drawn (exit code 4). Their data is in "
                 "%s/series; install gnuplot (Debian: apt-get install gnuplot-nox) and run "
                 "`erpsim plot --from %s`.\n",
-                o->cmd, dir, dir);
+                o->cmd, shown, shown);
         return CLI_EXIT_NO_CHARTS;
     }
     int rc = plt_charts_draw(r, dir, gnuplot, drawn, &e);

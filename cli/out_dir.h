@@ -9,13 +9,21 @@
  *                        hists.csv with every histogram (plt_charts.h)
  *   DIR/charts/NAME.png  the charts, for slides (pngcairo)
  *   DIR/charts/NAME.svg  the same as SVG, for the HTML report
- * The folder is created if missing. `erpsim plot --from DIR` and `erpsim
- * report --from DIR` read results.json back and redraw from it.
+ *   DIR/.erpsim-results  the marker that says the folder is erpsim's
+ * `erpsim plot --from DIR` and `erpsim report --from DIR` read results.json
+ * back and redraw from it.
+ *
+ * Every command that writes a folder (run, report, plot, sweep, compare,
+ * plan) builds it whole beside DIR and swaps it in at the end
+ * (plots/plt_folder.h): out_dir_begin before the work, writing into
+ * f.tmp, out_dir_end after it. DIR is then the old results complete or
+ * the new ones complete.
  */
 #ifndef OUT_DIR_H
 #define OUT_DIR_H
 
 #include "cli_opts.h"
+#include "plt_folder.h"
 #include "plt_results.h"
 #include "sim_result.h"
 #include "verdict.h"
@@ -26,14 +34,34 @@
 plt_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
                              const sim_summary *s);
 
+/* Starts the results folder dir: refuses an unusable one (a file, a folder
+ * erpsim did not write, no permission) before anything runs, and creates
+ * its staging folder f->tmp; with seed_from (may be NULL), copies that
+ * folder into it but for its charts (redrawing in place). Prints the
+ * problem and returns its exit code (2, 3 or 5), else 0. */
+int out_dir_begin(const cli_opts *o, const char *dir, const char *seed_from, plt_folder *f);
+
+/* 1 when the folders a and b are the same folder (both exist). */
+int out_dir_same(const char *a, const char *b);
+
+/* Ends the folder: when code is 0, 1 or 4 (the results are written, charts
+ * perhaps not), swaps the new folder in; otherwise, or when the swap fails
+ * (then exit 5, after a message), leaves the old folder as it was. Frees f.
+ * Returns the command's exit code. */
+int out_dir_end(const cli_opts *o, plt_folder *f, int code);
+
 /* Writes summary.txt, results.json, metrics.csv and the series into dir.
- * Prints the problem and returns CLI_EXIT_INTERNAL on failure, else 0. */
+ * Prints the problem and returns its exit code on failure (5 when the disk
+ * refused, 3 on no memory), else 0. */
 int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, const char *dir);
 
-/* Draws the charts into dir/charts (writing their data too). Returns 0;
- * CLI_EXIT_NO_CHARTS after printing why (gnuplot not found, or failing;
- * the data is written anyway); CLI_EXIT_INTERNAL if the data could not be
+/* Writes the charts' data and draws the charts into dir/charts; messages
+ * name the folder as shown (the folder the user named, dir being its
+ * staging folder). Returns 0; CLI_EXIT_NO_CHARTS after printing why
+ * (gnuplot not found, or failing: those charts are absent, the data is
+ * written); the exit code of the failure if the data could not be
  * written. *drawn (may be NULL) gets the bit set of charts drawn. */
-int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, unsigned *drawn);
+int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, const char *shown,
+                   unsigned *drawn);
 
 #endif

@@ -198,6 +198,31 @@ static void preamble(plt_buf *b, int format, const char *out, int width, int hei
     plt_buf_printf(b, "\nFORMAT = '%s'\n", format == PLT_PNG ? "png" : "svg");
 }
 
+/* 1 when the chart file gnuplot wrote is whole: a PNG ends with its IEND
+ * chunk, an SVG with </svg>. gnuplot exits 0 even when the disk filled up
+ * under it (checked: on a full tmpfs it leaves a cut PNG and an empty
+ * SVG), so its exit status alone does not say the chart is there. */
+static int complete(const char *path, int format)
+{
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    unsigned char tail[64];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+    ssize_t n = size > 0 ? pread(fd, tail, (size_t)(size - from), from) : 0;
+    close(fd);
+    if (n <= 0 || n != size - from)
+        return 0;
+    if (format == PLT_PNG)
+        return n >= 12 && !memcmp(tail + n - 12, iend, 12);
+    for (ssize_t i = 0; i + 6 <= n; i++)
+        if (!memcmp(tail + i, "</svg>", 6))
+            return 1;
+    return 0;
+}
+
 int plt_gnuplot_draw(const char *gnuplot, const char *dir, const char *name, const char *tmpl,
                      const char *vars, int width, int height, int formats, sim_err *err)
 {
@@ -258,6 +283,10 @@ int plt_gnuplot_draw(const char *gnuplot, const char *dir, const char *name, con
     }
     close(fd);
     rc = spawn_and_wait(gnuplot, script, log, err);
+    for (int i = 0; i < 2 && rc == SIM_OK; i++)
+        if (tmp[i] && !complete(tmp[i], fmts[i]))
+            rc = sim_err_set(err, SIM_EIO, NULL, 0, 0,
+                             "gnuplot left %s%s incomplete (is the disk full?)", name, exts[i]);
     for (int i = 0; i < 2 && rc == SIM_OK; i++)
         if (tmp[i])
             rc = plt_file_commit(tmp[i], final[i], err);

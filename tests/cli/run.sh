@@ -8,7 +8,7 @@
 #   3. results.json parses (python3 -m json.tool), has no NaN, and follows
 #      the schema of docs/results.md; metrics.csv has one row per metric;
 #   4. --format json|csv|text on stdout; --quiet prints nothing; stdout
-#      that cannot be written (/dev/full) is exit 3;
+#      that cannot be written (/dev/full) is exit 5 (an I/O failure);
 #   5. determinism: the same seed twice, and --threads 1 vs 2, give
 #      byte-identical results.json; another seed gives another one;
 #   6. --set reaches the run; --fail-on-violation exits 1 on a violation;
@@ -66,7 +66,7 @@ for f in summary.txt results.json metrics.csv series/all.csv series/hists.csv se
     charts/latency.png charts/latency.svg charts/cascade.png charts/cascade.svg; do
     [ -s "$out/$f" ] || fail "run --out did not write $f"
 done
-leftover=$(find "$out" -name '.*' -type f | head -5)
+leftover=$(find "$out" -name '.*' -type f ! -name .erpsim-results | head -5)
 [ -z "$leftover" ] || fail "temporary files left behind: $leftover"
 [ -e "$out/series/channels.csv" ] && fail "a channel chart without event flows"
 [ -e "$out/charts/batch.png" ] && fail "a batch chart without batch flows"
@@ -154,7 +154,7 @@ cmp -s "$tmp/o.txt" "$out/summary.txt" || fail "--format text (no --out) differs
 if [ -w /dev/full ]; then
     "$erpsim" run "$tiny" --reps 2 --format json >/dev/full 2>"$tmp/err"
     rc=$?
-    [ $rc -eq 3 ] || fail "run >/dev/full: exit $rc, want 3"
+    [ $rc -eq 5 ] || fail "run >/dev/full: exit $rc, want 5"
     grep -q "cannot write to standard output" "$tmp/err" || fail "run >/dev/full: $(cat "$tmp/err")"
 fi
 
