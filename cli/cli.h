@@ -3,8 +3,10 @@
  *
  * Each command takes its own argv (argv[0] is the command name) and returns
  * the process exit code: 0 ok, 1 the plan violates a limit or SLO
- * (--fail-on-violation), 2 bad input or usage, 3 internal error, 4 results
- * written but charts not drawn (gnuplot missing or failing). Only cli/
+ * (--fail-on-violation), 2 bad input or usage (an unusable --out too),
+ * 3 internal error, 4 results written but charts not drawn (gnuplot
+ * missing or failing), 5 a file could not be written (disk full, I/O
+ * error; docs/results.md). Only cli/
  * prints or exits; main() returns what the command returns.
  */
 #ifndef CLI_H

@@ -11,7 +11,7 @@
  *   --threads N       worker threads; 0 or absent: one per core. Results do
  *                     not depend on it (sim_experiment.h)
  *   --set PATH=VALUE  any scenario value (repeatable), validated like the file
- *   --out DIR         write the results into DIR (created if missing)
+ *   --out DIR         write the results into DIR, replaced whole (out_dir.h)
  *   --format F        what goes to stdout: text (default), json or csv
  *   --quiet           nothing on stdout or progress on stderr; errors only
  *   --no-charts       do not run gnuplot (the chart data is still written)

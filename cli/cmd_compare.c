@@ -88,7 +88,8 @@ static const char compare_usage[] =
     "\n"
     "exit codes: 0 ok (a pattern that cannot be simulated says why in its column),\n"
     "            2 bad input or usage, 3 internal error, 4 results written but the\n"
-    "            chart not drawn (gnuplot missing or failing)\n";
+    "            chart not drawn (gnuplot missing or failing), 5 a file could not be\n"
+    "            written (disk full, I/O error)\n";
 
 #define NPAT 4 /* realtime, event, batch, file: mdl_spec_pattern order */
 

@@ -94,7 +94,8 @@ static const char plan_usage[] =
     "  --help              print this help\n"
     "\n"
     "exit codes: 0 ok, 1 FAIL with --fail-on-violation, 2 bad input or usage,\n"
-    "            3 internal error, 4 results written but the chart not drawn\n";
+    "            3 internal error, 4 results written but the chart not drawn, 5 a\n"
+    "            file could not be written (disk full, I/O error)\n";
 
 #define MAX_POINTS 64
 

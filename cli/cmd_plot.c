@@ -26,7 +26,9 @@ static const char plot_usage[] =
     "chart without data in the run is skipped.\n"
     "\n"
     "exit codes: 0 ok, 2 bad input or usage (no or malformed results.json),\n"
-    "            3 internal error, 4 charts not drawn (gnuplot missing or failing)\n";
+    "            3 internal error, 4 charts not drawn (gnuplot missing or failing;\n"
+    "            they are absent, never the old ones), 5 a file could not be written\n"
+    "            (disk full, I/O error: the folder is left as it was)\n";
 
 int cmd_plot(int argc, char **argv)
 {

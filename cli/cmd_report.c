@@ -40,7 +40,8 @@ static const char report_usage[] =
     "\n"
     "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
     "            usage, 3 internal error, 4 report written but charts not drawn\n"
-    "            (gnuplot missing or failing)\n";
+    "            (gnuplot missing or failing), 5 a file could not be written (disk\n"
+    "            full, I/O error: the folder is left as it was)\n";
 
 /* Loads DIR/results.json; prints the problem and returns NULL on failure. */
 static plt_results *read_results(const char *dir, int *code)

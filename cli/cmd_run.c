@@ -113,7 +113,8 @@ static const char run_usage[] =
     "  --set PATH=VALUE   override any scenario value, e.g.\n"
     "                     systems.erp.api.daily_limit=200k (repeatable)\n"
     "  --out DIR          write summary.txt, results.json, metrics.csv, series/*.csv\n"
-    "                     and charts/*.png|svg into DIR (created if missing)\n"
+    "                     and charts/*.png|svg into DIR (built beside it and swapped\n"
+    "                     in whole; a folder erpsim did not write is refused)\n"
     "  --format F         stdout: text (the summary, default), json (results.json)\n"
     "                     or csv (metrics.csv)\n"
     "  --no-charts        with --out: write the chart data but do not run gnuplot\n"
@@ -125,8 +126,10 @@ static const char run_usage[] =
     "  --help             print this help\n"
     "\n"
     "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
-    "            usage, 3 internal error, 4 results written but charts not drawn\n"
-    "            (gnuplot missing or failing)\n";
+    "            usage (also an --out that is a file or a folder erpsim did not\n"
+    "            write), 3 internal error, 4 results written but charts not drawn\n"
+    "            (gnuplot missing or failing), 5 a file could not be written\n"
+    "            (disk full, I/O error: the --out folder is left as it was)\n";
 
 int cmd_run(int argc, char **argv)
 {

@@ -84,7 +84,8 @@ static const char sweep_usage[] =
     "  --help              print this help\n"
     "\n"
     "exit codes: 0 ok, 2 bad input or usage, 3 internal error, 4 results written\n"
-    "            but the chart not drawn (gnuplot missing or failing)\n";
+    "            but the chart not drawn (gnuplot missing or failing), 5 a file could\n"
+    "            not be written (disk full, I/O error)\n";
 
 /* What a point keeps of its run: the chosen metrics only. The summary
  * (histograms, series, every metric: ~0.6 MB per point on the default

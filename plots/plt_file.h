@@ -7,7 +7,9 @@
  * once it is complete: rename(2) within one file system is atomic, so a
  * reader sees the old file or the new one, and an interrupted or failed run
  * leaves no half-written file (at most a `.NAME.tmp`, removed on the error
- * paths that can remove it).
+ * paths that can remove it). The commands write these files into a staging
+ * folder that replaces the results folder whole (plt_folder.h), so the
+ * folder never mixes files of two runs either.
  */
 #ifndef PLT_FILE_H
 #define PLT_FILE_H
