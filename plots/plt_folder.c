@@ -251,6 +251,11 @@ int plt_folder_begin(plt_folder *f, const char *path, sim_err *err)
     f->existed = stat(f->final, &st) == 0;
     if (f->existed && (rc = ours(f->final, shown, err)) != SIM_OK)
         goto fail;
+    if (f->existed && access(f->final, W_OK) != 0) { /* its old files could not be removed */
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "%s is read-only: erpsim cannot replace it",
+                    shown);
+        goto fail;
+    }
     if (f->existed && pstat == 0 && ps.st_dev != st.st_dev) {
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                     "%s is a mount point, which cannot be replaced: give a folder inside it",

@@ -31,7 +31,8 @@
  * or holds only names erpsim writes (folders from before the marker). It
  * refuses anything else with SIM_EINVAL and a message: an existing file, a
  * folder with other files (`--out ~`, `--out .` in a project), a mount
- * point, a name with a character sim_text.h would escape. A symbolic link
+ * point, a read-only folder, a name with a character sim_text.h would
+ * escape. A symbolic link
  * to a folder is followed: the folder it points to is replaced. Removal
  * never follows a symbolic link and never leaves the folder's file system.
  */
