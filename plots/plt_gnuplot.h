@@ -36,8 +36,7 @@
  *      So doubling every quote is complete, provided the literal cannot
  *      be cut by the end of the command: a newline ends a command, so no
  *      control character is written raw (sim_text.h shows them as escapes,
- *      a newline as the two characters
-). What gnuplot holds is then the
+ *      a newline as the two characters \n). What gnuplot holds is then the
  *      text itself, used only as a value: a title, a label, a tick mark,
  *      an argument of sprintf (never its format), a file name. The
  *      templates (plots/NAME.gp) never evaluate a string: no eval, no
