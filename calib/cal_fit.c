@@ -249,6 +249,87 @@ static void daily_estimates(cal_fit *f, const daily *m)
     }
 }
 
+/* ---- step 4: the diurnal shape -------------------------------------------- */
+
+/* Wilson's score interval for a share p of n (n may be fractional). */
+static void wilson(double p, double n, double *lo, double *hi)
+{
+    double z2 = Z95 * Z95, den = 1.0 + z2 / n;
+    double mid = (p + z2 / (2.0 * n)) / den;
+    double half = Z95 * sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / den;
+    *lo = mid - half < 0.0 ? 0.0 : mid - half;
+    *hi = mid + half > 1.0 ? 1.0 : mid + half;
+}
+
+static void diurnal(cal_fit *f, const tables *t, double beta_month)
+{
+    double nh[24] = {0}, total = 0.0;
+    for (int i = 0; i < f->ndays; i++)
+        if (f->days[i].kind == CAL_DAY_USED)
+            for (int h = 0; h < 24; h++) {
+                nh[h] += t->hour[i * 24 + h];
+                total += t->hour[i * 24 + h];
+            }
+    double share[24], tilt[24], norm = 0.0;
+    for (int h = 0; h < 24; h++) {
+        share[h] = nh[h] / total;
+        /* growth within the day: hour h's rate is (1+g)^((h+0.5)/24/M) higher */
+        tilt[h] = exp(beta_month * (h + 0.5) / 24.0 / CAL_MONTH_DAYS);
+        norm += share[h] / tilt[h];
+    }
+    /* Pearson dispersion of the hour x day table given the day totals */
+    double chi2 = 0.0, dev_shape = 0.0, dev_flat = 0.0;
+    int days = 0, hours = 0;
+    for (int h = 0; h < 24; h++)
+        hours += share[h] > 0.0;
+    for (int i = 0; i < f->ndays; i++) {
+        double nd = f->days[i].count;
+        if (f->days[i].kind != CAL_DAY_USED || !(nd > 0.0))
+            continue;
+        days++;
+        for (int h = 0; h < 24; h++) {
+            double o = t->hour[i * 24 + h], e = nd * share[h], e0 = nd / 24.0;
+            if (e > 0.0)
+                chi2 += (o - e) * (o - e) / e;
+            if (o > 0.0) {
+                dev_shape += 2.0 * o * log(o / e);
+                dev_flat += 2.0 * o * log(o / e0);
+            }
+        }
+    }
+    int df = (days - 1) * (hours - 1);
+    double phi = df > 0 ? chi2 / df : 1.0;
+    double n_eff = total / (phi > 0.0 ? phi : 1.0);
+    f->has_diurnal = 1;
+    f->hour_dispersion = phi;
+    f->diurnal_r2 = dev_flat > 0.0 ? 1.0 - dev_shape / dev_flat : NAN;
+    for (int h = 0; h < 24; h++) {
+        double scale = 24.0 / tilt[h] / norm; /* H_h = scale * share_h */
+        double lo, hi;
+        wilson(share[h], n_eff, &lo, &hi);
+        f->diurnal[h] = (cal_ci){scale * share[h], scale * lo, scale * hi};
+    }
+    /* the hour-of-week profile, observed and fitted */
+    double n[168] = {0};
+    for (int k = 0; k < 168; k++)
+        f->week_obs[k] = f->week_fit[k] = 0.0;
+    for (int i = 0; i < f->ndays; i++) {
+        const cal_day *d = &f->days[i];
+        if (d->kind != CAL_DAY_USED)
+            continue;
+        for (int h = 0; h < 24; h++) {
+            int k = d->weekday * 24 + h;
+            n[k]++;
+            f->week_obs[k] += t->hour[i * 24 + h];
+            f->week_fit[k] += (isfinite(d->fitted) ? d->fitted : d->count) * share[h];
+        }
+    }
+    for (int k = 0; k < 168; k++) {
+        f->week_obs[k] = n[k] > 0 ? f->week_obs[k] / n[k] : NAN;
+        f->week_fit[k] = n[k] > 0 ? f->week_fit[k] / n[k] : NAN;
+    }
+}
+
 /* ---- the group ------------------------------------------------------------- */
 
 /* Step 1: the complete local days and their tables. */
@@ -363,6 +444,12 @@ int cal_fit_group(const cal_minutes *mc, const cal_fit_opts *o, cal_fit *f, sim_
              f->records);
         goto done;
     }
+    double beta = m.growth ? m.g.beta[m.ncols] : 0.0;
+    if (HOUR_US % o->bucket_us == 0)
+        diurnal(f, &t, beta);
+    else
+        note(f, "the diurnal shape needs buckets of an hour or less; these are %g min",
+             (double)o->bucket_us / CAL_US_PER_MIN);
 done:
     sim_free(t.hour);
     sim_free(t.sq);

@@ -105,13 +105,13 @@ static int covers(cal_ci c, double truth)
     return c.lo <= truth && truth <= c.hi;
 }
 
-/* 40 logs of 8 weeks: volume, growth and 7 weekly weights. */
+/* 40 logs of 8 weeks: volume, growth, 7 weekly and 24 diurnal weights. */
 static void every_interval_covers_the_truth_at_its_stated_rate(void **state)
 {
     (void)state;
     enum { K = 40 };
     profile p = base_profile();
-    int cov_volume = 0, cov_growth = 0, cov_weekly = 0;
+    int cov_volume = 0, cov_growth = 0, cov_weekly = 0, cov_diurnal = 0;
     double v_end = p.volume * pow(1.0 + p.growth, p.days / MONTH);
     for (int s = 0; s < K; s++) {
         cal_minutes *m = simulate(&p, 100 + (uint64_t)s);
@@ -119,24 +119,28 @@ static void every_interval_covers_the_truth_at_its_stated_rate(void **state)
         cal_fit f;
         sim_err err;
         assert_int_equal(cal_fit_group(m, &o, &f, &err), SIM_OK);
-        assert_true(f.has_weekly && f.has_growth);
+        assert_true(f.has_weekly && f.has_growth && f.has_diurnal);
         cov_volume += covers(f.volume, v_end);
         cov_growth += covers(f.growth, p.growth);
         for (int w = 0; w < 7; w++)
             cov_weekly += covers(f.weekly[w], p.weekly[w]);
+        for (int h = 0; h < 24; h++)
+            cov_diurnal += covers(f.diurnal[h], p.diurnal[h]);
         /* the estimates themselves: within 4 standard errors, roughly */
         assert_true(fabs(f.volume.est / v_end - 1.0) < 0.03);
         assert_true(fabs(f.growth.est - p.growth) < 0.03);
         cal_fit_fini(&f);
         cal_minutes_destroy(m);
     }
-    print_message("covers: volume %d, growth %d of %d; weekly %d of %d\n", cov_volume, cov_growth,
-                  K, cov_weekly, 7 * K);
+    print_message("covers: volume %d, growth %d of %d; weekly %d of %d; diurnal %d of %d\n",
+                  cov_volume, cov_growth, K, cov_weekly, 7 * K, cov_diurnal, 24 * K);
     /* Binomial(40, 0.95): P(X <= 33) = 0.014, P(X <= 32) = 0.0034, P(X <= 31) = 7e-4 */
     assert_in_range(cov_volume, 32, 40);
     assert_in_range(cov_growth, 32, 40);
     /* Binomial(280, 0.95): mean 266, sd 3.65; 255..277 is -3.0..+3.0 sd */
     assert_in_range(cov_weekly, 255, 277);
+    /* Binomial(960, 0.95): mean 912, sd 6.75; 891..933 is -3.1..+3.1 sd */
+    assert_in_range(cov_diurnal, 891, 933);
 }
 
 static void a_flat_log_without_growth_is_recognised_as_such(void **state)
@@ -152,10 +156,13 @@ static void a_flat_log_without_growth_is_recognised_as_such(void **state)
     cal_fit_opts o = opts_of(&p);
     cal_fit f;
     assert_int_equal(cal_fit_group(m, &o, &f, NULL), SIM_OK);
-    /* nothing to explain: R^2 near 0 and the dispersion near 1: phi is
-     * chi-square / df with 48 df, 1 +- 0.20, so 0.4..1.8 is -2.9..+3.9 sd */
+    /* nothing to explain: R^2 near 0 and dispersions near 1. The daily
+     * phi is chi-square / df with 48 df: 1 +- 0.20, so 0.4..1.8 is -2.9..+3.9
+     * sd; the hourly one has 55 x 23 = 1265 df: 1 +- 0.04, 0.85..1.15 is
+     * +-3.8 sd */
     assert_true(f.weekly_r2 < 0.3);
     assert_true(f.day_dispersion > 0.4 && f.day_dispersion < 1.8);
+    assert_true(f.hour_dispersion > 0.85 && f.hour_dispersion < 1.15);
     /* the growth interval and its test agree: 0 is outside the 95%
      * interval exactly when p < 0.05 */
     assert_int_equal(covers(f.growth, 0.0), f.growth_p >= 0.05);
@@ -223,6 +230,33 @@ static void spikes_lows_and_gaps_are_listed_and_left_out(void **state)
     cal_minutes_destroy(m);
 }
 
+/* Hand case: 14 days of exactly 100 records, all at 09:xx local time, the
+ * log in UTC+2 (so at 07:xx UTC). */
+static void a_regular_log_gives_its_exact_shape_in_local_time(void **state)
+{
+    (void)state;
+    cal_minutes *m = cal_minutes_create(NULL);
+    for (int d = 0; d < 14; d++)
+        for (int k = 0; k < 100; k++)
+            cal_minutes_add(m, (day0() + d) * 1440 + 9 * 60 + k % 60 - 120, 1);
+    cal_fit_opts o = {.local_min = 120,
+                      .from_us = day0() * CAL_US_PER_DAY - 120 * CAL_US_PER_MIN,
+                      .to_us = (day0() + 14) * CAL_US_PER_DAY - 120 * CAL_US_PER_MIN,
+                      .bucket_us = CAL_US_PER_MIN};
+    cal_fit f;
+    assert_int_equal(cal_fit_group(m, &o, &f, NULL), SIM_OK);
+    assert_int_equal(f.ndays, 14);
+    assert_true(fabs(f.volume.est - 100.0) < 1e-6);
+    assert_true(fabs(f.growth.est) < 1e-9);
+    for (int w = 0; w < 7; w++)
+        assert_true(fabs(f.weekly[w].est - 1.0) < 1e-9);
+    for (int h = 0; h < 24; h++)
+        assert_true(fabs(f.diurnal[h].est - (h == 9 ? 24.0 : 0.0)) < 1e-9);
+    assert_true(fabs(f.diurnal_r2 - 1.0) < 1e-12); /* the shape explains everything */
+    cal_fit_fini(&f);
+    cal_minutes_destroy(m);
+}
+
 static void a_short_log_gives_its_mean_with_a_t_interval(void **state)
 {
     (void)state;
@@ -262,8 +296,48 @@ static void a_small_group_gets_its_volume_and_no_shape(void **state)
     cal_fit f;
     assert_int_equal(cal_fit_group(m, &o, &f, NULL), SIM_OK);
     assert_true(fabs(f.volume.est - 2.0) < 1e-6);
+    assert_false(f.has_diurnal);
     assert_non_null(strstr(f.notes[f.nnotes - 1], "at least 100 records"));
     cal_fit_fini(&f);
+    cal_minutes_destroy(m);
+}
+
+static void hourly_buckets_give_a_shape(void **state)
+{
+    (void)state;
+    profile p = base_profile();
+    cal_minutes *m = simulate(&p, 41);
+    /* the same log as counts per hour, at each hour's start */
+    cal_minutes *hourly = cal_minutes_create(NULL);
+    for (int64_t k = day0() * 1440; k < (day0() + p.days) * 1440; k += 60) {
+        uint32_t n = 0;
+        for (int j = 0; j < 60; j++)
+            n += cal_minutes_get(m, k + j);
+        cal_minutes_add(hourly, k, n);
+    }
+    cal_fit_opts o = opts_of(&p);
+    o.bucket_us = 60 * CAL_US_PER_MIN;
+    cal_fit f, g;
+    assert_int_equal(cal_fit_group(hourly, &o, &f, NULL), SIM_OK);
+    cal_fit_opts om = opts_of(&p);
+    assert_int_equal(cal_fit_group(m, &om, &g, NULL), SIM_OK);
+    assert_true(f.has_diurnal);
+    for (int h = 0; h < 24; h++) /* the same hourly counts: the same shape */
+        assert_true(fabs(f.diurnal[h].est - g.diurnal[h].est) < 1e-12);
+    o.bucket_us = 7 * CAL_US_PER_MIN;
+    cal_fit bad;
+    sim_err err;
+    assert_int_equal(cal_fit_group(hourly, &o, &bad, &err), SIM_EINVAL);
+    o.bucket_us = 120 * CAL_US_PER_MIN;
+    assert_int_equal(cal_fit_group(hourly, &o, &bad, &err), SIM_OK);
+    assert_false(bad.has_diurnal);
+    cal_fit_fini(&bad);
+    o.bucket_us = CAL_US_PER_MIN;
+    o.to_us = o.from_us + 3600 * 1000000LL; /* an hour: no whole day */
+    assert_int_equal(cal_fit_group(hourly, &o, &bad, &err), SIM_EINVAL);
+    cal_fit_fini(&f);
+    cal_fit_fini(&g);
+    cal_minutes_destroy(hourly);
     cal_minutes_destroy(m);
 }
 
@@ -274,8 +348,10 @@ int main(void)
         cmocka_unit_test(a_flat_log_without_growth_is_recognised_as_such),
         cmocka_unit_test(weekdays_without_records_get_a_zero_weight),
         cmocka_unit_test(spikes_lows_and_gaps_are_listed_and_left_out),
+        cmocka_unit_test(a_regular_log_gives_its_exact_shape_in_local_time),
         cmocka_unit_test(a_short_log_gives_its_mean_with_a_t_interval),
         cmocka_unit_test(a_small_group_gets_its_volume_and_no_shape),
+        cmocka_unit_test(hourly_buckets_give_a_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
