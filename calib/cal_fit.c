@@ -330,6 +330,34 @@ static void diurnal(cal_fit *f, const tables *t, double beta_month)
     }
 }
 
+/* ---- step 5: burstiness --------------------------------------------------- */
+
+static void burstiness(cal_fit *f, const tables *t)
+{
+    double s = 0.0, m = 0.0, x2 = 0.0, df = 0.0;
+    for (int i = 0; i < f->ndays; i++) {
+        if (f->days[i].kind != CAL_DAY_USED)
+            continue;
+        for (int h = 0; h < 24; h++) {
+            double sum = t->hour[i * 24 + h], mean = sum / 60.0;
+            if (!(mean > 0.0))
+                continue;
+            double ss = t->sq[i * 24 + h] - 60.0 * mean * mean; /* sum (x - mean)^2 */
+            s += ss;
+            m += 59.0 * mean;
+            x2 += ss / mean;
+            df += 59.0;
+        }
+    }
+    if (!(m > 0.0))
+        return;
+    f->burst_index = s / m;
+    f->burst_p = gsl_cdf_chisq_Q(x2, df);
+    f->burst = f->burst_p >= 1e-3 || f->burst_index < 1.2 ? CAL_BURST_POISSON
+               : f->burst_index < 2.0                     ? CAL_BURST_SOME
+                                                          : CAL_BURST_FAR;
+}
+
 /* ---- the group ------------------------------------------------------------- */
 
 /* Step 1: the complete local days and their tables. */
@@ -449,6 +477,11 @@ int cal_fit_group(const cal_minutes *mc, const cal_fit_opts *o, cal_fit *f, sim_
         diurnal(f, &t, beta);
     else
         note(f, "the diurnal shape needs buckets of an hour or less; these are %g min",
+             (double)o->bucket_us / CAL_US_PER_MIN);
+    if (o->bucket_us == CAL_US_PER_MIN)
+        burstiness(f, &t);
+    else
+        note(f, "burstiness needs a count per minute; the buckets are %g min",
              (double)o->bucket_us / CAL_US_PER_MIN);
 done:
     sim_free(t.hour);

@@ -129,6 +129,7 @@ static void every_interval_covers_the_truth_at_its_stated_rate(void **state)
         /* the estimates themselves: within 4 standard errors, roughly */
         assert_true(fabs(f.volume.est / v_end - 1.0) < 0.03);
         assert_true(fabs(f.growth.est - p.growth) < 0.03);
+        assert_true(f.burst == CAL_BURST_POISSON);
         cal_fit_fini(&f);
         cal_minutes_destroy(m);
     }
@@ -230,6 +231,25 @@ static void spikes_lows_and_gaps_are_listed_and_left_out(void **state)
     cal_minutes_destroy(m);
 }
 
+static void records_in_batches_are_far_burstier_than_poisson(void **state)
+{
+    (void)state;
+    /* arrivals Poisson, 5 records each: a compound Poisson count per minute
+     * has variance 5 x its mean, so the index of dispersion is 5 */
+    profile p = base_profile();
+    p.batch = 5;
+    p.days = 21;
+    cal_minutes *m = simulate(&p, 31);
+    cal_fit_opts o = opts_of(&p);
+    cal_fit f;
+    assert_int_equal(cal_fit_group(m, &o, &f, NULL), SIM_OK);
+    assert_true(fabs(f.burst_index - 5.0) < 0.25); /* ~30,000 hours: se ~0.03 */
+    assert_int_equal(f.burst, CAL_BURST_FAR);
+    assert_true(f.burst_p < 1e-6);
+    cal_fit_fini(&f);
+    cal_minutes_destroy(m);
+}
+
 /* Hand case: 14 days of exactly 100 records, all at 09:xx local time, the
  * log in UTC+2 (so at 07:xx UTC). */
 static void a_regular_log_gives_its_exact_shape_in_local_time(void **state)
@@ -297,12 +317,13 @@ static void a_small_group_gets_its_volume_and_no_shape(void **state)
     assert_int_equal(cal_fit_group(m, &o, &f, NULL), SIM_OK);
     assert_true(fabs(f.volume.est - 2.0) < 1e-6);
     assert_false(f.has_diurnal);
+    assert_int_equal(f.burst, CAL_BURST_UNKNOWN);
     assert_non_null(strstr(f.notes[f.nnotes - 1], "at least 100 records"));
     cal_fit_fini(&f);
     cal_minutes_destroy(m);
 }
 
-static void hourly_buckets_give_a_shape(void **state)
+static void hourly_buckets_give_a_shape_but_no_burstiness(void **state)
 {
     (void)state;
     profile p = base_profile();
@@ -324,6 +345,7 @@ static void hourly_buckets_give_a_shape(void **state)
     assert_true(f.has_diurnal);
     for (int h = 0; h < 24; h++) /* the same hourly counts: the same shape */
         assert_true(fabs(f.diurnal[h].est - g.diurnal[h].est) < 1e-12);
+    assert_int_equal(f.burst, CAL_BURST_UNKNOWN);
     o.bucket_us = 7 * CAL_US_PER_MIN;
     cal_fit bad;
     sim_err err;
@@ -348,10 +370,11 @@ int main(void)
         cmocka_unit_test(a_flat_log_without_growth_is_recognised_as_such),
         cmocka_unit_test(weekdays_without_records_get_a_zero_weight),
         cmocka_unit_test(spikes_lows_and_gaps_are_listed_and_left_out),
+        cmocka_unit_test(records_in_batches_are_far_burstier_than_poisson),
         cmocka_unit_test(a_regular_log_gives_its_exact_shape_in_local_time),
         cmocka_unit_test(a_short_log_gives_its_mean_with_a_t_interval),
         cmocka_unit_test(a_small_group_gets_its_volume_and_no_shape),
-        cmocka_unit_test(hourly_buckets_give_a_shape),
+        cmocka_unit_test(hourly_buckets_give_a_shape_but_no_burstiness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
