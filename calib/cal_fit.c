@@ -79,20 +79,30 @@ typedef struct daily {
     int ok;
 } daily;
 
-/* Which terms the used days support (no weekly term when flat is set). */
+/* Which terms the log supports (no weekly term when flat is set). The
+ * terms depend on the days that are not gaps, so flagging a spike never
+ * changes the model; a weekday whose used days all have 0 records gets no
+ * column (its weight is 0). */
 static void choose_terms(const cal_fit *f, daily *m, int flat)
 {
+    int present[7] = {0}, days = 0;
     memset(m->zero_days, 0, sizeof m->zero_days);
     memset(m->zero_total, 0, sizeof m->zero_total);
-    for (int i = 0; i < f->ndays; i++)
-        if (f->days[i].kind == CAL_DAY_USED) {
-            m->zero_days[f->days[i].weekday]++;
-            m->zero_total[f->days[i].weekday] += f->days[i].count;
+    for (int i = 0; i < f->ndays; i++) {
+        const cal_day *d = &f->days[i];
+        if (d->kind == CAL_DAY_GAP)
+            continue;
+        present[d->weekday]++;
+        days++;
+        if (d->kind == CAL_DAY_USED) {
+            m->zero_days[d->weekday]++;
+            m->zero_total[d->weekday] += d->count;
         }
+    }
     int every = 1;
     for (int w = 0; w < 7; w++)
-        every &= m->zero_days[w] >= 2;
-    m->weekly = m->growth = !flat && f->days_used >= CAL_FIT_MIN_DAYS && every;
+        every &= present[w] >= 2;
+    m->weekly = m->growth = !flat && days >= CAL_FIT_MIN_DAYS && every;
     m->ncols = 0;
     for (int w = 0; w < 7; w++)
         m->col[w] = !m->weekly ? 0 : m->zero_total[w] > 0 ? m->ncols++ : -1;
@@ -181,21 +191,61 @@ static int flag_outliers(cal_fit *f)
      * is never taken below 1, the standard deviation of Pearson residuals
      * of Poisson counts, so very regular data do not flag ordinary days */
     double s = 1.4826 * mad < 1.0 ? 1.0 : 1.4826 * mad;
+    cal_day_kind *kind = sim_calloc((size_t)f->ndays, sizeof *kind);
+    if (!kind)
+        return 0;
+    int used[7] = {0}, present[7] = {0};
+    for (int i = 0; i < f->ndays; i++) {
+        cal_day *d = &f->days[i];
+        kind[i] = CAL_DAY_GAP;
+        if (d->kind == CAL_DAY_GAP)
+            continue;
+        present[d->weekday]++;
+        kind[i] = CAL_DAY_USED;
+        d->z = d->fitted > 0.0 ? ((d->count - d->fitted) / sqrt(d->fitted) - med) / s : NAN;
+        if (fabs(d->z) > CAL_FIT_OUTLIER_Z)
+            kind[i] = d->z > 0 ? CAL_DAY_SPIKE : CAL_DAY_LOW;
+        used[d->weekday] += kind[i] == CAL_DAY_USED;
+    }
+    /* a weekday keeps two used days (or all it has): its weight needs them */
     int changed = 0;
     f->days_used = 0;
     for (int i = 0; i < f->ndays; i++) {
         cal_day *d = &f->days[i];
-        if (d->kind == CAL_DAY_GAP)
-            continue;
-        cal_day_kind k = CAL_DAY_USED;
-        d->z = d->fitted > 0.0 ? ((d->count - d->fitted) / sqrt(d->fitted) - med) / s : NAN;
-        if (fabs(d->z) > CAL_FIT_OUTLIER_Z)
-            k = d->z > 0 ? CAL_DAY_SPIKE : CAL_DAY_LOW;
-        changed += k != d->kind;
-        d->kind = k;
-        f->days_used += k == CAL_DAY_USED;
+        if (kind[i] != CAL_DAY_GAP && used[d->weekday] < 2 &&
+            used[d->weekday] < present[d->weekday])
+            kind[i] = CAL_DAY_USED;
+        changed += kind[i] != d->kind;
+        d->kind = kind[i];
+        f->days_used += kind[i] == CAL_DAY_USED;
     }
+    sim_free(kind);
     return changed;
+}
+
+/* A first guess of each day's count that one spike cannot distort: the
+ * median of the days of its weekday (of all days when the log cannot
+ * tell weekdays apart). Outliers are judged against it before the first
+ * regression, which a spike would otherwise pull up (and every ordinary
+ * day of its weekday would look low). */
+static void robust_start(cal_fit *f)
+{
+    daily m;
+    choose_terms(f, &m, 0);
+    double *v = sim_calloc((size_t)f->ndays + 1, sizeof *v);
+    if (!v)
+        return;
+    for (int w = 0; w < 7; w++) {
+        int n = 0;
+        for (int i = 0; i < f->ndays; i++)
+            if (f->days[i].kind != CAL_DAY_GAP && (!m.weekly || f->days[i].weekday == w))
+                v[n++] = f->days[i].count;
+        double med = n ? median(v, n) : NAN;
+        for (int i = 0; i < f->ndays; i++)
+            if (f->days[i].kind != CAL_DAY_GAP && (!m.weekly || f->days[i].weekday == w))
+                f->days[i].fitted = med;
+    }
+    sim_free(v);
 }
 
 /* Volume, weekly shape and growth with their intervals, from the final
@@ -439,7 +489,9 @@ int cal_fit_group(const cal_minutes *mc, const cal_fit_opts *o, cal_fit *f, sim_
         note(f, "no record in the %d whole day%s of the log", f->ndays, f->ndays == 1 ? "" : "s");
         goto done;
     }
-    /* steps 2 and 3, alternated until no new outlier */
+    /* steps 2 and 3, alternated until no day changes */
+    robust_start(f);
+    flag_outliers(f);
     daily m;
     for (int round = 0;; round++) {
         sim_err e;
