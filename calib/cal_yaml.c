@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static const char *const key_names[CAL_NKEYS] = {"volume", "diurnal", "weekly", "growth"};
 
 const char *cal_key_name(cal_key k)
@@ -51,6 +50,18 @@ static void put(char *buf, size_t n, size_t *len, const char *fmt, ...)
         *len += (size_t)w;
 }
 
+/* Drops the trailing zeros of a decimal ("3.100" -> "3.1", "3.000" -> "3"). */
+static void trim_zeros(char *num)
+{
+    if (!strchr(num, '.'))
+        return;
+    char *e = num + strlen(num);
+    while (e[-1] == '0')
+        *--e = '\0';
+    if (e[-1] == '.')
+        e[-1] = '\0';
+}
+
 /* v per day with 4 significant digits: "2205/day", "12.35/day". */
 static void per_day(double v, char *buf, size_t n)
 {
@@ -59,7 +70,10 @@ static void per_day(double v, char *buf, size_t n)
         decimals = 6;
     double scale = v >= 1000.0 ? pow(10.0, floor(log10(v)) - 3) : 1.0;
     double r = v >= 1000.0 ? round(v / scale) * scale : v;
-    snprintf(buf, n, "%.*f/day", decimals, r);
+    char num[64];
+    snprintf(num, sizeof num, "%.*f", decimals, r);
+    trim_zeros(num);
+    snprintf(buf, n, "%s/day", num);
 }
 
 static void weights(const cal_ci *w, int k, char *buf, size_t n)
@@ -93,11 +107,7 @@ char *cal_yaml_value(const cal_fit *f, cal_key k, char *buf, size_t n)
              * per month, trailing zeros dropped: "3.12%/month", "0%/month" */
             char num[32];
             snprintf(num, sizeof num, "%.2f", f->growth.est > 0.0 ? 100.0 * f->growth.est : 0.0);
-            char *e = num + strlen(num);
-            while (e[-1] == '0')
-                *--e = '\0';
-            if (e[-1] == '.')
-                e[-1] = '\0';
+            trim_zeros(num);
             snprintf(buf, n, "%s%%/month", num);
         }
         break;
@@ -172,16 +182,16 @@ size_t cal_yaml_fragment(const cal_fit *f, const char *group, const char *about,
     put(buf, n, &len, "%*s# group: %s\n", indent, "", cal_yaml_safe(group, name, sizeof name));
     if (about && *about)
         put(buf, n, &len, "%*s# %s\n", indent, "", cal_yaml_safe(about, value, sizeof value));
-    int arrival = 0;
+    int arrival = 0; /* an arrival block: some arrival key has a value */
+    for (int k = 0; k < CAL_NKEYS; k++)
+        arrival |= cal_key_in_arrival((cal_key)k) && cal_yaml_value(f, (cal_key)k, value, 8)[0];
     for (int k = 0; k < CAL_NKEYS; k++) {
         cal_yaml_value(f, (cal_key)k, value, sizeof value);
         cal_yaml_comment(f, (cal_key)k, comment, sizeof comment);
         int in = cal_key_in_arrival((cal_key)k);
-        if (in && value[0] && !arrival) {
+        if (k == CAL_KEY_DIURNAL && arrival)
             put(buf, n, &len, "%*sarrival:\n", indent, "");
-            arrival = 1;
-        }
-        int pad = indent + (in ? 2 : 0);
+        int pad = indent + (in && arrival ? 2 : 0);
         if (value[0])
             put(buf, n, &len, "%*s%s: %s    # %s\n", pad, "", cal_key_name((cal_key)k), value,
                 comment);
