@@ -67,4 +67,12 @@ int cmd_compare(int argc, char **argv);
  * chart not drawn. See cli/cmd_plan.c. */
 int cmd_plan(int argc, char **argv);
 
+/* erpsim calibrate LOG.csv... [--by COLUMN] [--tz OFFSET] [--out DIR] ...
+ * Estimates each group's volume, diurnal and weekly shapes, growth (with
+ * 95% intervals), spike days, burstiness and, for Salesforce logs, the
+ * API limit headroom from usage logs; prints a report and scenario
+ * fragments. Exit 0, 2 bad input (file:line:column), 3 internal error.
+ * See cli/cmd_calibrate.c and docs/calibration.md. */
+int cmd_calibrate(int argc, char **argv);
+
 #endif

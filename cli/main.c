@@ -32,6 +32,8 @@ static const char usage[] =
     "  sweep [SCENARIO] --vary PATH=VALUES  what-if grid with common random numbers\n"
     "  compare [SCENARIO] --flow ID  one flow under each pattern, side by side\n"
     "  plan [SCENARIO]  the capacity plan: highest load that holds, headroom, PASS/FAIL\n"
+    "  calibrate LOG... volumes, daily and weekly shapes, growth and API headroom from\n"
+    "                   usage logs, as scenario values\n"
     "\n"
     "options:\n"
     "  --version        print the version and exit\n"
@@ -86,6 +88,8 @@ static int dispatch(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(argv[1], "plan"))
         return cmd_plan(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "calibrate"))
+        return cmd_calibrate(argc - 1, argv + 1);
     out_text_line(stderr, "erpsim: unknown command '%s' (see erpsim --help)", argv[1]);
     return 2;
 }

@@ -1,0 +1,390 @@
+/*
+ * cmd_calibrate.c - `erpsim calibrate`: usage logs in, scenario values out.
+ *
+ *   erpsim calibrate LOG.csv... [--by COLUMN] [--time COLUMN]
+ *       [--time-format auto|iso|epoch-s|epoch-ms] [--tz OFFSET] [--counts]
+ *       [--count COLUMN] [--id COLUMN] [--from TIME] [--to TIME]
+ *       [--daily-limit N] [--skip-bad] [--out DIR] [--format text|json]
+ *       [--no-charts] [--quiet]
+ *
+ * Steps: read the logs (calib/cal_log.h: bad input is `file:line:column:
+ * error:` and exit 2, nothing written), fit every group (calib/cal_fit.h),
+ * the headroom of a Salesforce log against the preset's daily limit
+ * (calib/cal_headroom.h), then print the report and the scenario
+ * fragments (or the JSON) and, with --out, write them into DIR.
+ * Warnings about the log (duplicates dropped, rows out of order, gaps)
+ * go to stderr.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal_fit.h"
+#include "cal_headroom.h"
+#include "cal_log.h"
+#include "cal_time.h"
+#include "cli.h"
+#include "cli_opts.h"
+#include "out_calib.h"
+#include "plt_file.h"
+#include "scn_presets.h"
+#include "scn_units.h"
+#include "sim_alloc.h"
+
+#define MAX_LOGS 1024
+
+static const char calibrate_usage[] =
+    "usage: erpsim calibrate LOG.csv... [options]\n"
+    "\n"
+    "Reads usage logs (Salesforce event log files, a CSV of timestamps, or a CSV\n"
+    "of counts per time bucket) and estimates, per group, the flow values of a\n"
+    "scenario: volume per day, the diurnal and weekly shapes, growth per month,\n"
+    "with 95% confidence intervals; lists spike days and gaps; measures\n"
+    "burstiness; for Salesforce logs, the peak rolling 24 h API use against the\n"
+    "daily limit. Prints a report and a YAML fragment per group.\n"
+    "\n"
+    "options:\n"
+    "  --by COLUMN        group by this column (Salesforce: CONNECTED_APP_NAME, else\n"
+    "                     CLIENT_NAME; other logs: no groups; --by '' for none)\n"
+    "  --time COLUMN      the time column (Salesforce: TIMESTAMP_DERIVED; timestamps:\n"
+    "                     timestamp; counts: bucket)\n"
+    "  --time-format F    auto (default), iso, epoch-s or epoch-ms\n"
+    "  --tz OFFSET        times without a zone are in this UTC offset (+01:00), and\n"
+    "                     the shapes are in its local time (default: the offset the\n"
+    "                     times carry, else UTC)\n"
+    "  --counts           the log has one row per time bucket: bucket, count[, group]\n"
+    "  --count COLUMN     the count column of --counts (default: count)\n"
+    "  --id COLUMN        rows with the same id and time are one record (Salesforce:\n"
+    "                     REQUEST_ID)\n"
+    "  --from TIME        the start of the period the log covers (default: the\n"
+    "  --to TIME          whole days around its first and last rows)\n"
+    "  --daily-limit N    the org's daily API limit for the headroom (default: the\n"
+    "                     salesforce preset's)\n"
+    "  --skip-bad         skip unreadable rows (at most 1% of them) with a warning\n"
+    "  --out DIR          write calibration.yaml, report.txt and calibration.json\n"
+    "                     into DIR\n"
+    "  --format F         stdout: text (report and fragments, default) or json\n"
+    "  --quiet            print nothing but errors and warnings\n"
+    "  --help             print this help\n"
+    "\n"
+    "exit codes: 0 ok, 2 bad input or usage, 3 internal error\n";
+
+typedef struct calibrate {
+    const char *logs[MAX_LOGS];
+    int nlogs;
+    cal_log_opts lo;
+    const char *tz, *from, *to, *limit, *out;
+    int json, quiet;
+} calibrate;
+
+static void print_err(const sim_err *e)
+{
+    if (e->file[0] && e->line > 0 && e->column > 0)
+        fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->column, e->msg);
+    else if (e->file[0] && e->line > 0)
+        fprintf(stderr, "%s:%d: error: %s\n", e->file, e->line, e->msg);
+    else if (e->file[0])
+        fprintf(stderr, "%s: error: %s\n", e->file, e->msg);
+    else
+        fprintf(stderr, "erpsim calibrate: error: %s\n", e->msg);
+}
+
+static int parse_args(calibrate *c, int argc, char **argv)
+{
+    const char *tfmt = NULL;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(calibrate_usage, stdout);
+            return -1;
+        }
+        if (!strcmp(a, "--counts")) {
+            c->lo.kind = CAL_LOG_COUNTS;
+            continue;
+        }
+        if (!strcmp(a, "--skip-bad")) {
+            c->lo.skip_bad = 1;
+            continue;
+        }
+        if (!strcmp(a, "--quiet")) {
+            c->quiet = 1;
+            continue;
+        }
+        if ((v = cli_opt_value("--by", argc, argv, &i, &missing)))
+            c->lo.by = v;
+        else if ((v = cli_opt_value("--time-format", argc, argv, &i, &missing)))
+            tfmt = v;
+        else if ((v = cli_opt_value("--time", argc, argv, &i, &missing)))
+            c->lo.time_col = v;
+        else if ((v = cli_opt_value("--tz", argc, argv, &i, &missing)))
+            c->tz = v;
+        else if ((v = cli_opt_value("--count", argc, argv, &i, &missing)))
+            c->lo.count_col = v;
+        else if ((v = cli_opt_value("--id", argc, argv, &i, &missing)))
+            c->lo.id_col = v;
+        else if ((v = cli_opt_value("--from", argc, argv, &i, &missing)))
+            c->from = v;
+        else if ((v = cli_opt_value("--to", argc, argv, &i, &missing)))
+            c->to = v;
+        else if ((v = cli_opt_value("--daily-limit", argc, argv, &i, &missing)))
+            c->limit = v;
+        else if ((v = cli_opt_value("--out", argc, argv, &i, &missing)))
+            c->out = v;
+        else if ((v = cli_opt_value("--format", argc, argv, &i, &missing))) {
+            if (strcmp(v, "text") && strcmp(v, "json"))
+                return cli_usage_error("calibrate", NULL, "--format must be text or json, got ", v);
+            c->json = !strcmp(v, "json");
+        } else if (missing) {
+            return cli_usage_error("calibrate", calibrate_usage, "a value is missing after ", a);
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error("calibrate", calibrate_usage, "unknown option ", a);
+        } else if (c->nlogs == MAX_LOGS) {
+            return cli_usage_error("calibrate", calibrate_usage, "too many log files", NULL);
+        } else {
+            c->logs[c->nlogs++] = a;
+        }
+        if (missing)
+            return cli_usage_error("calibrate", calibrate_usage, "a value is missing after ", a);
+    }
+    if (c->nlogs == 0)
+        return cli_usage_error("calibrate", calibrate_usage, "no log file", NULL);
+    sim_err err;
+    sim_err_clear(&err);
+    if (tfmt && cal_tfmt_parse(tfmt, &c->lo.tfmt, &err) != SIM_OK)
+        return cli_usage_error("calibrate", NULL, "--time-format: ", err.msg);
+    if (c->tz) {
+        if (cal_time_parse_offset(c->tz, &c->lo.tz_min, &err) != SIM_OK)
+            return cli_usage_error("calibrate", NULL, "--tz: ", err.msg);
+        c->lo.tz_given = 1;
+    }
+    return 0;
+}
+
+/* --from / --to: a time (a date is its midnight), without a zone in the
+ * local time. */
+static int parse_bound(const char *name, const char *text, int local_min, int64_t *out)
+{
+    cal_stamp st;
+    sim_err err;
+    if (cal_time_parse(text, CAL_TFMT_ISO, &st, NULL, &err) != SIM_OK) {
+        fprintf(stderr, "erpsim calibrate: error: %s: %s\n", name, err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    *out = st.zone ? st.us : st.us - (int64_t)local_min * CAL_US_PER_MIN;
+    return 0;
+}
+
+/* The period the log covers: --from/--to, else whole days around its
+ * rows: UTC days for Salesforce files (one file per UTC day), local days
+ * otherwise. */
+static int window(const calibrate *c, const cal_log *l, int64_t *from, int64_t *to)
+{
+    int64_t off = l->kind == CAL_LOG_SALESFORCE ? 0 : (int64_t)l->local_min * CAL_US_PER_MIN;
+    int64_t last = l->last_us + (l->kind == CAL_LOG_COUNTS ? l->bucket_us : 1);
+    *from = cal_floor_div(l->first_us + off, CAL_US_PER_DAY) * CAL_US_PER_DAY - off;
+    *to = -cal_floor_div(-(last + off), CAL_US_PER_DAY) * CAL_US_PER_DAY - off;
+    if (c->from && parse_bound("--from", c->from, l->local_min, from))
+        return CLI_EXIT_USAGE;
+    if (c->to && parse_bound("--to", c->to, l->local_min, to))
+        return CLI_EXIT_USAGE;
+    if (*to <= *from) {
+        fprintf(stderr, "erpsim calibrate: error: --to must be after --from\n");
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* A file name for a group: [A-Za-z0-9_-], unique among the groups. */
+static void make_slug(calib_result *r, int i)
+{
+    char *s = r->groups[i].slug;
+    size_t n = 0;
+    for (const char *p = r->groups[i].g->name; *p && n < 40; p++) {
+        char ch = *p;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '_' || ch == '-';
+        if (ok)
+            s[n++] = ch;
+        else if (n > 0 && s[n - 1] != '-')
+            s[n++] = '-';
+    }
+    while (n > 0 && s[n - 1] == '-')
+        n--;
+    if (n == 0)
+        s[n++] = 'g';
+    s[n] = '\0';
+    for (int k = 2;; k++) {
+        int clash = 0;
+        for (int j = 0; j < i && !clash; j++)
+            clash = !strcmp(r->groups[j].slug, s);
+        if (!clash)
+            return;
+        snprintf(s + n, sizeof r->groups[i].slug - n, "-%d", k);
+    }
+}
+
+static int by_records(const void *a, const void *b)
+{
+    const calib_group *x = a, *y = b;
+    return (x->g->rows < y->g->rows) - (x->g->rows > y->g->rows);
+}
+
+/* The daily limit: --daily-limit, else the salesforce preset's. */
+static int daily_limit(const calibrate *c, double *limit, const char **source)
+{
+    sim_err err;
+    sim_err_clear(&err);
+    if (c->limit) {
+        if (scn_parse_count(c->limit, limit, &err) != SIM_OK || !(*limit > 0)) {
+            fprintf(stderr, "erpsim calibrate: error: --daily-limit: %s\n",
+                    err.msg[0] ? err.msg : "must be > 0");
+            return CLI_EXIT_USAGE;
+        }
+        *source = "--daily-limit";
+        return 0;
+    }
+    const scn_preset_value *v =
+        scn_preset_value_of(scn_preset_find("system", "salesforce"), "api.daily_limit");
+    if (!v || scn_parse_count(v->value, limit, &err) != SIM_OK) {
+        fprintf(stderr, "erpsim calibrate: error: no daily limit in the salesforce preset\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    *source = "the salesforce preset: REFERENCE.md A1, 100,000 + 1,000 per licence; "
+              "--daily-limit sets your org's";
+    return 0;
+}
+
+static int fit_all(const calibrate *c, const cal_log *l, calib_result *r)
+{
+    int code = window(c, l, &r->from_us, &r->to_us);
+    if (code)
+        return code;
+    r->log = l;
+    r->ngroups = l->ngroups;
+    r->groups = sim_calloc((size_t)l->ngroups + 1, sizeof *r->groups);
+    if (!r->groups)
+        return CLI_EXIT_INTERNAL;
+    cal_fit_opts fo = {.local_min = l->local_min,
+                       .from_us = r->from_us,
+                       .to_us = r->to_us,
+                       .bucket_us = l->bucket_us};
+    for (int i = 0; i < l->ngroups; i++) {
+        calib_group *g = &r->groups[i];
+        g->g = &l->groups[i];
+        sim_err_clear(&g->err);
+        int rc = cal_fit_group(g->g->all, &fo, &g->fit, &g->err);
+        if (rc == SIM_ENOMEM)
+            return CLI_EXIT_INTERNAL;
+        g->fitted = rc == SIM_OK;
+        if (rc != SIM_OK && l->ngroups == 1) { /* nothing else to show */
+            print_err(&g->err);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    qsort(r->groups, (size_t)r->ngroups, sizeof *r->groups, by_records);
+    for (int i = 0; i < r->ngroups; i++)
+        make_slug(r, i);
+    if (!l->has_limit)
+        return 0;
+    double limit;
+    if ((code = daily_limit(c, &limit, &r->limit_source)))
+        return code;
+    const cal_minutes **counted = sim_calloc((size_t)r->ngroups + 1, sizeof *counted);
+    if (!counted)
+        return CLI_EXIT_INTERNAL;
+    for (int i = 0; i < r->ngroups; i++)
+        counted[i] = r->groups[i].g->limited;
+    sim_err err;
+    int rc =
+        cal_headroom_compute(counted, r->ngroups, r->from_us, r->to_us, limit, &r->headroom, &err);
+    sim_free(counted);
+    if (rc != SIM_OK)
+        return rc == SIM_ENOMEM ? CLI_EXIT_INTERNAL : 0;
+    r->has_headroom = 1;
+    for (int i = 0; i < r->ngroups; i++)
+        r->groups[i].in_peak = cal_headroom_share(r->groups[i].g->limited, &r->headroom);
+    return 0;
+}
+
+static void result_fini(calib_result *r)
+{
+    for (int i = 0; r->groups && i < r->ngroups; i++)
+        if (r->groups[i].fitted)
+            cal_fit_fini(&r->groups[i].fit);
+    sim_free(r->groups);
+}
+
+/* Writes the texts into the --out folder. */
+static int write_out(const char *dir, const char *report, const char *frags, const char *json)
+{
+    sim_err err;
+    sim_err_clear(&err);
+    if (plt_file_mkdirs(dir, &err) != SIM_OK ||
+        plt_file_write(dir, "report.txt", report, strlen(report), &err) != SIM_OK ||
+        plt_file_write(dir, "calibration.yaml", frags, strlen(frags), &err) != SIM_OK ||
+        plt_file_write(dir, "calibration.json", json, strlen(json), &err) != SIM_OK) {
+        fprintf(stderr, "erpsim calibrate: error: %s\n", err.msg);
+        return CLI_EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+    calibrate c;
+    memset(&c, 0, sizeof c);
+    int code = parse_args(&c, argc, argv);
+    if (code)
+        return code < 0 ? 0 : code;
+    cal_log *l = NULL;
+    sim_err err;
+    sim_err_clear(&err);
+    int rc = cal_log_read(c.logs, c.nlogs, &c.lo, &l, &err);
+    if (rc != SIM_OK) {
+        print_err(&err);
+        return rc == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
+    }
+    calib_result r;
+    memset(&r, 0, sizeof r);
+    char *warn = NULL, *report = NULL, *frags = NULL, *json = NULL;
+    if (l->rows == 0) {
+        fprintf(stderr, "erpsim calibrate: error: the log has no data rows\n");
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if ((code = fit_all(&c, l, &r)))
+        goto done;
+    if (!(warn = out_calib_warnings(&r, &err)) || !(report = out_calib_report(&r, &err)) ||
+        !(frags = out_calib_fragments(&r, &err)) || !(json = out_calib_json(&r, &err))) {
+        fprintf(stderr, "erpsim calibrate: error: %s\n", err.msg);
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    for (char *line = warn; *line;) {
+        char *end = strchr(line, '\n');
+        fprintf(stderr, "erpsim calibrate: warning: %.*s\n", (int)(end - line), line);
+        line = end + 1;
+    }
+    if (c.out && (code = write_out(c.out, report, frags, json)))
+        goto done;
+    if (!c.quiet) {
+        if (c.json) {
+            fputs(json, stdout);
+        } else {
+            fputs(report, stdout);
+            printf("\nScenario values (paste under a flow):\n%s", frags);
+            if (c.out)
+                printf("\nWritten to %s/: report.txt calibration.yaml calibration.json\n", c.out);
+        }
+    }
+done:
+    sim_free(warn);
+    sim_free(report);
+    sim_free(frags);
+    sim_free(json);
+    result_fini(&r);
+    cal_log_destroy(l);
+    return code;
+}
