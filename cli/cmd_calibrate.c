@@ -5,33 +5,41 @@
  *       [--time-format auto|iso|epoch-s|epoch-ms] [--tz OFFSET] [--counts]
  *       [--count COLUMN] [--id COLUMN] [--from TIME] [--to TIME]
  *       [--daily-limit N] [--skip-bad] [--out DIR] [--format text|json]
- *       [--no-charts] [--quiet]
+ *       [--into SCENARIO --map GROUP=FLOW_ID...] [--quiet]
  *
  * Steps: read the logs (calib/cal_log.h: bad input is `file:line:column:
  * error:` and exit 2, nothing written), fit every group (calib/cal_fit.h),
  * the headroom of a Salesforce log against the preset's daily limit
  * (calib/cal_headroom.h), then print the report and the scenario
- * fragments (or the JSON) and, with --out, write them into DIR.
- * Warnings about the log (duplicates dropped, rows out of order, gaps)
- * go to stderr.
+ * fragments (or the JSON) and, with --out, write them into DIR. With
+ * --into, a copy of the scenario with the mapped flows' values replaced
+ * (calib/cal_splice.h: comments and every untouched byte kept) is written
+ * into DIR too, after checking that it loads; the original is never
+ * written. Warnings about the log (duplicates dropped, rows out of order,
+ * gaps) go to stderr.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cal_fit.h"
 #include "cal_headroom.h"
 #include "cal_log.h"
+#include "cal_splice.h"
 #include "cal_time.h"
+#include "cal_yaml.h"
 #include "cli.h"
 #include "cli_opts.h"
 #include "out_calib.h"
+#include "plt_buf.h"
 #include "plt_file.h"
 #include "scn_presets.h"
 #include "scn_units.h"
 #include "sim_alloc.h"
 
 #define MAX_LOGS 1024
+#define MAX_MAPS 256
 
 static const char calibrate_usage[] =
     "usage: erpsim calibrate LOG.csv... [options]\n"
@@ -63,6 +71,11 @@ static const char calibrate_usage[] =
     "  --skip-bad         skip unreadable rows (at most 1% of them) with a warning\n"
     "  --out DIR          write calibration.yaml, report.txt and calibration.json\n"
     "                     into DIR\n"
+    "  --into SCENARIO    with --map and --out: write a copy of SCENARIO into DIR\n"
+    "                     with the mapped flows' values replaced (comments and\n"
+    "                     every other line kept; the original is not changed);\n"
+    "                     --tz defaults to the scenario's utc_offset\n"
+    "  --map GROUP=FLOW   the group whose values go to that flow (repeatable)\n"
     "  --format F         stdout: text (report and fragments, default) or json\n"
     "  --quiet            print nothing but errors and warnings\n"
     "  --help             print this help\n"
@@ -72,6 +85,9 @@ static const char calibrate_usage[] =
 typedef struct calibrate {
     const char *logs[MAX_LOGS];
     int nlogs;
+    const char *into;
+    const char *maps[MAX_MAPS];
+    int nmaps;
     cal_log_opts lo;
     const char *tz, *from, *to, *limit, *out;
     int json, quiet;
@@ -132,7 +148,15 @@ static int parse_args(calibrate *c, int argc, char **argv)
             c->limit = v;
         else if ((v = cli_opt_value("--out", argc, argv, &i, &missing)))
             c->out = v;
-        else if ((v = cli_opt_value("--format", argc, argv, &i, &missing))) {
+        else if ((v = cli_opt_value("--into", argc, argv, &i, &missing)))
+            c->into = v;
+        else if ((v = cli_opt_value("--map", argc, argv, &i, &missing))) {
+            if (!strchr(v, '=') || v[0] == '=' || !strchr(v, '=')[1])
+                return cli_usage_error("calibrate", NULL, "--map must be GROUP=FLOW_ID, got ", v);
+            if (c->nmaps == MAX_MAPS)
+                return cli_usage_error("calibrate", NULL, "too many --map options", NULL);
+            c->maps[c->nmaps++] = v;
+        } else if ((v = cli_opt_value("--format", argc, argv, &i, &missing))) {
             if (strcmp(v, "text") && strcmp(v, "json"))
                 return cli_usage_error("calibrate", NULL, "--format must be text or json, got ", v);
             c->json = !strcmp(v, "json");
@@ -150,6 +174,13 @@ static int parse_args(calibrate *c, int argc, char **argv)
     }
     if (c->nlogs == 0)
         return cli_usage_error("calibrate", calibrate_usage, "no log file", NULL);
+    if (c->into && (!c->out || c->nmaps == 0))
+        return cli_usage_error("calibrate", NULL,
+                               "--into needs --map GROUP=FLOW_ID and --out DIR (the new "
+                               "scenario is written there; the original is not changed)",
+                               NULL);
+    if (c->nmaps && !c->into)
+        return cli_usage_error("calibrate", NULL, "--map needs --into SCENARIO", NULL);
     sim_err err;
     sim_err_clear(&err);
     if (tfmt && cal_tfmt_parse(tfmt, &c->lo.tfmt, &err) != SIM_OK)
@@ -316,15 +347,164 @@ static void result_fini(calib_result *r)
     sim_free(r->groups);
 }
 
-/* Writes the texts into the --out folder. */
-static int write_out(const char *dir, const char *report, const char *frags, const char *json)
+/* The file name of the --into scenario (its copy in --out has it). */
+static const char *into_base(const calibrate *c)
 {
+    return strrchr(c->into, '/') ? strrchr(c->into, '/') + 1 : c->into;
+}
+
+/* --into: the scenario, checked first (its utc_offset is the default
+ * --tz). */
+static int load_into(calibrate *c, mdl_scenario *sc)
+{
+    scn_diag diag;
+    scn_diag_init(&diag);
+    int rc = scn_load_file(c->into, NULL, sc, &diag);
+    if (rc != SIM_OK) {
+        int code = cli_opts_print_diag(c->into, rc, &diag);
+        scn_diag_fini(&diag);
+        return code;
+    }
+    scn_diag_fini(&diag);
+    if (!c->lo.tz_given) {
+        c->lo.tz_given = 1;
+        c->lo.tz_min = (int)(sc->utc_offset / SIM_MIN);
+    }
+    return 0;
+}
+
+/* The group of a --map, or NULL after printing why. */
+static const calib_group *map_group(const calib_result *r, const char *map, char *flow, size_t n)
+{
+    const char *eq = strrchr(map, '=');
+    snprintf(flow, n, "%s", eq + 1);
+    for (int i = 0; i < r->ngroups; i++) {
+        const char *name = r->groups[i].g->name;
+        if (strlen(name) == (size_t)(eq - map) && !strncmp(name, map, (size_t)(eq - map))) {
+            if (r->groups[i].fitted)
+                return &r->groups[i];
+            fprintf(stderr, "erpsim calibrate: error: --map %s: the group was not fitted: %s\n",
+                    map, r->groups[i].err.msg);
+            return NULL;
+        }
+    }
+    fprintf(stderr, "erpsim calibrate: error: --map %s: no group '%.*s' in the log (groups:", map,
+            (int)(eq - map), map);
+    for (int i = 0; i < r->ngroups && i < 20; i++) {
+        char safe[120];
+        fprintf(stderr, "%s '%s'", i ? "," : "",
+                cal_yaml_safe(r->groups[i].g->name, safe, sizeof safe));
+    }
+    fprintf(stderr, "%s)\n", r->ngroups > 20 ? ", ..." : "");
+    return NULL;
+}
+
+/* The scenario of --into with the mapped values, checked to load:
+ * *text (sim_free it) and its length, and a line per flow saying what
+ * was replaced in *summary (sim_free it). Nothing is written. */
+static int prepare_into(const calibrate *c, const calib_result *r, char **result,
+                        size_t *result_len, char **summary)
+{
+    enum { VAL = 512 };
+    int nitems = 0, code = CLI_EXIT_USAGE;
+    cal_splice_item *items = sim_calloc((size_t)c->nmaps * CAL_NKEYS, sizeof *items);
+    char(*flows)[128] = sim_calloc((size_t)c->nmaps, sizeof *flows);
+    char(*vals)[VAL] = sim_calloc((size_t)c->nmaps * CAL_NKEYS, sizeof *vals);
+    char *text = NULL, *out = NULL, *path = NULL;
+    if (!items || !flows || !vals) {
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    for (int m = 0; m < c->nmaps; m++) {
+        const calib_group *g = map_group(r, c->maps[m], flows[m], sizeof flows[m]);
+        if (!g)
+            goto done;
+        for (int k = 0; k < CAL_NKEYS; k++) {
+            char *v = vals[m * CAL_NKEYS + k];
+            if (cal_yaml_value(&g->fit, (cal_key)k, v, VAL)[0])
+                items[nitems++] = (cal_splice_item){flows[m], (cal_key)k, v};
+        }
+    }
+    sim_err err;
+    sim_err_clear(&err);
+    size_t len, out_len;
+    if (!(text = plt_file_read(c->into, &len, &err))) {
+        fprintf(stderr, "erpsim calibrate: error: %s\n", err.msg);
+        goto done;
+    }
+    int rc = cal_splice(c->into, text, len, items, nitems, &out, &out_len, &err);
+    if (rc != SIM_OK) {
+        print_err(&err);
+        code = rc == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (!(path = plt_file_join(c->out, into_base(c)))) {
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    struct stat a, b;
+    if (stat(c->into, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino) {
+        fprintf(stderr,
+                "erpsim calibrate: error: --out %s would overwrite the scenario %s: the "
+                "original is never changed, give another folder\n",
+                c->out, c->into);
+        goto done;
+    }
+    /* the new text must be a valid scenario before it is written */
+    mdl_scenario sc;
+    scn_diag diag;
+    scn_diag_init(&diag);
+    rc = scn_load_string(path, out, out_len, NULL, &sc, &diag);
+    if (rc != SIM_OK) {
+        fprintf(stderr, "erpsim calibrate: error: the calibrated scenario does not load:\n");
+        code = cli_opts_print_diag(path, rc, &diag);
+        scn_diag_fini(&diag);
+        goto done;
+    }
+    scn_diag_fini(&diag);
+    mdl_scenario_fini(&sc);
+    plt_buf sb;
+    plt_buf_init(&sb);
+    plt_buf_printf(&sb, "\nWrote %s: a copy of %s with\n", path, c->into);
+    for (int m = 0; m < c->nmaps; m++) {
+        plt_buf_printf(&sb, "  %s <-", flows[m]);
+        for (int i = 0; i < nitems; i++)
+            if (items[i].flow == flows[m])
+                plt_buf_printf(&sb, " %s", cal_key_name(items[i].key));
+        plt_buf_puts(&sb, " (the rest as it was)\n");
+    }
+    if (!(*summary = plt_buf_take(&sb))) {
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    *result = out;
+    *result_len = out_len;
+    out = NULL;
+    code = 0;
+done:
+    sim_free(path);
+    sim_free(out);
+    sim_free(text);
+    sim_free(vals);
+    sim_free(flows);
+    sim_free(items);
+    return code;
+}
+
+/* Writes the texts into the --out folder (and the --into scenario when
+ * scenario is not NULL). */
+static int write_out(const calibrate *c, const char *report, const char *frags, const char *json,
+                     const char *scenario, size_t scenario_len)
+{
+    const char *dir = c->out;
     sim_err err;
     sim_err_clear(&err);
     if (plt_file_mkdirs(dir, &err) != SIM_OK ||
         plt_file_write(dir, "report.txt", report, strlen(report), &err) != SIM_OK ||
         plt_file_write(dir, "calibration.yaml", frags, strlen(frags), &err) != SIM_OK ||
-        plt_file_write(dir, "calibration.json", json, strlen(json), &err) != SIM_OK) {
+        plt_file_write(dir, "calibration.json", json, strlen(json), &err) != SIM_OK ||
+        (scenario && plt_file_write(dir, into_base(c), scenario, scenario_len, &err) != SIM_OK)) {
         fprintf(stderr, "erpsim calibrate: error: %s\n", err.msg);
         return CLI_EXIT_INTERNAL;
     }
@@ -338,6 +518,11 @@ int cmd_calibrate(int argc, char **argv)
     int code = parse_args(&c, argc, argv);
     if (code)
         return code < 0 ? 0 : code;
+    mdl_scenario into;
+    mdl_scenario_init(&into);
+    if (c.into && (code = load_into(&c, &into)))
+        return code;
+    mdl_scenario_fini(&into);
     cal_log *l = NULL;
     sim_err err;
     sim_err_clear(&err);
@@ -348,7 +533,9 @@ int cmd_calibrate(int argc, char **argv)
     }
     calib_result r;
     memset(&r, 0, sizeof r);
-    char *warn = NULL, *report = NULL, *frags = NULL, *json = NULL;
+    char *warn = NULL, *report = NULL, *frags = NULL, *json = NULL, *scenario = NULL;
+    char *summary = NULL;
+    size_t scenario_len = 0;
     if (l->rows == 0) {
         fprintf(stderr, "erpsim calibrate: error: the log has no data rows\n");
         code = CLI_EXIT_USAGE;
@@ -367,7 +554,9 @@ int cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "erpsim calibrate: warning: %.*s\n", (int)(end - line), line);
         line = end + 1;
     }
-    if (c.out && (code = write_out(c.out, report, frags, json)))
+    if (c.into && (code = prepare_into(&c, &r, &scenario, &scenario_len, &summary)))
+        goto done;
+    if (c.out && (code = write_out(&c, report, frags, json, scenario, scenario_len)))
         goto done;
     if (!c.quiet) {
         if (c.json) {
@@ -377,9 +566,13 @@ int cmd_calibrate(int argc, char **argv)
             printf("\nScenario values (paste under a flow):\n%s", frags);
             if (c.out)
                 printf("\nWritten to %s/: report.txt calibration.yaml calibration.json\n", c.out);
+            if (summary)
+                fputs(summary, stdout);
         }
     }
 done:
+    sim_free(scenario);
+    sim_free(summary);
     sim_free(warn);
     sim_free(report);
     sim_free(frags);

@@ -9,7 +9,10 @@
 #   3. a generated eight-week log: the report lists its spike and its gap,
 #      --format json parses, --out writes the report, the fragments and the
 #      JSON, and the fragments pasted under a flow pass `erpsim check`;
-#   4. usage errors exit 2.
+#   4. --into writes a copy of a scenario with the mapped flow's values
+#      replaced, every other line identical, the original untouched; a
+#      group or flow that does not exist is exit 2 with nothing written;
+#   5. usage errors exit 2.
 set -u
 erpsim=${1:?usage: calibrate.sh ERPSIM}
 tmp=$(mktemp -d)
@@ -107,7 +110,35 @@ done
 } >"$tmp/scn.yaml"
 out=$("$erpsim" check "$tmp/scn.yaml" 2>&1) || fail "the fragment does not check: $out"
 
-# 4. usage
+# 4. --into: only the mapped flow's value lines change
+cp tests/cli/fixtures/tiny.yaml "$tmp/tiny.yaml"
+sum_before=$(cksum <"$tmp/tiny.yaml")
+"$erpsim" calibrate "$tmp/log.csv" --by app --into "$tmp/tiny.yaml" --map erp=F-011 \
+    --out "$tmp/into" >"$tmp/out" 2>/dev/null || fail "--into: exit $?"
+[ "$(cksum <"$tmp/tiny.yaml")" = "$sum_before" ] || fail "--into changed the original"
+grep -q 'F-011 <- volume diurnal weekly growth' "$tmp/out" || fail "--into: no summary"
+# every line of the original is in the copy, in order, except F-011's volume
+diff "$tmp/tiny.yaml" "$tmp/into/tiny.yaml" >"$tmp/diff"
+grep '^<' "$tmp/diff" | grep -v '^<     volume: 4k/day$' &&
+    fail "--into changed other lines: $(cat "$tmp/diff")"
+[ "$(grep -c '^>' "$tmp/diff")" -eq 5 ] || fail "--into: want the volume and 4 arrival lines: $(cat "$tmp/diff")"
+out=$("$erpsim" check "$tmp/into/tiny.yaml" 2>&1) || fail "the calibrated scenario does not check: $out"
+for bad in "nobody=F-011" "erp=F-999"; do
+    "$erpsim" calibrate "$tmp/log.csv" --by app --into "$tmp/tiny.yaml" --map "$bad" \
+        --out "$tmp/into-bad" >"$tmp/out" 2>"$tmp/err"
+    [ $? -eq 2 ] || fail "--map $bad: exit is not 2"
+    [ -e "$tmp/into-bad" ] && fail "--map $bad: wrote $tmp/into-bad"
+    [ -s "$tmp/out" ] && fail "--map $bad: printed on stdout"
+done
+grep -q "no flow 'F-999' in the scenario" "$tmp/err" || fail "--map to a missing flow: $(cat "$tmp/err")"
+"$erpsim" calibrate "$tmp/log.csv" --into "$tmp/tiny.yaml" --map erp=F-011 >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--into without --out: exit is not 2"
+"$erpsim" calibrate "$tmp/log.csv" --by app --into "$tmp/tiny.yaml" --map erp=F-011 \
+    --out "$tmp" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--into over the original: exit is not 2"
+[ "$(cksum <"$tmp/tiny.yaml")" = "$sum_before" ] || fail "--out next to the original overwrote it"
+
+# 5. usage
 "$erpsim" calibrate >/dev/null 2>&1
 [ $? -eq 2 ] || fail "no log: exit is not 2"
 "$erpsim" calibrate --bogus x.csv >/dev/null 2>&1
