@@ -365,6 +365,17 @@ static int sweep_draw(const void *c, const char *dir, const char *name, const ch
     return plt_sweep_draw(c, dir, name, gnuplot, err);
 }
 
+static int calibrate_data(const void *c, const char *dir, const char *name, sim_err *err)
+{
+    return plt_calibrate_write_data(c, dir, name, err);
+}
+
+static int calibrate_draw(const void *c, const char *dir, const char *name, const char *gnuplot,
+                          sim_err *err)
+{
+    return plt_calibrate_draw(c, dir, name, gnuplot, err);
+}
+
 int cli_opts_draw_compare(const cli_opts *o, const char *dir, const char *name,
                           const plt_compare *chart)
 {
@@ -376,5 +387,12 @@ int cli_opts_draw_sweep(const cli_opts *o, const char *dir, const char *name,
                         const plt_sweep *chart)
 {
     static const chart_kind kind = {sweep_data, sweep_draw};
+    return draw_chart(o, dir, name, chart, &kind);
+}
+
+int cli_opts_draw_calibrate(const cli_opts *o, const char *dir, const char *name,
+                            const plt_calibrate *chart)
+{
+    static const chart_kind kind = {calibrate_data, calibrate_draw};
     return draw_chart(o, dir, name, chart, &kind);
 }

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "mdl_scenario.h"
+#include "plt_calibrate.h"
 #include "plt_compare.h"
 #include "plt_sweep.h"
 #include "scn_load.h"
@@ -143,5 +144,7 @@ int cli_opts_draw_compare(const cli_opts *o, const char *dir, const char *name,
                           const plt_compare *chart);
 int cli_opts_draw_sweep(const cli_opts *o, const char *dir, const char *name,
                         const plt_sweep *chart);
+int cli_opts_draw_calibrate(const cli_opts *o, const char *dir, const char *name,
+                            const plt_calibrate *chart);
 
 #endif

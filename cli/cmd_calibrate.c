@@ -77,10 +77,12 @@ static const char calibrate_usage[] =
     "                     --tz defaults to the scenario's utc_offset\n"
     "  --map GROUP=FLOW   the group whose values go to that flow (repeatable)\n"
     "  --format F         stdout: text (report and fragments, default) or json\n"
+    "  --no-charts        with --out: write the chart data but do not run gnuplot\n"
     "  --quiet            print nothing but errors and warnings\n"
     "  --help             print this help\n"
     "\n"
-    "exit codes: 0 ok, 2 bad input or usage, 3 internal error\n";
+    "exit codes: 0 ok, 2 bad input or usage, 3 internal error, 4 results written\n"
+    "            but charts not drawn (gnuplot missing or failing)\n";
 
 typedef struct calibrate {
     const char *logs[MAX_LOGS];
@@ -90,7 +92,7 @@ typedef struct calibrate {
     int nmaps;
     cal_log_opts lo;
     const char *tz, *from, *to, *limit, *out;
-    int json, quiet;
+    int json, quiet, no_charts;
 } calibrate;
 
 static void print_err(const sim_err *e)
@@ -126,6 +128,10 @@ static int parse_args(calibrate *c, int argc, char **argv)
         }
         if (!strcmp(a, "--quiet")) {
             c->quiet = 1;
+            continue;
+        }
+        if (!strcmp(a, "--no-charts")) {
+            c->no_charts = 1;
             continue;
         }
         if ((v = cli_opt_value("--by", argc, argv, &i, &missing)))
@@ -347,6 +353,70 @@ static void result_fini(calib_result *r)
     sim_free(r->groups);
 }
 
+/* The chart of each fitted group: DIR/charts/calibrate-<slug>.png. */
+static int draw_charts(const calibrate *c, const calib_result *r)
+{
+    cli_opts o;
+    memset(&o, 0, sizeof o);
+    o.cmd = "calibrate";
+    o.no_charts = c->no_charts;
+    int code = 0;
+    for (int i = 0; i < r->ngroups && code != CLI_EXIT_INTERNAL; i++) {
+        const calib_group *g = &r->groups[i];
+        const cal_fit *f = &g->fit;
+        if (!g->fitted)
+            continue;
+        double *num = sim_calloc((size_t)f->ndays * 3 + 1, sizeof *num);
+        int *kind = sim_calloc((size_t)f->ndays + 1, sizeof *kind);
+        char(*dates)[16] = sim_calloc((size_t)f->ndays + 1, sizeof *dates);
+        const char **dp = sim_calloc((size_t)f->ndays + 1, sizeof *dp);
+        if (num && kind && dates && dp) {
+            for (int k = 0; k < f->ndays; k++) {
+                num[k] = f->days[k].count;
+                num[f->ndays + k] = f->days[k].fitted;
+                num[2 * f->ndays + k] = f->days[k].trend;
+                kind[k] = (int)f->days[k].kind;
+                dp[k] = cal_date_format(f->days[k].day, dates[k], sizeof dates[k]);
+            }
+            char sub[300], v[64], gr[48], name[96], title[200];
+            snprintf(v, sizeof v, "%.0f/day", f->volume.est);
+            if (f->has_growth)
+                snprintf(gr, sizeof gr, ", growth %+.1f%%/month", 100.0 * f->growth.est);
+            else
+                gr[0] = '\0';
+            snprintf(sub, sizeof sub,
+                     "Records per day: volume %s at the end of the log%s; marked days are "
+                     "left out of the fit",
+                     v, gr);
+            snprintf(title, sizeof title, "%s: calibrated arrival profile", g->g->name);
+            snprintf(name, sizeof name, "calibrate-%s", g->slug);
+            plt_calibrate chart = {.title = title,
+                                   .subtitle = sub,
+                                   .has_week = f->has_diurnal,
+                                   .week_obs = f->week_obs,
+                                   .week_fit = f->week_fit,
+                                   .ndays = f->ndays,
+                                   .dates = dp,
+                                   .count = num,
+                                   .fitted = num + f->ndays,
+                                   .trend = num + 2 * f->ndays,
+                                   .kind = kind};
+            int rc = cli_opts_draw_calibrate(&o, c->out, name, &chart);
+            if (rc > code)
+                code = rc;
+        } else {
+            code = CLI_EXIT_INTERNAL;
+        }
+        sim_free(dp);
+        sim_free(dates);
+        sim_free(kind);
+        sim_free(num);
+        if (code == CLI_EXIT_NO_CHARTS) /* gnuplot is missing or failing: say it once */
+            o.no_charts = 1;
+    }
+    return code;
+}
+
 /* The file name of the --into scenario (its copy in --out has it). */
 static const char *into_base(const calibrate *c)
 {
@@ -558,6 +628,11 @@ int cmd_calibrate(int argc, char **argv)
         goto done;
     if (c.out && (code = write_out(&c, report, frags, json, scenario, scenario_len)))
         goto done;
+    int charts = c.out ? draw_charts(&c, &r) : 0;
+    if (charts == CLI_EXIT_INTERNAL) {
+        code = charts;
+        goto done;
+    }
     if (!c.quiet) {
         if (c.json) {
             fputs(json, stdout);
@@ -565,11 +640,14 @@ int cmd_calibrate(int argc, char **argv)
             fputs(report, stdout);
             printf("\nScenario values (paste under a flow):\n%s", frags);
             if (c.out)
-                printf("\nWritten to %s/: report.txt calibration.yaml calibration.json\n", c.out);
+                printf("\nWritten to %s/: report.txt calibration.yaml calibration.json "
+                       "series/%s\n",
+                       c.out, charts == 0 && !c.no_charts ? " charts/" : "");
             if (summary)
                 fputs(summary, stdout);
         }
     }
+    code = charts;
 done:
     sim_free(scenario);
     sim_free(summary);

@@ -99,9 +99,17 @@ EOF
 "$erpsim" calibrate "$tmp/log.csv" --by app --out "$tmp/res" --quiet >"$tmp/out" 2>/dev/null ||
     fail "--out: exit $?"
 [ -s "$tmp/out" ] && fail "--quiet printed on stdout"
-for f in report.txt calibration.yaml calibration.json; do
+for f in report.txt calibration.yaml calibration.json series/calibrate-erp-days.csv \
+    series/calibrate-erp-week.csv; do
     [ -s "$tmp/res/$f" ] || fail "--out did not write $f"
 done
+if command -v gnuplot >/dev/null; then
+    [ -s "$tmp/res/charts/calibrate-erp.png" ] || fail "--out did not draw the chart"
+fi
+ERPSIM_GNUPLOT= "$erpsim" calibrate "$tmp/log.csv" --by app --out "$tmp/res2" --quiet 2>"$tmp/err"
+[ $? -eq 4 ] || fail "without gnuplot: exit is not 4"
+grep -q 'gnuplot not found' "$tmp/err" || fail "without gnuplot: no warning"
+[ -s "$tmp/res2/series/calibrate-erp-days.csv" ] || fail "without gnuplot: no chart data"
 # the fragment under a flow of a real scenario passes check
 {
     printf 'name: t\nsystems:\n  - id: a\n    kind: generic\n  - id: b\n    kind: generic\n'
