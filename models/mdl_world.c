@@ -900,6 +900,27 @@ static void teardown(world *w)
     sim_queue_destroy(w->q);
 }
 
+int mdl_world_arrivals(const mdl_scenario *sc, uint64_t seed, int rep, mdl_world_arrival_fn *fn,
+                       void *ctx, sim_err *err)
+{
+    world w = {.sc = sc, .seed = seed, .rep = rep};
+    int rc = SIM_OK;
+    for (int i = 0; i < sc->nflows && rc == SIM_OK; i++) {
+        flow_rt f = {.w = &w, .index = i, .spec = &sc->flows[i]};
+        rc = flow_arrivals(&w, &f, err);
+        /* the run's sequence: the first arrival from 0, then each from the
+         * last (flow_start_arrivals, arrive, mdl_batch_pull) */
+        for (sim_time t = rc == SIM_OK ? mdl_arrivals_next(f.arrivals, 0) : SIM_TIME_NEVER;
+             t != SIM_TIME_NEVER && t <= sc->horizon && rc == SIM_OK;
+             t = mdl_arrivals_next(f.arrivals, t))
+            rc = fn(ctx, i, t);
+        mdl_arrivals_destroy(f.arrivals);
+        sim_free(f.spikes);
+        sim_rng_destroy(f.arrival_rng);
+    }
+    return rc;
+}
+
 int mdl_world_run(const void *scenario, uint64_t seed, int rep, sim_result *out, sim_err *err)
 {
     world w = {.sc = scenario, .seed = seed, .rep = rep};

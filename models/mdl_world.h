@@ -32,6 +32,21 @@
  * be handed to sim_experiment_run directly; the scenario is only read. */
 int mdl_world_run(const void *scenario, uint64_t seed, int rep, sim_result *out, sim_err *err);
 
+/* Called with each record change a flow creates: the flow's index in the
+ * scenario and the time it is created. A non-zero return stops the walk
+ * and is returned by mdl_world_arrivals. */
+typedef int mdl_world_arrival_fn(void *ctx, int flow, sim_time at);
+
+/* The arrivals of every flow of replication rep with base seed `seed`, up
+ * to the horizon: exactly the record changes mdl_world_run creates in that
+ * replication (each flow's arrival process is built by the same code from
+ * the same named random stream, and nothing else draws from that stream),
+ * but without simulating anything else. Flows one after the other, each
+ * in time order. For `erpsim run --trace-out`. Returns SIM_OK, the
+ * callback's non-zero value, or an error (err filled). */
+int mdl_world_arrivals(const mdl_scenario *sc, uint64_t seed, int rep, mdl_world_arrival_fn *fn,
+                       void *ctx, sim_err *err);
+
 /* The fixed interval of every time series of a run over `horizon`: a whole
  * number of minutes giving at most 1000 buckets. */
 sim_time mdl_world_series_interval(sim_time horizon);
