@@ -4,7 +4,7 @@
  *   erpsim run [SCENARIO] [--load 3x] [--days N] [--seed S] [--reps R]
  *              [--threads N] [--set PATH=VALUE]... [--out DIR]
  *              [--format text|json|csv] [--quiet] [--no-charts]
- *              [--fail-on-violation]
+ *              [--fail-on-violation] [--trace-out DIR]
  *
  * Steps: load and validate the scenario with the overrides (problems:
  * exit 2, nothing written), run the replications (progress bar on a
@@ -13,6 +13,8 @@
  * or metrics.csv) on stdout. A scenario with `variants:` then runs each
  * variant with the same seed and prints its flows' headline figures next to
  * the scenario as written (text format only; --no-variants skips them).
+ * --trace-out DIR writes each flow's simulated arrivals of replication 1
+ * as a timestamp log (cli/out_trace.h), for `erpsim calibrate`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "out_dir.h"
 #include "out_json.h"
 #include "out_text.h"
+#include "out_trace.h"
 #include "plt_charts.h"
 #include "plt_fmt.h"
 #include "sim_alloc.h"
@@ -123,6 +126,8 @@ static const char run_usage[] =
     "  --no-variants      do not run the scenario's variants (by default each one\n"
     "                     is run with the same seed and its flows are shown below\n"
     "                     the summary)\n"
+    "  --trace-out DIR    write each flow's simulated arrivals (replication 1) to\n"
+    "                     DIR/<flow>.csv, the timestamp log erpsim calibrate reads\n"
     "  --help             print this help\n"
     "\n"
     "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
@@ -131,10 +136,33 @@ static const char run_usage[] =
     "            (gnuplot missing or failing), 5 a file could not be written\n"
     "            (disk full, I/O error: the --out folder is left as it was)\n";
 
+/* Takes --trace-out DIR (or =DIR) out of argv, before the common options
+ * would take DIR for the scenario. Returns 0, or 2 when DIR is missing. */
+static int take_trace_out(int *argc, char **argv, const char **dir)
+{
+    int kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        int missing = 0;
+        const char *v = cli_opt_value("--trace-out", *argc, argv, &i, &missing);
+        if (missing || (v && !v[0]))
+            return cli_usage_error("run", run_usage, "--trace-out takes a folder", NULL);
+        if (v)
+            *dir = v;
+        else
+            argv[kept++] = argv[i];
+    }
+    *argc = kept;
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     cli_opts o;
-    int code = cli_opts_parse(&o, "run", &argc, argv, 0, run_usage);
+    const char *trace_out = NULL;
+    int code = take_trace_out(&argc, argv, &trace_out);
+    if (code)
+        return code;
+    code = cli_opts_parse(&o, "run", &argc, argv, 0, run_usage);
     if (code)
         return code;
     int no_variants = 0;
@@ -178,6 +206,12 @@ int cmd_run(int argc, char **argv)
     sim_err_clear(&e);
     if (verdict_compute(r, &v, &e) != SIM_OK) {
         out_text_line(stderr, "erpsim run: error: %s", e.msg);
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    if (trace_out && out_trace_write(&sc, sc.seed, trace_out, &e) != SIM_OK) {
+        fprintf(stderr, "erpsim run: error: --trace-out: %s%s%s\n", e.file, e.file[0] ? ": " : "",
+                e.msg);
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
