@@ -43,13 +43,16 @@ struct cal_csv {
     sim_err fail;
 };
 
-/* Bytes that end an unquoted span: comma, CR, LF, NUL. */
-static unsigned char special[256];
+/* Bytes that end a span: of an unquoted field (comma, CR, LF, NUL) and
+ * of a quoted one (quote, CR, LF, NUL). */
+static unsigned char special[256], in_quotes[256];
 
 static void init_special(void)
 {
     special[(unsigned char)','] = special[(unsigned char)'\r'] = 1;
     special[(unsigned char)'\n'] = special[0] = 1;
+    in_quotes[(unsigned char)'"'] = in_quotes[(unsigned char)'\r'] = 1;
+    in_quotes[(unsigned char)'\n'] = in_quotes[0] = 1;
 }
 
 static cal_csv *create(const char *name, sim_err *err)
@@ -238,17 +241,30 @@ static int end_field(cal_csv *c)
 }
 
 /* A quoted field, from its opening quote to the byte after the closing
- * one. */
+ * one: spans of ordinary bytes copied at once, then the byte that ended
+ * the span (a quote, a line break, a NUL) handled alone. */
 static int quoted(cal_csv *c)
 {
     long line = c->line, col = c->col;
     skip1(c);
     for (;;) {
-        int ch = peek(c);
-        if (ch == FAIL)
-            return c->fail.code;
-        if (ch == END)
+        int rc = fill(c);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
             return fail_at(c, SIM_EPARSE, line, col, "a quoted field is never closed");
+        const unsigned char *p = (const unsigned char *)c->in + c->pos;
+        size_t n = 0, avail = c->len - c->pos;
+        while (n < avail && !in_quotes[p[n]])
+            n++;
+        if (n > 0) {
+            if (append(c, (const char *)p, n) != SIM_OK)
+                return c->fail.code;
+            c->pos += n;
+            c->col += (long)n;
+            continue;
+        }
+        int ch = p[0];
         if (ch == '\0')
             return fail_at(c, SIM_EPARSE, c->line, c->col,
                            "a NUL byte (a binary or UTF-16 file? logs must be UTF-8 text)");
@@ -257,14 +273,11 @@ static int quoted(cal_csv *c)
                 return c->fail.code;
             continue;
         }
+        skip1(c); /* a quote: the end, or the first of a doubled one */
+        if (peek(c) != '"')
+            return SIM_OK;
         skip1(c);
-        if (ch == '"') {
-            if (peek(c) != '"')
-                return SIM_OK;
-            skip1(c);
-        }
-        char b = (char)ch;
-        if (append(c, &b, 1) != SIM_OK)
+        if (append(c, "\"", 1) != SIM_OK)
             return c->fail.code;
     }
 }
