@@ -9,6 +9,7 @@
 set multiplot layout (HASWEEK ? 2 : 1),1 title TITLE font TITLE_FONT
 set key top right opaque box lc rgb "#cccccc"
 set yrange [0:*]
+set offsets 0, 0, graph 0.25, 0 # room above the data for the key
 if (HASWEEK) {
     set title "Mean records per hour of the week, Monday 00:00 first: the log against the fitted profile" font PANEL_FONT
     set xrange [0:168]
