@@ -6,7 +6,7 @@
  *   log mu_i = x_i . beta
  *
  * Fitted by iteratively reweighted least squares (McCullagh and Nelder,
- * "Generalized Linear Models", 2nd ed. 1989, section 2.5): with mu from the
+ * "Generalized Linear Models", 2nd ed. 1989, ch. 2): with mu from the
  * current beta, regress the working response z = eta + (y - mu) / mu on X
  * with weights mu (gsl_multifit_wlinear), until the deviance stops
  * changing. The covariance of beta is phi (X' W X)^-1 at convergence, with
@@ -14,7 +14,7 @@
  *
  *   phi = sum (y_i - mu_i)^2 / mu_i / (n - p)
  *
- * (McCullagh and Nelder, section 4.5.2, "quasi-likelihood"): phi = 1 for
+ * (quasi-likelihood, McCullagh and Nelder ch. 9): phi = 1 for
  * Poisson counts, larger when the counts vary more than Poisson (real
  * day-to-day variation); the confidence intervals widen by sqrt(phi) and
  * use Student's t with n - p degrees of freedom.
