@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim_text.h"
+
 static const char *const key_names[CAL_NKEYS] = {"volume", "diurnal", "weekly", "growth"};
 
 const char *cal_key_name(cal_key k)
@@ -18,23 +20,6 @@ const char *cal_key_name(cal_key k)
 int cal_key_in_arrival(cal_key k)
 {
     return k != CAL_KEY_VOLUME;
-}
-
-char *cal_yaml_safe(const char *s, char *buf, size_t n)
-{
-    size_t j = 0;
-    if (n == 0)
-        return buf;
-    for (const unsigned char *p = (const unsigned char *)s; *p && j + 1 < n; p++) {
-        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) { /* a C1 control in UTF-8 */
-            buf[j++] = '?';
-            p++;
-        } else {
-            buf[j++] = *p < 0x20 || *p == 0x7F ? '?' : (char)*p;
-        }
-    }
-    buf[j] = '\0';
-    return buf;
 }
 
 /* Appends to buf at *len like snprintf, never past n - 1. */
@@ -179,9 +164,9 @@ size_t cal_yaml_fragment(const cal_fit *f, const char *group, const char *about,
     char name[200], value[512], comment[256];
     if (n > 0)
         buf[0] = '\0';
-    put(buf, n, &len, "%*s# group: %s\n", indent, "", cal_yaml_safe(group, name, sizeof name));
+    put(buf, n, &len, "%*s# group: %s\n", indent, "", sim_text_visible(group, name, sizeof name));
     if (about && *about)
-        put(buf, n, &len, "%*s# %s\n", indent, "", cal_yaml_safe(about, value, sizeof value));
+        put(buf, n, &len, "%*s# %s\n", indent, "", sim_text_visible(about, value, sizeof value));
     int arrival = 0; /* an arrival block: some arrival key has a value */
     for (int k = 0; k < CAL_NKEYS; k++)
         arrival |= cal_key_in_arrival((cal_key)k) && cal_yaml_value(f, (cal_key)k, value, 8)[0];

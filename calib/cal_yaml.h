@@ -18,8 +18,8 @@
  * negative growth (scenarios/scn_units.h).
  *
  * Text from the log (the group's name) reaches the YAML only inside a
- * comment, with control characters replaced (cal_yaml_safe), so no value
- * in a log can add a line or a key to the fragment.
+ * comment, shown by the rule of sim/sim_text.h (a newline as "\n", ...),
+ * so no value in a log can add a line or a key to the fragment.
  *
  * Checked by: tests/calib/test_cal_yaml.c (the fragment loads with the
  * scenario loader and gives back the estimates).
@@ -59,10 +59,5 @@ char *cal_yaml_comment(const cal_fit *f, cal_key k, char *buf, size_t n);
  * cut at n - 1 bytes; n >= 4096 suffices). */
 size_t cal_yaml_fragment(const cal_fit *f, const char *group, const char *about, int indent,
                          char *buf, size_t n);
-
-/* Copies s into buf with every control character (C0, DEL, C1 in UTF-8)
- * replaced by '?', so it can be printed or put in a comment; cut to n - 1
- * bytes. Returns buf. */
-char *cal_yaml_safe(const char *s, char *buf, size_t n);
 
 #endif

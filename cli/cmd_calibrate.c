@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cal_fit.h"
 #include "cal_headroom.h"
@@ -32,6 +31,8 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "out_calib.h"
+#include "out_dir.h"
+#include "out_text.h"
 #include "plt_buf.h"
 #include "plt_file.h"
 #include "scn_presets.h"
@@ -69,8 +70,8 @@ static const char calibrate_usage[] =
     "  --daily-limit N    the org's daily API limit for the headroom (default: the\n"
     "                     salesforce preset's)\n"
     "  --skip-bad         skip unreadable rows (at most 1% of them) with a warning\n"
-    "  --out DIR          write calibration.yaml, report.txt and calibration.json\n"
-    "                     into DIR\n"
+    "  --out DIR          write calibration.yaml, report.txt, calibration.json and\n"
+    "                     the charts into DIR (built beside it, swapped in whole)\n"
     "  --into SCENARIO    with --map and --out: write a copy of SCENARIO into DIR\n"
     "                     with the mapped flows' values replaced (comments and\n"
     "                     every other line kept; the original is not changed);\n"
@@ -81,8 +82,10 @@ static const char calibrate_usage[] =
     "  --quiet            print nothing but errors and warnings\n"
     "  --help             print this help\n"
     "\n"
-    "exit codes: 0 ok, 2 bad input or usage, 3 internal error, 4 results written\n"
-    "            but charts not drawn (gnuplot missing or failing)\n";
+    "exit codes: 0 ok, 2 bad input or usage (also an --out that is a file or a\n"
+    "            folder erpsim did not write), 3 internal error, 4 results written\n"
+    "            but charts not drawn (gnuplot missing or failing), 5 a file could\n"
+    "            not be written (disk full, I/O error; the old results are kept)\n";
 
 typedef struct calibrate {
     const char *logs[MAX_LOGS];
@@ -95,16 +98,18 @@ typedef struct calibrate {
     int json, quiet, no_charts;
 } calibrate;
 
+/* "file:line:column: error: message" (no column or line when unknown),
+ * shown by the rule of sim_text.h: messages quote the log's values. */
 static void print_err(const sim_err *e)
 {
     if (e->file[0] && e->line > 0 && e->column > 0)
-        fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->column, e->msg);
+        out_text_line(stderr, "%s:%d:%d: error: %s", e->file, e->line, e->column, e->msg);
     else if (e->file[0] && e->line > 0)
-        fprintf(stderr, "%s:%d: error: %s\n", e->file, e->line, e->msg);
+        out_text_line(stderr, "%s:%d: error: %s", e->file, e->line, e->msg);
     else if (e->file[0])
-        fprintf(stderr, "%s: error: %s\n", e->file, e->msg);
+        out_text_line(stderr, "%s: error: %s", e->file, e->msg);
     else
-        fprintf(stderr, "erpsim calibrate: error: %s\n", e->msg);
+        out_text_line(stderr, "erpsim calibrate: error: %s", e->msg);
 }
 
 static int parse_args(calibrate *c, int argc, char **argv)
@@ -206,7 +211,7 @@ static int parse_bound(const char *name, const char *text, int local_min, int64_
     cal_stamp st;
     sim_err err;
     if (cal_time_parse(text, CAL_TFMT_ISO, &st, NULL, &err) != SIM_OK) {
-        fprintf(stderr, "erpsim calibrate: error: %s: %s\n", name, err.msg);
+        out_text_line(stderr, "erpsim calibrate: error: %s: %s", name, err.msg);
         return CLI_EXIT_USAGE;
     }
     *out = st.zone ? st.us : st.us - (int64_t)local_min * CAL_US_PER_MIN;
@@ -275,8 +280,8 @@ static int daily_limit(const calibrate *c, double *limit, const char **source)
     sim_err_clear(&err);
     if (c->limit) {
         if (scn_parse_count(c->limit, limit, &err) != SIM_OK || !(*limit > 0)) {
-            fprintf(stderr, "erpsim calibrate: error: --daily-limit: %s\n",
-                    err.msg[0] ? err.msg : "must be > 0");
+            out_text_line(stderr, "erpsim calibrate: error: --daily-limit: %s",
+                          err.msg[0] ? err.msg : "must be > 0");
             return CLI_EXIT_USAGE;
         }
         *source = "--daily-limit";
@@ -353,15 +358,15 @@ static void result_fini(calib_result *r)
     sim_free(r->groups);
 }
 
-/* The chart of each fitted group: DIR/charts/calibrate-<slug>.png. */
-static int draw_charts(const calibrate *c, const calib_result *r)
+/* The chart of each fitted group into dir (the staging folder of --out):
+ * charts/calibrate-<slug>.png and .svg, their data in series/. */
+static int draw_charts(const calibrate *c, const cli_opts *opts, const char *dir,
+                       const calib_result *r)
 {
-    cli_opts o;
-    memset(&o, 0, sizeof o);
-    o.cmd = "calibrate";
+    cli_opts o = *opts;
     o.no_charts = c->no_charts;
     int code = 0;
-    for (int i = 0; i < r->ngroups && code != CLI_EXIT_INTERNAL; i++) {
+    for (int i = 0; i < r->ngroups && (code == 0 || code == CLI_EXIT_NO_CHARTS); i++) {
         const calib_group *g = &r->groups[i];
         const cal_fit *f = &g->fit;
         if (!g->fitted)
@@ -401,8 +406,8 @@ static int draw_charts(const calibrate *c, const calib_result *r)
                                    .fitted = num + f->ndays,
                                    .trend = num + 2 * f->ndays,
                                    .kind = kind};
-            int rc = cli_opts_draw_calibrate(&o, c->out, name, &chart);
-            if (rc > code)
+            int rc = cli_opts_draw_calibrate(&o, dir, name, &chart);
+            if (rc != 0 && (code == 0 || code == CLI_EXIT_NO_CHARTS))
                 code = rc;
         } else {
             code = CLI_EXIT_INTERNAL;
@@ -453,19 +458,19 @@ static const calib_group *map_group(const calib_result *r, const char *map, char
         if (strlen(name) == (size_t)(eq - map) && !strncmp(name, map, (size_t)(eq - map))) {
             if (r->groups[i].fitted)
                 return &r->groups[i];
-            fprintf(stderr, "erpsim calibrate: error: --map %s: the group was not fitted: %s\n",
-                    map, r->groups[i].err.msg);
+            out_text_line(stderr, "erpsim calibrate: error: --map %s: the group was not fitted: %s",
+                          map, r->groups[i].err.msg);
             return NULL;
         }
     }
-    fprintf(stderr, "erpsim calibrate: error: --map %s: no group '%.*s' in the log (groups:", map,
-            (int)(eq - map), map);
-    for (int i = 0; i < r->ngroups && i < 20; i++) {
-        char safe[120];
-        fprintf(stderr, "%s '%s'", i ? "," : "",
-                cal_yaml_safe(r->groups[i].g->name, safe, sizeof safe));
-    }
-    fprintf(stderr, "%s)\n", r->ngroups > 20 ? ", ..." : "");
+    char groups[600] = "";
+    size_t used = 0;
+    for (int i = 0; i < r->ngroups && i < 20 && used < sizeof groups; i++)
+        used += (size_t)snprintf(groups + used, sizeof groups - used, "%s'%s'", i ? ", " : "",
+                                 r->groups[i].g->name);
+    out_text_line(stderr,
+                  "erpsim calibrate: error: --map %s: no group '%.*s' in the log (groups: %s%s)",
+                  map, (int)(eq - map), map, groups, r->ngroups > 20 ? ", ..." : "");
     return NULL;
 }
 
@@ -499,7 +504,7 @@ static int prepare_into(const calibrate *c, const calib_result *r, char **result
     sim_err_clear(&err);
     size_t len, out_len;
     if (!(text = plt_file_read(c->into, &len, &err))) {
-        fprintf(stderr, "erpsim calibrate: error: %s\n", err.msg);
+        out_text_line(stderr, "erpsim calibrate: error: %s", err.msg);
         goto done;
     }
     int rc = cal_splice(c->into, text, len, items, nitems, &out, &out_len, &err);
@@ -512,22 +517,13 @@ static int prepare_into(const calibrate *c, const calib_result *r, char **result
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
-    struct stat a, b;
-    if (stat(c->into, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino) {
-        fprintf(stderr,
-                "erpsim calibrate: error: --out %s would overwrite the scenario %s: the "
-                "original is never changed, give another folder\n",
-                c->out, c->into);
-        goto done;
-    }
     /* the new text must be a valid scenario before it is written */
     mdl_scenario sc;
     scn_diag diag;
     scn_diag_init(&diag);
     rc = scn_load_string(path, out, out_len, NULL, &sc, &diag);
     if (rc != SIM_OK) {
-        fprintf(stderr, "erpsim calibrate: error: the calibrated scenario does not load:\n");
+        fputs("erpsim calibrate: error: the calibrated scenario does not load:\n", stderr);
         code = cli_opts_print_diag(path, rc, &diag);
         scn_diag_fini(&diag);
         goto done;
@@ -562,23 +558,39 @@ done:
     return code;
 }
 
-/* Writes the texts into the --out folder (and the --into scenario when
- * scenario is not NULL). */
-static int write_out(const calibrate *c, const char *report, const char *frags, const char *json,
-                     const char *scenario, size_t scenario_len)
+/* Writes the texts into dir, the staging folder of --out (and the --into
+ * scenario when scenario is not NULL). */
+static int write_out(const calibrate *c, const char *dir, const char *report, const char *frags,
+                     const char *json, const char *scenario, size_t scenario_len)
 {
-    const char *dir = c->out;
     sim_err err;
     sim_err_clear(&err);
-    if (plt_file_mkdirs(dir, &err) != SIM_OK ||
-        plt_file_write(dir, "report.txt", report, strlen(report), &err) != SIM_OK ||
+    if (plt_file_write(dir, "report.txt", report, strlen(report), &err) != SIM_OK ||
         plt_file_write(dir, "calibration.yaml", frags, strlen(frags), &err) != SIM_OK ||
         plt_file_write(dir, "calibration.json", json, strlen(json), &err) != SIM_OK ||
         (scenario && plt_file_write(dir, into_base(c), scenario, scenario_len, &err) != SIM_OK)) {
-        fprintf(stderr, "erpsim calibrate: error: %s\n", err.msg);
-        return CLI_EXIT_INTERNAL;
+        out_text_line(stderr, "erpsim calibrate: error: %s", err.msg);
+        return cli_opts_exit_code(err.code);
     }
     return 0;
+}
+
+/* The scenario of --into must not be inside the --out folder, which is
+ * replaced whole: its original would go with it. */
+static int into_outside_out(const calibrate *c)
+{
+    char dir[4096];
+    const char *slash = strrchr(c->into, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - c->into) : 1, slash ? c->into : ".");
+    if (!dir[0])
+        snprintf(dir, sizeof dir, "/");
+    if (!out_dir_same(dir, c->out))
+        return 0;
+    out_text_line(stderr,
+                  "erpsim calibrate: error: --out %s holds the scenario %s, and the folder is "
+                  "replaced whole: the original is never changed, give another folder",
+                  c->out, c->into);
+    return CLI_EXIT_USAGE;
 }
 
 int cmd_calibrate(int argc, char **argv)
@@ -593,21 +605,33 @@ int cmd_calibrate(int argc, char **argv)
     if (c.into && (code = load_into(&c, &into)))
         return code;
     mdl_scenario_fini(&into);
+    if (c.into && (code = into_outside_out(&c)))
+        return code;
+    cli_opts o; /* what the shared folder and chart helpers read */
+    memset(&o, 0, sizeof o);
+    o.cmd = "calibrate";
+    o.out = c.out;
+    o.no_charts = c.no_charts;
+    o.quiet = c.quiet;
+    plt_folder f = {0};
+    if (c.out && (code = out_dir_begin(&o, c.out, NULL, &f))) /* before the log is read */
+        return code;
     cal_log *l = NULL;
-    sim_err err;
-    sim_err_clear(&err);
-    int rc = cal_log_read(c.logs, c.nlogs, &c.lo, &l, &err);
-    if (rc != SIM_OK) {
-        print_err(&err);
-        return rc == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
-    }
     calib_result r;
     memset(&r, 0, sizeof r);
     char *warn = NULL, *report = NULL, *frags = NULL, *json = NULL, *scenario = NULL;
     char *summary = NULL;
     size_t scenario_len = 0;
+    sim_err err;
+    sim_err_clear(&err);
+    int rc = cal_log_read(c.logs, c.nlogs, &c.lo, &l, &err);
+    if (rc != SIM_OK) {
+        print_err(&err);
+        code = rc == SIM_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
+        goto done;
+    }
     if (l->rows == 0) {
-        fprintf(stderr, "erpsim calibrate: error: the log has no data rows\n");
+        fputs("erpsim calibrate: error: the log has no data rows\n", stderr);
         code = CLI_EXIT_USAGE;
         goto done;
     }
@@ -615,23 +639,27 @@ int cmd_calibrate(int argc, char **argv)
         goto done;
     if (!(warn = out_calib_warnings(&r, &err)) || !(report = out_calib_report(&r, &err)) ||
         !(frags = out_calib_fragments(&r, &err)) || !(json = out_calib_json(&r, &err))) {
-        fprintf(stderr, "erpsim calibrate: error: %s\n", err.msg);
+        out_text_line(stderr, "erpsim calibrate: error: %s", err.msg);
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
     for (char *line = warn; *line;) {
         char *end = strchr(line, '\n');
-        fprintf(stderr, "erpsim calibrate: warning: %.*s\n", (int)(end - line), line);
+        out_text_line(stderr, "erpsim calibrate: warning: %.*s", (int)(end - line), line);
         line = end + 1;
     }
     if (c.into && (code = prepare_into(&c, &r, &scenario, &scenario_len, &summary)))
         goto done;
-    if (c.out && (code = write_out(&c, report, frags, json, scenario, scenario_len)))
-        goto done;
-    int charts = c.out ? draw_charts(&c, &r) : 0;
-    if (charts == CLI_EXIT_INTERNAL) {
-        code = charts;
-        goto done;
+    int charts = 0;
+    if (c.out) {
+        if ((code = write_out(&c, f.tmp, report, frags, json, scenario, scenario_len)))
+            goto done;
+        if ((charts = draw_charts(&c, &o, f.tmp, &r)) != 0 && charts != CLI_EXIT_NO_CHARTS) {
+            code = charts;
+            goto done;
+        }
+        if ((code = out_dir_end(&o, &f, charts)) != charts) /* the folder swapped in */
+            goto done;
     }
     if (!c.quiet) {
         if (c.json) {
@@ -649,6 +677,7 @@ int cmd_calibrate(int argc, char **argv)
     }
     code = charts;
 done:
+    plt_folder_fini(&f); /* a folder not swapped in is removed */
     sim_free(scenario);
     sim_free(summary);
     sim_free(warn);

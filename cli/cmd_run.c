@@ -128,6 +128,7 @@ static const char run_usage[] =
     "                     the summary)\n"
     "  --trace-out DIR    write each flow's simulated arrivals (replication 1) to\n"
     "                     DIR/<flow>.csv, the timestamp log erpsim calibrate reads\n"
+    "                     (a folder of its own, replaced whole like --out)\n"
     "  --help             print this help\n"
     "\n"
     "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
@@ -191,8 +192,18 @@ int cmd_run(int argc, char **argv)
     plt_results *r = NULL;
     verdict v = {0};
     char *text = NULL;
-    plt_folder f = {0};
+    plt_folder f = {0}, tf = {0};
+    if (trace_out && o.out && (!strcmp(trace_out, o.out) || out_dir_same(trace_out, o.out))) {
+        out_text_line(stderr,
+                      "erpsim run: error: --trace-out %s is the --out folder: give the "
+                      "traces a folder of their own",
+                      trace_out);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
     if (o.out && (code = out_dir_begin(&o, o.out, NULL, &f))) /* before the run */
+        goto done;
+    if (trace_out && (code = out_dir_begin(&o, trace_out, NULL, &tf)))
         goto done;
     if ((code = cli_opts_run(&o, &sc, NULL, &summary)))
         goto done;
@@ -209,10 +220,9 @@ int cmd_run(int argc, char **argv)
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
-    if (trace_out && out_trace_write(&sc, sc.seed, trace_out, &e) != SIM_OK) {
-        fprintf(stderr, "erpsim run: error: --trace-out: %s%s%s\n", e.file, e.file[0] ? ": " : "",
-                e.msg);
-        code = CLI_EXIT_INTERNAL;
+    if (trace_out && out_trace_write(&sc, sc.seed, tf.tmp, &e) != SIM_OK) {
+        out_text_line(stderr, "erpsim run: error: --trace-out %s: %s", trace_out, e.msg);
+        code = cli_opts_exit_code(e.code);
         goto done;
     }
     int charts = 0;
@@ -229,6 +239,8 @@ int cmd_run(int argc, char **argv)
         if ((code = out_dir_end(&o, &f, charts)) != charts) /* the folder swapped in */
             goto done;
     }
+    if (trace_out && (code = out_dir_end(&o, &tf, 0)) != 0)
+        goto done;
     if (!o.quiet) {
         switch (o.format) {
         case CLI_FORMAT_TEXT:
@@ -264,6 +276,7 @@ int cmd_run(int argc, char **argv)
     code = o.fail_on_violation && v.violation ? CLI_EXIT_VIOLATION : charts;
 done:
     plt_folder_fini(&f); /* a folder not swapped in is removed */
+    plt_folder_fini(&tf);
     sim_free(text);
     verdict_fini(&v);
     plt_results_destroy(r);

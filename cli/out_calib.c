@@ -15,6 +15,7 @@
 #include "plt_buf.h"
 #include "plt_fmt.h"
 #include "sim_alloc.h"
+#include "sim_text.h"
 
 static const char *const wday[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
@@ -31,9 +32,10 @@ static char *take(plt_buf *b, sim_err *err)
     return plt_buf_take(b);
 }
 
+/* Text from the log, shown by the one rule (sim/sim_text.h). */
 static const char *safe(const char *s, char *buf, size_t n)
 {
-    return cal_yaml_safe(s, buf, n);
+    return sim_text_visible(s, buf, n);
 }
 
 /* "2026-11-12 14:05" in UTC + offset minutes. */

@@ -20,8 +20,8 @@
  *                "headroom": {limit, source, peak, peak_end, headroom,
  *                  by_group: {...}} or null}
  *               (NaN is null).
- * Group names and every other text from the log are printed through
- * cal_yaml_safe: a log cannot move the terminal's cursor or add lines.
+ * Group names and every other text from the log are shown by the rule of
+ * sim/sim_text.h: a log cannot move the terminal's cursor or add lines.
  */
 #ifndef OUT_CALIB_H
 #define OUT_CALIB_H

@@ -21,8 +21,9 @@
  * ("Z" when it is +00:00), so a calibration reads them back in the
  * scenario's local time.
  *
- * Each file is written to a temporary name and renamed when complete
- * (plt_file.h): an interrupted run leaves no half-written trace.
+ * DIR is a results folder like --out's (cli/out_dir.h): cmd_run builds it
+ * beside DIR and swaps it in whole, so an interrupted run leaves the old
+ * traces complete, and a folder erpsim did not write is refused.
  */
 #ifndef OUT_TRACE_H
 #define OUT_TRACE_H
@@ -36,8 +37,8 @@
 int64_t out_trace_day0(const mdl_scenario *sc);
 
 /* Writes DIR/<flow>.csv for every flow of the scenario, replication 1 of
- * base seed `seed`. SIM_EIO / SIM_ENOMEM / a model's error with err
- * filled. */
+ * base seed `seed` (DIR: the staging folder). SIM_EIO / SIM_ENOMEM / a
+ * model's error with err filled. */
 int out_trace_write(const mdl_scenario *sc, uint64_t seed, const char *dir, sim_err *err);
 
 #endif

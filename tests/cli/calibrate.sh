@@ -146,6 +146,26 @@ grep -q "no flow 'F-999' in the scenario" "$tmp/err" || fail "--map to a missing
 [ $? -eq 2 ] || fail "--into over the original: exit is not 2"
 [ "$(cksum <"$tmp/tiny.yaml")" = "$sum_before" ] || fail "--out next to the original overwrote it"
 
+# the --out folder is erpsim's, replaced whole: another folder is refused
+mkdir -p "$tmp/project" && echo keep >"$tmp/project/notes.txt"
+"$erpsim" calibrate "$tmp/log.csv" --out "$tmp/project" --quiet 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--out into a folder with other files: exit is not 2"
+[ "$(cat "$tmp/project/notes.txt")" = keep ] || fail "--out touched another folder"
+[ -e "$tmp/res/.erpsim-results" ] || fail "--out wrote no marker"
+# a log's bytes never reach the terminal raw
+printf 'timestamp\n2026-11-02T10:00:00Z\n\033[31mred\n' >"$tmp/esc.csv"
+"$erpsim" calibrate "$tmp/esc.csv" >/dev/null 2>"$tmp/err"
+grep -q "cannot read '\\\\x1b\[31mred'" "$tmp/err" || fail "an escape in a log reached stderr: $(cat -v "$tmp/err")"
+grep -q $'\033' "$tmp/err" && fail "an ESC byte reached stderr"
+# run --trace-out: its own folder, not the --out one
+"$erpsim" run tests/cli/fixtures/tiny.yaml --reps 1 --out "$tmp/r" --trace-out "$tmp/r" \
+    --quiet 2>/dev/null
+[ $? -eq 2 ] || fail "--trace-out = --out: exit is not 2"
+"$erpsim" run tests/cli/fixtures/tiny.yaml --reps 1 --trace-out "$tmp/tr" --quiet ||
+    fail "--trace-out: exit $?"
+[ "$(head -1 "$tmp/tr/F-010.csv")" = timestamp ] || fail "--trace-out: no header"
+[ -e "$tmp/tr/.erpsim-results" ] || fail "--trace-out wrote no marker"
+
 # 5. usage
 "$erpsim" calibrate >/dev/null 2>&1
 [ $? -eq 2 ] || fail "no log: exit is not 2"
