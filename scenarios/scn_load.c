@@ -1090,10 +1090,13 @@ static void check_all(loader *L)
     }
     for (int i = 0; i < sc->nsystems; i++) {
         const mdl_api_spec *a = &sc->systems[i].api;
-        if (a->latency_p95 < a->latency_p50 && !is_bad(L, ab, a, "latency_p50") &&
+        /* The service time is a lognormal through p50 and p95: it needs a
+         * spread (models/mdl_endpoint.h). */
+        if (a->latency_p95 <= a->latency_p50 && !is_bad(L, ab, a, "latency_p50") &&
             !is_bad(L, ab, a, "latency_p95"))
             problem(L, node_of(L, ab, a, "latency_p95"),
-                    "latency_p95 is shorter than latency_p50 in system '%s'", sc->systems[i].id);
+                    "latency_p95 must be longer than latency_p50 in system '%s'",
+                    sc->systems[i].id);
     }
     for (int i = 0; i < sc->nflows; i++)
         check_flow(L, &sc->flows[i]);
