@@ -368,11 +368,11 @@ static void md_type(sbuf *b, const scn_key *k)
         return;
     char lo[64], hi[64];
     const char *sep = " (";
-    if (k->flags & SCN_POSITIVE) {
-        sb_printf(b, "%s> 0", sep);
-        sep = ", ";
-    } else if (k->min > 0) {
+    if (k->min > 0) { /* the stricter bound when the key is also positive */
         sb_printf(b, "%s>= %s", sep, range_text(k, k->min, lo, sizeof lo));
+        sep = ", ";
+    } else if (k->flags & SCN_POSITIVE) {
+        sb_printf(b, "%s> 0", sep);
         sep = ", ";
     }
     if (k->max > 0) {
