@@ -1097,6 +1097,16 @@ static void check_all(loader *L)
             problem(L, node_of(L, ab, a, "latency_p95"),
                     "latency_p95 must be longer than latency_p50 in system '%s'",
                     sc->systems[i].id);
+        /* A rolling quota counts its calls in one-minute buckets
+         * (models/mdl_quota.h). */
+        if (a->daily_limit > 0 && a->window == MDL_SPEC_WINDOW_ROLLING &&
+            a->window_length % SIM_MIN != 0 && !is_bad(L, ab, a, "window_length")) {
+            char w[32];
+            problem(L, node_of(L, ab, a, "window_length"),
+                    "window_length %s of the rolling quota of system '%s' must be a whole number "
+                    "of minutes",
+                    scn_format_duration(a->window_length, w, sizeof w), sc->systems[i].id);
+        }
     }
     for (int i = 0; i < sc->nflows; i++)
         check_flow(L, &sc->flows[i]);
