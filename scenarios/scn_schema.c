@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "mdl_arrivals.h"
+#include "mdl_backoff.h"
 #include "mdl_scenario.h"
 #include "scn_units.h"
 #include "sim_alloc.h"
@@ -639,9 +640,10 @@ static const scn_key event_keys[] = {
     K("max_attempts", INT, mdl_event_spec, max_attempts, .min = 1, .max = 1000, .def = "5",
       .src = "card: Code Examples (MAX_RETRIES = 5)",
       .doc = "attempts before the dead-letter queue"),
-    K("retry_base", DURATION, mdl_event_spec, retry_base, .flags = SCN_POSITIVE, .max = DAY_S,
-      .def = "2s", .src = "card: Code Examples (BACKOFF_BASE = 2)",
-      .doc = "backoff base between attempts"),
+    K("retry_base", DURATION, mdl_event_spec, retry_base, .flags = SCN_POSITIVE,
+      .max = (double)MDL_BACKOFF_DEFAULT_CAP / 1e6, .def = "2s",
+      .src = "card: Code Examples (BACKOFF_BASE = 2)",
+      .doc = "backoff base between attempts (at most the backoff's 30 s cap)"),
     K("dead_letter", BOOL, mdl_event_spec, dead_letter, .def = "true",
       .src = "card: Step 3 (dead letter queues for event-driven)",
       .doc = "failed events go to a dead-letter queue (false: dropped)"),
