@@ -926,6 +926,13 @@ static void check_fault(loader *L, const mdl_fault_spec *x)
         if (scn_fault_has_key(x->kind, name, 1) && !in->nodes[i])
             problem(L, in->where, "a fault of kind %s needs '%s'", kind, name);
     }
+    /* "none" is a valid duration for a bulk load (written at once), not for
+     * a window: the models refuse an empty outage or degradation. */
+    int di;
+    if (scn_fault_has_key(x->kind, "duration", 1) && scn_schema_key(xb, "duration", &di) &&
+        in->nodes[di] && !in->bad[di] && x->duration == 0)
+        problem(L, in->nodes[di], "a fault of kind %s needs a duration greater than 0, got none",
+                kind);
     const mdl_scenario *sc = L->sc;
     if (x->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY && !x->system[0] && !x->flow[0])
         problem(L, in->where,
