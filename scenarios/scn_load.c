@@ -955,6 +955,35 @@ static void check_fault(loader *L, const mdl_fault_spec *x)
                 "system '%s' has no bulk API (bulk.enabled is false): use api: rest", x->system);
 }
 
+/* An endpoint is in one outage and one degradation at a time
+ * (models/mdl_endpoint.h): two windows of the same kind on a system must
+ * not overlap. */
+static void check_fault_overlaps(loader *L)
+{
+    const mdl_scenario *sc = L->sc;
+    const scn_block *xb = block_at("faults");
+    for (int j = 0; j < sc->nfaults; j++) {
+        const mdl_fault_spec *b = &sc->faults[j];
+        if ((b->kind != MDL_SPEC_FAULT_OUTAGE && b->kind != MDL_SPEC_FAULT_DEGRADATION) ||
+            b->system_index < 0 || b->duration <= 0)
+            continue;
+        for (int i = 0; i < j; i++) {
+            const mdl_fault_spec *a = &sc->faults[i];
+            if (a->kind != b->kind || a->system_index != b->system_index || a->duration <= 0 ||
+                !(a->start < b->start + b->duration && b->start < a->start + a->duration))
+                continue;
+            const char *kind = mdl_spec_fault_kind_names[b->kind];
+            char from[32], to[32];
+            problem(L, node_of(L, xb, b, "start"),
+                    "%s '%s' overlaps %s '%s' (%s to %s) of system '%s': a system has one %s at a "
+                    "time (merge them into one window)",
+                    kind, b->id, kind, a->id, scn_format_duration(a->start, from, sizeof from),
+                    scn_format_duration(a->start + a->duration, to, sizeof to), b->system, kind);
+            break;
+        }
+    }
+}
+
 static void check_flow(loader *L, const mdl_flow_spec *f)
 {
     const mdl_scenario *sc = L->sc;
@@ -1119,6 +1148,7 @@ static void check_all(loader *L)
         check_flow(L, &sc->flows[i]);
     for (int i = 0; i < sc->nfaults; i++)
         check_fault(L, &sc->faults[i]);
+    check_fault_overlaps(L);
 }
 
 /* ---- entry points --------------------------------------------------------- */
