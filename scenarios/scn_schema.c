@@ -1531,6 +1531,13 @@ int scn_value_parse_list(const scn_key *k, const char *const *items, int n, void
         if (!(sum > 0))
             return sim_err_set(err, SIM_ERANGE, NULL, 0, 0,
                                "%s: every weight is 0, so nothing would ever arrive", k->name);
+        /* The arrivals scale each weight by n / sum (models/mdl_arrivals.c):
+         * an infinite sum would turn every weight into 0, a silent flow. */
+        if (!isfinite(sum * n))
+            return sim_err_set(err, SIM_ERANGE, NULL, 0, 0,
+                               "%s: the weights are too large to add up (only their ratios "
+                               "matter: scale them down)",
+                               k->name);
         memcpy(FIELD(k, base, double), w, sizeof(double) * (size_t)n);
         FIELD2(k, base, char)[0] = '\0';
         return SIM_OK;
