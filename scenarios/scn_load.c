@@ -984,6 +984,32 @@ static void check_fault_overlaps(loader *L)
     }
 }
 
+/* Overlapping spikes multiply the rate (models/mdl_arrivals.h): their
+ * product is held to the largest multiplier one spike may have, so the
+ * rate stays finite. The product is largest at some spike's start. */
+static void check_spike_overlaps(loader *L, const mdl_flow_spec *f)
+{
+    const scn_block *spb = block_at("flows.arrival.spikes");
+    const double max = scn_schema_key(spb, "multiplier", NULL)->max;
+    const mdl_spike_spec *sp = f->arrival.spikes;
+    for (int j = 0; j < f->arrival.nspikes; j++) {
+        double product = 1.0;
+        for (int i = 0; i < f->arrival.nspikes && product <= max; i++)
+            if (sp[i].multiplier > 0 && sp[i].at <= sp[j].at &&
+                sp[j].at < sp[i].at + sp[i].duration)
+                product *= sp[i].multiplier;
+        if (product > max) {
+            char at[32], m[32];
+            problem(L, node_of(L, spb, &sp[j], "at"),
+                    "spikes of flow '%s' that overlap at %s multiply its rate by more than %s, "
+                    "the most one spike may",
+                    f->id, scn_format_duration(sp[j].at, at, sizeof at),
+                    scn_format_multiplier(max, m, sizeof m));
+            return;
+        }
+    }
+}
+
 static void check_flow(loader *L, const mdl_flow_spec *f)
 {
     const mdl_scenario *sc = L->sc;
@@ -1111,6 +1137,7 @@ static void check_flow(loader *L, const mdl_flow_spec *f)
                     f->id);
         }
     }
+    check_spike_overlaps(L, f);
 }
 
 static void check_all(loader *L)
