@@ -252,7 +252,7 @@ char *out_json_text(const plt_results *r, const verdict *v, sim_err *err)
         return NULL;
     }
     put(root, "format", str("erpsim-results"), &failed);
-    put(root, "format_version", json_integer(1), &failed);
+    put(root, "format_version", json_integer(OUT_JSON_FORMAT_VERSION), &failed);
     put(root, "erpsim_version", str(r->version), &failed);
     put(root, "scenario", scenario_json(r, &failed), &failed);
     json_t *run = json_object();
@@ -481,15 +481,34 @@ static int read_metric(plt_results *r, const char *name, const json_t *o, const 
     return SIM_OK;
 }
 
-plt_results *out_json_read(const char *path, sim_err *err)
+/* "format_version": an integer this reader knows. Files from a newer erpsim
+ * may have changed a member's meaning: refused rather than misread. */
+static int check_version(const json_t *root, const char *path, sim_err *err)
 {
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        sim_err_set(err, SIM_EPARSE, path, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0,
-                    "%s", je.text);
-        return NULL;
+    const json_t *v = json_object_get(root, "format_version");
+    if (!v)
+        return sim_err_set(err, SIM_EPARSE, path, 0, 0,
+                           "%s has no \"format_version\": not results of a known format "
+                           "(this erpsim reads version %d)",
+                           path, OUT_JSON_FORMAT_VERSION);
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+        return sim_err_set(err, SIM_EPARSE, path, 0, 0,
+                           "%s: unknown format_version (this erpsim reads version %d)", path,
+                           OUT_JSON_FORMAT_VERSION);
+    if (json_integer_value(v) > OUT_JSON_FORMAT_VERSION) {
+        const char *by = json_string_value(json_object_get(root, "erpsim_version"));
+        return sim_err_set(err, SIM_EPARSE, path, 0, 0,
+                           "%s has format_version %lld, written by a newer erpsim (%.32s): this "
+                           "erpsim %s reads version %d; use that erpsim or run the scenario again",
+                           path, (long long)json_integer_value(v), by ? by : "unknown version",
+                           ERPSIM_VERSION, OUT_JSON_FORMAT_VERSION);
     }
+    return SIM_OK;
+}
+
+/* Takes the parsed document (and frees it). */
+static plt_results *read_root(json_t *root, const char *path, sim_err *err)
+{
     const char *format = json_string_value(json_object_get(root, "format"));
     const json_t *sc = json_object_get(root, "scenario"), *run = json_object_get(root, "run");
     json_t *metrics = json_object_get(root, "metrics");
@@ -499,6 +518,10 @@ plt_results *out_json_read(const char *path, sim_err *err)
         sim_err_set(err, SIM_EPARSE, path, 0, 0,
                     "not an erpsim results file (no \"format\": \"erpsim-results\" with "
                     "\"scenario\" and \"metrics\")");
+        return NULL;
+    }
+    if (check_version(root, path, err) != SIM_OK) {
+        json_decref(root);
         return NULL;
     }
     plt_results *r = plt_results_create(err);
@@ -529,4 +552,25 @@ plt_results *out_json_read(const char *path, sim_err *err)
         return NULL;
     }
     return r;
+}
+
+static plt_results *parse_error(const json_error_t *je, const char *path, sim_err *err)
+{
+    sim_err_set(err, SIM_EPARSE, path, je->line > 0 ? je->line : 0, je->column > 0 ? je->column : 0,
+                "%s", je->text);
+    return NULL;
+}
+
+plt_results *out_json_read(const char *path, sim_err *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    return root ? read_root(root, path, err) : parse_error(&je, path, err);
+}
+
+plt_results *out_json_parse(const char *name, const char *text, size_t len, sim_err *err)
+{
+    json_error_t je;
+    json_t *root = json_loadb(text, len, 0, &je);
+    return root ? read_root(root, name, err) : parse_error(&je, name, err);
 }

@@ -47,9 +47,16 @@
  * "verdict" member). */
 char *out_json_text(const plt_results *r, const verdict *v, sim_err *err);
 
+/* The format_version this erpsim writes and the only one it reads. */
+#define OUT_JSON_FORMAT_VERSION 1
+
 /* Reads results.json text (the file named `path`, for messages) into a new
  * plt_results. SIM_EPARSE with the position for malformed JSON or a
- * document that is not erpsim results. */
+ * document that is not erpsim results, and (no position, the path in the
+ * message) for a format_version that is missing, not a positive integer, or
+ * newer than OUT_JSON_FORMAT_VERSION. */
 plt_results *out_json_read(const char *path, sim_err *err);
+/* The same from text[0..len), reported under `name`. */
+plt_results *out_json_parse(const char *name, const char *text, size_t len, sim_err *err);
 
 #endif

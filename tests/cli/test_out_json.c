@@ -123,7 +123,8 @@ static void other_files_are_rejected_with_a_position(void **state)
                      SIM_OK);
     assert_null(out_json_read(path, &err));
     assert_non_null(strstr(err.msg, "not an erpsim results file"));
-    const char *bad_kind = "{\"format\": \"erpsim-results\", \"scenario\": {}, \"metrics\": "
+    const char *bad_kind = "{\"format\": \"erpsim-results\", \"format_version\": 1, "
+                           "\"scenario\": {}, \"metrics\": "
                            "{\"a.b\": {\"kind\": \"cube\", \"unit\": \"s\"}}}";
     assert_int_equal(plt_file_write(dir, "results.json", bad_kind, strlen(bad_kind), NULL), SIM_OK);
     assert_null(out_json_read(path, &err));
@@ -143,7 +144,8 @@ static void absurd_counts_read_as_zero(void **state)
     (void)state;
     char dir[] = "/tmp/erpsim-test-json-XXXXXX";
     char *path = write_temp(
-        dir, "{\"format\": \"erpsim-results\", \"run\": {\"seed\": -1.5, \"replications\": 1e300},"
+        dir, "{\"format\": \"erpsim-results\", \"format_version\": 1,"
+             " \"run\": {\"seed\": -1.5, \"replications\": 1e300},"
              " \"scenario\": {\"systems\": [{\"id\": \"s\", \"concurrency_limit\": -1e300}],"
              " \"callers\": [{\"id\": \"c\", \"pool_size\": 1e300}]},"
              " \"metrics\": {\"flow.F.latency\": {\"kind\": \"hist\", \"unit\": \"s\","
@@ -168,12 +170,59 @@ static void absurd_counts_read_as_zero(void **state)
     fixture_rmtree(dir);
 }
 
+/* docs/results.md: "A reader checks both" format and format_version. A file
+ * without a version, with one that is not a positive integer, or with a
+ * version newer than this erpsim writes is refused with a message that says
+ * which; the version this erpsim writes reads back. */
+static void format_version_missing_unknown_or_newer_is_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *version; /* the member's JSON text, NULL: absent */
+        const char *says;    /* in the message; NULL: read */
+    } cases[] = {
+        {NULL, "has no \"format_version\""},
+        {"0", "unknown format_version"},
+        {"-3", "unknown format_version"},
+        {"1.0", "unknown format_version"}, /* a JSON real is not the integer 1 */
+        {"\"1\"", "unknown format_version"},
+        {"null", "unknown format_version"},
+        {"2", "has format_version 2, written by a newer erpsim (9.9.9)"},
+        {"9223372036854775807", "written by a newer erpsim"},
+        {"1", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"format\": \"erpsim-results\", %s%s%s\"erpsim_version\": \"9.9.9\", "
+                 "\"scenario\": {}, \"metrics\": {}}",
+                 cases[i].version ? "\"format_version\": " : "",
+                 cases[i].version ? cases[i].version : "", cases[i].version ? ", " : "");
+        sim_err err;
+        sim_err_clear(&err);
+        plt_results *r = out_json_parse("r.json", text, strlen(text), &err);
+        if (!cases[i].says) {
+            if (!r)
+                fail_msg("version %s: %s", cases[i].version, err.msg);
+            plt_results_destroy(r);
+            continue;
+        }
+        if (r)
+            fail_msg("version %s was read", cases[i].version ? cases[i].version : "(absent)");
+        assert_int_equal(err.code, SIM_EPARSE);
+        if (!strstr(err.msg, cases[i].says) || strncmp(err.msg, "r.json", 6))
+            fail_msg("version %s: '%s' does not name the file and say '%s'",
+                     cases[i].version ? cases[i].version : "(absent)", err.msg, cases[i].says);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(results_read_back_unchanged),
         cmocka_unit_test(other_files_are_rejected_with_a_position),
         cmocka_unit_test(absurd_counts_read_as_zero),
+        cmocka_unit_test(format_version_missing_unknown_or_newer_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
