@@ -120,9 +120,11 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
                      end != v && *end == '\0' ? "load=%sx" : "load=%s", v);
         } else if (!missing && (v = cli_opt_value("--days", *argc, argv, &i, &missing))) {
             long long d;
-            if (parse_int(v, 1, 36500, &d))
-                return usage_error(o, usage, "--days takes a whole number of days >= 1, got '%s'",
-                                   v);
+            if (parse_int(v, 1, SCN_HORIZON_MAX_DAYS, &d))
+                return usage_error(o, usage,
+                                   "--days takes a whole number of days from 1 to %d (the "
+                                   "longest horizon), got '%s'",
+                                   SCN_HORIZON_MAX_DAYS, v);
             snprintf(o->generated[1], sizeof o->generated[0], "horizon=%lldd", d);
         } else if (!missing && (v = cli_opt_value("--seed", *argc, argv, &i, &missing))) {
             long long s;

@@ -5,7 +5,7 @@
  *
  *   [SCENARIO]        a scenario file; none: the compiled-in default.yaml
  *   --load 3x         the load multiplier (same as --set load=3x)
- *   --days N          the horizon in days (--set horizon=Nd)
+ *   --days N          the horizon in days, 1 to SCN_HORIZON_MAX_DAYS (--set horizon=Nd)
  *   --seed S          the base seed of every random stream (--set seed=S)
  *   --reps R          replications (--set replications=R)
  *   --threads N       worker threads; 0 or absent: one per core. Results do

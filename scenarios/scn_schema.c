@@ -939,9 +939,11 @@ static const scn_key root_keys[] = {
       .doc = "scenario name for reports (empty: the file name)"),
     K("description", STRING, mdl_scenario, description, .def = "", .src = BUILTIN,
       .doc = "free text"),
-    K("horizon", DURATION, mdl_scenario, horizon, .flags = SCN_POSITIVE, .max = 10 * YEAR_S,
-      .def = "7d", .src = BUILTIN, .doc = "simulated time of one replication"),
-    K("warmup", DURATION, mdl_scenario, warmup, .max = 10 * YEAR_S, .def = "0s", .src = BUILTIN,
+    K("horizon", DURATION, mdl_scenario, horizon, .flags = SCN_POSITIVE,
+      .max = SCN_HORIZON_MAX_DAYS * DAY_S, .def = "7d", .src = BUILTIN,
+      .doc = "simulated time of one replication"),
+    K("warmup", DURATION, mdl_scenario, warmup, .max = SCN_HORIZON_MAX_DAYS * DAY_S, .def = "0s",
+      .src = BUILTIN,
       .doc = "flow latencies and calls per record restart after this (warm-up "
              "deletion); record counts, limits and utilisations cover the whole run; "
              "shorter than the horizon"),

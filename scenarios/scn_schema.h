@@ -65,6 +65,14 @@ typedef enum scn_type {
     SCN_T_COUNT_OF_TYPES
 } scn_type;
 
+/* The longest horizon (and warm-up) of a scenario, in days: ten years. The
+ * schema's limit and `--days` use it; SCN_HORIZON_MAX_DAYS_TEXT is the same
+ * number as a string literal, for help texts. */
+#define SCN_HORIZON_MAX_DAYS      3650
+#define SCN_STR_(x)               #x
+#define SCN_STR(x)                SCN_STR_(x)
+#define SCN_HORIZON_MAX_DAYS_TEXT SCN_STR(SCN_HORIZON_MAX_DAYS)
+
 /* Key flags. */
 #define SCN_REQUIRED 0x01u /* must be given (no default) */
 #define SCN_NONE_OK  0x02u /* "none" is accepted and stored as 0 */
