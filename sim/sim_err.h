@@ -43,7 +43,7 @@ typedef struct sim_err {
 int sim_err_set(sim_err *err, int code, const char *file, int line, int column, const char *fmt,
                 ...) SIM_PRINTF(6, 7);
 int sim_err_setv(sim_err *err, int code, const char *file, int line, int column, const char *fmt,
-                 va_list ap);
+                 va_list ap) SIM_PRINTF(6, 0);
 /* Clears err to SIM_OK with empty texts. NULL is a no-op. */
 void sim_err_clear(sim_err *err);
 /* A short constant description of a status code ("out of memory", ...). */
