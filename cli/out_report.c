@@ -17,6 +17,7 @@
 #include "plt_charts.h"
 #include "plt_file.h"
 #include "plt_fmt.h"
+#include "scn_schema.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
 
@@ -131,9 +132,11 @@ static char *reproduce(const plt_results *r)
         shell_word(&b, r->source);
     }
     plt_buf_printf(&b, " --load %gx", r->load);
-    int days = (int)floor(r->horizon_s / 86400.0 + 0.5);
-    if (fabs(r->horizon_s - days * 86400.0) < 1e-6 && days >= 1)
-        plt_buf_printf(&b, " --days %d", days);
+    /* A whole number of days that --days takes; a hand-edited file may hold
+     * anything (NaN, 1e308), which no int holds. */
+    double days = floor(r->horizon_s / 86400.0 + 0.5);
+    if (days >= 1 && days <= SCN_HORIZON_MAX_DAYS && fabs(r->horizon_s - days * 86400.0) < 1e-6)
+        plt_buf_printf(&b, " --days %d", (int)days);
     plt_buf_printf(&b, " --seed %llu --reps %d", (unsigned long long)r->seed, r->replications);
     for (int i = 0; i < r->noverrides; i++) {
         plt_buf_puts(&b, " --set ");
