@@ -21,6 +21,14 @@ fail() {
     echo "FAIL: $*" >&2
     failures=$((failures + 1))
 }
+# needs TOOL: true when TOOL is installed; otherwise it is noted, the checks
+# that need it are left out, and the script ends with exit 77 (ctest: skipped)
+skipped=""
+needs() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    skipped="$skipped $1"
+    return 1
+}
 has() { # has FILE TEXT: the file contains the fixed string
     grep -qF -- "$2" "$1" || fail "$1 lacks: $2"
 }
@@ -58,7 +66,7 @@ fi
 
 # 3. JSON
 "$erpsim" advise --no-sim --format json >"$tmp/json" 2>"$tmp/err" || fail "json exited $?"
-if command -v python3 >/dev/null; then
+if needs python3; then
     python3 - "$tmp/json" <<'EOF' || fail "the JSON output is wrong"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -136,5 +144,9 @@ done
 if [ $failures -ne 0 ]; then
     echo "$failures failure(s)" >&2
     exit 1
+fi
+if [ -n "$skipped" ]; then
+    echo "advise.sh: the checks that need$skipped were skipped (not installed)"
+    exit 77
 fi
 echo "advise.sh: ok"
