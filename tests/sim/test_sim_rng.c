@@ -487,9 +487,20 @@ static void sample_time_rounds_to_microseconds_and_clamps_negatives(void **state
     assert_int_equal(sim_dist_normal(-1.0, 0.1, &d, NULL), SIM_OK);
     for (int i = 0; i < 1000; i++)
         assert_true(sim_dist_sample_time(&d, r) == 0);
+    /* Rounded to the nearest microsecond, not truncated: a twin stream
+     * (same seed and name) gives the same variates in seconds, and about
+     * half of them have a fraction of a microsecond >= 0.5 to round up. */
     assert_int_equal(sim_dist_exponential(0.01, &d, NULL), SIM_OK);
-    for (int i = 0; i < 1000; i++)
-        assert_true(sim_dist_sample_time(&d, r) >= 0);
+    gsl_rng *one = sim_rng_create(16, 1, "expo", NULL), *twin = sim_rng_create(16, 1, "expo", NULL);
+    int up = 0;
+    for (int i = 0; i < 1000; i++) {
+        double us = sim_dist_sample(&d, twin) * 1e6;
+        assert_true(sim_dist_sample_time(&d, one) == (sim_time)llround(us));
+        up += us - floor(us) >= 0.5;
+    }
+    assert_true(up > 400 && up < 600); /* Binomial(1000, 1/2): 6 sd either side */
+    sim_rng_destroy(one);
+    sim_rng_destroy(twin);
     sim_rng_destroy(r);
 }
 
