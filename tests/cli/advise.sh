@@ -21,14 +21,7 @@ fail() {
     echo "FAIL: $*" >&2
     failures=$((failures + 1))
 }
-# needs TOOL: true when TOOL is installed; otherwise it is noted, the checks
-# that need it are left out, and the script ends with exit 77 (ctest: skipped)
-skipped=""
-needs() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    skipped="$skipped $1"
-    return 1
-}
+. tests/cli/fixtures/needs.sh
 has() { # has FILE TEXT: the file contains the fixed string
     grep -qF -- "$2" "$1" || fail "$1 lacks: $2"
 }
@@ -145,8 +138,5 @@ if [ $failures -ne 0 ]; then
     echo "$failures failure(s)" >&2
     exit 1
 fi
-if [ -n "$skipped" ]; then
-    echo "advise.sh: the checks that need$skipped were skipped (not installed)"
-    exit 77
-fi
+exit_if_skipped advise.sh
 echo "advise.sh: ok"

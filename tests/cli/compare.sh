@@ -19,14 +19,7 @@ fail() {
     echo "FAIL: $*" >&2
     failures=$((failures + 1))
 }
-# needs TOOL: true when TOOL is installed; otherwise it is noted, the checks
-# that need it are left out, and the script ends with exit 77 (ctest: skipped)
-skipped=""
-needs() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    skipped="$skipped $1"
-    return 1
-}
+. tests/cli/fixtures/needs.sh
 fx=tests/cli/fixtures/plan-mixed.yaml
 run() { "$erpsim" compare "$fx" --reps 2 --days 2 "$@"; }
 
@@ -114,8 +107,5 @@ if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
     exit 1
 fi
-if [ -n "$skipped" ]; then
-    echo "compare.sh: the checks that need$skipped were skipped (not installed)"
-    exit 77
-fi
+exit_if_skipped compare.sh
 echo "compare.sh: all passed"

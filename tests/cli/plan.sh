@@ -27,14 +27,7 @@ fail() {
     echo "FAIL: $*" >&2
     failures=$((failures + 1))
 }
-# needs TOOL: true when TOOL is installed; otherwise it is noted, the checks
-# that need it are left out, and the script ends with exit 77 (ctest: skipped)
-skipped=""
-needs() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    skipped="$skipped $1"
-    return 1
-}
+. tests/cli/fixtures/needs.sh
 q=tests/cli/fixtures/plan-quota.yaml
 have_py=0
 needs python3 && have_py=1
@@ -158,8 +151,5 @@ if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
     exit 1
 fi
-if [ -n "$skipped" ]; then
-    echo "plan.sh: the checks that need$skipped were skipped (not installed)"
-    exit 77
-fi
+exit_if_skipped plan.sh
 echo "plan.sh: all passed"

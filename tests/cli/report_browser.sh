@@ -22,14 +22,7 @@ fail() {
     echo "FAIL: $*" >&2
     failures=$((failures + 1))
 }
-# needs TOOL: true when TOOL is installed; otherwise it is noted, the checks
-# that need it are left out, and the script ends with exit 77 (ctest: skipped)
-skipped=""
-needs() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    skipped="$skipped $1"
-    return 1
-}
+. tests/cli/fixtures/needs.sh
 
 if ! needs gnuplot; then # the report inlines the charts
     echo "report_browser.sh: skipped: gnuplot not installed"

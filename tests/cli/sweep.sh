@@ -22,14 +22,7 @@ fail() {
     echo "FAIL: $*" >&2
     failures=$((failures + 1))
 }
-# needs TOOL: true when TOOL is installed; otherwise it is noted, the checks
-# that need it are left out, and the script ends with exit 77 (ctest: skipped)
-skipped=""
-needs() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    skipped="$skipped $1"
-    return 1
-}
+. tests/cli/fixtures/needs.sh
 fx=tests/cli/fixtures/tiny.yaml
 
 # 1. the product and its order
@@ -139,8 +132,5 @@ if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
     exit 1
 fi
-if [ -n "$skipped" ]; then
-    echo "sweep.sh: the checks that need$skipped were skipped (not installed)"
-    exit 77
-fi
+exit_if_skipped sweep.sh
 echo "sweep.sh: all passed"
