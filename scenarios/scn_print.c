@@ -103,8 +103,14 @@ static void put_quoted(sbuf *b, const char *s)
     sb_put(b, "\"", 1);
 }
 
+/* Room for the text of any value but a STRING's (printed from its field):
+ * the longest is a list of 64 names (the loader's most) of 255 characters
+ * (scn_value_parse_list's most), each possibly escaped, with separators. */
+#define VALUE_MAX (64 * (2 * 255 + 4) + 16)
+
 typedef struct pctx {
     sbuf *b;
+    char *value; /* VALUE_MAX bytes */
     const scn_origins *o;
     const mdl_scenario *sc;
     const char *preset; /* the kind/type name of the system/broker being printed */
@@ -256,10 +262,14 @@ static void print_block(pctx *c, const scn_block *b, const void *base, int inden
             print_list(c, k, base, indent, &dash);
             continue;
         }
-        char value[2048], comment[512];
-        scn_value_format(k, base, value, sizeof value);
+        char comment[512];
+        const char *value = c->value;
+        if (k->type == SCN_T_STRING) /* up to the loader's 64 KiB: not through a buffer */
+            value = *(char *const *)((const char *)base + k->off);
+        else
+            scn_value_format(k, base, c->value, VALUE_MAX);
         origin_comment(c, k, scn_origins_get(c->o, b, base, i), comment, sizeof comment);
-        print_line(c, indent, &dash, k->name, value, k->type == SCN_T_STRING, comment);
+        print_line(c, indent, &dash, k->name, value ? value : "", k->type == SCN_T_STRING, comment);
     }
     c->preset = saved_preset;
     c->target = saved_target;
@@ -268,8 +278,12 @@ static void print_block(pctx *c, const scn_block *b, const void *base, int inden
 char *scn_print_yaml(const mdl_scenario *sc, const scn_origins *o, const char *title, sim_err *err)
 {
     sbuf body = {0}, out = {0};
-    pctx c = {.b = &body, .o = o, .sc = sc};
-    print_block(&c, scn_schema_root(), sc, 0, 0);
+    pctx c = {.b = &body, .value = sim_malloc(VALUE_MAX), .o = o, .sc = sc};
+    if (c.value)
+        print_block(&c, scn_schema_root(), sc, 0, 0);
+    else
+        body.nomem = 1;
+    sim_free(c.value);
     sb_printf(&out, "# erpsim check --print%s", title ? ": " : "");
     char piece[SIM_TEXT_PIECE];
     for (const char *p = title ? title : ""; *p;) { /* a path with a newline stays a comment */

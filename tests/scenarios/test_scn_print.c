@@ -224,6 +224,35 @@ static void hidden_characters_print_escaped_and_load_back_identical(void **state
     sim_free(p);
 }
 
+/* Found by fuzz_scenario: values were printed through a 2048-byte buffer,
+ * so a longer description (the loader takes 64 KiB) or a long list was cut
+ * and loaded back different. A description of 4800 characters with quotes
+ * and backslashes to escape, and 64 CDC objects of 255 characters (the most
+ * the loader takes: 16 KiB of list), print whole. */
+static void long_texts_and_lists_print_whole(void **state)
+{
+    (void)state;
+    size_t cap = 64 * 300 + 8000;
+    char *text = sim_malloc(cap);
+    assert_non_null(text);
+    size_t n = (size_t)snprintf(text, cap, "description: \"");
+    static const char piece[] = "quote \\\" and backslash \\\\ "; /* YAML escapes */
+    for (int i = 0; i < 200; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%s", piece);
+    n += (size_t)snprintf(text + n, cap - n,
+                          "\"\nsystems:\n  - id: erp\n    events:\n      cdc_objects: [");
+    for (int i = 0; i < 64; i++) {
+        n += (size_t)snprintf(text + n, cap - n, "%sO%03d", i ? ", " : "", i);
+        for (int j = 4; j < 255; j++)
+            text[n++] = 'x';
+    }
+    snprintf(text + n, cap - n, "]\n");
+    char *p = round_trip("long.yaml", text, NULL, 0);
+    assert_true(strlen(p) > 5000 + 64 * 255);
+    sim_free(p);
+    sim_free(text);
+}
+
 static void every_example_scenario_loads_back_identical(void **state)
 {
     (void)state;
@@ -394,6 +423,7 @@ int main(void)
         cmocka_unit_test(the_default_scenario_prints_and_loads_back_identical),
         cmocka_unit_test(a_scenario_with_every_kind_of_value_loads_back_identical),
         cmocka_unit_test(hidden_characters_print_escaped_and_load_back_identical),
+        cmocka_unit_test(long_texts_and_lists_print_whole),
         cmocka_unit_test(every_example_scenario_loads_back_identical),
         cmocka_unit_test(overrides_print_as_set_and_load_back_identical),
         cmocka_unit_test(each_value_says_where_it_came_from),
