@@ -30,6 +30,24 @@
  * below its high water (replay = 1) and the part above (which leaves the
  * backlog). With keep_until_consumed, an entry also leaves once every
  * reader's committed position is past its end (no note: it was read).
+ *
+ * Turns (the delivery allocation once exhausted). While no reader waits,
+ * a delivery simply takes one unit from the quota. The first refusal makes
+ * the refused reader wait: from then on every reader that asks joins the
+ * turn order (waiting = 1), and what the rolling window frees is shared
+ * out among the waiting readers when someone asks after it freed: room =
+ * limit - used(now), surplus S = room - credits, each waiting reader gets
+ * floor(S / k) more credit and the first S mod k of them, in reader order
+ * from share_start (which then moves on), one more; each is told GRANTED.
+ * A waiting reader delivers only from its credit. It leaves the order
+ * (giving its credit back, which is shared out again at once to the
+ * others) when it finds nothing to read or goes idle (mdl_channel_idle);
+ * the order dissolves when nobody waits.
+ *   5. credits == the sum of the waiting readers' credits; a reader that
+ *      is not waiting has credit 0.
+ *   6. while nwaiting > 0: limit - used(now) >= credits (a share-out hands
+ *      out only room that exists, room only grows until someone takes, and
+ *      only credit holders take).
  */
 #include "mdl_channel.h"
 
@@ -57,6 +75,8 @@ typedef struct reader {
     void *ctx;
     uint64_t pos, pos_abs, high, committed;
     uint64_t backlog, backlog_own;
+    int waiting;     /* in the turn order of the exhausted delivery allocation */
+    uint64_t credit; /* deliveries handed to it by a share-out, not yet taken */
 } reader;
 
 struct mdl_channel {
@@ -74,6 +94,9 @@ struct mdl_channel {
 
     reader *readers;
     int nreaders, readers_cap;
+    int nwaiting;     /* readers in the turn order */
+    uint64_t credits; /* sum of their credits */
+    int share_start;  /* the reader first in line for a share-out's remainder */
 
     mdl_channel_stats st;
 
@@ -412,6 +435,119 @@ static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, si
     }
 }
 
+/* ---- turns on the delivery allocation -------------------------------- */
+
+static void tell_granted(mdl_channel *ch, int ri, uint64_t n, sim_time now)
+{
+    reader *r = &ch->readers[ri];
+    mdl_event ev = {.seq = r->pos, .published = now, .created = now, .flow = r->flow};
+    if (r->notify)
+        r->notify(r->ctx, ri, MDL_NOTE_GRANTED, &ev, n, 0, now);
+}
+
+/* Hands out what the window freed since the last share-out (invariant 6). */
+static void share_out(mdl_channel *ch, sim_time now)
+{
+    if (ch->nwaiting == 0)
+        return;
+    double limit = floor(mdl_quota_limit(ch->delivery));
+    double used = (double)mdl_quota_used(ch->delivery, now);
+    if (!(limit - used > (double)ch->credits))
+        return;
+    uint64_t surplus = (uint64_t)(limit - used) - ch->credits;
+    uint64_t k = (uint64_t)ch->nwaiting, each = surplus / k, rest = surplus % k;
+    int n = ch->nreaders, last = -1;
+    for (int j = 0; j < n; j++) {
+        int i = (ch->share_start + j) % n;
+        reader *r = &ch->readers[i];
+        if (!r->waiting)
+            continue;
+        uint64_t give = each;
+        if (rest > 0) {
+            give++;
+            rest--;
+            last = i;
+        }
+        if (give == 0)
+            continue;
+        r->credit += give;
+        ch->credits += give;
+        tell_granted(ch, i, give, now);
+    }
+    if (last >= 0)
+        ch->share_start = (last + 1) % n;
+}
+
+static void join(mdl_channel *ch, reader *r)
+{
+    if (!r->waiting) {
+        r->waiting = 1;
+        ch->nwaiting++;
+    }
+}
+
+/* r leaves the turn order; its unused credit goes to the others. */
+static void leave(mdl_channel *ch, reader *r, sim_time now)
+{
+    if (!r->waiting)
+        return;
+    r->waiting = 0;
+    ch->nwaiting--;
+    ch->credits -= r->credit;
+    r->credit = 0;
+    if (ch->nwaiting == 0)
+        ch->credits = 0;
+    else
+        share_out(ch, now);
+}
+
+static void refused_delivery(mdl_channel *ch, sim_time now)
+{
+    ch->st.delivery_refused++;
+    if (ch->st.exhausted_at == SIM_TIME_NEVER)
+        ch->st.exhausted_at = now;
+    if (ch->s_alloc)
+        sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
+}
+
+/* Takes one delivery for reader ri: 1, or 0 with *retry_at (when the
+ * reader may be served again) after a refusal. */
+static int take_delivery(mdl_channel *ch, int ri, sim_time now, sim_time *retry_at)
+{
+    reader *r = &ch->readers[ri];
+    if (!ch->delivery)
+        return 1;
+    if (ch->nwaiting == 0) {
+        if (mdl_quota_take(ch->delivery, now, 1))
+            return 1;
+        join(ch, r); /* the allocation ran out: turns from now on */
+        refused_delivery(ch, now);
+        if (retry_at)
+            *retry_at = mdl_quota_free_at(ch->delivery, now, 1);
+        return 0;
+    }
+    join(ch, r);
+    share_out(ch, now);
+    if (r->credit > 0) {
+        int ok = mdl_quota_take(ch->delivery, now, 1);
+        assert(ok); /* invariant 6 */
+        (void)ok;
+        r->credit--;
+        ch->credits--;
+        return 1;
+    }
+    refused_delivery(ch, now);
+    if (retry_at) /* when the window holds more than what is already handed out */
+        *retry_at = mdl_quota_free_at(ch->delivery, now, ch->credits + 1);
+    return 0;
+}
+
+void mdl_channel_idle(mdl_channel *ch, int ri, sim_time now)
+{
+    assert(ri >= 0 && ri < ch->nreaders);
+    leave(ch, &ch->readers[ri], now);
+}
+
 /* ---- publishing ---------------------------------------------------------- */
 
 static void tell_refused(mdl_channel *ch, int flow, uint64_t key, sim_time created, uint64_t n,
@@ -523,18 +659,12 @@ int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, i
     if (r->pos < oldest(ch))
         return MDL_READ_OUT_OF_RANGE;
     advance_to_match(ch, r);
-    if (r->pos >= ch->tip)
+    if (r->pos >= ch->tip) {
+        leave(ch, r, now); /* nothing to read: no turn needed */
         return MDL_READ_EMPTY;
-    if (ch->delivery && !mdl_quota_take(ch->delivery, now, 1)) {
-        ch->st.delivery_refused++;
-        if (ch->st.exhausted_at == SIM_TIME_NEVER)
-            ch->st.exhausted_at = now;
-        if (retry_at)
-            *retry_at = mdl_quota_free_at(ch->delivery, now, 1);
-        if (ch->s_alloc)
-            sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
-        return MDL_READ_ALLOCATION;
     }
+    if (!take_delivery(ch, ri, now, retry_at))
+        return MDL_READ_ALLOCATION;
     const entry *e = at(ch, r->pos_abs);
     out->seq = r->pos;
     out->published = e->published;
@@ -562,16 +692,11 @@ int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, i
     return MDL_READ_DELIVERED;
 }
 
-int mdl_channel_charge(mdl_channel *ch, sim_time now, sim_time *retry_at)
+int mdl_channel_charge(mdl_channel *ch, int ri, sim_time now, sim_time *retry_at)
 {
-    if (ch->delivery && !mdl_quota_take(ch->delivery, now, 1)) {
-        ch->st.delivery_refused++;
-        if (ch->st.exhausted_at == SIM_TIME_NEVER)
-            ch->st.exhausted_at = now;
-        if (retry_at)
-            *retry_at = mdl_quota_free_at(ch->delivery, now, 1);
+    assert(ri >= 0 && ri < ch->nreaders);
+    if (!take_delivery(ch, ri, now, retry_at))
         return 0;
-    }
     ch->st.deliveries++;
     if (ch->s_alloc)
         sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));

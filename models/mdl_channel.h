@@ -29,12 +29,29 @@
  *             subscriber). When it is exhausted, delivery stops until the
  *             window frees (mdl_channel_deliver says when); the events stay
  *             in the log until retention ends, so a long exhaustion turns
- *             into losses by retention.
+ *             into losses by retention. Once it has refused a delivery,
+ *             readers take turns: what the window frees is shared equally
+ *             among the readers waiting for it (below).
  *   publish   events published per rolling hour (250,000, a secondary
  *             source, REFERENCE.md A4). A publish beyond it fails: the event
  *             never enters the log (the readers are told, MDL_NOTE_REFUSED).
  * Both use one-minute buckets by default (mdl_quota.h): a delivery is
  * freed at most one minute later than an exact sliding log would free it.
+ *
+ * Sharing an exhausted delivery allocation. REFERENCE.md A4 says the
+ * allocation is shared by all clients and counted per subscriber, and that
+ * a client refused at exhaustion can fetch the stored events later; it does
+ * not say who gets the deliveries the rolling window frees. Without a rule,
+ * the first reader to wake at the freeing instant would read until refused
+ * and take everything. The rule here: waiting readers take turns. After
+ * the first refusal, each reader that asks joins a turn order; whenever the
+ * window has freed deliveries beyond those already handed out, the
+ * surplus is split equally among the waiting readers (the remainder one
+ * each, in a rotating order) and each is told GRANTED; a waiting reader
+ * delivers only from its share. A reader leaves the order when it has
+ * nothing to read (its unused share goes to the others at once) or when
+ * its owner calls mdl_channel_idle (a disconnected subscriber). With one
+ * reader, or before the allocation runs out, nothing changes.
  *
  * Readers. A reader is a cursor of one subscriber (or consumer group) with a
  * filter: the events of one flow, plus (cdc = 1) the change events written
@@ -56,7 +73,9 @@
  *   REFUSED    was refused by the publish allocation (never in the log);
  *   EXPIRED    left the log by retention at or above its position, unread
  *              (backlog - n when not a replay);
- *   SKIPPED    was jumped over by mdl_channel_seek_tip (LATEST).
+ *   SKIPPED    was jumped over by mdl_channel_seek_tip (LATEST);
+ *   GRANTED    (no event: n deliveries of the exhausted allocation were
+ *              handed to it; ev->seq is its position) read now.
  * `replay` is 1 when the events lie below the high water (read before). A
  * notify callback may use the read-only accessors but must not call any
  * other function of this channel (it runs in the middle of one).
@@ -101,7 +120,8 @@ typedef enum mdl_channel_note {
     MDL_NOTE_PUBLISHED = 0,
     MDL_NOTE_REFUSED,
     MDL_NOTE_EXPIRED,
-    MDL_NOTE_SKIPPED
+    MDL_NOTE_SKIPPED,
+    MDL_NOTE_GRANTED
 } mdl_channel_note;
 
 /* n matching events like *ev (seqs ev->seq .. ev->seq + n - 1; seq is
@@ -176,13 +196,21 @@ typedef enum mdl_channel_read {
 } mdl_channel_read;
 
 /* Delivers the next matching event to reader r at now, taking one delivery
- * from the allocation. *replay = 1 when it lies below the high water (a
- * second reading after a rewind). Returns an mdl_channel_read. */
+ * from the allocation (from r's share once readers take turns). *replay =
+ * 1 when it lies below the high water (a second reading after a rewind).
+ * Returns an mdl_channel_read; MDL_READ_ALLOCATION sets *retry_at, the
+ * earliest time the window can hold one more delivery than it has handed
+ * out (a GRANTED note may come earlier). MDL_READ_EMPTY takes r out of the
+ * turn order. */
 int mdl_channel_deliver(mdl_channel *ch, int r, sim_time now, mdl_event *out, int *replay,
                         sim_time *retry_at);
-/* Takes one delivery from the allocation without reading (an event the
- * platform sends again). 1, or 0 and *retry_at when exhausted. */
-int mdl_channel_charge(mdl_channel *ch, sim_time now, sim_time *retry_at);
+/* Takes one delivery for reader r from the allocation without reading (an
+ * event the platform sends again), by the same turns. 1, or 0 and
+ * *retry_at when refused. */
+int mdl_channel_charge(mdl_channel *ch, int r, sim_time now, sim_time *retry_at);
+/* Reader r stops asking for now (its subscriber disconnected): it leaves
+ * the turn order and its unused share goes to the readers still waiting. */
+void mdl_channel_idle(mdl_channel *ch, int r, sim_time now);
 
 /* LATEST: jumps to the tip; every matching event passed is told SKIPPED. */
 void mdl_channel_seek_tip(mdl_channel *ch, int r, sim_time now);

@@ -566,6 +566,12 @@ static void on_note(void *ctx, int reader, mdl_channel_note what, const mdl_even
             lag_changed(s, now);
         break;
     }
+    case MDL_NOTE_GRANTED:
+        /* Its turn on the exhausted delivery allocation: read now. */
+        c->blocked_until = now;
+        if (s->down == 0 && s->active < s->concurrency)
+            schedule_wake(s, now);
+        break;
     }
 }
 
@@ -937,7 +943,7 @@ static int copy_one(mdl_subscriber *s, sim_time now)
     }
     feed *src = &s->src[c->source];
     sim_time retry = SIM_TIME_NEVER;
-    if (now < src->blocked_until || !mdl_channel_charge(src->ch, now, &retry)) {
+    if (now < src->blocked_until || !mdl_channel_charge(src->ch, src->reader, now, &retry)) {
         if (now >= src->blocked_until)
             src->blocked_until = retry;
         schedule_wake(s, src->blocked_until);
@@ -997,6 +1003,8 @@ static void go_down(mdl_subscriber *s, sim_time now)
         return;
     s->down_since = now;
     s->st.disconnects++;
+    for (int i = 0; i < s->nsrc; i++) /* no longer waits for its turn */
+        mdl_channel_idle(s->src[i].ch, s->src[i].reader, now);
     if (s->token_timer != SIM_EVENT_NONE) {
         sim_queue_cancel(s->q, s->token_timer);
         s->token_timer = SIM_EVENT_NONE;

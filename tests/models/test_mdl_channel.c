@@ -20,7 +20,7 @@
 
 /* What a reader's notes told, per kind, split by replay. */
 typedef struct notes {
-    uint64_t n[4][2];
+    uint64_t n[5][2];
     uint64_t last_seq;
     sim_time last_created;
 } notes;
@@ -205,6 +205,95 @@ the_delivery_allocation_counts_each_reader_and_refuses_at_the_computed_time(void
                      MDL_READ_ALLOCATION);
     assert_int_equal(mdl_channel_deliver(ch, r[0], retry, &ev, NULL, NULL), MDL_READ_DELIVERED);
     assert_int_equal(ev.seq, L / n);
+    mdl_channel_destroy(ch);
+}
+
+/* Turns on an exhausted allocation, by hand. L = 10 deliveries per 24 h
+ * (one-minute buckets), retention forever, 40 events of flow 0 published
+ * at 30 s; readers A, B, C of flow 0.
+ *   30 s: A reads 10 (nobody waits yet: first come, first served) and is
+ *         refused at the 11th: the turns begin with A waiting; its retry
+ *         is 24 h + 1 min, when bucket 0 leaves the window. B asks and is
+ *         refused too (no room): A and B wait, no credit handed out.
+ *   24 h + 1 min: room 10. B asks first: the surplus 10 is split between
+ *         A and B, 5 each (both told GRANTED 5). B reads 5 and is
+ *         refused; C asks and joins, but the room left (5) is A's credit:
+ *         C is refused and granted nothing. A reads its 5.
+ *   48 h + 2 min: the 10 delivered in bucket 1441 leave. C asks: surplus
+ *         10 among A, B, C: 4, 3, 3 (the remainder goes to the first in
+ *         rotation, A). C reads 3, A reads 4 and then goes idle (it has
+ *         used its share), B reads 3.
+ *   72 h + 3 min: 10 leave; B and C wait (A idle): 5 each. B reads 2 and
+ *         goes idle: its unused 3 go to C at once (GRANTED 3), who reads 8.
+ * Deliveries: A 10 + 5 + 4 = 19, B 5 + 3 + 2 = 10, C 3 + 8 = 11: the 40
+ * events, the window never above 10. */
+static void an_exhausted_allocation_is_shared_in_turns_among_the_waiting_readers(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(MDL_CHANNEL_FOREVER, 10, 0);
+    notes t[3];
+    memset(t, 0, sizeof t);
+    int a = attach(ch, 0, 0, &t[0]), b = attach(ch, 0, 0, &t[1]), c = attach(ch, 0, 0, &t[2]);
+    const sim_time p = 30 * SIM_SEC;
+    for (int k = 0; k < 40; k++)
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, p, p, NULL), SIM_OK);
+    mdl_event ev;
+    sim_time retry = 0;
+    int got[3] = {0, 0, 0};
+    /* Reads reader r until refused (or n deliveries); returns the count. */
+#define READ(r, at, n)                                                                             \
+    do {                                                                                           \
+        int k_ = 0, rc_;                                                                           \
+        while (k_ < (n) && (rc_ = mdl_channel_deliver(ch, (r), (at), &ev, NULL, &retry)) ==        \
+                               MDL_READ_DELIVERED)                                                 \
+            k_++;                                                                                  \
+        got[(r)] += k_;                                                                            \
+    } while (0)
+    READ(a, p, 100);
+    assert_int_equal(got[a], 10);
+    assert_int_equal(retry, SIM_MIN + SIM_DAY);
+    READ(b, p, 100);
+    assert_int_equal(got[b], 0);
+
+    const sim_time d2 = SIM_MIN + SIM_DAY;
+    READ(b, d2, 100);
+    assert_int_equal(got[b], 5);
+    assert_int_equal(t[0].n[MDL_NOTE_GRANTED][0], 5);
+    assert_int_equal(t[1].n[MDL_NOTE_GRANTED][0], 5);
+    READ(c, d2, 100);
+    assert_int_equal(got[c], 0);
+    assert_int_equal(t[2].n[MDL_NOTE_GRANTED][0], 0);
+    READ(a, d2, 100);
+    assert_int_equal(got[a], 15);
+
+    const sim_time d3 = 2 * SIM_MIN + 2 * SIM_DAY;
+    READ(c, d3, 100);
+    assert_int_equal(got[c], 3);
+    assert_int_equal(t[0].n[MDL_NOTE_GRANTED][0], 5 + 4);
+    assert_int_equal(t[1].n[MDL_NOTE_GRANTED][0], 5 + 3);
+    assert_int_equal(t[2].n[MDL_NOTE_GRANTED][0], 3);
+    READ(a, d3, 100);
+    assert_int_equal(got[a], 19);
+    mdl_channel_idle(ch, a, d3);
+    READ(b, d3, 100);
+    assert_int_equal(got[b], 8);
+
+    /* 72 h + 3 min: B and C wait (A idle): 5 each. B reads 2 and goes
+     * idle: its 3 unused go to C at once. */
+    const sim_time d4 = 3 * SIM_MIN + 3 * SIM_DAY;
+    READ(b, d4, 2);
+    assert_int_equal(got[b], 10);
+    assert_int_equal(t[1].n[MDL_NOTE_GRANTED][0], 5 + 3 + 5);
+    assert_int_equal(t[2].n[MDL_NOTE_GRANTED][0], 3 + 5);
+    mdl_channel_idle(ch, b, d4);
+    assert_int_equal(t[2].n[MDL_NOTE_GRANTED][0], 3 + 5 + 3);
+    READ(c, d4, 100);
+    assert_int_equal(got[c], 3 + 8);
+#undef READ
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_int_equal(st.deliveries, 40);
+    assert_int_equal(st.allocation_peak, 10);
     mdl_channel_destroy(ch);
 }
 
@@ -456,6 +545,7 @@ int main(void)
             a_reader_that_stops_loses_exactly_what_was_published_before_now_minus_retention),
         cmocka_unit_test(
             the_delivery_allocation_counts_each_reader_and_refuses_at_the_computed_time),
+        cmocka_unit_test(an_exhausted_allocation_is_shared_in_turns_among_the_waiting_readers),
         cmocka_unit_test(publishes_beyond_the_publish_allocation_are_refused_and_told),
         cmocka_unit_test(a_cdc_run_is_one_entry_read_event_by_event_and_skipped_by_other_readers),
         cmocka_unit_test(seeking_to_the_tip_skips_and_to_the_oldest_replays),
