@@ -131,7 +131,22 @@ static void on_answer(void *ctx, uint64_t tag, mdl_ep_answer answer, sim_time no
     finish(a, i, 1, now);
 }
 
+/* The timeout is a deadline (docs/models/deadlines.md): an answer due
+ * exactly at it is in time. on_timeout yields once (on_timed_out at the
+ * same instant), so an answer scheduled for now fires first and cancels
+ * it. */
+static void on_timed_out(void *ctx, uint64_t tag, sim_time now);
+
 static void on_timeout(void *ctx, uint64_t tag, sim_time now)
+{
+    mdl_apply_endpoint *a = ctx;
+    int i = call_of(a, tag);
+    if (i < 0)
+        return;
+    a->calls[i].timer = sim_queue_push(a->q, now, on_timed_out, a, tag);
+}
+
+static void on_timed_out(void *ctx, uint64_t tag, sim_time now)
 {
     mdl_apply_endpoint *a = ctx;
     int i = call_of(a, tag);

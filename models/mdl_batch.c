@@ -1025,6 +1025,8 @@ static void dispatch(mdl_batch *b, sim_time now)
 {
     if (!b->active || b->reviewing)
         return;
+    if (b->cut_ev != SIM_EVENT_NONE && b->cut_at <= now)
+        return; /* no chunk starts at the cutoff itself */
     while (b->nidle > 0 && b->next_chunk < b->nchunks)
         start_chunk(b, b->idle[--b->nidle], now);
 }
@@ -1154,10 +1156,18 @@ static void cutoff(mdl_batch *b, sim_time now)
     finish_run(b, now, 1);
 }
 
+/* The cutoff is a deadline (docs/models/deadlines.md): work finishing
+ * exactly at it completes. Due at start + window, it first yields once
+ * (arg 0: pushed again at the same instant, so every chunk due now, whose
+ * event was scheduled earlier, completes first), then cuts (arg 1). */
 static void on_cutoff(void *ctx, uint64_t arg, sim_time now)
 {
-    (void)arg;
     mdl_batch *b = ctx;
+    if (arg == 0) {
+        b->cut_ev = sim_queue_push(b->q, now, on_cutoff, b, 1);
+        return;
+    }
+    b->cut_ev = SIM_EVENT_NONE;
     if (b->active)
         cutoff(b, now);
 }
@@ -1172,14 +1182,26 @@ static void on_review(void *ctx, uint64_t arg, sim_time now)
     maybe_finish(b, now);
 }
 
+/* A scheduled start (arg 0). A run still going then is judged at the
+ * start as at a deadline (docs/models/deadlines.md): the start yields once
+ * (arg 1, pushed again at the same instant), so chunks finishing exactly
+ * now complete first and a run ending exactly at the next start is no
+ * overrun. */
 static void on_start(void *ctx, uint64_t arg, sim_time now)
 {
-    (void)arg;
     mdl_batch *b = ctx;
-    b->start_ev = SIM_EVENT_NONE;
-    sim_time next = mdl_schedule_next(&b->spec.schedule, now, 0, b->first_weekday);
-    if (next != SIM_TIME_NEVER)
-        b->start_ev = sim_queue_push(b->q, next, on_start, b, 0);
+    if (arg == 0) {
+        b->start_ev = SIM_EVENT_NONE;
+        sim_time next = mdl_schedule_next(&b->spec.schedule, now, 0, b->first_weekday);
+        if (next != SIM_TIME_NEVER)
+            b->start_ev = sim_queue_push(b->q, next, on_start, b, 0);
+        if (b->active) {
+            sim_queue_push(b->q, now, on_start, b, 1);
+            return;
+        }
+        begin_run(b, now);
+        return;
+    }
     /* A cutoff due now goes first, whatever the order of the two events. */
     if (b->active && b->cut_ev != SIM_EVENT_NONE && b->cut_at <= now) {
         sim_queue_cancel(b->q, b->cut_ev);

@@ -69,7 +69,10 @@
  * delivered). A job that cannot finish within its window therefore never
  * finishes without a checkpoint. With no window, a run still going at the
  * next scheduled start is an overrun; that start is skipped or queued (at
- * most one start waits; later ones merge into it).
+ * most one start waits; later ones merge into it). Ties follow the models'
+ * deadline rule (docs/models/deadlines.md): a chunk ending exactly at the
+ * cutoff, or a run ending exactly at the next start, completes; no chunk
+ * starts at the cutoff itself.
  *
  * Micro-batch is this model with a short period ("every 5m"). A file import
  * is this model with chunk = records per file, one job, no pool, and a

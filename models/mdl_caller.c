@@ -153,11 +153,18 @@ static struct waiter pop(mdl_caller *c)
     return w;
 }
 
-/* Refuses every head whose wait has run out, then sets the timer again. */
+/* Refuses every head whose wait has run out, then sets the timer again.
+ * The end of a wait is a deadline (docs/models/deadlines.md): a thread
+ * released exactly then still goes to the waiter. So the timer yields
+ * once (arg 0: pushed again at the same instant with arg 1), letting every
+ * release due now, scheduled earlier, come first. */
 static void ev_timer(void *ctx, uint64_t arg, sim_time now)
 {
-    (void)arg;
     mdl_caller *c = ctx;
+    if (arg == 0) {
+        c->timer = sim_queue_push(c->q, now, ev_timer, c, 1);
+        return;
+    }
     c->timer = SIM_EVENT_NONE;
     while (c->nwait > 0 && c->line[c->head].since + c->wait <= now) {
         struct waiter w = pop(c);

@@ -7,7 +7,9 @@
  * retries, and while an inline token refresh runs. When every thread is
  * held, a new request waits up to `wait` for one, in a FIFO line, holding
  * nothing while it waits; when a thread is given back, the head of the line
- * gets it. A request still waiting `wait` after it arrived is refused. With
+ * gets it. A request still waiting `wait` after it arrived is refused
+ * (a thread released exactly at that deadline still goes to it: the
+ * deadline rule of docs/models/deadlines.md). With
  * wait 0 (the default) there is no line: the request is refused at once.
  * A refusal rejects the request, whatever flow it belongs to and however
  * healthy that flow's target is. That is the cascade: one slow system holds

@@ -438,7 +438,23 @@ static void outcome(mdl_realtime *rt, uint32_t i, enum outcome o, sim_time retry
     fall_back(rt, i, now, why);
 }
 
+/* The caller's timeout is a deadline (docs/models/deadlines.md): an
+ * answer due exactly at it is in time. ev_timeout yields once, pushing
+ * ev_timed_out at the same instant, so an answer whose event was scheduled
+ * for now fires first (and cancels it). */
+static void ev_timed_out(void *ctx, uint64_t arg, sim_time now);
+
 static void ev_timeout(void *ctx, uint64_t arg, sim_time now)
+{
+    mdl_realtime *rt = ctx;
+    uint32_t i;
+    struct rec *r = lookup(rt, arg, &i);
+    if (!r || r->state != S_CALL)
+        return;
+    r->ev = sim_queue_push(rt->q, now, ev_timed_out, rt, arg);
+}
+
+static void ev_timed_out(void *ctx, uint64_t arg, sim_time now)
 {
     mdl_realtime *rt = ctx;
     uint32_t i;

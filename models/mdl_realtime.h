@@ -22,7 +22,9 @@
  *     endpoint          503 (outage, queue full) or concurrency (429) at once,
  *                       or accepted: a timeout timer starts; the answer
  *                       cancels it, or it fires first: the call is abandoned
- *                       at the endpoint (whose worker still serves it). An
+ *                       at the endpoint (whose worker still serves it); an
+ *                       answer due exactly at the timeout is in time
+ *                       (docs/models/deadlines.md). An
  *                       answer may be the server's own timeout (a 5xx after
  *                       its server_timeout): a failure like a 503.
  *     breaker.record    the outcome and its duration (send -> answer)

@@ -791,6 +791,127 @@ static void bulk_batches_longer_than_the_time_limit_fail_on_every_retry(void **s
     fx_fini(&f);
 }
 
+/* ---- the deadline rule: work finishing exactly at a deadline completes -- */
+
+/* Window 100 s; one job; 2 chunks of 1,000 at 50 ms a record (50 s each,
+ * no overhead): the second ends at start + 100 s, exactly the cutoff. By
+ * the rule it completes: no overrun, 2,000 delivered, the run ends at
+ * +100 s. With a 1 us overhead per chunk the second ends 2 us after the
+ * cutoff: it is cut off, an overrun, 1,000 delivered. */
+static void
+a_run_ending_exactly_at_the_cutoff_completes_and_one_microsecond_later_is_cut(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        fx f;
+        fx_init(&f);
+        mdl_batch_cfg c = base_cfg(&f);
+        c.batch.window = 100 * SIM_SEC;
+        c.batch.chunk_size = 1000;
+        c.batch.concurrent_jobs = 1;
+        c.batch.chunk_overhead = late ? 1 : 0;
+        c.batch.record_time = 50 * SIM_MS;
+        mdl_batch *b = make(&c);
+        mdl_batch_add(b, 0, 2000);
+        assert_int_equal(sim_queue_run(f.q, SIM_HOUR + 200 * SIM_SEC), SIM_OK);
+        assert_int_equal(f.nruns, 1);
+        assert_int_equal(f.runs[0].end - f.runs[0].start, 100 * SIM_SEC);
+        assert_int_equal(f.runs[0].cut_off, late);
+        assert_int_equal(f.runs[0].overrun, late);
+        assert_int_equal(f.runs[0].delivered, late ? 1000 : 2000);
+        check_conservation(&f, b);
+        mdl_batch_destroy(b);
+        fx_fini(&f);
+    }
+}
+
+/* No window, every hour from 0: each run holds 3,600 records at 1 s a
+ * record on one job, so it ends exactly at the next start. By the rule the
+ * run completes before that start is judged: no overrun, no skipped start,
+ * a new run every hour (4 runs started in [0, 3 h], 3 ended by 3 h). */
+static void a_run_ending_exactly_at_the_next_start_is_no_overrun(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f);
+    mdl_batch_cfg c = base_cfg(&f);
+    c.batch.schedule = (mdl_schedule){.kind = MDL_SCHEDULE_EVERY, .period = SIM_HOUR};
+    c.batch.chunk_size = 100000;
+    c.batch.concurrent_jobs = 1;
+    c.batch.chunk_overhead = 0;
+    c.batch.record_time = SIM_SEC;
+    c.batch.selection = MDL_SPEC_SELECTION_FULL;
+    c.batch.dataset = 3600;
+    mdl_batch *b = make(&c);
+    assert_int_equal(sim_queue_run(f.q, 3 * SIM_HOUR), SIM_OK);
+    mdl_batch_stats s;
+    mdl_batch_stats_get(b, &s);
+    assert_int_equal(s.runs, 3);
+    assert_int_equal(s.overruns, 0);
+    assert_int_equal(s.runs_skipped, 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(f.runs[i].start, i * SIM_HOUR);
+        assert_int_equal(f.runs[i].end, (i + 1) * SIM_HOUR);
+    }
+    mdl_batch_destroy(b);
+    fx_fini(&f);
+}
+
+/* A chunk of exactly job_timeout (1,000 records x 60 ms = 60 s) completes;
+ * a chunk of 1,000 x 60.001 ms (60.001 s) is abandoned at 60 s. */
+static void a_chunk_of_exactly_the_job_timeout_completes(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        fx f;
+        fx_init(&f);
+        mdl_batch_cfg c = base_cfg(&f);
+        c.batch.chunk_size = 1000;
+        c.batch.concurrent_jobs = 1;
+        c.batch.chunk_overhead = 0;
+        c.batch.record_time = 60 * SIM_MS + late;
+        c.batch.job_timeout = 60 * SIM_SEC;
+        c.batch.retry_limit = 0;
+        mdl_batch *b = make(&c);
+        mdl_batch_add(b, 0, 1000);
+        assert_int_equal(sim_queue_run(f.q, SIM_DAY), SIM_OK);
+        assert_int_equal(f.runs[0].end - f.runs[0].start, 60 * SIM_SEC);
+        assert_int_equal(f.runs[0].delivered, late ? 0 : 1000);
+        check_conservation(&f, b);
+        mdl_batch_destroy(b);
+        fx_fini(&f);
+    }
+}
+
+/* A bulk batch of exactly batch_time_limit (10,000 records x 30 ms = 300 s
+ * = 5 min) succeeds; at 30 ms + 1 us a record (300.01 s) it fails on its
+ * one try and its retry: 2 x 300 s, nothing written. */
+static void a_bulk_batch_of_exactly_the_time_limit_succeeds(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        fx f;
+        fx_init(&f);
+        mdl_batch_cfg c = base_cfg(&f);
+        c.batch.chunk_size = 10000;
+        c.batch.concurrent_jobs = 1;
+        c.batch.chunk_overhead = 0;
+        c.batch.record_time = 30 * SIM_MS + late;
+        c.batch.retry_limit = 0;
+        c.bulk.records_per_batch = 10000;
+        c.bulk.batch_time_limit = 5 * SIM_MIN;
+        c.bulk.batch_retries = 1;
+        mdl_batch *b = make(&c);
+        mdl_batch_add(b, 0, 10000);
+        assert_int_equal(sim_queue_run(f.q, SIM_DAY), SIM_OK);
+        assert_int_equal(f.runs[0].end - f.runs[0].start, (late ? 600 : 300) * SIM_SEC);
+        assert_int_equal(f.runs[0].delivered, late ? 0 : 10000);
+        check_conservation(&f, b);
+        mdl_batch_destroy(b);
+        fx_fini(&f);
+    }
+}
+
 /* A NetSuite-style CSV import (REFERENCE.md E: 25,000 records per job):
  * 60,000 records make 3 files, imported one after another at 10 ms a
  * record after a 2 h manual review: 7,200 + 600 s. A 10 MB file limit with
@@ -1129,6 +1250,11 @@ int main(void)
         cmocka_unit_test(failed_records_retried_immediately_cost_time_in_the_same_run),
         cmocka_unit_test(immediate_retries_follow_the_binomial_expectation),
         cmocka_unit_test(job_timeout_abandons_the_chunk),
+        cmocka_unit_test(
+            a_run_ending_exactly_at_the_cutoff_completes_and_one_microsecond_later_is_cut),
+        cmocka_unit_test(a_run_ending_exactly_at_the_next_start_is_no_overrun),
+        cmocka_unit_test(a_chunk_of_exactly_the_job_timeout_completes),
+        cmocka_unit_test(a_bulk_batch_of_exactly_the_time_limit_succeeds),
         cmocka_unit_test(bulk_batches_longer_than_the_time_limit_fail_on_every_retry),
         cmocka_unit_test(file_import_splits_by_record_limit_and_waits_for_review),
         cmocka_unit_test(write_hook_sees_every_chunk_written),

@@ -177,6 +177,35 @@ static void a_request_waits_first_come_first_served_until_its_deadline(void **st
     script_fini(&sc);
 }
 
+/* The end of a wait is a deadline: a thread released exactly then goes
+ * to the waiter. Pool of 1, wait 10 s: request 0 holds the thread from 0;
+ * request 1 waits from 1 s (deadline 11 s). A release at 11 s, scheduled
+ * (at 2 s) after the line's timer (set at 1 s), grants request 1 at 11 s.
+ * A release at 11 s + 1 us comes too late: request 1 is refused at 11 s. */
+static void schedule_release(void *ctx, uint64_t at, sim_time now)
+{
+    (void)now;
+    struct script *sc = ctx;
+    sim_queue_push(sc->q, (sim_time)at, release_ev, sc, 0);
+}
+
+static void a_thread_released_exactly_at_a_waiters_deadline_is_granted(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        struct script sc;
+        script_init(&sc, 1, S(10));
+        sim_queue_push(sc.q, 0, request_ev, &sc, 0);
+        sim_queue_push(sc.q, S(1), request_ev, &sc, 1);
+        sim_queue_push(sc.q, S(2), schedule_release, &sc, (uint64_t)(S(11) + late));
+        assert_int_equal(sim_queue_run(sc.q, S(20)), SIM_OK);
+        assert_int_equal(sc.reply[1], MDL_CALLER_WAITING);
+        assert_int_equal(sc.granted[1], late ? -1 : S(11));
+        assert_int_equal(sc.refused[1], late ? S(11) : -1);
+        script_fini(&sc);
+    }
+}
+
 /* The line is a ring of 16 to start with. 10 requests wait (1..10 at 1 s
  * steps), 5 releases at 11-15 s hand the thread to 1..5 (the ring's head
  * moves to slot 5), then 15 more wait (11..25 at 16-30 s): 20 in line, so
@@ -311,6 +340,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_full_pool_refuses_at_once_and_counts_the_time_exhausted),
         cmocka_unit_test(a_request_waits_first_come_first_served_until_its_deadline),
+        cmocka_unit_test(a_thread_released_exactly_at_a_waiters_deadline_is_granted),
         cmocka_unit_test(the_line_grows_and_keeps_first_come_first_served),
         cmocka_unit_test(a_line_that_cannot_grow_reports_enomem),
         cmocka_unit_test(the_default_pool_has_25_threads),

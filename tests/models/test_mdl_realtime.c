@@ -197,6 +197,38 @@ static void two_threads_and_hanging_calls_reject_exactly_the_third_and_fourth(vo
     world_fini(&w);
 }
 
+/* The caller's timeout is a deadline: an answer due exactly at it is in
+ * time. One worker, a fixed 10 s service, timeout 20 s, no retry; two
+ * records at 0 s: the first is served [0, 10), the second waits for the
+ * worker and is served [10, 20): its answer comes at 20 s, exactly its
+ * timeout. Both are delivered (the second with latency 20 s). With a
+ * service of 10 s + 1 us the second answer comes at 20 s + 2 us: it times
+ * out at 20 s. (Before the rule, the timeout, scheduled first, won the
+ * tie for a request that had queued, and lost it for one served at once.) */
+static const sim_dist ten_s = {.kind = SIM_DIST_CONST, .a = 10.0};
+static const sim_dist ten_s_and_a_us = {.kind = SIM_DIST_CONST, .a = 10.000001};
+
+static void an_answer_exactly_at_the_timeout_is_in_time(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        struct world w;
+        world_init(&w);
+        add_caller(&w, 2);
+        add_endpoint(&w, 0,
+                     (mdl_endpoint_cfg){
+                         .id = "erp", .workers = 1, .service = late ? &ten_s_and_a_us : &ten_s});
+        add_flow(&w, 0, (mdl_realtime_cfg){.timeout = S(20), .max_attempts = 1});
+        record_at(&w, 0, 0);
+        record_at(&w, 0, 0);
+        assert_int_equal(sim_queue_run(w.q, S(60)), SIM_OK);
+        assert_int_equal(mdl_ledger_count(w.ledger, 0, MDL_DELIVERED), late ? 1 : 2);
+        assert_int_equal(count(&w, 0, MDL_REJECTED, MDL_R_TIMEOUT), late ? 1 : 0);
+        assert_conserved(&w);
+        world_fini(&w);
+    }
+}
+
 /* The scenario of the card, scaled down. Flow A's ERP hangs for 100 s;
  * flow B's target is healthy (0.1 s); both share a pool of 2 threads.
  * A: records at 0, 1, 12, 13, 14 s; B: records at 5, 12.5, 13.5, 14.5 s.
@@ -936,6 +968,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_threads_and_hanging_calls_reject_exactly_the_third_and_fourth),
+        cmocka_unit_test(an_answer_exactly_at_the_timeout_is_in_time),
         cmocka_unit_test(a_hanging_erp_exhausts_the_pool_and_fails_an_unrelated_flow),
         cmocka_unit_test(a_breaker_with_a_queue_fallback_keeps_the_unrelated_flow_healthy),
         cmocka_unit_test(a_timed_out_call_keeps_the_worker_busy),

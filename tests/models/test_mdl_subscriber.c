@@ -1268,6 +1268,46 @@ static void the_endpoint_apply_goes_through_the_quota_and_the_workers(void **sta
     fix_fini(&f);
 }
 
+/* The apply timeout is a deadline: an answer due exactly at it is in
+ * time. One worker serving each call in 2 s, apply timeout 4 s,
+ * concurrency 2, two changes at t = 0: change 1 is served [0, 2), change 2
+ * waits for the worker and is served [2, 4): its answer comes at 4 s,
+ * exactly its timeout (sent at 0). Both are delivered, no timeout. With a
+ * timeout of 4 s - 1 us, change 2 times out (and is retried). */
+static void an_apply_answered_exactly_at_its_timeout_is_in_time(void **state)
+{
+    (void)state;
+    for (int early = 0; early < 2; early++) {
+        fix f;
+        fix_init(&f, 0, 0);
+        gsl_rng *rng = sim_rng_create(1, 0, "service", NULL);
+        mdl_endpoint *ep = make_endpoint(f.q, rng, NULL);
+        mdl_apply_endpoint_cfg ac = {.q = f.q,
+                                     .endpoint = ep,
+                                     .ledger = f.l,
+                                     .ledger_flow = 0,
+                                     .timeout = 4 * SIM_SEC - early};
+        mdl_apply_endpoint *a = mdl_apply_endpoint_create(&ac, NULL);
+        assert_non_null(a);
+        f.cfg.apply = mdl_apply_endpoint_apply(a);
+        f.cfg.concurrency = 2;
+        mdl_subscriber *s = make_sub(&f);
+        for (uint64_t k = 1; k <= 2; k++)
+            mdl_channel_publish(f.ch, 0, k, 0, 0, NULL);
+        assert_int_equal(sim_queue_run(f.q, 4 * SIM_SEC), SIM_OK);
+        mdl_apply_endpoint_stats as;
+        mdl_apply_endpoint_stats_get(a, &as);
+        assert_int_equal(stats(s, 4 * SIM_SEC).delivered, early ? 1 : 2);
+        assert_int_equal(as.timeouts, early ? 1 : 0);
+        assert_int_equal(as.ok, early ? 1 : 2);
+        mdl_subscriber_destroy(s);
+        mdl_apply_endpoint_destroy(a);
+        mdl_endpoint_destroy(ep);
+        sim_rng_destroy(rng);
+        fix_fini(&f);
+    }
+}
+
 /* A hung endpoint (outage mode hang for an hour) never answers: the call
  * times out after 10 s, the subscriber sleeps expo(1) = 2 s and tries
  * again, times out at 22 s, and with 2 attempts the change is
@@ -1430,6 +1470,7 @@ int main(void)
         cmocka_unit_test(conservation_holds_under_every_fault),
         cmocka_unit_test(the_endpoint_apply_goes_through_the_quota_and_the_workers),
         cmocka_unit_test(a_hung_endpoint_times_out_instead_of_holding_the_slot),
+        cmocka_unit_test(an_apply_answered_exactly_at_its_timeout_is_in_time),
         cmocka_unit_test(metrics_are_named_after_the_flow_and_subscriber),
         cmocka_unit_test(the_spec_sets_the_subscriber),
         cmocka_unit_test(bad_configurations_are_refused),
