@@ -60,7 +60,7 @@ struct mdl_endpoint {
     sim_queue *q;
     sim_station *st;
     gsl_rng *rng;
-    sim_dist service;
+    mdl_service service;
     int workers, capacity;
     int conc_limit;
     sim_time conc_min_age;
@@ -176,7 +176,7 @@ static double degradation_factor(mdl_endpoint *ep, sim_time now)
 static sim_time service_fn(void *ctx, uint64_t job, sim_time now)
 {
     mdl_endpoint *ep = ctx;
-    double s = sim_dist_sample(&ep->service, ep->rng) * degradation_factor(ep, now);
+    double s = mdl_service_sample(&ep->service, ep->rng) * degradation_factor(ep, now);
     sim_time d = sim_time_clamp_seconds(s);
     struct req *r = lookup(ep, job);
     if (ep->server_timeout > 0 && d > ep->server_timeout) {
@@ -298,11 +298,20 @@ mdl_endpoint *mdl_endpoint_create(sim_queue *q, const mdl_endpoint_cfg *cfg, sim
 {
     if (check_cfg(q, cfg, err) != SIM_OK)
         return NULL;
-    sim_dist service;
-    if (cfg->service) {
-        service = *cfg->service;
-        if (service.kind < SIM_DIST_CONST || service.kind > SIM_DIST_GAMMA || isnan(service.a) ||
-            isnan(service.b)) {
+    mdl_service service;
+    if (cfg->service_time) {
+        service = *cfg->service_time;
+        if (!service.none && service.n == 0 &&
+            (service.dist.kind < SIM_DIST_CONST || service.dist.kind > SIM_DIST_GAMMA ||
+             isnan(service.dist.a) || isnan(service.dist.b))) {
+            sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "endpoint %s: bad service distribution",
+                        cfg->id);
+            return NULL;
+        }
+    } else if (cfg->service) {
+        service = mdl_service_of_dist(cfg->service);
+        if (service.dist.kind < SIM_DIST_CONST || service.dist.kind > SIM_DIST_GAMMA ||
+            isnan(service.dist.a) || isnan(service.dist.b)) {
             sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "endpoint %s: bad service distribution",
                         cfg->id);
             return NULL;
@@ -310,8 +319,10 @@ mdl_endpoint *mdl_endpoint_create(sim_queue *q, const mdl_endpoint_cfg *cfg, sim
     } else {
         double p50 = cfg->p50 > 0 ? cfg->p50 : 0.2;
         double p95 = cfg->p95 > 0 ? cfg->p95 : 2.0;
-        if (sim_dist_lognormal_median_p95(p50, p95, &service, err) != SIM_OK)
+        sim_dist d;
+        if (sim_dist_lognormal_median_p95(p50, p95, &d, err) != SIM_OK)
             return NULL;
+        service = mdl_service_of_dist(&d);
     }
 
     /* Every pointer starts NULL, so one unwinding path (destroy) fits all. */
@@ -383,7 +394,7 @@ mdl_endpoint *mdl_endpoint_create(sim_queue *q, const mdl_endpoint_cfg *cfg, sim
     sim_station_cfg scfg = {
         .servers = cfg->workers,
         .capacity = ep->capacity,
-        .service = service,
+        .service = {.kind = SIM_DIST_CONST}, /* unused: service_fn draws */
         .rng = cfg->rng,
         .service_fn = service_fn,
         .service_ctx = ep,
@@ -500,7 +511,7 @@ int mdl_endpoint_workers(const mdl_endpoint *ep)
     return ep->workers;
 }
 
-const sim_dist *mdl_endpoint_service(const mdl_endpoint *ep)
+const mdl_service *mdl_endpoint_service(const mdl_endpoint *ep)
 {
     return &ep->service;
 }

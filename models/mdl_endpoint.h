@@ -8,7 +8,9 @@
  * system):  mu = ln p50,  sigma = (ln p95 - ln p50) / 1.6449.  Requests wait
  * for a free worker, so latency grows with load by itself: with exponential
  * service it is M/M/c and the wait follows Erlang C (checked in the tests).
- * Any sim_dist can replace the lognormal.
+ * Any mdl_service (exponential, deterministic, gamma, an empirical
+ * distribution of measured times; mdl_service.h) can replace the
+ * lognormal.
  *
  * Immediate answers (returned by mdl_endpoint_request, no event):
  *   503 queue full    queue_limit requests already wait (K = c + limit);
@@ -75,6 +77,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mdl_service.h"
 #include "sim_err.h"
 #include "sim_queue.h"
 #include "sim_result.h"
@@ -117,14 +120,16 @@ typedef enum mdl_ep_answer {
 typedef void mdl_endpoint_answer_fn(void *ctx, uint64_t tag, mdl_ep_answer answer, sim_time now);
 
 typedef struct mdl_endpoint_cfg {
-    const char *id;               /* system id for metric names (copied); required */
-    int workers;                  /* c >= 1; required */
-    double p50, p95;              /* service time quantiles in seconds; 0 = 0.2 and 2.0 */
-    const sim_dist *service;      /* if not NULL, used instead of p50/p95 (copied) */
-    int queue_limit;              /* waiting places; 0 = unbounded; MDL_ENDPOINT_NO_QUEUE */
-    int concurrency_limit;        /* 0 = none */
-    sim_time concurrency_min_age; /* 0 = every in-flight request counts */
-    const mdl_outage *outages;    /* copied; may be NULL */
+    const char *id;                  /* system id for metric names (copied); required */
+    int workers;                     /* c >= 1; required */
+    double p50, p95;                 /* service time quantiles in seconds; 0 = 0.2 and 2.0 */
+    const sim_dist *service;         /* if not NULL, used instead of p50/p95 (copied) */
+    const mdl_service *service_time; /* if not NULL, used instead of both (copied; its
+                                        empirical samples are borrowed) */
+    int queue_limit;                 /* waiting places; 0 = unbounded; MDL_ENDPOINT_NO_QUEUE */
+    int concurrency_limit;           /* 0 = none */
+    sim_time concurrency_min_age;    /* 0 = every in-flight request counts */
+    const mdl_outage *outages;       /* copied; may be NULL */
     int noutages;
     const mdl_degradation *degradations; /* copied; may be NULL */
     int ndegradations;
@@ -176,7 +181,7 @@ int mdl_endpoint_busy(const mdl_endpoint *ep);    /* workers busy now */
 int mdl_endpoint_waiting(const mdl_endpoint *ep); /* requests in line now */
 int mdl_endpoint_workers(const mdl_endpoint *ep);
 /* The service time distribution (after p50/p95 conversion). */
-const sim_dist *mdl_endpoint_service(const mdl_endpoint *ep);
+const mdl_service *mdl_endpoint_service(const mdl_endpoint *ep);
 void mdl_endpoint_stats_get(const mdl_endpoint *ep, mdl_endpoint_stats *out);
 const char *mdl_ep_reply_name(mdl_ep_reply r);
 

@@ -35,6 +35,9 @@ const char *const mdl_spec_retry_failed_names[] = {"next-run", "immediate", NULL
 const char *const mdl_spec_fault_kind_names[] = {
     "outage", "degradation", "subscriber-offline", "token-expiry", "bulk-load", NULL};
 const char *const mdl_spec_outage_mode_names[] = {"fail-fast", "hang", NULL};
+const char *const mdl_spec_distribution_names[] = {
+    "lognormal", "exponential", "deterministic", "gamma", "empirical", "none", NULL};
+const char *const mdl_spec_time_unit_names[] = {"ms", "s", NULL};
 
 const char *mdl_spec_name(const char *const *names, int v)
 {
@@ -52,9 +55,34 @@ static mdl_schedule daily_at(sim_time tod)
     return s;
 }
 
+void mdl_service_spec_init(mdl_service_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->distribution = MDL_SPEC_DIST_LOGNORMAL;
+    s->cv = -1.0; /* derived: see mdl_service_spec_derive */
+    s->unit = MDL_SPEC_UNIT_MS;
+}
+
+void mdl_processing_spec_init(mdl_service_spec *s)
+{
+    mdl_service_spec_init(s);
+    s->distribution = MDL_SPEC_DIST_NONE;
+}
+
+void mdl_service_spec_fini(mdl_service_spec *s)
+{
+    sim_free(s->file);
+    sim_free(s->column);
+    sim_free(s->samples);
+    s->file = s->column = NULL;
+    s->samples = NULL;
+    s->nsamples = 0;
+}
+
 void mdl_api_spec_init(mdl_api_spec *a)
 {
     memset(a, 0, sizeof *a);
+    mdl_service_spec_init(&a->service);
     a->enabled = 1;
     a->window = MDL_SPEC_WINDOW_ROLLING;
     a->window_length = SIM_DAY;
@@ -183,6 +211,7 @@ void mdl_subscriber_spec_init(mdl_subscriber_spec *s)
     s->replay_resume = 1;
     s->auto_renew = 1;
     s->cdc = 1;
+    mdl_processing_spec_init(&s->processing);
 }
 
 void mdl_recon_spec_init(mdl_recon_spec *r)
@@ -290,6 +319,7 @@ void mdl_system_spec_fini(mdl_system_spec *s)
 {
     sim_free(s->description);
     sim_free(s->api.limit_error);
+    mdl_service_spec_fini(&s->api.service);
     for (int i = 0; i < s->events.ncdc_objects; i++)
         sim_free(s->events.cdc_objects[i]);
     sim_free(s->events.cdc_objects);
@@ -299,6 +329,7 @@ void mdl_system_spec_fini(mdl_system_spec *s)
 void mdl_subscriber_spec_fini(mdl_subscriber_spec *s)
 {
     sim_free(s->offline);
+    mdl_service_spec_fini(&s->processing);
     mdl_subscriber_spec_init(s);
 }
 

@@ -169,7 +169,23 @@ typedef enum mdl_spec_outage_mode {
     MDL_SPEC_OUTAGE_HANG           /* no answer until the caller gives up */
 } mdl_spec_outage_mode;
 
+typedef enum mdl_spec_distribution { /* a service time (models/mdl_service.h) */
+                                     MDL_SPEC_DIST_LOGNORMAL = 0, /* through p50 and p95 */
+                                     MDL_SPEC_DIST_EXPONENTIAL,   /* mean */
+                                     MDL_SPEC_DIST_DETERMINISTIC, /* always the mean */
+                                     MDL_SPEC_DIST_GAMMA,         /* mean and cv (Erlang) */
+                                     MDL_SPEC_DIST_EMPIRICAL,     /* measured values (CSV) */
+                                     MDL_SPEC_DIST_NONE           /* no time */
+} mdl_spec_distribution;
+
+typedef enum mdl_spec_time_unit { /* of numbers read from a file */
+                                  MDL_SPEC_UNIT_MS = 0,
+                                  MDL_SPEC_UNIT_S
+} mdl_spec_time_unit;
+
 extern const char *const mdl_spec_kind_names[];
+extern const char *const mdl_spec_distribution_names[];
+extern const char *const mdl_spec_time_unit_names[];
 extern const char *const mdl_spec_weekday_names[];
 extern const char *const mdl_spec_window_names[];
 extern const char *const mdl_spec_refresh_names[];
@@ -192,29 +208,50 @@ extern const char *const mdl_spec_outage_mode_names[];
 /* The YAML name of value v in a names table ("?" when out of range). */
 const char *mdl_spec_name(const char *const *names, int v);
 
+/* ---- service times -------------------------------------------------------- */
+
+/* A service-time distribution (models/mdl_service.h). The api's service
+ * takes p50 and p95 from api.latency_p50 / latency_p95 (the loader copies
+ * them); mean and cv, when not given, are derived from the lognormal
+ * through p50 and p95, so switching the distribution keeps the first two
+ * moments. */
+typedef struct mdl_service_spec {
+    mdl_spec_distribution distribution;
+    sim_time p50, p95; /* lognormal */
+    sim_time mean;     /* exponential, deterministic, gamma; > 0 */
+    double cv;         /* gamma: coefficient of variation (Erlang-k: 1 / sqrt(k)) */
+    char *file;        /* empirical: CSV of measured times (owned; as written) */
+    char *column;      /* its column, by header name (owned) */
+    mdl_spec_time_unit unit;
+    double *samples; /* empirical: the values read by the loader, seconds,
+                        ascending (owned) */
+    int nsamples;
+} mdl_service_spec;
+
 /* ---- systems ----------------------------------------------------------- */
 
 /* The REST/SOAP API surface of a system: shared quota, rate limit,
  * concurrency limit, and the workers that serve calls. */
 typedef struct mdl_api_spec {
     int enabled;
-    double daily_limit;      /* calls per window; 0 = none */
-    mdl_spec_window window;  /* rolling or calendar */
-    sim_time window_length;  /* the quota window, normally 24 h */
-    double rate_limit;       /* calls per rate_window by the integration's user; 0 = none */
-    sim_time rate_window;    /* the sliding window of rate_limit */
-    sim_time retry_after;    /* Retry-After sent with a 429; 0 = none sent */
-    int concurrency_limit;   /* calls in flight; excess rejected at once; 0 = none */
-    sim_time long_running;   /* only calls running this long count toward the
-                                concurrency limit (Salesforce: 20 s); 0 = all */
-    int workers;             /* calls served in parallel; 0 = unlimited */
-    sim_time latency_p50;    /* service time median without queueing */
-    sim_time latency_p95;    /* service time 95th percentile, >= p50 */
-    int queue_limit;         /* calls waiting for a worker before 503; 0 = none */
-    sim_time server_timeout; /* the server aborts a call in service this long (5xx); 0 = none */
-    int limit_status;        /* HTTP status when a limit rejects a call */
-    char *limit_error;       /* the platform's error code for it (owned) */
-    int page_size;           /* records per query page (reconciliation, REST reads) */
+    double daily_limit;       /* calls per window; 0 = none */
+    mdl_spec_window window;   /* rolling or calendar */
+    sim_time window_length;   /* the quota window, normally 24 h */
+    double rate_limit;        /* calls per rate_window by the integration's user; 0 = none */
+    sim_time rate_window;     /* the sliding window of rate_limit */
+    sim_time retry_after;     /* Retry-After sent with a 429; 0 = none sent */
+    int concurrency_limit;    /* calls in flight; excess rejected at once; 0 = none */
+    sim_time long_running;    /* only calls running this long count toward the
+                                 concurrency limit (Salesforce: 20 s); 0 = all */
+    int workers;              /* calls served in parallel; 0 = unlimited */
+    sim_time latency_p50;     /* service time median without queueing */
+    sim_time latency_p95;     /* service time 95th percentile, >= p50 */
+    int queue_limit;          /* calls waiting for a worker before 503; 0 = none */
+    sim_time server_timeout;  /* the server aborts a call in service this long (5xx); 0 = none */
+    mdl_service_spec service; /* the service-time distribution (lognormal from p50/p95) */
+    int limit_status;         /* HTTP status when a limit rejects a call */
+    char *limit_error;        /* the platform's error code for it (owned) */
+    int page_size;            /* records per query page (reconciliation, REST reads) */
 } mdl_api_spec;
 
 /* The bulk API: a pool of batches separate from the REST quota. */
@@ -362,11 +399,13 @@ typedef struct mdl_subscriber_spec {
     int apply_via_api;        /* each apply is a call to the target's API */
     mdl_window_spec *offline; /* windows when it is disconnected */
     int noffline;
-    int replay_resume;       /* reconnects with its last replay id (else at the tip) */
-    sim_time token_lifetime; /* its subscription token; 0 = does not expire */
-    int auto_renew;          /* renews the token before it expires */
-    int cdc;                 /* also receives the source system's change events
-                                (when that system has CDC objects) */
+    int replay_resume;           /* reconnects with its last replay id (else at the tip) */
+    sim_time token_lifetime;     /* its subscription token; 0 = does not expire */
+    int auto_renew;              /* renews the token before it expires */
+    int cdc;                     /* also receives the source system's change events
+                                    (when that system has CDC objects) */
+    mdl_service_spec processing; /* its own time per event before the apply
+                                    (default none: applied at once) */
 } mdl_subscriber_spec;
 
 typedef struct mdl_recon_spec {
@@ -534,6 +573,9 @@ void mdl_bulk_spec_init(mdl_bulk_spec *b);
 void mdl_events_spec_init(mdl_events_spec *e);
 void mdl_file_spec_init(mdl_file_spec *f);
 void mdl_tokens_spec_init(mdl_tokens_spec *t);
+void mdl_service_spec_init(mdl_service_spec *s);    /* lognormal (an api's) */
+void mdl_processing_spec_init(mdl_service_spec *s); /* none (a subscriber's) */
+void mdl_service_spec_fini(mdl_service_spec *s);
 void mdl_arrival_spec_init(mdl_arrival_spec *a);
 void mdl_decision_spec_init(mdl_decision_spec *d);
 void mdl_retry_spec_init(mdl_retry_spec *r);

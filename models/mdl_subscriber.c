@@ -57,7 +57,7 @@
 #include "sim_rng.h"
 #include "sim_stats.h"
 
-enum { S_FREE = 0, S_CALLING, S_SLEEPING, S_ZOMBIE };
+enum { S_FREE = 0, S_CALLING, S_SLEEPING, S_ZOMBIE, S_PROCESSING };
 enum { K_OFFLINE = 0, K_TOKEN = 1 };
 
 #define HELD_CORRUPTED (-1)
@@ -128,7 +128,9 @@ struct mdl_subscriber {
     sim_time redelivery_delay;
     int max_attempts, fail_fast, delivery_limit, dead_letter, expired_dlq;
     mdl_backoff_cfg backoff;
-    gsl_rng *rng_errors, *rng_redelivery, *rng_backoff;
+    gsl_rng *rng_errors, *rng_redelivery, *rng_backoff, *rng_processing;
+    mdl_service processing;
+    int processing_on;
 
     feed *src;
     int nsrc, rr;
@@ -178,6 +180,7 @@ void mdl_subscriber_cfg_init(mdl_subscriber_cfg *cfg)
     cfg->backoff.base = 2 * SIM_SEC;
     cfg->dead_letter = 1;
     cfg->apply_cdc = 1;
+    cfg->processing.none = 1;
 }
 
 void mdl_subscriber_cfg_from_spec(mdl_subscriber_cfg *cfg, const mdl_event_spec *ev,
@@ -482,7 +485,8 @@ static uint64_t lowwater(const mdl_subscriber *s, int i)
     uint64_t lw = mdl_channel_position(s->src[i].ch, s->src[i].reader);
     for (int j = 0; j < s->nslots; j++) {
         const slot *sl = &s->slots[j];
-        if ((sl->state == S_CALLING || sl->state == S_SLEEPING) && sl->source == i && !sl->copy)
+        if ((sl->state == S_CALLING || sl->state == S_SLEEPING || sl->state == S_PROCESSING) &&
+            sl->source == i && !sl->copy)
             lw = min_u64(lw, sl->ev.seq);
     }
     return lw;
@@ -821,12 +825,10 @@ static void on_done(void *ctx, uint64_t token, int ok, int retryable, sim_time n
     finish_attempt(s, i, ok, retryable, now);
 }
 
-static void start_attempt(mdl_subscriber *s, int i, sim_time now)
+/* The attempt's apply call (its processing, if any, is done). */
+static void call_apply(mdl_subscriber *s, int i, sim_time now)
 {
     slot *sl = &s->slots[i];
-    /* Every attempt counts toward max_attempts, with or without a call:
-     * a bad record applied without a call would otherwise retry for ever. */
-    sl->attempts++;
     if (s->apply.fn == NULL || (!sl->own && !s->apply_cdc)) {
         finish_attempt(s, i, 1, 0, now); /* applied without a call */
         return;
@@ -839,6 +841,35 @@ static void start_attempt(mdl_subscriber *s, int i, sim_time now)
         s->st.apply_errors++;
         finish_attempt(s, i, 0, 1, now);
     }
+}
+
+static void processed_fire(void *ctx, uint64_t token, sim_time now)
+{
+    mdl_subscriber *s = ctx;
+    int i = slot_of(s, token);
+    if (i < 0 || s->slots[i].state != S_PROCESSING)
+        return;
+    s->slots[i].state = S_CALLING;
+    s->slots[i].timer = SIM_EVENT_NONE;
+    commit_catchup(s, now);
+    call_apply(s, i, now);
+}
+
+static void start_attempt(mdl_subscriber *s, int i, sim_time now)
+{
+    slot *sl = &s->slots[i];
+    /* Every attempt counts toward max_attempts, with or without a call:
+     * a bad record applied without a call would otherwise retry for ever. */
+    sl->attempts++;
+    if (s->processing_on && (sl->own || s->apply_cdc)) {
+        /* Its own work on the event first, holding the slot. */
+        double d = mdl_service_sample(&s->processing, s->rng_processing);
+        sl->state = S_PROCESSING;
+        sl->timer =
+            sim_queue_after(s->q, sim_time_clamp_seconds(d), processed_fire, s, token_of(s, i));
+        return;
+    }
+    call_apply(s, i, now);
 }
 
 /* Puts an event read (or a copy) into a free slot and starts it. */
@@ -1067,7 +1098,7 @@ static void crash_fire(void *ctx, uint64_t down_for, sim_time now)
     s->st.crashes++;
     for (int i = 0; i < s->nslots; i++) {
         slot *sl = &s->slots[i];
-        if (sl->state != S_CALLING && sl->state != S_SLEEPING)
+        if (sl->state != S_CALLING && sl->state != S_SLEEPING && sl->state != S_PROCESSING)
             continue;
         if (sl->first && !sl->copy) {
             feed *c = &s->src[sl->source];
@@ -1083,7 +1114,7 @@ static void crash_fire(void *ctx, uint64_t down_for, sim_time now)
         sl->keyed = 0;
         s->active--;
         s->src[sl->source].inflight--;
-        if (sl->state == S_SLEEPING) {
+        if (sl->state == S_SLEEPING || sl->state == S_PROCESSING) {
             sim_queue_cancel(s->q, sl->timer);
             slot_free(s, i);
         } else {
@@ -1133,6 +1164,9 @@ static int check_cfg(const mdl_subscriber_cfg *cfg, sim_err *err)
     if (cfg->permanent_errors > 0.0 && !cfg->rng_errors)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                            "subscriber of %s: permanent errors need rng_errors", who);
+    if (!cfg->processing.none && !cfg->rng_processing)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "subscriber of %s: a processing time needs rng_processing", who);
     if (cfg->max_attempts > 1 && cfg->backoff.jitter != MDL_JITTER_NONE && !cfg->rng_backoff)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                            "subscriber of %s: jittered backoff needs rng_backoff", who);
@@ -1203,6 +1237,9 @@ mdl_subscriber *mdl_subscriber_create(sim_queue *q, const mdl_subscriber_cfg *cf
     s->rng_errors = cfg->rng_errors;
     s->rng_redelivery = cfg->rng_redelivery;
     s->rng_backoff = cfg->rng_backoff;
+    s->rng_processing = cfg->rng_processing;
+    s->processing = cfg->processing;
+    s->processing_on = !cfg->processing.none;
     s->free_head = -1;
     s->status = SIM_OK;
     if (cfg->series_bins > 0) {

@@ -12,7 +12,8 @@
  *      v  read (one delivery from the channel's allocation; when it is
  *         exhausted reading stops until the window frees)
  *   in flight (one of `concurrency` slots):
- *      attempt n: the apply call (mdl_apply.h) to the target
+ *      attempt n: its own processing time (mdl_service.h; none by
+ *        default), then the apply call (mdl_apply.h) to the target
  *        ok -------------------------------------> delivered
  *                                                   (latency = applied - created)
  *        failed, n < max_attempts --> sleep backoff(n) in the slot, retry
@@ -102,6 +103,7 @@
 #include "mdl_channel.h"
 #include "mdl_ledger.h"
 #include "mdl_scenario.h"
+#include "mdl_service.h"
 #include "sim_err.h"
 #include "sim_queue.h"
 #include "sim_result.h"
@@ -136,7 +138,11 @@ typedef struct mdl_subscriber_cfg {
     int apply_cdc;   /* ... and applies them (else acknowledges them unapplied) */
 
     mdl_apply apply; /* fn NULL = applied at once (no API call) */
-    int concurrency; /* events in flight, >= 1 */
+    /* Its own processing of each event it applies, before each attempt's
+     * apply call, holding the event's slot (default none). */
+    mdl_service processing;
+    gsl_rng *rng_processing; /* borrowed: processing times (needed unless none) */
+    int concurrency;         /* events in flight, >= 1 */
     int ordered_sources;
 
     mdl_reconnect reconnect;

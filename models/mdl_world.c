@@ -27,6 +27,7 @@
 #include "mdl_ratelimit.h"
 #include "mdl_realtime.h"
 #include "mdl_recon.h"
+#include "mdl_service.h"
 #include "mdl_subscriber.h"
 #include "mdl_token.h"
 #include "sim_alloc.h"
@@ -58,7 +59,7 @@ typedef struct sub_rt {
     mdl_subscriber *sub;
     mdl_apply_endpoint *apply; /* NULL: applied without an API call */
     mdl_recon *recon;          /* NULL: no reconciliation */
-    gsl_rng *rng_errors, *rng_redelivery, *rng_backoff;
+    gsl_rng *rng_errors, *rng_redelivery, *rng_backoff, *rng_processing;
     int ledger_row;
 } sub_rt;
 
@@ -178,11 +179,20 @@ static int system_create(world *w, int index, sim_err *err)
         !(s->token_rng = stream(w, "system", spec->id, "token", err)))
         return err ? err->code : SIM_ENOMEM;
 
+    /* The service time: the api's lognormal through latency_p50/p95, or
+     * the distribution its service block names (mean and cv derived from
+     * that lognormal unless given). */
+    mdl_service_spec ss = api->service;
+    ss.p50 = api->latency_p50;
+    ss.p95 = api->latency_p95;
+    mdl_service_spec_derive(&ss);
+    mdl_service service;
+    if ((rc = mdl_service_from_spec(&ss, &service, err)) != SIM_OK)
+        return rc;
     mdl_endpoint_cfg ep = {
         .id = spec->id,
         .workers = api->workers > 0 ? api->workers : UNLIMITED_WORKERS,
-        .p50 = sim_time_to_seconds(api->latency_p50),
-        .p95 = sim_time_to_seconds(api->latency_p95),
+        .service_time = &service,
         .queue_limit = api->queue_limit,
         .concurrency_limit = api->concurrency_limit,
         .concurrency_min_age = api->long_running,
@@ -562,6 +572,16 @@ static int subscriber_create(world *w, flow_rt *f, int i, int *extra_row, sim_er
     mdl_subscriber_cfg cfg;
     mdl_subscriber_cfg_init(&cfg);
     mdl_subscriber_cfg_from_spec(&cfg, ev, ss);
+    if (ss->processing.distribution != MDL_SPEC_DIST_NONE) {
+        mdl_service_spec ps = ss->processing;
+        mdl_service_spec_derive(&ps);
+        if ((rc = mdl_service_from_spec(&ps, &cfg.processing, err)) != SIM_OK)
+            return rc;
+        snprintf(what, sizeof what, "sub.%s.processing", ss->id);
+        if (!(u->rng_processing = stream(w, "flow", spec->id, what, err)))
+            return err ? err->code : SIM_ENOMEM;
+        cfg.rng_processing = u->rng_processing;
+    }
     cfg.flow_id = spec->id;
     cfg.id = ev->nsubscribers > 1 ? ss->id : NULL;
     cfg.flow = f->index;
@@ -734,6 +754,7 @@ static void flow_destroy(flow_rt *f)
             sim_rng_destroy(u->rng_errors);
             sim_rng_destroy(u->rng_redelivery);
             sim_rng_destroy(u->rng_backoff);
+            sim_rng_destroy(u->rng_processing);
         }
     sim_free(f->subs);
     sim_rng_destroy(f->key_rng);

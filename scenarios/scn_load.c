@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdl_service.h"
+#include "scn_csv.h"
 #include "scn_override.h"
 #include "scn_presets.h"
 #include "scn_units.h"
@@ -798,9 +800,42 @@ static void default_subscriber(loader *L, mdl_flow_spec *f, const scn_block *sb)
     set_from(L, sb, s, "id", SCN_FROM_DERIVED);
 }
 
+/* A key written in the file or set by --set (not a default). */
+static int given(loader *L, const scn_block *b, const void *base, const char *key)
+{
+    scn_origin *o = origin_of(L, b, base, key, NULL, NULL);
+    return o && (o->from == SCN_FROM_FILE || o->from == SCN_FROM_SET);
+}
+
+/* Derives a service's mean and cv from its lognormal (mdl_service.h). */
+static void derive_service(loader *L, const scn_block *b, mdl_service_spec *s)
+{
+    int mean = is_default(L, b, s, "mean"), cv = is_default(L, b, s, "cv");
+    if (mean)
+        s->mean = 0;
+    if (cv)
+        s->cv = -1.0;
+    mdl_service_spec_derive(s);
+    if (mean)
+        set_from(L, b, s, "mean", SCN_FROM_DERIVED);
+    if (cv)
+        set_from(L, b, s, "cv", SCN_FROM_DERIVED);
+}
+
 static void derive(loader *L)
 {
     mdl_scenario *sc = L->sc;
+    const scn_block *asb = block_at("systems.api.service");
+    const scn_block *psb = block_at("flows.event.subscribers.processing");
+    for (int i = 0; i < sc->nsystems; i++) {
+        mdl_api_spec *a = &sc->systems[i].api;
+        a->service.p50 = a->latency_p50; /* the api's lognormal */
+        a->service.p95 = a->latency_p95;
+        derive_service(L, asb, &a->service);
+    }
+    for (int i = 0; i < sc->nflows; i++)
+        for (int j = 0; j < sc->flows[i].event.nsubscribers; j++)
+            derive_service(L, psb, &sc->flows[i].event.subscribers[j].processing);
     const scn_block *fb = block_at("flows"), *eb = block_at("flows.event");
     const scn_block *db = block_at("flows.decision"), *bb = block_at("flows.batch");
     const scn_block *sb = block_at("flows.event.subscribers");
@@ -1140,6 +1175,100 @@ static void check_flow(loader *L, const mdl_flow_spec *f)
     check_spike_overlaps(L, f);
 }
 
+/* ---- phase 5: service-time distributions and their files ------------------ */
+
+/* Checks a service block and reads an empirical distribution's file. who:
+ * "system 'erp' api.service" for messages. */
+static void check_service(loader *L, const scn_block *b, mdl_service_spec *s, const char *who)
+{
+    if (is_bad(L, b, s, "distribution"))
+        return;
+    const char *dist = mdl_spec_distribution_names[s->distribution];
+    int own_p50 = scn_schema_key(b, "p50", NULL) != NULL; /* the api's are checked apart */
+    char takes[64] = "";
+    for (int i = 0; i < b->nkeys; i++) /* the keys of this block it takes */
+        if (strcmp(b->keys[i].name, "distribution") && b->applies(s, b->keys[i].name))
+            snprintf(takes + strlen(takes), sizeof takes - strlen(takes), "%s%s",
+                     takes[0] ? ", " : "", b->keys[i].name);
+    for (int i = 0; i < b->nkeys; i++) {
+        const char *k = b->keys[i].name;
+        if (given(L, b, s, k) && !b->applies(s, k))
+            problem(L, node_of(L, b, s, k), "%s does not apply to distribution %s (%s)", k, dist,
+                    takes[0] ? keep(L, "it takes: %s", takes)
+                    : s->distribution == MDL_SPEC_DIST_LOGNORMAL
+                        ? "it is set by the api's latency_p50 and latency_p95"
+                        : "it takes no other key");
+    }
+    const scn_node *at = node_of(L, b, s, "distribution");
+    switch (s->distribution) {
+    case MDL_SPEC_DIST_LOGNORMAL:
+        if (!own_p50)
+            break;
+        if (s->p50 <= 0)
+            problem(L, at, "%s: distribution lognormal needs p50 (and p95)", who);
+        else if (s->p95 > 0 && s->p95 < s->p50)
+            problem(L, node_of(L, b, s, "p95"), "%s: p95 is shorter than p50", who);
+        break;
+    case MDL_SPEC_DIST_EXPONENTIAL:
+    case MDL_SPEC_DIST_DETERMINISTIC:
+    case MDL_SPEC_DIST_GAMMA:
+        if (s->mean <= 0 && !is_bad(L, b, s, "mean"))
+            problem(L, at, "%s: distribution %s needs mean (or p50 and p95 to derive it)", who,
+                    dist);
+        break;
+    case MDL_SPEC_DIST_EMPIRICAL: {
+        if (!s->file || !s->file[0]) {
+            problem(L, at, "%s: distribution empirical needs file (a CSV of measured times)", who);
+            break;
+        }
+        char path[1024];
+        sim_err e;
+        sim_err_clear(&e);
+        double *v = NULL;
+        size_t n = 0;
+        const scn_node *fn = node_of(L, b, s, "file");
+        if (!scn_csv_resolve(fn ? fn->src : L->name, s->file, path, sizeof path)) {
+            problem(L, fn, "%s: file path too long", who);
+            break;
+        }
+        double scale = s->unit == MDL_SPEC_UNIT_S ? 1.0 : 1e-3;
+        int rc = scn_csv_numbers(path, s->column, scale, &v, &n, &e);
+        if (rc == SIM_ENOMEM) {
+            out_of_memory(L);
+        } else if (rc != SIM_OK && e.line > 0) {
+            snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg), " (%s.file)", who);
+            if (scn_diag_add(L->diag, &e) == SIM_ENOMEM)
+                out_of_memory(L);
+        } else if (rc != SIM_OK) {
+            problem(L, fn, "%s.file '%s': %s", who, s->file, e.msg);
+        } else {
+            sim_free(s->samples);
+            s->samples = v;
+            s->nsamples = (int)n;
+        }
+        break;
+    }
+    case MDL_SPEC_DIST_NONE:
+    default:
+        break;
+    }
+}
+
+static void check_services(loader *L)
+{
+    mdl_scenario *sc = L->sc;
+    const scn_block *asb = block_at("systems.api.service");
+    const scn_block *psb = block_at("flows.event.subscribers.processing");
+    for (int i = 0; i < sc->nsystems; i++)
+        check_service(L, asb, &sc->systems[i].api.service,
+                      keep(L, "system '%s' api.service", sc->systems[i].id));
+    for (int i = 0; i < sc->nflows; i++)
+        for (int j = 0; j < sc->flows[i].event.nsubscribers; j++)
+            check_service(L, psb, &sc->flows[i].event.subscribers[j].processing,
+                          keep(L, "subscriber '%s' of flow '%s' processing",
+                               sc->flows[i].event.subscribers[j].id, sc->flows[i].id));
+}
+
 static void check_all(loader *L)
 {
     const mdl_scenario *sc = L->sc;
@@ -1176,6 +1305,7 @@ static void check_all(loader *L)
     for (int i = 0; i < sc->nfaults; i++)
         check_fault(L, &sc->faults[i]);
     check_fault_overlaps(L);
+    check_services(L);
 }
 
 /* ---- entry points --------------------------------------------------------- */

@@ -73,6 +73,92 @@ const char *scn_shape_names(int n)
 
 /* ---- the tables, leaves first -------------------------------------------- */
 
+/* Service times (models/mdl_service.h): the same keys for an api's
+ * service and a subscriber's processing, except that the api's lognormal
+ * takes latency_p50 / latency_p95 from the api block. */
+#define SERVICE_SHAPE_KEYS(what)                                                                   \
+    K("mean", DURATION, mdl_service_spec, mean, .flags = SCN_POSITIVE | SCN_DERIVED, .max = DAY_S, \
+      .src = "derived: the mean of the lognormal through " what,                                   \
+      .doc = "mean time (exponential, deterministic, gamma)"),                                     \
+        K("cv", PERCENT, mdl_service_spec, cv, .flags = SCN_DERIVED, .max = 10,                    \
+          .src = "derived: the coefficient of variation of that lognormal",                        \
+          .doc = "gamma: coefficient of variation (Erlang-k: 1/sqrt(k); 100%: exponential)"),      \
+        K("file", STRING, mdl_service_spec, file, .def = "", .src = BUILTIN,                       \
+          .doc = "empirical: a CSV file of measured times (a header line, one value per row; "     \
+                 "relative to the scenario file); read as numbers only"),                          \
+        K("column", STRING, mdl_service_spec, column, .def = "", .src = BUILTIN,                   \
+          .doc = "empirical: the column's header name (empty: the first column)"),                 \
+        K("unit", ENUM, mdl_service_spec, unit, NAMES(time_unit), .def = "ms", .src = BUILTIN,     \
+          .doc = "empirical: the unit of the values, ms or s")
+
+/* The keys each distribution takes besides `distribution` (p50 and p95
+ * are keys of a subscriber's processing only). */
+const char *scn_service_keys(int distribution)
+{
+    switch (distribution) {
+    case MDL_SPEC_DIST_LOGNORMAL:
+        return "p50 p95";
+    case MDL_SPEC_DIST_EXPONENTIAL:
+    case MDL_SPEC_DIST_DETERMINISTIC:
+        return "p50 p95 mean";
+    case MDL_SPEC_DIST_GAMMA:
+        return "p50 p95 mean cv";
+    case MDL_SPEC_DIST_EMPIRICAL:
+        return "file column unit";
+    default:
+        return "";
+    }
+}
+
+static int word_in(const char *list, const char *word);
+
+static int service_applies(const void *base, const char *key)
+{
+    const mdl_service_spec *s = base;
+    return !strcmp(key, "distribution") || word_in(scn_service_keys(s->distribution), key);
+}
+
+static const scn_key api_service_keys[] = {
+    K("distribution", ENUM, mdl_service_spec, distribution, NAMES(distribution), .def = "lognormal",
+      .src = "built-in (through latency_p50 and latency_p95)",
+      .doc = "lognormal (through latency_p50/p95), exponential, deterministic, gamma (mean "
+             "and cv) or empirical (measured values from a CSV file)"),
+    SERVICE_SHAPE_KEYS("latency_p50 and latency_p95"),
+};
+
+static const scn_block api_service_block = {
+    .name = "system.api.service",
+    .path = "systems[].api.service",
+    .size = sizeof(mdl_service_spec),
+    .keys = api_service_keys,
+    .nkeys = sizeof api_service_keys / sizeof *api_service_keys,
+    .applies = service_applies,
+    .doc = "The distribution of one call's service time at a worker (models/mdl_service.h).",
+};
+
+static const scn_key processing_keys[] = {
+    K("distribution", ENUM, mdl_service_spec, distribution, NAMES(distribution), .def = "none",
+      .src = BUILTIN,
+      .doc = "none (applied at once, or in the apply call's time), lognormal (p50, p95), "
+             "exponential, deterministic, gamma (mean, cv) or empirical (a CSV file)"),
+    K("p50", DURATION, mdl_service_spec, p50, .flags = SCN_NONE_OK | SCN_POSITIVE, .max = DAY_S,
+      .def = "none", .src = BUILTIN, .doc = "lognormal: median processing time"),
+    K("p95", DURATION, mdl_service_spec, p95, .flags = SCN_NONE_OK | SCN_POSITIVE, .max = DAY_S,
+      .def = "none", .src = BUILTIN, .doc = "lognormal: 95th percentile (none: p50)"),
+    SERVICE_SHAPE_KEYS("p50 and p95 (given for other distributions: required)"),
+};
+
+static const scn_block processing_block = {
+    .name = "flow.event.subscriber.processing",
+    .path = "flows[].event.subscribers[].processing",
+    .size = sizeof(mdl_service_spec),
+    .keys = processing_keys,
+    .nkeys = sizeof processing_keys / sizeof *processing_keys,
+    .applies = service_applies,
+    .doc = "A subscriber's own time per event (transform, lookups), before its apply call; "
+           "each event holds one of its concurrency slots meanwhile.",
+};
+
 static const scn_key api_keys[] = {
     K("enabled", BOOL, mdl_api_spec, enabled, .def = "true", .src = BUILTIN,
       .doc = "the system offers a REST/SOAP API"),
@@ -115,6 +201,8 @@ static const scn_key api_keys[] = {
       .max = DAY_S, .def = "none", .src = BUILTIN,
       .doc = "the server aborts a call that has been in service this long: its worker is "
              "freed and the caller gets a 5xx error, which it retries like a 503"),
+    K("service", BLOCK, mdl_api_spec, service, SUB(api_service_block),
+      .doc = "service-time distribution of a call (default: lognormal through p50/p95)"),
     K("limit_status", INT, mdl_api_spec, limit_status, .min = 100, .max = 599, .def = "429",
       .src = "built-in (RFC 6585 Too Many Requests)",
       .doc = "HTTP status when a quota or limit rejects a call"),
@@ -563,6 +651,8 @@ static const scn_key subscriber_keys[] = {
     K("cdc", BOOL, mdl_subscriber_spec, cdc, .def = "true", .src = BUILTIN,
       .doc = "also receives the change events of the source system's events.cdc_objects "
              "(platform channel only); each delivery counts against the allocation"),
+    K("processing", BLOCK, mdl_subscriber_spec, processing, SUB(processing_block),
+      .doc = "its own processing time per event (default none)"),
 };
 
 static void init_subscriber(void *p)
@@ -981,11 +1071,12 @@ static const scn_block root_block = {
 };
 
 static const scn_block *const all_blocks[] = {
-    &root_block,    &system_block,  &api_block,        &bulk_block,     &events_block,
-    &sysfile_block, &tokens_block,  &caller_block,     &broker_block,   &flow_block,
-    &arrival_block, &spike_block,   &decision_block,   &realtime_block, &retry_block,
-    &breaker_block, &event_block,   &subscriber_block, &window_block,   &recon_block,
-    &batch_block,   &filejob_block, &fault_block,      &variant_block,  NULL,
+    &root_block,    &system_block,  &api_block,    &api_service_block, &bulk_block,
+    &events_block,  &sysfile_block, &tokens_block, &caller_block,      &broker_block,
+    &flow_block,    &arrival_block, &spike_block,  &decision_block,    &realtime_block,
+    &retry_block,   &breaker_block, &event_block,  &subscriber_block,  &processing_block,
+    &window_block,  &recon_block,   &batch_block,  &filejob_block,     &fault_block,
+    &variant_block, NULL,
 };
 
 const scn_block *scn_schema_root(void)

@@ -169,6 +169,10 @@ const char *scn_fault_keys(int kind, int required);
 /* Non-zero when key is in that list. */
 int scn_fault_has_key(int kind, const char *key, int required);
 
+/* The keys a service-time distribution (mdl_spec_distribution) takes
+ * besides `distribution`, as a space-separated list. */
+const char *scn_service_keys(int distribution);
+
 /* The named diurnal (24) and weekly (7) profiles: fills out and returns
  * SIM_OK, or SIM_EINVAL for an unknown name. names receives the list of
  * valid names for messages. */

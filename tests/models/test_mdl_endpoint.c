@@ -116,6 +116,51 @@ static void a_timed_out_request_keeps_its_worker_until_done(void **state)
     fix_fini(&f);
 }
 
+/* Any service distribution drives the workers. Deterministic 0.25 s, one
+ * worker: requests at 0, 1 and 1 s are answered at 0.25, 1.25 and 1.5 s
+ * (the third waits 0.25 s). Empirical {0.1, 0.3} s on 10 workers, 40
+ * requests a second apart (never queueing): each answer comes exactly 0.1
+ * or 0.3 s after its request, both values occur, and nothing else. */
+static void the_workers_serve_with_any_service_distribution(void **state)
+{
+    (void)state;
+    mdl_service_spec sp;
+    mdl_service_spec_init(&sp);
+    sp.distribution = MDL_SPEC_DIST_DETERMINISTIC;
+    sp.mean = S(0.25);
+    mdl_service det;
+    assert_int_equal(mdl_service_from_spec(&sp, &det, NULL), SIM_OK);
+    struct fix f;
+    fix_init(&f, (mdl_endpoint_cfg){.id = "erp", .workers = 1, .service_time = &det});
+    at(&f, 0, 0);
+    at(&f, S(1), 1);
+    at(&f, S(1), 2);
+    assert_int_equal(sim_queue_run(f.q, S(10)), SIM_OK);
+    assert_int_equal(f.answered[0], S(0.25));
+    assert_int_equal(f.answered[1], S(1.25));
+    assert_int_equal(f.answered[2], S(1.5));
+    fix_fini(&f);
+
+    static double v[] = {0.1, 0.3};
+    sp.distribution = MDL_SPEC_DIST_EMPIRICAL;
+    sp.samples = v;
+    sp.nsamples = 2;
+    mdl_service emp;
+    assert_int_equal(mdl_service_from_spec(&sp, &emp, NULL), SIM_OK);
+    fix_init(&f, (mdl_endpoint_cfg){.id = "erp", .workers = 10, .service_time = &emp});
+    for (int k = 0; k < 40; k++)
+        at(&f, S(k), k);
+    assert_int_equal(sim_queue_run(f.q, S(100)), SIM_OK);
+    int seen[2] = {0, 0};
+    for (int k = 0; k < 40; k++) {
+        sim_time d = f.answered[k] - S(k);
+        assert_true(d == S(0.1) || d == S(0.3));
+        seen[d == S(0.3)]++;
+    }
+    assert_true(seen[0] > 0 && seen[1] > 0);
+    fix_fini(&f);
+}
+
 /* Server timeout 10 s, one worker, 30 s per request.
  *   A at 0 s: in service [0, 10): aborted at 10 s, answered SERVER_TIMEOUT.
  *   B at 1 s: waits 9 s, in service [10, 20): aborted at 20 s. Its 19 s in
@@ -379,7 +424,7 @@ static void p50_and_p95_give_the_lognormal_of_the_service_time(void **state)
     mdl_endpoint_cfg cfg = {.id = "erp", .workers = 1000, .rng = svc};
     mdl_endpoint *ep = mdl_endpoint_create(q, &cfg, NULL);
     assert_non_null(ep);
-    const sim_dist *d = mdl_endpoint_service(ep);
+    const sim_dist *d = &mdl_endpoint_service(ep)->dist;
     double sigma = log(10.0) / 1.6448536269514722;
     assert_int_equal(d->kind, SIM_DIST_LOGNORMAL);
     assert_true(fabs(d->a - log(0.2)) < 1e-12);
@@ -591,6 +636,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_timed_out_request_keeps_its_worker_until_done),
+        cmocka_unit_test(the_workers_serve_with_any_service_distribution),
         cmocka_unit_test(a_server_timeout_aborts_the_service_and_frees_the_worker),
         cmocka_unit_test(a_full_line_answers_503_at_once),
         cmocka_unit_test(outages_fail_fast_or_hang_inside_their_windows),

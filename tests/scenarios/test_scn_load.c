@@ -16,6 +16,7 @@
  * (a few ulps; the value is not computed by a different formula).
  */
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +190,14 @@ static void init_filejob(void *p)
 {
     mdl_filejob_spec_init(p);
 }
+static void init_service(void *p)
+{
+    mdl_service_spec_init(p);
+}
+static void init_processing(void *p)
+{
+    mdl_processing_spec_init(p);
+}
 static void init_root(void *p)
 {
     mdl_scenario_init(p);
@@ -202,6 +211,8 @@ static void (*init_of(const scn_block *b))(void *)
         void (*init)(void *);
     } t[] = {{"scenario", init_root},
              {"system.api", init_api},
+             {"system.api.service", init_service},
+             {"flow.event.subscriber.processing", init_processing},
              {"system.bulk", init_bulk},
              {"system.events", init_events},
              {"system.file", init_file},
@@ -333,6 +344,66 @@ static void distance_counts_edits_and_transpositions(void **state)
     const char *names[] = {"volume", "pattern", "source", NULL};
     assert_string_equal(scn_suggest("patern", names, -1), "pattern");
     assert_null(scn_suggest("colour", names, -1));
+}
+
+/* ---- service-time distributions ------------------------------------------ */
+
+static int load_text(const char *name, const char *text, mdl_scenario *sc)
+{
+    scn_diag diag;
+    scn_diag_init(&diag);
+    int rc = scn_load_string(name, text, strlen(text), NULL, sc, &diag);
+    if (rc != SIM_OK)
+        print_diag(&diag);
+    scn_diag_fini(&diag);
+    return rc;
+}
+
+/* tests/scenarios/data/latencies.csv holds duration_ms 120, 80, 250, 50:
+ * loaded relative to the scenario's directory, in seconds, sorted: 0.05,
+ * 0.08, 0.12, 0.25. The second system's gamma takes the mean and cv of its
+ * lognormal (p50 0.2 s, p95 2 s: 0.532796 s and 246.9%, as in
+ * test_mdl_service.c); the subscriber's exponential takes the mean given. */
+static void service_blocks_load_their_distribution_and_measured_values(void **state)
+{
+    (void)state;
+    const char *text = "systems:\n"
+                       "  - id: erp\n"
+                       "    api:\n"
+                       "      service:\n"
+                       "        distribution: empirical\n"
+                       "        file: latencies.csv\n"
+                       "        column: duration_ms\n"
+                       "  - id: crm\n"
+                       "    events: {enabled: true}\n"
+                       "    api:\n"
+                       "      service: {distribution: gamma}\n"
+                       "flows:\n"
+                       "  - id: F-1\n"
+                       "    source: crm\n"
+                       "    target: erp\n"
+                       "    volume: 10/day\n"
+                       "    pattern: event\n"
+                       "    event:\n"
+                       "      subscribers:\n"
+                       "        - id: s\n"
+                       "          processing: {distribution: exponential, mean: 200ms}\n";
+    mdl_scenario sc;
+    assert_int_equal(load_text("tests/scenarios/data/inline.yaml", text, &sc), SIM_OK);
+    const mdl_service_spec *e = &sc.systems[0].api.service;
+    assert_int_equal(e->distribution, MDL_SPEC_DIST_EMPIRICAL);
+    assert_int_equal(e->nsamples, 4);
+    const double want[] = {50 * 1e-3, 80 * 1e-3, 120 * 1e-3, 250 * 1e-3};
+    for (int i = 0; i < 4; i++)
+        assert_true(e->samples[i] == want[i]);
+    const mdl_service_spec *g = &sc.systems[1].api.service;
+    assert_int_equal(g->distribution, MDL_SPEC_DIST_GAMMA);
+    assert_true(fabs(sim_time_to_seconds(g->mean) - 0.532796) < 1e-5);
+    assert_true(fabs(g->cv - 2.469168) < 1e-5);
+    const mdl_service_spec *p = &sc.flows[0].event.subscribers[0].processing;
+    assert_int_equal(p->distribution, MDL_SPEC_DIST_EXPONENTIAL);
+    assert_int_equal(p->mean, 200 * SIM_MS);
+    mdl_scenario_fini(&sc);
 }
 
 /* ---- example scenarios -------------------------------------------------- */
@@ -573,6 +644,7 @@ int main(void)
         cmocka_unit_test(every_key_has_a_doc_and_every_default_a_source),
         cmocka_unit_test(every_preset_value_names_a_key_and_parses),
         cmocka_unit_test(distance_counts_edits_and_transpositions),
+        cmocka_unit_test(service_blocks_load_their_distribution_and_measured_values),
         cmocka_unit_test(every_scenario_file_in_scenarios_is_valid),
         cmocka_unit_test(every_bad_fixture_reports_exactly_its_expected_messages),
         cmocka_unit_test(problems_come_in_file_order_and_all_at_once),
