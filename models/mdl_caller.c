@@ -40,6 +40,8 @@ struct mdl_caller {
     char *id;
     int size, in_use, max_in_use;
     uint64_t acquired, refused, waited, wait_refused;
+    uint64_t requests, found_full; /* requests; those that found every thread held */
+    sim_time exhausted_at;         /* the first such request; SIM_TIME_NEVER if none */
     sim_time created;
     sim_timeavg level;
     sim_time exhausted_total, exhausted_since;
@@ -102,6 +104,7 @@ mdl_caller *mdl_caller_create(const mdl_caller_cfg *cfg, sim_time now, sim_err *
     c->q = cfg->q;
     c->wait = cfg->wait;
     c->timer = SIM_EVENT_NONE;
+    c->exhausted_at = SIM_TIME_NEVER;
     sim_timeavg_init(&c->level, now, 0.0);
     return c;
 
@@ -124,8 +127,20 @@ void mdl_caller_destroy(mdl_caller *c)
     sim_free(c);
 }
 
+/* A request arrives: counts it, and whether it found the pool exhausted. */
+static void arrival(mdl_caller *c, sim_time now)
+{
+    c->requests++;
+    if (c->in_use < c->size)
+        return;
+    c->found_full++;
+    if (c->exhausted_at == SIM_TIME_NEVER)
+        c->exhausted_at = now;
+}
+
 int mdl_caller_acquire(mdl_caller *c, sim_time now)
 {
+    arrival(c, now);
     if (c->in_use >= c->size) {
         c->refused++;
         return 0;
@@ -194,6 +209,9 @@ static int grow(mdl_caller *c)
 
 int mdl_caller_request(mdl_caller *c, sim_time now, const mdl_caller_waiter *w)
 {
+    if (c->in_use >= c->size && c->wait > 0 && c->nwait == c->cap && grow(c) != SIM_OK)
+        return SIM_ENOMEM; /* nothing happened: not counted */
+    arrival(c, now);
     if (c->in_use < c->size) {
         c->acquired++;
         set_level(c, now, c->in_use + 1);
@@ -255,6 +273,9 @@ void mdl_caller_stats_get(const mdl_caller *c, sim_time now, mdl_caller_stats *o
     out->wait_granted = c->wait_granted;
     out->mean_in_use = sim_timeavg_mean(&c->level, now);
     out->utilisation = out->mean_in_use / (double)c->size;
+    out->requests = c->requests;
+    out->found_full = c->found_full;
+    out->exhausted_at = c->exhausted_at;
     out->time_exhausted = c->exhausted_total;
     if (c->in_use == c->size && now > c->exhausted_since)
         out->time_exhausted += now - c->exhausted_since;
@@ -292,7 +313,12 @@ int mdl_caller_publish(const mdl_caller *c, sim_time now, sim_result *r, sim_err
         (rc = put(r, c->id, "pool_exhausted_share", "share", span > 0 ? ex / span : 0.0, err)) ||
         (rc = put(r, c->id, "pool_waited", "calls", (double)s.waited, err)) ||
         (rc = put(r, c->id, "pool_wait_refused", "calls", (double)s.wait_refused, err)) ||
-        (rc = put(r, c->id, "pool_wait_mean_s", "s", granted > 0 ? wait_s / granted : 0.0, err)))
+        (rc = put(r, c->id, "pool_wait_mean_s", "s", granted > 0 ? wait_s / granted : 0.0, err)) ||
+        (rc = put(r, c->id, "pool_wait_share", "share",
+                  s.requests ? (double)s.found_full / (double)s.requests : 0.0, err)) ||
+        (rc = put(r, c->id, "pool_exhausted_at", "s",
+                  s.exhausted_at == SIM_TIME_NEVER ? -1.0 : sim_time_to_seconds(s.exhausted_at),
+                  err)))
         return rc;
     if (!c->series)
         return SIM_OK;

@@ -77,6 +77,9 @@ typedef struct mdl_caller_stats {
     double mean_in_use;      /* time-weighted since creation */
     double utilisation;      /* mean_in_use / size */
     sim_time time_exhausted; /* total time with in_use == size */
+    uint64_t requests;       /* requests for a thread (request and acquire) */
+    uint64_t found_full;     /* of them, those that found every thread held */
+    sim_time exhausted_at;   /* the first of those; SIM_TIME_NEVER if none */
 } mdl_caller_stats;
 
 /* What mdl_caller_request says at once. */
@@ -124,8 +127,12 @@ void mdl_caller_stats_get(const mdl_caller *c, sim_time now, mdl_caller_stats *o
 /* Appends "caller.<id>.": pool_size, pool_mean_in_use, pool_utilisation,
  * pool_max_in_use, pool_refused, pool_exhausted_s, pool_exhausted_share,
  * pool_waited, pool_wait_refused, pool_wait_mean_s (the mean wait of the
- * requests that got a thread after waiting; 0 when none did) and, when
- * configured, the series pool_in_use_series (a copy). */
+ * requests that got a thread after waiting; 0 when none did),
+ * pool_wait_share (P(wait): the share of requests that found every thread
+ * held, found_full / requests; they waited, or were refused at once with
+ * wait 0), pool_exhausted_at (s, when a request first found every thread
+ * held; -1 = never) and, when configured, the series pool_in_use_series (a
+ * copy). */
 int mdl_caller_publish(const mdl_caller *c, sim_time now, sim_result *r, sim_err *err);
 
 #endif

@@ -77,6 +77,8 @@ struct mdl_endpoint {
 
     uint64_t requests, accepted, outage, queue_full, concurrency, hung, served, aborted, answered,
         abandoned, wasted;
+    uint64_t offered, found_busy; /* requests that reached the workers; of them, finding all busy */
+    sim_time exhausted_at;        /* the first that found all busy; SIM_TIME_NEVER if none */
     sim_time wasted_work;
     sim_hist *wait_hist;
     sim_series *util_series, *queue_series;
@@ -343,6 +345,7 @@ mdl_endpoint *mdl_endpoint_create(sim_queue *q, const mdl_endpoint_cfg *cfg, sim
     ep->conc_min_age = cfg->concurrency_min_age;
     ep->server_timeout = cfg->server_timeout;
     ep->free_head = NO_SLOT;
+    ep->exhausted_at = SIM_TIME_NEVER;
     ep->id = sim_strdup(cfg->id);
     if (!ep->id)
         goto fail_nomem;
@@ -452,6 +455,14 @@ int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx
         ep->hung++;
         return MDL_EP_ACCEPTED;
     }
+    /* It reaches the workers: does it find every one busy (P(wait))? */
+    int all_busy = sim_station_busy(ep->st) >= ep->workers;
+    ep->offered++;
+    if (all_busy) {
+        ep->found_busy++;
+        if (ep->exhausted_at == SIM_TIME_NEVER)
+            ep->exhausted_at = now;
+    }
     if (ep->capacity > 0 && sim_station_in_system(ep->st) >= ep->capacity) {
         ep->queue_full++;
         return MDL_EP_QUEUE_FULL;
@@ -459,6 +470,8 @@ int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx
     uint32_t i = alloc_slot(ep);
     if (i == NO_SLOT) {
         ep->requests--;
+        ep->offered--;
+        ep->found_busy -= (uint64_t)all_busy;
         return SIM_ENOMEM;
     }
     struct req *r = &ep->reqs[i];
@@ -476,6 +489,8 @@ int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx
             return MDL_EP_QUEUE_FULL;
         }
         ep->requests--; /* SIM_ENOMEM: the station's line could not grow */
+        ep->offered--;
+        ep->found_busy -= (uint64_t)all_busy;
         return SIM_ENOMEM;
     }
     ep->accepted++;
@@ -532,6 +547,9 @@ void mdl_endpoint_stats_get(const mdl_endpoint *ep, mdl_endpoint_stats *out)
     out->abandoned = ep->abandoned;
     out->wasted = ep->wasted;
     out->wasted_work_s = sim_time_to_seconds(ep->wasted_work);
+    out->offered = ep->offered;
+    out->found_busy = ep->found_busy;
+    out->exhausted_at = ep->exhausted_at;
     out->utilisation = s.mean_busy / (double)ep->workers;
     out->mean_queue = s.mean_in_queue;
     out->wait = s.wait;
@@ -607,7 +625,12 @@ int mdl_endpoint_publish(const mdl_endpoint *ep, sim_result *r, sim_err *err)
         (rc = put(r, id, "wait_mean_s", "s", s.wait.n ? s.wait.mean : NAN, err)) ||
         (rc = put(r, id, "wait_p95_s", "s", sim_hist_quantile(ep->wait_hist, 0.95), err)) ||
         (rc = put(r, id, "wait_p99_s", "s", sim_hist_quantile(ep->wait_hist, 0.99), err)) ||
-        (rc = put(r, id, "sojourn_mean_s", "s", s.sojourn.n ? s.sojourn.mean : NAN, err)))
+        (rc = put(r, id, "sojourn_mean_s", "s", s.sojourn.n ? s.sojourn.mean : NAN, err)) ||
+        (rc = put(r, id, "workers_wait_share", "share",
+                  s.offered ? (double)s.found_busy / (double)s.offered : 0.0, err)) ||
+        (rc = put(r, id, "workers_exhausted_at", "s",
+                  s.exhausted_at == SIM_TIME_NEVER ? -1.0 : sim_time_to_seconds(s.exhausted_at),
+                  err)))
         return rc;
     sim_time now = sim_queue_now(ep->q);
     if (ep->util_series &&

@@ -153,6 +153,10 @@ typedef struct mdl_endpoint_stats {
     uint64_t abandoned; /* mdl_endpoint_abandon calls that hit a live request */
     uint64_t wasted;    /* completions whose caller had given up */
     double wasted_work_s;
+    uint64_t offered;    /* requests that reached the workers (entered, or refused queue full) */
+    uint64_t found_busy; /* of them, those that found every worker busy: P(wait) */
+    sim_time
+        exhausted_at;   /* when a request first found every worker busy; SIM_TIME_NEVER if none */
     double utilisation; /* time-weighted busy workers / c */
     double mean_queue;  /* time-weighted requests waiting */
     sim_tally wait;     /* seconds in line, of served requests */
@@ -189,8 +193,10 @@ const char *mdl_ep_reply_name(mdl_ep_reply r);
  * unavailable_queue_full, concurrency_limited, hung, server_timeouts,
  * abandoned, wasted,
  * wasted_work_s, utilisation, mean_queue, wait_mean_s, wait_p95_s,
- * wait_p99_s, sojourn_mean_s and, when configured, the series
- * utilisation_series and queue_length_series (copies). */
+ * wait_p99_s, sojourn_mean_s, workers_wait_share (P(wait): found_busy /
+ * offered; Erlang C's C(c, a) for M/M/c), workers_exhausted_at (s, when a
+ * request first found every worker busy; -1 = never) and, when configured,
+ * the series utilisation_series and queue_length_series (copies). */
 int mdl_endpoint_publish(const mdl_endpoint *ep, sim_result *r, sim_err *err);
 
 #endif

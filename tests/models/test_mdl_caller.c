@@ -206,6 +206,38 @@ static void a_thread_released_exactly_at_a_waiters_deadline_is_granted(void **st
     }
 }
 
+/* P(wait) and first exhaustion. Pool of 1: request 0 at 0 s takes the
+ * thread (held to the end); requests 1, 2, 3 at 1, 2, 3 s find it held: 3
+ * of 4 requests, pool_wait_share 0.75, first at 1 s. The same with a line
+ * (wait 10 s: they wait, and are refused at 11-13 s) and without (wait 0:
+ * refused at once): the share counts requests that found the pool
+ * exhausted either way. A pool that never runs out says -1. */
+static void the_share_of_requests_finding_every_thread_held_and_the_first_one(void **state)
+{
+    (void)state;
+    for (int line = 0; line < 3; line++) {
+        struct script sc;
+        script_init(&sc, line == 2 ? 4 : 1, line == 1 ? S(10) : 0);
+        for (int k = 0; k < 4; k++)
+            sim_queue_push(sc.q, S(k), request_ev, &sc, (uint64_t)k);
+        assert_int_equal(sim_queue_run(sc.q, S(20)), SIM_OK);
+        mdl_caller_stats st;
+        mdl_caller_stats_get(sc.c, S(20), &st);
+        assert_int_equal(st.requests, 4);
+        assert_int_equal(st.found_full, line == 2 ? 0 : 3);
+        assert_int_equal(st.exhausted_at, line == 2 ? SIM_TIME_NEVER : S(1));
+        sim_result *r = sim_result_create(NULL);
+        assert_non_null(r);
+        assert_int_equal(mdl_caller_publish(sc.c, S(20), r, NULL), SIM_OK);
+        long i = sim_result_find(r, "caller.web.pool_wait_share");
+        assert_true(i >= 0 && sim_result_value(r, (size_t)i) == (line == 2 ? 0.0 : 0.75));
+        i = sim_result_find(r, "caller.web.pool_exhausted_at");
+        assert_true(i >= 0 && sim_result_value(r, (size_t)i) == (line == 2 ? -1.0 : 1.0));
+        sim_result_destroy(r);
+        script_fini(&sc);
+    }
+}
+
 /* The line is a ring of 16 to start with. 10 requests wait (1..10 at 1 s
  * steps), 5 releases at 11-15 s hand the thread to 1..5 (the ring's head
  * moves to slot 5), then 15 more wait (11..25 at 16-30 s): 20 in line, so
@@ -341,6 +373,7 @@ int main(void)
         cmocka_unit_test(a_full_pool_refuses_at_once_and_counts_the_time_exhausted),
         cmocka_unit_test(a_request_waits_first_come_first_served_until_its_deadline),
         cmocka_unit_test(a_thread_released_exactly_at_a_waiters_deadline_is_granted),
+        cmocka_unit_test(the_share_of_requests_finding_every_thread_held_and_the_first_one),
         cmocka_unit_test(the_line_grows_and_keeps_first_come_first_served),
         cmocka_unit_test(a_line_that_cannot_grow_reports_enomem),
         cmocka_unit_test(the_default_pool_has_25_threads),

@@ -161,6 +161,38 @@ static void the_workers_serve_with_any_service_distribution(void **state)
     fix_fini(&f);
 }
 
+/* P(wait) and first exhaustion. One worker, 10 s per request: requests
+ * at 0 s (served 0-10), 5 s (finds the worker busy: waits, served 10-20)
+ * and 25 s (finds it free): 1 of 3, workers_wait_share 1/3, first at 5 s.
+ * With 2 workers nobody waits: 0 and -1 (never). */
+static void the_share_of_requests_finding_every_worker_busy_and_the_first_one(void **state)
+{
+    (void)state;
+    sim_dist ten = {.kind = SIM_DIST_CONST, .a = 10.0};
+    for (int workers = 1; workers <= 2; workers++) {
+        struct fix f;
+        fix_init(&f, (mdl_endpoint_cfg){.id = "erp", .workers = workers, .service = &ten});
+        at(&f, 0, 0);
+        at(&f, S(5), 1);
+        at(&f, S(25), 2);
+        assert_int_equal(sim_queue_run(f.q, S(60)), SIM_OK);
+        mdl_endpoint_stats st;
+        mdl_endpoint_stats_get(f.ep, &st);
+        assert_int_equal(st.offered, 3);
+        assert_int_equal(st.found_busy, workers == 1 ? 1 : 0);
+        assert_int_equal(st.exhausted_at, workers == 1 ? S(5) : SIM_TIME_NEVER);
+        sim_result *r = sim_result_create(NULL);
+        assert_non_null(r);
+        assert_int_equal(mdl_endpoint_publish(f.ep, r, NULL), SIM_OK);
+        long i = sim_result_find(r, "system.erp.workers_wait_share");
+        assert_true(i >= 0 && sim_result_value(r, (size_t)i) == (workers == 1 ? 1.0 / 3.0 : 0.0));
+        i = sim_result_find(r, "system.erp.workers_exhausted_at");
+        assert_true(i >= 0 && sim_result_value(r, (size_t)i) == (workers == 1 ? 5.0 : -1.0));
+        sim_result_destroy(r);
+        fix_fini(&f);
+    }
+}
+
 /* Server timeout 10 s, one worker, 30 s per request.
  *   A at 0 s: in service [0, 10): aborted at 10 s, answered SERVER_TIMEOUT.
  *   B at 1 s: waits 9 s, in service [10, 20): aborted at 20 s. Its 19 s in
@@ -637,6 +669,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_timed_out_request_keeps_its_worker_until_done),
         cmocka_unit_test(the_workers_serve_with_any_service_distribution),
+        cmocka_unit_test(the_share_of_requests_finding_every_worker_busy_and_the_first_one),
         cmocka_unit_test(a_server_timeout_aborts_the_service_and_frees_the_worker),
         cmocka_unit_test(a_full_line_answers_503_at_once),
         cmocka_unit_test(outages_fail_fast_or_hang_inside_their_windows),
