@@ -58,6 +58,7 @@
 typedef struct rate_model {
     double dw[CYCLE_HOURS]; /* diurnal x weekly weight, each normalised to mean 1 */
     double k0;              /* base_rate * load_multiplier */
+    double load;            /* load_multiplier (a trace's scale) */
     double c;               /* growth exponent per second */
     double week_int;        /* integral of dw(x) exp(c x) over one cycle, in seconds */
     const mdl_spike *spikes;
@@ -73,13 +74,23 @@ typedef struct stream {
     double a;         /* rate at pos, records/s */
     double off;       /* position within the piece, s */
     sim_time pending; /* next arrival, SIM_TIME_NEVER, or UNSET */
+    double first;     /* deterministic: the integral to the next arrival after a
+                         restart (< 0: none pending, the usual step 1) */
 } stream;
 
 struct mdl_arrivals {
     rate_model m;
     mdl_spike *spikes; /* owned copy; m.spikes points here */
     gsl_rng *rng;      /* borrowed */
+    mdl_arrivals_process process;
     stream base, extra;
+    /* trace: the timestamps (borrowed), the next one to replay, and the
+     * copies of the current one still to hand out */
+    const sim_time *trace;
+    size_t ntrace, tnext;
+    uint64_t copies;
+    sim_time tcur;
+    sim_time held;     /* an arrival drawn by mdl_arrivals_count, not yet handed out */
     sim_time last_ret; /* last value returned; INT64_MIN before the first call */
 };
 
@@ -117,6 +128,15 @@ int mdl_arrivals_validate(const mdl_arrivals_cfg *cfg, sim_err *err)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                            "arrivals: growth_per_month must be > -1 (-100%%), got %g",
                            cfg->growth_per_month);
+    if (cfg->process < MDL_ARRIVALS_POISSON || cfg->process > MDL_ARRIVALS_TRACE)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "arrivals: unknown process %d",
+                           (int)cfg->process);
+    if (cfg->process == MDL_ARRIVALS_TRACE && cfg->ntrace > 0 && !cfg->trace)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "arrivals: a trace without its times");
+    for (size_t i = 0; cfg->process == MDL_ARRIVALS_TRACE && i < cfg->ntrace; i++)
+        if (cfg->trace[i] < 0 || (i > 0 && cfg->trace[i] < cfg->trace[i - 1]))
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "arrivals: trace times must be >= 0 and ascending (at %zu)", i);
     if (cfg->nspikes < 0 || (cfg->nspikes > 0 && !cfg->spikes))
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "arrivals: %d spikes without a list",
                            cfg->nspikes);
@@ -163,6 +183,7 @@ static void model_init(rate_model *m, const mdl_arrivals_cfg *cfg)
     for (int k = 0; k < CYCLE_HOURS; k++)
         m->dw[k] = d[k % 24] * w[(cfg->first_weekday + k / 24) % 7];
     m->k0 = cfg->base_rate * cfg->load_multiplier;
+    m->load = cfg->load_multiplier;
     m->c = log1p(cfg->growth_per_month) / MONTH_S;
     m->week_int = 0.0;
     for (int k = 0; k < CYCLE_HOURS; k++)
@@ -242,6 +263,10 @@ mdl_arrivals *mdl_arrivals_create(const mdl_arrivals_cfg *cfg, gsl_rng *rng, sim
     model_init(&a->m, cfg);
     a->m.spikes = a->spikes;
     a->rng = rng;
+    a->process = cfg->process;
+    a->trace = cfg->trace;
+    a->ntrace = cfg->process == MDL_ARRIVALS_TRACE ? cfg->ntrace : 0;
+    a->held = UNSET;
     a->last_ret = INT64_MIN;
     return a;
 
@@ -266,6 +291,16 @@ static void restart(stream *s, sim_time now)
     s->pos = now;
     s->off = 0.0;
     s->pending = UNSET;
+    s->first = -1.0;
+}
+
+/* Deterministic: arrival j (0-based) of a stream is where its integrated
+ * rate from time 0 reaches j + 1/2. Restarting at now (integral L so far),
+ * the next one is j = ceil(L - 1/2), an integral j + 1/2 - L away. */
+static double first_step(double L)
+{
+    double j = ceil(L - 0.5);
+    return j + 0.5 - L;
 }
 
 /* Skips whole weeks of the base stream while E exceeds their integral (s is
@@ -296,7 +331,15 @@ static sim_time walk(mdl_arrivals *A, stream *s, int is_base)
 {
     const rate_model *m = &A->m;
     double c = is_base ? m->c : 0.0;
-    double E = gsl_ran_exponential(A->rng, 1.0);
+    double E;
+    if (A->process == MDL_ARRIVALS_POISSON) {
+        E = gsl_ran_exponential(A->rng, 1.0);
+    } else if (s->first >= 0.0) { /* deterministic (and a trace's extras) */
+        E = s->first;
+        s->first = -1.0;
+    } else {
+        E = 1.0;
+    }
     for (;;) {
         if (!s->ready) {
             if (s->pos >= TIME_LIMIT)
@@ -319,7 +362,12 @@ static sim_time walk(mdl_arrivals *A, stream *s, int is_base)
             s->off += c == 0.0 ? E / ax : log1p(c * E / ax) / c;
             if (s->off > piece_len) /* rounding */
                 s->off = piece_len;
-            sim_time t = s->pos + (sim_time)ceil(s->off * 1e6);
+            /* Up to the microsecond; an evenly spaced time within 1 ns
+             * of a tick is that tick (floating noise must not move it). */
+            double us = s->off * 1e6;
+            if (A->process != MDL_ARRIVALS_POISSON)
+                us -= 1e-3;
+            sim_time t = s->pos + (sim_time)ceil(us);
             if (t > s->end)
                 t = s->end;
             return t >= TIME_LIMIT ? SIM_TIME_NEVER : t;
@@ -331,15 +379,72 @@ static sim_time walk(mdl_arrivals *A, stream *s, int is_base)
     }
 }
 
-sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
+/* The base rate's multiplier at t without the diurnal and weekly shapes:
+ * load x growth x the spikes' multipliers (how a trace is scaled). */
+static double trace_scale(const rate_model *m, sim_time t)
+{
+    double x = m->load * exp(m->c * sim_time_to_seconds(t));
+    for (int i = 0; i < m->nspikes; i++)
+        if (m->spikes[i].start <= t && t < m->spikes[i].end)
+            x *= m->spikes[i].multiplier;
+    return x;
+}
+
+/* The next arrival of a trace: each timestamp t is replayed floor(x) times
+ * plus once more with probability frac(x), x = trace_scale(t). */
+static sim_time trace_next(mdl_arrivals *a)
+{
+    while (a->copies == 0) {
+        if (a->tnext >= a->ntrace)
+            return SIM_TIME_NEVER;
+        sim_time t = a->trace[a->tnext++];
+        double x = trace_scale(&a->m, t), whole = floor(x);
+        uint64_t n = whole < 1e15 ? (uint64_t)whole : (uint64_t)1e15;
+        if (x > whole && gsl_rng_uniform(a->rng) < x - whole)
+            n++;
+        a->copies = n;
+        a->tcur = t;
+    }
+    a->copies--;
+    return a->tcur;
+}
+
+/* The first index of the trace at or after now. */
+static size_t trace_seek(const mdl_arrivals *a, sim_time now)
+{
+    size_t lo = 0, hi = a->ntrace;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->trace[mid] < now)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static double base_expected(const rate_model *m, sim_time t0, sim_time t1);
+static double extra_expected(const mdl_spike *spikes, int n, sim_time t0, sim_time t1);
+
+static sim_time next_arrival(mdl_arrivals *a, sim_time now)
 {
     assert(now >= 0);
     if (now > a->last_ret) {
         restart(&a->base, now);
         restart(&a->extra, now);
+        if (a->process != MDL_ARRIVALS_POISSON) /* keep the phase counted from 0 */
+            a->extra.first = first_step(extra_expected(a->m.spikes, a->m.nspikes, 0, now));
+        if (a->process == MDL_ARRIVALS_DETERMINISTIC)
+            a->base.first = first_step(base_expected(&a->m, 0, now));
+        if (a->process == MDL_ARRIVALS_TRACE) {
+            a->tnext = trace_seek(a, now);
+            a->copies = 0;
+        }
     }
     if (a->base.pending == UNSET)
-        a->base.pending = a->m.k0 > 0.0 ? walk(a, &a->base, 1) : SIM_TIME_NEVER;
+        a->base.pending = a->process == MDL_ARRIVALS_TRACE ? trace_next(a)
+                          : a->m.k0 > 0.0                  ? walk(a, &a->base, 1)
+                                                           : SIM_TIME_NEVER;
     if (a->extra.pending == UNSET)
         a->extra.pending = a->m.has_extra ? walk(a, &a->extra, 0) : SIM_TIME_NEVER;
     stream *first = a->extra.pending < a->base.pending ? &a->extra : &a->base;
@@ -348,6 +453,67 @@ sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
         first->pending = UNSET; /* consumed: the next call draws its successor */
     a->last_ret = t;
     return t;
+}
+
+sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
+{
+    if (a->held != UNSET) {
+        sim_time t = a->held;
+        a->held = UNSET;
+        if (now <= t)
+            return t;
+        /* the caller skipped past it: restart at now (below) */
+    }
+    return next_arrival(a, now);
+}
+
+uint64_t mdl_arrivals_count(mdl_arrivals *a, sim_time t0, sim_time t1)
+{
+    if (a->held != UNSET && a->held < t0)
+        a->held = UNSET;
+    uint64_t n = 0;
+    sim_time t = a->held != UNSET ? a->held : next_arrival(a, t0);
+    while (t != SIM_TIME_NEVER && t < t1) {
+        n++;
+        t = next_arrival(a, t);
+    }
+    a->held = t == SIM_TIME_NEVER ? UNSET : t;
+    if (t == SIM_TIME_NEVER)
+        a->last_ret = t1 > a->last_ret ? t1 : a->last_ret;
+    return n;
+}
+
+/* The integral of the base rate over [t0, t1). */
+static double base_expected(const rate_model *m, sim_time t0, sim_time t1)
+{
+    double sum = 0.0;
+    if (m->k0 > 0.0) {
+        for (sim_time p = t0; p < t1;) {
+            sim_time end;
+            double rate;
+            base_piece(m, p, &end, &rate);
+            if (end > t1)
+                end = t1;
+            sum += piece_integral(rate, m->c, sim_time_to_seconds(end - p));
+            p = end;
+        }
+    }
+    return sum;
+}
+
+/* The extras are constant between edges: each window contributes its
+ * extra times the share of the window inside [t0, t1). */
+static double extra_expected(const mdl_spike *spikes, int n, sim_time t0, sim_time t1)
+{
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        const mdl_spike *s = &spikes[i];
+        sim_time lo = s->start > t0 ? s->start : t0;
+        sim_time hi = s->end < t1 ? s->end : t1;
+        if (hi > lo && s->extra > 0.0)
+            sum += s->extra * ((double)(hi - lo) / (double)(s->end - s->start));
+    }
+    return sum;
 }
 
 double mdl_arrivals_expected(const mdl_arrivals_cfg *cfg, sim_time t0, sim_time t1)
@@ -360,27 +526,13 @@ double mdl_arrivals_expected(const mdl_arrivals_cfg *cfg, sim_time t0, sim_time 
         t0 = 0;
     rate_model m;
     model_init(&m, cfg);
-    double sum = 0.0;
-    if (m.k0 > 0.0) {
-        for (sim_time p = t0; p < t1;) {
-            sim_time end;
-            double rate;
-            base_piece(&m, p, &end, &rate);
-            if (end > t1)
-                end = t1;
-            sum += piece_integral(rate, m.c, sim_time_to_seconds(end - p));
-            p = end;
-        }
-    }
-    /* The extras are constant between edges: each window contributes its
-     * extra times the share of the window inside [t0, t1). */
-    for (int i = 0; i < cfg->nspikes; i++) {
-        const mdl_spike *s = &cfg->spikes[i];
-        sim_time lo = s->start > t0 ? s->start : t0;
-        sim_time hi = s->end < t1 ? s->end : t1;
-        if (hi > lo && s->extra > 0.0)
-            sum += s->extra * ((double)(hi - lo) / (double)(s->end - s->start));
-    }
+    double sum = extra_expected(cfg->spikes, cfg->nspikes, t0, t1);
+    if (cfg->process != MDL_ARRIVALS_TRACE)
+        return sum + base_expected(&m, t0, t1);
+    /* A trace: its records in [t0, t1), each times its scale. */
+    for (size_t i = 0; i < cfg->ntrace; i++)
+        if (cfg->trace[i] >= t0 && cfg->trace[i] < t1)
+            sum += trace_scale(&m, cfg->trace[i]);
     return sum;
 }
 

@@ -1,6 +1,8 @@
 /*
- * mdl_arrivals.h - when a flow's record changes are created at its source: a
- * non-homogeneous Poisson process.
+ * mdl_arrivals.h - when a flow's record changes are created at its source:
+ * a non-homogeneous Poisson process (the default), the same rate profile
+ * evenly spaced (deterministic), or the replay of recorded timestamps
+ * (trace). See "Processes" below.
  *
  * Rate (records per second) at simulated time t:
  *
@@ -60,6 +62,31 @@
  * plus an offset in seconds) and handed out rounded up to the microsecond,
  * so at very high rates several arrivals can share a microsecond.
  *
+ * Processes (mdl_arrivals_process).
+ *   POISSON        the above: arrival k is where the integrated rate
+ *                  Lambda reaches E_1 + ... + E_k, E_i ~ Exp(1).
+ *   DETERMINISTIC  the same rate profile, evenly spaced: arrival j (0-based)
+ *                  is where Lambda reaches j + 1/2 (the same inversion with
+ *                  steps of exactly 1). So [0, T) holds exactly
+ *                  ceil(Lambda(T) - 1/2) arrivals, the nearest integer:
+ *                  exact counts for tests and scheduled feeds (500/day flat:
+ *                  one every 172.8 s from 86.4 s, 500 a day). Its spike
+ *                  extras are evenly spaced in their window too (round(extra)
+ *                  of them). A restart (a caller skipping ahead) keeps the
+ *                  grid counted from time 0.
+ *   TRACE          recorded timestamps (ascending, from the horizon start),
+ *                  each replayed floor(x) times plus once more with
+ *                  probability frac(x), x = load_multiplier x (1 +
+ *                  growth)^(t / month) x the spike multipliers at t (a load
+ *                  of 3 triples every record, 0.5 keeps each with
+ *                  probability 1/2, 1.5 duplicates half of them; the
+ *                  Bernoulli draws come from the process's rng). base_rate
+ *                  and the shapes are not used (the trace has its own);
+ *                  spike extras are spread evenly over their window (a
+ *                  trace has no rate model to draw them from). Nothing
+ *                  arrives after the last timestamp.
+ * A spike's extra records thus follow the flow's process.
+ *
  * Reference: ../shared/DESIGN.md "Domain model" (Flow: arrival profile).
  * Checked by: tests/models/test_mdl_arrivals.c.
  */
@@ -67,6 +94,8 @@
 #define MDL_ARRIVALS_H
 
 #include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "sim_err.h"
 #include "sim_time.h"
@@ -82,8 +111,15 @@ typedef struct mdl_spike {
     double extra;        /* >= 0; extra records spread uniformly over the window */
 } mdl_spike;
 
+typedef enum mdl_arrivals_process {
+    MDL_ARRIVALS_POISSON = 0, /* non-homogeneous Poisson (the default) */
+    MDL_ARRIVALS_DETERMINISTIC,
+    MDL_ARRIVALS_TRACE
+} mdl_arrivals_process;
+
 /* Plain data, already in per-second units. */
 typedef struct mdl_arrivals_cfg {
+    mdl_arrivals_process process;
     double base_rate;        /* records/s at t = 0, averaged over the week; >= 0 */
     double load_multiplier;  /* >= 0; e.g. 3 for "--load 3x" (set it: 0 means none) */
     double diurnal[24];      /* relative weight of each hour (local time), >= 0 */
@@ -92,6 +128,9 @@ typedef struct mdl_arrivals_cfg {
     double growth_per_month; /* 0.12 = +12% per month, compounded; > -1 */
     const mdl_spike *spikes; /* nspikes windows; copied by mdl_arrivals_create */
     int nspikes;
+    const sim_time *trace; /* TRACE: ntrace ascending times >= 0 (borrowed: they
+                              must outlive the process) */
+    size_t ntrace;
 } mdl_arrivals_cfg;
 
 /* Checks a config: SIM_EINVAL (err says which field) for NaN or negative
@@ -117,7 +156,15 @@ void mdl_arrivals_destroy(mdl_arrivals *a); /* NULL is a no-op */
  * SIM_TIME_LIMIT_S). */
 sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now);
 
-/* The expected number of arrivals in [t0, t1): the integral of lambda.
+/* The arrivals in [t0, t1) (t0 >= the time last returned, else it
+ * restarts at t0 as mdl_arrivals_next does), consumed: the first arrival at
+ * or after t1 is kept and handed out by the next call of either function.
+ * This is the reference implementation, one draw per arrival; a faster
+ * exact draw of the count per interval may replace it. */
+uint64_t mdl_arrivals_count(mdl_arrivals *a, sim_time t0, sim_time t1);
+
+/* The expected number of arrivals in [t0, t1): the integral of lambda (a
+ * trace: its records in [t0, t1), each weighted by its scale x).
  * O(hours in the interval). NaN for an invalid config, 0 when t1 <= t0. */
 double mdl_arrivals_expected(const mdl_arrivals_cfg *cfg, sim_time t0, sim_time t1);
 

@@ -38,6 +38,7 @@ const char *const mdl_spec_outage_mode_names[] = {"fail-fast", "hang", NULL};
 const char *const mdl_spec_distribution_names[] = {
     "lognormal", "exponential", "deterministic", "gamma", "empirical", "none", NULL};
 const char *const mdl_spec_time_unit_names[] = {"ms", "s", NULL};
+const char *const mdl_spec_process_names[] = {"poisson", "deterministic", "trace", NULL};
 
 const char *mdl_spec_name(const char *const *names, int v)
 {
@@ -337,6 +338,9 @@ void mdl_flow_spec_fini(mdl_flow_spec *f)
 {
     sim_free(f->description);
     sim_free(f->arrival.spikes);
+    sim_free(f->arrival.trace);
+    sim_free(f->arrival.trace_column);
+    sim_free(f->arrival.trace_times);
     for (int i = 0; i < f->event.nsubscribers; i++)
         mdl_subscriber_spec_fini(&f->event.subscribers[i]);
     sim_free(f->event.subscribers);

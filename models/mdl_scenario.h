@@ -186,6 +186,7 @@ typedef enum mdl_spec_time_unit { /* of numbers read from a file */
 extern const char *const mdl_spec_kind_names[];
 extern const char *const mdl_spec_distribution_names[];
 extern const char *const mdl_spec_time_unit_names[];
+extern const char *const mdl_spec_process_names[];
 extern const char *const mdl_spec_weekday_names[];
 extern const char *const mdl_spec_window_names[];
 extern const char *const mdl_spec_refresh_names[];
@@ -333,8 +334,15 @@ typedef struct mdl_spike_spec {
     double extra;      /* extra records spread over the window; 0 = not given */
 } mdl_spike_spec;
 
+typedef enum mdl_spec_process { /* models/mdl_arrivals.h */
+                                MDL_SPEC_PROCESS_POISSON = 0,
+                                MDL_SPEC_PROCESS_DETERMINISTIC,
+                                MDL_SPEC_PROCESS_TRACE
+} mdl_spec_process;
+
 /* When a flow's records are created: see models/mdl_arrivals.h. */
 typedef struct mdl_arrival_spec {
+    mdl_spec_process process;
     char diurnal_name[32]; /* "flat", "office-hours", or "" for a custom list */
     double diurnal[24];    /* relative weights per hour, not normalised */
     char weekly_name[32];  /* "flat", "weekdays-only", or "" */
@@ -342,6 +350,13 @@ typedef struct mdl_arrival_spec {
     double growth;         /* per month, compounded */
     mdl_spike_spec *spikes;
     int nspikes;
+    char *trace;           /* process trace: CSV of timestamps (owned; as written) */
+    char *trace_column;    /* its column (owned; "" or NULL: the first) */
+    sim_time *trace_times; /* read by the loader: microseconds from the horizon start
+                              (the local midnight of the trace's first day), ascending
+                              (owned) */
+    int64_t ntrace;
+    int trace_weekday; /* weekday of the trace's first day, 0 = Monday */
 } mdl_arrival_spec;
 
 /* The card's decision-tree inputs, read by `erpsim advise`. */

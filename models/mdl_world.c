@@ -325,7 +325,15 @@ static int flow_arrivals(world *w, flow_rt *f, sim_err *err)
 {
     const mdl_flow_spec *spec = f->spec;
     const mdl_arrival_spec *a = &spec->arrival;
-    mdl_arrivals_cfg cfg = {.base_rate = spec->volume,
+    static const mdl_arrivals_process processes[] = {
+        [MDL_SPEC_PROCESS_POISSON] = MDL_ARRIVALS_POISSON,
+        [MDL_SPEC_PROCESS_DETERMINISTIC] = MDL_ARRIVALS_DETERMINISTIC,
+        [MDL_SPEC_PROCESS_TRACE] = MDL_ARRIVALS_TRACE,
+    };
+    mdl_arrivals_cfg cfg = {.process = processes[a->process],
+                            .trace = a->trace_times,
+                            .ntrace = (size_t)a->ntrace,
+                            .base_rate = spec->volume,
                             .load_multiplier = w->sc->load,
                             .first_weekday = (int)w->sc->first_weekday,
                             .growth_per_month = a->growth,

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,178 @@ int scn_csv_numbers(const char *path, const char *column, double scale, double *
     qsort(nb.v, nb.n, sizeof *nb.v, cmp_double);
     *out = nb.v;
     *n = nb.n;
+    return SIM_OK;
+}
+
+/* ---- timestamps ------------------------------------------------------- */
+
+#define US_PER_DAY ((int64_t)86400 * 1000000)
+
+typedef struct times {
+    sim_time offset; /* local - UTC */
+    int unit;        /* numbers: 0 unknown yet, 1 seconds, 1000 milliseconds */
+    int64_t *v;      /* local microseconds since 1970-01-01 00:00 local */
+    size_t n, cap;
+} times;
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H.
+ * Hinnant, "chrono-compatible low-level date algorithms", days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* n decimal digits at *p; -1 if not all digits. */
+static int digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = 10 * v + (**p - '0');
+    }
+    return v;
+}
+
+/* An ISO 8601 timestamp: local microseconds since 1970 (*zoned: it had a
+ * zone, so the value is UTC). 0 on success. */
+static int parse_iso(const char *t, int64_t *us, int *zoned)
+{
+    const char *p = t;
+    int y = digits(&p, 4);
+    if (y < 1970 || *p++ != '-')
+        return -1;
+    int mo = digits(&p, 2);
+    if (mo < 1 || mo > 12 || *p++ != '-')
+        return -1;
+    int d = digits(&p, 2);
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        return -1;
+    int64_t v = days_from_civil(y, (unsigned)mo, (unsigned)d) * US_PER_DAY;
+    *zoned = 0;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        int h = digits(&p, 2);
+        if (h < 0 || h > 23 || *p++ != ':')
+            return -1;
+        int mi = digits(&p, 2);
+        if (mi < 0 || mi > 59)
+            return -1;
+        int sec = 0;
+        int64_t frac = 0;
+        if (*p == ':') {
+            p++;
+            sec = digits(&p, 2);
+            if (sec < 0 || sec > 59)
+                return -1;
+            if (*p == '.' || *p == ',') {
+                p++;
+                int64_t scale = 100000;
+                if (*p < '0' || *p > '9')
+                    return -1;
+                for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+                    frac += (*p - '0') * scale; /* digits past microseconds drop out */
+            }
+        }
+        v += ((int64_t)h * 3600 + mi * 60 + sec) * 1000000 + frac;
+        if (*p == 'Z') {
+            p++;
+            *zoned = 1;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p++ == '-' ? -1 : 1;
+            int oh = digits(&p, 2), om = 0;
+            if (oh < 0 || oh > 23)
+                return -1;
+            if (*p == ':')
+                p++;
+            if (*p)
+                om = digits(&p, 2);
+            if (om < 0 || om > 59)
+                return -1;
+            v -= sign * ((int64_t)oh * 3600 + om * 60) * 1000000; /* to UTC */
+            *zoned = 1;
+        }
+    }
+    if (*p)
+        return -1;
+    *us = v;
+    return 0;
+}
+
+static int add_time(void *ctx, const char *text, sim_err *err)
+{
+    times *tm = ctx;
+    int64_t us;
+    int zoned = 1;
+    if (text[0] >= '0' && text[0] <= '9' && strlen(text) >= 10 && text[4] == '-') {
+        if (parse_iso(text, &us, &zoned) != 0)
+            return sim_err_set(err, SIM_EPARSE, NULL, 0, 0,
+                               "'%.64s' is not a timestamp (ISO 8601 such as "
+                               "2024-03-04T09:15:00Z, or epoch seconds/milliseconds)",
+                               text);
+    } else {
+        char *end = NULL;
+        errno = 0;
+        double x = strtod(text, &end);
+        if (end == text || *end != '\0' || errno == ERANGE || !isfinite(x) || x < 0)
+            return sim_err_set(err, SIM_EPARSE, NULL, 0, 0,
+                               "'%.64s' is not a timestamp (ISO 8601 such as "
+                               "2024-03-04T09:15:00Z, or epoch seconds/milliseconds)",
+                               text);
+        if (tm->unit == 0)
+            tm->unit = x >= 1e11 ? 1000 : 1;
+        double s = x / tm->unit;
+        if (!(s < 2.5e11)) /* beyond the year 9999 */
+            return sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "'%.64s' is too far in the future",
+                               text);
+        us = (int64_t)llround(s * 1e6);
+    }
+    if (zoned)
+        us += tm->offset;
+    if (tm->n == tm->cap) {
+        size_t cap = tm->cap ? 2 * tm->cap : 1024;
+        int64_t *v = sim_reallocarray(tm->v, cap, sizeof *v);
+        if (!v)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        tm->v = v;
+        tm->cap = cap;
+    }
+    tm->v[tm->n++] = us;
+    return SIM_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int scn_csv_times(const char *path, const char *column, sim_time utc_offset, sim_time **out,
+                  size_t *n, int *first_weekday, sim_err *err)
+{
+    times tm = {.offset = utc_offset};
+    int rc = scn_csv_read_column(path, column, add_time, &tm, NULL, err);
+    if (rc == SIM_OK && tm.n == 0)
+        rc = sim_err_set(err, SIM_EPARSE, path, 0, 0, "no timestamps below the header");
+    if (rc != SIM_OK) {
+        sim_free(tm.v);
+        return rc;
+    }
+    qsort(tm.v, tm.n, sizeof *tm.v, cmp_i64);
+    int64_t day0 = tm.v[0] >= 0 ? tm.v[0] / US_PER_DAY : -((-tm.v[0] - 1) / US_PER_DAY) - 1;
+    for (size_t i = 0; i < tm.n; i++)
+        tm.v[i] -= day0 * US_PER_DAY;
+    if (first_weekday) /* 1970-01-01 was a Thursday (3, Monday = 0) */
+        *first_weekday = (int)(((day0 + 3) % 7 + 7) % 7);
+    *out = tm.v;
+    *n = tm.n;
     return SIM_OK;
 }
 

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "sim_err.h"
+#include "sim_time.h"
 
 #define SCN_CSV_MAX_BYTES (256u * 1024u * 1024u)
 #define SCN_CSV_MAX_ROWS  20000000u
@@ -48,6 +49,22 @@ int scn_csv_read_column(const char *path, const char *column, scn_csv_cell_fn *f
  * is required. */
 int scn_csv_numbers(const char *path, const char *column, double scale, double **out, size_t *n,
                     sim_err *err);
+
+/* The values of a column as timestamps, each either
+ *   ISO 8601: YYYY-MM-DD, optionally followed by T or a space and
+ *             hh:mm[:ss[.fraction]], optionally followed by Z, +hh:mm,
+ *             -hh:mm, +hhmm or +hh (without a zone: local time as written);
+ *   a number: seconds since 1970-01-01 00:00 UTC, or milliseconds when the
+ *             file's first number is 1e11 or more (1e11 s is the year 5138,
+ *             1e11 ms early 1973); fractions allowed.
+ * Times with a zone or as numbers are instants, turned into local time
+ * with utc_offset (local = UTC + offset). The result (*out, owned by the
+ * caller, sim_free) is ascending, in microseconds from the local midnight
+ * starting the day of the earliest timestamp; *first_weekday (if not NULL)
+ * receives that day's weekday, 0 = Monday. At least one value is
+ * required. */
+int scn_csv_times(const char *path, const char *column, sim_time utc_offset, sim_time **out,
+                  size_t *n, int *first_weekday, sim_err *err);
 
 /* path resolved against the directory of base (the scenario file): an
  * absolute path, or a base without a directory, leaves path as it is.

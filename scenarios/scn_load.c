@@ -1254,6 +1254,57 @@ static void check_service(loader *L, const scn_block *b, mdl_service_spec *s, co
     }
 }
 
+/* Reads a flow's arrival trace (process trace). */
+static void check_arrival(loader *L, mdl_flow_spec *f)
+{
+    const scn_block *b = block_at("flows.arrival");
+    mdl_arrival_spec *a = &f->arrival;
+    if (is_bad(L, b, a, "process"))
+        return;
+    const char *process = mdl_spec_process_names[a->process];
+    for (int i = 0; i < b->nkeys; i++) {
+        const char *k = b->keys[i].name;
+        if (given(L, b, a, k) && !b->applies(a, k))
+            problem(L, node_of(L, b, a, k), "%s does not apply to process %s%s", k, process,
+                    a->process == MDL_SPEC_PROCESS_TRACE ? " (a trace brings its own shape)"
+                                                         : " (only a trace reads a file)");
+    }
+    if (a->process != MDL_SPEC_PROCESS_TRACE)
+        return;
+    const scn_node *fn = node_of(L, b, a, "trace");
+    if (!a->trace || !a->trace[0]) {
+        problem(L, node_of(L, b, a, "process"),
+                "flow '%s': process trace needs trace (a CSV file of timestamps)", f->id);
+        return;
+    }
+    char path[1024];
+    if (!scn_csv_resolve(fn ? fn->src : L->name, a->trace, path, sizeof path)) {
+        problem(L, fn, "flow '%s': trace path too long", f->id);
+        return;
+    }
+    sim_err e;
+    sim_err_clear(&e);
+    sim_time *t = NULL;
+    size_t n = 0;
+    int wd = 0;
+    int rc = scn_csv_times(path, a->trace_column, L->sc->utc_offset, &t, &n, &wd, &e);
+    if (rc == SIM_ENOMEM) {
+        out_of_memory(L);
+    } else if (rc != SIM_OK && e.line > 0) {
+        snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg),
+                 " (flow '%.64s' arrival.trace)", f->id);
+        if (scn_diag_add(L->diag, &e) == SIM_ENOMEM)
+            out_of_memory(L);
+    } else if (rc != SIM_OK) {
+        problem(L, fn, "flow '%s' arrival.trace '%s': %s", f->id, a->trace, e.msg);
+    } else {
+        sim_free(a->trace_times);
+        a->trace_times = t;
+        a->ntrace = (int64_t)n;
+        a->trace_weekday = wd;
+    }
+}
+
 static void check_services(loader *L)
 {
     mdl_scenario *sc = L->sc;
@@ -1306,6 +1357,8 @@ static void check_all(loader *L)
         check_fault(L, &sc->faults[i]);
     check_fault_overlaps(L);
     check_services(L);
+    for (int i = 0; i < sc->nflows; i++)
+        check_arrival(L, &sc->flows[i]);
 }
 
 /* ---- entry points --------------------------------------------------------- */

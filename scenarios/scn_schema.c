@@ -467,6 +467,15 @@ static const scn_block spike_block = {
 };
 
 static const scn_key arrival_keys[] = {
+    K("process", ENUM, mdl_arrival_spec, process, NAMES(process), .def = "poisson", .src = BUILTIN,
+      .doc = "poisson (non-homogeneous, at the profile's rate), deterministic (the same "
+             "rate, evenly spaced: exact counts) or trace (replays the timestamps of a CSV "
+             "file, scaled by load and growth)"),
+    K("trace", STRING, mdl_arrival_spec, trace, .def = "", .src = BUILTIN,
+      .doc = "process trace: a CSV file of timestamps (ISO 8601 or epoch s/ms; relative to "
+             "the scenario file), replayed from the local midnight of its first day"),
+    K("trace_column", STRING, mdl_arrival_spec, trace_column, .def = "", .src = BUILTIN,
+      .doc = "process trace: the column's header name (empty: the first column)"),
     K("diurnal", SHAPE24, mdl_arrival_spec, diurnal,
       .off2 = offsetof(mdl_arrival_spec, diurnal_name), .def = "flat", .src = BUILTIN,
       .doc = "flat, office-hours, or 24 relative weights (00:00 first)"),
@@ -478,13 +487,28 @@ static const scn_key arrival_keys[] = {
       SUB(spike_block), .doc = "one-off windows with more traffic"),
 };
 
+/* A trace brings its own shape (diurnal and weekly do not apply); only a
+ * trace takes a file. */
+static int arrival_applies(const void *base, const char *key)
+{
+    const mdl_arrival_spec *a = base;
+    int trace = a->process == MDL_SPEC_PROCESS_TRACE;
+    if (!strcmp(key, "trace") || !strcmp(key, "trace_column"))
+        return trace;
+    if (!strcmp(key, "diurnal") || !strcmp(key, "weekly"))
+        return !trace;
+    return 1;
+}
+
 static const scn_block arrival_block = {
     .name = "flow.arrival",
     .path = "flows[].arrival",
     .size = sizeof(mdl_arrival_spec),
     .keys = arrival_keys,
     .nkeys = sizeof arrival_keys / sizeof *arrival_keys,
-    .doc = "When records are created: a non-homogeneous Poisson process (models/mdl_arrivals.h).",
+    .applies = arrival_applies,
+    .doc = "When records are created: a non-homogeneous Poisson process, evenly spaced, or a "
+           "replayed trace (models/mdl_arrivals.h).",
 };
 
 static const scn_key decision_keys[] = {

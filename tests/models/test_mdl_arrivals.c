@@ -410,6 +410,178 @@ static void next_is_reproducible_and_restarts_when_the_caller_skips_ahead(void *
     close_proc(&b);
 }
 
+/* ---- deterministic and trace processes --------------------------------- */
+
+/* Deterministic, flat 500/day: arrival j is where 500 t / day = j + 1/2,
+ * t = (j + 1/2) x 172.8 s: the first at 86.4 s, then every 172.8 s
+ * (microsecond times are exact here), exactly 500 a day: 3,500 in 7 days. */
+static void deterministic_arrivals_are_evenly_spaced_with_exact_counts(void **state)
+{
+    (void)state;
+    mdl_arrivals_cfg cfg = flat_cfg(500.0 / DAY_S);
+    cfg.process = MDL_ARRIVALS_DETERMINISTIC;
+    proc p = open_proc(&cfg, 1);
+    sim_time t = mdl_arrivals_next(p.a, 0);
+    assert_int_equal(t, 86400000);
+    for (int j = 1; j < 10; j++) {
+        t = mdl_arrivals_next(p.a, t);
+        assert_int_equal(t, 86400000 + (sim_time)j * 172800000);
+    }
+    close_proc(&p);
+    p = open_proc(&cfg, 1);
+    uint64_t per_day[7] = {0};
+    assert_int_equal(run(&p, 7 * SIM_DAY, SIM_DAY, per_day), 3500);
+    for (int d = 0; d < 7; d++)
+        assert_int_equal(per_day[d], 500);
+    close_proc(&p);
+}
+
+/* Deterministic at 987.654/day with office hours, weekdays only and a spike of
+ * 100 extra records in [30 h, 31 h): each stream is evenly spaced from 0,
+ * arrival j where its integral reaches j + 1/2, so [0, T) holds exactly
+ * ceil(L(T) - 1/2) of each (the nearest integer to L; this rate keeps
+ * every hour boundary at least 0.0046 from a half-integer, where floating
+ * noise in L would decide), with L from mdl_arrivals_expected: checked at
+ * every hour boundary of a week, whose total is round(7 x 987.654 =
+ * 6913.578) = 6914 plus the 100 extras. A restart (a caller skipping ahead to
+ * 3 d) keeps the same grid: the arrivals after it are the same times. */
+static void deterministic_counts_follow_the_integrated_rate_and_restarts_keep_the_grid(void **state)
+{
+    (void)state;
+    mdl_arrivals_cfg cfg = flat_cfg(987.654 / DAY_S);
+    cfg.process = MDL_ARRIVALS_DETERMINISTIC;
+    mdl_arrivals_diurnal_office_hours(cfg.diurnal);
+    mdl_arrivals_weekly_weekdays_only(cfg.weekly);
+    mdl_spike sp = {.start = 30 * SIM_HOUR, .end = 31 * SIM_HOUR, .multiplier = 1, .extra = 100};
+    cfg.spikes = &sp;
+    cfg.nspikes = 1;
+    mdl_arrivals_cfg base = cfg, extra = cfg;
+    base.nspikes = 0;
+    extra.base_rate = 0;
+    proc p = open_proc(&cfg, 1);
+    sim_time t = mdl_arrivals_next(p.a, 0);
+    uint64_t n = 0;
+    for (int h = 1; h <= 168; h++) {
+        sim_time T = h * SIM_HOUR;
+        while (t < T) {
+            n++;
+            t = mdl_arrivals_next(p.a, t);
+        }
+        double lb = mdl_arrivals_expected(&base, 0, T), le = mdl_arrivals_expected(&extra, 0, T);
+        uint64_t want = (uint64_t)ceil(lb - 0.5) + (uint64_t)ceil(le - 0.5);
+        if (n != want)
+            fail_msg("by hour %d: %llu arrivals, want %llu", h, (unsigned long long)n,
+                     (unsigned long long)want);
+    }
+    assert_int_equal(n, 6914 + 100); /* the week's volume and the spike's extras */
+    close_proc(&p);
+    /* Skip ahead to 3 d: the same times as the continuous run. */
+    proc a = open_proc(&cfg, 1), b = open_proc(&cfg, 1);
+    sim_time ta = mdl_arrivals_next(a.a, 0);
+    while (ta < 3 * SIM_DAY)
+        ta = mdl_arrivals_next(a.a, ta);
+    sim_time tb = mdl_arrivals_next(b.a, 3 * SIM_DAY);
+    for (int k = 0; k < 200; k++) {
+        assert_int_equal(ta, tb);
+        ta = mdl_arrivals_next(a.a, ta);
+        tb = mdl_arrivals_next(b.a, tb);
+    }
+    close_proc(&a);
+    close_proc(&b);
+}
+
+/* A trace of 4 timestamps (10 s, 20 s, 20 s, 1 h) at load 1 replays them
+ * as they are; at load 3 each is replayed 3 times (12 arrivals); a spike
+ * multiplier of 2 over [15 s, 25 s) doubles the two at 20 s; nothing comes
+ * after the last. */
+static void a_trace_replays_its_timestamps_scaled_by_whole_multipliers(void **state)
+{
+    (void)state;
+    static const sim_time tr[] = {10 * SIM_SEC, 20 * SIM_SEC, 20 * SIM_SEC, SIM_HOUR};
+    mdl_arrivals_cfg cfg = flat_cfg(0);
+    cfg.process = MDL_ARRIVALS_TRACE;
+    cfg.trace = tr;
+    cfg.ntrace = 4;
+    for (int load = 1; load <= 3; load += 2) {
+        cfg.load_multiplier = load;
+        proc p = open_proc(&cfg, 1);
+        sim_time t = mdl_arrivals_next(p.a, 0);
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < load; k++) {
+                assert_int_equal(t, tr[i]);
+                t = mdl_arrivals_next(p.a, t);
+            }
+        assert_int_equal(t, SIM_TIME_NEVER);
+        close_proc(&p);
+    }
+    cfg.load_multiplier = 1;
+    mdl_spike sp = {.start = 15 * SIM_SEC, .end = 25 * SIM_SEC, .multiplier = 2};
+    cfg.spikes = &sp;
+    cfg.nspikes = 1;
+    proc p = open_proc(&cfg, 1);
+    assert_int_equal(run(&p, SIM_DAY, SIM_DAY, NULL), 6);
+    close_proc(&p);
+}
+
+/* Fractional scales thin or duplicate with seeded Bernoulli draws: a trace
+ * of N = 100,000 timestamps (one a second) at load 0.5 keeps each with
+ * probability 1/2: Binomial(N, 0.5), mean 50,000, sd 158; at load 1.5
+ * every one comes once and half of them twice: 150,000 +- the same sd;
+ * with 100% growth a month over the 27.8 h (x = 1.5 (2)^(t / month)) the
+ * count is the sum of the x(t_i): mdl_arrivals_expected, within 4 sd of
+ * the Bernoulli part (at most sqrt(N / 4)). */
+static void fractional_load_and_growth_thin_or_duplicate_a_trace(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    sim_time *tr = calloc(N, sizeof *tr);
+    assert_non_null(tr);
+    for (int i = 0; i < N; i++)
+        tr[i] = (sim_time)i * SIM_SEC;
+    mdl_arrivals_cfg cfg = flat_cfg(0);
+    cfg.process = MDL_ARRIVALS_TRACE;
+    cfg.trace = tr;
+    cfg.ntrace = N;
+    const double sd = sqrt(N * 0.25);
+    for (int k = 0; k < 3; k++) {
+        cfg.load_multiplier = k == 0 ? 0.5 : 1.5;
+        cfg.growth_per_month = k == 2 ? 1.0 : 0.0;
+        double want = mdl_arrivals_expected(&cfg, 0, SIM_TIME_NEVER);
+        if (k < 2)
+            assert_close(want, cfg.load_multiplier * N, 1e-6);
+        proc p = open_proc(&cfg, 7 + (uint64_t)k);
+        uint64_t n = run(&p, N * SIM_SEC, SIM_DAY, NULL);
+        assert_close((double)n, want, 4 * sd);
+        close_proc(&p);
+    }
+    free(tr);
+}
+
+/* count(t0, t1) is the number of arrivals next() would hand out in [t0,
+ * t1), and the process continues after it as if they had been handed out:
+ * counting a deterministic 500/day process day by day gives 500 each day,
+ * then next() returns the first arrival of the following day. */
+static void count_consumes_the_arrivals_of_an_interval(void **state)
+{
+    (void)state;
+    mdl_arrivals_cfg cfg = flat_cfg(500.0 / DAY_S);
+    cfg.process = MDL_ARRIVALS_DETERMINISTIC;
+    proc p = open_proc(&cfg, 1);
+    for (int d = 0; d < 5; d++)
+        assert_int_equal(mdl_arrivals_count(p.a, d * SIM_DAY, (d + 1) * SIM_DAY), 500);
+    assert_int_equal(mdl_arrivals_next(p.a, 5 * SIM_DAY), 5 * SIM_DAY + 86400000);
+    close_proc(&p);
+    /* Poisson: the counts of [0, 1 d) and [1 d, 2 d) plus what follows are
+     * the arrivals of the same seed drawn one by one. */
+    cfg.process = MDL_ARRIVALS_POISSON;
+    proc a = open_proc(&cfg, 3), b = open_proc(&cfg, 3);
+    uint64_t c =
+        mdl_arrivals_count(a.a, 0, SIM_DAY) + mdl_arrivals_count(a.a, SIM_DAY, 2 * SIM_DAY);
+    assert_int_equal(c, run(&b, 2 * SIM_DAY, SIM_DAY, NULL));
+    close_proc(&a);
+    close_proc(&b);
+}
+
 static void bad_configurations_and_names_are_refused(void **state)
 {
     (void)state;
@@ -479,6 +651,12 @@ int main(void)
         cmocka_unit_test(a_sparse_process_keeps_its_rate_across_silent_weeks),
         cmocka_unit_test(arrivals_sharing_a_microsecond_are_all_counted),
         cmocka_unit_test(next_is_reproducible_and_restarts_when_the_caller_skips_ahead),
+        cmocka_unit_test(deterministic_arrivals_are_evenly_spaced_with_exact_counts),
+        cmocka_unit_test(
+            deterministic_counts_follow_the_integrated_rate_and_restarts_keep_the_grid),
+        cmocka_unit_test(a_trace_replays_its_timestamps_scaled_by_whole_multipliers),
+        cmocka_unit_test(fractional_load_and_growth_thin_or_duplicate_a_trace),
+        cmocka_unit_test(count_consumes_the_arrivals_of_an_interval),
         cmocka_unit_test(bad_configurations_and_names_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,6 +141,77 @@ static char *serialise(const sim_summary *s)
     return buf;
 }
 
+/* Arrival processes through the loader and the world. tests/scenarios/
+ * data/trace.csv holds 5 timestamps: 2024-03-04 (a Monday) 08:00, 09:30
+ * twice, 03-05 01:00 and 03-06 12:00 UTC; the scenario is UTC, horizon 2 d:
+ * replayed from the midnight of 03-04, the first 4 fall inside the
+ * horizon, each twice at load 2: 8 records created. A deterministic flow of
+ * 1,000/day creates exactly 2,000 in 2 days (evenly spaced, not Poisson),
+ * in every replication; an event flow with the same volume and a spike of
+ * 100 extra records creates exactly 2,100. */
+static void deterministic_and_trace_flows_create_exact_counts(void **state)
+{
+    (void)state;
+    const char *text = "name: processes\n"
+                       "horizon: 2d\n"
+                       "load: 2x\n"
+                       "systems:\n"
+                       "  - id: erp\n"
+                       "    api: {workers: 50}\n"
+                       "  - id: shop\n"
+                       "    events: {enabled: true}\n"
+                       "callers:\n"
+                       "  - id: web\n"
+                       "flows:\n"
+                       "  - id: replayed\n"
+                       "    source: shop\n"
+                       "    target: erp\n"
+                       "    volume: 4/day\n"
+                       "    pattern: realtime\n"
+                       "    caller: web\n"
+                       "    arrival: {process: trace, trace: trace.csv, trace_column: when}\n"
+                       "  - id: even\n"
+                       "    source: shop\n"
+                       "    target: erp\n"
+                       "    volume: 500/day\n"
+                       "    pattern: realtime\n"
+                       "    caller: web\n"
+                       "    arrival: {process: deterministic}\n"
+                       "  - id: spiky\n"
+                       "    source: shop\n"
+                       "    target: erp\n"
+                       "    volume: 500/day\n"
+                       "    pattern: event\n"
+                       "    event: {subscribers: [{id: s, apply_via_api: false}]}\n"
+                       "    arrival:\n"
+                       "      process: deterministic\n"
+                       "      spikes: [{at: 10h, duration: 1h, extra: 100}]\n";
+    mdl_scenario sc;
+    scn_diag diag;
+    scn_diag_init(&diag);
+    int rc = scn_load_string("tests/scenarios/data/processes.yaml", text, strlen(text), NULL, &sc,
+                             &diag);
+    for (int i = 0; i < diag.count; i++) {
+        char buf[600];
+        fprintf(stderr, "%s\n", scn_diag_format(&diag.items[i], buf, sizeof buf));
+    }
+    scn_diag_fini(&diag);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(sc.flows[0].arrival.ntrace, 5);
+    assert_int_equal(sc.flows[0].arrival.trace_weekday, 0);
+    for (int rep = 0; rep < 3; rep++) {
+        sim_result *r = sim_result_create(NULL);
+        sim_err err;
+        if (mdl_world_run(&sc, 5, rep, r, &err) != SIM_OK)
+            fail_msg("%s", err.msg);
+        assert_same(scalar(r, "flow.replayed.created"), 8.0);
+        assert_same(scalar(r, "flow.even.created"), 2000.0);
+        assert_same(scalar(r, "flow.spiky.created"), 2100.0);
+        sim_result_destroy(r);
+    }
+    mdl_scenario_fini(&sc);
+}
+
 static void every_record_is_accounted_for(void **state)
 {
     (void)state;
@@ -572,6 +643,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_record_is_accounted_for),
+        cmocka_unit_test(deterministic_and_trace_flows_create_exact_counts),
         cmocka_unit_test(same_seed_same_numbers_whatever_the_thread_count),
         cmocka_unit_test(variants_share_their_arrivals),
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),

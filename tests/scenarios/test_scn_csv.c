@@ -140,6 +140,75 @@ static void every_refusal_names_the_file_line_and_column(void **state)
     assert_non_null(strstr(err.msg, "cannot open"));
 }
 
+/* Timestamps. 2024-03-04 is a Monday, day 19786 since 1970-01-01 (a
+ * Thursday): 1709510400 s is its midnight UTC. With the scenario at
+ * UTC+01:00 local time is UTC + 1 h:
+ *   2024-03-04T09:00:00Z        -> 10:00 local -> 36,000 s from the local
+ *                                  midnight of the first day
+ *   2024-03-04T10:30:00+02:00   -> 08:30 UTC -> 09:30 local -> 34,200 s
+ *   2024-03-04 12:00            -> no zone: local as written -> 43,200 s
+ *   1709542800 (epoch s)        -> 2024-03-04T09:00:00Z -> 36,000 s
+ *   2024-03-05T00:00:00.25Z     -> 01:00:00.25 local on day 1 -> 90,000.25 s
+ * sorted ascending, first day Monday (0). A file of epoch milliseconds
+ * (its first number >= 1e11) reads the same instants. */
+static void timestamps_in_any_form_become_local_offsets_from_the_first_midnight(void **state)
+{
+    (void)state;
+    const char *p = file_of("t1.csv", "when,user\n"
+                                      "2024-03-04T09:00:00Z,a\n"
+                                      "2024-03-04T10:30:00+02:00,b\n"
+                                      "2024-03-04 12:00,c\n"
+                                      "1709542800,d\n"
+                                      "2024-03-05T00:00:00.25Z,e\n");
+    sim_time *t = NULL;
+    size_t n = 0;
+    int wd = -1;
+    sim_err err;
+    if (scn_csv_times(p, "when", SIM_HOUR, &t, &n, &wd, &err) != SIM_OK)
+        fail_msg("%s:%d:%d: %s", err.file, err.line, err.column, err.msg);
+    const sim_time want[] = {34200 * SIM_SEC, 36000 * SIM_SEC, 36000 * SIM_SEC, 43200 * SIM_SEC,
+                             90000 * SIM_SEC + 250000};
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(t[i], want[i]);
+    assert_int_equal(wd, 0);
+    sim_free(t);
+    p = file_of("t2.csv", "ms\n1709542800000\n1709542800500\n");
+    assert_int_equal(scn_csv_times(p, "", 0, &t, &n, &wd, &err), SIM_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(t[0], 9 * SIM_HOUR);
+    assert_int_equal(t[1], 9 * SIM_HOUR + 500000);
+    sim_free(t);
+}
+
+static void expect_time_error(const char *name, const char *text, int line, int col,
+                              const char *msg_part)
+{
+    const char *p = file_of(name, text);
+    sim_time *t = NULL;
+    size_t n = 0;
+    sim_err err;
+    assert_int_equal(scn_csv_times(p, "", 0, &t, &n, NULL, &err), SIM_EPARSE);
+    assert_null(t);
+    if (err.line != line || err.column != col || !strstr(err.msg, msg_part))
+        fail_msg("%s: got %d:%d: %s; want %d:%d with '%s'", name, err.line, err.column, err.msg,
+                 line, col, msg_part);
+}
+
+static void bad_timestamps_are_refused_at_their_position(void **state)
+{
+    (void)state;
+    expect_time_error("u1.csv", "ts\n2024-02-30T00:00:00Z\n", 2, 1, "not a timestamp");
+    expect_time_error("u2.csv", "ts\n2023-02-29\n", 2, 1, "not a timestamp");
+    expect_time_error("u3.csv", "ts\n2024-03-04T24:00:00Z\n", 2, 1, "not a timestamp");
+    expect_time_error("u4.csv", "ts\n2024-03-04T09:00:00+25:00\n", 2, 1, "not a timestamp");
+    expect_time_error("u5.csv", "ts\n2024-03-04T09:00:00Zjunk\n", 2, 1, "not a timestamp");
+    expect_time_error("u6.csv", "ts\nyesterday\n", 2, 1, "not a timestamp");
+    expect_time_error("u7.csv", "ts\n-5\n", 2, 1, "not a timestamp");
+    expect_time_error("u8.csv", "ts\n1969-12-31\n", 2, 1, "not a timestamp");
+    expect_time_error("u9.csv", "ts\n", 0, 0, "no timestamps");
+}
+
 static void paths_are_relative_to_the_scenario_file(void **state)
 {
     (void)state;
@@ -161,6 +230,8 @@ int main(void)
         cmocka_unit_test(a_named_column_is_read_as_sorted_numbers_times_the_scale),
         cmocka_unit_test(quotes_a_bom_and_spaces_are_handled),
         cmocka_unit_test(every_refusal_names_the_file_line_and_column),
+        cmocka_unit_test(timestamps_in_any_form_become_local_offsets_from_the_first_midnight),
+        cmocka_unit_test(bad_timestamps_are_refused_at_their_position),
         cmocka_unit_test(paths_are_relative_to_the_scenario_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
