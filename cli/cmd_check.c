@@ -23,6 +23,8 @@ static const char check_usage[] =
     "\n"
     "Validates scenario files (without FILE: the compiled-in default scenario).\n"
     "Prints 'FILE: ok', or every problem as file:line:column: error: message.\n"
+    "Values that are valid but probably a mistake are printed as\n"
+    "file:line:column: warning: message; they do not change the exit code.\n"
     "\n"
     "options:\n"
     "  --print            print the normalised scenario: every key, defaults\n"
@@ -53,21 +55,39 @@ static int report(const char *label, int rc, const scn_diag *diag)
     return rc == SIM_ENOMEM ? 3 : 2;
 }
 
+/* Warnings: valid values that are probably a mistake. Printed, never an
+ * error (the exit code stays 0). */
+static void report_warnings(const char *label, const scn_diag *w)
+{
+    for (int i = 0; i < w->count; i++) {
+        const sim_err *e = &w->items[i];
+        if (e->line > 0)
+            fprintf(stderr, "%s:%d:%d: warning: %s\n", e->file, e->line, e->column, e->msg);
+        else
+            fprintf(stderr, "%s: warning: %s\n", e->file[0] ? e->file : label, e->msg);
+    }
+}
+
 static int check_one(const char *path, const char *const *sets, int nsets, int print)
 {
-    scn_diag diag;
+    scn_diag diag, warnings;
     mdl_scenario sc;
     scn_origins *origins = NULL;
-    scn_load_opts opts = {.sets = sets, .nsets = nsets, .origins = print ? &origins : NULL};
+    scn_diag_init(&warnings);
+    scn_load_opts opts = {
+        .sets = sets, .nsets = nsets, .origins = print ? &origins : NULL, .warnings = &warnings};
     const char *label = path ? path : "default.yaml";
     scn_diag_init(&diag);
     int rc = path ? scn_load_file(path, &opts, &sc, &diag) : scn_load_default(&opts, &sc, &diag);
     if (rc != SIM_OK) {
         int code = report(label, rc, &diag);
         scn_diag_fini(&diag);
+        scn_diag_fini(&warnings);
         return code;
     }
     scn_diag_fini(&diag);
+    report_warnings(label, &warnings);
+    scn_diag_fini(&warnings);
     int code = 0;
     if (print) {
         sim_err err;

@@ -314,6 +314,7 @@ void mdl_scenario_init(mdl_scenario *sc)
     sc->replications = 10;
     sc->load = 1.0;
     sc->first_weekday = MDL_SPEC_MONDAY;
+    sc->start_day = 19723; /* 2024-01-01, a Monday */
 }
 
 void mdl_system_spec_fini(mdl_system_spec *s)

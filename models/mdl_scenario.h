@@ -556,6 +556,8 @@ typedef struct mdl_scenario {
     double load;         /* multiplies every flow's volume */
     sim_time utc_offset; /* local time - UTC; only for output */
     mdl_spec_weekday first_weekday;
+    int64_t start_day; /* the date of day 0: days since 1970-01-01 (its weekday is
+                          first_weekday; init: 2024-01-01, a Monday) */
     mdl_system_spec *systems;
     int nsystems;
     mdl_caller_spec *callers;

@@ -387,6 +387,7 @@ static int flow_batch(world *w, flow_rt *f, sim_err *err)
     mdl_batch_cfg cfg;
     mdl_batch_cfg_init(&cfg);
     mdl_batch_cfg_from_flow(&cfg, spec, target->spec, (int)w->sc->first_weekday);
+    cfg.batch.schedule.day0 = w->sc->start_day; /* the calendar of monthly schedules */
     if (!(f->policy_rng = stream(w, "flow", spec->id, "batch", err)))
         return err ? err->code : SIM_ENOMEM;
     cfg.flow = f->index;
@@ -632,6 +633,7 @@ static int subscriber_create(world *w, flow_rt *f, int i, int *extra_row, sim_er
         rc_cfg.id = ev->nsubscribers > 1 ? ss->id : NULL;
         rc_cfg.sub = u->sub;
         rc_cfg.first_weekday = (int)w->sc->first_weekday;
+        rc_cfg.schedule.day0 = w->sc->start_day;
         /* full: every record of the object (the loader requires a key
          * space); delta: the records changed since the previous run. */
         rc_cfg.records =

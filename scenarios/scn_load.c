@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdl_schedule.h"
 #include "mdl_service.h"
 #include "scn_csv.h"
 #include "scn_override.h"
@@ -200,6 +201,7 @@ typedef struct loader {
     const char *name; /* file name for problems without a node */
     scn_tree *tree;
     scn_diag *diag;
+    scn_diag *warn; /* NULL: warnings are not wanted */
     scn_origins *o;
     mdl_scenario *sc;
     pending *refs;
@@ -217,6 +219,22 @@ static void problem(loader *L, const scn_node *n, const char *fmt, ...)
     sim_err_setv(&e, SIM_EPARSE, n ? n->src : L->name, n ? n->line : 0, n ? n->column : 0, fmt, ap);
     va_end(ap);
     if (scn_diag_add(L->diag, &e) == SIM_ENOMEM)
+        L->nomem = 1;
+}
+
+static void warning(loader *L, const scn_node *n, const char *fmt, ...) SIM_PRINTF(3, 4);
+
+/* A value that is valid but probably a mistake: reported, never fatal. */
+static void warning(loader *L, const scn_node *n, const char *fmt, ...)
+{
+    if (!L->warn)
+        return;
+    sim_err e;
+    va_list ap;
+    va_start(ap, fmt);
+    sim_err_setv(&e, SIM_OK, n ? n->src : L->name, n ? n->line : 0, n ? n->column : 0, fmt, ap);
+    va_end(ap);
+    if (scn_diag_add(L->warn, &e) == SIM_ENOMEM)
         L->nomem = 1;
 }
 
@@ -738,6 +756,8 @@ static size_t type_size(scn_type t)
     case SCN_T_DURATION:
     case SCN_T_UTC:
         return sizeof(sim_time);
+    case SCN_T_DATE:
+        return sizeof(int64_t);
     case SCN_T_INT:
     case SCN_T_BOOL:
     case SCN_T_ENUM:
@@ -822,10 +842,39 @@ static void derive_service(loader *L, const scn_block *b, mdl_service_spec *s)
         set_from(L, b, s, "cv", SCN_FROM_DERIVED);
 }
 
+/* start_date and first_weekday describe the same day 0: each is derived
+ * from the other when not given, and they must agree when both are. */
+static void derive_calendar(loader *L)
+{
+    mdl_scenario *sc = L->sc;
+    const scn_block *root = scn_schema_root();
+    if (is_bad(L, root, sc, "start_date") || is_bad(L, root, sc, "first_weekday"))
+        return;
+    if (given(L, root, sc, "start_date")) {
+        int wd = mdl_weekday_of_epoch_day(sc->start_day);
+        if (given(L, root, sc, "first_weekday") && (int)sc->first_weekday != wd) {
+            char d[32];
+            const scn_key *k = scn_schema_key(root, "start_date", NULL);
+            problem(L, node_of(L, root, sc, "first_weekday"),
+                    "first_weekday %s disagrees with start_date %s, a %s (give one of them)",
+                    mdl_spec_weekday_names[sc->first_weekday], scn_value_format(k, sc, d, sizeof d),
+                    mdl_spec_weekday_names[wd]);
+        } else if (!given(L, root, sc, "first_weekday")) {
+            sc->first_weekday = (mdl_spec_weekday)wd;
+            set_from(L, root, sc, "first_weekday", SCN_FROM_DERIVED);
+        }
+        return;
+    }
+    /* 2024-01-01 was a Monday (weekday 0). */
+    sc->start_day = mdl_days_from_civil(2024, 1, 1) + (int)sc->first_weekday;
+    set_from(L, root, sc, "start_date", SCN_FROM_DERIVED);
+}
+
 static void derive(loader *L)
 {
     mdl_scenario *sc = L->sc;
     const scn_block *asb = block_at("systems.api.service");
+    derive_calendar(L);
     const scn_block *psb = block_at("flows.event.subscribers.processing");
     for (int i = 0; i < sc->nsystems; i++) {
         mdl_api_spec *a = &sc->systems[i].api;
@@ -1320,6 +1369,60 @@ static void check_services(loader *L)
                                sc->flows[i].event.subscribers[j].id, sc->flows[i].id));
 }
 
+/* Warns when a schedule's runs are further apart than the horizon: it
+ * then starts once or never within it. */
+static void warn_schedule(loader *L, const scn_block *b, const void *base, const char *key,
+                          const mdl_schedule *sched, const char *who)
+{
+    const mdl_scenario *sc = L->sc;
+    if (is_bad(L, b, base, key) || sched->kind == MDL_SCHEDULE_NONE)
+        return;
+    mdl_schedule s = *sched;
+    s.day0 = sc->start_day;
+    sim_time gap = mdl_schedule_min_gap(&s);
+    if (gap == SIM_TIME_NEVER || gap <= sc->horizon)
+        return;
+    int fw = (int)sc->first_weekday, n = 0;
+    sim_time first = mdl_schedule_next(&s, 0, 1, fw);
+    for (sim_time t = first; t != SIM_TIME_NEVER && t < sc->horizon && n < 2;
+         t = mdl_schedule_next(&s, t, 0, fw))
+        n++;
+    char sched_text[64], h[32], g[32], at[32];
+    const scn_key *k = scn_schema_key(b, key, NULL);
+    scn_value_format(k, base, sched_text, sizeof sched_text);
+    scn_format_duration(sc->horizon, h, sizeof h);
+    scn_format_duration(gap, g, sizeof g);
+    if (n == 0)
+        warning(L, node_of(L, b, base, key),
+                "%s schedule '%s' never starts within the %s horizon (its runs are at least %s "
+                "apart): the job will not run",
+                who, sched_text, h, g);
+    else
+        warning(L, node_of(L, b, base, key),
+                "%s schedule '%s' starts only once within the %s horizon (%s into the run; its "
+                "runs are at least %s apart)",
+                who, sched_text, h, scn_format_duration(first, at, sizeof at), g);
+}
+
+static void warn_schedules(loader *L)
+{
+    const mdl_scenario *sc = L->sc;
+    const scn_block *bb = block_at("flows.batch"), *fjb = block_at("flows.file");
+    const scn_block *rb = block_at("flows.event.reconciliation");
+    for (int i = 0; i < sc->nflows; i++) {
+        const mdl_flow_spec *f = &sc->flows[i];
+        const char *who = keep(L, "flow '%s'", f->id);
+        if (f->pattern == MDL_SPEC_PATTERN_BATCH)
+            warn_schedule(L, bb, &f->batch, "schedule", &f->batch.schedule, who);
+        else if (f->pattern == MDL_SPEC_PATTERN_FILE)
+            warn_schedule(L, fjb, &f->file, "schedule", &f->file.schedule, who);
+        else if (f->pattern == MDL_SPEC_PATTERN_EVENT && f->event.reconciliation.enabled)
+            warn_schedule(L, rb, &f->event.reconciliation, "schedule",
+                          &f->event.reconciliation.schedule,
+                          keep(L, "flow '%s' reconciliation", f->id));
+    }
+}
+
 static void check_all(loader *L)
 {
     const mdl_scenario *sc = L->sc;
@@ -1359,6 +1462,8 @@ static void check_all(loader *L)
     check_services(L);
     for (int i = 0; i < sc->nflows; i++)
         check_arrival(L, &sc->flows[i]);
+    if (L->diag->count == 0)
+        warn_schedules(L);
 }
 
 /* ---- entry points --------------------------------------------------------- */
@@ -1375,6 +1480,8 @@ static int finish(loader *L, int rc, const scn_load_opts *opts)
     if (rc == SIM_OK && L->diag->count > 0)
         rc = SIM_EPARSE;
     scn_diag_sort(L->diag);
+    if (L->warn)
+        scn_diag_sort(L->warn);
     if (rc != SIM_OK || !opts || !opts->origins) {
         scn_origins_destroy(L->o);
     } else {
@@ -1441,6 +1548,7 @@ static int load_text(const char *name, const char *text, size_t len, const scn_l
     memset(&L, 0, sizeof L);
     L.name = name ? name : "";
     L.diag = diag;
+    L.warn = opts ? opts->warnings : NULL;
     L.sc = out;
     mdl_scenario_init(out);
     if (opts && opts->origins)

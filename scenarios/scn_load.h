@@ -89,6 +89,11 @@ typedef struct scn_load_opts {
     const char *const *sets; /* --set "path=value" arguments, applied in order */
     int nsets;
     scn_origins **origins; /* if not NULL: receives the origins (caller destroys) */
+    /* If not NULL (initialised by the caller): receives warnings, values
+     * that are valid but probably a mistake (a schedule that never runs
+     * within the horizon, a daily volume far above the dataset, ...), in
+     * file order. Warnings never make the load fail. */
+    scn_diag *warnings;
 } scn_load_opts;
 
 /* Loads the file at path (at most SCN_YAML_MAX_BYTES). opts may be NULL.

@@ -28,6 +28,7 @@
 #include "mdl_arrivals.h"
 #include "mdl_backoff.h"
 #include "mdl_scenario.h"
+#include "mdl_schedule.h"
 #include "scn_units.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
@@ -1070,7 +1071,10 @@ static const scn_key root_keys[] = {
     K("utc_offset", UTC, mdl_scenario, utc_offset, .def = "+00:00", .src = BUILTIN,
       .doc = "local time minus UTC (schedules are local; for output)"),
     K("first_weekday", ENUM, mdl_scenario, first_weekday, NAMES(weekday), .def = "monday",
-      .src = BUILTIN, .doc = "weekday of day 0"),
+      .src = BUILTIN, .doc = "weekday of day 0 (given a start_date: its weekday)"),
+    K("start_date", DATE, mdl_scenario, start_day, .flags = SCN_DERIVED,
+      .src = "derived: the first day on or after 2024-01-01 that is a first_weekday",
+      .doc = "the calendar date of day 0, for monthly and quarterly schedules"),
     K("systems", LIST, mdl_scenario, systems, .off2 = offsetof(mdl_scenario, nsystems),
       SUB(system_block), .doc = "systems of the landscape"),
     K("callers", LIST, mdl_scenario, callers, .off2 = offsetof(mdl_scenario, ncallers),
@@ -1177,7 +1181,8 @@ const char *scn_type_name(scn_type t)
                                         "reference",    "duration or nightly",
                                         "UTC offset",   "diurnal shape",
                                         "weekly shape", "list of names",
-                                        "mapping",      "list"};
+                                        "mapping",      "list",
+                                        "date"};
     return t < SCN_T_COUNT_OF_TYPES ? names[t] : "?";
 }
 
@@ -1224,6 +1229,8 @@ const char *scn_type_describe(const scn_key *k)
         return "a duration such as 5m, or nightly, or none";
     case SCN_T_UTC:
         return "an offset such as +01:00 or -05:30";
+    case SCN_T_DATE:
+        return "a date such as 2025-03-03";
     case SCN_T_SHAPE24:
         return "flat, office-hours, or a list of 24 weights";
     case SCN_T_SHAPE7:
@@ -1447,6 +1454,30 @@ static int parse_u64(const scn_key *k, const char *text, uint64_t *out, sim_err 
 }
 
 /* "+01:00", "-05:30", "+1", "UTC", "Z", "0". */
+/* "YYYY-MM-DD", a real day of 1970-9999. */
+static int parse_date(const scn_key *k, const char *text, int64_t *out, sim_err *err)
+{
+    int y = 0, m = 0, d = 0, n = 0;
+    int ok = strlen(text) == 10 && sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 &&
+             text[4] == '-' && text[7] == '-';
+    for (int i = 0; ok && i < 10; i++)
+        ok = i == 4 || i == 7 || (text[i] >= '0' && text[i] <= '9');
+    if (ok && (y < 1970 || m < 1 || m > 12 || d < 1))
+        ok = 0;
+    if (ok) {
+        int64_t day = mdl_days_from_civil(y, m, d);
+        int64_t yy;
+        int mm, dd;
+        mdl_civil_from_days(day, &yy, &mm, &dd);
+        ok = mm == m && dd == d; /* 2025-02-30 is not a day */
+        *out = day;
+    }
+    if (!ok)
+        return sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "%s must be %s (YYYY-MM-DD), got '%s'",
+                           k->name, scn_type_describe(k), text);
+    return SIM_OK;
+}
+
 static int parse_utc(const scn_key *k, const char *text, sim_time *out, sim_err *err)
 {
     if (ieq(text, "utc") || ieq(text, "z") || !strcmp(text, "0")) {
@@ -1604,6 +1635,8 @@ int scn_value_parse(const scn_key *k, const char *text, void *base, sim_err *err
     }
     case SCN_T_UTC:
         return parse_utc(k, text, FIELD(k, base, sim_time), err);
+    case SCN_T_DATE:
+        return parse_date(k, text, FIELD(k, base, int64_t), err);
     case SCN_T_SHAPE24:
     case SCN_T_SHAPE7: {
         int n = k->type == SCN_T_SHAPE24 ? 24 : 7;
@@ -1787,6 +1820,13 @@ char *scn_value_format(const scn_key *k, const void *base, char *buf, size_t n)
         snprintf(buf, n, "%c%02lld:%02lld", t < 0 ? '-' : '+', m / 60, m % 60);
         break;
     }
+    case SCN_T_DATE: {
+        int64_t y;
+        int m, d;
+        mdl_civil_from_days(*CFIELD(k, base, int64_t), &y, &m, &d);
+        snprintf(buf, n, "%04lld-%02d-%02d", (long long)y, m, d);
+        break;
+    }
     case SCN_T_SHAPE24:
     case SCN_T_SHAPE7: {
         int cnt = k->type == SCN_T_SHAPE24 ? 24 : 7;
@@ -1825,8 +1865,10 @@ char *scn_value_format(const scn_key *k, const void *base, char *buf, size_t n)
 
 static int sched_equal(const mdl_schedule *a, const mdl_schedule *b)
 {
+    /* day0 is the calendar the loader adds, not part of the rule. */
     return a->kind == b->kind && a->days_mask == b->days_mask && a->time_of_day == b->time_of_day &&
-           a->period == b->period && a->offset == b->offset;
+           a->period == b->period && a->offset == b->offset && a->month_day == b->month_day &&
+           a->month_step == b->month_step;
 }
 
 int scn_value_equal(const scn_key *k, const void *a, const void *b)
@@ -1851,6 +1893,8 @@ int scn_value_equal(const scn_key *k, const void *a, const void *b)
         return *CFIELD(k, a, int) == *CFIELD(k, b, int);
     case SCN_T_U64:
         return *CFIELD(k, a, uint64_t) == *CFIELD(k, b, uint64_t);
+    case SCN_T_DATE:
+        return *CFIELD(k, a, int64_t) == *CFIELD(k, b, int64_t);
     case SCN_T_SCHEDULE:
         return sched_equal(CFIELD(k, a, mdl_schedule), CFIELD(k, b, mdl_schedule));
     case SCN_T_STRING: {

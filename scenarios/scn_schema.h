@@ -22,6 +22,7 @@
  *             resolved against the list named by ref
  *   SLO       a duration or "nightly": sim_time at off, int flag at off2
  *   UTC       "+01:00": sim_time offset
+ *   DATE      "2025-03-03": int64_t days since 1970-01-01
  *   SHAPE24 / SHAPE7  a named profile or a list of 24 / 7 weights:
  *             char[32] name at off2, double[24 or 7] at off
  *   STRLIST   char ** at off, int count at off2
@@ -62,6 +63,7 @@ typedef enum scn_type {
     SCN_T_STRLIST,
     SCN_T_BLOCK,
     SCN_T_LIST,
+    SCN_T_DATE,
     SCN_T_COUNT_OF_TYPES
 } scn_type;
 

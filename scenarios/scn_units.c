@@ -143,7 +143,8 @@ static const kind k_clock = {"time of day", "a time of day like '01:00' or '22:3
                              " (00:00 to 23:59:59)"};
 static const kind k_schedule = {"schedule",
                                 "a schedule (daily HH:MM, weekdays HH:MM, weekends HH:MM, "
-                                "mon,wed,fri HH:MM, every 15m, every 1h at 00:05, none)",
+                                "mon,wed,fri HH:MM, every 15m, every 1h at 00:05, monthly "
+                                "1st 02:00, monthly last-weekday 22:00, quarterly, none)",
                                 ""};
 
 static int fail_expected(sim_err *err, const kind *k, span s)
@@ -814,6 +815,64 @@ static int parse_on_days(span whole, mdl_schedule *out, sim_err *err)
     return SIM_OK;
 }
 
+static const struct month_day_name {
+    const char *name;
+    int day;
+} month_day_names[] = {
+    {"last", MDL_MONTH_LAST},
+    {"last-weekday", MDL_MONTH_LAST_WEEKDAY},
+    {"first-weekday", MDL_MONTH_FIRST_WEEKDAY},
+};
+
+/* "1st", "2nd", "3rd", "4th" ... "31st"; 0 if not one. */
+static int ordinal(span w)
+{
+    int n = 0;
+    const char *p = w.p;
+    while (p < w.end && is_digit(*p) && n < 100)
+        n = 10 * n + (*p++ - '0');
+    if (p == w.p || n < 1 || n > 31)
+        return 0;
+    const char *suffix = n % 10 == 1 && n != 11   ? "st"
+                         : n % 10 == 2 && n != 12 ? "nd"
+                         : n % 10 == 3 && n != 13 ? "rd"
+                                                  : "th";
+    return span_ieq((span){p, w.end}, suffix) ? n : 0;
+}
+
+/* "monthly|quarterly [DAY] [HH:MM]" (rest is what follows the first word). */
+static int parse_monthly(int step, span rest, span whole, mdl_schedule *out, sim_err *err)
+{
+    char q[QUOTE_MAX], q2[QUOTE_MAX];
+    const char *p = rest.p;
+    span day = next_word(&p, rest.end), clock = next_word(&p, rest.end);
+    if (skip_spaces(p, rest.end) != rest.end)
+        return fail_expected(err, &k_schedule, whole);
+    int md = 1;
+    sim_time tod = 0;
+    if (day.p != day.end && memchr(day.p, ':', (size_t)(day.end - day.p))) {
+        clock = day; /* "monthly 02:00": the 1st */
+        day.end = day.p;
+    }
+    if (day.p != day.end) {
+        md = ordinal(day);
+        for (size_t i = 0; md == 0 && i < COUNT_OF(month_day_names); i++)
+            if (span_ieq(day, month_day_names[i].name))
+                md = month_day_names[i].day;
+        if (md == 0)
+            return sim_err_set(err, SIM_EPARSE, NULL, 0, 0,
+                               "unknown day of the month '%s' in '%s' (use 1st .. 31st, last, "
+                               "last-weekday or first-weekday)",
+                               quote(day, q), quote(whole, q2));
+    }
+    int rc;
+    if (clock.p != clock.end && (rc = parse_clock(clock, &tod, err)) != SIM_OK)
+        return rc;
+    *out = (mdl_schedule){
+        .kind = MDL_SCHEDULE_MONTHLY, .month_day = md, .month_step = step, .time_of_day = tod};
+    return SIM_OK;
+}
+
 int scn_parse_schedule(const char *s, mdl_schedule *out, sim_err *err)
 {
     span whole = trim(s);
@@ -825,6 +884,10 @@ int scn_parse_schedule(const char *s, mdl_schedule *out, sim_err *err)
     }
     if (span_ieq(first, "every"))
         return parse_every((span){p, whole.end}, whole, out, err);
+    if (span_ieq(first, "monthly"))
+        return parse_monthly(1, (span){p, whole.end}, whole, out, err);
+    if (span_ieq(first, "quarterly"))
+        return parse_monthly(3, (span){p, whole.end}, whole, out, err);
     return parse_on_days(whole, out, err);
 }
 
@@ -1119,6 +1182,19 @@ char *scn_format_schedule(const mdl_schedule *s, char *buf, size_t n)
         scn_format_duration(s->period, a, sizeof a);
         format_clock(s->offset, b, sizeof b);
         snprintf(text, sizeof text, "every %s%s%s", a, s->offset ? " at " : "", s->offset ? b : "");
+    } else if (s->kind == MDL_SCHEDULE_MONTHLY) {
+        int md = s->month_day, last = md % 10;
+        if (md > 0)
+            snprintf(a, sizeof a, "%d%s", md,
+                     last == 1 && md != 11   ? "st"
+                     : last == 2 && md != 12 ? "nd"
+                     : last == 3 && md != 13 ? "rd"
+                                             : "th");
+        for (size_t i = 0; md <= 0 && i < COUNT_OF(month_day_names); i++)
+            if (month_day_names[i].day == md)
+                snprintf(a, sizeof a, "%s", month_day_names[i].name);
+        format_clock(s->time_of_day, b, sizeof b);
+        snprintf(text, sizeof text, "%s %s %s", s->month_step == 3 ? "quarterly" : "monthly", a, b);
     } else {
         snprintf(text, sizeof text, "none");
     }

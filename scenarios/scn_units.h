@@ -12,7 +12,10 @@
  *   size        2KB 250MB 1GB 512B 4KiB 1MiB        (KB = 1000 B, KiB = 1024 B)
  *   time of day 01:00 22:30 07:05:30                (-> sim_time since midnight)
  *   schedule    daily 01:00, weekdays 22:30, weekends 06:00,
- *               mon,wed,fri 02:00, every 15m, every 1h at 00:05
+ *               mon,wed,fri 02:00, every 15m, every 1h at 00:05,
+ *               monthly 1st 02:00, monthly last-weekday 22:00, quarterly
+ *               (monthly|quarterly [1st..31st|last|last-weekday|
+ *               first-weekday] [HH:MM]; default the 1st at 00:00)
  *
  * Suffixes k, M, B (thousand, million, billion) multiply a count or a rate.
  * Units are case-insensitive except M (million) vs m (minute) where both

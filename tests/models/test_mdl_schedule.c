@@ -249,6 +249,119 @@ static void min_gap_agrees_with_the_gaps_between_enumerated_starts(void **state)
     }
 }
 
+/* ---- calendar schedules ------------------------------------------------ */
+
+/* Day 0 is 2024-01-01, a Monday: epoch day 19,723 (54 years of 365 days +
+ * 13 leap days 1972-2020 = 19,710 + 13). */
+#define D0 19723
+
+static mdl_schedule monthly(int day, int step, sim_time tod)
+{
+    return (mdl_schedule){.kind = MDL_SCHEDULE_MONTHLY,
+                          .month_day = day,
+                          .month_step = step,
+                          .time_of_day = tod,
+                          .day0 = D0};
+}
+
+static void the_calendar_converts_dates_and_weekdays(void **state)
+{
+    (void)state;
+    assert_int_equal(mdl_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(mdl_days_from_civil(2024, 1, 1), D0);
+    assert_int_equal(mdl_days_from_civil(2024, 3, 1), D0 + 31 + 29); /* 2024 is leap */
+    assert_int_equal(mdl_days_from_civil(2100, 3, 1) - mdl_days_from_civil(2100, 2, 28), 1);
+    int64_t y;
+    int m, d;
+    mdl_civil_from_days(D0 + 59, &y, &m, &d);
+    assert_true(y == 2024 && m == 2 && d == 29);
+    assert_int_equal(mdl_weekday_of_epoch_day(0), 3);  /* Thursday */
+    assert_int_equal(mdl_weekday_of_epoch_day(D0), 0); /* Monday */
+    assert_int_equal(mdl_weekday_of_epoch_day(-1), 2); /* 1969-12-31, a Wednesday */
+}
+
+/* 2024 from a Monday, January 1st:
+ *   monthly 1st 02:00    Jan 1 (day 0), Feb 1 (day 31), Mar 1 (day 60: Feb
+ *                        has 29 days)
+ *   monthly last-weekday 22:00  Jan 31 is a Wednesday (day 30); Feb 29 a
+ *                        Thursday (day 59); Mar 31 a Sunday, so Friday Mar
+ *                        29 (day 88)
+ *   monthly 31st 01:00   Jan 31 (day 30), then the last day of February,
+ *                        the 29th (day 59), then Mar 31 (day 90)
+ *   monthly first-weekday 06:00  Jan 1 Monday (day 0); Jun 1 2024 is a
+ *                        Saturday: Monday Jun 3 (day 154)
+ *   quarterly            Jan 1 (day 0), Apr 1 (day 91), Jul 1 (day 182)
+ * A start is found from any time before it (inclusive at the very time
+ * when asked). */
+static void monthly_and_quarterly_schedules_follow_the_calendar(void **state)
+{
+    (void)state;
+    mdl_schedule s = monthly(1, 1, 2 * SIM_HOUR);
+    assert_int_equal(mdl_schedule_next(&s, 0, 1, MON), AT(0, 2, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(0, 2, 0), 0, MON), AT(31, 2, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(31, 2, 0), 1, MON), AT(31, 2, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(31, 2, 0), 0, MON), AT(60, 2, 0));
+    s = monthly(MDL_MONTH_LAST_WEEKDAY, 1, 22 * SIM_HOUR);
+    assert_int_equal(mdl_schedule_next(&s, 0, 0, MON), AT(30, 22, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(30, 22, 0), 0, MON), AT(59, 22, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(59, 22, 0), 0, MON), AT(88, 22, 0));
+    s = monthly(31, 1, SIM_HOUR);
+    assert_int_equal(mdl_schedule_next(&s, 0, 0, MON), AT(30, 1, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(30, 1, 0), 0, MON), AT(59, 1, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(59, 1, 0), 0, MON), AT(90, 1, 0));
+    s = monthly(MDL_MONTH_FIRST_WEEKDAY, 1, 6 * SIM_HOUR);
+    assert_int_equal(mdl_schedule_next(&s, 0, 1, MON), AT(0, 6, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(150, 0, 0), 0, MON), AT(154, 6, 0));
+    s = monthly(1, 3, 0);
+    assert_int_equal(mdl_schedule_next(&s, 0, 1, MON), AT(0, 0, 0));
+    assert_int_equal(mdl_schedule_next(&s, 0, 0, MON), AT(91, 0, 0));
+    assert_int_equal(mdl_schedule_next(&s, AT(91, 0, 0), 0, MON), AT(182, 0, 0));
+    /* Before day 0 (December 2023): the 1st of January still comes next. */
+    s = monthly(1, 1, 0);
+    assert_int_equal(mdl_schedule_next(&s, -5 * SIM_DAY, 0, MON), 0);
+    /* The shortest gaps over the 400-year cycle: 28 days (February) for the
+     * 1st, the last day and the last weekday; a quarter of 90 days (Jan-Mar
+     * of a common year) for the 1st, 87 for the last weekday (Tuesday
+     * 2006-01-31 to Friday 2006-04-28: April 29-30 are a weekend). */
+    assert_int_equal(mdl_schedule_min_gap(&(mdl_schedule){
+                         .kind = MDL_SCHEDULE_MONTHLY, .month_day = 1, .month_step = 1}),
+                     28 * SIM_DAY);
+    s = monthly(MDL_MONTH_LAST_WEEKDAY, 1, 0);
+    assert_int_equal(mdl_schedule_min_gap(&s), 28 * SIM_DAY);
+    s = monthly(1, 3, 0);
+    assert_int_equal(mdl_schedule_min_gap(&s), 90 * SIM_DAY);
+    s = monthly(MDL_MONTH_LAST_WEEKDAY, 3, 0);
+    assert_int_equal(mdl_schedule_min_gap(&s), 87 * SIM_DAY);
+}
+
+/* A walk day by day over 3 years from day 0: every start of "monthly
+ * last-weekday" is the last day of its month that is not a Saturday or
+ * Sunday, and every such day has a start. */
+static void last_weekday_agrees_with_a_day_by_day_walk(void **state)
+{
+    (void)state;
+    mdl_schedule s = monthly(MDL_MONTH_LAST_WEEKDAY, 1, 22 * SIM_HOUR);
+    sim_time t = mdl_schedule_next(&s, 0, 1, MON);
+    for (int64_t day = 0; day < 3 * 366; day++) {
+        int64_t y, y2;
+        int m, d, m2, d2;
+        mdl_civil_from_days(D0 + day, &y, &m, &d);
+        int wd = mdl_weekday_of_epoch_day(D0 + day);
+        int is_last_weekday = wd < 5;
+        for (int64_t k = day + 1; is_last_weekday; k++) { /* a later weekday in the month? */
+            mdl_civil_from_days(D0 + k, &y2, &m2, &d2);
+            if (m2 != m)
+                break;
+            if (mdl_weekday_of_epoch_day(D0 + k) < 5)
+                is_last_weekday = 0;
+        }
+        if (is_last_weekday) {
+            assert_int_equal(t, AT(day, 22, 0));
+            t = mdl_schedule_next(&s, t, 0, MON);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +378,9 @@ int main(void)
         cmocka_unit_test(day_rules_agree_with_a_day_by_day_walk),
         cmocka_unit_test(every_rules_agree_with_a_period_by_period_walk),
         cmocka_unit_test(min_gap_agrees_with_the_gaps_between_enumerated_starts),
+        cmocka_unit_test(the_calendar_converts_dates_and_weekdays),
+        cmocka_unit_test(monthly_and_quarterly_schedules_follow_the_calendar),
+        cmocka_unit_test(last_weekday_agrees_with_a_day_by_day_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

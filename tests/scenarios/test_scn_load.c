@@ -406,6 +406,62 @@ static void service_blocks_load_their_distribution_and_measured_values(void **st
     mdl_scenario_fini(&sc);
 }
 
+/* ---- the calendar and warnings ------------------------------------------ */
+
+/* start_date and first_weekday: 2025-03-05 is a Wednesday, so given alone
+ * it sets first_weekday; first_weekday friday alone sets start_date to the
+ * first Friday on or after 2024-01-01 (a Monday): 2024-01-05. */
+static void start_date_and_first_weekday_derive_each_other(void **state)
+{
+    (void)state;
+    mdl_scenario sc;
+    assert_int_equal(load_text("a.yaml", "start_date: 2025-03-05\n", &sc), SIM_OK);
+    assert_int_equal(sc.first_weekday, MDL_SPEC_WEDNESDAY);
+    assert_int_equal(sc.start_day, 20152); /* 2025-03-05: 55 years + 14 leap days */
+    mdl_scenario_fini(&sc);
+    assert_int_equal(load_text("b.yaml", "first_weekday: friday\n", &sc), SIM_OK);
+    assert_int_equal(sc.start_day, 19723 + 4);
+    mdl_scenario_fini(&sc);
+}
+
+/* Warnings are reported apart, in file order, and never fail the load: on
+ * a 7-day horizon from Monday 2024-01-01, "monthly last-weekday 22:00"
+ * (next on Wednesday Jan 31, day 30) never starts, "monthly 1st 02:00"
+ * starts once (day 0, 02:00), "daily 01:00" is fine. */
+static void a_schedule_longer_than_the_horizon_is_a_warning_not_an_error(void **state)
+{
+    (void)state;
+    const char *text = "horizon: 7d\n"
+                       "systems:\n"
+                       "  - id: erp\n"
+                       "    bulk: {enabled: true}\n"
+                       "  - id: dwh\n"
+                       "flows:\n"
+                       "  - {id: F-1, source: dwh, target: erp, volume: 100/day, pattern: batch,\n"
+                       "     batch: {schedule: monthly last-weekday 22:00, window: 2h}}\n"
+                       "  - {id: F-2, source: dwh, target: erp, volume: 100/day, pattern: batch,\n"
+                       "     batch: {schedule: monthly 1st 02:00, window: 2h}}\n"
+                       "  - {id: F-3, source: dwh, target: erp, volume: 100/day, pattern: batch,\n"
+                       "     batch: {schedule: daily 01:00, window: 2h}}\n";
+    mdl_scenario sc;
+    scn_diag diag, warn;
+    scn_diag_init(&diag);
+    scn_diag_init(&warn);
+    scn_load_opts opts = {.warnings = &warn};
+    assert_int_equal(scn_load_string("w.yaml", text, strlen(text), &opts, &sc, &diag), SIM_OK);
+    assert_int_equal(diag.count, 0);
+    assert_int_equal(warn.count, 2);
+    assert_int_equal(warn.items[0].line, 8);
+    assert_non_null(strstr(warn.items[0].msg, "'monthly last-weekday 22:00' never starts within "
+                                              "the 1w horizon"));
+    assert_int_equal(warn.items[1].line, 10);
+    assert_non_null(strstr(warn.items[1].msg, "'monthly 1st 02:00' starts only once within the "
+                                              "1w horizon (2h into the run"));
+    scn_diag_fini(&diag);
+    scn_diag_fini(&warn);
+    mdl_scenario_fini(&sc);
+}
+
 /* ---- example scenarios -------------------------------------------------- */
 
 static void every_scenario_file_in_scenarios_is_valid(void **state)
@@ -645,6 +701,8 @@ int main(void)
         cmocka_unit_test(every_preset_value_names_a_key_and_parses),
         cmocka_unit_test(distance_counts_edits_and_transpositions),
         cmocka_unit_test(service_blocks_load_their_distribution_and_measured_values),
+        cmocka_unit_test(start_date_and_first_weekday_derive_each_other),
+        cmocka_unit_test(a_schedule_longer_than_the_horizon_is_a_warning_not_an_error),
         cmocka_unit_test(every_scenario_file_in_scenarios_is_valid),
         cmocka_unit_test(every_bad_fixture_reports_exactly_its_expected_messages),
         cmocka_unit_test(problems_come_in_file_order_and_all_at_once),

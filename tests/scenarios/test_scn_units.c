@@ -406,7 +406,8 @@ typedef struct sched_row {
 
 #define E_SCHED                                                                                    \
     "expected a schedule (daily HH:MM, weekdays HH:MM, weekends HH:MM, mon,wed,fri HH:MM, every "  \
-    "15m, every 1h at 00:05, none), got "
+    "15m, every 1h at 00:05, monthly 1st 02:00, monthly last-weekday 22:00, quarterly, none), "    \
+    "got "
 #define DAYS(mask, tod)                                                                            \
     {                                                                                              \
         .kind = MDL_SCHEDULE_DAYS, .days_mask = (mask), .time_of_day = (tod)                       \
@@ -414,6 +415,11 @@ typedef struct sched_row {
 #define EVERY(per, off)                                                                            \
     {                                                                                              \
         .kind = MDL_SCHEDULE_EVERY, .period = (per), .offset = (off)                               \
+    }
+#define MONTHLY(day, step, tod)                                                                    \
+    {                                                                                              \
+        .kind = MDL_SCHEDULE_MONTHLY, .month_day = (day), .month_step = (step),                    \
+        .time_of_day = (tod)                                                                       \
     }
 #define MON (1 << 0)
 #define WED (1 << 2)
@@ -434,6 +440,30 @@ static const sched_row sched_rows[] = {
     {"Every 1 h AT 00:05", SIM_OK, EVERY(SIM_HOUR, 5 * SIM_MIN), NULL},
     {"every 2d at 23:59:59", SIM_OK, EVERY(2 * SIM_DAY, SIM_DAY - SIM_SEC), NULL},
     {"none", SIM_OK, {.kind = MDL_SCHEDULE_NONE}, NULL},
+    {"monthly 1st 02:00", SIM_OK, MONTHLY(1, 1, 2 * SIM_HOUR), NULL},
+    {"Monthly 22nd 02:00", SIM_OK, MONTHLY(22, 1, 2 * SIM_HOUR), NULL},
+    {"monthly 13th 02:00", SIM_OK, MONTHLY(13, 1, 2 * SIM_HOUR), NULL},
+    {"monthly last-weekday 22:00", SIM_OK, MONTHLY(MDL_MONTH_LAST_WEEKDAY, 1, 22 * SIM_HOUR), NULL},
+    {"monthly last", SIM_OK, MONTHLY(MDL_MONTH_LAST, 1, 0), NULL},
+    {"monthly 06:00", SIM_OK, MONTHLY(1, 1, 6 * SIM_HOUR), NULL},
+    {"quarterly", SIM_OK, MONTHLY(1, 3, 0), NULL},
+    {"quarterly first-weekday 07:30", SIM_OK,
+     MONTHLY(MDL_MONTH_FIRST_WEEKDAY, 3, 7 * SIM_HOUR + 30 * SIM_MIN), NULL},
+    {"monthly 32nd 02:00",
+     SIM_EPARSE,
+     {0},
+     "unknown day of the month '32nd' in 'monthly 32nd 02:00' (use 1st .. 31st, last, "
+     "last-weekday or first-weekday)"},
+    {"monthly 2st 02:00",
+     SIM_EPARSE,
+     {0},
+     "unknown day of the month '2st' in 'monthly 2st 02:00' (use 1st .. 31st, last, "
+     "last-weekday or first-weekday)"},
+    {"monthly 1st 02:00 x", SIM_EPARSE, {0}, E_SCHED "'monthly 1st 02:00 x'"},
+    {"quarterly 1st 25:00",
+     SIM_ERANGE,
+     {0},
+     "time of day out of range (00:00 to 23:59:59), got '25:00'"},
     {"hourly", SIM_EPARSE, {0}, E_SCHED "'hourly'"},
     {"daily", SIM_EPARSE, {0}, E_SCHED "'daily'"},
     {"01:00", SIM_EPARSE, {0}, E_SCHED "'01:00'"},
@@ -459,7 +489,8 @@ static const sched_row sched_rows[] = {
 static int same_schedule(const mdl_schedule *a, const mdl_schedule *b)
 {
     return a->kind == b->kind && a->days_mask == b->days_mask && a->time_of_day == b->time_of_day &&
-           a->period == b->period && a->offset == b->offset;
+           a->period == b->period && a->offset == b->offset && a->month_day == b->month_day &&
+           a->month_step == b->month_step;
 }
 
 static void schedules_parse_to_their_rule_or_their_exact_message(void **state)
@@ -594,6 +625,11 @@ static void schedules_format_to_text_that_reads_back(void **state)
         {DAYS(MON | FRI, 2 * SIM_HOUR + 30 * SIM_SEC), "mon,fri 02:00:30"},
         {EVERY(15 * SIM_MIN, 5 * SIM_MIN), "every 15m at 00:05"},
         {EVERY(90 * SIM_MIN, 0), "every 90m"},
+        {MONTHLY(1, 1, 2 * SIM_HOUR), "monthly 1st 02:00"},
+        {MONTHLY(23, 1, 2 * SIM_HOUR), "monthly 23rd 02:00"},
+        {MONTHLY(11, 1, 0), "monthly 11th 00:00"},
+        {MONTHLY(MDL_MONTH_LAST_WEEKDAY, 1, 22 * SIM_HOUR), "monthly last-weekday 22:00"},
+        {MONTHLY(1, 3, 0), "quarterly 1st 00:00"},
         {{.kind = MDL_SCHEDULE_NONE}, "none"},
     };
     char buf[SCN_FORMAT_SIZE];
