@@ -59,7 +59,17 @@
 #define DEQUE_START 16
 #define NAME_LEN    512
 
-enum { POOL_REST = 0, POOL_BATCHES, POOL_RECORDS, POOL_COUNT, WAIT_PACE = POOL_COUNT };
+/* The source's pools first: a chunk is read before it is written. */
+enum {
+    POOL_SRC_REST = 0, /* the source's REST quota (extraction pages, query job calls) */
+    POOL_SRC_JOBS,     /* the source's bulk query jobs per 24 h */
+    POOL_SRC_BATCHES,  /* the source's bulk batches (when its queries count them) */
+    POOL_REST,         /* the target's REST quota */
+    POOL_BATCHES,
+    POOL_RECORDS,
+    POOL_COUNT,
+    WAIT_PACE = POOL_COUNT
+};
 enum { JOB_IDLE = 0, JOB_WAIT, JOB_RUN };
 
 typedef struct entry {
@@ -97,7 +107,8 @@ struct mdl_batch {
     gsl_rng *rng;
     mdl_arrivals *arrivals;
     mdl_quota *pool[POOL_COUNT];
-    mdl_ratelimit *rest_rate; /* borrowed; REST calls pass it one by one */
+    mdl_ratelimit *rate[POOL_COUNT]; /* borrowed; REST calls pass it one by one */
+    mdl_extract_cfg extract;
     mdl_batch_spec spec;
     uint64_t chunk_size, rpb, page;
     int parent_batch;
@@ -458,10 +469,17 @@ static int validate(const mdl_batch_cfg *cfg, sim_err *err)
         return bad(err, id, "review_delay, spread and bucket must be >= 0");
     if (!cfg->rng && (s->record_time_cv > 0 || s->failure_rate > 0))
         return bad(err, id, "a random stream is required for variable times or failures");
-    const mdl_quota *pools[] = {cfg->rest_quota, cfg->bulk_batches, cfg->bulk_records};
-    for (int k = 0; k < POOL_COUNT; k++)
+    const mdl_quota *pools[] = {cfg->rest_quota,    cfg->bulk_batches,       cfg->bulk_records,
+                                cfg->extract.quota, cfg->extract.query_jobs, cfg->extract.batches};
+    for (size_t k = 0; k < sizeof pools / sizeof *pools; k++)
         if (pools[k] && !(mdl_quota_limit(pools[k]) >= 1))
             return bad(err, id, "a pool's limit must be at least 1");
+    if (cfg->extract.kind != MDL_SPEC_EXTRACT_NONE && cfg->extract.kind != MDL_SPEC_EXTRACT_REST &&
+        cfg->extract.kind != MDL_SPEC_EXTRACT_BULK)
+        return bad(err, id, "unknown extraction");
+    if (cfg->extract.page_size < 0 || cfg->extract.query_job_calls < 0 ||
+        !(cfg->extract.records_per_batch >= 0))
+        return bad(err, id, "extraction page size, calls and batch size must be >= 0");
     return SIM_OK;
 }
 
@@ -488,12 +506,17 @@ mdl_batch *mdl_batch_create(const mdl_batch_cfg *cfg, sim_err *err)
     if (!b->file_import) {
         if (s->api == MDL_SPEC_API_REST) {
             b->pool[POOL_REST] = cfg->rest_quota;
-            b->rest_rate = cfg->rest_rate;
+            b->rate[POOL_REST] = cfg->rest_rate;
         } else {
             b->pool[POOL_BATCHES] = cfg->bulk_batches;
             b->pool[POOL_RECORDS] = cfg->bulk_records;
         }
     }
+    b->extract = cfg->extract;
+    b->pool[POOL_SRC_REST] = cfg->extract.quota;
+    b->rate[POOL_SRC_REST] = cfg->extract.rate;
+    b->pool[POOL_SRC_JOBS] = cfg->extract.query_jobs;
+    b->pool[POOL_SRC_BATCHES] = cfg->extract.batches;
     b->page = s->page_size > 0 ? (uint64_t)s->page_size : 1;
     double rpb =
         cfg->bulk.records_per_batch > 0 ? cfg->bulk.records_per_batch : MDL_BULK_RECORDS_PER_BATCH;
@@ -938,17 +961,18 @@ static void wait_until(mdl_batch *b, int j, int on, sim_time at, sim_time now)
 static int acquire(mdl_batch *b, int j, sim_time now)
 {
     job *jb = &b->jobs[j];
-    uint64_t *used[POOL_COUNT] = {&b->st.rest_calls_used, &b->st.bulk_batches_used,
-                                  &b->st.bulk_records_used};
+    uint64_t *used[POOL_COUNT] = {&b->st.extract_calls_used,   &b->st.extract_query_jobs_used,
+                                  &b->st.extract_batches_used, &b->st.rest_calls_used,
+                                  &b->st.bulk_batches_used,    &b->st.bulk_records_used};
     for (int k = 0; k < POOL_COUNT; k++) {
         while (jb->need[k] > 0) {
             uint64_t take = jb->need[k];
             mdl_quota *p = b->pool[k];
-            if (k == POOL_REST && b->rest_rate) {
+            if (b->rate[k]) {
                 /* One call at a time through the rate limit: a refusal is a
                  * 429 with a Retry-After, which the job waits out. */
                 sim_time retry_after = 0;
-                if (!mdl_ratelimit_take(b->rest_rate, now, &retry_after)) {
+                if (!mdl_ratelimit_take(b->rate[k], now, &retry_after)) {
                     b->st.rate_limited++;
                     if (counted(b))
                         mdl_ledger_calls(b->ledger, b->flow, 1);
@@ -975,11 +999,32 @@ static int acquire(mdl_batch *b, int j, sim_time now)
             }
             jb->need[k] -= take;
             *used[k] += take;
-            if (k == POOL_REST && counted(b))
+            if ((k == POOL_REST || k == POOL_SRC_REST) && counted(b))
                 mdl_ledger_calls(b->ledger, b->flow, take);
         }
     }
     return 1;
+}
+
+/* What reading n records from the source costs (see mdl_batch.h,
+ * "Extraction"): REST pages, or a bulk query job with its calls (and
+ * batches where the platform counts them). */
+static void extraction_needs(const mdl_batch *b, uint64_t n, uint64_t *need)
+{
+    const mdl_extract_cfg *x = &b->extract;
+    if (n == 0)
+        return;
+    if (x->kind == MDL_SPEC_EXTRACT_REST) {
+        uint64_t page = x->page_size > 0 ? (uint64_t)x->page_size : 1;
+        need[POOL_SRC_REST] = (n + page - 1) / page;
+    } else if (x->kind == MDL_SPEC_EXTRACT_BULK) {
+        need[POOL_SRC_JOBS] = 1;
+        need[POOL_SRC_REST] = (uint64_t)x->query_job_calls;
+        if (x->counts_batches) {
+            double rpb = x->records_per_batch > 0 ? x->records_per_batch : 10000.0;
+            need[POOL_SRC_BATCHES] = (uint64_t)ceil((double)n / rpb);
+        }
+    }
 }
 
 /* Job j attempts positions [a, b): acquire, then work. */
@@ -988,6 +1033,8 @@ static void start_attempt(mdl_batch *b, int j, sim_time now)
     job *jb = &b->jobs[j];
     uint64_t n = jb->b - jb->a;
     memset(jb->need, 0, sizeof jb->need);
+    if (jb->retries == 0) /* a chunk is read once, by its first attempt */
+        extraction_needs(b, n, jb->need);
     if (!b->file_import) {
         if (b->spec.api == MDL_SPEC_API_REST) {
             jb->need[POOL_REST] = (n + b->page - 1) / b->page;
@@ -1235,6 +1282,8 @@ void mdl_batch_stats_get(const mdl_batch *b, mdl_batch_stats *out)
     out->records_per_run_mean = any ? b->recs.mean : NAN;
     out->chunks_per_run_mean = any ? b->chunks.mean : NAN;
     out->rest_wait_s = sim_time_to_seconds(b->wait_time[POOL_REST]);
+    out->extract_wait_s = sim_time_to_seconds(
+        b->wait_time[POOL_SRC_REST] + b->wait_time[POOL_SRC_JOBS] + b->wait_time[POOL_SRC_BATCHES]);
     out->bulk_wait_s = sim_time_to_seconds(b->wait_time[POOL_BATCHES] + b->wait_time[POOL_RECORDS]);
     out->wasted_job_s = sim_time_to_seconds(b->wasted_time);
 }
@@ -1351,6 +1400,10 @@ int mdl_batch_publish(const mdl_batch *b, sim_time now, sim_result *r, sim_err *
     PUT("refused_calls", "calls", s.refused);
     PUT("rate_limited", "calls", s.rate_limited);
     PUT("rest_wait_s", "s", s.rest_wait_s);
+    PUT("extract_calls_used", "calls", s.extract_calls_used);
+    PUT("extract_query_jobs_used", "jobs", s.extract_query_jobs_used);
+    PUT("extract_batches_used", "batches", s.extract_batches_used);
+    PUT("extract_wait_s", "s", s.extract_wait_s);
     PUT("bulk_wait_s", "s", s.bulk_wait_s);
     PUT("wasted_records", "records", s.wasted_records);
     PUT("wasted_job_s", "s", s.wasted_job_s);

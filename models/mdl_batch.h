@@ -52,6 +52,23 @@
  * all its records fail. Otherwise each record fails with failure_rate
  * (binomial count; the failed subset is taken from the end of the chunk).
  *
+ * Extraction. Each chunk is read from the source system before it is
+ * written (its first attempt; retries re-write, they do not re-read), and
+ * reading spends the source's pools (mdl_extract_cfg), not only the
+ * target's:
+ *   rest  ceil(n / page_size) calls from the source's REST quota, through
+ *         its rate limit: each query page is an API call (Salesforce: SOQL
+ *         pages of 2,000 rows, each nextRecordsUrl page a new call,
+ *         REFERENCE.md A1);
+ *   bulk  one query job from the source's query-job pool (Salesforce Bulk
+ *         API 2.0: 10,000 query jobs per 24 h, A3) and query_job_calls API
+ *         calls (REFERENCE.md does not say how many calls a query job costs:
+ *         2 by default, one to create it and one to fetch its results), and
+ *         ceil(n / records_per_batch) batches only when counts_batches
+ *         (Salesforce: query jobs consume no batches, A3);
+ *   none  free (a file drop, a database read the scenario does not model).
+ * Waiting for the source's pools works as for the target's.
+ *
  * Failures. Failed records are retried
  *   next_run   with the next run (kept with their attempt count), or
  *   immediate  by the same job at once, as a sub-chunk of the failed
@@ -130,6 +147,21 @@
  * events for writes into a system with CDC on. */
 typedef void mdl_write_hook(void *ctx, int target_system, uint64_t records, sim_time now);
 
+/* Reading the records from the source (see "Extraction" above). The
+ * pools are the source system's, borrowed, shared with everything else that
+ * calls it; NULL = unlimited. */
+typedef struct mdl_extract_cfg {
+    mdl_spec_extract kind;    /* none, rest or bulk */
+    mdl_quota *quota;         /* the source's REST quota (pages, query job calls) */
+    mdl_ratelimit *rate;      /* the source's rate limit */
+    mdl_quota *query_jobs;    /* bulk: the source's query jobs per 24 h */
+    mdl_quota *batches;       /* bulk: its batch pool (only with counts_batches) */
+    int page_size;            /* rest: records per page, >= 1 */
+    int query_job_calls;      /* bulk: API calls per query job */
+    int counts_batches;       /* bulk: a query counts batches of records_per_batch */
+    double records_per_batch; /* bulk: 0 = 10,000 */
+} mdl_extract_cfg;
+
 /* One run, as reported to the run hook when it ends. */
 typedef struct mdl_batch_run {
     uint64_t index;      /* 0-based, in start order */
@@ -163,6 +195,7 @@ typedef struct mdl_batch_cfg {
     mdl_ratelimit *rest_rate; /* the target's rate limit (429 + Retry-After); NULL = none */
     mdl_quota *bulk_batches;  /* the target's bulk batch pool; NULL = unlimited */
     mdl_quota *bulk_records;  /* the target's bulk records pool; NULL = unlimited */
+    mdl_extract_cfg extract;  /* reading from the source; kind none = free */
     /* The job (copied): schedule, window, selection, chunks, API, failures. */
     mdl_batch_spec batch;
     /* The target's bulk API (copied): records_per_batch (0 = 10,000),
@@ -264,6 +297,10 @@ typedef struct mdl_batch_stats {
     uint64_t rest_calls_used;           /* REST calls taken from the quota */
     uint64_t bulk_batches_used;         /* bulk batches taken from the pool */
     uint64_t bulk_records_used;         /* records taken from the bulk records pool */
+    uint64_t extract_calls_used;        /* source API calls (pages, query job calls) */
+    uint64_t extract_query_jobs_used;   /* source bulk query jobs */
+    uint64_t extract_batches_used;      /* source bulk batches (queries that count them) */
+    double extract_wait_s;              /* job-seconds spent waiting for the source's pools */
     uint64_t refused;                   /* refused calls made while a pool was empty */
     uint64_t rate_limited;              /* REST calls answered 429 by the rate limit */
     double rest_wait_s;                 /* job-seconds spent waiting for the REST quota */
@@ -303,7 +340,8 @@ int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, doub
  * NaN if none), records_per_run_mean, chunks_per_run_mean, records_written,
  * delivered, failed_retried, failed_given_up, rest_calls_used,
  * bulk_batches_used, bulk_records_used, refused_calls, rate_limited, rest_wait_s,
- * bulk_wait_s, wasted_records, wasted_job_s, overrun_projection_month
+ * extract_calls_used, extract_query_jobs_used, extract_batches_used,
+ * extract_wait_s, bulk_wait_s, wasted_records, wasted_job_s, overrun_projection_month
  * (months from the start; NaN if none), the histogram "duration" (s) and,
  * when configured, the series "duration_series" (the duration of the latest
  * run, as a level from its start). */

@@ -39,6 +39,7 @@ const char *const mdl_spec_distribution_names[] = {
     "lognormal", "exponential", "deterministic", "gamma", "empirical", "none", NULL};
 const char *const mdl_spec_time_unit_names[] = {"ms", "s", NULL};
 const char *const mdl_spec_process_names[] = {"poisson", "deterministic", "trace", NULL};
+const char *const mdl_spec_extract_names[] = {"none", "rest", "bulk", NULL};
 
 const char *mdl_spec_name(const char *const *names, int v)
 {
@@ -98,6 +99,7 @@ void mdl_bulk_spec_init(mdl_bulk_spec *b)
 {
     memset(b, 0, sizeof *b);
     b->records_per_batch = 10000;
+    b->query_job_calls = 2;
 }
 
 void mdl_events_spec_init(mdl_events_spec *e)

@@ -151,6 +151,12 @@ typedef enum mdl_spec_api { /* how a batch writes into its target */
                                                */
 } mdl_spec_api;
 
+typedef enum mdl_spec_extract {                            /* how a batch reads its source */
+                                MDL_SPEC_EXTRACT_NONE = 0, /* free (not modelled) */
+                                MDL_SPEC_EXTRACT_REST,     /* query pages, each an API call */
+                                MDL_SPEC_EXTRACT_BULK      /* bulk query jobs */
+} mdl_spec_extract;
+
 typedef enum mdl_spec_retry_failed {
     MDL_SPEC_RETRY_NEXT_RUN = 0,
     MDL_SPEC_RETRY_IMMEDIATE
@@ -187,6 +193,7 @@ extern const char *const mdl_spec_kind_names[];
 extern const char *const mdl_spec_distribution_names[];
 extern const char *const mdl_spec_time_unit_names[];
 extern const char *const mdl_spec_process_names[];
+extern const char *const mdl_spec_extract_names[];
 extern const char *const mdl_spec_weekday_names[];
 extern const char *const mdl_spec_window_names[];
 extern const char *const mdl_spec_refresh_names[];
@@ -263,6 +270,9 @@ typedef struct mdl_bulk_spec {
     double records_per_day;    /* records per rolling 24 h; 0 = none */
     sim_time batch_time_limit; /* a batch running longer fails and is retried; 0 = none */
     int batch_retries;         /* automatic retries of a failed batch */
+    double query_jobs_per_day; /* bulk query (extraction) jobs per rolling 24 h; 0 = none */
+    int query_job_calls;       /* API calls a bulk query job costs (create, fetch) */
+    int query_counts_batches;  /* a bulk query takes batches from batches_per_day */
 } mdl_bulk_spec;
 
 /* The system's own event channel (platform events, CDC, event mesh). */
@@ -462,8 +472,10 @@ typedef struct mdl_batch_spec {
     sim_time record_time;    /* mean time per record */
     double record_time_cv;   /* coefficient of variation; 0 = fixed, else lognormal */
     mdl_spec_api api;
-    int page_size;       /* records per REST call (api rest) */
-    double failure_rate; /* probability a record fails */
+    mdl_spec_extract extract; /* how the job reads its source (loader: bulk when the
+                                 source has a bulk API, else rest, else none) */
+    int page_size;            /* records per REST call (api rest) */
+    double failure_rate;      /* probability a record fails */
     mdl_spec_retry_failed retry_failed;
     int retry_limit;      /* retries of a failed record before it is given up */
     sim_time job_timeout; /* a chunk running longer fails; 0 = none */

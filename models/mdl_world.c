@@ -46,6 +46,7 @@ typedef struct sys_rt {
     mdl_endpoint *endpoint;
     mdl_quota *quota;                       /* NULL: no daily limit */
     mdl_quota *bulk_batches, *bulk_records; /* NULL: no bulk cap */
+    mdl_quota *bulk_query_jobs;             /* NULL: no cap on bulk query jobs */
     mdl_channel *channel;                   /* NULL: no platform events / CDC */
     sim_series *quota_series;
     mdl_ratelimit *ratelimit;
@@ -219,6 +220,11 @@ static int system_create(world *w, int index, sim_err *err)
     if ((rc = mdl_batch_bulk_pools_create(&spec->bulk, &s->bulk_batches, &s->bulk_records, err)) !=
         SIM_OK)
         return rc;
+    if (spec->bulk.enabled && spec->bulk.query_jobs_per_day > 0) {
+        mdl_quota_cfg qc = {.limit = spec->bulk.query_jobs_per_day, .window = SIM_DAY};
+        if (!(s->bulk_query_jobs = mdl_quota_create(&qc, err)))
+            return err ? err->code : SIM_ENOMEM;
+    }
     if (api->rate_limit > 0) {
         mdl_ratelimit_cfg rl = {.id = spec->id,
                                 .limit = (uint64_t)api->rate_limit,
@@ -263,6 +269,7 @@ static void system_destroy(sys_rt *s)
     mdl_quota_destroy(s->quota);
     mdl_quota_destroy(s->bulk_batches);
     mdl_quota_destroy(s->bulk_records);
+    mdl_quota_destroy(s->bulk_query_jobs);
     mdl_endpoint_destroy(s->endpoint);
     sim_free(s->outages);
     sim_free(s->degradations);
@@ -378,6 +385,22 @@ static int writes_cdc_object(const mdl_events_spec *events, const char *object)
     return 0;
 }
 
+/* How a batch reads source system s (mdl_batch.h, "Extraction"). */
+static mdl_extract_cfg extract_cfg(const sys_rt *s, mdl_spec_extract kind)
+{
+    const mdl_system_spec *spec = s->spec;
+    mdl_extract_cfg x = {.kind = kind,
+                         .quota = s->quota,
+                         .rate = s->ratelimit,
+                         .query_jobs = s->bulk_query_jobs,
+                         .batches = spec->bulk.query_counts_batches ? s->bulk_batches : NULL,
+                         .page_size = spec->api.page_size > 0 ? spec->api.page_size : 1,
+                         .query_job_calls = spec->bulk.query_job_calls,
+                         .counts_batches = spec->bulk.query_counts_batches,
+                         .records_per_batch = spec->bulk.records_per_batch};
+    return x;
+}
+
 /* A batch or file flow: the job pulls the flow's arrivals at each run; its
  * writes publish CDC events when the target has CDC on for its object. */
 static int flow_batch(world *w, flow_rt *f, sim_err *err)
@@ -399,6 +422,8 @@ static int flow_batch(world *w, flow_rt *f, sim_err *err)
     cfg.rest_rate = target->ratelimit;
     cfg.bulk_batches = target->bulk_batches;
     cfg.bulk_records = target->bulk_records;
+    if (spec->pattern == MDL_SPEC_PATTERN_BATCH) /* reading the source costs the source */
+        cfg.extract = extract_cfg(&w->systems[spec->source_index], spec->batch.extract);
     cfg.series_interval = w->interval;
     cfg.series_bins = w->nbins;
     if (target->channel && writes_cdc_object(&target->spec->events, spec->object)) {
@@ -884,6 +909,8 @@ static int publish(world *w, sim_result *r, sim_err *err)
             rc = publish_limit(s, "bulk_batches", "batches", s->bulk_batches, r, err);
         if (rc == SIM_OK && s->bulk_records)
             rc = publish_limit(s, "bulk_records", "records", s->bulk_records, r, err);
+        if (rc == SIM_OK && s->bulk_query_jobs)
+            rc = publish_limit(s, "bulk_query_jobs", "jobs", s->bulk_query_jobs, r, err);
         if (rc == SIM_OK && s->token)
             rc = mdl_token_publish(s->token, r, err);
     }

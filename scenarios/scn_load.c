@@ -932,6 +932,13 @@ static void derive(loader *L)
                 f->batch.api = t->bulk.enabled ? MDL_SPEC_API_BULK : MDL_SPEC_API_REST;
                 set_from(L, bb, &f->batch, "api", SCN_FROM_DERIVED);
             }
+            if (f->source_index >= 0 && is_default(L, bb, &f->batch, "extract")) {
+                const mdl_system_spec *src = &sc->systems[f->source_index];
+                f->batch.extract = src->bulk.enabled  ? MDL_SPEC_EXTRACT_BULK
+                                   : src->api.enabled ? MDL_SPEC_EXTRACT_REST
+                                                      : MDL_SPEC_EXTRACT_NONE;
+                set_from(L, bb, &f->batch, "extract", SCN_FROM_DERIVED);
+            }
             inherit_from(L, fb, f, t);
         }
     }
@@ -1197,6 +1204,16 @@ static void check_flow(loader *L, const mdl_flow_spec *f)
             problem(L, node_of(L, bb, b, "api"),
                     "flow '%s' uses the REST API but system '%s' has none (api.enabled is false)",
                     f->id, f->target);
+        if (src && b->extract == MDL_SPEC_EXTRACT_BULK && !src->bulk.enabled)
+            problem(L, node_of(L, bb, b, "extract"),
+                    "flow '%s' extracts with bulk query jobs but its source '%s' has no bulk API "
+                    "(bulk.enabled is false): use extract: rest or none",
+                    f->id, f->source);
+        if (src && b->extract == MDL_SPEC_EXTRACT_REST && !src->api.enabled)
+            problem(L, node_of(L, bb, b, "extract"),
+                    "flow '%s' extracts through the REST API but its source '%s' has none "
+                    "(api.enabled is false): use extract: bulk or none",
+                    f->id, f->source);
         break;
     }
     case MDL_SPEC_PATTERN_FILE:

@@ -239,6 +239,16 @@ static const scn_key bulk_keys[] = {
       .doc = "a batch running longer fails and is retried"),
     K("batch_retries", INT, mdl_bulk_spec, batch_retries, .max = 1000, .def = "0", .src = BUILTIN,
       .doc = "automatic retries of a failed batch"),
+    K("query_jobs_per_day", COUNT, mdl_bulk_spec, query_jobs_per_day,
+      .flags = SCN_NONE_OK | SCN_POSITIVE, .max = 1e12, .def = "none", .src = BUILTIN,
+      .doc = "bulk query (extraction) jobs per rolling 24 h: a batch reading this system "
+             "with extract: bulk takes one per chunk"),
+    K("query_job_calls", INT, mdl_bulk_spec, query_job_calls, .flags = SCN_ASSUMED, .max = 1000,
+      .def = "2", .src = "built-in (REFERENCE.md does not say: one call to create, one to fetch)",
+      .doc = "API calls of the daily quota a bulk query job costs"),
+    K("query_counts_batches", BOOL, mdl_bulk_spec, query_counts_batches, .def = "false",
+      .src = "REFERENCE.md A3 (Salesforce: query jobs consume no batches)",
+      .doc = "a bulk query also takes batches (records_per_batch each) from batches_per_day"),
 };
 
 static const scn_block bulk_block = {
@@ -805,6 +815,12 @@ static const scn_key batch_keys[] = {
     K("api", ENUM, mdl_batch_spec, api, NAMES(api), .flags = SCN_DERIVED,
       .src = "derived: bulk when the target offers a bulk API, else rest",
       .doc = "bulk batches or REST calls"),
+    K("extract", ENUM, mdl_batch_spec, extract, NAMES(extract), .flags = SCN_DERIVED,
+      .src = "derived: bulk when the source offers a bulk API, else rest when it has an API, "
+             "else none",
+      .doc = "how each chunk is read from the source, at the source's cost: rest (query "
+             "pages of the source's api.page_size, each an API call), bulk (a query job and "
+             "its calls) or none (free)"),
     K("page_size", INT, mdl_batch_spec, page_size, .flags = SCN_POSITIVE | SCN_ASSUMED, .max = 1e6,
       .def = "1", .src = BUILTIN, .doc = "records per REST call (api rest)"),
     K("failure_rate", PERCENT, mdl_batch_spec, failure_rate, .flags = SCN_ASSUMED, .max = 1,

@@ -912,6 +912,94 @@ static void a_bulk_batch_of_exactly_the_time_limit_succeeds(void **state)
     }
 }
 
+/* ---- extraction costs the source ---------------------------------------- */
+
+/* 10,000 records in chunks of 2,000 read from a source with 500-record
+ * query pages (REST): 4 calls per chunk, 20 in all, counted in the flow's
+ * calls; with bulk query jobs: one job and 2 calls per chunk (5 jobs, 10
+ * calls), and with query_counts_batches one 10,000-record batch per chunk
+ * of 2,000 (5 batches). A retried chunk is not read again. */
+static void extraction_spends_the_sources_pools_per_chunk(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        fx f;
+        fx_init(&f);
+        mdl_quota_cfg qc = {.limit = 1e9, .window = SIM_DAY};
+        mdl_quota *calls = mdl_quota_create(&qc, NULL), *jobs = mdl_quota_create(&qc, NULL);
+        mdl_quota *batches = mdl_quota_create(&qc, NULL);
+        mdl_batch_cfg c = base_cfg(&f);
+        c.batch.chunk_size = 2000;
+        c.extract =
+            (mdl_extract_cfg){.kind = kind == 0 ? MDL_SPEC_EXTRACT_REST : MDL_SPEC_EXTRACT_BULK,
+                              .quota = calls,
+                              .query_jobs = jobs,
+                              .batches = kind == 2 ? batches : NULL,
+                              .page_size = 500,
+                              .query_job_calls = 2,
+                              .counts_batches = kind == 2};
+        mdl_batch *b = make(&c);
+        mdl_batch_add(b, 0, 10000);
+        assert_int_equal(sim_queue_run(f.q, SIM_DAY), SIM_OK);
+        mdl_batch_stats st;
+        mdl_batch_stats_get(b, &st);
+        assert_int_equal(st.extract_calls_used, kind == 0 ? 20 : 10);
+        assert_int_equal(st.extract_query_jobs_used, kind == 0 ? 0 : 5);
+        assert_int_equal(st.extract_batches_used, kind == 2 ? 5 : 0);
+        assert_int_equal(mdl_quota_used(calls, SIM_DAY - 1), kind == 0 ? 20 : 10);
+        assert_int_equal(mdl_quota_used(jobs, SIM_DAY - 1), kind == 0 ? 0 : 5);
+        sim_result *r = sim_result_create(NULL);
+        uint64_t pending = 0;
+        assert_int_equal(mdl_ledger_publish(f.l, &pending, r, NULL), SIM_OK);
+        assert_close(metric(r, "flow.F-1.calls"), kind == 0 ? 20 : 10, 0);
+        sim_result_destroy(r);
+        mdl_batch_destroy(b);
+        mdl_quota_destroy(calls);
+        mdl_quota_destroy(jobs);
+        mdl_quota_destroy(batches);
+        fx_fini(&f);
+    }
+}
+
+/* The source's quota runs out: 4,000 records, chunks of 2,000 on one job,
+ * 1,000-record pages (2 calls a chunk), a source quota of 3 calls per
+ * rolling 24 h, instant work, one run at 01:00 (3,600 s). Chunk 1 takes 2
+ * calls (minute bucket 60); chunk 2 takes the last one, is refused the
+ * next and waits until bucket 60 leaves the window at 61 min + 24 h =
+ * 90,060 s, then takes it and is written: the run lasts 86,460 s, 4 calls,
+ * 1 refused, 86,460 s of waiting for the source. */
+static void a_batch_waits_when_its_sources_quota_runs_out(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f);
+    mdl_quota_cfg qc = {.limit = 3, .window = SIM_DAY};
+    mdl_quota *calls = mdl_quota_create(&qc, NULL);
+    mdl_batch_cfg c = base_cfg(&f);
+    c.batch.schedule =
+        (mdl_schedule){.kind = MDL_SCHEDULE_EVERY, .period = 10 * SIM_DAY, .offset = SIM_HOUR};
+    c.batch.chunk_size = 2000;
+    c.batch.concurrent_jobs = 1;
+    c.batch.chunk_overhead = 0;
+    c.batch.record_time = 0;
+    c.extract = (mdl_extract_cfg){.kind = MDL_SPEC_EXTRACT_REST, .quota = calls, .page_size = 1000};
+    mdl_batch *b = make(&c);
+    mdl_batch_add(b, 0, 4000);
+    assert_int_equal(sim_queue_run(f.q, 3 * SIM_DAY), SIM_OK);
+    assert_int_equal(f.nruns, 1);
+    assert_int_equal(f.runs[0].end - f.runs[0].start, 86460 * SIM_SEC);
+    mdl_batch_stats st;
+    mdl_batch_stats_get(b, &st);
+    assert_int_equal(st.extract_calls_used, 4);
+    assert_int_equal(st.refused, 1);
+    assert_close(st.extract_wait_s, 86460.0, 1e-9);
+    assert_int_equal(mdl_ledger_count(f.l, 0, MDL_DELIVERED), 4000);
+    check_conservation(&f, b);
+    mdl_batch_destroy(b);
+    mdl_quota_destroy(calls);
+    fx_fini(&f);
+}
+
 /* A NetSuite-style CSV import (REFERENCE.md E: 25,000 records per job):
  * 60,000 records make 3 files, imported one after another at 10 ms a
  * record after a 2 h manual review: 7,200 + 600 s. A 10 MB file limit with
@@ -1255,6 +1343,8 @@ int main(void)
         cmocka_unit_test(a_run_ending_exactly_at_the_next_start_is_no_overrun),
         cmocka_unit_test(a_chunk_of_exactly_the_job_timeout_completes),
         cmocka_unit_test(a_bulk_batch_of_exactly_the_time_limit_succeeds),
+        cmocka_unit_test(extraction_spends_the_sources_pools_per_chunk),
+        cmocka_unit_test(a_batch_waits_when_its_sources_quota_runs_out),
         cmocka_unit_test(bulk_batches_longer_than_the_time_limit_fail_on_every_retry),
         cmocka_unit_test(file_import_splits_by_record_limit_and_waits_for_review),
         cmocka_unit_test(write_hook_sees_every_chunk_written),

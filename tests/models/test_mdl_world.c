@@ -212,6 +212,60 @@ static void deterministic_and_trace_flows_create_exact_counts(void **state)
     mdl_scenario_fini(&sc);
 }
 
+/* The issue's case: a nightly full extraction of 400,000 Salesforce rows
+ * into a warehouse. Read through REST (SOQL pages of 2,000 rows, the
+ * salesforce preset's api.page_size, REFERENCE.md A1) each run costs
+ * Salesforce 400,000 / 2,000 = 200 API calls: 7 runs, 1,400 calls, and the
+ * rolling window holds at least one run's 200 (a little more where two
+ * nights' minute buckets overlap). Read with Bulk API 2.0 query jobs (the
+ * derived default, the source has a bulk API), each of the 40 chunks of
+ * 10,000 takes one query job (10,000 per 24 h, A3) and 2 calls (an
+ * assumption: REFERENCE.md gives none): 280 jobs and 560 calls in 7 runs.
+ * With extract none it costs Salesforce nothing, as before. */
+static void extracting_from_salesforce_spends_its_quota(void **state)
+{
+    (void)state;
+    const char *text = "name: extract\n"
+                       "horizon: 7d\n"
+                       "systems:\n"
+                       "  - id: salesforce\n"
+                       "    kind: salesforce\n"
+                       "  - id: dwh\n"
+                       "    bulk: {enabled: true}\n"
+                       "flows:\n"
+                       "  - id: F-9\n"
+                       "    source: salesforce\n"
+                       "    target: dwh\n"
+                       "    volume: 1k/day\n"
+                       "    pattern: batch\n"
+                       "    batch: {selection: full, dataset: 400k, failure_rate: 0%}\n";
+    const char *extract[] = {"flows.F-9.batch.extract=rest", NULL, "flows.F-9.batch.extract=none"};
+    const double calls[] = {1400, 560, 0}, jobs[] = {0, 280, 0};
+    for (int k = 0; k < 3; k++) {
+        mdl_scenario sc;
+        load(&sc, text, extract[k] ? &extract[k] : NULL, extract[k] ? 1 : 0);
+        assert_int_equal(sc.flows[0].batch.extract, k == 0   ? MDL_SPEC_EXTRACT_REST
+                                                    : k == 1 ? MDL_SPEC_EXTRACT_BULK
+                                                             : MDL_SPEC_EXTRACT_NONE);
+        sim_result *r = sim_result_create(NULL);
+        sim_err err;
+        if (mdl_world_run(&sc, 3, 0, r, &err) != SIM_OK)
+            fail_msg("%s", err.msg);
+        assert_same(scalar(r, "flow.F-9.batch.runs"), 7.0);
+        assert_same(scalar(r, "flow.F-9.batch.extract_calls_used"), calls[k]);
+        assert_same(scalar(r, "flow.F-9.batch.extract_query_jobs_used"), jobs[k]);
+        double peak = scalar(r, "system.salesforce.quota_peak");
+        if (k == 2)
+            assert_same(peak, 0.0);
+        else
+            assert_true(peak >= calls[k] / 7 && peak <= 2 * calls[k] / 7);
+        if (k == 1)
+            assert_true(scalar(r, "system.salesforce.bulk_query_jobs_peak") >= 40);
+        sim_result_destroy(r);
+        mdl_scenario_fini(&sc);
+    }
+}
+
 static void every_record_is_accounted_for(void **state)
 {
     (void)state;
@@ -644,6 +698,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_record_is_accounted_for),
         cmocka_unit_test(deterministic_and_trace_flows_create_exact_counts),
+        cmocka_unit_test(extracting_from_salesforce_spends_its_quota),
         cmocka_unit_test(same_seed_same_numbers_whatever_the_thread_count),
         cmocka_unit_test(variants_share_their_arrivals),
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),
