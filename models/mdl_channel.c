@@ -141,7 +141,8 @@ static uint64_t oldest(const mdl_channel *ch)
 
 static int matches(const reader *r, int flow)
 {
-    return (flow >= 0 && flow == r->flow) || (flow == MDL_CHANNEL_CDC && r->cdc);
+    return (flow >= 0 && flow == r->flow) ||
+           ((flow == MDL_CHANNEL_CDC || flow == MDL_CHANNEL_ECHO) && r->cdc);
 }
 
 /* The sampler: every interval up to the end of the charts. */
@@ -622,6 +623,20 @@ int mdl_channel_publish_cdc(mdl_channel *ch, uint64_t records, sim_time now)
             rc = SIM_EFULL;
     }
     return rc;
+}
+
+int mdl_channel_publish_echo(mdl_channel *ch, uint64_t hops, sim_time now)
+{
+    purge(ch, now);
+    if (grow(ch) != SIM_OK)
+        return SIM_ENOMEM;
+    if (ch->publish && !mdl_quota_take(ch->publish, now, 1)) {
+        tell_refused(ch, MDL_CHANNEL_ECHO, hops, now, 1, now);
+        return SIM_EFULL;
+    }
+    append(ch, MDL_CHANNEL_ECHO, hops, now, now, 1);
+    ch->st.cdc_published++;
+    return SIM_OK;
 }
 
 /* ---- readers ----------------------------------------------------------- */

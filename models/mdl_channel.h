@@ -100,6 +100,11 @@
 
 /* The flow of change events written by other flows (bulk loads, CDC). */
 #define MDL_CHANNEL_CDC (-1)
+/* The flow of change events written by an event subscriber (as the
+ * integration user): echoes, which an echo filter drops. Their key is the
+ * number of subscriber writes in the chain that produced them (1: a
+ * subscriber applied an original change). Readers of CDC read them too. */
+#define MDL_CHANNEL_ECHO (-3)
 /* A reader's flow when it reads no flow's events (only CDC). */
 #define MDL_CHANNEL_NO_FLOW (-2)
 /* Retention value for "no time limit". */
@@ -175,6 +180,12 @@ int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time create
  * some (the rest are published), SIM_ENOMEM. */
 int mdl_channel_publish_cdc(mdl_channel *ch, uint64_t records, sim_time now);
 
+/* CDC hook for an event subscriber's write (mdl_subscriber.h): one change
+ * event of flow MDL_CHANNEL_ECHO with key `hops`, published at now like a
+ * CDC event (allocations, readers with cdc). SIM_OK, SIM_EFULL (refused by
+ * the publish allocation), SIM_ENOMEM. */
+int mdl_channel_publish_echo(mdl_channel *ch, uint64_t hops, sim_time now);
+
 /* ---- readers ---------------------------------------------------------- */
 
 typedef struct mdl_channel_reader_cfg {
@@ -245,7 +256,7 @@ int mdl_channel_readers(const mdl_channel *ch);
 typedef struct mdl_channel_stats {
     uint64_t published;        /* events that entered the log */
     uint64_t publish_refused;  /* refused by the publish allocation */
-    uint64_t cdc_published;    /* of published, by mdl_channel_publish_cdc */
+    uint64_t cdc_published;    /* of published, by mdl_channel_publish_cdc and _echo */
     uint64_t deliveries;       /* deliveries counted (reads and charges) */
     uint64_t delivery_refused; /* delivery attempts refused by the allocation */
     uint64_t expired;          /* events purged by time */

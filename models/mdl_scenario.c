@@ -214,6 +214,7 @@ void mdl_subscriber_spec_init(mdl_subscriber_spec *s)
     s->replay_resume = 1;
     s->auto_renew = 1;
     s->cdc = 1;
+    s->echo_filter = 1;
     mdl_processing_spec_init(&s->processing);
 }
 

@@ -424,13 +424,17 @@ typedef struct mdl_subscriber_spec {
     int apply_via_api;        /* each apply is a call to the target's API */
     mdl_window_spec *offline; /* windows when it is disconnected */
     int noffline;
-    int replay_resume;           /* reconnects with its last replay id (else at the tip) */
-    sim_time token_lifetime;     /* its subscription token; 0 = does not expire */
-    int auto_renew;              /* renews the token before it expires */
-    int cdc;                     /* also receives the source system's change events
-                                    (when that system has CDC objects) */
-    mdl_service_spec processing; /* its own time per event before the apply
-                                    (default none: applied at once) */
+    int replay_resume;            /* reconnects with its last replay id (else at the tip) */
+    sim_time token_lifetime;      /* its subscription token; 0 = does not expire */
+    int auto_renew;               /* renews the token before it expires */
+    int cdc;                      /* also receives the source system's change events
+                                     (when that system has CDC objects) */
+    mdl_service_spec processing;  /* its own time per event before the apply
+                                     (default none: applied at once) */
+    char object[MDL_SPEC_ID_MAX]; /* the object it writes into its target (loader:
+                                     the flow's object); CDC on it publishes echoes */
+    int echo_filter;              /* drops change events of the integration user's own
+                                     writes (echoes) instead of applying them back */
 } mdl_subscriber_spec;
 
 typedef struct mdl_recon_spec {

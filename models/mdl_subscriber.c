@@ -131,6 +131,10 @@ struct mdl_subscriber {
     gsl_rng *rng_errors, *rng_redelivery, *rng_backoff, *rng_processing;
     mdl_service processing;
     int processing_on;
+    mdl_echo_fn *echo;
+    void *echo_ctx;
+    int echo_filter;
+    uint64_t echo_max_hops;
 
     feed *src;
     int nsrc, rr;
@@ -181,6 +185,7 @@ void mdl_subscriber_cfg_init(mdl_subscriber_cfg *cfg)
     cfg->dead_letter = 1;
     cfg->apply_cdc = 1;
     cfg->processing.none = 1;
+    cfg->echo_filter = 1;
 }
 
 void mdl_subscriber_cfg_from_spec(mdl_subscriber_cfg *cfg, const mdl_event_spec *ev,
@@ -334,7 +339,8 @@ static void key_unref(mdl_subscriber *s, uint64_t key)
 
 static int tracks(const mdl_subscriber *s, const mdl_event *ev)
 {
-    return s->receiver == MDL_RECEIVER_UPSERT && ev->key != 0;
+    /* An echo's key is its hop count, not a record. */
+    return s->receiver == MDL_RECEIVER_UPSERT && ev->key != 0 && ev->flow != MDL_CHANNEL_ECHO;
 }
 
 /* The target holds a version newer than ev. */
@@ -736,6 +742,13 @@ static void applied(mdl_subscriber *s, int i, sim_time now)
         } else {
             s->st.cdc_applied++;
         }
+        /* Its write into a CDC object of the target publishes a change
+         * event there: an echo, one more write down the chain. */
+        uint64_t hops = (ev->flow == MDL_CHANNEL_ECHO ? ev->key : 0) + 1;
+        if (written && s->echo && (sl->own || s->apply_cdc) && hops <= s->echo_max_hops) {
+            s->st.echoes_published++;
+            s->echo(s->echo_ctx, hops, now);
+        }
         if (want_redelivery(s))
             push_copy(s, ev, sl->source, now + s->redelivery_delay);
     } else {
@@ -950,6 +963,14 @@ static int read_one(mdl_subscriber *s, sim_time now)
             }
             if (first && !is_own(s, &ev))
                 s->st.cdc_received++;
+            if (ev.flow == MDL_CHANNEL_ECHO && s->echo_filter) {
+                /* The integration user's own write: acknowledged, not applied. */
+                if (first)
+                    s->st.cdc_echo_filtered++;
+                s->rr = (i + 1) % s->nsrc;
+                commit_immediate(s, i, now);
+                return 1;
+            }
             if (first && is_own(s, &ev))
                 lag_changed(s, now);
             s->rr = (i + 1) % s->nsrc;
@@ -1238,6 +1259,11 @@ mdl_subscriber *mdl_subscriber_create(sim_queue *q, const mdl_subscriber_cfg *cf
     s->rng_redelivery = cfg->rng_redelivery;
     s->rng_backoff = cfg->rng_backoff;
     s->rng_processing = cfg->rng_processing;
+    s->echo = cfg->echo;
+    s->echo_ctx = cfg->echo_ctx;
+    s->echo_filter = cfg->echo_filter != 0;
+    s->echo_max_hops =
+        cfg->echo_max_hops > 0 ? (uint64_t)cfg->echo_max_hops : MDL_SUBSCRIBER_ECHO_MAX_HOPS;
     s->processing = cfg->processing;
     s->processing_on = !cfg->processing.none;
     s->free_head = -1;
@@ -1528,6 +1554,8 @@ int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r,
         (rc = put(r, p, "cdc_applied", "events", (double)st.cdc_applied, err)) ||
         (rc = put(r, p, "cdc_lost", "events", (double)st.cdc_lost, err)) ||
         (rc = put(r, p, "cdc_dead_lettered", "events", (double)st.cdc_dead_lettered, err)) ||
+        (rc = put(r, p, "cdc_echo_filtered", "events", (double)st.cdc_echo_filtered, err)) ||
+        (rc = put(r, p, "echoes_published", "events", (double)st.echoes_published, err)) ||
         (rc = put_series(r, p, "lag_series", "events", s->s_lag, now, err)) ||
         (rc = put_series(r, p, "dlq_series", "events", s->s_dlq, now, err)))
         return rc;

@@ -71,6 +71,17 @@
  * apply_cdc, applies them like its own (calls, capacity). They are not
  * changes of an erpsim flow: counted apart (cdc_*), never in the ledger.
  *
+ * Its own writes (echo). When the target has CDC on for what the
+ * subscriber writes, each first apply it writes publishes a change event on
+ * the target's channel (the echo callback; a redelivered copy rewrites the
+ * same values and publishes nothing). A subscriber of a flow the other way
+ * would apply it back, whose write publishes again: a loop. Real
+ * deployments filter the integration user's own changes (the change event
+ * header names the user who committed it); so does echo_filter (on by
+ * default): echo events read are acknowledged and dropped, unapplied
+ * (their delivery still counts against the allocation). With the filter
+ * off, an echo chain is followed for at most echo_max_hops writes.
+ *
  * Repair. When a reconciliation job is attached (mdl_recon.h calls
  * mdl_subscriber_hold_for_repair), lost records are not ended at once: they
  * are held (pending) until the job repairs them (delivered, reason
@@ -125,6 +136,13 @@ typedef enum mdl_reset {
     MDL_RESET_LATEST        /* ... jumps to the tip (Kafka's default) */
 } mdl_reset;
 
+/* Echoes are followed for at most this many writes when no filter stops
+ * them (a real loop has no end; this keeps a run finite). */
+#define MDL_SUBSCRIBER_ECHO_MAX_HOPS 100
+
+/* Publishes the change event of one write (hops: writes in its chain). */
+typedef void mdl_echo_fn(void *ctx, uint64_t hops, sim_time now);
+
 typedef struct mdl_subscriber_cfg {
     const char *flow_id; /* metric names (copied); required */
     const char *id;      /* subscriber id (copied); NULL or "" for a flow's only one */
@@ -142,7 +160,14 @@ typedef struct mdl_subscriber_cfg {
      * apply call, holding the event's slot (default none). */
     mdl_service processing;
     gsl_rng *rng_processing; /* borrowed: processing times (needed unless none) */
-    int concurrency;         /* events in flight, >= 1 */
+    /* Its writes into the target publish change events (the target has CDC
+     * on for what it writes): called once per first apply it writes (own
+     * changes, and CDC it applies), with the chain's length; NULL = none. */
+    mdl_echo_fn *echo;
+    void *echo_ctx;
+    int echo_filter;   /* drops echo events it reads, unapplied (default 1) */
+    int echo_max_hops; /* 0 = MDL_SUBSCRIBER_ECHO_MAX_HOPS */
+    int concurrency;   /* events in flight, >= 1 */
     int ordered_sources;
 
     mdl_reconnect reconnect;
@@ -253,6 +278,8 @@ typedef struct mdl_subscriber_stats {
     sim_time offline_time; /* total time disconnected (up to now) */
     uint64_t lag_peak;     /* most own events unread at once */
     uint64_t cdc_received, cdc_applied, cdc_lost, cdc_dead_lettered;
+    uint64_t cdc_echo_filtered; /* echo events dropped by the echo filter */
+    uint64_t echoes_published;  /* change events its writes published */
     uint64_t pending;
 } mdl_subscriber_stats;
 
@@ -264,8 +291,8 @@ void mdl_subscriber_stats_get(const mdl_subscriber *s, sim_time now, mdl_subscri
  * redeliveries, duplicates, corrupted, stale_discarded, attempts,
  * attempts_per_record, dlq_depth, disconnects, token_disconnects,
  * crashes, offline_s, lag_peak, pending, cdc_received, cdc_applied,
- * cdc_lost, cdc_dead_lettered and, when configured, lag_series and
- * dlq_series (copies). */
+ * cdc_lost, cdc_dead_lettered, cdc_echo_filtered, echoes_published and,
+ * when configured, lag_series and dlq_series (copies). */
 int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r, sim_err *err);
 
 #endif

@@ -560,6 +560,14 @@ static void publish_cdc(void *ctx, int target_system, uint64_t records, sim_time
         mdl_channel_publish_cdc(w->systems[target_system].channel, records, now);
 }
 
+/* The echo hook of subscribers: their write into system s (sys_rt *)
+ * publishes a change event of the integration user. */
+static void publish_echo(void *ctx, uint64_t hops, sim_time now)
+{
+    sys_rt *s = ctx;
+    mdl_channel_publish_echo(s->channel, hops, now);
+}
+
 /* Scripted faults of subscriber i of flow f. */
 static int subscriber_faults(world *w, const flow_rt *f, int i, mdl_subscriber *sub, sim_err *err)
 {
@@ -626,6 +634,13 @@ static int subscriber_create(world *w, flow_rt *f, int i, int *extra_row, sim_er
     cfg.rng_backoff = u->rng_backoff;
     cfg.series_interval = w->interval;
     cfg.series_bins = w->nbins;
+    /* Its writes into a CDC object of its target publish change events
+     * there (echoes; its echo filter drops the ones it reads). */
+    cfg.echo_filter = ss->echo_filter;
+    if (target->channel && writes_cdc_object(&target->spec->events, ss->object)) {
+        cfg.echo = publish_echo;
+        cfg.echo_ctx = target;
+    }
     if (ss->apply_via_api) {
         mdl_apply_endpoint_cfg ac = {.q = w->q,
                                      .endpoint = target->endpoint,

@@ -916,6 +916,10 @@ static void derive(loader *L)
                 s->target_index = f->target_index;
                 set_from(L, sb, s, "target", SCN_FROM_DERIVED);
             }
+            if (is_default(L, sb, s, "object") || !find_inst(L->o, sb, s)) {
+                snprintf(s->object, sizeof s->object, "%s", f->object);
+                set_from(L, sb, s, "object", SCN_FROM_DERIVED);
+            }
         }
         if (is_default(L, db, &f->decision, "bidirectional")) {
             f->decision.bidirectional = f->direction == MDL_SPEC_DIR_BIDIRECTIONAL;

@@ -688,6 +688,15 @@ static const scn_key subscriber_keys[] = {
              "(platform channel only); each delivery counts against the allocation"),
     K("processing", BLOCK, mdl_subscriber_spec, processing, SUB(processing_block),
       .doc = "its own processing time per event (default none)"),
+    K("object", ID, mdl_subscriber_spec, object, .flags = SCN_OPTIONAL | SCN_DERIVED,
+      .src = "derived: the flow's object",
+      .doc = "the object it writes into its target: when the target lists it in "
+             "events.cdc_objects, each write publishes a change event there"),
+    K("echo_filter", BOOL, mdl_subscriber_spec, echo_filter, .def = "true",
+      .src = "built-in (deployments filter the integration user's own changes; the card: "
+             "bidirectional sync needs conflict resolution first)",
+      .doc = "drops the change events its own integration writes caused (echoes) instead "
+             "of applying them back: false lets two flows in opposite directions ping-pong"),
 };
 
 static void init_subscriber(void *p)

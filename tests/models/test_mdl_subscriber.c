@@ -608,6 +608,83 @@ static void exponential_processing_makes_the_subscriber_an_m_m_c_queue(void **st
         fail_msg("mean latency %.4f s, Erlang C %.4f s, SE %.4f", m, want, se);
 }
 
+/* ---- echoes: subscriber writes into CDC objects -------------------------- */
+
+static void echo_into(void *ctx, uint64_t hops, sim_time now)
+{
+    assert_int_equal(mdl_channel_publish_echo(ctx, hops, now), SIM_OK);
+}
+
+/* Two systems A and B, both with CDC on the object, and two flows the
+ * opposite ways: s1 reads flow 0 on A's channel (and its CDC) and writes
+ * into B; s2 reads flow 1 on B's channel and writes into A; both apply at
+ * once. 5 changes of flow 0 on A, 3 of flow 1 on B, at t = 0.
+ *   echo filter on (the default): s1's 5 writes publish 5 echoes on B, s2
+ *     drops them (5 filtered) and writes nothing back; likewise s2's 3
+ *     echoes on A are dropped by s1: B holds 5 CDC events, A 3, and it
+ *     stops there.
+ *   filter off: every echo is applied back and echoes again, up to the
+ *     100-write cap: a change of flow 0 makes writes 1, 3, ..., 99 into B
+ *     and 2, ..., 100 into A, 50 each; a change of flow 1 the same the
+ *     other way. A and B each get 50 x (5 + 3) = 400 CDC events, and each
+ *     subscriber publishes 400. */
+static void the_echo_filter_stops_a_loop_between_two_opposite_flows(void **state)
+{
+    (void)state;
+    for (int filter = 1; filter >= 0; filter--) {
+        sim_queue *q = sim_queue_create(0, NULL);
+        mdl_channel_cfg cc;
+        mdl_channel_cfg_init(&cc);
+        cc.id = "a";
+        mdl_channel *a = mdl_channel_create(&cc, NULL, NULL);
+        cc.id = "b";
+        mdl_channel *b = mdl_channel_create(&cc, NULL, NULL);
+        assert_non_null(a);
+        assert_non_null(b);
+        mdl_subscriber_cfg c;
+        mdl_subscriber_cfg_init(&c);
+        c.flow_id = "F-1";
+        c.flow = 0;
+        c.sources = &a;
+        c.nsources = 1;
+        c.receive_cdc = 1;
+        c.echo = echo_into;
+        c.echo_ctx = b;
+        c.echo_filter = filter;
+        c.backoff.jitter = MDL_JITTER_NONE;
+        mdl_subscriber *s1 = mdl_subscriber_create(q, &c, NULL);
+        c.flow_id = "F-2";
+        c.flow = 1;
+        c.sources = &b;
+        c.echo_ctx = a;
+        mdl_subscriber *s2 = mdl_subscriber_create(q, &c, NULL);
+        assert_non_null(s1);
+        assert_non_null(s2);
+        for (int k = 0; k < 5; k++)
+            assert_int_equal(mdl_channel_publish(a, 0, 0, 0, 0, NULL), SIM_OK);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(mdl_channel_publish(b, 1, 0, 0, 0, NULL), SIM_OK);
+        assert_int_equal(sim_queue_run(q, SIM_HOUR), SIM_OK);
+        mdl_channel_stats sa, sb;
+        mdl_channel_stats_get(a, &sa);
+        mdl_channel_stats_get(b, &sb);
+        mdl_subscriber_stats t1 = stats(s1, SIM_HOUR), t2 = stats(s2, SIM_HOUR);
+        assert_int_equal(t1.delivered, 5);
+        assert_int_equal(t2.delivered, 3);
+        assert_int_equal(sb.cdc_published, filter ? 5 : 400);
+        assert_int_equal(sa.cdc_published, filter ? 3 : 400);
+        assert_int_equal(t1.echoes_published, filter ? 5 : 400);
+        assert_int_equal(t2.echoes_published, filter ? 3 : 400);
+        assert_int_equal(t1.cdc_echo_filtered, filter ? 3 : 0);
+        assert_int_equal(t2.cdc_echo_filtered, filter ? 5 : 0);
+        mdl_subscriber_destroy(s1);
+        mdl_subscriber_destroy(s2);
+        mdl_channel_destroy(a);
+        mdl_channel_destroy(b);
+        sim_queue_destroy(q);
+    }
+}
+
 /* ---- sharing an exhausted allocation ------------------------------------ */
 
 /* Two subscribers of different flows on one channel, applied at once: A
@@ -1546,6 +1623,7 @@ int main(void)
         cmocka_unit_test(conservation_holds_under_every_fault),
         cmocka_unit_test(the_endpoint_apply_goes_through_the_quota_and_the_workers),
         cmocka_unit_test(exponential_processing_makes_the_subscriber_an_m_m_c_queue),
+        cmocka_unit_test(the_echo_filter_stops_a_loop_between_two_opposite_flows),
         cmocka_unit_test(a_hung_endpoint_times_out_instead_of_holding_the_slot),
         cmocka_unit_test(an_apply_answered_exactly_at_its_timeout_is_in_time),
         cmocka_unit_test(metrics_are_named_after_the_flow_and_subscriber),

@@ -266,6 +266,64 @@ static void extracting_from_salesforce_spends_its_quota(void **state)
     }
 }
 
+/* Echoes through the world: CRM and ERP both have CDC on Account; F-1
+ * carries 100 CRM changes a day to the ERP, F-2 50 ERP changes a day to
+ * the CRM (deterministic, 1 day, applied without calls). Each subscriber
+ * writes Account (the flow's object) into its target, so each write
+ * publishes a change event there; with the default echo filter the other
+ * subscriber drops it: the ERP's channel holds 100 CDC events and the
+ * CRM's 50, F-1's subscriber drops 50 and F-2's 100. With both filters off
+ * every event ping-pongs to the 100-write cap: (100 + 50) x 50 CDC events
+ * on each channel. */
+static void subscriber_writes_publish_echoes_that_the_filter_drops(void **state)
+{
+    (void)state;
+    const char *text =
+        "name: echo\n"
+        "horizon: 1d\n"
+        "systems:\n"
+        "  - id: crm\n"
+        "    events: {enabled: true, cdc_objects: [Account]}\n"
+        "  - id: erp\n"
+        "    events: {enabled: true, cdc_objects: [Account]}\n"
+        "flows:\n"
+        "  - id: F-1\n"
+        "    source: crm\n"
+        "    target: erp\n"
+        "    volume: 100/day\n"
+        "    object: Account\n"
+        "    pattern: event\n"
+        "    arrival: {process: deterministic}\n"
+        "    event: {redelivery: 0%, subscribers: [{id: s1, apply_via_api: false}]}\n"
+        "  - id: F-2\n"
+        "    source: erp\n"
+        "    target: crm\n"
+        "    volume: 50/day\n"
+        "    object: Account\n"
+        "    pattern: event\n"
+        "    arrival: {process: deterministic}\n"
+        "    event: {redelivery: 0%, subscribers: [{id: s2, apply_via_api: false}]}\n";
+    const char *off[] = {"flows.F-1.event.subscribers.s1.echo_filter=false",
+                         "flows.F-2.event.subscribers.s2.echo_filter=false"};
+    for (int filter = 1; filter >= 0; filter--) {
+        mdl_scenario sc;
+        load(&sc, text, off, filter ? 0 : 2);
+        assert_string_equal(sc.flows[0].event.subscribers[0].object, "Account");
+        sim_result *r = sim_result_create(NULL);
+        sim_err err;
+        if (mdl_world_run(&sc, 1, 0, r, &err) != SIM_OK)
+            fail_msg("%s", err.msg);
+        assert_same(scalar(r, "flow.F-1.delivered"), 100.0);
+        assert_same(scalar(r, "flow.F-2.delivered"), 50.0);
+        assert_same(scalar(r, "channel.erp.cdc_published"), filter ? 100.0 : 7500.0);
+        assert_same(scalar(r, "channel.crm.cdc_published"), filter ? 50.0 : 7500.0);
+        assert_same(scalar(r, "flow.F-1.event.cdc_echo_filtered"), filter ? 50.0 : 0.0);
+        assert_same(scalar(r, "flow.F-2.event.cdc_echo_filtered"), filter ? 100.0 : 0.0);
+        sim_result_destroy(r);
+        mdl_scenario_fini(&sc);
+    }
+}
+
 static void every_record_is_accounted_for(void **state)
 {
     (void)state;
@@ -699,6 +757,7 @@ int main(void)
         cmocka_unit_test(every_record_is_accounted_for),
         cmocka_unit_test(deterministic_and_trace_flows_create_exact_counts),
         cmocka_unit_test(extracting_from_salesforce_spends_its_quota),
+        cmocka_unit_test(subscriber_writes_publish_echoes_that_the_filter_drops),
         cmocka_unit_test(same_seed_same_numbers_whatever_the_thread_count),
         cmocka_unit_test(variants_share_their_arrivals),
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),
