@@ -242,6 +242,11 @@ void mdl_batch_cfg_bulk_load(mdl_batch_cfg *cfg, const mdl_fault_spec *fault)
     s->selection = MDL_SPEC_SELECTION_FULL;
     s->dataset = fault->records;
     s->api = fault->api;
+    s->chunk_size = fault->chunk_size;
+    s->concurrent_jobs = fault->concurrent_jobs;
+    s->chunk_overhead = fault->chunk_overhead;
+    s->record_time = fault->record_time;
+    s->record_time_cv = fault->record_time_cv;
     cfg->growth = 0;
     cfg->file_import = 0;
     cfg->review_delay = 0;

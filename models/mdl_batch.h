@@ -240,9 +240,10 @@ void mdl_batch_cfg_file(mdl_batch_cfg *cfg, const mdl_filejob_spec *file, double
 /* Turns the job into a one-off load (fault kind bulk-load): id = fault id,
  * prefix "fault", not counted in the ledger, no arrivals, one run at
  * fault->start, no window, full selection of fault->records records with no
- * growth, the fault's API, chunks spread over fault->duration, and no write
- * hook unless fault->cdc. Chunk size, jobs and per-record time stay as they
- * are in cfg->batch. Call after setting the hooks. */
+ * growth, the fault's API, chunk size, concurrent jobs, chunk overhead and
+ * per-record time (mean and cv), chunks spread over fault->duration, and no
+ * write hook unless fault->cdc. Failures and retries stay as they are in
+ * cfg->batch. Call after setting the hooks. */
 void mdl_batch_cfg_bulk_load(mdl_batch_cfg *cfg, const mdl_fault_spec *fault);
 
 /* Bulk API 2.0 figures (REFERENCE.md A3): enabled, 15,000 batches and

@@ -293,6 +293,13 @@ void mdl_fault_spec_init(mdl_fault_spec *f)
     f->factor = 10.0;
     f->api = MDL_SPEC_API_BULK;
     f->cdc = 1;
+    mdl_batch_spec b; /* a load runs like a batch job: the same defaults */
+    mdl_batch_spec_init(&b);
+    f->chunk_size = b.chunk_size;
+    f->concurrent_jobs = b.concurrent_jobs;
+    f->chunk_overhead = b.chunk_overhead;
+    f->record_time = b.record_time;
+    f->record_time_cv = b.record_time_cv;
 }
 
 void mdl_variant_spec_init(mdl_variant_spec *v)

@@ -546,6 +546,12 @@ typedef struct mdl_fault_spec {
     double records;   /* bulk-load */
     mdl_spec_api api; /* bulk-load */
     int cdc;          /* bulk-load: CDC is on for the object */
+    /* bulk-load: how the load runs, as a batch job (defaults: the batch's) */
+    int chunk_size;          /* records per chunk (job) */
+    int concurrent_jobs;     /* chunks at once */
+    sim_time chunk_overhead; /* fixed time per chunk */
+    sim_time record_time;    /* mean time per record */
+    double record_time_cv;   /* 0 = fixed, else lognormal */
 } mdl_fault_spec;
 
 /* ---- variants ------------------------------------------------------------- */

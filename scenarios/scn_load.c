@@ -1002,7 +1002,7 @@ static void check_fault(loader *L, const mdl_fault_spec *x)
         if (!in->nodes[i] || xb->applies(x, name))
             continue;
         const scn_node *kn = in->nodes[i];
-        char takes[128];
+        char takes[256];
         size_t t = 0;
         for (const char *c = scn_fault_keys(x->kind, 0); *c && t + 3 < sizeof takes; c++) {
             if (*c == ' ') {

@@ -975,6 +975,21 @@ static const scn_key fault_keys[] = {
       .def = "none", .src = BUILTIN, .doc = "bulk-load: records written"),
     K("api", ENUM, mdl_fault_spec, api, NAMES(api), .def = "bulk", .src = BUILTIN,
       .doc = "bulk-load: bulk or rest"),
+    K("chunk_size", INT, mdl_fault_spec, chunk_size, .flags = SCN_POSITIVE, .max = 1e9,
+      .def = "10000", .src = "card: Code Examples (CHUNK_SIZE); REFERENCE.md A3",
+      .doc = "bulk-load: records per chunk (job), as batch.chunk_size"),
+    K("concurrent_jobs", INT, mdl_fault_spec, concurrent_jobs, .flags = SCN_POSITIVE, .max = 1e4,
+      .def = "3", .src = "card: Code Examples (MAX_CONCURRENT_JOBS)",
+      .doc = "bulk-load: chunks at once, as batch.concurrent_jobs"),
+    K("chunk_overhead", DURATION, mdl_fault_spec, chunk_overhead, .flags = SCN_ASSUMED,
+      .max = DAY_S, .def = "30s", .src = BUILTIN,
+      .doc = "bulk-load: fixed time per chunk, as batch.chunk_overhead"),
+    K("record_time", DURATION, mdl_fault_spec, record_time, .flags = SCN_POSITIVE | SCN_ASSUMED,
+      .max = 3600, .def = "10ms", .src = BUILTIN,
+      .doc = "bulk-load: mean time per record, as batch.record_time"),
+    K("record_time_cv", PERCENT, mdl_fault_spec, record_time_cv, .flags = SCN_ASSUMED, .max = 10,
+      .def = "50%", .src = BUILTIN,
+      .doc = "bulk-load: its coefficient of variation (0%: fixed), as batch.record_time_cv"),
     K("cdc", BOOL, mdl_fault_spec, cdc, .flags = SCN_DERIVED,
       .src = "derived: true when object is one of the system's events.cdc_objects (or not given)",
       .doc = "bulk-load: CDC stays on for the object, so every record written publishes a "
@@ -988,7 +1003,9 @@ static const struct {
     [MDL_SPEC_FAULT_DEGRADATION] = {"system duration", "system duration factor"},
     [MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE] = {"flow duration", "flow subscriber duration"},
     [MDL_SPEC_FAULT_TOKEN_EXPIRY] = {"", "system flow subscriber"},
-    [MDL_SPEC_FAULT_BULK_LOAD] = {"system records", "system duration object records api cdc"},
+    [MDL_SPEC_FAULT_BULK_LOAD] = {"system records",
+                                  "system duration object records api cdc chunk_size "
+                                  "concurrent_jobs chunk_overhead record_time record_time_cv"},
 };
 
 const char *scn_fault_keys(int kind, int required)

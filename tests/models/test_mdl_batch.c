@@ -206,10 +206,6 @@ static void bulk_cap_of_15000_batches_a_day_stretches_200m_records_past_a_day(vo
     const double records = 200e6, per_batch = 10000;
     const int jobs = 250;
     mdl_batch_cfg c = base_cfg(&f);
-    c.batch.chunk_size = (int)per_batch;
-    c.batch.concurrent_jobs = jobs;
-    c.batch.chunk_overhead = 0;
-    c.batch.record_time = 6 * SIM_MS;
     mdl_batch_bulk_defaults(&c.bulk);
     mdl_quota *batches = NULL, *recs = NULL;
     assert_int_equal(mdl_batch_bulk_pools_create(&c.bulk, &batches, &recs, NULL), SIM_OK);
@@ -226,6 +222,11 @@ static void bulk_cap_of_15000_batches_a_day_stretches_200m_records_past_a_day(vo
     fault.records = records;
     fault.api = MDL_SPEC_API_BULK;
     fault.cdc = 0;
+    fault.chunk_size = (int)per_batch; /* the load's own batch keys */
+    fault.concurrent_jobs = jobs;
+    fault.chunk_overhead = 0;
+    fault.record_time = 6 * SIM_MS;
+    fault.record_time_cv = 0;
     mdl_batch_cfg_bulk_load(&c, &fault);
     mdl_batch *b = make(&c);
     assert_int_equal(sim_queue_run(f.q, 3 * SIM_DAY), SIM_OK);
@@ -1137,10 +1138,6 @@ static void bulk_load_spreads_its_chunks_and_calls_the_hook_only_with_cdc(void *
         fx f;
         fx_init(&f);
         mdl_batch_cfg c = base_cfg(&f);
-        c.batch.chunk_size = 10000;
-        c.batch.concurrent_jobs = 10;
-        c.batch.chunk_overhead = 0;
-        c.batch.record_time = SIM_MS;
         c.write_hook = on_write;
         c.write_ctx = &f;
         mdl_fault_spec fault;
@@ -1152,6 +1149,11 @@ static void bulk_load_spreads_its_chunks_and_calls_the_hook_only_with_cdc(void *
         fault.duration = 10 * SIM_HOUR;
         fault.records = 100000;
         fault.cdc = cdc;
+        fault.chunk_size = 10000;
+        fault.concurrent_jobs = 10;
+        fault.chunk_overhead = 0;
+        fault.record_time = SIM_MS;
+        fault.record_time_cv = 0;
         mdl_batch_cfg_bulk_load(&c, &fault);
         mdl_batch *b = make(&c);
         assert_int_equal(sim_queue_run(f.q, 2 * SIM_DAY), SIM_OK);

@@ -324,6 +324,51 @@ static void subscriber_writes_publish_echoes_that_the_filter_drops(void **state)
     }
 }
 
+/* A one-off migration load takes the batch keys: 100,000 records into the
+ * ERP in chunks of 20,000 on 2 jobs, 10 s of overhead and a fixed 5 ms a
+ * record: 5 chunks of 10 + 100 = 110 s, in 3 rounds: 330 s; each chunk is
+ * 2 bulk batches of 10,000: 10 batches. The defaults (chunks of 10,000 on 3
+ * jobs, 30 s + 10 ms a record, fixed here) give 10 chunks of 130 s in 4
+ * rounds: 520 s. */
+static void a_bulk_load_fault_runs_with_its_own_batch_keys(void **state)
+{
+    (void)state;
+    const char *text =
+        "name: load\n"
+        "horizon: 1d\n"
+        "systems:\n"
+        "  - id: erp\n"
+        "    bulk: {enabled: true}\n"
+        "  - id: src\n"
+        "callers: [{id: web}]\n"
+        "flows:\n"
+        "  - {id: F-1, source: src, target: erp, volume: 10/day, pattern: realtime,\n"
+        "     caller: web}\n"
+        "faults:\n"
+        "  - id: migration\n"
+        "    kind: bulk-load\n"
+        "    system: erp\n"
+        "    records: 100k\n"
+        "    start: 1h\n"
+        "    record_time_cv: 0%\n";
+    const char *keys[] = {"faults.migration.chunk_size=20000", "faults.migration.concurrent_jobs=2",
+                          "faults.migration.chunk_overhead=10s",
+                          "faults.migration.record_time=5ms"};
+    for (int own = 1; own >= 0; own--) {
+        mdl_scenario sc;
+        load(&sc, text, keys, own ? 4 : 0);
+        sim_result *r = sim_result_create(NULL);
+        sim_err err;
+        if (mdl_world_run(&sc, 1, 0, r, &err) != SIM_OK)
+            fail_msg("%s", err.msg);
+        assert_same(scalar(r, "fault.migration.batch.duration_max"), own ? 330.0 : 520.0);
+        assert_same(scalar(r, "fault.migration.batch.chunks_per_run_mean"), own ? 5.0 : 10.0);
+        assert_same(scalar(r, "fault.migration.batch.bulk_batches_used"), 10.0);
+        sim_result_destroy(r);
+        mdl_scenario_fini(&sc);
+    }
+}
+
 static void every_record_is_accounted_for(void **state)
 {
     (void)state;
@@ -758,6 +803,7 @@ int main(void)
         cmocka_unit_test(deterministic_and_trace_flows_create_exact_counts),
         cmocka_unit_test(extracting_from_salesforce_spends_its_quota),
         cmocka_unit_test(subscriber_writes_publish_echoes_that_the_filter_drops),
+        cmocka_unit_test(a_bulk_load_fault_runs_with_its_own_batch_keys),
         cmocka_unit_test(same_seed_same_numbers_whatever_the_thread_count),
         cmocka_unit_test(variants_share_their_arrivals),
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),
