@@ -59,7 +59,8 @@ typedef struct rate_model {
     double dw[CYCLE_HOURS]; /* diurnal x weekly weight, each normalised to mean 1 */
     double k0;              /* base_rate * load_multiplier */
     double load;            /* load_multiplier (a trace's scale) */
-    double c;               /* growth exponent per second */
+    double c;               /* growth exponent per second (0 when stepped) */
+    double step;            /* growth_monthly: 1 + growth per month step; 0 = continuous */
     double week_int;        /* integral of dw(x) exp(c x) over one cycle, in seconds */
     const mdl_spike *spikes;
     int nspikes;
@@ -184,7 +185,8 @@ static void model_init(rate_model *m, const mdl_arrivals_cfg *cfg)
         m->dw[k] = d[k % 24] * w[(cfg->first_weekday + k / 24) % 7];
     m->k0 = cfg->base_rate * cfg->load_multiplier;
     m->load = cfg->load_multiplier;
-    m->c = log1p(cfg->growth_per_month) / MONTH_S;
+    m->c = cfg->growth_monthly ? 0.0 : log1p(cfg->growth_per_month) / MONTH_S;
+    m->step = cfg->growth_monthly ? 1.0 + cfg->growth_per_month : 0.0;
     m->week_int = 0.0;
     for (int k = 0; k < CYCLE_HOURS; k++)
         m->week_int += piece_integral(m->dw[k] * exp(m->c * k * HOUR_S), m->c, HOUR_S);
@@ -200,10 +202,21 @@ static void model_init(rate_model *m, const mdl_arrivals_cfg *cfg)
     }
 }
 
+/* The growth factor at t: exp(c t), or (1 + g)^floor(t / month) when
+ * stepped. */
+static double growth_at(const rate_model *m, sim_time t)
+{
+    if (m->step > 0.0)
+        return pow(m->step, (double)(t / MDL_MONTH));
+    return exp(m->c * sim_time_to_seconds(t));
+}
+
 /* The base piece starting at p: its end and its rate at p. */
 static void base_piece(const rate_model *m, sim_time p, sim_time *end, double *a)
 {
     sim_time e = p - p % SIM_HOUR + SIM_HOUR;
+    if (m->step > 0.0 && p - p % MDL_MONTH + MDL_MONTH < e) /* a growth step */
+        e = p - p % MDL_MONTH + MDL_MONTH;
     double mult = 1.0;
     for (int i = 0; i < m->nspikes; i++) {
         const mdl_spike *s = &m->spikes[i];
@@ -215,9 +228,7 @@ static void base_piece(const rate_model *m, sim_time p, sim_time *end, double *a
             mult *= s->multiplier;
     }
     *end = e;
-    *a = m->k0 == 0.0 ? 0.0
-                      : m->k0 * m->dw[(p / SIM_HOUR) % CYCLE_HOURS] * mult *
-                            exp(m->c * sim_time_to_seconds(p));
+    *a = m->k0 == 0.0 ? 0.0 : m->k0 * m->dw[(p / SIM_HOUR) % CYCLE_HOURS] * mult * growth_at(m, p);
 }
 
 /* The extra piece starting at p: its end (SIM_TIME_NEVER after the last
@@ -309,7 +320,10 @@ static double first_step(double L)
 static int skip_weeks(const rate_model *m, stream *s, double *E)
 {
     for (;;) {
-        double g = exp(m->c * sim_time_to_seconds(s->pos));
+        /* Stepped growth: only a week within one step has a constant factor. */
+        if (m->step > 0.0 && s->pos / MDL_MONTH != (s->pos + SIM_WEEK - 1) / MDL_MONTH)
+            return 1;
+        double g = growth_at(m, s->pos);
         double week = m->k0 * g * m->week_int;
         if (m->c < 0.0) {
             double rest = week / -expm1(m->c * WEEK_S); /* integral to infinity */
@@ -383,7 +397,7 @@ static sim_time walk(mdl_arrivals *A, stream *s, int is_base)
  * load x growth x the spikes' multipliers (how a trace is scaled). */
 static double trace_scale(const rate_model *m, sim_time t)
 {
-    double x = m->load * exp(m->c * sim_time_to_seconds(t));
+    double x = m->load * growth_at(m, t);
     for (int i = 0; i < m->nspikes; i++)
         if (m->spikes[i].start <= t && t < m->spikes[i].end)
             x *= m->spikes[i].multiplier;

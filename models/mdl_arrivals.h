@@ -13,6 +13,9 @@
  *   hour(t)  = floor(t / 1 h) mod 24        (t = 0 is midnight of day 0)
  *   day(t)   = (first_weekday + floor(t / 1 d)) mod 7   (0 = Monday)
  *   month    = 30.4375 days (a mean Gregorian month, 365.25 / 12)
+ *   (with growth_monthly the growth factor is (1 + growth)^floor(t / month)
+ *   instead: the volume rises in steps at t = k months, as a warehouse
+ *   that reports monthly sees it; pieces then also end at month steps)
  *   spike_multiplier(t) = the product of the multipliers of the spike windows
  *                         containing t (1 outside every window)
  *   spike_extra_rate(t) = the sum over windows containing t of
@@ -126,6 +129,8 @@ typedef struct mdl_arrivals_cfg {
     double weekly[7];        /* relative weight of each weekday, Monday first, >= 0 */
     int first_weekday;       /* weekday of day 0: 0 = Monday ... 6 = Sunday */
     double growth_per_month; /* 0.12 = +12% per month, compounded; > -1 */
+    int growth_monthly;      /* the growth comes in steps: (1 + g)^floor(t / month)
+                                instead of (1 + g)^(t / month) */
     const mdl_spike *spikes; /* nspikes windows; copied by mdl_arrivals_create */
     int nspikes;
     const sim_time *trace; /* TRACE: ntrace ascending times >= 0 (borrowed: they

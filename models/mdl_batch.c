@@ -115,6 +115,7 @@ struct mdl_batch {
     sim_time batch_limit;
     int batch_retries;
     double growth;
+    int growth_monthly;
     int first_weekday;
     int file_import;
     sim_time review, spread;
@@ -221,6 +222,7 @@ void mdl_batch_cfg_from_flow(mdl_batch_cfg *cfg, const mdl_flow_spec *flow,
     if (target)
         cfg->bulk = target->bulk;
     cfg->growth = flow->arrival.growth;
+    cfg->growth_monthly = flow->arrival.growth_step == MDL_SPEC_GROWTH_MONTHLY;
     cfg->target_system = flow->target_index;
     cfg->first_weekday = first_weekday;
 }
@@ -530,6 +532,7 @@ mdl_batch *mdl_batch_create(const mdl_batch_cfg *cfg, sim_err *err)
     b->batch_limit = cfg->bulk.batch_time_limit;
     b->batch_retries = cfg->bulk.batch_retries;
     b->growth = cfg->growth;
+    b->growth_monthly = cfg->growth_monthly != 0;
     b->first_weekday = cfg->first_weekday;
     b->review = cfg->review_delay;
     b->spread = cfg->spread;
@@ -773,7 +776,8 @@ static void take_selection(mdl_batch *b)
 
 static uint64_t dataset_at(const mdl_batch *b, sim_time now)
 {
-    double x = b->spec.dataset * pow(1.0 + b->growth, (double)now / (double)MDL_MONTH);
+    double months = b->growth_monthly ? (double)(now / MDL_MONTH) : (double)now / (double)MDL_MONTH;
+    double x = b->spec.dataset * pow(1.0 + b->growth, months);
     if (!(x < 9e18))
         x = 9e18;
     return (uint64_t)floor(x + 0.5);

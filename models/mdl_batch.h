@@ -20,7 +20,8 @@
  *          by their number. A chunk's records are delivered when the chunk
  *          completes, latency = completion - the bucket's mean creation time.
  *   full   the whole dataset every run: dataset x (1 + g)^(t / month) records
- *          (g per month, compounded, month = MDL_MONTH), rounded to the
+ *          (g per month, compounded, month = MDL_MONTH; with growth_monthly
+ *          (1 + g)^floor(t / month): in steps), rounded to the
  *          nearest record, at least the record changes waiting. The changes
  *          waiting are spread evenly over the dataset: a chunk covering
  *          positions [a, b) of W delivers the changes [a S / W, b S / W).
@@ -205,6 +206,7 @@ typedef struct mdl_batch_cfg {
     int parent_batch;           /* bulk: each chunk (a bulk job) costs one more batch,
                                    the Bulk API 2.0 parent batch; 0 = not counted */
     double growth;              /* full selection: dataset growth per month, compounded, > -1 */
+    int growth_monthly;         /* ... applied once a month: (1 + g)^floor(t / month) */
     int first_weekday;          /* weekday of day 0, 0 = Monday */
     int file_import;            /* a file import: no pool is used */
     sim_time review_delay;      /* wait before the first chunk of each run (manual review) */

@@ -40,6 +40,7 @@ const char *const mdl_spec_distribution_names[] = {
 const char *const mdl_spec_time_unit_names[] = {"ms", "s", NULL};
 const char *const mdl_spec_process_names[] = {"poisson", "deterministic", "trace", NULL};
 const char *const mdl_spec_extract_names[] = {"none", "rest", "bulk", NULL};
+const char *const mdl_spec_growth_step_names[] = {"continuous", "monthly", NULL};
 
 const char *mdl_spec_name(const char *const *names, int v)
 {

@@ -194,6 +194,7 @@ extern const char *const mdl_spec_distribution_names[];
 extern const char *const mdl_spec_time_unit_names[];
 extern const char *const mdl_spec_process_names[];
 extern const char *const mdl_spec_extract_names[];
+extern const char *const mdl_spec_growth_step_names[];
 extern const char *const mdl_spec_weekday_names[];
 extern const char *const mdl_spec_window_names[];
 extern const char *const mdl_spec_refresh_names[];
@@ -344,6 +345,11 @@ typedef struct mdl_spike_spec {
     double extra;      /* extra records spread over the window; 0 = not given */
 } mdl_spike_spec;
 
+typedef enum mdl_spec_growth_step {                                 /* how growth applies */
+                                    MDL_SPEC_GROWTH_CONTINUOUS = 0, /* (1 + g)^(t / month) */
+                                    MDL_SPEC_GROWTH_MONTHLY         /* (1 + g)^floor(t / month) */
+} mdl_spec_growth_step;
+
 typedef enum mdl_spec_process { /* models/mdl_arrivals.h */
                                 MDL_SPEC_PROCESS_POISSON = 0,
                                 MDL_SPEC_PROCESS_DETERMINISTIC,
@@ -353,11 +359,12 @@ typedef enum mdl_spec_process { /* models/mdl_arrivals.h */
 /* When a flow's records are created: see models/mdl_arrivals.h. */
 typedef struct mdl_arrival_spec {
     mdl_spec_process process;
-    char diurnal_name[32]; /* "flat", "office-hours", or "" for a custom list */
-    double diurnal[24];    /* relative weights per hour, not normalised */
-    char weekly_name[32];  /* "flat", "weekdays-only", or "" */
-    double weekly[7];      /* relative weights, Monday first, not normalised */
-    double growth;         /* per month, compounded */
+    char diurnal_name[32];            /* "flat", "office-hours", or "" for a custom list */
+    double diurnal[24];               /* relative weights per hour, not normalised */
+    char weekly_name[32];             /* "flat", "weekdays-only", or "" */
+    double weekly[7];                 /* relative weights, Monday first, not normalised */
+    double growth;                    /* per month, compounded */
+    mdl_spec_growth_step growth_step; /* continuous, or once a month */
     mdl_spike_spec *spikes;
     int nspikes;
     char *trace;           /* process trace: CSV of timestamps (owned; as written) */

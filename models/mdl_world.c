@@ -344,6 +344,7 @@ static int flow_arrivals(world *w, flow_rt *f, sim_err *err)
                             .load_multiplier = w->sc->load,
                             .first_weekday = (int)w->sc->first_weekday,
                             .growth_per_month = a->growth,
+                            .growth_monthly = a->growth_step == MDL_SPEC_GROWTH_MONTHLY,
                             .nspikes = a->nspikes};
     memcpy(cfg.diurnal, a->diurnal, sizeof cfg.diurnal);
     memcpy(cfg.weekly, a->weekly, sizeof cfg.weekly);

@@ -494,6 +494,11 @@ static const scn_key arrival_keys[] = {
       .def = "flat", .src = BUILTIN, .doc = "flat, weekdays-only, or 7 weights (Monday first)"),
     K("growth", GROWTH, mdl_arrival_spec, growth, .max = 10, .def = "0%/month", .src = BUILTIN,
       .doc = "volume growth, compounded monthly"),
+    K("growth_step", ENUM, mdl_arrival_spec, growth_step, NAMES(growth_step), .def = "continuous",
+      .src = BUILTIN,
+      .doc = "continuous: (1 + growth)^(t / month); monthly: the growth comes once a month, "
+             "(1 + growth)^floor(t / month), as data warehouses report it (the arrivals and "
+             "a full batch's dataset)"),
     K("spikes", LIST, mdl_arrival_spec, spikes, .off2 = offsetof(mdl_arrival_spec, nspikes),
       SUB(spike_block), .doc = "one-off windows with more traffic"),
 };

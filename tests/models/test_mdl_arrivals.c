@@ -582,6 +582,40 @@ static void count_consumes_the_arrivals_of_an_interval(void **state)
     close_proc(&b);
 }
 
+/* Growth in monthly steps, deterministic 999/day flat with 12% a month:
+ * month k (30.4375 days) carries 999 x 30.4375 x 1.12^k = 30,407.0625 x
+ * 1.12^k arrivals at a constant rate, so [0, k months) holds the nearest
+ * integer of 30,407.0625 x (1 + 1.12 + ... + 1.12^(k-1)): 30,407, 64,463
+ * (30,407.0625 + 34,055.91), 102,606 (+ 38,142.62). Within month 1 the
+ * rate is flat: its first half holds half of its 34,055.91. Continuous
+ * growth (the default) gives the first month 30,407.0625 x 0.12 / ln 1.12 =
+ * 32,197.9 instead. */
+static void monthly_growth_steps_at_each_month(void **state)
+{
+    (void)state;
+    const double base = 999.0 * 30.4375, g = 1.12;
+    mdl_arrivals_cfg cfg = flat_cfg(999.0 / DAY_S);
+    cfg.process = MDL_ARRIVALS_DETERMINISTIC;
+    cfg.growth_per_month = 0.12;
+    cfg.growth_monthly = 1;
+    proc p = open_proc(&cfg, 1);
+    const double want[] = {base, base * (1 + g), base * (1 + g + g * g)};
+    uint64_t n = 0;
+    sim_time t = mdl_arrivals_next(p.a, 0);
+    for (int k = 1; k <= 3; k++) {
+        while (t < k * MDL_MONTH) {
+            n++;
+            t = mdl_arrivals_next(p.a, t);
+        }
+        assert_int_equal(n, (uint64_t)llround(want[k - 1]));
+    }
+    close_proc(&p);
+    assert_close(mdl_arrivals_expected(&cfg, MDL_MONTH, MDL_MONTH + MDL_MONTH / 2), base * g / 2,
+                 1e-6);
+    cfg.growth_monthly = 0;
+    assert_close(mdl_arrivals_expected(&cfg, 0, MDL_MONTH), base * 0.12 / log(1.12), 1e-6);
+}
+
 static void bad_configurations_and_names_are_refused(void **state)
 {
     (void)state;
@@ -657,6 +691,7 @@ int main(void)
         cmocka_unit_test(a_trace_replays_its_timestamps_scaled_by_whole_multipliers),
         cmocka_unit_test(fractional_load_and_growth_thin_or_duplicate_a_trace),
         cmocka_unit_test(count_consumes_the_arrivals_of_an_interval),
+        cmocka_unit_test(monthly_growth_steps_at_each_month),
         cmocka_unit_test(bad_configurations_and_names_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1001,6 +1001,40 @@ static void a_batch_waits_when_its_sources_quota_runs_out(void **state)
     fx_fini(&f);
 }
 
+/* A full selection of 10,000 records growing 12% a month in steps: runs
+ * every 20 days (0, 20, 40, 60, 80 d) are in months 0, 0, 1, 1, 2 (30.4375
+ * days each) and select 10,000, 10,000, 11,200, 11,200 and 12,544 records.
+ * Continuous growth selects 10,000 x 1.12^(t / month) instead: 10,773 at
+ * 20 d. */
+static void full_selection_grows_in_monthly_steps(void **state)
+{
+    (void)state;
+    for (int monthly = 1; monthly >= 0; monthly--) {
+        fx f;
+        fx_init(&f);
+        mdl_batch_cfg c = base_cfg(&f);
+        c.batch.schedule = (mdl_schedule){.kind = MDL_SCHEDULE_EVERY, .period = 20 * SIM_DAY};
+        c.batch.selection = MDL_SPEC_SELECTION_FULL;
+        c.batch.dataset = 10000;
+        c.batch.record_time = 0;
+        c.growth = 0.12;
+        c.growth_monthly = monthly;
+        mdl_batch *b = make(&c);
+        assert_int_equal(sim_queue_run(f.q, 81 * SIM_DAY), SIM_OK);
+        assert_int_equal(f.nruns, 5);
+        const uint64_t stepped[] = {10000, 10000, 11200, 11200, 12544};
+        for (int i = 0; i < 5; i++) {
+            uint64_t want =
+                monthly ? stepped[i] : (uint64_t)llround(10000 * pow(1.12, i * 20 / 30.4375));
+            assert_int_equal(f.runs[i].records, want);
+        }
+        if (!monthly)
+            assert_int_equal(f.runs[1].records, 10773);
+        mdl_batch_destroy(b);
+        fx_fini(&f);
+    }
+}
+
 /* A NetSuite-style CSV import (REFERENCE.md E: 25,000 records per job):
  * 60,000 records make 3 files, imported one after another at 10 ms a
  * record after a 2 h manual review: 7,200 + 600 s. A 10 MB file limit with
@@ -1347,6 +1381,7 @@ int main(void)
         cmocka_unit_test(a_bulk_batch_of_exactly_the_time_limit_succeeds),
         cmocka_unit_test(extraction_spends_the_sources_pools_per_chunk),
         cmocka_unit_test(a_batch_waits_when_its_sources_quota_runs_out),
+        cmocka_unit_test(full_selection_grows_in_monthly_steps),
         cmocka_unit_test(bulk_batches_longer_than_the_time_limit_fail_on_every_retry),
         cmocka_unit_test(file_import_splits_by_record_limit_and_waits_for_review),
         cmocka_unit_test(write_hook_sees_every_chunk_written),
