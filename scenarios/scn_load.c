@@ -23,6 +23,7 @@
 #include "scn_load.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1444,6 +1445,137 @@ static void warn_schedules(loader *L)
     }
 }
 
+/* The median of a system's service time (its api.service distribution). */
+static double service_p50_s(const mdl_system_spec *sys)
+{
+    mdl_service_spec ss = sys->api.service;
+    ss.p50 = sys->api.latency_p50;
+    ss.p95 = sys->api.latency_p95;
+    mdl_service_spec_derive(&ss);
+    mdl_service sv;
+    if (mdl_service_from_spec(&ss, &sv, NULL) != SIM_OK)
+        return NAN;
+    return mdl_service_quantile(&sv, 0.5);
+}
+
+/* A daily volume more than ten times the dataset: every record would
+ * change ten times a day; usually a unit slip (50k/s for 50k/day, 400 for
+ * 400k). */
+#define VOLUME_OVER_DATASET 10.0
+
+/* Values that are valid but probably a mistake (docs/scenarios.md,
+ * "Warnings"). Called only when the scenario has no error. */
+static void warn_values(loader *L)
+{
+    const mdl_scenario *sc = L->sc;
+    const scn_block *fb = block_at("flows"), *bb = block_at("flows.batch");
+    const scn_block *ab = block_at("flows.arrival"), *xb = block_at("faults");
+    char a[64], b[64], c[64], e[64];
+    for (int i = 0; i < sc->nflows; i++) {
+        const mdl_flow_spec *f = &sc->flows[i];
+        const mdl_batch_spec *bt = &f->batch;
+        const mdl_system_spec *dst = f->target_index >= 0 ? &sc->systems[f->target_index] : NULL;
+        double per_day = mdl_scenario_flow_per_day(sc, f);
+        if (bt->dataset > 0 && per_day > VOLUME_OVER_DATASET * bt->dataset &&
+            f->arrival.process != MDL_SPEC_PROCESS_TRACE)
+            warning(L, node_of(L, fb, f, "volume"),
+                    "flow '%s': %s records a day%s is more than %.0f times its dataset of %s "
+                    "records (batch.dataset): every record would change %.3g times a day; check "
+                    "the units",
+                    f->id, scn_format_count(per_day, a, sizeof a),
+                    sc->load != 1.0 ? keep(L, " (at load %gx)", sc->load) : "", VOLUME_OVER_DATASET,
+                    scn_format_count(bt->dataset, b, sizeof b), per_day / bt->dataset);
+        if (f->pattern == MDL_SPEC_PATTERN_BATCH && dst && bt->api == MDL_SPEC_API_BULK &&
+            dst->bulk.enabled && dst->bulk.batch_time_limit > 0) {
+            /* One internal batch: min(chunk, records_per_batch) records at the mean time. */
+            double n = dst->bulk.records_per_batch > 0 ? dst->bulk.records_per_batch : 10000.0;
+            if (bt->chunk_size < n)
+                n = bt->chunk_size;
+            double d = n * sim_time_to_seconds(bt->record_time);
+            if (d > sim_time_to_seconds(dst->bulk.batch_time_limit))
+                warning(L, node_of(L, bb, bt, "record_time"),
+                        "flow '%s': a bulk batch of %s records at %s a record takes %s, longer "
+                        "than the %s batch time limit of system '%s': every batch would fail "
+                        "and be retried (make chunks or bulk.records_per_batch smaller)",
+                        f->id, scn_format_count(n, a, sizeof a),
+                        scn_format_duration(bt->record_time, b, sizeof b),
+                        scn_format_duration(sim_time_clamp_seconds(d), c, sizeof c),
+                        scn_format_duration(dst->bulk.batch_time_limit, e, sizeof e), f->target);
+        }
+        if (f->pattern == MDL_SPEC_PATTERN_BATCH && bt->job_timeout > 0) {
+            double d = sim_time_to_seconds(bt->chunk_overhead) +
+                       bt->chunk_size * sim_time_to_seconds(bt->record_time);
+            if (d > sim_time_to_seconds(bt->job_timeout))
+                warning(L, node_of(L, bb, bt, "job_timeout"),
+                        "flow '%s': a chunk of %d records takes %s on average, longer than its "
+                        "job_timeout %s: chunks would time out",
+                        f->id, bt->chunk_size,
+                        scn_format_duration(sim_time_clamp_seconds(d), a, sizeof a),
+                        scn_format_duration(bt->job_timeout, b, sizeof b));
+        }
+        /* A latency SLO shorter than the median service time of the system
+         * that serves the flow's calls. */
+        if (f->latency_slo > 0 && !f->slo_nightly) {
+            const mdl_system_spec *served = NULL;
+            if (f->pattern == MDL_SPEC_PATTERN_REALTIME)
+                served = dst;
+            for (int j = 0;
+                 !served && f->pattern == MDL_SPEC_PATTERN_EVENT && j < f->event.nsubscribers; j++)
+                if (f->event.subscribers[j].apply_via_api &&
+                    f->event.subscribers[j].target_index >= 0)
+                    served = &sc->systems[f->event.subscribers[j].target_index];
+            double p50 = served ? service_p50_s(served) : NAN;
+            if (isfinite(p50) && sim_time_to_seconds(f->latency_slo) < p50)
+                warning(L, node_of(L, fb, f, "latency_slo"),
+                        "flow '%s': its latency SLO %s is shorter than the median service time "
+                        "of system '%s' (%s): more than half of its records miss it even "
+                        "without queueing",
+                        f->id, scn_format_duration(f->latency_slo, a, sizeof a), served->id,
+                        scn_format_duration(sim_time_clamp_seconds(p50), b, sizeof b));
+        }
+        /* A trace aligned on a weekday the scenario does not start on, or
+         * shorter than the horizon. */
+        const mdl_arrival_spec *ar = &f->arrival;
+        if (ar->process == MDL_SPEC_PROCESS_TRACE && ar->ntrace > 0) {
+            if (ar->trace_weekday != (int)sc->first_weekday)
+                warning(L, node_of(L, ab, ar, "trace"),
+                        "flow '%s': the trace starts on a %s but day 0 is a %s: its weekly "
+                        "pattern is shifted (set first_weekday or start_date)",
+                        f->id, mdl_spec_weekday_names[ar->trace_weekday],
+                        mdl_spec_weekday_names[sc->first_weekday]);
+            sim_time last = ar->trace_times[ar->ntrace - 1];
+            if (last < sc->horizon - SIM_DAY)
+                warning(L, node_of(L, ab, ar, "trace"),
+                        "flow '%s': the trace ends %s into the %s horizon: nothing arrives after "
+                        "it",
+                        f->id, scn_format_duration(last, a, sizeof a),
+                        scn_format_duration(sc->horizon, b, sizeof b));
+        }
+    }
+    /* A bulk load whose batches exceed the target's batch time limit. */
+    for (int i = 0; i < sc->nfaults; i++) {
+        const mdl_fault_spec *x = &sc->faults[i];
+        if (x->kind != MDL_SPEC_FAULT_BULK_LOAD || x->api != MDL_SPEC_API_BULK ||
+            x->system_index < 0)
+            continue;
+        const mdl_bulk_spec *bk = &sc->systems[x->system_index].bulk;
+        if (!bk->enabled || bk->batch_time_limit <= 0)
+            continue;
+        double n = bk->records_per_batch > 0 ? bk->records_per_batch : 10000.0;
+        if (x->chunk_size < n)
+            n = x->chunk_size;
+        double d = n * sim_time_to_seconds(x->record_time);
+        if (d > sim_time_to_seconds(bk->batch_time_limit))
+            warning(L, node_of(L, xb, x, "record_time"),
+                    "fault '%s': a bulk batch of %s records at %s a record takes %s, longer than "
+                    "the %s batch time limit of system '%s': every batch would fail",
+                    x->id, scn_format_count(n, a, sizeof a),
+                    scn_format_duration(x->record_time, b, sizeof b),
+                    scn_format_duration(sim_time_clamp_seconds(d), c, sizeof c),
+                    scn_format_duration(bk->batch_time_limit, e, sizeof e), x->system);
+    }
+}
+
 static void check_all(loader *L)
 {
     const mdl_scenario *sc = L->sc;
@@ -1483,8 +1615,10 @@ static void check_all(loader *L)
     check_services(L);
     for (int i = 0; i < sc->nflows; i++)
         check_arrival(L, &sc->flows[i]);
-    if (L->diag->count == 0)
+    if (L->diag->count == 0) {
         warn_schedules(L);
+        warn_values(L);
+    }
 }
 
 /* ---- entry points --------------------------------------------------------- */

@@ -462,6 +462,59 @@ static void a_schedule_longer_than_the_horizon_is_a_warning_not_an_error(void **
     mdl_scenario_fini(&sc);
 }
 
+/* tests/scenarios/data/warnings.yaml holds one of each value that is
+ * valid but probably a mistake; each warning is worked out by hand:
+ *   F-1 50k/day against a full dataset of 4k: 12.5 changes a record a day;
+ *   F-1 bulk batches of min(10,000 chunk, 10,000 per batch) at 40 ms =
+ *       400 s > the salesforce preset's 5 min limit (REFERENCE.md A3);
+ *   F-1 a chunk of 30 s + 10,000 x 40 ms = 430 s > job_timeout 60 s;
+ *   F-2 an SLO of 100 ms < the 200 ms median service time (lognormal p50);
+ *   F-3 a trace (tests/scenarios/data/trace.csv) starting Monday 2024-03-04
+ *       while day 0 is a Tuesday, and ending 60 h in (03-06 12:00) of 7 d;
+ *   the bulk load: 10,000-record batches at 50 ms = 500 s > 5 min.
+ * The file loads (SIM_OK, no error) and the warnings come in file order. */
+static void values_that_are_probably_a_mistake_are_warned_about(void **state)
+{
+    (void)state;
+    const char *want[] = {
+        "15:13: flow 'F-1': 50k records a day is more than 10 times its dataset of 4k records "
+        "(batch.dataset): every record would change 12.5 times a day; check the units",
+        "21:20: flow 'F-1': a bulk batch of 10k records at 40ms a record takes 400s, longer than "
+        "the 5m batch time limit of system 'salesforce': every batch would fail and be retried "
+        "(make chunks or bulk.records_per_batch smaller)",
+        "22:20: flow 'F-1': a chunk of 10000 records takes 430s on average, longer than its "
+        "job_timeout 1m: chunks would time out",
+        "27:18: flow 'F-2': its latency SLO 100ms is shorter than the median service time of "
+        "system 'salesforce' (200ms): more than half of its records miss it even without "
+        "queueing",
+        "38:14: flow 'F-3': the trace starts on a monday but day 0 is a tuesday: its weekly "
+        "pattern is shifted (set first_weekday or start_date)",
+        "38:14: flow 'F-3': the trace ends 60h into the 1w horizon: nothing arrives after it",
+        "46:18: fault 'migration': a bulk batch of 10k records at 50ms a record takes 500s, "
+        "longer than the 5m batch time limit of system 'salesforce': every batch would fail",
+    };
+    mdl_scenario sc;
+    scn_diag diag, warn;
+    scn_diag_init(&diag);
+    scn_diag_init(&warn);
+    scn_load_opts opts = {.warnings = &warn};
+    int rc = scn_load_file("tests/scenarios/data/warnings.yaml", &opts, &sc, &diag);
+    if (rc != SIM_OK)
+        print_diag(&diag);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(warn.count, (int)(sizeof want / sizeof *want));
+    for (int i = 0; i < warn.count; i++) {
+        char got[600];
+        snprintf(got, sizeof got, "%d:%d: %s", warn.items[i].line, warn.items[i].column,
+                 warn.items[i].msg);
+        if (strcmp(got, want[i]))
+            fail_msg("warning %d:\n got  %s\n want %s", i, got, want[i]);
+    }
+    scn_diag_fini(&diag);
+    scn_diag_fini(&warn);
+    mdl_scenario_fini(&sc);
+}
+
 /* ---- example scenarios -------------------------------------------------- */
 
 static void every_scenario_file_in_scenarios_is_valid(void **state)
@@ -703,6 +756,7 @@ int main(void)
         cmocka_unit_test(service_blocks_load_their_distribution_and_measured_values),
         cmocka_unit_test(start_date_and_first_weekday_derive_each_other),
         cmocka_unit_test(a_schedule_longer_than_the_horizon_is_a_warning_not_an_error),
+        cmocka_unit_test(values_that_are_probably_a_mistake_are_warned_about),
         cmocka_unit_test(every_scenario_file_in_scenarios_is_valid),
         cmocka_unit_test(every_bad_fixture_reports_exactly_its_expected_messages),
         cmocka_unit_test(problems_come_in_file_order_and_all_at_once),
