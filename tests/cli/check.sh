@@ -51,7 +51,9 @@ done
 [ $? -eq 2 ] || fail "a good and a bad file: exit is not 2"
 grep -q '^scenarios/default.yaml: ok$' "$tmp/out" || fail "the good file was not reported ok"
 
-# 3. --print round trip
+# 3. --print round trip (the prints stand in $tmp: the files scenarios name
+#    relative to scenarios/ are found through a link to scenarios/data)
+ln -s "$PWD/scenarios/data" "$tmp/data"
 strip() { sed -E 's/[[:space:]]+# (file|--set|built-in|preset|inherited|derived).*$//' "$1" | grep -v '^#'; }
 for f in scenarios/*.yaml; do
     "$erpsim" check --print "$f" >"$tmp/p1.yaml" 2>"$tmp/err" || fail "--print $f: $(cat "$tmp/err")"

@@ -61,7 +61,8 @@ S=scenarios
 
 # 0. every example scenario passes erpsim check
 for f in cascading-timeouts allocation-exhaustion replay-window-expiry idempotency \
-    batch-window-growth bulk-migration realtime-vs-bulk-catalog quota-sharing; do
+    batch-window-growth bulk-migration realtime-vs-bulk-catalog quota-sharing \
+    extraction-quota; do
     out=$("$erpsim" check "$S/$f.yaml" 2>&1)
     [ "$out" = "$S/$f.yaml: ok" ] || fail "$f: erpsim check printed '$out', want '$S/$f.yaml: ok'"
 done
@@ -140,6 +141,14 @@ f=$S/quota-sharing.yaml
 run qs-base "$f" --reps 3 --days 3
 vset "$f" flows.F-402.batch.api=bulk flows.F-402.batch.chunk_size=10000
 run qs-bulk "$f" --reps 3 --days 3 "${v[@]}"
+
+# 9. extraction-quota: the scenario's 2 days, 3 replications; the trace
+#    replayed at 3x once more.
+f=$S/extraction-quota.yaml
+run eq-base "$f" --reps 3
+vset "$f" flows.F-702.batch.extract=bulk
+run eq-bulk "$f" --reps 3 "${v[@]}"
+run eq-3x "$f" --reps 1 --load 3x
 
 cat >"$tmp/check.py" <<'EOF'
 import json
@@ -246,7 +255,8 @@ def conservation(run):
 runs = {n: Run(n) for n in (
     "ct-base", "ct-breaker", "ae-base", "ae-cdc-off", "rw-base", "rw-recon",
     "id-insert", "id-upsert", "id-guarded", "bw-base", "bw-more-jobs", "bw-delta",
-    "bm-base", "bm-no-caps", "cat-rest", "cat-bulk", "qs-base", "qs-bulk")}
+    "bm-base", "bm-no-caps", "cat-rest", "cat-bulk", "qs-base", "qs-bulk",
+    "eq-base", "eq-bulk", "eq-3x")}
 for r in runs.values():
     if r.ok:
         conservation(r)
@@ -461,6 +471,39 @@ exact(k, "flow.F-401.rejected", 0, "no lookup is refused")
 each(k, "system.salesforce.quota_peak", 100000, 112000,
      "the lookups alone: 105,000 a weekday at 3x")
 each(k, "flow.F-402.latency_p99", 0, DAY, "the invoices arrive with the next night's run")
+
+# ---- 9. extraction-quota -----------------------------------------------
+b, k, x = runs["eq-base"], runs["eq-bulk"], runs["eq-3x"]
+# 1.2 M rows in chunks of 10,000 by REST pages of 2,000: 120 x 5 = 600 calls
+# a night from Salesforce's 15,000; by bulk: 120 query jobs x 2 calls.
+exact(b, "flow.F-702.batch.extract_calls_used", 1200, "2 nights x 120 chunks x 5 pages")
+exact(k, "flow.F-702.batch.extract_calls_used", 480, "2 nights x 120 query jobs x 2 calls")
+exact(k, "flow.F-702.batch.extract_query_jobs_used", 240, "2 nights x 120 chunks")
+# Lookup j (0-based) at (j + 1/2) x 86,400 / 14,500 s; the one that finds
+# 14,400 + 600 calls in the window is j = 14,400.
+t_out = 14400.5 * 86400 / 14500  # 85,807.1172 s, rounded up to the microsecond
+each(b, "system.salesforce.quota_exhausted_at", t_out, t_out + 1e-6,
+     "lookup 14,401 finds the first night's 600 calls plus 14,400 lookups: day 0 23:50:07")
+# Each 24 h window admits 15,000 calls; 14,500 lookups + 600 extraction
+# calls want 15,100: the 100 lookups of day 0 after 23:50:07 and 100 on
+# day 1 are refused (the extraction waits for room instead).
+exact(b, "flow.F-703.rejected.quota", 200, "100 lookups a day beyond 15,000 - 600")
+exact(b, "flow.F-703.created", 29000, "14,500 a day, evenly spaced, 2 days")
+exact(k, "system.salesforce.quota_exhausted_at", -1, "14,500 + 240 < 15,000")
+exact(k, "flow.F-703.rejected", 0, "the allocation holds with bulk extraction")
+# The replayed log: 1,200 orders, each served in one measured latency.
+exact(b, "flow.F-701.created", 1200, "the trace's 1,200 timestamps")
+exact(x, "flow.F-701.created", 3600, "each timestamp replayed 3 times at 3x")
+exact(b, "flow.F-701.delivered", 1200, "2 workers never saturate at 600 a day")
+exact(b, "system.erp.wait_mean_s", 0, "no order waits for a worker")
+exact(b, "flow.F-701.latency_max", 3.92, "the slowest measured call, 3,920 ms")
+vs = b.vals("system.erp.sojourn_mean_s")
+if vs is not None:
+    m = sum(vs) / len(vs)
+    se = 0.8641 / math.sqrt(1200 * len(vs))  # sd of the 100 measured values
+    if abs(m - 0.64038) > 4 * se:
+        fail("eq-base: mean service %.4f s, measured mean 0.64038 s (4 SE = %.4f): the "
+             "empirical distribution resamples the file" % (m, 4 * se))
 
 sys.exit(1 if failures else 0)
 EOF

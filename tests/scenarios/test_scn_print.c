@@ -176,7 +176,12 @@ static char *round_trip(const char *name, const char *text, const char *const *s
     sim_err err;
     char *printed = scn_print_yaml(&a, o, name, &err);
     assert_non_null(printed);
-    if (load_text("printed.yaml", printed, NULL, 0, &b, NULL) != SIM_OK)
+    /* The print stands beside the original: files it names (measured
+     * latencies, traces) are relative to that directory. */
+    char pname[512];
+    const char *slash = strrchr(name, '/');
+    snprintf(pname, sizeof pname, "%.*sprinted.yaml", slash ? (int)(slash - name + 1) : 0, name);
+    if (load_text(pname, printed, NULL, 0, &b, NULL) != SIM_OK)
         fail_msg("the print of %s does not load:\n%s", name, printed);
     char path[512] = "";
     if (diff(scn_schema_root(), &a, &b, path, sizeof path))
