@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mdl_scenario.h"
+#include "mdl_schedule.h"
 #include "scn_schema.h"
 
 #define MAX_EPOCH_S ((int64_t)253402300800) /* 10000-01-01T00:00Z */
@@ -41,32 +42,23 @@ int64_t cal_floor_div(int64_t a, int64_t b)
     return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
+/* The calendar arithmetic lives once, in models/mdl_schedule (the same
+ * Hinnant algorithms, used by the monthly schedules). */
 int64_t cal_days_from_civil(int y, int m, int d)
 {
-    y -= m <= 2;
-    int64_t era = cal_floor_div(y, 400);
-    int64_t yoe = y - era * 400;                                  /* [0, 399] */
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
-    return era * 146097 + doe - 719468;
+    return mdl_days_from_civil(y, m, d);
 }
 
 void cal_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
-    z += 719468;
-    int64_t era = cal_floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
+    int64_t yy;
+    mdl_civil_from_days(z, &yy, m, d);
+    *y = (int)yy;
 }
 
 int cal_weekday(int64_t days)
 {
-    return (int)(days - 7 * cal_floor_div(days + 3, 7) + 3); /* 1970-01-01 was a Thursday */
+    return mdl_weekday_of_epoch_day(days);
 }
 
 static int days_in_month(int y, int m)

@@ -18,7 +18,7 @@
 
 int64_t out_trace_day0(const mdl_scenario *sc)
 {
-    return cal_days_from_civil(2024, 1, 1) + (int64_t)sc->first_weekday; /* 2024-01-01: Monday */
+    return sc->start_day; /* start_date: given, or derived from first_weekday */
 }
 
 typedef struct writer {

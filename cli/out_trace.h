@@ -14,9 +14,10 @@
  * replays, so a calibration can be checked against a simulation and a log
  * can be anonymised by simulating it.
  *
- * Calendar: simulated time 0 is local midnight of day 0; day 0 is the first
- * date from 2024-01-01 (a Monday) whose weekday is the scenario's
- * first_weekday, so weekday-based shapes land on the right dates. Times
+ * Calendar: simulated time 0 is local midnight of day 0; day 0 is the
+ * scenario's start_date (by default the first date from 2024-01-01, a
+ * Monday, whose weekday is first_weekday), so weekday-based shapes and
+ * monthly schedules land on the right dates. Times
  * are written as local wall-clock times with the scenario's utc_offset
  * ("Z" when it is +00:00), so a calibration reads them back in the
  * scenario's local time.

@@ -13,71 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "scn_load.h"
 #include "sim_alloc.h"
-
-/* Reads the file into a NUL-terminated buffer. */
-static int slurp(const char *path, char **out, size_t *len, sim_err *err)
-{
-    /* Only a regular file: never a device, a pipe or a terminal, which
-     * could block the load (opening a FIFO waits for a writer) or never
-     * end. Checked before opening and again on what was opened. */
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return sim_err_set(err, SIM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return sim_err_set(err, SIM_EIO, path, 0, 0, "not a regular file");
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return sim_err_set(err, SIM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        return sim_err_set(err, SIM_EIO, path, 0, 0, "not a regular file");
-    }
-    if ((unsigned long long)st.st_size > SCN_CSV_MAX_BYTES) {
-        fclose(fp);
-        return sim_err_set(err, SIM_EPARSE, path, 0, 0, "larger than %u MiB: refused",
-                           SCN_CSV_MAX_BYTES / (1024u * 1024u));
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = sim_malloc(cap + 1);
-    int rc = buf ? SIM_OK : SIM_ENOMEM;
-    while (rc == SIM_OK) {
-        if (n == cap) {
-            if (cap >= SCN_CSV_MAX_BYTES) {
-                rc = sim_err_set(err, SIM_EPARSE, path, 0, 0, "larger than %u MiB: refused",
-                                 SCN_CSV_MAX_BYTES / (1024u * 1024u));
-                break;
-            }
-            char *nb = sim_realloc(buf, 2 * cap + 1);
-            if (!nb) {
-                rc = SIM_ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-        if (got == 0) {
-            if (ferror(fp))
-                rc = sim_err_set(err, SIM_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
-            break;
-        }
-    }
-    fclose(fp);
-    if (rc == SIM_ENOMEM)
-        sim_err_set(err, SIM_ENOMEM, path, 0, 0, "out of memory reading the file");
-    if (rc != SIM_OK) {
-        sim_free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return SIM_OK;
-}
 
 static int is_space(char c)
 {
@@ -127,7 +65,7 @@ int scn_csv_read_column(const char *path, const char *column, scn_csv_cell_fn *f
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = slurp(path, &text, &len, err);
+    int rc = scn_read_file(path, SCN_CSV_MAX_BYTES, 1, &text, &len, err);
     if (rc != SIM_OK)
         return rc;
     char *buf = sim_malloc(len + 1);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mdl_schedule.h"
 #include "mdl_service.h"
@@ -210,17 +211,26 @@ typedef struct loader {
     int nomem;
 } loader;
 
+/* Adds one message at node n (NULL: the file, no position) to d. */
+static void note(loader *L, scn_diag *d, int code, const scn_node *n, const char *fmt, va_list ap)
+    SIM_PRINTF(5, 0);
+
+static void note(loader *L, scn_diag *d, int code, const scn_node *n, const char *fmt, va_list ap)
+{
+    sim_err e;
+    sim_err_setv(&e, code, n ? n->src : L->name, n ? n->line : 0, n ? n->column : 0, fmt, ap);
+    if (scn_diag_add(d, &e) == SIM_ENOMEM)
+        L->nomem = 1;
+}
+
 static void problem(loader *L, const scn_node *n, const char *fmt, ...) SIM_PRINTF(3, 4);
 
 static void problem(loader *L, const scn_node *n, const char *fmt, ...)
 {
-    sim_err e;
     va_list ap;
     va_start(ap, fmt);
-    sim_err_setv(&e, SIM_EPARSE, n ? n->src : L->name, n ? n->line : 0, n ? n->column : 0, fmt, ap);
+    note(L, L->diag, SIM_EPARSE, n, fmt, ap);
     va_end(ap);
-    if (scn_diag_add(L->diag, &e) == SIM_ENOMEM)
-        L->nomem = 1;
 }
 
 static void warning(loader *L, const scn_node *n, const char *fmt, ...) SIM_PRINTF(3, 4);
@@ -230,13 +240,10 @@ static void warning(loader *L, const scn_node *n, const char *fmt, ...)
 {
     if (!L->warn)
         return;
-    sim_err e;
     va_list ap;
     va_start(ap, fmt);
-    sim_err_setv(&e, SIM_OK, n ? n->src : L->name, n ? n->line : 0, n ? n->column : 0, fmt, ap);
+    note(L, L->warn, SIM_OK, n, fmt, ap);
     va_end(ap);
-    if (scn_diag_add(L->warn, &e) == SIM_ENOMEM)
-        L->nomem = 1;
 }
 
 static void out_of_memory(loader *L)
@@ -1749,29 +1756,32 @@ static int load_text(const char *name, const char *text, size_t len, const scn_l
     return finish(&L, SIM_OK, opts);
 }
 
-int scn_load_file(const char *path, const scn_load_opts *opts, mdl_scenario *out, scn_diag *diag)
+int scn_read_file(const char *path, size_t max, int regular_only, char **out, size_t *len_out,
+                  sim_err *err)
 {
-    sim_err err;
-    mdl_scenario_init(out);
-    if (opts && opts->origins)
-        *opts->origins = NULL;
+    struct stat st;
+    /* A device, a pipe or a terminal could block the load (opening a FIFO
+     * waits for a writer) or never end: checked before opening. */
+    if (regular_only && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return sim_err_set(err, SIM_EIO, path, 0, 0, "not a regular file");
     FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        sim_err_set(&err, SIM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-        scn_diag_add(diag, &err);
-        return SIM_EIO;
+    if (!fp)
+        return sim_err_set(err, SIM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (regular_only && (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))) {
+        fclose(fp);
+        return sim_err_set(err, SIM_EIO, path, 0, 0, "not a regular file");
     }
     size_t cap = 1 << 16, len = 0;
-    char *buf = sim_malloc(cap);
+    char *buf = sim_malloc(cap + 1);
     int rc = buf ? SIM_OK : SIM_ENOMEM;
     while (rc == SIM_OK) {
         if (len == cap) {
-            if (cap > SCN_YAML_MAX_BYTES) {
-                rc = sim_err_set(&err, SIM_EPARSE, path, 0, 0, "larger than %u MiB: refused",
-                                 SCN_YAML_MAX_BYTES / (1024u * 1024u));
+            if (cap > max) {
+                rc = sim_err_set(err, SIM_EPARSE, path, 0, 0, "larger than %zu MiB: refused",
+                                 max / (1024u * 1024u));
                 break;
             }
-            char *nb = sim_realloc(buf, cap * 2);
+            char *nb = sim_realloc(buf, cap * 2 + 1);
             if (!nb) {
                 rc = SIM_ENOMEM;
                 break;
@@ -1783,18 +1793,36 @@ int scn_load_file(const char *path, const scn_load_opts *opts, mdl_scenario *out
         len += got;
         if (got == 0) {
             if (ferror(fp))
-                rc = sim_err_set(&err, SIM_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
+                rc = sim_err_set(err, SIM_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
             break;
         }
     }
     fclose(fp);
     if (rc == SIM_ENOMEM)
-        sim_err_set(&err, SIM_ENOMEM, path, 0, 0, "out of memory reading the file");
-    if (rc == SIM_OK && len > SCN_YAML_MAX_BYTES)
-        rc = sim_err_set(&err, SIM_EPARSE, path, 0, 0, "larger than %u MiB: refused",
-                         SCN_YAML_MAX_BYTES / (1024u * 1024u));
+        sim_err_set(err, SIM_ENOMEM, path, 0, 0, "out of memory reading the file");
+    if (rc == SIM_OK && len > max)
+        rc = sim_err_set(err, SIM_EPARSE, path, 0, 0, "larger than %zu MiB: refused",
+                         max / (1024u * 1024u));
     if (rc != SIM_OK) {
         sim_free(buf);
+        return rc;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *len_out = len;
+    return SIM_OK;
+}
+
+int scn_load_file(const char *path, const scn_load_opts *opts, mdl_scenario *out, scn_diag *diag)
+{
+    sim_err err;
+    mdl_scenario_init(out);
+    if (opts && opts->origins)
+        *opts->origins = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = scn_read_file(path, SCN_YAML_MAX_BYTES, 0, &buf, &len, &err);
+    if (rc != SIM_OK) {
         scn_diag_add(diag, &err);
         return rc;
     }

@@ -104,6 +104,13 @@ int scn_load_file(const char *path, const scn_load_opts *opts, mdl_scenario *out
 /* The same from text[0..len), reported under the name `name`. */
 int scn_load_string(const char *name, const char *text, size_t len, const scn_load_opts *opts,
                     mdl_scenario *out, scn_diag *diag);
+/* Reads the file at path whole into a NUL-terminated buffer (*out, freed
+ * with sim_free; *len bytes without the NUL): SIM_OK, SIM_EIO (cannot open
+ * or read; with regular_only also anything but a regular file, refused
+ * before it is opened), SIM_EPARSE (more than max bytes), SIM_ENOMEM; err
+ * names the file. Shared by the scenario and the data files it names. */
+int scn_read_file(const char *path, size_t max, int regular_only, char **out, size_t *len,
+                  sim_err *err);
 /* The compiled-in scenarios/default.yaml, reported as "default.yaml". */
 int scn_load_default(const scn_load_opts *opts, mdl_scenario *out, scn_diag *diag);
 
