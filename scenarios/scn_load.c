@@ -890,9 +890,6 @@ static void derive(loader *L)
         a->service.p95 = a->latency_p95;
         derive_service(L, asb, &a->service);
     }
-    for (int i = 0; i < sc->nflows; i++)
-        for (int j = 0; j < sc->flows[i].event.nsubscribers; j++)
-            derive_service(L, psb, &sc->flows[i].event.subscribers[j].processing);
     const scn_block *fb = block_at("flows"), *eb = block_at("flows.event");
     const scn_block *db = block_at("flows.decision"), *bb = block_at("flows.batch");
     const scn_block *sb = block_at("flows.event.subscribers");
@@ -954,6 +951,10 @@ static void derive(loader *L)
             inherit_from(L, fb, f, t);
         }
     }
+    /* After the flows: their default subscribers exist by now. */
+    for (int i = 0; i < sc->nflows; i++)
+        for (int j = 0; j < sc->flows[i].event.nsubscribers; j++)
+            derive_service(L, psb, &sc->flows[i].event.subscribers[j].processing);
     const scn_block *xb = block_at("faults");
     for (int i = 0; i < sc->nfaults; i++) {
         mdl_fault_spec *x = &sc->faults[i];

@@ -258,6 +258,21 @@ static void long_texts_and_lists_print_whole(void **state)
     sim_free(text);
 }
 
+/* An event flow without subscribers gets a default one; its derived keys
+ * (processing mean and cv, object) must be derived like an explicit one's,
+ * or the print loads back different (found by fuzzing). */
+static void a_default_subscriber_loads_back_identical(void **state)
+{
+    (void)state;
+    static const char text[] = "systems:\n"
+                               "  - {id: crm, events: {enabled: true}}\n"
+                               "  - {id: erp}\n"
+                               "flows:\n"
+                               "  - {id: F-1, source: crm, target: erp, volume: 100/day,\n"
+                               "     pattern: event, object: Account}\n";
+    sim_free(round_trip("default-subscriber.yaml", text, NULL, 0));
+}
+
 static void every_example_scenario_loads_back_identical(void **state)
 {
     (void)state;
@@ -429,6 +444,7 @@ int main(void)
         cmocka_unit_test(a_scenario_with_every_kind_of_value_loads_back_identical),
         cmocka_unit_test(hidden_characters_print_escaped_and_load_back_identical),
         cmocka_unit_test(long_texts_and_lists_print_whole),
+        cmocka_unit_test(a_default_subscriber_loads_back_identical),
         cmocka_unit_test(every_example_scenario_loads_back_identical),
         cmocka_unit_test(overrides_print_as_set_and_load_back_identical),
         cmocka_unit_test(each_value_says_where_it_came_from),
