@@ -17,20 +17,35 @@
  *      happens before anything is committed), and frees the hist or series it
  *      was given, which the contract says the result always takes over.
  *   2. Each metric's name and unit share one allocation: "name\0unit\0".
- *   3. sim_summary_merge reads results[0..n-1] in that order only; with the
- *      same inputs in the same order it performs the same floating-point
- *      operations, so the summary is byte-identical whatever produced them.
+ *   3. A merge takes results one at a time in replication order and
+ *      performs, for each, the same floating-point operations in the same
+ *      order whoever hands them over and whenever: replication 0's hists
+ *      and series are copied, later ones added into the copies, scalars
+ *      appended and tallied; at the end the series are divided by n. So the
+ *      summary is byte-identical whether the results came all at once
+ *      (sim_summary_merge), one by one as threads finish (sim_experiment),
+ *      or, later, from other processes.
  *   4. A partially built summary is always destroyable: its arrays start
  *      zeroed and sim_summary_destroy frees whatever is non-NULL.
+ *   5. sim_merge_add either adds the whole result or changes nothing that
+ *      is observable: every check (same metrics, same series shapes) and
+ *      every allocation happens before the first value is added.
+ *   6. Every scalar's values array has room for at least vcap values (some
+ *      may have more after a failed growth); n <= vcap.
  */
 #include "sim_result.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "sim_alloc.h"
+
+/* Results alive in the process, for sim_result_live (tests and memory
+ * accounting). */
+static atomic_long live_results;
 
 /* ---- name index -------------------------------------------------------- */
 
@@ -157,7 +172,14 @@ sim_result *sim_result_create(sim_err *err)
     sim_result *r = sim_calloc(1, sizeof *r);
     if (!r)
         sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a result");
+    else
+        atomic_fetch_add_explicit(&live_results, 1, memory_order_relaxed);
     return r;
+}
+
+long sim_result_live(void)
+{
+    return atomic_load_explicit(&live_results, memory_order_relaxed);
 }
 
 void sim_result_destroy(sim_result *r)
@@ -172,6 +194,7 @@ void sim_result_destroy(sim_result *r)
     sim_free(r->m);
     index_fini(&r->ix);
     sim_free(r);
+    atomic_fetch_sub_explicit(&live_results, 1, memory_order_relaxed);
 }
 
 /* Appends one metric; takes over h or s (exactly one may be non-NULL, per
@@ -289,7 +312,7 @@ double sim_ci_half_width(const sim_tally *t, double confidence)
     return q * sim_tally_sd(t) / sqrt((double)t->n);
 }
 
-/* ---- sim_summary ------------------------------------------------------- */
+/* ---- sim_summary and the incremental merge ----------------------------- */
 
 /* What a summary metric owns; sim_metric holds const views into it. */
 typedef struct owned {
@@ -306,12 +329,16 @@ struct sim_summary {
     sim_metric *m;
     owned *own;
     name_index ix;
+    size_t vcap; /* room in every scalar's values array (invariant 6) */
 };
 
-void sim_summary_destroy(sim_summary *s)
+struct sim_merge {
+    sim_summary *s; /* n results merged so far; no metrics before the first */
+};
+
+/* Frees every metric of s and leaves it with none. */
+static void drop_metrics(sim_summary *s)
 {
-    if (!s)
-        return;
     if (s->own) {
         for (size_t i = 0; i < s->count; i++) {
             sim_free(s->own[i].names);
@@ -323,17 +350,29 @@ void sim_summary_destroy(sim_summary *s)
     sim_free(s->own);
     sim_free(s->m);
     index_fini(&s->ix);
+    s->own = NULL;
+    s->m = NULL;
+    s->count = 0;
+    s->vcap = 0;
+}
+
+void sim_summary_destroy(sim_summary *s)
+{
+    if (!s)
+        return;
+    drop_metrics(s);
     sim_free(s);
 }
 
-/* SIM_EINVAL naming the first metric where results[rep] differs from
- * results[0] (name, kind or unit), or SIM_OK. */
-static int check_same_metrics(sim_result *const *results, int rep, sim_err *err)
+/* SIM_EINVAL naming the first metric where r (replication rep) differs from
+ * the summary's metrics, which are replication 0's (name, kind, unit, and
+ * the shape of a series), or SIM_OK. */
+static int check_same_metrics(const sim_summary *s, const sim_result *r, int rep, sim_err *err)
 {
-    const sim_result *a = results[0], *b = results[rep];
-    size_t common = a->n < b->n ? a->n : b->n;
+    size_t common = s->count < r->n ? s->count : r->n;
     for (size_t i = 0; i < common; i++) {
-        const metric *x = &a->m[i], *y = &b->m[i];
+        const sim_metric *x = &s->m[i];
+        const metric *y = &r->m[i];
         if (strcmp(x->name, y->name) != 0)
             return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                                "replication %d lists metric '%s' where replication 0 lists '%s' "
@@ -348,81 +387,194 @@ static int check_same_metrics(sim_result *const *results, int rep, sim_err *err)
                                "metric '%s' has unit '%s' in replication %d but '%s' in "
                                "replication 0",
                                x->name, y->unit, rep, x->unit);
+        const sim_series *a = s->own[i].series, *b = y->series;
+        if (x->kind == SIM_METRIC_SERIES && (sim_series_kind_of(a) != sim_series_kind_of(b) ||
+                                             sim_series_interval(a) != sim_series_interval(b) ||
+                                             sim_series_nbins(a) != sim_series_nbins(b)))
+            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                               "series '%s' of replication %d has a different interval or "
+                               "bucket count than in replication 0",
+                               x->name, rep);
     }
-    if (a->n > b->n)
+    if (s->count > r->n)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                            "replication %d lacks metric '%s' (position %zu) that replication 0 has",
-                           rep, a->m[common].name, common);
-    if (b->n > a->n)
+                           rep, s->m[common].name, common);
+    if (r->n > s->count)
         return sim_err_set(
             err, SIM_EINVAL, NULL, 0, 0,
             "replication %d has an extra metric '%s' (position %zu) that replication 0 lacks", rep,
-            b->m[common].name, common);
+            r->m[common].name, common);
     return SIM_OK;
 }
 
-/* Fills metric i of s from results[0..n-1]. */
-static int merge_metric(sim_summary *s, sim_result *const *results, size_t i, sim_err *err)
+/* Makes room for one more value in every scalar's array. On failure the
+ * arrays grown so far are merely larger than vcap says (invariant 6). */
+static int reserve_values(sim_summary *s)
 {
-    const metric *first = &results[0]->m[i];
-    sim_metric *out = &s->m[i];
-    owned *own = &s->own[i];
-    int n = s->n;
+    if ((size_t)s->n < s->vcap)
+        return SIM_OK;
+    size_t cap = s->vcap ? 2 * s->vcap : 16;
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->m[i].kind != SIM_METRIC_SCALAR)
+            continue;
+        double *v = sim_reallocarray(s->own[i].values, cap, sizeof *v);
+        if (!v)
+            return SIM_ENOMEM;
+        s->own[i].values = v;
+    }
+    s->vcap = cap;
+    return SIM_OK;
+}
 
-    own->names = copy_names(first->name, first->unit, &out->unit);
-    if (!own->names)
+/* Takes the metric list of the first result: names, units, kinds, and a
+ * copy of each hist and series to add the others into. On failure s has
+ * no metrics again. */
+static int take_metric_list(sim_summary *s, const sim_result *r, sim_err *err)
+{
+    s->m = sim_calloc(r->n, sizeof *s->m);
+    s->own = sim_calloc(r->n, sizeof *s->own);
+    if (!s->m || !s->own || index_reserve(&s->ix, r->n) != SIM_OK)
         goto nomem;
-    out->name = own->names;
-    out->kind = first->kind;
-    out->n = n;
-    sim_tally_init(&out->tally);
-    out->mean = NAN;
-    out->half_width = NAN;
-
-    switch (first->kind) {
-    case SIM_METRIC_SCALAR:
-        own->values = sim_calloc((size_t)n, sizeof *own->values);
-        if (!own->values)
+    for (size_t i = 0; i < r->n; i++) {
+        const metric *src = &r->m[i];
+        sim_metric *out = &s->m[i];
+        owned *own = &s->own[i];
+        s->count = i + 1; /* so drop_metrics frees metric i if it fails half-way */
+        if (!(own->names = copy_names(src->name, src->unit, &out->unit)))
             goto nomem;
-        /* A replication where the metric is undefined (NaN: the p99 of a
-         * flow that delivered nothing) keeps its NaN in values but stays out
-         * of the tally, so it does not turn the others' mean into NaN. */
-        for (int r = 0; r < n; r++) {
-            own->values[r] = results[r]->m[i].value;
-            if (!isnan(own->values[r]))
-                sim_tally_add(&out->tally, own->values[r]);
-        }
-        out->values = own->values;
-        out->mean = out->tally.n > 0 ? out->tally.mean : NAN;
-        out->half_width = sim_ci_half_width(&out->tally, s->confidence);
-        break;
-    case SIM_METRIC_HIST:
-        own->hist = sim_hist_clone(first->hist, err);
-        if (!own->hist)
+        out->name = own->names;
+        out->kind = src->kind;
+        sim_tally_init(&out->tally);
+        out->mean = NAN;
+        out->half_width = NAN;
+        if (src->kind == SIM_METRIC_HIST && !(own->hist = sim_hist_clone(src->hist, err)))
             goto nomem;
-        for (int r = 1; r < n; r++)
-            sim_hist_merge(own->hist, results[r]->m[i].hist);
-        out->hist = own->hist;
-        break;
-    case SIM_METRIC_SERIES:
-        own->series = sim_series_clone(first->series, err);
-        if (!own->series)
+        if (src->kind == SIM_METRIC_SERIES && !(own->series = sim_series_clone(src->series, err)))
             goto nomem;
-        for (int r = 1; r < n; r++) {
-            if (sim_series_accumulate(own->series, results[r]->m[i].series) != SIM_OK)
-                return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
-                                   "series '%s' of replication %d has a different interval or "
-                                   "bucket count than in replication 0",
-                                   first->name, r);
-        }
-        sim_series_scale(own->series, 1.0 / n);
-        out->series = own->series;
-        break;
+        index_put(&s->ix, out->name, i);
     }
     return SIM_OK;
 nomem:
-    return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging metric '%s'",
-                       first->name);
+    drop_metrics(s);
+    return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging replication 0");
+}
+
+sim_merge *sim_merge_create(double confidence, sim_err *err)
+{
+    if (!(confidence > 0.0 && confidence < 1.0)) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "confidence must be in (0, 1), got %g",
+                    confidence);
+        return NULL;
+    }
+    sim_merge *m = sim_calloc(1, sizeof *m);
+    if (m && !(m->s = sim_calloc(1, sizeof *m->s))) {
+        sim_free(m);
+        m = NULL;
+    }
+    if (!m) {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory starting a merge");
+        return NULL;
+    }
+    m->s->confidence = confidence;
+    return m;
+}
+
+void sim_merge_destroy(sim_merge *m)
+{
+    if (!m)
+        return;
+    sim_summary_destroy(m->s);
+    sim_free(m);
+}
+
+int sim_merge_count(const sim_merge *m)
+{
+    return m ? m->s->n : 0;
+}
+
+int sim_merge_add(sim_merge *m, const sim_result *r, sim_err *err)
+{
+    if (!m)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "no merge to add a result to");
+    sim_summary *s = m->s;
+    int rc;
+    if (!r)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "result of replication %d is missing",
+                           s->n);
+    if (s->n == 0)
+        rc = take_metric_list(s, r, err);
+    else
+        rc = check_same_metrics(s, r, s->n, err);
+    if (rc == SIM_OK && reserve_values(s) != SIM_OK)
+        rc = sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging replication %d", s->n);
+    if (rc != SIM_OK) {
+        if (s->n == 0)
+            drop_metrics(s);
+        return rc;
+    }
+    /* Nothing can fail from here on (invariant 5). */
+    for (size_t i = 0; i < s->count; i++) {
+        const metric *src = &r->m[i];
+        sim_metric *out = &s->m[i];
+        owned *own = &s->own[i];
+        switch (src->kind) {
+        case SIM_METRIC_SCALAR:
+            /* A replication where the metric is undefined (NaN: the p99 of
+             * a flow that delivered nothing) keeps its NaN in values but
+             * stays out of the tally, so it does not turn the others' mean
+             * into NaN. */
+            own->values[s->n] = src->value;
+            if (!isnan(src->value))
+                sim_tally_add(&out->tally, src->value);
+            break;
+        case SIM_METRIC_HIST:
+            if (s->n > 0) /* replication 0's is the copy taken above */
+                sim_hist_merge(own->hist, src->hist);
+            break;
+        case SIM_METRIC_SERIES:
+            if (s->n > 0)
+                sim_series_accumulate(own->series, src->series); /* shapes checked */
+            break;
+        }
+    }
+    s->n++;
+    return SIM_OK;
+}
+
+sim_summary *sim_merge_finish(sim_merge *m, sim_err *err)
+{
+    if (!m) {
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "no merge to finish");
+        return NULL;
+    }
+    sim_summary *s = m->s;
+    sim_free(m);
+    if (s->n < 1) {
+        sim_summary_destroy(s);
+        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "no results to merge");
+        return NULL;
+    }
+    for (size_t i = 0; i < s->count; i++) {
+        sim_metric *out = &s->m[i];
+        owned *own = &s->own[i];
+        out->n = s->n;
+        switch (out->kind) {
+        case SIM_METRIC_SCALAR:
+            out->values = own->values;
+            out->mean = out->tally.n > 0 ? out->tally.mean : NAN;
+            out->half_width = sim_ci_half_width(&out->tally, s->confidence);
+            break;
+        case SIM_METRIC_HIST:
+            out->hist = own->hist;
+            break;
+        case SIM_METRIC_SERIES:
+            sim_series_scale(own->series, 1.0 / s->n);
+            out->series = own->series;
+            break;
+        }
+    }
+    return s;
 }
 
 sim_summary *sim_summary_merge(sim_result *const *results, int n, double confidence, sim_err *err)
@@ -431,43 +583,14 @@ sim_summary *sim_summary_merge(sim_result *const *results, int n, double confide
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "no results to merge");
         return NULL;
     }
-    if (!(confidence > 0.0 && confidence < 1.0)) {
-        sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "confidence must be in (0, 1), got %g",
-                    confidence);
-        return NULL;
-    }
-    for (int r = 0; r < n; r++) {
-        if (!results[r]) {
-            sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "result of replication %d is missing", r);
+    sim_merge *m = sim_merge_create(confidence, err);
+    for (int r = 0; m && r < n; r++) {
+        if (sim_merge_add(m, results[r], err) != SIM_OK) {
+            sim_merge_destroy(m);
             return NULL;
         }
-        if (r > 0 && check_same_metrics(results, r, err) != SIM_OK)
-            return NULL;
     }
-
-    size_t count = results[0]->n;
-    sim_summary *s = sim_calloc(1, sizeof *s);
-    if (!s)
-        goto nomem;
-    s->n = n;
-    s->confidence = confidence;
-    s->m = sim_calloc(count, sizeof *s->m);
-    s->own = sim_calloc(count, sizeof *s->own);
-    if (!s->m || !s->own || index_reserve(&s->ix, count) != SIM_OK)
-        goto nomem;
-    for (size_t i = 0; i < count; i++) {
-        s->count = i + 1; /* so destroy frees metric i if it fails half-way */
-        if (merge_metric(s, results, i, err) != SIM_OK)
-            goto fail;
-        index_put(&s->ix, s->m[i].name, i);
-    }
-    s->count = count;
-    return s;
-nomem:
-    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging %d results", n);
-fail:
-    sim_summary_destroy(s);
-    return NULL;
+    return m ? sim_merge_finish(m, err) : NULL;
 }
 
 int sim_summary_replications(const sim_summary *s)

@@ -20,6 +20,14 @@
  * count. Every replication must produce the same metrics in the same order,
  * which holds when models are built from the scenario deterministically.
  *
+ * Merging is incremental (sim_merge): results are added one at a time, in
+ * replication order, and each can be destroyed as soon as it is added. What
+ * the merge keeps is one replication's worth of hists and series plus 8
+ * bytes per scalar metric per replication (the values, which the verdict
+ * counts "in k of R replications"); it never holds R results. The summary
+ * does not depend on when or where each result was produced, only on the
+ * order of the adds.
+ *
  * Reference: A. M. Law, "Simulation Modeling and Analysis", 5th ed., ch. 9
  * (fixed-sample-size confidence intervals for terminating simulations).
  */
@@ -60,6 +68,10 @@ const sim_series *sim_result_series_at(const sim_result *r, size_t i); /* series
 /* Index of name, or -1. */
 long sim_result_find(const sim_result *r, const char *name);
 
+/* The number of results created and not yet destroyed in the process, for
+ * tests of the experiment's memory bound (thread-safe). */
+long sim_result_live(void);
+
 /* One merged metric of a summary. All pointers are owned by the summary. */
 typedef struct sim_metric {
     const char *name;
@@ -86,8 +98,29 @@ typedef struct sim_summary sim_summary;
 
 /* Merges n results (in the given order) with the given confidence level
  * (e.g. 0.95). SIM_EINVAL (err names the metric) when the results do not
- * list the same metrics in the same order. The results are only read. */
+ * list the same metrics in the same order. The results are only read.
+ * The same as a sim_merge fed results[0], ..., results[n-1]. */
 sim_summary *sim_summary_merge(sim_result *const *results, int n, double confidence, sim_err *err);
+
+/* An incremental merge: create, add the results of replications 0, 1, 2,
+ * ... in that order, then finish to get the summary. */
+typedef struct sim_merge sim_merge;
+
+/* An empty merge at the given confidence level; NULL with err on a bad
+ * level (SIM_EINVAL) or no memory. */
+sim_merge *sim_merge_create(double confidence, sim_err *err);
+/* Adds r as replication sim_merge_count(m). r is only read during the
+ * call (the caller may destroy it right after). SIM_EINVAL (err names the
+ * metric and the replication) when r does not list the same metrics, units
+ * and series shapes as replication 0; SIM_ENOMEM. On error the merge is
+ * unchanged: it can go on or be destroyed. */
+int sim_merge_add(sim_merge *m, const sim_result *r, sim_err *err);
+/* The number of results added so far. */
+int sim_merge_count(const sim_merge *m);
+/* The summary of the results added (the caller destroys it). Consumes m
+ * whatever happens; NULL with SIM_EINVAL when nothing was added. */
+sim_summary *sim_merge_finish(sim_merge *m, sim_err *err);
+void sim_merge_destroy(sim_merge *m);     /* NULL is a no-op */
 void sim_summary_destroy(sim_summary *s); /* NULL is a no-op */
 int sim_summary_replications(const sim_summary *s);
 double sim_summary_confidence(const sim_summary *s);

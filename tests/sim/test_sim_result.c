@@ -533,6 +533,181 @@ static void allocation_failures_while_merging_leak_nothing(void **state)
     destroy_all(rs, 3);
 }
 
+/* ---- incremental merge -------------------------------------------------- */
+
+/* Result of replication rep: scalars that vary with rep (one NaN now and
+ * then), a hist of rep-dependent observations and a SUM and a LEVEL
+ * series, so that every kind of merge arithmetic is exercised. */
+static sim_result *varied_result(int rep)
+{
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(sim_result_scalar(r, "a", "s", 0.1 * rep + 1.0 / (rep + 3)), SIM_OK);
+    assert_int_equal(sim_result_scalar(r, "b", "1", rep % 7 == 3 ? NAN : rep * rep), SIM_OK);
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    for (int i = 0; i <= rep % 5; i++)
+        sim_hist_add(h, 0.001 * (rep + 1) * (i + 1));
+    assert_int_equal(sim_result_hist(r, "h", "s", h), SIM_OK);
+    sim_series *sum = sim_series_create(SIM_SERIES_SUM, 1000, 4, NULL);
+    sim_series *lvl = sim_series_create(SIM_SERIES_LEVEL, 1000, 4, NULL);
+    assert_non_null(sum);
+    assert_non_null(lvl);
+    sim_series_add(sum, 100 * (rep % 40), 1.0 / (rep + 1));
+    sim_series_set(lvl, 0, rep / 3.0);
+    sim_series_set(lvl, 1700, rep / 7.0);
+    sim_series_finish(lvl, 4000);
+    assert_int_equal(sim_result_series(r, "sum", "1", sum), SIM_OK);
+    assert_int_equal(sim_result_series(r, "lvl", "1", lvl), SIM_OK);
+    return r;
+}
+
+/* Fails unless a and b hold the same bits everywhere. */
+static void assert_same_summary(const sim_summary *a, const sim_summary *b)
+{
+    assert_int_equal(sim_summary_replications(a), sim_summary_replications(b));
+    assert_int_equal(sim_summary_count(a), sim_summary_count(b));
+    for (size_t i = 0; i < sim_summary_count(a); i++) {
+        const sim_metric *x = sim_summary_at(a, i), *y = sim_summary_at(b, i);
+        assert_string_equal(x->name, y->name);
+        assert_string_equal(x->unit, y->unit);
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->n, y->n);
+        assert_memory_equal(&x->tally, &y->tally, sizeof x->tally);
+        assert_memory_equal(&x->mean, &y->mean, sizeof x->mean);
+        assert_memory_equal(&x->half_width, &y->half_width, sizeof x->half_width);
+        if (x->kind == SIM_METRIC_SCALAR)
+            assert_memory_equal(x->values, y->values, (size_t)x->n * sizeof *x->values);
+        if (x->kind == SIM_METRIC_HIST) {
+            double lo, hi, lo2, hi2;
+            uint64_t c, c2;
+            for (size_t k = 0; sim_hist_bin(x->hist, k, &lo, &hi, &c); k++) {
+                assert_true(sim_hist_bin(y->hist, k, &lo2, &hi2, &c2));
+                assert_true(lo == lo2 && hi == hi2 && c == c2);
+            }
+            double m1 = sim_hist_mean(x->hist), m2 = sim_hist_mean(y->hist);
+            assert_memory_equal(&m1, &m2, sizeof m1);
+        }
+        if (x->kind == SIM_METRIC_SERIES) {
+            assert_int_equal(sim_series_nbins(x->series), sim_series_nbins(y->series));
+            for (size_t k = 0; k < sim_series_nbins(x->series); k++) {
+                double v1 = sim_series_value(x->series, k), v2 = sim_series_value(y->series, k);
+                double x1 = sim_series_max(x->series, k), x2 = sim_series_max(y->series, k);
+                assert_memory_equal(&v1, &v2, sizeof v1);
+                assert_memory_equal(&x1, &x2, sizeof x1);
+            }
+        }
+    }
+}
+
+static void adding_results_one_by_one_gives_the_bytes_of_merging_them_all(void **state)
+{
+    (void)state;
+    enum { R = 37 }; /* past two growths of the values arrays (16, 32) */
+    sim_result *rs[R];
+    for (int i = 0; i < R; i++)
+        rs[i] = varied_result(i);
+    sim_summary *all = sim_summary_merge(rs, R, 0.95, NULL);
+    assert_non_null(all);
+    destroy_all(rs, R);
+
+    /* One at a time, each result destroyed as soon as it is added: the
+     * merge does not keep pointers into its inputs. */
+    long live = sim_result_live();
+    sim_merge *m = sim_merge_create(0.95, NULL);
+    assert_non_null(m);
+    for (int i = 0; i < R; i++) {
+        sim_result *r = varied_result(i);
+        assert_int_equal(sim_merge_count(m), i);
+        assert_int_equal(sim_merge_add(m, r, NULL), SIM_OK);
+        sim_result_destroy(r);
+        assert_int_equal(sim_result_live(), live);
+    }
+    sim_summary *one = sim_merge_finish(m, NULL);
+    assert_non_null(one);
+    assert_same_summary(all, one);
+    /* Not vacuous: replication 3's NaN is kept in values, out of the tally. */
+    const sim_metric *b = sim_summary_find(one, "b");
+    assert_true(isnan(b->values[3]));
+    assert_int_equal(b->tally.n, R - 5); /* NaN in reps 3, 10, 17, 24 and 31 */
+    sim_summary_destroy(one);
+    sim_summary_destroy(all);
+}
+
+static void a_refused_result_leaves_the_merge_as_it_was(void **state)
+{
+    (void)state;
+    enum { R = 20 };
+    sim_result *rs[R];
+    for (int i = 0; i < R; i++)
+        rs[i] = varied_result(i);
+    sim_summary *want = sim_summary_merge(rs, R, 0.95, NULL);
+    assert_non_null(want);
+
+    /* A series of another shape, refused before anything is added. */
+    sim_result *bad = sim_result_create(NULL);
+    assert_non_null(bad);
+    assert_int_equal(sim_result_scalar(bad, "a", "s", 1e9), SIM_OK);
+    assert_int_equal(sim_result_scalar(bad, "b", "1", 1e9), SIM_OK);
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    sim_hist_add(h, 1e6);
+    assert_int_equal(sim_result_hist(bad, "h", "s", h), SIM_OK);
+    assert_int_equal(
+        sim_result_series(bad, "sum", "1", sim_series_create(SIM_SERIES_SUM, 1000, 4, NULL)),
+        SIM_OK);
+    assert_int_equal(
+        sim_result_series(bad, "lvl", "1", sim_series_create(SIM_SERIES_LEVEL, 500, 4, NULL)),
+        SIM_OK);
+
+    sim_merge *m = sim_merge_create(0.95, NULL);
+    assert_non_null(m);
+    int failures = 0;
+    for (int i = 0; i < R; i++) {
+        sim_err err;
+        sim_err_clear(&err);
+        if (i > 0) {
+            assert_int_equal(sim_merge_add(m, bad, &err), SIM_EINVAL);
+            assert_non_null(strstr(err.msg, "'lvl'"));
+        }
+        /* Running out of memory at any allocation of an add (the values
+         * arrays grow at 16) also leaves the merge as it was. */
+        for (long k = 1;; k++) {
+            sim_alloc_fail_after(k);
+            int rc = sim_merge_add(m, rs[i], &err);
+            sim_alloc_fail_reset();
+            if (rc == SIM_OK)
+                break;
+            assert_int_equal(rc, SIM_ENOMEM);
+            assert_int_equal(sim_merge_count(m), i);
+            failures++;
+        }
+    }
+    assert_true(failures >= 2); /* replication 0's copies and the growth at 16 */
+    sim_summary *got = sim_merge_finish(m, NULL);
+    assert_non_null(got);
+    assert_same_summary(want, got);
+    sim_summary_destroy(got);
+    sim_summary_destroy(want);
+    sim_result_destroy(bad);
+    destroy_all(rs, R);
+}
+
+static void finishing_an_empty_merge_is_an_error(void **state)
+{
+    (void)state;
+    sim_err err;
+    sim_merge *m = sim_merge_create(0.95, NULL);
+    assert_non_null(m);
+    assert_int_equal(sim_merge_add(m, NULL, &err), SIM_EINVAL);
+    assert_null(sim_merge_finish(m, &err)); /* consumes m */
+    assert_int_equal(err.code, SIM_EINVAL);
+    assert_null(sim_merge_create(1.0, &err));
+    assert_int_equal(err.code, SIM_EINVAL);
+    assert_int_equal(sim_merge_add(NULL, NULL, &err), SIM_EINVAL);
+    sim_merge_destroy(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +726,9 @@ int main(void)
         cmocka_unit_test(series_are_averaged_bucket_by_bucket_keeping_maxima),
         cmocka_unit_test(allocation_failures_while_building_leak_nothing),
         cmocka_unit_test(allocation_failures_while_merging_leak_nothing),
+        cmocka_unit_test(adding_results_one_by_one_gives_the_bytes_of_merging_them_all),
+        cmocka_unit_test(a_refused_result_leaves_the_merge_as_it_was),
+        cmocka_unit_test(finishing_an_empty_merge_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
