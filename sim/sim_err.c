@@ -52,6 +52,8 @@ const char *sim_status_str(int code)
         return "resource full";
     case SIM_ESTATE:
         return "invalid state";
+    case SIM_ECANCELED:
+        return "cancelled";
     default:
         return "internal error";
     }

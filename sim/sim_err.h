@@ -28,7 +28,8 @@ enum sim_status {
     SIM_EIO = -5,    /* a file could not be read or written */
     SIM_EFULL = -6,  /* a bounded resource refused the request */
     SIM_ESTATE = -7, /* an operation not valid in the current state */
-    SIM_EINTERNAL = -8
+    SIM_EINTERNAL = -8,
+    SIM_ECANCELED = -9 /* stopped on request (an interrupt) before the end */
 };
 
 typedef struct sim_err {

@@ -408,22 +408,66 @@ int sim_queue_pending(const sim_queue *q, sim_event_id id)
     return pending_slot(q, id) != NO_SLOT;
 }
 
-int sim_queue_run(sim_queue *q, sim_time horizon)
+/* Fires the events due at or before limit. Returns 1 if sim_queue_stop or
+ * an error ended it early, 0 once no event is due by limit. */
+static INLINE int fire_until(sim_queue *q, sim_time limit)
 {
-    if (q->status != SIM_OK)
-        return q->status;
-    q->stop = 0;
-    while (q->size > 0 && q->heap[0].time <= horizon) {
+    while (q->size > 0 && q->heap[0].time <= limit) {
         fire_first(q);
         if (q->stop | q->status)
-            break;
+            return 1;
     }
+    return 0;
+}
+
+/* The end of a run to horizon: the sticky error, or now = horizon unless
+ * a callback stopped the run. */
+static int end_run(sim_queue *q, sim_time horizon)
+{
     if (q->status != SIM_OK)
         return q->status;
     if (!q->stop && horizon != SIM_TIME_NEVER && horizon > q->now)
         q->now = horizon;
     q->stop = 0;
     return SIM_OK;
+}
+
+int sim_queue_run(sim_queue *q, sim_time horizon)
+{
+    if (q->status != SIM_OK)
+        return q->status;
+    q->stop = 0;
+    fire_until(q, horizon);
+    return end_run(q, horizon);
+}
+
+/* Runs slice by slice: each slice is the plain loop up to the next
+ * multiple of every, so the events, their order and the per-event cost are
+ * those of sim_queue_run; only the slice ends are added. */
+int sim_queue_run_watched(sim_queue *q, sim_time horizon, const sim_watch *w)
+{
+    if (!w || !w->fn || w->every <= 0)
+        return sim_queue_run(q, horizon);
+    if (q->status != SIM_OK)
+        return q->status;
+    q->stop = 0;
+    for (;;) {
+        sim_time mark = q->now / w->every * w->every;
+        if (mark > SIM_TIME_NEVER - w->every)
+            break;
+        mark += w->every;
+        if (mark >= horizon)
+            break;
+        if (fire_until(q, mark))
+            return end_run(q, horizon);
+        if (q->size == 0 || q->heap[0].time > horizon)
+            break;
+        q->now = mark; /* every event due by mark has fired; the next is later */
+        if (w->fn(w->ctx, mark))
+            return SIM_ECANCELED;
+    }
+    fire_until(q, horizon);
+    return end_run(q, horizon);
 }
 
 int sim_queue_step(sim_queue *q)

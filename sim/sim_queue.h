@@ -59,6 +59,25 @@ int sim_queue_pending(const sim_queue *q, sim_event_id id);
  * sim_queue_stop is called from a callback. Returns SIM_OK, or SIM_ENOMEM if
  * a push failed during the run. Run again to continue. */
 int sim_queue_run(sim_queue *q, sim_time horizon);
+/* A hook into the run loop, for progress and cancelling: called between
+ * events each time simulated time passes a multiple of `every`. It returns
+ * 0 to go on, anything else to stop the run. */
+typedef int sim_watch_fn(void *ctx, sim_time now);
+typedef struct sim_watch {
+    sim_time every; /* > 0: the simulated time between two calls */
+    sim_watch_fn *fn;
+    void *ctx;
+} sim_watch;
+
+/* sim_queue_run with a hook: fires exactly the same events in the same
+ * order, and for each multiple t = k * every (k >= 1) with t < horizon
+ * that has an event due in (t, horizon] calls w->fn(w->ctx, t) once all
+ * events due at or before t have fired, with now = t. The calls cost
+ * nothing per event (the loop runs in slices of `every`). When fn returns
+ * non-zero, returns SIM_ECANCELED at once with now = t and later events
+ * pending (run again to continue). w NULL, w->fn NULL or every <= 0: the
+ * same as sim_queue_run. */
+int sim_queue_run_watched(sim_queue *q, sim_time horizon, const sim_watch *w);
 /* Fires the next event only. Returns 1 if one fired, 0 if empty. */
 int sim_queue_step(sim_queue *q);
 /* Asks the running sim_queue_run to return after the current event. */

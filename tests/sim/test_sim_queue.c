@@ -516,6 +516,160 @@ static void stop_from_a_callback_returns_after_that_event(void **state)
     sim_queue_destroy(q);
 }
 
+/* ---- the watched run ----------------------------------------------------- */
+
+/* A ticker of events: each fires, logs itself and pushes the next after a
+ * pseudo-random gap, with a long quiet stretch in the middle (gaps of
+ * several watch steps with no event). */
+typedef struct ticker {
+    sim_queue *q;
+    firing_log *l;
+    uint64_t rng;
+    int left;
+} ticker;
+
+static void ticker_fire(void *ctx, uint64_t arg, sim_time now)
+{
+    ticker *c = ctx;
+    record(c->l, arg, now);
+    if (--c->left <= 0)
+        return;
+    sim_time gap = (sim_time)(splitmix(&c->rng) % 40);
+    if (c->left == 100)
+        gap = 1000; /* the quiet stretch */
+    sim_queue_push(c->q, now + gap, ticker_fire, c, arg + 1);
+}
+
+/* The hook's log: each call's time and what had fired by then. */
+typedef struct watch_log {
+    sim_queue *q;
+    firing_log *l;
+    int calls;
+    sim_time at[1024];
+    size_t fired_by[1024];
+    int bad_now, cancel_at_call;
+} watch_log;
+
+static int log_watch(void *ctx, sim_time now)
+{
+    watch_log *w = ctx;
+    assert_true(w->calls < 1024);
+    w->at[w->calls] = now;
+    w->fired_by[w->calls] = w->l->n;
+    w->bad_now += sim_queue_now(w->q) != now;
+    w->calls++;
+    return w->calls == w->cancel_at_call;
+}
+
+/* Runs the ticker to horizon; with a watch if every > 0. */
+static void run_ticker(firing_log *l, sim_time horizon, sim_time every, watch_log *w)
+{
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    ticker c = {q, l, 42, 300};
+    sim_queue_push(q, 3, ticker_fire, &c, 1);
+    if (every > 0) {
+        w->q = q;
+        w->l = l;
+        sim_watch sw = {.every = every, .fn = log_watch, .ctx = w};
+        int rc;
+        while ((rc = sim_queue_run_watched(q, horizon, &sw)) == SIM_ECANCELED)
+            assert_int_equal(sim_queue_now(q), w->at[w->calls - 1]); /* stopped at the step */
+        assert_int_equal(rc, SIM_OK);
+    } else {
+        assert_int_equal(sim_queue_run(q, horizon), SIM_OK);
+    }
+    assert_int_equal(sim_queue_now(q), horizon);
+    sim_queue_destroy(q);
+}
+
+static void a_watched_run_fires_the_same_events_and_calls_the_hook_at_every_step(void **state)
+{
+    (void)state;
+    const sim_time every = 25, horizon = 10000;
+    firing_log plain, watched;
+    log_init(&plain, 400);
+    log_init(&watched, 400);
+    run_ticker(&plain, horizon, 0, NULL);
+    static watch_log w;
+    memset(&w, 0, sizeof w);
+    run_ticker(&watched, horizon, every, &w);
+
+    /* The same events at the same times. */
+    assert_int_equal(watched.n, plain.n);
+    assert_memory_equal(watched.args, plain.args, plain.n * sizeof *plain.args);
+    assert_memory_equal(watched.times, plain.times, plain.n * sizeof *plain.times);
+
+    /* The expected calls, from the event times alone: every multiple t of
+     * `every` below the horizon with an event after t (and by the horizon);
+     * at that call, the events fired are exactly those at or before t. */
+    int k = 0;
+    for (sim_time t = every; t < horizon; t += every) {
+        size_t by = 0, after = 0;
+        for (size_t i = 0; i < plain.n; i++) {
+            by += plain.times[i] <= t;
+            after += plain.times[i] > t && plain.times[i] <= horizon;
+        }
+        if (after == 0)
+            break;
+        assert_true(k < w.calls);
+        assert_int_equal(w.at[k], t);
+        assert_int_equal(w.fired_by[k], by);
+        k++;
+    }
+    assert_int_equal(w.calls, k);
+    assert_int_equal(w.bad_now, 0);
+    /* Not vacuous: the ticker spans the quiet stretch, so there are calls
+     * with no event in between, and it ends before the horizon. */
+    assert_true(k > 40);
+    assert_true(plain.times[plain.n - 1] > 1000);
+    assert_true(plain.times[plain.n - 1] + every < horizon);
+    log_fini(&plain);
+    log_fini(&watched);
+}
+
+static void a_hook_that_says_stop_cancels_and_the_run_can_go_on(void **state)
+{
+    (void)state;
+    firing_log plain, watched;
+    log_init(&plain, 400);
+    log_init(&watched, 400);
+    run_ticker(&plain, 5000, 0, NULL);
+    static watch_log w;
+    memset(&w, 0, sizeof w);
+    w.cancel_at_call = 7; /* run_ticker runs again after each SIM_ECANCELED */
+    run_ticker(&watched, 5000, 25, &w);
+    assert_true(w.calls > 7);
+    assert_int_equal(w.at[6], 7 * 25);
+    assert_int_equal(watched.n, plain.n);
+    assert_memory_equal(watched.times, plain.times, plain.n * sizeof *plain.times);
+    log_fini(&plain);
+    log_fini(&watched);
+}
+
+static void a_watch_without_a_step_is_a_plain_run(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    static watch_log w;
+    memset(&w, 0, sizeof w);
+    w.q = q;
+    w.l = &l;
+    sim_queue_push(q, 10, record, &l, 1);
+    sim_queue_push(q, 500, record, &l, 2);
+    sim_watch none = {.every = 0, .fn = log_watch, .ctx = &w};
+    assert_int_equal(sim_queue_run_watched(q, 1000, &none), SIM_OK);
+    assert_int_equal(sim_queue_run_watched(q, 2000, NULL), SIM_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(w.calls, 0);
+    assert_int_equal(sim_queue_now(q), 2000);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
 static void step_fires_exactly_one_event(void **state)
 {
     (void)state;
@@ -633,6 +787,9 @@ int main(void)
         cmocka_unit_test(create_returns_null_when_allocation_fails),
         cmocka_unit_test(allocation_failure_makes_run_return_enomem),
         cmocka_unit_test(a_failed_push_returns_no_id_and_keeps_the_rest),
+        cmocka_unit_test(a_watched_run_fires_the_same_events_and_calls_the_hook_at_every_step),
+        cmocka_unit_test(a_hook_that_says_stop_cancels_and_the_run_can_go_on),
+        cmocka_unit_test(a_watch_without_a_step_is_a_plain_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
