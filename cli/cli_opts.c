@@ -251,10 +251,9 @@ static int run_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim
     return rc;
 }
 
-static void on_progress(void *ctx, int done, int total)
+static void on_progress(void *ctx, const sim_progress *p)
 {
-    (void)done;
-    (void)total;
+    (void)p;
     progress_draw(ctx);
 }
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "sim_alloc.h"
 #include "sim_experiment.h"
+#include "sim_queue.h"
 #include "sim_result.h"
 #include "sim_rng.h"
 #include "sim_stats.h"
@@ -178,10 +180,10 @@ static sim_summary *run_toy(int reps, int threads, uint64_t seed)
 
 static text text_a, text_b; /* large: kept off the stack */
 
-static void output_is_identical_with_1_and_2_threads(void **state)
+static void output_is_identical_with_1_2_3_and_8_threads(void **state)
 {
     (void)state;
-    enum { R = 12 };
+    enum { R = 40 }; /* more than the window of 2 and 3 threads: slots are reused */
     sim_summary *one = run_toy(R, 1, 20240611);
     serialise(one, &text_a);
 
@@ -198,7 +200,7 @@ static void output_is_identical_with_1_and_2_threads(void **state)
     assert_int_equal(sim_hist_count(sim_summary_find(one, "x.hist")->hist), total);
     assert_true(text_a.len > 1000);
 
-    int threads[] = {2, 4, 0};
+    int threads[] = {2, 3, 8, 0};
     for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
         sim_summary *many = run_toy(R, threads[i], 20240611);
         serialise(many, &text_b);
@@ -361,7 +363,8 @@ static void sequential_stopping_stops_at_the_first_precise_enough_replication(vo
     assert_true(fabs(stopping_half_width(k - 1) - 0.4) > 0.01);
     assert_int_equal(run_stopping(1, 0, 0.2, 15, -1), k); /* min_replications 0 means 3 */
     assert_int_equal(run_stopping(2, 3, 0.2, 15, -1), k);
-    assert_int_equal(run_stopping(4, 3, 0.2, 15, -1), k);
+    assert_int_equal(run_stopping(3, 3, 0.2, 15, -1), k);
+    assert_int_equal(run_stopping(8, 3, 0.2, 15, -1), k);
 }
 
 static void sequential_stopping_discards_replications_past_the_stop_even_failed_ones(void **state)
@@ -372,7 +375,8 @@ static void sequential_stopping_discards_replications_past_the_stop_even_failed_
      * must be discarded as a single thread never runs it. */
     assert_int_equal(run_stopping(1, 3, 0.2, 15, 9), 9);
     assert_int_equal(run_stopping(2, 3, 0.2, 15, 9), 9);
-    assert_int_equal(run_stopping(4, 3, 0.2, 15, 9), 9);
+    assert_int_equal(run_stopping(3, 3, 0.2, 15, 9), 9);
+    assert_int_equal(run_stopping(8, 3, 0.2, 15, 9), 9);
 }
 
 static void sequential_stopping_waits_for_min_replications(void **state)
@@ -393,6 +397,37 @@ static void sequential_stopping_runs_every_replication_if_never_precise(void **s
         assert_true(stopping_half_width(k) > 0.02);
     assert_int_equal(run_stopping(1, 3, 0.01, 15, -1), 15);
     assert_int_equal(run_stopping(2, 3, 0.01, 15, -1), 15);
+}
+
+static void a_precision_target_gives_the_same_bytes_with_1_2_3_and_8_threads(void **state)
+{
+    (void)state;
+    /* x.mean varies by about 6% between replications (250 exponential
+     * draws), so +-2% needs some tens of replications: the stop falls past
+     * the window of 2 and 3 threads, with slots reused and replications
+     * beyond it discarded. */
+    int threads[] = {1, 2, 3, 8};
+    int k = 0;
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        sim_experiment_cfg cfg = {.replications = 100,
+                                  .threads = threads[i],
+                                  .seed = 99,
+                                  .precision_metric = "x.mean",
+                                  .precision_rel = 0.02};
+        sim_summary *s = NULL;
+        sim_err err;
+        sim_err_clear(&err);
+        if (sim_experiment_run(&cfg, toy_rep, NULL, &s, &err) != SIM_OK)
+            fail_msg("experiment failed: %s", err.msg);
+        serialise(s, i == 0 ? &text_a : &text_b);
+        if (i == 0) {
+            k = sim_summary_replications(s);
+            assert_true(k > 12 && k < 100);
+        } else if (text_a.len != text_b.len || memcmp(text_a.buf, text_b.buf, text_a.len) != 0) {
+            fail_msg("precision run with %d threads differs from 1 thread", threads[i]);
+        }
+        sim_summary_destroy(s);
+    }
 }
 
 static void an_unknown_precision_metric_is_an_error_naming_it(void **state)
@@ -416,19 +451,27 @@ static void an_unknown_precision_metric_is_an_error_naming_it(void **state)
 
 typedef struct progress_log {
     pthread_t caller;
-    int calls, last_done, last_total, out_of_order, wrong_thread;
+    int calls, finished, last_done, last_total, out_of_order, wrong_thread;
+    int ticks_with_time; /* calls showing a replication part-way */
+    sim_time max_running_time;
 } progress_log;
 
-static void log_progress(void *ctx, int done, int total)
+static void log_progress(void *ctx, const sim_progress *pr)
 {
     progress_log *p = ctx;
     p->calls++;
-    if (done != p->last_done + 1)
+    if (pr->done == p->last_done + 1)
+        p->finished++;
+    else if (pr->done != p->last_done)
         p->out_of_order++;
     if (!pthread_equal(pthread_self(), p->caller))
         p->wrong_thread++;
-    p->last_done = done;
-    p->last_total = total;
+    if (pr->running > 0 && pr->running_time > 0)
+        p->ticks_with_time++;
+    if (pr->running_time > p->max_running_time)
+        p->max_running_time = pr->running_time;
+    p->last_done = pr->done;
+    p->last_total = pr->total;
 }
 
 static void progress_reaches_r_of_r(void **state)
@@ -445,12 +488,186 @@ static void progress_reaches_r_of_r(void **state)
                                   .progress_ctx = &p};
         sim_summary *s = NULL;
         assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &s, NULL), SIM_OK);
-        assert_int_equal(p.calls, R);
+        assert_int_equal(p.finished, R); /* done went 1, 2, ..., R */
         assert_int_equal(p.last_done, R);
         assert_int_equal(p.last_total, R);
-        assert_int_equal(p.out_of_order, 0); /* 1, 2, ..., R */
+        assert_int_equal(p.out_of_order, 0);
         assert_int_equal(p.wrong_thread, 0); /* always on the caller's thread */
         sim_summary_destroy(s);
+    }
+}
+
+/* ---- watched replications: simulated time and cancelling ---------------- */
+
+/* A watched toy: a calendar with one event per time unit up to `horizon`,
+ * run through the watch. Each event may sleep (to make a replication last
+ * several progress ticks) and may raise the cancel flag once simulated
+ * time reaches cancel_at in replication cancel_rep. The replication
+ * records where its run loop stopped. */
+typedef struct ticker {
+    sim_time horizon;
+    long sleep_us;
+    int cancel_rep;
+    sim_time cancel_at;
+    atomic_int cancel;
+    atomic_int started;
+    _Atomic sim_time stopped_at;
+} ticker;
+
+typedef struct tick_run {
+    sim_queue *q;
+    ticker *t;
+    int rep;
+} tick_run;
+
+static void tick(void *ctx, uint64_t arg, sim_time now)
+{
+    tick_run *r = ctx;
+    if (r->t->sleep_us)
+        sleep_us(r->t->sleep_us);
+    if (r->rep == r->t->cancel_rep && now >= r->t->cancel_at)
+        atomic_store(&r->t->cancel, 1);
+    sim_queue_push(r->q, now + 1, tick, r, arg + 1);
+}
+
+static int ticker_rep(const void *ctx, uint64_t seed, int rep, const sim_watch *watch,
+                      sim_result *out, sim_err *err)
+{
+    (void)seed;
+    ticker *t = (ticker *)ctx; /* the test's own counters; the model reads nothing else */
+    atomic_fetch_add(&t->started, 1);
+    tick_run r = {sim_queue_create(0, err), t, rep};
+    if (!r.q)
+        return SIM_ENOMEM;
+    sim_queue_push(r.q, 0, tick, &r, 0);
+    int rc = sim_queue_run_watched(r.q, t->horizon, watch);
+    if (rc == SIM_ECANCELED && rep == t->cancel_rep)
+        atomic_store(&t->stopped_at, sim_queue_now(r.q));
+    if (rc == SIM_OK)
+        rc = sim_result_scalar(out, "events", "1", (double)sim_queue_fired(r.q));
+    sim_queue_destroy(r.q);
+    return rc;
+}
+
+static int ticker_cancelled(void *ctx)
+{
+    ticker *t = ctx;
+    return atomic_load(&t->cancel);
+}
+
+static void a_cancelled_replication_stops_at_its_next_watch_step(void **state)
+{
+    (void)state;
+    int threads[] = {1, 2, 3};
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        enum { R = 50 };
+        /* Replication 4 raises the flag at simulated time 1234; with a watch
+         * every 100 its run loop must stop at 1300, the next step, far from
+         * its horizon, and the experiment must hand out nothing more. */
+        ticker t = {.horizon = 100000, .cancel_rep = 4, .cancel_at = 1234};
+        atomic_init(&t.cancel, 0);
+        atomic_init(&t.started, 0);
+        atomic_init(&t.stopped_at, -1);
+        sim_experiment_cfg cfg = {.replications = R,
+                                  .threads = threads[i],
+                                  .watch_every = 100,
+                                  .cancelled = ticker_cancelled,
+                                  .cancel_ctx = &t};
+        sim_summary *s = NULL;
+        sim_err err;
+        sim_err_clear(&err);
+        long live = sim_result_live();
+        assert_int_equal(sim_experiment_run_watched(&cfg, ticker_rep, &t, &s, &err), SIM_ECANCELED);
+        assert_null(s);
+        assert_int_equal(err.code, SIM_ECANCELED);
+        assert_int_equal(atomic_load(&t.stopped_at), 1300);
+        /* Nothing is handed out after the cancel: replication 4 is never
+         * merged, so at most 4 + W replications ever started, fewer than R. */
+        assert_true(atomic_load(&t.started) <= 4 + sim_experiment_window(threads[i]));
+        assert_int_equal(sim_result_live(), live); /* everything freed */
+    }
+}
+
+static void progress_shows_the_simulated_time_of_running_replications(void **state)
+{
+    (void)state;
+    /* One replication of 300 events, each sleeping 1 ms: at least 300 ms,
+     * three progress ticks of 100 ms; inline, the watch reports them. Its
+     * simulated time never exceeds the horizon. */
+    ticker t = {.horizon = 300, .sleep_us = 1000, .cancel_rep = -1};
+    progress_log p = {.caller = pthread_self()};
+    sim_experiment_cfg cfg = {.replications = 1,
+                              .threads = 1,
+                              .watch_every = 10,
+                              .progress = log_progress,
+                              .progress_ctx = &p};
+    sim_summary *s = NULL;
+    assert_int_equal(sim_experiment_run_watched(&cfg, ticker_rep, &t, &s, NULL), SIM_OK);
+    assert_true(p.ticks_with_time >= 1);
+    assert_true(p.max_running_time > 0 && p.max_running_time < 300);
+    assert_int_equal(p.finished, 1);
+    assert_int_equal(p.wrong_thread, 0);
+    sim_summary_destroy(s);
+}
+
+/* ---- bounded memory ------------------------------------------------------ */
+
+/* Every replication notes the most results alive it saw. Replication 0
+ * waits until the others have filled the window, then lingers so that an
+ * experiment without a window would run well past it. */
+typedef struct crowd {
+    int window;
+    atomic_long max_live;
+    atomic_int filled;
+} crowd;
+
+static void note_live(crowd *c)
+{
+    long live = sim_result_live(), seen = atomic_load(&c->max_live);
+    while (live > seen && !atomic_compare_exchange_weak(&c->max_live, &seen, live))
+        ;
+}
+
+static int crowd_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
+{
+    (void)seed;
+    (void)err;
+    crowd *c = (crowd *)ctx; /* the test's own counters */
+    note_live(c);
+    if (rep == 0) {
+        for (int i = 0; i < 5000 && sim_result_live() < c->window; i++)
+            sleep_us(1000);
+        if (sim_result_live() >= c->window)
+            atomic_store(&c->filled, 1);
+        sleep_us(20000);
+        note_live(c);
+    }
+    return sim_result_scalar(out, "rep", "1", rep);
+}
+
+static void at_most_a_window_of_results_is_alive_at_once(void **state)
+{
+    (void)state;
+    int threads[] = {2, 4};
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        enum { R = 300 };
+        crowd c = {.window = sim_experiment_window(threads[i])};
+        atomic_init(&c.max_live, 0);
+        atomic_init(&c.filled, 0);
+        long before = sim_result_live();
+        assert_int_equal(before, 0); /* this test creates the only results */
+        sim_experiment_cfg cfg = {.replications = R, .threads = threads[i]};
+        sim_summary *s = NULL;
+        assert_int_equal(sim_experiment_run(&cfg, crowd_rep, &c, &s, NULL), SIM_OK);
+        /* The window filled up (so the bound was tested) and was never
+         * exceeded while replication 0 held everything back. */
+        assert_true(atomic_load(&c.filled));
+        assert_int_equal(atomic_load(&c.max_live), c.window);
+        const sim_metric *m = sim_summary_find(s, "rep");
+        for (int r = 0; r < R; r++)
+            assert_close(m->values[r], r, 0.0);
+        sim_summary_destroy(s);
+        assert_int_equal(sim_result_live(), 0);
     }
 }
 
@@ -545,15 +762,19 @@ static void allocation_failures_leak_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(output_is_identical_with_1_and_2_threads),
+        cmocka_unit_test(output_is_identical_with_1_2_3_and_8_threads),
         cmocka_unit_test(the_lowest_failing_replication_error_is_returned),
         cmocka_unit_test(a_failure_without_a_message_gets_one),
         cmocka_unit_test(sequential_stopping_stops_at_the_first_precise_enough_replication),
         cmocka_unit_test(sequential_stopping_discards_replications_past_the_stop_even_failed_ones),
         cmocka_unit_test(sequential_stopping_waits_for_min_replications),
         cmocka_unit_test(sequential_stopping_runs_every_replication_if_never_precise),
+        cmocka_unit_test(a_precision_target_gives_the_same_bytes_with_1_2_3_and_8_threads),
         cmocka_unit_test(an_unknown_precision_metric_is_an_error_naming_it),
         cmocka_unit_test(progress_reaches_r_of_r),
+        cmocka_unit_test(a_cancelled_replication_stops_at_its_next_watch_step),
+        cmocka_unit_test(progress_shows_the_simulated_time_of_running_replications),
+        cmocka_unit_test(at_most_a_window_of_results_is_alive_at_once),
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(cores_are_the_processors_online),
         cmocka_unit_test(allocation_failures_leak_nothing),
