@@ -997,10 +997,16 @@ int mdl_world_arrivals(const mdl_scenario *sc, uint64_t seed, int rep, mdl_world
 
 int mdl_world_run(const void *scenario, uint64_t seed, int rep, sim_result *out, sim_err *err)
 {
+    return mdl_world_run_watched(scenario, seed, rep, NULL, out, err);
+}
+
+int mdl_world_run_watched(const void *scenario, uint64_t seed, int rep, const sim_watch *watch,
+                          sim_result *out, sim_err *err)
+{
     world w = {.sc = scenario, .seed = seed, .rep = rep};
     int rc = build(&w, err);
     if (rc == SIM_OK) {
-        rc = sim_queue_run(w.q, w.sc->horizon);
+        rc = sim_queue_run_watched(w.q, w.sc->horizon, watch);
         if (rc != SIM_OK)
             sim_err_set(err, rc, NULL, 0, 0, "the run stopped: %s", sim_status_str(rc));
     }

@@ -25,12 +25,20 @@
 
 #include "mdl_scenario.h"
 #include "sim_err.h"
+#include "sim_queue.h"
 #include "sim_result.h"
 
 /* Runs replication rep of the scenario (a const mdl_scenario *) with base
  * seed `seed` and appends its metrics to out. Matches sim_rep_fn, so it can
  * be handed to sim_experiment_run directly; the scenario is only read. */
 int mdl_world_run(const void *scenario, uint64_t seed, int rep, sim_result *out, sim_err *err);
+
+/* The same with a watch on the run loop (sim_queue_run_watched; NULL: none),
+ * for progress by simulated time and cancelling; matches
+ * sim_rep_watched_fn. When the watch stops the run it returns SIM_ECANCELED
+ * and publishes nothing. The events and metrics are those of mdl_world_run. */
+int mdl_world_run_watched(const void *scenario, uint64_t seed, int rep, const sim_watch *watch,
+                          sim_result *out, sim_err *err);
 
 /* Called with each record change a flow creates: the flow's index in the
  * scenario and the time it is created. A non-zero return stops the walk

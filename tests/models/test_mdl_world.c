@@ -796,6 +796,60 @@ static void realtime_writes_publish_cdc_for_cdc_objects(void **state)
     mdl_scenario_fini(&off);
 }
 
+/* The watch's log: its calls, and whether to stop at one of them. */
+typedef struct world_watch {
+    int calls, stop_at;
+    sim_time last;
+} world_watch;
+
+static int count_look(void *ctx, sim_time now)
+{
+    world_watch *w = ctx;
+    w->calls++;
+    w->last = now;
+    return w->calls == w->stop_at;
+}
+
+/* A watched run fires the same events (the same metrics, exactly) and
+ * looks at every hour of the day but the last: the quota is sampled every
+ * series interval (2 minutes over 1 day), so every hour mark before the
+ * horizon has a later event and sim_queue.h promises a look there. */
+static void a_watched_run_gives_the_same_numbers_and_looks_every_step(void **state)
+{
+    (void)state;
+    mdl_scenario sc;
+    load(&sc, landscape, NULL, 0);
+    sim_result *a = sim_result_create(NULL), *b = sim_result_create(NULL);
+    world_watch w = {0};
+    sim_watch watch = {.every = SIM_HOUR, .fn = count_look, .ctx = &w};
+    assert_int_equal(mdl_world_run(&sc, 5, 1, a, NULL), SIM_OK);
+    assert_int_equal(mdl_world_run_watched(&sc, 5, 1, &watch, b, NULL), SIM_OK);
+    assert_int_equal(w.calls, 23);
+    assert_int_equal(w.last, 23 * SIM_HOUR);
+    assert_int_equal(sim_result_count(a), sim_result_count(b));
+    for (size_t i = 0; i < sim_result_count(a); i++) {
+        assert_string_equal(sim_result_name(a, i), sim_result_name(b, i));
+        double x = sim_result_value(a, i), y = sim_result_value(b, i);
+        assert_memory_equal(&x, &y, sizeof x); /* NaN == NaN bit for bit */
+    }
+    sim_result_destroy(a);
+    sim_result_destroy(b);
+
+    /* A watch that says stop ends the replication there, publishing
+     * nothing. */
+    world_watch stop = {.stop_at = 5};
+    sim_watch stopper = {.every = SIM_HOUR, .fn = count_look, .ctx = &stop};
+    sim_result *c = sim_result_create(NULL);
+    sim_err err;
+    sim_err_clear(&err);
+    assert_int_equal(mdl_world_run_watched(&sc, 5, 1, &stopper, c, &err), SIM_ECANCELED);
+    assert_int_equal(err.code, SIM_ECANCELED);
+    assert_int_equal(stop.calls, 5);
+    assert_int_equal(sim_result_count(c), 0);
+    sim_result_destroy(c);
+    mdl_scenario_fini(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -813,6 +867,7 @@ int main(void)
         cmocka_unit_test(ignoring_retry_after_sleeps_the_backoff_formula),
         cmocka_unit_test(records_wait_for_a_caller_thread_with_pool_wait),
         cmocka_unit_test(the_breaker_window_type_and_both_rules_reach_the_model),
+        cmocka_unit_test(a_watched_run_gives_the_same_numbers_and_looks_every_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
