@@ -5,11 +5,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "mdl_world.h"
 #include "out_text.h"
 #include "plt_gnuplot.h"
@@ -233,17 +235,18 @@ int cli_opts_load(const cli_opts *o, mdl_scenario *sc, scn_origins **origins)
 
 /* The context of one experiment: the scenario (read-only) and the bar the
  * replications report to. The bar is reached through a pointer member, so
- * the context itself stays const as sim_rep_fn requires. */
+ * the context itself stays const as sim_rep_watched_fn requires. */
 typedef struct run_ctx {
     const mdl_scenario *sc;
     progress *bar;
 } run_ctx;
 
-/* sim_rep_fn: one replication of the world, reporting its events. */
-static int run_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
+/* sim_rep_watched_fn: one replication of the world, reporting its events. */
+static int run_rep(const void *ctx, uint64_t seed, int rep, const sim_watch *watch, sim_result *out,
+                   sim_err *err)
 {
     const run_ctx *c = ctx;
-    int rc = mdl_world_run(c->sc, seed, rep, out, err);
+    int rc = mdl_world_run_watched(c->sc, seed, rep, watch, out, err);
     if (rc == SIM_OK) {
         long at = sim_result_find(out, "run.events");
         progress_add(c->bar, at >= 0 ? sim_result_value(out, (size_t)at) : 0.0);
@@ -251,10 +254,29 @@ static int run_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim
     return rc;
 }
 
-static void on_progress(void *ctx, const sim_progress *p)
+static void on_progress(void *ctx, const sim_progress *sp)
 {
-    (void)p;
+    (void)sp;
     progress_draw(ctx);
+}
+
+/* The run loop of each replication looks up 4096 times over the horizon
+ * (at most once a simulated second): the bar moves and Ctrl-C takes hold
+ * within 1/4096 of a replication's running time, for a few nanoseconds a
+ * look (sim_queue_run_watched adds nothing per event). */
+static sim_time watch_step(sim_time horizon)
+{
+    sim_time step = horizon / 4096;
+    return step > SIM_SEC ? step : SIM_SEC;
+}
+
+int cli_opts_interrupted(const cli_opts *o)
+{
+    int code = interrupt_exit_code();
+    if (code)
+        fprintf(stderr, "erpsim %s: interrupted (%s)\n", o->cmd,
+                interrupt_caught() == SIGTERM ? "SIGTERM" : "SIGINT");
+    return code;
 }
 
 int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
@@ -274,8 +296,10 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
                               .seed = seed,
                               .confidence = 0.95,
                               .progress = on_progress,
-                              .progress_ctx = p};
-    int rc = sim_experiment_run(&cfg, run_rep, &ctx, out, err);
+                              .progress_ctx = p,
+                              .watch_every = watch_step(sc->horizon),
+                              .cancelled = interrupt_cancelled};
+    int rc = sim_experiment_run_watched(&cfg, run_rep, &ctx, out, err);
     if (own)
         progress_destroy(own);
     else
@@ -293,6 +317,8 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
     int rc = cli_opts_simulate(o, sc, seed, reps, p, out, &err);
     if (rc == SIM_OK)
         return 0;
+    if (rc == SIM_ECANCELED && interrupt_caught())
+        return cli_opts_interrupted(o);
     out_text_line(stderr, "erpsim %s: error: %s", o->cmd,
                   err.msg[0] ? err.msg : sim_status_str(rc));
     /* A model that refuses the scenario (a setting it cannot simulate) is

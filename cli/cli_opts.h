@@ -26,10 +26,12 @@
  * Exit codes shared by the commands (docs/results.md):
  *   0 ok; 1 violation with --fail-on-violation; 2 bad input or usage,
  *   an unusable --out (a file, a folder erpsim did not write, no
- *   permission); 3 internal error (a bug, or out of memory); 4 results
- *   written but charts not drawn (gnuplot missing or failing); 5 a file
- *   could not be written (disk full, I/O error; the results folder is
- *   then as it was before the command).
+ *   permission), or a run estimated not to fit in memory; 3 internal error
+ *   (a bug, or out of memory); 4 results written but charts not drawn
+ *   (gnuplot missing or failing); 5 a file could not be written (disk
+ *   full, I/O error; the results folder is then as it was before the
+ *   command); 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM, with
+ *   nothing written.
  */
 #ifndef CLI_OPTS_H
 #define CLI_OPTS_H
@@ -121,7 +123,8 @@ typedef struct progress progress;
  * threads option) with mdl_world_run, drawing progress on p, or on a bar
  * of its own when p is NULL and the run is not quiet. On failure prints
  * "erpsim CMD: error: ..." and returns 3 (2 when the scenario cannot be
- * simulated: a model refused it); 0 with *out set on success. */
+ * simulated: a model refused it); after Ctrl-C or SIGTERM, what
+ * cli_opts_interrupted returns (130 or 143); 0 with *out set on success. */
 int cli_opts_run(const cli_opts *o, const mdl_scenario *sc, progress *p, sim_summary **out);
 
 /* The same with an explicit seed and replication count (sweep points use
@@ -132,9 +135,17 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
 /* The same without printing, for commands that keep a failure as part of
  * their answer (compare, advise): returns the sim_experiment_run status,
  * SIM_OK with *out set, or a negative status with err filled and *out
- * NULL. The bar p (or an own bar when NULL) is cleared afterwards. */
+ * NULL; SIM_ECANCELED after Ctrl-C or SIGTERM (interrupt.h: the command
+ * then returns cli_opts_interrupted). The bar p (or an own bar when NULL)
+ * is cleared afterwards. */
 int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
                       progress *p, sim_summary **out, sim_err *err);
+
+/* 0 if no interrupt came; otherwise prints "erpsim CMD: interrupted" and
+ * returns its exit code (130 for SIGINT, 143 for SIGTERM). A command calls
+ * it right before it starts writing files or stdout, so that an interrupt
+ * during the run leaves nothing written (interrupt.h). */
+int cli_opts_interrupted(const cli_opts *o);
 
 /* Draws a command's chart `name` into dir/charts (PNG and SVG), or, with
  * --no-charts or without gnuplot, writes only its data to

@@ -770,6 +770,7 @@ int cmd_advise(int argc, char **argv)
     sim_err err;
     sim_err_clear(&err);
     const char *fail = NULL; /* a run's error */
+    int stop;                /* the exit code of an interrupt */
     code = CLI_EXIT_INTERNAL;
     if (!adv)
         goto done;
@@ -787,6 +788,10 @@ int cmd_advise(int argc, char **argv)
         if (!(bar = progress_create(total, sim_time_to_seconds(sc.horizon) / 86400.0, !o.c.quiet)))
             goto done;
         simulate(&sc, &o, bar, &dec);
+        if (!dec.ran && dec.code == SIM_ECANCELED && (stop = cli_opts_interrupted(&o.c))) {
+            code = stop;
+            goto done;
+        }
         if (!dec.ran && (dec.code == SIM_ENOMEM || dec.code == SIM_EINTERNAL)) {
             fail = dec.error;
             goto done;
@@ -806,6 +811,10 @@ int cmd_advise(int argc, char **argv)
                                           diag.items[i].msg);
             } else {
                 simulate(&var, &o, bar, &rec);
+                if (!rec.ran && rec.code == SIM_ECANCELED && (stop = cli_opts_interrupted(&o.c))) {
+                    code = stop;
+                    goto done;
+                }
                 if (!rec.ran && (rec.code == SIM_ENOMEM || rec.code == SIM_EINTERNAL)) {
                     fail = rec.error;
                     goto done;
@@ -817,6 +826,10 @@ int cmd_advise(int argc, char **argv)
     int warnings = 0;
     for (int i = 0; i < fs.count; i++)
         warnings += fs.items[i].severity == MDL_FINDING_WARNING;
+    if ((stop = cli_opts_interrupted(&o.c))) { /* writing starts here */
+        code = stop;
+        goto done;
+    }
     if (o.c.quiet) {
         /* nothing on stdout */
     } else if (o.json) {

@@ -264,6 +264,9 @@ static int run_variant(const compare *c, variant *v, progress *bar)
         return 0;
     }
     v->sum = NULL;
+    int stop;
+    if (rc == SIM_ECANCELED && (stop = cli_opts_interrupted(&c->o)))
+        return stop;
     if (rc == SIM_EINVAL || rc == SIM_ERANGE || rc == SIM_EPARSE) {
         snprintf(v->why, sizeof v->why, "the models cannot simulate it: %s",
                  err.msg[0] ? err.msg : sim_status_str(rc));
@@ -887,6 +890,8 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     int charts = 0;
+    if ((code = cli_opts_interrupted(&c.o))) /* writing starts here */
+        goto done;
     if (c.o.out) {
         sim_err err;
         if (plt_file_write(f.tmp, "compare.csv", csv, strlen(csv), &err) != SIM_OK) {

@@ -916,6 +916,8 @@ int cmd_plan(int argc, char **argv)
         goto done;
     }
     int charts = 0;
+    if ((code = cli_opts_interrupted(&p->o))) /* writing starts here */
+        goto done;
     if (p->o.out) {
         if ((code = write_file(f.tmp, "plan.json", json)) ||
             (code = write_file(f.tmp, "plan.csv", csv)))

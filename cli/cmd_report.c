@@ -139,6 +139,8 @@ int cmd_report(int argc, char **argv)
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
+    if ((code = cli_opts_interrupted(&o))) /* writing starts here */
+        goto done;
     if (!in_place) { /* a new folder: everything `run --out` writes */
         if ((code = out_dir_write(&o, r, &v, f.tmp)))
             goto done;

@@ -221,6 +221,8 @@ int cmd_run(int argc, char **argv)
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
+    if ((code = cli_opts_interrupted(&o))) /* writing starts here */
+        goto done;
     if (trace_out && out_trace_write(&sc, sc.seed, tf.tmp, &e) != SIM_OK) {
         out_text_line(stderr, "erpsim run: error: --trace-out %s: %s", trace_out, e.msg);
         code = cli_opts_exit_code(e.code);

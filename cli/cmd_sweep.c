@@ -819,6 +819,8 @@ int cmd_sweep(int argc, char **argv)
         goto done;
     }
     int charts = 0;
+    if ((code = cli_opts_interrupted(&s.o))) /* writing starts here */
+        goto done;
     if (s.o.out) {
         if ((code = write_out(f.tmp, csv)))
             goto done;

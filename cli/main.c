@@ -5,7 +5,8 @@
  * Exit codes: 0 ok, 1 the plan violates a limit or SLO (--fail-on-violation),
  * 2 bad input or usage (an unusable --out too), 3 internal error, 4 results
  * written but charts not drawn (gnuplot missing or failing), 5 a file could
- * not be written (disk full, I/O error).
+ * not be written (disk full, I/O error), 130 interrupted (Ctrl-C; 143 for
+ * SIGTERM).
  */
 #include <errno.h>
 #include <gsl/gsl_errno.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "out_text.h"
 
 static const char usage[] =
@@ -43,7 +45,8 @@ static const char usage[] =
     "            2 bad input or usage (also an --out that is a file or a folder\n"
     "            erpsim did not write), 3 internal error, 4 results written but\n"
     "            charts not drawn (gnuplot missing or failing), 5 a file could\n"
-    "            not be written (disk full, I/O error; the old results are kept)\n";
+    "            not be written (disk full, I/O error; the old results are kept),\n"
+    "            130 interrupted by Ctrl-C (143 by SIGTERM) with nothing written\n";
 
 /* The command's exit code, or 5 (an I/O failure) when what it printed on
  * stdout could not all be written (a full disk behind `> results.json`,
@@ -72,6 +75,12 @@ static int dispatch(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
+    /* The commands that simulate stop cleanly on Ctrl-C and SIGTERM
+     * (interrupt.h); the others keep the default action. */
+    static const char *const simulating[] = {"run", "report", "advise", "sweep", "compare", "plan"};
+    for (size_t i = 0; i < sizeof simulating / sizeof *simulating; i++)
+        if (!strcmp(argv[1], simulating[i]))
+            interrupt_install();
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))
@@ -96,5 +105,8 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    return finish(dispatch(argc, argv));
+    int code = finish(dispatch(argc, argv));
+    /* An interrupt that came while the results were being written let the
+     * writing finish; the exit code still says the run was interrupted. */
+    return interrupt_caught() ? interrupt_exit_code() : code;
 }

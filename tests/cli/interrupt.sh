@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# interrupt.sh - Ctrl-C and SIGTERM during a long run stop every simulating
+# command cleanly (run by ctest from the source root as
+# `bash tests/cli/interrupt.sh path/to/erpsim`):
+#   1. SIGINT one second into a run that would take minutes: exit 130
+#      within a few seconds, "interrupted" on stderr, nothing on stdout, no
+#      output folder; for run, report, sweep, compare, plan and advise;
+#   2. SIGTERM: exit 143, the same;
+#   3. a signal ignored on entry (a background job of a script) stays
+#      ignored: the run is not stopped by it.
+# The commands run under python3 so that each gets SIGINT with the default
+# action whatever this shell does with it, and the exit status tells an
+# exit (130) from a death by the signal (-2).
+set -u
+erpsim=${1:?usage: interrupt.sh ERPSIM}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# interrupted SIGNAL WANT OUT ARGS...: runs erpsim ARGS, sends SIGNAL after
+# one second and checks the exit code, the output and that OUT (a path the
+# command would write) does not exist.
+interrupted() {
+    local sig=$1 want=$2 out=$3
+    shift 3
+    python3 - "$sig" "$want" "$out" "$tmp" "$@" <<'EOF' || fail "$sig: $*"
+import os, signal, subprocess, sys, time
+sig, want, out, tmp = getattr(signal, sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+cmd = sys.argv[5:]
+p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     restore_signals=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+time.sleep(1.0)
+if p.poll() is not None:
+    sys.exit(f"finished before the signal (exit {p.returncode}, {p.stderr.read()[:300]!r}): make the run longer")
+p.send_signal(sig)
+sent = time.time()
+try:
+    stdout, stderr = p.communicate(timeout=20)
+except subprocess.TimeoutExpired:
+    p.kill()
+    sys.exit("still running 20 s after the signal")
+ok = True
+def bad(msg):
+    global ok
+    ok = False
+    print(f"  {cmd[1]}: {msg}", file=sys.stderr)
+if p.returncode != want:
+    bad(f"exit {p.returncode}, want {want}; stderr: {stderr[:300]!r}")
+if stdout:
+    bad(f"wrote {len(stdout)} bytes on stdout")
+if b"interrupted" not in stderr:
+    bad(f"stderr does not say interrupted: {stderr[:300]!r}")
+if os.path.exists(out):
+    bad(f"{out} was written")
+print(f"  {cmd[1]}: stopped {time.time() - sent:.2f} s after the signal", file=sys.stderr)
+sys.exit(0 if ok else 1)
+EOF
+}
+
+# A run of minutes: 10 simulated years, more replications than threads.
+long=(--days 3650 --reps 8)
+
+# 1. SIGINT, every simulating command
+interrupted SIGINT 130 "$tmp/run" "$erpsim" run "${long[@]}" --out "$tmp/run"
+interrupted SIGINT 130 "$tmp/report" "$erpsim" report "${long[@]}" --out "$tmp/report"
+interrupted SIGINT 130 "$tmp/sweep" "$erpsim" sweep "${long[@]}" --vary load=1x,2x --out "$tmp/sweep"
+interrupted SIGINT 130 "$tmp/compare" "$erpsim" compare "${long[@]}" --flow F-001 --out "$tmp/compare"
+interrupted SIGINT 130 "$tmp/plan" "$erpsim" plan "${long[@]}" --out "$tmp/plan"
+interrupted SIGINT 130 "$tmp/advise" "$erpsim" advise "${long[@]}"
+
+# 2. SIGTERM
+interrupted SIGTERM 143 "$tmp/term" "$erpsim" run "${long[@]}" --out "$tmp/term"
+
+# 3. an ignored SIGINT stays ignored: the run goes on and finishes.
+python3 - "$erpsim" <<'EOF' || fail "an ignored SIGINT stopped the run"
+import signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "run", "--days", "240", "--reps", "2", "--quiet"],
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+time.sleep(0.3)
+p.send_signal(signal.SIGINT)
+sys.exit(0 if p.wait(timeout=120) == 0 else 1)
+EOF
+
+if [ $failures -gt 0 ]; then
+    echo "$failures failure(s)" >&2
+    exit 1
+fi
+echo "interrupt.sh: all checks passed"
