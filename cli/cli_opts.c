@@ -256,8 +256,9 @@ static int run_rep(const void *ctx, uint64_t seed, int rep, const sim_watch *wat
 
 static void on_progress(void *ctx, const sim_progress *sp)
 {
-    (void)sp;
-    progress_draw(ctx);
+    progress *p = ctx;
+    progress_running(p, sim_time_to_seconds(sp->running_time) / 86400.0);
+    progress_draw(p);
 }
 
 /* The run loop of each replication looks up 4096 times over the horizon
