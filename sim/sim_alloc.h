@@ -17,6 +17,9 @@ void *sim_realloc(void *p, size_t n);
 /* realloc of count * size elements with overflow check. */
 void *sim_reallocarray(void *p, size_t count, size_t size);
 void sim_free(void *p);
+/* What malloc keeps beside each block (glibc: a 16-byte header and
+ * rounding), for memory estimates. */
+#define SIM_ALLOC_OVERHEAD 16
 /* A copy of s (NULL if s is NULL or on failure). */
 char *sim_strdup(const char *s);
 

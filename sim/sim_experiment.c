@@ -530,6 +530,16 @@ int sim_experiment_run_watched(const sim_experiment_cfg *cfg, sim_rep_watched_fn
     return run(cfg, NULL, fn, ctx, out, err);
 }
 
+double sim_experiment_bytes(const sim_experiment_cfg *cfg, const sim_rep_bytes *b)
+{
+    int threads = sim_experiment_threads(cfg);
+    /* one thread merges each result right after it: one alive at a time */
+    int window = threads == 1 ? 1 : sim_experiment_window(threads);
+    if (window > cfg->replications)
+        window = cfg->replications;
+    return threads * b->world + (window + 1) * b->result + cfg->replications * b->per_rep;
+}
+
 int sim_experiment_window(int threads)
 {
     return threads < 1 ? 4 : threads > INT_MAX / 4 ? INT_MAX : 4 * threads;

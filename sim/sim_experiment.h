@@ -103,6 +103,20 @@ int sim_experiment_run(const sim_experiment_cfg *cfg, sim_rep_fn *fn, const void
 int sim_experiment_run_watched(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn,
                                const void *ctx, sim_summary **out, sim_err *err);
 
+/* What one replication costs in memory, for sim_experiment_bytes. */
+typedef struct sim_rep_bytes {
+    double world;   /* a running replication's models, besides its result */
+    double result;  /* one replication's sim_result */
+    double per_rep; /* what the summary keeps per replication (8 per scalar) */
+} sim_rep_bytes;
+
+/* The most memory the experiment holds at once, in bytes: a world per
+ * thread, W results (1 with one thread, which merges each as it ends), the
+ * summary's own hists and series (one result's worth) and per_rep for each
+ * of the R replications. An upper bound: W results are alive only when one
+ * replication runs much longer than the next W - 1. */
+double sim_experiment_bytes(const sim_experiment_cfg *cfg, const sim_rep_bytes *b);
+
 /* The reorder window for `threads` worker threads (4 per thread): the most
  * results alive at once. */
 int sim_experiment_window(int threads);

@@ -292,6 +292,23 @@ const sim_series *sim_result_series_at(const sim_result *r, size_t i)
     return r && i < r->n ? r->m[i].series : NULL;
 }
 
+size_t sim_result_bytes(const sim_result *r)
+{
+    if (!r)
+        return 0;
+    size_t bytes = sizeof *r + r->cap * sizeof *r->m + r->ix.cap * sizeof *r->ix.slots +
+                   3 * SIM_ALLOC_OVERHEAD;
+    for (size_t i = 0; i < r->n; i++) {
+        const metric *m = &r->m[i];
+        bytes += strlen(m->name) + strlen(m->unit) + 2 + SIM_ALLOC_OVERHEAD;
+        if (m->hist)
+            bytes += sim_hist_bytes();
+        if (m->series)
+            bytes += sim_series_bytes(sim_series_nbins(m->series));
+    }
+    return bytes;
+}
+
 long sim_result_find(const sim_result *r, const char *name)
 {
     if (!r || !name)

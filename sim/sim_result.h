@@ -72,6 +72,10 @@ long sim_result_find(const sim_result *r, const char *name);
  * tests of the experiment's memory bound (thread-safe). */
 long sim_result_live(void);
 
+/* The heap bytes r holds (its metrics, names, index, hists and series),
+ * malloc's bookkeeping included: for memory estimates. */
+size_t sim_result_bytes(const sim_result *r);
+
 /* One merged metric of a summary. All pointers are owned by the summary. */
 typedef struct sim_metric {
     const char *name;

@@ -203,6 +203,11 @@ void sim_hist_destroy(sim_hist *h)
     sim_free(h);
 }
 
+size_t sim_hist_bytes(void)
+{
+    return sizeof(sim_hist) + (2 * NBINS + 1) * sizeof(double) + 3 * SIM_ALLOC_OVERHEAD;
+}
+
 sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err)
 {
     sim_hist *c = sim_hist_create(err);
@@ -384,6 +389,11 @@ struct sim_series {
     size_t cur;
     double level;
 };
+
+size_t sim_series_bytes(size_t nbins)
+{
+    return sizeof(sim_series) + 2 * nbins * sizeof(double) + 3 * SIM_ALLOC_OVERHEAD;
+}
 
 sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nbins, sim_err *err)
 {

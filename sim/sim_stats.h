@@ -100,6 +100,11 @@ double sim_hist_cdf(const sim_hist *h, double x);
 int sim_hist_bin(const sim_hist *h, size_t i, double *lo, double *hi, uint64_t *count);
 size_t sim_hist_nbins(const sim_hist *h);
 
+/* The heap bytes a histogram holds (its bins and their edges, about 70 KB
+ * whatever it counts), malloc's bookkeeping included: for estimating a
+ * run's memory before it starts. */
+size_t sim_hist_bytes(void);
+
 /* ---- fixed-interval time series ---------------------------------------- */
 
 typedef enum sim_series_kind {
@@ -130,6 +135,9 @@ double sim_series_max(const sim_series *s, size_t i);
 /* Element-wise accumulation for averaging replications: into += from
  * (values and maxima; maxima take the max). SIM_EINVAL if shapes differ. */
 int sim_series_accumulate(sim_series *into, const sim_series *from);
+/* The heap bytes a series of nbins buckets holds, malloc's bookkeeping
+ * included (16 bytes per bucket and a little). */
+size_t sim_series_bytes(size_t nbins);
 /* Multiplies every bucket value by k (e.g. 1/R after accumulating R
  * series); maxima are left as they are. */
 void sim_series_scale(sim_series *s, double k);
