@@ -13,7 +13,9 @@
 
 #include "interrupt.h"
 #include "mdl_world.h"
+#include "memory.h"
 #include "out_text.h"
+#include "plt_fmt.h"
 #include "plt_gnuplot.h"
 #include "progress.h"
 #include "sim_experiment.h"
@@ -178,6 +180,8 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
             o->quiet = 1;
         } else if (!strcmp(a, "--no-charts")) {
             o->no_charts = 1;
+        } else if (!strcmp(a, "--no-memory-check")) {
+            o->no_memory_check = 1;
         } else if (!strcmp(a, "--fail-on-violation")) {
             o->fail_on_violation = 1;
         } else if (a[0] != '-' && !o->scenario) {
@@ -310,11 +314,59 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
     return rc;
 }
 
+int cli_opts_check_memory(const cli_opts *o, const mdl_scenario *sc, int reps)
+{
+    static int warned; /* a sweep checks every point: one warning is enough */
+    if (o->no_memory_check)
+        return 0;
+    memory_need need;
+    sim_err err;
+    sim_err_clear(&err);
+    int json = o->out || o->format == CLI_FORMAT_JSON;
+    if (memory_need_of(sc, reps, o->threads, json, &need, &err) != SIM_OK)
+        return 0; /* the probe failed: the run itself will say why */
+    const char *source;
+    double avail = memory_available(&source);
+    if (avail <= 0 || need.total <= avail / 2)
+        return 0;
+    char total[32], have[32], running[32], kept[32], output[32], scalars[32];
+    memory_format(need.total, total, sizeof total);
+    memory_format(avail, have, sizeof have);
+    if (need.total <= avail) {
+        if (!warned)
+            fprintf(stderr,
+                    "erpsim %s: warning: this run needs about %s of memory, more than half "
+                    "of the %s available (%s)\n",
+                    o->cmd, total, have, source);
+        warned = 1;
+        return 0;
+    }
+    fprintf(stderr,
+            "erpsim %s: error: this run needs about %s of memory but %s is available (%s):\n"
+            "  %s for the replications in flight (the models and results of a few per "
+            "thread),\n"
+            "  %s for the %d replications x %s scalar metrics x 8 bytes the summary keeps,\n"
+            "  %s at most to merge %s.\n"
+            "Lower --reps or --days%s, or pass --no-memory-check to run it anyway.\n",
+            o->cmd, total, have, source,
+            memory_format(need.experiment - reps * need.rep.bytes.per_rep, running, sizeof running),
+            memory_format(reps * need.rep.bytes.per_rep, kept, sizeof kept), reps,
+            plt_fmt_count((double)need.rep.scalars, scalars, sizeof scalars),
+            memory_format(need.output, output, sizeof output),
+            json ? "and write the results (results.json)" : "the results",
+            json ? ", write no results.json (no --out or --format json)" : "");
+    return CLI_EXIT_USAGE;
+}
+
 int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
                       progress *p, sim_summary **out)
 {
     sim_err err;
     sim_err_clear(&err);
+    *out = NULL;
+    int code = cli_opts_check_memory(o, sc, reps);
+    if (code)
+        return code;
     int rc = cli_opts_simulate(o, sc, seed, reps, p, out, &err);
     if (rc == SIM_OK)
         return 0;

@@ -16,6 +16,8 @@
  *   --quiet           nothing on stdout or progress on stderr; errors only
  *   --no-charts       do not run gnuplot (the chart data is still written)
  *   --fail-on-violation  exit 1 when an SLO is missed or a limit runs out
+ *   --no-memory-check  run even when the run is estimated not to fit in
+ *                     the memory available (cli/memory.h)
  * Both "--opt VALUE" and "--opt=VALUE" are accepted.
  *
  * --load, --days, --seed and --reps become --set overrides, so the scenario
@@ -81,6 +83,7 @@ typedef struct cli_opts {
     int quiet;
     int no_charts;
     int fail_on_violation;
+    int no_memory_check;
 } cli_opts;
 
 /* Parses the common options out of argv[1..argc-1] (argv[0] is the command
@@ -126,6 +129,13 @@ typedef struct progress progress;
  * simulated: a model refused it); after Ctrl-C or SIGTERM, what
  * cli_opts_interrupted returns (130 or 143); 0 with *out set on success. */
 int cli_opts_run(const cli_opts *o, const mdl_scenario *sc, progress *p, sim_summary **out);
+
+/* Before a run of `reps` replications of sc: refuses one that would not
+ * fit in the memory available, printing the estimate and what to do, and
+ * returns 2; warns (once per process) when it would take more than half
+ * of it; 0 to go ahead. With --no-memory-check, 0 at once. cli_opts_run*
+ * call it; commands that call cli_opts_simulate call it first. */
+int cli_opts_check_memory(const cli_opts *o, const mdl_scenario *sc, int reps);
 
 /* The same with an explicit seed and replication count (sweep points use
  * the same seed for common random numbers). */

@@ -66,6 +66,7 @@ static const char advise_usage[] =
     "  --no-sim             advice only, no simulation\n"
     "  --fail-on-violation  exit 1 when an anti-pattern warning is found\n"
     "  --quiet              nothing on stdout, no progress bar; errors only\n"
+    "  --no-memory-check    run even when estimated not to fit in memory\n"
     "  --help               print this help\n"
     "\n"
     "exit codes: 0 ok (also when the simulation could not run: it says why),\n"
@@ -784,6 +785,10 @@ int cmd_advise(int argc, char **argv)
     int same = p.nsw == 0;
     const char *skipped = o.sim ? NULL : "--no-sim";
     if (o.sim) {
+        if ((stop = cli_opts_check_memory(&o.c, &sc, sc.replications))) {
+            code = stop;
+            goto done;
+        }
         int total = sc.replications * (same ? 1 : 2);
         if (!(bar = progress_create(total, sim_time_to_seconds(sc.horizon) / 86400.0, !o.c.quiet)))
             goto done;

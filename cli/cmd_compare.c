@@ -84,6 +84,7 @@ static const char compare_usage[] =
     "  --format F          stdout: text (the table, default), csv or json\n"
     "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
     "  --quiet             print nothing but errors\n"
+    "  --no-memory-check   run even when estimated not to fit in memory\n"
     "  --help              print this help\n"
     "\n"
     "exit codes: 0 ok (a pattern that cannot be simulated says why in its column),\n"
@@ -860,6 +861,8 @@ int cmd_compare(int argc, char **argv)
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
+    if ((code = cli_opts_check_memory(&c.o, &base, c.reps)))
+        goto done;
     int ran = 0;
     for (int k = 0; k < c.nvar; k++) {
         if (!c.var[k].loaded)

@@ -91,6 +91,7 @@ static const char plan_usage[] =
     "  --fail-on-violation exit 1 when the verdict at the target is FAIL\n"
     "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
     "  --quiet             print nothing but errors\n"
+    "  --no-memory-check   run even when estimated not to fit in memory\n"
     "  --help              print this help\n"
     "\n"
     "exit codes: 0 ok, 1 FAIL with --fail-on-violation, 2 bad input or usage,\n"

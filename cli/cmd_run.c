@@ -124,6 +124,8 @@ static const char run_usage[] =
     "  --no-charts        with --out: write the chart data but do not run gnuplot\n"
     "  --fail-on-violation  exit 1 when an SLO is missed or a limit runs out\n"
     "  --quiet            print nothing but errors\n"
+    "  --no-memory-check  run even when the run is estimated not to fit in memory\n"
+    "                     (it is refused, exit 2, and the estimate shown)\n"
     "  --no-variants      do not run the scenario's variants (by default each one\n"
     "                     is run with the same seed and its flows are shown below\n"
     "                     the summary)\n"
@@ -134,9 +136,11 @@ static const char run_usage[] =
     "\n"
     "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
     "            usage (also an --out that is a file or a folder erpsim did not\n"
-    "            write), 3 internal error, 4 results written but charts not drawn\n"
-    "            (gnuplot missing or failing), 5 a file could not be written\n"
-    "            (disk full, I/O error: the --out folder is left as it was)\n";
+    "            write, or a run that would not fit in memory), 3 internal\n"
+    "            error, 4 results written but charts not drawn (gnuplot missing\n"
+    "            or failing), 5 a file could not be written (disk full, I/O\n"
+    "            error: the --out folder is left as it was), 130 interrupted by\n"
+    "            Ctrl-C (143 by SIGTERM)\n";
 
 /* Takes --trace-out DIR (or =DIR) out of argv, before the common options
  * would take DIR for the scenario. Returns 0, or 2 when DIR is missing. */

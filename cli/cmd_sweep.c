@@ -81,6 +81,7 @@ static const char sweep_usage[] =
     "  --format F          stdout: text (the table, default), csv or json\n"
     "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
     "  --quiet             print nothing but errors\n"
+    "  --no-memory-check   run even when estimated not to fit in memory\n"
     "  --help              print this help\n"
     "\n"
     "exit codes: 0 ok, 2 bad input or usage, 3 internal error, 4 results written\n"

@@ -1,0 +1,135 @@
+/*
+ * memory.c - the memory check of a run; see memory.h.
+ *
+ * The constants below were measured with /usr/bin/time -v (maximum
+ * resident set size) on the default scenario, 400 scalar metrics per
+ * replication: `erpsim check` peaks at 3.4 MB; each replication adds
+ * 16.5 bytes per scalar to `run --quiet` (the summary and its copy) and 67
+ * with --format json (docs/results.md, "Memory"). tests/cli/memory.sh
+ * compares the whole estimate with the measured peak on several
+ * scenarios.
+ */
+#include "memory.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The program, its libraries, the scenario and the stdio buffers. */
+#define BASE_BYTES (4.0 * 1024 * 1024)
+/* results.json per per-replication value while it is built: the jansson
+ * real and its array slot (about 40 bytes) and the dumped text with its
+ * growing buffer (about 20). */
+#define JSON_BYTES_PER_VALUE 60.0
+
+static double max3(double a, double b, double c)
+{
+    double m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+int memory_need_of(const mdl_scenario *sc, int reps, int threads, int json, memory_need *out,
+                   sim_err *err)
+{
+    *out = (memory_need){0};
+    int rc = mdl_memory_estimate(sc, &out->rep, err);
+    if (rc != SIM_OK)
+        return rc;
+    sim_experiment_cfg cfg = {.replications = reps, .threads = threads};
+    double values = (double)reps * (double)out->rep.scalars;
+    out->experiment = sim_experiment_bytes(&cfg, &out->rep.bytes);
+    double merged = out->rep.bytes.result + 2 * 8.0 * values;
+    double written = values * (8.0 + (json ? JSON_BYTES_PER_VALUE : 0.0));
+    out->output = merged > written ? merged : written;
+    out->total = BASE_BYTES + max3(out->experiment, merged, written);
+    return SIM_OK;
+}
+
+/* A size with an optional K, M, G or T suffix (powers of 1024); -1 if it
+ * is not one. */
+static double parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v >= 0))
+        return -1;
+    static const char units[] = "KMGT";
+    const char *u = *end ? strchr(units, *end) : NULL;
+    if (*end && (!u || end[1] != '\0'))
+        return -1;
+    for (const char *p = units; u && p <= u; p++)
+        v *= 1024;
+    return v;
+}
+
+/* The first number after `key` in the file, or -1. */
+static double read_number(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    double v = -1;
+    while (fgets(line, sizeof line, f)) {
+        size_t k = strlen(key);
+        if (strncmp(line, key, k) == 0) {
+            char *end;
+            double x = strtod(line + k, &end);
+            if (end != line + k)
+                v = x;
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
+double memory_available(const char **source)
+{
+    const char *env = getenv("ERPSIM_MEMORY");
+    if (env && *env) {
+        double v = parse_size(env);
+        if (v >= 0) {
+            *source = "ERPSIM_MEMORY";
+            return v;
+        }
+    }
+    double avail = read_number("/proc/meminfo", "MemAvailable:"); /* kB */
+    *source = "MemAvailable in /proc/meminfo";
+    if (avail >= 0) {
+        avail *= 1024;
+    } else {
+        long pages = sysconf(_SC_AVPHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+        avail = pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+        *source = "free physical memory";
+    }
+    /* cgroup v2: a container's limit, which /proc/meminfo does not show
+     * ("max" when there is none: not a number, so skipped) */
+    double max = read_number("/sys/fs/cgroup/memory.max", "");
+    double cur = read_number("/sys/fs/cgroup/memory.current", "");
+    if (max > 0 && cur >= 0 && max - cur < avail) {
+        avail = max > cur ? max - cur : 0;
+        *source = "the cgroup's memory.max";
+    }
+    return avail;
+}
+
+char *memory_format(double bytes, char *buf, size_t n)
+{
+    static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 5) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, n,
+             u == 0        ? "%.0f %s"
+             : bytes < 10  ? "%.2f %s"
+             : bytes < 100 ? "%.1f %s"
+                           : "%.0f %s",
+             bytes, units[u]);
+    return buf;
+}

@@ -1,0 +1,49 @@
+/*
+ * memory.h - will a run fit in memory? The check every simulating command
+ * makes before it starts.
+ *
+ * The estimate of a run (bytes):
+ *   base                                       the program, libraries, scenario
+ * + the largest of
+ *     experiment   threads x world + (W + 1) x result + R x 8 x scalars
+ *                  (sim_experiment_bytes with mdl_memory_estimate's figures)
+ *     merging out  result + 2 x R x 8 x scalars (the summary and the
+ *                  results model copied from it)
+ *     writing      R x scalars x (8 + J) with J the bytes per value of
+ *                  results.json while it is built (--out, --format json)
+ * It is compared with the memory available: ERPSIM_MEMORY if set (bytes,
+ * or with a K, M, G or T suffix), else MemAvailable in /proc/meminfo,
+ * capped by the cgroup's memory.max - memory.current (containers),
+ * else the free physical pages (sysconf). A run over the available memory
+ * is refused (exit 2) unless --no-memory-check; over half of it, a warning.
+ */
+#ifndef MEMORY_H
+#define MEMORY_H
+
+#include <stddef.h>
+
+#include "mdl_memory.h"
+
+/* What a run needs, in bytes, and its parts for the message. */
+typedef struct memory_need {
+    double total;
+    double experiment; /* the replications running and merging */
+    double output;     /* the summary's copy and results.json while written */
+    mdl_memory rep;    /* one replication */
+} memory_need;
+
+/* The bytes a run of `reps` replications of sc on `threads` threads (0:
+ * one per core) needs; json: results.json is built (--out or --format
+ * json). Returns SIM_OK or the probe's error (mdl_memory_estimate). */
+int memory_need_of(const mdl_scenario *sc, int reps, int threads, int json, memory_need *out,
+                   sim_err *err);
+
+/* The bytes available to this process (see the top), and where the figure
+ * comes from ("MemAvailable", "cgroup memory.max", "ERPSIM_MEMORY", ...).
+ * 0 if unknown. */
+double memory_available(const char **source);
+
+/* bytes as "512 MB", "61.2 GB" (powers of 1024, 3 significant digits). */
+char *memory_format(double bytes, char *buf, size_t n);
+
+#endif
