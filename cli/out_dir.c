@@ -46,8 +46,12 @@ int out_dir_end(const cli_opts *o, plt_folder *f, int code)
 {
     sim_err e;
     sim_err_clear(&e);
-    if ((code == CLI_EXIT_OK || code == CLI_EXIT_VIOLATION || code == CLI_EXIT_NO_CHARTS) &&
-        plt_folder_commit(f, &e) != SIM_OK) {
+    /* Ctrl-C while the folder was being written: the old folder stays */
+    int interrupted = cli_opts_interrupted(o);
+    if (interrupted)
+        code = interrupted;
+    else if ((code == CLI_EXIT_OK || code == CLI_EXIT_VIOLATION || code == CLI_EXIT_NO_CHARTS) &&
+             plt_folder_commit(f, &e) != SIM_OK) {
         out_text_line(stderr, "erpsim %s: error: %s; %s is as it was", o->cmd, e.msg, f->path);
         code = CLI_EXIT_IO;
     }

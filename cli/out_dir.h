@@ -46,7 +46,8 @@ int out_dir_same(const char *a, const char *b);
 
 /* Ends the folder: when code is 0, 1 or 4 (the results are written, charts
  * perhaps not), swaps the new folder in; otherwise, or when the swap fails
- * (then exit 5, after a message), leaves the old folder as it was. Frees f.
+ * (then exit 5, after a message), or after Ctrl-C or SIGTERM (then 130 or
+ * 143, cli_opts_interrupted), leaves the old folder as it was. Frees f.
  * Returns the command's exit code. */
 int out_dir_end(const cli_opts *o, plt_folder *f, int code);
 

@@ -7,7 +7,10 @@
 #      output folder; for run, report, sweep, compare, plan and advise;
 #   2. SIGTERM: exit 143, the same;
 #   3. a signal ignored on entry (a background job of a script) stays
-#      ignored: the run is not stopped by it.
+#      ignored: the run is not stopped by it;
+#   4. an interrupt while the results folder is being written (during the
+#      charts: a gnuplot that sends SIGINT to erpsim) leaves the old folder
+#      as it was, removes the new one being built, and exits 130.
 # The commands run under python3 so that each gets SIGINT with the default
 # action whatever this shell does with it, and the exit status tells an
 # exit (130) from a death by the signal (-2).
@@ -84,6 +87,23 @@ time.sleep(0.3)
 p.send_signal(signal.SIGINT)
 sys.exit(0 if p.wait(timeout=120) == 0 else 1)
 EOF
+
+# 4. an interrupt while writing: the old folder stays
+tiny=tests/cli/fixtures/tiny.yaml
+"$erpsim" run "$tiny" --reps 2 --out "$tmp/keep" --no-charts --quiet || fail "the first run failed"
+cp "$tmp/keep/results.json" "$tmp/before.json"
+# once, as a terminal's Ctrl-C would (a second SIGINT stops erpsim at once)
+printf '#!/bin/sh\n[ -e "%s" ] || { : >"%s"; kill -INT $PPID; }\nexit 1\n' "$tmp/sent" "$tmp/sent" \
+    >"$tmp/interrupting-gnuplot"
+chmod +x "$tmp/interrupting-gnuplot"
+ERPSIM_GNUPLOT="$tmp/interrupting-gnuplot" "$erpsim" run "$tiny" --reps 2 --seed 99 \
+    --out "$tmp/keep" >"$tmp/stdout" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 130 ] || fail "an interrupt during the charts: exit $rc, want 130: $(head -c 300 "$tmp/err")"
+cmp -s "$tmp/keep/results.json" "$tmp/before.json" ||
+    fail "an interrupt during the charts: the old results.json was replaced"
+ls -a "$tmp" | grep -q 'erpsim-tmp' && fail "an interrupt during the charts: a staging folder is left"
+[ -s "$tmp/stdout" ] && fail "an interrupt during the charts: something was printed on stdout"
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
