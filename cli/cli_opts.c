@@ -15,9 +15,9 @@
 #include "mdl_world.h"
 #include "memory.h"
 #include "out_text.h"
-#include "plt_fmt.h"
 #include "plt_gnuplot.h"
 #include "progress.h"
+#include "res_fmt.h"
 #include "sim_experiment.h"
 #include "sim_text.h"
 
@@ -351,7 +351,7 @@ int cli_opts_check_memory(const cli_opts *o, const mdl_scenario *sc, int reps)
             o->cmd, total, have, source,
             memory_format(need.experiment - reps * need.rep.bytes.per_rep, running, sizeof running),
             memory_format(reps * need.rep.bytes.per_rep, kept, sizeof kept), reps,
-            plt_fmt_count((double)need.rep.scalars, scalars, sizeof scalars),
+            res_fmt_count((double)need.rep.scalars, scalars, sizeof scalars),
             memory_format(need.output, output, sizeof output),
             json ? "and write the results (results.json)" : "the results",
             json ? ", write no results.json (no --out or --format json)" : "");

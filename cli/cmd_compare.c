@@ -27,7 +27,7 @@
  *   duplicates applied, rejected, rejected by the cascade (the reasons a
  *   slow or saturated target causes: timeout, unavailable, breaker_open,
  *   pool_full), still pending at the horizon, batch window overruns, the
- *   flow's SLO verdict and the limits that ran out (cli/verdict.h); then
+ *   flow's SLO verdict and the limits that ran out (results/res_verdict.h); then
  *   per other flow the change of its p99 latency and of its rejected
  *   records against the declared pattern; then the card's qualitative
  *   rows (coupling, complexity, error handling, infrastructure, cost,
@@ -56,14 +56,14 @@
 #include "plt_buf.h"
 #include "plt_compare.h"
 #include "plt_file.h"
-#include "plt_fmt.h"
 #include "plt_gnuplot.h"
-#include "plt_results.h"
 #include "progress.h"
+#include "res_fmt.h"
+#include "res_results.h"
+#include "res_verdict.h"
 #include "sim_alloc.h"
 #include "sim_experiment.h"
 #include "sim_text.h"
-#include "verdict.h"
 
 static const char compare_usage[] =
     "usage: erpsim compare [SCENARIO] --flow ID [--patterns P1,P2,...] [options]\n"
@@ -101,8 +101,8 @@ typedef struct variant {
     mdl_scenario sc;
     int loaded;
     sim_summary *sum;
-    plt_results *res;
-    verdict v;
+    res_results *res;
+    res_verdict v;
     char why[512]; /* why it could not be simulated; "" when it ran */
 } variant;
 
@@ -254,11 +254,11 @@ static int run_variant(const compare *c, variant *v, progress *bar)
     sim_err_clear(&err);
     int rc = cli_opts_simulate(&c->o, &v->sc, c->seed, c->reps, bar, &v->sum, &err);
     if (rc == SIM_OK) {
-        v->res = plt_results_create(&err);
+        v->res = res_results_create(&err);
         if (!v->res ||
-            plt_results_set_scenario(v->res, &v->sc, cli_opts_label(&c->o), NULL, &err) != SIM_OK ||
-            plt_results_add_summary(v->res, v->sum, &err) != SIM_OK ||
-            verdict_compute(v->res, &v->v, &err) != SIM_OK) {
+            res_results_set_scenario(v->res, &v->sc, cli_opts_label(&c->o), NULL, &err) != SIM_OK ||
+            res_results_add_summary(v->res, v->sum, &err) != SIM_OK ||
+            res_verdict_compute(v->res, &v->v, &err) != SIM_OK) {
             out_text_line(stderr, "erpsim compare: error: %s", err.msg);
             return CLI_EXIT_INTERNAL;
         }
@@ -411,9 +411,9 @@ static cell change(const compare *c, const variant *v, const char *other, const 
 static char *fmt_dur_ci(double s, double hw, char *buf, size_t n)
 {
     char a[32], b[32];
-    plt_fmt_duration(s, a, sizeof a);
+    res_fmt_duration(s, a, sizeof a);
     if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, plt_fmt_duration(hw, b, sizeof b));
+        snprintf(buf, n, "%s ± %s", a, res_fmt_duration(hw, b, sizeof b));
     else
         snprintf(buf, n, "%s", a);
     return buf;
@@ -430,8 +430,8 @@ static void fmt_cell(row_fmt fmt, cell x, int sign, char *buf, size_t n)
     if (fmt == FMT_DURATION) {
         char t[40], h[40];
         if (sign) { /* a change: both in their own unit, "-133 ms ± 220 ms" */
-            plt_fmt_duration(fabs(x.mean), t, sizeof t);
-            plt_fmt_duration(x.hw, h, sizeof h);
+            res_fmt_duration(fabs(x.mean), t, sizeof t);
+            res_fmt_duration(x.hw, h, sizeof h);
             if (isfinite(x.hw) && x.hw > 0)
                 snprintf(buf, n, "%s%s ± %s", x.mean < 0 ? "-" : plus, t, h);
             else
@@ -446,9 +446,9 @@ static void fmt_cell(row_fmt fmt, cell x, int sign, char *buf, size_t n)
         snprintf(b, sizeof b, "%.1f", 100 * x.hw);
     } else {
         char t[32];
-        plt_fmt_count(fabs(x.mean), t, sizeof t);
+        res_fmt_count(fabs(x.mean), t, sizeof t);
         snprintf(a, sizeof a, "%s%s", x.mean < 0 ? "-" : plus, t);
-        plt_fmt_count(x.hw, b, sizeof b);
+        res_fmt_count(x.hw, b, sizeof b);
     }
     if (isfinite(x.hw) && x.hw > 0)
         snprintf(buf, n, "%s ± %s", a, b);
@@ -518,10 +518,10 @@ static const char *verdict_text(const compare *c, const variant *v, char *buf, s
 {
     if (!v->sum)
         return "n/a";
-    const verdict_flow *vf = &v->v.flows[c->flow_index];
-    if (vf->status == VERDICT_NONE)
+    const res_verdict_flow *vf = &v->v.flows[c->flow_index];
+    if (vf->status == RES_VERDICT_NONE)
         return "no SLO";
-    snprintf(buf, n, "%s", verdict_status_name(vf->status, 1));
+    snprintf(buf, n, "%s", res_verdict_status_name(vf->status, 1));
     return buf;
 }
 
@@ -534,9 +534,9 @@ static void limits_text(const variant *v, char *buf, size_t n)
     buf[0] = '\0';
     size_t used = 0;
     for (int i = 0; i < v->v.nlimits; i++)
-        if (v->v.limits[i].status == VERDICT_EXHAUSTED && used < n) {
+        if (v->v.limits[i].status == RES_VERDICT_EXHAUSTED && used < n) {
             int w = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", v->v.limits[i].id,
-                             verdict_limit_kind_name(v->v.limits[i].kind));
+                             res_verdict_limit_kind_name(v->v.limits[i].kind));
             used += w > 0 ? (size_t)w : 0;
         }
     if (!buf[0])
@@ -555,9 +555,9 @@ static char *text_table(const compare *c, double *a, double *b)
                    sim_text_visible(cli_opts_label(&c->o), source, sizeof source));
     plt_buf_printf(&t, "%s: %s -> %s, %s records/day at load %gx, latency SLO %s, declared %s\n",
                    f->id, f->source, f->target,
-                   plt_fmt_count(mdl_scenario_flow_per_day(sc, f), perday, sizeof perday), sc->load,
+                   res_fmt_count(mdl_scenario_flow_per_day(sc, f), perday, sizeof perday), sc->load,
                    f->latency_slo > 0
-                       ? plt_fmt_duration(sim_time_to_seconds(f->latency_slo), slo, sizeof slo)
+                       ? res_fmt_duration(sim_time_to_seconds(f->latency_slo), slo, sizeof slo)
                        : "none",
                    mdl_spec_pattern_names[f->pattern]);
     plt_buf_printf(&t,
@@ -936,8 +936,8 @@ done:
     sim_free(a);
     sim_free(b);
     for (int k = 0; k < c.nvar; k++) {
-        verdict_fini(&c.var[k].v);
-        plt_results_destroy(c.var[k].res);
+        res_verdict_fini(&c.var[k].v);
+        res_results_destroy(c.var[k].res);
         sim_summary_destroy(c.var[k].sum);
         mdl_scenario_fini(&c.var[k].sc);
     }

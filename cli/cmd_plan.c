@@ -26,7 +26,7 @@
  *   2. headroom per limit at 1x and at the target (default 3x, the card's
  *      "load-test at 3x expected peak") against the card's "leave at
  *      least 30% headroom";
- *   3. what breaks first at the target and when (cli/verdict.h), and what
+ *   3. what breaks first at the target and when (results/res_verdict.h), and what
  *      fails first just above the threshold;
  *   4. per batch or file flow, the month its run stops fitting its window
  *      at the scenario's growth: when it overran in the run, the mean
@@ -62,12 +62,12 @@
 #include "plt_buf.h"
 #include "plt_compare.h"
 #include "plt_file.h"
-#include "plt_fmt.h"
 #include "plt_gnuplot.h"
-#include "plt_results.h"
+#include "res_fmt.h"
+#include "res_results.h"
+#include "res_verdict.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
-#include "verdict.h"
 
 static const char plan_usage[] =
     "usage: erpsim plan [SCENARIO] [--target 3x] [--tolerance 5%] [--max-load 64x]\n"
@@ -106,8 +106,8 @@ typedef struct point {
     int holds;
     int nwhy;      /* reasons it does not hold */
     char why[256]; /* the first of them */
-    plt_results *res;
-    verdict v;
+    res_results *res;
+    res_verdict v;
 } point;
 
 typedef struct plan {
@@ -199,9 +199,9 @@ static int parse(plan *p, int argc, char **argv)
 static char *fmt_dur_ci(double s, double hw, char *buf, size_t n)
 {
     char a[32], b[32];
-    plt_fmt_duration(s, a, sizeof a);
+    res_fmt_duration(s, a, sizeof a);
     if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, plt_fmt_duration(hw, b, sizeof b));
+        snprintf(buf, n, "%s ± %s", a, res_fmt_duration(hw, b, sizeof b));
     else
         snprintf(buf, n, "%s", a);
     return buf;
@@ -221,34 +221,34 @@ static void add_why(point *pt, const char *fmt, ...)
 /* The hold rule (see the top of the file). */
 static void judge(point *pt)
 {
-    const verdict *v = &pt->v;
+    const res_verdict *v = &pt->v;
     char a[48], b[32];
     for (int i = 0; i < v->nflows; i++) {
-        const verdict_flow *f = &v->flows[i];
-        if (f->status != VERDICT_MISSED && f->status != VERDICT_UNCERTAIN)
+        const res_verdict_flow *f = &v->flows[i];
+        if (f->status != RES_VERDICT_MISSED && f->status != RES_VERDICT_UNCERTAIN)
             continue;
         fmt_dur_ci(f->p99, f->p99_hw, a, sizeof a);
-        plt_fmt_duration(f->slo_s, b, sizeof b);
+        res_fmt_duration(f->slo_s, b, sizeof b);
         add_why(pt, "%s p99 latency %s %s its %s SLO", f->id, a,
-                f->status == VERDICT_MISSED ? "is above" : "has in its CI", b);
+                f->status == RES_VERDICT_MISSED ? "is above" : "has in its CI", b);
     }
     for (int i = 0; i < v->nlimits; i++) {
-        const verdict_limit *l = &v->limits[i];
-        if (l->status != VERDICT_EXHAUSTED)
+        const res_verdict_limit *l = &v->limits[i];
+        if (l->status != RES_VERDICT_EXHAUSTED)
             continue;
-        plt_fmt_count(l->limit, a, sizeof a);
+        res_fmt_count(l->limit, a, sizeof a);
         if (isfinite(l->out_at_s))
             add_why(pt, "%s: %s (%s) ran out in %d of %d replications, at %s", l->id, l->what, a,
-                    l->runs_out, l->reps, plt_fmt_clock(l->out_at_s, b, sizeof b));
+                    l->runs_out, l->reps, res_fmt_clock(l->out_at_s, b, sizeof b));
         else
             add_why(pt, "%s: %s (%s) ran out in %d of %d replications", l->id, l->what, a,
                     l->runs_out, l->reps);
     }
-    char id[PLT_ID_MAX];
+    char id[RES_ID_MAX];
     for (size_t i = 0; i < pt->res->nmetrics; i++) {
-        const plt_metric *m = &pt->res->metrics[i];
+        const res_metric *m = &pt->res->metrics[i];
         if (m->kind != SIM_METRIC_SCALAR ||
-            !plt_name_match("flow.*.batch.overruns", m->name, id, sizeof id))
+            !res_name_match("flow.*.batch.overruns", m->name, id, sizeof id))
             continue;
         int reps = 0;
         for (int k = 0; m->values && k < m->n; k++)
@@ -303,18 +303,18 @@ static point *evaluate(plan *p, double load)
         return NULL;
     }
     int rc = SIM_ENOMEM;
-    if ((pt->res = plt_results_create(&err)))
-        rc = plt_results_set_scenario(pt->res, &sc, cli_opts_label(&p->o), NULL, &err);
+    if ((pt->res = res_results_create(&err)))
+        rc = res_results_set_scenario(pt->res, &sc, cli_opts_label(&p->o), NULL, &err);
     if (rc == SIM_OK)
-        rc = plt_results_add_summary(pt->res, sum, &err);
+        rc = res_results_add_summary(pt->res, sum, &err);
     if (rc == SIM_OK)
-        rc = verdict_compute(pt->res, &pt->v, &err);
+        rc = res_verdict_compute(pt->res, &pt->v, &err);
     sim_summary_destroy(sum);
     mdl_scenario_fini(&sc);
     if (rc != SIM_OK) {
         out_text_line(stderr, "erpsim plan: error: %s", err.msg[0] ? err.msg : sim_status_str(rc));
-        plt_results_destroy(pt->res);
-        verdict_fini(&pt->v);
+        res_results_destroy(pt->res);
+        res_verdict_fini(&pt->v);
         p->code = CLI_EXIT_INTERNAL;
         return NULL;
     }
@@ -333,9 +333,9 @@ static int holds_at(void *ctx, double load)
 
 /* The mean of the finite per-replication values of a scalar metric of r,
  * and how many there are. */
-static int finite_mean(const plt_results *r, const char *name, double *mean)
+static int finite_mean(const res_results *r, const char *name, double *mean)
 {
-    const plt_metric *m = plt_results_find(r, name);
+    const res_metric *m = res_results_find(r, name);
     double sum = 0;
     int n = 0;
     for (int k = 0; m && m->kind == SIM_METRIC_SCALAR && m->values && k < m->n; k++)
@@ -354,7 +354,7 @@ static void batch_month(const point *pt, const char *id, char *buf, size_t n, do
 {
     char name[256], day[32];
     const double month_s = sim_time_to_seconds(MDL_MONTH);
-    const plt_metric *ov = plt_results_findf(pt->res, "flow.%s.batch.overruns", id);
+    const res_metric *ov = res_results_findf(pt->res, "flow.%s.batch.overruns", id);
     int over = 0;
     for (int k = 0; ov && ov->values && k < ov->n; k++)
         over += ov->values[k] > 0;
@@ -365,7 +365,7 @@ static void batch_month(const point *pt, const char *id, char *buf, size_t n, do
         finite_mean(pt->res, name, &at);
         *month = at / month_s;
         snprintf(buf, n, "overruns already, first in month %.1f (%s), in %d of %d replications",
-                 *month, plt_fmt_clock(at, day, sizeof day), over, ov->n);
+                 *month, res_fmt_clock(at, day, sizeof day), over, ov->n);
         return;
     }
     double proj;
@@ -415,21 +415,21 @@ static void fmt_load(double x, char *buf, size_t n)
     snprintf(buf, n, "%.4gx", x);
 }
 
-static void limit_cell(const verdict_limit *l, char *buf, size_t n)
+static void limit_cell(const res_verdict_limit *l, char *buf, size_t n)
 {
     char hr[16];
     if (!l) {
         snprintf(buf, n, "n/a");
         return;
     }
-    if (l->status == VERDICT_EXHAUSTED)
+    if (l->status == RES_VERDICT_EXHAUSTED)
         snprintf(buf, n, "ran out (%d/%d)", l->runs_out, l->reps);
     else
-        snprintf(buf, n, "%s left, %s", plt_fmt_percent(l->headroom, hr, sizeof hr),
-                 verdict_status_name(l->status, 0));
+        snprintf(buf, n, "%s left, %s", res_fmt_percent(l->headroom, hr, sizeof hr),
+                 res_verdict_status_name(l->status, 0));
 }
 
-static void flow_cell(const verdict_flow *f, char *buf, size_t n)
+static void flow_cell(const res_verdict_flow *f, char *buf, size_t n)
 {
     char d[48];
     if (!f || !isfinite(f->p99)) {
@@ -437,7 +437,7 @@ static void flow_cell(const verdict_flow *f, char *buf, size_t n)
         return;
     }
     fmt_dur_ci(f->p99, f->p99_hw, d, sizeof d);
-    snprintf(buf, n, "%s %s", d, verdict_status_name(f->status, 1));
+    snprintf(buf, n, "%s %s", d, res_verdict_status_name(f->status, 1));
 }
 
 /* 0 when the target's outcome contradicts the bracket (it holds above a
@@ -519,19 +519,19 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
         int w = 5;
         char name[256];
         for (int i = 0; i < one->v.nlimits; i++) {
-            const verdict_limit *l = &one->v.limits[i];
+            const res_verdict_limit *l = &one->v.limits[i];
             snprintf(name, sizeof name, "%s: %s (%s)", l->id, l->what,
-                     plt_fmt_count(l->limit, cell, sizeof cell));
+                     res_fmt_count(l->limit, cell, sizeof cell));
             w = w > width(name) ? w : width(name);
         }
         plt_buf_puts(&b, "  ");
         pad(&b, "limit", w);
         plt_buf_printf(&b, "  %-22s  %s\n", l1, lt);
         for (int i = 0; i < one->v.nlimits; i++) {
-            const verdict_limit *l = &one->v.limits[i];
-            const verdict_limit *t = i < tgt->v.nlimits ? &tgt->v.limits[i] : NULL;
+            const res_verdict_limit *l = &one->v.limits[i];
+            const res_verdict_limit *t = i < tgt->v.nlimits ? &tgt->v.limits[i] : NULL;
             snprintf(name, sizeof name, "%s: %s (%s)", l->id, l->what,
-                     plt_fmt_count(l->limit, cell, sizeof cell));
+                     res_fmt_count(l->limit, cell, sizeof cell));
             plt_buf_puts(&b, "  ");
             pad(&b, name, w);
             limit_cell(l, cell, sizeof cell);
@@ -551,7 +551,7 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
         pad(&b, l1, 26);
         plt_buf_printf(&b, "%s\n", lt);
         for (int i = 0; i < one->v.nflows; i++) {
-            const verdict_flow *f = &one->v.flows[i];
+            const res_verdict_flow *f = &one->v.flows[i];
             if (!(f->slo_s > 0))
                 continue;
             plt_buf_puts(&b, "  ");
@@ -560,7 +560,7 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
             if (f->flow && f->flow->slo_nightly)
                 snprintf(cell, sizeof cell, "nightly");
             else
-                plt_fmt_duration(f->slo_s, cell, sizeof cell);
+                res_fmt_duration(f->slo_s, cell, sizeof cell);
             pad(&b, cell, 8);
             plt_buf_puts(&b, "  ");
             flow_cell(f, cell, sizeof cell);
@@ -575,10 +575,10 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
     if (tgt->v.nbreaks == 0)
         plt_buf_puts(&b, "  nothing: every SLO met, every limit with 30% headroom\n");
     for (int i = 0; i < tgt->v.nbreaks && i < 8; i++) {
-        const verdict_break *x = &tgt->v.breaks[i];
+        const res_verdict_break *x = &tgt->v.breaks[i];
         char when[32] = "";
         if (isfinite(x->at_s))
-            plt_fmt_clock(x->at_s, when, sizeof when);
+            res_fmt_clock(x->at_s, when, sizeof when);
         plt_buf_printf(&b, "  %d. %-12s %s\n", i + 1, when, x->text);
     }
     if (tgt->v.nbreaks > 8)
@@ -590,14 +590,14 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
         const mdl_flow_spec *f = &sc->flows[i];
         if (f->pattern != MDL_SPEC_PATTERN_BATCH && f->pattern != MDL_SPEC_PATTERN_FILE)
             continue;
-        if (!plt_results_findf(one->res, "flow.%s.batch.overruns", f->id))
+        if (!res_results_findf(one->res, "flow.%s.batch.overruns", f->id))
             continue;
         if (nbatch++ == 0)
             plt_buf_puts(&b, "\nBatch windows (months from the start, at the scenario's growth)\n");
         char g[16], text[256];
         double m;
         plt_buf_printf(&b, "  %s (growth %s per month)\n", f->id,
-                       plt_fmt_percent(f->arrival.growth, g, sizeof g));
+                       res_fmt_percent(f->arrival.growth, g, sizeof g));
         const point *at[3] = {one, lo, tgt}; /* in order of load, without repeats */
         for (int x = 0; x < 3; x++)
             for (int y = x + 1; y < 3; y++)
@@ -625,7 +625,7 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
     }
     int tight = 0;
     for (int i = 0; i < tgt->v.nlimits; i++)
-        tight += tgt->v.limits[i].status == VERDICT_TIGHT;
+        tight += tgt->v.limits[i].status == RES_VERDICT_TIGHT;
     if (tgt->holds && tight)
         plt_buf_printf(&b,
                        "  %d limit%s below 30%% headroom at %s: holds, but without the "
@@ -656,22 +656,22 @@ static json_t *jnum(double x)
     return isfinite(x) ? json_real(x) : json_null();
 }
 
-static json_t *json_limit(const verdict_limit *l)
+static json_t *json_limit(const res_verdict_limit *l)
 {
     if (!l)
         return json_null();
     return json_pack("{s:o,s:o,s:o,s:i,s:i,s:o,s:s}", "peak", jnum(l->peak), "peak_half_width",
                      jnum(l->peak_hw), "headroom", jnum(l->headroom), "runs_out", l->runs_out,
                      "replications", l->reps, "out_at_s", jnum(l->out_at_s), "status",
-                     verdict_status_name(l->status, 0));
+                     res_verdict_status_name(l->status, 0));
 }
 
-static json_t *json_flow(const verdict_flow *f)
+static json_t *json_flow(const res_verdict_flow *f)
 {
     if (!f)
         return json_null();
     return json_pack("{s:o,s:o,s:s}", "p99_s", jnum(f->p99), "p99_half_width_s", jnum(f->p99_hw),
-                     "status", verdict_status_name(f->status, 1));
+                     "status", res_verdict_status_name(f->status, 1));
 }
 
 static char *json_plan(const plan *p, const point *one, const point *tgt, const point *lo)
@@ -712,7 +712,7 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
                                              "first_problem", p->pts[i].why));
     json_object_set_new(root, "points", pts);
     for (int i = 0; i < one->v.nlimits; i++) {
-        const verdict_limit *l = &one->v.limits[i];
+        const res_verdict_limit *l = &one->v.limits[i];
         json_array_append_new(limits,
                               json_pack("{s:s,s:s,s:f,s:o,s:o}", "id", l->id, "what", l->what,
                                         "limit", l->limit, "at_1x", json_limit(l), "at_target",
@@ -720,7 +720,7 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
     }
     json_object_set_new(root, "limits", limits);
     for (int i = 0; i < one->v.nflows; i++) {
-        const verdict_flow *f = &one->v.flows[i];
+        const res_verdict_flow *f = &one->v.flows[i];
         json_array_append_new(flows,
                               json_pack("{s:s,s:o,s:o,s:o}", "id", f->id, "slo_s",
                                         f->slo_s > 0 ? json_real(f->slo_s) : json_null(), "at_1x",
@@ -734,7 +734,7 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
     json_object_set_new(root, "breaks_at_target", breaks);
     for (int i = 0; i < sc->nflows; i++) {
         const char *id = sc->flows[i].id;
-        if (!plt_results_findf(one->res, "flow.%s.batch.overruns", id))
+        if (!res_results_findf(one->res, "flow.%s.batch.overruns", id))
             continue;
         char t1[256], t2[256], t3[256];
         double m1, m2, m3 = NAN;
@@ -811,11 +811,11 @@ static int chart(const plan *p, const char *dir, const point *one, const point *
     int m = 0;
     for (int i = 0; i < one->v.nlimits; i++, m++) {
         snprintf(names[m], sizeof names[m], "%s %s", one->v.limits[i].id,
-                 verdict_limit_kind_name(one->v.limits[i].kind));
+                 res_verdict_limit_kind_name(one->v.limits[i].kind));
         metrics[m] = names[m];
         units[m] = "% of the limit at its peak";
         for (int k = 0; k < nv; k++) {
-            const verdict_limit *l = i < at[k]->v.nlimits ? &at[k]->v.limits[i] : NULL;
+            const res_verdict_limit *l = i < at[k]->v.nlimits ? &at[k]->v.limits[i] : NULL;
             mean[k * nm + m] = l && l->limit > 0 ? 100 * l->peak / l->limit : NAN;
             hw[k * nm + m] = l && l->limit > 0 ? 100 * l->peak_hw / l->limit : NAN;
         }
@@ -827,7 +827,7 @@ static int chart(const plan *p, const char *dir, const point *one, const point *
         metrics[m] = names[m];
         units[m] = "% of the latency SLO";
         for (int k = 0; k < nv; k++) {
-            const verdict_flow *f = i < at[k]->v.nflows ? &at[k]->v.flows[i] : NULL;
+            const res_verdict_flow *f = i < at[k]->v.nflows ? &at[k]->v.flows[i] : NULL;
             mean[k * nm + m] = f ? 100 * f->p99 / f->slo_s : NAN;
             hw[k * nm + m] = f ? 100 * f->p99_hw / f->slo_s : NAN;
         }
@@ -955,8 +955,8 @@ done:
     sim_free(csv);
     sim_free(json);
     for (int i = 0; i < p->npts; i++) {
-        verdict_fini(&p->pts[i].v);
-        plt_results_destroy(p->pts[i].res);
+        res_verdict_fini(&p->pts[i].v);
+        res_results_destroy(p->pts[i].res);
     }
     mdl_scenario_fini(&p->base);
     sim_free(p);

@@ -9,10 +9,10 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "out_dir.h"
-#include "out_json.h"
 #include "out_text.h"
 #include "plt_charts.h"
 #include "plt_file.h"
+#include "res_json.h"
 #include "sim_alloc.h"
 
 static const char plot_usage[] =
@@ -66,7 +66,7 @@ int cmd_plot(int argc, char **argv)
     }
     sim_err e;
     sim_err_clear(&e);
-    plt_results *r = out_json_read(path, &e);
+    res_results *r = res_json_read(path, &e);
     sim_free(path);
     if (!r) {
         if (e.line > 0)
@@ -82,7 +82,7 @@ int cmd_plot(int argc, char **argv)
     unsigned drawn = 0;
     plt_folder f = {0};
     if ((code = out_dir_begin(&o, out, in_place ? o.from : NULL, &f))) {
-        plt_results_destroy(r);
+        res_results_destroy(r);
         return code;
     }
     code = out_dir_charts(&o, r, f.tmp, out, &drawn);
@@ -101,6 +101,6 @@ int cmd_plot(int argc, char **argv)
         else
             printf("no chart has data in %s\n", o.from);
     }
-    plt_results_destroy(r);
+    res_results_destroy(r);
     return code;
 }

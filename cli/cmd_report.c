@@ -17,12 +17,12 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "out_dir.h"
-#include "out_json.h"
 #include "out_report.h"
 #include "out_text.h"
 #include "plt_file.h"
+#include "res_json.h"
+#include "res_verdict.h"
 #include "sim_alloc.h"
-#include "verdict.h"
 
 static const char report_usage[] =
     "usage: erpsim report [SCENARIO] [options]\n"
@@ -45,12 +45,12 @@ static const char report_usage[] =
     "            full, I/O error: the folder is left as it was)\n";
 
 /* Loads DIR/results.json; prints the problem and returns NULL on failure. */
-static plt_results *read_results(const char *dir, int *code)
+static res_results *read_results(const char *dir, int *code)
 {
     char *path = plt_file_join(dir, "results.json");
     sim_err e;
     sim_err_clear(&e);
-    plt_results *r = path ? out_json_read(path, &e) : NULL;
+    res_results *r = path ? res_json_read(path, &e) : NULL;
     sim_free(path);
     if (!r) {
         if (e.line > 0)
@@ -64,11 +64,11 @@ static plt_results *read_results(const char *dir, int *code)
 
 /* Runs the scenario, its results folder begun in f before the run;
  * returns its results. */
-static plt_results *run_scenario(cli_opts *o, char *outbuf, size_t n, plt_folder *f, int *code)
+static res_results *run_scenario(cli_opts *o, char *outbuf, size_t n, plt_folder *f, int *code)
 {
     mdl_scenario sc;
     scn_origins *origins = NULL;
-    plt_results *r = NULL;
+    res_results *r = NULL;
     sim_summary *summary = NULL;
     if ((*code = cli_opts_load(o, &sc, &origins))) {
         scn_origins_destroy(origins);
@@ -117,7 +117,7 @@ int cmd_report(int argc, char **argv)
     }
     char outbuf[256];
     plt_folder f = {0};
-    plt_results *r =
+    res_results *r =
         o.from ? read_results(o.from, &code) : run_scenario(&o, outbuf, sizeof outbuf, &f, &code);
     if (!r) {
         plt_folder_fini(&f);
@@ -128,14 +128,14 @@ int cmd_report(int argc, char **argv)
     const char *dir = o.out ? o.out : o.from;
     int in_place = o.from && (!o.out || out_dir_same(o.out, o.from));
     if (o.from && (code = out_dir_begin(&o, dir, in_place ? o.from : NULL, &f))) {
-        plt_results_destroy(r);
+        res_results_destroy(r);
         return code;
     }
-    verdict v = {0};
+    res_verdict v = {0};
     char *html = NULL, *md = NULL;
     sim_err e;
     sim_err_clear(&e);
-    if (verdict_compute(r, &v, &e) != SIM_OK) {
+    if (res_verdict_compute(r, &v, &e) != SIM_OK) {
         out_text_line(stderr, "erpsim report: error: %s", e.msg);
         code = CLI_EXIT_INTERNAL;
         goto done;
@@ -175,7 +175,7 @@ done:
     plt_folder_fini(&f); /* a folder not swapped in is removed */
     sim_free(html);
     sim_free(md);
-    verdict_fini(&v);
-    plt_results_destroy(r);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
     return code;
 }

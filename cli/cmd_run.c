@@ -23,32 +23,32 @@
 #include "cli_opts.h"
 #include "out_csv.h"
 #include "out_dir.h"
-#include "out_json.h"
 #include "out_text.h"
 #include "out_trace.h"
 #include "plt_charts.h"
-#include "plt_fmt.h"
+#include "res_fmt.h"
+#include "res_json.h"
+#include "res_verdict.h"
 #include "sim_alloc.h"
-#include "verdict.h"
 
 /* One row of the variants table: a flow under one variant. */
-static void variant_row(const char *flow, const char *variant, const verdict_flow *f)
+static void variant_row(const char *flow, const char *variant, const res_verdict_flow *f)
 {
     char p99[48], delivered[24], rejected[24], lost[24];
     printf("  %-10s %-18s %-16s %-9s %10s %9s %8s\n", flow, variant,
-           plt_fmt_duration_ci(f->p99, f->p99_hw, p99, sizeof p99),
-           verdict_status_name(f->status, 1), plt_fmt_count(f->delivered, delivered, 24),
-           plt_fmt_count(f->rejected, rejected, 24),
-           plt_fmt_count(f->lost + f->dead_lettered, lost, 24));
+           res_fmt_duration_ci(f->p99, f->p99_hw, p99, sizeof p99),
+           res_verdict_status_name(f->status, 1), res_fmt_count(f->delivered, delivered, 24),
+           res_fmt_count(f->rejected, rejected, 24),
+           res_fmt_count(f->lost + f->dead_lettered, lost, 24));
 }
 
 /* Runs every variant of the scenario (its overrides on top of the user's,
  * the same seed: common random numbers) and prints each flow's headline
  * figures under the scenario as written and under each variant. */
-static int run_variants(const cli_opts *o, const mdl_scenario *sc, const verdict *base)
+static int run_variants(const cli_opts *o, const mdl_scenario *sc, const res_verdict *base)
 {
     int nv = sc->nvariants, code = 0;
-    verdict *vv = sim_calloc((size_t)nv, sizeof *vv);
+    res_verdict *vv = sim_calloc((size_t)nv, sizeof *vv);
     if (!vv)
         return CLI_EXIT_INTERNAL;
     for (int k = 0; k < nv && !code; k++) {
@@ -63,17 +63,17 @@ static int run_variants(const cli_opts *o, const mdl_scenario *sc, const verdict
             ov.sets[ov.nsets++] = var->set[i];
         mdl_scenario vs;
         sim_summary *summary = NULL;
-        plt_results *r = NULL;
+        res_results *r = NULL;
         sim_err e;
         sim_err_clear(&e);
         if ((code = cli_opts_load(&ov, &vs, NULL)))
             break;
         if (!(code = cli_opts_run(&ov, &vs, NULL, &summary))) {
             if (!(r = out_dir_results(&ov, &vs, NULL, summary)) ||
-                verdict_compute(r, &vv[k], &e) != SIM_OK)
+                res_verdict_compute(r, &vv[k], &e) != SIM_OK)
                 code = CLI_EXIT_INTERNAL;
         }
-        plt_results_destroy(r);
+        res_results_destroy(r);
         sim_summary_destroy(summary);
         mdl_scenario_fini(&vs);
     }
@@ -93,7 +93,7 @@ static int run_variants(const cli_opts *o, const mdl_scenario *sc, const verdict
         }
     }
     for (int k = 0; k < nv; k++)
-        verdict_fini(&vv[k]);
+        res_verdict_fini(&vv[k]);
     sim_free(vv);
     return code;
 }
@@ -194,8 +194,8 @@ int cmd_run(int argc, char **argv)
         return code;
     }
     sim_summary *summary = NULL;
-    plt_results *r = NULL;
-    verdict v = {0};
+    res_results *r = NULL;
+    res_verdict v = {0};
     char *text = NULL;
     plt_folder f = {0}, tf = {0};
     if (trace_out && o.out && (!strcmp(trace_out, o.out) || out_dir_same(trace_out, o.out))) {
@@ -220,7 +220,7 @@ int cmd_run(int argc, char **argv)
     summary = NULL;
     sim_err e;
     sim_err_clear(&e);
-    if (verdict_compute(r, &v, &e) != SIM_OK) {
+    if (res_verdict_compute(r, &v, &e) != SIM_OK) {
         out_text_line(stderr, "erpsim run: error: %s", e.msg);
         code = CLI_EXIT_INTERNAL;
         goto done;
@@ -254,7 +254,7 @@ int cmd_run(int argc, char **argv)
             text = out_text_summary(r, &v, &e);
             break;
         case CLI_FORMAT_JSON:
-            text = out_json_text(r, &v, &e);
+            text = res_json_text(r, &v, &e);
             break;
         case CLI_FORMAT_CSV:
             text = out_csv_metrics(r, &e);
@@ -285,8 +285,8 @@ done:
     plt_folder_fini(&f); /* a folder not swapped in is removed */
     plt_folder_fini(&tf);
     sim_free(text);
-    verdict_fini(&v);
-    plt_results_destroy(r);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
     sim_summary_destroy(summary);
     scn_origins_destroy(origins);
     mdl_scenario_fini(&sc);

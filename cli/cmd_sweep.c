@@ -46,11 +46,11 @@
 #include "plan_search.h"
 #include "plt_buf.h"
 #include "plt_file.h"
-#include "plt_fmt.h"
 #include "plt_gnuplot.h"
-#include "plt_results.h"
 #include "plt_sweep.h"
 #include "progress.h"
+#include "res_fmt.h"
+#include "res_results.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
 
@@ -290,7 +290,7 @@ static int pick_metrics(sweep *s, const sim_summary *sum)
         }
         for (size_t i = 0; i < total; i++) { /* event channels with an allocation */
             const sim_metric *m = sim_summary_at(sum, i);
-            if (plt_name_match("channel.*.allocation_used_peak", m->name, NULL, 0))
+            if (res_name_match("channel.*.allocation_used_peak", m->name, NULL, 0))
                 oom |= choose(s, m);
         }
         if (oom) {
@@ -304,7 +304,7 @@ static int pick_metrics(sweep *s, const sim_summary *sum)
         for (size_t i = 0; i < total; i++) {
             const sim_metric *m = sim_summary_at(sum, i);
             if (m->kind == SIM_METRIC_SCALAR && (!strcmp(s->wanted[w], m->name) ||
-                                                 plt_name_match(s->wanted[w], m->name, NULL, 0))) {
+                                                 res_name_match(s->wanted[w], m->name, NULL, 0))) {
                 oom |= choose(s, m);
                 found++;
             }
@@ -388,9 +388,9 @@ static const char *short_name(const char *name)
 static char *fmt_dur_ci(double s, double hw, char *buf, size_t n)
 {
     char a[32], b[32];
-    plt_fmt_duration(s, a, sizeof a);
+    res_fmt_duration(s, a, sizeof a);
     if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, plt_fmt_duration(hw, b, sizeof b));
+        snprintf(buf, n, "%s ± %s", a, res_fmt_duration(hw, b, sizeof b));
     else
         snprintf(buf, n, "%s", a);
     return buf;
@@ -412,8 +412,8 @@ static void fmt_ci(const char *unit, double mean, double hw, char *buf, size_t n
         snprintf(a, sizeof a, "%.1f%%", 100 * mean);
         snprintf(b, sizeof b, "%.1f", 100 * hw);
     } else if (fabs(mean) >= 100 || mean == floor(mean)) {
-        plt_fmt_count(mean, a, sizeof a);
-        plt_fmt_count(hw, b, sizeof b);
+        res_fmt_count(mean, a, sizeof a);
+        res_fmt_count(hw, b, sizeof b);
     } else {
         snprintf(a, sizeof a, "%.3g", mean);
         snprintf(b, sizeof b, "%.2g", hw);

@@ -13,7 +13,7 @@
 #include "cal_time.h"
 #include "cal_yaml.h"
 #include "plt_buf.h"
-#include "plt_fmt.h"
+#include "res_fmt.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
 
@@ -62,25 +62,25 @@ char *out_calib_warnings(const calib_result *r, sim_err *err)
     char n1[32], n2[32];
     if (l->duplicates)
         plt_buf_printf(&b, "%s duplicate row%s dropped (the same %s at the same time)\n",
-                       plt_fmt_count((double)l->duplicates, n1, sizeof n1),
+                       res_fmt_count((double)l->duplicates, n1, sizeof n1),
                        l->duplicates == 1 ? "" : "s", l->id_col);
     if (l->unsorted)
         plt_buf_printf(&b,
                        "%s row%s out of time order (up to %s earlier than a row before); each "
                        "is counted in its own minute, so the fit is not affected\n",
-                       plt_fmt_count((double)l->unsorted, n1, sizeof n1),
+                       res_fmt_count((double)l->unsorted, n1, sizeof n1),
                        l->unsorted == 1 ? "" : "s",
-                       plt_fmt_duration((double)l->max_back_us / 1e6, n2, sizeof n2));
+                       res_fmt_duration((double)l->max_back_us / 1e6, n2, sizeof n2));
     if (l->late)
         plt_buf_printf(&b,
                        "%s row%s more than an hour out of order could not be checked for "
                        "duplicates\n",
-                       plt_fmt_count((double)l->late, n1, sizeof n1), l->late == 1 ? "" : "s");
+                       res_fmt_count((double)l->late, n1, sizeof n1), l->late == 1 ? "" : "s");
     if (l->skipped) {
         const sim_err *e = &l->first_skipped;
         char msg[300];
         plt_buf_printf(&b, "%s unreadable row%s skipped (--skip-bad); the first: %s:%d: %s\n",
-                       plt_fmt_count((double)l->skipped, n1, sizeof n1), l->skipped == 1 ? "" : "s",
+                       res_fmt_count((double)l->skipped, n1, sizeof n1), l->skipped == 1 ? "" : "s",
                        e->file, e->line, safe(e->msg, msg, sizeof msg));
     }
     if (!l->zone_seen && l->rows)
@@ -128,8 +128,8 @@ static void days_of_kind(plt_buf *b, const cal_fit *f, cal_day_kind kind, int *f
             plt_buf_puts(b, "no record\n");
         else
             plt_buf_printf(b, "%s records, %s expected (robust z %.1f)\n",
-                           plt_fmt_count(d->count, c, sizeof c),
-                           plt_fmt_count(d->fitted, e, sizeof e), d->z);
+                           res_fmt_count(d->count, c, sizeof c),
+                           res_fmt_count(d->fitted, e, sizeof e), d->z);
         n++;
     }
 }
@@ -155,7 +155,7 @@ static void group_report(plt_buf *b, const calib_group *g)
     const cal_fit *f = &g->fit;
     char name[160], a[48], c[48], d[48];
     plt_buf_printf(b, "\n%s  %s record%s", safe(g->g->name, name, sizeof name),
-                   plt_fmt_count((double)g->g->rows, a, sizeof a), g->g->rows == 1 ? "" : "s");
+                   res_fmt_count((double)g->g->rows, a, sizeof a), g->g->rows == 1 ? "" : "s");
     if (!g->fitted) {
         plt_buf_printf(b, "\n  not fitted: %s\n", safe(g->err.msg, name, sizeof name));
         return;
@@ -166,10 +166,10 @@ static void group_report(plt_buf *b, const calib_group *g)
         plt_buf_printf(b,
                        "  %-12s%s/day at the end of the log, 95%% CI %s .. %s (mean %s/day over "
                        "the log)\n",
-                       "volume", plt_fmt_count(f->volume.est, a, sizeof a),
-                       plt_fmt_count(f->volume.lo, c, sizeof c),
-                       plt_fmt_count(f->volume.hi, d, sizeof d),
-                       plt_fmt_count(f->mean_per_day, name, sizeof name));
+                       "volume", res_fmt_count(f->volume.est, a, sizeof a),
+                       res_fmt_count(f->volume.lo, c, sizeof c),
+                       res_fmt_count(f->volume.hi, d, sizeof d),
+                       res_fmt_count(f->mean_per_day, name, sizeof name));
     if (f->has_growth) {
         char e[48];
         pct(f->growth.est, a, sizeof a);
@@ -222,12 +222,12 @@ static void headroom_report(plt_buf *b, const calib_result *r)
                     "24 h, the whole org)\n");
     if (h->whole_windows)
         plt_buf_printf(b, "  %-12s%s calls in the 24 h to %s UTC\n", "peak",
-                       plt_fmt_count(h->peak, a, sizeof a), stamp(h->peak_end_us, 0, t, sizeof t));
+                       res_fmt_count(h->peak, a, sizeof a), stamp(h->peak_end_us, 0, t, sizeof t));
     else
         plt_buf_printf(b, "  %-12s%s calls in the whole log (shorter than a day: a lower bound)\n",
-                       "peak", plt_fmt_count(h->peak, a, sizeof a));
+                       "peak", res_fmt_count(h->peak, a, sizeof a));
     plt_buf_printf(b, "  %-12s%s calls per rolling 24 h (%s)\n", "limit",
-                   plt_fmt_count(h->limit, c, sizeof c), r->limit_source);
+                   res_fmt_count(h->limit, c, sizeof c), r->limit_source);
     plt_buf_printf(b, "  %-12s%.0f%% %s\n", "headroom", 100.0 * h->headroom,
                    h->headroom >= 0.3  ? "(at least the 30% the integration patterns card asks)"
                    : h->headroom > 0.0 ? "(below the 30% the integration patterns card asks)"
@@ -239,7 +239,7 @@ static void headroom_report(plt_buf *b, const calib_result *r)
             continue;
         char name[160];
         plt_buf_printf(b, "  %-12s%s %s (%.0f%%)\n", listed ? "" : "by group",
-                       safe(g->g->name, name, sizeof name), plt_fmt_count(g->in_peak, a, sizeof a),
+                       safe(g->g->name, name, sizeof name), res_fmt_count(g->in_peak, a, sizeof a),
                        h->peak > 0.0 ? 100.0 * g->in_peak / h->peak : 0.0);
         listed++;
     }
@@ -253,7 +253,7 @@ char *out_calib_report(const calib_result *r, sim_err *err)
     char a[48], c[48], t1[40], t2[40], z[16];
     plt_buf_printf(&b, "Calibration from %d %s log file%s: %s rows, %s to %s UTC\n", l->nfiles,
                    cal_log_kind_name(l->kind), l->nfiles == 1 ? "" : "s",
-                   plt_fmt_count((double)l->rows, a, sizeof a),
+                   res_fmt_count((double)l->rows, a, sizeof a),
                    stamp(l->first_us, 0, t1, sizeof t1), stamp(l->last_us, 0, t2, sizeof t2));
     plt_buf_printf(&b, "Shapes in local time %s; ", cal_offset_format(l->local_min, z, sizeof z));
     if (l->by[0])

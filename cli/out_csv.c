@@ -10,14 +10,14 @@
 
 #include "plt_buf.h"
 
-char *out_csv_metrics(const plt_results *r, sim_err *err)
+char *out_csv_metrics(const res_results *r, sim_err *err)
 {
     static const char *const kinds[] = {"scalar", "hist", "series"};
     plt_buf b;
     plt_buf_init(&b);
     plt_buf_puts(&b, "metric,kind,unit,mean,half_width,replications,min,max,count,p50,p95,p99\n");
     for (size_t i = 0; i < r->nmetrics; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         plt_buf_csv_field(&b, m->name);
         plt_buf_printf(&b, ",%s,", kinds[m->kind]);
         plt_buf_csv_field(&b, m->unit);

@@ -16,10 +16,10 @@
 #ifndef OUT_CSV_H
 #define OUT_CSV_H
 
-#include "plt_results.h"
+#include "res_results.h"
 #include "sim_err.h"
 
 /* The metrics.csv text (sim_free it), or NULL with err filled. */
-char *out_csv_metrics(const plt_results *r, sim_err *err);
+char *out_csv_metrics(const res_results *r, sim_err *err);
 
 #endif

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 
 #include "out_csv.h"
-#include "out_json.h"
 #include "out_text.h"
 #include "plt_charts.h"
 #include "plt_file.h"
 #include "plt_gnuplot.h"
+#include "res_json.h"
 #include "scn_print.h"
 #include "sim_alloc.h"
 
@@ -59,22 +59,22 @@ int out_dir_end(const cli_opts *o, plt_folder *f, int code)
     return code;
 }
 
-plt_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
+res_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
                              const sim_summary *s)
 {
     sim_err e;
     sim_err_clear(&e);
     const char *label = cli_opts_label(o);
     char *yaml = scn_print_yaml(sc, origins, label, &e);
-    plt_results *r = yaml ? plt_results_create(&e) : NULL;
-    if (!r || plt_results_set_scenario(r, sc, label, yaml, &e) != SIM_OK ||
-        plt_results_set_overrides(r, o->sets + o->user_sets, o->nsets - o->user_sets, &e) !=
+    res_results *r = yaml ? res_results_create(&e) : NULL;
+    if (!r || res_results_set_scenario(r, sc, label, yaml, &e) != SIM_OK ||
+        res_results_set_overrides(r, o->sets + o->user_sets, o->nsets - o->user_sets, &e) !=
             SIM_OK ||
-        plt_results_add_summary(r, s, &e) != SIM_OK) {
+        res_results_add_summary(r, s, &e) != SIM_OK) {
         if (!e.msg[0])
             snprintf(e.msg, sizeof e.msg, "out of memory");
         fail(o, &e);
-        plt_results_destroy(r);
+        res_results_destroy(r);
         r = NULL;
     }
     sim_free(yaml);
@@ -91,7 +91,7 @@ static int put(const cli_opts *o, const char *dir, const char *name, char *text,
     return rc == SIM_OK ? 0 : fail(o, e);
 }
 
-int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, const char *dir)
+int out_dir_write(const cli_opts *o, const res_results *r, const res_verdict *v, const char *dir)
 {
     sim_err e;
     sim_err_clear(&e);
@@ -99,7 +99,7 @@ int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, con
         return fail(o, &e);
     int code;
     if ((code = put(o, dir, "summary.txt", out_text_summary(r, v, &e), &e)) ||
-        (code = put(o, dir, "results.json", out_json_text(r, v, &e), &e)) ||
+        (code = put(o, dir, "results.json", res_json_text(r, v, &e), &e)) ||
         (code = put(o, dir, "metrics.csv", out_csv_metrics(r, &e), &e)))
         return code;
     if (plt_charts_write_data(r, dir, &e) != SIM_OK)
@@ -107,7 +107,7 @@ int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, con
     return 0;
 }
 
-int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, const char *shown,
+int out_dir_charts(const cli_opts *o, const res_results *r, const char *dir, const char *shown,
                    unsigned *drawn)
 {
     sim_err e;

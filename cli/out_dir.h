@@ -3,7 +3,7 @@
  * atomically file by file (plots/plt_file.h).
  *
  *   DIR/summary.txt      the terminal summary (out_text.h)
- *   DIR/results.json     every metric, the scenario, the verdict (out_json.h)
+ *   DIR/results.json     every metric, the scenario, the verdict (res_json.h)
  *   DIR/metrics.csv      one row per metric (out_csv.h)
  *   DIR/series/NAME.csv  the data of each chart, all.csv with every series,
  *                        hists.csv with every histogram (plt_charts.h)
@@ -24,14 +24,14 @@
 
 #include "cli_opts.h"
 #include "plt_folder.h"
-#include "plt_results.h"
+#include "res_results.h"
+#include "res_verdict.h"
 #include "sim_result.h"
-#include "verdict.h"
 
 /* The results of a finished run as plain data: the summary's metrics, the
  * scenario's facts and its normalised YAML (with the origin of each value
  * when origins is not NULL). Prints the error and returns NULL on failure. */
-plt_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
+res_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
                              const sim_summary *s);
 
 /* Starts the results folder dir: refuses an unusable one (a file, a folder
@@ -54,7 +54,7 @@ int out_dir_end(const cli_opts *o, plt_folder *f, int code);
 /* Writes summary.txt, results.json, metrics.csv and the series into dir.
  * Prints the problem and returns its exit code on failure (5 when the disk
  * refused, 3 on no memory), else 0. */
-int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, const char *dir);
+int out_dir_write(const cli_opts *o, const res_results *r, const res_verdict *v, const char *dir);
 
 /* Writes the charts' data and draws the charts into dir/charts; messages
  * name the folder as shown (the folder the user named, dir being its
@@ -62,7 +62,7 @@ int out_dir_write(const cli_opts *o, const plt_results *r, const verdict *v, con
  * (gnuplot not found, or failing: those charts are absent, the data is
  * written); the exit code of the failure if the data could not be
  * written. *drawn (may be NULL) gets the bit set of charts drawn. */
-int out_dir_charts(const cli_opts *o, const plt_results *r, const char *dir, const char *shown,
+int out_dir_charts(const cli_opts *o, const res_results *r, const char *dir, const char *shown,
                    unsigned *drawn);
 
 #endif

@@ -16,40 +16,40 @@
 #include "plt_buf.h"
 #include "plt_charts.h"
 #include "plt_file.h"
-#include "plt_fmt.h"
+#include "res_fmt.h"
 #include "scn_schema.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
 
 /* ---- shared ---------------------------------------------------------------- */
 
-static const char *status_class(verdict_status s)
+static const char *status_class(res_verdict_status s)
 {
     switch (s) {
-    case VERDICT_OK:
+    case RES_VERDICT_OK:
         return "ok";
-    case VERDICT_UNCERTAIN:
-    case VERDICT_TIGHT:
+    case RES_VERDICT_UNCERTAIN:
+    case RES_VERDICT_TIGHT:
         return "warn";
-    case VERDICT_MISSED:
-    case VERDICT_EXHAUSTED:
+    case RES_VERDICT_MISSED:
+    case RES_VERDICT_EXHAUSTED:
         return "bad";
-    case VERDICT_NONE:
+    case RES_VERDICT_NONE:
         break;
     }
     return "none";
 }
 
-static void overall(const verdict *v, char *buf, size_t n, int *level)
+static void overall(const res_verdict *v, char *buf, size_t n, int *level)
 {
     int missed = 0, exhausted = 0, tight = 0, uncertain = 0;
     for (int i = 0; i < v->nflows; i++) {
-        missed += v->flows[i].status == VERDICT_MISSED;
-        uncertain += v->flows[i].status == VERDICT_UNCERTAIN;
+        missed += v->flows[i].status == RES_VERDICT_MISSED;
+        uncertain += v->flows[i].status == RES_VERDICT_UNCERTAIN;
     }
     for (int i = 0; i < v->nlimits; i++) {
-        exhausted += v->limits[i].status == VERDICT_EXHAUSTED;
-        tight += v->limits[i].status == VERDICT_TIGHT;
+        exhausted += v->limits[i].status == RES_VERDICT_EXHAUSTED;
+        tight += v->limits[i].status == RES_VERDICT_TIGHT;
     }
     if (missed || exhausted) {
         snprintf(buf, n, "FAIL: %d SLO%s missed, %d limit%s ran out", missed,
@@ -67,34 +67,34 @@ static void overall(const verdict *v, char *buf, size_t n, int *level)
     }
 }
 
-static void slo_text(const verdict_flow *f, char *buf, size_t n)
+static void slo_text(const res_verdict_flow *f, char *buf, size_t n)
 {
     if (f->slo_s > 0 && f->flow && f->flow->slo_nightly)
         snprintf(buf, n, "nightly");
     else if (f->slo_s > 0)
-        plt_fmt_duration(f->slo_s, buf, n);
+        res_fmt_duration(f->slo_s, buf, n);
     else
         snprintf(buf, n, "none");
 }
 
-static void ran_out_text(const verdict_limit *l, char *buf, size_t n)
+static void ran_out_text(const res_verdict_limit *l, char *buf, size_t n)
 {
     char at[32];
     if (l->runs_out == 0)
         snprintf(buf, n, "never");
     else if (isfinite(l->out_at_s))
-        snprintf(buf, n, "%s (in %d of %d runs)", plt_fmt_clock(l->out_at_s, at, sizeof at),
+        snprintf(buf, n, "%s (in %d of %d runs)", res_fmt_clock(l->out_at_s, at, sizeof at),
                  l->runs_out, l->reps);
     else
         snprintf(buf, n, "in %d of %d runs", l->runs_out, l->reps);
 }
 
-static void peak_text(const verdict_limit *l, char *buf, size_t n)
+static void peak_text(const res_verdict_limit *l, char *buf, size_t n)
 {
     char a[32], h[32];
-    plt_fmt_count(l->peak, a, sizeof a);
+    res_fmt_count(l->peak, a, sizeof a);
     if (isfinite(l->peak_hw) && l->peak_hw > 0)
-        snprintf(buf, n, "%s ± %s", a, plt_fmt_count(l->peak_hw, h, sizeof h));
+        snprintf(buf, n, "%s ± %s", a, res_fmt_count(l->peak_hw, h, sizeof h));
     else
         snprintf(buf, n, "%s", a);
 }
@@ -120,7 +120,7 @@ static void shell_word(plt_buf *b, const char *s)
 /* The command that runs this again: the scenario, load, whole days, seed,
  * replications and the user's --set overrides (applied last, as they
  * were). Returns the text (sim_free it), NULL on no memory. */
-static char *reproduce(const plt_results *r)
+static char *reproduce(const res_results *r)
 {
     plt_buf b;
     plt_buf_init(&b);
@@ -295,7 +295,7 @@ static void inline_svg(plt_buf *b, const char *svg, int k)
     plt_buf_fini(&seen);
 }
 
-static void html_tables(plt_buf *b, const verdict *v)
+static void html_tables(plt_buf *b, const res_verdict *v)
 {
     char c1[64], c2[64];
     if (v->nflows > 0) {
@@ -305,7 +305,7 @@ static void html_tables(plt_buf *b, const verdict *v)
                         "<th class=\"num\">rejected</th><th class=\"num\">dead-lettered</th>"
                         "<th class=\"num\">lost</th></tr></thead>\n<tbody>\n");
         for (int i = 0; i < v->nflows; i++) {
-            const verdict_flow *f = &v->flows[i];
+            const res_verdict_flow *f = &v->flows[i];
             plt_buf_puts(b, "<tr><td class=\"id\">");
             esc(b, f->id);
             plt_buf_puts(b, "</td><td>");
@@ -317,17 +317,17 @@ static void html_tables(plt_buf *b, const verdict *v)
                 esc(b, f->flow->target);
             }
             slo_text(f, c1, sizeof c1);
-            plt_fmt_duration_ci(f->p99, f->p99_hw, c2, sizeof c2);
+            res_fmt_duration_ci(f->p99, f->p99_hw, c2, sizeof c2);
             plt_buf_puts(b, "</td><td class=\"num\">");
             esc(b, c1);
             plt_buf_puts(b, "</td><td class=\"num\">");
             esc(b, c2);
             plt_buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td>",
-                           status_class(f->status), verdict_status_name(f->status, 1));
+                           status_class(f->status), res_verdict_status_name(f->status, 1));
             const double counts[] = {f->delivered, f->rejected, f->dead_lettered, f->lost};
             for (size_t k = 0; k < 4; k++)
                 plt_buf_printf(b, "<td class=\"num\">%s</td>",
-                               plt_fmt_count(counts[k], c1, sizeof c1));
+                               res_fmt_count(counts[k], c1, sizeof c1));
             plt_buf_puts(b, "</tr>\n");
         }
         plt_buf_puts(b, "</tbody>\n</table>\n<p class=\"note\">Counts are means per replication. "
@@ -340,29 +340,29 @@ static void html_tables(plt_buf *b, const verdict *v)
                         "<th class=\"num\">headroom</th><th>ran out</th><th>verdict</th></tr>"
                         "</thead>\n<tbody>\n");
         for (int i = 0; i < v->nlimits; i++) {
-            const verdict_limit *l = &v->limits[i];
+            const res_verdict_limit *l = &v->limits[i];
             plt_buf_puts(b, "<tr><td class=\"id\">");
             esc(b, l->id);
             plt_buf_puts(b, "</td><td>");
             esc(b, l->what);
             plt_buf_printf(b, "</td><td class=\"num\">%s</td>",
-                           plt_fmt_count(l->limit, c1, sizeof c1));
+                           res_fmt_count(l->limit, c1, sizeof c1));
             peak_text(l, c1, sizeof c1);
             plt_buf_puts(b, "<td class=\"num\">");
             esc(b, c1);
             plt_buf_printf(b, "</td><td class=\"num\">%s</td><td>",
-                           plt_fmt_percent(l->headroom, c2, sizeof c2));
+                           res_fmt_percent(l->headroom, c2, sizeof c2));
             ran_out_text(l, c1, sizeof c1);
             esc(b, c1);
             plt_buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
-                           status_class(l->status), verdict_status_name(l->status, 0));
+                           status_class(l->status), res_verdict_status_name(l->status, 0));
         }
         plt_buf_puts(b, "</tbody>\n</table>\n<p class=\"note\">Headroom is 1 − peak / limit; the "
                         "card asks for at least 30% (“tight” below that).</p>\n");
     }
 }
 
-char *out_report_html(const plt_results *r, const verdict *v, const char *dir, unsigned drawn,
+char *out_report_html(const res_results *r, const res_verdict *v, const char *dir, unsigned drawn,
                       const char *charts_note, sim_err *err)
 {
     plt_buf b;
@@ -387,7 +387,7 @@ char *out_report_html(const plt_results *r, const verdict *v, const char *dir, u
     esc(&b, r->source);
     plt_buf_printf(&b, "</code></td></tr>\n<tr><th>load</th><td>%sx</td></tr>\n", load);
     plt_buf_printf(&b, "<tr><th>horizon</th><td>%s</td></tr>\n",
-                   plt_fmt_duration(r->horizon_s, t, sizeof t));
+                   res_fmt_duration(r->horizon_s, t, sizeof t));
     plt_buf_printf(&b,
                    "<tr><th>replications</th><td>%d (%.0f%% confidence intervals, Student "
                    "t)</td></tr>\n",
@@ -418,7 +418,7 @@ char *out_report_html(const plt_results *r, const verdict *v, const char *dir, u
             plt_buf_puts(&b, "<li>");
             if (isfinite(v->breaks[i].at_s)) {
                 plt_buf_printf(&b, "<span class=\"when\">%s</span> ",
-                               plt_fmt_clock(v->breaks[i].at_s, t, sizeof t));
+                               res_fmt_clock(v->breaks[i].at_s, t, sizeof t));
             }
             esc(&b, v->breaks[i].text);
             plt_buf_puts(&b, "</li>\n");
@@ -570,8 +570,8 @@ static void md_block(plt_buf *b, const char *info, const char *text)
     plt_buf_puts(b, "\n");
 }
 
-char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, const char *charts_note,
-                    sim_err *err)
+char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
+                    const char *charts_note, sim_err *err)
 {
     plt_buf b;
     plt_buf_init(&b);
@@ -590,7 +590,7 @@ char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, cons
     plt_buf_puts(&b, "| scenario | ");
     md_code(&b, r->source);
     plt_buf_printf(&b, " |\n| load | %sx |\n| horizon | %s |\n", load,
-                   plt_fmt_duration(r->horizon_s, t, sizeof t));
+                   res_fmt_duration(r->horizon_s, t, sizeof t));
     plt_buf_printf(&b, "| replications | %d (%.0f%% confidence intervals) |\n| seed | %llu |\n",
                    r->replications, r->confidence * 100.0, (unsigned long long)r->seed);
     char *again = reproduce(r);
@@ -611,7 +611,7 @@ char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, cons
     for (int i = 0; i < v->nbreaks; i++) {
         plt_buf_printf(&b, "%d. ", i + 1);
         if (isfinite(v->breaks[i].at_s))
-            plt_buf_printf(&b, "**%s** — ", plt_fmt_clock(v->breaks[i].at_s, t, sizeof t));
+            plt_buf_printf(&b, "**%s** — ", res_fmt_clock(v->breaks[i].at_s, t, sizeof t));
         md_text(&b, v->breaks[i].text);
         plt_buf_puts(&b, "\n");
     }
@@ -620,7 +620,7 @@ char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, cons
                          "verdict | delivered | rejected | dead-lettered | lost |\n"
                          "|---|---|---|--:|--:|---|--:|--:|--:|--:|\n");
         for (int i = 0; i < v->nflows; i++) {
-            const verdict_flow *f = &v->flows[i];
+            const res_verdict_flow *f = &v->flows[i];
             plt_buf_puts(&b, "| **");
             md_text(&b, f->id);
             plt_buf_puts(&b, "** | ");
@@ -632,11 +632,11 @@ char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, cons
                 md_text(&b, f->flow->target);
             }
             slo_text(f, c1, sizeof c1);
-            plt_fmt_duration_ci(f->p99, f->p99_hw, c2, sizeof c2);
-            plt_buf_printf(&b, " | %s | %s | %s", c1, c2, verdict_status_name(f->status, 1));
+            res_fmt_duration_ci(f->p99, f->p99_hw, c2, sizeof c2);
+            plt_buf_printf(&b, " | %s | %s | %s", c1, c2, res_verdict_status_name(f->status, 1));
             const double counts[] = {f->delivered, f->rejected, f->dead_lettered, f->lost};
             for (size_t k = 0; k < 4; k++)
-                plt_buf_printf(&b, " | %s", plt_fmt_count(counts[k], c1, sizeof c1));
+                plt_buf_printf(&b, " | %s", res_fmt_count(counts[k], c1, sizeof c1));
             plt_buf_puts(&b, " |\n");
         }
     }
@@ -644,16 +644,16 @@ char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, cons
         plt_buf_puts(&b, "\n## Limits\n\n| system | limit | size | peak use (95% CI) | headroom | "
                          "ran out | verdict |\n|---|---|--:|--:|--:|---|---|\n");
         for (int i = 0; i < v->nlimits; i++) {
-            const verdict_limit *l = &v->limits[i];
+            const res_verdict_limit *l = &v->limits[i];
             peak_text(l, c2, sizeof c2);
             plt_buf_puts(&b, "| **");
             md_text(&b, l->id);
             plt_buf_puts(&b, "** | ");
             md_text(&b, l->what);
-            plt_buf_printf(&b, " | %s | %s", plt_fmt_count(l->limit, c1, sizeof c1), c2);
+            plt_buf_printf(&b, " | %s | %s", res_fmt_count(l->limit, c1, sizeof c1), c2);
             ran_out_text(l, c2, sizeof c2);
-            plt_buf_printf(&b, " | %s | %s | %s |\n", plt_fmt_percent(l->headroom, c1, sizeof c1),
-                           c2, verdict_status_name(l->status, 0));
+            plt_buf_printf(&b, " | %s | %s | %s |\n", res_fmt_percent(l->headroom, c1, sizeof c1),
+                           c2, res_verdict_status_name(l->status, 0));
         }
     }
     plt_buf_puts(&b, "\n## Charts\n\n");

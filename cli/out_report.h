@@ -17,19 +17,19 @@
 #ifndef OUT_REPORT_H
 #define OUT_REPORT_H
 
-#include "plt_results.h"
+#include "res_results.h"
+#include "res_verdict.h"
 #include "sim_err.h"
-#include "verdict.h"
 
 /* The HTML text (sim_free it). Charts are read from dir/charts/NAME.svg
  * for every bit of `drawn` (plt_charts.h); a chart that is missing there
  * is left out with a note. NULL with err filled on no memory. */
-char *out_report_html(const plt_results *r, const verdict *v, const char *dir, unsigned drawn,
+char *out_report_html(const res_results *r, const res_verdict *v, const char *dir, unsigned drawn,
                       const char *charts_note, sim_err *err);
 
 /* The Markdown text (sim_free it), linking charts/NAME.png for every bit
  * of `drawn`. */
-char *out_report_md(const plt_results *r, const verdict *v, unsigned drawn, const char *charts_note,
-                    sim_err *err);
+char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
+                    const char *charts_note, sim_err *err);
 
 #endif

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "plt_buf.h"
-#include "plt_fmt.h"
+#include "res_fmt.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
 
@@ -71,14 +71,14 @@ static void table_print(plt_buf *b, const table *t)
 static void count_ci(double v, double hw, char *buf, size_t n)
 {
     char a[32], h[32];
-    plt_fmt_count(v, a, sizeof a);
+    res_fmt_count(v, a, sizeof a);
     if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, plt_fmt_count(hw, h, sizeof h));
+        snprintf(buf, n, "%s ± %s", a, res_fmt_count(hw, h, sizeof h));
     else
         snprintf(buf, n, "%s", a);
 }
 
-static void header(plt_buf *b, const plt_results *r)
+static void header(plt_buf *b, const res_results *r)
 {
     char h[32], load[32];
     snprintf(load, sizeof load, "%g", r->load);
@@ -94,14 +94,14 @@ static void header(plt_buf *b, const plt_results *r)
         plt_buf_puts(b, "\n");
     }
     plt_buf_printf(b, "load %sx, horizon %s, %d replication%s, seed %llu", load,
-                   plt_fmt_duration(r->horizon_s, h, sizeof h), r->replications,
+                   res_fmt_duration(r->horizon_s, h, sizeof h), r->replications,
                    r->replications == 1 ? "" : "s", (unsigned long long)r->seed);
     if (r->warmup_s > 0)
-        plt_buf_printf(b, ", warm-up %s", plt_fmt_duration(r->warmup_s, h, sizeof h));
+        plt_buf_printf(b, ", warm-up %s", res_fmt_duration(r->warmup_s, h, sizeof h));
     plt_buf_printf(b, "; ± is the %.0f%% confidence interval\n", r->confidence * 100.0);
 }
 
-static void breaks(plt_buf *b, const verdict *v)
+static void breaks(plt_buf *b, const res_verdict *v)
 {
     plt_buf_puts(b, "\nWhat breaks first\n");
     if (v->nbreaks == 0) {
@@ -114,10 +114,10 @@ static void breaks(plt_buf *b, const verdict *v)
         timed |= isfinite(v->breaks[i].at_s);
     int n = v->nbreaks < MAX_BREAKS ? v->nbreaks : MAX_BREAKS;
     for (int i = 0; i < n; i++) {
-        const verdict_break *k = &v->breaks[i];
+        const res_verdict_break *k = &v->breaks[i];
         char at[32] = "";
         if (isfinite(k->at_s))
-            plt_fmt_clock(k->at_s, at, sizeof at);
+            res_fmt_clock(k->at_s, at, sizeof at);
         plt_buf_printf(b, "  %2d. ", i + 1);
         if (timed) {
             plt_buf_puts(b, at);
@@ -130,7 +130,7 @@ static void breaks(plt_buf *b, const verdict *v)
         plt_buf_printf(b, "  ... and %d more (results.json, \"verdict\")\n", v->nbreaks - n);
 }
 
-static void flow_table(plt_buf *b, const verdict *v)
+static void flow_table(plt_buf *b, const res_verdict *v)
 {
     if (v->nflows == 0)
         return;
@@ -143,7 +143,7 @@ static void flow_table(plt_buf *b, const verdict *v)
     }
     int n = v->nflows < MAX_ROWS ? v->nflows : MAX_ROWS;
     for (int i = 0; i < n; i++) {
-        const verdict_flow *f = &v->flows[i];
+        const res_verdict_flow *f = &v->flows[i];
         char(*row)[CELL] = t.cell[t.nrows++];
         char id[41], pattern[16];
         snprintf(row[0], CELL, "%s %s", sim_text_visible(f->id, id, sizeof id),
@@ -151,15 +151,15 @@ static void flow_table(plt_buf *b, const verdict *v)
         if (f->slo_s > 0 && f->flow && f->flow->slo_nightly)
             snprintf(row[1], CELL, "nightly");
         else if (f->slo_s > 0)
-            plt_fmt_duration(f->slo_s, row[1], CELL);
+            res_fmt_duration(f->slo_s, row[1], CELL);
         else
             snprintf(row[1], CELL, "-");
-        plt_fmt_duration_ci(f->p99, f->p99_hw, row[2], CELL);
-        snprintf(row[3], CELL, "%s", verdict_status_name(f->status, 1));
-        plt_fmt_count(f->delivered, row[4], CELL);
-        plt_fmt_count(f->rejected, row[5], CELL);
-        plt_fmt_count(f->dead_lettered, row[6], CELL);
-        plt_fmt_count(f->lost, row[7], CELL);
+        res_fmt_duration_ci(f->p99, f->p99_hw, row[2], CELL);
+        snprintf(row[3], CELL, "%s", res_verdict_status_name(f->status, 1));
+        res_fmt_count(f->delivered, row[4], CELL);
+        res_fmt_count(f->rejected, row[5], CELL);
+        res_fmt_count(f->dead_lettered, row[6], CELL);
+        res_fmt_count(f->lost, row[7], CELL);
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
@@ -167,7 +167,7 @@ static void flow_table(plt_buf *b, const verdict *v)
         plt_buf_printf(b, "  ... and %d more flows (results.json)\n", v->nflows - n);
 }
 
-static void limit_table(plt_buf *b, const verdict *v)
+static void limit_table(plt_buf *b, const res_verdict *v)
 {
     if (v->nlimits == 0)
         return;
@@ -179,24 +179,24 @@ static void limit_table(plt_buf *b, const verdict *v)
     }
     int n = v->nlimits < MAX_ROWS ? v->nlimits : MAX_ROWS;
     for (int i = 0; i < n; i++) {
-        const verdict_limit *l = &v->limits[i];
+        const res_verdict_limit *l = &v->limits[i];
         char(*row)[CELL] = t.cell[t.nrows++];
         char id[25], what[37];
         snprintf(row[0], CELL, "%s %s", sim_text_visible(l->id, id, sizeof id),
                  sim_text_visible(l->what, what, sizeof what));
-        plt_fmt_count(l->limit, row[1], CELL);
+        res_fmt_count(l->limit, row[1], CELL);
         count_ci(l->peak, l->peak_hw, row[2], CELL);
-        plt_fmt_percent(l->headroom, row[3], CELL);
+        res_fmt_percent(l->headroom, row[3], CELL);
         if (l->runs_out == 0) {
             snprintf(row[4], CELL, "never");
         } else if (isfinite(l->out_at_s)) {
             char at[32];
-            snprintf(row[4], CELL, "%s (%d/%d)", plt_fmt_clock(l->out_at_s, at, sizeof at),
+            snprintf(row[4], CELL, "%s (%d/%d)", res_fmt_clock(l->out_at_s, at, sizeof at),
                      l->runs_out, l->reps);
         } else {
             snprintf(row[4], CELL, "in %d/%d runs", l->runs_out, l->reps);
         }
-        snprintf(row[5], CELL, "%s", verdict_status_name(l->status, 0));
+        snprintf(row[5], CELL, "%s", res_verdict_status_name(l->status, 0));
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
@@ -204,7 +204,7 @@ static void limit_table(plt_buf *b, const verdict *v)
         plt_buf_printf(b, "  ... and %d more limits (results.json)\n", v->nlimits - n);
 }
 
-char *out_text_summary(const plt_results *r, const verdict *v, sim_err *err)
+char *out_text_summary(const res_results *r, const res_verdict *v, sim_err *err)
 {
     plt_buf b;
     plt_buf_init(&b);

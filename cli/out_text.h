@@ -14,7 +14,7 @@
  *
  * Long lists are cut (at most 10 problems, 15 flows, 15 limits) with a line
  * saying how many more are in results.json. The verdict rules are in
- * verdict.h.
+ * res_verdict.h.
  *
  * Text from the scenario, a results.json or the command line (names,
  * descriptions, ids, paths, error messages that quote them) is shown with
@@ -29,12 +29,12 @@
 
 #include <stdio.h>
 
-#include "plt_results.h"
+#include "res_results.h"
+#include "res_verdict.h"
 #include "sim_err.h"
-#include "verdict.h"
 
 /* The summary text (sim_free it), or NULL with err filled. */
-char *out_text_summary(const plt_results *r, const verdict *v, sim_err *err);
+char *out_text_summary(const res_results *r, const res_verdict *v, sim_err *err);
 
 /* Prints one line on f: fmt with its arguments, every character that
  * sim_text.h escapes shown as its escape, then a newline (fmt has none at

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plt_fmt.h"
+#include "res_fmt.h"
 #include "sim_alloc.h"
 
 struct progress {
@@ -140,11 +140,11 @@ void progress_draw(progress *p)
         human(progress_events_per_s(p), r, sizeof r);
         snprintf(rate, sizeof rate, "  %s events/s", r);
     }
-    plt_fmt_duration(elapsed, spent, sizeof spent);
+    res_fmt_duration(elapsed, spent, sizeof spent);
     if (share > 0 && share < 1 && elapsed >= 1.0) {
         char left[32];
         snprintf(eta, sizeof eta, "  ETA %s",
-                 plt_fmt_duration(elapsed * (1 - share) / share, left, sizeof left));
+                 res_fmt_duration(elapsed * (1 - share) / share, left, sizeof left));
     }
     int width =
         fprintf(stderr, "\r[%s] %d/%d replications  %.1f/%.1f simulated days%s  %s%s ", bar, done,

@@ -20,8 +20,8 @@
 
 #include "plt_buf.h"
 #include "plt_file.h"
-#include "plt_fmt.h"
 #include "plt_gnuplot.h"
+#include "res_fmt.h"
 #include "sim_alloc.h"
 
 static const plt_chart_info infos[PLT_NCHARTS] = {
@@ -157,7 +157,7 @@ static void data_path(plt_buf *b, const char *var, const char *dir, const char *
 }
 
 /* The x axis of time charts: hours up to 3 days, days beyond. */
-static void time_axis(const plt_results *r, plt_buf *vars)
+static void time_axis(const res_results *r, plt_buf *vars)
 {
     double scale = r->horizon_s <= 3 * 86400.0 ? 3600.0 : 86400.0;
     var_num(vars, "TSCALE", scale);
@@ -165,7 +165,7 @@ static void time_axis(const plt_results *r, plt_buf *vars)
     var_num(vars, "XMAX", r->horizon_s > 0 ? r->horizon_s / scale : 1.0);
 }
 
-static void title_var(const plt_results *r, plt_buf *vars, const char *what)
+static void title_var(const res_results *r, plt_buf *vars, const char *what)
 {
     char t[512], load[32];
     snprintf(load, sizeof load, "%g", r->load);
@@ -181,13 +181,13 @@ static int panel_height(int panels)
 
 /* Collects the metrics matching pattern: their indices and the ids the '*'
  * matched. Returns the count (at most max). */
-static int collect(const plt_results *r, const char *pattern, sim_metric_kind kind,
-                   const plt_metric **out, char (*ids)[PLT_ID_MAX], int max)
+static int collect(const res_results *r, const char *pattern, sim_metric_kind kind,
+                   const res_metric **out, char (*ids)[RES_ID_MAX], int max)
 {
     int n = 0;
     for (size_t i = 0; i < r->nmetrics && n < max; i++) {
-        const plt_metric *m = &r->metrics[i];
-        if (m->kind == kind && plt_name_match(pattern, m->name, ids[n], PLT_ID_MAX))
+        const res_metric *m = &r->metrics[i];
+        if (m->kind == kind && res_name_match(pattern, m->name, ids[n], RES_ID_MAX))
             out[n++] = m;
     }
     return n;
@@ -195,9 +195,9 @@ static int collect(const plt_results *r, const char *pattern, sim_metric_kind ki
 
 /* Writes the time column and the columns of the given series, row by row;
  * scale[k] multiplies column k. */
-static void series_rows(plt_buf *csv, const plt_metric *const *cols, const double *scale, int ncols)
+static void series_rows(plt_buf *csv, const res_metric *const *cols, const double *scale, int ncols)
 {
-    const plt_metric *first = NULL;
+    const res_metric *first = NULL;
     for (int k = 0; k < ncols && !first; k++)
         if (cols[k] && cols[k]->npoints > 0)
             first = cols[k];
@@ -206,7 +206,7 @@ static void series_rows(plt_buf *csv, const plt_metric *const *cols, const doubl
     for (size_t i = 0; i < first->npoints; i++) {
         plt_buf_printf(csv, "%.10g", (double)i * first->interval_s);
         for (int k = 0; k < ncols; k++) {
-            const plt_metric *m = cols[k];
+            const res_metric *m = cols[k];
             csv_num(csv, m && i < m->npoints && m->y ? m->y[i] * scale[k] : NAN);
         }
         plt_buf_puts(csv, "\n");
@@ -217,10 +217,10 @@ enum { MAXCOLS = 256 };
 
 /* ---- 1. quota ----------------------------------------------------------- */
 
-static int build_quota(const plt_results *r, const char *dir, chart *c)
+static int build_quota(const res_results *r, const char *dir, chart *c)
 {
-    const plt_metric *ms[MAXCOLS / 2];
-    char ids[MAXCOLS / 2][PLT_ID_MAX];
+    const res_metric *ms[MAXCOLS / 2];
+    char ids[MAXCOLS / 2][RES_ID_MAX];
     int n = collect(r, "system.*.quota_use_series", SIM_METRIC_SERIES, ms, ids, MAXCOLS / 2);
     if (n == 0)
         return 0;
@@ -230,11 +230,11 @@ static int build_quota(const plt_results *r, const char *dir, chart *c)
         csv_col(&c->csv, ids[i], ".use_max");
     }
     plt_buf_puts(&c->csv, "\n");
-    const plt_metric *first = ms[0];
+    const res_metric *first = ms[0];
     for (size_t p = 0; p < first->npoints; p++) {
         plt_buf_printf(&c->csv, "%.10g", (double)p * first->interval_s);
         for (int i = 0; i < n; i++) {
-            const plt_metric *m = ms[i];
+            const res_metric *m = ms[i];
             csv_num(&c->csv, p < m->npoints && m->y ? m->y[p] : NAN);
             csv_num(&c->csv, p < m->npoints && m->ymax ? m->ymax[p] : NAN);
         }
@@ -250,19 +250,19 @@ static int build_quota(const plt_results *r, const char *dir, chart *c)
     array_end_str(&c->vars, n);
     array_begin(&c->vars, "LIMIT", n);
     for (int i = 0; i < n; i++) {
-        const plt_system *s = plt_results_system(r, ids[i]);
+        const res_system *s = res_results_system(r, ids[i]);
         double limit =
-            plt_results_meanf(r, s ? s->daily_limit : NAN, "system.%s.quota_limit", ids[i]);
+            res_results_meanf(r, s ? s->daily_limit : NAN, "system.%s.quota_limit", ids[i]);
         array_num(&c->vars, i, limit);
     }
     array_end(&c->vars, n);
     array_begin(&c->vars, "WINDOW", n);
     for (int i = 0; i < n; i++) {
-        const plt_system *s = plt_results_system(r, ids[i]);
+        const res_system *s = res_results_system(r, ids[i]);
         char w[64], d[32];
         if (s && s->quota_window_s > 0)
             snprintf(w, sizeof w, "%s %s", s->quota_rolling ? "rolling" : "calendar",
-                     plt_fmt_duration(s->quota_window_s, d, sizeof d));
+                     res_fmt_duration(s->quota_window_s, d, sizeof d));
         else
             snprintf(w, sizeof w, "quota");
         array_str(&c->vars, i, w);
@@ -280,15 +280,15 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int build_latency(const plt_results *r, const char *dir, chart *c)
+static int build_latency(const res_results *r, const char *dir, chart *c)
 {
-    const plt_metric *ms[MAXCOLS];
-    char ids[MAXCOLS][PLT_ID_MAX];
+    const res_metric *ms[MAXCOLS];
+    char ids[MAXCOLS][RES_ID_MAX];
     int found = collect(r, "flow.*.latency", SIM_METRIC_HIST, ms, ids, MAXCOLS), n = 0;
     for (int i = 0; i < found; i++) /* keep the flows with observations */
         if (ms[i]->count > 0 && ms[i]->nbins > 0) {
             ms[n] = ms[i];
-            memmove(ids[n], ids[i], PLT_ID_MAX);
+            memmove(ids[n], ids[i], RES_ID_MAX);
             n++;
         }
     if (n == 0)
@@ -321,7 +321,7 @@ static int build_latency(const plt_results *r, const char *dir, chart *c)
     for (size_t k = 0; k < u; k++) {
         plt_buf_printf(&c->csv, "%.10g", x[k]);
         for (int i = 0; i < n; i++) {
-            const plt_metric *m = ms[i];
+            const res_metric *m = ms[i];
             while (cursor[i] < m->nbins && m->hi[cursor[i]] <= x[k])
                 cum[i] += (double)m->bin_count[cursor[i]++];
             int inside = x[k] >= m->lo[0] && x[k] <= m->hi[m->nbins - 1];
@@ -340,7 +340,7 @@ static int build_latency(const plt_results *r, const char *dir, chart *c)
     array_end_str(&c->vars, n);
     array_begin(&c->vars, "SLO", n);
     for (int i = 0; i < n; i++) {
-        const plt_flow *f = plt_results_flow(r, ids[i]);
+        const res_flow *f = res_results_flow(r, ids[i]);
         double slo = f ? f->slo_s : 0.0;
         array_num(&c->vars, i, slo);
         if (slo > xmax)
@@ -351,12 +351,12 @@ static int build_latency(const plt_results *r, const char *dir, chart *c)
     array_end(&c->vars, n);
     array_begin(&c->vars, "SLOTXT", n);
     for (int i = 0; i < n; i++) {
-        const plt_flow *f = plt_results_flow(r, ids[i]);
+        const res_flow *f = res_results_flow(r, ids[i]);
         char d[32];
         array_str(&c->vars, i,
                   !f || f->slo_s <= 0 ? "none"
                   : f->slo_nightly    ? "nightly"
-                                      : plt_fmt_duration(f->slo_s, d, sizeof d));
+                                      : res_fmt_duration(f->slo_s, d, sizeof d));
     }
     array_end_str(&c->vars, n);
     /* whole decades around the data, so the log axis has labelled ends */
@@ -368,40 +368,40 @@ static int build_latency(const plt_results *r, const char *dir, chart *c)
 
 /* ---- 3. event channels ---------------------------------------------------- */
 
-static int add_id(char (*ids)[PLT_ID_MAX], int n, int max, const char *id)
+static int add_id(char (*ids)[RES_ID_MAX], int n, int max, const char *id)
 {
     for (int i = 0; i < n; i++)
         if (!strcmp(ids[i], id))
             return n;
     if (n < max)
-        snprintf(ids[n++], PLT_ID_MAX, "%s", id);
+        snprintf(ids[n++], RES_ID_MAX, "%s", id);
     return n;
 }
 
-static int build_channels(const plt_results *r, const char *dir, chart *c)
+static int build_channels(const res_results *r, const char *dir, chart *c)
 {
-    char ids[MAXCOLS / 3][PLT_ID_MAX], id[PLT_ID_MAX];
+    char ids[MAXCOLS / 3][RES_ID_MAX], id[RES_ID_MAX];
     int n = 0;
     for (size_t i = 0; i < r->nmetrics; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         if (m->kind == SIM_METRIC_SERIES &&
-            (plt_name_match("channel.*.backlog_series", m->name, id, sizeof id) ||
-             plt_name_match("channel.*.allocation_used_series", m->name, id, sizeof id) ||
-             plt_name_match("channel.*.oldest_unread_age_series", m->name, id, sizeof id)))
+            (res_name_match("channel.*.backlog_series", m->name, id, sizeof id) ||
+             res_name_match("channel.*.allocation_used_series", m->name, id, sizeof id) ||
+             res_name_match("channel.*.oldest_unread_age_series", m->name, id, sizeof id)))
             n = add_id(ids, n, MAXCOLS / 3, id);
     }
     if (n == 0)
         return 0;
-    const plt_metric *cols[MAXCOLS];
+    const res_metric *cols[MAXCOLS];
     double scale[MAXCOLS];
     plt_buf_puts(&c->csv, "time_s");
     for (int i = 0; i < n; i++) {
         csv_col(&c->csv, ids[i], ".allocation_used");
         csv_col(&c->csv, ids[i], ".backlog");
         csv_col(&c->csv, ids[i], ".oldest_unread_age_s");
-        cols[3 * i] = plt_results_findf(r, "channel.%s.allocation_used_series", ids[i]);
-        cols[3 * i + 1] = plt_results_findf(r, "channel.%s.backlog_series", ids[i]);
-        cols[3 * i + 2] = plt_results_findf(r, "channel.%s.oldest_unread_age_series", ids[i]);
+        cols[3 * i] = res_results_findf(r, "channel.%s.allocation_used_series", ids[i]);
+        cols[3 * i + 1] = res_results_findf(r, "channel.%s.backlog_series", ids[i]);
+        cols[3 * i + 2] = res_results_findf(r, "channel.%s.oldest_unread_age_series", ids[i]);
         scale[3 * i] = scale[3 * i + 1] = scale[3 * i + 2] = 1.0;
     }
     plt_buf_puts(&c->csv, "\n");
@@ -416,17 +416,17 @@ static int build_channels(const plt_results *r, const char *dir, chart *c)
     array_end_str(&c->vars, n);
     array_begin(&c->vars, "ALLOC", n);
     for (int i = 0; i < n; i++) {
-        const plt_system *s = plt_results_system(r, ids[i]);
+        const res_system *s = res_results_system(r, ids[i]);
         array_num(&c->vars, i,
-                  plt_results_meanf(r, s ? s->delivery_allocation : 0.0,
+                  res_results_meanf(r, s ? s->delivery_allocation : 0.0,
                                     "channel.%s.allocation_limit", ids[i]));
     }
     array_end(&c->vars, n);
     array_begin(&c->vars, "RET", n);
     for (int i = 0; i < n; i++) {
-        const plt_system *s = plt_results_system(r, ids[i]);
+        const res_system *s = res_results_system(r, ids[i]);
         array_num(&c->vars, i,
-                  plt_results_meanf(r, s ? s->retention_s : 0.0, "channel.%s.retention_s", ids[i]));
+                  res_results_meanf(r, s ? s->retention_s : 0.0, "channel.%s.retention_s", ids[i]));
     }
     array_end(&c->vars, n);
     c->height = panel_height(3);
@@ -435,10 +435,10 @@ static int build_channels(const plt_results *r, const char *dir, chart *c)
 
 /* ---- 4. batch ------------------------------------------------------------ */
 
-static int build_batch(const plt_results *r, const char *dir, chart *c)
+static int build_batch(const res_results *r, const char *dir, chart *c)
 {
-    const plt_metric *ms[MAXCOLS];
-    char ids[MAXCOLS][PLT_ID_MAX];
+    const res_metric *ms[MAXCOLS];
+    char ids[MAXCOLS][RES_ID_MAX];
     int n = collect(r, "flow.*.batch.duration_series", SIM_METRIC_SERIES, ms, ids, MAXCOLS);
     if (n == 0)
         return 0;
@@ -458,11 +458,11 @@ static int build_batch(const plt_results *r, const char *dir, chart *c)
         xmax[MAXCOLS];
     double hmonths = r->horizon_s / 86400.0 / 30.44;
     for (int i = 0; i < n; i++) {
-        const plt_flow *f = plt_results_flow(r, ids[i]);
+        const res_flow *f = res_results_flow(r, ids[i]);
         window[i] = f ? f->batch_window_s : 0.0;
         growth[i] = f ? f->growth : 0.0;
-        double proj = plt_results_meanf(r, NAN, "flow.%s.batch.overrun_projection_month", ids[i]);
-        dmean[i] = plt_results_meanf(r, NAN, "flow.%s.batch.duration_mean", ids[i]);
+        double proj = res_results_meanf(r, NAN, "flow.%s.batch.overrun_projection_month", ids[i]);
+        dmean[i] = res_results_meanf(r, NAN, "flow.%s.batch.duration_mean", ids[i]);
         am[i] = as[i] = 0.0;
         if (isfinite(proj) && window[i] > 0 && growth[i] > 0) {
             am[i] = proj; /* the model's fit crosses the window there */
@@ -511,10 +511,10 @@ static int rejected_reason(const char *name, char *id, char *reason)
     if (strncmp(name, "flow.", 5) != 0)
         return 0;
     const char *a = name + 5, *dot = strchr(a, '.');
-    if (!dot || (size_t)(dot - a) >= PLT_ID_MAX || strncmp(dot, ".rejected.", 10) != 0)
+    if (!dot || (size_t)(dot - a) >= RES_ID_MAX || strncmp(dot, ".rejected.", 10) != 0)
         return 0;
     const char *rs = dot + 10;
-    if (!*rs || strchr(rs, '.') || strlen(rs) >= PLT_ID_MAX)
+    if (!*rs || strchr(rs, '.') || strlen(rs) >= RES_ID_MAX)
         return 0;
     memcpy(id, a, (size_t)(dot - a));
     id[dot - a] = '\0';
@@ -522,26 +522,26 @@ static int rejected_reason(const char *name, char *id, char *reason)
     return 1;
 }
 
-static int build_cascade(const plt_results *r, const char *dir, chart *c)
+static int build_cascade(const res_results *r, const char *dir, chart *c)
 {
-    const plt_metric *cols[MAXCOLS];
+    const res_metric *cols[MAXCOLS];
     double scale[MAXCOLS];
-    char names[MAXCOLS][PLT_ID_MAX + 16], id[PLT_ID_MAX];
+    char names[MAXCOLS][RES_ID_MAX + 16], id[RES_ID_MAX];
     int nu = 0, nb = 0;
     for (size_t i = 0; i < r->nmetrics && nu < MAXCOLS / 2; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_SERIES)
             continue;
-        if (plt_name_match("caller.*.pool_in_use_series", m->name, id, sizeof id)) {
-            const plt_caller *cl = plt_results_caller(r, id);
-            double size = plt_results_meanf(r, cl ? cl->pool_size : NAN, "caller.%s.pool_size", id);
+        if (res_name_match("caller.*.pool_in_use_series", m->name, id, sizeof id)) {
+            const res_caller *cl = res_results_caller(r, id);
+            double size = res_results_meanf(r, cl ? cl->pool_size : NAN, "caller.%s.pool_size", id);
             if (!(size > 0))
                 continue;
             cols[nu] = m;
             scale[nu] = 100.0 / size;
             snprintf(names[nu++], sizeof names[0], "%s pool", id);
-        } else if (plt_name_match("system.*.utilisation_series", m->name, id, sizeof id)) {
-            if (!(plt_results_meanf(r, 1.0, "system.%s.requests", id) > 0))
+        } else if (res_name_match("system.*.utilisation_series", m->name, id, sizeof id)) {
+            if (!(res_results_meanf(r, 1.0, "system.%s.requests", id) > 0))
                 continue; /* a system nobody calls */
             cols[nu] = m;
             scale[nu] = 100.0;
@@ -549,19 +549,19 @@ static int build_cascade(const plt_results *r, const char *dir, chart *c)
         }
     }
     for (size_t i = 0; i < r->nmetrics && nu + nb < MAXCOLS; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         if (m->kind == SIM_METRIC_SERIES &&
-            plt_name_match("flow.*.breaker_open_series", m->name, id, sizeof id)) {
+            res_name_match("flow.*.breaker_open_series", m->name, id, sizeof id)) {
             cols[nu + nb] = m;
             scale[nu + nb] = 100.0;
             snprintf(names[nu + nb++], sizeof names[0], "%s", id);
         }
     }
     /* rejections: flows x reasons with a non-zero mean somewhere */
-    char flows[MAXCOLS][PLT_ID_MAX], reasons[64][PLT_ID_MAX], reason[PLT_ID_MAX];
+    char flows[MAXCOLS][RES_ID_MAX], reasons[64][RES_ID_MAX], reason[RES_ID_MAX];
     int nf = 0, nr = 0;
     for (size_t i = 0; i < r->nmetrics; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_SCALAR || !rejected_reason(m->name, id, reason))
             continue;
         nf = add_id(flows, nf, MAXCOLS, id);
@@ -585,7 +585,7 @@ static int build_cascade(const plt_results *r, const char *dir, chart *c)
         plt_buf_csv_field(&c->csv2, flows[f]);
         for (int k = 0; k < nr; k++)
             csv_num(&c->csv2,
-                    plt_results_meanf(r, 0.0, "flow.%s.rejected.%s", flows[f], reasons[k]));
+                    res_results_meanf(r, 0.0, "flow.%s.rejected.%s", flows[f], reasons[k]));
         plt_buf_puts(&c->csv2, "\n");
     }
     c->csv2_name = "series/rejections.csv";
@@ -617,7 +617,7 @@ static int build_cascade(const plt_results *r, const char *dir, chart *c)
 /* ---- generic exports ------------------------------------------------------ */
 
 /* series/all.csv (and all-2.csv, ... for other intervals): every series. */
-static int write_all_series(const plt_results *r, const char *dir, sim_err *err)
+static int write_all_series(const res_results *r, const char *dir, sim_err *err)
 {
     size_t n = r->nmetrics;
     char *done = sim_calloc(n + 1, 1);
@@ -625,14 +625,14 @@ static int write_all_series(const plt_results *r, const char *dir, sim_err *err)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     int rc = SIM_OK, group = 0;
     for (size_t i = 0; i < n && rc == SIM_OK; i++) {
-        const plt_metric *g = &r->metrics[i];
+        const res_metric *g = &r->metrics[i];
         if (done[i] || g->kind != SIM_METRIC_SERIES || g->npoints == 0)
             continue;
         plt_buf csv;
         plt_buf_init(&csv);
         plt_buf_puts(&csv, "time_s");
         for (size_t j = i; j < n; j++) {
-            const plt_metric *m = &r->metrics[j];
+            const res_metric *m = &r->metrics[j];
             if (m->kind == SIM_METRIC_SERIES && m->npoints == g->npoints &&
                 m->interval_s == g->interval_s) {
                 plt_buf_puts(&csv, ",");
@@ -665,13 +665,13 @@ static int write_all_series(const plt_results *r, const char *dir, sim_err *err)
     return rc;
 }
 
-static int write_hists(const plt_results *r, const char *dir, sim_err *err)
+static int write_hists(const res_results *r, const char *dir, sim_err *err)
 {
     plt_buf csv;
     plt_buf_init(&csv);
     plt_buf_puts(&csv, "metric,lo,hi,count\n");
     for (size_t i = 0; i < r->nmetrics; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_HIST)
             continue;
         for (size_t b = 0; b < m->nbins; b++) {
@@ -689,7 +689,7 @@ static int write_hists(const plt_results *r, const char *dir, sim_err *err)
 
 /* ---- driving ------------------------------------------------------------- */
 
-typedef int build_fn(const plt_results *r, const char *dir, chart *c);
+typedef int build_fn(const res_results *r, const char *dir, chart *c);
 static build_fn *const builders[PLT_NCHARTS] = {build_quota, build_latency, build_channels,
                                                 build_batch, build_cascade};
 
@@ -710,7 +710,7 @@ static void chart_fini(chart *c)
     plt_buf_fini(&c->vars);
 }
 
-unsigned plt_charts_available(const plt_results *r)
+unsigned plt_charts_available(const res_results *r)
 {
     unsigned mask = 0;
     for (int k = 0; k < PLT_NCHARTS; k++) {
@@ -724,7 +724,7 @@ unsigned plt_charts_available(const plt_results *r)
 }
 
 /* Builds chart k and writes its data; *has = 0 when it has no data. */
-static int chart_data(const plt_results *r, const char *dir, int k, chart *c, int *has,
+static int chart_data(const res_results *r, const char *dir, int k, chart *c, int *has,
                       sim_err *err)
 {
     *has = builders[k](r, dir, c);
@@ -744,7 +744,7 @@ static int chart_data(const plt_results *r, const char *dir, int k, chart *c, in
     return rc;
 }
 
-int plt_charts_write_data(const plt_results *r, const char *dir, sim_err *err)
+int plt_charts_write_data(const res_results *r, const char *dir, sim_err *err)
 {
     int rc = SIM_OK;
     for (int k = 0; k < PLT_NCHARTS && rc == SIM_OK; k++) {
@@ -761,7 +761,7 @@ int plt_charts_write_data(const plt_results *r, const char *dir, sim_err *err)
     return rc;
 }
 
-int plt_charts_draw(const plt_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
+int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
                     sim_err *err)
 {
     unsigned mask = 0;

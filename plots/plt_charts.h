@@ -1,5 +1,5 @@
 /*
- * plt_charts.h - the standard charts of a run, drawn from a plt_results.
+ * plt_charts.h - the standard charts of a run, drawn from a res_results.
  *
  *   quota     API quota use over time per system, with the limit and the
  *             70% line (the card's 30% headroom rule)
@@ -27,7 +27,7 @@
 #ifndef PLT_CHARTS_H
 #define PLT_CHARTS_H
 
-#include "plt_results.h"
+#include "res_results.h"
 #include "sim_err.h"
 
 typedef enum plt_chart_kind {
@@ -48,17 +48,17 @@ typedef struct plt_chart_info {
 const plt_chart_info *plt_chart_info_of(plt_chart_kind k);
 
 /* Bit k is set when chart k has data in r. */
-unsigned plt_charts_available(const plt_results *r);
+unsigned plt_charts_available(const res_results *r);
 
 /* Writes DIR/series/NAME.csv for every chart with data, series/all.csv
  * and series/hists.csv. Atomic per file. */
-int plt_charts_write_data(const plt_results *r, const char *dir, sim_err *err);
+int plt_charts_write_data(const res_results *r, const char *dir, sim_err *err);
 
 /* Writes the data (as above) and draws every chart with data into
  * DIR/charts with the gnuplot program at `gnuplot`. Charts that gnuplot
  * fails on are reported through err (the first failure) but do not stop
  * the others. *drawn (may be NULL) gets the bit set of charts drawn. */
-int plt_charts_draw(const plt_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
+int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
                     sim_err *err);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * fuzz_results.c - libFuzzer target for the results.json reader
- * (cli/out_json.h: out_json_parse, what `plot --from` and `report --from`
+ * (results/res_json.h: res_json_parse, what `plot --from` and `report --from`
  * read) and for what those commands compute from a file they accept.
  *
  * Input: the bytes of a results.json. Seeds in tests/fuzz/corpus/results/
@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out_json.h"
 #include "out_report.h"
 #include "out_text.h"
+#include "res_json.h"
+#include "res_verdict.h"
 #include "sim_alloc.h"
-#include "verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,16 +36,16 @@ static void die(const char *what, const char *detail)
 }
 
 /* The JSON text of r with its verdict, or NULL on no memory. */
-static char *as_json(const plt_results *r)
+static char *as_json(const res_results *r)
 {
-    verdict v;
+    res_verdict v;
     memset(&v, 0, sizeof v);
-    if (verdict_compute(r, &v, NULL) != SIM_OK) {
-        verdict_fini(&v);
+    if (res_verdict_compute(r, &v, NULL) != SIM_OK) {
+        res_verdict_fini(&v);
         return NULL;
     }
-    char *text = out_json_text(r, &v, NULL);
-    verdict_fini(&v);
+    char *text = res_json_text(r, &v, NULL);
+    res_verdict_fini(&v);
     return text;
 }
 
@@ -53,26 +53,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sim_err err;
     sim_err_clear(&err);
-    plt_results *r = out_json_parse("fuzz.json", (const char *)data, size, &err);
+    res_results *r = res_json_parse("fuzz.json", (const char *)data, size, &err);
     if (!r)
         return 0;
-    verdict v;
+    res_verdict v;
     memset(&v, 0, sizeof v);
-    if (verdict_compute(r, &v, NULL) == SIM_OK) {
+    if (res_verdict_compute(r, &v, NULL) == SIM_OK) {
         sim_free(out_text_summary(r, &v, NULL));
         sim_free(out_report_md(r, &v, 0, NULL, NULL));
         sim_free(out_report_html(r, &v, NULL, 0, NULL, NULL));
     }
-    verdict_fini(&v);
+    res_verdict_fini(&v);
     char *t1 = as_json(r);
-    plt_results_destroy(r);
+    res_results_destroy(r);
     if (!t1)
         return 0;
-    plt_results *back = out_json_parse("written.json", t1, strlen(t1), &err);
+    res_results *back = res_json_parse("written.json", t1, strlen(t1), &err);
     if (!back)
         die("the JSON written from an accepted file does not read back:", err.msg);
     char *t2 = as_json(back);
-    plt_results_destroy(back);
+    res_results_destroy(back);
     if (t2 && strcmp(t1, t2) != 0) {
         fprintf(stderr, "--- first write\n%s\n--- second write\n%s\n", t1, t2);
         die("writing what was read back changes the JSON", NULL);

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "plots/results_fixture.h"
 #include "plt_calibrate.h"
 #include "plt_gnuplot.h"
+#include "results/res_fixture.h"
 
 enum { DAYS = 28 };
 

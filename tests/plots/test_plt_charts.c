@@ -1,6 +1,6 @@
 /*
  * test_plt_charts.c - every chart drawn from a fixed, hand-written results
- * fixture (results_fixture.h), and the comparison chart.
+ * fixture (res_fixture.h), and the comparison chart.
  *
  * "Not blank" is checked two ways, both measured on this gnuplot (5.4):
  * a 1280 px chart with title and axes but no data is an 11.6 KB PNG whose
@@ -17,11 +17,11 @@
 
 #include <cmocka.h>
 
-#include "plots/results_fixture.h"
 #include "plt_charts.h"
 #include "plt_compare.h"
 #include "plt_file.h"
 #include "plt_gnuplot.h"
+#include "results/res_fixture.h"
 
 #define BLANK_PNG_BYTES    20000L
 #define BLANK_SVG_SEGMENTS 150
@@ -56,9 +56,9 @@ static int temp_files(const char *dir)
     return n;
 }
 
-static plt_results *make_fixture(void)
+static res_results *make_fixture(void)
 {
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
     assert_int_equal(fixture_fill(r), 0);
     return r;
@@ -67,26 +67,26 @@ static plt_results *make_fixture(void)
 static void every_chart_has_data_in_the_fixture(void **state)
 {
     (void)state;
-    plt_results *r = make_fixture();
+    res_results *r = make_fixture();
     assert_int_equal(plt_charts_available(r), (1u << PLT_NCHARTS) - 1);
-    plt_results_destroy(r);
+    res_results_destroy(r);
 }
 
 static void charts_without_their_metrics_are_skipped(void **state)
 {
     (void)state;
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
     assert_int_equal(plt_charts_available(r), 0);
-    plt_metric *m =
-        plt_results_add(r, "system.x.quota_use_series", "calls", SIM_METRIC_SERIES, NULL);
+    res_metric *m =
+        res_results_add(r, "system.x.quota_use_series", "calls", SIM_METRIC_SERIES, NULL);
     assert_non_null(m);
     assert_int_equal(plt_charts_available(r), 1u << PLT_CHART_QUOTA);
     /* a metric a model may add later, of no chart: still no other chart */
     assert_non_null(
-        plt_results_add(r, "flow.F-9.event.replayed_series", "events", SIM_METRIC_SERIES, NULL));
+        res_results_add(r, "flow.F-9.event.replayed_series", "events", SIM_METRIC_SERIES, NULL));
     assert_int_equal(plt_charts_available(r), 1u << PLT_CHART_QUOTA);
-    plt_results_destroy(r);
+    res_results_destroy(r);
 }
 
 static void every_chart_is_drawn_as_png_and_svg(void **state)
@@ -96,7 +96,7 @@ static void every_chart_is_drawn_as_png_and_svg(void **state)
     const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
     if (!gnuplot)
         skip();
-    plt_results *r = make_fixture();
+    res_results *r = make_fixture();
     char dir[] = "/tmp/erpsim-test-charts-XXXXXX";
     const char *keep = getenv("ERPSIM_TEST_KEEP"); /* set: keep the charts to look at */
     assert_non_null(mkdtemp(dir));
@@ -149,7 +149,7 @@ static void every_chart_is_drawn_as_png_and_svg(void **state)
         printf("charts kept in %s\n", dir);
     else
         fixture_rmtree(dir);
-    plt_results_destroy(r);
+    res_results_destroy(r);
 }
 
 static void a_cascade_without_rejections_is_still_drawn(void **state)
@@ -159,7 +159,7 @@ static void a_cascade_without_rejections_is_still_drawn(void **state)
     const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
     if (!gnuplot)
         skip();
-    plt_results *r = make_fixture();
+    res_results *r = make_fixture();
     for (size_t i = 0; i < r->nmetrics; i++) /* nothing rejected anywhere */
         if (strstr(r->metrics[i].name, ".rejected"))
             r->metrics[i].mean = 0.0;
@@ -177,7 +177,7 @@ static void a_cascade_without_rejections_is_still_drawn(void **state)
     snprintf(path, sizeof path, "%s/series/rejections.csv", dir);
     assert_int_equal(fixture_count(path, "\n"), 1 + 2); /* header + F-1, F-2: no reason column */
     fixture_rmtree(dir);
-    plt_results_destroy(r);
+    res_results_destroy(r);
 }
 
 /* A run without circuit breakers (NB = 0: the breaker titles of an empty
@@ -191,9 +191,9 @@ static void a_run_without_breakers_or_allocations_draws_every_chart(void **state
     const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
     if (!gnuplot)
         skip();
-    plt_results *r = make_fixture();
+    res_results *r = make_fixture();
     for (size_t i = 0; i < r->nmetrics; i++) {
-        plt_metric *m = &r->metrics[i];
+        res_metric *m = &r->metrics[i];
         if (!strcmp(m->name, "flow.F-1.breaker_open_series")) { /* no breaker at all */
             sim_free(m->name);
             m->name = sim_strdup("flow.F-1.retry_series");
@@ -222,7 +222,7 @@ static void a_run_without_breakers_or_allocations_draws_every_chart(void **state
     snprintf(path, sizeof path, "%s/charts/cascade.svg", dir);
     assert_int_equal(fixture_count(path, "breaker open:"), 0);
     fixture_rmtree(dir);
-    plt_results_destroy(r);
+    res_results_destroy(r);
 }
 
 static void the_comparison_chart_draws_grouped_bars_with_whiskers(void **state)

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "plots/results_fixture.h"
 #include "plt_file.h"
+#include "results/res_fixture.h"
 
 static void a_write_creates_its_folders_and_leaves_no_temporary(void **state)
 {

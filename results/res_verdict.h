@@ -1,5 +1,5 @@
 /*
- * verdict.h - what the numbers of a run mean for an architecture review:
+ * res_verdict.h - what the numbers of a run mean for an architecture review:
  * per flow, was its latency SLO met; per limit, how much headroom was left
  * and did it run out; and "what breaks first", the problems in the order
  * they happen.
@@ -28,41 +28,41 @@
  *   violation  an SLO missed or a limit exhausted: what
  *              --fail-on-violation turns into exit code 1.
  */
-#ifndef VERDICT_H
-#define VERDICT_H
+#ifndef RES_VERDICT_H
+#define RES_VERDICT_H
 
-#include "plt_results.h"
+#include "res_results.h"
 #include "sim_err.h"
 
-typedef enum verdict_status {
-    VERDICT_OK = 0,    /* SLO met / limit with >= 30% headroom */
-    VERDICT_UNCERTAIN, /* SLO inside the CI of the p99 */
-    VERDICT_TIGHT,     /* limit held, headroom below 30% */
-    VERDICT_MISSED,    /* SLO missed */
-    VERDICT_EXHAUSTED, /* limit ran out */
-    VERDICT_NONE       /* no SLO, or no data */
-} verdict_status;
+typedef enum res_verdict_status {
+    RES_VERDICT_OK = 0,    /* SLO met / limit with >= 30% headroom */
+    RES_VERDICT_UNCERTAIN, /* SLO inside the CI of the p99 */
+    RES_VERDICT_TIGHT,     /* limit held, headroom below 30% */
+    RES_VERDICT_MISSED,    /* SLO missed */
+    RES_VERDICT_EXHAUSTED, /* limit ran out */
+    RES_VERDICT_NONE       /* no SLO, or no data */
+} res_verdict_status;
 
-typedef struct verdict_flow {
-    const plt_flow *flow; /* borrowed from the results; NULL if not in the scenario facts */
-    char id[PLT_ID_MAX];
+typedef struct res_verdict_flow {
+    const res_flow *flow; /* borrowed from the results; NULL if not in the scenario facts */
+    char id[RES_ID_MAX];
     double slo_s;                                                      /* 0 = none */
     double p99, p99_hw;                                                /* s; NaN if absent */
     double created, delivered, rejected, dead_lettered, lost, pending; /* means per run */
-    char top_reason[PLT_ID_MAX]; /* the most frequent rejected/lost reason, "" if none */
-    verdict_status status;
-} verdict_flow;
+    char top_reason[RES_ID_MAX]; /* the most frequent rejected/lost reason, "" if none */
+    res_verdict_status status;
+} res_verdict_flow;
 
-typedef enum verdict_limit_kind {
-    VERDICT_LIMIT_QUOTA = 0,
-    VERDICT_LIMIT_ALLOCATION,
-    VERDICT_LIMIT_POOL,
-    VERDICT_LIMIT_BULK
-} verdict_limit_kind;
+typedef enum res_verdict_limit_kind {
+    RES_VERDICT_LIMIT_QUOTA = 0,
+    RES_VERDICT_LIMIT_ALLOCATION,
+    RES_VERDICT_LIMIT_POOL,
+    RES_VERDICT_LIMIT_BULK
+} res_verdict_limit_kind;
 
-typedef struct verdict_limit {
-    verdict_limit_kind kind;
-    char id[PLT_ID_MAX];
+typedef struct res_verdict_limit {
+    res_verdict_limit_kind kind;
+    char id[RES_ID_MAX];
     char what[96];        /* "API calls per rolling 24 h": reads after "the limit of N" */
     char unit[16];        /* "calls", "deliveries", "threads" */
     double limit;         /* the limit */
@@ -72,38 +72,38 @@ typedef struct verdict_limit {
     int reps;
     double out_at_s; /* mean time it ran out over those replications; NaN if never */
     double refused;  /* calls refused because of it, mean per run */
-    verdict_status status;
-} verdict_limit;
+    res_verdict_status status;
+} res_verdict_limit;
 
-typedef struct verdict_break {
+typedef struct res_verdict_break {
     double at_s;  /* when (mean over the replications it happened in); NaN = no time */
     int severity; /* higher first among the untimed */
     char text[256];
-} verdict_break;
+} res_verdict_break;
 
-typedef struct verdict {
-    verdict_flow *flows;
+typedef struct res_verdict {
+    res_verdict_flow *flows;
     int nflows;
-    verdict_limit *limits;
+    res_verdict_limit *limits;
     int nlimits;
-    verdict_break *breaks;
+    res_verdict_break *breaks;
     int nbreaks;
     int violation;
-} verdict;
+} res_verdict;
 
 /* Computes the verdict of r into v (which owns its arrays; v borrows r). */
-int verdict_compute(const plt_results *r, verdict *v, sim_err *err);
-void verdict_fini(verdict *v); /* frees the arrays; safe on a zeroed verdict */
+int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err);
+void res_verdict_fini(res_verdict *v); /* frees the arrays; safe on a zeroed verdict */
 
 /* "met" (a flow) or "ok" (a limit), "uncertain", "tight", "MISSED",
  * "EXHAUSTED", "-" (no verdict). */
-const char *verdict_status_name(verdict_status s, int flow);
+const char *res_verdict_status_name(res_verdict_status s, int flow);
 
 /* The short name of a kind of limit: "quota", "allocation", "pool",
  * "bulk" (results.json's limit kinds; "limit" for an unknown kind). */
-const char *verdict_limit_kind_name(verdict_limit_kind k);
+const char *res_verdict_limit_kind_name(res_verdict_limit_kind k);
 
 /* The headroom the card asks for: 30%. */
-#define VERDICT_HEADROOM 0.30
+#define RES_VERDICT_HEADROOM 0.30
 
 #endif

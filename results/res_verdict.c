@@ -1,12 +1,12 @@
 /*
- * verdict.c - verdicts from the metrics; the rules are in verdict.h.
+ * res_verdict.c - verdicts from the metrics; the rules are in res_verdict.h.
  *
  * Everything is found by name and skipped when absent, so the verdict of a
  * scenario with only real-time flows simply has no channel or batch lines,
  * and a model that adds a metric family needs a rule here only if the
  * family is a limit or a deadline.
  */
-#include "verdict.h"
+#include "res_verdict.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -14,44 +14,44 @@
 #include <string.h>
 
 #include "mdl_ledger.h"
-#include "plt_fmt.h"
+#include "res_fmt.h"
 #include "sim_alloc.h"
 
-const char *verdict_limit_kind_name(verdict_limit_kind k)
+const char *res_verdict_limit_kind_name(res_verdict_limit_kind k)
 {
     switch (k) {
-    case VERDICT_LIMIT_QUOTA:
+    case RES_VERDICT_LIMIT_QUOTA:
         return "quota";
-    case VERDICT_LIMIT_ALLOCATION:
+    case RES_VERDICT_LIMIT_ALLOCATION:
         return "allocation";
-    case VERDICT_LIMIT_POOL:
+    case RES_VERDICT_LIMIT_POOL:
         return "pool";
-    case VERDICT_LIMIT_BULK:
+    case RES_VERDICT_LIMIT_BULK:
         return "bulk";
     }
     return "limit";
 }
 
-const char *verdict_status_name(verdict_status s, int flow)
+const char *res_verdict_status_name(res_verdict_status s, int flow)
 {
     switch (s) {
-    case VERDICT_OK:
+    case RES_VERDICT_OK:
         return flow ? "met" : "ok";
-    case VERDICT_UNCERTAIN:
+    case RES_VERDICT_UNCERTAIN:
         return "uncertain";
-    case VERDICT_TIGHT:
+    case RES_VERDICT_TIGHT:
         return "tight";
-    case VERDICT_MISSED:
+    case RES_VERDICT_MISSED:
         return "MISSED";
-    case VERDICT_EXHAUSTED:
+    case RES_VERDICT_EXHAUSTED:
         return "EXHAUSTED";
-    case VERDICT_NONE:
+    case RES_VERDICT_NONE:
         break;
     }
     return "-";
 }
 
-void verdict_fini(verdict *v)
+void res_verdict_fini(res_verdict *v)
 {
     sim_free(v->flows);
     sim_free(v->limits);
@@ -61,7 +61,7 @@ void verdict_fini(verdict *v)
 
 /* A growable array of breaks. */
 typedef struct breaks {
-    verdict_break *items;
+    res_verdict_break *items;
     int n, cap, failed;
 } breaks;
 
@@ -72,7 +72,7 @@ static void add_break(breaks *b, double at_s, int severity, const char *fmt, ...
         return;
     if (b->n == b->cap) {
         int cap = b->cap ? 2 * b->cap : 16;
-        verdict_break *p = sim_reallocarray(b->items, (size_t)cap, sizeof *p);
+        res_verdict_break *p = sim_reallocarray(b->items, (size_t)cap, sizeof *p);
         if (!p) {
             b->failed = 1;
             return;
@@ -80,7 +80,7 @@ static void add_break(breaks *b, double at_s, int severity, const char *fmt, ...
         b->items = p;
         b->cap = cap;
     }
-    verdict_break *e = &b->items[b->n++];
+    res_verdict_break *e = &b->items[b->n++];
     e->at_s = at_s;
     e->severity = severity;
     va_list ap;
@@ -91,7 +91,7 @@ static void add_break(breaks *b, double at_s, int severity, const char *fmt, ...
 
 /* Over the per-replication values of scalar metric m: how many satisfy
  * `ok` (value >= lo and finite), and the mean of those. */
-static int count_reps(const plt_metric *m, double lo, double *mean)
+static int count_reps(const res_metric *m, double lo, double *mean)
 {
     *mean = NAN;
     if (!m || m->kind != SIM_METRIC_SCALAR || !m->values)
@@ -108,7 +108,7 @@ static int count_reps(const plt_metric *m, double lo, double *mean)
     return k;
 }
 
-static void top_reason(const plt_results *r, const char *id, char *out, size_t n)
+static void top_reason(const res_results *r, const char *id, char *out, size_t n)
 {
     static const char *const states[] = {"rejected", "lost", "dead_lettered"};
     double best = 0.0;
@@ -118,7 +118,7 @@ static void top_reason(const plt_results *r, const char *id, char *out, size_t n
     for (size_t s = 0; s < sizeof states / sizeof states[0]; s++) {
         for (int k = 0; k < MDL_R_COUNT; k++) {
             const char *reason = mdl_reason_name((mdl_reason)k);
-            const plt_metric *m = plt_results_findf(r, "flow.%s.%s.%s", id, states[s], reason);
+            const res_metric *m = res_results_findf(r, "flow.%s.%s.%s", id, states[s], reason);
             if (m && m->kind == SIM_METRIC_SCALAR && m->mean > best) {
                 best = m->mean;
                 snprintf(out, n, "%s", reason);
@@ -127,39 +127,39 @@ static void top_reason(const plt_results *r, const char *id, char *out, size_t n
     }
 }
 
-static void flows(const plt_results *r, verdict_flow *out, breaks *b)
+static void flows(const res_results *r, res_verdict_flow *out, breaks *b)
 {
     for (int i = 0; i < r->nflows; i++) {
-        const plt_flow *f = &r->flows[i];
-        verdict_flow *v = &out[i];
+        const res_flow *f = &r->flows[i];
+        res_verdict_flow *v = &out[i];
         v->flow = f;
         snprintf(v->id, sizeof v->id, "%s", f->id);
         v->slo_s = f->slo_s;
-        const plt_metric *p99 = plt_results_findf(r, "flow.%s.latency_p99", f->id);
+        const res_metric *p99 = res_results_findf(r, "flow.%s.latency_p99", f->id);
         v->p99 = p99 ? p99->mean : NAN;
         v->p99_hw = p99 ? p99->half_width : NAN;
-        v->created = plt_results_meanf(r, NAN, "flow.%s.created", f->id);
-        v->delivered = plt_results_meanf(r, NAN, "flow.%s.delivered", f->id);
-        v->rejected = plt_results_meanf(r, NAN, "flow.%s.rejected", f->id);
-        v->dead_lettered = plt_results_meanf(r, NAN, "flow.%s.dead_lettered", f->id);
-        v->lost = plt_results_meanf(r, NAN, "flow.%s.lost", f->id);
-        v->pending = plt_results_meanf(r, NAN, "flow.%s.pending", f->id);
+        v->created = res_results_meanf(r, NAN, "flow.%s.created", f->id);
+        v->delivered = res_results_meanf(r, NAN, "flow.%s.delivered", f->id);
+        v->rejected = res_results_meanf(r, NAN, "flow.%s.rejected", f->id);
+        v->dead_lettered = res_results_meanf(r, NAN, "flow.%s.dead_lettered", f->id);
+        v->lost = res_results_meanf(r, NAN, "flow.%s.lost", f->id);
+        v->pending = res_results_meanf(r, NAN, "flow.%s.pending", f->id);
         top_reason(r, f->id, v->top_reason, sizeof v->top_reason);
         char slo[32], p[48];
-        plt_fmt_duration(v->slo_s, slo, sizeof slo);
-        plt_fmt_duration_ci(v->p99, v->p99_hw, p, sizeof p);
+        res_fmt_duration(v->slo_s, slo, sizeof slo);
+        res_fmt_duration_ci(v->p99, v->p99_hw, p, sizeof p);
         if (!(v->slo_s > 0) || !isfinite(v->p99)) {
-            v->status = VERDICT_NONE;
+            v->status = RES_VERDICT_NONE;
         } else if (isfinite(v->p99_hw) && v->p99_hw > 0 && fabs(v->p99 - v->slo_s) <= v->p99_hw) {
-            v->status = VERDICT_UNCERTAIN;
+            v->status = RES_VERDICT_UNCERTAIN;
             add_break(b, NAN, v->p99 > v->slo_s ? 3 : 1,
                       "%s: p99 latency %s is too close to its %s SLO to call (the SLO is inside "
                       "the 95%% CI; run more replications)",
                       f->id, p, slo);
         } else if (v->p99 <= v->slo_s) {
-            v->status = VERDICT_OK;
+            v->status = RES_VERDICT_OK;
         } else {
-            v->status = VERDICT_MISSED;
+            v->status = RES_VERDICT_MISSED;
             add_break(b, NAN, 5, "%s misses its %s latency SLO: p99 %s", f->id, slo, p);
         }
         double bad = (isfinite(v->lost) ? v->lost : 0) + (isfinite(v->rejected) ? v->rejected : 0) +
@@ -170,19 +170,19 @@ static void flows(const plt_results *r, verdict_flow *out, breaks *b)
                                : v->rejected > 0 ? "rejected"
                                                  : "dead-lettered";
             add_break(b, NAN, v->lost > 0 ? 4 : 2, "%s: %s of %s records %s per run (%s)%s%s",
-                      f->id, plt_fmt_count(bad, nb, sizeof nb),
-                      plt_fmt_count(v->created, nc, sizeof nc),
+                      f->id, res_fmt_count(bad, nb, sizeof nb),
+                      res_fmt_count(v->created, nc, sizeof nc),
                       v->lost > 0 && (v->rejected > 0 || v->dead_lettered > 0)
                           ? "lost, rejected or dead-lettered"
                           : what,
-                      plt_fmt_percent(bad / v->created, pc, sizeof pc),
+                      res_fmt_percent(bad / v->created, pc, sizeof pc),
                       v->top_reason[0] ? ", mostly " : "", v->top_reason);
         }
     }
 }
 
 /* Fills the common part of a limit from its peak metric. */
-static void limit_peak(verdict_limit *l, const plt_metric *peak, double limit, int reps)
+static void limit_peak(res_verdict_limit *l, const res_metric *peak, double limit, int reps)
 {
     l->limit = limit;
     l->peak = peak ? peak->mean : NAN;
@@ -193,27 +193,27 @@ static void limit_peak(verdict_limit *l, const plt_metric *peak, double limit, i
     l->refused = NAN;
 }
 
-static void limit_status(verdict_limit *l)
+static void limit_status(res_verdict_limit *l)
 {
     if (l->runs_out > 0)
-        l->status = VERDICT_EXHAUSTED;
-    else if (isfinite(l->headroom) && l->headroom < VERDICT_HEADROOM)
-        l->status = VERDICT_TIGHT;
+        l->status = RES_VERDICT_EXHAUSTED;
+    else if (isfinite(l->headroom) && l->headroom < RES_VERDICT_HEADROOM)
+        l->status = RES_VERDICT_TIGHT;
     else if (isfinite(l->headroom))
-        l->status = VERDICT_OK;
+        l->status = RES_VERDICT_OK;
     else
-        l->status = VERDICT_NONE;
+        l->status = RES_VERDICT_NONE;
 }
 
-static void limit_breaks(const verdict_limit *l, breaks *b)
+static void limit_breaks(const res_verdict_limit *l, breaks *b)
 {
     char lim[32], ref[32], hr[16];
-    plt_fmt_count(l->limit, lim, sizeof lim);
-    if (l->status == VERDICT_EXHAUSTED) {
+    res_fmt_count(l->limit, lim, sizeof lim);
+    if (l->status == RES_VERDICT_EXHAUSTED) {
         char tail[96] = "";
         if (isfinite(l->refused) && l->refused > 0)
             snprintf(tail, sizeof tail, "; %s %s refused per run",
-                     plt_fmt_count(l->refused, ref, sizeof ref), l->unit);
+                     res_fmt_count(l->refused, ref, sizeof ref), l->unit);
         if (isfinite(l->out_at_s))
             add_break(b, l->out_at_s, 0,
                       "%s: the limit of %s %s runs out, in %d of %d replications%s", l->id, lim,
@@ -221,70 +221,70 @@ static void limit_breaks(const verdict_limit *l, breaks *b)
         else
             add_break(b, NAN, 4, "%s: the limit of %s %s ran out in %d of %d replications%s", l->id,
                       lim, l->what, l->runs_out, l->reps, tail);
-    } else if (l->status == VERDICT_TIGHT) {
+    } else if (l->status == RES_VERDICT_TIGHT) {
         add_break(b, NAN, 1,
                   "%s: the limit of %s %s is %s used at peak: headroom %s, below the card's 30%%",
-                  l->id, lim, l->what, plt_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
-                  plt_fmt_percent(l->headroom, hr, sizeof hr));
+                  l->id, lim, l->what, res_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
+                  res_fmt_percent(l->headroom, hr, sizeof hr));
     }
 }
 
-static int limits(const plt_results *r, verdict_limit **out, int *nout, breaks *b)
+static int limits(const res_results *r, res_verdict_limit **out, int *nout, breaks *b)
 {
     int cap = 0, n = 0;
     for (size_t i = 0; i < r->nmetrics; i++) {
         const char *nm = r->metrics[i].name;
-        cap += plt_name_match("system.*.quota_limit", nm, NULL, 0) ||
-               plt_name_match("system.*.bulk_batches_limit", nm, NULL, 0) ||
-               plt_name_match("channel.*.allocation_limit", nm, NULL, 0) ||
-               plt_name_match("caller.*.pool_size", nm, NULL, 0);
+        cap += res_name_match("system.*.quota_limit", nm, NULL, 0) ||
+               res_name_match("system.*.bulk_batches_limit", nm, NULL, 0) ||
+               res_name_match("channel.*.allocation_limit", nm, NULL, 0) ||
+               res_name_match("caller.*.pool_size", nm, NULL, 0);
     }
-    verdict_limit *ls = sim_calloc((size_t)cap + 1, sizeof *ls);
+    res_verdict_limit *ls = sim_calloc((size_t)cap + 1, sizeof *ls);
     if (!ls)
         return SIM_ENOMEM;
-    char id[PLT_ID_MAX];
+    char id[RES_ID_MAX];
     int reps = r->replications;
     for (size_t i = 0; i < r->nmetrics; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_SCALAR)
             continue;
-        verdict_limit *l = &ls[n];
-        if (plt_name_match("system.*.quota_limit", m->name, id, sizeof id)) {
-            const plt_system *s = plt_results_system(r, id);
-            l->kind = VERDICT_LIMIT_QUOTA;
+        res_verdict_limit *l = &ls[n];
+        if (res_name_match("system.*.quota_limit", m->name, id, sizeof id)) {
+            const res_system *s = res_results_system(r, id);
+            l->kind = RES_VERDICT_LIMIT_QUOTA;
             snprintf(l->id, sizeof l->id, "%s", id);
             if (s && s->quota_window_s > 0 && s->quota_window_s != 86400.0) {
                 char d[32];
                 snprintf(l->what, sizeof l->what, "API calls per %s %s",
                          s->quota_rolling ? "rolling" : "calendar",
-                         plt_fmt_duration(s->quota_window_s, d, sizeof d));
+                         res_fmt_duration(s->quota_window_s, d, sizeof d));
             } else {
                 snprintf(l->what, sizeof l->what, "API calls per %s",
                          s && !s->quota_rolling ? "calendar day" : "rolling 24 h");
             }
             snprintf(l->unit, sizeof l->unit, "calls");
-            limit_peak(l, plt_results_findf(r, "system.%s.quota_peak", id), m->mean, reps);
-            l->runs_out = count_reps(plt_results_findf(r, "system.%s.quota_exhausted_at", id), 0.0,
+            limit_peak(l, res_results_findf(r, "system.%s.quota_peak", id), m->mean, reps);
+            l->runs_out = count_reps(res_results_findf(r, "system.%s.quota_exhausted_at", id), 0.0,
                                      &l->out_at_s);
-            l->refused = plt_results_meanf(r, NAN, "system.%s.quota_refused", id);
-        } else if (plt_name_match("system.*.bulk_batches_limit", m->name, id, sizeof id)) {
-            l->kind = VERDICT_LIMIT_BULK;
+            l->refused = res_results_meanf(r, NAN, "system.%s.quota_refused", id);
+        } else if (res_name_match("system.*.bulk_batches_limit", m->name, id, sizeof id)) {
+            l->kind = RES_VERDICT_LIMIT_BULK;
             snprintf(l->id, sizeof l->id, "%s", id);
             snprintf(l->what, sizeof l->what, "bulk API batches per rolling 24 h");
             snprintf(l->unit, sizeof l->unit, "batches");
-            limit_peak(l, plt_results_findf(r, "system.%s.bulk_batches_peak", id), m->mean, reps);
+            limit_peak(l, res_results_findf(r, "system.%s.bulk_batches_peak", id), m->mean, reps);
             l->runs_out = count_reps(
-                plt_results_findf(r, "system.%s.bulk_batches_exhausted_at", id), 0.0, &l->out_at_s);
-            l->refused = plt_results_meanf(r, NAN, "system.%s.bulk_batches_refused", id);
-        } else if (plt_name_match("channel.*.allocation_limit", m->name, id, sizeof id)) {
-            l->kind = VERDICT_LIMIT_ALLOCATION;
+                res_results_findf(r, "system.%s.bulk_batches_exhausted_at", id), 0.0, &l->out_at_s);
+            l->refused = res_results_meanf(r, NAN, "system.%s.bulk_batches_refused", id);
+        } else if (res_name_match("channel.*.allocation_limit", m->name, id, sizeof id)) {
+            l->kind = RES_VERDICT_LIMIT_ALLOCATION;
             snprintf(l->id, sizeof l->id, "%s", id);
             snprintf(l->what, sizeof l->what, "event deliveries per rolling 24 h");
             snprintf(l->unit, sizeof l->unit, "deliveries");
-            limit_peak(l, plt_results_findf(r, "channel.%s.allocation_used_peak", id), m->mean,
+            limit_peak(l, res_results_findf(r, "channel.%s.allocation_used_peak", id), m->mean,
                        reps);
-            const plt_metric *ex = plt_results_findf(r, "channel.%s.allocation_exhausted", id);
-            const plt_metric *at = plt_results_findf(r, "channel.%s.allocation_exhausted_at", id);
+            const res_metric *ex = res_results_findf(r, "channel.%s.allocation_exhausted", id);
+            const res_metric *at = res_results_findf(r, "channel.%s.allocation_exhausted_at", id);
             double sum = 0.0;
             l->runs_out = 0;
             for (int k = 0; ex && ex->values && k < ex->n; k++)
@@ -294,15 +294,15 @@ static int limits(const plt_results *r, verdict_limit **out, int *nout, breaks *
                         sum += at->values[k];
                 }
             l->out_at_s = l->runs_out > 0 && at ? sum / l->runs_out : NAN;
-            l->refused = plt_results_meanf(r, NAN, "channel.%s.delivery_refused", id);
-        } else if (plt_name_match("caller.*.pool_size", m->name, id, sizeof id)) {
-            l->kind = VERDICT_LIMIT_POOL;
+            l->refused = res_results_meanf(r, NAN, "channel.%s.delivery_refused", id);
+        } else if (res_name_match("caller.*.pool_size", m->name, id, sizeof id)) {
+            l->kind = RES_VERDICT_LIMIT_POOL;
             snprintf(l->id, sizeof l->id, "%s", id);
             snprintf(l->what, sizeof l->what, "threads in the caller pool");
             snprintf(l->unit, sizeof l->unit, "calls");
-            limit_peak(l, plt_results_findf(r, "caller.%s.pool_max_in_use", id), m->mean, reps);
-            const plt_metric *ref = plt_results_findf(r, "caller.%s.pool_refused", id);
-            const plt_metric *full = plt_results_findf(r, "caller.%s.pool_exhausted_s", id);
+            limit_peak(l, res_results_findf(r, "caller.%s.pool_max_in_use", id), m->mean, reps);
+            const res_metric *ref = res_results_findf(r, "caller.%s.pool_refused", id);
+            const res_metric *full = res_results_findf(r, "caller.%s.pool_exhausted_s", id);
             l->runs_out = 0;
             for (int k = 0; k < reps; k++) {
                 int refused = ref && ref->values && k < ref->n && ref->values[k] > 0;
@@ -323,41 +323,41 @@ static int limits(const plt_results *r, verdict_limit **out, int *nout, breaks *
 }
 
 /* Batch deadlines: overruns in the run, and the projected overrun. */
-static void batches(const plt_results *r, breaks *b)
+static void batches(const res_results *r, breaks *b)
 {
-    char id[PLT_ID_MAX], win[32];
+    char id[RES_ID_MAX], win[32];
     for (size_t i = 0; i < r->nmetrics; i++) {
-        const plt_metric *m = &r->metrics[i];
+        const res_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_SCALAR ||
-            !plt_name_match("flow.*.batch.overruns", m->name, id, sizeof id))
+            !res_name_match("flow.*.batch.overruns", m->name, id, sizeof id))
             continue;
-        const plt_flow *f = plt_results_flow(r, id);
-        plt_fmt_duration(f ? f->batch_window_s : NAN, win, sizeof win);
+        const res_flow *f = res_results_flow(r, id);
+        res_fmt_duration(f ? f->batch_window_s : NAN, win, sizeof win);
         int reps = 0;
         for (int k = 0; m->values && k < m->n; k++)
             reps += m->values[k] > 0;
         if (reps > 0) {
             double when;
-            count_reps(plt_results_findf(r, "flow.%s.batch.first_overrun_at", id), 0.0, &when);
+            count_reps(res_results_findf(r, "flow.%s.batch.first_overrun_at", id), 0.0, &when);
             add_break(b, isfinite(when) ? when : NAN, 4,
                       "%s: the batch run overruns its %s window, in %d of %d replications", id, win,
                       reps, m->n);
             continue;
         }
-        double month = plt_results_meanf(r, NAN, "flow.%s.batch.overrun_projection_month", id);
+        double month = res_results_meanf(r, NAN, "flow.%s.batch.overrun_projection_month", id);
         if (isfinite(month) && month > 0) {
             char g[16];
             add_break(b, month * 30.44 * 86400.0, 0,
                       "%s: the batch run is projected to outgrow its %s window in month %.1f "
                       "(at %s growth per month)",
-                      id, win, month, plt_fmt_percent(f ? f->growth : NAN, g, sizeof g));
+                      id, win, month, res_fmt_percent(f ? f->growth : NAN, g, sizeof g));
         }
     }
 }
 
 /* 1 when x goes strictly before y: timed first, earliest first; then the
  * most severe. */
-static int before(const verdict_break *x, const verdict_break *y)
+static int before(const res_verdict_break *x, const res_verdict_break *y)
 {
     int tx = isfinite(x->at_s), ty = isfinite(y->at_s);
     if (tx != ty)
@@ -369,10 +369,10 @@ static int before(const verdict_break *x, const verdict_break *y)
 
 /* Insertion sort: stable, so equal problems keep the order they were
  * found in (flows in scenario order, then limits in metric order). */
-static void sort_breaks(verdict_break *items, int n)
+static void sort_breaks(res_verdict_break *items, int n)
 {
     for (int i = 1; i < n; i++) {
-        verdict_break t = items[i];
+        res_verdict_break t = items[i];
         int j = i;
         while (j > 0 && before(&t, &items[j - 1])) {
             items[j] = items[j - 1];
@@ -382,7 +382,7 @@ static void sort_breaks(verdict_break *items, int n)
     }
 }
 
-int verdict_compute(const plt_results *r, verdict *v, sim_err *err)
+int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
 {
     memset(v, 0, sizeof *v);
     breaks b = {0};
@@ -393,24 +393,24 @@ int verdict_compute(const plt_results *r, verdict *v, sim_err *err)
     flows(r, v->flows, &b);
     if (limits(r, &v->limits, &v->nlimits, &b) != SIM_OK) {
         sim_free(b.items);
-        verdict_fini(v);
+        res_verdict_fini(v);
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     }
     batches(r, &b);
     if (b.failed) {
         sim_free(b.items);
-        verdict_fini(v);
+        res_verdict_fini(v);
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     }
     sort_breaks(b.items, b.n);
     v->breaks = b.items;
     v->nbreaks = b.n;
     for (int i = 0; i < v->nflows; i++)
-        if (v->flows[i].status == VERDICT_MISSED ||
-            (v->flows[i].status == VERDICT_UNCERTAIN && v->flows[i].p99 > v->flows[i].slo_s))
+        if (v->flows[i].status == RES_VERDICT_MISSED ||
+            (v->flows[i].status == RES_VERDICT_UNCERTAIN && v->flows[i].p99 > v->flows[i].slo_s))
             v->violation = 1;
     for (int i = 0; i < v->nlimits; i++)
-        if (v->limits[i].status == VERDICT_EXHAUSTED)
+        if (v->limits[i].status == RES_VERDICT_EXHAUSTED)
             v->violation = 1;
     return SIM_OK;
 }

@@ -1,33 +1,33 @@
 /*
- * plt_fmt.h - numbers, durations and times of day written for people, the
+ * res_fmt.h - numbers, durations and times of day written for people, the
  * same way in the terminal summary, the report and the chart labels.
  *
  * Every function writes into the caller's buffer (n >= 32 always
  * suffices) and returns it; NaN is written as "n/a".
  */
-#ifndef PLT_FMT_H
-#define PLT_FMT_H
+#ifndef RES_FMT_H
+#define RES_FMT_H
 
 #include <stddef.h>
 
 /* A count with thousands separators, rounded: 1234567.4 -> "1,234,567";
  * below 10 with one decimal when not whole: 2.5 -> "2.5". */
-char *plt_fmt_count(double v, char *buf, size_t n);
+char *res_fmt_count(double v, char *buf, size_t n);
 
 /* A duration in seconds in the largest fitting unit with 3 significant
  * digits: 0.0123 -> "12.3 ms", 4.2 -> "4.2 s", 300 -> "5 min",
  * 5400 -> "90 min", 259200 -> "3 d" (a unit is used from 2 of it up). */
-char *plt_fmt_duration(double s, char *buf, size_t n);
+char *res_fmt_duration(double s, char *buf, size_t n);
 
 /* A duration and its CI half-width in the same unit: "3.2 s ± 1.4";
  * without the "±" part when hw is NaN. */
-char *plt_fmt_duration_ci(double s, double hw, char *buf, size_t n);
+char *res_fmt_duration_ci(double s, double hw, char *buf, size_t n);
 
 /* A point in simulated time, seconds from the start: "day 1 14:02" (day
  * 0 is the first day). */
-char *plt_fmt_clock(double s, char *buf, size_t n);
+char *res_fmt_clock(double s, char *buf, size_t n);
 
 /* A share as a percentage: 0.0732 -> "7.3%". */
-char *plt_fmt_percent(double share, char *buf, size_t n);
+char *res_fmt_percent(double share, char *buf, size_t n);
 
 #endif

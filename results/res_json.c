@@ -1,12 +1,12 @@
 /*
- * out_json.c - results.json with jansson; the schema is in out_json.h.
+ * res_json.c - results.json with jansson; the schema is in res_json.h.
  *
  * Writing builds the whole document as a jansson tree and dumps it once
  * (the largest part, the series, is a few hundred kilobytes for a week at
  * the standard interval). Reading is tolerant of members it does not know
  * (a later erpsim may add some) and strict about the ones it needs.
  */
-#include "out_json.h"
+#include "res_json.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -55,7 +55,7 @@ static json_t *numbers(const double *v, size_t n, int *failed)
     return a;
 }
 
-static json_t *scenario_json(const plt_results *r, int *failed)
+static json_t *scenario_json(const res_results *r, int *failed)
 {
     json_t *s = json_object();
     if (!s) {
@@ -79,7 +79,7 @@ static json_t *scenario_json(const plt_results *r, int *failed)
     put(s, "systems", systems, failed);
     put(s, "callers", callers, failed);
     for (int i = 0; flows && i < r->nflows; i++) {
-        const plt_flow *f = &r->flows[i];
+        const res_flow *f = &r->flows[i];
         json_t *o = json_object();
         push(flows, o, failed);
         if (!o)
@@ -99,7 +99,7 @@ static json_t *scenario_json(const plt_results *r, int *failed)
         put(o, "growth_per_month", num(f->growth), failed);
     }
     for (int i = 0; systems && i < r->nsystems; i++) {
-        const plt_system *y = &r->systems[i];
+        const res_system *y = &r->systems[i];
         json_t *o = json_object();
         push(systems, o, failed);
         if (!o)
@@ -126,7 +126,7 @@ static json_t *scenario_json(const plt_results *r, int *failed)
     return s;
 }
 
-static json_t *metric_json(const plt_metric *m, int *failed)
+static json_t *metric_json(const res_metric *m, int *failed)
 {
     static const char *const kinds[] = {"scalar", "hist", "series"};
     json_t *o = json_object();
@@ -180,7 +180,7 @@ static json_t *metric_json(const plt_metric *m, int *failed)
     return o;
 }
 
-static json_t *verdict_json(const verdict *v, int *failed)
+static json_t *verdict_json(const res_verdict *v, int *failed)
 {
     json_t *o = json_object(), *br = json_array(), *fl = json_array(), *li = json_array();
     if (!o) {
@@ -203,13 +203,13 @@ static json_t *verdict_json(const verdict *v, int *failed)
         put(b, "text", str(v->breaks[i].text), failed);
     }
     for (int i = 0; fl && i < v->nflows; i++) {
-        const verdict_flow *f = &v->flows[i];
+        const res_verdict_flow *f = &v->flows[i];
         json_t *b = json_object();
         push(fl, b, failed);
         if (!b)
             continue;
         put(b, "id", str(f->id), failed);
-        put(b, "status", str(verdict_status_name(f->status, 1)), failed);
+        put(b, "status", str(res_verdict_status_name(f->status, 1)), failed);
         put(b, "latency_slo_s", f->slo_s > 0 ? num(f->slo_s) : json_null(), failed);
         put(b, "p99_s", num(f->p99), failed);
         put(b, "p99_half_width_s", num(f->p99_hw), failed);
@@ -222,15 +222,15 @@ static json_t *verdict_json(const verdict *v, int *failed)
         put(b, "top_reason", f->top_reason[0] ? str(f->top_reason) : json_null(), failed);
     }
     for (int i = 0; li && i < v->nlimits; i++) {
-        const verdict_limit *l = &v->limits[i];
+        const res_verdict_limit *l = &v->limits[i];
         json_t *b = json_object();
         push(li, b, failed);
         if (!b)
             continue;
-        put(b, "kind", str(verdict_limit_kind_name(l->kind)), failed);
+        put(b, "kind", str(res_verdict_limit_kind_name(l->kind)), failed);
         put(b, "id", str(l->id), failed);
         put(b, "what", str(l->what), failed);
-        put(b, "status", str(verdict_status_name(l->status, 0)), failed);
+        put(b, "status", str(res_verdict_status_name(l->status, 0)), failed);
         put(b, "limit", num(l->limit), failed);
         put(b, "peak", num(l->peak), failed);
         put(b, "peak_half_width", num(l->peak_hw), failed);
@@ -243,7 +243,7 @@ static json_t *verdict_json(const verdict *v, int *failed)
     return o;
 }
 
-char *out_json_text(const plt_results *r, const verdict *v, sim_err *err)
+char *res_json_text(const res_results *r, const res_verdict *v, sim_err *err)
 {
     int failed = 0;
     json_t *root = json_object();
@@ -336,11 +336,11 @@ static double *get_numbers(const json_t *arr, size_t *n)
     return v;
 }
 
-static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
+static int read_facts(res_results *r, const json_t *sc, sim_err *err)
 {
     const json_t *flows = json_object_get(sc, "flows"), *systems = json_object_get(sc, "systems"),
                  *callers = json_object_get(sc, "callers");
-    int rc = plt_results_alloc_facts(r, (int)json_array_size(flows), (int)json_array_size(systems),
+    int rc = res_results_alloc_facts(r, (int)json_array_size(flows), (int)json_array_size(systems),
                                      (int)json_array_size(callers), err);
     if (rc != SIM_OK)
         return rc;
@@ -360,13 +360,13 @@ static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
     for (size_t i = 0; i < nsets; i++)
         if (json_is_string(json_array_get(sets, i)))
             vals[n++] = json_string_value(json_array_get(sets, i));
-    rc = plt_results_set_overrides(r, vals, n, err);
+    rc = res_results_set_overrides(r, vals, n, err);
     sim_free(vals);
     if (rc != SIM_OK)
         return rc;
     for (int i = 0; i < r->nflows; i++) {
         const json_t *o = json_array_get(flows, (size_t)i);
-        plt_flow *f = &r->flows[i];
+        res_flow *f = &r->flows[i];
         get_str(o, "id", f->id, sizeof f->id);
         get_str(o, "source", f->source, sizeof f->source);
         get_str(o, "target", f->target, sizeof f->target);
@@ -388,7 +388,7 @@ static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
     }
     for (int i = 0; i < r->nsystems; i++) {
         const json_t *o = json_array_get(systems, (size_t)i);
-        plt_system *s = &r->systems[i];
+        res_system *s = &r->systems[i];
         get_str(o, "id", s->id, sizeof s->id);
         get_str(o, "kind", s->kind, sizeof s->kind);
         double v = get_num(o, "daily_limit");
@@ -411,7 +411,7 @@ static int read_facts(plt_results *r, const json_t *sc, sim_err *err)
     return SIM_OK;
 }
 
-static int read_metric(plt_results *r, const char *name, const json_t *o, const char *path,
+static int read_metric(res_results *r, const char *name, const json_t *o, const char *path,
                        sim_err *err)
 {
     const char *kind = json_string_value(json_object_get(o, "kind"));
@@ -426,7 +426,7 @@ static int read_metric(plt_results *r, const char *name, const json_t *o, const 
         return sim_err_set(err, SIM_EPARSE, path, 0, 0, "metric %s: unknown kind '%s'", name,
                            kind ? kind : "(none)");
     const char *unit = json_string_value(json_object_get(o, "unit"));
-    plt_metric *m = plt_results_add(r, name, unit ? unit : "", k, err);
+    res_metric *m = res_results_add(r, name, unit ? unit : "", k, err);
     if (!m)
         return err ? err->code : SIM_ENOMEM;
     double reps = get_num(o, "replications");
@@ -507,7 +507,7 @@ static int check_version(const json_t *root, const char *path, sim_err *err)
 }
 
 /* Takes the parsed document (and frees it). */
-static plt_results *read_root(json_t *root, const char *path, sim_err *err)
+static res_results *read_root(json_t *root, const char *path, sim_err *err)
 {
     const char *format = json_string_value(json_object_get(root, "format"));
     const json_t *sc = json_object_get(root, "scenario"), *run = json_object_get(root, "run");
@@ -524,7 +524,7 @@ static plt_results *read_root(json_t *root, const char *path, sim_err *err)
         json_decref(root);
         return NULL;
     }
-    plt_results *r = plt_results_create(err);
+    res_results *r = res_results_create(err);
     int rc = r ? read_facts(r, sc, err) : SIM_ENOMEM;
     if (rc == SIM_OK) {
         get_str(root, "erpsim_version", r->version, sizeof r->version);
@@ -548,27 +548,27 @@ static plt_results *read_root(json_t *root, const char *path, sim_err *err)
     }
     json_decref(root);
     if (rc != SIM_OK) {
-        plt_results_destroy(r);
+        res_results_destroy(r);
         return NULL;
     }
     return r;
 }
 
-static plt_results *parse_error(const json_error_t *je, const char *path, sim_err *err)
+static res_results *parse_error(const json_error_t *je, const char *path, sim_err *err)
 {
     sim_err_set(err, SIM_EPARSE, path, je->line > 0 ? je->line : 0, je->column > 0 ? je->column : 0,
                 "%s", je->text);
     return NULL;
 }
 
-plt_results *out_json_read(const char *path, sim_err *err)
+res_results *res_json_read(const char *path, sim_err *err)
 {
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
     return root ? read_root(root, path, err) : parse_error(&je, path, err);
 }
 
-plt_results *out_json_parse(const char *name, const char *text, size_t len, sim_err *err)
+res_results *res_json_parse(const char *name, const char *text, size_t len, sim_err *err)
 {
     json_error_t je;
     json_t *root = json_loadb(text, len, 0, &je);

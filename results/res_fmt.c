@@ -1,10 +1,10 @@
-#include "plt_fmt.h"
+#include "res_fmt.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-char *plt_fmt_count(double v, char *buf, size_t n)
+char *res_fmt_count(double v, char *buf, size_t n)
 {
     if (!isfinite(v)) {
         snprintf(buf, n, "%s", isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf");
@@ -63,7 +63,7 @@ static void three_digits(double v, char *buf, size_t n)
     snprintf(buf, n, "%.3g", v);
 }
 
-char *plt_fmt_duration(double s, char *buf, size_t n)
+char *res_fmt_duration(double s, char *buf, size_t n)
 {
     if (!isfinite(s)) {
         snprintf(buf, n, "n/a");
@@ -76,7 +76,7 @@ char *plt_fmt_duration(double s, char *buf, size_t n)
     return buf;
 }
 
-char *plt_fmt_duration_ci(double s, double hw, char *buf, size_t n)
+char *res_fmt_duration_ci(double s, double hw, char *buf, size_t n)
 {
     if (!isfinite(s)) {
         snprintf(buf, n, "n/a");
@@ -97,7 +97,7 @@ char *plt_fmt_duration_ci(double s, double hw, char *buf, size_t n)
     return buf;
 }
 
-char *plt_fmt_clock(double s, char *buf, size_t n)
+char *res_fmt_clock(double s, char *buf, size_t n)
 {
     /* beyond 1e18 s (far past any horizon: only a hand-edited results.json)
      * the minutes would not fit a long long */
@@ -111,7 +111,7 @@ char *plt_fmt_clock(double s, char *buf, size_t n)
     return buf;
 }
 
-char *plt_fmt_percent(double share, char *buf, size_t n)
+char *res_fmt_percent(double share, char *buf, size_t n)
 {
     if (!isfinite(share))
         snprintf(buf, n, "n/a");

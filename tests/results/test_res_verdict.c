@@ -1,6 +1,6 @@
 /*
- * test_verdict.c - the verdict rules of cli/verdict.h on the hand-written
- * fixture (tests/plots/results_fixture.h), with expected values computed
+ * test_res_verdict.c - the verdict rules of results/res_verdict.h on the hand-written
+ * fixture (tests/results/res_fixture.h), with expected values computed
  * here from the fixture's numbers.
  */
 #include <math.h>
@@ -12,18 +12,19 @@
 #include <cmocka.h>
 
 #include "out_text.h"
-#include "plots/results_fixture.h"
-#include "verdict.h"
+#include "res_verdict.h"
+#include "results/res_fixture.h"
 
-static plt_results *make_fixture(void)
+static res_results *make_fixture(void)
 {
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
     assert_int_equal(fixture_fill(r), 0);
     return r;
 }
 
-static const verdict_limit *limit_of(const verdict *v, verdict_limit_kind k, const char *id)
+static const res_verdict_limit *limit_of(const res_verdict *v, res_verdict_limit_kind k,
+                                         const char *id)
 {
     for (int i = 0; i < v->nlimits; i++)
         if (v->limits[i].kind == k && !strcmp(v->limits[i].id, id))
@@ -35,53 +36,53 @@ static const verdict_limit *limit_of(const verdict *v, verdict_limit_kind k, con
 static void limits_get_headroom_and_the_time_they_ran_out(void **state)
 {
     (void)state;
-    plt_results *r = make_fixture();
-    verdict v;
-    assert_int_equal(verdict_compute(r, &v, NULL), SIM_OK);
+    res_results *r = make_fixture();
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
     assert_int_equal(v.nlimits, 3);
     /* erp quota: ran out at 72000 s and 75600 s in two of three replications */
-    const verdict_limit *q = limit_of(&v, VERDICT_LIMIT_QUOTA, "erp");
-    assert_int_equal(q->status, VERDICT_EXHAUSTED);
+    const res_verdict_limit *q = limit_of(&v, RES_VERDICT_LIMIT_QUOTA, "erp");
+    assert_int_equal(q->status, RES_VERDICT_EXHAUSTED);
     assert_int_equal(q->runs_out, 2);
     assert_int_equal(q->reps, 3);
     assert_true(fabs(q->out_at_s - (72000.0 + 75600.0) / 2) < 1e-9);
     assert_true(fabs(q->refused - 100.0) < 1e-9); /* (120 + 80 + 100) / 3 */
     assert_true(fabs(q->headroom) < 1e-12);       /* peak 1000 of 1000 */
     /* crm allocation: peak (400 + 420 + 380) / 3 = 400 of 500: 20% headroom */
-    const verdict_limit *a = limit_of(&v, VERDICT_LIMIT_ALLOCATION, "crm");
+    const res_verdict_limit *a = limit_of(&v, RES_VERDICT_LIMIT_ALLOCATION, "crm");
     assert_true(fabs(a->headroom - 0.2) < 1e-12);
-    assert_int_equal(a->status, VERDICT_TIGHT);
+    assert_int_equal(a->status, RES_VERDICT_TIGHT);
     assert_int_equal(a->runs_out, 0);
     /* web pool: peak (6 + 7 + 8) / 3 = 7 of 10: exactly the card's 30% is enough */
-    const verdict_limit *p = limit_of(&v, VERDICT_LIMIT_POOL, "web");
+    const res_verdict_limit *p = limit_of(&v, RES_VERDICT_LIMIT_POOL, "web");
     assert_true(fabs(p->headroom - 0.3) < 1e-12);
-    assert_int_equal(p->status, VERDICT_OK);
+    assert_int_equal(p->status, RES_VERDICT_OK);
     assert_true(v.violation);
-    verdict_fini(&v);
-    plt_results_destroy(r);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
 }
 
 static void flows_meet_miss_or_cannot_tell(void **state)
 {
     (void)state;
-    plt_results *r = make_fixture();
-    verdict v;
-    assert_int_equal(verdict_compute(r, &v, NULL), SIM_OK);
+    res_results *r = make_fixture();
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
     assert_int_equal(v.nflows, 3);
     /* F-1: p99 0.8, 0.9, 0.85 -> mean 0.85, s = 0.05, half-width
      * 4.3027 * 0.05 / sqrt(3) = 0.124; SLO 1 s is 0.15 away: met */
-    assert_int_equal(v.flows[0].status, VERDICT_OK);
+    assert_int_equal(v.flows[0].status, RES_VERDICT_OK);
     assert_true(fabs(v.flows[0].p99_hw - 4.302652729911275 * 0.05 / sqrt(3.0)) < 1e-9);
     /* F-2: p99 mean 450 s, half-width 124 s; SLO 300 s is 150 away: missed */
-    assert_int_equal(v.flows[1].status, VERDICT_MISSED);
+    assert_int_equal(v.flows[1].status, RES_VERDICT_MISSED);
     assert_true(fabs(v.flows[1].lost - 10.0) < 1e-9);
     assert_string_equal(v.flows[1].top_reason, "retention");
     /* F-3: p99 8.3 h against a nightly SLO of 24 h: met */
-    assert_int_equal(v.flows[2].status, VERDICT_OK);
-    verdict_fini(&v);
+    assert_int_equal(v.flows[2].status, RES_VERDICT_OK);
+    res_verdict_fini(&v);
 
     /* F-1 at 0.9, 1.0, 1.1 s: the SLO of 1 s is the mean, inside the CI */
-    plt_metric *m = NULL;
+    res_metric *m = NULL;
     for (size_t i = 0; i < r->nmetrics; i++)
         if (!strcmp(r->metrics[i].name, "flow.F-1.latency_p99"))
             m = &r->metrics[i];
@@ -91,18 +92,18 @@ static void flows_meet_miss_or_cannot_tell(void **state)
     m->values[2] = 1.1;
     m->mean = 1.0;
     m->half_width = 4.302652729911275 * 0.1 / sqrt(3.0);
-    assert_int_equal(verdict_compute(r, &v, NULL), SIM_OK);
-    assert_int_equal(v.flows[0].status, VERDICT_UNCERTAIN);
-    verdict_fini(&v);
-    plt_results_destroy(r);
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    assert_int_equal(v.flows[0].status, RES_VERDICT_UNCERTAIN);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
 }
 
 static void what_breaks_first_is_in_time_order_then_by_severity(void **state)
 {
     (void)state;
-    plt_results *r = make_fixture();
-    verdict v;
-    assert_int_equal(verdict_compute(r, &v, NULL), SIM_OK);
+    res_results *r = make_fixture();
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
     assert_true(v.nbreaks >= 6);
     /* timed: the quota at 73800 s, then the batch projected to outgrow its
      * window in month 10 (the mean of 9, 10, 11) */
@@ -120,16 +121,16 @@ static void what_breaks_first_is_in_time_order_then_by_severity(void **state)
     assert_non_null(strstr(v.breaks[4].text, "mostly pool_full"));
     assert_non_null(strstr(v.breaks[5].text, "crm"));
     assert_non_null(strstr(v.breaks[5].text, "below the card's 30%"));
-    verdict_fini(&v);
-    plt_results_destroy(r);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
 }
 
 static void the_summary_fits_a_screen(void **state)
 {
     (void)state;
-    plt_results *r = make_fixture();
-    verdict v;
-    assert_int_equal(verdict_compute(r, &v, NULL), SIM_OK);
+    res_results *r = make_fixture();
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
     char *text = out_text_summary(r, &v, NULL);
     assert_non_null(text);
     int lines = 0;
@@ -141,8 +142,8 @@ static void the_summary_fits_a_screen(void **state)
     assert_non_null(strstr(text, "EXHAUSTED"));
     assert_non_null(strstr(text, "seed 7"));
     sim_free(text);
-    verdict_fini(&v);
-    plt_results_destroy(r);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /*
- * test_out_json.c - results.json written and read back: the same results,
+ * test_res_json.c - results.json written and read back: the same results,
  * NaN as null, and clear errors for files that are not erpsim results.
  */
 #include <math.h>
@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "out_json.h"
-#include "plots/results_fixture.h"
 #include "plt_file.h"
-#include "verdict.h"
+#include "res_json.h"
+#include "res_verdict.h"
+#include "results/res_fixture.h"
 
 /* Equal numbers, or both NaN (null in the file). */
 static int same(double a, double b)
@@ -31,19 +31,19 @@ static char *write_temp(char *dir, const char *text)
 static void results_read_back_unchanged(void **state)
 {
     (void)state;
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
     assert_int_equal(fixture_fill(r), 0);
     /* a NaN that must travel as null */
-    plt_metric *m = plt_results_add(r, "flow.F-1.latency_max", "s", SIM_METRIC_SCALAR, NULL);
+    res_metric *m = res_results_add(r, "flow.F-1.latency_max", "s", SIM_METRIC_SCALAR, NULL);
     assert_non_null(m);
     m->n = 2;
     m->values = sim_calloc(2, sizeof *m->values);
     m->values[0] = NAN;
     m->values[1] = 3.0;
-    verdict v;
-    assert_int_equal(verdict_compute(r, &v, NULL), SIM_OK);
-    char *text = out_json_text(r, &v, NULL);
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    char *text = res_json_text(r, &v, NULL);
     assert_non_null(text);
     assert_null(strstr(text, "NaN"));
     assert_null(strstr(text, "nan"));
@@ -53,7 +53,7 @@ static void results_read_back_unchanged(void **state)
     char *path = write_temp(dir, text);
     sim_err err;
     sim_err_clear(&err);
-    plt_results *back = out_json_read(path, &err);
+    res_results *back = res_json_read(path, &err);
     if (!back)
         fail_msg("read back: %s", err.msg);
     assert_string_equal(back->name, r->name);
@@ -69,7 +69,7 @@ static void results_read_back_unchanged(void **state)
     assert_int_equal(back->callers[0].pool_size, 10);
     assert_int_equal(back->nmetrics, r->nmetrics);
     for (size_t i = 0; i < r->nmetrics; i++) {
-        const plt_metric *a = &r->metrics[i], *b = &back->metrics[i];
+        const res_metric *a = &r->metrics[i], *b = &back->metrics[i];
         assert_string_equal(a->name, b->name); /* same order */
         assert_string_equal(a->unit, b->unit);
         assert_int_equal(a->kind, b->kind);
@@ -94,19 +94,19 @@ static void results_read_back_unchanged(void **state)
         }
     }
     /* written again, byte for byte the same (the verdict is recomputed) */
-    verdict v2;
-    assert_int_equal(verdict_compute(back, &v2, NULL), SIM_OK);
-    char *again = out_json_text(back, &v2, NULL);
+    res_verdict v2;
+    assert_int_equal(res_verdict_compute(back, &v2, NULL), SIM_OK);
+    char *again = res_json_text(back, &v2, NULL);
     assert_non_null(again);
     assert_string_equal(again, text);
     sim_free(again);
-    verdict_fini(&v2);
-    plt_results_destroy(back);
+    res_verdict_fini(&v2);
+    res_results_destroy(back);
     sim_free(path);
     fixture_rmtree(dir);
     sim_free(text);
-    verdict_fini(&v);
-    plt_results_destroy(r);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
 }
 
 static void other_files_are_rejected_with_a_position(void **state)
@@ -116,22 +116,22 @@ static void other_files_are_rejected_with_a_position(void **state)
     char *path = write_temp(dir, "{\n  \"format\": \"erpsim-results\",\n  \"scenario\": {\n}");
     sim_err err;
     sim_err_clear(&err);
-    assert_null(out_json_read(path, &err));
+    assert_null(res_json_read(path, &err));
     assert_int_equal(err.code, SIM_EPARSE);
     assert_int_equal(err.line, 4); /* the JSON parser's position */
     assert_int_equal(plt_file_write(dir, "results.json", "{\"format\": \"other\"}", 19, NULL),
                      SIM_OK);
-    assert_null(out_json_read(path, &err));
+    assert_null(res_json_read(path, &err));
     assert_non_null(strstr(err.msg, "not an erpsim results file"));
     const char *bad_kind = "{\"format\": \"erpsim-results\", \"format_version\": 1, "
                            "\"scenario\": {}, \"metrics\": "
                            "{\"a.b\": {\"kind\": \"cube\", \"unit\": \"s\"}}}";
     assert_int_equal(plt_file_write(dir, "results.json", bad_kind, strlen(bad_kind), NULL), SIM_OK);
-    assert_null(out_json_read(path, &err));
+    assert_null(res_json_read(path, &err));
     assert_non_null(strstr(err.msg, "unknown kind 'cube'"));
     sim_free(path);
     path = plt_file_join(dir, "missing.json");
-    assert_null(out_json_read(path, &err));
+    assert_null(res_json_read(path, &err));
     assert_int_equal(err.code, SIM_EPARSE);
     sim_free(path);
     fixture_rmtree(dir);
@@ -152,20 +152,20 @@ static void absurd_counts_read_as_zero(void **state)
              " \"replications\": -7, \"count\": 1e300, \"bins\": [[1, 2, 1e300], [2, 3, -4]]}}}");
     sim_err err;
     sim_err_clear(&err);
-    plt_results *r = out_json_read(path, &err);
+    res_results *r = res_json_read(path, &err);
     if (!r)
         fail_msg("read failed: %s", err.msg);
     assert_int_equal(r->replications, 0);
     assert_true(r->seed == 0);
     assert_int_equal(r->systems[0].concurrency_limit, 0);
     assert_int_equal(r->callers[0].pool_size, 0);
-    const plt_metric *m = plt_results_find(r, "flow.F.latency");
+    const res_metric *m = res_results_find(r, "flow.F.latency");
     assert_non_null(m);
     assert_int_equal(m->n, 0);
     assert_true(m->count == 0);
     assert_int_equal(m->nbins, 2);
     assert_true(m->bin_count[0] == 0 && m->bin_count[1] == 0);
-    plt_results_destroy(r);
+    res_results_destroy(r);
     sim_free(path);
     fixture_rmtree(dir);
 }
@@ -200,11 +200,11 @@ static void format_version_missing_unknown_or_newer_is_refused(void **state)
                  cases[i].version ? cases[i].version : "", cases[i].version ? ", " : "");
         sim_err err;
         sim_err_clear(&err);
-        plt_results *r = out_json_parse("r.json", text, strlen(text), &err);
+        res_results *r = res_json_parse("r.json", text, strlen(text), &err);
         if (!cases[i].says) {
             if (!r)
                 fail_msg("version %s: %s", cases[i].version, err.msg);
-            plt_results_destroy(r);
+            res_results_destroy(r);
             continue;
         }
         if (r)

@@ -1,5 +1,5 @@
 /*
- * out_json.h - results.json: every metric of a run, the scenario as run
+ * res_json.h - results.json: every metric of a run, the scenario as run
  * and the verdict, for scripts; and reading it back, so `erpsim plot` and
  * `erpsim report` can work from a results folder without running again.
  *
@@ -34,29 +34,29 @@
  * bytes whatever the thread count (nothing time- or machine-dependent is
  * written).
  */
-#ifndef OUT_JSON_H
-#define OUT_JSON_H
+#ifndef RES_JSON_H
+#define RES_JSON_H
 
 #include <stddef.h>
 
-#include "plt_results.h"
+#include "res_results.h"
+#include "res_verdict.h"
 #include "sim_err.h"
-#include "verdict.h"
 
 /* The JSON text (sim_free it), with a final newline; v may be NULL (no
  * "verdict" member). */
-char *out_json_text(const plt_results *r, const verdict *v, sim_err *err);
+char *res_json_text(const res_results *r, const res_verdict *v, sim_err *err);
 
 /* The format_version this erpsim writes and the only one it reads. */
 #define OUT_JSON_FORMAT_VERSION 1
 
 /* Reads results.json text (the file named `path`, for messages) into a new
- * plt_results. SIM_EPARSE with the position for malformed JSON or a
+ * res_results. SIM_EPARSE with the position for malformed JSON or a
  * document that is not erpsim results, and (no position, the path in the
  * message) for a format_version that is missing, not a positive integer, or
  * newer than OUT_JSON_FORMAT_VERSION. */
-plt_results *out_json_read(const char *path, sim_err *err);
+res_results *res_json_read(const char *path, sim_err *err);
 /* The same from text[0..len), reported under `name`. */
-plt_results *out_json_parse(const char *name, const char *text, size_t len, sim_err *err);
+res_results *res_json_parse(const char *name, const char *text, size_t len, sim_err *err);
 
 #endif

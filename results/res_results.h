@@ -1,12 +1,12 @@
 /*
- * plt_results.h - the results of one experiment as plain data: what every
+ * res_results.h - the results of one experiment as plain data: what every
  * writer (text summary, JSON, CSV, charts, report) reads.
  *
- * A plt_results is built in one of two ways and is the same either way:
+ * A res_results is built in one of two ways and is the same either way:
  *   - after a run, from the merged sim_summary and the scenario
- *     (plt_results_add_summary, plt_results_set_scenario);
+ *     (res_results_add_summary, res_results_set_scenario);
  *   - from a results directory, by reading results.json back (the JSON
- *     reader in cli/out_json.c fills it with plt_results_add), which is
+ *     reader in results/res_json.c fills it with res_results_add), which is
  *     how `erpsim plot --from DIR` and `erpsim report --from DIR` redraw
  *     charts without running again.
  *
@@ -14,7 +14,7 @@
  * ("flow.F-001.latency_p99"), whatever model produced them: a writer that
  * shows every metric needs no change when a model adds one. Writers that
  * show specific metrics (the verdicts, the charts) find them by pattern
- * (plt_name_match: "system.*.quota_use_series") and skip what is absent.
+ * (res_name_match: "system.*.quota_use_series") and skip what is absent.
  *
  * Per kind:
  *   scalar  mean over the replications, Student-t half-width (NaN with one
@@ -31,10 +31,10 @@
  * verdicts and charts compare metrics against; the full scenario travels
  * as its normalised YAML text (scenarios/scn_print.h).
  *
- * Ownership: a plt_results owns every string and array it points to.
+ * Ownership: a res_results owns every string and array it points to.
  */
-#ifndef PLT_RESULTS_H
-#define PLT_RESULTS_H
+#ifndef RES_RESULTS_H
+#define RES_RESULTS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -43,9 +43,9 @@
 #include "sim_err.h"
 #include "sim_result.h"
 
-#define PLT_ID_MAX 64
+#define RES_ID_MAX 64
 
-typedef struct plt_metric {
+typedef struct res_metric {
     char *name;
     char *unit;
     sim_metric_kind kind;
@@ -64,11 +64,11 @@ typedef struct plt_metric {
     double interval_s;
     size_t npoints;
     double *y, *ymax;
-} plt_metric;
+} res_metric;
 
-typedef struct plt_flow {
-    char id[PLT_ID_MAX];
-    char source[PLT_ID_MAX], target[PLT_ID_MAX], caller[PLT_ID_MAX];
+typedef struct res_flow {
+    char id[RES_ID_MAX];
+    char source[RES_ID_MAX], target[RES_ID_MAX], caller[RES_ID_MAX];
     char pattern[16]; /* realtime, event, batch, file */
     char impact[16];
     char *description;
@@ -77,10 +77,10 @@ typedef struct plt_flow {
     int slo_nightly;       /* the SLO was written "nightly" (24 h) */
     double batch_window_s; /* batch/file: the run's window (0 = none) */
     double growth;         /* data growth per month, a fraction */
-} plt_flow;
+} res_flow;
 
-typedef struct plt_system {
-    char id[PLT_ID_MAX];
+typedef struct res_system {
+    char id[RES_ID_MAX];
     char kind[32];
     double daily_limit;         /* API calls per quota window; 0 = none */
     double quota_window_s;      /* the quota window, normally 86400 */
@@ -88,14 +88,14 @@ typedef struct plt_system {
     int concurrency_limit;      /* 0 = none */
     double delivery_allocation; /* event deliveries per 24 h; 0 = none */
     double retention_s;         /* event retention; 0 = no events */
-} plt_system;
+} res_system;
 
-typedef struct plt_caller {
-    char id[PLT_ID_MAX];
+typedef struct res_caller {
+    char id[RES_ID_MAX];
     int pool_size;
-} plt_caller;
+} res_caller;
 
-typedef struct plt_results {
+typedef struct res_results {
     /* the scenario as run */
     char *name, *description;
     char *source; /* the scenario file, or "default.yaml" for the compiled-in one */
@@ -106,11 +106,11 @@ typedef struct plt_results {
     double confidence; /* e.g. 0.95 */
     double load;       /* the load multiplier */
     double horizon_s, warmup_s;
-    plt_flow *flows;
+    res_flow *flows;
     int nflows;
-    plt_system *systems;
+    res_system *systems;
     int nsystems;
-    plt_caller *callers;
+    res_caller *callers;
     int ncallers;
     /* the user's --set PATH=VALUE overrides, in order (not the ones --load,
      * --days, --seed and --reps generate: those are load, horizon_s, seed
@@ -118,64 +118,64 @@ typedef struct plt_results {
     char **overrides;
     int noverrides;
     /* the metrics, in the summary's order */
-    plt_metric *metrics;
+    res_metric *metrics;
     size_t nmetrics, cap;
-    /* private to plt_results.c: the name index, an open-addressing hash
+    /* private to res_results.c: the name index, an open-addressing hash
      * table of metric positions + 1 (0 = empty slot), nslots a power of
      * two kept at least twice nmetrics. Add metrics only through
-     * plt_results_add so that it stays in step. */
+     * res_results_add so that it stays in step. */
     size_t *slots;
     size_t nslots;
-} plt_results;
+} res_results;
 
-plt_results *plt_results_create(sim_err *err);
-void plt_results_destroy(plt_results *r); /* NULL is a no-op */
+res_results *res_results_create(sim_err *err);
+void res_results_destroy(res_results *r); /* NULL is a no-op */
 
 /* Copies the scenario facts and strings (source and yaml may be NULL);
  * seed, replications and load come from the scenario, so set them after
  * this call when the run overrode them. */
-int plt_results_set_scenario(plt_results *r, const mdl_scenario *sc, const char *source,
+int res_results_set_scenario(res_results *r, const mdl_scenario *sc, const char *source,
                              const char *yaml, sim_err *err);
 /* Replaces the overrides with copies of sets[0..n-1]. */
-int plt_results_set_overrides(plt_results *r, const char *const *sets, int n, sim_err *err);
+int res_results_set_overrides(res_results *r, const char *const *sets, int n, sim_err *err);
 /* Makes room for n flows, systems and callers (zeroed), for a reader. */
-int plt_results_alloc_facts(plt_results *r, int nflows, int nsystems, int ncallers, sim_err *err);
+int res_results_alloc_facts(res_results *r, int nflows, int nsystems, int ncallers, sim_err *err);
 
 /* Appends a copy of every metric of s (and sets replications and
  * confidence from it). */
-int plt_results_add_summary(plt_results *r, const sim_summary *s, sim_err *err);
+int res_results_add_summary(res_results *r, const sim_summary *s, sim_err *err);
 
 /* Appends an empty metric (numbers NaN, arrays NULL) for a reader to fill;
  * arrays the reader attaches must come from sim_malloc (the results free
  * them). Returns NULL (err filled) on no memory or a duplicate name. */
-plt_metric *plt_results_add(plt_results *r, const char *name, const char *unit,
+res_metric *res_results_add(res_results *r, const char *name, const char *unit,
                             sim_metric_kind kind, sim_err *err);
 /* Recomputes mean/min/max from values (scalar) or y/ymax (series). */
-void plt_metric_refresh(plt_metric *m);
+void res_metric_refresh(res_metric *m);
 
-const plt_metric *plt_results_find(const plt_results *r, const char *name);
+const res_metric *res_results_find(const res_results *r, const char *name);
 /* The metric named by the printf-style format, or NULL. */
-const plt_metric *plt_results_findf(const plt_results *r, const char *fmt, ...) SIM_PRINTF(2, 3);
+const res_metric *res_results_findf(const res_results *r, const char *fmt, ...) SIM_PRINTF(2, 3);
 /* Mean of the scalar metric named by the format, or `fallback` when it is
  * absent or not a scalar. */
-double plt_results_meanf(const plt_results *r, double fallback, const char *fmt, ...)
+double res_results_meanf(const res_results *r, double fallback, const char *fmt, ...)
     SIM_PRINTF(3, 4);
 
-const plt_flow *plt_results_flow(const plt_results *r, const char *id);
-const plt_system *plt_results_system(const plt_results *r, const char *id);
-const plt_caller *plt_results_caller(const plt_results *r, const char *id);
+const res_flow *res_results_flow(const res_results *r, const char *id);
+const res_system *res_results_system(const res_results *r, const char *id);
+const res_caller *res_results_caller(const res_results *r, const char *id);
 
 /* Matches a metric name against a pattern whose '*' stands for exactly one
  * name segment (ids never contain '.'). On a match returns 1 and copies
  * the segment matched by the first '*' into star (if not NULL; n bytes). */
-int plt_name_match(const char *pattern, const char *name, char *star, size_t n);
+int res_name_match(const char *pattern, const char *name, char *star, size_t n);
 
 /* The q-quantile of a hist metric from its bins, as sim_hist_quantile
  * computes it (the midpoint of the bin holding rank ceil(q n), clamped to
  * [min, max]); NaN if empty. */
-double plt_metric_quantile(const plt_metric *m, double q);
+double res_metric_quantile(const res_metric *m, double q);
 /* The share of a hist metric's observations in bins whose upper edge is
  * <= x (its empirical CDF at a bin edge). */
-double plt_metric_cdf(const plt_metric *m, double x);
+double res_metric_cdf(const res_metric *m, double x);
 
 #endif

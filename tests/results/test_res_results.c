@@ -1,5 +1,5 @@
 /*
- * test_plt_results.c - the results as plain data: copying a merged summary,
+ * test_res_results.c - the results as plain data: copying a merged summary,
  * name patterns, and quantiles recomputed from stored bins (what a results
  * folder read back from JSON has).
  */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "plt_results.h"
+#include "res_results.h"
 #include "sim_result.h"
 
 /* Student t quantile t(0.975, 2) from a table (e.g. NIST/SEMATECH e-Handbook,
@@ -24,17 +24,17 @@ static void names_match_one_segment_per_star(void **state)
 {
     (void)state;
     char id[64];
-    assert_true(plt_name_match("system.*.quota_use_series", "system.erp-1.quota_use_series", id,
+    assert_true(res_name_match("system.*.quota_use_series", "system.erp-1.quota_use_series", id,
                                sizeof id));
     assert_string_equal(id, "erp-1");
     assert_false(
-        plt_name_match("system.*.quota_use_series", "system.a.b.quota_use_series", id, sizeof id));
-    assert_false(plt_name_match("system.*.quota_limit", "system..quota_limit", NULL, 0));
-    assert_false(plt_name_match("flow.*.latency", "flow.F-1.latency_p99", NULL, 0));
-    assert_true(plt_name_match("flow.*.batch.duration_series", "flow.F_2.batch.duration_series", id,
+        res_name_match("system.*.quota_use_series", "system.a.b.quota_use_series", id, sizeof id));
+    assert_false(res_name_match("system.*.quota_limit", "system..quota_limit", NULL, 0));
+    assert_false(res_name_match("flow.*.latency", "flow.F-1.latency_p99", NULL, 0));
+    assert_true(res_name_match("flow.*.batch.duration_series", "flow.F_2.batch.duration_series", id,
                                sizeof id));
     assert_string_equal(id, "F_2");
-    assert_true(plt_name_match("a.*.*", "a.x.y", id, sizeof id));
+    assert_true(res_name_match("a.*.*", "a.x.y", id, sizeof id));
     assert_string_equal(id, "x"); /* the first star */
 }
 
@@ -72,24 +72,24 @@ static void a_summary_is_copied_with_every_kind(void **state)
 {
     (void)state;
     sim_summary *sum = three_replications();
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
-    assert_int_equal(plt_results_add_summary(r, sum, NULL), SIM_OK);
+    assert_int_equal(res_results_add_summary(r, sum, NULL), SIM_OK);
     sim_summary_destroy(sum);
     assert_int_equal(r->nmetrics, 3);
     assert_int_equal(r->replications, 3);
 
-    const plt_metric *c = plt_results_find(r, "flow.F-1.created");
+    const res_metric *c = res_results_find(r, "flow.F-1.created");
     assert_non_null(c);
     /* mean 3; s^2 = ((1-3)^2 + (2-3)^2 + (6-3)^2) / 2 = 7 */
     assert_true(fabs(c->mean - 3.0) < 1e-12);
     assert_true(fabs(c->half_width - T_975_2 * sqrt(7.0 / 3.0)) < 1e-9);
     assert_int_equal(c->n, 3);
     assert_true(c->values[2] == 6.0 && c->min == 1.0 && c->max == 6.0);
-    assert_true(fabs(plt_results_meanf(r, -1, "flow.%s.created", "F-1") - 3.0) < 1e-12);
-    assert_true(plt_results_meanf(r, -1, "flow.%s.created", "F-2") == -1);
+    assert_true(fabs(res_results_meanf(r, -1, "flow.%s.created", "F-1") - 3.0) < 1e-12);
+    assert_true(res_results_meanf(r, -1, "flow.%s.created", "F-2") == -1);
 
-    const plt_metric *s = plt_results_find(r, "system.erp.quota_use_series");
+    const res_metric *s = res_results_find(r, "system.erp.quota_use_series");
     assert_non_null(s);
     assert_int_equal(s->npoints, 4);
     assert_true(s->interval_s == 60.0);
@@ -100,24 +100,24 @@ static void a_summary_is_copied_with_every_kind(void **state)
     }
     assert_true(fabs(s->mean - 4.0) < 1e-12 && s->max == 6.0);
 
-    const plt_metric *h = plt_results_find(r, "flow.F-1.latency");
+    const res_metric *h = res_results_find(r, "flow.F-1.latency");
     assert_non_null(h);
     assert_int_equal(h->count, 30000);
     assert_true(h->min == 1.0 && h->max == 10000.0);
     /* the mean of 1..10000 is 5000.5, exactly (running mean) */
     assert_true(fabs(h->mean - 5000.5) < 1e-6);
-    plt_results_destroy(r);
+    res_results_destroy(r);
 }
 
 static void quantiles_from_bins_are_within_one_percent(void **state)
 {
     (void)state;
     sim_summary *sum = three_replications();
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
-    assert_int_equal(plt_results_add_summary(r, sum, NULL), SIM_OK);
+    assert_int_equal(res_results_add_summary(r, sum, NULL), SIM_OK);
     sim_summary_destroy(sum);
-    const plt_metric *h = plt_results_find(r, "flow.F-1.latency");
+    const res_metric *h = res_results_find(r, "flow.F-1.latency");
     /* Each value 1..10000 three times: the q-quantile (rank ceil(30000 q))
      * is 10000 q. The bins are at most 1/64 of their lower edge wide and
      * the quantile is a bin midpoint, so it is within 1/128 < 1% of the
@@ -125,34 +125,34 @@ static void quantiles_from_bins_are_within_one_percent(void **state)
     static const double qs[] = {0.5, 0.95, 0.99};
     for (size_t i = 0; i < 3; i++) {
         double want = 10000.0 * qs[i];
-        double got = plt_metric_quantile(h, qs[i]);
+        double got = res_metric_quantile(h, qs[i]);
         if (fabs(got - want) > 0.01 * want)
             fail_msg("q %.2f: %g, want %g within 1%%", qs[i], got, want);
     }
     /* recomputed from the bins, they are the kernel's quantiles exactly */
-    assert_true(plt_metric_quantile(h, 0.50) == h->p50);
-    assert_true(plt_metric_quantile(h, 0.95) == h->p95);
-    assert_true(plt_metric_quantile(h, 0.99) == h->p99);
-    assert_true(plt_metric_quantile(h, 1.0) == 10000.0);
+    assert_true(res_metric_quantile(h, 0.50) == h->p50);
+    assert_true(res_metric_quantile(h, 0.95) == h->p95);
+    assert_true(res_metric_quantile(h, 0.99) == h->p99);
+    assert_true(res_metric_quantile(h, 1.0) == 10000.0);
     /* the CDF at a bin edge near 5000: within one bin (1/64 of 4096) of 0.5 */
-    double cdf = plt_metric_cdf(h, 5000.0);
+    double cdf = res_metric_cdf(h, 5000.0);
     assert_true(fabs(cdf - 0.5) < 64.0 / 10000.0);
-    assert_true(plt_metric_cdf(h, 1e9) == 1.0);
-    plt_results_destroy(r);
+    assert_true(res_metric_cdf(h, 1e9) == 1.0);
+    res_results_destroy(r);
 }
 
 static void a_metric_name_appears_once(void **state)
 {
     (void)state;
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
     sim_err err;
-    assert_non_null(plt_results_add(r, "a.b", "s", SIM_METRIC_SCALAR, &err));
-    assert_null(plt_results_add(r, "a.b", "s", SIM_METRIC_SCALAR, &err));
+    assert_non_null(res_results_add(r, "a.b", "s", SIM_METRIC_SCALAR, &err));
+    assert_null(res_results_add(r, "a.b", "s", SIM_METRIC_SCALAR, &err));
     assert_int_equal(err.code, SIM_EINVAL);
-    const plt_metric *m = plt_results_find(r, "a.b");
+    const res_metric *m = res_results_find(r, "a.b");
     assert_true(isnan(m->mean) && isnan(m->half_width)); /* empty: NaN, not 0 */
-    plt_results_destroy(r);
+    res_results_destroy(r);
 }
 
 /* 40,000 metrics (a scenario with 2,000 flows has about that many): each
@@ -167,21 +167,21 @@ static void many_metrics_are_found_by_name_without_a_scan(void **state)
 {
     (void)state;
     enum { N = 40000 };
-    plt_results *r = plt_results_create(NULL);
+    res_results *r = res_results_create(NULL);
     assert_non_null(r);
-    assert_null(plt_results_find(r, "flow.F-00000.delivered")); /* empty: nothing */
+    assert_null(res_results_find(r, "flow.F-00000.delivered")); /* empty: nothing */
     char name[64];
     sim_err err;
     clock_t start = clock();
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "flow.F-%05d.delivered", i);
-        plt_metric *m = plt_results_add(r, name, "", SIM_METRIC_SCALAR, &err);
+        res_metric *m = res_results_add(r, name, "", SIM_METRIC_SCALAR, &err);
         assert_non_null(m);
         m->mean = i;
     }
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "flow.F-%05d.delivered", i);
-        const plt_metric *m = plt_results_find(r, name);
+        const res_metric *m = res_results_find(r, name);
         assert_non_null(m);
         assert_string_equal(m->name, name);
         assert_true(m->mean == i);
@@ -190,12 +190,12 @@ static void many_metrics_are_found_by_name_without_a_scan(void **state)
     double cpu_s = (double)(clock() - start) / CLOCKS_PER_SEC;
     assert_true(cpu_s < 2.0);
     assert_int_equal(r->nmetrics, N);
-    assert_null(plt_results_add(r, "flow.F-12345.delivered", "", SIM_METRIC_SCALAR, &err));
+    assert_null(res_results_add(r, "flow.F-12345.delivered", "", SIM_METRIC_SCALAR, &err));
     assert_int_equal(err.code, SIM_EINVAL);
-    assert_null(plt_results_find(r, "flow.F-40000.delivered"));
-    assert_null(plt_results_findf(r, "flow.F-%05d.delivered", N + 1));
-    assert_true(plt_results_meanf(r, -1.0, "flow.F-%05d.delivered", 777) == 777.0);
-    plt_results_destroy(r);
+    assert_null(res_results_find(r, "flow.F-40000.delivered"));
+    assert_null(res_results_findf(r, "flow.F-%05d.delivered", N + 1));
+    assert_true(res_results_meanf(r, -1.0, "flow.F-%05d.delivered", 777) == 777.0);
+    res_results_destroy(r);
 }
 
 int main(void)

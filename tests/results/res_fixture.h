@@ -1,5 +1,5 @@
 /*
- * results_fixture.h - a small, hand-written plt_results with every metric
+ * res_fixture.h - a small, hand-written res_results with every metric
  * family the charts and verdicts look for, for the plots and cli tests.
  *
  * Scenario "fixture": 2 days, load 3x, 3 replications, seed 7.
@@ -13,8 +13,8 @@
  * shape (a quota filling up and running out, a backlog growing while a
  * subscriber is offline, batch runs getting longer), not to be realistic.
  */
-#ifndef RESULTS_FIXTURE_H
-#define RESULTS_FIXTURE_H
+#ifndef RES_FIXTURE_H
+#define RES_FIXTURE_H
 
 #include <dirent.h>
 #include <math.h>
@@ -24,16 +24,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plt_results.h"
+#include "res_results.h"
 #include "sim_alloc.h"
 
 #define FIXTURE_POINTS 96
 #define FIXTURE_STEP   1800.0
 
-static inline plt_metric *fixture_scalar(plt_results *r, const char *name, const char *unit,
+static inline res_metric *fixture_scalar(res_results *r, const char *name, const char *unit,
                                          double v0, double v1, double v2)
 {
-    plt_metric *m = plt_results_add(r, name, unit, SIM_METRIC_SCALAR, NULL);
+    res_metric *m = res_results_add(r, name, unit, SIM_METRIC_SCALAR, NULL);
     if (!m)
         return NULL;
     m->n = 3;
@@ -49,17 +49,17 @@ static inline plt_metric *fixture_scalar(plt_results *r, const char *name, const
                  (v2 - m->mean) * (v2 - m->mean)) /
                 2.0;
     m->half_width = 4.302652729911275 * sqrt(s2 / 3.0);
-    plt_metric_refresh(m);
+    res_metric_refresh(m);
     m->mean = (v0 + v1 + v2) / 3.0;
     return m;
 }
 
 typedef double fixture_curve(double t_s, double arg);
 
-static inline plt_metric *fixture_series(plt_results *r, const char *name, const char *unit,
+static inline res_metric *fixture_series(res_results *r, const char *name, const char *unit,
                                          fixture_curve *f, double arg)
 {
-    plt_metric *m = plt_results_add(r, name, unit, SIM_METRIC_SERIES, NULL);
+    res_metric *m = res_results_add(r, name, unit, SIM_METRIC_SERIES, NULL);
     if (!m)
         return NULL;
     m->n = 3;
@@ -73,15 +73,15 @@ static inline plt_metric *fixture_series(plt_results *r, const char *name, const
         m->y[i] = f(i * FIXTURE_STEP, arg);
         m->ymax[i] = m->y[i] * 1.1;
     }
-    plt_metric_refresh(m);
+    res_metric_refresh(m);
     return m;
 }
 
 /* A latency histogram: counts on the log-spaced bins of sim_stats.h (64
  * per octave) following a bell over log2(latency) centred on `centre_s`. */
-static inline plt_metric *fixture_hist(plt_results *r, const char *name, double centre_s)
+static inline res_metric *fixture_hist(res_results *r, const char *name, double centre_s)
 {
-    plt_metric *m = plt_results_add(r, name, "s", SIM_METRIC_HIST, NULL);
+    res_metric *m = res_results_add(r, name, "s", SIM_METRIC_HIST, NULL);
     if (!m)
         return NULL;
     enum { NB = 6 * 64 }; /* six octaves */
@@ -105,9 +105,9 @@ static inline plt_metric *fixture_hist(plt_results *r, const char *name, double 
     m->mean = sum / (double)m->count;
     m->min = m->lo[0];
     m->max = m->hi[NB - 1];
-    m->p50 = plt_metric_quantile(m, 0.50);
-    m->p95 = plt_metric_quantile(m, 0.95);
-    m->p99 = plt_metric_quantile(m, 0.99);
+    m->p50 = res_metric_quantile(m, 0.50);
+    m->p95 = res_metric_quantile(m, 0.95);
+    m->p99 = res_metric_quantile(m, 0.99);
     return m;
 }
 
@@ -133,15 +133,15 @@ static inline double fixture_breaker(double t, double share)
     return t > 30 * 3600.0 && t < 33 * 3600.0 ? share : 0.0;
 }
 
-/* Fills r (from plt_results_create) with the fixture; returns 0 on
+/* Fills r (from res_results_create) with the fixture; returns 0 on
  * success. */
-static inline int fixture_fill(plt_results *r)
+static inline int fixture_fill(res_results *r)
 {
-    if (plt_results_alloc_facts(r, 3, 2, 1, NULL) != SIM_OK)
+    if (res_results_alloc_facts(r, 3, 2, 1, NULL) != SIM_OK)
         return -1;
     r->name = sim_strdup("fixture");
     r->description = sim_strdup("A hand-written results file for the chart tests");
-    r->source = sim_strdup("tests/plots/results_fixture.h");
+    r->source = sim_strdup("tests/results/res_fixture.h");
     r->yaml = sim_strdup("name: fixture\nhorizon: 2d\n");
     snprintf(r->version, sizeof r->version, "test");
     r->seed = 7;
@@ -156,7 +156,7 @@ static inline int fixture_fill(plt_results *r)
                  {"F-2", "crm", "erp", "event", 300.0, 0, 0},
                  {"F-3", "erp", "crm", "batch", 86400.0, 4 * 3600.0, 0.05}};
     for (int i = 0; i < 3; i++) {
-        plt_flow *f = &r->flows[i];
+        res_flow *f = &r->flows[i];
         snprintf(f->id, sizeof f->id, "%s", flows[i].id);
         snprintf(f->source, sizeof f->source, "%s", flows[i].src);
         snprintf(f->target, sizeof f->target, "%s", flows[i].dst);
@@ -169,16 +169,16 @@ static inline int fixture_fill(plt_results *r)
         f->growth = flows[i].growth;
         f->per_day = 1000.0;
     }
-    snprintf(r->systems[0].id, PLT_ID_MAX, "erp");
+    snprintf(r->systems[0].id, RES_ID_MAX, "erp");
     snprintf(r->systems[0].kind, sizeof r->systems[0].kind, "generic");
     r->systems[0].daily_limit = 1000.0;
     r->systems[0].quota_window_s = 86400.0;
     r->systems[0].quota_rolling = 1;
-    snprintf(r->systems[1].id, PLT_ID_MAX, "crm");
+    snprintf(r->systems[1].id, RES_ID_MAX, "crm");
     snprintf(r->systems[1].kind, sizeof r->systems[1].kind, "salesforce");
     r->systems[1].delivery_allocation = 500.0;
     r->systems[1].retention_s = 72 * 3600.0;
-    snprintf(r->callers[0].id, PLT_ID_MAX, "web");
+    snprintf(r->callers[0].id, RES_ID_MAX, "web");
     r->callers[0].pool_size = 10;
 
     int ok = 1;

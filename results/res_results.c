@@ -1,5 +1,5 @@
 /*
- * plt_results.c - the results as plain data; see plt_results.h.
+ * res_results.c - the results as plain data; see res_results.h.
  *
  * Metrics are found by name through a hash index (open addressing with
  * linear probing, FNV-1a on the name) built as they are added: a scenario
@@ -7,7 +7,7 @@
  * flow's and system's metrics by name, which a linear scan made
  * quadratic (35 s for 1,000 flows, spent almost all here).
  */
-#include "plt_results.h"
+#include "res_results.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -16,9 +16,9 @@
 
 #include "sim_alloc.h"
 
-plt_results *plt_results_create(sim_err *err)
+res_results *res_results_create(sim_err *err)
 {
-    plt_results *r = sim_calloc(1, sizeof *r);
+    res_results *r = sim_calloc(1, sizeof *r);
     if (!r) {
         sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -29,7 +29,7 @@ plt_results *plt_results_create(sim_err *err)
     return r;
 }
 
-static void metric_free(plt_metric *m)
+static void metric_free(res_metric *m)
 {
     sim_free(m->name);
     sim_free(m->unit);
@@ -41,7 +41,7 @@ static void metric_free(plt_metric *m)
     sim_free(m->ymax);
 }
 
-void plt_results_destroy(plt_results *r)
+void res_results_destroy(res_results *r)
 {
     if (!r)
         return;
@@ -75,7 +75,7 @@ static int set_str(char **dst, const char *src)
     return *dst ? SIM_OK : SIM_ENOMEM;
 }
 
-int plt_results_set_overrides(plt_results *r, const char *const *sets, int n, sim_err *err)
+int res_results_set_overrides(res_results *r, const char *const *sets, int n, sim_err *err)
 {
     for (int i = 0; i < r->noverrides; i++)
         sim_free(r->overrides[i]);
@@ -92,7 +92,7 @@ int plt_results_set_overrides(plt_results *r, const char *const *sets, int n, si
     return SIM_OK;
 }
 
-int plt_results_alloc_facts(plt_results *r, int nflows, int nsystems, int ncallers, sim_err *err)
+int res_results_alloc_facts(res_results *r, int nflows, int nsystems, int ncallers, sim_err *err)
 {
     for (int i = 0; i < r->nflows; i++)
         sim_free(r->flows[i].description);
@@ -111,14 +111,14 @@ int plt_results_alloc_facts(plt_results *r, int nflows, int nsystems, int ncalle
     return SIM_OK;
 }
 
-int plt_results_set_scenario(plt_results *r, const mdl_scenario *sc, const char *source,
+int res_results_set_scenario(res_results *r, const mdl_scenario *sc, const char *source,
                              const char *yaml, sim_err *err)
 {
     if (set_str(&r->name, sc->name ? sc->name : "") != SIM_OK ||
         set_str(&r->description, sc->description ? sc->description : "") != SIM_OK ||
         set_str(&r->source, source) != SIM_OK || set_str(&r->yaml, yaml) != SIM_OK)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
-    int rc = plt_results_alloc_facts(r, sc->nflows, sc->nsystems, sc->ncallers, err);
+    int rc = res_results_alloc_facts(r, sc->nflows, sc->nsystems, sc->ncallers, err);
     if (rc != SIM_OK)
         return rc;
     snprintf(r->version, sizeof r->version, "%s", ERPSIM_VERSION);
@@ -129,7 +129,7 @@ int plt_results_set_scenario(plt_results *r, const mdl_scenario *sc, const char 
     r->warmup_s = sim_time_to_seconds(sc->warmup);
     for (int i = 0; i < sc->nflows; i++) {
         const mdl_flow_spec *f = &sc->flows[i];
-        plt_flow *o = &r->flows[i];
+        res_flow *o = &r->flows[i];
         snprintf(o->id, sizeof o->id, "%s", f->id);
         snprintf(o->source, sizeof o->source, "%s", f->source);
         snprintf(o->target, sizeof o->target, "%s", f->target);
@@ -149,7 +149,7 @@ int plt_results_set_scenario(plt_results *r, const mdl_scenario *sc, const char 
     }
     for (int i = 0; i < sc->nsystems; i++) {
         const mdl_system_spec *s = &sc->systems[i];
-        plt_system *o = &r->systems[i];
+        res_system *o = &r->systems[i];
         snprintf(o->id, sizeof o->id, "%s", s->id);
         snprintf(o->kind, sizeof o->kind, "%s", mdl_spec_name(mdl_spec_kind_names, (int)s->kind));
         if (s->api.enabled) {
@@ -183,7 +183,7 @@ static size_t hash_name(const char *s)
 }
 
 /* The slot holding name, or the empty slot where it would go. */
-static size_t slot_of(const plt_results *r, const char *name)
+static size_t slot_of(const res_results *r, const char *name)
 {
     size_t mask = r->nslots - 1;
     size_t i = hash_name(name) & mask;
@@ -194,7 +194,7 @@ static size_t slot_of(const plt_results *r, const char *name)
 
 /* Makes room for one more metric: the table is rebuilt twice as large when
  * it would become more than half full. */
-static int index_reserve(plt_results *r)
+static int index_reserve(res_results *r)
 {
     if (2 * (r->nmetrics + 1) <= r->nslots)
         return SIM_OK;
@@ -210,10 +210,10 @@ static int index_reserve(plt_results *r)
     return SIM_OK;
 }
 
-plt_metric *plt_results_add(plt_results *r, const char *name, const char *unit,
+res_metric *res_results_add(res_results *r, const char *name, const char *unit,
                             sim_metric_kind kind, sim_err *err)
 {
-    if (plt_results_find(r, name)) {
+    if (res_results_find(r, name)) {
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "metric %s appears twice", name);
         return NULL;
     }
@@ -223,7 +223,7 @@ plt_metric *plt_results_add(plt_results *r, const char *name, const char *unit,
     }
     if (r->nmetrics == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 64;
-        plt_metric *m = sim_reallocarray(r->metrics, cap, sizeof *m);
+        res_metric *m = sim_reallocarray(r->metrics, cap, sizeof *m);
         if (!m) {
             sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
             return NULL;
@@ -231,7 +231,7 @@ plt_metric *plt_results_add(plt_results *r, const char *name, const char *unit,
         r->metrics = m;
         r->cap = cap;
     }
-    plt_metric *m = &r->metrics[r->nmetrics];
+    res_metric *m = &r->metrics[r->nmetrics];
     memset(m, 0, sizeof *m);
     m->name = sim_strdup(name);
     m->unit = sim_strdup(unit ? unit : "");
@@ -248,7 +248,7 @@ plt_metric *plt_results_add(plt_results *r, const char *name, const char *unit,
     return m;
 }
 
-void plt_metric_refresh(plt_metric *m)
+void res_metric_refresh(res_metric *m)
 {
     const double *v = m->kind == SIM_METRIC_SCALAR ? m->values : m->y;
     size_t n = m->kind == SIM_METRIC_SCALAR ? (size_t)(m->n > 0 ? m->n : 0) : m->npoints;
@@ -274,7 +274,7 @@ void plt_metric_refresh(plt_metric *m)
     m->max = used || hi > -INFINITY ? hi : NAN;
 }
 
-static int copy_scalar(plt_metric *m, const sim_metric *s)
+static int copy_scalar(res_metric *m, const sim_metric *s)
 {
     m->n = s->n;
     m->mean = s->mean;
@@ -286,12 +286,12 @@ static int copy_scalar(plt_metric *m, const sim_metric *s)
         memcpy(m->values, s->values, (size_t)s->n * sizeof *m->values);
     }
     double mean = m->mean;
-    plt_metric_refresh(m);
+    res_metric_refresh(m);
     m->mean = mean; /* keep the kernel's mean: NaN values make it NaN on purpose */
     return SIM_OK;
 }
 
-static int copy_hist(plt_metric *m, const sim_hist *h, int reps)
+static int copy_hist(res_metric *m, const sim_hist *h, int reps)
 {
     m->n = reps;
     m->count = sim_hist_count(h);
@@ -322,7 +322,7 @@ static int copy_hist(plt_metric *m, const sim_hist *h, int reps)
     return SIM_OK;
 }
 
-static int copy_series(plt_metric *m, const sim_series *s, int reps)
+static int copy_series(res_metric *m, const sim_series *s, int reps)
 {
     m->n = reps;
     m->interval_s = sim_time_to_seconds(sim_series_interval(s));
@@ -338,18 +338,18 @@ static int copy_series(plt_metric *m, const sim_series *s, int reps)
         m->y[i] = sim_series_value(s, i);
         m->ymax[i] = sim_series_max(s, i);
     }
-    plt_metric_refresh(m);
+    res_metric_refresh(m);
     return SIM_OK;
 }
 
-int plt_results_add_summary(plt_results *r, const sim_summary *s, sim_err *err)
+int res_results_add_summary(res_results *r, const sim_summary *s, sim_err *err)
 {
     r->replications = sim_summary_replications(s);
     r->confidence = sim_summary_confidence(s);
     size_t n = sim_summary_count(s);
     for (size_t i = 0; i < n; i++) {
         const sim_metric *sm = sim_summary_at(s, i);
-        plt_metric *m = plt_results_add(r, sm->name, sm->unit, sm->kind, err);
+        res_metric *m = res_results_add(r, sm->name, sm->unit, sm->kind, err);
         if (!m)
             return err ? err->code : SIM_ENOMEM;
         int rc = SIM_OK;
@@ -370,7 +370,7 @@ int plt_results_add_summary(plt_results *r, const sim_summary *s, sim_err *err)
     return SIM_OK;
 }
 
-const plt_metric *plt_results_find(const plt_results *r, const char *name)
+const res_metric *res_results_find(const res_results *r, const char *name)
 {
     if (!r->nslots)
         return NULL;
@@ -378,7 +378,7 @@ const plt_metric *plt_results_find(const plt_results *r, const char *name)
     return at ? &r->metrics[at - 1] : NULL;
 }
 
-const plt_metric *plt_results_findf(const plt_results *r, const char *fmt, ...)
+const res_metric *res_results_findf(const res_results *r, const char *fmt, ...)
 {
     char name[512];
     va_list ap;
@@ -387,10 +387,10 @@ const plt_metric *plt_results_findf(const plt_results *r, const char *fmt, ...)
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof name)
         return NULL;
-    return plt_results_find(r, name);
+    return res_results_find(r, name);
 }
 
-double plt_results_meanf(const plt_results *r, double fallback, const char *fmt, ...)
+double res_results_meanf(const res_results *r, double fallback, const char *fmt, ...)
 {
     char name[512];
     va_list ap;
@@ -399,11 +399,11 @@ double plt_results_meanf(const plt_results *r, double fallback, const char *fmt,
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof name)
         return fallback;
-    const plt_metric *m = plt_results_find(r, name);
+    const res_metric *m = res_results_find(r, name);
     return m && m->kind == SIM_METRIC_SCALAR ? m->mean : fallback;
 }
 
-const plt_flow *plt_results_flow(const plt_results *r, const char *id)
+const res_flow *res_results_flow(const res_results *r, const char *id)
 {
     for (int i = 0; i < r->nflows; i++)
         if (!strcmp(r->flows[i].id, id))
@@ -411,7 +411,7 @@ const plt_flow *plt_results_flow(const plt_results *r, const char *id)
     return NULL;
 }
 
-const plt_system *plt_results_system(const plt_results *r, const char *id)
+const res_system *res_results_system(const res_results *r, const char *id)
 {
     for (int i = 0; i < r->nsystems; i++)
         if (!strcmp(r->systems[i].id, id))
@@ -419,7 +419,7 @@ const plt_system *plt_results_system(const plt_results *r, const char *id)
     return NULL;
 }
 
-const plt_caller *plt_results_caller(const plt_results *r, const char *id)
+const res_caller *res_results_caller(const res_results *r, const char *id)
 {
     for (int i = 0; i < r->ncallers; i++)
         if (!strcmp(r->callers[i].id, id))
@@ -427,7 +427,7 @@ const plt_caller *plt_results_caller(const plt_results *r, const char *id)
     return NULL;
 }
 
-int plt_name_match(const char *pattern, const char *name, char *star, size_t n)
+int res_name_match(const char *pattern, const char *name, char *star, size_t n)
 {
     int captured = 0;
     const char *p = pattern, *s = name;
@@ -453,7 +453,7 @@ int plt_name_match(const char *pattern, const char *name, char *star, size_t n)
     return *s == '\0';
 }
 
-double plt_metric_quantile(const plt_metric *m, double q)
+double res_metric_quantile(const res_metric *m, double q)
 {
     if (m->kind != SIM_METRIC_HIST || m->count == 0 || !(q >= 0.0 && q <= 1.0))
         return NAN;
@@ -473,7 +473,7 @@ double plt_metric_quantile(const plt_metric *m, double q)
     return m->max;
 }
 
-double plt_metric_cdf(const plt_metric *m, double x)
+double res_metric_cdf(const res_metric *m, double x)
 {
     if (m->kind != SIM_METRIC_HIST || m->count == 0)
         return NAN;

@@ -1,0 +1,78 @@
+/*
+ * test_res_fmt.c - numbers, durations and times written for people.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "res_fmt.h"
+
+static void counts_get_thousands_separators(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(res_fmt_count(1234567.4, b, sizeof b), "1,234,567");
+    assert_string_equal(res_fmt_count(999, b, sizeof b), "999");
+    assert_string_equal(res_fmt_count(1000, b, sizeof b), "1,000");
+    assert_string_equal(res_fmt_count(-30000, b, sizeof b), "-30,000");
+    assert_string_equal(res_fmt_count(0, b, sizeof b), "0");
+    assert_string_equal(res_fmt_count(2.5, b, sizeof b), "2.5");
+    assert_string_equal(res_fmt_count(NAN, b, sizeof b), "n/a");
+}
+
+static void durations_take_the_largest_readable_unit(void **state)
+{
+    (void)state;
+    char b[48];
+    assert_string_equal(res_fmt_duration(0.0123, b, sizeof b), "12.3 ms");
+    assert_string_equal(res_fmt_duration(4.2, b, sizeof b), "4.2 s");
+    assert_string_equal(res_fmt_duration(90, b, sizeof b), "90 s");
+    assert_string_equal(res_fmt_duration(300, b, sizeof b), "5 min");
+    assert_string_equal(res_fmt_duration(5400, b, sizeof b), "90 min");
+    assert_string_equal(res_fmt_duration(4 * 3600, b, sizeof b), "4 h");
+    assert_string_equal(res_fmt_duration(3 * 86400, b, sizeof b), "3 d");
+    assert_string_equal(res_fmt_duration(0, b, sizeof b), "0 s");
+    assert_string_equal(res_fmt_duration(NAN, b, sizeof b), "n/a");
+    /* a CI half-width in the unit of its mean, two digits */
+    assert_string_equal(res_fmt_duration_ci(3.2512, 0.2091, b, sizeof b), "3.25 s ± 0.21");
+    assert_string_equal(res_fmt_duration_ci(0.5, NAN, b, sizeof b), "500 ms");
+    /* A half-width wider than the mean prints whole, never as 2.2e+02. */
+    assert_string_equal(res_fmt_duration_ci(106 * 60.0, 220 * 60.0, b, sizeof b), "106 min ± 220");
+    assert_string_equal(res_fmt_duration_ci(5.0, 220.0, b, sizeof b), "5 s ± 220");
+}
+
+static void clock_times_count_days_from_zero(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(res_fmt_clock(0, b, sizeof b), "day 0 00:00");
+    assert_string_equal(res_fmt_clock(86400 + 14 * 3600 + 2 * 60 + 20, b, sizeof b), "day 1 14:02");
+    assert_string_equal(res_fmt_clock(59.6, b, sizeof b), "day 0 00:01"); /* to the minute */
+    assert_string_equal(res_fmt_clock(-1, b, sizeof b), "n/a");
+    assert_string_equal(res_fmt_clock(1e300, b, sizeof b), "n/a"); /* no long long overflow */
+}
+
+static void shares_are_percentages(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(res_fmt_percent(0.0732, b, sizeof b), "7.3%");
+    assert_string_equal(res_fmt_percent(1.0, b, sizeof b), "100.0%");
+    assert_string_equal(res_fmt_percent(0.0012, b, sizeof b), "0.12%");
+    assert_string_equal(res_fmt_percent(0, b, sizeof b), "0.0%");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(counts_get_thousands_separators),
+        cmocka_unit_test(durations_take_the_largest_readable_unit),
+        cmocka_unit_test(clock_times_count_days_from_zero),
+        cmocka_unit_test(shares_are_percentages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
