@@ -21,13 +21,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdl_limit.h"
 #include "sim_alloc.h"
 
 #define DAY_S         86400.0
-#define HEADROOM_MIN  0.30   /* card: Step 4, "at least 30% headroom" */
-#define PEAK_LOAD     3.0    /* card: "Load-test at 3x expected peak" */
-#define EVENT_MAX_DAY 1000.0 /* card: "< 1,000 records/day -> EVENT-DRIVEN" */
-#define REST_MAX_RUN  2000.0 /* card: "< 2,000 records -> REST API" */
+#define HEADROOM_MIN  MDL_HEADROOM /* card: Step 4, "at least 30% headroom" */
+#define PEAK_LOAD     3.0          /* card: "Load-test at 3x expected peak" */
+#define EVENT_MAX_DAY 1000.0       /* card: "< 1,000 records/day -> EVENT-DRIVEN" */
+#define REST_MAX_RUN  2000.0       /* card: "< 2,000 records -> REST API" */
 #define BULK_MAX_RUN  150000.0
 
 /* ---- names and texts --------------------------------------------------- */

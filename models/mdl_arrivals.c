@@ -48,7 +48,7 @@
 #define CYCLE_HOURS 168
 #define HOUR_S      3600.0
 #define WEEK_S      (7.0 * 86400.0)
-#define MONTH_S     (30.4375 * 86400.0)
+#define MONTH_S     sim_time_to_seconds(MDL_MONTH)
 /* No arrival is searched for beyond this time. */
 #define TIME_LIMIT ((sim_time)(SIM_TIME_LIMIT_S * 1e6))
 /* pending: not drawn yet. */

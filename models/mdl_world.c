@@ -995,6 +995,107 @@ int mdl_world_arrivals(const mdl_scenario *sc, uint64_t seed, int rep, mdl_world
     return rc;
 }
 
+/* ---- the limit table ----------------------------------------------------- */
+
+/* Appends a record without its texts and metric names. */
+static mdl_limit *add_limit(mdl_limit *t, int *n, mdl_limit_kind kind, const char *id,
+                            const char *unit, double limit, double window_s)
+{
+    mdl_limit *l = &t[(*n)++];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    snprintf(l->id, sizeof l->id, "%s", id);
+    snprintf(l->unit, sizeof l->unit, "%s", unit);
+    l->limit = limit;
+    l->window_s = window_s;
+    return l;
+}
+
+/* dst = "<family>.<id>.<what>". */
+static void limit_metric(char *dst, const char *family, const char *id, const char *what)
+{
+    snprintf(dst, MDL_LIMIT_METRIC_MAX, "%s.%s.%s", family, id, what);
+}
+
+/* The metrics publish_limit writes for a window limit "system.<id>.<what>_*". */
+static void window_metrics(mdl_limit *l, const char *what)
+{
+    char m[64];
+    snprintf(m, sizeof m, "%s_peak", what);
+    limit_metric(l->peak, "system", l->id, m);
+    snprintf(m, sizeof m, "%s_exhausted_at", what);
+    limit_metric(l->exhausted_at, "system", l->id, m);
+    snprintf(m, sizeof m, "%s_refused", what);
+    limit_metric(l->refused, "system", l->id, m);
+}
+
+int mdl_world_limits(const mdl_scenario *sc, mdl_limit **out, int *n, sim_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    int cap = 4 * sc->nsystems + sc->ncallers;
+    if (cap == 0)
+        return SIM_OK;
+    mdl_limit *t = sim_calloc((size_t)cap, sizeof *t);
+    if (!t)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    int k = 0;
+    for (int i = 0; i < sc->nsystems; i++) {
+        const mdl_system_spec *s = &sc->systems[i];
+        if (s->api.enabled && s->api.daily_limit > 0) { /* as system_create */
+            double w = sim_time_to_seconds(s->api.window_length);
+            int rolling = s->api.window == MDL_SPEC_WINDOW_ROLLING;
+            mdl_limit *l = add_limit(t, &k, MDL_LIMIT_QUOTA, s->id, "calls", s->api.daily_limit, w);
+            if (w == 86400.0)
+                snprintf(l->what, sizeof l->what, "API calls per %s",
+                         rolling ? "rolling 24 h" : "calendar day");
+            else if (fmod(w, 3600.0) == 0.0)
+                snprintf(l->what, sizeof l->what, "API calls per %s %g h",
+                         rolling ? "rolling" : "calendar", w / 3600.0);
+            else
+                snprintf(l->what, sizeof l->what, "API calls per %s %g min",
+                         rolling ? "rolling" : "calendar", w / 60.0);
+            window_metrics(l, "quota");
+        }
+        if (s->bulk.enabled && s->bulk.batches_per_day > 0) { /* mdl_batch_bulk_pools_create */
+            mdl_limit *l = add_limit(t, &k, MDL_LIMIT_BULK_BATCHES, s->id, "batches",
+                                     s->bulk.batches_per_day, 86400.0);
+            snprintf(l->what, sizeof l->what, "bulk API batches per rolling 24 h");
+            window_metrics(l, "bulk_batches");
+        }
+        if (s->bulk.enabled && s->bulk.records_per_day > 0) {
+            mdl_limit *l = add_limit(t, &k, MDL_LIMIT_BULK_RECORDS, s->id, "records",
+                                     s->bulk.records_per_day, 86400.0);
+            snprintf(l->what, sizeof l->what, "bulk API records per rolling 24 h");
+            window_metrics(l, "bulk_records");
+        }
+        if (s->events.enabled && s->events.delivery_allocation > 0) { /* mdl_channel */
+            mdl_limit *l = add_limit(t, &k, MDL_LIMIT_ALLOCATION, s->id, "deliveries",
+                                     s->events.delivery_allocation, 86400.0);
+            snprintf(l->what, sizeof l->what, "event deliveries per rolling 24 h");
+            limit_metric(l->peak, "channel", s->id, "allocation_used_peak");
+            limit_metric(l->exhausted_at, "channel", s->id, "allocation_exhausted_at");
+            limit_metric(l->ran_out, "channel", s->id, "allocation_exhausted");
+            limit_metric(l->refused, "channel", s->id, "delivery_refused");
+        }
+    }
+    for (int i = 0; i < sc->ncallers; i++) { /* mdl_caller_publish */
+        const mdl_caller_spec *c = &sc->callers[i];
+        mdl_limit *l = add_limit(t, &k, MDL_LIMIT_CALLER_POOL, c->id, "threads", c->pool_size, 0.0);
+        snprintf(l->what, sizeof l->what, "threads in the caller pool");
+        limit_metric(l->peak, "caller", c->id, "pool_max_in_use");
+        limit_metric(l->exhausted_at, "caller", c->id, "pool_exhausted_at");
+        limit_metric(l->refused, "caller", c->id, "pool_refused");
+    }
+    if (k == 0) {
+        sim_free(t);
+        t = NULL;
+    }
+    *out = t;
+    *n = k;
+    return SIM_OK;
+}
+
 int mdl_world_run(const void *scenario, uint64_t seed, int rep, sim_result *out, sim_err *err)
 {
     return mdl_world_run_watched(scenario, seed, rep, NULL, out, err);

@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "mdl_limit.h"
 #include "mdl_scenario.h"
 #include "sim_err.h"
 #include "sim_queue.h"
@@ -54,6 +55,13 @@ typedef int mdl_world_arrival_fn(void *ctx, int flow, sim_time at);
  * callback's non-zero value, or an error (err filled). */
 int mdl_world_arrivals(const mdl_scenario *sc, uint64_t seed, int rep, mdl_world_arrival_fn *fn,
                        void *ctx, sim_err *err);
+
+/* The limits of the scenario (mdl_limit.h), in the order the run publishes
+ * their metrics: per system its daily API quota, bulk batch pool, bulk
+ * records pool and event delivery allocation (those it has), then each
+ * caller's thread pool. *out (sim_free it; NULL when *n is 0) and *n.
+ * SIM_ENOMEM. */
+int mdl_world_limits(const mdl_scenario *sc, mdl_limit **out, int *n, sim_err *err);
 
 /* The fixed interval of every time series of a run over `horizon`: a whole
  * number of minutes giving at most 1000 buckets. */

@@ -15,6 +15,7 @@
 
 #include "mdl_world.h"
 #include "scn_load.h"
+#include "sim_alloc.h"
 #include "sim_experiment.h"
 
 /* Two real-time flows of one caller into two systems, a nightly batch over
@@ -566,6 +567,51 @@ static void batch_writes_publish_cdc_only_for_cdc_objects(void **state)
     mdl_scenario_fini(&off);
 }
 
+/* ---- the limit table ------------------------------------------------------ */
+
+/* Every metric a limit record names is one the run publishes: the table is
+ * how the verdict finds a limit's measurements, so a renamed metric must
+ * fail here rather than leave a limit silently unmeasured. */
+static void check_limit_names(const char *text, int expect[MDL_LIMIT_NKINDS])
+{
+    mdl_scenario sc;
+    load(&sc, text, NULL, 0);
+    mdl_limit *t = NULL;
+    int n = 0, seen[MDL_LIMIT_NKINDS] = {0};
+    assert_int_equal(mdl_world_limits(&sc, &t, &n, NULL), SIM_OK);
+    sim_result *r = sim_result_create(NULL);
+    assert_int_equal(mdl_world_run(&sc, 1, 0, r, NULL), SIM_OK);
+    for (int i = 0; i < n; i++) {
+        const char *names[] = {t[i].peak, t[i].exhausted_at, t[i].ran_out, t[i].refused};
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (names[k][0] && sim_result_find(r, names[k]) < 0)
+                fail_msg("limit %s %s names %s, which the run does not publish",
+                         mdl_limit_kind_name(t[i].kind), t[i].id, names[k]);
+        assert_true(t[i].limit > 0);
+        assert_true(t[i].what[0] && t[i].unit[0] && t[i].peak[0] && t[i].exhausted_at[0]);
+        seen[t[i].kind]++;
+    }
+    for (int k = 0; k < MDL_LIMIT_NKINDS; k++)
+        assert_int_equal(seen[k], expect[k]);
+    sim_result_destroy(r);
+    sim_free(t);
+    mdl_scenario_fini(&sc);
+}
+
+static void every_limit_names_metrics_the_run_publishes(void **state)
+{
+    (void)state;
+    /* erp's daily limit and the backend's pool */
+    int a[MDL_LIMIT_NKINDS] = {[MDL_LIMIT_QUOTA] = 1, [MDL_LIMIT_CALLER_POOL] = 1};
+    check_limit_names(landscape, a);
+    /* the salesforce preset: daily limit, bulk batches and records, allocation */
+    int b[MDL_LIMIT_NKINDS] = {[MDL_LIMIT_QUOTA] = 1,
+                               [MDL_LIMIT_BULK_BATCHES] = 1,
+                               [MDL_LIMIT_BULK_RECORDS] = 1,
+                               [MDL_LIMIT_ALLOCATION] = 1};
+    check_limit_names(cdc_landscape, b);
+}
+
 /* ---- client and server policy keys reach the models --------------------- */
 
 /* One real-time flow web -> erp; the keys under test come in --set. */
@@ -862,6 +908,7 @@ int main(void)
         cmocka_unit_test(variants_share_their_arrivals),
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),
         cmocka_unit_test(batch_writes_publish_cdc_only_for_cdc_objects),
+        cmocka_unit_test(every_limit_names_metrics_the_run_publishes),
         cmocka_unit_test(realtime_writes_publish_cdc_for_cdc_objects),
         cmocka_unit_test(a_server_timeout_aborts_every_long_call),
         cmocka_unit_test(ignoring_retry_after_sleeps_the_backoff_formula),
