@@ -534,9 +534,10 @@ static void limits_text(const variant *v, char *buf, size_t n)
     buf[0] = '\0';
     size_t used = 0;
     for (int i = 0; i < v->v.nlimits; i++)
-        if (v->v.limits[i].status == RES_VERDICT_EXHAUSTED && used < n) {
-            int w = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", v->v.limits[i].id,
-                             res_verdict_limit_kind_name(v->v.limits[i].kind));
+        if (v->v.limits[i].status == RES_LIMIT_EXHAUSTED && used < n) {
+            int w =
+                snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", v->v.limits[i].def->id,
+                         mdl_limit_kind_label(v->v.limits[i].def->kind));
             used += w > 0 ? (size_t)w : 0;
         }
     if (!buf[0])

@@ -233,15 +233,15 @@ static void judge(point *pt)
                 f->status == RES_VERDICT_MISSED ? "is above" : "has in its CI", b);
     }
     for (int i = 0; i < v->nlimits; i++) {
-        const res_verdict_limit *l = &v->limits[i];
-        if (l->status != RES_VERDICT_EXHAUSTED)
+        const res_limit *l = &v->limits[i];
+        if (l->status != RES_LIMIT_EXHAUSTED)
             continue;
-        res_fmt_count(l->limit, a, sizeof a);
+        res_fmt_count(l->def->limit, a, sizeof a);
         if (isfinite(l->out_at_s))
-            add_why(pt, "%s: %s (%s) ran out in %d of %d replications, at %s", l->id, l->what, a,
-                    l->runs_out, l->reps, res_fmt_clock(l->out_at_s, b, sizeof b));
+            add_why(pt, "%s: %s (%s) ran out in %d of %d replications, at %s", l->def->id,
+                    l->def->what, a, l->runs_out, l->reps, res_fmt_clock(l->out_at_s, b, sizeof b));
         else
-            add_why(pt, "%s: %s (%s) ran out in %d of %d replications", l->id, l->what, a,
+            add_why(pt, "%s: %s (%s) ran out in %d of %d replications", l->def->id, l->def->what, a,
                     l->runs_out, l->reps);
     }
     char id[RES_ID_MAX];
@@ -415,18 +415,18 @@ static void fmt_load(double x, char *buf, size_t n)
     snprintf(buf, n, "%.4gx", x);
 }
 
-static void limit_cell(const res_verdict_limit *l, char *buf, size_t n)
+static void limit_cell(const res_limit *l, char *buf, size_t n)
 {
     char hr[16];
     if (!l) {
         snprintf(buf, n, "n/a");
         return;
     }
-    if (l->status == RES_VERDICT_EXHAUSTED)
+    if (l->status == RES_LIMIT_EXHAUSTED)
         snprintf(buf, n, "ran out (%d/%d)", l->runs_out, l->reps);
     else
         snprintf(buf, n, "%s left, %s", res_fmt_percent(l->headroom, hr, sizeof hr),
-                 res_verdict_status_name(l->status, 0));
+                 res_limit_status_name(l->status));
 }
 
 static void flow_cell(const res_verdict_flow *f, char *buf, size_t n)
@@ -519,19 +519,19 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
         int w = 5;
         char name[256];
         for (int i = 0; i < one->v.nlimits; i++) {
-            const res_verdict_limit *l = &one->v.limits[i];
-            snprintf(name, sizeof name, "%s: %s (%s)", l->id, l->what,
-                     res_fmt_count(l->limit, cell, sizeof cell));
+            const res_limit *l = &one->v.limits[i];
+            snprintf(name, sizeof name, "%s: %s (%s)", l->def->id, l->def->what,
+                     res_fmt_count(l->def->limit, cell, sizeof cell));
             w = w > width(name) ? w : width(name);
         }
         plt_buf_puts(&b, "  ");
         pad(&b, "limit", w);
         plt_buf_printf(&b, "  %-22s  %s\n", l1, lt);
         for (int i = 0; i < one->v.nlimits; i++) {
-            const res_verdict_limit *l = &one->v.limits[i];
-            const res_verdict_limit *t = i < tgt->v.nlimits ? &tgt->v.limits[i] : NULL;
-            snprintf(name, sizeof name, "%s: %s (%s)", l->id, l->what,
-                     res_fmt_count(l->limit, cell, sizeof cell));
+            const res_limit *l = &one->v.limits[i];
+            const res_limit *t = i < tgt->v.nlimits ? &tgt->v.limits[i] : NULL;
+            snprintf(name, sizeof name, "%s: %s (%s)", l->def->id, l->def->what,
+                     res_fmt_count(l->def->limit, cell, sizeof cell));
             plt_buf_puts(&b, "  ");
             pad(&b, name, w);
             limit_cell(l, cell, sizeof cell);
@@ -625,7 +625,7 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
     }
     int tight = 0;
     for (int i = 0; i < tgt->v.nlimits; i++)
-        tight += tgt->v.limits[i].status == RES_VERDICT_TIGHT;
+        tight += tgt->v.limits[i].status == RES_LIMIT_TIGHT;
     if (tgt->holds && tight)
         plt_buf_printf(&b,
                        "  %d limit%s below 30%% headroom at %s: holds, but without the "
@@ -656,14 +656,14 @@ static json_t *jnum(double x)
     return isfinite(x) ? json_real(x) : json_null();
 }
 
-static json_t *json_limit(const res_verdict_limit *l)
+static json_t *json_limit(const res_limit *l)
 {
     if (!l)
         return json_null();
     return json_pack("{s:o,s:o,s:o,s:i,s:i,s:o,s:s}", "peak", jnum(l->peak), "peak_half_width",
                      jnum(l->peak_hw), "headroom", jnum(l->headroom), "runs_out", l->runs_out,
                      "replications", l->reps, "out_at_s", jnum(l->out_at_s), "status",
-                     res_verdict_status_name(l->status, 0));
+                     res_limit_status_name(l->status));
 }
 
 static json_t *json_flow(const res_verdict_flow *f)
@@ -712,11 +712,11 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
                                              "first_problem", p->pts[i].why));
     json_object_set_new(root, "points", pts);
     for (int i = 0; i < one->v.nlimits; i++) {
-        const res_verdict_limit *l = &one->v.limits[i];
-        json_array_append_new(limits,
-                              json_pack("{s:s,s:s,s:f,s:o,s:o}", "id", l->id, "what", l->what,
-                                        "limit", l->limit, "at_1x", json_limit(l), "at_target",
-                                        json_limit(i < tgt->v.nlimits ? &tgt->v.limits[i] : NULL)));
+        const res_limit *l = &one->v.limits[i];
+        json_array_append_new(
+            limits, json_pack("{s:s,s:s,s:f,s:o,s:o}", "id", l->def->id, "what", l->def->what,
+                              "limit", l->def->limit, "at_1x", json_limit(l), "at_target",
+                              json_limit(i < tgt->v.nlimits ? &tgt->v.limits[i] : NULL)));
     }
     json_object_set_new(root, "limits", limits);
     for (int i = 0; i < one->v.nflows; i++) {
@@ -810,14 +810,14 @@ static int chart(const plan *p, const char *dir, const point *one, const point *
     }
     int m = 0;
     for (int i = 0; i < one->v.nlimits; i++, m++) {
-        snprintf(names[m], sizeof names[m], "%s %s", one->v.limits[i].id,
-                 res_verdict_limit_kind_name(one->v.limits[i].kind));
+        snprintf(names[m], sizeof names[m], "%s %s", one->v.limits[i].def->id,
+                 mdl_limit_kind_label(one->v.limits[i].def->kind));
         metrics[m] = names[m];
         units[m] = "% of the limit at its peak";
         for (int k = 0; k < nv; k++) {
-            const res_verdict_limit *l = i < at[k]->v.nlimits ? &at[k]->v.limits[i] : NULL;
-            mean[k * nm + m] = l && l->limit > 0 ? 100 * l->peak / l->limit : NAN;
-            hw[k * nm + m] = l && l->limit > 0 ? 100 * l->peak_hw / l->limit : NAN;
+            const res_limit *l = i < at[k]->v.nlimits ? &at[k]->v.limits[i] : NULL;
+            mean[k * nm + m] = l && l->def->limit > 0 ? 100 * l->peak / l->def->limit : NAN;
+            hw[k * nm + m] = l && l->def->limit > 0 ? 100 * l->peak_hw / l->def->limit : NAN;
         }
     }
     for (int i = 0; i < one->v.nflows; i++) {

@@ -29,12 +29,25 @@ static const char *status_class(res_verdict_status s)
     case RES_VERDICT_OK:
         return "ok";
     case RES_VERDICT_UNCERTAIN:
-    case RES_VERDICT_TIGHT:
         return "warn";
     case RES_VERDICT_MISSED:
-    case RES_VERDICT_EXHAUSTED:
         return "bad";
     case RES_VERDICT_NONE:
+        break;
+    }
+    return "none";
+}
+
+static const char *limit_class(res_limit_status s)
+{
+    switch (s) {
+    case RES_LIMIT_OK:
+        return "ok";
+    case RES_LIMIT_TIGHT:
+        return "warn";
+    case RES_LIMIT_EXHAUSTED:
+        return "bad";
+    case RES_LIMIT_UNMEASURED:
         break;
     }
     return "none";
@@ -48,8 +61,8 @@ static void overall(const res_verdict *v, char *buf, size_t n, int *level)
         uncertain += v->flows[i].status == RES_VERDICT_UNCERTAIN;
     }
     for (int i = 0; i < v->nlimits; i++) {
-        exhausted += v->limits[i].status == RES_VERDICT_EXHAUSTED;
-        tight += v->limits[i].status == RES_VERDICT_TIGHT;
+        exhausted += v->limits[i].status == RES_LIMIT_EXHAUSTED;
+        tight += v->limits[i].status == RES_LIMIT_TIGHT;
     }
     if (missed || exhausted) {
         snprintf(buf, n, "FAIL: %d SLO%s missed, %d limit%s ran out", missed,
@@ -77,7 +90,7 @@ static void slo_text(const res_verdict_flow *f, char *buf, size_t n)
         snprintf(buf, n, "none");
 }
 
-static void ran_out_text(const res_verdict_limit *l, char *buf, size_t n)
+static void ran_out_text(const res_limit *l, char *buf, size_t n)
 {
     char at[32];
     if (l->runs_out == 0)
@@ -89,7 +102,7 @@ static void ran_out_text(const res_verdict_limit *l, char *buf, size_t n)
         snprintf(buf, n, "in %d of %d runs", l->runs_out, l->reps);
 }
 
-static void peak_text(const res_verdict_limit *l, char *buf, size_t n)
+static void peak_text(const res_limit *l, char *buf, size_t n)
 {
     char a[32], h[32];
     res_fmt_count(l->peak, a, sizeof a);
@@ -340,13 +353,13 @@ static void html_tables(plt_buf *b, const res_verdict *v)
                         "<th class=\"num\">headroom</th><th>ran out</th><th>verdict</th></tr>"
                         "</thead>\n<tbody>\n");
         for (int i = 0; i < v->nlimits; i++) {
-            const res_verdict_limit *l = &v->limits[i];
+            const res_limit *l = &v->limits[i];
             plt_buf_puts(b, "<tr><td class=\"id\">");
-            esc(b, l->id);
+            esc(b, l->def->id);
             plt_buf_puts(b, "</td><td>");
-            esc(b, l->what);
+            esc(b, l->def->what);
             plt_buf_printf(b, "</td><td class=\"num\">%s</td>",
-                           res_fmt_count(l->limit, c1, sizeof c1));
+                           res_fmt_count(l->def->limit, c1, sizeof c1));
             peak_text(l, c1, sizeof c1);
             plt_buf_puts(b, "<td class=\"num\">");
             esc(b, c1);
@@ -355,7 +368,7 @@ static void html_tables(plt_buf *b, const res_verdict *v)
             ran_out_text(l, c1, sizeof c1);
             esc(b, c1);
             plt_buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
-                           status_class(l->status), res_verdict_status_name(l->status, 0));
+                           limit_class(l->status), res_limit_status_name(l->status));
         }
         plt_buf_puts(b, "</tbody>\n</table>\n<p class=\"note\">Headroom is 1 − peak / limit; the "
                         "card asks for at least 30% (“tight” below that).</p>\n");
@@ -644,16 +657,16 @@ char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
         plt_buf_puts(&b, "\n## Limits\n\n| system | limit | size | peak use (95% CI) | headroom | "
                          "ran out | verdict |\n|---|---|--:|--:|--:|---|---|\n");
         for (int i = 0; i < v->nlimits; i++) {
-            const res_verdict_limit *l = &v->limits[i];
+            const res_limit *l = &v->limits[i];
             peak_text(l, c2, sizeof c2);
             plt_buf_puts(&b, "| **");
-            md_text(&b, l->id);
+            md_text(&b, l->def->id);
             plt_buf_puts(&b, "** | ");
-            md_text(&b, l->what);
-            plt_buf_printf(&b, " | %s | %s", res_fmt_count(l->limit, c1, sizeof c1), c2);
+            md_text(&b, l->def->what);
+            plt_buf_printf(&b, " | %s | %s", res_fmt_count(l->def->limit, c1, sizeof c1), c2);
             ran_out_text(l, c2, sizeof c2);
             plt_buf_printf(&b, " | %s | %s | %s |\n", res_fmt_percent(l->headroom, c1, sizeof c1),
-                           c2, res_verdict_status_name(l->status, 0));
+                           c2, res_limit_status_name(l->status));
         }
     }
     plt_buf_puts(&b, "\n## Charts\n\n");

@@ -179,12 +179,12 @@ static void limit_table(plt_buf *b, const res_verdict *v)
     }
     int n = v->nlimits < MAX_ROWS ? v->nlimits : MAX_ROWS;
     for (int i = 0; i < n; i++) {
-        const res_verdict_limit *l = &v->limits[i];
+        const res_limit *l = &v->limits[i];
         char(*row)[CELL] = t.cell[t.nrows++];
         char id[25], what[37];
-        snprintf(row[0], CELL, "%s %s", sim_text_visible(l->id, id, sizeof id),
-                 sim_text_visible(l->what, what, sizeof what));
-        res_fmt_count(l->limit, row[1], CELL);
+        snprintf(row[0], CELL, "%s %s", sim_text_visible(l->def->id, id, sizeof id),
+                 sim_text_visible(l->def->what, what, sizeof what));
+        res_fmt_count(l->def->limit, row[1], CELL);
         count_ci(l->peak, l->peak_hw, row[2], CELL);
         res_fmt_percent(l->headroom, row[3], CELL);
         if (l->runs_out == 0) {
@@ -196,7 +196,7 @@ static void limit_table(plt_buf *b, const res_verdict *v)
         } else {
             snprintf(row[4], CELL, "in %d/%d runs", l->runs_out, l->reps);
         }
-        snprintf(row[5], CELL, "%s", res_verdict_status_name(l->status, 0));
+        snprintf(row[5], CELL, "%s", res_limit_status_name(l->status));
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);

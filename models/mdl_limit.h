@@ -59,6 +59,7 @@ typedef struct mdl_limit {
     char id[MDL_SPEC_ID_MAX]; /* the system or caller it belongs to */
     char what[96];            /* "API calls per rolling 24 h": reads after "the limit of N" */
     char unit[16];            /* "calls", "batches", "records", "deliveries", "threads" */
+    char refused_unit[24];    /* what `refused` counts: "calls", "delivery attempts" ... */
     double limit;             /* its size, in unit */
     double window_s;          /* the window it counts over; 0 for a level (a pool) */
     char peak[MDL_LIMIT_METRIC_MAX];

@@ -999,13 +999,15 @@ int mdl_world_arrivals(const mdl_scenario *sc, uint64_t seed, int rep, mdl_world
 
 /* Appends a record without its texts and metric names. */
 static mdl_limit *add_limit(mdl_limit *t, int *n, mdl_limit_kind kind, const char *id,
-                            const char *unit, double limit, double window_s)
+                            const char *unit, const char *refused_unit, double limit,
+                            double window_s)
 {
     mdl_limit *l = &t[(*n)++];
     memset(l, 0, sizeof *l);
     l->kind = kind;
     snprintf(l->id, sizeof l->id, "%s", id);
     snprintf(l->unit, sizeof l->unit, "%s", unit);
+    snprintf(l->refused_unit, sizeof l->refused_unit, "%s", refused_unit);
     l->limit = limit;
     l->window_s = window_s;
     return l;
@@ -1045,7 +1047,8 @@ int mdl_world_limits(const mdl_scenario *sc, mdl_limit **out, int *n, sim_err *e
         if (s->api.enabled && s->api.daily_limit > 0) { /* as system_create */
             double w = sim_time_to_seconds(s->api.window_length);
             int rolling = s->api.window == MDL_SPEC_WINDOW_ROLLING;
-            mdl_limit *l = add_limit(t, &k, MDL_LIMIT_QUOTA, s->id, "calls", s->api.daily_limit, w);
+            mdl_limit *l =
+                add_limit(t, &k, MDL_LIMIT_QUOTA, s->id, "calls", "calls", s->api.daily_limit, w);
             if (w == 86400.0)
                 snprintf(l->what, sizeof l->what, "API calls per %s",
                          rolling ? "rolling 24 h" : "calendar day");
@@ -1059,19 +1062,19 @@ int mdl_world_limits(const mdl_scenario *sc, mdl_limit **out, int *n, sim_err *e
         }
         if (s->bulk.enabled && s->bulk.batches_per_day > 0) { /* mdl_batch_bulk_pools_create */
             mdl_limit *l = add_limit(t, &k, MDL_LIMIT_BULK_BATCHES, s->id, "batches",
-                                     s->bulk.batches_per_day, 86400.0);
+                                     "batch requests", s->bulk.batches_per_day, 86400.0);
             snprintf(l->what, sizeof l->what, "bulk API batches per rolling 24 h");
             window_metrics(l, "bulk_batches");
         }
         if (s->bulk.enabled && s->bulk.records_per_day > 0) {
             mdl_limit *l = add_limit(t, &k, MDL_LIMIT_BULK_RECORDS, s->id, "records",
-                                     s->bulk.records_per_day, 86400.0);
+                                     "batch requests", s->bulk.records_per_day, 86400.0);
             snprintf(l->what, sizeof l->what, "bulk API records per rolling 24 h");
             window_metrics(l, "bulk_records");
         }
         if (s->events.enabled && s->events.delivery_allocation > 0) { /* mdl_channel */
             mdl_limit *l = add_limit(t, &k, MDL_LIMIT_ALLOCATION, s->id, "deliveries",
-                                     s->events.delivery_allocation, 86400.0);
+                                     "delivery attempts", s->events.delivery_allocation, 86400.0);
             snprintf(l->what, sizeof l->what, "event deliveries per rolling 24 h");
             limit_metric(l->peak, "channel", s->id, "allocation_used_peak");
             limit_metric(l->exhausted_at, "channel", s->id, "allocation_exhausted_at");
@@ -1081,7 +1084,8 @@ int mdl_world_limits(const mdl_scenario *sc, mdl_limit **out, int *n, sim_err *e
     }
     for (int i = 0; i < sc->ncallers; i++) { /* mdl_caller_publish */
         const mdl_caller_spec *c = &sc->callers[i];
-        mdl_limit *l = add_limit(t, &k, MDL_LIMIT_CALLER_POOL, c->id, "threads", c->pool_size, 0.0);
+        mdl_limit *l =
+            add_limit(t, &k, MDL_LIMIT_CALLER_POOL, c->id, "threads", "calls", c->pool_size, 0.0);
         snprintf(l->what, sizeof l->what, "threads in the caller pool");
         limit_metric(l->peak, "caller", c->id, "pool_max_in_use");
         limit_metric(l->exhausted_at, "caller", c->id, "pool_exhausted_at");

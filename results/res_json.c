@@ -55,6 +55,9 @@ static json_t *numbers(const double *v, size_t n, int *failed)
     return a;
 }
 
+/* The members of a limit record's "metrics", in mdl_limit's order. */
+static const char *const limit_metric_keys[] = {"peak", "exhausted_at", "ran_out", "refused"};
+
 static json_t *scenario_json(const res_results *r, int *failed)
 {
     json_t *s = json_object();
@@ -121,6 +124,28 @@ static json_t *scenario_json(const res_results *r, int *failed)
             continue;
         put(o, "id", str(r->callers[i].id), failed);
         put(o, "pool_size", json_integer(r->callers[i].pool_size), failed);
+    }
+    json_t *limits = json_array();
+    put(s, "limits", limits, failed);
+    for (int i = 0; limits && i < r->nlimits; i++) {
+        const mdl_limit *d = &r->limits[i];
+        json_t *o = json_object(), *m = json_object();
+        push(limits, o, failed);
+        if (!o) {
+            json_decref(m);
+            continue;
+        }
+        put(o, "kind", str(mdl_limit_kind_name(d->kind)), failed);
+        put(o, "id", str(d->id), failed);
+        put(o, "what", str(d->what), failed);
+        put(o, "unit", str(d->unit), failed);
+        put(o, "refused_unit", str(d->refused_unit), failed);
+        put(o, "limit", num(d->limit), failed);
+        put(o, "window_s", d->window_s > 0 ? num(d->window_s) : json_null(), failed);
+        put(o, "metrics", m, failed);
+        const char *const names[] = {d->peak, d->exhausted_at, d->ran_out, d->refused};
+        for (size_t k = 0; m && k < sizeof names / sizeof names[0]; k++)
+            put(m, limit_metric_keys[k], names[k][0] ? str(names[k]) : json_null(), failed);
     }
     put(s, "yaml", r->yaml ? str(r->yaml) : json_null(), failed);
     return s;
@@ -222,16 +247,16 @@ static json_t *verdict_json(const res_verdict *v, int *failed)
         put(b, "top_reason", f->top_reason[0] ? str(f->top_reason) : json_null(), failed);
     }
     for (int i = 0; li && i < v->nlimits; i++) {
-        const res_verdict_limit *l = &v->limits[i];
+        const res_limit *l = &v->limits[i];
         json_t *b = json_object();
         push(li, b, failed);
         if (!b)
             continue;
-        put(b, "kind", str(res_verdict_limit_kind_name(l->kind)), failed);
-        put(b, "id", str(l->id), failed);
-        put(b, "what", str(l->what), failed);
-        put(b, "status", str(res_verdict_status_name(l->status, 0)), failed);
-        put(b, "limit", num(l->limit), failed);
+        put(b, "kind", str(mdl_limit_kind_name(l->def->kind)), failed);
+        put(b, "id", str(l->def->id), failed);
+        put(b, "what", str(l->def->what), failed);
+        put(b, "status", str(res_limit_status_name(l->status)), failed);
+        put(b, "limit", num(l->def->limit), failed);
         put(b, "peak", num(l->peak), failed);
         put(b, "peak_half_width", num(l->peak_hw), failed);
         put(b, "headroom", num(l->headroom), failed);
@@ -336,6 +361,36 @@ static double *get_numbers(const json_t *arr, size_t *n)
     return v;
 }
 
+/* The limit table; a record of a kind this erpsim does not know is skipped
+ * (a later erpsim may add kinds), as is a file without the table. */
+static int read_limits(res_results *r, const json_t *arr, sim_err *err)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *o = json_array_get(arr, i), *m = json_object_get(o, "metrics");
+        int kind = mdl_limit_kind_parse(json_string_value(json_object_get(o, "kind")));
+        if (kind < 0)
+            continue;
+        mdl_limit l;
+        memset(&l, 0, sizeof l);
+        l.kind = (mdl_limit_kind)kind;
+        get_str(o, "id", l.id, sizeof l.id);
+        get_str(o, "what", l.what, sizeof l.what);
+        get_str(o, "unit", l.unit, sizeof l.unit);
+        get_str(o, "refused_unit", l.refused_unit, sizeof l.refused_unit);
+        l.limit = get_num(o, "limit");
+        l.window_s = get_num(o, "window_s");
+        if (!isfinite(l.window_s))
+            l.window_s = 0.0;
+        char *const names[] = {l.peak, l.exhausted_at, l.ran_out, l.refused};
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            get_str(m, limit_metric_keys[k], names[k], MDL_LIMIT_METRIC_MAX);
+        int rc = res_results_add_limit(r, &l, err);
+        if (rc != SIM_OK)
+            return rc;
+    }
+    return SIM_OK;
+}
+
 static int read_facts(res_results *r, const json_t *sc, sim_err *err)
 {
     const json_t *flows = json_object_get(sc, "flows"), *systems = json_object_get(sc, "systems"),
@@ -408,7 +463,7 @@ static int read_facts(res_results *r, const json_t *sc, sim_err *err)
         double v = get_num(o, "pool_size");
         r->callers[i].pool_size = to_int(v);
     }
-    return SIM_OK;
+    return read_limits(r, json_object_get(sc, "limits"), err);
 }
 
 static int read_metric(res_results *r, const char *name, const json_t *o, const char *path,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdl_world.h"
 #include "sim_alloc.h"
 
 res_results *res_results_create(sim_err *err)
@@ -54,6 +55,7 @@ void res_results_destroy(res_results *r)
     sim_free(r->flows);
     sim_free(r->systems);
     sim_free(r->callers);
+    sim_free(r->limits);
     for (int i = 0; i < r->noverrides; i++)
         sim_free(r->overrides[i]);
     sim_free(r->overrides);
@@ -73,6 +75,16 @@ static int set_str(char **dst, const char *src)
         return SIM_OK;
     *dst = sim_strdup(src);
     return *dst ? SIM_OK : SIM_ENOMEM;
+}
+
+int res_results_add_limit(res_results *r, const mdl_limit *l, sim_err *err)
+{
+    mdl_limit *t = sim_reallocarray(r->limits, (size_t)r->nlimits + 1, sizeof *t);
+    if (!t)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    r->limits = t;
+    r->limits[r->nlimits++] = *l;
+    return SIM_OK;
 }
 
 int res_results_set_overrides(res_results *r, const char *const *sets, int n, sim_err *err)
@@ -99,6 +111,9 @@ int res_results_alloc_facts(res_results *r, int nflows, int nsystems, int ncalle
     sim_free(r->flows);
     sim_free(r->systems);
     sim_free(r->callers);
+    sim_free(r->limits);
+    r->limits = NULL;
+    r->nlimits = 0;
     r->flows = sim_calloc((size_t)nflows + 1, sizeof *r->flows);
     r->systems = sim_calloc((size_t)nsystems + 1, sizeof *r->systems);
     r->callers = sim_calloc((size_t)ncallers + 1, sizeof *r->callers);
@@ -167,7 +182,7 @@ int res_results_set_scenario(res_results *r, const mdl_scenario *sc, const char 
         snprintf(r->callers[i].id, sizeof r->callers[i].id, "%s", sc->callers[i].id);
         r->callers[i].pool_size = sc->callers[i].pool_size;
     }
-    return SIM_OK;
+    return mdl_world_limits(sc, &r->limits, &r->nlimits, err);
 }
 
 /* ---- the name index ------------------------------------------------------ */

@@ -29,7 +29,10 @@
  * The scenario facts (flows with their SLO and pattern, systems with their
  * limits, callers with their pool size) are the few scenario values the
  * verdicts and charts compare metrics against; the full scenario travels
- * as its normalised YAML text (scenarios/scn_print.h).
+ * as its normalised YAML text (scenarios/scn_print.h). The limit table
+ * (models/mdl_limit.h: every quota, pool and allocation, with the names of
+ * the metrics that measure it) travels with them, so a verdict recomputed
+ * from results.json finds the same limits as the run did.
  *
  * Ownership: a res_results owns every string and array it points to.
  */
@@ -39,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mdl_limit.h"
 #include "mdl_scenario.h"
 #include "sim_err.h"
 #include "sim_result.h"
@@ -112,6 +116,8 @@ typedef struct res_results {
     int nsystems;
     res_caller *callers;
     int ncallers;
+    mdl_limit *limits; /* the limit table, in the order the run publishes them */
+    int nlimits;
     /* the user's --set PATH=VALUE overrides, in order (not the ones --load,
      * --days, --seed and --reps generate: those are load, horizon_s, seed
      * and replications), so that the run can be reproduced */
@@ -131,11 +137,15 @@ typedef struct res_results {
 res_results *res_results_create(sim_err *err);
 void res_results_destroy(res_results *r); /* NULL is a no-op */
 
-/* Copies the scenario facts and strings (source and yaml may be NULL);
+/* Copies the scenario facts and strings (source and yaml may be NULL) and
+ * builds the limit table (mdl_world_limits);
  * seed, replications and load come from the scenario, so set them after
  * this call when the run overrode them. */
 int res_results_set_scenario(res_results *r, const mdl_scenario *sc, const char *source,
                              const char *yaml, sim_err *err);
+/* Appends a copy of one record to the limit table (for a reader). */
+int res_results_add_limit(res_results *r, const mdl_limit *l, sim_err *err);
+
 /* Replaces the overrides with copies of sets[0..n-1]. */
 int res_results_set_overrides(res_results *r, const char *const *sets, int n, sim_err *err);
 /* Makes room for n flows, systems and callers (zeroed), for a reader. */

@@ -13,24 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdl_arrivals.h"
 #include "mdl_ledger.h"
 #include "res_fmt.h"
 #include "sim_alloc.h"
-
-const char *res_verdict_limit_kind_name(res_verdict_limit_kind k)
-{
-    switch (k) {
-    case RES_VERDICT_LIMIT_QUOTA:
-        return "quota";
-    case RES_VERDICT_LIMIT_ALLOCATION:
-        return "allocation";
-    case RES_VERDICT_LIMIT_POOL:
-        return "pool";
-    case RES_VERDICT_LIMIT_BULK:
-        return "bulk";
-    }
-    return "limit";
-}
 
 const char *res_verdict_status_name(res_verdict_status s, int flow)
 {
@@ -39,12 +25,8 @@ const char *res_verdict_status_name(res_verdict_status s, int flow)
         return flow ? "met" : "ok";
     case RES_VERDICT_UNCERTAIN:
         return "uncertain";
-    case RES_VERDICT_TIGHT:
-        return "tight";
     case RES_VERDICT_MISSED:
         return "MISSED";
-    case RES_VERDICT_EXHAUSTED:
-        return "EXHAUSTED";
     case RES_VERDICT_NONE:
         break;
     }
@@ -181,145 +163,29 @@ static void flows(const res_results *r, res_verdict_flow *out, breaks *b)
     }
 }
 
-/* Fills the common part of a limit from its peak metric. */
-static void limit_peak(res_verdict_limit *l, const res_metric *peak, double limit, int reps)
+static void limit_breaks(const res_limit *l, breaks *b)
 {
-    l->limit = limit;
-    l->peak = peak ? peak->mean : NAN;
-    l->peak_hw = peak ? peak->half_width : NAN;
-    l->headroom = limit > 0 && isfinite(l->peak) ? 1.0 - l->peak / limit : NAN;
-    l->reps = reps;
-    l->out_at_s = NAN;
-    l->refused = NAN;
-}
-
-static void limit_status(res_verdict_limit *l)
-{
-    if (l->runs_out > 0)
-        l->status = RES_VERDICT_EXHAUSTED;
-    else if (isfinite(l->headroom) && l->headroom < RES_VERDICT_HEADROOM)
-        l->status = RES_VERDICT_TIGHT;
-    else if (isfinite(l->headroom))
-        l->status = RES_VERDICT_OK;
-    else
-        l->status = RES_VERDICT_NONE;
-}
-
-static void limit_breaks(const res_verdict_limit *l, breaks *b)
-{
+    const mdl_limit *d = l->def;
     char lim[32], ref[32], hr[16];
-    res_fmt_count(l->limit, lim, sizeof lim);
-    if (l->status == RES_VERDICT_EXHAUSTED) {
+    res_fmt_count(d->limit, lim, sizeof lim);
+    if (l->status == RES_LIMIT_EXHAUSTED) {
         char tail[96] = "";
         if (isfinite(l->refused) && l->refused > 0)
             snprintf(tail, sizeof tail, "; %s %s refused per run",
-                     res_fmt_count(l->refused, ref, sizeof ref), l->unit);
+                     res_fmt_count(l->refused, ref, sizeof ref), d->refused_unit);
         if (isfinite(l->out_at_s))
             add_break(b, l->out_at_s, 0,
-                      "%s: the limit of %s %s runs out, in %d of %d replications%s", l->id, lim,
-                      l->what, l->runs_out, l->reps, tail);
+                      "%s: the limit of %s %s runs out, in %d of %d replications%s", d->id, lim,
+                      d->what, l->runs_out, l->reps, tail);
         else
-            add_break(b, NAN, 4, "%s: the limit of %s %s ran out in %d of %d replications%s", l->id,
-                      lim, l->what, l->runs_out, l->reps, tail);
-    } else if (l->status == RES_VERDICT_TIGHT) {
+            add_break(b, NAN, 4, "%s: the limit of %s %s ran out in %d of %d replications%s", d->id,
+                      lim, d->what, l->runs_out, l->reps, tail);
+    } else if (l->status == RES_LIMIT_TIGHT) {
         add_break(b, NAN, 1,
-                  "%s: the limit of %s %s is %s used at peak: headroom %s, below the card's 30%%",
-                  l->id, lim, l->what, res_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
-                  res_fmt_percent(l->headroom, hr, sizeof hr));
+                  "%s: the limit of %s %s is %s used at peak: headroom %s, below the card's %.0f%%",
+                  d->id, lim, d->what, res_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
+                  res_fmt_percent(l->headroom, hr, sizeof hr), 100 * MDL_HEADROOM);
     }
-}
-
-static int limits(const res_results *r, res_verdict_limit **out, int *nout, breaks *b)
-{
-    int cap = 0, n = 0;
-    for (size_t i = 0; i < r->nmetrics; i++) {
-        const char *nm = r->metrics[i].name;
-        cap += res_name_match("system.*.quota_limit", nm, NULL, 0) ||
-               res_name_match("system.*.bulk_batches_limit", nm, NULL, 0) ||
-               res_name_match("channel.*.allocation_limit", nm, NULL, 0) ||
-               res_name_match("caller.*.pool_size", nm, NULL, 0);
-    }
-    res_verdict_limit *ls = sim_calloc((size_t)cap + 1, sizeof *ls);
-    if (!ls)
-        return SIM_ENOMEM;
-    char id[RES_ID_MAX];
-    int reps = r->replications;
-    for (size_t i = 0; i < r->nmetrics; i++) {
-        const res_metric *m = &r->metrics[i];
-        if (m->kind != SIM_METRIC_SCALAR)
-            continue;
-        res_verdict_limit *l = &ls[n];
-        if (res_name_match("system.*.quota_limit", m->name, id, sizeof id)) {
-            const res_system *s = res_results_system(r, id);
-            l->kind = RES_VERDICT_LIMIT_QUOTA;
-            snprintf(l->id, sizeof l->id, "%s", id);
-            if (s && s->quota_window_s > 0 && s->quota_window_s != 86400.0) {
-                char d[32];
-                snprintf(l->what, sizeof l->what, "API calls per %s %s",
-                         s->quota_rolling ? "rolling" : "calendar",
-                         res_fmt_duration(s->quota_window_s, d, sizeof d));
-            } else {
-                snprintf(l->what, sizeof l->what, "API calls per %s",
-                         s && !s->quota_rolling ? "calendar day" : "rolling 24 h");
-            }
-            snprintf(l->unit, sizeof l->unit, "calls");
-            limit_peak(l, res_results_findf(r, "system.%s.quota_peak", id), m->mean, reps);
-            l->runs_out = count_reps(res_results_findf(r, "system.%s.quota_exhausted_at", id), 0.0,
-                                     &l->out_at_s);
-            l->refused = res_results_meanf(r, NAN, "system.%s.quota_refused", id);
-        } else if (res_name_match("system.*.bulk_batches_limit", m->name, id, sizeof id)) {
-            l->kind = RES_VERDICT_LIMIT_BULK;
-            snprintf(l->id, sizeof l->id, "%s", id);
-            snprintf(l->what, sizeof l->what, "bulk API batches per rolling 24 h");
-            snprintf(l->unit, sizeof l->unit, "batches");
-            limit_peak(l, res_results_findf(r, "system.%s.bulk_batches_peak", id), m->mean, reps);
-            l->runs_out = count_reps(
-                res_results_findf(r, "system.%s.bulk_batches_exhausted_at", id), 0.0, &l->out_at_s);
-            l->refused = res_results_meanf(r, NAN, "system.%s.bulk_batches_refused", id);
-        } else if (res_name_match("channel.*.allocation_limit", m->name, id, sizeof id)) {
-            l->kind = RES_VERDICT_LIMIT_ALLOCATION;
-            snprintf(l->id, sizeof l->id, "%s", id);
-            snprintf(l->what, sizeof l->what, "event deliveries per rolling 24 h");
-            snprintf(l->unit, sizeof l->unit, "deliveries");
-            limit_peak(l, res_results_findf(r, "channel.%s.allocation_used_peak", id), m->mean,
-                       reps);
-            const res_metric *ex = res_results_findf(r, "channel.%s.allocation_exhausted", id);
-            const res_metric *at = res_results_findf(r, "channel.%s.allocation_exhausted_at", id);
-            double sum = 0.0;
-            l->runs_out = 0;
-            for (int k = 0; ex && ex->values && k < ex->n; k++)
-                if (ex->values[k] > 0.5) {
-                    l->runs_out++;
-                    if (at && at->values && k < at->n)
-                        sum += at->values[k];
-                }
-            l->out_at_s = l->runs_out > 0 && at ? sum / l->runs_out : NAN;
-            l->refused = res_results_meanf(r, NAN, "channel.%s.delivery_refused", id);
-        } else if (res_name_match("caller.*.pool_size", m->name, id, sizeof id)) {
-            l->kind = RES_VERDICT_LIMIT_POOL;
-            snprintf(l->id, sizeof l->id, "%s", id);
-            snprintf(l->what, sizeof l->what, "threads in the caller pool");
-            snprintf(l->unit, sizeof l->unit, "calls");
-            limit_peak(l, res_results_findf(r, "caller.%s.pool_max_in_use", id), m->mean, reps);
-            const res_metric *ref = res_results_findf(r, "caller.%s.pool_refused", id);
-            const res_metric *full = res_results_findf(r, "caller.%s.pool_exhausted_s", id);
-            l->runs_out = 0;
-            for (int k = 0; k < reps; k++) {
-                int refused = ref && ref->values && k < ref->n && ref->values[k] > 0;
-                int filled = full && full->values && k < full->n && full->values[k] > 0;
-                l->runs_out += refused || filled;
-            }
-            l->refused = ref ? ref->mean : NAN;
-        } else {
-            continue;
-        }
-        limit_status(l);
-        limit_breaks(l, b);
-        n++;
-    }
-    *out = ls;
-    *nout = n;
-    return SIM_OK;
 }
 
 /* Batch deadlines: overruns in the run, and the projected overrun. */
@@ -347,7 +213,7 @@ static void batches(const res_results *r, breaks *b)
         double month = res_results_meanf(r, NAN, "flow.%s.batch.overrun_projection_month", id);
         if (isfinite(month) && month > 0) {
             char g[16];
-            add_break(b, month * 30.44 * 86400.0, 0,
+            add_break(b, month * sim_time_to_seconds(MDL_MONTH), 0,
                       "%s: the batch run is projected to outgrow its %s window in month %.1f "
                       "(at %s growth per month)",
                       id, win, month, res_fmt_percent(f ? f->growth : NAN, g, sizeof g));
@@ -391,11 +257,13 @@ int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     v->nflows = r->nflows;
     flows(r, v->flows, &b);
-    if (limits(r, &v->limits, &v->nlimits, &b) != SIM_OK) {
+    if (res_limits_judge(r, &v->limits, &v->nlimits, err) != SIM_OK) {
         sim_free(b.items);
         res_verdict_fini(v);
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    for (int i = 0; i < v->nlimits; i++)
+        limit_breaks(&v->limits[i], &b);
     batches(r, &b);
     if (b.failed) {
         sim_free(b.items);
@@ -410,7 +278,7 @@ int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
             (v->flows[i].status == RES_VERDICT_UNCERTAIN && v->flows[i].p99 > v->flows[i].slo_s))
             v->violation = 1;
     for (int i = 0; i < v->nlimits; i++)
-        if (v->limits[i].status == RES_VERDICT_EXHAUSTED)
+        if (v->limits[i].status == RES_LIMIT_EXHAUSTED)
             v->violation = 1;
     return SIM_OK;
 }

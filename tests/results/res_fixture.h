@@ -180,6 +180,42 @@ static inline int fixture_fill(res_results *r)
     r->systems[1].retention_s = 72 * 3600.0;
     snprintf(r->callers[0].id, RES_ID_MAX, "web");
     r->callers[0].pool_size = 10;
+    /* the limit table, as mdl_world_limits writes it for these facts */
+    static const mdl_limit limits[] = {
+        {.kind = MDL_LIMIT_QUOTA,
+         .id = "erp",
+         .what = "API calls per rolling 24 h",
+         .unit = "calls",
+         .refused_unit = "calls",
+         .limit = 1000,
+         .window_s = 86400,
+         .peak = "system.erp.quota_peak",
+         .exhausted_at = "system.erp.quota_exhausted_at",
+         .refused = "system.erp.quota_refused"},
+        {.kind = MDL_LIMIT_ALLOCATION,
+         .id = "crm",
+         .what = "event deliveries per rolling 24 h",
+         .unit = "deliveries",
+         .refused_unit = "delivery attempts",
+         .limit = 500,
+         .window_s = 86400,
+         .peak = "channel.crm.allocation_used_peak",
+         .exhausted_at = "channel.crm.allocation_exhausted_at",
+         .ran_out = "channel.crm.allocation_exhausted",
+         .refused = "channel.crm.delivery_refused"},
+        {.kind = MDL_LIMIT_CALLER_POOL,
+         .id = "web",
+         .what = "threads in the caller pool",
+         .unit = "threads",
+         .refused_unit = "calls",
+         .limit = 10,
+         .peak = "caller.web.pool_max_in_use",
+         .exhausted_at = "caller.web.pool_exhausted_at",
+         .refused = "caller.web.pool_refused"},
+    };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (res_results_add_limit(r, &limits[i], NULL) != SIM_OK)
+            return -1;
 
     int ok = 1;
     ok &= !!fixture_scalar(r, "flow.F-1.created", "records", 3000, 3100, 2900);
@@ -223,6 +259,7 @@ static inline int fixture_fill(res_results *r)
     ok &= !!fixture_scalar(r, "caller.web.pool_size", "threads", 10, 10, 10);
     ok &= !!fixture_scalar(r, "caller.web.pool_max_in_use", "threads", 6, 7, 8);
     ok &= !!fixture_scalar(r, "caller.web.pool_refused", "calls", 0, 0, 0);
+    ok &= !!fixture_scalar(r, "caller.web.pool_exhausted_at", "s", -1, -1, -1);
     ok &= !!fixture_series(r, "caller.web.pool_in_use_series", "threads", fixture_wave, 8.0);
     ok &= !!fixture_scalar(r, "run.events", "events", 1e5, 1e5, 1e5);
     return ok ? 0 : -1;

@@ -67,6 +67,21 @@ static void results_read_back_unchanged(void **state)
     assert_true(back->systems[0].daily_limit == 1000.0 && back->systems[0].quota_rolling);
     assert_true(back->systems[1].retention_s == 259200.0);
     assert_int_equal(back->callers[0].pool_size, 10);
+    /* the limit table: the verdict of plot --from / report --from walks it */
+    assert_int_equal(back->nlimits, r->nlimits);
+    for (int i = 0; i < r->nlimits; i++) {
+        const mdl_limit *a = &r->limits[i], *b = &back->limits[i];
+        assert_int_equal(a->kind, b->kind);
+        assert_string_equal(a->id, b->id);
+        assert_string_equal(a->what, b->what);
+        assert_string_equal(a->unit, b->unit);
+        assert_string_equal(a->refused_unit, b->refused_unit);
+        assert_true(a->limit == b->limit && a->window_s == b->window_s);
+        assert_string_equal(a->peak, b->peak);
+        assert_string_equal(a->exhausted_at, b->exhausted_at);
+        assert_string_equal(a->ran_out, b->ran_out);
+        assert_string_equal(a->refused, b->refused);
+    }
     assert_int_equal(back->nmetrics, r->nmetrics);
     for (size_t i = 0; i < r->nmetrics; i++) {
         const res_metric *a = &r->metrics[i], *b = &back->metrics[i];
