@@ -521,7 +521,7 @@ static const char *verdict_text(const compare *c, const variant *v, char *buf, s
     const res_verdict_flow *vf = &v->v.flows[c->flow_index];
     if (vf->status == RES_VERDICT_NONE)
         return "no SLO";
-    snprintf(buf, n, "%s", res_verdict_status_name(vf->status, 1));
+    snprintf(buf, n, "%s", res_verdict_status_name(vf->status));
     return buf;
 }
 

@@ -12,16 +12,11 @@
  *      the search of plan_search.h (double from 1x until it fails, then
  *      bisect to the relative tolerance), each point R replications with
  *      the scenario's seed (common random numbers: the same arrivals at
- *      every L, scaled). A point HOLDS when
- *        - every flow with a latency SLO has its p99 latency below the SLO
- *          with its whole 95% confidence interval (verdict "met"; an SLO
- *          inside the CI, "uncertain", does not hold: the plan only counts
- *          what the replications show; a "nightly" SLO is 24 h plus the
- *          batch window, as the loader reads it),
- *        - no limit (daily API quota, event delivery allocation, caller
- *          pool) ran out in any replication (verdict not "EXHAUSTED";
- *          "tight", under 30% headroom, still holds), and
- *        - no batch or file run overran its window in any replication.
+ *      every L, scaled). A point HOLDS when its verdict passes: the one
+ *      holds policy of results/res_verdict.h, exactly as `erpsim run`
+ *      judges that load (an SLO missed, a flow not delivering its records,
+ *      a limit running out or a batch overrunning fails it; warnings such
+ *      as a limit under 30% headroom do not).
  *      The answer is the bracket [lo, hi]: holds at lo, fails at hi;
  *   2. headroom per limit at 1x and at the target (default 3x, the card's
  *      "load-test at 3x expected peak") against the card's "leave at
@@ -32,8 +27,8 @@
  *      at the scenario's growth: when it overran in the run, the mean
  *      first overrun time; otherwise the model's projection
  *      (flow.<id>.batch.overrun_projection_month);
- *   5. PASS when the target holds, else FAIL; --fail-on-violation turns
- *      FAIL into exit code 1.
+ *   5. the verdict at the target, the banner `erpsim run` prints at that
+ *      load; --fail-on-violation turns FAIL into exit code 1.
  *
  * Output: the plan on stdout (--format json: everything; csv: the points
  * evaluated); with --out DIR, DIR/plan.json, DIR/plan.csv and the chart
@@ -105,7 +100,7 @@ typedef struct point {
     double load;
     int holds;
     int nwhy;      /* reasons it does not hold */
-    char why[256]; /* the first of them */
+    char why[320]; /* the first of them */
     res_results *res;
     res_verdict v;
 } point;
@@ -194,70 +189,16 @@ static int parse(plan *p, int argc, char **argv)
 
 /* ---- evaluating a load ------------------------------------------------------------ */
 
-/* "702 ms ± 59 ms": the mean and the half-width each in its own unit (no
- * half-width when it is NaN or 0). */
-static char *fmt_dur_ci(double s, double hw, char *buf, size_t n)
-{
-    char a[32], b[32];
-    res_fmt_duration(s, a, sizeof a);
-    if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, res_fmt_duration(hw, b, sizeof b));
-    else
-        snprintf(buf, n, "%s", a);
-    return buf;
-}
-
-static void add_why(point *pt, const char *fmt, ...) SIM_PRINTF(2, 3);
-static void add_why(point *pt, const char *fmt, ...)
-{
-    if (pt->nwhy++ == 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(pt->why, sizeof pt->why, fmt, ap);
-        va_end(ap);
-    }
-}
-
-/* The hold rule (see the top of the file). */
+/* The hold rule is the verdict's (results/res_verdict.h): a load holds
+ * when its verdict passes; the first failure says why not. */
 static void judge(point *pt)
 {
-    const res_verdict *v = &pt->v;
-    char a[48], b[32];
-    for (int i = 0; i < v->nflows; i++) {
-        const res_verdict_flow *f = &v->flows[i];
-        if (f->status != RES_VERDICT_MISSED && f->status != RES_VERDICT_UNCERTAIN)
-            continue;
-        fmt_dur_ci(f->p99, f->p99_hw, a, sizeof a);
-        res_fmt_duration(f->slo_s, b, sizeof b);
-        add_why(pt, "%s p99 latency %s %s its %s SLO", f->id, a,
-                f->status == RES_VERDICT_MISSED ? "is above" : "has in its CI", b);
-    }
-    for (int i = 0; i < v->nlimits; i++) {
-        const res_limit *l = &v->limits[i];
-        if (l->status != RES_LIMIT_EXHAUSTED)
-            continue;
-        res_fmt_count(l->def->limit, a, sizeof a);
-        if (isfinite(l->out_at_s))
-            add_why(pt, "%s: %s (%s) ran out in %d of %d replications, at %s", l->def->id,
-                    l->def->what, a, l->runs_out, l->reps, res_fmt_clock(l->out_at_s, b, sizeof b));
-        else
-            add_why(pt, "%s: %s (%s) ran out in %d of %d replications", l->def->id, l->def->what, a,
-                    l->runs_out, l->reps);
-    }
-    char id[RES_ID_MAX];
-    for (size_t i = 0; i < pt->res->nmetrics; i++) {
-        const res_metric *m = &pt->res->metrics[i];
-        if (m->kind != SIM_METRIC_SCALAR ||
-            !res_name_match("flow.*.batch.overruns", m->name, id, sizeof id))
-            continue;
-        int reps = 0;
-        for (int k = 0; m->values && k < m->n; k++)
-            reps += m->values[k] > 0;
-        if (reps > 0)
-            add_why(pt, "%s: a batch run overran its window in %d of %d replications", id, reps,
-                    m->n);
-    }
-    pt->holds = pt->nwhy == 0;
+    const res_item *first = res_verdict_first_failure(&pt->v);
+    pt->holds = pt->v.holds;
+    pt->nwhy = 0;
+    for (int i = 0; i < pt->v.nitems; i++)
+        pt->nwhy += res_rule_severity(pt->v.items[i].rule) == RES_FAIL;
+    snprintf(pt->why, sizeof pt->why, "%s", first ? first->text : "");
 }
 
 static point *find_point(plan *p, double load)
@@ -388,11 +329,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static const char *pass_text(const point *t)
-{
-    return t->holds ? "PASS" : "FAIL";
-}
-
 /* ---- text ---------------------------------------------------------------------- */
 
 static int width(const char *s)
@@ -436,8 +372,8 @@ static void flow_cell(const res_verdict_flow *f, char *buf, size_t n)
         snprintf(buf, n, "n/a");
         return;
     }
-    fmt_dur_ci(f->p99, f->p99_hw, d, sizeof d);
-    snprintf(buf, n, "%s %s", d, res_verdict_status_name(f->status, 1));
+    res_fmt_duration_ci(f->p99, f->p99_hw, d, sizeof d);
+    snprintf(buf, n, "%s %s", d, res_verdict_status_name(f->latency));
 }
 
 /* 0 when the target's outcome contradicts the bracket (it holds above a
@@ -484,9 +420,8 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
         plt_buf_printf(&b, "%s  (holds at %s, fails at %s: the threshold lies between)\n", l1, l1,
                        l2);
     }
-    plt_buf_puts(&b, "  A load holds when every flow's p99 latency is below its SLO with its "
-                     "whole 95% CI,\n  no limit ran out in any replication, and no batch run "
-                     "overran its window.\n  Search:");
+    plt_buf_printf(&b, "  The verdict at each load (as `erpsim run` gives it): %s.\n  Search:",
+                   res_verdict_rules_text());
     for (int i = 0; i < p->npts; i++) {
         fmt_load(p->pts[i].load, l1, sizeof l1);
         plt_buf_printf(&b, "%s %s %s", i ? "," : "", l1, p->pts[i].holds ? "holds" : "fails");
@@ -572,17 +507,17 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
 
     /* 3. what breaks first at the target */
     plt_buf_printf(&b, "\nWhat breaks first at %s\n", lt);
-    if (tgt->v.nbreaks == 0)
+    if (tgt->v.nitems == 0)
         plt_buf_puts(&b, "  nothing: every SLO met, every limit with 30% headroom\n");
-    for (int i = 0; i < tgt->v.nbreaks && i < 8; i++) {
-        const res_verdict_break *x = &tgt->v.breaks[i];
+    for (int i = 0; i < tgt->v.nitems && i < 8; i++) {
+        const res_item *x = &tgt->v.items[i];
         char when[32] = "";
         if (isfinite(x->at_s))
             res_fmt_clock(x->at_s, when, sizeof when);
         plt_buf_printf(&b, "  %d. %-12s %s\n", i + 1, when, x->text);
     }
-    if (tgt->v.nbreaks > 8)
-        plt_buf_printf(&b, "  (%d more)\n", tgt->v.nbreaks - 8);
+    if (tgt->v.nitems > 8)
+        plt_buf_printf(&b, "  (%d more)\n", tgt->v.nitems - 8);
 
     /* 4. batch windows */
     int nbatch = 0;
@@ -616,21 +551,15 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
     }
 
     /* 5. the verdict */
-    plt_buf_printf(&b, "\nVerdict at %s: %s\n", lt, pass_text(tgt));
+    char banner[512];
+    plt_buf_printf(&b, "\nVerdict at %s: %s\n", lt,
+                   res_verdict_banner(&tgt->v, banner, sizeof banner));
     if (!tgt->holds) {
         plt_buf_printf(&b, "  %s", tgt->why);
         if (tgt->nwhy > 1)
             plt_buf_printf(&b, " (and %d more: see above)", tgt->nwhy - 1);
         plt_buf_puts(&b, "\n");
     }
-    int tight = 0;
-    for (int i = 0; i < tgt->v.nlimits; i++)
-        tight += tgt->v.limits[i].status == RES_LIMIT_TIGHT;
-    if (tgt->holds && tight)
-        plt_buf_printf(&b,
-                       "  %d limit%s below 30%% headroom at %s: holds, but without the "
-                       "margin the card asks for\n",
-                       tight, tight == 1 ? " is" : "s are", lt);
     return plt_buf_take(&b);
 }
 
@@ -671,7 +600,7 @@ static json_t *json_flow(const res_verdict_flow *f)
     if (!f)
         return json_null();
     return json_pack("{s:o,s:o,s:s}", "p99_s", jnum(f->p99), "p99_half_width_s", jnum(f->p99_hw),
-                     "status", res_verdict_status_name(f->status, 1));
+                     "status", res_verdict_status_name(f->status));
 }
 
 static char *json_plan(const plan *p, const point *one, const point *tgt, const point *lo)
@@ -698,10 +627,7 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
     json_object_set_new(root, "replications", json_integer(sc->replications));
     json_object_set_new(root, "target", json_real(p->target));
     json_object_set_new(root, "tolerance", json_real(p->tol));
-    json_object_set_new(root, "hold_rule",
-                        json_string("every flow's p99 below its SLO with its whole 95% CI; no "
-                                    "limit ran out in any replication; no batch run overran its "
-                                    "window"));
+    json_object_set_new(root, "hold_rule", json_string(res_verdict_rules_text()));
     json_object_set_new(root, "highest_load",
                         json_pack("{s:s,s:o,s:o,s:b}", "outcome", outcomes[a->outcome], "holds_at",
                                   a->lo > 0 ? json_real(a->lo) : json_null(), "fails_at",
@@ -728,9 +654,9 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
                                         json_flow(i < tgt->v.nflows ? &tgt->v.flows[i] : NULL)));
     }
     json_object_set_new(root, "flows", flows);
-    for (int i = 0; i < tgt->v.nbreaks; i++)
-        json_array_append_new(breaks, json_pack("{s:o,s:s}", "at_s", jnum(tgt->v.breaks[i].at_s),
-                                                "text", tgt->v.breaks[i].text));
+    for (int i = 0; i < tgt->v.nitems; i++)
+        json_array_append_new(breaks, json_pack("{s:o,s:s}", "at_s", jnum(tgt->v.items[i].at_s),
+                                                "text", tgt->v.items[i].text));
     json_object_set_new(root, "breaks_at_target", breaks);
     for (int i = 0; i < sc->nflows; i++) {
         const char *id = sc->flows[i].id;
@@ -749,9 +675,11 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
                                         "overrun_month_at_target", jnum(m2)));
     }
     json_object_set_new(root, "batch_windows", batches);
+    char banner[512];
     json_object_set_new(root, "verdict",
-                        json_pack("{s:s,s:f,s:s}", "result", pass_text(tgt), "at", p->target,
-                                  "first_problem", tgt->why));
+                        json_pack("{s:s,s:s,s:f,s:s}", "result", res_verdict_result(&tgt->v),
+                                  "banner", res_verdict_banner(&tgt->v, banner, sizeof banner),
+                                  "at", p->target, "first_problem", tgt->why));
     char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(root);
     if (!dumped)

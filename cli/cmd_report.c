@@ -166,7 +166,7 @@ int cmd_report(int argc, char **argv)
         code = cli_opts_exit_code(e.code);
         goto done;
     }
-    code = o.fail_on_violation && v.violation ? CLI_EXIT_VIOLATION : charts;
+    code = o.fail_on_violation && !v.holds ? CLI_EXIT_VIOLATION : charts;
     if ((code = out_dir_end(&o, &f, code)) == CLI_EXIT_IO)
         goto done;
     if (!o.quiet)

@@ -37,7 +37,7 @@ static void variant_row(const char *flow, const char *variant, const res_verdict
     char p99[48], delivered[24], rejected[24], lost[24];
     printf("  %-10s %-18s %-16s %-9s %10s %9s %8s\n", flow, variant,
            res_fmt_duration_ci(f->p99, f->p99_hw, p99, sizeof p99),
-           res_verdict_status_name(f->status, 1), res_fmt_count(f->delivered, delivered, 24),
+           res_verdict_status_name(f->status), res_fmt_count(f->delivered, delivered, 24),
            res_fmt_count(f->rejected, rejected, 24),
            res_fmt_count(f->lost + f->dead_lettered, lost, 24));
 }
@@ -280,7 +280,7 @@ int cmd_run(int argc, char **argv)
         }
         fflush(stdout);
     }
-    code = o.fail_on_violation && v.violation ? CLI_EXIT_VIOLATION : charts;
+    code = o.fail_on_violation && !v.holds ? CLI_EXIT_VIOLATION : charts;
 done:
     plt_folder_fini(&f); /* a folder not swapped in is removed */
     plt_folder_fini(&tf);

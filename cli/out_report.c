@@ -29,8 +29,10 @@ static const char *status_class(res_verdict_status s)
     case RES_VERDICT_OK:
         return "ok";
     case RES_VERDICT_UNCERTAIN:
+    case RES_VERDICT_FEW:
         return "warn";
     case RES_VERDICT_MISSED:
+    case RES_VERDICT_INCOMPLETE:
         return "bad";
     case RES_VERDICT_NONE:
         break;
@@ -53,33 +55,6 @@ static const char *limit_class(res_limit_status s)
     return "none";
 }
 
-static void overall(const res_verdict *v, char *buf, size_t n, int *level)
-{
-    int missed = 0, exhausted = 0, tight = 0, uncertain = 0;
-    for (int i = 0; i < v->nflows; i++) {
-        missed += v->flows[i].status == RES_VERDICT_MISSED;
-        uncertain += v->flows[i].status == RES_VERDICT_UNCERTAIN;
-    }
-    for (int i = 0; i < v->nlimits; i++) {
-        exhausted += v->limits[i].status == RES_LIMIT_EXHAUSTED;
-        tight += v->limits[i].status == RES_LIMIT_TIGHT;
-    }
-    if (missed || exhausted) {
-        snprintf(buf, n, "FAIL: %d SLO%s missed, %d limit%s ran out", missed,
-                 missed == 1 ? "" : "s", exhausted, exhausted == 1 ? "" : "s");
-        *level = 2;
-    } else if (tight || uncertain) {
-        snprintf(buf, n,
-                 "HOLDS, WITH WARNINGS: %d limit%s below 30%% headroom, %d SLO%s too close "
-                 "to call",
-                 tight, tight == 1 ? "" : "s", uncertain, uncertain == 1 ? "" : "s");
-        *level = 1;
-    } else {
-        snprintf(buf, n, "PASS: every SLO met, every limit kept 30%% headroom");
-        *level = 0;
-    }
-}
-
 static void slo_text(const res_verdict_flow *f, char *buf, size_t n)
 {
     if (f->slo_s > 0 && f->flow && f->flow->slo_nightly)
@@ -100,16 +75,6 @@ static void ran_out_text(const res_limit *l, char *buf, size_t n)
                  l->runs_out, l->reps);
     else
         snprintf(buf, n, "in %d of %d runs", l->runs_out, l->reps);
-}
-
-static void peak_text(const res_limit *l, char *buf, size_t n)
-{
-    char a[32], h[32];
-    res_fmt_count(l->peak, a, sizeof a);
-    if (isfinite(l->peak_hw) && l->peak_hw > 0)
-        snprintf(buf, n, "%s ± %s", a, res_fmt_count(l->peak_hw, h, sizeof h));
-    else
-        snprintf(buf, n, "%s", a);
 }
 
 /* Appends s as one shell word: bare when it has only characters no shell
@@ -336,15 +301,18 @@ static void html_tables(plt_buf *b, const res_verdict *v)
             plt_buf_puts(b, "</td><td class=\"num\">");
             esc(b, c2);
             plt_buf_printf(b, "</td><td><span class=\"badge %s\">%s</span></td>",
-                           status_class(f->status), res_verdict_status_name(f->status, 1));
-            const double counts[] = {f->delivered, f->rejected, f->dead_lettered, f->lost};
-            for (size_t k = 0; k < 4; k++)
+                           status_class(f->status), res_verdict_status_name(f->status));
+            const double counts[] = {f->created,       f->delivered, f->rejected,
+                                     f->dead_lettered, f->lost,      f->pending};
+            for (size_t k = 0; k < 6; k++)
                 plt_buf_printf(b, "<td class=\"num\">%s</td>",
                                res_fmt_count(counts[k], c1, sizeof c1));
             plt_buf_puts(b, "</tr>\n");
         }
         plt_buf_puts(b, "</tbody>\n</table>\n<p class=\"note\">Counts are means per replication. "
-                        "The SLO is checked against the p99 latency of delivered records; "
+                        "A flow misses when the p99 latency of its delivered records is above its "
+                        "SLO, or when more of its records than its tolerance are not delivered "
+                        "(rejected, dead-lettered, lost, or pending longer than the SLO); "
                         "“uncertain” means the SLO lies inside the 95% confidence interval.</p>\n");
     }
     if (v->nlimits > 0) {
@@ -360,7 +328,7 @@ static void html_tables(plt_buf *b, const res_verdict *v)
             esc(b, l->def->what);
             plt_buf_printf(b, "</td><td class=\"num\">%s</td>",
                            res_fmt_count(l->def->limit, c1, sizeof c1));
-            peak_text(l, c1, sizeof c1);
+            res_fmt_count_ci(l->peak, l->peak_hw, c1, sizeof c1);
             plt_buf_puts(b, "<td class=\"num\">");
             esc(b, c1);
             plt_buf_printf(b, "</td><td class=\"num\">%s</td><td>",
@@ -415,25 +383,25 @@ char *out_report_html(const res_results *r, const res_verdict *v, const char *di
     esc(&b, again);
     sim_free(again);
     plt_buf_puts(&b, "</code></td></tr>\n</table>\n");
-    int level;
-    overall(v, t, sizeof t, &level);
+    int level = res_verdict_level(v);
+    res_verdict_banner(v, t, sizeof t);
     plt_buf_printf(&b, "<div class=\"verdict %s\">", level == 2 ? "bad" : level ? "warn" : "ok");
     esc(&b, t);
     plt_buf_puts(&b, "</div>\n</header>\n");
 
     plt_buf_puts(&b, "<h2>What breaks first</h2>\n");
-    if (v->nbreaks == 0) {
-        plt_buf_puts(&b, "<p>Nothing: every SLO is met and every limit keeps the card's 30% "
-                         "headroom.</p>\n");
+    if (v->nitems == 0) {
+        plt_buf_puts(&b, "<p>Nothing: every SLO is met, every flow delivers its records and "
+                         "every limit keeps the card's 30% headroom.</p>\n");
     } else {
         plt_buf_puts(&b, "<ol class=\"breaks\">\n");
-        for (int i = 0; i < v->nbreaks; i++) {
+        for (int i = 0; i < v->nitems; i++) {
             plt_buf_puts(&b, "<li>");
-            if (isfinite(v->breaks[i].at_s)) {
+            if (isfinite(v->items[i].at_s)) {
                 plt_buf_printf(&b, "<span class=\"when\">%s</span> ",
-                               res_fmt_clock(v->breaks[i].at_s, t, sizeof t));
+                               res_fmt_clock(v->items[i].at_s, t, sizeof t));
             }
-            esc(&b, v->breaks[i].text);
+            esc(&b, v->items[i].text);
             plt_buf_puts(&b, "</li>\n");
         }
         plt_buf_puts(&b, "</ol>\n<p class=\"note\">Times are simulated time from the start "
@@ -615,23 +583,22 @@ char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
     md_code(&b, again);
     plt_buf_puts(&b, " |\n\n");
     sim_free(again);
-    int level;
-    overall(v, t, sizeof t, &level);
+    res_verdict_banner(v, t, sizeof t);
     plt_buf_printf(&b, "**Verdict: %s**\n\n## What breaks first\n\n", t);
-    if (v->nbreaks == 0)
-        plt_buf_puts(&b, "Nothing: every SLO is met and every limit keeps the card's 30% "
-                         "headroom.\n");
-    for (int i = 0; i < v->nbreaks; i++) {
+    if (v->nitems == 0)
+        plt_buf_puts(&b, "Nothing: every SLO is met, every flow delivers its records and every "
+                         "limit keeps the card's 30% headroom.\n");
+    for (int i = 0; i < v->nitems; i++) {
         plt_buf_printf(&b, "%d. ", i + 1);
-        if (isfinite(v->breaks[i].at_s))
-            plt_buf_printf(&b, "**%s** — ", res_fmt_clock(v->breaks[i].at_s, t, sizeof t));
-        md_text(&b, v->breaks[i].text);
+        if (isfinite(v->items[i].at_s))
+            plt_buf_printf(&b, "**%s** — ", res_fmt_clock(v->items[i].at_s, t, sizeof t));
+        md_text(&b, v->items[i].text);
         plt_buf_puts(&b, "\n");
     }
     if (v->nflows > 0) {
         plt_buf_puts(&b, "\n## Flows\n\n| flow | pattern | route | SLO | p99 latency (95% CI) | "
-                         "verdict | delivered | rejected | dead-lettered | lost |\n"
-                         "|---|---|---|--:|--:|---|--:|--:|--:|--:|\n");
+                         "verdict | created | delivered | rejected | dead-lettered | lost | "
+                         "pending |\n|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|\n");
         for (int i = 0; i < v->nflows; i++) {
             const res_verdict_flow *f = &v->flows[i];
             plt_buf_puts(&b, "| **");
@@ -646,9 +613,10 @@ char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
             }
             slo_text(f, c1, sizeof c1);
             res_fmt_duration_ci(f->p99, f->p99_hw, c2, sizeof c2);
-            plt_buf_printf(&b, " | %s | %s | %s", c1, c2, res_verdict_status_name(f->status, 1));
-            const double counts[] = {f->delivered, f->rejected, f->dead_lettered, f->lost};
-            for (size_t k = 0; k < 4; k++)
+            plt_buf_printf(&b, " | %s | %s | %s", c1, c2, res_verdict_status_name(f->status));
+            const double counts[] = {f->created,       f->delivered, f->rejected,
+                                     f->dead_lettered, f->lost,      f->pending};
+            for (size_t k = 0; k < 6; k++)
                 plt_buf_printf(&b, " | %s", res_fmt_count(counts[k], c1, sizeof c1));
             plt_buf_puts(&b, " |\n");
         }
@@ -658,7 +626,7 @@ char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
                          "ran out | verdict |\n|---|---|--:|--:|--:|---|---|\n");
         for (int i = 0; i < v->nlimits; i++) {
             const res_limit *l = &v->limits[i];
-            peak_text(l, c2, sizeof c2);
+            res_fmt_count_ci(l->peak, l->peak_hw, c2, sizeof c2);
             plt_buf_puts(&b, "| **");
             md_text(&b, l->def->id);
             plt_buf_puts(&b, "** | ");

@@ -17,7 +17,7 @@
 #include "sim_alloc.h"
 #include "sim_text.h"
 
-enum { MAX_BREAKS = 10, MAX_ROWS = 15, MAX_COLS = 8, CELL = 64 };
+enum { MAX_BREAKS = 10, MAX_ROWS = 15, MAX_COLS = 10, CELL = 64 };
 
 typedef struct table {
     int ncols, nrows;
@@ -68,16 +68,6 @@ static void table_print(plt_buf *b, const table *t)
     }
 }
 
-static void count_ci(double v, double hw, char *buf, size_t n)
-{
-    char a[32], h[32];
-    res_fmt_count(v, a, sizeof a);
-    if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, res_fmt_count(hw, h, sizeof h));
-    else
-        snprintf(buf, n, "%s", a);
-}
-
 static void header(plt_buf *b, const res_results *r)
 {
     char h[32], load[32];
@@ -103,18 +93,20 @@ static void header(plt_buf *b, const res_results *r)
 
 static void breaks(plt_buf *b, const res_verdict *v)
 {
+    char banner[512];
+    plt_buf_printf(b, "\nVerdict: %s\n", res_verdict_banner(v, banner, sizeof banner));
     plt_buf_puts(b, "\nWhat breaks first\n");
-    if (v->nbreaks == 0) {
-        plt_buf_puts(b,
-                     "  nothing: every SLO is met and every limit keeps the card's 30% headroom\n");
+    if (v->nitems == 0) {
+        plt_buf_puts(b, "  nothing: every SLO is met, every flow delivers its records and every "
+                        "limit keeps the card's 30% headroom\n");
         return;
     }
     int timed = 0;
-    for (int i = 0; i < v->nbreaks; i++)
-        timed |= isfinite(v->breaks[i].at_s);
-    int n = v->nbreaks < MAX_BREAKS ? v->nbreaks : MAX_BREAKS;
+    for (int i = 0; i < v->nitems; i++)
+        timed |= isfinite(v->items[i].at_s);
+    int n = v->nitems < MAX_BREAKS ? v->nitems : MAX_BREAKS;
     for (int i = 0; i < n; i++) {
-        const res_verdict_break *k = &v->breaks[i];
+        const res_item *k = &v->items[i];
         char at[32] = "";
         if (isfinite(k->at_s))
             res_fmt_clock(k->at_s, at, sizeof at);
@@ -126,20 +118,20 @@ static void breaks(plt_buf *b, const res_verdict *v)
         plt_buf_put_visible(b, k->text);
         plt_buf_puts(b, "\n");
     }
-    if (v->nbreaks > n)
-        plt_buf_printf(b, "  ... and %d more (results.json, \"verdict\")\n", v->nbreaks - n);
+    if (v->nitems > n)
+        plt_buf_printf(b, "  ... and %d more (results.json, \"verdict\")\n", v->nitems - n);
 }
 
 static void flow_table(plt_buf *b, const res_verdict *v)
 {
     if (v->nflows == 0)
         return;
-    table t = {.ncols = 8};
-    const char *heads[] = {"Flows",     "SLO",      "p99 latency", "verdict",
-                           "delivered", "rejected", "DLQ",         "lost"};
+    table t = {.ncols = MAX_COLS};
+    const char *heads[] = {"Flows",    "SLO", "p99 latency", "created", "delivered",
+                           "rejected", "DLQ", "lost",        "pending", "verdict"};
     for (int c = 0; c < t.ncols; c++) {
         snprintf(t.head[c], CELL, "%s", heads[c]);
-        t.right[c] = c >= 4;
+        t.right[c] = c >= 3 && c <= 8;
     }
     int n = v->nflows < MAX_ROWS ? v->nflows : MAX_ROWS;
     for (int i = 0; i < n; i++) {
@@ -155,11 +147,11 @@ static void flow_table(plt_buf *b, const res_verdict *v)
         else
             snprintf(row[1], CELL, "-");
         res_fmt_duration_ci(f->p99, f->p99_hw, row[2], CELL);
-        snprintf(row[3], CELL, "%s", res_verdict_status_name(f->status, 1));
-        res_fmt_count(f->delivered, row[4], CELL);
-        res_fmt_count(f->rejected, row[5], CELL);
-        res_fmt_count(f->dead_lettered, row[6], CELL);
-        res_fmt_count(f->lost, row[7], CELL);
+        const double counts[] = {f->created,       f->delivered, f->rejected,
+                                 f->dead_lettered, f->lost,      f->pending};
+        for (int k = 0; k < 6; k++)
+            res_fmt_count(counts[k], row[3 + k], CELL);
+        snprintf(row[9], CELL, "%s", res_verdict_status_name(f->status));
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
@@ -185,7 +177,7 @@ static void limit_table(plt_buf *b, const res_verdict *v)
         snprintf(row[0], CELL, "%s %s", sim_text_visible(l->def->id, id, sizeof id),
                  sim_text_visible(l->def->what, what, sizeof what));
         res_fmt_count(l->def->limit, row[1], CELL);
-        count_ci(l->peak, l->peak_hw, row[2], CELL);
+        res_fmt_count_ci(l->peak, l->peak_hw, row[2], CELL);
         res_fmt_percent(l->headroom, row[3], CELL);
         if (l->runs_out == 0) {
             snprintf(row[4], CELL, "never");

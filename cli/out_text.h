@@ -5,16 +5,18 @@
  *   erpsim 0.1.0 - scenario tiny (tests/cli/fixtures/tiny.yaml)
  *   load 3x, horizon 2 d, 4 replications, seed 42; ± is the 95% CI
  *
+ *   Verdict: FAIL: 1 flow misses its latency SLO, 1 limit ran out
+ *
  *   What breaks first
  *     1. day 1 14:02  erp: API calls per rolling 24 h (30,000) runs out ...
- *     2.              F-011 misses its 500 ms latency SLO: p99 3.09 s ± 0.99
+ *     2.              F-011 misses its 500 ms latency SLO: p99 3.09 s ± 990 ms
  *
- *   Flows   SLO  p99 latency  verdict  delivered  rejected  DLQ  lost
+ *   Flows   SLO  p99 latency  created  delivered  rejected  DLQ  lost  pending  verdict
  *   Limits  limit  peak use  headroom  ran out  verdict
  *
  * Long lists are cut (at most 10 problems, 15 flows, 15 limits) with a line
- * saying how many more are in results.json. The verdict rules are in
- * res_verdict.h.
+ * saying how many more are in results.json. The verdict (its banner, its
+ * items, each flow's and limit's status) is res_verdict.h's.
  *
  * Text from the scenario, a results.json or the command line (names,
  * descriptions, ids, paths, error messages that quote them) is shown with

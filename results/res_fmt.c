@@ -76,24 +76,69 @@ char *res_fmt_duration(double s, char *buf, size_t n)
     return buf;
 }
 
+/* A half-width: two significant digits, whole from 100 up (never an
+ * exponent). */
+static void two_digits(double v, char *buf, size_t n)
+{
+    snprintf(buf, n, fabs(v) >= 100.0 ? "%.0f" : "%.2g", v);
+}
+
 char *res_fmt_duration_ci(double s, double hw, char *buf, size_t n)
 {
-    if (!isfinite(s)) {
+    char a[32], h[32];
+    res_fmt_duration(s, a, sizeof a);
+    if (!isfinite(s) || !isfinite(hw) || hw <= 0) {
+        snprintf(buf, n, "%s", a);
+        return buf;
+    }
+    const struct unit *u = unit_for(hw);
+    two_digits(hw / u->seconds, h, sizeof h);
+    snprintf(buf, n, "%s ± %s %s", a, h, u->name);
+    return buf;
+}
+
+char *res_fmt_count_ci(double v, double hw, char *buf, size_t n)
+{
+    char a[32], h[32];
+    res_fmt_count(v, a, sizeof a);
+    if (isfinite(v) && isfinite(hw) && hw > 0)
+        snprintf(buf, n, "%s ± %s", a, res_fmt_count(hw, h, sizeof h));
+    else
+        snprintf(buf, n, "%s", a);
+    return buf;
+}
+
+int res_fmt_unit_is_share(const char *unit)
+{
+    return unit && (!strcmp(unit, "ratio") || !strcmp(unit, "share"));
+}
+
+char *res_fmt_value_ci(double v, double hw, const char *unit, char *buf, size_t n)
+{
+    char a[40], h[40];
+    if (!isfinite(v)) {
         snprintf(buf, n, "n/a");
-        return buf;
+    } else if (unit && !strcmp(unit, "s")) {
+        res_fmt_duration_ci(v, hw, buf, n);
+    } else if (res_fmt_unit_is_share(unit)) {
+        res_fmt_percent(v, a, sizeof a);
+        if (isfinite(hw) && hw > 0) {
+            two_digits(100.0 * hw, h, sizeof h);
+            snprintf(buf, n, "%s ± %s pts", a, h);
+        } else {
+            snprintf(buf, n, "%s", a);
+        }
+    } else if (fabs(v) < 100 && v != floor(v)) {
+        snprintf(a, sizeof a, "%.3g", v);
+        if (isfinite(hw) && hw > 0) {
+            two_digits(hw, h, sizeof h);
+            snprintf(buf, n, "%s ± %s", a, h);
+        } else {
+            snprintf(buf, n, "%s", a);
+        }
+    } else {
+        res_fmt_count_ci(v, hw, buf, n);
     }
-    const struct unit *u = unit_for(s);
-    char num[32], h[32];
-    three_digits(s / u->seconds, num, sizeof num);
-    if (!isfinite(hw)) {
-        snprintf(buf, n, "%s %s", num, u->name);
-        return buf;
-    }
-    /* A CI needs two significant digits at most, but never an exponent:
-     * a half-width wider than 100 units prints whole. */
-    double hu = hw / u->seconds;
-    snprintf(h, sizeof h, hu >= 100.0 ? "%.0f" : "%.2g", hu);
-    snprintf(buf, n, "%s %s ± %s", num, u->name, h);
     return buf;
 }
 

@@ -19,9 +19,22 @@ char *res_fmt_count(double v, char *buf, size_t n);
  * 5400 -> "90 min", 259200 -> "3 d" (a unit is used from 2 of it up). */
 char *res_fmt_duration(double s, char *buf, size_t n);
 
-/* A duration and its CI half-width in the same unit: "3.2 s ± 1.4";
- * without the "±" part when hw is NaN. */
+/* A duration and its CI half-width, each in its own unit with two digits
+ * for the half-width: "3.25 s ± 210 ms", "2.92 d ± 13 min"; without the
+ * "±" part when hw is NaN or 0. */
 char *res_fmt_duration_ci(double s, double hw, char *buf, size_t n);
+
+/* A count and its half-width: "30,045 ± 146"; without "±" when hw is NaN
+ * or 0. */
+char *res_fmt_count_ci(double v, double hw, char *buf, size_t n);
+
+/* A value in a metric unit, for tables of any metric: "s" as a duration,
+ * "ratio" or "share" as a percentage (half-width in percentage points),
+ * anything else as a count ("0.57" below 100 when not whole), each with
+ * its half-width as above. */
+char *res_fmt_value_ci(double v, double hw, const char *unit, char *buf, size_t n);
+/* 1 when unit is a share of 1 ("ratio", "share"). */
+int res_fmt_unit_is_share(const char *unit);
 
 /* A point in simulated time, seconds from the start: "day 1 14:02" (day
  * 0 is the first day). */

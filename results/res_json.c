@@ -94,6 +94,7 @@ static json_t *scenario_json(const res_results *r, int *failed)
         put(o, "caller", f->caller[0] ? str(f->caller) : json_null(), failed);
         put(o, "pattern", str(f->pattern), failed);
         put(o, "impact", str(f->impact), failed);
+        put(o, "error_tolerance", str(f->tolerance), failed);
         put(o, "records_per_day", num(f->per_day), failed);
         put(o, "latency_slo_s", f->slo_s > 0 ? num(f->slo_s) : json_null(), failed);
         put(o, "slo_nightly", json_boolean(f->slo_nightly), failed);
@@ -215,17 +216,24 @@ static json_t *verdict_json(const res_verdict *v, int *failed)
         json_decref(li);
         return NULL;
     }
-    put(o, "violation", json_boolean(v->violation), failed);
+    char banner[512];
+    put(o, "result", str(res_verdict_result(v)), failed);
+    put(o, "banner", str(res_verdict_banner(v, banner, sizeof banner)), failed);
+    put(o, "violation", json_boolean(!v->holds), failed);
     put(o, "breaks_first", br, failed);
     put(o, "flows", fl, failed);
     put(o, "limits", li, failed);
-    for (int i = 0; br && i < v->nbreaks; i++) {
+    for (int i = 0; br && i < v->nitems; i++) {
+        const res_item *it = &v->items[i];
         json_t *b = json_object();
         push(br, b, failed);
         if (!b)
             continue;
-        put(b, "at_s", num(v->breaks[i].at_s), failed);
-        put(b, "text", str(v->breaks[i].text), failed);
+        put(b, "rule", str(res_rule_name(it->rule)), failed);
+        put(b, "severity", str(res_severity_name(res_rule_severity(it->rule))), failed);
+        put(b, "subject", str(it->subject), failed);
+        put(b, "at_s", num(it->at_s), failed);
+        put(b, "text", str(it->text), failed);
     }
     for (int i = 0; fl && i < v->nflows; i++) {
         const res_verdict_flow *f = &v->flows[i];
@@ -234,7 +242,8 @@ static json_t *verdict_json(const res_verdict *v, int *failed)
         if (!b)
             continue;
         put(b, "id", str(f->id), failed);
-        put(b, "status", str(res_verdict_status_name(f->status, 1)), failed);
+        put(b, "status", str(res_verdict_status_name(f->status)), failed);
+        put(b, "latency", str(res_verdict_status_name(f->latency)), failed);
         put(b, "latency_slo_s", f->slo_s > 0 ? num(f->slo_s) : json_null(), failed);
         put(b, "p99_s", num(f->p99), failed);
         put(b, "p99_half_width_s", num(f->p99_hw), failed);
@@ -244,6 +253,11 @@ static json_t *verdict_json(const res_verdict *v, int *failed)
         put(b, "dead_lettered", num(f->dead_lettered), failed);
         put(b, "lost", num(f->lost), failed);
         put(b, "pending", num(f->pending), failed);
+        put(b, "parked", num(f->parked), failed);
+        put(b, "pending_past_slo", num(f->overdue), failed);
+        put(b, "not_delivered", num(f->not_delivered), failed);
+        put(b, "not_delivered_share", num(f->share), failed);
+        put(b, "tolerance", num(f->tolerance), failed);
         put(b, "top_reason", f->top_reason[0] ? str(f->top_reason) : json_null(), failed);
     }
     for (int i = 0; li && i < v->nlimits; i++) {
@@ -428,6 +442,7 @@ static int read_facts(res_results *r, const json_t *sc, sim_err *err)
         get_str(o, "caller", f->caller, sizeof f->caller);
         get_str(o, "pattern", f->pattern, sizeof f->pattern);
         get_str(o, "impact", f->impact, sizeof f->impact);
+        get_str(o, "error_tolerance", f->tolerance, sizeof f->tolerance);
         f->description = dup_str(o, "description");
         f->per_day = get_num(o, "records_per_day");
         f->slo_s = get_num(o, "latency_slo_s");

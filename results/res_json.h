@@ -10,7 +10,8 @@
  *     "scenario": {"name", "description", "source", "horizon_s", "warmup_s",
  *                  "load", "seed", "replications",
  *                  "flows": [{"id", "description", "source", "target", "caller",
- *                             "pattern", "impact", "records_per_day", "latency_slo_s",
+ *                             "pattern", "impact", "error_tolerance", "records_per_day",
+ *                             "latency_slo_s",
  *                             "slo_nightly", "batch_window_s", "growth_per_month"}],
  *                  "systems": [{"id", "kind", "daily_limit", "quota_window_s",
  *                               "quota_rolling", "concurrency_limit",
@@ -27,7 +28,8 @@
  *                  "p50", "p95", "p99", "replications", "bins": [[lo, hi, count], ...]}
  *               | {"kind": "series", "unit", "interval_s", "replications",
  *                  "mean", "min", "max", "values": [...], "max_values": [...]}},
- *     "verdict": {"violation": bool, "breaks_first": [{"at_s", "text"}],
+ *     "verdict": {"result": "PASS" | "FAIL", "banner", "violation": bool,
+ *                 "breaks_first": [{"rule", "severity", "subject", "at_s", "text"}],
  *                 "flows": [...], "limits": [...]}
  *   }
  * JSON has no NaN or infinity: such numbers are written as null (a CI

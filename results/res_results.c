@@ -153,6 +153,8 @@ int res_results_set_scenario(res_results *r, const mdl_scenario *sc, const char 
                  mdl_spec_name(mdl_spec_pattern_names, (int)f->pattern));
         snprintf(o->impact, sizeof o->impact, "%s",
                  mdl_spec_name(mdl_spec_impact_names, (int)f->impact));
+        snprintf(o->tolerance, sizeof o->tolerance, "%s",
+                 mdl_spec_name(mdl_spec_tolerance_names, (int)f->error_tolerance));
         if (set_str(&o->description, f->description ? f->description : "") != SIM_OK)
             return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
         o->per_day = mdl_scenario_flow_per_day(sc, f);

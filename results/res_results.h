@@ -75,6 +75,7 @@ typedef struct res_flow {
     char source[RES_ID_MAX], target[RES_ID_MAX], caller[RES_ID_MAX];
     char pattern[16]; /* realtime, event, batch, file */
     char impact[16];
+    char tolerance[16]; /* error_tolerance: retry, zero-loss, best-effort */
     char *description;
     double per_day;        /* records per day at the run's load */
     double slo_s;          /* latency SLO in seconds; 0 = none */

@@ -1,10 +1,11 @@
 /*
- * res_verdict.c - verdicts from the metrics; the rules are in res_verdict.h.
+ * res_verdict.c - the holds policy; the rules are in res_verdict.h.
  *
- * Everything is found by name and skipped when absent, so the verdict of a
- * scenario with only real-time flows simply has no channel or batch lines,
- * and a model that adds a metric family needs a rule here only if the
- * family is a limit or a deadline.
+ * Layout: a table of the rules (name, severity, the words of the banner),
+ * then one function per source of items (flows, limits, batches), each
+ * appending items to a growable list, then the sort and the banner. The
+ * ledger's counts are read by their names (flow.ID.created ...); limits
+ * come from the limit table (res_limits.h), never from name patterns.
  */
 #include "res_verdict.h"
 
@@ -18,15 +19,65 @@
 #include "res_fmt.h"
 #include "sim_alloc.h"
 
-const char *res_verdict_status_name(res_verdict_status s, int flow)
+static const struct rule_info {
+    const char *name;
+    res_severity severity;
+    const char *one, *many; /* the banner's words for 1 and for n items */
+} rules[RES_NRULES] = {
+    [RES_RULE_SLO_P99] = {"slo_p99", RES_FAIL, "flow misses its latency SLO",
+                          "flows miss their latency SLO"},
+    [RES_RULE_COMPLETENESS] = {"completeness", RES_FAIL, "flow does not deliver its records",
+                               "flows do not deliver their records"},
+    [RES_RULE_LIMIT_EXHAUSTED] = {"limit_exhausted", RES_FAIL, "limit ran out", "limits ran out"},
+    [RES_RULE_BATCH_OVERRUN] = {"batch_overrun", RES_FAIL, "batch overran its window",
+                                "batches overran their window"},
+    [RES_RULE_SLO_UNCERTAIN] = {"slo_uncertain", RES_WARN, "SLO too close to call",
+                                "SLOs too close to call"},
+    [RES_RULE_TOO_FEW_RECORDS] = {"too_few_records", RES_WARN,
+                                  "flow with too few records for a p99",
+                                  "flows with too few records for a p99"},
+    [RES_RULE_LIMIT_TIGHT] = {"limit_tight", RES_WARN, "limit below 30% headroom",
+                              "limits below 30% headroom"},
+    [RES_RULE_NOT_DELIVERED] = {"not_delivered", RES_WARN,
+                                "flow with records not delivered (within its tolerance)",
+                                "flows with records not delivered (within their tolerance)"},
+};
+
+const char *res_rule_name(res_rule r)
+{
+    return r >= 0 && r < RES_NRULES ? rules[r].name : "rule";
+}
+
+res_severity res_rule_severity(res_rule r)
+{
+    return r >= 0 && r < RES_NRULES ? rules[r].severity : RES_NOTE;
+}
+
+const char *res_severity_name(res_severity s)
+{
+    return s == RES_FAIL ? "FAIL" : s == RES_WARN ? "WARN" : "NOTE";
+}
+
+const char *res_verdict_rules_text(void)
+{
+    return "a load holds when every flow's p99 latency is at most its SLO (the mean over the "
+           "replications), every flow delivers its records within its tolerance, no limit ran "
+           "out and no batch run overran its window in any replication";
+}
+
+const char *res_verdict_status_name(res_verdict_status s)
 {
     switch (s) {
     case RES_VERDICT_OK:
-        return flow ? "met" : "ok";
+        return "met";
     case RES_VERDICT_UNCERTAIN:
         return "uncertain";
+    case RES_VERDICT_FEW:
+        return "too few";
     case RES_VERDICT_MISSED:
         return "MISSED";
+    case RES_VERDICT_INCOMPLETE:
+        return "INCOMPLETE";
     case RES_VERDICT_NONE:
         break;
     }
@@ -37,24 +88,42 @@ void res_verdict_fini(res_verdict *v)
 {
     sim_free(v->flows);
     sim_free(v->limits);
-    sim_free(v->breaks);
+    sim_free(v->items);
     memset(v, 0, sizeof *v);
 }
 
-/* A growable array of breaks. */
-typedef struct breaks {
-    res_verdict_break *items;
-    int n, cap, failed;
-} breaks;
+double res_verdict_tolerance(const res_flow *f)
+{
+    static const struct {
+        const char *impact;
+        double share;
+    } by_impact[] = {{"critical", 0.001}, {"high", 0.005}, {"medium", 0.01}, {"low", 0.05}};
+    if (!strcmp(f->tolerance, "zero-loss"))
+        return 0.0;
+    double t = 0.01; /* medium, the default impact */
+    for (size_t i = 0; i < sizeof by_impact / sizeof by_impact[0]; i++)
+        if (!strcmp(f->impact, by_impact[i].impact))
+            t = by_impact[i].share;
+    return !strcmp(f->tolerance, "best-effort") ? 5.0 * t : t;
+}
 
-static void add_break(breaks *b, double at_s, int severity, const char *fmt, ...) SIM_PRINTF(4, 5);
-static void add_break(breaks *b, double at_s, int severity, const char *fmt, ...)
+/* ---- items ------------------------------------------------------------------ */
+
+typedef struct items {
+    res_item *items;
+    int n, cap, failed;
+} items;
+
+static void add(items *b, res_rule rule, const char *subject, double at_s, double weight,
+                const char *fmt, ...) SIM_PRINTF(6, 7);
+static void add(items *b, res_rule rule, const char *subject, double at_s, double weight,
+                const char *fmt, ...)
 {
     if (b->failed)
         return;
     if (b->n == b->cap) {
         int cap = b->cap ? 2 * b->cap : 16;
-        res_verdict_break *p = sim_reallocarray(b->items, (size_t)cap, sizeof *p);
+        res_item *p = sim_reallocarray(b->items, (size_t)cap, sizeof *p);
         if (!p) {
             b->failed = 1;
             return;
@@ -62,17 +131,22 @@ static void add_break(breaks *b, double at_s, int severity, const char *fmt, ...
         b->items = p;
         b->cap = cap;
     }
-    res_verdict_break *e = &b->items[b->n++];
+    res_item *e = &b->items[b->n++];
+    memset(e, 0, sizeof *e);
+    e->rule = rule;
+    snprintf(e->subject, sizeof e->subject, "%s", subject);
     e->at_s = at_s;
-    e->severity = severity;
+    e->weight = weight;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof e->text, fmt, ap);
     va_end(ap);
 }
 
-/* Over the per-replication values of scalar metric m: how many satisfy
- * `ok` (value >= lo and finite), and the mean of those. */
+/* ---- flows ------------------------------------------------------------------ */
+
+/* Over the per-replication values of scalar metric m: how many are finite
+ * and >= lo, and the mean of those. */
 static int count_reps(const res_metric *m, double lo, double *mean)
 {
     *mean = NAN;
@@ -90,13 +164,19 @@ static int count_reps(const res_metric *m, double lo, double *mean)
     return k;
 }
 
+static double count_of(const res_results *r, const char *id, const char *what)
+{
+    double v = res_results_meanf(r, NAN, "flow.%s.%s", id, what);
+    return isfinite(v) ? v : 0.0;
+}
+
 static void top_reason(const res_results *r, const char *id, char *out, size_t n)
 {
     static const char *const states[] = {"rejected", "lost", "dead_lettered"};
     double best = 0.0;
     out[0] = '\0';
-    /* Look each reason up by name (the ledger's reasons, in the order it
-     * publishes them) instead of scanning every metric for each flow. */
+    /* Each reason by name (the ledger's reasons, in the order it publishes
+     * them) instead of scanning every metric for each flow. */
     for (size_t s = 0; s < sizeof states / sizeof states[0]; s++) {
         for (int k = 0; k < MDL_R_COUNT; k++) {
             const char *reason = mdl_reason_name((mdl_reason)k);
@@ -109,7 +189,113 @@ static void top_reason(const res_results *r, const char *id, char *out, size_t n
     }
 }
 
-static void flows(const res_results *r, res_verdict_flow *out, breaks *b)
+/* "16,873 rejected (mostly concurrency_limited), 240 pending past the SLO
+ * (230 parked)": what the undelivered records are. */
+static void not_delivered_text(const res_verdict_flow *v, char *buf, size_t n)
+{
+    const struct {
+        double x;
+        const char *what;
+    } parts[] = {{v->rejected, "rejected"},
+                 {v->dead_lettered, "dead-lettered"},
+                 {v->lost, "lost"},
+                 {v->overdue, "pending past the SLO"}};
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0] && used < n; k++) {
+        if (!(parts[k].x > 0))
+            continue;
+        char c[32];
+        int w = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "",
+                         res_fmt_count(parts[k].x, c, sizeof c), parts[k].what);
+        used += w > 0 ? (size_t)w : 0;
+        if (k == 3 && isfinite(v->parked) && v->parked > 0 && used < n) {
+            w = snprintf(buf + used, n - used, " (%s parked by the queue fallback)",
+                         res_fmt_count(v->parked, c, sizeof c));
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (v->top_reason[0] && used < n)
+        snprintf(buf + used, n - used, "; mostly %s", v->top_reason);
+}
+
+static void judge_latency(const res_results *r, res_verdict_flow *v, items *b)
+{
+    const res_flow *f = v->flow;
+    char slo[32], p[64];
+    res_fmt_duration(v->slo_s, slo, sizeof slo);
+    res_fmt_duration_ci(v->p99, v->p99_hw, p, sizeof p);
+    v->latency = RES_VERDICT_NONE;
+    if (!(v->slo_s > 0) || !(v->created > 0))
+        return;
+    if (v->delivered < RES_MIN_RECORDS_P99) {
+        v->latency = RES_VERDICT_FEW;
+        double days = r->horizon_s / 86400.0;
+        double need = v->delivered > 0 ? ceil(days * RES_MIN_RECORDS_P99 / v->delivered) : NAN;
+        char d[32];
+        if (isfinite(need) && need <= 36500)
+            snprintf(d, sizeof d, "; run with --days %.0f", need);
+        else
+            d[0] = '\0';
+        add(b, RES_RULE_TOO_FEW_RECORDS, f->id, NAN, 1,
+            "%s: %s records delivered per run, too few for a p99 (at least %d needed): its %s "
+            "SLO is not judged%s",
+            f->id, res_fmt_count(v->delivered, p, sizeof p), RES_MIN_RECORDS_P99, slo, d);
+        return;
+    }
+    if (!isfinite(v->p99))
+        return;
+    if (v->p99 > v->slo_s) {
+        v->latency = RES_VERDICT_MISSED;
+        add(b, RES_RULE_SLO_P99, f->id, NAN, 5 + v->p99 / v->slo_s,
+            "%s misses its %s latency SLO: p99 %s", f->id, slo, p);
+    } else if (isfinite(v->p99_hw) && v->p99_hw > 0 && v->slo_s - v->p99 <= v->p99_hw) {
+        v->latency = RES_VERDICT_UNCERTAIN;
+        add(b, RES_RULE_SLO_UNCERTAIN, f->id, NAN, 1,
+            "%s: p99 latency %s is too close to its %s SLO to call (the SLO is inside the 95%% "
+            "CI; run more replications)",
+            f->id, p, slo);
+    } else {
+        v->latency = RES_VERDICT_OK;
+    }
+}
+
+static void judge_completeness(const res_results *r, res_verdict_flow *v, items *b)
+{
+    const res_flow *f = v->flow;
+    double span = r->horizon_s - (isfinite(r->warmup_s) ? r->warmup_s : 0.0);
+    double young = v->slo_s > 0 && span > 0 ? v->created / span * v->slo_s : INFINITY;
+    v->overdue = v->pending > young ? v->pending - young : 0.0;
+    v->not_delivered = v->rejected + v->dead_lettered + v->lost + v->overdue;
+    v->tolerance = res_verdict_tolerance(f);
+    if (!(v->created > 0)) {
+        v->complete = -1;
+        v->share = NAN;
+        return;
+    }
+    v->share = v->not_delivered / v->created;
+    v->complete = !(v->share > v->tolerance);
+    if (!(v->not_delivered > 0))
+        return;
+    char nd[32], cr[32], pc[16], tol[16], what[200];
+    res_fmt_count(v->not_delivered, nd, sizeof nd);
+    res_fmt_count(v->created, cr, sizeof cr);
+    res_fmt_percent(v->share, pc, sizeof pc);
+    res_fmt_percent(v->tolerance, tol, sizeof tol);
+    not_delivered_text(v, what, sizeof what);
+    if (!v->complete)
+        add(b, RES_RULE_COMPLETENESS, f->id, NAN, 5 + v->share,
+            "%s does not deliver %s of its %s records per run (%s; tolerance %s: %s impact, %s): "
+            "%s",
+            f->id, nd, cr, pc, tol, f->impact[0] ? f->impact : "medium",
+            f->tolerance[0] ? f->tolerance : "retry", what);
+    else
+        add(b, RES_RULE_NOT_DELIVERED, f->id, NAN, v->share,
+            "%s: %s of %s records per run not delivered (%s, within its %s tolerance): %s", f->id,
+            nd, cr, pc, tol, what);
+}
+
+static void flows(const res_results *r, res_verdict_flow *out, items *b)
 {
     for (int i = 0; i < r->nflows; i++) {
         const res_flow *f = &r->flows[i];
@@ -120,50 +306,25 @@ static void flows(const res_results *r, res_verdict_flow *out, breaks *b)
         const res_metric *p99 = res_results_findf(r, "flow.%s.latency_p99", f->id);
         v->p99 = p99 ? p99->mean : NAN;
         v->p99_hw = p99 ? p99->half_width : NAN;
-        v->created = res_results_meanf(r, NAN, "flow.%s.created", f->id);
-        v->delivered = res_results_meanf(r, NAN, "flow.%s.delivered", f->id);
-        v->rejected = res_results_meanf(r, NAN, "flow.%s.rejected", f->id);
-        v->dead_lettered = res_results_meanf(r, NAN, "flow.%s.dead_lettered", f->id);
-        v->lost = res_results_meanf(r, NAN, "flow.%s.lost", f->id);
-        v->pending = res_results_meanf(r, NAN, "flow.%s.pending", f->id);
+        v->created = count_of(r, f->id, "created");
+        v->delivered = count_of(r, f->id, "delivered");
+        v->rejected = count_of(r, f->id, "rejected");
+        v->dead_lettered = count_of(r, f->id, "dead_lettered");
+        v->lost = count_of(r, f->id, "lost");
+        v->pending = count_of(r, f->id, "pending");
+        v->parked = res_results_meanf(r, NAN, "flow.%s.parked_at_end", f->id);
         top_reason(r, f->id, v->top_reason, sizeof v->top_reason);
-        char slo[32], p[48];
-        res_fmt_duration(v->slo_s, slo, sizeof slo);
-        res_fmt_duration_ci(v->p99, v->p99_hw, p, sizeof p);
-        if (!(v->slo_s > 0) || !isfinite(v->p99)) {
-            v->status = RES_VERDICT_NONE;
-        } else if (isfinite(v->p99_hw) && v->p99_hw > 0 && fabs(v->p99 - v->slo_s) <= v->p99_hw) {
-            v->status = RES_VERDICT_UNCERTAIN;
-            add_break(b, NAN, v->p99 > v->slo_s ? 3 : 1,
-                      "%s: p99 latency %s is too close to its %s SLO to call (the SLO is inside "
-                      "the 95%% CI; run more replications)",
-                      f->id, p, slo);
-        } else if (v->p99 <= v->slo_s) {
-            v->status = RES_VERDICT_OK;
-        } else {
-            v->status = RES_VERDICT_MISSED;
-            add_break(b, NAN, 5, "%s misses its %s latency SLO: p99 %s", f->id, slo, p);
-        }
-        double bad = (isfinite(v->lost) ? v->lost : 0) + (isfinite(v->rejected) ? v->rejected : 0) +
-                     (isfinite(v->dead_lettered) ? v->dead_lettered : 0);
-        if (bad > 0 && isfinite(v->created) && v->created > 0) {
-            char nb[32], nc[32], pc[16];
-            const char *what = v->lost > 0       ? "lost"
-                               : v->rejected > 0 ? "rejected"
-                                                 : "dead-lettered";
-            add_break(b, NAN, v->lost > 0 ? 4 : 2, "%s: %s of %s records %s per run (%s)%s%s",
-                      f->id, res_fmt_count(bad, nb, sizeof nb),
-                      res_fmt_count(v->created, nc, sizeof nc),
-                      v->lost > 0 && (v->rejected > 0 || v->dead_lettered > 0)
-                          ? "lost, rejected or dead-lettered"
-                          : what,
-                      res_fmt_percent(bad / v->created, pc, sizeof pc),
-                      v->top_reason[0] ? ", mostly " : "", v->top_reason);
-        }
+        judge_latency(r, v, b);
+        judge_completeness(r, v, b);
+        v->status = v->latency == RES_VERDICT_MISSED ? RES_VERDICT_MISSED
+                    : v->complete == 0               ? RES_VERDICT_INCOMPLETE
+                                                     : v->latency;
     }
 }
 
-static void limit_breaks(const res_limit *l, breaks *b)
+/* ---- limits ------------------------------------------------------------------- */
+
+static void limit_items(const res_limit *l, items *b)
 {
     const mdl_limit *d = l->def;
     char lim[32], ref[32], hr[16];
@@ -173,85 +334,123 @@ static void limit_breaks(const res_limit *l, breaks *b)
         if (isfinite(l->refused) && l->refused > 0)
             snprintf(tail, sizeof tail, "; %s %s refused per run",
                      res_fmt_count(l->refused, ref, sizeof ref), d->refused_unit);
-        if (isfinite(l->out_at_s))
-            add_break(b, l->out_at_s, 0,
-                      "%s: the limit of %s %s runs out, in %d of %d replications%s", d->id, lim,
-                      d->what, l->runs_out, l->reps, tail);
-        else
-            add_break(b, NAN, 4, "%s: the limit of %s %s ran out in %d of %d replications%s", d->id,
-                      lim, d->what, l->runs_out, l->reps, tail);
+        add(b, RES_RULE_LIMIT_EXHAUSTED, d->id, isfinite(l->out_at_s) ? l->out_at_s : NAN,
+            4 + (double)l->runs_out / (l->reps > 0 ? l->reps : 1),
+            "%s: the limit of %s %s %s, in %d of %d replications%s", d->id, lim, d->what,
+            isfinite(l->out_at_s) ? "runs out" : "ran out", l->runs_out, l->reps, tail);
     } else if (l->status == RES_LIMIT_TIGHT) {
-        add_break(b, NAN, 1,
-                  "%s: the limit of %s %s is %s used at peak: headroom %s, below the card's %.0f%%",
-                  d->id, lim, d->what, res_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
-                  res_fmt_percent(l->headroom, hr, sizeof hr), 100 * MDL_HEADROOM);
+        add(b, RES_RULE_LIMIT_TIGHT, d->id, NAN, 1 - l->headroom,
+            "%s: the limit of %s %s is %s used at peak: headroom %s, below the card's %.0f%%",
+            d->id, lim, d->what, res_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
+            res_fmt_percent(l->headroom, hr, sizeof hr), 100 * MDL_HEADROOM);
     }
 }
 
-/* Batch deadlines: overruns in the run, and the projected overrun. */
-static void batches(const res_results *r, breaks *b)
+/* ---- batches ------------------------------------------------------------------ */
+
+static void batches(const res_results *r, items *b)
 {
-    char id[RES_ID_MAX], win[32];
-    for (size_t i = 0; i < r->nmetrics; i++) {
-        const res_metric *m = &r->metrics[i];
-        if (m->kind != SIM_METRIC_SCALAR ||
-            !res_name_match("flow.*.batch.overruns", m->name, id, sizeof id))
+    for (int i = 0; i < r->nflows; i++) {
+        const res_flow *f = &r->flows[i];
+        const res_metric *m = res_results_findf(r, "flow.%s.batch.overruns", f->id);
+        if (!m || m->kind != SIM_METRIC_SCALAR)
             continue;
-        const res_flow *f = res_results_flow(r, id);
-        res_fmt_duration(f ? f->batch_window_s : NAN, win, sizeof win);
         int reps = 0;
         for (int k = 0; m->values && k < m->n; k++)
             reps += m->values[k] > 0;
-        if (reps > 0) {
-            double when;
-            count_reps(res_results_findf(r, "flow.%s.batch.first_overrun_at", id), 0.0, &when);
-            add_break(b, isfinite(when) ? when : NAN, 4,
-                      "%s: the batch run overruns its %s window, in %d of %d replications", id, win,
-                      reps, m->n);
+        if (reps == 0)
             continue;
-        }
-        double month = res_results_meanf(r, NAN, "flow.%s.batch.overrun_projection_month", id);
-        if (isfinite(month) && month > 0) {
-            char g[16];
-            add_break(b, month * sim_time_to_seconds(MDL_MONTH), 0,
-                      "%s: the batch run is projected to outgrow its %s window in month %.1f "
-                      "(at %s growth per month)",
-                      id, win, month, res_fmt_percent(f ? f->growth : NAN, g, sizeof g));
-        }
+        char win[32];
+        double when;
+        count_reps(res_results_findf(r, "flow.%s.batch.first_overrun_at", f->id), 0.0, &when);
+        add(b, RES_RULE_BATCH_OVERRUN, f->id, when, 4,
+            "%s: the batch run overruns its %s window, in %d of %d replications", f->id,
+            res_fmt_duration(f->batch_window_s, win, sizeof win), reps, m->n);
     }
 }
 
-/* 1 when x goes strictly before y: timed first, earliest first; then the
- * most severe. */
-static int before(const res_verdict_break *x, const res_verdict_break *y)
+/* ---- order and banner ----------------------------------------------------------- */
+
+/* 1 when x goes strictly before y (see the top of res_verdict.h). */
+static int before(const res_item *x, const res_item *y)
 {
+    res_severity sx = res_rule_severity(x->rule), sy = res_rule_severity(y->rule);
+    if (sx != sy)
+        return sx > sy;
     int tx = isfinite(x->at_s), ty = isfinite(y->at_s);
     if (tx != ty)
         return tx;
     if (tx)
         return x->at_s < y->at_s;
-    return x->severity > y->severity;
+    return x->weight > y->weight;
 }
 
-/* Insertion sort: stable, so equal problems keep the order they were
- * found in (flows in scenario order, then limits in metric order). */
-static void sort_breaks(res_verdict_break *items, int n)
+/* Insertion sort: stable, so equal items keep the order they were found in
+ * (flows in scenario order, then limits in table order). */
+static void sort_items(res_item *it, int n)
 {
     for (int i = 1; i < n; i++) {
-        res_verdict_break t = items[i];
+        res_item t = it[i];
         int j = i;
-        while (j > 0 && before(&t, &items[j - 1])) {
-            items[j] = items[j - 1];
+        while (j > 0 && before(&t, &it[j - 1])) {
+            it[j] = it[j - 1];
             j--;
         }
-        items[j] = t;
+        it[j] = t;
     }
+}
+
+int res_verdict_level(const res_verdict *v)
+{
+    int level = 0;
+    for (int i = 0; i < v->nitems; i++) {
+        res_severity s = res_rule_severity(v->items[i].rule);
+        level = s == RES_FAIL ? 2 : s == RES_WARN && level < 1 ? 1 : level;
+    }
+    return level;
+}
+
+const char *res_verdict_result(const res_verdict *v)
+{
+    return v->holds ? "PASS" : "FAIL";
+}
+
+const res_item *res_verdict_first_failure(const res_verdict *v)
+{
+    for (int i = 0; i < v->nitems; i++)
+        if (res_rule_severity(v->items[i].rule) == RES_FAIL)
+            return &v->items[i];
+    return NULL;
+}
+
+char *res_verdict_banner(const res_verdict *v, char *buf, size_t n)
+{
+    int level = res_verdict_level(v);
+    if (level == 0) {
+        snprintf(buf, n,
+                 "PASS: every SLO met, every flow delivers its records, every limit keeps %.0f%% "
+                 "headroom",
+                 100 * MDL_HEADROOM);
+        return buf;
+    }
+    res_severity want = level == 2 ? RES_FAIL : RES_WARN;
+    size_t used = (size_t)snprintf(buf, n, "%s", level == 2 ? "FAIL: " : "PASS, WITH WARNINGS: ");
+    int first = 1;
+    for (int r = 0; r < RES_NRULES && used < n; r++) {
+        if (rules[r].severity != want || v->count[r] == 0)
+            continue;
+        int w = snprintf(buf + used, n - used, "%s%d %s", first ? "" : ", ", v->count[r],
+                         v->count[r] == 1 ? rules[r].one : rules[r].many);
+        used += w > 0 ? (size_t)w : 0;
+        first = 0;
+    }
+    return buf;
 }
 
 int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
 {
     memset(v, 0, sizeof *v);
-    breaks b = {0};
+    items b = {0};
     v->flows = sim_calloc((size_t)r->nflows + 1, sizeof *v->flows);
     if (!v->flows)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
@@ -260,25 +459,24 @@ int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
     if (res_limits_judge(r, &v->limits, &v->nlimits, err) != SIM_OK) {
         sim_free(b.items);
         res_verdict_fini(v);
-        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        return SIM_ENOMEM;
     }
     for (int i = 0; i < v->nlimits; i++)
-        limit_breaks(&v->limits[i], &b);
+        limit_items(&v->limits[i], &b);
     batches(r, &b);
     if (b.failed) {
         sim_free(b.items);
         res_verdict_fini(v);
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    sort_breaks(b.items, b.n);
-    v->breaks = b.items;
-    v->nbreaks = b.n;
-    for (int i = 0; i < v->nflows; i++)
-        if (v->flows[i].status == RES_VERDICT_MISSED ||
-            (v->flows[i].status == RES_VERDICT_UNCERTAIN && v->flows[i].p99 > v->flows[i].slo_s))
-            v->violation = 1;
-    for (int i = 0; i < v->nlimits; i++)
-        if (v->limits[i].status == RES_LIMIT_EXHAUSTED)
-            v->violation = 1;
+    sort_items(b.items, b.n);
+    v->items = b.items;
+    v->nitems = b.n;
+    v->holds = 1;
+    for (int i = 0; i < v->nitems; i++) {
+        v->count[v->items[i].rule]++;
+        if (res_rule_severity(v->items[i].rule) == RES_FAIL)
+            v->holds = 0;
+    }
     return SIM_OK;
 }

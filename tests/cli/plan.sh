@@ -8,7 +8,8 @@
 #      tests/validation/test_plan_erlang.c); the bracket is at most 5% wide;
 #   2. headroom at 1x is 1 - peak / Q with the peak of a 24 h window between
 #      V and V + 6 sqrt V, so in [0.705, 0.723]: "ok"; at 3x, 1 - 3 V / Q
-#      is about 16.7%: "tight" but holding, so the verdict is PASS;
+#      is about 16.7%: "tight" but holding, so the verdict is PASS, with
+#      the warning `erpsim run` gives at that load;
 #   3. --target 4x is above the threshold: FAIL, and exit 1 with
 #      --fail-on-violation (0 without);
 #   4. the batch windows of plan-batch.yaml: a month is projected at 1x and
@@ -39,7 +40,8 @@ rc=$?
 [ $rc -eq 4 ] || fail "plan --out without gnuplot: exit $rc, want 4: $(cat "$tmp/err")"
 [ -s "$tmp/o/plan.json" ] && [ -s "$tmp/o/plan.csv" ] && [ -s "$tmp/o/series/plan.csv" ] ||
     fail "--out: files missing"
-grep -q '^Verdict at 3x: PASS$' "$tmp/out" || fail "plan: no PASS at 3x: $(cat "$tmp/out")"
+grep -q '^Verdict at 3x: PASS, WITH WARNINGS: 1 limit below 30% headroom$' "$tmp/out" ||
+    fail "plan: no PASS at 3x: $(cat "$tmp/out")"
 grep -q '^Highest load that holds: ' "$tmp/out" || fail "plan: no answer"
 grep -Eq '^  erp: API calls per rolling 24 h \(36,000\) +7[0-2]\.[0-9]% left, ok +1[5-8]\.[0-9]% left, tight$' \
     "$tmp/out" || fail "plan: headroom line: $(grep 'erp:' "$tmp/out")"
@@ -73,7 +75,7 @@ rc=$?
 "$erpsim" plan "$q" --target 4x --fail-on-violation --out "$tmp/g" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 1 ] || fail "plan --target 4x --fail-on-violation: exit $rc, want 1: $(cat "$tmp/err")"
-grep -q '^Verdict at 4x: FAIL$' "$tmp/out" || fail "plan --target 4x: no FAIL"
+grep -q '^Verdict at 4x: FAIL: .*1 limit ran out$' "$tmp/out" || fail "plan --target 4x: no FAIL"
 grep -q 'erp: .*ran out' "$tmp/out" || fail "plan --target 4x: the quota running out is not named"
 if needs gnuplot; then
     [ -s "$tmp/g/charts/plan.png" ] || fail "--out: no charts/plan.png"

@@ -234,6 +234,8 @@ static inline int fixture_fill(res_results *r)
     ok &= !!fixture_scalar(r, "flow.F-2.lost.retention", "records", 10, 0, 20);
     ok &= !!fixture_scalar(r, "flow.F-2.latency_p99", "s", 400, 500, 450);
     ok &= !!fixture_hist(r, "flow.F-2.latency", 40.0);
+    ok &= !!fixture_scalar(r, "flow.F-3.created", "records", 2000, 2000, 2000);
+    ok &= !!fixture_scalar(r, "flow.F-3.delivered", "records", 2000, 2000, 2000);
     ok &= !!fixture_scalar(r, "flow.F-3.latency_p99", "s", 30000, 31000, 29000);
     ok &= !!fixture_hist(r, "flow.F-3.latency", 20000.0);
     ok &= !!fixture_series(r, "flow.F-3.batch.duration_series", "s", fixture_batch, 9000.0);

@@ -37,12 +37,20 @@ static void durations_take_the_largest_readable_unit(void **state)
     assert_string_equal(res_fmt_duration(3 * 86400, b, sizeof b), "3 d");
     assert_string_equal(res_fmt_duration(0, b, sizeof b), "0 s");
     assert_string_equal(res_fmt_duration(NAN, b, sizeof b), "n/a");
-    /* a CI half-width in the unit of its mean, two digits */
-    assert_string_equal(res_fmt_duration_ci(3.2512, 0.2091, b, sizeof b), "3.25 s ± 0.21");
+    /* a CI half-width with its own unit and two digits: "± 0.0093" after
+     * "5.65 d" read as days when it was 13 minutes (issue 12) */
+    assert_string_equal(res_fmt_duration_ci(3.2512, 0.2091, b, sizeof b), "3.25 s ± 209 ms");
     assert_string_equal(res_fmt_duration_ci(0.5, NAN, b, sizeof b), "500 ms");
-    /* A half-width wider than the mean prints whole, never as 2.2e+02. */
-    assert_string_equal(res_fmt_duration_ci(106 * 60.0, 220 * 60.0, b, sizeof b), "106 min ± 220");
-    assert_string_equal(res_fmt_duration_ci(5.0, 220.0, b, sizeof b), "5 s ± 220");
+    assert_string_equal(res_fmt_duration_ci(5.65 * 86400, 804.0, b, sizeof b), "5.65 d ± 13 min");
+    /* Never as 2.2e+02: whole from 100 up. */
+    assert_string_equal(res_fmt_duration_ci(106 * 60.0, 220 * 60.0, b, sizeof b),
+                        "106 min ± 3.7 h");
+    assert_string_equal(res_fmt_duration_ci(5.0, 110.0, b, sizeof b), "5 s ± 110 s");
+    /* any metric by its unit */
+    assert_string_equal(res_fmt_value_ci(78950, 1200, "s", b, sizeof b), "21.9 h ± 20 min");
+    assert_string_equal(res_fmt_value_ci(0.925, 0.005, "ratio", b, sizeof b), "92.5% ± 0.5 pts");
+    assert_string_equal(res_fmt_value_ci(30045, 146, "calls", b, sizeof b), "30,045 ± 146");
+    assert_string_equal(res_fmt_value_ci(0.57, NAN, "calls/record", b, sizeof b), "0.57");
 }
 
 static void clock_times_count_days_from_zero(void **state)

@@ -1,5 +1,5 @@
 /*
- * test_res_verdict.c - the verdict rules of results/res_verdict.h on the hand-written
+ * test_res_verdict.c - the holds policy of results/res_verdict.h on the hand-written
  * fixture (tests/results/res_fixture.h), with expected values computed
  * here from the fixture's numbers.
  */
@@ -57,9 +57,29 @@ static void limits_get_headroom_and_the_time_they_ran_out(void **state)
     assert_true(fabs(p->headroom - 0.3) < 1e-12);
     assert_int_equal(p->status, RES_LIMIT_OK);
     assert_int_equal(p->runs_out, 0); /* pool_exhausted_at -1: never full */
-    assert_true(v.violation);
+    assert_false(v.holds);
     res_verdict_fini(&v);
     res_results_destroy(r);
+}
+
+/* The fixture's scalar metric name, to edit its values in a test. */
+static res_metric *metric(res_results *r, const char *name)
+{
+    for (size_t i = 0; i < r->nmetrics; i++)
+        if (!strcmp(r->metrics[i].name, name))
+            return &r->metrics[i];
+    fail_msg("no metric %s", name);
+    return NULL;
+}
+
+/* Sets the three values of a fixture scalar and its mean. */
+static void set3(res_results *r, const char *name, double a, double b, double c)
+{
+    res_metric *m = metric(r, name);
+    m->values[0] = a;
+    m->values[1] = b;
+    m->values[2] = c;
+    m->mean = (a + b + c) / 3;
 }
 
 static void flows_meet_miss_or_cannot_tell(void **state)
@@ -71,9 +91,10 @@ static void flows_meet_miss_or_cannot_tell(void **state)
     assert_int_equal(v.nflows, 3);
     /* F-1: p99 0.8, 0.9, 0.85 -> mean 0.85, s = 0.05, half-width
      * 4.3027 * 0.05 / sqrt(3) = 0.124; SLO 1 s is 0.15 away: met */
-    assert_int_equal(v.flows[0].status, RES_VERDICT_OK);
+    assert_int_equal(v.flows[0].latency, RES_VERDICT_OK);
     assert_true(fabs(v.flows[0].p99_hw - 4.302652729911275 * 0.05 / sqrt(3.0)) < 1e-9);
     /* F-2: p99 mean 450 s, half-width 124 s; SLO 300 s is 150 away: missed */
+    assert_int_equal(v.flows[1].latency, RES_VERDICT_MISSED);
     assert_int_equal(v.flows[1].status, RES_VERDICT_MISSED);
     assert_true(fabs(v.flows[1].lost - 10.0) < 1e-9);
     assert_string_equal(v.flows[1].top_reason, "retention");
@@ -81,47 +102,178 @@ static void flows_meet_miss_or_cannot_tell(void **state)
     assert_int_equal(v.flows[2].status, RES_VERDICT_OK);
     res_verdict_fini(&v);
 
-    /* F-1 at 0.9, 1.0, 1.1 s: the SLO of 1 s is the mean, inside the CI */
-    res_metric *m = NULL;
-    for (size_t i = 0; i < r->nmetrics; i++)
-        if (!strcmp(r->metrics[i].name, "flow.F-1.latency_p99"))
-            m = &r->metrics[i];
-    assert_non_null(m);
-    m->values[0] = 0.9;
-    m->values[1] = 1.0;
-    m->values[2] = 1.1;
-    m->mean = 1.0;
-    m->half_width = 4.302652729911275 * 0.1 / sqrt(3.0);
+    /* F-1 at 0.9, 0.95, 1.0 s: mean 0.95 below the 1 s SLO, which is
+     * inside the CI (half-width 4.3027 * 0.05 / sqrt 3 = 0.124): uncertain,
+     * a warning; with the mean above the SLO it is missed. */
+    set3(r, "flow.F-1.latency_p99", 0.9, 0.95, 1.0);
+    metric(r, "flow.F-1.latency_p99")->half_width = 4.302652729911275 * 0.05 / sqrt(3.0);
     assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
-    assert_int_equal(v.flows[0].status, RES_VERDICT_UNCERTAIN);
+    assert_int_equal(v.flows[0].latency, RES_VERDICT_UNCERTAIN);
+    assert_int_equal(v.count[RES_RULE_SLO_UNCERTAIN], 1);
+    res_verdict_fini(&v);
+    set3(r, "flow.F-1.latency_p99", 0.95, 1.0, 1.1);
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    assert_int_equal(v.flows[0].latency, RES_VERDICT_MISSED);
     res_verdict_fini(&v);
     res_results_destroy(r);
 }
 
-static void what_breaks_first_is_in_time_order_then_by_severity(void **state)
+/* The tolerance table of res_verdict.h. */
+static void tolerances_follow_error_tolerance_and_impact(void **state)
+{
+    (void)state;
+    res_flow f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.impact, sizeof f.impact, "critical");
+    assert_true(res_verdict_tolerance(&f) == 0.001); /* retry by default */
+    snprintf(f.tolerance, sizeof f.tolerance, "zero-loss");
+    assert_true(res_verdict_tolerance(&f) == 0.0);
+    snprintf(f.tolerance, sizeof f.tolerance, "best-effort");
+    snprintf(f.impact, sizeof f.impact, "low");
+    assert_true(fabs(res_verdict_tolerance(&f) - 0.25) < 1e-15);
+    snprintf(f.tolerance, sizeof f.tolerance, "retry");
+    snprintf(f.impact, sizeof f.impact, "medium");
+    assert_true(res_verdict_tolerance(&f) == 0.01);
+}
+
+/* Issue 12, "met while almost nothing arrived": a flow whose delivered
+ * records are fast is not "met" when its records do not arrive. F-1 (high
+ * impact: 0.5% tolerance) rejects (50 + 50 + 40) / 3 = 46.7 of 3,000
+ * records per run: 1.56%, a miss although its p99 meets the SLO. */
+static void a_flow_misses_when_its_records_do_not_arrive(void **state)
 {
     (void)state;
     res_results *r = make_fixture();
     res_verdict v;
     assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
-    assert_true(v.nbreaks >= 6);
-    /* timed: the quota at 73800 s, then the batch projected to outgrow its
-     * window in month 10 (the mean of 9, 10, 11) */
-    assert_true(fabs(v.breaks[0].at_s - 73800.0) < 1e-9);
-    assert_non_null(strstr(v.breaks[0].text, "erp"));
-    /* a month is MDL_MONTH, 30.4375 days, everywhere */
-    assert_true(fabs(v.breaks[1].at_s - 10.0 * 30.4375 * 86400.0) < 1e-3);
-    assert_non_null(strstr(v.breaks[1].text, "F-3"));
-    assert_non_null(strstr(v.breaks[1].text, "month 10.0"));
-    /* untimed, most severe first: the missed SLO, the lost records, the
-     * rejected records, the tight allocation */
-    assert_true(isnan(v.breaks[2].at_s));
-    assert_non_null(strstr(v.breaks[2].text, "F-2 misses its 5 min latency SLO"));
-    assert_non_null(strstr(v.breaks[3].text, "F-2: 10 of 1,000 records lost"));
-    assert_non_null(strstr(v.breaks[4].text, "F-1: 47 of 3,000 records rejected"));
-    assert_non_null(strstr(v.breaks[4].text, "mostly pool_full"));
-    assert_non_null(strstr(v.breaks[5].text, "crm"));
-    assert_non_null(strstr(v.breaks[5].text, "below the card's 30%"));
+    const res_verdict_flow *f = &v.flows[0];
+    assert_int_equal(f->latency, RES_VERDICT_OK);
+    assert_true(fabs(f->share - 140.0 / 3 / 3000.0) < 1e-12);
+    assert_true(f->tolerance == 0.005);
+    assert_int_equal(f->complete, 0);
+    assert_int_equal(f->status, RES_VERDICT_INCOMPLETE);
+    assert_false(v.holds);
+    res_verdict_fini(&v);
+
+    /* Pending records count once they are older than the SLO: F-1 creates
+     * 3,000 records in 2 days, so 3000 / 172800 s x 1 s = 0.017 can be in
+     * flight within its 1 s SLO. 2,900 of 3,000 pending (parked by the
+     * queue fallback), nothing rejected, 100 delivered fast: 96.7% not
+     * delivered. */
+    set3(r, "flow.F-1.rejected", 0, 0, 0);
+    set3(r, "flow.F-1.delivered", 100, 100, 100);
+    assert_non_null(fixture_scalar(r, "flow.F-1.pending", "records", 2900, 3000, 2800));
+    assert_non_null(fixture_scalar(r, "flow.F-1.parked_at_end", "records", 2900, 3000, 2800));
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    f = &v.flows[0];
+    double young = 3000.0 / (2 * 86400.0) * 1.0;
+    assert_true(fabs(f->overdue - (2900.0 - young)) < 1e-9);
+    assert_true(fabs(f->share - (2900.0 - young) / 3000.0) < 1e-12);
+    assert_int_equal(f->status, RES_VERDICT_INCOMPLETE);
+    int parked = 0;
+    for (int i = 0; i < v.nitems; i++)
+        parked |= strstr(v.items[i].text, "parked by the queue fallback") != NULL;
+    assert_true(parked);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
+/* Fewer than 100 records per run: no p99 to judge, said as a warning. */
+static void too_few_records_is_not_met(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    set3(r, "flow.F-3.created", 40, 40, 40);
+    set3(r, "flow.F-3.delivered", 40, 40, 40);
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    assert_int_equal(v.flows[2].latency, RES_VERDICT_FEW);
+    assert_string_equal(res_verdict_status_name(v.flows[2].status), "too few");
+    assert_int_equal(v.count[RES_RULE_TOO_FEW_RECORDS], 1);
+    /* 40 per run in 2 days: 100 need ceil(2 * 100 / 40) = 5 days */
+    int found = 0;
+    for (int i = 0; i < v.nitems; i++)
+        found |= v.items[i].rule == RES_RULE_TOO_FEW_RECORDS &&
+                 strstr(v.items[i].text, "--days 5") != NULL;
+    assert_true(found);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
+/* Issue 12, "a batch overrun is not a violation": it is a FAIL item with
+ * its time, like a limit running out. */
+static void a_batch_overrun_fails_the_run(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    set3(r, "flow.F-3.batch.overruns", 0, 2, 1);
+    assert_non_null(fixture_scalar(r, "flow.F-3.batch.first_overrun_at", "s", NAN, 90000, 95000));
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    assert_int_equal(v.count[RES_RULE_BATCH_OVERRUN], 1);
+    const res_item *it = NULL;
+    for (int i = 0; i < v.nitems; i++)
+        if (v.items[i].rule == RES_RULE_BATCH_OVERRUN)
+            it = &v.items[i];
+    assert_non_null(it);
+    assert_true(fabs(it->at_s - 92500.0) < 1e-9); /* the two that overran */
+    assert_non_null(strstr(it->text, "in 2 of 3 replications"));
+    assert_false(v.holds);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
+static void what_breaks_first_is_failures_in_time_order_then_warnings(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    assert_int_equal(v.nitems, 5);
+    /* failures: the quota at 73800 s, then the untimed by weight: F-2's
+     * p99 at 1.5 times its SLO, F-1's 1.56% and F-2's 1% not delivered */
+    assert_int_equal(v.items[0].rule, RES_RULE_LIMIT_EXHAUSTED);
+    assert_true(fabs(v.items[0].at_s - 73800.0) < 1e-9);
+    assert_non_null(strstr(v.items[0].text, "erp"));
+    assert_int_equal(v.items[1].rule, RES_RULE_SLO_P99);
+    assert_non_null(strstr(v.items[1].text, "F-2 misses its 5 min latency SLO"));
+    assert_int_equal(v.items[2].rule, RES_RULE_COMPLETENESS);
+    assert_non_null(strstr(v.items[2].text, "F-1 does not deliver 47 of its 3,000 records"));
+    assert_non_null(strstr(v.items[2].text, "mostly pool_full"));
+    assert_int_equal(v.items[3].rule, RES_RULE_COMPLETENESS);
+    assert_non_null(strstr(v.items[3].text, "F-2"));
+    /* then the warning: the tight allocation */
+    assert_int_equal(v.items[4].rule, RES_RULE_LIMIT_TIGHT);
+    assert_non_null(strstr(v.items[4].text, "below the card's 30%"));
+    char banner[512];
+    assert_string_equal(res_verdict_banner(&v, banner, sizeof banner),
+                        "FAIL: 1 flow misses its latency SLO, 2 flows do not deliver their "
+                        "records, 1 limit ran out");
+    assert_string_equal(res_verdict_result(&v), "FAIL");
+    assert_int_equal(res_verdict_level(&v), 2);
+    assert_ptr_equal(res_verdict_first_failure(&v), &v.items[0]);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
+/* Only warnings: it passes, with warnings, and says which. */
+static void warnings_alone_pass(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    set3(r, "system.erp.quota_exhausted_at", -1, -1, -1);
+    set3(r, "system.erp.quota_peak", 500, 500, 500);
+    set3(r, "flow.F-1.rejected", 0, 0, 0);
+    set3(r, "flow.F-2.lost", 0, 0, 0);
+    set3(r, "flow.F-2.latency_p99", 100, 110, 120);
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    assert_true(v.holds);
+    char banner[512];
+    assert_string_equal(res_verdict_banner(&v, banner, sizeof banner),
+                        "PASS, WITH WARNINGS: 1 limit below 30% headroom");
+    assert_string_equal(res_verdict_result(&v), "PASS");
+    assert_null(res_verdict_first_failure(&v));
     res_verdict_fini(&v);
     res_results_destroy(r);
 }
@@ -152,7 +304,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(limits_get_headroom_and_the_time_they_ran_out),
         cmocka_unit_test(flows_meet_miss_or_cannot_tell),
-        cmocka_unit_test(what_breaks_first_is_in_time_order_then_by_severity),
+        cmocka_unit_test(tolerances_follow_error_tolerance_and_impact),
+        cmocka_unit_test(a_flow_misses_when_its_records_do_not_arrive),
+        cmocka_unit_test(too_few_records_is_not_met),
+        cmocka_unit_test(a_batch_overrun_fails_the_run),
+        cmocka_unit_test(what_breaks_first_is_failures_in_time_order_then_warnings),
+        cmocka_unit_test(warnings_alone_pass),
         cmocka_unit_test(the_summary_fits_a_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
