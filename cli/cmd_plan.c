@@ -272,54 +272,36 @@ static int holds_at(void *ctx, double load)
 
 /* ---- reading the points --------------------------------------------------------- */
 
-/* The mean of the finite per-replication values of a scalar metric of r,
- * and how many there are. */
-static int finite_mean(const res_results *r, const char *name, double *mean)
-{
-    const res_metric *m = res_results_find(r, name);
-    double sum = 0;
-    int n = 0;
-    for (int k = 0; m && m->kind == SIM_METRIC_SCALAR && m->values && k < m->n; k++)
-        if (isfinite(m->values[k])) {
-            sum += m->values[k];
-            n++;
-        }
-    *mean = n ? sum / n : NAN;
-    return n;
-}
-
-/* When the batch window of flow id stops fitting, at point pt: "overran at
- * month 2.3 (day 70)" or "projected to overrun in month 14.2", in buf; the
- * month in *month (NaN when none). */
+/* When the batch window of flow id stops fitting, at point pt, from its
+ * verdict: the overrun when a run overran (its first time), else the
+ * projection with its evidence (results/res_projection.h); the month in
+ * *month (NaN when there is none to state). */
 static void batch_month(const point *pt, const char *id, char *buf, size_t n, double *month)
 {
-    char name[256], day[32];
-    const double month_s = sim_time_to_seconds(MDL_MONTH);
-    const res_metric *ov = res_results_findf(pt->res, "flow.%s.batch.overruns", id);
-    int over = 0;
-    for (int k = 0; ov && ov->values && k < ov->n; k++)
-        over += ov->values[k] > 0;
+    char day[32], text[400];
     *month = NAN;
-    if (over > 0) {
-        double at;
-        snprintf(name, sizeof name, "flow.%s.batch.first_overrun_at", id);
-        finite_mean(pt->res, name, &at);
-        *month = at / month_s;
-        snprintf(buf, n, "overruns already, first in month %.1f (%s), in %d of %d replications",
-                 *month, res_fmt_clock(at, day, sizeof day), over, ov->n);
+    for (int i = 0; i < pt->v.nitems; i++) {
+        const res_item *it = &pt->v.items[i];
+        if (it->rule != RES_RULE_BATCH_OVERRUN || strcmp(it->subject, id) != 0)
+            continue;
+        *month = it->at_s / sim_time_to_seconds(MDL_MONTH);
+        snprintf(buf, n, "overruns already, first in month %.1f (%s)", *month,
+                 res_fmt_clock(it->at_s, day, sizeof day));
         return;
     }
-    double proj;
-    snprintf(name, sizeof name, "flow.%s.batch.overrun_projection_month", id);
-    int k = finite_mean(pt->res, name, &proj);
-    if (k > 0) {
-        *month = proj;
-        snprintf(buf, n, "projected to outgrow its window in month %.1f", proj);
-    } else {
-        snprintf(buf, n,
-                 "fits its window; no overrun projected (no growth, or the trend stays "
-                 "inside)");
+    for (int i = 0; i < pt->v.nprojections; i++) {
+        const res_projection *p = &pt->v.projections[i];
+        if (strcmp(p->flow->id, id) != 0)
+            continue;
+        if (p->state == RES_PROJ_FINDING)
+            *month = p->median;
+        res_projection_text(p, pt->res->horizon_s, text, sizeof text);
+        /* without the flow's id: the table names it */
+        size_t skip = strlen(id) + 2;
+        snprintf(buf, n, "%s", strlen(text) > skip ? text + skip : text);
+        return;
     }
+    snprintf(buf, n, "no batch runs");
 }
 
 static double now_s(void)
@@ -529,7 +511,7 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
             continue;
         if (nbatch++ == 0)
             plt_buf_puts(&b, "\nBatch windows (months from the start, at the scenario's growth)\n");
-        char g[16], text[256];
+        char g[16], text[400];
         double m;
         plt_buf_printf(&b, "  %s (growth %s per month)\n", f->id,
                        res_fmt_percent(f->arrival.growth, g, sizeof g));
@@ -603,6 +585,22 @@ static json_t *json_flow(const res_verdict_flow *f)
                      "status", res_verdict_status_name(f->status));
 }
 
+/* The projection of flow id at point pt with its evidence, or null. */
+static json_t *json_projection(const point *pt, const char *id)
+{
+    for (int i = 0; i < pt->v.nprojections; i++) {
+        const res_projection *p = &pt->v.projections[i];
+        if (strcmp(p->flow->id, id) != 0)
+            continue;
+        return json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:o,s:o}", "state",
+                         res_projection_state_name(p->state), "replications", p->reps,
+                         "with_projection", p->with, "median_month", jnum(p->median), "min_month",
+                         jnum(p->lo), "max_month", jnum(p->hi), "runs_fitted", jnum(p->runs),
+                         "days_needed", jnum(p->days_needed));
+    }
+    return json_null();
+}
+
 static char *json_plan(const plan *p, const point *one, const point *tgt, const point *lo)
 {
     const mdl_scenario *sc = &p->base;
@@ -655,24 +653,26 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
     }
     json_object_set_new(root, "flows", flows);
     for (int i = 0; i < tgt->v.nitems; i++)
-        json_array_append_new(breaks, json_pack("{s:o,s:s}", "at_s", jnum(tgt->v.items[i].at_s),
-                                                "text", tgt->v.items[i].text));
+        json_array_append_new(
+            breaks, json_pack("{s:s,s:o,s:s}", "rule", res_rule_name(tgt->v.items[i].rule), "at_s",
+                              jnum(tgt->v.items[i].at_s), "text", tgt->v.items[i].text));
     json_object_set_new(root, "breaks_at_target", breaks);
     for (int i = 0; i < sc->nflows; i++) {
         const char *id = sc->flows[i].id;
         if (!res_results_findf(one->res, "flow.%s.batch.overruns", id))
             continue;
-        char t1[256], t2[256], t3[256];
+        char t1[400], t2[400], t3[400];
         double m1, m2, m3 = NAN;
         batch_month(one, id, t1, sizeof t1, &m1);
         batch_month(tgt, id, t2, sizeof t2, &m2);
         if (lo)
             batch_month(lo, id, t3, sizeof t3, &m3);
-        json_array_append_new(batches,
-                              json_pack("{s:s,s:f,s:o,s:o,s:o}", "flow", id, "growth_per_month",
-                                        sc->flows[i].arrival.growth, "overrun_month_at_1x",
-                                        jnum(m1), "overrun_month_at_threshold", jnum(m3),
-                                        "overrun_month_at_target", jnum(m2)));
+        json_array_append_new(
+            batches, json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o}", "flow", id, "growth_per_month",
+                               sc->flows[i].arrival.growth, "overrun_month_at_1x", jnum(m1),
+                               "overrun_month_at_threshold", jnum(m3), "overrun_month_at_target",
+                               jnum(m2), "projection_at_1x", json_projection(one, id),
+                               "projection_at_target", json_projection(tgt, id)));
     }
     json_object_set_new(root, "batch_windows", batches);
     char banner[512];

@@ -1297,14 +1297,14 @@ void mdl_batch_stats_get(const mdl_batch *b, mdl_batch_stats *out)
     out->wasted_job_s = sim_time_to_seconds(b->wasted_time);
 }
 
-int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, double window,
-                              double *month_out)
+/* The least-squares line log(dur) = c0 + c1 m over the usable points (m in
+ * months); SIM_EINVAL when fewer than two are usable at distinct times. */
+static int fit_trend(const double *t, const double *dur, size_t n, double *c0, double *c1,
+                     double *se, size_t *used)
 {
-    double ignored;
-    if (!month_out)
-        month_out = &ignored;
-    *month_out = NAN;
-    if (!t || !dur || !(window > 0) || !isfinite(window) || n < 2)
+    *c0 = *c1 = *se = NAN;
+    *used = 0;
+    if (!t || !dur || n < 2)
         return SIM_EINVAL;
     double *x = sim_reallocarray(NULL, 2 * n, sizeof *x);
     if (!x)
@@ -1326,15 +1326,45 @@ int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, doub
         sim_free(x);
         return SIM_EINVAL;
     }
-    double c0, c1, cov00, cov01, cov11, sumsq;
-    gsl_fit_linear(x, 1, y, 1, m, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+    double cov00, cov01, cov11, sumsq;
+    gsl_fit_linear(x, 1, y, 1, m, c0, c1, &cov00, &cov01, &cov11, &sumsq);
     sim_free(x);
+    *se = sqrt(cov11);
+    *used = m;
+    return SIM_OK;
+}
+
+int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, double window,
+                              double *month_out)
+{
+    double ignored;
+    if (!month_out)
+        month_out = &ignored;
+    *month_out = NAN;
+    if (!t || !dur || !(window > 0) || !isfinite(window) || n < 2)
+        return SIM_EINVAL;
+    double c0, c1, se;
+    size_t used;
+    int rc = fit_trend(t, dur, n, &c0, &c1, &se, &used);
+    if (rc != SIM_OK)
+        return rc;
     /* Project only a trend the data show: the slope must be positive and
      * at least two standard errors from zero (an exact trend has a zero
      * standard error). Noise around a flat duration gives no date. */
-    if (c1 > 0 && isfinite(c0) && isfinite(c1) && c1 >= 2.0 * sqrt(cov11))
+    if (c1 > 0 && isfinite(c0) && isfinite(c1) && c1 >= 2.0 * se)
         *month_out = (log(window) - c0) / c1;
     return SIM_OK;
+}
+
+void mdl_batch_trend(const mdl_batch *b, double *slope, double *se, double *runs)
+{
+    double c0;
+    size_t used;
+    if (fit_trend(b->fit_t, b->fit_d, b->nfit, &c0, slope, se, &used) != SIM_OK) {
+        *slope = *se = NAN;
+        used = 0;
+    }
+    *runs = (double)used;
 }
 
 double mdl_batch_projection(const mdl_batch *b)
@@ -1417,6 +1447,11 @@ int mdl_batch_publish(const mdl_batch *b, sim_time now, sim_result *r, sim_err *
     PUT("wasted_records", "records", s.wasted_records);
     PUT("wasted_job_s", "s", s.wasted_job_s);
     PUT("overrun_projection_month", "months", mdl_batch_projection(b));
+    double slope, se, fitted;
+    mdl_batch_trend(b, &slope, &se, &fitted);
+    PUT("trend_per_month", "1/month", slope);
+    PUT("trend_se", "1/month", se);
+    PUT("trend_runs", "runs", fitted);
 #undef PUT
 
     char name[NAME_LEN];

@@ -337,6 +337,12 @@ double mdl_batch_projection(const mdl_batch *b);
 int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, double window,
                               double *month_out);
 
+/* The trend of the run durations the projection rests on: the slope of
+ * log(duration) per month (mdl_batch_project_overrun's c1), its standard
+ * error, and the runs fitted (the first delta run is left out; at most
+ * 1,024, thinned evenly). NaN slope and error with fewer than two runs. */
+void mdl_batch_trend(const mdl_batch *b, double *slope, double *se, double *runs);
+
 /* Appends "<prefix>.<id>.batch.": runs, runs_skipped, runs_queued,
  * duration_mean, duration_p50, duration_p95, duration_max (s), overruns,
  * first_overrun_at (s from the start; NaN if none), last_run_end_at (s;
@@ -345,7 +351,8 @@ int mdl_batch_project_overrun(const double *t, const double *dur, size_t n, doub
  * bulk_batches_used, bulk_records_used, refused_calls, rate_limited, rest_wait_s,
  * extract_calls_used, extract_query_jobs_used, extract_batches_used,
  * extract_wait_s, bulk_wait_s, wasted_records, wasted_job_s, overrun_projection_month
- * (months from the start; NaN if none), the histogram "duration" (s) and,
+ * (months from the start; NaN if none), trend_per_month, trend_se (1/month)
+ * and trend_runs (mdl_batch_trend), the histogram "duration" (s) and,
  * when configured, the series "duration_series" (the duration of the latest
  * run, as a level from its start). */
 int mdl_batch_publish(const mdl_batch *b, sim_time now, sim_result *r, sim_err *err);

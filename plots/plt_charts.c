@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdl_arrivals.h"
 #include "plt_buf.h"
 #include "plt_file.h"
 #include "plt_gnuplot.h"
 #include "res_fmt.h"
+#include "res_projection.h"
 #include "sim_alloc.h"
 
 static const plt_chart_info infos[PLT_NCHARTS] = {
@@ -453,42 +455,80 @@ static int build_batch(const res_results *r, const char *dir, chart *c)
     data_path(&c->vars, "DATA", dir, "series/batch.csv");
     title_var(r, &c->vars, "batch runs against their window");
     plt_buf_printf(&c->vars, "N = %d\n", n);
-    /* the projection, in months: d(m) = anchor * (1 + growth)^(m - anchor_month) */
-    double window[MAXCOLS], growth[MAXCOLS], am[MAXCOLS], as[MAXCOLS], dmean[MAXCOLS],
-        xmax[MAXCOLS];
-    double hmonths = r->horizon_s / 86400.0 / 30.44;
+    /* the projection (results/res_projection.h), in months:
+     * d(m) = anchor_s exp(slope (m - anchor_month)), through the simulated
+     * runs, and for a finding through the window at the median month */
+    double window[MAXCOLS], growth[MAXCOLS], am[MAXCOLS], as[MAXCOLS], slope[MAXCOLS],
+        dmean[MAXCOLS], cross[MAXCOLS], cross_lo[MAXCOLS], cross_hi[MAXCOLS], xmax[MAXCOLS];
+    char label[MAXCOLS][160], ptitle[MAXCOLS][200];
+    res_projection *ps = NULL;
+    int np = 0;
+    if (res_projection_compute(r, &ps, &np, NULL) != SIM_OK)
+        c->vars.failed = 1; /* no memory: reported when the data is written */
     for (int i = 0; i < n; i++) {
         const res_flow *f = res_results_flow(r, ids[i]);
+        const res_projection *p = NULL;
+        for (int k = 0; k < np; k++)
+            if (!strcmp(ps[k].flow->id, ids[i]))
+                p = &ps[k];
         window[i] = f ? f->batch_window_s : 0.0;
         growth[i] = f ? f->growth : 0.0;
-        double proj = res_results_meanf(r, NAN, "flow.%s.batch.overrun_projection_month", ids[i]);
         dmean[i] = res_results_meanf(r, NAN, "flow.%s.batch.duration_mean", ids[i]);
-        am[i] = as[i] = 0.0;
-        if (isfinite(proj) && window[i] > 0 && growth[i] > 0) {
-            am[i] = proj; /* the model's fit crosses the window there */
-            as[i] = window[i];
-        } else if (isfinite(dmean[i]) && dmean[i] > 0) {
-            am[i] = hmonths / 2;
-            as[i] = dmean[i];
+        am[i] = p ? p->anchor_month : 0.0;
+        as[i] = p && p->state != RES_PROJ_NONE && p->state != RES_PROJ_OVERRUN &&
+                        isfinite(p->anchor_s) && p->anchor_s > 0
+                    ? p->anchor_s
+                    : 0.0; /* 0: no curve */
+        slope[i] = p ? p->slope : 0.0;
+        cross[i] = cross_lo[i] = cross_hi[i] = NAN;
+        char g[16];
+        res_fmt_percent(growth[i], g, sizeof g);
+        if (p && p->state == RES_PROJ_FINDING) {
+            cross[i] = p->median;
+            cross_lo[i] = p->lo;
+            cross_hi[i] = p->hi;
+            snprintf(label[i], sizeof label[i], "projected (median of %d of %d replications)",
+                     p->with, p->reps);
+            snprintf(ptitle[i], sizeof ptitle[i],
+                     "%s: projected to outgrow its window in month %.1f (range %.1f-%.1f)", ids[i],
+                     p->median, p->lo, p->hi);
+        } else if (p && p->state == RES_PROJ_NO_EVIDENCE) {
+            snprintf(label[i], sizeof label[i], "if it grew with the data (%s/month)", g);
+            snprintf(ptitle[i], sizeof ptitle[i],
+                     "%s: not enough evidence for a projection (run with --days %.0f)", ids[i],
+                     p->days_needed);
+        } else if (p && p->state == RES_PROJ_NO_TREND) {
+            snprintf(label[i], sizeof label[i], "if it grew with the data (%s/month)", g);
+            snprintf(ptitle[i], sizeof ptitle[i],
+                     "%s: no trend toward the window in the simulated runs", ids[i]);
+        } else {
+            snprintf(label[i], sizeof label[i], "projected duration");
+            snprintf(ptitle[i], sizeof ptitle[i], "%s: %s", ids[i],
+                     p && p->state == RES_PROJ_OVERRUN ? "overruns its window already"
+                                                       : "no growth: nothing to project");
         }
         xmax[i] = 12.0; /* a year, or to a little past the crossing (at most 5 years) */
-        if (as[i] > 0 && window[i] > 0 && growth[i] > 0) {
-            double cross = am[i] + log(window[i] / as[i]) / log1p(growth[i]);
-            if (cross * 1.25 > xmax[i])
-                xmax[i] = cross * 1.25 < 60.0 ? cross * 1.25 : 60.0;
-        }
+        double at = isfinite(cross_hi[i]) ? cross_hi[i] : NAN;
+        if (!isfinite(at) && as[i] > 0 && window[i] > 0 && slope[i] > 0)
+            at = am[i] + log(window[i] / as[i]) / slope[i];
+        if (isfinite(at) && at * 1.25 > xmax[i])
+            xmax[i] = at * 1.25 < 60.0 ? at * 1.25 : 60.0;
     }
+    sim_free(ps);
     double ytop[MAXCOLS];
     for (int i = 0; i < n; i++) { /* minutes; the key goes above the window line */
         double top = window[i] > 0 ? window[i] : isfinite(dmean[i]) ? dmean[i] : 60.0;
         ytop[i] = 1.4 * top / 60.0;
     }
     var_num(&c->vars, "HDAYS", r->horizon_s > 0 ? r->horizon_s / 86400.0 : 1.0);
+    var_num(&c->vars, "MONTH_DAYS", sim_time_to_seconds(MDL_MONTH) / 86400.0);
     const struct {
         const char *name;
         const double *v;
-    } arrays[] = {{"WINDOW", window}, {"GROWTH", growth}, {"ANCHOR_M", am}, {"ANCHOR_S", as},
-                  {"DMEAN", dmean},   {"XMAXM", xmax},    {"YTOP", ytop}};
+    } arrays[] = {{"WINDOW", window},     {"GROWTH", growth},     {"ANCHOR_M", am},
+                  {"ANCHOR_S", as},       {"SLOPE", slope},       {"CROSS_M", cross},
+                  {"CROSS_LO", cross_lo}, {"CROSS_HI", cross_hi}, {"DMEAN", dmean},
+                  {"XMAXM", xmax},        {"YTOP", ytop}};
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
         array_begin(&c->vars, arrays[a].name, n);
         for (int i = 0; i < n; i++)
@@ -498,6 +538,14 @@ static int build_batch(const res_results *r, const char *dir, chart *c)
     array_begin(&c->vars, "FLOW", n);
     for (int i = 0; i < n; i++)
         array_str(&c->vars, i, ids[i]);
+    array_end_str(&c->vars, n);
+    array_begin(&c->vars, "PLABEL", n);
+    for (int i = 0; i < n; i++)
+        array_str(&c->vars, i, label[i]);
+    array_end_str(&c->vars, n);
+    array_begin(&c->vars, "PTITLE", n);
+    for (int i = 0; i < n; i++)
+        array_str(&c->vars, i, ptitle[i]);
     array_end_str(&c->vars, n);
     c->height = panel_height(n);
     return 1;

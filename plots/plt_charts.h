@@ -7,6 +7,7 @@
  *   channels  event channels: delivery allocation use against the limit,
  *             backlog, and oldest-unread age against retention
  *   batch     batch run durations against the window, with the projection
+ *             and its evidence (results/res_projection.h)
  *   cascade   caller pool and endpoint worker utilisation over time with
  *             breaker-open time shaded, and rejections stacked by reason
  * (the sixth, the comparison across variants, is plt_compare.h).

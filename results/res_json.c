@@ -260,6 +260,29 @@ static json_t *verdict_json(const res_verdict *v, int *failed)
         put(b, "tolerance", num(f->tolerance), failed);
         put(b, "top_reason", f->top_reason[0] ? str(f->top_reason) : json_null(), failed);
     }
+    json_t *pr = json_array();
+    put(o, "projections", pr, failed);
+    for (int i = 0; pr && i < v->nprojections; i++) {
+        const res_projection *p = &v->projections[i];
+        json_t *b = json_object();
+        push(pr, b, failed);
+        if (!b)
+            continue;
+        put(b, "flow", str(p->flow->id), failed);
+        put(b, "state", str(res_projection_state_name(p->state)), failed);
+        put(b, "replications", json_integer(p->reps), failed);
+        put(b, "with_projection", json_integer(p->with), failed);
+        put(b, "median_month", num(p->median), failed);
+        put(b, "min_month", num(p->lo), failed);
+        put(b, "max_month", num(p->hi), failed);
+        put(b, "runs_fitted", num(p->runs), failed);
+        put(b, "trend_per_month", num(p->trend), failed);
+        put(b, "trend_se", num(p->trend_se), failed);
+        put(b, "days_needed", num(p->days_needed), failed);
+        put(b, "curve_anchor_month", num(p->anchor_month), failed);
+        put(b, "curve_anchor_s", num(p->anchor_s), failed);
+        put(b, "curve_slope_per_month", num(p->slope), failed);
+    }
     for (int i = 0; li && i < v->nlimits; i++) {
         const res_limit *l = &v->limits[i];
         json_t *b = json_object();

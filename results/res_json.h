@@ -30,7 +30,7 @@
  *                  "mean", "min", "max", "values": [...], "max_values": [...]}},
  *     "verdict": {"result": "PASS" | "FAIL", "banner", "violation": bool,
  *                 "breaks_first": [{"rule", "severity", "subject", "at_s", "text"}],
- *                 "flows": [...], "limits": [...]}
+ *                 "flows": [...], "limits": [...], "projections": [...]}
  *   }
  * JSON has no NaN or infinity: such numbers are written as null (a CI
  * half-width with one replication, a quantile of an empty histogram, a

@@ -41,6 +41,11 @@ static const struct rule_info {
     [RES_RULE_NOT_DELIVERED] = {"not_delivered", RES_WARN,
                                 "flow with records not delivered (within its tolerance)",
                                 "flows with records not delivered (within their tolerance)"},
+    [RES_RULE_PROJECTED_OVERRUN] = {"projected_overrun", RES_WARN,
+                                    "batch projected to outgrow its window",
+                                    "batches projected to outgrow their window"},
+    [RES_RULE_NO_EVIDENCE] = {"projection_evidence", RES_NOTE, "projection without evidence",
+                              "projections without evidence"},
 };
 
 const char *res_rule_name(res_rule r)
@@ -88,6 +93,7 @@ void res_verdict_fini(res_verdict *v)
 {
     sim_free(v->flows);
     sim_free(v->limits);
+    sim_free(v->projections);
     sim_free(v->items);
     memset(v, 0, sizeof *v);
 }
@@ -369,6 +375,19 @@ static void batches(const res_results *r, items *b)
     }
 }
 
+/* Projections: a finding is a warning at its month, the lack of evidence
+ * a note with the horizon to run. */
+static void projection_items(const res_results *r, const res_projection *p, items *b)
+{
+    char text[320];
+    if (p->state == RES_PROJ_FINDING)
+        add(b, RES_RULE_PROJECTED_OVERRUN, p->flow->id, p->median * sim_time_to_seconds(MDL_MONTH),
+            1, "%s", res_projection_text(p, r->horizon_s, text, sizeof text));
+    else if (p->state == RES_PROJ_NO_EVIDENCE)
+        add(b, RES_RULE_NO_EVIDENCE, p->flow->id, NAN, 0, "%s",
+            res_projection_text(p, r->horizon_s, text, sizeof text));
+}
+
 /* ---- order and banner ----------------------------------------------------------- */
 
 /* 1 when x goes strictly before y (see the top of res_verdict.h). */
@@ -464,6 +483,13 @@ int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
     for (int i = 0; i < v->nlimits; i++)
         limit_items(&v->limits[i], &b);
     batches(r, &b);
+    if (res_projection_compute(r, &v->projections, &v->nprojections, err) != SIM_OK) {
+        sim_free(b.items);
+        res_verdict_fini(v);
+        return SIM_ENOMEM;
+    }
+    for (int i = 0; i < v->nprojections; i++)
+        projection_items(r, &v->projections[i], &b);
     if (b.failed) {
         sim_free(b.items);
         res_verdict_fini(v);

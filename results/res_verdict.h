@@ -26,6 +26,11 @@
  *                                maximum, so the SLO is not judged
  *   limit_tight        WARN      a limit's headroom is below the card's 30%
  *   not_delivered      WARN      records not delivered, within the tolerance
+ *   projected_overrun  WARN      most replications project a batch window
+ *                                overrun as the data grows
+ *                                (res_projection.h: a finding)
+ *   projection_evidence NOTE     a projection without enough evidence: the
+ *                                horizon to run to get it
  *
  * Completeness. Per flow, per replication on average:
  *   not delivered = rejected + dead-lettered + lost + overdue pending,
@@ -47,6 +52,7 @@
 #define RES_VERDICT_H
 
 #include "res_limits.h"
+#include "res_projection.h"
 #include "res_results.h"
 #include "sim_err.h"
 
@@ -65,6 +71,8 @@ typedef enum res_rule {
     RES_RULE_TOO_FEW_RECORDS,
     RES_RULE_LIMIT_TIGHT,
     RES_RULE_NOT_DELIVERED,
+    RES_RULE_PROJECTED_OVERRUN,
+    RES_RULE_NO_EVIDENCE,
     RES_NRULES
 } res_rule;
 
@@ -109,6 +117,8 @@ typedef struct res_verdict {
     int nflows;
     res_limit *limits; /* one per record of the results' limit table */
     int nlimits;
+    res_projection *projections; /* one per batch or file flow */
+    int nprojections;
     res_item *items; /* sorted: see above */
     int nitems;
     int count[RES_NRULES]; /* items per rule */

@@ -13,7 +13,9 @@
 #   3. --target 4x is above the threshold: FAIL, and exit 1 with
 #      --fail-on-violation (0 without);
 #   4. the batch windows of plan-batch.yaml: a month is projected at 1x and
-#      at 3x, earlier at 3x (three times the records per run);
+#      at 3x by most replications, earlier at 3x (three times the records
+#      per run), and the range over the replications holds the fixture's
+#      hand calculation (month 20.5 at 1x, 9.2 at 3x);
 #   5. --out writes plan.json, plan.csv (the loads evaluated, from 1x) and
 #      the chart (without gnuplot: its data, and exit 4);
 #   6. bad input (--load, a bad --target) is exit 2;
@@ -97,6 +99,11 @@ b = d["batch_windows"][0]
 m1, m3 = b["overrun_month_at_1x"], b["overrun_month_at_target"]
 assert b["flow"] == "F-B" and abs(b["growth_per_month"] - 0.1) < 1e-9
 assert m1 is not None and m3 is not None and 0 < m3 < m1, (m1, m3)
+for key, hand in (("projection_at_1x", math.log(120 / 16.7) / math.log(1.1)),
+                  ("projection_at_target", math.log(120 / 50.0) / math.log(1.1))):
+    p = b[key]
+    assert p["state"] == "finding" and 2 * p["with_projection"] > p["replications"], p
+    assert p["min_month"] <= hand <= p["max_month"], (key, hand, p)
 EOF2
 fi
 

@@ -241,7 +241,11 @@ static inline int fixture_fill(res_results *r)
     ok &= !!fixture_series(r, "flow.F-3.batch.duration_series", "s", fixture_batch, 9000.0);
     ok &= !!fixture_scalar(r, "flow.F-3.batch.duration_mean", "s", 9000, 9100, 8900);
     ok &= !!fixture_scalar(r, "flow.F-3.batch.overruns", "runs", 0, 0, 0);
+    ok &= !!fixture_scalar(r, "flow.F-3.batch.runs", "runs", 2, 2, 2);
     ok &= !!fixture_scalar(r, "flow.F-3.batch.overrun_projection_month", "months", 9, 10, 11);
+    ok &= !!fixture_scalar(r, "flow.F-3.batch.trend_per_month", "1/month", 0.05, 0.05, 0.05);
+    ok &= !!fixture_scalar(r, "flow.F-3.batch.trend_se", "1/month", 0.01, 0.01, 0.01);
+    ok &= !!fixture_scalar(r, "flow.F-3.batch.trend_runs", "runs", 20, 20, 20);
     ok &= !!fixture_scalar(r, "system.erp.requests", "calls", 5000, 5000, 5000);
     ok &= !!fixture_series(r, "system.erp.utilisation_series", "share", fixture_wave, 0.5);
     ok &= !!fixture_scalar(r, "system.erp.quota_limit", "calls", 1000, 1000, 1000);

@@ -229,7 +229,7 @@ static void what_breaks_first_is_failures_in_time_order_then_warnings(void **sta
     res_results *r = make_fixture();
     res_verdict v;
     assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
-    assert_int_equal(v.nitems, 5);
+    assert_int_equal(v.nitems, 6);
     /* failures: the quota at 73800 s, then the untimed by weight: F-2's
      * p99 at 1.5 times its SLO, F-1's 1.56% and F-2's 1% not delivered */
     assert_int_equal(v.items[0].rule, RES_RULE_LIMIT_EXHAUSTED);
@@ -242,9 +242,15 @@ static void what_breaks_first_is_failures_in_time_order_then_warnings(void **sta
     assert_non_null(strstr(v.items[2].text, "mostly pool_full"));
     assert_int_equal(v.items[3].rule, RES_RULE_COMPLETENESS);
     assert_non_null(strstr(v.items[3].text, "F-2"));
-    /* then the warning: the tight allocation */
-    assert_int_equal(v.items[4].rule, RES_RULE_LIMIT_TIGHT);
-    assert_non_null(strstr(v.items[4].text, "below the card's 30%"));
+    /* then the warnings: the batch projected to outgrow its window in
+     * month 10 (the median of 9, 10, 11: a month is MDL_MONTH, 30.4375
+     * days, everywhere), timed, then the tight allocation */
+    assert_int_equal(v.items[4].rule, RES_RULE_PROJECTED_OVERRUN);
+    assert_true(fabs(v.items[4].at_s - 10.0 * 30.4375 * 86400.0) < 1e-3);
+    assert_non_null(strstr(v.items[4].text, "F-3"));
+    assert_non_null(strstr(v.items[4].text, "month 10.0 (median of 3 of 3 replications"));
+    assert_int_equal(v.items[5].rule, RES_RULE_LIMIT_TIGHT);
+    assert_non_null(strstr(v.items[5].text, "below the card's 30%"));
     char banner[512];
     assert_string_equal(res_verdict_banner(&v, banner, sizeof banner),
                         "FAIL: 1 flow misses its latency SLO, 2 flows do not deliver their "
@@ -271,7 +277,8 @@ static void warnings_alone_pass(void **state)
     assert_true(v.holds);
     char banner[512];
     assert_string_equal(res_verdict_banner(&v, banner, sizeof banner),
-                        "PASS, WITH WARNINGS: 1 limit below 30% headroom");
+                        "PASS, WITH WARNINGS: 1 limit below 30% headroom, 1 batch projected to "
+                        "outgrow its window");
     assert_string_equal(res_verdict_result(&v), "PASS");
     assert_null(res_verdict_first_failure(&v));
     res_verdict_fini(&v);
