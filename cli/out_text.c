@@ -117,6 +117,15 @@ static void breaks(plt_buf *b, const res_verdict *v)
         }
         plt_buf_put_visible(b, k->text);
         plt_buf_puts(b, "\n");
+        const char *const extra[][2] = {{"why", k->cause}, {"it would take", k->take}};
+        for (int e = 0; e < 2; e++) {
+            if (!extra[e][1][0])
+                continue;
+            pad(b, 6 + (timed ? 14 : 0));
+            plt_buf_printf(b, "%s: ", extra[e][0]);
+            plt_buf_put_visible(b, extra[e][1]);
+            plt_buf_puts(b, "\n");
+        }
     }
     if (v->nitems > n)
         plt_buf_printf(b, "  ... and %d more (results.json, \"verdict\")\n", v->nitems - n);

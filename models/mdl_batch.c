@@ -932,10 +932,15 @@ static void work(mdl_batch *b, int j, sim_time now)
             if (counts[k] == 0)
                 continue;
             if (span(b, sizes[k], x) > b->batch_limit) {
-                dur = sat_add(
-                    dur, sat_mul(b->batch_limit, counts[k] * (1 + (uint64_t)b->batch_retries)));
+                uint64_t tries = counts[k] * (1 + (uint64_t)b->batch_retries);
+                sim_time lost = sat_mul(b->batch_limit, tries);
+                dur = sat_add(dur, lost);
                 bad_records += sizes[k] * counts[k];
+                b->st.bulk_batches_sent += tries;
+                b->st.bulk_batches_timed_out += tries;
+                b->st.bulk_timeout_s += sim_time_to_seconds(lost);
             } else {
+                b->st.bulk_batches_sent += counts[k];
                 dur = sat_add(dur, span(b, sizes[k] * counts[k], x));
             }
         }
@@ -1444,6 +1449,9 @@ int mdl_batch_publish(const mdl_batch *b, sim_time now, sim_result *r, sim_err *
     PUT("extract_batches_used", "batches", s.extract_batches_used);
     PUT("extract_wait_s", "s", s.extract_wait_s);
     PUT("bulk_wait_s", "s", s.bulk_wait_s);
+    PUT("bulk_batches_sent", "batches", s.bulk_batches_sent);
+    PUT("bulk_batches_timed_out", "batches", s.bulk_batches_timed_out);
+    PUT("bulk_timeout_s", "s", s.bulk_timeout_s);
     PUT("wasted_records", "records", s.wasted_records);
     PUT("wasted_job_s", "s", s.wasted_job_s);
     PUT("overrun_projection_month", "months", mdl_batch_projection(b));

@@ -308,6 +308,9 @@ typedef struct mdl_batch_stats {
     uint64_t rate_limited;              /* REST calls answered 429 by the rate limit */
     double rest_wait_s;                 /* job-seconds spent waiting for the REST quota */
     double bulk_wait_s;                 /* job-seconds spent waiting for the bulk pools */
+    uint64_t bulk_batches_sent;         /* bulk batches attempted under a time limit (with retries) */
+    uint64_t bulk_batches_timed_out;    /* of them, failed on the batch time limit */
+    double bulk_timeout_s;              /* job-seconds spent in those failed attempts */
     uint64_t wasted_records;            /* records written by cut-off runs and written again */
     double wasted_job_s;                /* job-seconds thrown away at cutoffs */
 } mdl_batch_stats;
@@ -350,7 +353,9 @@ void mdl_batch_trend(const mdl_batch *b, double *slope, double *se, double *runs
  * delivered, failed_retried, failed_given_up, rest_calls_used,
  * bulk_batches_used, bulk_records_used, refused_calls, rate_limited, rest_wait_s,
  * extract_calls_used, extract_query_jobs_used, extract_batches_used,
- * extract_wait_s, bulk_wait_s, wasted_records, wasted_job_s, overrun_projection_month
+ * extract_wait_s, bulk_wait_s, bulk_batches_sent, bulk_batches_timed_out
+ * (attempts that hit the bulk batch time limit), bulk_timeout_s (job-seconds
+ * they took), wasted_records, wasted_job_s, overrun_projection_month
  * (months from the start; NaN if none), trend_per_month, trend_se (1/month)
  * and trend_runs (mdl_batch_trend), the histogram "duration" (s) and,
  * when configured, the series "duration_series" (the duration of the latest

@@ -234,6 +234,8 @@ static json_t *verdict_json(const res_verdict *v, int *failed)
         put(b, "subject", str(it->subject), failed);
         put(b, "at_s", num(it->at_s), failed);
         put(b, "text", str(it->text), failed);
+        put(b, "cause", it->cause[0] ? str(it->cause) : json_null(), failed);
+        put(b, "what_it_would_take", it->take[0] ? str(it->take) : json_null(), failed);
     }
     for (int i = 0; fl && i < v->nflows; i++) {
         const res_verdict_flow *f = &v->flows[i];

@@ -29,7 +29,8 @@
  *               | {"kind": "series", "unit", "interval_s", "replications",
  *                  "mean", "min", "max", "values": [...], "max_values": [...]}},
  *     "verdict": {"result": "PASS" | "FAIL", "banner", "violation": bool,
- *                 "breaks_first": [{"rule", "severity", "subject", "at_s", "text"}],
+ *                 "breaks_first": [{"rule", "severity", "subject", "at_s", "text",
+ *                                   "cause", "what_it_would_take"}],
  *                 "flows": [...], "limits": [...], "projections": [...]}
  *   }
  * JSON has no NaN or infinity: such numbers are written as null (a CI

@@ -16,6 +16,7 @@
 
 #include "mdl_arrivals.h"
 #include "mdl_ledger.h"
+#include "res_cause.h"
 #include "res_fmt.h"
 #include "sim_alloc.h"
 
@@ -120,19 +121,20 @@ typedef struct items {
     int n, cap, failed;
 } items;
 
-static void add(items *b, res_rule rule, const char *subject, double at_s, double weight,
-                const char *fmt, ...) SIM_PRINTF(6, 7);
-static void add(items *b, res_rule rule, const char *subject, double at_s, double weight,
-                const char *fmt, ...)
+/* Appends an item; returns it (for its cause), or NULL when out of memory. */
+static res_item *add(items *b, res_rule rule, const char *subject, double at_s, double weight,
+                     const char *fmt, ...) SIM_PRINTF(6, 7);
+static res_item *add(items *b, res_rule rule, const char *subject, double at_s, double weight,
+                     const char *fmt, ...)
 {
     if (b->failed)
-        return;
+        return NULL;
     if (b->n == b->cap) {
         int cap = b->cap ? 2 * b->cap : 16;
         res_item *p = sim_reallocarray(b->items, (size_t)cap, sizeof *p);
         if (!p) {
             b->failed = 1;
-            return;
+            return NULL;
         }
         b->items = p;
         b->cap = cap;
@@ -147,6 +149,7 @@ static void add(items *b, res_rule rule, const char *subject, double at_s, doubl
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof e->text, fmt, ap);
     va_end(ap);
+    return e;
 }
 
 /* ---- flows ------------------------------------------------------------------ */
@@ -253,8 +256,10 @@ static void judge_latency(const res_results *r, res_verdict_flow *v, items *b)
         return;
     if (v->p99 > v->slo_s) {
         v->latency = RES_VERDICT_MISSED;
-        add(b, RES_RULE_SLO_P99, f->id, NAN, 5 + v->p99 / v->slo_s,
-            "%s misses its %s latency SLO: p99 %s", f->id, slo, p);
+        res_item *it = add(b, RES_RULE_SLO_P99, f->id, NAN, 5 + v->p99 / v->slo_s,
+                           "%s misses its %s latency SLO: p99 %s", f->id, slo, p);
+        if (it)
+            res_cause_flow(r, f, RES_CAUSE_LATENCY, v->top_reason, it->cause, sizeof it->cause);
     } else if (isfinite(v->p99_hw) && v->p99_hw > 0 && v->slo_s - v->p99 <= v->p99_hw) {
         v->latency = RES_VERDICT_UNCERTAIN;
         add(b, RES_RULE_SLO_UNCERTAIN, f->id, NAN, 1,
@@ -289,16 +294,20 @@ static void judge_completeness(const res_results *r, res_verdict_flow *v, items 
     res_fmt_percent(v->share, pc, sizeof pc);
     res_fmt_percent(v->tolerance, tol, sizeof tol);
     not_delivered_text(v, what, sizeof what);
-    if (!v->complete)
-        add(b, RES_RULE_COMPLETENESS, f->id, NAN, 5 + v->share,
+    if (!v->complete) {
+        res_item *it = add(
+            b, RES_RULE_COMPLETENESS, f->id, NAN, 5 + v->share,
             "%s does not deliver %s of its %s records per run (%s; tolerance %s: %s impact, %s): "
             "%s",
             f->id, nd, cr, pc, tol, f->impact[0] ? f->impact : "medium",
             f->tolerance[0] ? f->tolerance : "retry", what);
-    else
+        if (it)
+            res_cause_flow(r, f, RES_CAUSE_DELIVERY, v->top_reason, it->cause, sizeof it->cause);
+    } else {
         add(b, RES_RULE_NOT_DELIVERED, f->id, NAN, v->share,
             "%s: %s of %s records per run not delivered (%s, within its %s tolerance): %s", f->id,
             nd, cr, pc, tol, what);
+    }
 }
 
 static void flows(const res_results *r, res_verdict_flow *out, items *b)
@@ -330,8 +339,9 @@ static void flows(const res_results *r, res_verdict_flow *out, items *b)
 
 /* ---- limits ------------------------------------------------------------------- */
 
-static void limit_items(const res_limit *l, items *b)
+static void limit_items(const res_results *r, const res_limit *l, items *b)
 {
+    res_item *it = NULL;
     const mdl_limit *d = l->def;
     char lim[32], ref[32], hr[16];
     res_fmt_count(d->limit, lim, sizeof lim);
@@ -340,15 +350,19 @@ static void limit_items(const res_limit *l, items *b)
         if (isfinite(l->refused) && l->refused > 0)
             snprintf(tail, sizeof tail, "; %s %s refused per run",
                      res_fmt_count(l->refused, ref, sizeof ref), d->refused_unit);
-        add(b, RES_RULE_LIMIT_EXHAUSTED, d->id, isfinite(l->out_at_s) ? l->out_at_s : NAN,
-            4 + (double)l->runs_out / (l->reps > 0 ? l->reps : 1),
-            "%s: the limit of %s %s %s, in %d of %d replications%s", d->id, lim, d->what,
-            isfinite(l->out_at_s) ? "runs out" : "ran out", l->runs_out, l->reps, tail);
+        it = add(b, RES_RULE_LIMIT_EXHAUSTED, d->id, isfinite(l->out_at_s) ? l->out_at_s : NAN,
+                 4 + (double)l->runs_out / (l->reps > 0 ? l->reps : 1),
+                 "%s: the limit of %s %s %s, in %d of %d replications%s", d->id, lim, d->what,
+                 isfinite(l->out_at_s) ? "runs out" : "ran out", l->runs_out, l->reps, tail);
     } else if (l->status == RES_LIMIT_TIGHT) {
-        add(b, RES_RULE_LIMIT_TIGHT, d->id, NAN, 1 - l->headroom,
-            "%s: the limit of %s %s is %s used at peak: headroom %s, below the card's %.0f%%",
-            d->id, lim, d->what, res_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
-            res_fmt_percent(l->headroom, hr, sizeof hr), 100 * MDL_HEADROOM);
+        it = add(b, RES_RULE_LIMIT_TIGHT, d->id, NAN, 1 - l->headroom,
+                 "%s: the limit of %s %s is %s used at peak: headroom %s, below the card's %.0f%%",
+                 d->id, lim, d->what, res_fmt_percent(1.0 - l->headroom, ref, sizeof ref),
+                 res_fmt_percent(l->headroom, hr, sizeof hr), 100 * MDL_HEADROOM);
+    }
+    if (it) {
+        res_cause_limit(r, l, it->cause, sizeof it->cause);
+        res_cause_take(r, l, it->take, sizeof it->take);
     }
 }
 
@@ -369,9 +383,11 @@ static void batches(const res_results *r, items *b)
         char win[32];
         double when;
         count_reps(res_results_findf(r, "flow.%s.batch.first_overrun_at", f->id), 0.0, &when);
-        add(b, RES_RULE_BATCH_OVERRUN, f->id, when, 4,
-            "%s: the batch run overruns its %s window, in %d of %d replications", f->id,
-            res_fmt_duration(f->batch_window_s, win, sizeof win), reps, m->n);
+        res_item *it = add(b, RES_RULE_BATCH_OVERRUN, f->id, when, 4,
+                           "%s: the batch run overruns its %s window, in %d of %d replications",
+                           f->id, res_fmt_duration(f->batch_window_s, win, sizeof win), reps, m->n);
+        if (it)
+            res_cause_flow(r, f, RES_CAUSE_OVERRUN, "", it->cause, sizeof it->cause);
     }
 }
 
@@ -481,7 +497,7 @@ int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
         return SIM_ENOMEM;
     }
     for (int i = 0; i < v->nlimits; i++)
-        limit_items(&v->limits[i], &b);
+        limit_items(r, &v->limits[i], &b);
     batches(r, &b);
     if (res_projection_compute(r, &v->projections, &v->nprojections, err) != SIM_OK) {
         sim_free(b.items);

@@ -46,7 +46,9 @@
  *
  * What breaks first: the items, FAIL before WARN before NOTE; within a
  * severity, those with a time first (earliest first: a limit running out,
- * a batch overrunning), then the others by weight.
+ * a batch overrunning), then the others by weight. Each failure and each
+ * tight limit names its cause, and each exhausted or tight limit what it
+ * would take (res_cause.h).
  */
 #ifndef RES_VERDICT_H
 #define RES_VERDICT_H
@@ -110,6 +112,8 @@ typedef struct res_item {
     double at_s;              /* when (mean over the replications it happened in); NaN = no time */
     double weight;            /* orders the untimed within a severity, larger first */
     char text[320];
+    char cause[320]; /* the mechanism behind it, from the metrics (res_cause.h); "" if none */
+    char take[240];  /* for a limit: the capacity it would take (res_cause.h); "" otherwise */
 } res_item;
 
 typedef struct res_verdict {

@@ -787,6 +787,11 @@ static void bulk_batches_longer_than_the_time_limit_fail_on_every_retry(void **s
     mdl_batch_stats_get(b, &s);
     assert_int_equal(s.failed_given_up, 20000);
     assert_int_equal(s.bulk_batches_used, 3);
+    /* what the verdict names as the cause: 2 batches x 3 attempts timed
+     * out of 2 x 3 + 1 sent, taking 6 x 300 s of the job */
+    assert_int_equal(s.bulk_batches_sent, 7);
+    assert_int_equal(s.bulk_batches_timed_out, 6);
+    assert_true(s.bulk_timeout_s == 1800.0);
     check_conservation(&f, b);
     mdl_batch_destroy(b);
     fx_fini(&f);
