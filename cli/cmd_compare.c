@@ -764,11 +764,19 @@ static char *json_text(const compare *c, double *a, double *b)
 static int chart(const compare *c, const char *dir, double *buf)
 {
     const char *labels[NPAT], *metrics[NROWS], *units[NROWS];
-    char names[NROWS][96];
+    char names[NROWS][96], declared[48];
     int nv = 0, nm = 0, rowof[NROWS];
-    for (int k = 0; k < c->nvar; k++)
-        if (c->var[k].sum)
+    for (int k = 0; k < c->nvar; k++) {
+        if (!c->var[k].sum)
+            continue;
+        if (c->var[k].declared) {
+            snprintf(declared, sizeof declared, "%s (declared)",
+                     mdl_spec_pattern_names[c->var[k].pattern]);
+            labels[nv++] = declared;
+        } else {
             labels[nv++] = mdl_spec_pattern_names[c->var[k].pattern];
+        }
+    }
     /* the chart's rows, without those that are 0 or absent everywhere */
     for (int r = 0; r < NROWS; r++) {
         int any = 0;
@@ -800,6 +808,12 @@ static int chart(const compare *c, const char *dir, double *buf)
     char title[160];
     snprintf(title, sizeof title, "Flow %s under each pattern (mean and 95%% CI, %d replication%s)",
              c->flow, c->reps, c->reps == 1 ? "" : "s");
+    double ref[NROWS]; /* the flow's SLO on its p99 row */
+    const mdl_flow_spec *f = &c->declared->flows[c->flow_index];
+    for (int m = 0; m < nm; m++)
+        ref[m] = !strcmp(rows[rowof[m]].what[0], "latency_p99") && f->latency_slo > 0
+                     ? sim_time_to_seconds(f->latency_slo)
+                     : NAN;
     plt_compare cmp = {.title = title,
                        .nvariants = nv,
                        .variants = labels,
@@ -807,7 +821,9 @@ static int chart(const compare *c, const char *dir, double *buf)
                        .metrics = metrics,
                        .units = units,
                        .mean = mean,
-                       .half_width = hw};
+                       .half_width = hw,
+                       .ref = ref,
+                       .ref_label = "latency SLO"};
     return cli_opts_draw_compare(&c->o, dir, "compare", &cmp);
 }
 

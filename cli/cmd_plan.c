@@ -762,8 +762,13 @@ static int chart(const plan *p, const char *dir, const point *one, const point *
         m++;
     }
     char title[200];
-    snprintf(title, sizeof title, "%s: limits and SLOs as the load grows (100%% = the limit)",
+    snprintf(title, sizeof title, "%s: limits and SLOs as the load grows",
              p->base.name ? p->base.name : "");
+    static const plt_compare_line lines[] = {
+        {"% of the limit at its peak", 100, "the limit", 0},
+        {"% of the limit at its peak", 100 * (1 - MDL_HEADROOM), "30% headroom", 1},
+        {"% of the latency SLO", 100, "the SLO", 0},
+    };
     plt_compare cmp = {.title = title,
                        .nvariants = nv,
                        .variants = vl,
@@ -771,7 +776,9 @@ static int chart(const plan *p, const char *dir, const point *one, const point *
                        .metrics = metrics,
                        .units = units,
                        .mean = mean,
-                       .half_width = hw};
+                       .half_width = hw,
+                       .lines = lines,
+                       .nlines = 3};
     code = cli_opts_draw_compare(&p->o, dir, "plan", &cmp);
 done:
     sim_free(names);

@@ -51,6 +51,7 @@
 #include "progress.h"
 #include "res_fmt.h"
 #include "res_results.h"
+#include "res_verdict.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
 
@@ -92,7 +93,9 @@ static const char sweep_usage[] =
  * (histograms, series, every metric: ~0.6 MB per point on the default
  * scenario) is freed as soon as these are copied out. */
 typedef struct point {
-    int reps;       /* sim_summary_replications */
+    int reps;  /* sim_summary_replications */
+    int holds; /* the point's verdict (results/res_verdict.h) */
+    char banner[256];
     double *mean;   /* [i]: metric i's mean, NaN when absent or not a scalar */
     double *hw;     /* [i]: its half-width */
     int *n;         /* [i]: its per-replication values (0 when absent) */
@@ -106,11 +109,12 @@ typedef struct sweep {
     const char *wanted[MAX_METRICS]; /* --metric arguments */
     int nwanted;
     long npoints;
-    int *idx;         /* [p * ndims + k]: the value index of parameter k at point p */
-    mdl_scenario *sc; /* per point */
-    point *pt;        /* per point */
-    char **names;     /* the chosen metrics (owned copies) */
-    char **units;     /* their units */
+    int *idx;           /* [p * ndims + k]: the value index of parameter k at point p */
+    mdl_scenario *sc;   /* per point */
+    point *pt;          /* per point */
+    res_results *facts; /* the first point's scenario facts and limit table */
+    char **names;       /* the chosen metrics (owned copies) */
+    char **units;       /* their units */
     int nnames;
     double elapsed;
 } sweep;
@@ -284,15 +288,8 @@ static int pick_metrics(sweep *s, const sim_summary *sum)
                 snprintf(name, sizeof name, "flow.%s.%s", sc->flows[f].id, per_flow[k]);
                 oom |= choose(s, sim_summary_find(sum, name));
             }
-        for (int i = 0; i < sc->nsystems; i++) {
-            snprintf(name, sizeof name, "system.%s.quota_peak_share", sc->systems[i].id);
-            oom |= choose(s, sim_summary_find(sum, name));
-        }
-        for (size_t i = 0; i < total; i++) { /* event channels with an allocation */
-            const sim_metric *m = sim_summary_at(sum, i);
-            if (res_name_match("channel.*.allocation_used_peak", m->name, NULL, 0))
-                oom |= choose(s, m);
-        }
+        for (int i = 0; i < s->facts->nlimits; i++) /* every limit's peak use */
+            oom |= choose(s, sim_summary_find(sum, s->facts->limits[i].peak));
         if (oom) {
             fprintf(stderr, "erpsim sweep: error: out of memory\n");
             return CLI_EXIT_INTERNAL;
@@ -320,6 +317,33 @@ static int pick_metrics(sweep *s, const sim_summary *sum)
     }
     if (oom) {
         fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+/* The verdict of point p (res_verdict.h), from its whole summary. */
+static int judge_point(sweep *s, long p, const sim_summary *sum)
+{
+    point *pt = &s->pt[p];
+    sim_err err;
+    sim_err_clear(&err);
+    res_results *r = res_results_create(&err);
+    res_verdict v = {0};
+    int rc =
+        r ? res_results_set_scenario(r, &s->sc[p], cli_opts_label(&s->o), NULL, &err) : SIM_ENOMEM;
+    if (rc == SIM_OK)
+        rc = res_results_add_summary(r, sum, &err);
+    if (rc == SIM_OK)
+        rc = res_verdict_compute(r, &v, &err);
+    if (rc == SIM_OK) {
+        pt->holds = v.holds;
+        res_verdict_banner(&v, pt->banner, sizeof pt->banner);
+    }
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+    if (rc != SIM_OK) {
+        fprintf(stderr, "erpsim sweep: error: %s\n", err.msg[0] ? err.msg : "out of memory");
         return CLI_EXIT_INTERNAL;
     }
     return 0;
@@ -367,11 +391,6 @@ static void value_at(const sweep *s, long p, int i, double *mean, double *hw)
     *hw = s->pt[p].hw[i];
 }
 
-static int is_share(const char *unit)
-{
-    return !strcmp(unit, "ratio") || !strcmp(unit, "share");
-}
-
 /* The metric name without its family ("flow.F-001.latency_p99" ->
  * "F-001.latency_p99"). */
 static const char *short_name(const char *name)
@@ -383,45 +402,10 @@ static const char *short_name(const char *name)
     return name;
 }
 
-/* "702 ms ± 59 ms": the mean and the half-width each in its own unit (no
- * half-width when it is NaN or 0). */
-static char *fmt_dur_ci(double s, double hw, char *buf, size_t n)
-{
-    char a[32], b[32];
-    res_fmt_duration(s, a, sizeof a);
-    if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, res_fmt_duration(hw, b, sizeof b));
-    else
-        snprintf(buf, n, "%s", a);
-    return buf;
-}
-
-/* "3.2 s ± 400 ms", "92.5% ± 0.5", "30,045 ± 146" */
+/* "3.2 s ± 400 ms", "92.5% ± 0.5 pts", "30,045 ± 146" */
 static void fmt_ci(const char *unit, double mean, double hw, char *buf, size_t n)
 {
-    char a[40], b[40];
-    if (!isfinite(mean)) {
-        snprintf(buf, n, "n/a");
-        return;
-    }
-    if (!strcmp(unit, "s")) {
-        fmt_dur_ci(mean, hw, buf, n);
-        return;
-    }
-    if (is_share(unit)) {
-        snprintf(a, sizeof a, "%.1f%%", 100 * mean);
-        snprintf(b, sizeof b, "%.1f", 100 * hw);
-    } else if (fabs(mean) >= 100 || mean == floor(mean)) {
-        res_fmt_count(mean, a, sizeof a);
-        res_fmt_count(hw, b, sizeof b);
-    } else {
-        snprintf(a, sizeof a, "%.3g", mean);
-        snprintf(b, sizeof b, "%.2g", hw);
-    }
-    if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, b);
-    else
-        snprintf(buf, n, "%s", a);
+    res_fmt_value_ci(mean, hw, unit, buf, n);
 }
 
 /* ---- output -------------------------------------------------------------------- */
@@ -520,6 +504,16 @@ static char *text_table(const sweep *s)
         }
         first = last;
     }
+    plt_buf_puts(&b, "\nVerdict at each point (as `erpsim run` gives it)\n");
+    for (long p = 0; p < s->npoints; p++) {
+        const int *idx = &s->idx[p * s->ndims];
+        plt_buf_puts(&b, "  ");
+        for (int k = 0; k < s->ndims; k++) {
+            pad(&b, s->dims[k].values[idx[k]], pw[k]);
+            plt_buf_puts(&b, "  ");
+        }
+        plt_buf_printf(&b, "%s\n", s->pt[p].banner);
+    }
     sim_free(mw);
     return plt_buf_take(&b);
 }
@@ -537,7 +531,7 @@ static char *csv_table(const sweep *s)
     }
     for (int i = 0; i < s->nnames; i++)
         plt_buf_printf(&b, ",%s:mean,%s:half_width", s->names[i], s->names[i]);
-    plt_buf_puts(&b, ",replications\n");
+    plt_buf_puts(&b, ",replications,verdict\n");
     for (long p = 0; p < s->npoints; p++) {
         const int *idx = &s->idx[p * s->ndims];
         plt_buf_printf(&b, "%ld", p + 1);
@@ -551,7 +545,9 @@ static char *csv_table(const sweep *s)
             plt_buf_csv_num(&b, mean);
             plt_buf_csv_num(&b, hw);
         }
-        plt_buf_printf(&b, ",%d\n", s->pt[p].reps);
+        plt_buf_printf(&b, ",%d,", s->pt[p].reps);
+        plt_buf_csv_field(&b, s->pt[p].banner);
+        plt_buf_puts(&b, "\n");
     }
     return plt_buf_take(&b);
 }
@@ -605,7 +601,10 @@ static char *json_text(const sweep *s)
                                 json_pack("{s:o,s:o,s:o}", "mean", jnum(pt->mean[i]), "half_width",
                                           jnum(pt->hw[i]), "values", reps));
         }
-        json_array_append_new(points, json_pack("{s:o,s:o}", "vary", set, "metrics", vals));
+        json_array_append_new(points,
+                              json_pack("{s:o,s:o,s:{s:s,s:s}}", "vary", set, "metrics", vals,
+                                        "verdict", "result", s->pt[p].holds ? "PASS" : "FAIL",
+                                        "banner", s->pt[p].banner));
     }
     json_object_set_new(root, "vary", vary);
     json_object_set_new(root, "metrics", metrics);
@@ -681,9 +680,15 @@ static int chart(const sweep *s, const char *dir)
     int numeric = 1;
     for (int j = 0; j < nx; j++)
         numeric &= plan_search_number(xdim->values[j], &x[j]) == 0;
+    double refs[MAX_CHART];
+    char reflabel[MAX_CHART][64];
+    const char *reflabels[MAX_CHART];
     for (int c = 0; c < nm; c++) {
         titles[c] = short_name(s->names[metric_of[c]]);
-        units[c] = is_share(s->units[metric_of[c]]) ? "%" : s->units[metric_of[c]];
+        units[c] = s->units[metric_of[c]];
+        refs[c] = res_results_reference(s->facts, s->names[metric_of[c]], reflabel[c],
+                                        sizeof reflabel[c]);
+        reflabels[c] = reflabel[c];
     }
     for (long p = 0; p < s->npoints; p++) {
         const int *idx = &s->idx[p * s->ndims];
@@ -709,10 +714,6 @@ static int chart(const sweep *s, const char *dir)
         for (int c = 0; c < nm; c++) {
             size_t at = ((size_t)k * (size_t)nx + (size_t)j) * (size_t)nm + (size_t)c;
             value_at(s, p, metric_of[c], &mean[at], &hw[at]);
-            if (is_share(s->units[metric_of[c]])) {
-                mean[at] *= 100;
-                hw[at] *= 100;
-            }
         }
     }
     char title[256];
@@ -730,7 +731,9 @@ static int chart(const sweep *s, const char *dir)
                     .metrics = titles,
                     .units = units,
                     .mean = mean,
-                    .half_width = hw};
+                    .half_width = hw,
+                    .ref = refs,
+                    .ref_label = reflabels};
     code = cli_opts_draw_sweep(&s->o, dir, "sweep", &ch);
 done:
     for (int k = 0; series && k < ns; k++)
@@ -796,6 +799,14 @@ int cmd_sweep(int argc, char **argv)
         code = CLI_EXIT_INTERNAL;
         goto done;
     }
+    sim_err ferr;
+    sim_err_clear(&ferr);
+    if (!(s.facts = res_results_create(&ferr)) ||
+        res_results_set_scenario(s.facts, &s.sc[0], cli_opts_label(&s.o), NULL, &ferr) != SIM_OK) {
+        fprintf(stderr, "erpsim sweep: error: out of memory\n");
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
     /* the metrics are picked from the first point, so that a --metric that
      * matches nothing stops the sweep before the other points run */
     for (long p = 0; p < s.npoints; p++) {
@@ -807,6 +818,8 @@ int cmd_sweep(int argc, char **argv)
             code = pick_metrics(&s, sum);
         if (!code)
             code = keep_point(&s, p, sum);
+        if (!code)
+            code = judge_point(&s, p, sum);
         sim_summary_destroy(sum); /* only the chosen numbers are kept */
         if (code)
             goto done;
@@ -868,6 +881,7 @@ done:
     }
     sim_free(s.names);
     sim_free(s.units);
+    res_results_destroy(s.facts);
     for (int k = 0; k < s.ndims; k++)
         plan_search_dim_fini(&s.dims[k]);
     return code;

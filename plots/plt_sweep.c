@@ -17,6 +17,7 @@
 #include "plt_buf.h"
 #include "plt_file.h"
 #include "plt_gnuplot.h"
+#include "res_fmt.h"
 #include "sim_alloc.h"
 
 static int check(const plt_sweep *s, sim_err *err)
@@ -93,12 +94,58 @@ static void quoted_array(plt_buf *b, const char *name, const char *const *list, 
     plt_buf_puts(b, "]\n");
 }
 
+/* How metric m is shown: values are divided by *scale, the axis says
+ * `axis`: seconds in the largest readable unit of its largest value,
+ * shares in percent, anything else as it is. */
+static void human_unit(const plt_sweep *s, int m, double *scale, char *axis, size_t n)
+{
+    static const struct {
+        double s, from;
+        const char *name;
+    } units[] = {{86400, 2 * 86400, "days"},
+                 {3600, 2 * 3600, "hours"},
+                 {60, 120, "minutes"},
+                 {1, 1, "seconds"},
+                 {1e-3, 0, "milliseconds"}};
+    const char *u = text(s->units, m);
+    *scale = 1.0;
+    snprintf(axis, n, "%s", u);
+    if (res_fmt_unit_is_share(u)) {
+        *scale = 0.01;
+        snprintf(axis, n, "%%");
+        return;
+    }
+    if (strcmp(u, "s") != 0)
+        return;
+    double top = 0.0;
+    for (int k = 0; k < s->nseries; k++)
+        for (int p = 0; p < s->npoints; p++) {
+            double x = s->mean[at(s, k, p, m)];
+            top = isfinite(x) && fabs(x) > top ? fabs(x) : top;
+        }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (top >= units[i].from) {
+            *scale = units[i].s;
+            snprintf(axis, n, "%s", units[i].name);
+            return;
+        }
+}
+
 int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const char *gnuplot,
                    sim_err *err)
 {
     int rc = plt_sweep_write_data(s, dir, name, err);
     if (rc != SIM_OK)
         return rc;
+    double *scale = sim_calloc((size_t)s->nmetrics, sizeof *scale);
+    char(*axis)[32] = sim_calloc((size_t)s->nmetrics, sizeof *axis);
+    if (!scale || !axis) {
+        sim_free(scale);
+        sim_free(axis);
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (int m = 0; m < s->nmetrics; m++)
+        human_unit(s, m, &scale[m], axis[m], sizeof axis[m]);
     plt_buf v;
     plt_buf_init(&v);
     plt_buf_puts(&v, "$D << EOD\n");
@@ -111,10 +158,10 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
                 size_t i = at(s, k, p, m);
                 double hw = hw_at(s, i);
                 if (isfinite(s->mean[i]))
-                    plt_buf_printf(&v, ",%.10g", s->mean[i]);
+                    plt_buf_printf(&v, ",%.10g", s->mean[i] / scale[m]);
                 else
                     plt_buf_puts(&v, ",NaN");
-                plt_buf_printf(&v, ",%.10g", isfinite(hw) ? hw : 0.0);
+                plt_buf_printf(&v, ",%.10g", isfinite(hw) ? hw / scale[m] : 0.0);
             }
             plt_buf_puts(&v, "\n");
         }
@@ -127,7 +174,29 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
                    s->x ? 0 : 1);
     quoted_array(&v, "XLAB", s->xlabels, s->npoints);
     quoted_array(&v, "MET", s->metrics, s->nmetrics);
-    quoted_array(&v, "MUNIT", s->units, s->nmetrics);
+    plt_buf_printf(&v, "array MUNIT[%d] = [", s->nmetrics);
+    for (int m = 0; m < s->nmetrics; m++) {
+        if (m)
+            plt_buf_puts(&v, ", ");
+        plt_gnuplot_quote(&v, axis[m]);
+    }
+    plt_buf_printf(&v, "]\narray REF[%d] = [", s->nmetrics);
+    for (int m = 0; m < s->nmetrics; m++) {
+        double ref = s->ref ? s->ref[m] / scale[m] : NAN;
+        plt_buf_printf(&v, isfinite(ref) ? "%s%.10g" : "%sNaN", m ? ", " : "", ref);
+    }
+    plt_buf_printf(&v, "]\narray MSI[%d] = [", s->nmetrics); /* large counts: SI prefixes */
+    for (int m = 0; m < s->nmetrics; m++) {
+        double top = 0.0;
+        for (int k = 0; k < s->nseries; k++)
+            for (int p = 0; p < s->npoints; p++) {
+                double x = s->mean[at(s, k, p, m)];
+                top = isfinite(x) && fabs(x) > top ? fabs(x) : top;
+            }
+        plt_buf_printf(&v, "%s%d", m ? ", " : "", scale[m] == 1.0 && top >= 10000);
+    }
+    plt_buf_puts(&v, "]\n");
+    quoted_array(&v, "REFL", s->ref_label, s->nmetrics);
     plt_buf_printf(&v, "array NONNEG[%d] = [", s->nmetrics);
     for (int m = 0; m < s->nmetrics; m++) {
         int nonneg = 1;
@@ -165,5 +234,7 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
                               90 + 330 * rows, PLT_PNG | PLT_SVG, err);
     sim_free(charts);
     plt_buf_fini(&v);
+    sim_free(scale);
+    sim_free(axis);
     return rc;
 }

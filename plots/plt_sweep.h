@@ -9,7 +9,10 @@
  * evenly spaced). Every combination of the other varied parameters is one
  * line ("series") in each panel, in the Tableau colours of common.gp; the
  * error bar at a point is its 95% CI half-width (none with one
- * replication). Panels are laid out in up to three columns.
+ * replication). Panels are laid out in up to three columns. Values are
+ * shown in human units: a metric in seconds in the largest readable unit
+ * (ms, s, min, h, d) for its panel, a share ("ratio", "share") in percent;
+ * a metric's reference (its SLO, its limit) is a dashed red line.
  *
  * The data is also written as a long CSV (metric, unit, series, x, label,
  * mean, half_width) for spreadsheets: DIR/series/NAME.csv.
@@ -29,12 +32,17 @@ typedef struct plt_sweep {
     const char *const *series;  /* their labels ("" or NULL when there is one) */
     int nmetrics;               /* panels, >= 1 */
     const char *const *metrics; /* panel titles, e.g. "F-001.latency_p99" */
-    const char *const *units;   /* per metric, the y axis label */
+    const char *const *units;   /* per metric, its unit ("s", "ratio", "records") */
     /* [(s * npoints + p) * nmetrics + m]: mean and CI half-width of metric m
      * at position p of series s; NaN mean = no point, NaN half-width = no
      * error bar. */
     const double *mean;
     const double *half_width;
+    /* per metric, a reference drawn as a dashed red line across its panel
+     * (its SLO, its limit) in the metric's unit, NaN = none, and its label;
+     * both may be NULL */
+    const double *ref;
+    const char *const *ref_label;
 } plt_sweep;
 
 /* Writes DIR/series/NAME.csv (atomically). SIM_EINVAL for an empty sweep. */

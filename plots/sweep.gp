@@ -5,32 +5,42 @@
 # Variables: $D (a datablock: one block per metric, blocks separated by two
 # blank lines; rows "p,x,mean_1,hw_1,...,mean_NS,hw_NS", p the point's
 # index in XLAB), XLAB[] (the value texts), TITLE, XLABEL,
-# NM, MET[NM], MUNIT[NM], NONNEG[NM] (1: no point or error bar below 0, so
-# the y axis starts at 0), NS, SER[NS], CATEGORICAL (1: x is the value's
-# index and the labels are the tick marks), ROWS, COLS, XMIN, XMAX.
+# NM, MET[NM], MUNIT[NM] (the y axis label: the unit the values are in,
+# already converted to a readable one), REF[NM], REFL[NM] (a reference
+# line per panel, e.g. its SLO or its limit; NaN = none), MSI[NM] (1: SI
+# prefixes on the y axis, for large counts), NONNEG[NM] (1: no
+# point or error bar below 0, so the y axis starts at 0), NS, SER[NS],
+# CATEGORICAL (1: x is the value's index and the labels are the tick
+# marks), ROWS, COLS, XMIN, XMAX.
 set multiplot layout ROWS,COLS title TITLE font TITLE_FONT
 set xlabel XLABEL
 set xrange [XMIN:XMAX]
 set offsets 0, 0, graph 0.08, 0
 set bars 2.0
-if (NS > 1) {
-    set key top left opaque box lc rgb "#cccccc"
-} else {
-    unset key
-}
 do for [m=1:NM] {
+    if (NS > 1 || REF[m] == REF[m]) {
+        set key top left opaque box lc rgb "#cccccc"
+    } else {
+        unset key
+    }
     set title MET[m] font PANEL_FONT
     set ylabel MUNIT[m]
+    if (MSI[m]) {
+        set format y "%.0s%c"
+    } else {
+        set format y "%g"
+    }
     if (NONNEG[m]) {
         set yrange [0:*]
     } else {
         set yrange [*:*]
     }
     if (CATEGORICAL) {
-        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)):xtic(XLAB[int(column(1))]) with yerrorlines lt s title SER[s]
+        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)):xtic(XLAB[int(column(1))]) with yerrorlines lt s title SER[s], \
+             (REF[m] == REF[m] ? REF[m] : NaN) with lines lc rgb LIMIT_COLOR lw 2 dt 2 title REFL[m]
     } else {
-        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)) with yerrorlines lt s title SER[s]
+        plot for [s=1:NS] $D index (m-1) using 2:(column(2*s+1)):(column(2*s+2)) with yerrorlines lt s title SER[s], \
+             (REF[m] == REF[m] ? REF[m] : NaN) with lines lc rgb LIMIT_COLOR lw 2 dt 2 title REFL[m]
     }
-    unset key
 }
 unset multiplot

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mdl_world.h"
+#include "res_fmt.h"
 #include "sim_alloc.h"
 
 res_results *res_results_create(sim_err *err)
@@ -426,6 +427,31 @@ const res_flow *res_results_flow(const res_results *r, const char *id)
         if (!strcmp(r->flows[i].id, id))
             return &r->flows[i];
     return NULL;
+}
+
+double res_results_reference(const res_results *r, const char *metric, char *label, size_t n)
+{
+    static const char *const latency[] = {"latency_p50", "latency_p95", "latency_p99",
+                                          "latency_mean", "latency_max"};
+    char name[256], v[32];
+    label[0] = '\0';
+    for (int i = 0; i < r->nlimits; i++)
+        if (!strcmp(r->limits[i].peak, metric)) {
+            snprintf(label, n, "limit %s %s", res_fmt_count(r->limits[i].limit, v, sizeof v),
+                     r->limits[i].unit);
+            return r->limits[i].limit;
+        }
+    for (int i = 0; i < r->nflows; i++) {
+        const res_flow *f = &r->flows[i];
+        for (size_t k = 0; f->slo_s > 0 && k < sizeof latency / sizeof latency[0]; k++) {
+            snprintf(name, sizeof name, "flow.%s.%s", f->id, latency[k]);
+            if (!strcmp(name, metric)) {
+                snprintf(label, n, "SLO %s", res_fmt_duration(f->slo_s, v, sizeof v));
+                return f->slo_s;
+            }
+        }
+    }
+    return NAN;
 }
 
 const res_system *res_results_system(const res_results *r, const char *id)

@@ -173,6 +173,12 @@ double res_results_meanf(const res_results *r, double fallback, const char *fmt,
     SIM_PRINTF(3, 4);
 
 const res_flow *res_results_flow(const res_results *r, const char *id);
+
+/* The value a chart draws as the reference of a metric: its flow's
+ * latency SLO for flow.ID.latency_{p50,p95,p99,mean,max}, the limit for a
+ * limit's peak metric (the limit table's), NaN otherwise; label gets "SLO
+ * 5 min" or "limit 100,000 calls" (n >= 64). */
+double res_results_reference(const res_results *r, const char *metric, char *label, size_t n);
 const res_system *res_results_system(const res_results *r, const char *id);
 const res_caller *res_results_caller(const res_results *r, const char *id);
 

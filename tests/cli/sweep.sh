@@ -62,7 +62,7 @@ awk -v a="$c1" -v b="$c2" 'BEGIN { exit !(b > 1.3 * a && b < 1.7 * a) }' ||
 # 3. formats
 "$erpsim" sweep "$fx" --reps 2 --vary load=1x,2x --metric flow.F-010.created --format csv \
     >"$tmp/csv" 2>/dev/null || fail "--format csv: exit $?"
-[ "$(head -1 "$tmp/csv")" = "point,load,flow.F-010.created:mean,flow.F-010.created:half_width,replications" ] ||
+[ "$(head -1 "$tmp/csv")" = "point,load,flow.F-010.created:mean,flow.F-010.created:half_width,replications,verdict" ] ||
     fail "--format csv header: $(head -1 "$tmp/csv")"
 [ "$(wc -l <"$tmp/csv")" -eq 3 ] || fail "--format csv: not 3 lines"
 "$erpsim" sweep "$fx" --reps 2 --vary load=1x,2x --format json >"$tmp/json" 2>/dev/null ||
@@ -76,11 +76,14 @@ p = d["points"][1]
 assert p["vary"] == {"load": "2x"}
 m = p["metrics"]["flow.F-010.latency_p99"]
 assert len(m["values"]) == 2 and m["mean"] > 0
-# the default metrics: per flow p99, delivered, rejected, lost; the quota
+# the default metrics: per flow p99, delivered, rejected, lost; every
+# limit's peak use (the limit table's)
 names = [x["name"] for x in d["metrics"]]
 assert names[:4] == ["flow.F-010.latency_p99", "flow.F-010.delivered",
                      "flow.F-010.rejected", "flow.F-010.lost"], names
-assert "system.erp.quota_peak_share" in names
+assert "system.erp.quota_peak" in names
+# each point's verdict, as run gives it
+assert p["verdict"]["result"] in ("PASS", "FAIL") and p["verdict"]["banner"]
 EOF
 fi
 

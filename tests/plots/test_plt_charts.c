@@ -261,11 +261,19 @@ static void the_comparison_chart_draws_grouped_bars_with_whiskers(void **state)
         snprintf(path, sizeof path, "%s/charts/compare.png", dir);
         assert_true(fixture_file_size(path) > BLANK_PNG_BYTES);
         snprintf(path, sizeof path, "%s/charts/compare.svg", dir);
-        /* three panels (s, records, calls), each with every variant in its legend */
-        assert_int_equal(fixture_count(path, ">in s<"), 1);
-        assert_int_equal(fixture_count(path, ">in records<"), 1);
-        assert_int_equal(fixture_count(path, ">in calls<"), 1);
+        /* three panels (durations, records, calls), each with every
+         * variant in its legend; every metric labels its own row, and every
+         * bar says its value in human units (900 ms, not 0.9); the
+         * durations reach 30,000 s, so their axis is in hours */
+        assert_int_equal(fixture_count(path, ">hours<"), 1);
+        assert_int_equal(fixture_count(path, ">records<"), 1);
+        assert_int_equal(fixture_count(path, ">calls<"), 1);
         assert_int_equal(fixture_count(path, ">realtime<"), 3);
+        assert_int_equal(fixture_count(path, ">F-1 latency p99<"), 1);
+        assert_int_equal(fixture_count(path, ">900 ms ± 100 ms<"), 1);
+        /* 3,000 calls beside 30 and 1,200: every bar's value written,
+         * with its thousands separator (a string literal, not data) */
+        assert_int_equal(fixture_count(path, ">3,000 ± 50<"), 1);
     }
     plt_compare none = c;
     none.nvariants = 0;
