@@ -41,6 +41,7 @@
 #include "mdl_world.h"
 #include "out_text.h"
 #include "progress.h"
+#include "res_fmt.h"
 #include "scn_load.h"
 #include "scn_schema.h"
 #include "sim_alloc.h"
@@ -435,8 +436,8 @@ static const struct {
 } shown[] = {
     {"delivered", "delivered"},         {"rejected", "rejected"},
     {"dead_lettered", "dead-lettered"}, {"lost", "lost"},
-    {"pending", "pending at end"},      {"latency_p50", "latency p50 (s)"},
-    {"latency_p99", "latency p99 (s)"}, {"calls", "calls"},
+    {"pending", "pending at end"},      {"latency_p50", "latency p50"},
+    {"latency_p99", "latency p99"},     {"calls", "calls"},
 };
 #define NSHOWN (sizeof shown / sizeof *shown)
 
@@ -466,27 +467,18 @@ static void paired(const sim_metric *a, const sim_metric *b, double conf, double
     *hw = sim_ci_half_width(&t, conf);
 }
 
-/* A number for the table: whole numbers from 100 up, else 3 significant
- * digits; `sign` adds "+" to positive differences. */
-static const char *num_text(double x, int sign, char *buf, size_t n)
+/* A mean and its half-width in human units (res_fmt.h): "21.9 h ± 20 min",
+ * "30,045 ± 146"; `sign` writes a difference with its sign ("+3.2 s",
+ * "-1,200 ± 35"). "-" when the mean is not known. */
+static const char *ci_text(double mean, double hw, const char *unit, int sign, char *buf, size_t n)
 {
-    if (fabs(x) >= 100 && fabs(x) < 1e15)
-        snprintf(buf, n, sign ? "%+.0f" : "%.0f", x);
-    else
-        snprintf(buf, n, sign ? "%+.3g" : "%.3g", x);
-    return buf;
-}
-
-static const char *ci_text(double mean, double hw, int sign, char *buf, size_t n)
-{
-    char m[40], h[40];
-    if (isnan(mean))
+    if (isnan(mean)) {
         snprintf(buf, n, "-");
-    else if (isnan(hw))
-        snprintf(buf, n, "%s", num_text(mean, sign, m, sizeof m));
-    else
-        snprintf(buf, n, "%s ± %s", num_text(mean, sign, m, sizeof m),
-                 num_text(hw, 0, h, sizeof h));
+        return buf;
+    }
+    char v[80];
+    res_fmt_value_ci(sign ? fabs(mean) : mean, hw, unit, v, sizeof v);
+    snprintf(buf, n, "%s%s", !sign ? "" : mean > 0 ? "+" : mean < 0 ? "-" : "", v);
     return buf;
 }
 
@@ -602,7 +594,7 @@ static void print_table(const mdl_scenario *sc, const run *dec, const run *rec, 
             const sim_metric *a = metric(dec->sum, id, shown[k].metric);
             char c1[96], c2[96], c3[96];
             printf("  %-7s %-16s ", k == 0 ? id : "", shown[k].label);
-            const char *t1 = a ? ci_text(a->mean, a->half_width, 0, c1, sizeof c1) : "-";
+            const char *t1 = a ? ci_text(a->mean, a->half_width, a->unit, 0, c1, sizeof c1) : "-";
             if (same) {
                 printf("%s\n", t1);
                 continue;
@@ -612,8 +604,8 @@ static void print_table(const mdl_scenario *sc, const run *dec, const run *rec, 
             paired(a, b, conf, &dm, &dh);
             cell(t1, 22);
             putchar(' ');
-            cell(b ? ci_text(b->mean, b->half_width, 0, c2, sizeof c2) : "-", 22);
-            printf(" %s\n", ci_text(dm, dh, 1, c3, sizeof c3));
+            cell(b ? ci_text(b->mean, b->half_width, b->unit, 0, c2, sizeof c2) : "-", 22);
+            printf(" %s\n", ci_text(dm, dh, a ? a->unit : "", 1, c3, sizeof c3));
         }
     }
 }

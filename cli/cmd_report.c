@@ -86,6 +86,10 @@ static res_results *run_scenario(cli_opts *o, char *outbuf, size_t n, plt_folder
         !(*code = cli_opts_run(o, &sc, NULL, &summary)) &&
         !(r = out_dir_results(o, &sc, origins, summary)))
         *code = CLI_EXIT_INTERNAL;
+    if (r && (*code = out_dir_variants(o, &sc, r))) {
+        res_results_destroy(r);
+        r = NULL;
+    }
     sim_summary_destroy(summary);
     scn_origins_destroy(origins);
     mdl_scenario_fini(&sc);

@@ -8,11 +8,12 @@
  *
  * Steps: load and validate the scenario with the overrides (problems:
  * exit 2, nothing written), run the replications (progress bar on a
- * terminal), compute the verdict, write the results folder when --out is
- * given (charts unless --no-charts), then print the summary (or the JSON,
- * or metrics.csv) on stdout. A scenario with `variants:` then runs each
- * variant with the same seed and prints its flows' headline figures next to
- * the scenario as written (text format only; --no-variants skips them).
+ * terminal), run each of the scenario's `variants:` with the same seed
+ * (--no-variants skips them), compute the verdict, write the results
+ * folder when --out is given (charts unless --no-charts), then print the
+ * summary (or the JSON, or metrics.csv) on stdout. The variants' verdicts
+ * and headline figures are part of the results: in the summary,
+ * results.json and the report.
  * --trace-out DIR writes each flow's simulated arrivals of replication 1
  * as a timestamp log (cli/out_trace.h), for `erpsim calibrate`.
  */
@@ -30,73 +31,6 @@
 #include "res_json.h"
 #include "res_verdict.h"
 #include "sim_alloc.h"
-
-/* One row of the variants table: a flow under one variant. */
-static void variant_row(const char *flow, const char *variant, const res_verdict_flow *f)
-{
-    char p99[48], delivered[24], rejected[24], lost[24];
-    printf("  %-10s %-18s %-16s %-9s %10s %9s %8s\n", flow, variant,
-           res_fmt_duration_ci(f->p99, f->p99_hw, p99, sizeof p99),
-           res_verdict_status_name(f->status), res_fmt_count(f->delivered, delivered, 24),
-           res_fmt_count(f->rejected, rejected, 24),
-           res_fmt_count(f->lost + f->dead_lettered, lost, 24));
-}
-
-/* Runs every variant of the scenario (its overrides on top of the user's,
- * the same seed: common random numbers) and prints each flow's headline
- * figures under the scenario as written and under each variant. */
-static int run_variants(const cli_opts *o, const mdl_scenario *sc, const res_verdict *base)
-{
-    int nv = sc->nvariants, code = 0;
-    res_verdict *vv = sim_calloc((size_t)nv, sizeof *vv);
-    if (!vv)
-        return CLI_EXIT_INTERNAL;
-    for (int k = 0; k < nv && !code; k++) {
-        const mdl_variant_spec *var = &sc->variants[k];
-        cli_opts ov = *o;
-        if (ov.nsets + var->nset > CLI_MAX_SETS) {
-            out_text_line(stderr, "erpsim run: error: variant %s: too many overrides", var->id);
-            code = CLI_EXIT_USAGE;
-            break;
-        }
-        for (int i = 0; i < var->nset; i++)
-            ov.sets[ov.nsets++] = var->set[i];
-        mdl_scenario vs;
-        sim_summary *summary = NULL;
-        res_results *r = NULL;
-        sim_err e;
-        sim_err_clear(&e);
-        if ((code = cli_opts_load(&ov, &vs, NULL)))
-            break;
-        if (!(code = cli_opts_run(&ov, &vs, NULL, &summary))) {
-            if (!(r = out_dir_results(&ov, &vs, NULL, summary)) ||
-                res_verdict_compute(r, &vv[k], &e) != SIM_OK)
-                code = CLI_EXIT_INTERNAL;
-        }
-        res_results_destroy(r);
-        sim_summary_destroy(summary);
-        mdl_scenario_fini(&vs);
-    }
-    if (!code) {
-        printf("\nVariants (the same seed: every variant sees the same arrivals)\n");
-        for (int k = 0; k < nv; k++)
-            out_text_line(stdout, "  %-18s %s", sc->variants[k].id,
-                          sc->variants[k].description ? sc->variants[k].description : "");
-        printf("\n  %-10s %-18s %-16s %-9s %10s %9s %8s\n", "flow", "variant", "p99 latency",
-               "verdict", "delivered", "rejected", "lost+DLQ");
-        for (int i = 0; i < base->nflows; i++) {
-            variant_row(base->flows[i].id, "as written", &base->flows[i]);
-            for (int k = 0; k < nv; k++)
-                for (int j = 0; j < vv[k].nflows; j++)
-                    if (!strcmp(vv[k].flows[j].id, base->flows[i].id))
-                        variant_row("", sc->variants[k].id, &vv[k].flows[j]);
-        }
-    }
-    for (int k = 0; k < nv; k++)
-        res_verdict_fini(&vv[k]);
-    sim_free(vv);
-    return code;
-}
 
 static const char run_usage[] =
     "usage: erpsim run [SCENARIO] [options]\n"
@@ -218,6 +152,8 @@ int cmd_run(int argc, char **argv)
     }
     sim_summary_destroy(summary);
     summary = NULL;
+    if (sc.nvariants > 0 && !no_variants && (code = out_dir_variants(&o, &sc, r)))
+        goto done;
     sim_err e;
     sim_err_clear(&e);
     if (res_verdict_compute(r, &v, &e) != SIM_OK) {
@@ -266,9 +202,6 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
         fputs(text, stdout);
-        if (o.format == CLI_FORMAT_TEXT && sc.nvariants > 0 && !no_variants &&
-            (code = run_variants(&o, &sc, &v)))
-            goto done;
         if (o.out && o.format == CLI_FORMAT_TEXT) {
             int n = 0;
             for (int k = 0; k < PLT_NCHARTS; k++)

@@ -81,6 +81,44 @@ res_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const sc
     return r;
 }
 
+int out_dir_variants(const cli_opts *o, const mdl_scenario *sc, res_results *r)
+{
+    int code = 0;
+    for (int k = 0; k < sc->nvariants && !code; k++) {
+        const mdl_variant_spec *var = &sc->variants[k];
+        cli_opts ov = *o;
+        if (ov.nsets + var->nset > CLI_MAX_SETS) {
+            out_text_line(stderr, "erpsim %s: error: variant %s: too many overrides", o->cmd,
+                          var->id);
+            return CLI_EXIT_USAGE;
+        }
+        for (int i = 0; i < var->nset; i++)
+            ov.sets[ov.nsets++] = var->set[i];
+        mdl_scenario vs;
+        sim_summary *summary = NULL;
+        res_results *vr = NULL;
+        res_verdict v = {0};
+        sim_err e;
+        sim_err_clear(&e);
+        if ((code = cli_opts_load(&ov, &vs, NULL)))
+            break;
+        if (!(code = cli_opts_run(&ov, &vs, NULL, &summary))) {
+            res_variant *x = NULL;
+            if (!(vr = out_dir_results(&ov, &vs, NULL, summary)) ||
+                res_verdict_compute(vr, &v, &e) != SIM_OK ||
+                !(x = res_results_add_variant(r, var->id, var->description, v.nflows, &e)))
+                code = e.msg[0] ? fail(o, &e) : CLI_EXIT_INTERNAL;
+            else
+                res_verdict_summarise(&v, x);
+        }
+        res_verdict_fini(&v);
+        res_results_destroy(vr);
+        sim_summary_destroy(summary);
+        mdl_scenario_fini(&vs);
+    }
+    return code;
+}
+
 /* Writes text under name into dir; frees text. */
 static int put(const cli_opts *o, const char *dir, const char *name, char *text, sim_err *e)
 {

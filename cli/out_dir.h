@@ -51,6 +51,13 @@ int out_dir_same(const char *a, const char *b);
  * Returns the command's exit code. */
 int out_dir_end(const cli_opts *o, plt_folder *f, int code);
 
+/* Runs every variant of the scenario (its overrides on top of the user's,
+ * the same seed: common random numbers) and keeps each one's verdict and
+ * flow figures in r (res_results_add_variant), so that summary.txt,
+ * results.json and the report show them. Prints the problem and returns
+ * its exit code on failure, else 0. */
+int out_dir_variants(const cli_opts *o, const mdl_scenario *sc, res_results *r);
+
 /* Writes summary.txt, results.json, metrics.csv and the series into dir.
  * Prints the problem and returns its exit code on failure (5 when the disk
  * refused, 3 on no memory), else 0. */

@@ -190,6 +190,7 @@ static const char style[] =
     ".verdict{margin:1.6rem 0 0;padding:1rem 1.3rem;border-radius:10px;font-weight:700;"
     "font-size:1.05rem}\n"
     "ol.breaks{padding-left:1.6rem}ol.breaks li{margin:.45rem 0}\n"
+    ".why{color:#3d4657;font-size:.92rem}\n"
     ".when{display:inline-block;min-width:8.5em;color:var(--muted);"
     "font-variant-numeric:tabular-nums}\n"
     "figure{margin:1.4rem 0 2.6rem;break-inside:avoid}\n"
@@ -273,15 +274,127 @@ static void inline_svg(plt_buf *b, const char *svg, int k)
     plt_buf_fini(&seen);
 }
 
+/* The variant's figures of flow id, NULL when it has none. */
+static const res_variant_flow *variant_flow(const res_variant *x, const char *id)
+{
+    for (int j = 0; j < x->nflows; j++)
+        if (!strcmp(x->flows[j].id, id))
+            return &x->flows[j];
+    return NULL;
+}
+
+static void html_variants(plt_buf *b, const res_results *r, const res_verdict *v)
+{
+    if (r->nvariants == 0)
+        return;
+    char t[512];
+    plt_buf_puts(b, "<h2>Variants</h2>\n<p>Each variant runs with the same seed as the scenario "
+                    "as written: every variant sees the same arrivals.</p>\n<table>\n<thead><tr>"
+                    "<th>variant</th><th>verdict</th></tr></thead>\n<tbody>\n"
+                    "<tr><td class=\"id\">as written</td><td>");
+    esc(b, res_verdict_banner(v, t, sizeof t));
+    plt_buf_puts(b, "</td></tr>\n");
+    for (int k = 0; k < r->nvariants; k++) {
+        const res_variant *x = &r->variants[k];
+        plt_buf_puts(b, "<tr><td class=\"id\">");
+        esc(b, x->id);
+        plt_buf_puts(b, "</td><td>");
+        esc(b, x->banner);
+        if (x->description && x->description[0]) {
+            plt_buf_puts(b, "<br><span class=\"why\">");
+            esc(b, x->description);
+            plt_buf_puts(b, "</span>");
+        }
+        plt_buf_puts(b, "</td></tr>\n");
+    }
+    plt_buf_puts(b, "</tbody>\n</table>\n<table>\n<thead><tr><th>flow</th><th>variant</th>"
+                    "<th class=\"num\">p99 latency (95% CI)</th><th class=\"num\">created</th>"
+                    "<th class=\"num\">delivered</th><th class=\"num\">rejected</th>"
+                    "<th class=\"num\">lost + DLQ</th><th>verdict</th></tr></thead>\n<tbody>\n");
+    for (int i = 0; i < v->nflows; i++) {
+        const res_verdict_flow *f = &v->flows[i];
+        for (int k = -1; k < r->nvariants; k++) {
+            const res_variant_flow *g = k >= 0 ? variant_flow(&r->variants[k], f->id) : NULL;
+            if (k >= 0 && !g)
+                continue;
+            char c[64];
+            plt_buf_puts(b, "<tr><td class=\"id\">");
+            esc(b, k < 0 ? f->id : "");
+            plt_buf_puts(b, "</td><td>");
+            esc(b, k < 0 ? "as written" : r->variants[k].id);
+            plt_buf_puts(b, "</td><td class=\"num\">");
+            esc(b,
+                res_fmt_duration_ci(g ? g->p99 : f->p99, g ? g->p99_hw : f->p99_hw, c, sizeof c));
+            const double counts[] = {g ? g->created : f->created, g ? g->delivered : f->delivered,
+                                     g ? g->rejected : f->rejected,
+                                     g ? g->lost + g->dead_lettered : f->lost + f->dead_lettered};
+            for (size_t n = 0; n < 4; n++)
+                plt_buf_printf(b, "</td><td class=\"num\">%s",
+                               res_fmt_count(counts[n], c, sizeof c));
+            plt_buf_puts(b, "</td><td>");
+            esc(b, g ? g->status : res_verdict_status_name(f->status));
+            plt_buf_puts(b, "</td></tr>\n");
+        }
+    }
+    plt_buf_puts(b, "</tbody>\n</table>\n");
+}
+
+static void md_text(plt_buf *b, const char *s);
+
+static void md_variants(plt_buf *b, const res_results *r, const res_verdict *v)
+{
+    if (r->nvariants == 0)
+        return;
+    char t[512], c[64];
+    plt_buf_puts(b, "\n## Variants\n\nEach variant runs with the same seed as the scenario as "
+                    "written.\n\n| variant | verdict |\n|---|---|\n| as written | ");
+    md_text(b, res_verdict_banner(v, t, sizeof t));
+    plt_buf_puts(b, " |\n");
+    for (int k = 0; k < r->nvariants; k++) {
+        plt_buf_puts(b, "| ");
+        md_text(b, r->variants[k].id);
+        plt_buf_puts(b, " | ");
+        md_text(b, r->variants[k].banner);
+        plt_buf_puts(b, " |\n");
+    }
+    plt_buf_puts(b, "\n| flow | variant | p99 latency (95% CI) | created | delivered | rejected | "
+                    "lost + DLQ | verdict |\n|---|---|--:|--:|--:|--:|--:|---|\n");
+    for (int i = 0; i < v->nflows; i++) {
+        const res_verdict_flow *f = &v->flows[i];
+        for (int k = -1; k < r->nvariants; k++) {
+            const res_variant_flow *g = k >= 0 ? variant_flow(&r->variants[k], f->id) : NULL;
+            if (k >= 0 && !g)
+                continue;
+            plt_buf_puts(b, "| ");
+            md_text(b, k < 0 ? f->id : "");
+            plt_buf_puts(b, " | ");
+            md_text(b, k < 0 ? "as written" : r->variants[k].id);
+            plt_buf_printf(
+                b, " | %s",
+                res_fmt_duration_ci(g ? g->p99 : f->p99, g ? g->p99_hw : f->p99_hw, c, sizeof c));
+            const double counts[] = {g ? g->created : f->created, g ? g->delivered : f->delivered,
+                                     g ? g->rejected : f->rejected,
+                                     g ? g->lost + g->dead_lettered : f->lost + f->dead_lettered};
+            for (size_t n = 0; n < 4; n++)
+                plt_buf_printf(b, " | %s", res_fmt_count(counts[n], c, sizeof c));
+            plt_buf_puts(b, " | ");
+            md_text(b, g ? g->status : res_verdict_status_name(f->status));
+            plt_buf_puts(b, " |\n");
+        }
+    }
+}
+
 static void html_tables(plt_buf *b, const res_verdict *v)
 {
     char c1[64], c2[64];
     if (v->nflows > 0) {
         plt_buf_puts(b, "<h2>Flows</h2>\n<table>\n<thead><tr><th>flow</th><th>pattern</th>"
                         "<th>route</th><th class=\"num\">SLO</th><th class=\"num\">p99 latency "
-                        "(95% CI)</th><th>verdict</th><th class=\"num\">delivered</th>"
-                        "<th class=\"num\">rejected</th><th class=\"num\">dead-lettered</th>"
-                        "<th class=\"num\">lost</th></tr></thead>\n<tbody>\n");
+                        "(95% CI)</th><th>verdict</th><th class=\"num\">created</th>"
+                        "<th class=\"num\">delivered</th><th class=\"num\">rejected</th>"
+                        "<th class=\"num\"><abbr title=\"dead-lettered\">DLQ</abbr></th>"
+                        "<th class=\"num\">lost</th><th class=\"num\">pending</th></tr>"
+                        "</thead>\n<tbody>\n");
         for (int i = 0; i < v->nflows; i++) {
             const res_verdict_flow *f = &v->flows[i];
             plt_buf_puts(b, "<tr><td class=\"id\">");
@@ -402,6 +515,16 @@ char *out_report_html(const res_results *r, const res_verdict *v, const char *di
                                res_fmt_clock(v->items[i].at_s, t, sizeof t));
             }
             esc(&b, v->items[i].text);
+            if (v->items[i].cause[0]) {
+                plt_buf_puts(&b, "<br><span class=\"why\">why: ");
+                esc(&b, v->items[i].cause);
+                plt_buf_puts(&b, "</span>");
+            }
+            if (v->items[i].take[0]) {
+                plt_buf_puts(&b, "<br><span class=\"why\">it would take: ");
+                esc(&b, v->items[i].take);
+                plt_buf_puts(&b, "</span>");
+            }
             plt_buf_puts(&b, "</li>\n");
         }
         plt_buf_puts(&b, "</ol>\n<p class=\"note\">Times are simulated time from the start "
@@ -409,6 +532,7 @@ char *out_report_html(const res_results *r, const res_verdict *v, const char *di
                          "it happened.</p>\n");
     }
     html_tables(&b, v);
+    html_variants(&b, r, v);
 
     plt_buf_puts(&b, "<h2>Charts</h2>\n");
     if (charts_note) {
@@ -594,6 +718,16 @@ char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
             plt_buf_printf(&b, "**%s** — ", res_fmt_clock(v->items[i].at_s, t, sizeof t));
         md_text(&b, v->items[i].text);
         plt_buf_puts(&b, "\n");
+        if (v->items[i].cause[0]) {
+            plt_buf_puts(&b, "   - why: ");
+            md_text(&b, v->items[i].cause);
+            plt_buf_puts(&b, "\n");
+        }
+        if (v->items[i].take[0]) {
+            plt_buf_puts(&b, "   - it would take: ");
+            md_text(&b, v->items[i].take);
+            plt_buf_puts(&b, "\n");
+        }
     }
     if (v->nflows > 0) {
         plt_buf_puts(&b, "\n## Flows\n\n| flow | pattern | route | SLO | p99 latency (95% CI) | "
@@ -637,6 +771,7 @@ char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
                            c2, res_limit_status_name(l->status));
         }
     }
+    md_variants(&b, r, v);
     plt_buf_puts(&b, "\n## Charts\n\n");
     if (charts_note)
         plt_buf_printf(&b, "_%s_\n\n", charts_note);

@@ -205,6 +205,56 @@ static void limit_table(plt_buf *b, const res_verdict *v)
         plt_buf_printf(b, "  ... and %d more limits (results.json)\n", v->nlimits - n);
 }
 
+/* The variants, as run with the same seed: each one's verdict, then each
+ * flow under the scenario as written and under every variant. */
+static void variants(plt_buf *b, const res_results *r, const res_verdict *v)
+{
+    if (r->nvariants == 0)
+        return;
+    char banner[512];
+    plt_buf_puts(b, "\nVariants (the same seed: every variant sees the same arrivals)\n");
+    plt_buf_printf(b, "  %-20s %s\n", "as written", res_verdict_banner(v, banner, sizeof banner));
+    for (int k = 0; k < r->nvariants; k++) {
+        const res_variant *x = &r->variants[k];
+        plt_buf_printf(b, "  %-20s %s\n", x->id, x->banner);
+        if (x->description && x->description[0]) {
+            plt_buf_printf(b, "  %-20s   (", "");
+            plt_buf_put_visible(b, x->description);
+            plt_buf_puts(b, ")\n");
+        }
+    }
+    table t = {.ncols = 8};
+    const char *heads[] = {"Flow",      "variant",  "p99 latency", "created",
+                           "delivered", "rejected", "lost+DLQ",    "verdict"};
+    for (int c = 0; c < t.ncols; c++) {
+        snprintf(t.head[c], CELL, "%s", heads[c]);
+        t.right[c] = c >= 3 && c <= 6;
+    }
+    for (int i = 0; i < v->nflows; i++) {
+        const res_verdict_flow *f = &v->flows[i];
+        for (int k = -1; k < r->nvariants && t.nrows < MAX_ROWS; k++) {
+            const res_variant_flow *g = NULL;
+            for (int j = 0; k >= 0 && j < r->variants[k].nflows; j++)
+                if (!strcmp(r->variants[k].flows[j].id, f->id))
+                    g = &r->variants[k].flows[j];
+            if (k >= 0 && !g)
+                continue;
+            char(*row)[CELL] = t.cell[t.nrows++];
+            snprintf(row[0], CELL, "%.40s", k < 0 ? f->id : "");
+            snprintf(row[1], CELL, "%.40s", k < 0 ? "as written" : r->variants[k].id);
+            res_fmt_duration_ci(g ? g->p99 : f->p99, g ? g->p99_hw : f->p99_hw, row[2], CELL);
+            res_fmt_count(g ? g->created : f->created, row[3], CELL);
+            res_fmt_count(g ? g->delivered : f->delivered, row[4], CELL);
+            res_fmt_count(g ? g->rejected : f->rejected, row[5], CELL);
+            res_fmt_count(g ? g->lost + g->dead_lettered : f->lost + f->dead_lettered, row[6],
+                          CELL);
+            snprintf(row[7], CELL, "%s", g ? g->status : res_verdict_status_name(f->status));
+        }
+    }
+    plt_buf_puts(b, "\n");
+    table_print(b, &t);
+}
+
 char *out_text_summary(const res_results *r, const res_verdict *v, sim_err *err)
 {
     plt_buf b;
@@ -213,6 +263,7 @@ char *out_text_summary(const res_results *r, const res_verdict *v, sim_err *err)
     breaks(&b, v);
     flow_table(&b, v);
     limit_table(&b, v);
+    variants(&b, r, v);
     if (plt_buf_status(&b, err) != SIM_OK) {
         plt_buf_fini(&b);
         return NULL;

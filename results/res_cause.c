@@ -121,12 +121,10 @@ char *res_cause_limit(const res_results *r, const res_limit *l, char *buf, size_
             const res_metric *p99 = res_results_findf(r, "flow.%s.latency_p99", f->id);
             double wait = mean_of(r, "system", f->target, "wait_p99_s");
             char a[32], b[32];
-            put(buf, n, &used, "%s%s's calls to %s hold its threads (p99 %s",
-                k ? "; " : "held: ", f->id, f->target,
-                res_fmt_duration(p99 ? p99->mean : NAN, a, sizeof a));
+            put(buf, n, &used, "%s%s to %s (p99 %s", k ? ", " : "held by the calls of ", f->id,
+                f->target, res_fmt_duration(p99 ? p99->mean : NAN, a, sizeof a));
             if (wait > 0)
-                put(buf, n, &used, ", of which up to %s queueing at %s",
-                    res_fmt_duration(wait, b, sizeof b), f->target);
+                put(buf, n, &used, ", queueing up to %s", res_fmt_duration(wait, b, sizeof b));
             put(buf, n, &used, ")");
             k++;
         }

@@ -8,8 +8,8 @@
  *                  per day; for an event allocation the change events from
  *                  writes into CDC objects against the flows' own events,
  *                  each delivered to every subscriber; for a caller pool
- *                  the flows holding its threads, with how long they wait
- *                  for their target);
+ *                  the flows holding its threads, with their p99 and how
+ *                  long calls queue at their target);
  *   a batch run    where its time goes, the largest first: bulk batches
  *                  over the platform's batch time limit, retried (their
  *                  share and the job time they took); waiting for the API

@@ -55,6 +55,10 @@ static json_t *numbers(const double *v, size_t n, int *failed)
     return a;
 }
 
+/* A variant flow's counts, in res_variant_flow's order. */
+static const char *const variant_counts[] = {"created",       "delivered", "rejected",
+                                             "dead_lettered", "lost",      "pending"};
+
 /* The members of a limit record's "metrics", in mdl_limit's order. */
 static const char *const limit_metric_keys[] = {"peak", "exhausted_at", "ran_out", "refused"};
 
@@ -307,6 +311,45 @@ static json_t *verdict_json(const res_verdict *v, int *failed)
     return o;
 }
 
+static json_t *variants_json(const res_results *r, int *failed)
+{
+    json_t *arr = json_array();
+    if (!arr) {
+        *failed = 1;
+        return NULL;
+    }
+    for (int i = 0; i < r->nvariants; i++) {
+        const res_variant *x = &r->variants[i];
+        json_t *o = json_object(), *fl = json_array();
+        push(arr, o, failed);
+        if (!o) {
+            json_decref(fl);
+            continue;
+        }
+        put(o, "id", str(x->id), failed);
+        put(o, "description", str(x->description), failed);
+        put(o, "result", str(x->result), failed);
+        put(o, "banner", str(x->banner), failed);
+        put(o, "flows", fl, failed);
+        for (int k = 0; fl && k < x->nflows; k++) {
+            const res_variant_flow *f = &x->flows[k];
+            json_t *b = json_object();
+            push(fl, b, failed);
+            if (!b)
+                continue;
+            put(b, "id", str(f->id), failed);
+            put(b, "status", str(f->status), failed);
+            put(b, "p99_s", num(f->p99), failed);
+            put(b, "p99_half_width_s", num(f->p99_hw), failed);
+            const double counts[] = {f->created,       f->delivered, f->rejected,
+                                     f->dead_lettered, f->lost,      f->pending};
+            for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+                put(b, variant_counts[c], num(counts[c]), failed);
+        }
+    }
+    return arr;
+}
+
 char *res_json_text(const res_results *r, const res_verdict *v, sim_err *err)
 {
     int failed = 0;
@@ -332,6 +375,8 @@ char *res_json_text(const res_results *r, const res_verdict *v, sim_err *err)
         put(metrics, r->metrics[i].name, metric_json(&r->metrics[i], &failed), &failed);
     if (v)
         put(root, "verdict", verdict_json(v, &failed), &failed);
+    if (r->nvariants > 0)
+        put(root, "variants", variants_json(r, &failed), &failed);
     char *text = failed ? NULL : json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!text) {
@@ -426,6 +471,34 @@ static int read_limits(res_results *r, const json_t *arr, sim_err *err)
         int rc = res_results_add_limit(r, &l, err);
         if (rc != SIM_OK)
             return rc;
+    }
+    return SIM_OK;
+}
+
+/* The variants as run (absent when they were not). */
+static int read_variants(res_results *r, const json_t *arr, sim_err *err)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *o = json_array_get(arr, i), *fl = json_object_get(o, "flows");
+        const char *id = json_string_value(json_object_get(o, "id"));
+        const char *desc = json_string_value(json_object_get(o, "description"));
+        res_variant *x = res_results_add_variant(r, id, desc, (int)json_array_size(fl), err);
+        if (!x)
+            return SIM_ENOMEM;
+        get_str(o, "result", x->result, sizeof x->result);
+        get_str(o, "banner", x->banner, sizeof x->banner);
+        for (int k = 0; k < x->nflows; k++) {
+            const json_t *b = json_array_get(fl, (size_t)k);
+            res_variant_flow *f = &x->flows[k];
+            get_str(b, "id", f->id, sizeof f->id);
+            get_str(b, "status", f->status, sizeof f->status);
+            f->p99 = get_num(b, "p99_s");
+            f->p99_hw = get_num(b, "p99_half_width_s");
+            double *const counts[] = {&f->created,       &f->delivered, &f->rejected,
+                                      &f->dead_lettered, &f->lost,      &f->pending};
+            for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+                *counts[c] = get_num(b, variant_counts[c]);
+        }
     }
     return SIM_OK;
 }
@@ -629,10 +702,13 @@ static res_results *read_root(json_t *root, const char *path, sim_err *err)
         r->seed = json_is_integer(s) ? (uint64_t)json_integer_value(s) : to_u64(seed);
         r->replications = to_int(reps);
         r->confidence = isfinite(conf) ? conf : 0.95;
+        rc = read_variants(r, json_object_get(root, "variants"), err);
         const char *name;
         json_t *o;
         json_object_foreach(metrics, name, o)
         {
+            if (rc != SIM_OK)
+                break;
             if (!json_is_object(o)) {
                 rc = sim_err_set(err, SIM_EPARSE, path, 0, 0, "metric %s is not an object", name);
                 break;

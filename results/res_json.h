@@ -31,7 +31,11 @@
  *     "verdict": {"result": "PASS" | "FAIL", "banner", "violation": bool,
  *                 "breaks_first": [{"rule", "severity", "subject", "at_s", "text",
  *                                   "cause", "what_it_would_take"}],
- *                 "flows": [...], "limits": [...], "projections": [...]}
+ *                 "flows": [...], "limits": [...], "projections": [...]},
+ *     "variants": [{"id", "description", "result", "banner",
+ *                   "flows": [{"id", "status", "p99_s", "p99_half_width_s", "created",
+ *                              "delivered", "rejected", "dead_lettered", "lost",
+ *                              "pending"}]}]   (when the variants were run)
  *   }
  * JSON has no NaN or infinity: such numbers are written as null (a CI
  * half-width with one replication, a quantile of an empty histogram, a

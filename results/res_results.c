@@ -57,6 +57,11 @@ void res_results_destroy(res_results *r)
     sim_free(r->systems);
     sim_free(r->callers);
     sim_free(r->limits);
+    for (int i = 0; i < r->nvariants; i++) {
+        sim_free(r->variants[i].description);
+        sim_free(r->variants[i].flows);
+    }
+    sim_free(r->variants);
     for (int i = 0; i < r->noverrides; i++)
         sim_free(r->overrides[i]);
     sim_free(r->overrides);
@@ -86,6 +91,31 @@ int res_results_add_limit(res_results *r, const mdl_limit *l, sim_err *err)
     r->limits = t;
     r->limits[r->nlimits++] = *l;
     return SIM_OK;
+}
+
+res_variant *res_results_add_variant(res_results *r, const char *id, const char *description,
+                                     int nflows, sim_err *err)
+{
+    res_variant *t = sim_reallocarray(r->variants, (size_t)r->nvariants + 1, sizeof *t);
+    if (!t) {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    r->variants = t;
+    res_variant *v = &t[r->nvariants];
+    memset(v, 0, sizeof *v);
+    snprintf(v->id, sizeof v->id, "%s", id ? id : "");
+    v->description = sim_strdup(description ? description : "");
+    v->flows = sim_calloc((size_t)nflows + 1, sizeof *v->flows);
+    if (!v->description || !v->flows) {
+        sim_free(v->description);
+        sim_free(v->flows);
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    v->nflows = nflows;
+    r->nvariants++;
+    return v;
 }
 
 int res_results_set_overrides(res_results *r, const char *const *sets, int n, sim_err *err)

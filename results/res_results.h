@@ -100,6 +100,25 @@ typedef struct res_caller {
     int pool_size;
 } res_caller;
 
+/* A variant of the scenario (its `variants:` list) as run with the same
+ * seed: its verdict and each flow's headline figures, kept so that
+ * summary.txt, results.json and the report show them. */
+typedef struct res_variant_flow {
+    char id[RES_ID_MAX];
+    char status[16]; /* the flow's verdict: "met", "MISSED", "INCOMPLETE" ... */
+    double p99, p99_hw;
+    double created, delivered, rejected, dead_lettered, lost, pending;
+} res_variant_flow;
+
+typedef struct res_variant {
+    char id[RES_ID_MAX];
+    char *description;
+    char result[8];   /* "PASS" or "FAIL" */
+    char banner[256]; /* the variant's verdict line */
+    res_variant_flow *flows;
+    int nflows;
+} res_variant;
+
 typedef struct res_results {
     /* the scenario as run */
     char *name, *description;
@@ -119,6 +138,8 @@ typedef struct res_results {
     int ncallers;
     mdl_limit *limits; /* the limit table, in the order the run publishes them */
     int nlimits;
+    res_variant *variants; /* the scenario's variants, when they were run */
+    int nvariants;
     /* the user's --set PATH=VALUE overrides, in order (not the ones --load,
      * --days, --seed and --reps generate: those are load, horizon_s, seed
      * and replications), so that the run can be reproduced */
@@ -146,6 +167,11 @@ int res_results_set_scenario(res_results *r, const mdl_scenario *sc, const char 
                              const char *yaml, sim_err *err);
 /* Appends a copy of one record to the limit table (for a reader). */
 int res_results_add_limit(res_results *r, const mdl_limit *l, sim_err *err);
+
+/* Appends an empty variant with room for nflows flows (zeroed), for a
+ * writer to fill; NULL on no memory. */
+res_variant *res_results_add_variant(res_results *r, const char *id, const char *description,
+                                     int nflows, sim_err *err);
 
 /* Replaces the overrides with copies of sets[0..n-1]. */
 int res_results_set_overrides(res_results *r, const char *const *sets, int n, sim_err *err);

@@ -482,6 +482,26 @@ char *res_verdict_banner(const res_verdict *v, char *buf, size_t n)
     return buf;
 }
 
+void res_verdict_summarise(const res_verdict *v, res_variant *var)
+{
+    snprintf(var->result, sizeof var->result, "%s", res_verdict_result(v));
+    res_verdict_banner(v, var->banner, sizeof var->banner);
+    for (int i = 0; i < v->nflows && i < var->nflows; i++) {
+        const res_verdict_flow *f = &v->flows[i];
+        res_variant_flow *o = &var->flows[i];
+        snprintf(o->id, sizeof o->id, "%s", f->id);
+        snprintf(o->status, sizeof o->status, "%s", res_verdict_status_name(f->status));
+        o->p99 = f->p99;
+        o->p99_hw = f->p99_hw;
+        o->created = f->created;
+        o->delivered = f->delivered;
+        o->rejected = f->rejected;
+        o->dead_lettered = f->dead_lettered;
+        o->lost = f->lost;
+        o->pending = f->pending;
+    }
+}
+
 int res_verdict_compute(const res_results *r, res_verdict *v, sim_err *err)
 {
     memset(v, 0, sizeof *v);

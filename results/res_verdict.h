@@ -145,6 +145,10 @@ char *res_verdict_banner(const res_verdict *v, char *buf, size_t n);
 /* The first FAIL item, or NULL when it holds. */
 const res_item *res_verdict_first_failure(const res_verdict *v);
 
+/* Fills a variant's verdict and flow figures (res_results.h) from v;
+ * var->flows has room for v->nflows (res_results_add_variant). */
+void res_verdict_summarise(const res_verdict *v, res_variant *var);
+
 /* "met", "uncertain", "too few", "MISSED", "INCOMPLETE", "-". */
 const char *res_verdict_status_name(res_verdict_status s);
 /* "slo_p99", "completeness", ... (results.json's names). */
