@@ -710,30 +710,10 @@ static int channel_subscribers(const mdl_scenario *sc, int si)
     return n;
 }
 
-/* Non-zero when flow f writes records into system si. */
-static int writes_into(const mdl_flow_spec *f, int si)
+/* Whether system si has CDC on for some object. */
+static int has_cdc(const mdl_system_spec *s)
 {
-    if (f->pattern != MDL_SPEC_PATTERN_EVENT)
-        return f->target_index == si;
-    for (int j = 0; j < f->event.nsubscribers; j++)
-        if (f->event.subscribers[j].target_index == si)
-            return 1;
-    return 0;
-}
-
-/* Whether writes of `object` into system s publish change events: 1 when
- * the object is one of its CDC objects, 0 when it is not (or CDC is off),
- * -1 when the scenario does not say which object is written. */
-static int publishes_cdc(const mdl_system_spec *s, const char *object)
-{
-    if (!s->events.enabled || s->events.ncdc_objects == 0)
-        return 0;
-    if (!object || !object[0])
-        return -1;
-    for (int i = 0; i < s->events.ncdc_objects; i++)
-        if (!strcmp(s->events.cdc_objects[i], object))
-            return 1;
-    return 0;
+    return s->events.enabled && s->events.ncdc_objects > 0;
 }
 
 void mdl_advise_deliveries(const mdl_scenario *sc, int si, double mult, double *certain,
@@ -749,11 +729,23 @@ void mdl_advise_deliveries(const mdl_scenario *sc, int si, double mult, double *
         if (f->pattern == MDL_SPEC_PATTERN_EVENT && f->event.broker_index < 0 &&
             f->source_index == si)
             c += day * (1.0 + f->event.redelivery) * f->event.nsubscribers;
-        if (writes_into(f, si)) {
-            int cdc = publishes_cdc(s, f->object);
-            if (cdc > 0)
+        /* change events: the simulator's rule (mdl_scenario_write_publishes)
+         * for the flow's own writes or, for an event flow, its subscribers'
+         * (echoes, one hop: with echo_filter false they can come back); a
+         * write into a CDC system that does not say its object may publish
+         * them in reality, but the simulation publishes none */
+        if (mdl_scenario_flow_cdc_system(sc, f) == si)
+            c += day * cdc_subs;
+        else if (f->pattern != MDL_SPEC_PATTERN_EVENT && f->target_index == si && !f->object[0] &&
+                 has_cdc(s))
+            p += day * cdc_subs;
+        for (int j = 0; f->pattern == MDL_SPEC_PATTERN_EVENT && j < f->event.nsubscribers; j++) {
+            const mdl_subscriber_spec *ss = &f->event.subscribers[j];
+            if (ss->target_index != si)
+                continue;
+            if (mdl_scenario_write_publishes(sc, si, ss->object))
                 c += day * cdc_subs;
-            else if (cdc < 0)
+            else if (!ss->object[0] && has_cdc(s))
                 p += day * cdc_subs;
         }
     }
@@ -871,12 +863,15 @@ static int d_event_no_reconciliation(const mdl_scenario *sc, const mdl_antipatte
     return SIM_OK;
 }
 
-/* Same data object and direction: the scenario has no object field, so two
- * flows with the same source, target and direction stand for one object
- * (bidirectional flows also match with source and target swapped). */
+/* Same data object and direction. Two flows that both name their object
+ * carry the same data when the objects are the same; otherwise the same
+ * source, target and direction stand for one object (bidirectional flows
+ * also match with source and target swapped). */
 static int same_lane(const mdl_flow_spec *a, const mdl_flow_spec *b)
 {
     if (a->direction != b->direction)
+        return 0;
+    if (a->object[0] && b->object[0] && strcmp(a->object, b->object) != 0)
         return 0;
     if (a->source_index == b->source_index && a->target_index == b->target_index)
         return 1;
@@ -891,12 +886,18 @@ static int d_mixed_patterns(const mdl_scenario *sc, const mdl_antipattern *ap, m
             const mdl_flow_spec *a = &sc->flows[i], *b = &sc->flows[j];
             if (!same_lane(a, b) || a->pattern == b->pattern)
                 continue;
-            int rc = add(out, ap, MDL_FINDING_WARNING, a->id, b->id, a->target,
-                         "%s (%s) and %s (%s) both carry %s -> %s %s; with no data-object field "
-                         "in the scenario, the same source, target and direction is taken as "
-                         "the same object",
-                         a->id, PAT(a), b->id, PAT(b), a->source, a->target,
-                         mdl_spec_name(mdl_spec_direction_names, (int)a->direction));
+            int named = a->object[0] && b->object[0];
+            int rc = named ? add(out, ap, MDL_FINDING_WARNING, a->id, b->id, a->target,
+                                 "%s (%s) and %s (%s) both carry %s %s -> %s %s", a->id, PAT(a),
+                                 b->id, PAT(b), a->object, a->source, a->target,
+                                 mdl_spec_name(mdl_spec_direction_names, (int)a->direction))
+                           : add(out, ap, MDL_FINDING_WARNING, a->id, b->id, a->target,
+                                 "%s (%s) and %s (%s) both carry %s -> %s %s; %s does not say "
+                                 "its object (set object:), so the same source, target and "
+                                 "direction is taken as the same object",
+                                 a->id, PAT(a), b->id, PAT(b), a->source, a->target,
+                                 mdl_spec_name(mdl_spec_direction_names, (int)a->direction),
+                                 a->object[0] ? b->id : a->id);
             if (rc)
                 return rc;
         }
@@ -1003,7 +1004,11 @@ static int d_cdc_during_bulk(const mdl_scenario *sc, const mdl_antipattern *ap, 
             f->target_index < 0)
             continue;
         const mdl_system_spec *s = &sc->systems[f->target_index];
-        int cdc = publishes_cdc(s, f->object);
+        /* 1: it publishes change events (the simulator's rule); -1: it may,
+         * the scenario does not say its object; 0: it does not */
+        int cdc = mdl_scenario_flow_cdc_system(sc, f) >= 0 ? 1
+                  : !f->object[0] && has_cdc(s)            ? -1
+                                                           : 0;
         if (cdc == 0)
             continue;
         cdc_list(&s->events, objs, sizeof objs);

@@ -422,3 +422,23 @@ double mdl_scenario_flow_per_day(const mdl_scenario *sc, const mdl_flow_spec *f)
 {
     return f->volume * sc->load * 86400.0;
 }
+
+int mdl_scenario_write_publishes(const mdl_scenario *sc, int si, const char *object)
+{
+    if (si < 0 || si >= sc->nsystems || !object || !object[0])
+        return 0;
+    const mdl_events_spec *e = &sc->systems[si].events;
+    if (!e->enabled)
+        return 0;
+    for (int i = 0; i < e->ncdc_objects; i++)
+        if (!strcmp(e->cdc_objects[i], object))
+            return 1;
+    return 0;
+}
+
+int mdl_scenario_flow_cdc_system(const mdl_scenario *sc, const mdl_flow_spec *f)
+{
+    if (f->pattern == MDL_SPEC_PATTERN_EVENT)
+        return -1;
+    return mdl_scenario_write_publishes(sc, f->target_index, f->object) ? f->target_index : -1;
+}

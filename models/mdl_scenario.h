@@ -650,4 +650,18 @@ int mdl_scenario_flow_index(const mdl_scenario *sc, const char *id);
 /* Records per day of a flow at the scenario's load (volume * load * 86400). */
 double mdl_scenario_flow_per_day(const mdl_scenario *sc, const mdl_flow_spec *f);
 
+/* Whether a write of `object` into system si publishes a change event
+ * there: si has platform events on and lists the object among its
+ * cdc_objects (an unnamed object publishes nothing). The one rule the world
+ * (mdl_world.c, which publishes the events: a batch, file or real-time
+ * flow's writes, and an event flow's subscriber writes as echoes) and the
+ * advisor (mdl_advise.c, which counts them) share. */
+int mdl_scenario_write_publishes(const mdl_scenario *sc, int si, const char *object);
+
+/* The system whose change events flow f's own writes publish: its target
+ * when f writes its records itself (batch, file or real-time) and
+ * mdl_scenario_write_publishes says so; -1 otherwise (an event flow's
+ * writes are its subscribers': see mdl_scenario_write_publishes). */
+int mdl_scenario_flow_cdc_system(const mdl_scenario *sc, const mdl_flow_spec *f);
+
 #endif

@@ -377,15 +377,6 @@ static void flow_start_arrivals(world *w, flow_rt *f)
 
 static void publish_cdc(void *ctx, int target_system, uint64_t records, sim_time now);
 
-/* Whether writes of `object` into a system publish change events. */
-static int writes_cdc_object(const mdl_events_spec *events, const char *object)
-{
-    for (int i = 0; object[0] && i < events->ncdc_objects; i++)
-        if (!strcmp(events->cdc_objects[i], object))
-            return 1;
-    return 0;
-}
-
 /* How a batch reads source system s (mdl_batch.h, "Extraction"). */
 static mdl_extract_cfg extract_cfg(const sys_rt *s, mdl_spec_extract kind)
 {
@@ -427,7 +418,7 @@ static int flow_batch(world *w, flow_rt *f, sim_err *err)
         cfg.extract = extract_cfg(&w->systems[spec->source_index], spec->batch.extract);
     cfg.series_interval = w->interval;
     cfg.series_bins = w->nbins;
-    if (target->channel && writes_cdc_object(&target->spec->events, spec->object)) {
+    if (target->channel && mdl_scenario_flow_cdc_system(w->sc, spec) == spec->target_index) {
         cfg.write_hook = publish_cdc;
         cfg.write_ctx = w;
     }
@@ -498,7 +489,7 @@ static int flow_realtime(world *w, flow_rt *f, sim_err *err)
     };
     /* A record written into an object the target has CDC on for publishes
      * a change event, as a batch's writes do. */
-    if (target->channel && writes_cdc_object(&target->spec->events, spec->object)) {
+    if (target->channel && mdl_scenario_flow_cdc_system(w->sc, spec) == spec->target_index) {
         cfg.write_hook = publish_cdc;
         cfg.write_ctx = w;
         cfg.target_system = spec->target_index;
@@ -638,7 +629,7 @@ static int subscriber_create(world *w, flow_rt *f, int i, int *extra_row, sim_er
     /* Its writes into a CDC object of its target publish change events
      * there (echoes; its echo filter drops the ones it reads). */
     cfg.echo_filter = ss->echo_filter;
-    if (target->channel && writes_cdc_object(&target->spec->events, ss->object)) {
+    if (target->channel && mdl_scenario_write_publishes(w->sc, ss->target_index, ss->object)) {
         cfg.echo = publish_echo;
         cfg.echo_ctx = target;
     }

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "mdl_advise.h"
+#include "mdl_world.h"
 #include "scn_load.h"
 #include "scn_schema.h"
 #include "sim_alloc.h"
@@ -697,6 +698,81 @@ static void event_deliveries_at_3x_peak_beyond_the_allocation_are_flagged(void *
 #undef WEEKLY
 }
 
+/* Issue 12, "advise counts CDC deliveries from writes that the simulator
+ * does not publish": the advisor counts the change events of exactly the
+ * writes the world publishes (mdl_scenario_write_publishes). erp has CDC
+ * on for Order. F-1 is an event flow crm -> erp whose subscriber writes
+ * its 2,000 Orders a day into erp: each write publishes an echo there.
+ * F-2 writes 1,000 Orders a day into erp in real time: 1,000 change
+ * events. F-3 writes 500 Accounts a day, which erp does not publish. Each
+ * event is delivered to one CDC reader (erp's channel has no subscriber of
+ * its own: one is assumed): 3,000 a day. The simulator over one day
+ * publishes about Poisson(3,000) of them (the subscriber's echoes lag its
+ * arrivals by seconds): within 5 standard deviations (274). */
+static void the_advisor_counts_the_change_events_the_simulator_publishes(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "name: t\nhorizon: 1d\nseed: 3\n"
+        "systems:\n"
+        "  - id: crm\n    events: {enabled: true}\n"
+        "  - id: erp\n    api: {workers: 64}\n"
+        "    events: {enabled: true, delivery_allocation: 1M, cdc_objects: [Order]}\n"
+        "callers:\n  - id: app\n"
+        "flows:\n"
+        "  - id: F-1\n    source: crm\n    target: erp\n    volume: 2000/day\n"
+        "    pattern: event\n    object: Order\n"
+        "  - id: F-2\n    source: crm\n    target: erp\n    volume: 1000/day\n"
+        "    pattern: realtime\n    caller: app\n    object: Order\n"
+        "  - id: F-3\n    source: crm\n    target: erp\n    volume: 500/day\n"
+        "    pattern: realtime\n    caller: app\n    object: Account\n";
+    mdl_scenario sc;
+    load(yaml, &sc);
+    int erp = mdl_scenario_system_index(&sc, "erp");
+    assert_int_equal(mdl_scenario_flow_cdc_system(&sc, &sc.flows[0]), -1); /* its subscriber's */
+    assert_true(mdl_scenario_write_publishes(&sc, erp, sc.flows[0].event.subscribers[0].object));
+    assert_int_equal(mdl_scenario_flow_cdc_system(&sc, &sc.flows[1]), erp);
+    assert_int_equal(mdl_scenario_flow_cdc_system(&sc, &sc.flows[2]), -1);
+    double certain, possible;
+    mdl_advise_deliveries(&sc, erp, 1.0, &certain, &possible);
+    assert_true(fabs(certain - 3000.0) < 1e-9);
+    assert_true(possible == 0.0);
+    sim_result *r = sim_result_create(NULL);
+    assert_int_equal(mdl_world_run(&sc, 3, 0, r, NULL), SIM_OK);
+    long i = sim_result_find(r, "channel.erp.cdc_published");
+    assert_true(i >= 0);
+    assert_true(fabs(sim_result_value(r, (size_t)i) - certain) < 5 * sqrt(3000.0));
+    sim_result_destroy(r);
+    mdl_scenario_fini(&sc);
+}
+
+/* Issue 12, "says 'no data-object field' for a flow that sets object:":
+ * two flows on one route carry one object only when their objects agree,
+ * and the finding names it. */
+static void flows_on_one_route_with_other_objects_are_not_mixed_patterns(void **state)
+{
+    (void)state;
+#define TWO(o1, o2)                                                                                \
+    BASE EVENT("F-1", "500/day",                                                                   \
+               "") "    object: " o1 "\n"                                                          \
+                   "  - id: F-2\n    source: crm\n    target: erp\n    volume: 50k/day\n"          \
+                   "    pattern: batch\n    decision: {scheduled: true}\n    object: " o2 "\n"
+    assert_int_equal(finding(TWO("Order", "Account"), "AP-MIXED-PATTERNS", NULL, NULL), -1);
+    assert_int_equal(finding(TWO("Order", "Order"), "AP-MIXED-PATTERNS", "F-1", NULL), W);
+    mdl_scenario sc;
+    load(TWO("Order", "Order"), &sc);
+    mdl_findings f;
+    mdl_findings_init(&f);
+    assert_int_equal(mdl_advise_findings(&sc, &f, NULL), SIM_OK);
+    const mdl_finding *x = mdl_findings_find(&f, "AP-MIXED-PATTERNS", "F-1", NULL);
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "both carry Order"));
+    assert_null(strstr(x->detail, "data-object"));
+    mdl_findings_fini(&f);
+    mdl_scenario_fini(&sc);
+#undef TWO
+}
+
 static void realtime_without_a_breaker_is_flagged(void **state)
 {
     (void)state;
@@ -859,6 +935,8 @@ int main(void)
         cmocka_unit_test(a_bulk_load_with_cdc_on_is_flagged),
         cmocka_unit_test(a_batch_into_a_system_with_cdc_objects_is_a_note),
         cmocka_unit_test(event_deliveries_at_3x_peak_beyond_the_allocation_are_flagged),
+        cmocka_unit_test(the_advisor_counts_the_change_events_the_simulator_publishes),
+        cmocka_unit_test(flows_on_one_route_with_other_objects_are_not_mixed_patterns),
         cmocka_unit_test(realtime_without_a_breaker_is_flagged),
         cmocka_unit_test(realtime_without_a_fallback_nobody_waits_on_is_flagged),
         cmocka_unit_test(inline_token_refresh_is_flagged),
