@@ -23,16 +23,19 @@ int cmd_check(int argc, char **argv);
  * The card's decision tree on every flow (the branch taken, the recommended
  * pattern against the declared one, the safeguards it needs), the card's
  * anti-patterns found in the scenario, and a simulation of the declared
- * and the recommended assignment side by side with common random numbers.
- * Exit 0 (also when the simulation cannot run: it says why), 1 with
- * --fail-on-violation when an anti-pattern warning is found, 2 bad input,
- * 3 internal error. See cli/cmd_advise.c. */
+ * and the recommended assignment side by side with common random numbers,
+ * each judged by the verdict (results/res_verdict.h); a recommended switch
+ * that does not hold as simulated is flagged. Exit 0 (also when the
+ * simulation cannot run: it says why), 1 with --fail-on-violation when the
+ * declared assignment fails its verdict, 2 bad input (also
+ * --fail-on-violation with --no-sim), 3 internal error. See
+ * cli/cmd_advise.c. */
 int cmd_advise(int argc, char **argv);
 
 /* erpsim run [SCENARIO] [common options]
  * Simulates a scenario; prints what breaks first and the verdict per flow
  * and limit; --out DIR writes the results folder (cli/out_dir.h). Exit 0,
- * 1 with --fail-on-violation when an SLO is missed or a limit runs out,
+ * 1 with --fail-on-violation when the verdict fails (results/res_verdict.h),
  * 2 bad input, 3 internal error, 4 results written but charts not drawn.
  * See cli/cmd_run.c. */
 int cmd_run(int argc, char **argv);

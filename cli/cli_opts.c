@@ -182,6 +182,8 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
             o->no_charts = 1;
         } else if (!strcmp(a, "--no-memory-check")) {
             o->no_memory_check = 1;
+        } else if (!strcmp(a, "--no-faults")) {
+            o->no_faults = 1;
         } else if (!strcmp(a, "--fail-on-violation")) {
             o->fail_on_violation = 1;
         } else if (a[0] != '-' && !o->scenario) {
@@ -226,7 +228,8 @@ int cli_opts_print_diag(const char *label, int rc, const scn_diag *diag)
 int cli_opts_load(const cli_opts *o, mdl_scenario *sc, scn_origins **origins)
 {
     scn_diag diag;
-    scn_load_opts lo = {.sets = o->sets, .nsets = o->nsets, .origins = origins};
+    scn_load_opts lo = {
+        .sets = o->sets, .nsets = o->nsets, .origins = origins, .no_faults = o->no_faults};
     scn_diag_init(&diag);
     int rc =
         o->scenario ? scn_load_file(o->scenario, &lo, sc, &diag) : scn_load_default(&lo, sc, &diag);

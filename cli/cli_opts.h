@@ -15,6 +15,8 @@
  *   --format F        what goes to stdout: text (default), json or csv
  *   --quiet           nothing on stdout or progress on stderr; errors only
  *   --no-charts       do not run gnuplot (the chart data is still written)
+ *   --no-faults       inject none of the scenario's faults (each is read with
+ *                     enabled: false, so variants and --set can still name it)
  *   --fail-on-violation  exit 1 when an SLO is missed or a limit runs out
  *   --no-memory-check  run even when the run is estimated not to fit in
  *                     the memory available (cli/memory.h)
@@ -82,6 +84,7 @@ typedef struct cli_opts {
     int format_given;
     int quiet;
     int no_charts;
+    int no_faults; /* --no-faults: every fault read with enabled: false */
     int fail_on_violation;
     int no_memory_check;
 } cli_opts;

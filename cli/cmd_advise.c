@@ -42,6 +42,7 @@
 #include "out_text.h"
 #include "progress.h"
 #include "res_fmt.h"
+#include "res_verdict.h"
 #include "scn_load.h"
 #include "scn_schema.h"
 #include "sim_alloc.h"
@@ -65,13 +66,17 @@ static const char advise_usage[] =
     "  --threads N          worker threads (default: one per core)\n"
     "  --format FMT         text (default) or json\n"
     "  --no-sim             advice only, no simulation\n"
-    "  --fail-on-violation  exit 1 when an anti-pattern warning is found\n"
+    "  --fail-on-violation  exit 1 when the declared assignment does not hold as\n"
+    "                       simulated (the verdict `erpsim run` gives; needs the\n"
+    "                       simulation)\n"
+    "  --no-faults          inject none of the scenario's faults\n"
     "  --quiet              nothing on stdout, no progress bar; errors only\n"
     "  --no-memory-check    run even when estimated not to fit in memory\n"
     "  --help               print this help\n"
     "\n"
     "exit codes: 0 ok (also when the simulation could not run: it says why),\n"
-    "            1 a warning was found and --fail-on-violation was given,\n"
+    "            1 the declared assignment fails its verdict and --fail-on-violation\n"
+    "            was given,\n"
     "            2 bad input or usage, 3 internal error\n";
 
 typedef struct opts {
@@ -109,6 +114,11 @@ static int parse(int argc, char **argv, opts *o)
     if (o->c.out)
         return cli_usage_error("advise", advise_usage, "advise writes no files: --out is not used",
                                "");
+    if (!o->sim && o->c.fail_on_violation)
+        return cli_usage_error("advise", advise_usage,
+                               "--fail-on-violation asks the verdict of the simulated assignment: "
+                               "it cannot be given with --no-sim",
+                               "");
     o->json = o->c.format == CLI_FORMAT_JSON;
     return -1;
 }
@@ -118,7 +128,7 @@ static int parse(int argc, char **argv, opts *o)
 static int load_with(const opts *o, const char *const *sets, int nsets, mdl_scenario *sc,
                      scn_diag *diag)
 {
-    scn_load_opts lo = {.sets = sets, .nsets = nsets};
+    scn_load_opts lo = {.sets = sets, .nsets = nsets, .no_faults = o->c.no_faults};
     return o->c.scenario ? scn_load_file(o->c.scenario, &lo, sc, diag)
                          : scn_load_default(&lo, sc, diag);
 }
@@ -165,7 +175,7 @@ typedef struct flow_switch {
     int flow;                 /* index */
     mdl_spec_pattern pattern; /* the pattern simulated */
     int api;                  /* batch API simulated, -1 = the flow's */
-    char notes[4][256];
+    char notes[8][256];
     int nnotes;
 } flow_switch;
 
@@ -211,7 +221,7 @@ static void note(flow_switch *s, const char *fmt, ...) SIM_PRINTF(2, 3);
 
 static void note(flow_switch *s, const char *fmt, ...)
 {
-    if (s->nnotes >= 4)
+    if (s->nnotes >= 8)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -340,6 +350,15 @@ static int make_switch(const mdl_scenario *sc, const scn_origins *origins, int f
         rc = add_set(p, "flows.%s.pattern=%s", f->id, mdl_spec_pattern_names[pat]);
     if (rc == SIM_OK && api >= 0 && (pat != f->pattern || (int)f->batch.api != api))
         rc = add_set(p, "flows.%s.batch.api=%s", f->id, mdl_spec_api_names[api]);
+    /* faults the switch makes inapplicable are left out, and said */
+    for (int k = 0; rc == SIM_OK && k < sc->nfaults; k++) {
+        const mdl_fault_spec *x = &sc->faults[k];
+        if (!x->enabled || mdl_scenario_fault_applies(x, fi, pat))
+            continue;
+        note(s, "fault '%s' (%s of %s) left out: it needs an event-driven flow", x->id,
+             mdl_spec_fault_kind_names[x->kind], x->flow);
+        rc = add_set(p, "faults.%s.enabled=false", x->id);
+    }
     if (rc != SIM_OK)
         return rc;
     if (pat == MDL_SPEC_PATTERN_REALTIME && !f->caller[0]) {
@@ -387,9 +406,10 @@ static int make_plan(const opts *o, const mdl_scenario *sc, const scn_origins *o
                      const mdl_flow_advice *adv, plan *p)
 {
     memset(p, 0, sizeof *p);
-    /* at most 4 sets per flow, plus the user's */
-    p->sets = sim_calloc((size_t)o->c.nsets + 4 * (size_t)sc->nflows + 1, sizeof *p->sets);
-    p->owned = sim_calloc(4 * (size_t)sc->nflows + 1, sizeof *p->owned);
+    /* at most 4 sets per flow and one per fault, plus the user's */
+    size_t most = 4 * (size_t)sc->nflows + (size_t)sc->nfaults + 1;
+    p->sets = sim_calloc((size_t)o->c.nsets + most, sizeof *p->sets);
+    p->owned = sim_calloc(most, sizeof *p->owned);
     p->sw = sim_calloc((size_t)sc->nflows + 1, sizeof *p->sw);
     if (!p->sets || !p->owned || !p->sw)
         return SIM_ENOMEM;
@@ -410,6 +430,9 @@ static int make_plan(const opts *o, const mdl_scenario *sc, const scn_origins *o
 
 typedef struct run {
     sim_summary *sum;
+    res_results *res; /* the run as results, and its verdict (results/res_verdict.h) */
+    res_verdict v;
+    int judged;
     int ran;
     int code; /* status of the failure */
     char error[1024];
@@ -428,7 +451,61 @@ static void simulate(const mdl_scenario *sc, const opts *o, progress *bar, run *
     if (rc != SIM_OK) {
         r->sum = NULL;
         snprintf(r->error, sizeof r->error, "%s", err.msg[0] ? err.msg : sim_status_str(rc));
+        return;
     }
+    /* judged by the verdict every command uses */
+    if (!(r->res = res_results_create(&err)) ||
+        res_results_set_scenario(r->res, sc, cli_opts_label(&o->c), NULL, &err) != SIM_OK ||
+        res_results_add_summary(r->res, r->sum, &err) != SIM_OK ||
+        res_verdict_compute(r->res, &r->v, &err) != SIM_OK) {
+        r->ran = 0;
+        r->code = SIM_ENOMEM;
+        snprintf(r->error, sizeof r->error, "%s", err.msg[0] ? err.msg : "out of memory");
+        return;
+    }
+    r->judged = 1;
+}
+
+static void run_fini(run *r)
+{
+    res_verdict_fini(&r->v);
+    res_results_destroy(r->res);
+    sim_summary_destroy(r->sum);
+}
+
+/* The verdicts of both assignments, and a flag on the recommended one when
+ * the simulation says it does not hold: advice that misses its SLO is not
+ * given silently. */
+static void print_verdicts(const plan *p, const mdl_scenario *sc, const run *dec, const run *rec,
+                           int same)
+{
+    char b[512];
+    if (dec->judged)
+        printf("  verdict, declared:    %s\n", res_verdict_banner(&dec->v, b, sizeof b));
+    if (same || !rec->judged)
+        return;
+    printf("  verdict, recommended: %s\n", res_verdict_banner(&rec->v, b, sizeof b));
+    for (int i = 0; i < p->nsw; i++) {
+        const char *id = sc->flows[p->sw[i].flow].id;
+        for (int k = 0; k < rec->v.nflows; k++) {
+            const res_verdict_flow *f = &rec->v.flows[k];
+            if (strcmp(f->id, id) != 0 ||
+                (f->status != RES_VERDICT_MISSED && f->status != RES_VERDICT_INCOMPLETE))
+                continue;
+            printf("  flagged: the switch of %s does not hold as simulated (%s)", id,
+                   res_verdict_status_name(f->status));
+            for (int j = 0; j < rec->v.nitems; j++)
+                if (!strcmp(rec->v.items[j].subject, id) &&
+                    res_rule_severity(rec->v.items[j].rule) == RES_FAIL) {
+                    printf(": %s", rec->v.items[j].text);
+                    break;
+                }
+            printf("\n");
+        }
+    }
+    if (!rec->v.holds && dec->judged && dec->v.holds)
+        printf("  flagged: the declared assignment holds and the recommended one does not: keep "
+               "the declared patterns, or fix what fails first\n");
 }
 
 static const struct {
@@ -707,6 +784,15 @@ static json_t *json_sim(const mdl_scenario *sc, const plan *p, const run *dec, c
                            "notes", notes));
     }
     json_object_set_new(sim, "switches", sws);
+    char b1[512], b2[512];
+    if (dec->judged)
+        json_object_set_new(sim, "declared_verdict",
+                            json_pack("{s:s,s:s}", "result", res_verdict_result(&dec->v), "banner",
+                                      res_verdict_banner(&dec->v, b1, sizeof b1)));
+    if (!same && rec->judged)
+        json_object_set_new(sim, "recommended_verdict",
+                            json_pack("{s:s,s:s}", "result", res_verdict_result(&rec->v), "banner",
+                                      res_verdict_banner(&rec->v, b2, sizeof b2)));
     if (dec->ran) {
         double conf = sim_summary_confidence(dec->sum);
         json_t *flows = json_array();
@@ -820,9 +906,6 @@ int cmd_advise(int argc, char **argv)
         }
     }
 
-    int warnings = 0;
-    for (int i = 0; i < fs.count; i++)
-        warnings += fs.items[i].severity == MDL_FINDING_WARNING;
     if ((stop = cli_opts_interrupted(&o.c))) { /* writing starts here */
         code = stop;
         goto done;
@@ -865,9 +948,10 @@ int cmd_advise(int argc, char **argv)
             if (!same && !rec.ran)
                 printf("  the recommended assignment could not be simulated: %s\n", rec.error);
             print_table(&sc, &dec, &rec, same || !rec.ran);
+            print_verdicts(&p, &sc, &dec, &rec, same);
         }
     }
-    code = o.c.fail_on_violation && warnings > 0 ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
+    code = o.c.fail_on_violation && dec.judged && !dec.v.holds ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
 done:
     if (code == CLI_EXIT_INTERNAL && fail)
         out_text_line(stderr, "erpsim advise: error: the simulation failed: %s", fail);
@@ -875,8 +959,8 @@ done:
         out_text_line(stderr, "erpsim advise: error: %s", err.msg[0] ? err.msg : "out of memory");
     progress_destroy(bar);
     scn_diag_fini(&diag);
-    sim_summary_destroy(dec.sum);
-    sim_summary_destroy(rec.sum);
+    run_fini(&dec);
+    run_fini(&rec);
     mdl_scenario_fini(&var);
     plan_fini(&p);
     mdl_findings_fini(&fs);

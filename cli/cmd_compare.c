@@ -79,7 +79,8 @@ static const char compare_usage[] =
     "  --patterns LIST     realtime, event, batch, file (comma list). Default: the\n"
     "                      declared pattern, realtime, event and batch, and file\n"
     "                      when the target imports files\n"
-    "  --load, --days, --seed, --reps, --threads, --set PATH=VALUE  as for run\n"
+    "  --load, --days, --seed, --reps, --threads, --set PATH=VALUE, --no-faults\n"
+    "                      as for run\n"
     "  --out DIR           write DIR/compare.csv and the chart DIR/charts/compare.png|svg\n"
     "  --format F          stdout: text (the table, default), csv or json\n"
     "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
@@ -103,7 +104,8 @@ typedef struct variant {
     sim_summary *sum;
     res_results *res;
     res_verdict v;
-    char why[512]; /* why it could not be simulated; "" when it ran */
+    char why[512];   /* why it could not be simulated; "" when it ran */
+    char notes[512]; /* the faults left out because they do not apply to the pattern */
 } variant;
 
 typedef struct compare {
@@ -215,22 +217,41 @@ static int choose_patterns(compare *c, const mdl_scenario *sc)
  * is an error (CLI_EXIT_INTERNAL). */
 static int load_variant(const compare *c, variant *v)
 {
+    const mdl_scenario *base = c->declared;
     char set[MDL_SPEC_ID_MAX + 64];
     snprintf(set, sizeof set, "flows.%s.pattern=%s", c->flow, mdl_spec_pattern_names[v->pattern]);
-    const char **sets = sim_calloc((size_t)c->o.nsets + 1, sizeof *sets);
-    if (!sets) {
+    const char **sets = sim_calloc((size_t)c->o.nsets + 1 + (size_t)base->nfaults, sizeof *sets);
+    char(*off)[MDL_SPEC_ID_MAX + 32] = sim_calloc((size_t)base->nfaults + 1, sizeof *off);
+    if (!sets || !off) {
+        sim_free(sets);
+        sim_free(off);
         fprintf(stderr, "erpsim compare: error: out of memory\n");
         return CLI_EXIT_INTERNAL;
     }
     for (int k = 0; k < c->o.nsets; k++)
         sets[k] = c->o.sets[k];
-    sets[c->o.nsets] = set;
+    int nsets = c->o.nsets;
+    sets[nsets++] = set;
+    /* the faults the switch makes inapplicable are left out, and said */
+    size_t used = 0;
+    for (int k = 0; k < base->nfaults; k++) {
+        const mdl_fault_spec *x = &base->faults[k];
+        if (!x->enabled || mdl_scenario_fault_applies(x, c->flow_index, v->pattern))
+            continue;
+        snprintf(off[k], sizeof off[k], "faults.%s.enabled=false", x->id);
+        sets[nsets++] = off[k];
+        int w = snprintf(v->notes + used, sizeof v->notes - used,
+                         "%sfault '%s' (%s of %s) left out: it needs an event-driven flow",
+                         used ? "; " : "", x->id, mdl_spec_fault_kind_names[x->kind], x->flow);
+        used += w > 0 && (size_t)w < sizeof v->notes - used ? (size_t)w : 0;
+    }
     scn_diag diag;
     scn_diag_init(&diag);
-    scn_load_opts lo = {.sets = sets, .nsets = c->o.nsets + 1};
+    scn_load_opts lo = {.sets = sets, .nsets = nsets, .no_faults = c->o.no_faults};
     int rc = c->o.scenario ? scn_load_file(c->o.scenario, &lo, &v->sc, &diag)
                            : scn_load_default(&lo, &v->sc, &diag);
     sim_free(sets);
+    sim_free(off);
     int code = 0;
     if (rc == SIM_ENOMEM) {
         fprintf(stderr, "erpsim compare: error: out of memory\n");
@@ -634,10 +655,14 @@ static char *text_table(const compare *c, double *a, double *b)
             snprintf(cells[k], sizeof cells[k], "%s", card[r].val[c->var[k].pattern]);
         text_row(&t, card[r].label, cells, c->nvar);
     }
-    for (int k = 0; k < c->nvar; k++)
+    for (int k = 0; k < c->nvar; k++) {
+        if (c->var[k].notes[0])
+            plt_buf_printf(&t, "\nnote: %s: %s\n", mdl_spec_pattern_names[c->var[k].pattern],
+                           c->var[k].notes);
         if (!c->var[k].sum)
             plt_buf_printf(&t, "\n* %s: not simulated: %s\n",
                            mdl_spec_pattern_names[c->var[k].pattern], c->var[k].why);
+    }
     return plt_buf_take(&t);
 }
 
@@ -713,6 +738,8 @@ static char *json_text(const compare *c, double *a, double *b)
         json_object_set_new(col, "simulated", json_boolean(v->sum != NULL));
         if (!v->sum)
             json_object_set_new(col, "why_not", json_string(v->why));
+        if (v->notes[0])
+            json_object_set_new(col, "note", json_string(v->notes));
         for (int r = 0; r < NROWS; r++) {
             cell x = measure(c, v, &rows[r], a);
             json_object_set_new(m, rows[r].label,

@@ -80,7 +80,7 @@ static const char plan_usage[] =
     "                      \"load-test at 3x expected peak\")\n"
     "  --tolerance T       relative width of the answer's bracket (default 5%)\n"
     "  --max-load X        the search stops doubling here (default 64x)\n"
-    "  --days, --seed, --reps, --threads, --set PATH=VALUE  as for run\n"
+    "  --days, --seed, --reps, --threads, --set PATH=VALUE, --no-faults  as for run\n"
     "  --out DIR           write DIR/plan.json, DIR/plan.csv and DIR/charts/plan.png|svg\n"
     "  --format F          stdout: text (default), json, or csv (the points evaluated)\n"
     "  --fail-on-violation exit 1 when the verdict at the target is FAIL\n"

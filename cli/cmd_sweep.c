@@ -77,7 +77,8 @@ static const char sweep_usage[] =
     "                      latency_p99, delivered, rejected, lost; per system with\n"
     "                      a daily limit quota_peak_share; per event channel\n"
     "                      allocation_used_peak\n"
-    "  --load, --days, --seed, --reps, --threads, --set PATH=VALUE  as for run\n"
+    "  --load, --days, --seed, --reps, --threads, --set PATH=VALUE, --no-faults\n"
+    "                      as for run\n"
     "  --out DIR           write DIR/sweep.csv and the chart DIR/charts/sweep.png|svg\n"
     "  --format F          stdout: text (the table, default), csv or json\n"
     "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
@@ -224,7 +225,7 @@ static int load_point(sweep *s, long p)
     }
     scn_diag diag;
     scn_diag_init(&diag);
-    scn_load_opts lo = {.sets = sets, .nsets = nsets};
+    scn_load_opts lo = {.sets = sets, .nsets = nsets, .no_faults = s->o.no_faults};
     const char *label = cli_opts_label(&s->o);
     int rc = s->o.scenario ? scn_load_file(s->o.scenario, &lo, &s->sc[p], &diag)
                            : scn_load_default(&lo, &s->sc[p], &diag);

@@ -658,7 +658,7 @@ double mdl_advise_daily_calls(const mdl_scenario *sc, int si)
     }
     for (int i = 0; i < sc->nfaults; i++) {
         const mdl_fault_spec *x = &sc->faults[i];
-        if (x->kind == MDL_SPEC_FAULT_BULK_LOAD && x->system_index == si &&
+        if (x->enabled && x->kind == MDL_SPEC_FAULT_BULK_LOAD && x->system_index == si &&
             x->api == MDL_SPEC_API_REST)
             calls += x->records / spread_days(x); /* one call per record: no page size */
     }
@@ -690,7 +690,7 @@ double mdl_advise_daily_batches(const mdl_scenario *sc, int si)
     }
     for (int i = 0; i < sc->nfaults; i++) {
         const mdl_fault_spec *x = &sc->faults[i];
-        if (x->kind == MDL_SPEC_FAULT_BULK_LOAD && x->system_index == si &&
+        if (x->enabled && x->kind == MDL_SPEC_FAULT_BULK_LOAD && x->system_index == si &&
             x->api == MDL_SPEC_API_BULK)
             n += ceil(x->records / per_batch) / spread_days(x);
     }
@@ -751,7 +751,7 @@ void mdl_advise_deliveries(const mdl_scenario *sc, int si, double mult, double *
     }
     for (int i = 0; i < sc->nfaults; i++) {
         const mdl_fault_spec *x = &sc->faults[i];
-        if (x->kind == MDL_SPEC_FAULT_BULK_LOAD && x->system_index == si && x->cdc &&
+        if (x->enabled && x->kind == MDL_SPEC_FAULT_BULK_LOAD && x->system_index == si && x->cdc &&
             s->events.enabled)
             c += x->records / spread_days(x) * cdc_subs;
     }
@@ -985,7 +985,7 @@ static int d_cdc_during_bulk(const mdl_scenario *sc, const mdl_antipattern *ap, 
     char n[32], objs[160];
     for (int i = 0; i < sc->nfaults; i++) {
         const mdl_fault_spec *x = &sc->faults[i];
-        if (x->kind != MDL_SPEC_FAULT_BULK_LOAD || x->system_index < 0 || !x->cdc)
+        if (!x->enabled || x->kind != MDL_SPEC_FAULT_BULK_LOAD || x->system_index < 0 || !x->cdc)
             continue;
         const mdl_system_spec *s = &sc->systems[x->system_index];
         if (!s->events.enabled)
@@ -1185,8 +1185,8 @@ static int d_replay_window(const mdl_scenario *sc, const mdl_antipattern *ap, md
                     longest = s->offline[k].duration;
             for (int k = 0; k < sc->nfaults; k++) {
                 const mdl_fault_spec *x = &sc->faults[k];
-                if (x->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE && x->flow_index == i &&
-                    x->subscriber_index == j && x->duration > longest)
+                if (x->enabled && x->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE &&
+                    x->flow_index == i && x->subscriber_index == j && x->duration > longest)
                     longest = x->duration;
             }
             if (longest <= keep)

@@ -308,11 +308,11 @@ typedef struct mdl_batch_stats {
     uint64_t rate_limited;              /* REST calls answered 429 by the rate limit */
     double rest_wait_s;                 /* job-seconds spent waiting for the REST quota */
     double bulk_wait_s;                 /* job-seconds spent waiting for the bulk pools */
-    uint64_t bulk_batches_sent;         /* bulk batches attempted under a time limit (with retries) */
-    uint64_t bulk_batches_timed_out;    /* of them, failed on the batch time limit */
-    double bulk_timeout_s;              /* job-seconds spent in those failed attempts */
-    uint64_t wasted_records;            /* records written by cut-off runs and written again */
-    double wasted_job_s;                /* job-seconds thrown away at cutoffs */
+    uint64_t bulk_batches_sent;      /* bulk batches attempted under a time limit (with retries) */
+    uint64_t bulk_batches_timed_out; /* of them, failed on the batch time limit */
+    double bulk_timeout_s;           /* job-seconds spent in those failed attempts */
+    uint64_t wasted_records;         /* records written by cut-off runs and written again */
+    double wasted_job_s;             /* job-seconds thrown away at cutoffs */
 } mdl_batch_stats;
 
 void mdl_batch_stats_get(const mdl_batch *b, mdl_batch_stats *out);

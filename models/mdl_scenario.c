@@ -301,6 +301,7 @@ void mdl_fault_spec_init(mdl_fault_spec *f)
     f->chunk_overhead = b.chunk_overhead;
     f->record_time = b.record_time;
     f->record_time_cv = b.record_time_cv;
+    f->enabled = 1;
 }
 
 void mdl_variant_spec_init(mdl_variant_spec *v)
@@ -441,4 +442,11 @@ int mdl_scenario_flow_cdc_system(const mdl_scenario *sc, const mdl_flow_spec *f)
     if (f->pattern == MDL_SPEC_PATTERN_EVENT)
         return -1;
     return mdl_scenario_write_publishes(sc, f->target_index, f->object) ? f->target_index : -1;
+}
+
+int mdl_scenario_fault_applies(const mdl_fault_spec *x, int flow, mdl_spec_pattern pattern)
+{
+    int needs_event = x->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE ||
+                      (x->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY && x->flow[0]);
+    return !(needs_event && x->flow_index == flow && pattern != MDL_SPEC_PATTERN_EVENT);
 }

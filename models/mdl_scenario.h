@@ -539,6 +539,7 @@ typedef struct mdl_flow_spec {
 typedef struct mdl_fault_spec {
     char id[MDL_SPEC_ID_MAX];
     mdl_spec_fault_kind kind;
+    int enabled;                  /* 0: read and kept (for variants and --set), but not injected */
     char system[MDL_SPEC_ID_MAX]; /* outage, degradation, token-expiry, bulk-load */
     int system_index;
     char flow[MDL_SPEC_ID_MAX]; /* subscriber-offline, token-expiry of a subscriber */
@@ -663,5 +664,12 @@ int mdl_scenario_write_publishes(const mdl_scenario *sc, int si, const char *obj
  * mdl_scenario_write_publishes says so; -1 otherwise (an event flow's
  * writes are its subscribers': see mdl_scenario_write_publishes). */
 int mdl_scenario_flow_cdc_system(const mdl_scenario *sc, const mdl_flow_spec *f);
+
+/* 1 when fault x still applies if flow index `flow` took pattern
+ * `pattern`: a subscriber-offline fault, or a token-expiry fault of a
+ * subscriber, needs its flow to be event-driven; every other fault applies
+ * whatever the patterns. compare and advise leave out (enabled: false) the
+ * faults a switch makes inapplicable, and say which. */
+int mdl_scenario_fault_applies(const mdl_fault_spec *x, int flow, mdl_spec_pattern pattern);
 
 #endif

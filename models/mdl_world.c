@@ -125,7 +125,8 @@ static int count_faults(const mdl_scenario *sc, int system, mdl_spec_fault_kind 
 {
     int n = 0;
     for (int i = 0; i < sc->nfaults; i++)
-        n += sc->faults[i].system_index == system && sc->faults[i].kind == kind;
+        n += sc->faults[i].enabled && sc->faults[i].system_index == system &&
+             sc->faults[i].kind == kind;
     return n;
 }
 
@@ -142,7 +143,7 @@ static int system_faults(world *w, sys_rt *s, int index, mdl_endpoint_cfg *cfg, 
     no = nd = 0;
     for (int i = 0; i < sc->nfaults; i++) {
         const mdl_fault_spec *f = &sc->faults[i];
-        if (f->system_index != index)
+        if (!f->enabled || f->system_index != index)
             continue;
         if (f->kind == MDL_SPEC_FAULT_OUTAGE)
             s->outages[no++] = (mdl_outage){
@@ -565,7 +566,7 @@ static int subscriber_faults(world *w, const flow_rt *f, int i, mdl_subscriber *
 {
     for (int k = 0; k < w->sc->nfaults; k++) {
         const mdl_fault_spec *fault = &w->sc->faults[k];
-        if (fault->flow_index != f->index || fault->subscriber_index != i)
+        if (!fault->enabled || fault->flow_index != f->index || fault->subscriber_index != i)
             continue;
         int rc = SIM_OK;
         if (fault->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE)
@@ -881,7 +882,7 @@ static int build(world *w, sim_err *err)
         !(w->load_rng = sim_rng_create(w->seed, (uint64_t)w->rep, "faults.loads", err)))
         return err && err->code ? err->code : SIM_ENOMEM;
     for (int i = 0; i < sc->nfaults; i++)
-        if (sc->faults[i].kind == MDL_SPEC_FAULT_BULK_LOAD &&
+        if (sc->faults[i].enabled && sc->faults[i].kind == MDL_SPEC_FAULT_BULK_LOAD &&
             (rc = load_create(w, i, err)) != SIM_OK)
             return rc;
     if (sc->warmup > 0)

@@ -1038,6 +1038,8 @@ static void check_fault(loader *L, const mdl_fault_spec *x)
         problem(L, in->nodes[di], "a fault of kind %s needs a duration greater than 0, got none",
                 kind);
     const mdl_scenario *sc = L->sc;
+    if (!x->enabled) /* not injected: what it would need of the flows does not matter */
+        return;
     if (x->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY && !x->system[0] && !x->flow[0])
         problem(L, in->where,
                 "a fault of kind token-expiry needs 'system' or 'flow' (and "
@@ -1050,8 +1052,11 @@ static void check_fault(loader *L, const mdl_fault_spec *x)
     if ((x->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE || x->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY) &&
         x->flow_index >= 0 && sc->flows[x->flow_index].pattern != MDL_SPEC_PATTERN_EVENT)
         problem(L, node_of(L, xb, x, "flow"),
-                "flow '%s' is not event-driven (pattern %s): it has no subscribers", x->flow,
-                mdl_spec_pattern_names[sc->flows[x->flow_index].pattern]);
+                "fault '%s' (%s) needs flow '%s' to be event-driven, but its pattern is %s: keep "
+                "the flow event-driven, or leave the fault out (faults.%s.enabled=false, or "
+                "--no-faults)",
+                x->id, kind, x->flow, mdl_spec_pattern_names[sc->flows[x->flow_index].pattern],
+                x->id);
     if (x->kind == MDL_SPEC_FAULT_BULK_LOAD && x->system_index >= 0 &&
         !is_bad(L, block_at("systems"), &sc->systems[x->system_index], "kind") &&
         x->api == MDL_SPEC_API_BULK && !sc->systems[x->system_index].bulk.enabled)
@@ -1747,6 +1752,8 @@ static int load_text(const char *name, const char *text, size_t len, const scn_l
         return finish(&L, SIM_EPARSE, opts);
     }
     load_block(&L, scn_schema_root(), out, root, root, NULL, "");
+    for (int i = 0; opts && opts->no_faults && i < out->nfaults; i++)
+        out->faults[i].enabled = 0; /* --no-faults: kept for variants, not injected */
     sort_insts(L.o);
     resolve_refs(&L, 0);
     derive(&L);

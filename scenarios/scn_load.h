@@ -94,6 +94,7 @@ typedef struct scn_load_opts {
      * within the horizon, a daily volume far above the dataset, ...), in
      * file order. Warnings never make the load fail. */
     scn_diag *warnings;
+    int no_faults; /* every fault is read with enabled: false (--no-faults) */
 } scn_load_opts;
 
 /* Loads the file at path (at most SCN_YAML_MAX_BYTES). opts may be NULL.

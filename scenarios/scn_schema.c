@@ -956,6 +956,8 @@ static const scn_key fault_keys[] = {
       .doc = "name in reports"),
     K("kind", ENUM, mdl_fault_spec, kind, NAMES(fault_kind), .flags = SCN_REQUIRED,
       .doc = "outage, degradation, subscriber-offline, token-expiry or bulk-load"),
+    K("enabled", BOOL, mdl_fault_spec, enabled, .def = "true", .src = BUILTIN,
+      .doc = "false: the fault is kept (variants and --set can name it) but not injected"),
     K("system", REF, mdl_fault_spec, system, .ref = SCN_REF_SYSTEM,
       .off2 = offsetof(mdl_fault_spec, system_index), .flags = SCN_OPTIONAL, .def = "none",
       .src = BUILTIN, .doc = "the system affected (outage, degradation, token-expiry, bulk-load)"),
@@ -1038,7 +1040,7 @@ static int fault_applies(const void *base, const char *key)
 {
     const mdl_fault_spec *f = base;
     return !strcmp(key, "id") || !strcmp(key, "kind") || !strcmp(key, "start") ||
-           word_in(scn_fault_keys(f->kind, 0), key);
+           !strcmp(key, "enabled") || word_in(scn_fault_keys(f->kind, 0), key);
 }
 
 static void init_fault(void *p)

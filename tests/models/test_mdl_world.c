@@ -567,6 +567,32 @@ static void batch_writes_publish_cdc_only_for_cdc_objects(void **state)
     mdl_scenario_fini(&off);
 }
 
+/* Faults switched off (--no-faults: every fault read with enabled: false)
+ * are not injected: the 30-minute hang on erp at 15:00 leaves calls hung
+ * with it and none without. */
+static void disabled_faults_are_not_injected(void **state)
+{
+    (void)state;
+    mdl_scenario on, off;
+    load(&on, landscape, NULL, 0);
+    scn_diag diag;
+    scn_diag_init(&diag);
+    scn_load_opts opts = {.no_faults = 1};
+    assert_int_equal(
+        scn_load_string("world-test.yaml", landscape, strlen(landscape), &opts, &off, &diag),
+        SIM_OK);
+    scn_diag_fini(&diag);
+    sim_result *a = sim_result_create(NULL), *b = sim_result_create(NULL);
+    assert_int_equal(mdl_world_run(&on, 7, 0, a, NULL), SIM_OK);
+    assert_int_equal(mdl_world_run(&off, 7, 0, b, NULL), SIM_OK);
+    assert_true(scalar(a, "system.erp.hung") > 0);
+    assert_same(scalar(b, "system.erp.hung"), 0.0);
+    sim_result_destroy(a);
+    sim_result_destroy(b);
+    mdl_scenario_fini(&on);
+    mdl_scenario_fini(&off);
+}
+
 /* ---- the limit table ------------------------------------------------------ */
 
 /* Every metric a limit record names is one the run publishes: the table is
@@ -909,6 +935,7 @@ int main(void)
         cmocka_unit_test(quota_peak_counts_every_call_of_the_day),
         cmocka_unit_test(batch_writes_publish_cdc_only_for_cdc_objects),
         cmocka_unit_test(every_limit_names_metrics_the_run_publishes),
+        cmocka_unit_test(disabled_faults_are_not_injected),
         cmocka_unit_test(realtime_writes_publish_cdc_for_cdc_objects),
         cmocka_unit_test(a_server_timeout_aborts_every_long_call),
         cmocka_unit_test(ignoring_retry_after_sleeps_the_backoff_formula),
