@@ -27,7 +27,8 @@
  *   duplicates applied, rejected, rejected by the cascade (the reasons a
  *   slow or saturated target causes: timeout, unavailable, breaker_open,
  *   pool_full), still pending at the horizon, batch window overruns, the
- *   flow's SLO verdict and the limits that ran out (results/res_verdict.h); then
+ *   flow's verdict, the limits that ran out and the run's verdict, as
+ *   `erpsim run` gives it (results/res_verdict.h); then
  *   per other flow the change of its p99 latency and of its rejected
  *   records against the declared pattern; then the card's qualitative
  *   rows (coupling, complexity, error handling, infrastructure, cost,
@@ -427,19 +428,6 @@ static cell change(const compare *c, const variant *v, const char *other, const 
     return ci_of(a, c->reps);
 }
 
-/* "702 ms ± 59 ms": the mean and the half-width each in its own unit (no
- * half-width when it is NaN or 0). */
-static char *fmt_dur_ci(double s, double hw, char *buf, size_t n)
-{
-    char a[32], b[32];
-    res_fmt_duration(s, a, sizeof a);
-    if (isfinite(hw) && hw > 0)
-        snprintf(buf, n, "%s ± %s", a, res_fmt_duration(hw, b, sizeof b));
-    else
-        snprintf(buf, n, "%s", a);
-    return buf;
-}
-
 static void fmt_cell(row_fmt fmt, cell x, int sign, char *buf, size_t n)
 {
     char a[40], b[40];
@@ -458,7 +446,7 @@ static void fmt_cell(row_fmt fmt, cell x, int sign, char *buf, size_t n)
             else
                 snprintf(buf, n, "%s%s", x.mean < 0 ? "-" : plus, t);
         } else {
-            fmt_dur_ci(x.mean, x.hw, buf, n);
+            res_fmt_duration_ci(x.mean, x.hw, buf, n);
         }
         return;
     }
@@ -565,6 +553,24 @@ static void limits_text(const variant *v, char *buf, size_t n)
         snprintf(buf, n, "none");
 }
 
+/* The whole run's verdict under the pattern: "PASS", "FAIL (2 problems)". */
+static void run_verdict_text(const variant *v, char *buf, size_t n)
+{
+    if (!v->sum) {
+        snprintf(buf, n, "n/a");
+        return;
+    }
+    int fails = 0;
+    for (int i = 0; i < v->v.nitems; i++)
+        fails += res_rule_severity(v->v.items[i].rule) == RES_FAIL;
+    if (fails)
+        snprintf(buf, n, "%s (%d problem%s)", res_verdict_result(&v->v), fails,
+                 fails == 1 ? "" : "s");
+    else
+        snprintf(buf, n, "%s%s", res_verdict_result(&v->v),
+                 res_verdict_level(&v->v) == 1 ? ", with warnings" : "");
+}
+
 static char *text_table(const compare *c, double *a, double *b)
 {
     plt_buf t;
@@ -621,10 +627,13 @@ static char *text_table(const compare *c, double *a, double *b)
         char buf[32];
         snprintf(cells[k], sizeof cells[k], "%s", verdict_text(c, &c->var[k], buf, sizeof buf));
     }
-    text_row(&t, "latency SLO verdict", cells, c->nvar);
+    text_row(&t, "flow verdict (SLO, delivery)", cells, c->nvar);
     for (int k = 0; k < c->nvar; k++)
         limits_text(&c->var[k], cells[k], sizeof cells[k]);
     text_row(&t, "limits that ran out", cells, c->nvar);
+    for (int k = 0; k < c->nvar; k++)
+        run_verdict_text(&c->var[k], cells[k], sizeof cells[k]);
+    text_row(&t, "verdict (as run gives it)", cells, c->nvar);
     if (sc->nflows > 1) {
         plt_buf_printf(&t, "effect on the other flows (change against the declared pattern, "
                            "paired)\n");
@@ -754,6 +763,11 @@ static char *json_text(const compare *c, double *a, double *b)
                                 json_string(verdict_text(c, v, buf, sizeof buf)));
             limits_text(v, lim, sizeof lim);
             json_object_set_new(col, "limits_run_out", json_string(lim));
+            char banner[512];
+            json_object_set_new(col, "verdict",
+                                json_pack("{s:s,s:s}", "result", res_verdict_result(&v->v),
+                                          "banner",
+                                          res_verdict_banner(&v->v, banner, sizeof banner)));
         }
         for (int g = 0; v->loaded && g < v->sc.nflows; g++) {
             if (g == c->flow_index)

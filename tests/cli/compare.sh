@@ -33,7 +33,7 @@ grep -q "^\* file: not simulated: .*imports no files" "$tmp/out" ||
     fail "compare: the file column does not say why"
 for row in 'latency p50' 'latency p99 (SLO' 'freshness (mean latency)' \
     'throughput: delivered per day' 'API calls per day' 'target quota at its peak' \
-    'records lost' 'records rejected' 'latency SLO verdict' 'limits that ran out' \
+    'records lost' 'records rejected' 'flow verdict (SLO, delivery)' 'limits that ran out' \
     'F-1 latency p99' 'F-1 records rejected' 'coupling' 'error handling'; do
     grep -qF "  $row" "$tmp/out" || fail "compare: no row '$row'"
 done
