@@ -489,8 +489,7 @@ static void print_verdicts(const plan *p, const mdl_scenario *sc, const run *dec
         const char *id = sc->flows[p->sw[i].flow].id;
         for (int k = 0; k < rec->v.nflows; k++) {
             const res_verdict_flow *f = &rec->v.flows[k];
-            if (strcmp(f->id, id) != 0 ||
-                (f->status != RES_VERDICT_MISSED && f->status != RES_VERDICT_INCOMPLETE))
+            if (strcmp(f->id, id) != 0 || res_verdict_flow_holds(f))
                 continue;
             printf("  flagged: the switch of %s does not hold as simulated (%s)", id,
                    res_verdict_status_name(f->status));

@@ -272,6 +272,15 @@ static int holds_at(void *ctx, double load)
 
 /* ---- reading the points --------------------------------------------------------- */
 
+/* 1 when flow id ran batch runs at point pt (its verdict projects them). */
+static int has_batch_runs(const point *pt, const char *id)
+{
+    for (int i = 0; i < pt->v.nprojections; i++)
+        if (!strcmp(pt->v.projections[i].flow->id, id))
+            return 1;
+    return 0;
+}
+
 /* When the batch window of flow id stops fitting, at point pt, from its
  * verdict: the overrun when a run overran (its first time), else the
  * projection with its evidence (results/res_projection.h); the month in
@@ -505,9 +514,7 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
     int nbatch = 0;
     for (int i = 0; i < sc->nflows; i++) {
         const mdl_flow_spec *f = &sc->flows[i];
-        if (f->pattern != MDL_SPEC_PATTERN_BATCH && f->pattern != MDL_SPEC_PATTERN_FILE)
-            continue;
-        if (!res_results_findf(one->res, "flow.%s.batch.overruns", f->id))
+        if (!has_batch_runs(one, f->id))
             continue;
         if (nbatch++ == 0)
             plt_buf_puts(&b, "\nBatch windows (months from the start, at the scenario's growth)\n");
@@ -659,7 +666,7 @@ static char *json_plan(const plan *p, const point *one, const point *tgt, const 
     json_object_set_new(root, "breaks_at_target", breaks);
     for (int i = 0; i < sc->nflows; i++) {
         const char *id = sc->flows[i].id;
-        if (!res_results_findf(one->res, "flow.%s.batch.overruns", id))
+        if (!has_batch_runs(one, id))
             continue;
         char t1[400], t2[400], t3[400];
         double m1, m2, m3 = NAN;

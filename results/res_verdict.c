@@ -482,6 +482,11 @@ char *res_verdict_banner(const res_verdict *v, char *buf, size_t n)
     return buf;
 }
 
+int res_verdict_flow_holds(const res_verdict_flow *f)
+{
+    return f->status != RES_VERDICT_MISSED && f->status != RES_VERDICT_INCOMPLETE;
+}
+
 void res_verdict_summarise(const res_verdict *v, res_variant *var)
 {
     snprintf(var->result, sizeof var->result, "%s", res_verdict_result(v));

@@ -149,6 +149,9 @@ const res_item *res_verdict_first_failure(const res_verdict *v);
  * var->flows has room for v->nflows (res_results_add_variant). */
 void res_verdict_summarise(const res_verdict *v, res_variant *var);
 
+/* 1 when the flow's own verdict holds (not MISSED, not INCOMPLETE). */
+int res_verdict_flow_holds(const res_verdict_flow *f);
+
 /* "met", "uncertain", "too few", "MISSED", "INCOMPLETE", "-". */
 const char *res_verdict_status_name(res_verdict_status s);
 /* "slo_p99", "completeness", ... (results.json's names). */
