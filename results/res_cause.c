@@ -253,6 +253,14 @@ char *res_cause_flow(const res_results *r, const res_flow *f, res_cause_topic to
                 f->source,
                 res_fmt_duration(mean_of(r, "channel", f->source, "retention_s"), a, sizeof a),
                 res_fmt_count(mean_of(r, "channel", f->source, "backlog_peak"), b, sizeof b));
+        else if (!strcmp(reason, "unavailable"))
+            put(buf, n, &used,
+                "%s answered 503: %s calls per run found its queue full, %s came during an "
+                "outage",
+                f->target,
+                res_fmt_count(mean_of(r, "system", f->target, "unavailable_queue_full"), a,
+                              sizeof a),
+                res_fmt_count(mean_of(r, "system", f->target, "unavailable_outage"), b, sizeof b));
         else if (!strcmp(reason, "timeout"))
             put(buf, n, &used, "calls to %s timed out (its p99 wait %s)", f->target,
                 res_fmt_duration(mean_of(r, "system", f->target, "wait_p99_s"), a, sizeof a));
