@@ -283,6 +283,27 @@ static const res_variant_flow *variant_flow(const res_variant *x, const char *id
     return NULL;
 }
 
+/* One row of a variants table: flow f as written (g NULL) or under a
+ * variant (its figures g): p99 and its half-width, created, delivered,
+ * rejected, lost + dead-lettered, and the flow's verdict. */
+typedef struct variant_row {
+    double p99, hw, counts[4];
+    const char *status;
+} variant_row;
+
+static variant_row row_of(const res_verdict_flow *f, const res_variant_flow *g)
+{
+    if (g)
+        return (variant_row){g->p99,
+                             g->p99_hw,
+                             {g->created, g->delivered, g->rejected, g->lost + g->dead_lettered},
+                             g->status};
+    return (variant_row){f->p99,
+                         f->p99_hw,
+                         {f->created, f->delivered, f->rejected, f->lost + f->dead_lettered},
+                         res_verdict_status_name(f->status)};
+}
+
 static void html_variants(plt_buf *b, const res_results *r, const res_verdict *v)
 {
     if (r->nvariants == 0)
@@ -322,17 +343,14 @@ static void html_variants(plt_buf *b, const res_results *r, const res_verdict *v
             esc(b, k < 0 ? f->id : "");
             plt_buf_puts(b, "</td><td>");
             esc(b, k < 0 ? "as written" : r->variants[k].id);
+            variant_row w = row_of(f, g);
             plt_buf_puts(b, "</td><td class=\"num\">");
-            esc(b,
-                res_fmt_duration_ci(g ? g->p99 : f->p99, g ? g->p99_hw : f->p99_hw, c, sizeof c));
-            const double counts[] = {g ? g->created : f->created, g ? g->delivered : f->delivered,
-                                     g ? g->rejected : f->rejected,
-                                     g ? g->lost + g->dead_lettered : f->lost + f->dead_lettered};
+            esc(b, res_fmt_duration_ci(w.p99, w.hw, c, sizeof c));
             for (size_t n = 0; n < 4; n++)
                 plt_buf_printf(b, "</td><td class=\"num\">%s",
-                               res_fmt_count(counts[n], c, sizeof c));
+                               res_fmt_count(w.counts[n], c, sizeof c));
             plt_buf_puts(b, "</td><td>");
-            esc(b, g ? g->status : res_verdict_status_name(f->status));
+            esc(b, w.status);
             plt_buf_puts(b, "</td></tr>\n");
         }
     }
@@ -369,16 +387,12 @@ static void md_variants(plt_buf *b, const res_results *r, const res_verdict *v)
             md_text(b, k < 0 ? f->id : "");
             plt_buf_puts(b, " | ");
             md_text(b, k < 0 ? "as written" : r->variants[k].id);
-            plt_buf_printf(
-                b, " | %s",
-                res_fmt_duration_ci(g ? g->p99 : f->p99, g ? g->p99_hw : f->p99_hw, c, sizeof c));
-            const double counts[] = {g ? g->created : f->created, g ? g->delivered : f->delivered,
-                                     g ? g->rejected : f->rejected,
-                                     g ? g->lost + g->dead_lettered : f->lost + f->dead_lettered};
+            variant_row w = row_of(f, g);
+            plt_buf_printf(b, " | %s", res_fmt_duration_ci(w.p99, w.hw, c, sizeof c));
             for (size_t n = 0; n < 4; n++)
-                plt_buf_printf(b, " | %s", res_fmt_count(counts[n], c, sizeof c));
+                plt_buf_printf(b, " | %s", res_fmt_count(w.counts[n], c, sizeof c));
             plt_buf_puts(b, " | ");
-            md_text(b, g ? g->status : res_verdict_status_name(f->status));
+            md_text(b, w.status);
             plt_buf_puts(b, " |\n");
         }
     }

@@ -33,7 +33,7 @@ do for [p=1:NP] {
     } else {
         unset logscale x
     }
-    if (PLOG[p] || PSI[p]) {
+    if (PSI[p]) {
         set format x "%.0s%c"
     } else {
         set format x "%g"
@@ -51,7 +51,11 @@ do for [p=1:NP] {
     do for [j=1:NR] {
         if (NR > 0 && REFP[j] == p) {
             set arrow j from REFX[j], graph 0 to REFX[j], graph 1 nohead lw 1.5 dt 2 lc rgb (REFW[j] ? WARN_COLOR : LIMIT_COLOR) front
-            set label j REFL[j] at REFX[j], graph 1 offset 0, 0.8 center tc rgb (REFW[j] ? WARN_COLOR : LIMIT_COLOR) front
+            if (REFW[j]) {
+                set label j REFL[j] at REFX[j], graph 1 offset -0.4, 0.8 right tc rgb WARN_COLOR front
+            } else {
+                set label j REFL[j] at REFX[j], graph 1 offset 0.4, 0.8 left tc rgb LIMIT_COLOR front
+            }
         }
     }
     plot for [k=1:NV] $D index (p-1) using (column(6) == k ? ($2+$3)/2 : NaN):1:2:3:4:5 with boxxyerror lt k title VAR[k], \

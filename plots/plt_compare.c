@@ -84,20 +84,9 @@ static double hw_of(const plt_compare *c, int k, int m)
 /* A duration panel takes the unit of its largest value (res_fmt's rule). */
 static void duration_scale(double top, panel *p)
 {
-    static const struct {
-        double s, from;
-        const char *name;
-    } units[] = {{86400, 2 * 86400, "days"},
-                 {3600, 2 * 3600, "hours"},
-                 {60, 120, "minutes"},
-                 {1, 1, "seconds"},
-                 {1e-3, 0, "milliseconds"}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (top >= units[i].from) {
-            p->scale = units[i].s;
-            snprintf(p->axis, sizeof p->axis, "%s", units[i].name);
-            return;
-        }
+    const char *name;
+    p->scale = res_fmt_duration_unit(top, &name);
+    snprintf(p->axis, sizeof p->axis, "%s", name);
 }
 
 static void layout(const plt_compare *c, const int *panel_of, int np, const int *first, panel *ps)
@@ -315,7 +304,8 @@ int plt_compare_draw(const plt_compare *c, const char *dir, const char *name, co
     for (int p = 0; p < np; p++)
         plt_buf_printf(&v, "PSI[%d] = %d\n", p + 1,
                        strcmp(unit_of(c, first[p]), "s") != 0 &&
-                           !strchr(unit_of(c, first[p]), '%') && ps[p].xmax >= 10000);
+                           !strchr(unit_of(c, first[p]), '%') &&
+                           (ps[p].xmax >= 10000 || ps[p].log));
     plt_buf_puts(&v, "REFKEY = ");
     plt_gnuplot_quote(&v, any_ref && c->ref_label ? c->ref_label : "");
     plt_buf_puts(&v, "\n");

@@ -13,7 +13,8 @@
  *     logarithmic axis, so a bar of 2% stays visible beside one of
  *     40,000%; a value of 0 is written "0" at the axis.
  *   - Reference lines cross a panel at a value (e.g. 100% = the limit,
- *     70% = the card's headroom), and a metric may have its own reference
+ *     70% = the card's headroom: a warning line, labelled on its left so
+ *     that the two labels never meet), and a metric may have its own reference
  *     (e.g. its latency SLO), drawn as a red tick across its row.
  * The data is also written as a long CSV (metric, unit, variant, mean,
  * half_width) for spreadsheets.
@@ -42,8 +43,8 @@ typedef struct plt_compare {
      * NaN mean = no bar, NaN half-width = no whisker. */
     const double *mean;
     const double *half_width;
-    const double *ref;          /* per metric, its own reference (NaN = none); may be NULL */
-    const char *ref_label;      /* the key of those references, e.g. "SLO" */
+    const double *ref;     /* per metric, its own reference (NaN = none); may be NULL */
+    const char *ref_label; /* the key of those references, e.g. "SLO" */
     const plt_compare_line *lines;
     int nlines;
 } plt_compare;

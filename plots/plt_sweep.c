@@ -94,41 +94,47 @@ static void quoted_array(plt_buf *b, const char *name, const char *const *list, 
     plt_buf_puts(b, "]\n");
 }
 
-/* How metric m is shown: values are divided by *scale, the axis says
- * `axis`: seconds in the largest readable unit of its largest value,
- * shares in percent, anything else as it is. */
-static void human_unit(const plt_sweep *s, int m, double *scale, char *axis, size_t n)
+/* How metric m is shown. Values are divided by `scale`, the axis says
+ * `axis`: seconds in the largest readable unit of the panel, shares in
+ * percent, anything else as it is. Its reference is drawn when it lies
+ * within 5 times the largest value (`ref`, NaN otherwise): a 5-minute SLO
+ * beside latencies of 700 ms would flatten them to a line at 0, so it is
+ * named in the key as above the panel instead. `si`: SI prefixes on a
+ * large count axis. */
+typedef struct view {
+    double scale, ref;
+    char axis[32], ref_label[96];
+    int si;
+} view;
+
+static void view_of(const plt_sweep *s, int m, view *w)
 {
-    static const struct {
-        double s, from;
-        const char *name;
-    } units[] = {{86400, 2 * 86400, "days"},
-                 {3600, 2 * 3600, "hours"},
-                 {60, 120, "minutes"},
-                 {1, 1, "seconds"},
-                 {1e-3, 0, "milliseconds"}};
     const char *u = text(s->units, m);
-    *scale = 1.0;
-    snprintf(axis, n, "%s", u);
-    if (res_fmt_unit_is_share(u)) {
-        *scale = 0.01;
-        snprintf(axis, n, "%%");
-        return;
-    }
-    if (strcmp(u, "s") != 0)
-        return;
-    double top = 0.0;
+    double top = 0.0, ref = s->ref ? s->ref[m] : NAN;
     for (int k = 0; k < s->nseries; k++)
         for (int p = 0; p < s->npoints; p++) {
             double x = s->mean[at(s, k, p, m)];
             top = isfinite(x) && fabs(x) > top ? fabs(x) : top;
         }
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (top >= units[i].from) {
-            *scale = units[i].s;
-            snprintf(axis, n, "%s", units[i].name);
-            return;
-        }
+    const char *label = text(s->ref_label, m);
+    snprintf(w->ref_label, sizeof w->ref_label, "%s", label);
+    if (isfinite(ref) && top > 0 && ref > 5 * top) {
+        snprintf(w->ref_label, sizeof w->ref_label, "%s (above the panel)", label);
+        ref = NAN;
+    }
+    double span = isfinite(ref) && ref > top ? ref : top;
+    w->scale = 1.0;
+    snprintf(w->axis, sizeof w->axis, "%s", u);
+    if (res_fmt_unit_is_share(u)) {
+        w->scale = 0.01;
+        snprintf(w->axis, sizeof w->axis, "%%");
+    } else if (!strcmp(u, "s")) {
+        const char *name;
+        w->scale = res_fmt_duration_unit(span, &name);
+        snprintf(w->axis, sizeof w->axis, "%s", name);
+    }
+    w->ref = isfinite(ref) ? ref / w->scale : NAN;
+    w->si = w->scale == 1.0 && span >= 10000;
 }
 
 int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const char *gnuplot,
@@ -137,15 +143,11 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
     int rc = plt_sweep_write_data(s, dir, name, err);
     if (rc != SIM_OK)
         return rc;
-    double *scale = sim_calloc((size_t)s->nmetrics, sizeof *scale);
-    char(*axis)[32] = sim_calloc((size_t)s->nmetrics, sizeof *axis);
-    if (!scale || !axis) {
-        sim_free(scale);
-        sim_free(axis);
+    view *w = sim_calloc((size_t)s->nmetrics, sizeof *w);
+    if (!w)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
-    }
     for (int m = 0; m < s->nmetrics; m++)
-        human_unit(s, m, &scale[m], axis[m], sizeof axis[m]);
+        view_of(s, m, &w[m]);
     plt_buf v;
     plt_buf_init(&v);
     plt_buf_puts(&v, "$D << EOD\n");
@@ -158,10 +160,10 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
                 size_t i = at(s, k, p, m);
                 double hw = hw_at(s, i);
                 if (isfinite(s->mean[i]))
-                    plt_buf_printf(&v, ",%.10g", s->mean[i] / scale[m]);
+                    plt_buf_printf(&v, ",%.10g", s->mean[i] / w[m].scale);
                 else
                     plt_buf_puts(&v, ",NaN");
-                plt_buf_printf(&v, ",%.10g", isfinite(hw) ? hw / scale[m] : 0.0);
+                plt_buf_printf(&v, ",%.10g", isfinite(hw) ? hw / w[m].scale : 0.0);
             }
             plt_buf_puts(&v, "\n");
         }
@@ -178,25 +180,21 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
     for (int m = 0; m < s->nmetrics; m++) {
         if (m)
             plt_buf_puts(&v, ", ");
-        plt_gnuplot_quote(&v, axis[m]);
+        plt_gnuplot_quote(&v, w[m].axis);
     }
     plt_buf_printf(&v, "]\narray REF[%d] = [", s->nmetrics);
-    for (int m = 0; m < s->nmetrics; m++) {
-        double ref = s->ref ? s->ref[m] / scale[m] : NAN;
-        plt_buf_printf(&v, isfinite(ref) ? "%s%.10g" : "%sNaN", m ? ", " : "", ref);
-    }
+    for (int m = 0; m < s->nmetrics; m++)
+        plt_buf_printf(&v, isfinite(w[m].ref) ? "%s%.10g" : "%sNaN", m ? ", " : "", w[m].ref);
     plt_buf_printf(&v, "]\narray MSI[%d] = [", s->nmetrics); /* large counts: SI prefixes */
+    for (int m = 0; m < s->nmetrics; m++)
+        plt_buf_printf(&v, "%s%d", m ? ", " : "", w[m].si);
+    plt_buf_printf(&v, "]\narray REFL[%d] = [", s->nmetrics);
     for (int m = 0; m < s->nmetrics; m++) {
-        double top = 0.0;
-        for (int k = 0; k < s->nseries; k++)
-            for (int p = 0; p < s->npoints; p++) {
-                double x = s->mean[at(s, k, p, m)];
-                top = isfinite(x) && fabs(x) > top ? fabs(x) : top;
-            }
-        plt_buf_printf(&v, "%s%d", m ? ", " : "", scale[m] == 1.0 && top >= 10000);
+        if (m)
+            plt_buf_puts(&v, ", ");
+        plt_gnuplot_quote(&v, w[m].ref_label);
     }
     plt_buf_puts(&v, "]\n");
-    quoted_array(&v, "REFL", s->ref_label, s->nmetrics);
     plt_buf_printf(&v, "array NONNEG[%d] = [", s->nmetrics);
     for (int m = 0; m < s->nmetrics; m++) {
         int nonneg = 1;
@@ -234,7 +232,6 @@ int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const 
                               90 + 330 * rows, PLT_PNG | PLT_SVG, err);
     sim_free(charts);
     plt_buf_fini(&v);
-    sim_free(scale);
-    sim_free(axis);
+    sim_free(w);
     return rc;
 }

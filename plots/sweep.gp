@@ -7,7 +7,8 @@
 # index in XLAB), XLAB[] (the value texts), TITLE, XLABEL,
 # NM, MET[NM], MUNIT[NM] (the y axis label: the unit the values are in,
 # already converted to a readable one), REF[NM], REFL[NM] (a reference
-# line per panel, e.g. its SLO or its limit; NaN = none), MSI[NM] (1: SI
+# line per panel, e.g. its SLO or its limit; NaN = not drawn: none, or far
+# above the values, which the label then says), MSI[NM] (1: SI
 # prefixes on the y axis, for large counts), NONNEG[NM] (1: no
 # point or error bar below 0, so the y axis starts at 0), NS, SER[NS],
 # CATEGORICAL (1: x is the value's index and the labels are the tick
@@ -18,8 +19,8 @@ set xrange [XMIN:XMAX]
 set offsets 0, 0, graph 0.08, 0
 set bars 2.0
 do for [m=1:NM] {
-    if (NS > 1 || REF[m] == REF[m]) {
-        set key top left opaque box lc rgb "#cccccc"
+    if (NS > 1 || strlen(REFL[m]) > 0) {
+        set key below horizontal noopaque nobox
     } else {
         unset key
     }

@@ -36,9 +36,10 @@ char *res_fmt_count(double v, char *buf, size_t n)
 }
 
 static const struct unit {
-    const char *name;
+    const char *name, *words;
     double seconds;
-} units[] = {{"d", 86400.0}, {"h", 3600.0}, {"min", 60.0}, {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}};
+} units[] = {{"d", "days", 86400.0}, {"h", "hours", 3600.0},       {"min", "minutes", 60.0},
+             {"s", "seconds", 1.0},  {"ms", "milliseconds", 1e-3}, {"us", "microseconds", 1e-6}};
 
 /* The unit a duration is written in: the largest with value >= 1 (minutes
  * from 2 min, hours from 2 h, days from 2 d, so 90 s stays "90 s"). */
@@ -61,6 +62,14 @@ static const struct unit *unit_for(double s)
 static void three_digits(double v, char *buf, size_t n)
 {
     snprintf(buf, n, "%.3g", v);
+}
+
+double res_fmt_duration_unit(double s, const char **name)
+{
+    const struct unit *u = unit_for(isfinite(s) ? s : 0.0);
+    if (name)
+        *name = u->words;
+    return u->seconds;
 }
 
 char *res_fmt_duration(double s, char *buf, size_t n)

@@ -24,6 +24,12 @@ char *res_fmt_duration(double s, char *buf, size_t n);
  * "±" part when hw is NaN or 0. */
 char *res_fmt_duration_ci(double s, double hw, char *buf, size_t n);
 
+/* The unit res_fmt_duration writes a duration of about `s` seconds in,
+ * for an axis of such durations: returns the seconds in one (86400, 3600,
+ * 60, 1, 1e-3, 1e-6) and puts its name in words in *name ("days",
+ * "hours", "minutes", "seconds", "milliseconds", "microseconds"). */
+double res_fmt_duration_unit(double s, const char **name);
+
 /* A count and its half-width: "30,045 ± 146"; without "±" when hw is NaN
  * or 0. */
 char *res_fmt_count_ci(double v, double hw, char *buf, size_t n);

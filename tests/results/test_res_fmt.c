@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -46,6 +47,10 @@ static void durations_take_the_largest_readable_unit(void **state)
     assert_string_equal(res_fmt_duration_ci(106 * 60.0, 220 * 60.0, b, sizeof b),
                         "106 min ± 3.7 h");
     assert_string_equal(res_fmt_duration_ci(5.0, 110.0, b, sizeof b), "5 s ± 110 s");
+    /* the axis of a chart of durations: the unit of its largest one */
+    const char *name;
+    assert_true(res_fmt_duration_unit(250000, &name) == 86400 && !strcmp(name, "days"));
+    assert_true(res_fmt_duration_unit(0.25, &name) == 1e-3 && !strcmp(name, "milliseconds"));
     /* any metric by its unit */
     assert_string_equal(res_fmt_value_ci(78950, 1200, "s", b, sizeof b), "21.9 h ± 20 min");
     assert_string_equal(res_fmt_value_ci(0.925, 0.005, "ratio", b, sizeof b), "92.5% ± 0.5 pts");
