@@ -178,7 +178,7 @@ static const char style[] =
     "vertical-align:top}\n"
     "th{font-size:.74rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);"
     "font-weight:600;border-bottom:2px solid var(--line)}\n"
-    "td.num,th.num{text-align:right;white-space:nowrap}\n"
+    "td.num,th.num{text-align:right;white-space:nowrap;padding-left:.35rem}\n"
     "td.id{font-weight:600;white-space:nowrap}\n"
     "table.facts{width:auto;font-size:.9rem}table.facts th{text-transform:none;letter-spacing:0;"
     "font-size:.9rem;padding-right:1.5rem}\n"
