@@ -226,6 +226,7 @@ static int build_quota(const res_results *r, const char *dir, chart *c)
     int n = collect(r, "system.*.quota_use_series", SIM_METRIC_SERIES, ms, ids, MAXCOLS / 2);
     if (n == 0)
         return 0;
+    var_num(&c->vars, "HEADROOM", MDL_HEADROOM);
     plt_buf_puts(&c->csv, "time_s");
     for (int i = 0; i < n; i++) {
         csv_col(&c->csv, ids[i], ".use_mean");

@@ -1,10 +1,11 @@
 # quota.gp - chart 1: API quota use over time, one panel per system with a
 # daily limit: calls counted in the quota window (rolling 24 h or calendar
-# day), the limit, and 70% of it (the card's rule: keep 30% headroom).
+# day), the limit, and the warning line at 1 - HEADROOM of it (the card's
+# rule: keep 30% headroom, MDL_HEADROOM).
 #
 # Variables: DATA (CSV: time_s, then per system <id>.use_mean, <id>.use_max),
 # TITLE, N, SYS[N], LIMIT[N], WINDOW[N] (a text), TSCALE (seconds per x
-# unit), TUNIT, XMAX.
+# unit), TUNIT, XMAX, HEADROOM (the share of a limit to keep free).
 set multiplot layout N,1 title TITLE font TITLE_FONT
 set xlabel sprintf("simulated time (%s)", TUNIT)
 set ylabel "API calls in the window"
@@ -19,6 +20,6 @@ do for [i=1:N] {
     plot DATA skip 1 using ($1/TSCALE):(column(2*i)) with lines lt 1 title "use (mean of replications)", \
          DATA skip 1 using ($1/TSCALE):(column(2*i+1)) with lines lt 1 lw 1 dt 3 title "use (highest replication)", \
          LIMIT[i] with lines lc rgb LIMIT_COLOR lw 2 dt 2 title sprintf("limit: %.0f calls", LIMIT[i]), \
-         0.7*LIMIT[i] with lines lc rgb WARN_COLOR lw 1.5 dt 4 title "70% of the limit (30% headroom rule)"
+         (1 - HEADROOM)*LIMIT[i] with lines lc rgb WARN_COLOR lw 1.5 dt 4 title sprintf("%.0f%% of the limit (%.0f%% headroom rule)", 100*(1 - HEADROOM), 100*HEADROOM)
 }
 unset multiplot

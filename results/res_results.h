@@ -12,8 +12,9 @@
  *
  * Metrics are kept in the summary's order under their dot-separated names
  * ("flow.F-001.latency_p99"), whatever model produced them: a writer that
- * shows every metric needs no change when a model adds one. Writers that
- * show specific metrics (the verdicts, the charts) find them by pattern
+ * shows every metric needs no change when a model adds one. The verdict
+ * finds a limit's metrics through the limit table (below) and a flow's by
+ * their exact names; the charts find their series by pattern
  * (res_name_match: "system.*.quota_use_series") and skip what is absent.
  *
  * Per kind:
