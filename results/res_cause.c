@@ -176,7 +176,12 @@ char *res_cause_take(const res_results *r, const res_limit *l, char *buf, size_t
     return buf;
 }
 
-/* The batch run's time: where it goes, the largest share first. */
+/* The batch run's time: where it goes. The candidates are the platform
+ * making the job wait or fail (bulk batches over the batch time limit,
+ * waits for the API quota or the bulk pools), the largest first, when it
+ * is at least a tenth of the job time; otherwise the work itself. The job
+ * time thrown away at cut-offs is a consequence of overrunning without a
+ * checkpoint, said after the cause. */
 static void overrun_cause(const res_results *r, const res_flow *f, char *buf, size_t n,
                           size_t *used)
 {
@@ -187,41 +192,40 @@ static void overrun_cause(const res_results *r, const res_flow *f, char *buf, si
     double rest_wait = mean_of(r, "flow", id, "batch.rest_wait_s");
     double bulk_wait = mean_of(r, "flow", id, "batch.bulk_wait_s");
     double wasted = mean_of(r, "flow", id, "batch.wasted_job_s");
-    struct {
-        double s;
-        int what;
-    } parts[] = {{timeout_s, 0}, {rest_wait, 1}, {bulk_wait, 2}, {wasted, 3}};
+    double runs = mean_of(r, "flow", id, "batch.runs");
+    double dur = mean_of(r, "flow", id, "batch.duration_mean");
+    double recs = mean_of(r, "flow", id, "batch.records_per_run_mean");
+    double parts[] = {timeout_s, rest_wait, bulk_wait};
     int best = -1;
-    for (int k = 0; k < 4; k++)
-        if (parts[k].s > 0 && (best < 0 || parts[k].s > parts[best].s))
+    for (int k = 0; k < 3; k++)
+        if (parts[k] > 0 && (best < 0 || parts[k] > parts[best]))
             best = k;
+    if (best >= 0 && parts[best] < 0.1 * runs * dur) /* small beside the work itself */
+        best = -1;
     char a[32], b[32], p[16], h[32];
     res_fmt_duration(r->horizon_s, h, sizeof h);
-    if (best >= 0 && parts[best].what == 0 && sent > 0) {
+    if (best == 0 && sent > 0) {
         put(buf, n, used,
             "%s of its bulk batches exceed the platform's batch time limit and are retried "
             "(%s failed attempts in %s); %s of job time spent on them",
             res_fmt_percent(timed / sent, p, sizeof p), res_fmt_count(timed, a, sizeof a), h,
             res_fmt_duration(timeout_s, b, sizeof b));
-    } else if (best >= 0 && parts[best].what == 1) {
-        put(buf, n, used, "its jobs spent %s of the %s waiting for %s's API quota",
+    } else if (best == 1) {
+        put(buf, n, used, "its jobs waited %s in all (over %s) for %s's API quota",
             res_fmt_duration(rest_wait, a, sizeof a), h, f->target);
-    } else if (best >= 0 && parts[best].what == 2) {
-        put(buf, n, used, "its jobs spent %s of the %s waiting for %s's bulk API pools",
+    } else if (best == 2) {
+        put(buf, n, used, "its jobs waited %s in all (over %s) for %s's bulk API pools",
             res_fmt_duration(bulk_wait, a, sizeof a), h, f->target);
-    } else if (best >= 0 && parts[best].what == 3) {
-        put(buf, n, used, "%s of job time in %s thrown away at cut-offs (no checkpoint)",
-            res_fmt_duration(wasted, a, sizeof a), h);
-    } else {
-        double recs = mean_of(r, "flow", id, "batch.records_per_run_mean");
-        double dur = mean_of(r, "flow", id, "batch.duration_mean");
-        if (recs > 0 && dur > 0)
-            put(buf, n, used,
-                "each run moves %s records in %s: the work itself outgrows the "
-                "%s window",
-                res_fmt_count(recs, a, sizeof a), res_fmt_duration(dur, b, sizeof b),
-                res_fmt_duration(f->batch_window_s, p, sizeof p));
+    } else if (recs > 0 && dur > 0) {
+        put(buf, n, used, "the work itself: a run moves %s records in %s on average",
+            res_fmt_count(recs, a, sizeof a), res_fmt_duration(dur, b, sizeof b));
+        if (f->growth > 0)
+            put(buf, n, used, ", growing %s a month with the data",
+                res_fmt_percent(f->growth, p, sizeof p));
     }
+    if (wasted > 0)
+        put(buf, n, used, "%s%s of job time thrown away at cut-offs (no checkpoint)",
+            *used ? "; " : "", res_fmt_duration(wasted, a, sizeof a));
 }
 
 char *res_cause_flow(const res_results *r, const res_flow *f, res_cause_topic topic,

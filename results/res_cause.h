@@ -10,12 +10,13 @@
  *                  each delivered to every subscriber; for a caller pool
  *                  the flows holding its threads, with their p99 and how
  *                  long calls queue at their target);
- *   a batch run    where its time goes, the largest first: bulk batches
- *                  over the platform's batch time limit, retried (their
- *                  share and the job time they took); waiting for the API
- *                  quota or the bulk pools; work thrown away at cut-offs;
- *                  otherwise the work itself (records and chunks per run
- *                  against the window);
+ *   a batch run    where its time goes: the platform making it wait or
+ *                  fail (bulk batches over the batch time limit, retried,
+ *                  with their share and the job time they took; waits for
+ *                  the API quota or the bulk pools), the largest first when
+ *                  it is at least a tenth of the job time, otherwise the
+ *                  work itself (records per run, the data growth); then the
+ *                  job time thrown away at cut-offs, a consequence;
  *   a flow         the mechanism behind its most frequent reason for not
  *                  delivering (a pool, a quota, a concurrency limit, a
  *                  breaker, a retention window), or behind its latency (the
