@@ -499,7 +499,7 @@ static char *text_plan(const plan *p, const point *one, const point *tgt, const 
     /* 3. what breaks first at the target */
     plt_buf_printf(&b, "\nWhat breaks first at %s\n", lt);
     if (tgt->v.nitems == 0)
-        plt_buf_puts(&b, "  nothing: every SLO met, every limit with 30% headroom\n");
+        plt_buf_printf(&b, "  nothing: %s\n", res_verdict_nothing_breaks(cell, sizeof cell));
     for (int i = 0; i < tgt->v.nitems && i < 8; i++) {
         const res_item *x = &tgt->v.items[i];
         char when[32] = "";

@@ -518,8 +518,9 @@ char *out_report_html(const res_results *r, const res_verdict *v, const char *di
 
     plt_buf_puts(&b, "<h2>What breaks first</h2>\n");
     if (v->nitems == 0) {
-        plt_buf_puts(&b, "<p>Nothing: every SLO is met, every flow delivers its records and "
-                         "every limit keeps the card's 30% headroom.</p>\n");
+        plt_buf_puts(&b, "<p>Nothing: ");
+        esc(&b, res_verdict_nothing_breaks(t, sizeof t));
+        plt_buf_puts(&b, ".</p>\n");
     } else {
         plt_buf_puts(&b, "<ol class=\"breaks\">\n");
         for (int i = 0; i < v->nitems; i++) {
@@ -724,8 +725,7 @@ char *out_report_md(const res_results *r, const res_verdict *v, unsigned drawn,
     res_verdict_banner(v, t, sizeof t);
     plt_buf_printf(&b, "**Verdict: %s**\n\n## What breaks first\n\n", t);
     if (v->nitems == 0)
-        plt_buf_puts(&b, "Nothing: every SLO is met, every flow delivers its records and every "
-                         "limit keeps the card's 30% headroom.\n");
+        plt_buf_printf(&b, "Nothing: %s.\n", res_verdict_nothing_breaks(t, sizeof t));
     for (int i = 0; i < v->nitems; i++) {
         plt_buf_printf(&b, "%d. ", i + 1);
         if (isfinite(v->items[i].at_s))

@@ -97,8 +97,7 @@ static void breaks(plt_buf *b, const res_verdict *v)
     plt_buf_printf(b, "\nVerdict: %s\n", res_verdict_banner(v, banner, sizeof banner));
     plt_buf_puts(b, "\nWhat breaks first\n");
     if (v->nitems == 0) {
-        plt_buf_puts(b, "  nothing: every SLO is met, every flow delivers its records and every "
-                        "limit keeps the card's 30% headroom\n");
+        plt_buf_printf(b, "  nothing: %s\n", res_verdict_nothing_breaks(banner, sizeof banner));
         return;
     }
     int timed = 0;

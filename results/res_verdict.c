@@ -458,6 +458,15 @@ const res_item *res_verdict_first_failure(const res_verdict *v)
     return NULL;
 }
 
+char *res_verdict_nothing_breaks(char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "every SLO is met, every flow delivers its records and every limit keeps the "
+             "card's %.0f%% headroom",
+             100 * MDL_HEADROOM);
+    return buf;
+}
+
 char *res_verdict_banner(const res_verdict *v, char *buf, size_t n)
 {
     int level = res_verdict_level(v);

@@ -139,9 +139,13 @@ int res_verdict_level(const res_verdict *v);
 const char *res_verdict_result(const res_verdict *v);
 /* The one-line verdict every command prints: "FAIL: 1 flow misses its
  * latency SLO, 1 limit ran out", "PASS, WITH WARNINGS: 1 limit below 30%
- * headroom", "PASS: every SLO met, every flow complete, every limit with
- * 30% headroom". Returns buf. */
+ * headroom", "PASS: every SLO met, every flow delivers its records, every
+ * limit keeps 30% headroom". Returns buf. */
 char *res_verdict_banner(const res_verdict *v, char *buf, size_t n);
+/* What "What breaks first" says when nothing does: "every SLO is met,
+ * every flow delivers its records and every limit keeps the card's 30%
+ * headroom" (no capital, no full stop). Returns buf. */
+char *res_verdict_nothing_breaks(char *buf, size_t n);
 /* The first FAIL item, or NULL when it holds. */
 const res_item *res_verdict_first_failure(const res_verdict *v);
 

@@ -62,6 +62,14 @@ for name in holds slo completeness limit overrun; do
     banner_plan=$(sed -n 's/^Verdict at 1x: //p' "$tmp/plan.txt")
     [ -n "$banner_run" ] && [ "$banner_run" = "$banner_rep" ] && [ "$banner_run" = "$banner_plan" ] ||
         fail "$name: verdicts differ: run '$banner_run', report '$banner_rep', plan '$banner_plan'"
+    # and what breaks first says "nothing" in the same words (the plan had
+    # its own sentence, without completeness)
+    if [ $name = holds ]; then
+        nothing_run=$(grep -m1 '^  nothing: ' "$tmp/run.txt")
+        nothing_plan=$(grep -m1 '^  nothing: ' "$tmp/plan.txt")
+        [ -n "$nothing_run" ] && [ "$nothing_run" = "$nothing_plan" ] ||
+            fail "holds: 'nothing breaks' differs: run '$nothing_run', plan '$nothing_plan'"
+    fi
     case $name in
     holds) want_rc=0 want="PASS" ;;
     slo) want_rc=1 want="FAIL: 1 flow misses its latency SLO" ;;
