@@ -39,36 +39,59 @@ static void put(char *buf, size_t n, size_t *used, const char *fmt, ...)
     *used += w > 0 ? (size_t)w : 0;
 }
 
-/* The flows spending `what` ("calls", "batch.bulk_batches_used") of the
- * system `id` (their target), the largest first: "F-402 (14,000 calls/day,
- * 82%), F-401 (3,100/day, 18%)". Up to three. */
-static void spenders(const res_results *r, const char *id, const char *what, const char *unit,
-                     char *buf, size_t n, size_t *used)
+/* A way a flow spends a system's limit: the flow metric that counts it
+ * (less the one in `minus`, when the metric also counts what the flow
+ * spends elsewhere), and whether the flow spends it as the system's reader
+ * (a batch's extraction costs its source) or as its writer (its target). */
+typedef struct spend {
+    const char *metric, *minus;
+    int reading;
+} spend;
+
+/* What flow i spends of system id through way w (0 when it does not). */
+static double spent(const res_results *r, int i, const char *id, const spend *w)
+{
+    const res_flow *f = &r->flows[i];
+    if (strcmp(w->reading ? f->source : f->target, id) != 0)
+        return 0.0;
+    double x = mean_of(r, "flow", f->id, w->metric);
+    double y = w->minus ? mean_of(r, "flow", f->id, w->minus) : 0.0;
+    x -= isfinite(y) ? y : 0.0;
+    return isfinite(x) && x > 0 ? x : 0.0;
+}
+
+/* The flows spending a limit of the system `id` through `ways`, the largest
+ * first: "F-402 (14,000 calls/day, 82%), F-401 reading it (3,100
+ * calls/day, 18%)". Up to three. */
+static void spenders(const res_results *r, const char *id, const spend *ways, int nways,
+                     const char *unit, char *buf, size_t n, size_t *used)
 {
     double days = r->horizon_s > 0 ? r->horizon_s / 86400.0 : 1.0, total = 0.0;
-    int shown[3] = {-1, -1, -1};
+    int shown_flow[3] = {-1, -1, -1}, shown_way[3] = {-1, -1, -1};
     for (int i = 0; i < r->nflows; i++)
-        if (!strcmp(r->flows[i].target, id))
-            total += mean_of(r, "flow", r->flows[i].id, what);
+        for (int w = 0; w < nways; w++)
+            total += spent(r, i, id, &ways[w]);
     if (!(total > 0))
         return;
     for (int k = 0; k < 3; k++) {
         double best = 0.0;
-        for (int i = 0; i < r->nflows; i++) {
-            double x =
-                strcmp(r->flows[i].target, id) ? 0.0 : mean_of(r, "flow", r->flows[i].id, what);
-            int taken = 0;
-            for (int j = 0; j < k; j++)
-                taken |= shown[j] == i;
-            if (!taken && x > best) {
-                best = x;
-                shown[k] = i;
+        for (int i = 0; i < r->nflows; i++)
+            for (int w = 0; w < nways; w++) {
+                double x = spent(r, i, id, &ways[w]);
+                int taken = 0;
+                for (int j = 0; j < k; j++)
+                    taken |= shown_flow[j] == i && shown_way[j] == w;
+                if (!taken && x > best) {
+                    best = x;
+                    shown_flow[k] = i;
+                    shown_way[k] = w;
+                }
             }
-        }
-        if (shown[k] < 0)
+        if (shown_flow[k] < 0)
             break;
         char c[32], p[16];
-        put(buf, n, used, "%s%s (%s %s/day, %s)", k ? ", " : "", r->flows[shown[k]].id,
+        put(buf, n, used, "%s%s%s (%s %s/day, %s)", k ? ", " : "", r->flows[shown_flow[k]].id,
+            ways[shown_way[k]].reading ? " reading it" : "",
             res_fmt_count(best / days, c, sizeof c), unit,
             res_fmt_percent(best / total, p, sizeof p));
     }
@@ -84,15 +107,23 @@ char *res_cause_limit(const res_results *r, const res_limit *l, char *buf, size_
     switch (d->kind) {
     case MDL_LIMIT_QUOTA:
         put(buf, n, &used, "spent by ");
-        spenders(r, d->id, "calls", "calls", buf, n, &used);
+        /* a flow's calls are all it spends, on its source too */
+        spenders(r, d->id,
+                 (const spend[]){{"calls", "batch.extract_calls_used", 0},
+                                 {"batch.extract_calls_used", NULL, 1}},
+                 2, "calls", buf, n, &used);
         break;
     case MDL_LIMIT_BULK_BATCHES:
         put(buf, n, &used, "spent by ");
-        spenders(r, d->id, "batch.bulk_batches_used", "batches", buf, n, &used);
+        spenders(r, d->id,
+                 (const spend[]){{"batch.bulk_batches_used", NULL, 0},
+                                 {"batch.extract_batches_used", NULL, 1}},
+                 2, "batches", buf, n, &used);
         break;
     case MDL_LIMIT_BULK_RECORDS:
         put(buf, n, &used, "spent by ");
-        spenders(r, d->id, "batch.bulk_records_used", "records", buf, n, &used);
+        spenders(r, d->id, (const spend[]){{"batch.bulk_records_used", NULL, 0}}, 1, "records", buf,
+                 n, &used);
         break;
     case MDL_LIMIT_ALLOCATION: {
         double published = mean_of(r, "channel", d->id, "published");
@@ -178,7 +209,8 @@ char *res_cause_take(const res_results *r, const res_limit *l, char *buf, size_t
 
 /* The batch run's time: where it goes. The candidates are the platform
  * making the job wait or fail (bulk batches over the batch time limit,
- * waits for the API quota or the bulk pools), the largest first, when it
+ * waits for the target's API quota or bulk pools, or for the source's
+ * pools while reading it), the largest first, when it
  * is at least a tenth of the job time; otherwise the work itself. The job
  * time thrown away at cut-offs is a consequence of overrunning without a
  * checkpoint, said after the cause. */
@@ -191,13 +223,14 @@ static void overrun_cause(const res_results *r, const res_flow *f, char *buf, si
     double timeout_s = mean_of(r, "flow", id, "batch.bulk_timeout_s");
     double rest_wait = mean_of(r, "flow", id, "batch.rest_wait_s");
     double bulk_wait = mean_of(r, "flow", id, "batch.bulk_wait_s");
+    double extract_wait = mean_of(r, "flow", id, "batch.extract_wait_s");
     double wasted = mean_of(r, "flow", id, "batch.wasted_job_s");
     double runs = mean_of(r, "flow", id, "batch.runs");
     double dur = mean_of(r, "flow", id, "batch.duration_mean");
     double recs = mean_of(r, "flow", id, "batch.records_per_run_mean");
-    double parts[] = {timeout_s, rest_wait, bulk_wait};
+    double parts[] = {timeout_s, rest_wait, bulk_wait, extract_wait};
     int best = -1;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         if (parts[k] > 0 && (best < 0 || parts[k] > parts[best]))
             best = k;
     if (best >= 0 && parts[best] < 0.1 * runs * dur) /* small beside the work itself */
@@ -216,6 +249,9 @@ static void overrun_cause(const res_results *r, const res_flow *f, char *buf, si
     } else if (best == 2) {
         put(buf, n, used, "its jobs waited %s in all (over %s) for %s's bulk API pools",
             res_fmt_duration(bulk_wait, a, sizeof a), h, f->target);
+    } else if (best == 3) {
+        put(buf, n, used, "its jobs waited %s in all (over %s) for %s's API pools to read the data",
+            res_fmt_duration(extract_wait, a, sizeof a), h, f->source);
     } else if (recs > 0 && dur > 0) {
         put(buf, n, used, "the work itself: a run moves %s records in %s on average",
             res_fmt_count(recs, a, sizeof a), res_fmt_duration(dur, b, sizeof b));

@@ -71,6 +71,59 @@ static void an_exhausted_window_limit_counts_its_refusals(void **state)
     res_results_destroy(r);
 }
 
+/* A batch's extraction costs its source (issue 13): the quota's spenders
+ * count it, named "reading it". erp's quota: F-1 writes 3,000 calls per
+ * run; F-3 (a batch erp -> crm) reads 9,000 per run. Over 2 days: 1,500
+ * and 4,500 a day, 25% and 75%. Then F-3 writes into erp too (its target
+ * made erp): its calls, 9,600, are all it spends, so 600 are writes into
+ * erp: of 12,600, 71.4% reading, 23.8% F-1, 4.8% F-3 writing. */
+static void a_quota_names_the_batch_that_reads_its_system(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    assert_non_null(fixture_scalar(r, "flow.F-1.calls", "calls", 3000, 3000, 3000));
+    assert_non_null(
+        fixture_scalar(r, "flow.F-3.batch.extract_calls_used", "calls", 9000, 9000, 9000));
+    assert_non_null(fixture_scalar(r, "flow.F-3.calls", "calls", 9600, 9600, 9600));
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    const res_item *it = item_of(&v, RES_RULE_LIMIT_EXHAUSTED, "erp");
+    assert_string_equal(it->cause, "spent by F-3 reading it (4,500 calls/day, 75.0%), "
+                                   "F-1 (1,500 calls/day, 25.0%)");
+    res_verdict_fini(&v);
+    snprintf(r->flows[2].target, sizeof r->flows[2].target, "erp");
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    it = item_of(&v, RES_RULE_LIMIT_EXHAUSTED, "erp");
+    assert_string_equal(it->cause, "spent by F-3 reading it (4,500 calls/day, 71.4%), "
+                                   "F-1 (1,500 calls/day, 23.8%), F-3 (300 calls/day, 4.8%)");
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
+/* An overrun whose job mostly waited for its source's pools while reading
+ * it says so: 30,000 s of extraction wait beside 600 s for the target's
+ * quota, against runs of 2 x 9,000 s = 18,000 s of job time (a tenth of
+ * it is the threshold for naming a wait): 30,000 s = 8.33 h. */
+static void a_batch_overrun_names_the_wait_to_read_its_source(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    for (size_t i = 0; i < r->nmetrics; i++)
+        if (!strcmp(r->metrics[i].name, "flow.F-3.batch.overruns")) {
+            r->metrics[i].values[1] = 1;
+            r->metrics[i].mean = 1.0 / 3;
+        }
+    assert_non_null(fixture_scalar(r, "flow.F-3.batch.rest_wait_s", "s", 600, 600, 600));
+    assert_non_null(fixture_scalar(r, "flow.F-3.batch.extract_wait_s", "s", 30000, 30000, 30000));
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    const res_item *it = item_of(&v, RES_RULE_BATCH_OVERRUN, "F-3");
+    assert_non_null(strstr(it->cause, "its jobs waited 8.33 h in all (over 2 d) for erp's API "
+                                      "pools to read the data"));
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
 /* Issue 12: "a batch overruns because its chunks exceed the platform's
  * 5-minute bulk batch limit and are retried": the overrun names it. 27 of
  * 100 batch attempts timed out, taking 48,000 s (13.3 h) of job time. */
@@ -126,6 +179,8 @@ int main(void)
         cmocka_unit_test(a_tight_limit_needs_its_peak_plus_30_percent),
         cmocka_unit_test(an_exhausted_window_limit_counts_its_refusals),
         cmocka_unit_test(a_batch_overrun_names_its_timed_out_bulk_batches),
+        cmocka_unit_test(a_quota_names_the_batch_that_reads_its_system),
+        cmocka_unit_test(a_batch_overrun_names_the_wait_to_read_its_source),
         cmocka_unit_test(undelivered_records_name_their_mechanism),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
