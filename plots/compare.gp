@@ -15,7 +15,9 @@
 # row), NR, REFP[NR], REFX[NR], REFW[NR], REFL[NR] (reference lines: panel,
 # value, warning colour, label), REFKEY (the key of the per-row ticks),
 # PREF[NP] (1: the panel has such ticks), PSI[NP] (1: SI prefixes on the
-# axis, for large counts).
+# axis, for large counts), NT, PTIC[NP] (1: the panel's x tics are given),
+# TICP[NT], TICX[NT], TICL[NT] (those tics: panel, value, label, e.g. a
+# logarithmic duration axis labelled "1 ms", "1 s", "10 min").
 set multiplot title TITLE font TITLE_FONT
 set style fill solid 0.85 border rgb "#ffffff"
 set grid xtics noytics
@@ -37,6 +39,16 @@ do for [p=1:NP] {
         set format x "%.0s%c"
     } else {
         set format x "%g"
+    }
+    if (PTIC[p]) {
+        set xtics ()
+        do for [i=1:NT] {
+            if (TICP[i] == p) {
+                set xtics add (TICL[i] TICX[i])
+            }
+        }
+    } else {
+        set xtics autofreq
     }
     set xrange [XMIN[p]:XMAX[p]]
     set yrange [PROWS[p] - 0.5:-0.5]

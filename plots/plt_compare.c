@@ -127,6 +127,8 @@ static void layout(const plt_compare *c, const int *panel_of, int np, const int 
         top /= q->scale;
         low /= q->scale;
         q->log = isfinite(low) && top / low > 50.0;
+        if (q->log && !strcmp(u, "s")) /* its ticks are durations (duration_ticks) */
+            snprintf(q->axis, sizeof q->axis, "duration (logarithmic scale)");
         if (q->log) {
             q->xmin = pow(10.0, floor(log10(low)) - 0.3);
             q->xmax = pow(10.0, ceil(log10(top) + 0.35));
@@ -135,6 +137,29 @@ static void layout(const plt_compare *c, const int *panel_of, int np, const int 
             q->xmax = top > 0 ? top * 1.22 : 1.0;
         }
     }
+}
+
+/* The ticks of a logarithmic duration panel: durations a reader knows,
+ * about a power of ten apart, at their place in the panel's unit; a
+ * number like 0.0001 hours says nothing. */
+static const struct {
+    double s;
+    const char *label;
+} duration_marks[] = {{1e-6, "1 us"},  {1e-5, "10 us"}, {1e-4, "100 us"}, {1e-3, "1 ms"},
+                      {1e-2, "10 ms"}, {0.1, "100 ms"}, {1, "1 s"},       {10, "10 s"},
+                      {60, "1 min"},   {600, "10 min"}, {3600, "1 h"},    {36000, "10 h"},
+                      {864000, "10 d"}};
+
+static int duration_ticks(const plt_compare *c, const panel *q)
+{
+    int n = 0;
+    if (!q->log || strcmp(unit_of(c, q->first), "s") != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof duration_marks / sizeof duration_marks[0]; i++) {
+        double x = duration_marks[i].s / q->scale;
+        n += x >= q->xmin && x <= q->xmax;
+    }
+    return n;
 }
 
 /* The text at a bar's end: "21.9 h ± 20 min", "452% ± 0.3", "12,345". */
@@ -306,6 +331,25 @@ int plt_compare_draw(const plt_compare *c, const char *dir, const char *name, co
                        strcmp(unit_of(c, first[p]), "s") != 0 &&
                            !strchr(unit_of(c, first[p]), '%') &&
                            (ps[p].xmax >= 10000 || ps[p].log));
+    int nt = 0;
+    for (int p = 0; p < np; p++)
+        nt += duration_ticks(c, &ps[p]);
+    plt_buf_printf(&v, "NT = %d\narray PTIC[%d]\narray TICP[%d]\narray TICX[%d]\narray TICL[%d]\n",
+                   nt, np, nt > 0 ? nt : 1, nt > 0 ? nt : 1, nt > 0 ? nt : 1);
+    for (int p = 0, t = 0; p < np; p++) {
+        plt_buf_printf(&v, "PTIC[%d] = %d\n", p + 1, duration_ticks(c, &ps[p]) > 0);
+        for (size_t i = 0;
+             duration_ticks(c, &ps[p]) > 0 && i < sizeof duration_marks / sizeof duration_marks[0];
+             i++) {
+            double x = duration_marks[i].s / ps[p].scale;
+            if (x < ps[p].xmin || x > ps[p].xmax)
+                continue;
+            t++;
+            plt_buf_printf(&v, "TICP[%d] = %d\nTICX[%d] = %.10g\nTICL[%d] = ", t, p + 1, t, x, t);
+            plt_gnuplot_quote(&v, duration_marks[i].label);
+            plt_buf_puts(&v, "\n");
+        }
+    }
     plt_buf_puts(&v, "REFKEY = ");
     plt_gnuplot_quote(&v, any_ref && c->ref_label ? c->ref_label : "");
     plt_buf_puts(&v, "\n");

@@ -11,7 +11,9 @@
  *     min, h, d: res_fmt's rules), so 250,000 s reads 2.9 d.
  *   - A panel whose positive values span more than 50:1 is drawn on a
  *     logarithmic axis, so a bar of 2% stays visible beside one of
- *     40,000%; a value of 0 is written "0" at the axis.
+ *     40,000%; a value of 0 is written "0" at the axis. A logarithmic
+ *     panel of durations is ticked in durations ("100 ms", "1 s", "1 min",
+ *     "10 h"), not in fractions of its largest unit.
  *   - Reference lines cross a panel at a value (e.g. 100% = the limit,
  *     70% = the card's headroom: a warning line, labelled on its left so
  *     that the two labels never meet), and a metric may have its own reference

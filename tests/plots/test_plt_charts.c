@@ -264,8 +264,17 @@ static void the_comparison_chart_draws_grouped_bars_with_whiskers(void **state)
         /* three panels (durations, records, calls), each with every
          * variant in its legend; every metric labels its own row, and every
          * bar says its value in human units (900 ms, not 0.9); the
-         * durations reach 30,000 s, so their axis is in hours */
-        assert_int_equal(fixture_count(path, ">hours<"), 1);
+         * durations span 0.3 s to 30,000 s, so their axis is logarithmic
+         * and its ticks are durations (issue 12: "1e-05 hours" said
+         * nothing): from 10^-5.3 h (18 ms) to 100 h, 100 ms ... 10 h */
+        assert_int_equal(fixture_count(path, ">duration (logarithmic scale)<"), 1);
+        assert_int_equal(fixture_count(path, ">hours<"), 0);
+        static const char *const ticks[] = {">100 ms<", ">1 s<", ">10 s<", ">1 min<",
+                                            ">10 min<", ">1 h<", ">10 h<"};
+        for (size_t i = 0; i < sizeof ticks / sizeof ticks[0]; i++)
+            assert_int_equal(fixture_count(path, ticks[i]), 1);
+        assert_int_equal(fixture_count(path, ">10 ms<"), 0);
+        assert_int_equal(fixture_count(path, ">10 d<"), 0);
         assert_int_equal(fixture_count(path, ">records<"), 1);
         assert_int_equal(fixture_count(path, ">calls<"), 1);
         assert_int_equal(fixture_count(path, ">realtime<"), 3);
