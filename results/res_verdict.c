@@ -295,18 +295,18 @@ static void judge_completeness(const res_results *r, res_verdict_flow *v, items 
     res_fmt_percent(v->tolerance, tol, sizeof tol);
     not_delivered_text(v, what, sizeof what);
     if (!v->complete) {
-        res_item *it = add(
-            b, RES_RULE_COMPLETENESS, f->id, NAN, 5 + v->share,
-            "%s does not deliver %s of its %s records per run (%s; tolerance %s: %s impact, %s): "
-            "%s",
-            f->id, nd, cr, pc, tol, f->impact[0] ? f->impact : "medium",
-            f->tolerance[0] ? f->tolerance : "retry", what);
+        res_item *it =
+            add(b, RES_RULE_COMPLETENESS, f->id, NAN, 5 + v->share,
+                "%s does not deliver %s of its %s records (%s; tolerance %s: %s impact, %s): "
+                "%s",
+                f->id, nd, cr, pc, tol, f->impact[0] ? f->impact : "medium",
+                f->tolerance[0] ? f->tolerance : "retry", what);
         if (it)
             res_cause_flow(r, f, RES_CAUSE_DELIVERY, v->top_reason, it->cause, sizeof it->cause);
     } else {
         add(b, RES_RULE_NOT_DELIVERED, f->id, NAN, v->share,
-            "%s: %s of %s records per run not delivered (%s, within its %s tolerance): %s", f->id,
-            nd, cr, pc, tol, what);
+            "%s: %s of %s records not delivered (%s, within its %s tolerance): %s", f->id, nd, cr,
+            pc, tol, what);
     }
 }
 
