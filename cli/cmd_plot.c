@@ -52,6 +52,12 @@ int cmd_plot(int argc, char **argv)
                 plot_usage);
         return CLI_EXIT_USAGE;
     }
+    if (o.no_charts) { /* plot's only work is the charts */
+        fprintf(stderr,
+                "erpsim plot: error: plot draws charts; --no-charts leaves it nothing to do\n%s",
+                plot_usage);
+        return CLI_EXIT_USAGE;
+    }
     if (o.nsets > 0) { /* --load, --reps, --set...: they would be silently ignored */
         fprintf(stderr,
                 "erpsim plot: error: plot redraws finished results; it takes no run options "

@@ -36,7 +36,9 @@ for case in 'absent|' 'newer|"format_version": 2,' 'zero|"format_version": 0,' \
     *) want='unknown format_version' ;;
     esac
     for cmd in plot report; do
-        "$erpsim" $cmd --from "$tmp/$name" --out "$tmp/$name-$cmd" --no-charts -q \
+        opts=-q
+        [ $cmd = report ] && opts="-q --no-charts" # plot's only work is charts
+        "$erpsim" $cmd --from "$tmp/$name" --out "$tmp/$name-$cmd" $opts \
             >"$tmp/out" 2>"$tmp/err"
         rc=$?
         [ $rc -eq 2 ] || fail "$cmd --from with format_version $name: exit $rc, want 2"
@@ -46,8 +48,9 @@ for case in 'absent|' 'newer|"format_version": 2,' 'zero|"format_version": 0,' \
     done
 done
 
-"$erpsim" plot --from "$tmp/run" --out "$tmp/replot" --no-charts -q >/dev/null 2>"$tmp/err" ||
-    fail "plot --from the file run wrote: $(cat "$tmp/err")"
+"$erpsim" plot --from "$tmp/run" --out "$tmp/replot" -q >/dev/null 2>"$tmp/err"
+rc=$? # 4: gnuplot missing; the file was read
+[ $rc -eq 0 ] || [ $rc -eq 4 ] || fail "plot --from the file run wrote: exit $rc: $(cat "$tmp/err")"
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2

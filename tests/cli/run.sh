@@ -216,6 +216,10 @@ done
 cmp -s "$tmp/nognu/series/quota.csv" "$out/series/quota.csv" || fail "plot --from wrote other chart data than run"
 expect_rc 2 "plot without --from" "$erpsim" plot
 expect_rc 2 "plot with a run option" "$erpsim" plot --from "$out" --reps 5
+before=$(ls -l --time-style=full-iso "$out/charts")
+expect_rc 2 "plot --no-charts (nothing to do)" "$erpsim" plot --from "$out" --no-charts
+grep -q "nothing to do" "$tmp/err" || fail "plot --no-charts: message '$(cat "$tmp/err")'"
+[ "$(ls -l --time-style=full-iso "$out/charts")" = "$before" ] || fail "plot --no-charts redrew the charts"
 expect_rc 2 "plot --from a folder without results" "$erpsim" plot --from "$tmp/empty-nothing"
 echo '{"format": "something else"}' >"$tmp/results.json"
 expect_rc 2 "plot --from a foreign JSON" "$erpsim" plot --from "$tmp"
