@@ -1422,6 +1422,9 @@ static int check_range(const scn_key *k, const void *base, const char *text, sim
     if (k->max > 0 && v > k->max)
         return sim_err_set(err, SIM_ERANGE, NULL, 0, 0, "%s must be at most %s, got '%s'", k->name,
                            limit_text(k, k->max, lim, sizeof lim), text);
+    if (k->type == SCN_T_COUNT && v != floor(v)) /* calls, records, batches: whole */
+        return sim_err_set(err, SIM_ERANGE, NULL, 0, 0, "%s must be a whole number, got '%s'",
+                           k->name, text);
     return SIM_OK;
 }
 
