@@ -33,9 +33,9 @@ do for [i=1:N] {
     set xrange [0:XMAXM[i]]
     set yrange [0:YTOP[i]<*]
     set samples 300
-    plot (ANCHOR_S[i] > 0 ? ANCHOR_S[i]/60 * exp(SLOPE[i]*(x - ANCHOR_M[i])) : NaN) with lines lt 2 lw 2 dt 4 title PLABEL[i], \
+    plot (ANCHOR_S[i] > 0 ? ANCHOR_S[i]/60 * exp(SLOPE[i]*(x - ANCHOR_M[i])) : NaN) with lines lt 2 lw 2 dt 4 title (ANCHOR_S[i] > 0 ? PLABEL[i] : ""), \
          (WINDOW[i] > 0 ? WINDOW[i]/60 : NaN) with lines lc rgb LIMIT_COLOR lw 2 dt 2 title (WINDOW[i] > 0 ? "window" : ""), \
-         '+' every ::0::0 using (HDAYS/2/MONTH_DAYS):(DMEAN[i] > 0 ? DMEAN[i]/60 : NaN) with points lt 1 pt 7 ps 1.3 title "simulated (mean)", \
+         '+' every ::0::0 using (HDAYS/2/MONTH_DAYS):(DMEAN[i] > 0 ? DMEAN[i]/60 : NaN) with points lt 1 pt 7 ps 1.3 title "simulated (mean of all runs)", \
          '+' every ::0::0 using (CROSS_M[i]):(WINDOW[i]/60):(CROSS_LO[i]):(CROSS_HI[i]) with xerrorbars lt 2 pt 2 ps 1.6 lw 1.5 title (CROSS_M[i] == CROSS_M[i] ? "projected overrun (range over replications)" : "")
 }
 unset multiplot
