@@ -20,6 +20,8 @@
  *      -> references (systems, callers, brokers, flows, channels) -> derived
  *      and inherited defaults -> subscriber references -> cross checks.
  */
+#define _XOPEN_SOURCE 700 /* realpath (XSI): a data file's link followed */
+
 #include "scn_load.h"
 
 #include <errno.h>
@@ -203,7 +205,8 @@ typedef struct loader {
     const char *name; /* file name for problems without a node */
     scn_tree *tree;
     scn_diag *diag;
-    scn_diag *warn; /* NULL: warnings are not wanted */
+    scn_diag *warn;       /* NULL: warnings are not wanted */
+    const char *data_dir; /* scn_load_opts.data_dir */
     scn_origins *o;
     mdl_scenario *sc;
     pending *refs;
@@ -1261,6 +1264,59 @@ static void check_flow(loader *L, const mdl_flow_spec *f)
 
 /* ---- phase 5: service-time distributions and their files ------------------ */
 
+/* 1 when a path has a ".." segment. */
+static int climbs(const char *path)
+{
+    for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+        if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+            return 1;
+    return 0;
+}
+
+/* The path to read a data file (a trace, measured service times) named at
+ * node fn as `file` from, into out[0..n); NULL after adding the problem.
+ * Without opts.data_dir it is resolved against the file naming it; with
+ * it, it must stay inside that folder (scn_load.h). */
+static char *data_path(loader *L, const scn_node *fn, const char *what, const char *file, char *out,
+                       size_t n)
+{
+    const char *dir = L->data_dir;
+    if (!dir) {
+        if (scn_csv_resolve(fn ? fn->src : L->name, file, out, n))
+            return out;
+        problem(L, fn, "%s: file path too long", what);
+        return NULL;
+    }
+    if (!dir[0]) {
+        problem(L, fn, "%s '%s': data files are not read here (the scenario has no folder)", what,
+                file);
+        return NULL;
+    }
+    if (file[0] == '/' || climbs(file)) {
+        problem(L, fn,
+                "%s '%s': a data file must be a relative path inside the scenario's folder, "
+                "without '..'",
+                what, file);
+        return NULL;
+    }
+    int len = snprintf(out, n, "%s/%s", dir, file);
+    if (len < 0 || (size_t)len >= n) {
+        problem(L, fn, "%s: file path too long", what);
+        return NULL;
+    }
+    char real[4096];
+    size_t dlen = strlen(dir);
+    /* a symbolic link may still point out of the folder: follow it (a file
+     * that does not exist is left for the reader to report) */
+    if (realpath(out, real) && (strncmp(real, dir, dlen) != 0 || (real[dlen] != '/' && dlen > 1))) {
+        problem(L, fn,
+                "%s '%s': a data file must be inside the scenario's folder (a link leads out)",
+                what, file);
+        return NULL;
+    }
+    return out;
+}
+
 /* Checks a service block and reads an empirical distribution's file. who:
  * "system 'erp' api.service" for messages. */
 static void check_service(loader *L, const scn_block *b, mdl_service_spec *s, const char *who)
@@ -1311,10 +1367,8 @@ static void check_service(loader *L, const scn_block *b, mdl_service_spec *s, co
         double *v = NULL;
         size_t n = 0;
         const scn_node *fn = node_of(L, b, s, "file");
-        if (!scn_csv_resolve(fn ? fn->src : L->name, s->file, path, sizeof path)) {
-            problem(L, fn, "%s: file path too long", who);
+        if (!data_path(L, fn, who, s->file, path, sizeof path))
             break;
-        }
         double scale = s->unit == MDL_SPEC_UNIT_S ? 1.0 : 1e-3;
         int rc = scn_csv_numbers(path, s->column, scale, &v, &n, &e);
         if (rc == SIM_ENOMEM) {
@@ -1361,11 +1415,10 @@ static void check_arrival(loader *L, mdl_flow_spec *f)
                 "flow '%s': process trace needs trace (a CSV file of timestamps)", f->id);
         return;
     }
-    char path[1024];
-    if (!scn_csv_resolve(fn ? fn->src : L->name, a->trace, path, sizeof path)) {
-        problem(L, fn, "flow '%s': trace path too long", f->id);
+    char path[1024], what[MDL_SPEC_ID_MAX + 32];
+    snprintf(what, sizeof what, "flow '%s' arrival.trace", f->id);
+    if (!data_path(L, fn, what, a->trace, path, sizeof path))
         return;
-    }
     sim_err e;
     sim_err_clear(&e);
     sim_time *t = NULL;
@@ -1717,6 +1770,7 @@ static int load_text(const char *name, const char *text, size_t len, const scn_l
     L.name = name ? name : "";
     L.diag = diag;
     L.warn = opts ? opts->warnings : NULL;
+    L.data_dir = opts ? opts->data_dir : NULL;
     L.sc = out;
     mdl_scenario_init(out);
     if (opts && opts->origins)

@@ -95,6 +95,14 @@ typedef struct scn_load_opts {
      * file order. Warnings never make the load fail. */
     scn_diag *warnings;
     int no_faults; /* every fault is read with enabled: false (--no-faults) */
+    /* If not NULL, the only folder data files (arrival traces, measured
+     * service times) are read from: each must be a relative path without a
+     * '..' segment, resolved against data_dir (an absolute path without a
+     * trailing '/', symbolic links resolved), and must not lead out of it
+     * through a link; "" refuses every data file. For `erpsim serve`,
+     * whose overrides come from a browser. NULL: a data file is resolved
+     * against the file that names it, anywhere. */
+    const char *data_dir;
 } scn_load_opts;
 
 /* Loads the file at path (at most SCN_YAML_MAX_BYTES). opts may be NULL.

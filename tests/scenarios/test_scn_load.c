@@ -15,6 +15,8 @@
  * which divides the same way, so they are compared within 1e-14 relative
  * (a few ulps; the value is not computed by a different formula).
  */
+#define _XOPEN_SOURCE 700 /* realpath, symlink */
+
 #include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -586,6 +589,64 @@ static void every_bad_fixture_reports_exactly_its_expected_messages(void **state
     assert_true(fixtures >= 30);
 }
 
+/* Loads scenarios/extraction-quota.yaml (an arrival trace and measured
+ * service times in data/) with data files restricted to data_dir and the
+ * override `set` (may be NULL); returns the status and copies the first
+ * problem into msg. */
+static int load_in(const char *data_dir, const char *set, char *msg, size_t n)
+{
+    char *text = read_text("scenarios/extraction-quota.yaml");
+    assert_non_null(text);
+    const char *sets[1] = {set};
+    scn_load_opts o = {.sets = sets, .nsets = set ? 1 : 0, .data_dir = data_dir};
+    mdl_scenario sc;
+    scn_diag d;
+    scn_diag_init(&d);
+    int rc = scn_load_string("scenarios/extraction-quota.yaml", text, strlen(text), &o, &sc, &d);
+    snprintf(msg, n, "%s", d.count > 0 ? d.items[0].msg : "");
+    scn_diag_fini(&d);
+    mdl_scenario_fini(&sc);
+    free(text);
+    return rc;
+}
+
+/* `erpsim serve` takes overrides from a browser: with data_dir, a data
+ * file is read only from inside that folder, whatever the override says. */
+static void data_files_are_read_only_from_inside_the_data_folder(void **state)
+{
+    (void)state;
+    char dir[4096], msg[256];
+    assert_non_null(realpath("scenarios", dir));
+    assert_int_equal(load_in(dir, NULL, msg, sizeof msg), SIM_OK);
+    assert_int_equal(load_in(dir, "flows.F-701.arrival.trace=/etc/passwd", msg, sizeof msg),
+                     SIM_EPARSE);
+    assert_non_null(strstr(msg, "relative path inside the scenario's folder"));
+    assert_int_equal(load_in(dir,
+                             "flows.F-701.arrival.trace=data/../../scenarios/data/orders-trace.csv",
+                             msg, sizeof msg),
+                     SIM_EPARSE);
+    assert_non_null(strstr(msg, "without '..'"));
+    assert_int_equal(load_in(dir, "systems.erp.api.service.file=..", msg, sizeof msg), SIM_EPARSE);
+    assert_non_null(strstr(msg, "without '..'"));
+    /* "a..b" is a name, not a climb: it is looked for (and missing) */
+    assert_int_equal(load_in(dir, "systems.erp.api.service.file=a..b.csv", msg, sizeof msg),
+                     SIM_EPARSE);
+    assert_null(strstr(msg, "without '..'"));
+    /* the compiled-in scenario has no folder: no data file at all */
+    assert_int_equal(load_in("", NULL, msg, sizeof msg), SIM_EPARSE);
+    assert_non_null(strstr(msg, "data files are not read here"));
+    /* a link inside the folder that leads out of it */
+    char tmp[] = "/tmp/erpsim-datadir-XXXXXX", link[64], target[4200];
+    assert_non_null(mkdtemp(tmp));
+    snprintf(link, sizeof link, "%s/data", tmp);
+    snprintf(target, sizeof target, "%s/data", dir);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(load_in(tmp, NULL, msg, sizeof msg), SIM_EPARSE);
+    assert_non_null(strstr(msg, "a link leads out"));
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(rmdir(tmp), 0);
+}
+
 /* A fault can be switched off (enabled: false, or --no-faults for all):
  * it is still read and kept, so variants and --set can name it, but what
  * it needs of the flows is not checked and the models do not inject it.
@@ -788,6 +849,7 @@ int main(void)
         cmocka_unit_test(every_scenario_file_in_scenarios_is_valid),
         cmocka_unit_test(every_bad_fixture_reports_exactly_its_expected_messages),
         cmocka_unit_test(a_disabled_fault_is_kept_but_not_checked),
+        cmocka_unit_test(data_files_are_read_only_from_inside_the_data_folder),
         cmocka_unit_test(problems_come_in_file_order_and_all_at_once),
         cmocka_unit_test(a_file_larger_than_16_mib_is_refused_without_reading_on),
         cmocka_unit_test(random_bytes_and_mutations_never_crash_or_hang),
