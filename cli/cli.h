@@ -78,4 +78,11 @@ int cmd_plan(int argc, char **argv);
  * See cli/cmd_calibrate.c and docs/calibration.md. */
 int cmd_calibrate(int argc, char **argv);
 
+/* erpsim serve [SCENARIO] [--port N] [--bind ADDR] [--allow-remote] ...
+ * The workshop page: a local HTTP server (127.0.0.1 by default) with the
+ * scenario's what-ifs, each simulated again and judged as `run` judges.
+ * Runs until Ctrl-C (exit 130) or SIGTERM (143); 2 bad input or usage, 5
+ * cannot listen. See cli/cmd_serve.c and docs/workshop.md. */
+int cmd_serve(int argc, char **argv);
+
 #endif

@@ -268,11 +268,7 @@ static void on_progress(void *ctx, const sim_progress *sp)
     progress_draw(p);
 }
 
-/* The run loop of each replication looks up 4096 times over the horizon
- * (at most once a simulated second): the bar moves and Ctrl-C takes hold
- * within 1/4096 of a replication's running time, for a few nanoseconds a
- * look (sim_queue_run_watched adds nothing per event). */
-static sim_time watch_step(sim_time horizon)
+sim_time cli_opts_watch_step(sim_time horizon)
 {
     sim_time step = horizon / 4096;
     return step > SIM_SEC ? step : SIM_SEC;
@@ -305,7 +301,7 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
                               .confidence = 0.95,
                               .progress = on_progress,
                               .progress_ctx = p,
-                              .watch_every = watch_step(sc->horizon),
+                              .watch_every = cli_opts_watch_step(sc->horizon),
                               .cancelled = interrupt_cancelled};
     int rc = sim_experiment_run_watched(&cfg, run_rep, &ctx, out, err);
     if (own)

@@ -154,6 +154,14 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
 int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps,
                       progress *p, sim_summary **out, sim_err *err);
 
+/* The step of simulated time between two looks of a replication's run
+ * loop (sim_experiment_cfg.watch_every): 4096 looks over the horizon, at
+ * most one a simulated second. The bar moves and a cancel (Ctrl-C, a newer
+ * what-if in `erpsim serve`) takes hold within 1/4096 of a replication's
+ * running time, for a few nanoseconds a look (sim_queue_run_watched adds
+ * nothing per event). */
+sim_time cli_opts_watch_step(sim_time horizon);
+
 /* 0 if no interrupt came; otherwise prints "erpsim CMD: interrupted" and
  * returns its exit code (130 for SIGINT, 143 for SIGTERM). A command calls
  * it right before it starts writing files or stdout, so that an interrupt

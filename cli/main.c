@@ -36,6 +36,7 @@ static const char usage[] =
     "  plan [SCENARIO]  the capacity plan: highest load that holds, headroom, PASS/FAIL\n"
     "  calibrate LOG... volumes, daily and weekly shapes, growth and API headroom from\n"
     "                   usage logs, as scenario values\n"
+    "  serve [SCENARIO] the workshop page: live what-ifs in a browser (127.0.0.1)\n"
     "\n"
     "options:\n"
     "  --version        print the version and exit\n"
@@ -77,7 +78,8 @@ static int dispatch(int argc, char **argv)
     }
     /* The commands that simulate stop cleanly on Ctrl-C and SIGTERM
      * (interrupt.h); the others keep the default action. */
-    static const char *const simulating[] = {"run", "report", "advise", "sweep", "compare", "plan"};
+    static const char *const simulating[] = {"run",     "report", "advise", "sweep",
+                                             "compare", "plan",   "serve"};
     for (size_t i = 0; i < sizeof simulating / sizeof *simulating; i++)
         if (!strcmp(argv[1], simulating[i]))
             interrupt_install();
@@ -97,6 +99,8 @@ static int dispatch(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(argv[1], "plan"))
         return cmd_plan(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "serve"))
+        return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(argv[1], "calibrate"))
         return cmd_calibrate(argc - 1, argv + 1);
     out_text_line(stderr, "erpsim: unknown command '%s' (see erpsim --help)", argv[1]);

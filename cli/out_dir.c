@@ -59,25 +59,33 @@ int out_dir_end(const cli_opts *o, plt_folder *f, int code)
     return code;
 }
 
+res_results *out_dir_results_of(const mdl_scenario *sc, const scn_origins *origins,
+                                const char *label, const char *const *sets, int nsets,
+                                const sim_summary *s, sim_err *e)
+{
+    char *yaml = scn_print_yaml(sc, origins, label, e);
+    res_results *r = yaml ? res_results_create(e) : NULL;
+    if (!r || res_results_set_scenario(r, sc, label, yaml, e) != SIM_OK ||
+        res_results_set_overrides(r, sets, nsets, e) != SIM_OK ||
+        res_results_add_summary(r, s, e) != SIM_OK) {
+        if (!e->msg[0])
+            sim_err_set(e, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+        res_results_destroy(r);
+        r = NULL;
+    }
+    sim_free(yaml);
+    return r;
+}
+
 res_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
                              const sim_summary *s)
 {
     sim_err e;
     sim_err_clear(&e);
-    const char *label = cli_opts_label(o);
-    char *yaml = scn_print_yaml(sc, origins, label, &e);
-    res_results *r = yaml ? res_results_create(&e) : NULL;
-    if (!r || res_results_set_scenario(r, sc, label, yaml, &e) != SIM_OK ||
-        res_results_set_overrides(r, o->sets + o->user_sets, o->nsets - o->user_sets, &e) !=
-            SIM_OK ||
-        res_results_add_summary(r, s, &e) != SIM_OK) {
-        if (!e.msg[0])
-            snprintf(e.msg, sizeof e.msg, "out of memory");
+    res_results *r = out_dir_results_of(sc, origins, cli_opts_label(o), o->sets + o->user_sets,
+                                        o->nsets - o->user_sets, s, &e);
+    if (!r)
         fail(o, &e);
-        res_results_destroy(r);
-        r = NULL;
-    }
-    sim_free(yaml);
     return r;
 }
 

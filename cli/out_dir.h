@@ -34,6 +34,13 @@
 res_results *out_dir_results(const cli_opts *o, const mdl_scenario *sc, const scn_origins *origins,
                              const sim_summary *s);
 
+/* The same without printing, for a caller with its own label and user
+ * overrides (sets[0..nsets), kept so the run can be reproduced): NULL with
+ * e filled on failure. */
+res_results *out_dir_results_of(const mdl_scenario *sc, const scn_origins *origins,
+                                const char *label, const char *const *sets, int nsets,
+                                const sim_summary *s, sim_err *e);
+
 /* Starts the results folder dir: refuses an unusable one (a file, a folder
  * erpsim did not write, no permission) before anything runs, and creates
  * its staging folder f->tmp; with seed_from (may be NULL), copies that
