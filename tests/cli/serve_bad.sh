@@ -16,6 +16,7 @@ fail() {
     failures=$((failures + 1))
 }
 . tests/cli/fixtures/needs.sh
+. tests/cli/fixtures/serve.sh
 
 "$erpsim" serve --bind 0.0.0.0 --port 0 >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q -- "--allow-remote" "$tmp/err" || fail "a 0.0.0.0 bind without --allow-remote is not refused"
@@ -28,19 +29,10 @@ printf 'name: x\nload: lots\n' >"$tmp/bad.yaml"
 [ $? -eq 2 ] && grep -q "bad.yaml:2:7: error" "$tmp/err" || fail "a bad scenario is not reported as file:line:column: $(cat "$tmp/err")"
 
 needs python3 || { echo "serve_bad.sh: skipped the requests: python3 not installed"; exit 77; }
-"$erpsim" serve tests/cli/fixtures/workshop.yaml --port 0 >"$tmp/out" 2>"$tmp/err" &
-server=$!
-for _ in $(seq 100); do
-    grep -q 'http://' "$tmp/out" && break
-    sleep 0.1
-done
-port=$(grep -o ':[0-9]*/' "$tmp/out" | tr -d :/)
-[ -n "$port" ] || { echo "FAIL: serve printed no URL: $(cat "$tmp/err")" >&2; exit 1; }
+serve_start "$erpsim" tests/cli/fixtures/workshop.yaml ||
+    { echo "FAIL: serve printed no URL: $(cat "$tmp/err")" >&2; exit 1; }
 timeout 300 python3 tests/cli/serve_bad.py "$port" || fail "the corpus of bad requests"
-kill -TERM "$server"
-wait "$server"
-rc=$?
-server=""
-[ $rc -eq 143 ] || fail "serve exited $rc on SIGTERM, want 143 (a crash?): $(tail -5 "$tmp/err")"
+serve_stop
+[ $serve_rc -eq 143 ] || fail "serve exited $serve_rc on SIGTERM, want 143 (a crash?): $(tail -5 "$tmp/err")"
 [ $failures -eq 0 ] || exit 1
 echo "serve_bad.sh: ok"

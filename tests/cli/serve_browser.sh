@@ -23,24 +23,16 @@ if grep -n 'innerHTML\|outerHTML\|insertAdjacentHTML\|document.write' cli/serve/
     exit 1
 fi
 . tests/cli/fixtures/needs.sh
+. tests/cli/fixtures/serve.sh
 needs python3 || { echo "serve_browser.sh: skipped: python3 not installed"; exit 77; }
 chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$chromium" ] || { echo "serve_browser.sh: skipped: chromium not installed"; exit 77; }
 
-"$erpsim" serve tests/cli/fixtures/workshop.yaml --port 0 >"$tmp/out" 2>"$tmp/err" &
-server=$!
-for _ in $(seq 100); do
-    grep -q 'http://' "$tmp/out" && break
-    sleep 0.1
-done
-url=$(grep -o 'http://[^ ]*' "$tmp/out")
-[ -n "$url" ] || { echo "FAIL: serve printed no URL: $(cat "$tmp/err")" >&2; exit 1; }
+serve_start "$erpsim" tests/cli/fixtures/workshop.yaml ||
+    { echo "FAIL: serve printed no URL: $(cat "$tmp/err")" >&2; exit 1; }
 timeout 300 python3 tests/cli/serve_browser.py "$erpsim" "$url" "$chromium" "$tmp" ${SCREENSHOT:+"$SCREENSHOT"}
 rc=$?
-kill -TERM "$server"
-wait "$server"
-src=$?
-server=""
+serve_stop
 [ $rc -eq 0 ] || exit $rc
-[ $src -eq 143 ] || { echo "FAIL: serve exited $src on SIGTERM, want 143: $(cat "$tmp/err")" >&2; exit 1; }
+[ $serve_rc -eq 143 ] || { echo "FAIL: serve exited $serve_rc on SIGTERM, want 143: $(cat "$tmp/err")" >&2; exit 1; }
 echo "serve_browser.sh: ok"
