@@ -23,8 +23,19 @@
  * Target: >= 30 million events/s (15 million customers/s) on one core in
  * the Release build (-O2).
  *
- * Run:  build/bench_mm1 [customers]      (default 20 000 000, ~1-3 s)
+ * The bare loop. The same model written by hand without the calendar: the
+ * two next-event times in two variables, the earlier one handled inline
+ * (the same streams, variates, waiting line and statistics), so it draws
+ * the same numbers and must print the same waits. What separates the two is
+ * the cost of the calendar: the heap, the event pool and the indirect call.
+ * Both run in the same process, one after the other (best of three each,
+ * alternating), and the ratio of their customers/s is printed: the kernel's
+ * target is >= 85% of the bare loop (issue 14).
+ *
+ * Run:  build/bench_mm1 [customers]      (default 20 000 000, ~5-10 s)
  */
+#include <gsl/gsl_errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -57,6 +68,8 @@ typedef struct mm1 {
     sim_tally wait;     /* wait in queue, seconds */
     sim_timeavg number; /* number in system */
     int failed;         /* the waiting line could not grow */
+    uint64_t fired;     /* events (the bare loop counts its own) */
+    sim_time end;       /* the time of the last event */
 } mm1;
 
 static void arrive(void *ctx, uint64_t arg, sim_time now);
@@ -127,9 +140,117 @@ static void depart(void *ctx, uint64_t arg, sim_time now)
         sim_queue_stop(m->q);
 }
 
+/* ---- the bare loop: the same model without the calendar --------------- */
+
+/* The arrival and the departure of the kernel's model, inline. The server
+ * starts a service exactly where the kernel's start_service does, so the
+ * variates come in the same order. */
+static int bare_run(mm1 *m)
+{
+    sim_time next_arrival = sim_dist_sample_time(&m->interarrival, m->arrivals);
+    sim_time next_departure = SIM_TIME_NEVER;
+    uint64_t fired = 0;
+    sim_time now = 0;
+    while (m->served < m->customers) {
+        fired++;
+        if (next_arrival < next_departure) { /* the calendar's tie order: see below */
+            now = next_arrival;
+            m->in_system += 1.0;
+            sim_timeavg_set(&m->number, now, m->in_system);
+            if (!m->busy) {
+                m->busy = 1;
+                sim_tally_add(&m->wait, 0.0);
+                next_departure = now + sim_dist_sample_time(&m->service_time, m->service);
+            } else if (line_push(m, now) != SIM_OK) {
+                return SIM_ENOMEM;
+            }
+            next_arrival = now + sim_dist_sample_time(&m->interarrival, m->arrivals);
+        } else {
+            now = next_departure;
+            m->in_system -= 1.0;
+            sim_timeavg_set(&m->number, now, m->in_system);
+            m->served++;
+            m->busy = 0;
+            next_departure = SIM_TIME_NEVER;
+            if (m->len > 0) {
+                m->busy = 1;
+                sim_tally_add(&m->wait, sim_time_to_seconds(now - line_pop(m)));
+                next_departure = now + sim_dist_sample_time(&m->service_time, m->service);
+            }
+        }
+    }
+    /* Ties: when an arrival and a departure fall on the same microsecond
+     * the calendar fires the one scheduled first; this loop takes the
+     * departure. The waits can then differ in the last digits (a few ties
+     * in 20 million customers), never in the cost. */
+    m->fired = fired;
+    m->end = now;
+    return SIM_OK;
+}
+
 static double elapsed_s(const struct timespec *a, const struct timespec *b)
 {
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* One run of the model, through the calendar (bare = 0) or the bare loop:
+ * fills m (its statistics, fired, end) and *wall. */
+static int run_once(mm1 *m, int bare, double *wall, sim_err *err)
+{
+    int rc = SIM_ENOMEM;
+    m->arrivals = sim_rng_create(SEED, 0, "arrivals", err);
+    m->service = m->arrivals ? sim_rng_create(SEED, 0, "service", err) : NULL;
+    m->q = !bare && m->service ? sim_queue_create(0, err) : NULL;
+    if (!m->service || (!bare && !m->q))
+        goto done;
+    if (sim_dist_exponential(1.0 / LAMBDA, &m->interarrival, err) != SIM_OK ||
+        sim_dist_exponential(1.0 / MU, &m->service_time, err) != SIM_OK)
+        goto done;
+    sim_tally_init(&m->wait);
+    sim_timeavg_init(&m->number, 0, 0.0);
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (bare) {
+        rc = bare_run(m);
+    } else {
+        sim_queue_after(m->q, sim_dist_sample_time(&m->interarrival, m->arrivals), arrive, m, 0);
+        rc = sim_queue_run(m->q, SIM_TIME_NEVER);
+        if (rc == SIM_OK && m->failed)
+            rc = SIM_ENOMEM;
+        m->fired = sim_queue_fired(m->q);
+        m->end = sim_queue_now(m->q);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *wall = elapsed_s(&t0, &t1);
+    if (rc != SIM_OK)
+        sim_err_set(err, rc, NULL, 0, 0, "out of memory after %llu customers",
+                    (unsigned long long)m->served);
+done:
+    sim_free(m->line);
+    m->line = NULL;
+    sim_rng_destroy(m->service);
+    sim_rng_destroy(m->arrivals);
+    sim_queue_destroy(m->q);
+    return rc;
+}
+
+static void report(const char *what, const mm1 *m, double wall)
+{
+    double rho = LAMBDA / MU;
+    double wq = m->wait.mean, wq_theory = rho / (MU - LAMBDA);
+    double l = sim_timeavg_mean(&m->number, m->end), l_theory = rho / (1.0 - rho);
+    printf("%s\n", what);
+    printf("  customers served    %llu\n", (unsigned long long)m->served);
+    printf("  events fired        %llu\n", (unsigned long long)m->fired);
+    printf("  simulated time      %.0f s\n", sim_time_to_seconds(m->end));
+    printf("  wall time           %.3f s (best of 3)\n", wall);
+    printf("  customers/s         %.2f million\n", (double)m->served / wall / 1e6);
+    printf("  events/s            %.2f million\n", (double)m->fired / wall / 1e6);
+    printf("  mean wait in queue  %.4f s   (theory Wq = rho/(mu-lambda) = %.4f s, %+.2f%%)\n", wq,
+           wq_theory, 100.0 * (wq / wq_theory - 1.0));
+    printf("  mean number in sys  %.4f     (theory L = rho/(1-rho) = %.4f, %+.2f%%)\n", l, l_theory,
+           100.0 * (l / l_theory - 1.0));
 }
 
 int main(int argc, char **argv)
@@ -151,61 +272,35 @@ int main(int argc, char **argv)
     }
     gsl_set_error_handler_off();
 
-    sim_err err;
-    sim_err_clear(&err);
-    mm1 m = {.customers = customers};
-    int rc = 3;
-    m.q = sim_queue_create(0, &err);
-    m.arrivals = m.q ? sim_rng_create(SEED, 0, "arrivals", &err) : NULL;
-    m.service = m.arrivals ? sim_rng_create(SEED, 0, "service", &err) : NULL;
-    if (!m.service)
-        goto done;
-    if (sim_dist_exponential(1.0 / LAMBDA, &m.interarrival, &err) != SIM_OK ||
-        sim_dist_exponential(1.0 / MU, &m.service_time, &err) != SIM_OK)
-        goto done;
-    sim_tally_init(&m.wait);
-    sim_timeavg_init(&m.number, 0, 0.0);
-
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    sim_queue_after(m.q, sim_dist_sample_time(&m.interarrival, m.arrivals), arrive, &m, 0);
-    int status = sim_queue_run(m.q, SIM_TIME_NEVER);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (status != SIM_OK || m.failed) {
-        sim_err_set(&err, SIM_ENOMEM, NULL, 0, 0, "out of memory after %llu customers",
-                    (unsigned long long)m.served);
-        goto done;
+    /* Best of three runs each, alternating, so that both see the same
+     * machine (other processes, frequency) as nearly as possible. */
+    mm1 best[2];
+    double best_wall[2] = {INFINITY, INFINITY};
+    for (int round = 0; round < 3; round++) {
+        for (int bare = 0; bare < 2; bare++) {
+            sim_err err;
+            sim_err_clear(&err);
+            mm1 m = {.customers = customers};
+            double wall;
+            if (run_once(&m, bare, &wall, &err) != SIM_OK) {
+                fprintf(stderr, "bench_mm1: error: %s\n",
+                        err.msg[0] ? err.msg : sim_status_str(err.code));
+                return 3;
+            }
+            if (wall < best_wall[bare]) {
+                best_wall[bare] = wall;
+                best[bare] = m;
+            }
+        }
     }
-
-    double wall = elapsed_s(&t0, &t1);
-    uint64_t events = sim_queue_fired(m.q);
-    sim_time end = sim_queue_now(m.q);
-    double rho = LAMBDA / MU;
-    double wq = m.wait.mean, wq_theory = rho / (MU - LAMBDA);
-    double l = sim_timeavg_mean(&m.number, end), l_theory = rho / (1.0 - rho);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-
-    printf("M/M/1  lambda=%.2f/s  mu=%.2f/s  rho=%.2f  FIFO  seed=%u\n", LAMBDA, MU, rho, SEED);
-    printf("customers served    %llu\n", (unsigned long long)m.served);
-    printf("events fired        %llu\n", (unsigned long long)events);
-    printf("simulated time      %.0f s\n", sim_time_to_seconds(end));
-    printf("wall time           %.3f s\n", wall);
-    printf("customers/s         %.2f million\n", (double)m.served / wall / 1e6);
-    printf("events/s            %.2f million\n", (double)events / wall / 1e6);
-    printf("mean wait in queue  %.4f s   (theory Wq = rho/(mu-lambda) = %.4f s, %+.2f%%)\n", wq,
-           wq_theory, 100.0 * (wq / wq_theory - 1.0));
-    printf("mean number in sys  %.4f     (theory L = rho/(1-rho) = %.4f, %+.2f%%)\n", l, l_theory,
-           100.0 * (l / l_theory - 1.0));
+    printf("M/M/1  lambda=%.2f/s  mu=%.2f/s  rho=%.2f  FIFO  seed=%u\n", LAMBDA, MU, LAMBDA / MU,
+           SEED);
+    report("kernel (calendar, callbacks)", &best[0], best_wall[0]);
+    report("bare loop (the same model by hand)", &best[1], best_wall[1]);
+    printf("kernel / bare loop  %.1f%% of the bare loop's customers/s (target >= 85%%)\n",
+           100.0 * best_wall[1] / best_wall[0]);
     printf("peak memory         %.1f MB (ru_maxrss)\n", (double)ru.ru_maxrss / 1024.0);
-    rc = 0;
-
-done:
-    if (rc != 0)
-        fprintf(stderr, "bench_mm1: error: %s\n", err.msg[0] ? err.msg : sim_status_str(err.code));
-    sim_free(m.line);
-    sim_rng_destroy(m.service);
-    sim_rng_destroy(m.arrivals);
-    sim_queue_destroy(m.q);
-    return rc;
+    return 0;
 }
