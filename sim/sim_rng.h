@@ -48,6 +48,33 @@ double sim_rng_uniform_pos(gsl_rng *r);
 /* 1 with probability p, else 0. */
 int sim_rng_bernoulli(gsl_rng *r, double p);
 
+/* Counter-based use of a stream. A model that must be able to draw the
+ * numbers of a stretch of simulated time on their own (whatever was drawn
+ * before) keeps one 64-bit key (sim_rng_key: drawn from its stream once) and
+ * reseeds a private generator at the start of each stretch with
+ * sim_rng_mix(key, stretch), where stretch names the stretch (its start
+ * time): the numbers of a stretch then depend only on (key, stretch).
+ * sim_rng_mix is the SplitMix64 finaliser applied to both words in a fixed
+ * nesting, like the stream seeds. sim_rng_reseed takes the full 64-bit
+ * seed (a generator from sim_rng_create; any other GSL generator gets
+ * gsl_rng_set). */
+uint64_t sim_rng_key(gsl_rng *r);
+uint64_t sim_rng_mix(uint64_t a, uint64_t b);
+void sim_rng_reseed(gsl_rng *r, uint64_t seed);
+
+/* The u-quantile of a Poisson distribution with the given mean: the
+ * smallest k with P(N <= k) >= u, for u in (0, 1). Inversion, so one
+ * uniform gives one count and a larger mean never gives a smaller count
+ * for the same u (counts at two loads drawn with common random numbers are
+ * comonotone). Exact up to the double rounding of the CDF: sequential
+ * search from 0 for means below 40; above, a Cornish-Fisher start
+ * corrected by walking the exact CDF (GSL's regularised incomplete gamma,
+ * P(N <= k) = Q(k + 1, mean)) one pmf term at a time. 0 for mean <= 0. */
+uint64_t sim_poisson_quantile(double mean, double u);
+/* A binomial count of n trials with success probability p (clamped to
+ * [0, 1]); n may exceed GSL's unsigned int (drawn in parts). */
+uint64_t sim_binomial(gsl_rng *r, double p, uint64_t n);
+
 typedef enum sim_dist_kind {
     SIM_DIST_CONST = 0, /* a = value */
     SIM_DIST_EXP,       /* a = mean */

@@ -630,6 +630,113 @@ static void create_reports_allocation_failures(void **state)
     sim_rng_destroy(NULL);
 }
 
+/* P(N <= k) for N ~ Poisson(m) by summing the pmf from where the lower tail
+ * is below 1e-30 (12 sd under the mean), each term from lgamma in long double:
+ * independent of the expansion sim_poisson_quantile uses. At a mean of 1e6
+ * the exponent's parts are about 1e7, so even long double leaves about
+ * 1e-12 of relative error in each term: the u values below stay 1e-6 from
+ * 0 and 1, where a CDF step (a pmf term) is far larger than that. */
+static double poisson_cdf_by_sum(uint64_t k, double m)
+{
+    double lo = m - 12.0 * sqrt(m) - 20.0;
+    uint64_t j = lo > 0.0 ? (uint64_t)lo : 0;
+    long double sum = 0.0L, lm = logl((long double)m);
+    for (; j <= k; j++)
+        sum += expl((long double)j * lm - (long double)m - lgammal((long double)j + 1.0L));
+    return (double)sum;
+}
+
+/* The quantile is the smallest k with P(N <= k) >= u, checked against a
+ * direct sum of the pmf at means on both sides of the method switch (40)
+ * and far above it. The sum's error is about 1e-12; the u values are not
+ * that close to any CDF step, so the check is exact. */
+static void poisson_quantile_is_the_smallest_count_reaching_u(void **state)
+{
+    (void)state;
+    const double means[] = {0.5, 5.0, 39.9, 40.0, 41.0, 300.0, 1e4, 1e6};
+    const double us[] = {1e-6, 0.01, 0.3, 0.5, 0.77, 0.99, 1.0 - 1e-6};
+    for (size_t i = 0; i < sizeof means / sizeof *means; i++) {
+        for (size_t j = 0; j < sizeof us / sizeof *us; j++) {
+            uint64_t k = sim_poisson_quantile(means[i], us[j]);
+            double at = poisson_cdf_by_sum(k, means[i]);
+            double below = k > 0 ? poisson_cdf_by_sum(k - 1, means[i]) : 0.0;
+            if (!(at >= us[j] && below < us[j]))
+                fail_msg("mean %g u %g: k %llu, F(k) %.15g, F(k-1) %.15g", means[i], us[j],
+                         (unsigned long long)k, at, below);
+        }
+    }
+    assert_int_equal(sim_poisson_quantile(0.0, 0.5), 0);
+    assert_int_equal(sim_poisson_quantile(-1.0, 0.5), 0);
+    /* u a hair (1e-9) on either side of a step, far closer than the fast
+     * CDF's own error: the exact sum decides, so the quantile is still the
+     * definition's. */
+    for (uint64_t k = 45; k <= 55; k += 5) {
+        double step = poisson_cdf_by_sum(k, 50.0);
+        assert_int_equal(sim_poisson_quantile(50.0, step - 1e-9), k);
+        assert_int_equal(sim_poisson_quantile(50.0, step + 1e-9), k + 1);
+    }
+}
+
+/* Counts drawn by inversion are Poisson: 200,000 draws at mean 7.3 and at
+ * 900 have the mean and the variance of the distribution within 4 standard
+ * errors (SE of the mean sqrt(m / n); of the variance sqrt((m + 2 m^2) / n),
+ * the fourth central moment of a Poisson being m + 3 m^2). A larger mean
+ * never gives a smaller count for the same u. */
+static void poisson_quantiles_of_uniforms_are_poisson_and_monotone_in_the_mean(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    gsl_rng *r = sim_rng_create(5, 0, "poisson", NULL);
+    assert_non_null(r);
+    const double means[] = {7.3, 900.0};
+    for (int i = 0; i < 2; i++) {
+        double m = means[i], sum = 0.0, sum2 = 0.0;
+        for (int n = 0; n < N; n++) {
+            double u = sim_rng_uniform_pos(r);
+            double k = (double)sim_poisson_quantile(m, u);
+            sum += k;
+            sum2 += k * k;
+            assert_true(sim_poisson_quantile(m * 1.25, u) >= (uint64_t)k);
+        }
+        double mean = sum / N, var = (sum2 - N * mean * mean) / (N - 1);
+        assert_true(fabs(mean - m) <= 4.0 * sqrt(m / N));
+        assert_true(fabs(var - m) <= 4.0 * sqrt((m + 2.0 * m * m) / N));
+    }
+    sim_rng_destroy(r);
+}
+
+/* A reseeded generator repeats exactly the numbers of that seed, whatever
+ * it drew before; different stretches and keys give different numbers; a
+ * binomial of more trials than an unsigned int holds has mean n p. */
+static void reseeding_by_key_and_stretch_repeats_the_stretch(void **state)
+{
+    (void)state;
+    gsl_rng *r = sim_rng_create(1, 0, "a", NULL);
+    assert_non_null(r);
+    uint64_t key = sim_rng_key(r);
+    double first[4], again[4];
+    sim_rng_reseed(r, sim_rng_mix(key, 3600));
+    for (int i = 0; i < 4; i++)
+        first[i] = gsl_rng_uniform(r);
+    for (int i = 0; i < 100; i++)
+        gsl_rng_uniform(r);
+    sim_rng_reseed(r, sim_rng_mix(key, 3600));
+    for (int i = 0; i < 4; i++)
+        again[i] = gsl_rng_uniform(r);
+    assert_memory_equal(first, again, sizeof first);
+    sim_rng_reseed(r, sim_rng_mix(key, 7200));
+    assert_true(gsl_rng_uniform(r) != first[0]);
+    sim_rng_reseed(r, sim_rng_mix(key + 1, 3600));
+    assert_true(gsl_rng_uniform(r) != first[0]);
+    assert_true(sim_rng_mix(1, 2) != sim_rng_mix(2, 1));
+    /* 1e10 trials at p = 0.3: mean 3e9, sd sqrt(2.1e9) = 45,826. */
+    uint64_t k = sim_binomial(r, 0.3, 10000000000ULL);
+    assert_true(fabs((double)k - 3e9) <= 4.0 * 45826.0);
+    assert_int_equal(sim_binomial(r, 0.0, 10), 0);
+    assert_int_equal(sim_binomial(r, 1.0, 10), 10);
+    sim_rng_destroy(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -652,6 +759,9 @@ int main(void)
         cmocka_unit_test(bad_tables_are_rejected),
         cmocka_unit_test(constructors_reject_bad_parameters),
         cmocka_unit_test(create_reports_allocation_failures),
+        cmocka_unit_test(poisson_quantile_is_the_smallest_count_reaching_u),
+        cmocka_unit_test(poisson_quantiles_of_uniforms_are_poisson_and_monotone_in_the_mean),
+        cmocka_unit_test(reseeding_by_key_and_stretch_repeats_the_stretch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
