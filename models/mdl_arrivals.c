@@ -40,10 +40,12 @@
 
 #include <assert.h>
 #include <gsl/gsl_randist.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
 #include "sim_alloc.h"
+#include "sim_rng.h"
 
 #define CYCLE_HOURS 168
 #define HOUR_S      3600.0
@@ -79,6 +81,8 @@ typedef struct stream {
                          restart (< 0: none pending, the usual step 1) */
 } stream;
 
+typedef struct fstream fstream;
+
 struct mdl_arrivals {
     rate_model m;
     mdl_spike *spikes; /* owned copy; m.spikes points here */
@@ -93,6 +97,11 @@ struct mdl_arrivals {
     sim_time tcur;
     sim_time held;     /* an arrival drawn by mdl_arrivals_count, not yet handed out */
     sim_time last_ret; /* last value returned; INT64_MIN before the first call */
+    /* The fast Poisson process (fast != 0): its streams and its generator,
+     * reseeded at every week and piece (see "the fast Poisson process"). */
+    int fast;
+    fstream *fbase, *fextra; /* fextra: NULL without extra records */
+    gsl_rng *gen;            /* owned */
 };
 
 /* ---- validation and the rate model ------------------------------------- */
@@ -254,6 +263,9 @@ static void extra_piece(const rate_model *m, sim_time p, sim_time *end, double *
 
 /* ---- the process -------------------------------------------------------- */
 
+static int fast_create(mdl_arrivals *a, gsl_rng *rng);
+static void fstream_destroy(fstream *s);
+
 mdl_arrivals *mdl_arrivals_create(const mdl_arrivals_cfg *cfg, gsl_rng *rng, sim_err *err)
 {
     if (mdl_arrivals_validate(cfg, err) != SIM_OK)
@@ -279,8 +291,13 @@ mdl_arrivals *mdl_arrivals_create(const mdl_arrivals_cfg *cfg, gsl_rng *rng, sim
     a->ntrace = cfg->process == MDL_ARRIVALS_TRACE ? cfg->ntrace : 0;
     a->held = UNSET;
     a->last_ret = INT64_MIN;
+    if (cfg->process == MDL_ARRIVALS_POISSON && !cfg->reference && fast_create(a, rng) != SIM_OK)
+        goto fail_fast;
     return a;
 
+fail_fast:
+    mdl_arrivals_destroy(a);
+    goto fail_nomem;
 fail_spikes:
     sim_free(a);
 fail_nomem:
@@ -292,6 +309,9 @@ void mdl_arrivals_destroy(mdl_arrivals *a)
 {
     if (!a)
         return;
+    fstream_destroy(a->fbase);
+    fstream_destroy(a->fextra);
+    sim_rng_destroy(a->gen);
     sim_free(a->spikes);
     sim_free(a);
 }
@@ -469,8 +489,13 @@ static sim_time next_arrival(mdl_arrivals *a, sim_time now)
     return t;
 }
 
+static sim_time fast_next(mdl_arrivals *a, sim_time now);
+static uint64_t fast_take(mdl_arrivals *a, sim_time t0, sim_time t1, double *sum);
+
 sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
 {
+    if (a->fast)
+        return fast_next(a, now);
     if (a->held != UNSET) {
         sim_time t = a->held;
         a->held = UNSET;
@@ -481,20 +506,35 @@ sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
     return next_arrival(a, now);
 }
 
-uint64_t mdl_arrivals_count(mdl_arrivals *a, sim_time t0, sim_time t1)
+uint64_t mdl_arrivals_take(mdl_arrivals *a, sim_time t0, sim_time t1, double *sum_t)
 {
+    if (sum_t)
+        *sum_t = 0.0;
+    if (t1 <= t0)
+        return 0;
+    if (a->fast)
+        return fast_take(a, t0, t1, sum_t);
     if (a->held != UNSET && a->held < t0)
         a->held = UNSET;
     uint64_t n = 0;
+    double sum = 0.0;
     sim_time t = a->held != UNSET ? a->held : next_arrival(a, t0);
     while (t != SIM_TIME_NEVER && t < t1) {
         n++;
+        sum += (double)t;
         t = next_arrival(a, t);
     }
     a->held = t == SIM_TIME_NEVER ? UNSET : t;
     if (t == SIM_TIME_NEVER)
         a->last_ret = t1 > a->last_ret ? t1 : a->last_ret;
+    if (sum_t)
+        *sum_t = sum;
     return n;
+}
+
+uint64_t mdl_arrivals_count(mdl_arrivals *a, sim_time t0, sim_time t1)
+{
+    return mdl_arrivals_take(a, t0, t1, NULL);
 }
 
 /* The integral of the base rate over [t0, t1). */
@@ -548,6 +588,424 @@ double mdl_arrivals_expected(const mdl_arrivals_cfg *cfg, sim_time t0, sim_time 
         if (cfg->trace[i] >= t0 && cfg->trace[i] < t1)
             sum += trace_scale(&m, cfg->trace[i]);
     return sum;
+}
+
+/* ---- the fast Poisson process: piece by piece --------------------------- *
+ *
+ * What the reference walk (above) does with one exponential variate per
+ * arrival, this does with a few draws per piece: it uses two facts about a
+ * Poisson process with rate lambda (Cinlar 1975, ch. 4; Devroye 1986,
+ * ch. VI.1):
+ *   (a) the counts of disjoint intervals are independent, Poisson with the
+ *       integral of lambda as mean;
+ *   (b) given the count n of an interval, the n arrivals are independent
+ *       and identically distributed with density lambda / its integral
+ *       (uniform in the integrated rate Lambda); so the count of a part of
+ *       the interval is Binomial(n, its share of Lambda), and the rest of
+ *       the arrivals are again uniform in what is left.
+ * Time is cut into the reference's pieces (hours, spike edges, month steps;
+ * the extra records' pieces at hours and spike edges), on which the rate is
+ * a exp(c x). A piece's count is the Poisson quantile of one uniform
+ * (inversion, sim_poisson_quantile), so a higher load never gives a piece
+ * fewer arrivals: two loads of one scenario draw comonotone hourly counts.
+ * Within a piece, arrivals are handed out in order by splitting it in
+ * halves of Lambda (a fair coin per arrival: Binomial(n, 1/2) is the
+ * popcount of n random bits) until a part holds at most LEAF arrivals;
+ * those are placed uniformly in Lambda, sorted, and mapped to time by
+ * inverting Lambda,
+ *   x = log1p(c v / a) / c    (v / a when c = 0),
+ * then rounded up to the microsecond as the reference rounds. Counting
+ * (mdl_arrivals_take) splits at the interval's edges by binomials instead
+ * and never places an arrival: a batch pull costs a binomial per minute
+ * bucket, whatever the volume. Both are exact: the same process, the same
+ * distribution of every count and time, other numbers than the walk.
+ *
+ * Numbers. A piece's uniform is sim_rng_mix(key, start) (53 bits of it);
+ * the numbers of each part of its halving tree (the coins of a split, the
+ * placements of a leaf) come from sim_rng_mix(piece key, node), the piece
+ * key being sim_rng_mix(key ^ SALT_PIECE, start) and key drawn once from
+ * the flow's stream. So no number depends on what was drawn before:
+ * a batch (which counts) and a real-time or event flow (which places) with
+ * the same arrival stream create the same number of records in every
+ * piece, and a caller that skips ahead gets exactly the arrivals the
+ * process has there.
+ *
+ * A decaying rate (growth < 0) has a finite future: once the expected
+ * number of all arrivals still to come is below 1e-20 (the reference's
+ * closed form, at week boundaries after the last spike), the process
+ * ends: the probability that this drops an arrival is below 1e-20.
+ *
+ * Cost: per piece with a rate, the rate, its integral and a Poisson
+ * quantile (a Temme expansion above a mean of 40); per LEAF arrivals one
+ * coin-flip popcount; per arrival about one uniform, a short insertion and
+ * a multiplication (a log1p when the growth over a piece is not tiny).
+ */
+
+#define LEAF       16 /* arrivals placed at once */
+#define DEPTH      72 /* parts pending in a piece: halving depth <= 64 - log2(LEAF), + a few */
+#define SALT_PIECE UINT64_C(0x70696563) /* "piec" */
+#define SALT_EXTRA UINT64_C(0x65787472) /* "extr" */
+/* A future holding fewer expected arrivals than this is empty. */
+#define NEGLIGIBLE 1e-20
+
+/* A part of the current piece: [v0, v1) of its integrated rate (expected
+ * arrivals since the piece's start) holding n arrivals, uniform in it. */
+typedef struct part {
+    double v0, v1;
+    uint64_t n;
+    uint64_t node; /* its place in the piece's halving tree: 1 the piece,
+                      2i and 2i + 1 the halves of i (its numbers' name) */
+} part;
+
+struct fstream {
+    int is_base;
+    uint64_t key;
+    sim_time scan; /* the next piece starts here (pieces before it are done) */
+    /* the piece being handed out: [start, end), rate a exp(c x), integral w */
+    sim_time start, end;
+    double a, c, w;
+    uint64_t pkey;     /* the piece's key: its parts' numbers come from it */
+    part stack[DEPTH]; /* the earliest part on top */
+    int depth;
+    sim_time leaf[LEAF]; /* placed arrivals, ascending */
+    int nleaf, ileaf;
+    sim_time pending; /* an arrival drawn by fast_next, not handed out (UNSET) */
+};
+
+static fstream *fstream_create(int is_base, uint64_t key)
+{
+    fstream *s = sim_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->is_base = is_base;
+    s->key = key;
+    s->pending = UNSET;
+    return s;
+}
+
+static void fstream_destroy(fstream *s)
+{
+    sim_free(s);
+}
+
+static int fast_create(mdl_arrivals *a, gsl_rng *rng)
+{
+    uint64_t key = sim_rng_key(rng);
+    a->fast = 1;
+    a->gen = sim_rng_create(key, 0, "arrivals.pieces", NULL);
+    a->fbase = fstream_create(1, key);
+    if (a->m.has_extra)
+        a->fextra = fstream_create(0, sim_rng_mix(key, SALT_EXTRA));
+    return a->gen && a->fbase && (a->fextra || !a->m.has_extra) ? SIM_OK : SIM_ENOMEM;
+}
+
+/* The piece of a stream starting at p: its end and its rate at p. Extra
+ * pieces are cut at hours too (their rate is constant, but a piece is
+ * placed in microseconds from its start and its count is drawn at once). */
+static void piece_at(const rate_model *m, int is_base, sim_time p, sim_time *end, double *a)
+{
+    if (is_base) {
+        base_piece(m, p, end, a);
+        return;
+    }
+    extra_piece(m, p, end, a);
+    sim_time hour = p - p % SIM_HOUR + SIM_HOUR;
+    if (*end > hour)
+        *end = hour;
+}
+
+/* Whether the base stream expects fewer than NEGLIGIBLE arrivals from p on
+ * (p a week boundary after the last spike edge): only a decaying rate. */
+static int base_ends(const rate_model *m, sim_time p)
+{
+    double rest;
+    if (m->step > 0.0) {
+        if (m->step >= 1.0)
+            return 0;
+        /* every later month holds at most (its factor) x k0 x max weight x
+         * a month: a geometric sum */
+        double top = 0.0;
+        for (int k = 0; k < CYCLE_HOURS; k++)
+            top = m->dw[k] > top ? m->dw[k] : top;
+        rest = m->k0 * growth_at(m, p) * top * MONTH_S / (1.0 - m->step);
+    } else {
+        if (m->c >= 0.0)
+            return 0;
+        rest = m->k0 * growth_at(m, p) * m->week_int / -expm1(m->c * WEEK_S);
+    }
+    return rest < NEGLIGIBLE;
+}
+
+/* A uniform in (0, 1) from 64 hashed bits: the top 53, centred. */
+static double hashed_uniform(uint64_t h)
+{
+    return ((double)(h >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* Enters the next piece holding arrivals at or after `from`, if it starts
+ * before `until`: 1 when entered, 0 when the next such piece starts at or
+ * after until (nothing entered: a later call enters it), -1 when no
+ * arrival will ever come. */
+static int enter_piece(mdl_arrivals *A, fstream *s, sim_time from, sim_time until)
+{
+    const rate_model *m = &A->m;
+    sim_time p = s->scan;
+    if (p < from - from % SIM_HOUR)
+        p = from - from % SIM_HOUR; /* pieces are independent: jump (an hour
+                                       start is always a piece start) */
+    for (;;) {
+        if (p >= TIME_LIMIT || (s->is_base ? m->k0 == 0.0 : p >= m->last_edge))
+            return -1;
+        if (p >= until) {
+            s->scan = p;
+            return 0;
+        }
+        if (s->is_base && p % SIM_WEEK == 0 && p >= m->last_edge && base_ends(m, p))
+            return -1;
+        sim_time end;
+        double a;
+        piece_at(m, s->is_base, p, &end, &a);
+        if (end == SIM_TIME_NEVER)
+            return -1; /* extra records: no window left */
+        double c = s->is_base ? m->c : 0.0;
+        double w = piece_integral(a, c, sim_time_to_seconds(end - p));
+        uint64_t n = 0;
+        if (w > 0.0 && end >= from)
+            n = sim_poisson_quantile(w, hashed_uniform(sim_rng_mix(s->key, (uint64_t)p)));
+        if (n > 0) {
+            s->start = p;
+            s->end = end;
+            s->a = a;
+            s->c = c;
+            s->w = w;
+            s->scan = end;
+            s->pkey = sim_rng_mix(s->key ^ SALT_PIECE, (uint64_t)p);
+            s->stack[0] = (part){.v0 = 0.0, .v1 = w, .n = n, .node = 1};
+            s->depth = 1;
+            s->nleaf = s->ileaf = 0;
+            return 1;
+        }
+        p = end;
+    }
+}
+
+/* Expected arrivals from the piece's start to x seconds into it. */
+static double lambda_to(const fstream *s, double x)
+{
+    if (x <= 0.0)
+        return 0.0;
+    double len = sim_time_to_seconds(s->end - s->start);
+    if (x >= len)
+        return s->w;
+    return piece_integral(s->a, s->c, x);
+}
+
+/* Seconds from the piece's start where the expected arrivals reach v:
+ * log1p(c v / a) / c, by its series while c v / a is below 1e-4 (the
+ * first neglected term, y^4 / 5 of the value, is below 2e-17 of it). */
+static double time_of(const fstream *s, double v)
+{
+    if (s->c == 0.0)
+        return v / s->a;
+    double y = s->c * v / s->a;
+    if (fabs(y) < 1e-4)
+        return v / s->a * (1.0 - y * (0.5 - y * (1.0 / 3.0 - y * 0.25)));
+    return log1p(y) / s->c;
+}
+
+/* The microsecond an arrival at v is handed out: rounded up, as the
+ * reference rounds, and never past the piece's end. */
+static sim_time tick_of(const fstream *s, double v)
+{
+    sim_time t = s->start + (sim_time)ceil(time_of(s, v) * 1e6);
+    return t < s->end ? t : s->end;
+}
+
+static int popcount64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_popcountll(x);
+#else
+    int n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+#endif
+}
+
+/* Splits the top part into its two halves of Lambda, the earlier on top.
+ * Its numbers are named by its node, so a part is split the same way
+ * whatever was split or skipped before it. */
+static void halve(mdl_arrivals *A, fstream *s)
+{
+    part p = s->stack[--s->depth];
+    uint64_t name = sim_rng_mix(s->pkey, p.node), k;
+    if (p.n <= 64) { /* Binomial(n, 1/2): n fair coins */
+        k = (uint64_t)popcount64(p.n == 64 ? name : name & ((UINT64_C(1) << p.n) - 1));
+    } else {
+        sim_rng_reseed(A->gen, name);
+        k = sim_binomial(A->gen, 0.5, p.n);
+    }
+    double mid = 0.5 * (p.v0 + p.v1);
+    s->stack[s->depth++] = (part){.v0 = mid, .v1 = p.v1, .n = p.n - k, .node = 2 * p.node + 1};
+    s->stack[s->depth++] = (part){.v0 = p.v0, .v1 = mid, .n = k, .node = 2 * p.node};
+}
+
+/* Places the top part's arrivals (n <= LEAF): uniform in Lambda, sorted. */
+static void place(mdl_arrivals *A, fstream *s)
+{
+    part p = s->stack[--s->depth];
+    sim_rng_reseed(A->gen, sim_rng_mix(s->pkey, p.node));
+    double v[LEAF];
+    int n = (int)p.n;
+    for (int i = 0; i < n; i++) {
+        double x = p.v0 + (p.v1 - p.v0) * gsl_rng_uniform(A->gen);
+        int j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+    for (int i = 0; i < n; i++)
+        s->leaf[i] = tick_of(s, v[i]);
+    s->nleaf = n;
+    s->ileaf = 0;
+}
+
+/* The stream's next arrival at or after now. */
+static sim_time fstream_next(mdl_arrivals *A, fstream *s, sim_time now)
+{
+    for (;;) {
+        while (s->ileaf < s->nleaf) {
+            sim_time t = s->leaf[s->ileaf++];
+            if (t >= now)
+                return t;
+        }
+        if (s->depth > 0) {
+            part *p = &s->stack[s->depth - 1];
+            if (p->n == 0 || (now > s->start && tick_of(s, p->v1) < now))
+                s->depth--; /* empty, or every arrival in it is before now */
+            else if (p->n > LEAF)
+                halve(A, s);
+            else
+                place(A, s);
+            continue;
+        }
+        if (enter_piece(A, s, now, SIM_TIME_NEVER) < 0)
+            return SIM_TIME_NEVER;
+    }
+}
+
+/* The expected time (us) of an arrival uniform in [v0, v1) of Lambda: the
+ * centroid of the rate a exp(c x) over the part's time span [x0, x1],
+ * (x0 + x1) / 2 + c (x1 - x0)^2 / 12 to first order in c (the next term is
+ * below a microsecond for any growth the scenarios allow over an hour),
+ * plus half a microsecond for the rounding up. */
+static double mean_tick(const fstream *s, double v0, double v1)
+{
+    double x0 = time_of(s, v0), x1 = time_of(s, v1), len = x1 - x0;
+    double mid = 0.5 * (x0 + x1) + s->c * len * len / 12.0;
+    return (double)s->start + mid * 1e6 + 0.5;
+}
+
+/* Binomial split of the top part at u in Lambda: the earlier share's
+ * count (removed from the part, which now starts at u). Its numbers are
+ * named by the part and u. */
+static uint64_t cut(mdl_arrivals *A, fstream *s, double u)
+{
+    part *p = &s->stack[s->depth - 1];
+    uint64_t ubits;
+    memcpy(&ubits, &u, sizeof ubits);
+    sim_rng_reseed(A->gen, sim_rng_mix(sim_rng_mix(s->pkey, p->node), ubits));
+    uint64_t k = sim_binomial(A->gen, (u - p->v0) / (p->v1 - p->v0), p->n);
+    p->v0 = u;
+    p->n -= k;
+    return k;
+}
+
+/* The stream's arrivals handed out at [t0, t1), consumed: their count and
+ * (sum) their times' sum. A tick t holds the arrivals at x with
+ * ceil(x) = t, i.e. x in (t - 1, t]: the edges in time are t0 - 1 and
+ * t1 - 1 microseconds. */
+static uint64_t fstream_take(mdl_arrivals *A, fstream *s, sim_time t0, sim_time t1, double *sum)
+{
+    uint64_t n = 0;
+    if (s->pending != UNSET && s->pending < t1) {
+        if (s->pending >= t0) {
+            n++;
+            *sum += (double)s->pending;
+        }
+        s->pending = UNSET;
+    }
+    if (s->pending != UNSET)
+        return n; /* the next arrival is at or after t1 */
+    for (;;) {
+        while (s->ileaf < s->nleaf) {
+            sim_time t = s->leaf[s->ileaf];
+            if (t >= t1)
+                return n;
+            s->ileaf++;
+            if (t >= t0) {
+                n++;
+                *sum += (double)t;
+            }
+        }
+        if (s->depth == 0) {
+            int r = enter_piece(A, s, t0, t1);
+            if (r <= 0)
+                return n;
+            continue;
+        }
+        double u0 = lambda_to(s, sim_time_to_seconds(t0 - 1 - s->start));
+        double u1 = lambda_to(s, sim_time_to_seconds(t1 - 1 - s->start));
+        part *p = &s->stack[s->depth - 1];
+        if (p->n == 0 || p->v1 <= u0) {
+            s->depth--; /* empty, or before t0 */
+        } else if (p->v0 < u0) {
+            cut(A, s, u0); /* the arrivals before t0 are skipped */
+        } else if (p->v0 >= u1) {
+            return n;
+        } else if (p->v1 <= u1) {
+            n += p->n;
+            *sum += (double)p->n * mean_tick(s, p->v0, p->v1);
+            s->depth--;
+        } else {
+            double v0 = p->v0;
+            uint64_t k = cut(A, s, u1);
+            n += k;
+            *sum += (double)k * mean_tick(s, v0, u1);
+            return n;
+        }
+    }
+}
+
+static sim_time fast_next(mdl_arrivals *a, sim_time now)
+{
+    fstream *ss[2] = {a->fbase, a->fextra};
+    for (int i = 0; i < 2; i++) {
+        fstream *s = ss[i];
+        if (!s)
+            continue;
+        if (s->pending != UNSET && s->pending < now)
+            s->pending = UNSET; /* the caller skipped past it */
+        if (s->pending == UNSET)
+            s->pending = fstream_next(a, s, now);
+    }
+    fstream *first = a->fextra && a->fextra->pending < a->fbase->pending ? a->fextra : a->fbase;
+    sim_time t = first->pending;
+    if (t != SIM_TIME_NEVER)
+        first->pending = UNSET;
+    return t;
+}
+
+static uint64_t fast_take(mdl_arrivals *a, sim_time t0, sim_time t1, double *sum)
+{
+    double s = 0.0;
+    uint64_t n = fstream_take(a, a->fbase, t0, t1, &s);
+    if (a->fextra)
+        n += fstream_take(a, a->fextra, t0, t1, &s);
+    if (sum)
+        *sum = s;
+    return n;
 }
 
 /* ---- named shapes ------------------------------------------------------- */

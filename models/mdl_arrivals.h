@@ -90,6 +90,29 @@
  *                  arrives after the last timestamp.
  * A spike's extra records thus follow the flow's process.
  *
+ * Two generators of the Poisson process. The reference (cfg.reference)
+ * walks the integrated rate one exponential variate per arrival, as
+ * described above. The default draws the same process a piece (an hour, or
+ * less at a spike edge or month step) at a time (mdl_arrivals.c, "the fast
+ * Poisson process"): a piece's count by inverting the Poisson CDF at one
+ * uniform, and within the piece the arrivals placed in order by splitting
+ * it in halves of the integrated rate; a count over an interval
+ * (mdl_arrivals_take, the batch pull) never places an arrival. Every count
+ * and time has the same distribution as the reference's; the numbers
+ * differ. A piece's numbers come from a key drawn once from the process's
+ * stream and the piece's start, so:
+ *   - a flow counted (batch) and the same flow placed (real-time, event)
+ *     create the same number of records in every piece: a pattern change
+ *     keeps the arrivals (common random numbers across patterns);
+ *   - a higher load never gives a piece fewer arrivals (the count is
+ *     inverted from the same uniform): loads compared side by side see
+ *     comonotone hourly volumes (the reference instead compresses the same
+ *     sequence of exponentials);
+ *   - skipping ahead gives exactly the arrivals the process has there.
+ * Cost: a few draws per piece plus about one uniform per arrival placed,
+ * against an exponential, an exp, an expm1 and a log1p per arrival in the
+ * walk. Deterministic and trace processes have one generator.
+ *
  * Reference: ../shared/DESIGN.md "Domain model" (Flow: arrival profile).
  * Checked by: tests/models/test_mdl_arrivals.c.
  */
@@ -136,6 +159,8 @@ typedef struct mdl_arrivals_cfg {
     const sim_time *trace; /* TRACE: ntrace ascending times >= 0 (borrowed: they
                               must outlive the process) */
     size_t ntrace;
+    int reference; /* POISSON: the per-arrival reference walk instead of the fast
+                      piecewise generation (see "Two generators" above) */
 } mdl_arrivals_cfg;
 
 /* Checks a config: SIM_EINVAL (err says which field) for NaN or negative
@@ -164,8 +189,14 @@ sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now);
 /* The arrivals in [t0, t1) (t0 >= the time last returned, else it
  * restarts at t0 as mdl_arrivals_next does), consumed: the first arrival at
  * or after t1 is kept and handed out by the next call of either function.
- * This is the reference implementation, one draw per arrival; a faster
- * exact draw of the count per interval may replace it. */
+ * Their count; *sum_t (if not NULL) receives the sum of their times in
+ * microseconds, for their mean creation time. The reference walk draws
+ * every arrival; the fast generator counts a stretch with one binomial and
+ * adds, for the arrivals it counts without placing them, the expected mean
+ * time of that stretch (exact in expectation; a stretch is at most the
+ * interval asked for). 0 when t1 <= t0. */
+uint64_t mdl_arrivals_take(mdl_arrivals *a, sim_time t0, sim_time t1, double *sum_t);
+/* mdl_arrivals_take without the times. */
 uint64_t mdl_arrivals_count(mdl_arrivals *a, sim_time t0, sim_time t1);
 
 /* The expected number of arrivals in [t0, t1): the integral of lambda (a

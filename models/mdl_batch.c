@@ -135,7 +135,7 @@ struct mdl_batch {
     uint64_t *cum;
     size_t nsel, selcap;
     uint64_t sel_open;
-    sim_time next_arrival;
+    sim_time pulled; /* the arrivals before this time are pulled */
 
     /* jobs */
     job *jobs;
@@ -410,11 +410,12 @@ static void dq_prepend(mdl_batch *b, deque *dst, deque *src)
     dq_clear(src);
 }
 
-/* Appends n records created at t to the wait deque, in the last group when
- * it is the same arrival bucket of fresh records. */
-static void add_records(mdl_batch *b, sim_time t, uint64_t n)
+/* Appends n records created at t on average (us) in arrival bucket
+ * `bucket` to the wait deque, in the last group when it is the same bucket
+ * of fresh records. */
+static void add_records(mdl_batch *b, double t, uint64_t n, int64_t bucket)
 {
-    entry e = {.t = (double)t, .n = n, .bucket = t / b->bucket, .attempts = 0};
+    entry e = {.t = t, .n = n, .bucket = bucket, .attempts = 0};
     deque *d = &b->wait;
     if (d->len > 0) {
         entry *last = dq_at(d, d->len - 1);
@@ -585,7 +586,7 @@ mdl_batch *mdl_batch_create(const mdl_batch_cfg *cfg, sim_err *err)
     b->st.last_end = SIM_TIME_NEVER;
 
     sim_time now = sim_queue_now(b->q);
-    b->next_arrival = b->arrivals ? mdl_arrivals_next(b->arrivals, now) : SIM_TIME_NEVER;
+    b->pulled = now;
     sim_time first = mdl_schedule_next(&s->schedule, now, 1, b->first_weekday);
     if (first != SIM_TIME_NEVER)
         b->start_ev = sim_queue_push(b->q, first, on_start, b, 0);
@@ -627,19 +628,28 @@ void mdl_batch_add(mdl_batch *b, sim_time created, uint64_t n)
         return;
     if (counted(b))
         mdl_ledger_created(b->ledger, b->flow, n);
-    add_records(b, created, n);
+    add_records(b, (double)created, n, created / b->bucket);
 }
 
 void mdl_batch_pull(mdl_batch *b, sim_time now)
 {
-    if (!b->arrivals)
+    if (!b->arrivals || now < b->pulled)
         return;
+    /* One take per arrival bucket: a group of the records created in it,
+     * at their mean creation time. */
     uint64_t created = 0;
-    while (b->next_arrival <= now) { /* SIM_TIME_NEVER is never <= now */
-        add_records(b, b->next_arrival, 1);
-        created++;
-        b->next_arrival = mdl_arrivals_next(b->arrivals, b->next_arrival);
+    for (sim_time t = b->pulled; t <= now;) {
+        sim_time end = t - t % b->bucket + b->bucket;
+        if (end > now)
+            end = now + 1;
+        double sum;
+        uint64_t n = mdl_arrivals_take(b->arrivals, t, end, &sum);
+        if (n > 0)
+            add_records(b, sum / (double)n, n, t / b->bucket);
+        created += n;
+        t = end;
     }
+    b->pulled = now + 1;
     if (created && counted(b))
         mdl_ledger_created(b->ledger, b->flow, created);
 }

@@ -576,7 +576,15 @@ typedef struct mdl_variant_spec {
 
 /* ---- the scenario -------------------------------------------------------- */
 
+/* The per-record reference paths a run can take instead of the fast ones
+ * (bits of mdl_scenario.reference), for tests that compare the two. */
+#define MDL_REF_ARRIVALS 0x1u /* Poisson arrivals walked one by one (mdl_arrivals.h) */
+#define MDL_REF_ALL      0xffffffffu
+
 typedef struct mdl_scenario {
+    /* Reference paths to take (MDL_REF_* bits; 0 = the fast ones).
+     * Not a scenario key: set by the tests and the benchmarks. */
+    unsigned reference;
     char *name;
     char *description;
     sim_time horizon;

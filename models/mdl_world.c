@@ -346,7 +346,8 @@ static int flow_arrivals(world *w, flow_rt *f, sim_err *err)
                             .first_weekday = (int)w->sc->first_weekday,
                             .growth_per_month = a->growth,
                             .growth_monthly = a->growth_step == MDL_SPEC_GROWTH_MONTHLY,
-                            .nspikes = a->nspikes};
+                            .nspikes = a->nspikes,
+                            .reference = (w->sc->reference & MDL_REF_ARRIVALS) != 0};
     memcpy(cfg.diurnal, a->diurnal, sizeof cfg.diurnal);
     memcpy(cfg.weekly, a->weekly, sizeof cfg.weekly);
     if (a->nspikes > 0) {
