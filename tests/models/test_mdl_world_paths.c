@@ -1,0 +1,284 @@
+/*
+ * test_mdl_world_paths.c - the fast paths of the models and their
+ * per-record references (mdl_scenario.reference) give the same metrics.
+ *
+ * The fast paths draw the same processes with other random numbers (fewer
+ * of them), so a run differs from its reference run replication by
+ * replication; what must agree is the distribution of every output. For
+ * each example scenario in scenarios/ and for generated landscapes, R
+ * replications are run both ways with the same seed, and every scalar
+ * metric is compared:
+ *
+ *   Welch's two-sample t test of the replication means,
+ *     t = (m_fast - m_ref) / sqrt(s_fast^2 / n_fast + s_ref^2 / n_ref),
+ *   with the Welch-Satterthwaite degrees of freedom, at a family-wise
+ *   level of 0.1% per scenario (Bonferroni: each of the K metrics at
+ *   0.001 / K, two-sided). A metric with no variance on either side must
+ *   be equal (to 1e-9 relative: a limit, a configured value, a count the
+ *   model fixes). A metric undefined (NaN) in some replications is
+ *   compared by how many replications define it (a two-proportion z test
+ *   at the same level) and, where both sides define it at least twice,
+ *   by its mean.
+ *
+ * Why this test and level: replications are independent and their means
+ * are close to normal (each is an average or a count over thousands of
+ * records), so under "same distribution" each t follows Student's t; the
+ * 0.1% family level keeps a false alarm rarer than one in a thousand
+ * scenarios (the seeds are fixed, so a run is reproducible), while a real
+ * difference of a few percent in a volume, a latency or a loss count is
+ * tens of standard errors with R = 10. Extremes (a maximum, a p99 over few
+ * records) are less normal; the Bonferroni level leaves them room.
+ *
+ * The hand-computed example checks (replay loss, overrun day, quota
+ * exhaustion: tests/cli/scenarios.sh) run on the fast paths, which are the
+ * default, and must keep holding exactly where they hold exactly.
+ */
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mdl_world.h"
+#include "plt_buf.h"
+#include "scn_landscape.h"
+#include "scn_load.h"
+#include "sim_alloc.h"
+#include "sim_experiment.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+/* The family-wise false-alarm level of one scenario's comparison. */
+#define FAMILY_ALPHA 0.001
+
+/* The summary of the scenario in file (or text, reported as file) over
+ * `days` (0: its horizon), with the override `set` (may be NULL), run with
+ * the given reference paths. */
+static sim_summary *run_paths(const char *file, const char *text, int days, const char *set,
+                              int reps, unsigned reference)
+{
+    char horizon[64];
+    snprintf(horizon, sizeof horizon, "horizon=%dd", days);
+    const char *sets[2];
+    int nsets = 0;
+    if (days > 0)
+        sets[nsets++] = horizon;
+    if (set)
+        sets[nsets++] = set;
+    scn_load_opts opts = {.sets = sets, .nsets = nsets};
+    mdl_scenario sc;
+    scn_diag diag;
+    scn_diag_init(&diag);
+    int rc = text ? scn_load_string(file, text, strlen(text), &opts, &sc, &diag)
+                  : scn_load_file(file, &opts, &sc, &diag);
+    if (rc != SIM_OK) {
+        char buf[600];
+        fail_msg("%s: %s", file,
+                 diag.count ? scn_diag_format(&diag.items[0], buf, sizeof buf) : "load failed");
+    }
+    scn_diag_fini(&diag);
+    sc.reference = reference;
+    sim_experiment_cfg cfg = {.replications = reps, .seed = sc.seed};
+    sim_summary *s = NULL;
+    sim_err err = {0};
+    rc = sim_experiment_run(&cfg, mdl_world_run, &sc, &s, &err);
+    mdl_scenario_fini(&sc);
+    if (rc != SIM_OK)
+        fail_msg("%s: %s", file, err.msg);
+    return s;
+}
+
+static double sq(double x)
+{
+    return x * x;
+}
+
+/* Compares every scalar of f (fast) and r (reference) as the header says;
+ * returns the number of metrics that differ (each printed). */
+static int compare(const char *what, const sim_summary *f, const sim_summary *r)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < sim_summary_count(f); i++)
+        k += sim_summary_at(f, i)->kind == SIM_METRIC_SCALAR;
+    double alpha = FAMILY_ALPHA / (double)(k ? k : 1);
+    double z_crit = gsl_cdf_ugaussian_Qinv(alpha / 2.0);
+    int bad = 0, tested = 0;
+    double worst = 0.0;
+    const char *worst_name = "";
+    for (size_t i = 0; i < sim_summary_count(f); i++) {
+        const sim_metric *a = sim_summary_at(f, i);
+        if (a->kind != SIM_METRIC_SCALAR)
+            continue;
+        const sim_metric *b = sim_summary_find(r, a->name);
+        if (!b) {
+            printf("  %s: %s: only in the fast run\n", what, a->name);
+            bad++;
+            continue;
+        }
+        double na = (double)a->tally.n, nb = (double)b->tally.n;
+        if (a->tally.n != b->tally.n) { /* defined in some replications only */
+            double pa = na / a->n, pb = nb / b->n, p = (na + nb) / (a->n + b->n);
+            double se = sqrt(p * (1.0 - p) * (1.0 / a->n + 1.0 / b->n));
+            if (se > 0.0 && fabs(pa - pb) / se > z_crit) {
+                printf("  %s: %s: defined in %g vs %g replications\n", what, a->name, na, nb);
+                bad++;
+            }
+        }
+        if (a->tally.n < 2 || b->tally.n < 2) {
+            if (a->tally.n == b->tally.n && a->tally.n == 1 &&
+                fabs(a->mean - b->mean) > 1e-9 * (fabs(a->mean) + fabs(b->mean))) {
+                printf("  %s: %s: %.10g vs %.10g\n", what, a->name, a->mean, b->mean);
+                bad++;
+            }
+            continue;
+        }
+        double va = sim_tally_var(&a->tally) / na, vb = sim_tally_var(&b->tally) / nb;
+        double diff = fabs(a->mean - b->mean);
+        double floor = 1e-9 * (fabs(a->mean) + fabs(b->mean));
+        tested++;
+        if (va + vb == 0.0) {
+            if (diff > floor) {
+                printf("  %s: %s: %.10g vs %.10g, both without variance\n", what, a->name, a->mean,
+                       b->mean);
+                bad++;
+            }
+            continue;
+        }
+        double df = sq(va + vb) / (sq(va) / (na - 1.0) + sq(vb) / (nb - 1.0));
+        double t = (diff - floor > 0.0 ? diff - floor : 0.0) / sqrt(va + vb);
+        double t_crit = gsl_cdf_tdist_Qinv(alpha / 2.0, df);
+        if (t / t_crit > worst) {
+            worst = t / t_crit;
+            worst_name = a->name;
+        }
+        if (t > t_crit) {
+            printf("  %s: %s: fast %.6g +- %.3g, reference %.6g +- %.3g: t = %.2f > %.2f\n", what,
+                   a->name, a->mean, sqrt(va), b->mean, sqrt(vb), t, t_crit);
+            bad++;
+        }
+    }
+    printf("  %-28s %4d metrics compared, %zu scalars, largest t / critical t %.2f (%s)\n", what,
+           tested, k, worst, worst_name);
+    return bad;
+}
+
+typedef struct example {
+    const char *file;
+    int days;        /* 0: the scenario's horizon */
+    const char *set; /* an override, or NULL */
+} example;
+
+/* Every example scenario, with the horizons of tests/cli/scenarios.sh where
+ * it shortens them. The reference pulls a batch's records one by one, so
+ * batch-window-growth runs 60 days (not a year) and bulk-migration
+ * migrates 500k records (not 200 M: 44 s of reference walk): still many
+ * runs, chunks and a cap to compare. */
+static const example examples[] = {
+    {"scenarios/default.yaml", 0, NULL},
+    {"scenarios/allocation-exhaustion.yaml", 4, NULL},
+    {"scenarios/batch-window-growth.yaml", 60, NULL},
+    {"scenarios/bulk-migration.yaml", 0, "flows.F-501.arrival.spikes.0.extra=500k"},
+    {"scenarios/cascading-timeouts.yaml", 2, NULL},
+    {"scenarios/extraction-quota.yaml", 0, NULL},
+    {"scenarios/idempotency.yaml", 0, NULL},
+    {"scenarios/quota-sharing.yaml", 0, NULL},
+    {"scenarios/realtime-vs-bulk-catalog.yaml", 0, NULL},
+    {"scenarios/replay-window-expiry.yaml", 6, NULL},
+};
+
+static void every_example_gives_the_same_metrics_on_both_paths(void **state)
+{
+    (void)state;
+    int reps = SANITIZED ? 6 : 10, bad = 0;
+    for (size_t i = 0; i < sizeof examples / sizeof *examples; i++) {
+        int days = examples[i].days;
+        if (SANITIZED && days > 30)
+            days = 30;
+        sim_summary *f = run_paths(examples[i].file, NULL, days, examples[i].set, reps, 0);
+        sim_summary *r =
+            run_paths(examples[i].file, NULL, days, examples[i].set, reps, MDL_REF_ALL);
+        const char *name = strrchr(examples[i].file, '/') + 1;
+        bad += compare(name, f, r);
+        sim_summary_destroy(f);
+        sim_summary_destroy(r);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* The comparison can fail: the same scenario with 5% more records on the
+ * reference side is flagged (the created counts alone differ by tens of
+ * standard errors). */
+static void a_five_percent_difference_is_flagged(void **state)
+{
+    (void)state;
+    sim_summary *f = run_paths("scenarios/default.yaml", NULL, 0, NULL, 10, 0);
+    sim_summary *r = run_paths("scenarios/default.yaml", NULL, 0, "load=3.15x", 10, MDL_REF_ALL);
+    assert_true(compare("default.yaml, reference at 3.15x", f, r) > 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
+static void put(void *ctx, const char *text, size_t n)
+{
+    plt_buf_put(ctx, text, n);
+}
+
+/* Generated landscapes (scenarios/scn_landscape.h) of 16 flows over 2 days
+ * and of 40 flows over a day at 3x: every pattern, shared quotas, second
+ * subscribers and reconciliation at once. */
+static void generated_landscapes_give_the_same_metrics_on_both_paths(void **state)
+{
+    (void)state;
+    const scn_landscape sizes[] = {
+        {.flows = 16, .days = 2, .load = 3.0, .replications = 10, .seed = 14},
+        {.flows = 40, .days = 1, .load = 3.0, .replications = 10, .seed = 15},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        scn_landscape l = sizes[i];
+        if (SANITIZED)
+            l.days = 1;
+        plt_buf b;
+        plt_buf_init(&b);
+        assert_int_equal(scn_landscape_write(&l, put, &b, NULL), SIM_OK);
+        assert_int_equal(plt_buf_status(&b, NULL), SIM_OK);
+        char *text = plt_buf_take(&b);
+        char name[64];
+        snprintf(name, sizeof name, "landscape %d flows seed %llu", l.flows,
+                 (unsigned long long)l.seed);
+        int reps = SANITIZED ? 6 : l.replications;
+        sim_summary *f = run_paths(name, text, 0, NULL, reps, 0);
+        sim_summary *r = run_paths(name, text, 0, NULL, reps, MDL_REF_ALL);
+        bad += compare(name, f, r);
+        sim_summary_destroy(f);
+        sim_summary_destroy(r);
+        sim_free(text);
+    }
+    assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_example_gives_the_same_metrics_on_both_paths),
+        cmocka_unit_test(generated_landscapes_give_the_same_metrics_on_both_paths),
+        cmocka_unit_test(a_five_percent_difference_is_flagged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
