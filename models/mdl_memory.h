@@ -5,7 +5,9 @@
  *
  * What a replication holds:
  *   result   its sim_result: a name and a number per scalar metric, about
- *            70 KB per histogram (sim_hist_bytes), 16 bytes per bucket of
+ *            9 KB per histogram (sim_hist_bytes: a histogram allocates
+ *            the octaves its values span, 512 bytes each, at most
+ *            16 of them typically), 16 bytes per bucket of
  *            each time series (up to 1000 buckets over the horizon);
  *   world    its models while it runs: each model keeps the hists and
  *            series it publishes (so about the result's hists and series

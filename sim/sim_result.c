@@ -28,8 +28,9 @@
  *   4. A partially built summary is always destroyable: its arrays start
  *      zeroed and sim_summary_destroy frees whatever is non-NULL.
  *   5. sim_merge_add either adds the whole result or changes nothing that
- *      is observable: every check (same metrics, same series shapes) and
- *      every allocation happens before the first value is added.
+ *      is observable: every check (same metrics, same series shapes, no
+ *      hist that lost observations) and every allocation (values, the
+ *      hists' octaves) happens before the first value is added.
  *   6. Every scalar's values array has room for at least vcap values (some
  *      may have more after a failed growth); n <= vcap.
  */
@@ -444,6 +445,26 @@ static int reserve_values(sim_summary *s)
     return SIM_OK;
 }
 
+/* Refuses a hist of r that lost observations (out of memory while it ran)
+ * and allocates every octave r's hists hold in the summary's copies, so
+ * adding r cannot fail half-way (invariant 5). */
+static int reserve_hists(sim_summary *s, const sim_result *r, sim_err *err)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->m[i].kind != SIM_METRIC_HIST)
+            continue;
+        if (sim_hist_status(r->m[i].hist) != SIM_OK)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0,
+                               "histogram '%s' of replication %d lost observations: out of memory "
+                               "for its bins",
+                               s->m[i].name, s->n);
+        if (sim_hist_reserve(s->own[i].hist, r->m[i].hist) != SIM_OK)
+            return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging replication %d",
+                               s->n);
+    }
+    return SIM_OK;
+}
+
 /* Takes the metric list of the first result: names, units, kinds, and a
  * copy of each hist and series to add the others into. On failure s has
  * no metrics again. */
@@ -525,6 +546,8 @@ int sim_merge_add(sim_merge *m, const sim_result *r, sim_err *err)
         rc = check_same_metrics(s, r, s->n, err);
     if (rc == SIM_OK && reserve_values(s) != SIM_OK)
         rc = sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory merging replication %d", s->n);
+    if (rc == SIM_OK && s->n > 0)
+        rc = reserve_hists(s, r, err);
     if (rc != SIM_OK) {
         if (s->n == 0)
             drop_metrics(s);

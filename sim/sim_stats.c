@@ -11,16 +11,23 @@
  * For a positive normal double the IEEE-754 bits above bit 46 are
  * (biased exponent << 6) | (top 6 mantissa bits), i.e. exactly 64 * octave +
  * sub-bin up to a constant offset, so the index is one shift and one
- * subtraction (no log, no search). Invariants:
- *   1. count == sum of all bins (the bins are doubles in a gsl_histogram;
- *      they count exactly up to 2^53 observations).
+ * subtraction (no log, no search).
+ *
+ * Storage. The 64 counts of an octave are one block of 512 bytes (8 cache
+ * lines), allocated the first time a value lands in the octave; a latency
+ * spans a few octaves, so a histogram holds a few blocks (a few KB) instead
+ * of all 4,482 bins (35 KB of counts and 35 KB of edges before). The edges
+ * are computed when asked for (ldexp), never stored. Invariants:
+ *   1. count == under + over + the sum of every block's bins (doubles: exact
+ *      up to 2^53 observations); an absent block is 64 zero bins.
  *   2. min/max/sum are exact over every non-NaN observation recorded.
- *   3. No allocation after create: add, quantile, cdf, merge, bin never
- *      allocate.
- * The gsl_histogram struct is embedded and its two arrays come from
- * sim_malloc, so allocation-failure tests reach them; range[] holds the bin
- * edges (range[0] = 0, range[4482] = DBL_MAX), which gsl_histogram_add
- * checks when merging.
+ *   3. Only add, add_n and merge allocate, and only a block for an octave
+ *      seen for the first time (at most 70 per histogram). When that
+ *      allocation fails the observation is not recorded at all (count,
+ *      sum, min, max unchanged) and status becomes SIM_ENOMEM for good:
+ *      clone refuses such a histogram, so a run that lost observations
+ *      fails instead of reporting wrong quantiles. Quantile, cdf, bin,
+ *      reset never allocate.
  *
  * Series (LEVEL): val[j] accumulates the area (level * us) in bucket j, and
  * value() divides by the bucket width; finish(end) rescales a bucket cut
@@ -36,7 +43,6 @@
 
 #include <assert.h>
 #include <float.h>
-#include <gsl/gsl_histogram.h>
 #include <math.h>
 #include <string.h>
 
@@ -150,14 +156,19 @@ static const double LOW = 0x1.0p-30;
 static const double HIGH = 0x1.0p40;
 
 struct sim_hist {
-    gsl_histogram g; /* n = NBINS; range and bin from sim_malloc */
     uint64_t count;
     double sum, min, max;
+    double under, over;   /* bins 0 and OVER_BIN */
+    int status;           /* SIM_OK, or SIM_ENOMEM once a block could not be had */
+    double *oct[OCTAVES]; /* octave o's 64 bins, NULL while all zero */
 };
 
 static void clear(sim_hist *h)
 {
-    memset(h->g.bin, 0, NBINS * sizeof *h->g.bin);
+    for (int o = 0; o < OCTAVES; o++)
+        if (h->oct[o])
+            memset(h->oct[o], 0, SUBS * sizeof *h->oct[o]);
+    h->under = h->over = 0.0;
     h->count = 0;
     h->sum = 0.0;
     h->min = INFINITY;
@@ -166,59 +177,83 @@ static void clear(sim_hist *h)
 
 sim_hist *sim_hist_create(sim_err *err)
 {
-    sim_hist *h = sim_malloc(sizeof *h);
-    if (!h)
-        goto fail_hist;
-    h->g.n = NBINS;
-    h->g.range = sim_malloc((NBINS + 1) * sizeof *h->g.range);
-    if (!h->g.range)
-        goto fail_range;
-    h->g.bin = sim_malloc(NBINS * sizeof *h->g.bin);
-    if (!h->g.bin)
-        goto fail_bin;
-    h->g.range[0] = 0.0;
-    for (int o = 0; o < OCTAVES; o++)
-        for (int s = 0; s < SUBS; s++)
-            h->g.range[1 + o * SUBS + s] = ldexp(1.0 + (double)s / SUBS, LOW_EXP + o);
-    h->g.range[OVER_BIN] = HIGH;
-    h->g.range[NBINS] = DBL_MAX;
+    sim_hist *h = sim_calloc(1, sizeof *h);
+    if (!h) {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a histogram");
+        return NULL;
+    }
     clear(h);
     return h;
-
-fail_bin:
-    sim_free(h->g.range);
-fail_range:
-    sim_free(h);
-fail_hist:
-    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a histogram");
-    return NULL;
 }
 
 void sim_hist_destroy(sim_hist *h)
 {
     if (!h)
         return;
-    sim_free(h->g.bin);
-    sim_free(h->g.range);
+    for (int o = 0; o < OCTAVES; o++)
+        sim_free(h->oct[o]);
     sim_free(h);
 }
 
 size_t sim_hist_bytes(void)
 {
-    return sizeof(sim_hist) + (2 * NBINS + 1) * sizeof(double) + 3 * SIM_ALLOC_OVERHEAD;
+    return sizeof(sim_hist) +
+           SIM_HIST_TYPICAL_OCTAVES * (SUBS * sizeof(double) + SIM_ALLOC_OVERHEAD) +
+           SIM_ALLOC_OVERHEAD;
+}
+
+/* The block of octave o, allocated if absent; NULL (and status set) when
+ * it cannot be. */
+static double *block(sim_hist *h, int o)
+{
+    if (!h->oct[o]) {
+        h->oct[o] = sim_calloc(SUBS, sizeof *h->oct[o]);
+        if (!h->oct[o])
+            h->status = SIM_ENOMEM;
+    }
+    return h->oct[o];
 }
 
 sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err)
 {
+    if (h->status != SIM_OK) {
+        sim_err_set(err, h->status, NULL, 0, 0,
+                    "a histogram lost observations: out of memory for its bins");
+        return NULL;
+    }
     sim_hist *c = sim_hist_create(err);
     if (!c)
         return NULL;
-    memcpy(c->g.bin, h->g.bin, NBINS * sizeof *c->g.bin);
+    for (int o = 0; o < OCTAVES; o++) {
+        if (!h->oct[o])
+            continue;
+        if (!block(c, o)) {
+            sim_hist_destroy(c);
+            sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory copying a histogram");
+            return NULL;
+        }
+        memcpy(c->oct[o], h->oct[o], SUBS * sizeof *c->oct[o]);
+    }
+    c->under = h->under;
+    c->over = h->over;
     c->count = h->count;
     c->sum = h->sum;
     c->min = h->min;
     c->max = h->max;
     return c;
+}
+
+int sim_hist_status(const sim_hist *h)
+{
+    return h->status;
+}
+
+size_t sim_hist_blocks(const sim_hist *h)
+{
+    size_t n = 0;
+    for (int o = 0; o < OCTAVES; o++)
+        n += h->oct[o] != NULL;
+    return n;
 }
 
 /* The bin of x, or -1 for NaN. */
@@ -236,18 +271,46 @@ static inline long bin_of(double x)
     return -1;
 }
 
+/* The counter of bin i (0 < i < OVER_BIN: allocating its block; NULL when
+ * that fails), or of the underflow or overflow bin. */
+static inline double *counter(sim_hist *h, long i)
+{
+    if (i == 0)
+        return &h->under;
+    if (i == OVER_BIN)
+        return &h->over;
+    long k = i - 1;
+    double *b = h->oct[k >> SUB_BITS];
+    if (!b && !(b = block(h, (int)(k >> SUB_BITS))))
+        return NULL;
+    return &b[k & (SUBS - 1)];
+}
+
+/* The count of bin i (0 for an absent block). */
+static inline double bin_count(const sim_hist *h, long i)
+{
+    if (i == 0)
+        return h->under;
+    if (i == OVER_BIN)
+        return h->over;
+    long k = i - 1;
+    const double *b = h->oct[k >> SUB_BITS];
+    return b ? b[k & (SUBS - 1)] : 0.0;
+}
+
+/* The lower edge of regular bin i (0 < i < OVER_BIN); i = OVER_BIN gives
+ * 2^40, the upper edge of the last regular bin. */
+static double bin_lo(long i)
+{
+    if (i == OVER_BIN)
+        return HIGH;
+    long k = i - 1;
+    return ldexp(1.0 + (double)(k & (SUBS - 1)) / SUBS, LOW_EXP + (int)(k >> SUB_BITS));
+}
+
 void sim_hist_add(sim_hist *h, double x)
 {
-    long i = bin_of(x);
-    if (i < 0)
-        return;
-    h->g.bin[i] += 1.0;
-    h->count++;
-    h->sum += x;
-    if (x < h->min)
-        h->min = x;
-    if (x > h->max)
-        h->max = x;
+    sim_hist_add_n(h, x, 1);
 }
 
 void sim_hist_add_n(sim_hist *h, double x, uint64_t count)
@@ -255,7 +318,10 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count)
     long i = bin_of(x);
     if (i < 0 || count == 0)
         return;
-    h->g.bin[i] += (double)count;
+    double *c = counter(h, i);
+    if (!c)
+        return; /* status is SIM_ENOMEM: the observation is not recorded */
+    *c += (double)count;
     h->count += count;
     h->sum += x * (double)count;
     if (x < h->min)
@@ -264,10 +330,29 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count)
         h->max = x;
 }
 
+int sim_hist_reserve(sim_hist *into, const sim_hist *from)
+{
+    for (int o = 0; o < OCTAVES; o++)
+        if (from->oct[o] && !into->oct[o] && !(into->oct[o] = sim_calloc(SUBS, sizeof(double))))
+            return SIM_ENOMEM;
+    return SIM_OK;
+}
+
 void sim_hist_merge(sim_hist *into, const sim_hist *from)
 {
-    /* Same layout by construction, so GSL's bin check always passes. */
-    gsl_histogram_add(&into->g, &from->g);
+    if (from->status != SIM_OK)
+        into->status = from->status;
+    for (int o = 0; o < OCTAVES; o++) {
+        if (!from->oct[o])
+            continue;
+        double *b = block(into, o);
+        if (!b)
+            return; /* status is SIM_ENOMEM: into is incomplete */
+        for (int s = 0; s < SUBS; s++)
+            b[s] += from->oct[o][s];
+    }
+    into->under += from->under;
+    into->over += from->over;
     into->count += from->count;
     into->sum += from->sum;
     if (from->min < into->min)
@@ -303,7 +388,7 @@ double sim_hist_mean(const sim_hist *h)
 
 /* The value reported for bin i: its midpoint clamped to [min, max]; the
  * underflow bin stands for 0 and the overflow bin for the exact max. */
-static double representative(const sim_hist *h, size_t i)
+static double representative(const sim_hist *h, long i)
 {
     double v;
     if (i == 0)
@@ -311,12 +396,20 @@ static double representative(const sim_hist *h, size_t i)
     else if (i == OVER_BIN)
         v = h->max;
     else
-        v = 0.5 * (h->g.range[i] + h->g.range[i + 1]);
+        v = 0.5 * (bin_lo(i) + bin_lo(i + 1));
     if (v < h->min)
         v = h->min;
     if (v > h->max)
         v = h->max;
     return v;
+}
+
+/* The next bin at or after i that may be non-zero (skips absent blocks). */
+static long next_bin(const sim_hist *h, long i)
+{
+    while (i > 0 && i < OVER_BIN && !h->oct[(i - 1) >> SUB_BITS])
+        i = (((i - 1) >> SUB_BITS) + 1) * SUBS + 1;
+    return i;
 }
 
 double sim_hist_quantile(const sim_hist *h, double q)
@@ -329,8 +422,8 @@ double sim_hist_quantile(const sim_hist *h, double q)
     if (rank >= (double)h->count)
         return h->max;
     double cum = 0.0;
-    for (size_t i = 0; i < NBINS; i++) {
-        cum += h->g.bin[i];
+    for (long i = 0; i < NBINS; i = next_bin(h, i + 1)) {
+        cum += bin_count(h, i);
         if (cum >= rank)
             return representative(h, i);
     }
@@ -347,22 +440,23 @@ double sim_hist_cdf(const sim_hist *h, double x)
         return 1.0;
     long b = bin_of(x);
     double cum = 0.0;
-    for (long i = 0; i <= b; i++)
-        cum += h->g.bin[i];
+    for (long i = 0; i <= b; i = next_bin(h, i + 1))
+        cum += bin_count(h, i);
     return cum / (double)h->count;
 }
 
 int sim_hist_bin(const sim_hist *h, size_t i, double *lo, double *hi, uint64_t *count)
 {
     size_t seen = 0;
-    for (size_t b = 0; b < NBINS; b++) {
-        if (h->g.bin[b] == 0.0)
+    for (long b = 0; b < NBINS; b = next_bin(h, b + 1)) {
+        double c = bin_count(h, b);
+        if (c == 0.0)
             continue;
         if (seen++ < i)
             continue;
-        *lo = h->g.range[b];
-        *hi = b == OVER_BIN ? h->max : h->g.range[b + 1];
-        *count = (uint64_t)h->g.bin[b];
+        *lo = b == 0 ? 0.0 : bin_lo(b);
+        *hi = b == 0 ? LOW : b == OVER_BIN ? h->max : bin_lo(b + 1);
+        *count = (uint64_t)c;
         return 1;
     }
     return 0;
@@ -371,8 +465,8 @@ int sim_hist_bin(const sim_hist *h, size_t i, double *lo, double *hi, uint64_t *
 size_t sim_hist_nbins(const sim_hist *h)
 {
     size_t n = 0;
-    for (size_t b = 0; b < NBINS; b++)
-        n += h->g.bin[b] != 0.0;
+    for (long b = 0; b < NBINS; b = next_bin(h, b + 1))
+        n += bin_count(h, b) != 0.0;
     return n;
 }
 

@@ -11,8 +11,10 @@
  *              its lower edge wide and its midpoint is within 0.78% of any
  *              value in it. Quantiles are therefore within 1% (relative) of
  *              the exact order statistic. The bin index comes from the bits
- *              of the double (frexp), O(1); counts live in a gsl_histogram,
- *              so histograms of different replications merge by addition.
+ *              of the double, O(1); the counts of an octave are allocated
+ *              the first time a value lands in it (a histogram holds the
+ *              few octaves its values span), and histograms of different
+ *              replications merge by addition.
  *              Range: 2^-30 to 2^40 (about 1e-9 to 1e12); values below go to
  *              an underflow count (reported as 0 or the exact min), values
  *              above to an overflow count (reported as the exact max).
@@ -76,12 +78,24 @@ typedef struct sim_hist sim_hist;
 sim_hist *sim_hist_create(sim_err *err);
 void sim_hist_destroy(sim_hist *h); /* NULL is a no-op */
 sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err);
-/* Records x (NaN is ignored; x <= 2^-30 counts as underflow). */
+/* Records x (NaN is ignored; x <= 2^-30 counts as underflow). The first
+ * value in an octave allocates its 64 bins (512 bytes); if that fails the
+ * value is not recorded and the histogram remembers SIM_ENOMEM. */
 void sim_hist_add(sim_hist *h, double x);
-/* Records x count times. */
+/* Records x count times (the same allocation rule). */
 void sim_hist_add_n(sim_hist *h, double x, uint64_t count);
-/* Adds every count of from into into. */
+/* Adds every count of from into into (allocating into's missing octaves;
+ * on failure into remembers SIM_ENOMEM, as it does from's). */
 void sim_hist_merge(sim_hist *into, const sim_hist *from);
+/* Allocates into's bins for every octave from holds, so that merging from
+ * next cannot fail. SIM_OK, or SIM_ENOMEM (into's counts unchanged; the
+ * octaves allocated so far stay, zero). */
+int sim_hist_reserve(sim_hist *into, const sim_hist *from);
+/* SIM_OK, or SIM_ENOMEM once an observation or a merge was lost for want
+ * of memory (sticky; sim_hist_clone then refuses it, err says why). */
+int sim_hist_status(const sim_hist *h);
+/* Octaves holding counts (each 64 bins, 512 bytes): the memory in use. */
+size_t sim_hist_blocks(const sim_hist *h);
 void sim_hist_reset(sim_hist *h);
 uint64_t sim_hist_count(const sim_hist *h);
 double sim_hist_min(const sim_hist *h);  /* exact; NaN if empty */
@@ -100,9 +114,12 @@ double sim_hist_cdf(const sim_hist *h, double x);
 int sim_hist_bin(const sim_hist *h, size_t i, double *lo, double *hi, uint64_t *count);
 size_t sim_hist_nbins(const sim_hist *h);
 
-/* The heap bytes a histogram holds (its bins and their edges, about 70 KB
- * whatever it counts), malloc's bookkeeping included: for estimating a
- * run's memory before it starts. */
+/* The octaves a latency histogram typically spans at most (a 65536:1 ratio
+ * between its largest and smallest value, e.g. 10 ms to 11 min). */
+#define SIM_HIST_TYPICAL_OCTAVES 16
+/* The heap bytes a histogram holds once its values span
+ * SIM_HIST_TYPICAL_OCTAVES octaves (about 9 KB), malloc's bookkeeping
+ * included: for estimating a run's memory before it starts. */
 size_t sim_hist_bytes(void);
 
 /* ---- fixed-interval time series ---------------------------------------- */

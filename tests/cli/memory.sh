@@ -30,7 +30,7 @@ fail() {
 }
 
 # A landscape of N real-time flows into one ERP (each flow has its own
-# latency histogram: about 70 KB per replication per flow).
+# latency histogram: a few KB per replication per flow).
 large() {
     {
         printf 'name: large\nhorizon: 7d\nsystems:\n  - id: erp\n    kind: generic\n'

@@ -538,7 +538,9 @@ static void allocation_failures_while_merging_leak_nothing(void **state)
 /* Result of replication rep: scalars that vary with rep (one NaN now and
  * then), a hist of rep-dependent observations and a SUM and a LEVEL
  * series, so that every kind of merge arithmetic is exercised. */
-static sim_result *varied_result(int rep)
+/* varied_result(rep), but its hist ran out of memory for an octave (a
+ * value of 1e6 s it could not record) when lossy. */
+static sim_result *varied_result_of(int rep, int lossy)
 {
     sim_result *r = sim_result_create(NULL);
     assert_non_null(r);
@@ -548,6 +550,12 @@ static sim_result *varied_result(int rep)
     assert_non_null(h);
     for (int i = 0; i <= rep % 5; i++)
         sim_hist_add(h, 0.001 * (rep + 1) * (i + 1));
+    if (lossy) {
+        sim_alloc_fail_after(1);
+        sim_hist_add(h, 1e6); /* a new octave that cannot be allocated */
+        sim_alloc_fail_reset();
+        assert_int_equal(sim_hist_status(h), SIM_ENOMEM);
+    }
     assert_int_equal(sim_result_hist(r, "h", "s", h), SIM_OK);
     sim_series *sum = sim_series_create(SIM_SERIES_SUM, 1000, 4, NULL);
     sim_series *lvl = sim_series_create(SIM_SERIES_LEVEL, 1000, 4, NULL);
@@ -560,6 +568,11 @@ static sim_result *varied_result(int rep)
     assert_int_equal(sim_result_series(r, "sum", "1", sum), SIM_OK);
     assert_int_equal(sim_result_series(r, "lvl", "1", lvl), SIM_OK);
     return r;
+}
+
+static sim_result *varied_result(int rep)
+{
+    return varied_result_of(rep, 0);
 }
 
 /* Fails unless a and b hold the same bits everywhere. */
@@ -693,6 +706,31 @@ static void a_refused_result_leaves_the_merge_as_it_was(void **state)
     destroy_all(rs, R);
 }
 
+/* A replication whose hist could not allocate an octave while it ran lost
+ * observations: the merge refuses it (SIM_ENOMEM, the metric named)
+ * rather than report quantiles that miss them, and stays as it was. */
+static void a_hist_that_lost_observations_is_refused(void **state)
+{
+    (void)state;
+    sim_result *good = varied_result(1), *lossy = varied_result_of(2, 1);
+    sim_merge *m = sim_merge_create(0.95, NULL);
+    assert_non_null(m);
+    assert_int_equal(sim_merge_add(m, good, NULL), SIM_OK);
+    sim_err err;
+    sim_err_clear(&err);
+    assert_int_equal(sim_merge_add(m, lossy, &err), SIM_ENOMEM);
+    assert_non_null(strstr(err.msg, "'h'"));
+    assert_int_equal(sim_merge_count(m), 1);
+    sim_merge_destroy(m);
+    /* As replication 0 as well (its hist is copied, and the copy refused). */
+    m = sim_merge_create(0.95, NULL);
+    assert_int_equal(sim_merge_add(m, lossy, &err), SIM_ENOMEM);
+    assert_int_equal(sim_merge_count(m), 0);
+    sim_merge_destroy(m);
+    sim_result_destroy(good);
+    sim_result_destroy(lossy);
+}
+
 static void finishing_an_empty_merge_is_an_error(void **state)
 {
     (void)state;
@@ -728,6 +766,7 @@ int main(void)
         cmocka_unit_test(allocation_failures_while_merging_leak_nothing),
         cmocka_unit_test(adding_results_one_by_one_gives_the_bytes_of_merging_them_all),
         cmocka_unit_test(a_refused_result_leaves_the_merge_as_it_was),
+        cmocka_unit_test(a_hist_that_lost_observations_is_refused),
         cmocka_unit_test(finishing_an_empty_merge_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -435,20 +435,28 @@ static void hist_merge_equals_the_hist_of_the_union(void **state)
     sim_hist_destroy(u);
 }
 
-/* Arms the allocation hook so the 2nd allocation from now fails, then uses
- * every per-observation and query function. If none allocated, the test's
- * own next sim_malloc is the 1st and succeeds, and the one after fails
- * (showing the hook was armed). */
-static void hist_add_and_quantile_never_allocate(void **state)
+/* Only the first value in an octave allocates (its 64 bins). The test
+ * first puts a value in every octave the rest will touch, then arms the
+ * allocation hook so the 2nd allocation from now fails and uses every
+ * per-observation and query function on those octaves. If none allocated,
+ * the test's own next sim_malloc is the 1st and succeeds, and the one after
+ * fails (showing the hook was armed). */
+static void hist_allocates_only_for_an_octave_seen_the_first_time(void **state)
 {
     (void)state;
     sim_hist *h = sim_hist_create(NULL), *other = sim_hist_create(NULL);
     assert_non_null(h);
     assert_non_null(other);
     sim_hist_add(other, 1.0);
-    sim_alloc_fail_after(2);
     double x = 1e-6, lo, hi, acc = 0.0;
     uint64_t c;
+    for (int i = 0; i < 200000; i++) { /* 1e-6 .. 4.85e2: 29 octaves */
+        sim_hist_add(h, x);
+        x *= 1.0001;
+    }
+    assert_int_equal(sim_hist_blocks(h), 29);
+    sim_alloc_fail_after(2);
+    x = 1e-6;
     for (int i = 0; i < 200000; i++) {
         sim_hist_add(h, x);
         x *= 1.0001;
@@ -467,29 +475,74 @@ static void hist_add_and_quantile_never_allocate(void **state)
     assert_non_null(first);
     assert_null(second);
     assert_true(acc > 0.0);
+    assert_int_equal(sim_hist_status(h), SIM_OK);
     sim_free(first);
     sim_hist_destroy(h);
     sim_hist_destroy(other);
+}
+
+/* A value in a new octave whose bins cannot be allocated is not recorded
+ * (count, sum and extremes unchanged) and the histogram remembers
+ * SIM_ENOMEM; clone then refuses it, so the run reports the shortage
+ * instead of quantiles that miss observations. A merge into a histogram
+ * that cannot grow is remembered the same way. */
+static void hist_out_of_memory_for_an_octave_is_remembered(void **state)
+{
+    (void)state;
+    sim_err err;
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    sim_hist_add(h, 1.0);
+    sim_alloc_fail_after(1);
+    sim_hist_add(h, 1000.0); /* a new octave */
+    sim_alloc_fail_reset();
+    assert_int_equal(sim_hist_count(h), 1);
+    assert_true(sim_hist_max(h) == 1.0);
+    assert_int_equal(sim_hist_status(h), SIM_ENOMEM);
+    sim_hist_add(h, 1.5); /* an octave it has: still recorded */
+    assert_int_equal(sim_hist_count(h), 2);
+    sim_err_clear(&err);
+    assert_null(sim_hist_clone(h, &err));
+    assert_int_equal(err.code, SIM_ENOMEM);
+
+    sim_hist *a = sim_hist_create(NULL), *b = sim_hist_create(NULL);
+    sim_hist_add(b, 1e6);
+    sim_alloc_fail_after(1);
+    sim_hist_merge(a, b);
+    sim_alloc_fail_reset();
+    assert_int_equal(sim_hist_status(a), SIM_ENOMEM);
+    sim_hist_merge(b, h); /* from a histogram that lost observations */
+    assert_int_equal(sim_hist_status(b), SIM_ENOMEM);
+    sim_hist_destroy(a);
+    sim_hist_destroy(b);
+    sim_hist_destroy(h);
 }
 
 static void hist_create_and_clone_report_allocation_failures(void **state)
 {
     (void)state;
     sim_err err;
+    sim_err_clear(&err);
+    sim_alloc_fail_after(1);
+    assert_null(sim_hist_create(&err));
+    sim_alloc_fail_reset();
+    assert_int_equal(err.code, SIM_ENOMEM);
+    /* A histogram with values in two octaves: its copy takes three
+     * allocations, and any of them failing is reported. */
+    sim_hist *h = sim_hist_create(NULL);
+    sim_hist_add(h, 1.0);
+    sim_hist_add(h, 100.0);
     for (long k = 1; k <= 3; k++) {
         sim_err_clear(&err);
         sim_alloc_fail_after(k);
-        sim_hist *h = sim_hist_create(&err);
+        assert_null(sim_hist_clone(h, &err));
         sim_alloc_fail_reset();
-        assert_null(h);
         assert_int_equal(err.code, SIM_ENOMEM);
     }
-    sim_hist *h = sim_hist_create(NULL);
-    sim_err_clear(&err);
-    sim_alloc_fail_after(1);
-    assert_null(sim_hist_clone(h, &err));
-    sim_alloc_fail_reset();
-    assert_int_equal(err.code, SIM_ENOMEM);
+    sim_hist *c = sim_hist_clone(h, NULL);
+    assert_non_null(c);
+    assert_true(sim_hist_quantile(c, 1.0) == 100.0);
+    sim_hist_destroy(c);
     sim_hist_destroy(h);
 }
 
@@ -685,7 +738,8 @@ int main(void)
         cmocka_unit_test(hist_bin_walk_covers_all_counts),
         cmocka_unit_test(hist_cdf_is_the_binned_empirical_cdf),
         cmocka_unit_test(hist_merge_equals_the_hist_of_the_union),
-        cmocka_unit_test(hist_add_and_quantile_never_allocate),
+        cmocka_unit_test(hist_allocates_only_for_an_octave_seen_the_first_time),
+        cmocka_unit_test(hist_out_of_memory_for_an_octave_is_remembered),
         cmocka_unit_test(hist_create_and_clone_report_allocation_failures),
         cmocka_unit_test(series_level_buckets_match_a_hand_computed_signal),
         cmocka_unit_test(series_ignores_times_beyond_the_span),
