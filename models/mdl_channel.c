@@ -1,14 +1,17 @@
 /*
  * mdl_channel.c - the event log, its readers and its allocations.
  *
- * Storage. The log is a ring of entries; entry number `a` (an absolute,
- * ever-growing index) lives in slot a & mask. Entries [head, tail) are
- * retained. An entry holds `count` consecutive events (count is 1 for a
- * flow's event, the run length for a CDC run) with seqs
- * [seq, seq + count); entries are contiguous in seq, so entry head starts
- * at the oldest retained seq and the tip is the end of entry tail - 1.
- * The ring doubles when full and never shrinks: its size is the largest
- * number of entries ever retained at once.
+ * Storage. The log is a sequence of entries; entry number `a` (an
+ * absolute, ever-growing index) lives in page a >> PAGE_BITS, slot
+ * a & (PAGE - 1). Entries [head, tail) are retained. An entry holds `count`
+ * consecutive events (count is 1 for a flow's event, the run length for a
+ * CDC run) with seqs [seq, seq + count); entries are contiguous in seq, so
+ * entry head starts at the oldest retained seq and the tip is the end of
+ * entry tail - 1. Pages of PAGE entries (10 KB) are allocated as the tail
+ * reaches them and freed as purging leaves them (one is kept spare), and
+ * the directory of page pointers is itself a ring that doubles when full:
+ * the log holds what is retained plus at most two pages, never a copy of
+ * itself while it grows, and shrinks again after a peak.
  *
  * Finding a seq. Each reader caches the entry holding its position
  * (pos_abs); it is revalidated on use and recomputed by binary search over
@@ -86,8 +89,10 @@ struct mdl_channel {
     mdl_quota *delivery; /* NULL = no allocation */
     mdl_quota *publish;  /* NULL = no allocation */
 
-    entry *ring;
-    uint64_t mask; /* ring size - 1 (a power of two) */
+    entry **dir;               /* page p at dir[p & dmask] for p in [page_lo, page_hi) */
+    uint64_t dmask;            /* directory size - 1 (a power of two), 0 before the first */
+    uint64_t page_lo, page_hi; /* pages allocated: [head >> PAGE_BITS, page_hi) */
+    entry *spare;              /* a freed page kept for the next, or NULL */
     uint64_t head, tail;
     uint64_t tip; /* next seq */
     uint64_t retained;
@@ -106,7 +111,9 @@ struct mdl_channel {
     size_t nbins;
 };
 
-#define RING_INITIAL 64u
+#define PAGE_BITS   8u
+#define PAGE        (1u << PAGE_BITS)
+#define DIR_INITIAL 4u
 
 void mdl_channel_cfg_init(mdl_channel_cfg *cfg)
 {
@@ -126,7 +133,7 @@ void mdl_channel_cfg_from_spec(mdl_channel_cfg *cfg, const mdl_events_spec *spec
 
 static entry *at(const mdl_channel *ch, uint64_t a)
 {
-    return &ch->ring[a & ch->mask];
+    return &ch->dir[(a >> PAGE_BITS) & ch->dmask][a & (PAGE - 1)];
 }
 
 static uint64_t entry_end(const entry *e)
@@ -185,10 +192,6 @@ mdl_channel *mdl_channel_create(const mdl_channel_cfg *cfg, sim_queue *q, sim_er
         if (!ch->publish)
             goto fail_quiet;
     }
-    ch->ring = sim_calloc(RING_INITIAL, sizeof *ch->ring);
-    if (!ch->ring)
-        goto fail;
-    ch->mask = RING_INITIAL - 1;
     ch->st.allocation_limit = cfg->delivery_allocation;
     ch->st.exhausted_at = SIM_TIME_NEVER;
     ch->st.publish_exhausted_at = SIM_TIME_NEVER;
@@ -231,7 +234,10 @@ void mdl_channel_destroy(mdl_channel *ch)
     sim_series_destroy(ch->s_backlog);
     sim_series_destroy(ch->s_age);
     sim_free(ch->readers);
-    sim_free(ch->ring);
+    for (uint64_t p = ch->page_lo; p < ch->page_hi; p++)
+        sim_free(ch->dir[p & ch->dmask]);
+    sim_free(ch->dir);
+    sim_free(ch->spare);
     mdl_quota_destroy(ch->delivery);
     mdl_quota_destroy(ch->publish);
     sim_free(ch->id);
@@ -377,22 +383,44 @@ static void purge(mdl_channel *ch, sim_time now)
         ch->retained -= e->count;
         ch->head++;
     }
+    /* Free the pages left behind, keeping one spare. */
+    for (; ch->page_lo < ch->page_hi && ch->page_lo < (ch->head >> PAGE_BITS); ch->page_lo++) {
+        entry **slot = &ch->dir[ch->page_lo & ch->dmask];
+        if (!ch->spare)
+            ch->spare = *slot;
+        else
+            sim_free(*slot);
+        *slot = NULL;
+    }
 }
 
-/* Makes room for one more entry. */
+/* Makes room for one more entry: the page of entry tail, and a larger
+ * directory when it is full. */
 static int grow(mdl_channel *ch)
 {
-    uint64_t size = ch->mask + 1;
-    if (ch->tail - ch->head < size)
+    uint64_t page = ch->tail >> PAGE_BITS;
+    if (page < ch->page_hi)
         return SIM_OK;
-    entry *ring = sim_reallocarray(NULL, (size_t)(2 * size), sizeof *ring);
-    if (!ring)
+    if (ch->page_lo == ch->page_hi) /* no page in use: the next starts afresh */
+        ch->page_lo = ch->page_hi = page;
+    uint64_t size = ch->dir ? ch->dmask + 1 : 0;
+    if (ch->page_hi - ch->page_lo == size) {
+        uint64_t bigger = size ? 2 * size : DIR_INITIAL;
+        entry **dir = sim_calloc((size_t)bigger, sizeof *dir);
+        if (!dir)
+            return SIM_ENOMEM;
+        for (uint64_t p = ch->page_lo; p < ch->page_hi; p++)
+            dir[p & (bigger - 1)] = ch->dir[p & ch->dmask];
+        sim_free(ch->dir);
+        ch->dir = dir;
+        ch->dmask = bigger - 1;
+    }
+    entry *e = ch->spare ? ch->spare : sim_malloc(PAGE * sizeof *e);
+    if (!e)
         return SIM_ENOMEM;
-    for (uint64_t a = ch->head; a < ch->tail; a++)
-        ring[a & (2 * size - 1)] = *at(ch, a);
-    sim_free(ch->ring);
-    ch->ring = ring;
-    ch->mask = 2 * size - 1;
+    ch->spare = NULL;
+    ch->dir[page & ch->dmask] = e;
+    ch->page_hi = page + 1;
     return SIM_OK;
 }
 
@@ -564,6 +592,13 @@ static void tell_refused(mdl_channel *ch, int flow, uint64_t key, sim_time creat
         if (matches(r, flow) && r->notify)
             r->notify(r->ctx, i, MDL_NOTE_REFUSED, &ev, n, 0, now);
     }
+}
+
+size_t mdl_channel_log_bytes(const mdl_channel *ch)
+{
+    uint64_t pages = ch->page_hi - ch->page_lo + (ch->spare != NULL);
+    size_t dir = ch->dir ? (size_t)(ch->dmask + 1) * sizeof *ch->dir : 0;
+    return (size_t)pages * PAGE * sizeof(entry) + dir;
 }
 
 int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,

@@ -14,11 +14,11 @@
  * publish, short enough to cost a few milliseconds on any scenario. */
 #define PROBE_HORIZON SIM_MIN
 
-/* Bytes per retained event: a channel's ring entry (seq, published,
- * created, key, flow, count: 40 bytes) times 1.5, as the ring is a power
- * of two between 1 and 2 times what it holds (and briefly 3 times while it
- * doubles). */
-#define RETAINED_EVENT_BYTES (1.5 * 40.0)
+/* Bytes per retained event: a channel's log entry (seq, published,
+ * created, key, flow, count: 40 bytes). The log is paged and frees its
+ * pages as they expire, so it holds what is retained plus at most three
+ * pages of 10 KB per channel (left out). */
+#define RETAINED_EVENT_BYTES 40.0
 
 /* The largest of n weights over their mean (1 if they are all zero). */
 static double peak_over_mean(const double *w, int n)

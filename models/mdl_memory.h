@@ -15,8 +15,9 @@
  *            event published within the retention window (the flow's
  *            volume x load x its busiest weekday's weight over the mean
  *            (and busiest hour's, for a retention under a day) x growth x
- *            spikes, times min(retention, horizon)) in a ring of 40-byte
- *            entries that doubles when full (x 1.5 on average);
+ *            spikes, times min(retention, horizon)) in a log of 40-byte
+ *            entries, paged (mdl_channel.c: what is retained and a few
+ *            pages more);
  *   per_rep  what the merged summary keeps per replication: 8 bytes per
  *            scalar metric (the values the verdict counts).
  * The metrics are counted, not guessed: a probe replication of the

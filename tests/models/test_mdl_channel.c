@@ -441,6 +441,50 @@ static void the_log_holds_only_what_retention_keeps(void **state)
     mdl_channel_destroy(ch);
 }
 
+/* The log gives its memory back after a peak: a burst of 100,000 events at
+ * one instant, then one a second for 200 s with a retention of 100 s. At
+ * the peak the log holds at least the 100,000 entries of 40 bytes; once
+ * the burst has expired it holds the 101 retained events: at most two
+ * pages of 256 entries (10 KB each), a spare page, and the directory that
+ * grew to 512 pointers (4 KB) during the burst; under 40 KB against a
+ * 4 MB peak. */
+static void the_log_gives_memory_back_after_a_peak(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(100 * SIM_SEC, 0, 0);
+    assert_int_equal(mdl_channel_log_bytes(ch), 0);
+    for (int i = 0; i < 100000; i++)
+        assert_int_equal(mdl_channel_publish(ch, 0, (uint64_t)i, 0, 0, NULL), SIM_OK);
+    size_t peak = mdl_channel_log_bytes(ch);
+    assert_true(peak >= 100000 * 40);
+    for (sim_time t = 1; t <= 200; t++)
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, t * SIM_SEC, t * SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(mdl_channel_retained(ch), 101);
+    size_t after = mdl_channel_log_bytes(ch);
+    assert_true(after <= 3 * 256 * 40 + 8192);
+    assert_true(after < peak / 50);
+    mdl_channel_destroy(ch);
+}
+
+/* A publish whose page cannot be allocated fails (SIM_ENOMEM) and leaves
+ * the log as it was; the next one succeeds. */
+static void a_publish_without_memory_for_its_page_changes_nothing(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(100 * SIM_SEC, 0, 0);
+    for (int i = 0; i < 256; i++) /* fills the first page exactly */
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, 0, 0, NULL), SIM_OK);
+    sim_alloc_fail_after(1);
+    int rc = mdl_channel_publish(ch, 0, 0, 0, 0, NULL);
+    sim_alloc_fail_reset();
+    assert_int_equal(rc, SIM_ENOMEM);
+    assert_int_equal(mdl_channel_retained(ch), 256);
+    uint64_t seq = 0;
+    assert_int_equal(mdl_channel_publish(ch, 0, 0, 0, 0, &seq), SIM_OK);
+    assert_int_equal(seq, 256);
+    mdl_channel_destroy(ch);
+}
+
 static double metric(const sim_result *r, const char *name)
 {
     long i = sim_result_find(r, name);
@@ -551,6 +595,8 @@ int main(void)
         cmocka_unit_test(seeking_to_the_tip_skips_and_to_the_oldest_replays),
         cmocka_unit_test(a_queue_drops_what_every_reader_committed),
         cmocka_unit_test(the_log_holds_only_what_retention_keeps),
+        cmocka_unit_test(the_log_gives_memory_back_after_a_peak),
+        cmocka_unit_test(a_publish_without_memory_for_its_page_changes_nothing),
         cmocka_unit_test(metrics_name_the_channel_and_censor_exhaustion_at_the_end),
         cmocka_unit_test(bad_configurations_are_refused),
         cmocka_unit_test(allocation_failures_in_create_are_reported),
