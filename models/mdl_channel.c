@@ -94,7 +94,8 @@ struct mdl_channel {
     uint64_t page_lo, page_hi; /* pages allocated: [head >> PAGE_BITS, page_hi) */
     entry *spare;              /* a freed page kept for the next, or NULL */
     uint64_t head, tail;
-    uint64_t tip; /* next seq */
+    sim_time expire_at; /* when entry head expires by time; SIM_TIME_NEVER if none will */
+    uint64_t tip;       /* next seq */
     uint64_t retained;
 
     reader *readers;
@@ -194,6 +195,7 @@ mdl_channel *mdl_channel_create(const mdl_channel_cfg *cfg, sim_queue *q, sim_er
     }
     ch->st.allocation_limit = cfg->delivery_allocation;
     ch->st.exhausted_at = SIM_TIME_NEVER;
+    ch->expire_at = SIM_TIME_NEVER;
     ch->st.publish_exhausted_at = SIM_TIME_NEVER;
     if (cfg->series_bins > 0) {
         ch->q = q;
@@ -350,6 +352,14 @@ static uint64_t min_committed(const mdl_channel *ch)
     return m;
 }
 
+/* The first instant at which an event published at p has expired. */
+static sim_time expiry(const mdl_channel *ch, sim_time p)
+{
+    if (ch->retention == MDL_CHANNEL_FOREVER || p > SIM_TIME_NEVER - 1 - ch->retention)
+        return SIM_TIME_NEVER;
+    return p + ch->retention + 1;
+}
+
 static int expired_by_time(const mdl_channel *ch, const entry *e, sim_time now)
 {
     if (ch->retention == MDL_CHANNEL_FOREVER)
@@ -362,6 +372,10 @@ static int expired_by_time(const mdl_channel *ch, const entry *e, sim_time now)
 /* Drops expired (and, keep_until_consumed, consumed) entries from the head. */
 static void purge(mdl_channel *ch, sim_time now)
 {
+    /* The common case, checked without touching the log's oldest entry
+     * (cold memory in a long log): nothing has expired yet. */
+    if (now < ch->expire_at && !ch->keep_until_consumed)
+        return;
     uint64_t consumed_below = 0;
     if (ch->keep_until_consumed && ch->nreaders > 0)
         consumed_below = min_committed(ch);
@@ -383,6 +397,7 @@ static void purge(mdl_channel *ch, sim_time now)
         ch->retained -= e->count;
         ch->head++;
     }
+    ch->expire_at = ch->head < ch->tail ? expiry(ch, at(ch, ch->head)->published) : SIM_TIME_NEVER;
     /* Free the pages left behind, keeping one spare. */
     for (; ch->page_lo < ch->page_hi && ch->page_lo < (ch->head >> PAGE_BITS); ch->page_lo++) {
         entry **slot = &ch->dir[ch->page_lo & ch->dmask];
@@ -430,6 +445,8 @@ static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, si
                    uint64_t n)
 {
     entry *e = at(ch, ch->tail);
+    if (ch->head == ch->tail)
+        ch->expire_at = expiry(ch, now);
     e->seq = ch->tip;
     e->published = now;
     e->created = created;
