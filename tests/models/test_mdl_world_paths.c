@@ -47,21 +47,11 @@
 
 #include "mdl_world.h"
 #include "plt_buf.h"
+#include "sanitized.h"
 #include "scn_landscape.h"
 #include "scn_load.h"
 #include "sim_alloc.h"
 #include "sim_experiment.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 
 /* The family-wise false-alarm level of one scenario's comparison. */
 #define FAMILY_ALPHA 0.001

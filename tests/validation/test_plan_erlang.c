@@ -68,16 +68,7 @@
 
 /* AddressSanitizer (the CI's Debug sanitizer build, about 10 times slower)
  * halves the simulated M/M/c runs: see the test. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
+#include "sanitized.h"
 
 #define SEED 20240601u
 

@@ -66,6 +66,7 @@
 
 #include <cmocka.h>
 
+#include "sanitized.h"
 #include "sim_err.h"
 #include "sim_experiment.h"
 #include "sim_queue.h"
@@ -74,17 +75,6 @@
 #include "sim_station.h"
 #include "sim_stats.h"
 #include "sim_time.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 
 #define SEED       20240601u
 #define REPS       20
