@@ -317,6 +317,67 @@ long sim_result_find(const sim_result *r, const char *name)
     return index_find(&r->ix, name);
 }
 
+/* ---- bytes (sim_pack.h) ---------------------------------------------------- */
+
+#define PACK_NAME_MAX 4096 /* longer names are not produced by any model */
+
+void sim_result_pack(const sim_result *r, sim_pack *p)
+{
+    size_t n = sim_result_count(r);
+    sim_pack_u64(p, n);
+    for (size_t i = 0; i < n; i++) {
+        sim_metric_kind kind = sim_result_kind(r, i);
+        sim_pack_u64(p, (uint64_t)kind);
+        sim_pack_str(p, sim_result_name(r, i));
+        sim_pack_str(p, sim_result_unit(r, i));
+        if (kind == SIM_METRIC_SCALAR)
+            sim_pack_f64(p, sim_result_value(r, i));
+        else if (kind == SIM_METRIC_HIST)
+            sim_hist_pack(sim_result_hist_at(r, i), p);
+        else
+            sim_series_pack(sim_result_series_at(r, i), p);
+    }
+}
+
+int sim_result_unpack(sim_result *into, sim_unpack *u, sim_err *err)
+{
+    static _Thread_local char name[PACK_NAME_MAX], unit[PACK_NAME_MAX];
+    uint64_t n = sim_unpack_u64(u);
+    for (uint64_t i = 0; !u->failed && i < n; i++) {
+        uint64_t kind = sim_unpack_u64(u);
+        sim_unpack_str(u, name, sizeof name);
+        sim_unpack_str(u, unit, sizeof unit);
+        if (u->failed)
+            break;
+        int rc;
+        if (kind == SIM_METRIC_SCALAR) {
+            double v = sim_unpack_f64(u);
+            rc = u->failed ? SIM_EPARSE : sim_result_scalar(into, name, unit, v);
+        } else if (kind == SIM_METRIC_HIST) {
+            sim_hist *h = sim_hist_unpack(u, err);
+            if (!h)
+                return err ? err->code : SIM_EPARSE;
+            rc = sim_result_hist(into, name, unit, h);
+        } else if (kind == SIM_METRIC_SERIES) {
+            sim_series *s = sim_series_unpack(u, err);
+            if (!s)
+                return err ? err->code : SIM_EPARSE;
+            rc = sim_result_series(into, name, unit, s);
+        } else {
+            rc = SIM_EPARSE;
+        }
+        if (rc == SIM_ENOMEM)
+            return sim_err_set(err, rc, NULL, 0, 0, "out of memory unpacking a result");
+        if (rc != SIM_OK)
+            break;
+    }
+    if (u->failed || sim_result_count(into) != n)
+        return sim_err_set(err, SIM_EPARSE, NULL, 0, 0,
+                           "a packed result is truncated or corrupt (metric %zu of %llu)",
+                           sim_result_count(into), (unsigned long long)n);
+    return SIM_OK;
+}
+
 /* ---- confidence interval ----------------------------------------------- */
 
 double sim_ci_half_width(const sim_tally *t, double confidence)

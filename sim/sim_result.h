@@ -37,6 +37,7 @@
 #include <stddef.h>
 
 #include "sim_err.h"
+#include "sim_pack.h"
 #include "sim_stats.h"
 
 typedef enum sim_metric_kind {
@@ -75,6 +76,14 @@ long sim_result_live(void);
 /* The heap bytes r holds (its metrics, names, index, hists and series),
  * malloc's bookkeeping included: for memory estimates. */
 size_t sim_result_bytes(const sim_result *r);
+
+/* Writes r exactly (sim_pack.h): each metric's kind, name, unit and value,
+ * histogram or series. */
+void sim_result_pack(const sim_result *r, sim_pack *p);
+/* Appends the metrics packed in u to into (an empty result): into then
+ * merges exactly as the packed result did. SIM_EPARSE on a truncated or
+ * corrupt buffer (into may hold some metrics: destroy it), SIM_ENOMEM. */
+int sim_result_unpack(sim_result *into, sim_unpack *u, sim_err *err);
 
 /* One merged metric of a summary. All pointers are owned by the summary. */
 typedef struct sim_metric {

@@ -298,6 +298,64 @@ static inline double bin_count(const sim_hist *h, long i)
     return b ? b[k & (SUBS - 1)] : 0.0;
 }
 
+/* Packed: count, sum, min, max, status, then the nonzero bins as (index,
+ * count) pairs in index order. An absent block and a block of zeros pack
+ * alike; both read back as absent, which no value or quantile can tell
+ * apart. */
+void sim_hist_pack(const sim_hist *h, sim_pack *p)
+{
+    uint64_t nonzero = 0;
+    for (long i = 0; i < NBINS; i++)
+        nonzero += bin_count(h, i) != 0.0;
+    sim_pack_u64(p, h->count);
+    sim_pack_f64(p, h->sum);
+    sim_pack_f64(p, h->min);
+    sim_pack_f64(p, h->max);
+    sim_pack_u64(p, (uint64_t)(h->status != SIM_OK));
+    sim_pack_u64(p, nonzero);
+    for (long i = 0; i < NBINS; i++)
+        if (bin_count(h, i) != 0.0) {
+            sim_pack_u64(p, (uint64_t)i);
+            sim_pack_f64(p, bin_count(h, i));
+        }
+}
+
+sim_hist *sim_hist_unpack(sim_unpack *u, sim_err *err)
+{
+    sim_hist *h = sim_hist_create(err);
+    if (!h)
+        return NULL;
+    h->count = sim_unpack_u64(u);
+    h->sum = sim_unpack_f64(u);
+    h->min = sim_unpack_f64(u);
+    h->max = sim_unpack_f64(u);
+    if (sim_unpack_u64(u))
+        h->status = SIM_ENOMEM;
+    uint64_t nonzero = sim_unpack_u64(u);
+    if (nonzero > NBINS)
+        u->failed = 1;
+    for (uint64_t k = 0; !u->failed && k < nonzero; k++) {
+        uint64_t i = sim_unpack_u64(u);
+        double c = sim_unpack_f64(u);
+        double *at = NULL;
+        if (i >= NBINS) {
+            u->failed = 1;
+        } else if (!(at = counter(h, (long)i))) {
+            sim_hist_destroy(h);
+            sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory unpacking a histogram");
+            return NULL;
+        } else {
+            *at = c;
+        }
+    }
+    if (u->failed) {
+        sim_hist_destroy(h);
+        sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "a packed histogram is truncated or corrupt");
+        return NULL;
+    }
+    return h;
+}
+
 /* The lower edge of regular bin i (0 < i < OVER_BIN); i = OVER_BIN gives
  * 2^40, the upper edge of the last regular bin. */
 static double bin_lo(long i)
@@ -540,6 +598,52 @@ void sim_series_destroy(sim_series *s)
     sim_free(s->mx);
     sim_free(s->val);
     sim_free(s);
+}
+
+void sim_series_pack(const sim_series *s, sim_pack *p)
+{
+    sim_pack_u64(p, (uint64_t)s->kind);
+    sim_pack_u64(p, (uint64_t)s->interval);
+    sim_pack_u64(p, s->nbins);
+    for (size_t i = 0; i < s->nbins; i++) {
+        sim_pack_f64(p, s->val[i]);
+        sim_pack_f64(p, s->mx[i]);
+    }
+    sim_pack_u64(p, (uint64_t)s->last);
+    sim_pack_u64(p, (uint64_t)s->cur_end);
+    sim_pack_u64(p, s->cur);
+    sim_pack_f64(p, s->level);
+}
+
+sim_series *sim_series_unpack(sim_unpack *u, sim_err *err)
+{
+    uint64_t kind = sim_unpack_u64(u), interval = sim_unpack_u64(u), nbins = sim_unpack_u64(u);
+    /* each bucket takes 16 bytes: a count beyond what is left is corrupt */
+    if (u->failed || nbins > (u->len - u->pos) / 16 || interval > INT64_MAX) {
+        sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "a packed series is truncated or corrupt");
+        return NULL;
+    }
+    sim_series *s =
+        sim_series_create((sim_series_kind)kind, (sim_time)interval, (size_t)nbins, err);
+    if (!s) {
+        if (err && err->code == SIM_EINVAL)
+            err->code = SIM_EPARSE;
+        return NULL;
+    }
+    for (size_t i = 0; i < s->nbins; i++) {
+        s->val[i] = sim_unpack_f64(u);
+        s->mx[i] = sim_unpack_f64(u);
+    }
+    s->last = (sim_time)sim_unpack_u64(u);
+    s->cur_end = (sim_time)sim_unpack_u64(u);
+    s->cur = (size_t)sim_unpack_u64(u);
+    s->level = sim_unpack_f64(u);
+    if (u->failed || s->cur > s->nbins) {
+        sim_series_destroy(s);
+        sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "a packed series is truncated or corrupt");
+        return NULL;
+    }
+    return s;
 }
 
 sim_series *sim_series_clone(const sim_series *s, sim_err *err)

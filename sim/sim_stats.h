@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "sim_err.h"
+#include "sim_pack.h"
 #include "sim_time.h"
 
 /* ---- tally ------------------------------------------------------------- */
@@ -121,6 +122,11 @@ size_t sim_hist_nbins(const sim_hist *h);
  * SIM_HIST_TYPICAL_OCTAVES octaves (about 9 KB), malloc's bookkeeping
  * included: for estimating a run's memory before it starts. */
 size_t sim_hist_bytes(void);
+/* Writes h exactly (its non-zero bins, count, sum, min, max; sim_pack.h). */
+void sim_hist_pack(const sim_hist *h, sim_pack *p);
+/* A histogram equal to the one packed; NULL with SIM_EPARSE (a corrupt
+ * buffer) or SIM_ENOMEM in err. */
+sim_hist *sim_hist_unpack(sim_unpack *u, sim_err *err);
 
 /* ---- fixed-interval time series ---------------------------------------- */
 
@@ -155,6 +161,10 @@ int sim_series_accumulate(sim_series *into, const sim_series *from);
 /* The heap bytes a series of nbins buckets holds, malloc's bookkeeping
  * included (16 bytes per bucket and a little). */
 size_t sim_series_bytes(size_t nbins);
+/* Writes s exactly: its shape, buckets and observation state. */
+void sim_series_pack(const sim_series *s, sim_pack *p);
+/* A series equal to the one packed; NULL with SIM_EPARSE or SIM_ENOMEM. */
+sim_series *sim_series_unpack(sim_unpack *u, sim_err *err);
 /* Multiplies every bucket value by k (e.g. 1/R after accumulating R
  * series); maxima are left as they are. */
 void sim_series_scale(sim_series *s, double k);
