@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "interrupt.h"
+#include "journal.h"
 #include "mdl_world.h"
 #include "memory.h"
 #include "out_text.h"
@@ -159,6 +160,12 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
             if ((code = plain_path(o, usage, "--out", v)))
                 return code;
             o->out = v;
+        } else if (!missing && (v = cli_opt_value("--journal", *argc, argv, &i, &missing))) {
+            if (!v[0])
+                return usage_error(o, usage, "--journal takes a folder");
+            if ((code = plain_path(o, usage, "--journal", v)))
+                return code;
+            o->journal = v;
         } else if (!missing && allow_from &&
                    (v = cli_opt_value("--from", *argc, argv, &i, &missing))) {
             if ((code = plain_path(o, usage, "--from", v)))
@@ -246,14 +253,74 @@ int cli_opts_load(const cli_opts *o, mdl_scenario *sc, scn_origins **origins)
 typedef struct run_ctx {
     const mdl_scenario *sc;
     progress *bar;
+    journal *journal; /* NULL without --journal */
+    int seq;          /* the experiment's number in the journal */
 } run_ctx;
 
-/* sim_rep_watched_fn: one replication of the world, reporting its events. */
+/* The process's study: its arguments, its journal (opened at the first
+ * experiment) and how many experiments it started. */
+static struct {
+    uint64_t args;
+    journal *journal;
+    int refused; /* the --journal folder was another study's */
+    int quiet;
+    const char *dir;
+    int experiments;
+} study;
+
+void cli_opts_remember_args(int argc, char **argv)
+{
+    study.args = journal_args_hash(argc, argv);
+}
+
+void cli_opts_finish(void)
+{
+    long n = journal_loaded(study.journal);
+    if (n > 0 && !study.quiet)
+        fprintf(stderr, "erpsim: %ld replication%s read from the journal %s\n", n,
+                n == 1 ? "" : "s", study.dir);
+    journal_close(study.journal);
+    study.journal = NULL;
+}
+
+/* The journal of experiment number seq: opened at the first experiment,
+ * checked against this one. Returns SIM_OK (*j NULL without --journal), or
+ * SIM_ECANCELED after printing why the folder is refused, or the error. */
+static int journal_for(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, int reps, int seq,
+                       journal **j, sim_err *err)
+{
+    *j = NULL;
+    if (!o->journal)
+        return SIM_OK;
+    int rc = SIM_OK;
+    if (!study.journal) {
+        study.quiet = o->quiet;
+        study.dir = o->journal;
+        rc = journal_open(o->journal, o->cmd, study.args, &study.journal, err);
+    }
+    if (rc == SIM_OK)
+        rc = journal_experiment(study.journal, seq, sc, seed, reps, err);
+    if (rc == SIM_EINVAL) {
+        out_text_line(stderr, "erpsim %s: error: %s", o->cmd, err->msg);
+        study.refused = 1;
+        return sim_err_set(err, SIM_ECANCELED, NULL, 0, 0, "the journal was refused");
+    }
+    *j = rc == SIM_OK ? study.journal : NULL;
+    return rc;
+}
+
+/* sim_rep_watched_fn: one replication of the world, read from the journal
+ * when it has it, else run (and then recorded), reporting its events. */
 static int run_rep(const void *ctx, uint64_t seed, int rep, const sim_watch *watch, sim_result *out,
                    sim_err *err)
 {
     const run_ctx *c = ctx;
-    int rc = mdl_world_run_watched(c->sc, seed, rep, watch, out, err);
+    int rc = SIM_OK;
+    if (!c->journal || !journal_load(c->journal, c->seq, rep, out)) {
+        rc = mdl_world_run_watched(c->sc, seed, rep, watch, out, err);
+        if (rc == SIM_OK && c->journal)
+            rc = journal_save(c->journal, c->seq, rep, out, err);
+    }
     if (rc == SIM_OK) {
         long at = sim_result_find(out, "run.events");
         progress_add(c->bar, at >= 0 ? sim_result_value(out, (size_t)at) : 0.0);
@@ -276,6 +343,8 @@ sim_time cli_opts_watch_step(sim_time horizon)
 
 int cli_opts_interrupted(const cli_opts *o)
 {
+    if (study.refused && !interrupt_caught())
+        return CLI_EXIT_USAGE; /* said when it was refused */
     int code = interrupt_exit_code();
     if (code)
         fprintf(stderr, "erpsim %s: interrupted (%s)\n", o->cmd,
@@ -294,7 +363,12 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
             return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
         p = own;
     }
-    run_ctx ctx = {.sc = sc, .bar = p};
+    run_ctx ctx = {.sc = sc, .bar = p, .seq = study.experiments++};
+    int rc = journal_for(o, sc, seed, reps, ctx.seq, &ctx.journal, err);
+    if (rc != SIM_OK) {
+        progress_destroy(own);
+        return rc;
+    }
     sim_experiment_cfg cfg = {.replications = reps,
                               .threads = o->threads,
                               .seed = seed,
@@ -303,7 +377,7 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
                               .progress_ctx = p,
                               .watch_every = cli_opts_watch_step(sc->horizon),
                               .cancelled = interrupt_cancelled};
-    int rc = sim_experiment_run_watched(&cfg, run_rep, &ctx, out, err);
+    rc = sim_experiment_run_watched(&cfg, run_rep, &ctx, out, err);
     if (own)
         progress_destroy(own);
     else
@@ -369,7 +443,7 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
     int rc = cli_opts_simulate(o, sc, seed, reps, p, out, &err);
     if (rc == SIM_OK)
         return 0;
-    if (rc == SIM_ECANCELED && interrupt_caught())
+    if (rc == SIM_ECANCELED && (interrupt_caught() || study.refused))
         return cli_opts_interrupted(o);
     out_text_line(stderr, "erpsim %s: error: %s", o->cmd,
                   err.msg[0] ? err.msg : sim_status_str(rc));

@@ -20,6 +20,8 @@
  *   --fail-on-violation  exit 1 when an SLO is missed or a limit runs out
  *   --no-memory-check  run even when the run is estimated not to fit in
  *                     the memory available (cli/memory.h)
+ *   --journal DIR     keep every finished replication in DIR and resume
+ *                     from it (journal.h)
  * Both "--opt VALUE" and "--opt=VALUE" are accepted.
  *
  * --load, --days, --seed and --reps become --set overrides, so the scenario
@@ -87,6 +89,7 @@ typedef struct cli_opts {
     int no_faults; /* --no-faults: every fault read with enabled: false */
     int fail_on_violation;
     int no_memory_check;
+    const char *journal; /* --journal DIR, or NULL */
 } cli_opts;
 
 /* Parses the common options out of argv[1..argc-1] (argv[0] is the command
@@ -165,7 +168,9 @@ sim_time cli_opts_watch_step(sim_time horizon);
 /* 0 if no interrupt came; otherwise prints "erpsim CMD: interrupted" and
  * returns its exit code (130 for SIGINT, 143 for SIGTERM). A command calls
  * it right before it starts writing files or stdout, so that an interrupt
- * during the run leaves nothing written (interrupt.h). */
+ * during the run leaves nothing written (interrupt.h). Also 2 once the
+ * --journal folder was refused (another study's: the message is printed
+ * then, and cli_opts_simulate returns SIM_ECANCELED like after Ctrl-C). */
 int cli_opts_interrupted(const cli_opts *o);
 
 /* Draws a command's chart `name` into dir/charts (PNG and SVG), or, with
@@ -178,5 +183,13 @@ int cli_opts_draw_sweep(const cli_opts *o, const char *dir, const char *name,
                         const plt_sweep *chart);
 int cli_opts_draw_calibrate(const cli_opts *o, const char *dir, const char *name,
                             const plt_calibrate *chart);
+
+/* Remembers the command's arguments (argv[0] the command name), whose
+ * hash identifies the study in a --journal (journal.h). main calls it. */
+void cli_opts_remember_args(int argc, char **argv);
+
+/* Closes the journal, saying how many replications it gave (unless
+ * quiet). main calls it once the command returned. */
+void cli_opts_finish(void);
 
 #endif

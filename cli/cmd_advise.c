@@ -72,6 +72,8 @@ static const char advise_usage[] =
     "  --no-faults          inject none of the scenario's faults\n"
     "  --quiet              nothing on stdout, no progress bar; errors only\n"
     "  --no-memory-check    run even when estimated not to fit in memory\n"
+    "  --journal DIR        keep each finished replication in DIR; the same command\n"
+    "                       again resumes from it (docs/scale-out.md)\n"
     "  --help               print this help\n"
     "\n"
     "exit codes: 0 ok (also when the simulation could not run: it says why),\n"

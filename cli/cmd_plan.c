@@ -87,6 +87,8 @@ static const char plan_usage[] =
     "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
     "  --quiet             print nothing but errors\n"
     "  --no-memory-check   run even when estimated not to fit in memory\n"
+    "  --journal DIR       keep each finished replication in DIR; the same command\n"
+    "                      again resumes from it (docs/scale-out.md)\n"
     "  --help              print this help\n"
     "\n"
     "exit codes: 0 ok, 1 FAIL with --fail-on-violation, 2 bad input or usage,\n"

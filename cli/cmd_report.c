@@ -38,6 +38,7 @@ static const char report_usage[] =
     "options: --load X, --days N, --seed S, --reps R, --threads N, --set PATH=VALUE,\n"
     "  --out DIR, --no-charts, --no-faults, --fail-on-violation, --quiet,\n"
     "  --no-memory-check (see erpsim run --help)\n"
+    "  --journal DIR (see erpsim run --help)\n"
     "\n"
     "exit codes: 0 ok, 1 violation (with --fail-on-violation), 2 bad input or\n"
     "            usage, 3 internal error, 4 report written but charts not drawn\n"

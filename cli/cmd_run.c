@@ -64,6 +64,8 @@ static const char run_usage[] =
     "  --quiet            print nothing but errors\n"
     "  --no-memory-check  run even when the run is estimated not to fit in memory\n"
     "                     (it is refused, exit 2, and the estimate shown)\n"
+    "  --journal DIR      keep each finished replication in DIR; the same command\n"
+    "                     again resumes from it, to the same output (docs/scale-out.md)\n"
     "  --no-variants      do not run the scenario's variants (by default each one\n"
     "                     is run with the same seed and its flows are shown below\n"
     "                     the summary)\n"

@@ -84,6 +84,8 @@ static const char sweep_usage[] =
     "  --no-charts         with --out: write the chart data but do not run gnuplot\n"
     "  --quiet             print nothing but errors\n"
     "  --no-memory-check   run even when estimated not to fit in memory\n"
+    "  --journal DIR       keep each finished replication in DIR; the same command\n"
+    "                      again resumes from it (docs/scale-out.md)\n"
     "  --help              print this help\n"
     "\n"
     "exit codes: 0 ok, 2 bad input or usage, 3 internal error, 4 results written\n"

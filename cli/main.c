@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "interrupt.h"
 #include "out_text.h"
 
@@ -109,7 +110,10 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1)
+        cli_opts_remember_args(argc - 1, argv + 1);
     int code = finish(dispatch(argc, argv));
+    cli_opts_finish();
     /* An interrupt that came while the results were being written let the
      * writing finish; the exit code still says the run was interrupted. */
     return interrupt_caught() ? interrupt_exit_code() : code;
