@@ -188,6 +188,8 @@ static void merge_ready(experiment *ex)
         sim_err e;
         sim_err_clear(&e);
         int rc = sim_merge_add(ex->merge, r, &e);
+        if (rc == SIM_OK && ex->cfg->merged)
+            rc = ex->cfg->merged(ex->cfg->merged_ctx, ex->merged, r, &e);
         sim_result_destroy(r);
         pthread_mutex_lock(&ex->mu);
         ex->results[slot] = NULL;

@@ -76,6 +76,12 @@ typedef void sim_progress_fn(void *ctx, const sim_progress *p);
  * flag that a signal handler sets. */
 typedef int sim_cancel_fn(void *ctx);
 
+/* Called on the merging thread with each result right after it is merged,
+ * in replication order (rep = 0, 1, 2, ...), before it is destroyed: for
+ * a caller that passes the merged results on (cli's MPI ranks, dist.h).
+ * A status other than SIM_OK (err filled) fails replication rep. */
+typedef int sim_merged_fn(void *ctx, int rep, const sim_result *r, sim_err *err);
+
 typedef struct sim_experiment_cfg {
     int replications;  /* R >= 1 (the maximum when a precision target is set) */
     int threads;       /* 0: one per core; never more than R */
@@ -92,6 +98,8 @@ typedef struct sim_experiment_cfg {
     sim_time watch_every;
     sim_cancel_fn *cancelled; /* NULL: never cancelled */
     void *cancel_ctx;
+    sim_merged_fn *merged; /* NULL: none */
+    void *merged_ctx;
 } sim_experiment_cfg;
 
 /* Runs the experiment and merges the results into *out (the caller destroys

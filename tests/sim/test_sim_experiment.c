@@ -221,6 +221,63 @@ static void output_is_identical_with_1_2_3_and_8_threads(void **state)
 
 /* ---- failing replications ----------------------------------------------- */
 
+/* ---- the merged hook (what cli's MPI ranks pass on) ---------------------------- */
+
+typedef struct merged_log {
+    int next;      /* the replication expected next */
+    int wrong;     /* calls out of order or without a result */
+    int refuse_at; /* the hook fails this replication; -1: none */
+} merged_log;
+
+static int note_merged(void *ctx, int rep, const sim_result *r, sim_err *err)
+{
+    merged_log *s = ctx;
+    if (rep != s->next || !r || sim_result_find(r, "x.count") < 0)
+        s->wrong++;
+    s->next++;
+    if (rep == s->refuse_at)
+        return sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot pass replication %d on", rep);
+    return SIM_OK;
+}
+
+/* Toy replications finish out of order on several threads (their sleeps
+ * differ); the hook must still see 0, 1, ..., R-1, once each. */
+static void the_merged_hook_sees_every_replication_once_in_order(void **state)
+{
+    (void)state;
+    int threads[] = {1, 2, 3, 8};
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        merged_log s = {.refuse_at = -1};
+        sim_experiment_cfg cfg = {.replications = 25,
+                                  .threads = threads[i],
+                                  .seed = 7,
+                                  .merged = note_merged,
+                                  .merged_ctx = &s};
+        sim_summary *sum = NULL;
+        sim_err err;
+        sim_err_clear(&err);
+        assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &sum, &err), SIM_OK);
+        assert_int_equal(s.next, 25);
+        assert_int_equal(s.wrong, 0);
+        sim_summary_destroy(sum);
+    }
+}
+
+static void a_failing_merged_hook_fails_the_experiment_with_its_error(void **state)
+{
+    (void)state;
+    merged_log s = {.refuse_at = 4};
+    sim_experiment_cfg cfg = {
+        .replications = 10, .threads = 3, .seed = 7, .merged = note_merged, .merged_ctx = &s};
+    sim_summary *sum = NULL;
+    sim_err err;
+    sim_err_clear(&err);
+    assert_int_equal(sim_experiment_run(&cfg, toy_rep, NULL, &sum, &err), SIM_EIO);
+    assert_null(sum);
+    assert_string_equal(err.msg, "cannot pass replication 4 on");
+    assert_int_equal(s.next, 5); /* nothing merged past the failure */
+}
+
 typedef struct failing {
     int slow_fail;   /* fails late with SIM_ERANGE */
     int quick_fail;  /* fails at once with SIM_EIO */
@@ -763,6 +820,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(output_is_identical_with_1_2_3_and_8_threads),
+        cmocka_unit_test(the_merged_hook_sees_every_replication_once_in_order),
+        cmocka_unit_test(a_failing_merged_hook_fails_the_experiment_with_its_error),
         cmocka_unit_test(the_lowest_failing_replication_error_is_returned),
         cmocka_unit_test(a_failure_without_a_message_gets_one),
         cmocka_unit_test(sequential_stopping_stops_at_the_first_precise_enough_replication),
