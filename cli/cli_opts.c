@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "interrupt.h"
 #include "journal.h"
 #include "mdl_world.h"
@@ -200,6 +201,11 @@ int cli_opts_parse(cli_opts *o, const char *cmd, int *argc, char **argv, int all
         }
     }
     *argc = kept;
+    if (dist_rank() > 0) { /* rank 0 alone writes (dist.h) */
+        o->out = NULL;
+        o->journal = NULL;
+        o->quiet = 1;
+    }
     for (int k = 0; k < 4; k++) /* load, horizon, seed, replications; the last given wins */
         if (o->generated[k][0])
             o->sets[o->nsets++] = o->generated[k];
@@ -317,7 +323,9 @@ static int run_rep(const void *ctx, uint64_t seed, int rep, const sim_watch *wat
     const run_ctx *c = ctx;
     int rc = SIM_OK;
     if (!c->journal || !journal_load(c->journal, c->seq, rep, out)) {
-        rc = mdl_world_run_watched(c->sc, seed, rep, watch, out, err);
+        rc = dist_remote(seed, rep, out, err); /* another rank's thread, or here */
+        if (rc == DIST_HERE)
+            rc = mdl_world_run_watched(c->sc, seed, rep, watch, out, err);
         if (rc == SIM_OK && c->journal)
             rc = journal_save(c->journal, c->seq, rep, out, err);
     }
@@ -377,7 +385,9 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
                               .progress_ctx = p,
                               .watch_every = cli_opts_watch_step(sc->horizon),
                               .cancelled = interrupt_cancelled};
-    rc = sim_experiment_run_watched(&cfg, run_rep, &ctx, out, err);
+    rc = dist_experiment(&cfg, run_rep, &ctx, out, err);
+    if (dist_quit_code() >= 0) /* rank 0 ended the command: this rank ends too */
+        exit(dist_finish(0));
     if (own)
         progress_destroy(own);
     else

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "dist.h"
 #include "out_csv.h"
 #include "out_dir.h"
 #include "out_text.h"
@@ -111,6 +112,8 @@ int cmd_run(int argc, char **argv)
     code = cli_opts_parse(&o, "run", &argc, argv, 0, run_usage);
     if (code)
         return code;
+    if (dist_rank() > 0) /* rank 0 alone writes (dist.h) */
+        trace_out = NULL;
     int no_variants = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-variants")) {

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "dist.h"
 #include "interrupt.h"
 #include "out_text.h"
 
@@ -108,13 +109,46 @@ static int dispatch(int argc, char **argv)
     return 2;
 }
 
+/* Under mpirun (dist.h): every rank runs the command; only rank 0 prints
+ * and writes, so the others' stdout and stderr go to /dev/null (and
+ * cli_opts_parse drops their --out and --journal). The commands that
+ * simulate through cli_opts run over the ranks; the others are refused
+ * rather than run N times over the same files. Returns 0 or an exit code. */
+static int join_ranks(int *argc, char ***argv)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    if (dist_init(argc, argv, &e) != SIM_OK) {
+        out_text_line(stderr, "erpsim: error: %s", e.msg);
+        return 3;
+    }
+    if (dist_size() == 1)
+        return 0;
+    if (dist_rank() > 0 &&
+        (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        return 3;
+    static const char *const spread[] = {"run",    "sweep",  "plan",     "compare",
+                                         "advise", "--help", "--version"};
+    for (size_t i = 0; *argc > 1 && i < sizeof spread / sizeof *spread; i++)
+        if (!strcmp((*argv)[1], spread[i]))
+            return 0;
+    out_text_line(stderr,
+                  "erpsim: error: under mpirun erpsim runs run, sweep, plan, compare and advise; "
+                  "run '%s' without mpirun",
+                  *argc > 1 ? (*argv)[1] : "");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
+    int code = join_ranks(&argc, &argv);
+    if (code)
+        return dist_finish(code);
     if (argc > 1)
         cli_opts_remember_args(argc - 1, argv + 1);
-    int code = finish(dispatch(argc, argv));
+    code = finish(dispatch(argc, argv));
     cli_opts_finish();
     /* An interrupt that came while the results were being written let the
      * writing finish; the exit code still says the run was interrupted. */
-    return interrupt_caught() ? interrupt_exit_code() : code;
+    return dist_finish(interrupt_caught() ? interrupt_exit_code() : code);
 }
