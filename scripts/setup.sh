@@ -6,10 +6,12 @@ set -euo pipefail
 # clang and libclang-rt-14-dev (libFuzzer; only recommended by clang, and
 # recommends are not installed) for the clang build and the fuzz targets;
 # clang-format-14: CI checks the formatting with major version 14;
-# libmicrohttpd-dev: the HTTP server of `erpsim serve`.
+# libmicrohttpd-dev: the HTTP server of `erpsim serve`;
+# libopenmpi-dev and openmpi-bin (mpirun) for the ERPSIM_MPI build and its
+# tests (docs/scale-out.md); the default build does not need them.
 packages=(cmake gcc make pkg-config libgsl-dev libyaml-dev libcmocka-dev libjansson-dev
           gnuplot-nox clang-format-14 clang libclang-rt-14-dev chromium python3 cmark-gfm
-          libmicrohttpd-dev)
+          libmicrohttpd-dev libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

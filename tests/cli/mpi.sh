@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# mpi.sh - erpsim under mpirun (an ERPSIM_MPI=ON build; run by ctest from
+# the source root as `bash tests/cli/mpi.sh path/to/erpsim`):
+#   1. run, sweep, plan, compare and advise under `mpirun -np 2` and
+#      `-np 3 --oversubscribe` (more ranks than this machine's 2 cores), with
+#      1 and 2 threads a rank, print exactly the bytes of the single-process
+#      run (JSON/CSV: the text tables say how long they ran), and write the
+#      same --out folder;
+#   2. a command that does not run over ranks is refused, exit 2; a bad
+#      scenario is one message, not one per rank;
+#   3. a rank killed (SIGKILL) midway through a sweep with --journal ends
+#      the job with a message naming it, the journal intact: the same
+#      command again resumes to the single-process output;
+#   4. SIGINT to mpirun (Ctrl-C) stops every rank within seconds, nothing
+#      on stdout.
+# Skipped (exit 77) when mpirun is missing or erpsim was built without MPI.
+set -u
+erpsim=${1:?usage: mpi.sh ERPSIM}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/cli/fixtures/needs.sh
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+if ! needs mpirun; then
+    exit_if_skipped mpi
+fi
+if ! ldd "$erpsim" | grep -q 'libmpi'; then
+    echo "mpi: skipped: $erpsim is built without ERPSIM_MPI (cmake -DERPSIM_MPI=ON)"
+    exit 77
+fi
+# OpenMPI refuses to run as root unless told (containers, CI).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpi() { # NP ARGS...
+    local np=$1
+    shift
+    timeout 300 mpirun --oversubscribe -np "$np" "$erpsim" "$@"
+}
+tiny=tests/cli/fixtures/tiny.yaml
+mixed=tests/cli/fixtures/plan-mixed.yaml
+
+# 1. byte-identical
+identical() { # NAME ARGS...
+    local name=$1
+    shift
+    "$erpsim" "$@" >"$tmp/alone" 2>"$tmp/err" || fail "$name alone: $(cat "$tmp/err")"
+    for run in "2 1" "2 2" "3 1" "3 2"; do
+        read -r np threads <<<"$run"
+        mpi "$np" "$@" --threads "$threads" >"$tmp/ranks" 2>"$tmp/err" ||
+            fail "$name -np $np --threads $threads: exit $?: $(cat "$tmp/err")"
+        cmp -s "$tmp/alone" "$tmp/ranks" ||
+            fail "$name -np $np --threads $threads: output differs from the single process"
+    done
+}
+identical run run "$tiny" --reps 5 --format json
+identical sweep sweep "$tiny" --reps 4 --vary load=1x..2x/0.5x --vary systems.erp.api.workers=4,8 \
+    --format csv
+identical plan plan "$tiny" --reps 3 --format json
+identical compare compare "$mixed" --reps 2 --days 2 --flow F-2 --patterns realtime,batch \
+    --format json
+identical advise advise --reps 2 --days 1 --format json
+
+"$erpsim" run "$tiny" --reps 4 --out "$tmp/o1" --no-charts >/dev/null 2>&1 || fail "run --out alone"
+mpi 3 run "$tiny" --reps 4 --out "$tmp/o3" --no-charts >/dev/null 2>&1 || fail "run --out -np 3"
+diff -r "$tmp/o1" "$tmp/o3" >/dev/null || fail "run --out: the folders differ"
+"$erpsim" sweep "$tiny" --reps 3 --vary load=1x,2x --out "$tmp/s1" --no-charts >/dev/null 2>&1 ||
+    fail "sweep --out alone"
+mpi 2 sweep "$tiny" --reps 3 --vary load=1x,2x --out "$tmp/s2" --no-charts >/dev/null 2>&1 ||
+    fail "sweep --out -np 2"
+cmp -s "$tmp/s1/sweep.csv" "$tmp/s2/sweep.csv" || fail "sweep --out: sweep.csv differs"
+
+# 2. refusals
+mpi 2 check "$tiny" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "check under mpirun: exit $rc, want 2"
+grep -q "under mpirun erpsim runs run, sweep, plan, compare and advise" "$tmp/err" ||
+    fail "check under mpirun: message: $(cat "$tmp/err")"
+mpi 2 run "$tmp/missing.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "a missing scenario under mpirun: exit $rc, want 2"
+[ "$(grep -c 'missing.yaml' "$tmp/err")" -eq 1 ] ||
+    fail "a missing scenario under mpirun: not one message: $(cat "$tmp/err")"
+
+# 3. a rank dies; the journal resumes. One thread a rank: replications end
+# one at a time, the kill lands with some done and some not.
+sweep=(sweep "$tiny" --reps 20 --days 30 --vary load=1x,2x --format csv)
+"$erpsim" "${sweep[@]}" >"$tmp/ref" 2>/dev/null || fail "reference sweep"
+mpirun -np 2 "$erpsim" "${sweep[@]}" --threads 1 --journal "$tmp/j" >"$tmp/out" 2>"$tmp/err" &
+job=$!
+for _ in $(seq 300); do
+    [ "$(ls "$tmp/j" 2>/dev/null | grep -c '\.rep$')" -ge 4 ] && break
+    sleep 0.05
+done
+victim=""
+for p in $(pgrep -P $job); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && victim=$p
+done
+if [ -z "$victim" ]; then
+    fail "dead rank: rank 1 not found (the sweep ended before the kill?)"
+    wait $job
+else
+    kill -KILL "$victim"
+    start=$(date +%s)
+    wait $job
+    rc=$?
+    [ $rc -ne 0 ] || fail "dead rank: mpirun exited 0"
+    [ $(($(date +%s) - start)) -le 30 ] || fail "dead rank: the job took over 30 s to end"
+    grep -q 'rank 1 .*exited on signal 9' "$tmp/err" || fail "dead rank: message: $(cat "$tmp/err")"
+    kept=$(ls "$tmp/j" | grep -c '\.rep$')
+    [ "$kept" -lt 40 ] || fail "dead rank: all 40 replications were done before the kill"
+    mpi 2 "${sweep[@]}" --journal "$tmp/j" >"$tmp/out" 2>"$tmp/err" ||
+        fail "dead rank: resume: $(cat "$tmp/err")"
+    cmp -s "$tmp/ref" "$tmp/out" || fail "dead rank: the resumed output differs"
+    grep -q "^erpsim: $kept replications read from the journal" "$tmp/err" ||
+        fail "dead rank: the resume did not read the $kept journalled replications: $(cat "$tmp/err")"
+fi
+
+# 4. Ctrl-C: SIGINT to mpirun, which passes it on to the ranks
+# (mpirun takes about 2 s to pass the signal on: the run must outlast that)
+mpirun -np 2 "$erpsim" sweep "$tiny" --reps 100 --days 30 --vary load=1x,2x --format csv \
+    --threads 1 >"$tmp/out" 2>"$tmp/err" &
+job=$!
+sleep 1.5
+ranks=$(pgrep -P $job)
+[ -n "$ranks" ] || fail "Ctrl-C: no ranks running"
+kill -INT $job
+start=$(date +%s)
+wait $job
+rc=$?
+[ $rc -ne 0 ] || fail "Ctrl-C: mpirun exited 0"
+[ -s "$tmp/out" ] && fail "Ctrl-C: something on stdout"
+grep -q 'interrupted' "$tmp/err" || fail "Ctrl-C: rank 0 did not say it was interrupted: $(cat "$tmp/err")"
+for _ in $(seq 100); do
+    alive=""
+    for p in $ranks; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+done
+[ -z "$alive" ] || fail "Ctrl-C: ranks$alive still running"
+[ $(($(date +%s) - start)) -le 15 ] || fail "Ctrl-C: the ranks took over 15 s to stop"
+
+[ $failures -eq 0 ] || exit 1
+echo "mpi: ok"
