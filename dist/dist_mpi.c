@@ -43,6 +43,7 @@ enum { MSG_HELLO = 1, MSG_GONE, MSG_MERGED, MSG_END, MSG_QUIT };
 #define POLL_MAX_NS 2000000L
 
 static int my_rank, nranks = 1;
+static int joined;      /* MPI_Init_thread was called: MPI_Finalize is owed */
 static int experiments; /* started so far: the same sequence on every rank */
 static atomic_int quit_code = -1;
 
@@ -114,10 +115,12 @@ int dist_init(int *argc, char ***argv, sim_err *err)
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "MPI_Init_thread failed");
+    joined = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     if (provided < MPI_THREAD_MULTIPLE) {
         MPI_Finalize();
+        joined = 0;
         my_rank = 0;
         nranks = 1;
         return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
@@ -144,8 +147,12 @@ int dist_quit_code(void)
 
 int dist_finish(int code)
 {
-    if (nranks == 1)
+    if (nranks == 1) {
+        if (joined) /* mpirun -np 1 */
+            MPI_Finalize();
+        joined = 0;
         return code;
+    }
     if (my_rank == 0) {
         for (int k = 1; k < nranks; k++)
             send_words(k, TAG_MAIN, (uint64_t[]){MSG_QUIT, (uint64_t)code}, 2);
@@ -165,6 +172,7 @@ int dist_finish(int code)
         code = atomic_load(&quit_code);
     }
     MPI_Finalize();
+    joined = 0;
     return code;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mpi.sh - erpsim under mpirun (an ERPSIM_MPI=ON build; run by ctest from
 # the source root as `bash tests/cli/mpi.sh path/to/erpsim`):
-#   1. run, sweep, plan, compare and advise under `mpirun -np 2` and
+#   1. run, sweep, plan, compare and advise under `mpirun -np 1`, `-np 2` and
 #      `-np 3 --oversubscribe` (more ranks than this machine's 2 cores), with
 #      1 and 2 threads a rank, print exactly the bytes of the single-process
 #      run (JSON/CSV: the text tables say how long they ran), and write the
@@ -46,7 +46,7 @@ identical() { # NAME ARGS...
     local name=$1
     shift
     "$erpsim" "$@" >"$tmp/alone" 2>"$tmp/err" || fail "$name alone: $(cat "$tmp/err")"
-    for run in "2 1" "2 2" "3 1" "3 2"; do
+    for run in "1 1" "2 1" "2 2" "3 1" "3 2"; do
         read -r np threads <<<"$run"
         mpi "$np" "$@" --threads "$threads" >"$tmp/ranks" 2>"$tmp/err" ||
             fail "$name -np $np --threads $threads: exit $?: $(cat "$tmp/err")"
