@@ -387,7 +387,7 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
                               .cancelled = interrupt_cancelled};
     rc = dist_experiment(&cfg, run_rep, &ctx, out, err);
     if (dist_quit_code() >= 0) /* rank 0 ended the command: this rank ends too */
-        exit(dist_finish(0));
+        exit(dist_finish(0, interrupt_caught()));
     if (own)
         progress_destroy(own);
     else

@@ -143,12 +143,12 @@ int main(int argc, char **argv)
 {
     int code = join_ranks(&argc, &argv);
     if (code)
-        return dist_finish(code);
+        return dist_finish(code, 0);
     if (argc > 1)
         cli_opts_remember_args(argc - 1, argv + 1);
     code = finish(dispatch(argc, argv));
     cli_opts_finish();
     /* An interrupt that came while the results were being written let the
      * writing finish; the exit code still says the run was interrupted. */
-    return dist_finish(interrupt_caught() ? interrupt_exit_code() : code);
+    return dist_finish(interrupt_caught() ? interrupt_exit_code() : code, interrupt_caught());
 }

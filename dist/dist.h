@@ -57,8 +57,11 @@ int dist_remote(uint64_t seed, int rep, sim_result *out, sim_err *err);
 
 /* Ends the job: rank 0 tells every other rank to exit with code; another
  * rank waits for rank 0's word. Returns the code the process exits with:
- * rank 0's on every rank. */
-int dist_finish(int code);
+ * rank 0's on every rank. torn_down: the job is being stopped by a signal
+ * (mpirun passes Ctrl-C on as SIGTERM, then sends SIGKILL a second later):
+ * the rank leaves at once, without the MPI_Finalize that would wait for a
+ * launcher that no longer answers. */
+int dist_finish(int code, int torn_down);
 
 /* The exit code rank 0 quit with, once it did (another rank learns it
  * while waiting in dist_experiment); -1 before. */

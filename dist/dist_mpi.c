@@ -145,8 +145,10 @@ int dist_quit_code(void)
     return atomic_load(&quit_code);
 }
 
-int dist_finish(int code)
+int dist_finish(int code, int torn_down)
 {
+    if (torn_down) /* every rank got the signal: nobody waits for anybody */
+        return code;
     if (nranks == 1) {
         if (joined) /* mpirun -np 1 */
             MPI_Finalize();
