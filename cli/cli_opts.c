@@ -21,6 +21,7 @@
 #include "progress.h"
 #include "res_fmt.h"
 #include "sim_experiment.h"
+#include "sim_pack.h"
 #include "sim_text.h"
 
 int cli_opts_exit_code(int status)
@@ -385,7 +386,14 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
                               .progress_ctx = p,
                               .watch_every = cli_opts_watch_step(sc->horizon),
                               .cancelled = interrupt_cancelled};
-    rc = dist_experiment(&cfg, run_rep, &ctx, out, err);
+    uint64_t identity = 0; /* what the ranks check they all compute */
+    if (dist_size() > 1 && (rc = journal_scenario_hash(sc, &identity, err)) != SIM_OK) {
+        progress_destroy(own);
+        return rc;
+    }
+    identity = sim_pack_hash(&seed, sizeof seed, identity);
+    identity = sim_pack_hash(&reps, sizeof reps, identity);
+    rc = dist_experiment(&cfg, identity, run_rep, &ctx, out, err);
     if (dist_quit_code() >= 0) /* rank 0 ended the command: this rank ends too */
         exit(dist_finish(0, interrupt_caught()));
     if (own)

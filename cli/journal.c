@@ -152,14 +152,23 @@ void journal_close(journal *j)
     sim_free(j);
 }
 
-int journal_experiment(journal *j, int seq, const mdl_scenario *sc, uint64_t seed, int reps,
-                       sim_err *err)
+int journal_scenario_hash(const mdl_scenario *sc, uint64_t *h, sim_err *err)
 {
     char *yaml = scn_print_yaml(sc, NULL, NULL, err);
     if (!yaml)
         return err ? err->code : SIM_ENOMEM;
-    uint64_t h = sim_pack_hash(yaml, strlen(yaml), SIM_PACK_HASH_SEED);
+    *h = sim_pack_hash(yaml, strlen(yaml), SIM_PACK_HASH_SEED);
     sim_free(yaml);
+    return SIM_OK;
+}
+
+int journal_experiment(journal *j, int seq, const mdl_scenario *sc, uint64_t seed, int reps,
+                       sim_err *err)
+{
+    uint64_t h;
+    int rc = journal_scenario_hash(sc, &h, err);
+    if (rc != SIM_OK)
+        return rc;
     char name[32], text[160];
     snprintf(name, sizeof name, "e%06d.txt", seq);
     snprintf(text, sizeof text, "scenario %016llx\nseed %llu\nreplications %d\n",

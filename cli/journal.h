@@ -46,6 +46,10 @@ uint64_t journal_args_hash(int argc, char **argv);
 int journal_open(const char *dir, const char *cmd, uint64_t args, journal **out, sim_err *err);
 void journal_close(journal *j); /* NULL is a no-op */
 
+/* The hash of sc's canonical text (scn_print_yaml: every value, defaults
+ * included): two scenarios that simulate alike hash alike. */
+int journal_scenario_hash(const mdl_scenario *sc, uint64_t *h, sim_err *err);
+
 /* Starts experiment number seq (0, 1, ...): records its identity, or checks
  * it against the one recorded (SIM_EINVAL: another scenario or seed). */
 int journal_experiment(journal *j, int seq, const mdl_scenario *sc, uint64_t seed, int reps,

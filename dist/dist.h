@@ -41,12 +41,16 @@ int dist_rank(void); /* 0 .. dist_size() - 1 */
 int dist_size(void); /* 1 without MPI */
 
 /* Runs an experiment over every rank; called by every rank with the same
- * configuration (SPMD). fn runs a replication wherever it is computed: on
- * rank 0 it may call dist_remote to have another rank compute it. The
- * outcome, summary and error are those of sim_experiment_run_watched, on
- * every rank. SIM_ECANCELED also once rank 0 has quit (dist_quit_code). */
-int dist_experiment(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const void *ctx,
-                    sim_summary **out, sim_err *err);
+ * configuration (SPMD). identity is what the replications compute (a hash
+ * of the scenario, seed and replications): a rank whose identity differs
+ * from rank 0's (its scenario file is another) fails the experiment with
+ * SIM_EINVAL rather than mix its results in. fn runs a replication
+ * wherever it is computed: on rank 0 it may call dist_remote to have
+ * another rank compute it. The outcome, summary and error are those of
+ * sim_experiment_run_watched, on every rank. SIM_ECANCELED also once rank
+ * 0 has quit (dist_quit_code). */
+int dist_experiment(const sim_experiment_cfg *cfg, uint64_t identity, sim_rep_watched_fn *fn,
+                    const void *ctx, sim_summary **out, sim_err *err);
 
 /* Inside fn on rank 0: when the calling thread stands for a thread of
  * another rank, has replication rep computed there into out and returns

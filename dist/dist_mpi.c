@@ -279,9 +279,13 @@ static int forward(void *ctx, int rep, const sim_result *r, sim_err *err)
     return rc;
 }
 
-/* Waits for every other rank's HELLO for experiment seq; fills threads[k]. */
-static int gather_hellos(const sim_experiment_cfg *cfg, int seq, int *threads, sim_err *err)
+/* Waits for every other rank's HELLO for experiment seq, checks that it
+ * computes what rank 0 does, and fills threads[k]. Every HELLO is taken
+ * even after a problem, so that no rank's HELLO is left unread. */
+static int gather_hellos(const sim_experiment_cfg *cfg, int seq, uint64_t identity, int *threads,
+                         sim_err *err)
 {
+    int rc = SIM_OK;
     for (int k = 1; k < nranks; k++) {
         unsigned char *d;
         size_t n;
@@ -290,27 +294,36 @@ static int gather_hellos(const sim_experiment_cfg *cfg, int seq, int *threads, s
         sim_unpack u;
         sim_unpack_init(&u, d, n);
         uint64_t type = sim_unpack_u64(&u), seq_k = sim_unpack_u64(&u), t = sim_unpack_u64(&u);
+        uint64_t identity_k = sim_unpack_u64(&u);
         sim_free(d);
-        if (type != MSG_HELLO || seq_k != (uint64_t)seq)
-            return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
-                               "rank %d %s experiment %llu while rank 0 starts experiment %d: "
-                               "the ranks do not run the same command (give every rank the "
-                               "same arguments and files)",
-                               k, type == MSG_HELLO ? "starts" : "finished its command after",
-                               (unsigned long long)seq_k, seq);
         threads[k] = t < 1 ? 1 : t > 4096 ? 4096 : (int)t;
+        if (rc != SIM_OK)
+            continue;
+        if (type != MSG_HELLO)
+            rc = sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                             "rank %d ended its command after %llu experiment%s while rank 0 "
+                             "starts experiment %d: the ranks do not run the same command "
+                             "(give every rank the same arguments and files)",
+                             k, (unsigned long long)seq_k, seq_k == 1 ? "" : "s", seq + 1);
+        else if (seq_k != (uint64_t)seq || identity_k != identity)
+            rc = sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                             "rank %d does not simulate what rank 0 does at experiment %d (%s): "
+                             "give every rank the same arguments and the same scenario files",
+                             k, seq + 1,
+                             seq_k != (uint64_t)seq ? "it is at another experiment"
+                                                    : "another scenario, seed or replications");
     }
-    return SIM_OK;
+    return rc;
 }
 
-static int lead(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const void *ctx,
-                sim_summary **out, sim_err *err)
+static int lead(const sim_experiment_cfg *cfg, uint64_t identity, sim_rep_watched_fn *fn,
+                const void *ctx, sim_summary **out, sim_err *err)
 {
     int seq = experiments++;
     int *threads = sim_calloc((size_t)nranks, sizeof *threads);
     if (!threads)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
-    int rc = gather_hellos(cfg, seq, threads, err);
+    int rc = gather_hellos(cfg, seq, identity, threads, err);
     flight f = {.seq = seq, .cfg = cfg};
     f.local = cfg->threads ? cfg->threads : sim_experiment_cores();
     f.nslots = f.local;
@@ -322,16 +335,16 @@ static int lead(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const voi
     atomic_init(&f.next_slot, 0);
     if (rc == SIM_OK && (!f.rank_of || !f.thread_of || !f.outstanding))
         rc = sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    /* remote threads interleaved over the ranks (thread 0 of every rank,
+     * then thread 1...), so that a few replications still spread; filled
+     * whatever rc, as every remote thread gets its STOP below */
+    for (int s = f.local, j = 0; f.rank_of && f.thread_of && s < f.nslots; j++)
+        for (int k = 1; k < nranks; k++)
+            if (j < threads[k]) {
+                f.rank_of[s] = k;
+                f.thread_of[s++] = j;
+            }
     if (rc == SIM_OK) {
-        /* remote threads interleaved over the ranks (thread 0 of every
-         * rank, then thread 1...), so a few replications still spread */
-        int s = f.local;
-        for (int j = 0; s < f.nslots; j++)
-            for (int k = 1; k < nranks; k++)
-                if (j < threads[k]) {
-                    f.rank_of[s] = k;
-                    f.thread_of[s++] = j;
-                }
         sim_experiment_cfg c = *cfg;
         c.threads = f.nslots;
         c.merged = forward;
@@ -361,7 +374,7 @@ static int lead(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const voi
         poll_recv(f.rank_of[s], TAG_THREAD + f.thread_of[s], &d, &n, NULL, NULL);
         sim_free(d);
     }
-    for (int s = f.local; f.rank_of && s < f.nslots; s++)
+    for (int s = f.local; f.rank_of && f.thread_of && s < f.nslots; s++)
         send_words(f.rank_of[s], TAG_THREAD + f.thread_of[s],
                    (uint64_t[]){(uint64_t)seq, UINT64_MAX, 0}, 3);
     sim_free(f.rank_of);
@@ -452,8 +465,8 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static int follow(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const void *ctx,
-                  sim_summary **out, sim_err *err)
+static int follow(const sim_experiment_cfg *cfg, uint64_t identity, sim_rep_watched_fn *fn,
+                  const void *ctx, sim_summary **out, sim_err *err)
 {
     *out = NULL;
     if (atomic_load(&quit_code) >= 0)
@@ -461,7 +474,8 @@ static int follow(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const v
     follower fw = {.cfg = cfg, .fn = fn, .ctx = ctx, .seq = experiments++};
     atomic_init(&fw.ended, 0);
     int nthreads = cfg->threads ? cfg->threads : sim_experiment_cores();
-    send_words(0, TAG_CONTROL, (uint64_t[]){MSG_HELLO, (uint64_t)fw.seq, (uint64_t)nthreads}, 3);
+    send_words(0, TAG_CONTROL,
+               (uint64_t[]){MSG_HELLO, (uint64_t)fw.seq, (uint64_t)nthreads, identity}, 4);
     sim_merge *m = sim_merge_create(cfg->confidence != 0.0 ? cfg->confidence : 0.95, err);
     follower_thread *ts = sim_calloc((size_t)nthreads, sizeof *ts);
     if (!m || !ts) /* the job cannot go on without this rank */
@@ -528,10 +542,11 @@ static int follow(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const v
     return rc;
 }
 
-int dist_experiment(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const void *ctx,
-                    sim_summary **out, sim_err *err)
+int dist_experiment(const sim_experiment_cfg *cfg, uint64_t identity, sim_rep_watched_fn *fn,
+                    const void *ctx, sim_summary **out, sim_err *err)
 {
     if (nranks == 1)
         return sim_experiment_run_watched(cfg, fn, ctx, out, err);
-    return my_rank == 0 ? lead(cfg, fn, ctx, out, err) : follow(cfg, fn, ctx, out, err);
+    return my_rank == 0 ? lead(cfg, identity, fn, ctx, out, err)
+                        : follow(cfg, identity, fn, ctx, out, err);
 }

@@ -21,9 +21,10 @@ int dist_size(void)
     return 1;
 }
 
-int dist_experiment(const sim_experiment_cfg *cfg, sim_rep_watched_fn *fn, const void *ctx,
-                    sim_summary **out, sim_err *err)
+int dist_experiment(const sim_experiment_cfg *cfg, uint64_t identity, sim_rep_watched_fn *fn,
+                    const void *ctx, sim_summary **out, sim_err *err)
 {
+    (void)identity;
     return sim_experiment_run_watched(cfg, fn, ctx, out, err);
 }
 

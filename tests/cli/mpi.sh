@@ -7,7 +7,9 @@
 #      run (JSON/CSV: the text tables say how long they ran), and write the
 #      same --out folder;
 #   2. a command that does not run over ranks is refused, exit 2; a bad
-#      scenario is one message, not one per rank;
+#      scenario is one message, not one per rank; a rank that would
+#      simulate another scenario (a stale copy on its machine) or none
+#      stops the run with a message naming it, exit 2;
 #   3. a rank killed (SIGKILL) midway through a sweep with --journal ends
 #      the job with a message naming it, the journal intact: the same
 #      command again resumes to the single-process output;
@@ -82,6 +84,24 @@ rc=$?
 [ $rc -eq 2 ] || fail "a missing scenario under mpirun: exit $rc, want 2"
 [ "$(grep -c 'missing.yaml' "$tmp/err")" -eq 1 ] ||
     fail "a missing scenario under mpirun: not one message: $(cat "$tmp/err")"
+
+# ranks that would compute different things (a stale copy of the scenario
+# on one machine, a file missing there) stop the run, exit 2, naming the rank
+cp "$tiny" "$tmp/stale.yaml"
+sed -i 's/latency_p50: 150ms/latency_p50: 160ms/' "$tmp/stale.yaml"
+for other in "$tmp/stale.yaml:does not simulate what rank 0 does" \
+    "$tmp/missing.yaml:ended its command after 0 experiments"; do
+    file=${other%%:*}
+    want=${other#*:}
+    # shellcheck disable=SC2016
+    timeout 300 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then f=$1; else f=$2; fi
+        exec "$3" run "$f" --reps 2 --format csv' sh "$file" "$tiny" "$erpsim" \
+        >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 2 ] || fail "rank 1 with $file: exit $rc, want 2"
+    [ -s "$tmp/out" ] && fail "rank 1 with $file: wrote on stdout"
+    grep -q "rank 1 $want" "$tmp/err" || fail "rank 1 with $file: message: $(cat "$tmp/err")"
+done
 
 # 3. a rank dies; the journal resumes. One thread a rank: replications end
 # one at a time, the kill lands with some done and some not.
