@@ -466,9 +466,9 @@ int cli_opts_run_with(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
     out_text_line(stderr, "erpsim %s: error: %s", o->cmd,
                   err.msg[0] ? err.msg : sim_status_str(rc));
     /* A model that refuses the scenario (a setting it cannot simulate) is
-     * bad input; anything else (no memory, a broken invariant) is ours. */
-    return rc == SIM_EINVAL || rc == SIM_ERANGE || rc == SIM_EPARSE ? CLI_EXIT_USAGE
-                                                                    : CLI_EXIT_INTERNAL;
+     * bad input; a --journal file that cannot be written is exit 5;
+     * anything else (no memory, a broken invariant) is ours. */
+    return cli_opts_exit_code(rc);
 }
 
 int cli_opts_run(const cli_opts *o, const mdl_scenario *sc, progress *p, sim_summary **out)

@@ -7,7 +7,8 @@
 #   2. a sweep killed (SIGKILL: no clean-up at all) midway and run again
 #      with the same journal resumes - it reads what was finished - and
 #      prints the bytes of the uninterrupted run;
-#   3. a damaged replication file is run again, the output unchanged;
+#   3. a damaged replication file is run again, the output unchanged; one
+#      that cannot be written fails the command, exit 5;
 #   4. a journal of another study is refused, exit 2, nothing on stdout:
 #      another seed, another scenario (the file edited), another command,
 #      a folder that holds other files;
@@ -65,6 +66,16 @@ head -c 100 "$f" >"$f.cut" && mv "$f.cut" "$f"
 cmp -s "$tmp/ref" "$tmp/out4" || fail "a damaged journal file changed the output"
 grep -q '^erpsim: 11 replications read from the journal' "$tmp/err" ||
     fail "the damaged file was not run again: $(cat "$tmp/err")"
+
+# a replication that cannot be written (its file's name taken by a
+# folder) fails the command with exit 5 (a file could not be written)
+f=$(ls "$tmp/j1"/*.rep | tail -1)
+rm "$f" && mkdir "$f"
+"$erpsim" "${sweep[@]}" --journal "$tmp/j1" >"$tmp/out5" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 5 ] || fail "an unwritable journal file: exit $rc, want 5 ($(cat "$tmp/err"))"
+[ -s "$tmp/out5" ] && fail "an unwritable journal file: wrote on stdout"
+rmdir "$f"
 
 # 4. another study's journal is refused
 refused() { # WHAT PATTERN ARGS...
