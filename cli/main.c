@@ -118,9 +118,10 @@ static int join_ranks(int *argc, char ***argv)
 {
     sim_err e;
     sim_err_clear(&e);
-    if (dist_init(argc, argv, &e) != SIM_OK) {
+    int rc = dist_init(argc, argv, &e);
+    if (rc != SIM_OK) {
         out_text_line(stderr, "erpsim: error: %s", e.msg);
-        return 3;
+        return cli_opts_exit_code(rc);
     }
     if (dist_size() == 1)
         return 0;

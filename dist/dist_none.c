@@ -1,13 +1,25 @@
 /*
  * dist_none.c - dist.h without MPI (ERPSIM_MPI off): one rank.
  */
+#include <stdlib.h>
+
 #include "dist.h"
 
 int dist_init(int *argc, char ***argv, sim_err *err)
 {
     (void)argc;
     (void)argv;
-    (void)err;
+    /* Started by mpirun -np N with N > 1: without MPI each copy would run
+     * the whole command and write the same files. */
+    const char *n = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!n)
+        n = getenv("PMI_SIZE");
+    if (n && atoi(n) > 1)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
+                           "this erpsim is built without MPI: under mpirun each of the %d copies "
+                           "would run the whole command (build with cmake -DERPSIM_MPI=ON, see "
+                           "docs/scale-out.md)",
+                           atoi(n));
     return SIM_OK;
 }
 

@@ -15,7 +15,8 @@
 #      command again resumes to the single-process output;
 #   4. SIGINT to mpirun (Ctrl-C) stops every rank within seconds, nothing
 #      on stdout.
-# Skipped (exit 77) when mpirun is missing or erpsim was built without MPI.
+# Skipped (exit 77) when mpirun is missing or erpsim was built without MPI
+# (which is then checked to refuse mpirun -np 2, exit 2).
 set -u
 erpsim=${1:?usage: mpi.sh ERPSIM}
 tmp=$(mktemp -d)
@@ -29,12 +30,21 @@ fail() {
 if ! needs mpirun; then
     exit_if_skipped mpi
 fi
-if ! ldd "$erpsim" | grep -q 'libmpi'; then
-    echo "mpi: skipped: $erpsim is built without ERPSIM_MPI (cmake -DERPSIM_MPI=ON)"
-    exit 77
-fi
 # OpenMPI refuses to run as root unless told (containers, CI).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if ! ldd "$erpsim" | grep -q 'libmpi'; then
+    # a build without MPI refuses to run as N copies of the same command
+    timeout 60 mpirun -np 2 "$erpsim" run tests/cli/fixtures/tiny.yaml --reps 2 \
+        >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 2 ] || fail "a build without MPI under mpirun -np 2: exit $rc, want 2"
+    [ -s "$tmp/out" ] && fail "a build without MPI under mpirun -np 2: wrote on stdout"
+    grep -q 'this erpsim is built without MPI' "$tmp/err" ||
+        fail "a build without MPI under mpirun -np 2: message: $(cat "$tmp/err")"
+    [ $failures -eq 0 ] || exit 1
+    echo "mpi: the rest skipped: $erpsim is built without ERPSIM_MPI (cmake -DERPSIM_MPI=ON)"
+    exit 77
+fi
 mpi() { # NP ARGS...
     local np=$1
     shift
