@@ -487,6 +487,7 @@ static int run(const sim_experiment_cfg *cfg, sim_rep_fn *fn, sim_rep_watched_fn
         rc = err ? err->code : SIM_ENOMEM;
         goto fail_arrays;
     }
+    sim_merge_reserve(ex.merge, ex.reps); /* R values per scalar, not up to 2R */
     if (pthread_mutex_init(&ex.mu, NULL) != 0) {
         sim_err_set(err, rc, NULL, 0, 0, "cannot create the experiment's mutex");
         goto fail_arrays;

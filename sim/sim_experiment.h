@@ -14,7 +14,8 @@
  * lowest replication not yet merged, so at most W results are alive at any
  * time, whatever R: memory is bounded by the threads in flight, not by the
  * number of replications. The summary keeps 8 bytes per scalar metric per
- * replication (sim_result.h).
+ * replication, reserved for R at the first merge (sim_merge_reserve; pages
+ * of large arrays become resident only as they are written).
  *
  * Optional sequential stopping: with a precision target on one scalar metric,
  * replications continue until that metric's confidence half-width is at most

@@ -409,6 +409,7 @@ struct sim_summary {
     owned *own;
     name_index ix;
     size_t vcap; /* room in every scalar's values array (invariant 6) */
+    size_t want; /* replications expected (sim_merge_reserve), 0 if unknown */
 };
 
 struct sim_merge {
@@ -487,13 +488,18 @@ static int check_same_metrics(const sim_summary *s, const sim_result *r, int rep
     return SIM_OK;
 }
 
-/* Makes room for one more value in every scalar's array. On failure the
- * arrays grown so far are merely larger than vcap says (invariant 6). */
+/* Makes room for one more value in every scalar's array: at once for the
+ * replications expected when they are known, so that a merge of R results
+ * holds R values per scalar and not up to twice as many (doubling past a
+ * power of two); by doubling beyond. On failure the arrays grown so far are
+ * merely larger than vcap says (invariant 6). */
 static int reserve_values(sim_summary *s)
 {
     if ((size_t)s->n < s->vcap)
         return SIM_OK;
     size_t cap = s->vcap ? 2 * s->vcap : 16;
+    if (cap < s->want)
+        cap = s->want;
     for (size_t i = 0; i < s->count; i++) {
         if (s->m[i].kind != SIM_METRIC_SCALAR)
             continue;
@@ -587,6 +593,12 @@ void sim_merge_destroy(sim_merge *m)
     sim_free(m);
 }
 
+void sim_merge_reserve(sim_merge *m, int n)
+{
+    if (m && n > 0)
+        m->s->want = (size_t)n;
+}
+
 int sim_merge_count(const sim_merge *m)
 {
     return m ? m->s->n : 0;
@@ -662,6 +674,11 @@ sim_summary *sim_merge_finish(sim_merge *m, sim_err *err)
         out->n = s->n;
         switch (out->kind) {
         case SIM_METRIC_SCALAR:
+            if ((size_t)s->n < s->vcap) { /* fewer than reserved (a stopping rule): give back */
+                double *v = sim_reallocarray(own->values, (size_t)s->n, sizeof *v);
+                if (v) /* else the larger array serves as well */
+                    own->values = v;
+            }
             out->values = own->values;
             out->mean = out->tally.n > 0 ? out->tally.mean : NAN;
             out->half_width = sim_ci_half_width(&out->tally, s->confidence);
@@ -675,6 +692,8 @@ sim_summary *sim_merge_finish(sim_merge *m, sim_err *err)
             break;
         }
     }
+    if ((size_t)s->n < s->vcap)
+        s->vcap = (size_t)s->n; /* invariant 6: the arrays now hold n at least */
     return s;
 }
 
@@ -685,6 +704,7 @@ sim_summary *sim_summary_merge(sim_result *const *results, int n, double confide
         return NULL;
     }
     sim_merge *m = sim_merge_create(confidence, err);
+    sim_merge_reserve(m, n);
     for (int r = 0; m && r < n; r++) {
         if (sim_merge_add(m, results[r], err) != SIM_OK) {
             sim_merge_destroy(m);

@@ -24,9 +24,12 @@
  * replication order, and each can be destroyed as soon as it is added. What
  * the merge keeps is one replication's worth of hists and series plus 8
  * bytes per scalar metric per replication (the values, which the verdict
- * counts "in k of R replications"); it never holds R results. The summary
- * does not depend on when or where each result was produced, only on the
- * order of the adds.
+ * counts "in k of R replications"); it never holds R results. The values
+ * arrays double as results come (up to 2 x 8 bytes per value just past a
+ * power of two) unless the number expected is reserved (sim_merge_reserve,
+ * which sim_summary_merge and sim_experiment do): then exactly 8. The
+ * summary does not depend on when or where each result was produced, only
+ * on the order of the adds.
  *
  * Reference: A. M. Law, "Simulation Modeling and Analysis", 5th ed., ch. 9
  * (fixed-sample-size confidence intervals for terminating simulations).
@@ -128,6 +131,11 @@ sim_merge *sim_merge_create(double confidence, sim_err *err);
  * and series shapes as replication 0; SIM_ENOMEM. On error the merge is
  * unchanged: it can go on or be destroyed. */
 int sim_merge_add(sim_merge *m, const sim_result *r, sim_err *err);
+/* Says that about n results will be added: the values of every scalar are
+ * then allocated once for n (8 bytes x n each) instead of doubling as they
+ * come, which would hold up to twice that. More than n can still be added;
+ * fewer give the rest back at finish. Changes no result. NULL is a no-op. */
+void sim_merge_reserve(sim_merge *m, int n);
 /* The number of results added so far. */
 int sim_merge_count(const sim_merge *m);
 /* The summary of the results added (the caller destroys it). Consumes m

@@ -4,6 +4,9 @@
  * sequential stopping stops where hand calculation says, progress is reported.
  */
 #include <math.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h> /* mallinfo2: the heap bytes in use, an independent count */
+#endif
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -728,6 +731,88 @@ static void at_most_a_window_of_results_is_alive_at_once(void **state)
     }
 }
 
+/* Whether the allocator can be asked what it holds: glibc's mallinfo2,
+ * which a sanitizer's allocator does not fill. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED_MALLOC 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED_MALLOC 1
+#endif
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) && !defined(SANITIZED_MALLOC)
+static double heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (double)mi.uordblks + (double)mi.hblkhd; /* small blocks + mmapped ones */
+}
+#else
+static double heap_in_use(void)
+{
+    return NAN;
+}
+#endif
+
+/* A replication of SCALARS scalar metrics; the last one notes the heap in
+ * use when it starts, when every earlier one is merged (one thread merges
+ * each replication right after it). */
+enum { SCALARS = 200 };
+
+typedef struct heap_probe {
+    int last;
+    double during;
+} heap_probe;
+
+static int scalars_rep(const void *ctx, uint64_t seed, int rep, sim_result *out, sim_err *err)
+{
+    (void)seed;
+    (void)err;
+    heap_probe *p = (heap_probe *)ctx; /* the test's own record */
+    if (rep == p->last)
+        p->during = heap_in_use();
+    char name[32];
+    for (int i = 0; i < SCALARS; i++) {
+        snprintf(name, sizeof name, "m%03d", i);
+        int rc = sim_result_scalar(out, name, "1", rep + i);
+        if (rc != SIM_OK)
+            return rc;
+    }
+    return SIM_OK;
+}
+
+/* While it runs and once it is done, an experiment of R replications holds
+ * R values per scalar metric, 8 bytes each, as the memory estimate says
+ * (sim_experiment_bytes: per_rep x R), and not up to twice that: R = 4100
+ * is just past a power of two, where values arrays grown by doubling hold
+ * 8192. Counted by the allocator (mallinfo2), not by the summary. */
+static void an_experiment_of_r_replications_holds_r_values_per_scalar(void **state)
+{
+    (void)state;
+    enum { R = 4100 };
+    double before = heap_in_use();
+    if (isnan(before))
+        skip(); /* no allocator count (a sanitizer, or not glibc) */
+    heap_probe p = {.last = R - 1, .during = NAN};
+    sim_experiment_cfg cfg = {.replications = R, .threads = 1};
+    sim_summary *s = NULL;
+    assert_int_equal(sim_experiment_run(&cfg, scalars_rep, &p, &s, NULL), SIM_OK);
+    double after = heap_in_use() - before, during = p.during - before;
+    double values = 8.0 * SCALARS * R; /* 6.6 MB */
+    /* Tolerance: besides the values the merge holds 200 names, metric
+     * views and a name index, one result being built (about 50 KB each)
+     * and malloc's headers (16 bytes per block); 10% of the values (650
+     * KB) covers that with room, while doubling holds 100% more. At least
+     * the values once done: they are all there. */
+    assert_true(after >= values);
+    if (during > 1.10 * values || after > 1.10 * values)
+        fail_msg("%.0f bytes held while merging and %.0f once done for %.0f bytes of values",
+                 during, after, values);
+    const sim_metric *m = sim_summary_find(s, "m199");
+    assert_close(m->values[R - 1], R - 1 + 199, 0.0);
+    sim_summary_destroy(s);
+}
+
 /* ---- configuration and resources ---------------------------------------- */
 
 static void bad_configurations_are_rejected(void **state)
@@ -834,6 +919,7 @@ int main(void)
         cmocka_unit_test(a_cancelled_replication_stops_at_its_next_watch_step),
         cmocka_unit_test(progress_shows_the_simulated_time_of_running_replications),
         cmocka_unit_test(at_most_a_window_of_results_is_alive_at_once),
+        cmocka_unit_test(an_experiment_of_r_replications_holds_r_values_per_scalar),
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(cores_are_the_processors_online),
         cmocka_unit_test(allocation_failures_leak_nothing),
