@@ -8,10 +8,11 @@ set -euo pipefail
 # clang-format-14: CI checks the formatting with major version 14;
 # libmicrohttpd-dev: the HTTP server of `erpsim serve`;
 # libopenmpi-dev and openmpi-bin (mpirun) for the ERPSIM_MPI build and its
-# tests (docs/scale-out.md); the default build does not need them.
+# tests (docs/scale-out.md); the default build does not need them;
+# time: GNU time, the peak memory of a run (tests/cli/memory.sh).
 packages=(cmake gcc make pkg-config libgsl-dev libyaml-dev libcmocka-dev libjansson-dev
           gnuplot-nox clang-format-14 clang libclang-rt-14-dev chromium python3 cmark-gfm
-          libmicrohttpd-dev libopenmpi-dev openmpi-bin)
+          libmicrohttpd-dev libopenmpi-dev openmpi-bin time)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -15,7 +15,14 @@
 #      GB), unless the machine has that much;
 #   3. a run over half the memory available warns and runs;
 #      --no-memory-check runs whatever the estimate;
-#   4. every simulating command refuses before it runs.
+#   4. every simulating command refuses before it runs;
+#   5. memory grows with the replications only by what the summary keeps:
+#      the peak of 4000 replications minus that of 500, per replication,
+#      is at most 1.25 x 16 bytes per scalar metric (the summary's values
+#      and their copy in the results, both 8 bytes; 1.25 for malloc's
+#      rounding and the sampling of the resident set). A build that keeps
+#      every replication's result (0.4 MB each here, measured on a build
+#      from before the incremental merge) is 45 times over.
 # ERPSIM_MEMORY sets the memory available (docs/results.md), so that the
 # checks do not depend on the machine.
 set -u
@@ -134,6 +141,40 @@ for cmd in "run" "report --out $tmp/report" "sweep --vary load=1x,2x" "compare -
     [ -s "$tmp/stdout" ] && fail "$cmd: something was printed on stdout"
 done
 [ -e "$tmp/report" ] && fail "report: the folder was written"
+
+# 5. the memory per replication is the summary's values, whatever R
+per_rep() { # per_rep ARGS...: the peak RSS growth per replication against its bound
+    python3 - "$erpsim" "$@" <<'EOF' || fail "memory per replication"
+import re, subprocess, sys
+erpsim, args = sys.argv[1], sys.argv[2:]
+
+def peak(reps):  # the peak resident set of one run, in bytes (GNU time's %M is in KB)
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", erpsim, "run", "--reps", str(reps), *args,
+                        "--quiet", "--no-memory-check"], capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"--reps {reps}: exit {p.returncode}: {p.stderr[:300]}")
+    return int(p.stderr.split()[-1]) * 1024
+
+p = subprocess.run([erpsim, "run", "--reps", "2", *args], capture_output=True, text=True,
+                   env={"ERPSIM_MEMORY": "1", "PATH": "/usr/bin:/bin"})
+m = re.search(r"x ([0-9,]+) scalar metrics", p.stderr)
+if not m:
+    sys.exit(f"no scalar count in the estimate: {p.stderr[:300]}")
+scalars = int(m.group(1).replace(",", ""))
+grown = (peak(4000) - peak(500)) / 3500
+bound = 1.25 * 16 * scalars
+print(f"  {grown:.0f} bytes more per replication, bound {bound:.0f} ({scalars} scalars)",
+      file=sys.stderr)
+sys.exit(0 if grown <= bound else f"{grown:.0f} bytes per replication, more than {bound:.0f}")
+EOF
+}
+if ! needs python3 || ! needs /usr/bin/time; then
+    : # GNU time measures the peak of each run
+elif ldd "$erpsim" 2>/dev/null | grep -q 'libasan\|libtsan\|libmsan'; then
+    echo "  skipped the memory per replication: a sanitizer build" >&2
+else
+    per_rep --set horizon=2h --threads 2
+fi
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
