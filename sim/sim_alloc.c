@@ -6,6 +6,13 @@
 
 /* Countdown to the injected failure; 0 = off. Tests only, not thread-safe. */
 static long fail_countdown;
+/* Requests of more bytes than this fail; 0 = off. Tests only. */
+static size_t fail_over;
+
+static int should_fail_size(size_t n)
+{
+    return fail_over > 0 && n > fail_over;
+}
 
 static int should_fail(void)
 {
@@ -19,17 +26,21 @@ static int should_fail(void)
 
 void *sim_malloc(size_t n)
 {
-    return should_fail() ? NULL : malloc(n ? n : 1);
+    return should_fail_size(n) || should_fail() ? NULL : malloc(n ? n : 1);
 }
 
 void *sim_calloc(size_t count, size_t size)
 {
-    return should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1);
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    return should_fail_size(count * size) || should_fail()
+               ? NULL
+               : calloc(count ? count : 1, size ? size : 1);
 }
 
 void *sim_realloc(void *p, size_t n)
 {
-    return should_fail() ? NULL : realloc(p, n ? n : 1);
+    return should_fail_size(n) || should_fail() ? NULL : realloc(p, n ? n : 1);
 }
 
 void *sim_reallocarray(void *p, size_t count, size_t size)
@@ -60,7 +71,13 @@ void sim_alloc_fail_after(long n)
     fail_countdown = n > 0 ? n : 0;
 }
 
+void sim_alloc_fail_over(size_t n)
+{
+    fail_over = n;
+}
+
 void sim_alloc_fail_reset(void)
 {
     fail_countdown = 0;
+    fail_over = 0;
 }

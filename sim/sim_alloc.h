@@ -26,6 +26,9 @@ char *sim_strdup(const char *s);
 /* Make the n-th allocation from now (1 = the next one) and every later one
  * fail, until sim_alloc_fail_reset(). n = 0 disables. Tests only. */
 void sim_alloc_fail_after(long n);
+/* Make every allocation of more than n bytes fail (a request too large to
+ * have at once), until sim_alloc_fail_reset(). n = 0 disables. Tests only. */
+void sim_alloc_fail_over(size_t n);
 void sim_alloc_fail_reset(void);
 
 #endif

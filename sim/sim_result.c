@@ -488,18 +488,11 @@ static int check_same_metrics(const sim_summary *s, const sim_result *r, int rep
     return SIM_OK;
 }
 
-/* Makes room for one more value in every scalar's array: at once for the
- * replications expected when they are known, so that a merge of R results
- * holds R values per scalar and not up to twice as many (doubling past a
- * power of two); by doubling beyond. On failure the arrays grown so far are
- * merely larger than vcap says (invariant 6). */
-static int reserve_values(sim_summary *s)
+/* Gives every scalar's values array room for cap values. On failure the
+ * arrays grown so far merely have another size than vcap says (at least
+ * vcap: invariant 6). */
+static int grow_values(sim_summary *s, size_t cap)
 {
-    if ((size_t)s->n < s->vcap)
-        return SIM_OK;
-    size_t cap = s->vcap ? 2 * s->vcap : 16;
-    if (cap < s->want)
-        cap = s->want;
     for (size_t i = 0; i < s->count; i++) {
         if (s->m[i].kind != SIM_METRIC_SCALAR)
             continue;
@@ -530,6 +523,22 @@ static int reserve_hists(sim_summary *s, const sim_result *r, sim_err *err)
                                s->n);
     }
     return SIM_OK;
+}
+
+/* Makes room for one more value in every scalar's array: at once for the
+ * replications expected when they are known, so that a merge of R results
+ * holds R values per scalar and not up to twice as many (doubling past a
+ * power of two); by doubling beyond, or when the expected count cannot be
+ * had at once (a large maximum that a precision target may never reach). */
+static int reserve_values(sim_summary *s)
+{
+    if ((size_t)s->n < s->vcap)
+        return SIM_OK;
+    size_t doubled = s->vcap ? 2 * s->vcap : 16;
+    if (doubled < s->want && grow_values(s, s->want) == SIM_OK)
+        return SIM_OK;
+    s->want = 0; /* too much at once: grow as results come */
+    return grow_values(s, doubled);
 }
 
 /* Takes the metric list of the first result: names, units, kinds, and a

@@ -647,6 +647,34 @@ static void adding_results_one_by_one_gives_the_bytes_of_merging_them_all(void *
     sim_summary_destroy(all);
 }
 
+/* A merge told to expect more results than it can allocate room for at
+ * once (a large maximum under a precision target) grows as they come
+ * instead of failing, and gives the same summary. */
+static void a_reservation_too_large_at_once_grows_as_results_come(void **state)
+{
+    (void)state;
+    enum { R = 37 };
+    sim_result *rs[R];
+    for (int i = 0; i < R; i++)
+        rs[i] = varied_result(i);
+    sim_summary *all = sim_summary_merge(rs, R, 0.95, NULL);
+    assert_non_null(all);
+
+    sim_merge *m = sim_merge_create(0.95, NULL);
+    assert_non_null(m);
+    sim_merge_reserve(m, 1 << 24);    /* 128 MB per scalar */
+    sim_alloc_fail_over(1024 * 1024); /* nothing over 1 MB can be had */
+    for (int i = 0; i < R; i++)
+        assert_int_equal(sim_merge_add(m, rs[i], NULL), SIM_OK);
+    sim_summary *grown = sim_merge_finish(m, NULL);
+    sim_alloc_fail_reset();
+    assert_non_null(grown);
+    assert_same_summary(all, grown);
+    destroy_all(rs, R);
+    sim_summary_destroy(grown);
+    sim_summary_destroy(all);
+}
+
 static void a_refused_result_leaves_the_merge_as_it_was(void **state)
 {
     (void)state;
@@ -765,6 +793,7 @@ int main(void)
         cmocka_unit_test(allocation_failures_while_building_leak_nothing),
         cmocka_unit_test(allocation_failures_while_merging_leak_nothing),
         cmocka_unit_test(adding_results_one_by_one_gives_the_bytes_of_merging_them_all),
+        cmocka_unit_test(a_reservation_too_large_at_once_grows_as_results_come),
         cmocka_unit_test(a_refused_result_leaves_the_merge_as_it_was),
         cmocka_unit_test(a_hist_that_lost_observations_is_refused),
         cmocka_unit_test(finishing_an_empty_merge_is_an_error),
