@@ -22,7 +22,7 @@ repeats=${3:-3}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sweep=(sweep --days 30 --reps 40 --vary load=1x,2x,3x --threads 1 --format csv)
+sweep=(sweep --days 240 --reps 40 --vary load=1x,2x,3x --threads 1 --format csv)
 
 timed() { # NP OUT: prints "wall cpu" in seconds
     /usr/bin/time -f '%e %U %S' -o "$tmp/time" \
