@@ -14,7 +14,7 @@
 # VAR[NV], MLAB[NM], MPANEL[NM], MROW[NM] (each metric's label, panel and
 # row), NR, REFP[NR], REFX[NR], REFW[NR], REFL[NR] (reference lines: panel,
 # value, warning colour, label), REFKEY (the key of the per-row ticks),
-# PREF[NP] (1: the panel has such ticks), PSI[NP] (1: SI prefixes on the
+# PREF[NP] (1: the panel has such ticks), PSI[NP] (1: SI prefixes, 2: with one decimal, on the
 # axis, for large counts), NT, PTIC[NP] (1: the panel's x tics are given),
 # TICP[NT], TICX[NT], TICL[NT] (those tics: panel, value, label, e.g. a
 # logarithmic duration axis labelled "1 ms", "1 s", "10 min").
@@ -35,11 +35,7 @@ do for [p=1:NP] {
     } else {
         unset logscale x
     }
-    if (PSI[p]) {
-        set format x "%.0s%c"
-    } else {
-        set format x "%g"
-    }
+    set format x (PSI[p] == 2 ? "%.1s%c" : PSI[p] ? "%.0s%c" : "%.10g")
     if (PTIC[p]) {
         set xtics ()
         do for [i=1:NT] {

@@ -20,6 +20,13 @@
 #include "res_fmt.h"
 #include "sim_alloc.h"
 
+/* v in units of its SI prefix (k, M, G...): 1,800,000 -> 1.8. */
+static double si_mantissa(double v)
+{
+    while (v >= 1000.0)
+        v /= 1000.0;
+    return v;
+}
 static int check(const plt_compare *c, sim_err *err)
 {
     if (!c || c->nvariants < 1 || c->nmetrics < 1 || !c->variants || !c->metrics || !c->mean)
@@ -162,7 +169,21 @@ static int duration_ticks(const plt_compare *c, const panel *q)
     return n;
 }
 
-/* The text at a bar's end: "21.9 h ± 20 min", "452% ± 0.3", "12,345". */
+/* v with `sig` significant digits, never with an exponent (%g writes
+ * one below 1e-4: 8.3e-05 is written 0.000083). */
+static void no_exponent(double v, int sig, char *buf, size_t n)
+{
+    if (!isfinite(v) || v == 0 || fabs(v) >= 1e-4) {
+        snprintf(buf, n, "%.*g", sig, v);
+        return;
+    }
+    int d = sig - 1 - (int)floor(log10(fabs(v)));
+    snprintf(buf, n, "%.*f", d > 12 ? 12 : d, v);
+}
+
+/* The text at a bar's end: "21.9 h ± 20 min", "452% ± 0.3 pts",
+ * "0.0535% ± 0.000083 pts", "12,345": a half-width of a percentage is in
+ * percentage points, as the summary writes it, and never an exponent. */
 static void bar_text(const char *unit, double x, double h, char *buf, size_t n)
 {
     if (!isfinite(x))
@@ -170,10 +191,20 @@ static void bar_text(const char *unit, double x, double h, char *buf, size_t n)
     else if (!strcmp(unit, "s"))
         res_fmt_duration_ci(x, h, buf, n);
     else if (strchr(unit, '%')) {
-        char a[32], b[32];
-        snprintf(a, sizeof a, fabs(x) >= 100 ? "%.0f%%" : "%.3g%%", x);
-        snprintf(b, sizeof b, fabs(h) >= 100 ? "%.0f" : "%.2g", h);
-        snprintf(buf, n, isfinite(h) && h > 0 ? "%s ± %s" : "%s", a, b);
+        char a[24], b[24]; /* with the text around them, within buf's 64 */
+        if (fabs(x) >= 100)
+            snprintf(a, sizeof a, "%.0f", x);
+        else
+            no_exponent(x, 3, a, sizeof a);
+        if (!(isfinite(h) && h > 0)) { /* one replication: no half-width */
+            snprintf(buf, n, "%s%%", a);
+            return;
+        }
+        if (h >= 100)
+            snprintf(b, sizeof b, "%.0f", h);
+        else
+            no_exponent(h, 2, b, sizeof b);
+        snprintf(buf, n, "%s%% ± %s pts", a, b);
     } else
         res_fmt_value_ci(x, h, unit, buf, n);
 }
@@ -325,12 +356,16 @@ int plt_compare_draw(const plt_compare *c, const char *dir, const char *name, co
         plt_buf_printf(&v, "PREF[%d] = %d\n", p + 1, has);
         any_ref |= has;
     }
-    plt_buf_printf(&v, "array PSI[%d]\n", np); /* counts: SI prefixes on the axis */
-    for (int p = 0; p < np; p++)
-        plt_buf_printf(&v, "PSI[%d] = %d\n", p + 1,
-                       strcmp(unit_of(c, first[p]), "s") != 0 &&
-                           !strchr(unit_of(c, first[p]), '%') &&
-                           (ps[p].xmax >= 10000 || ps[p].log));
+    /* counts: SI prefixes on the axis (1), with one decimal (2) when a
+     * linear axis spans less than 10 of its prefix (ticks at 1.2M, 1.4M) */
+    plt_buf_printf(&v, "array PSI[%d]\n", np);
+    for (int p = 0; p < np; p++) {
+        int si = strcmp(unit_of(c, first[p]), "s") != 0 && !strchr(unit_of(c, first[p]), '%') &&
+                 (ps[p].xmax >= 10000 || ps[p].log);
+        if (si && !ps[p].log && si_mantissa(ps[p].xmax) < 10.0)
+            si = 2;
+        plt_buf_printf(&v, "PSI[%d] = %d\n", p + 1, si);
+    }
     int nt = 0;
     for (int p = 0; p < np; p++)
         nt += duration_ticks(c, &ps[p]);

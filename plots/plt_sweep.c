@@ -100,12 +100,20 @@ static void quoted_array(plt_buf *b, const char *name, const char *const *list, 
  * within 5 times the largest value (`ref`, NaN otherwise): a 5-minute SLO
  * beside latencies of 700 ms would flatten them to a line at 0, so it is
  * named in the key as above the panel instead. `si`: SI prefixes on a
- * large count axis. */
+ * large count axis (1), with one decimal (2). */
 typedef struct view {
     double scale, ref;
     char axis[32], ref_label[96];
     int si;
 } view;
+
+/* v in units of its SI prefix (k, M, G...): 1,800,000 -> 1.8. */
+static double si_mantissa(double v)
+{
+    while (v >= 1000.0)
+        v /= 1000.0;
+    return v;
+}
 
 static void view_of(const plt_sweep *s, int m, view *w)
 {
@@ -134,7 +142,10 @@ static void view_of(const plt_sweep *s, int m, view *w)
         snprintf(w->axis, sizeof w->axis, "%s", name);
     }
     w->ref = isfinite(ref) ? ref / w->scale : NAN;
-    w->si = w->scale == 1.0 && span >= 10000;
+    /* SI prefixes for large counts; one decimal when the axis spans less
+     * than 10 of its prefix (1.8M: ticks at 1.2M, 1.4M... that "%.0s"
+     * would all print as 1M) */
+    w->si = w->scale == 1.0 && span >= 10000 ? 1 + (si_mantissa(span) < 10.0) : 0;
 }
 
 int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const char *gnuplot,

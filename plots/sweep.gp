@@ -9,7 +9,7 @@
 # already converted to a readable one), REF[NM], REFL[NM] (a reference
 # line per panel, e.g. its SLO or its limit; NaN = not drawn: none, or far
 # above the values, which the label then says), MSI[NM] (1: SI
-# prefixes on the y axis, for large counts), NONNEG[NM] (1: no
+# prefixes on the y axis, for large counts; 2: the same with one decimal), NONNEG[NM] (1: no
 # point or error bar below 0, so the y axis starts at 0), NS, SER[NS],
 # CATEGORICAL (1: x is the value's index and the labels are the tick
 # marks), ROWS, COLS, XMIN, XMAX.
@@ -26,11 +26,7 @@ do for [m=1:NM] {
     }
     set title MET[m] font PANEL_FONT
     set ylabel MUNIT[m]
-    if (MSI[m]) {
-        set format y "%.0s%c"
-    } else {
-        set format y "%g"
-    }
+    set format y (MSI[m] == 2 ? "%.1s%c" : MSI[m] ? "%.0s%c" : "%.10g")
     if (NONNEG[m]) {
         set yrange [0:*]
     } else {

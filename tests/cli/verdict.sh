@@ -188,8 +188,9 @@ if command -v gnuplot >/dev/null; then
     has "$svg" ">30% headroom<"
     # p99 at ~84,000% of the SLO and allocations of a few %: a log axis, and
     # every bar's value written: 2 loads x (4 limits + 1 SLO)
-    n=$(grep -oE '>[0-9][0-9.]*%( ± [0-9.]+)?<' "$svg" | wc -l)
+    n=$(grep -oE '>[0-9][0-9.]*%( ± [0-9.]+ pts)?<' "$svg" | wc -l)
     [ "$n" -eq 10 ] || fail "plan chart: $n value labels, want 10"
+    grep -qE '>[^<]*[0-9]e[-+]?[0-9]+[^<]*<' "$svg" && fail "plan chart: a label in exponent notation"
     "$erpsim" sweep $fx/slo.yaml --vary load=1x,2x --reps 2 --quiet --out "$tmp/sw" \
         2>"$tmp/err" || fail "sweep chart: exit $?: $(cat "$tmp/err")"
     has "$tmp/sw/charts/sweep.svg" ">SLO 200 ms<"
