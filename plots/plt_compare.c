@@ -20,13 +20,6 @@
 #include "res_fmt.h"
 #include "sim_alloc.h"
 
-/* v in units of its SI prefix (k, M, G...): 1,800,000 -> 1.8. */
-static double si_mantissa(double v)
-{
-    while (v >= 1000.0)
-        v /= 1000.0;
-    return v;
-}
 static int check(const plt_compare *c, sim_err *err)
 {
     if (!c || c->nvariants < 1 || c->nmetrics < 1 || !c->variants || !c->metrics || !c->mean)
@@ -362,7 +355,7 @@ int plt_compare_draw(const plt_compare *c, const char *dir, const char *name, co
     for (int p = 0; p < np; p++) {
         int si = strcmp(unit_of(c, first[p]), "s") != 0 && !strchr(unit_of(c, first[p]), '%') &&
                  (ps[p].xmax >= 10000 || ps[p].log);
-        if (si && !ps[p].log && si_mantissa(ps[p].xmax) < 10.0)
+        if (si && !ps[p].log && res_fmt_si_mantissa(ps[p].xmax) < 10.0)
             si = 2;
         plt_buf_printf(&v, "PSI[%d] = %d\n", p + 1, si);
     }

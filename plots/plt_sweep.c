@@ -107,14 +107,6 @@ typedef struct view {
     int si;
 } view;
 
-/* v in units of its SI prefix (k, M, G...): 1,800,000 -> 1.8. */
-static double si_mantissa(double v)
-{
-    while (v >= 1000.0)
-        v /= 1000.0;
-    return v;
-}
-
 static void view_of(const plt_sweep *s, int m, view *w)
 {
     const char *u = text(s->units, m);
@@ -145,7 +137,7 @@ static void view_of(const plt_sweep *s, int m, view *w)
     /* SI prefixes for large counts; one decimal when the axis spans less
      * than 10 of its prefix (1.8M: ticks at 1.2M, 1.4M... that "%.0s"
      * would all print as 1M) */
-    w->si = w->scale == 1.0 && span >= 10000 ? 1 + (si_mantissa(span) < 10.0) : 0;
+    w->si = w->scale == 1.0 && span >= 10000 ? 1 + (res_fmt_si_mantissa(span) < 10.0) : 0;
 }
 
 int plt_sweep_draw(const plt_sweep *s, const char *dir, const char *name, const char *gnuplot,

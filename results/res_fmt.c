@@ -72,6 +72,13 @@ double res_fmt_duration_unit(double s, const char **name)
     return u->seconds;
 }
 
+double res_fmt_si_mantissa(double v)
+{
+    while (fabs(v) >= 1000.0)
+        v /= 1000.0;
+    return v;
+}
+
 char *res_fmt_duration(double s, char *buf, size_t n)
 {
     if (!isfinite(s)) {

@@ -30,6 +30,10 @@ char *res_fmt_duration_ci(double s, double hw, char *buf, size_t n);
  * "hours", "minutes", "seconds", "milliseconds", "microseconds"). */
 double res_fmt_duration_unit(double s, const char **name);
 
+/* v in units of its SI prefix (k, M, G...), for a count axis written with
+ * prefixes: 1,800,000 -> 1.8, 350,000 -> 350, 999 -> 999. */
+double res_fmt_si_mantissa(double v);
+
 /* A count and its half-width: "30,045 ± 146"; without "±" when hw is NaN
  * or 0. */
 char *res_fmt_count_ci(double v, double hw, char *buf, size_t n);

@@ -51,6 +51,10 @@ static void durations_take_the_largest_readable_unit(void **state)
     const char *name;
     assert_true(res_fmt_duration_unit(250000, &name) == 86400 && !strcmp(name, "days"));
     assert_true(res_fmt_duration_unit(0.25, &name) == 1e-3 && !strcmp(name, "milliseconds"));
+    /* an axis to 1.8M reads 1.8 of its prefix (M): ticks need a decimal */
+    assert_true(res_fmt_si_mantissa(1.8e6) == 1.8);
+    assert_true(res_fmt_si_mantissa(350000) == 350);
+    assert_true(res_fmt_si_mantissa(999) == 999);
     /* any metric by its unit */
     assert_string_equal(res_fmt_value_ci(78950, 1200, "s", b, sizeof b), "21.9 h ± 20 min");
     assert_string_equal(res_fmt_value_ci(0.925, 0.005, "ratio", b, sizeof b), "92.5% ± 0.5 pts");
