@@ -36,6 +36,12 @@
  * events are renumbered 0 .. size-1 in (time, seq) order: relative order is
  * all the heap uses, so nothing observable changes (see renumber()).
  *
+ * Deferred calls. later[0 .. nlater) holds the calls deferred by the
+ * current callback, in order; fire_first runs them after the callback
+ * (a branch on nlater per event, nothing more when none is deferred) and
+ * empties the list, so between events it is empty unless a call was
+ * deferred outside a callback. run and step run those first.
+ *
  * Firing an event frees its slot before calling fn, so the callback can
  * reuse the slot, and cancelling the event's own id from inside it is the
  * documented no-op.
@@ -70,10 +76,12 @@
  * their few callers even where GCC's size heuristics would decline, so an
  * event in a small calendar costs a few compares and no calls. */
 #if defined(__GNUC__) || defined(__clang__)
-#define COLD   __attribute__((cold, noinline))
-#define INLINE inline __attribute__((always_inline))
+#define COLD     __attribute__((cold, noinline))
+#define NOINLINE __attribute__((noinline))
+#define INLINE   inline __attribute__((always_inline))
 #else
 #define COLD
+#define NOINLINE
 #define INLINE inline
 #endif
 
@@ -95,6 +103,12 @@ struct rec {
     uint32_t pos; /* heap index while pending, next free slot while free */
 };
 
+struct later {
+    sim_event_fn *fn;
+    void *ctx;
+    uint64_t arg;
+};
+
 struct sim_queue {
     struct entry *heap; /* aligned view into heap_mem */
     struct rec *rec;
@@ -107,7 +121,9 @@ struct sim_queue {
     int stop;   /* set by sim_queue_stop, cleared by sim_queue_run */
     sim_time now;
     uint64_t fired;
-    void *heap_mem; /* what sim_malloc returned for heap */
+    void *heap_mem;      /* what sim_malloc returned for heap */
+    struct later *later; /* calls deferred by the current callback */
+    uint32_t nlater, caplater;
 };
 
 static inline int before(const struct entry *a, const struct entry *b)
@@ -273,7 +289,20 @@ static void remove_at(sim_queue *q, size_t i)
         sift_down(q->heap, q->rec, n, i, last.time, last.key);
 }
 
-/* Pops the first event, frees its slot and calls it. size > 0. The
+/* Runs the deferred calls in order, those they defer included, and
+ * empties the list. A call may grow the list: each is copied out first.
+ * Out of line so that the loop around fire_first stays small. */
+static NOINLINE void run_later(sim_queue *q)
+{
+    for (uint32_t i = 0; i < q->nlater; i++) {
+        const struct later l = q->later[i];
+        l.fn(l.ctx, l.arg, q->now);
+    }
+    q->nlater = 0;
+}
+
+/* Pops the first event, frees its slot and calls it, then what it
+ * deferred. size > 0. The
  * record's fn, ctx and arg are read after the sift: freeing a slot leaves
  * them intact until a push reuses it, and nothing pushes in between. Reading
  * them late keeps only two values live across the sift, instead of spilling
@@ -290,6 +319,8 @@ static INLINE void fire_first(sim_queue *q)
     q->fired++;
     const struct rec *r = &q->rec[s];
     r->fn(r->ctx, r->arg, time);
+    if (q->nlater)
+        run_later(q);
 }
 
 sim_queue *sim_queue_create(uint32_t initial_capacity, sim_err *err)
@@ -327,6 +358,7 @@ void sim_queue_destroy(sim_queue *q)
         return;
     sim_free(q->heap_mem);
     sim_free(q->rec);
+    sim_free(q->later);
     sim_free(q);
 }
 
@@ -382,6 +414,23 @@ sim_event_id sim_queue_after(sim_queue *q, sim_time delay, sim_event_fn *fn, voi
     return push_at(q, at, fn, ctx, arg);
 }
 
+int sim_queue_defer(sim_queue *q, sim_event_fn *fn, void *ctx, uint64_t arg)
+{
+    assert(fn != NULL);
+    if (q->nlater == q->caplater) {
+        uint32_t cap = q->caplater ? 2 * q->caplater : 16;
+        struct later *l = cap > q->caplater ? sim_reallocarray(q->later, cap, sizeof *l) : NULL;
+        if (!l) {
+            q->status = SIM_ENOMEM;
+            return SIM_ENOMEM;
+        }
+        q->later = l;
+        q->caplater = cap;
+    }
+    q->later[q->nlater++] = (struct later){fn, ctx, arg};
+    return SIM_OK;
+}
+
 /* The slot of id if it is pending, else NO_SLOT. */
 static uint32_t pending_slot(const sim_queue *q, sim_event_id id)
 {
@@ -412,6 +461,8 @@ int sim_queue_pending(const sim_queue *q, sim_event_id id)
  * an error ended it early, 0 once no event is due by limit. */
 static INLINE int fire_until(sim_queue *q, sim_time limit)
 {
+    if (q->nlater) /* deferred outside a callback */
+        run_later(q);
     while (q->size > 0 && q->heap[0].time <= limit) {
         fire_first(q);
         if (q->stop | q->status)
@@ -472,8 +523,11 @@ int sim_queue_run_watched(sim_queue *q, sim_time horizon, const sim_watch *w)
 
 int sim_queue_step(sim_queue *q)
 {
+    int ran = q->nlater > 0;
+    if (ran) /* deferred outside a callback */
+        run_later(q);
     if (q->size == 0)
-        return 0;
+        return ran;
     fire_first(q);
     return 1;
 }

@@ -10,6 +10,13 @@
  * from the heap in O(log n) by its stored heap position, never by a scan, and
  * cancelling an id that already fired or was cancelled is a harmless no-op.
  *
+ * A callback may also defer work: sim_queue_defer runs fn(ctx, arg, now)
+ * right after the callback returns, before any other event, as the rest of
+ * the same event. That is how a model says "when you are done, at this very
+ * time" without the heap push and pop of an event at now (a subscriber told
+ * of a new message by a channel iterating its readers reads once the
+ * channel is done).
+ *
  * Errors: push never fails the caller's control flow. If the pool cannot
  * grow, push returns SIM_EVENT_NONE and the calendar records SIM_ENOMEM;
  * sim_queue_run then stops and returns it. Models therefore need not check
@@ -47,6 +54,14 @@ sim_event_id sim_queue_push(sim_queue *q, sim_time at, sim_event_fn *fn, void *c
 /* Schedules at now + delay (delay >= 0). */
 sim_event_id sim_queue_after(sim_queue *q, sim_time delay, sim_event_fn *fn, void *ctx,
                              uint64_t arg);
+/* Runs fn(ctx, arg, now) when the current event's callback returns, before
+ * any other event and at the same time: deferred calls are part of the
+ * event that deferred them, not events (no id, no cancel, not counted by
+ * sim_queue_fired nor sim_queue_size). They run in the order deferred,
+ * including those deferred by a deferred call. Deferred outside a callback,
+ * it runs at the start of the next sim_queue_run or sim_queue_step. Like
+ * push, an allocation failure records SIM_ENOMEM and returns it. */
+int sim_queue_defer(sim_queue *q, sim_event_fn *fn, void *ctx, uint64_t arg);
 /* Removes a pending event. Returns 1 if it was pending, 0 if id is
  * SIM_EVENT_NONE, already fired or already cancelled. */
 int sim_queue_cancel(sim_queue *q, sim_event_id id);
@@ -78,7 +93,8 @@ typedef struct sim_watch {
  * pending (run again to continue). w NULL, w->fn NULL or every <= 0: the
  * same as sim_queue_run. */
 int sim_queue_run_watched(sim_queue *q, sim_time horizon, const sim_watch *w);
-/* Fires the next event only. Returns 1 if one fired, 0 if empty. */
+/* Fires the next event only (after the calls deferred outside a callback,
+ * if any). Returns 1 if something ran, 0 if nothing was due. */
 int sim_queue_step(sim_queue *q);
 /* Asks the running sim_queue_run to return after the current event. */
 void sim_queue_stop(sim_queue *q);

@@ -214,6 +214,77 @@ static void zero_delay_events_fire_now_after_those_already_due(void **state)
     sim_queue_destroy(q);
 }
 
+/* ---- deferred calls ------------------------------------------------------ */
+
+/* Label k < 10 defers k + 10 and k + 20 and pushes k + 30 at now; label
+ * 10..19 defers one more call, labelled + 100. Everything else records. */
+static void defer_some(void *ctx, uint64_t arg, sim_time now)
+{
+    chain *c = ctx;
+    record(c->l, arg, now);
+    if (arg < 10) {
+        assert_int_equal(sim_queue_defer(c->q, defer_some, c, arg + 10), SIM_OK);
+        assert_int_equal(sim_queue_defer(c->q, defer_some, c, arg + 20), SIM_OK);
+        sim_queue_push(c->q, now, record, c->l, arg + 30);
+    } else if (arg < 20) {
+        assert_int_equal(sim_queue_defer(c->q, defer_some, c, arg + 100), SIM_OK);
+    }
+}
+
+static void deferred_calls_run_after_their_event_before_any_other_due_then(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 16);
+    chain c = {q, &l};
+    sim_queue_push(q, 10, defer_some, &c, 0);
+    sim_queue_push(q, 10, record, &l, 1);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    /* 0's deferred calls (10, 20, then 10's own 110) finish event 0 before
+     * 1, which was due at 10 already; the event 0 pushed at 10 (30) comes
+     * after 1, in push order. All at 10; only 0, 1 and 30 are events. */
+    const uint64_t want[6] = {0, 10, 20, 110, 1, 30};
+    assert_int_equal(l.n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(l.args[i], want[i]);
+        assert_int_equal(l.times[i], 10);
+    }
+    assert_int_equal(sim_queue_fired(q), 3);
+    assert_int_equal(sim_queue_size(q), 0);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+static void a_call_deferred_outside_a_callback_runs_first_in_the_next_step(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    sim_queue_push(q, 5, record, &l, 1);
+    assert_int_equal(sim_queue_defer(q, record, &l, 2), SIM_OK);
+    assert_int_equal(sim_queue_size(q), 1); /* not an event */
+    assert_int_equal(sim_queue_step(q), 1);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.args[0], 2);
+    assert_int_equal(l.times[0], 0); /* it ran at the time it was deferred */
+    assert_int_equal(l.args[1], 1);
+    assert_int_equal(sim_queue_defer(q, record, &l, 3), SIM_OK);
+    assert_int_equal(sim_queue_step(q), 1); /* the deferred call alone */
+    assert_int_equal(sim_queue_step(q), 0);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.times[2], 5);
+    assert_int_equal(sim_queue_defer(q, record, &l, 4), SIM_OK);
+    assert_int_equal(sim_queue_run(q, 9), SIM_OK);
+    assert_int_equal(l.n, 4);
+    assert_int_equal(sim_queue_fired(q), 1);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
 /* ---- cancellation ------------------------------------------------------ */
 
 static void cancel_of_a_pending_event_stops_it_from_firing(void **state)
@@ -770,6 +841,23 @@ static void a_failed_push_returns_no_id_and_keeps_the_rest(void **state)
     sim_queue_destroy(q);
 }
 
+static void a_deferral_that_cannot_allocate_records_enomem(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 4);
+    sim_alloc_fail_after(1); /* the first deferral allocates the list */
+    assert_int_equal(sim_queue_defer(q, record, &l, 1), SIM_ENOMEM);
+    sim_alloc_fail_reset();
+    assert_int_equal(sim_queue_status(q), SIM_ENOMEM);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_ENOMEM);
+    assert_int_equal(l.n, 0);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -777,6 +865,8 @@ int main(void)
         cmocka_unit_test(events_fire_in_time_order),
         cmocka_unit_test(callbacks_get_their_ctx_arg_and_time),
         cmocka_unit_test(zero_delay_events_fire_now_after_those_already_due),
+        cmocka_unit_test(deferred_calls_run_after_their_event_before_any_other_due_then),
+        cmocka_unit_test(a_call_deferred_outside_a_callback_runs_first_in_the_next_step),
         cmocka_unit_test(cancel_of_a_pending_event_stops_it_from_firing),
         cmocka_unit_test(cancel_of_a_fired_or_cancelled_id_is_a_no_op),
         cmocka_unit_test(cancel_in_the_middle_of_a_large_heap_keeps_it_valid),
@@ -787,6 +877,7 @@ int main(void)
         cmocka_unit_test(create_returns_null_when_allocation_fails),
         cmocka_unit_test(allocation_failure_makes_run_return_enomem),
         cmocka_unit_test(a_failed_push_returns_no_id_and_keeps_the_rest),
+        cmocka_unit_test(a_deferral_that_cannot_allocate_records_enomem),
         cmocka_unit_test(a_watched_run_fires_the_same_events_and_calls_the_hook_at_every_step),
         cmocka_unit_test(a_hook_that_says_stop_cancels_and_the_run_can_go_on),
         cmocka_unit_test(a_watch_without_a_step_is_a_plain_run),
