@@ -35,7 +35,8 @@
  *   3. A ZOMBIE slot is not active and holds no key reference.
  *   4. Re-entrancy: an apply may answer synchronously; pump() is guarded
  *      (a nested call sets `again`), and no slot pointer is kept across an
- *      apply call (the slot array may grow).
+ *      apply call (the slot array may grow). A channel note never pumps: it
+ *      defers a pump to the end of the current event (schedule_wake).
  *
  * Commits. With commit_interval I > 0 the committed position of each
  * source is the low-water mark (its position, or the lowest seq of its
@@ -159,6 +160,7 @@ struct mdl_subscriber {
     sim_event_id token_timer;
     sim_event_id wake_ev;
     sim_time wake_at;
+    int wake_now; /* a pump is deferred to the end of the current event */
     int pumping, again, finished;
     int status;
 
@@ -471,14 +473,33 @@ static void wake_fire(void *ctx, uint64_t arg, sim_time now)
     pump(s, now);
 }
 
+static void wake_deferred(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    mdl_subscriber *s = ctx;
+    s->wake_now = 0;
+    pump(s, now);
+}
+
+/* Pumps at t (one wake pending at a time: the earliest; a pump arms again
+ * what it still waits for). A wake at the current time is not pumped in
+ * the caller's frame (a channel telling its readers, or a pump in
+ * progress) but deferred to the end of the current event: the same
+ * instant, without an event on the calendar. */
 static void schedule_wake(mdl_subscriber *s, sim_time t)
 {
-    if (s->finished)
+    if (s->finished || s->wake_now)
         return;
     if (s->wake_ev != SIM_EVENT_NONE && sim_queue_pending(s->q, s->wake_ev)) {
         if (s->wake_at <= t)
             return;
         sim_queue_cancel(s->q, s->wake_ev);
+        s->wake_ev = SIM_EVENT_NONE;
+    }
+    if (t <= sim_queue_now(s->q)) {
+        s->wake_now = 1;
+        sim_queue_defer(s->q, wake_deferred, s, 0);
+        return;
     }
     s->wake_at = t;
     s->wake_ev = sim_queue_push(s->q, t, wake_fire, s, 0);

@@ -238,6 +238,49 @@ static uint64_t grid_count(sim_time a, sim_time b)
     return grid_count_every(30 * SIM_SEC, 60 * SIM_SEC, a, b);
 }
 
+/* ---- when a subscriber reads ------------------------------------------- */
+
+typedef struct probe {
+    const stub *st;
+    int calls; /* the apply calls made when the probe fired */
+} probe;
+
+static void probe_fire(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    (void)now;
+    probe *p = ctx;
+    p->calls = p->st->calls;
+}
+
+/* One change published at 10 s, and another event due at 10 s pushed after
+ * the publisher's: the subscriber reads (its apply call is out) once the
+ * publishing event is done, before that other event, and its read is no
+ * event of its own: the calendar fires the publication, the other event
+ * and the apply's answer (1 s later), 3 events. Delivered at 11 s. */
+static void a_published_change_is_read_at_that_instant_before_other_events_due_then(void **state)
+{
+    (void)state;
+    const sim_time T = 20 * SIM_SEC;
+    fix f;
+    fix_init(&f, SIM_HOUR, 0);
+    mdl_subscriber *s = make_sub(&f);
+    f.p.every = SIM_HOUR;
+    f.p.until = T;
+    pub_start(&f.p, 10 * SIM_SEC);
+    probe pr = {&f.st, -1};
+    sim_queue_push(f.q, 10 * SIM_SEC, probe_fire, &pr, 0);
+    assert_int_equal(sim_queue_run(f.q, 11 * SIM_SEC - 1), SIM_OK);
+    assert_int_equal(pr.calls, 1);
+    assert_int_equal(stats(s, 11 * SIM_SEC - 1).delivered, 0);
+    assert_int_equal(sim_queue_run(f.q, T), SIM_OK);
+    assert_int_equal(stats(s, T).delivered, 1);
+    assert_int_equal(sim_queue_fired(f.q), 3);
+    assert_conserved(f.l, s);
+    mdl_subscriber_destroy(s);
+    fix_fini(&f);
+}
+
 /* ---- offline windows and replay ids --------------------------------------- */
 
 /* Retention R = 2 h, one event a minute (from 30 s), the subscriber offline
@@ -1596,6 +1639,7 @@ static void allocation_failures_in_create_are_reported(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_published_change_is_read_at_that_instant_before_other_events_due_then),
         cmocka_unit_test(
             an_offline_window_with_resume_loses_what_was_published_before_reconnect_minus_retention),
         cmocka_unit_test(an_offline_window_without_replay_id_loses_everything_published_while_away),
