@@ -13,18 +13,25 @@
  * sub-bin up to a constant offset, so the index is one shift and one
  * subtraction (no log, no search).
  *
- * Storage. The 64 counts of an octave are one block of 512 bytes (8 cache
- * lines), allocated the first time a value lands in the octave; a latency
- * spans a few octaves, so a histogram holds a few blocks (a few KB) instead
- * of all 4,482 bins (35 KB of counts and 35 KB of edges before). The edges
- * are computed when asked for (ldexp), never stored. Invariants:
+ * Storage. The 64 counts of an octave are a block of 512 bytes (8 cache
+ * lines). A histogram holds the blocks of one run of octaves [lo, lo + n)
+ * in one array, widened (a new array, the old counts copied over) the
+ * first time a value lands outside it; a latency spans a few octaves, so a
+ * histogram holds a few KB instead of all 4,482 bins. An add reads the
+ * header's first 48 bytes (count, sum, min, max, bins, lo, n) and one line
+ * of bins: two cache lines, where a table of one pointer per octave made
+ * it three (the header's table was a line of its own). The edges are
+ * computed when asked for (ldexp), never stored. Invariants:
  *   1. count == under + over + the sum of every block's bins (doubles: exact
- *      up to 2^53 observations); an absent block is 64 zero bins.
+ *      up to 2^53 observations); an octave outside [lo, lo + n) is 64 zero
+ *      bins.
  *   2. min/max/sum are exact over every non-NaN observation recorded.
- *   3. Only add, add_n and merge allocate, and only a block for an octave
- *      seen for the first time (at most 70 per histogram). When that
- *      allocation fails the observation is not recorded at all (count,
- *      sum, min, max unchanged) and status becomes SIM_ENOMEM for good:
+ *   3. Only add, add_n and merge allocate, and only when a value (or the
+ *      histogram merged in) lands outside [lo, lo + n): the run of octaves
+ *      then widens to cover it (at most 70 octaves, 35 KB, for values
+ *      2^-30 to 2^40 apart). When that allocation fails the observation is
+ *      not recorded at all (count, sum, min, max unchanged) and status
+ *      becomes SIM_ENOMEM for good:
  *      clone refuses such a histogram, so a run that lost observations
  *      fails instead of reporting wrong quantiles. Quantile, cdf, bin,
  *      reset never allocate.
@@ -156,18 +163,50 @@ static const double LOW = 0x1.0p-30;
 static const double HIGH = 0x1.0p40;
 
 struct sim_hist {
+    /* What every add reads and writes, together in the first 48 bytes. */
     uint64_t count;
     double sum, min, max;
-    double under, over;   /* bins 0 and OVER_BIN */
-    int status;           /* SIM_OK, or SIM_ENOMEM once a block could not be had */
-    double *oct[OCTAVES]; /* octave o's 64 bins, NULL while all zero */
+    double *bins;       /* octave lo + k's 64 bins at bins[64 * k]; NULL while n == 0 */
+    int lo, n;          /* the octaves held: [lo, lo + n) */
+    double under, over; /* bins 0 and OVER_BIN */
+    int status;         /* SIM_OK, or SIM_ENOMEM once bins could not be had */
 };
+
+/* Octave o's 64 bins, or NULL when the histogram holds none for it. */
+static inline double *oct_bins(const sim_hist *h, int o)
+{
+    unsigned k = (unsigned)(o - h->lo);
+    return k < (unsigned)h->n ? h->bins + (size_t)k * SUBS : NULL;
+}
+
+/* Widens the octaves held to cover [a, b) (the new ones zero): one array,
+ * copied over. SIM_ENOMEM (nothing changed) when it cannot be had. */
+static int cover(sim_hist *h, int a, int b)
+{
+    if (h->n > 0) {
+        if (h->lo < a)
+            a = h->lo;
+        if (h->lo + h->n > b)
+            b = h->lo + h->n;
+        if (a == h->lo && b == h->lo + h->n)
+            return SIM_OK;
+    }
+    double *bins = sim_calloc((size_t)(b - a) * SUBS, sizeof *bins);
+    if (!bins)
+        return SIM_ENOMEM;
+    if (h->n > 0)
+        memcpy(bins + (size_t)(h->lo - a) * SUBS, h->bins, (size_t)h->n * SUBS * sizeof *bins);
+    sim_free(h->bins);
+    h->bins = bins;
+    h->lo = a;
+    h->n = b - a;
+    return SIM_OK;
+}
 
 static void clear(sim_hist *h)
 {
-    for (int o = 0; o < OCTAVES; o++)
-        if (h->oct[o])
-            memset(h->oct[o], 0, SUBS * sizeof *h->oct[o]);
+    if (h->n > 0)
+        memset(h->bins, 0, (size_t)h->n * SUBS * sizeof *h->bins);
     h->under = h->over = 0.0;
     h->count = 0;
     h->sum = 0.0;
@@ -190,28 +229,14 @@ void sim_hist_destroy(sim_hist *h)
 {
     if (!h)
         return;
-    for (int o = 0; o < OCTAVES; o++)
-        sim_free(h->oct[o]);
+    sim_free(h->bins);
     sim_free(h);
 }
 
 size_t sim_hist_bytes(void)
 {
-    return sizeof(sim_hist) +
-           SIM_HIST_TYPICAL_OCTAVES * (SUBS * sizeof(double) + SIM_ALLOC_OVERHEAD) +
-           SIM_ALLOC_OVERHEAD;
-}
-
-/* The block of octave o, allocated if absent; NULL (and status set) when
- * it cannot be. */
-static double *block(sim_hist *h, int o)
-{
-    if (!h->oct[o]) {
-        h->oct[o] = sim_calloc(SUBS, sizeof *h->oct[o]);
-        if (!h->oct[o])
-            h->status = SIM_ENOMEM;
-    }
-    return h->oct[o];
+    return sizeof(sim_hist) + SIM_HIST_TYPICAL_OCTAVES * SUBS * sizeof(double) +
+           2 * SIM_ALLOC_OVERHEAD;
 }
 
 sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err)
@@ -224,15 +249,13 @@ sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err)
     sim_hist *c = sim_hist_create(err);
     if (!c)
         return NULL;
-    for (int o = 0; o < OCTAVES; o++) {
-        if (!h->oct[o])
-            continue;
-        if (!block(c, o)) {
+    if (h->n > 0) {
+        if (cover(c, h->lo, h->lo + h->n) != SIM_OK) {
             sim_hist_destroy(c);
             sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory copying a histogram");
             return NULL;
         }
-        memcpy(c->oct[o], h->oct[o], SUBS * sizeof *c->oct[o]);
+        memcpy(c->bins, h->bins, (size_t)h->n * SUBS * sizeof *c->bins);
     }
     c->under = h->under;
     c->over = h->over;
@@ -250,10 +273,7 @@ int sim_hist_status(const sim_hist *h)
 
 size_t sim_hist_blocks(const sim_hist *h)
 {
-    size_t n = 0;
-    for (int o = 0; o < OCTAVES; o++)
-        n += h->oct[o] != NULL;
-    return n;
+    return (size_t)h->n;
 }
 
 /* The bin of x, or -1 for NaN. */
@@ -280,9 +300,15 @@ static inline double *counter(sim_hist *h, long i)
     if (i == OVER_BIN)
         return &h->over;
     long k = i - 1;
-    double *b = h->oct[k >> SUB_BITS];
-    if (!b && !(b = block(h, (int)(k >> SUB_BITS))))
-        return NULL;
+    int o = (int)(k >> SUB_BITS);
+    double *b = oct_bins(h, o);
+    if (!b) {
+        if (cover(h, o, o + 1) != SIM_OK) {
+            h->status = SIM_ENOMEM;
+            return NULL;
+        }
+        b = oct_bins(h, o);
+    }
     return &b[k & (SUBS - 1)];
 }
 
@@ -294,7 +320,7 @@ static inline double bin_count(const sim_hist *h, long i)
     if (i == OVER_BIN)
         return h->over;
     long k = i - 1;
-    const double *b = h->oct[k >> SUB_BITS];
+    const double *b = oct_bins(h, (int)(k >> SUB_BITS));
     return b ? b[k & (SUBS - 1)] : 0.0;
 }
 
@@ -390,24 +416,21 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count)
 
 int sim_hist_reserve(sim_hist *into, const sim_hist *from)
 {
-    for (int o = 0; o < OCTAVES; o++)
-        if (from->oct[o] && !into->oct[o] && !(into->oct[o] = sim_calloc(SUBS, sizeof(double))))
-            return SIM_ENOMEM;
-    return SIM_OK;
+    return from->n > 0 ? cover(into, from->lo, from->lo + from->n) : SIM_OK;
 }
 
 void sim_hist_merge(sim_hist *into, const sim_hist *from)
 {
     if (from->status != SIM_OK)
         into->status = from->status;
-    for (int o = 0; o < OCTAVES; o++) {
-        if (!from->oct[o])
-            continue;
-        double *b = block(into, o);
-        if (!b)
-            return; /* status is SIM_ENOMEM: into is incomplete */
-        for (int s = 0; s < SUBS; s++)
-            b[s] += from->oct[o][s];
+    if (from->n > 0) {
+        if (sim_hist_reserve(into, from) != SIM_OK) {
+            into->status = SIM_ENOMEM;
+            return; /* into is incomplete */
+        }
+        double *b = oct_bins(into, from->lo);
+        for (size_t k = 0; k < (size_t)from->n * SUBS; k++)
+            b[k] += from->bins[k];
     }
     into->under += from->under;
     into->over += from->over;
@@ -465,7 +488,7 @@ static double representative(const sim_hist *h, long i)
 /* The next bin at or after i that may be non-zero (skips absent blocks). */
 static long next_bin(const sim_hist *h, long i)
 {
-    while (i > 0 && i < OVER_BIN && !h->oct[(i - 1) >> SUB_BITS])
+    while (i > 0 && i < OVER_BIN && !oct_bins(h, (int)((i - 1) >> SUB_BITS)))
         i = (((i - 1) >> SUB_BITS) + 1) * SUBS + 1;
     return i;
 }

@@ -13,8 +13,8 @@
  *              the exact order statistic. The bin index comes from the bits
  *              of the double, O(1); the counts of an octave are allocated
  *              the first time a value lands in it (a histogram holds the
- *              few octaves its values span), and histograms of different
- *              replications merge by addition.
+ *              run of octaves its values span, in one array), and
+ *              histograms of different replications merge by addition.
  *              Range: 2^-30 to 2^40 (about 1e-9 to 1e12); values below go to
  *              an underflow count (reported as 0 or the exact min), values
  *              above to an overflow count (reported as the exact max).
@@ -80,8 +80,9 @@ sim_hist *sim_hist_create(sim_err *err);
 void sim_hist_destroy(sim_hist *h); /* NULL is a no-op */
 sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err);
 /* Records x (NaN is ignored; x <= 2^-30 counts as underflow). The first
- * value in an octave allocates its 64 bins (512 bytes); if that fails the
- * value is not recorded and the histogram remembers SIM_ENOMEM. */
+ * value outside the octaves held widens them to cover its octave (64 bins,
+ * 512 bytes, each); if that fails the value is not recorded and the
+ * histogram remembers SIM_ENOMEM. */
 void sim_hist_add(sim_hist *h, double x);
 /* Records x count times (the same allocation rule). */
 void sim_hist_add_n(sim_hist *h, double x, uint64_t count);
@@ -89,13 +90,13 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count);
  * on failure into remembers SIM_ENOMEM, as it does from's). */
 void sim_hist_merge(sim_hist *into, const sim_hist *from);
 /* Allocates into's bins for every octave from holds, so that merging from
- * next cannot fail. SIM_OK, or SIM_ENOMEM (into's counts unchanged; the
- * octaves allocated so far stay, zero). */
+ * next cannot fail. SIM_OK, or SIM_ENOMEM (into unchanged). */
 int sim_hist_reserve(sim_hist *into, const sim_hist *from);
 /* SIM_OK, or SIM_ENOMEM once an observation or a merge was lost for want
  * of memory (sticky; sim_hist_clone then refuses it, err says why). */
 int sim_hist_status(const sim_hist *h);
-/* Octaves holding counts (each 64 bins, 512 bytes): the memory in use. */
+/* Octaves held (each 64 bins, 512 bytes; the run from the lowest to the
+ * highest octave seen): the memory in use. */
 size_t sim_hist_blocks(const sim_hist *h);
 void sim_hist_reset(sim_hist *h);
 uint64_t sim_hist_count(const sim_hist *h);
