@@ -45,6 +45,15 @@
  * observing, cur = last / interval and cur_end = (cur + 1) * interval; once
  * the span is passed (or after finish) last = SIM_TIME_NEVER and nothing is
  * integrated any more.
+ *
+ * The current bucket lives in the header: while a LEVEL series observes,
+ * acc and acc_mx are bucket cur's area and max, and val[cur] and mx[cur]
+ * are stale; leaving the bucket (advance) or finish writes them back, and
+ * entering one reads it in. A set within the same bucket, the common case
+ * (a bucket is minutes, a record's changes are seconds apart), so touches
+ * the header's first 56 bytes only, not a line of val and one of mx. The
+ * same additions happen in the same order, so the values are exactly those
+ * of adding into val[cur]. Readers go through val_at/mx_at.
  */
 #include "sim_stats.h"
 
@@ -554,16 +563,53 @@ size_t sim_hist_nbins(const sim_hist *h)
 /* ---- fixed-interval time series ---------------------------------------- */
 
 struct sim_series {
+    /* LEVEL observation state (see the invariants at the top), first: what
+     * every set reads and writes. */
+    sim_time last, cur_end;
+    double level;
+    double acc, acc_mx; /* bucket cur's area and max while observing */
+    size_t cur;
     sim_series_kind kind;
     sim_time interval, span;
     size_t nbins;
     double *val; /* LEVEL: area (level * us) per bucket; SUM: sum per bucket */
     double *mx;  /* LEVEL: max level per bucket, -inf until observed */
-    /* LEVEL observation state (see the invariant at the top). */
-    sim_time last, cur_end;
-    size_t cur;
-    double level;
 };
+
+/* Whether bucket i lives in the header (acc, acc_mx) rather than val/mx. */
+static inline int in_header(const sim_series *s, size_t i)
+{
+    return s->kind == SIM_SERIES_LEVEL && s->last != SIM_TIME_NEVER && i == s->cur;
+}
+
+static double *val_at(sim_series *s, size_t i)
+{
+    return in_header(s, i) ? &s->acc : &s->val[i];
+}
+
+static double *mx_at(sim_series *s, size_t i)
+{
+    return in_header(s, i) ? &s->acc_mx : &s->mx[i];
+}
+
+static double val_of(const sim_series *s, size_t i)
+{
+    return in_header(s, i) ? s->acc : s->val[i];
+}
+
+static double mx_of(const sim_series *s, size_t i)
+{
+    return in_header(s, i) ? s->acc_mx : s->mx[i];
+}
+
+/* Reads bucket cur into the header (after it changed or was loaded). */
+static void enter(sim_series *s)
+{
+    if (s->kind == SIM_SERIES_LEVEL && s->last != SIM_TIME_NEVER && s->cur < s->nbins) {
+        s->acc = s->val[s->cur];
+        s->acc_mx = s->mx[s->cur];
+    }
+}
 
 size_t sim_series_bytes(size_t nbins)
 {
@@ -602,6 +648,8 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
     s->cur = 0;
     s->cur_end = interval;
     s->level = 0.0;
+    s->acc = 0.0;
+    s->acc_mx = -INFINITY;
     return s;
 
 fail_mx:
@@ -629,8 +677,8 @@ void sim_series_pack(const sim_series *s, sim_pack *p)
     sim_pack_u64(p, (uint64_t)s->interval);
     sim_pack_u64(p, s->nbins);
     for (size_t i = 0; i < s->nbins; i++) {
-        sim_pack_f64(p, s->val[i]);
-        sim_pack_f64(p, s->mx[i]);
+        sim_pack_f64(p, val_of(s, i));
+        sim_pack_f64(p, mx_of(s, i));
     }
     sim_pack_u64(p, (uint64_t)s->last);
     sim_pack_u64(p, (uint64_t)s->cur_end);
@@ -666,6 +714,7 @@ sim_series *sim_series_unpack(sim_unpack *u, sim_err *err)
         sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "a packed series is truncated or corrupt");
         return NULL;
     }
+    enter(s);
     return s;
 }
 
@@ -680,34 +729,52 @@ sim_series *sim_series_clone(const sim_series *s, sim_err *err)
     c->cur = s->cur;
     c->cur_end = s->cur_end;
     c->level = s->level;
+    c->acc = s->acc;
+    c->acc_mx = s->acc_mx;
     return c;
 }
 
 /* Integrates the current level from last to now (> last), crossing bucket
- * edges; stops observing at the end of the span. */
+ * edges (writing the bucket left back, reading the one entered); stops
+ * observing at the end of the span. */
 static void advance(sim_series *s, sim_time now)
 {
     if (now > s->span)
         now = s->span;
     double lv = s->level;
-    size_t j = s->cur;
-    sim_time t = s->last, edge = s->cur_end;
-    while (j < s->nbins && now >= edge) {
-        s->val[j] += lv * (double)(edge - t);
-        if (lv > s->mx[j])
-            s->mx[j] = lv;
-        j++;
-        t = edge;
-        edge += s->interval;
+    sim_time t = s->last;
+    if (now >= s->cur_end) {
+        s->acc += lv * (double)(s->cur_end - t);
+        if (lv > s->acc_mx)
+            s->acc_mx = lv;
+        s->val[s->cur] = s->acc;
+        s->mx[s->cur] = s->acc_mx;
+        size_t j = s->cur + 1;
+        sim_time edge = s->cur_end + s->interval;
+        t = s->cur_end;
+        while (j < s->nbins && now >= edge) {
+            s->val[j] += lv * (double)(edge - t);
+            if (lv > s->mx[j])
+                s->mx[j] = lv;
+            j++;
+            t = edge;
+            edge += s->interval;
+        }
+        s->cur = j;
+        s->cur_end = edge;
+        if (j >= s->nbins) {
+            s->last = SIM_TIME_NEVER;
+            return;
+        }
+        s->acc = s->val[j];
+        s->acc_mx = s->mx[j];
     }
-    if (j < s->nbins && now > t) {
-        s->val[j] += lv * (double)(now - t);
-        if (lv > s->mx[j])
-            s->mx[j] = lv;
+    if (now > t) {
+        s->acc += lv * (double)(now - t);
+        if (lv > s->acc_mx)
+            s->acc_mx = lv;
     }
-    s->cur = j;
-    s->cur_end = edge;
-    s->last = j < s->nbins ? now : SIM_TIME_NEVER;
+    s->last = now;
 }
 
 void sim_series_set(sim_series *s, sim_time now, double v)
@@ -716,17 +783,17 @@ void sim_series_set(sim_series *s, sim_time now, double v)
         return;
     if (now > s->last) {
         if (now < s->cur_end) { /* the common case: still in the same bucket */
-            s->val[s->cur] += s->level * (double)(now - s->last);
-            if (s->level > s->mx[s->cur])
-                s->mx[s->cur] = s->level;
+            s->acc += s->level * (double)(now - s->last);
+            if (s->level > s->acc_mx)
+                s->acc_mx = s->level;
             s->last = now;
         } else {
             advance(s, now);
         }
     }
     s->level = v;
-    if (s->last != SIM_TIME_NEVER && v > s->mx[s->cur])
-        s->mx[s->cur] = v;
+    if (s->last != SIM_TIME_NEVER && v > s->acc_mx)
+        s->acc_mx = v;
 }
 
 void sim_series_add(sim_series *s, sim_time now, double amount)
@@ -751,9 +818,11 @@ void sim_series_finish(sim_series *s, sim_time end)
         sim_time start = (sim_time)s->cur * s->interval;
         sim_time width = s->last - start;
         if (width > 0)
-            s->val[s->cur] *= (double)s->interval / (double)width;
+            s->acc *= (double)s->interval / (double)width;
         else
-            s->mx[s->cur] = -INFINITY; /* begins at end: not observed */
+            s->acc_mx = -INFINITY; /* begins at end: not observed */
+        s->val[s->cur] = s->acc;
+        s->mx[s->cur] = s->acc_mx;
     }
     s->last = SIM_TIME_NEVER;
 }
@@ -777,7 +846,7 @@ double sim_series_value(const sim_series *s, size_t i)
 {
     if (i >= s->nbins)
         return NAN;
-    return s->kind == SIM_SERIES_LEVEL ? s->val[i] / (double)s->interval : s->val[i];
+    return s->kind == SIM_SERIES_LEVEL ? val_of(s, i) / (double)s->interval : s->val[i];
 }
 
 double sim_series_max(const sim_series *s, size_t i)
@@ -786,7 +855,8 @@ double sim_series_max(const sim_series *s, size_t i)
         return NAN;
     if (s->kind == SIM_SERIES_SUM)
         return s->val[i];
-    return s->mx[i] == -INFINITY ? 0.0 : s->mx[i];
+    double m = mx_of(s, i);
+    return m == -INFINITY ? 0.0 : m;
 }
 
 int sim_series_accumulate(sim_series *into, const sim_series *from)
@@ -794,9 +864,10 @@ int sim_series_accumulate(sim_series *into, const sim_series *from)
     if (into->kind != from->kind || into->interval != from->interval || into->nbins != from->nbins)
         return SIM_EINVAL;
     for (size_t i = 0; i < into->nbins; i++) {
-        into->val[i] += from->val[i];
-        if (from->mx[i] > into->mx[i])
-            into->mx[i] = from->mx[i];
+        *val_at(into, i) += val_of(from, i);
+        double *m = mx_at(into, i);
+        if (mx_of(from, i) > *m)
+            *m = mx_of(from, i);
     }
     return SIM_OK;
 }
@@ -804,5 +875,5 @@ int sim_series_accumulate(sim_series *into, const sim_series *from)
 void sim_series_scale(sim_series *s, double k)
 {
     for (size_t i = 0; i < s->nbins; i++)
-        s->val[i] *= k;
+        *val_at(s, i) *= k;
 }
