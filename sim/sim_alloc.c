@@ -50,6 +50,18 @@ void *sim_reallocarray(void *p, size_t count, size_t size)
     return sim_realloc(p, count * size);
 }
 
+void *sim_calloc_lines(size_t n)
+{
+    /* aligned_alloc wants a multiple of the alignment */
+    size_t whole = SIM_LINES(n);
+    if (whole < n || should_fail_size(n) || should_fail())
+        return NULL;
+    void *p = aligned_alloc(SIM_CACHE_LINE, whole ? whole : SIM_CACHE_LINE);
+    if (p)
+        memset(p, 0, whole);
+    return p;
+}
+
 void sim_free(void *p)
 {
     free(p);

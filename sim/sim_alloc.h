@@ -17,6 +17,13 @@ void *sim_realloc(void *p, size_t n);
 /* realloc of count * size elements with overflow check. */
 void *sim_reallocarray(void *p, size_t count, size_t size);
 void sim_free(void *p);
+/* n zeroed bytes at an address that is a multiple of SIM_CACHE_LINE, in
+ * whole lines (for a record whose hot fields must share one line); free
+ * with sim_free. */
+#define SIM_CACHE_LINE 64
+void *sim_calloc_lines(size_t n);
+/* n rounded up to whole cache lines: what sim_calloc_lines takes. */
+#define SIM_LINES(n) (((n) + SIM_CACHE_LINE - 1) / SIM_CACHE_LINE * SIM_CACHE_LINE)
 /* What malloc keeps beside each block (glibc: a 16-byte header and
  * rounding), for memory estimates. */
 #define SIM_ALLOC_OVERHEAD 16

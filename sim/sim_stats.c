@@ -225,7 +225,7 @@ static void clear(sim_hist *h)
 
 sim_hist *sim_hist_create(sim_err *err)
 {
-    sim_hist *h = sim_calloc(1, sizeof *h);
+    sim_hist *h = sim_calloc_lines(sizeof *h); /* its add fields in one line */
     if (!h) {
         sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a histogram");
         return NULL;
@@ -244,7 +244,7 @@ void sim_hist_destroy(sim_hist *h)
 
 size_t sim_hist_bytes(void)
 {
-    return sizeof(sim_hist) + SIM_HIST_TYPICAL_OCTAVES * SUBS * sizeof(double) +
+    return SIM_LINES(sizeof(sim_hist)) + SIM_HIST_TYPICAL_OCTAVES * SUBS * sizeof(double) +
            2 * SIM_ALLOC_OVERHEAD;
 }
 
@@ -613,7 +613,7 @@ static void enter(sim_series *s)
 
 size_t sim_series_bytes(size_t nbins)
 {
-    return sizeof(sim_series) + 2 * nbins * sizeof(double) + 3 * SIM_ALLOC_OVERHEAD;
+    return SIM_LINES(sizeof(sim_series)) + 2 * nbins * sizeof(double) + 3 * SIM_ALLOC_OVERHEAD;
 }
 
 sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nbins, sim_err *err)
@@ -629,7 +629,7 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
                     (long long)interval, nbins);
         return NULL;
     }
-    sim_series *s = sim_malloc(sizeof *s);
+    sim_series *s = sim_calloc_lines(sizeof *s); /* its set fields in one line */
     if (!s)
         goto fail_series;
     s->val = sim_calloc(nbins, sizeof *s->val);

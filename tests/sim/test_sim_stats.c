@@ -518,6 +518,26 @@ static void hist_out_of_memory_for_an_octave_is_remembered(void **state)
     sim_hist_destroy(h);
 }
 
+/* The histogram and series headers come from sim_calloc_lines so that the
+ * fields an add or a set touches share one cache line: its memory starts
+ * on a 64-byte boundary (the contract, checked exactly), is zero, and
+ * fails under the test hook like every other allocation. */
+static void line_allocations_start_on_a_cache_line_and_are_zero(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n <= 200; n += 37) {
+        unsigned char *p = sim_calloc_lines(n);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % SIM_CACHE_LINE, 0);
+        for (size_t i = 0; i < SIM_LINES(n); i++)
+            assert_int_equal(p[i], 0);
+        sim_free(p);
+    }
+    sim_alloc_fail_after(1);
+    assert_null(sim_calloc_lines(64));
+    sim_alloc_fail_reset();
+}
+
 static void hist_create_and_clone_report_allocation_failures(void **state)
 {
     (void)state;
@@ -741,6 +761,7 @@ int main(void)
         cmocka_unit_test(hist_merge_equals_the_hist_of_the_union),
         cmocka_unit_test(hist_allocates_only_for_an_octave_seen_the_first_time),
         cmocka_unit_test(hist_out_of_memory_for_an_octave_is_remembered),
+        cmocka_unit_test(line_allocations_start_on_a_cache_line_and_are_zero),
         cmocka_unit_test(hist_create_and_clone_report_allocation_failures),
         cmocka_unit_test(series_level_buckets_match_a_hand_computed_signal),
         cmocka_unit_test(series_ignores_times_beyond_the_span),
