@@ -1,18 +1,21 @@
 /*
  * mdl_ledger.c - per-flow bookkeeping of where every record change ends.
  *
- * Layout. One `acct` per flow: a count per (state, reason) pair, the total
- * per state (kept alongside so counts by state are O(1)), the extras counted
- * on top (duplicates, corrupted), the API calls, and a sim_hist of delivery
- * latencies in seconds. Everything is allocated in mdl_ledger_create; the
- * recording functions never allocate, so they cannot fail.
+ * Layout. One `acct` per flow: a count per (state, reason) pair, the extras
+ * counted on top (duplicates, corrupted), the API calls, and a sim_hist of
+ * delivery latencies in seconds. Everything is allocated in
+ * mdl_ledger_create; the recording functions never allocate, so they cannot
+ * fail. A record touches created, calls, the latency histogram pointer and
+ * (delivered) by_reason[DELIVERED][OK]: they come first in an acct, the
+ * accts are whole cache lines and the array starts on a line, so they share
+ * one line. The total per state is the sum of its reasons, added up when
+ * asked for (a count per record less, and a line less for a rejection).
  *
  * Invariants:
- *   1. state_total[s] == sum over r of by_reason[s][r] for every state.
- *   2. Delivered records carry reason OK or REPAIRED, and records in the
+ *   1. Delivered records carry reason OK or REPAIRED, and records in the
  *      other states carry any other reason (asserted: mixing them up is a
  *      programming error in a model, not bad input).
- *   3. created_at_reset <= created: the created count when the statistics
+ *   2. created_at_reset <= created: the created count when the statistics
  *      were last reset, so calls_per_record divides the calls made since the
  *      reset by the records created since the reset.
  *
@@ -37,14 +40,14 @@
 #define NAME_MAX_LEN 512
 
 typedef struct acct {
-    uint64_t created;
-    uint64_t created_at_reset;
-    uint64_t state_total[MDL_STATE_COUNT];
-    uint64_t by_reason[MDL_STATE_COUNT][MDL_R_COUNT];
-    uint64_t duplicates;
-    uint64_t corrupted;
+    /* What every record touches, first: one cache line (see Layout). */
+    _Alignas(SIM_CACHE_LINE) uint64_t created;
     uint64_t calls;
     sim_hist *latency; /* seconds */
+    uint64_t by_reason[MDL_STATE_COUNT][MDL_R_COUNT];
+    uint64_t created_at_reset;
+    uint64_t duplicates;
+    uint64_t corrupted;
 } acct;
 
 struct mdl_ledger {
@@ -95,7 +98,7 @@ const char *mdl_state_name(mdl_state s)
     return state_names[s];
 }
 
-/* Invariant 2: which reasons belong to which state. */
+/* Invariant 1: which reasons belong to which state. */
 static int reason_fits(mdl_state s, mdl_reason r)
 {
     int delivered_reason = (r == MDL_R_OK || r == MDL_R_REPAIRED);
@@ -120,7 +123,7 @@ mdl_ledger *mdl_ledger_create(int nflows, const char *const *flow_ids, sim_err *
     l->nflows = nflows;
     l->ids = flow_ids;
     if (nflows > 0) {
-        l->flows = sim_calloc((size_t)nflows, sizeof *l->flows);
+        l->flows = sim_calloc_lines((size_t)nflows * sizeof *l->flows); /* see Layout */
         if (!l->flows)
             goto fail_flows;
     }
@@ -156,6 +159,15 @@ static acct *flow_of(const mdl_ledger *l, int f)
     return &l->flows[f];
 }
 
+/* The records of a that ended in state s: the sum of its reasons. */
+static uint64_t state_total(const acct *a, mdl_state s)
+{
+    uint64_t n = 0;
+    for (int r = 0; r < MDL_R_COUNT; r++)
+        n += a->by_reason[s][r];
+    return n;
+}
+
 void mdl_ledger_created(mdl_ledger *l, int f, uint64_t n)
 {
     flow_of(l, f)->created += n;
@@ -166,7 +178,6 @@ void mdl_ledger_end(mdl_ledger *l, int f, mdl_state s, mdl_reason r, uint64_t n,
     acct *a = flow_of(l, f);
     assert((int)s >= 0 && s < MDL_STATE_COUNT && (int)r >= 0 && r < MDL_R_COUNT);
     assert(reason_fits(s, r));
-    a->state_total[s] += n;
     a->by_reason[s][r] += n;
     if (s == MDL_DELIVERED && n > 0) {
         assert(latency >= 0);
@@ -197,7 +208,7 @@ void mdl_ledger_calls(mdl_ledger *l, int f, uint64_t n)
 uint64_t mdl_ledger_count(const mdl_ledger *l, int f, mdl_state s)
 {
     assert((int)s >= 0 && s < MDL_STATE_COUNT);
-    return flow_of(l, f)->state_total[s];
+    return state_total(flow_of(l, f), s);
 }
 
 uint64_t mdl_ledger_count_reason(const mdl_ledger *l, int f, mdl_state s, mdl_reason r)
@@ -226,16 +237,16 @@ int mdl_ledger_check(const mdl_ledger *l, const uint64_t *pending, sim_err *err)
     for (int f = 0; f < l->nflows; f++) {
         const acct *a = &l->flows[f];
         uint64_t p = pending ? pending[f] : 0;
-        uint64_t ended = a->state_total[MDL_DELIVERED] + a->state_total[MDL_REJECTED] +
-                         a->state_total[MDL_DEAD_LETTERED] + a->state_total[MDL_LOST] + p;
+        uint64_t ended = state_total(a, MDL_DELIVERED) + state_total(a, MDL_REJECTED) +
+                         state_total(a, MDL_DEAD_LETTERED) + state_total(a, MDL_LOST) + p;
         if (ended != a->created)
             return sim_err_set(
                 err, SIM_EINTERNAL, NULL, 0, 0,
                 "conservation broken for flow %s: created %" PRIu64 " != delivered %" PRIu64
                 " + rejected %" PRIu64 " + dead-lettered %" PRIu64 " + lost %" PRIu64
                 " + pending %" PRIu64 " = %" PRIu64,
-                l->ids[f], a->created, a->state_total[MDL_DELIVERED], a->state_total[MDL_REJECTED],
-                a->state_total[MDL_DEAD_LETTERED], a->state_total[MDL_LOST], p, ended);
+                l->ids[f], a->created, state_total(a, MDL_DELIVERED), state_total(a, MDL_REJECTED),
+                state_total(a, MDL_DEAD_LETTERED), state_total(a, MDL_LOST), p, ended);
     }
     return SIM_OK;
 }
@@ -255,7 +266,7 @@ static int put(sim_result *r, const char *id, const char *what, const char *unit
     return SIM_OK;
 }
 
-/* delivered.ok, delivered.repaired / rejected.timeout, ... (invariant 2). */
+/* delivered.ok, delivered.repaired / rejected.timeout, ... (invariant 1). */
 static int put_reasons(sim_result *r, const char *id, const acct *a, mdl_state s, sim_err *err)
 {
     for (int k = 0; k < MDL_R_COUNT; k++) {
@@ -283,7 +294,7 @@ static int publish_flow(const mdl_ledger *l, int f, uint64_t pending, sim_result
 
     PUT("created", "records", a->created);
     for (int s = 0; s < MDL_STATE_COUNT; s++) {
-        PUT(state_names[s], "records", a->state_total[s]);
+        PUT(state_names[s], "records", state_total(a, (mdl_state)s));
         if ((rc = put_reasons(r, id, a, (mdl_state)s, err)) != SIM_OK)
             return rc;
     }
