@@ -3,15 +3,28 @@
  *
  * Storage. The log is a sequence of entries; entry number `a` (an
  * absolute, ever-growing index) lives in page a >> PAGE_BITS, slot
- * a & (PAGE - 1). Entries [head, tail) are retained. An entry holds `count`
- * consecutive events (count is 1 for a flow's event, the run length for a
- * CDC run) with seqs [seq, seq + count); entries are contiguous in seq, so
- * entry head starts at the oldest retained seq and the tip is the end of
- * entry tail - 1. Pages of PAGE entries (10 KB) are allocated as the tail
- * reaches them and freed as purging leaves them (one is kept spare), and
- * the directory of page pointers is itself a ring that doubles when full:
- * the log holds what is retained plus at most two pages, never a copy of
- * itself while it grows, and shrinks again after a peak.
+ * a & (PAGE - 1). Entries [head, tail) are retained. An entry holds
+ * consecutive events (one for a flow's event, the run length for a CDC
+ * run); entries are contiguous in seq, so entry head starts at the oldest
+ * retained seq, an entry's count is the next entry's seq minus its own,
+ * and the last one ends at the tip. Pages of PAGE entries (4 KB) are
+ * allocated as the tail reaches them and freed as purging leaves them (one
+ * is kept spare), and the directory of pages is itself a ring that doubles
+ * when full: the log holds what is retained plus at most two pages, never
+ * a copy of itself while it grows, and shrinks again after a peak.
+ *
+ * Compact entries. An entry is 16 bytes: its published time as an offset
+ * (48 bits of microseconds, 8.9 years) from its page's first entry, its
+ * seq as a 32-bit offset from that entry's, its key in 32 bits and its
+ * flow in 16; created is its published time. Both bases are kept whole in
+ * the page's directory slot, so every field reads back exactly. An event
+ * that does not fit (a key of 2^32 or more, created before published, a
+ * flow beyond 16 bits, a page spanning 2^32 seqs or 8.9 years) is a wide
+ * entry: its flow field says WIDE and its key field is the low 32 bits of
+ * the index of a whole copy in a FIFO ring beside the pages (wide entries
+ * leave in the order they came). The models publish created = published,
+ * keys below their key space and a few thousand flows, so the ring stays
+ * empty there; it is freed whenever it empties.
  *
  * Finding a seq. Each reader caches the entry holding its position
  * (pos_abs); it is revalidated on use and recomputed by binary search over
@@ -63,14 +76,19 @@
 #include "sim_alloc.h"
 #include "sim_stats.h"
 
+/* A compact entry (see Compact entries above). */
 typedef struct entry {
-    uint64_t seq; /* first seq of the run */
-    sim_time published;
-    sim_time created;
-    uint64_t key;
-    int32_t flow;
-    uint32_t count; /* events in the run, >= 1 */
+    uint64_t tf;   /* (published - page t0) << 16 | the flow's 16 bits (WIDE: see the ring) */
+    uint32_t dseq; /* seq - page seq0 */
+    uint32_t key;  /* the key; for a wide entry the low 32 bits of its ring index */
 } entry;
+
+/* A page of entries and the bases of its offsets (those of its slot 0). */
+typedef struct page {
+    entry *e;
+    uint64_t seq0;
+    sim_time t0;
+} log_page;
 
 typedef struct reader {
     int flow, cdc;
@@ -89,11 +107,14 @@ struct mdl_channel {
     mdl_quota *delivery; /* NULL = no allocation */
     mdl_quota *publish;  /* NULL = no allocation */
 
-    entry **dir;               /* page p at dir[p & dmask] for p in [page_lo, page_hi) */
+    log_page *dir;             /* page p at dir[p & dmask] for p in [page_lo, page_hi) */
     uint64_t dmask;            /* directory size - 1 (a power of two), 0 before the first */
     uint64_t page_lo, page_hi; /* pages allocated: [head >> PAGE_BITS, page_hi) */
-    entry *spare;              /* a freed page kept for the next, or NULL */
+    entry *spare;              /* a freed page's entries kept for the next, or NULL */
     uint64_t head, tail;
+    mdl_event *wide;    /* the wide entries' ring: [wide_lo, wide_hi), NULL when empty */
+    uint64_t wide_mask; /* its size - 1 (a power of two) */
+    uint64_t wide_lo, wide_hi;
     sim_time expire_at; /* when entry head expires by time; SIM_TIME_NEVER if none will */
     uint64_t tip;       /* next seq */
     uint64_t retained;
@@ -112,9 +133,15 @@ struct mdl_channel {
     size_t nbins;
 };
 
-#define PAGE_BITS   8u
-#define PAGE        (1u << PAGE_BITS)
-#define DIR_INITIAL 4u
+#define PAGE_BITS    8u
+#define PAGE         (1u << PAGE_BITS)
+#define DIR_INITIAL  4u
+#define WIDE_INITIAL 16u
+/* The flow field: 16 bits, two's complement; this value marks a wide entry. */
+#define FLOW_MASK 0xffffu
+#define FLOW_WIDE 0x8000u
+#define FLOW_MAX  0x7fff
+#define DT_MAX    ((UINT64_C(1) << 48) - 1) /* published - page t0, microseconds */
 
 void mdl_channel_cfg_init(mdl_channel_cfg *cfg)
 {
@@ -132,19 +159,74 @@ void mdl_channel_cfg_from_spec(mdl_channel_cfg *cfg, const mdl_events_spec *spec
     cfg->publish_allocation = spec->publish_allocation;
 }
 
-static entry *at(const mdl_channel *ch, uint64_t a)
+static log_page *page_of(const mdl_channel *ch, uint64_t a)
 {
-    return &ch->dir[(a >> PAGE_BITS) & ch->dmask][a & (PAGE - 1)];
+    return &ch->dir[(a >> PAGE_BITS) & ch->dmask];
 }
 
-static uint64_t entry_end(const entry *e)
+static entry *at(const mdl_channel *ch, uint64_t a)
 {
-    return e->seq + e->count;
+    return &page_of(ch, a)->e[a & (PAGE - 1)];
+}
+
+static int is_wide(const entry *e)
+{
+    return (e->tf & FLOW_MASK) == FLOW_WIDE;
+}
+
+/* The whole copy of a wide entry: its ring index from the low 32 bits
+ * (fewer than 2^32 wide entries are ever retained). */
+static const mdl_event *wide_of(const mdl_channel *ch, const entry *e)
+{
+    uint64_t i = ch->wide_lo + (uint32_t)(e->key - (uint32_t)ch->wide_lo);
+    return &ch->wide[i & ch->wide_mask];
+}
+
+static uint64_t seq_of(const mdl_channel *ch, uint64_t a)
+{
+    const entry *e = at(ch, a);
+    return is_wide(e) ? wide_of(ch, e)->seq : page_of(ch, a)->seq0 + e->dseq;
+}
+
+static sim_time published_of(const mdl_channel *ch, uint64_t a)
+{
+    const entry *e = at(ch, a);
+    return is_wide(e) ? wide_of(ch, e)->published : page_of(ch, a)->t0 + (sim_time)(e->tf >> 16);
+}
+
+static int flow_of(const mdl_channel *ch, uint64_t a)
+{
+    const entry *e = at(ch, a);
+    if (is_wide(e))
+        return wide_of(ch, e)->flow;
+    int v = (int)(e->tf & FLOW_MASK);
+    return v > FLOW_MAX ? v - (int)FLOW_MASK - 1 : v;
+}
+
+/* One past the last seq of entry a (entries are contiguous in seq). */
+static uint64_t end_of(const mdl_channel *ch, uint64_t a)
+{
+    return a + 1 < ch->tail ? seq_of(ch, a + 1) : ch->tip;
+}
+
+/* Entry a as an event (its first seq). */
+static void load(const mdl_channel *ch, uint64_t a, mdl_event *ev)
+{
+    const entry *e = at(ch, a);
+    if (is_wide(e)) {
+        *ev = *wide_of(ch, e);
+        return;
+    }
+    ev->seq = seq_of(ch, a);
+    ev->published = published_of(ch, a);
+    ev->created = ev->published;
+    ev->key = e->key;
+    ev->flow = flow_of(ch, a);
 }
 
 static uint64_t oldest(const mdl_channel *ch)
 {
-    return ch->head < ch->tail ? at(ch, ch->head)->seq : ch->tip;
+    return ch->head < ch->tail ? seq_of(ch, ch->head) : ch->tip;
 }
 
 static int matches(const reader *r, int flow)
@@ -237,9 +319,10 @@ void mdl_channel_destroy(mdl_channel *ch)
     sim_series_destroy(ch->s_age);
     sim_free(ch->readers);
     for (uint64_t p = ch->page_lo; p < ch->page_hi; p++)
-        sim_free(ch->dir[p & ch->dmask]);
+        sim_free(ch->dir[p & ch->dmask].e);
     sim_free(ch->dir);
     sim_free(ch->spare);
+    sim_free(ch->wide);
     mdl_quota_destroy(ch->delivery);
     mdl_quota_destroy(ch->publish);
     sim_free(ch->id);
@@ -254,7 +337,7 @@ static uint64_t locate(const mdl_channel *ch, uint64_t seq)
     uint64_t lo = ch->head, hi = ch->tail; /* answer in [lo, hi) */
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (at(ch, mid)->seq <= seq)
+        if (seq_of(ch, mid) <= seq)
             lo = mid;
         else
             hi = mid;
@@ -269,11 +352,9 @@ static void fix_abs(const mdl_channel *ch, reader *r)
         r->pos_abs = ch->tail;
         return;
     }
-    if (r->pos_abs >= ch->head && r->pos_abs < ch->tail) {
-        const entry *e = at(ch, r->pos_abs);
-        if (e->seq <= r->pos && r->pos < entry_end(e))
-            return;
-    }
+    if (r->pos_abs >= ch->head && r->pos_abs < ch->tail && seq_of(ch, r->pos_abs) <= r->pos &&
+        r->pos < end_of(ch, r->pos_abs))
+        return;
     r->pos_abs = locate(ch, r->pos);
 }
 
@@ -284,10 +365,9 @@ static void advance_to_match(const mdl_channel *ch, reader *r)
         return; /* out of range: the owner seeks */
     fix_abs(ch, r);
     while (r->pos_abs < ch->tail) {
-        const entry *e = at(ch, r->pos_abs);
-        if (matches(r, e->flow))
+        if (matches(r, flow_of(ch, r->pos_abs)))
             break;
-        r->pos = entry_end(e);
+        r->pos = end_of(ch, r->pos_abs);
         r->pos_abs++;
     }
     if (r->pos > r->high)
@@ -312,14 +392,13 @@ static void note_backlog_peak(mdl_channel *ch, const reader *r)
 
 /* Events [lo, hi) of e are leaving r unread (EXPIRED or SKIPPED): split at
  * the high water, update the backlog, tell the owner. */
-static void tell_leaving(mdl_channel *ch, int ri, const entry *e, uint64_t lo, uint64_t hi,
+static void tell_leaving(mdl_channel *ch, int ri, const mdl_event *e, uint64_t lo, uint64_t hi,
                          mdl_channel_note what, sim_time now)
 {
     reader *r = &ch->readers[ri];
     if (lo >= hi)
         return;
-    mdl_event ev = {
-        .published = e->published, .created = e->created, .key = e->key, .flow = e->flow};
+    mdl_event ev = *e;
     uint64_t mid = min_u64(max_u64(lo, r->high), hi);
     if (lo < mid) { /* below the high water: read before */
         ev.seq = lo;
@@ -360,13 +439,13 @@ static sim_time expiry(const mdl_channel *ch, sim_time p)
     return p + ch->retention + 1;
 }
 
-static int expired_by_time(const mdl_channel *ch, const entry *e, sim_time now)
+static int expired_by_time(const mdl_channel *ch, sim_time published, sim_time now)
 {
     if (ch->retention == MDL_CHANNEL_FOREVER)
         return 0;
     /* Gone once strictly older than the retention: an event exactly R old
      * can still be read. */
-    return now > ch->retention && e->published < now - ch->retention;
+    return now > ch->retention && published < now - ch->retention;
 }
 
 /* Drops expired (and, keep_until_consumed, consumed) entries from the head. */
@@ -380,38 +459,47 @@ static void purge(mdl_channel *ch, sim_time now)
     if (ch->keep_until_consumed && ch->nreaders > 0)
         consumed_below = min_committed(ch);
     while (ch->head < ch->tail) {
-        entry *e = at(ch, ch->head);
-        int by_time = expired_by_time(ch, e, now);
-        if (!by_time && entry_end(e) > consumed_below)
+        int by_time = expired_by_time(ch, published_of(ch, ch->head), now);
+        uint64_t end = end_of(ch, ch->head);
+        if (!by_time && end > consumed_below)
             break;
+        uint64_t seq = seq_of(ch, ch->head);
         if (by_time) {
-            ch->st.expired += e->count;
+            mdl_event ev;
+            load(ch, ch->head, &ev);
+            ch->st.expired += end - seq;
             for (int i = 0; i < ch->nreaders; i++) {
                 reader *r = &ch->readers[i];
-                if (!matches(r, e->flow))
+                if (!matches(r, ev.flow))
                     continue;
-                tell_leaving(ch, i, e, max_u64(e->seq, r->pos), entry_end(e), MDL_NOTE_EXPIRED,
-                             now);
+                tell_leaving(ch, i, &ev, max_u64(seq, r->pos), end, MDL_NOTE_EXPIRED, now);
             }
         }
-        ch->retained -= e->count;
+        if (is_wide(at(ch, ch->head)))
+            ch->wide_lo++;
+        ch->retained -= end - seq;
         ch->head++;
     }
-    ch->expire_at = ch->head < ch->tail ? expiry(ch, at(ch, ch->head)->published) : SIM_TIME_NEVER;
+    ch->expire_at = ch->head < ch->tail ? expiry(ch, published_of(ch, ch->head)) : SIM_TIME_NEVER;
+    if (ch->wide && ch->wide_lo == ch->wide_hi) { /* the ring emptied: give it back */
+        sim_free(ch->wide);
+        ch->wide = NULL;
+        ch->wide_mask = 0;
+    }
     /* Free the pages left behind, keeping one spare. */
     for (; ch->page_lo < ch->page_hi && ch->page_lo < (ch->head >> PAGE_BITS); ch->page_lo++) {
-        entry **slot = &ch->dir[ch->page_lo & ch->dmask];
+        log_page *slot = &ch->dir[ch->page_lo & ch->dmask];
         if (!ch->spare)
-            ch->spare = *slot;
+            ch->spare = slot->e;
         else
-            sim_free(*slot);
-        *slot = NULL;
+            sim_free(slot->e);
+        slot->e = NULL;
     }
 }
 
 /* Makes room for one more entry: the page of entry tail, and a larger
  * directory when it is full. */
-static int grow(mdl_channel *ch)
+static int grow_pages(mdl_channel *ch)
 {
     uint64_t page = ch->tail >> PAGE_BITS;
     if (page < ch->page_hi)
@@ -421,7 +509,7 @@ static int grow(mdl_channel *ch)
     uint64_t size = ch->dir ? ch->dmask + 1 : 0;
     if (ch->page_hi - ch->page_lo == size) {
         uint64_t bigger = size ? 2 * size : DIR_INITIAL;
-        entry **dir = sim_calloc((size_t)bigger, sizeof *dir);
+        log_page *dir = sim_calloc((size_t)bigger, sizeof *dir);
         if (!dir)
             return SIM_ENOMEM;
         for (uint64_t p = ch->page_lo; p < ch->page_hi; p++)
@@ -434,25 +522,75 @@ static int grow(mdl_channel *ch)
     if (!e)
         return SIM_ENOMEM;
     ch->spare = NULL;
-    ch->dir[page & ch->dmask] = e;
+    ch->dir[page & ch->dmask].e = e;
     ch->page_hi = page + 1;
     return SIM_OK;
 }
 
-/* Appends an entry of n events and updates the readers (before telling
- * them). */
-static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
-                   uint64_t n)
+/* Whether the next entry (at tail, seq tip) fits a compact entry. */
+static int fits(const mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now)
 {
+    if (created != now || key > UINT32_MAX || flow < -FLOW_MAX || flow > FLOW_MAX)
+        return 0;
+    if ((ch->tail & (PAGE - 1)) == 0)
+        return 1; /* it starts a page: the bases are its own */
+    const log_page *p = page_of(ch, ch->tail);
+    return now >= p->t0 && (uint64_t)(now - p->t0) <= DT_MAX && ch->tip - p->seq0 <= UINT32_MAX;
+}
+
+/* Makes room for one more wide entry in the ring. */
+static int grow_wide(mdl_channel *ch)
+{
+    uint64_t size = ch->wide ? ch->wide_mask + 1 : 0;
+    if (ch->wide_hi - ch->wide_lo < size)
+        return SIM_OK;
+    uint64_t bigger = size ? 2 * size : WIDE_INITIAL;
+    mdl_event *w = sim_malloc((size_t)bigger * sizeof *w);
+    if (!w)
+        return SIM_ENOMEM;
+    for (uint64_t i = ch->wide_lo; i < ch->wide_hi; i++)
+        w[i & (bigger - 1)] = ch->wide[i & ch->wide_mask];
+    sim_free(ch->wide);
+    ch->wide = w;
+    ch->wide_mask = bigger - 1;
+    return SIM_OK;
+}
+
+/* Makes room for the next entry: *wide says whether it will be wide. */
+static int grow(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now, int *wide)
+{
+    if (grow_pages(ch) != SIM_OK)
+        return SIM_ENOMEM;
+    *wide = !fits(ch, flow, key, created, now);
+    return *wide ? grow_wide(ch) : SIM_OK;
+}
+
+/* Appends an entry of n events, wide or not as grow said, and updates the
+ * readers (before telling them). */
+static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
+                   uint64_t n, int wide)
+{
+    log_page *p = page_of(ch, ch->tail);
     entry *e = at(ch, ch->tail);
+    uint64_t seq = ch->tip;
     if (ch->head == ch->tail)
         ch->expire_at = expiry(ch, now);
-    e->seq = ch->tip;
-    e->published = now;
-    e->created = created;
-    e->key = key;
-    e->flow = flow;
-    e->count = (uint32_t)n;
+    if ((ch->tail & (PAGE - 1)) == 0) {
+        p->seq0 = seq;
+        p->t0 = now;
+    }
+    if (wide) {
+        mdl_event *w = &ch->wide[ch->wide_hi & ch->wide_mask];
+        *w =
+            (mdl_event){.seq = seq, .published = now, .created = created, .key = key, .flow = flow};
+        e->tf = FLOW_WIDE;
+        e->dseq = 0;
+        e->key = (uint32_t)ch->wide_hi++;
+    } else {
+        e->tf = (uint64_t)(now - p->t0) << 16 | ((uint64_t)(unsigned)flow & FLOW_MASK);
+        e->dseq = (uint32_t)(seq - p->seq0);
+        e->key = (uint32_t)key;
+    }
     ch->tail++;
     ch->tip += n;
     ch->retained += n;
@@ -466,14 +604,14 @@ static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, si
             if (flow >= 0 && flow == r->flow)
                 r->backlog_own += n;
             note_backlog_peak(ch, r);
-        } else if (r->pos == e->seq) { /* at the tip: step over it */
+        } else if (r->pos == seq) { /* at the tip: step over it */
             r->pos = ch->tip;
             r->pos_abs = ch->tail;
             if (r->pos > r->high)
                 r->high = r->pos;
         }
     }
-    mdl_event ev = {.seq = e->seq, .published = now, .created = created, .key = key, .flow = flow};
+    mdl_event ev = {.seq = seq, .published = now, .created = created, .key = key, .flow = flow};
     for (int i = 0; i < ch->nreaders; i++) {
         reader *r = &ch->readers[i];
         if (matches(r, flow) && r->notify)
@@ -615,7 +753,8 @@ size_t mdl_channel_log_bytes(const mdl_channel *ch)
 {
     uint64_t pages = ch->page_hi - ch->page_lo + (ch->spare != NULL);
     size_t dir = ch->dir ? (size_t)(ch->dmask + 1) * sizeof *ch->dir : 0;
-    return (size_t)pages * PAGE * sizeof(entry) + dir;
+    size_t wide = ch->wide ? (size_t)(ch->wide_mask + 1) * sizeof *ch->wide : 0;
+    return (size_t)pages * PAGE * sizeof(entry) + dir + wide;
 }
 
 int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
@@ -623,7 +762,8 @@ int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time create
 {
     assert(flow >= 0 && created <= now);
     purge(ch, now);
-    if (grow(ch) != SIM_OK)
+    int wide;
+    if (grow(ch, flow, key, created, now, &wide) != SIM_OK)
         return SIM_ENOMEM;
     if (ch->publish && !mdl_quota_take(ch->publish, now, 1)) {
         tell_refused(ch, flow, key, created, 1, now);
@@ -631,7 +771,7 @@ int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time create
     }
     if (seq)
         *seq = ch->tip;
-    append(ch, flow, key, created, now, 1);
+    append(ch, flow, key, created, now, 1, wide);
     return SIM_OK;
 }
 
@@ -640,7 +780,8 @@ int mdl_channel_publish_cdc(mdl_channel *ch, uint64_t records, sim_time now)
     purge(ch, now);
     if (records == 0)
         return SIM_OK;
-    if (grow(ch) != SIM_OK)
+    int wide;
+    if (grow(ch, MDL_CHANNEL_CDC, 0, now, now, &wide) != SIM_OK)
         return SIM_ENOMEM;
     uint64_t n = records;
     if (ch->publish) {
@@ -660,11 +801,11 @@ int mdl_channel_publish_cdc(mdl_channel *ch, uint64_t records, sim_time now)
     int rc = SIM_OK;
     while (left > 0) {
         uint64_t part = left > UINT32_MAX ? UINT32_MAX : left;
-        if (grow(ch) != SIM_OK) {
+        if (grow(ch, MDL_CHANNEL_CDC, 0, now, now, &wide) != SIM_OK) {
             rc = SIM_ENOMEM;
             break;
         }
-        append(ch, MDL_CHANNEL_CDC, 0, now, now, part);
+        append(ch, MDL_CHANNEL_CDC, 0, now, now, part, wide);
         ch->st.cdc_published += part;
         left -= part;
     }
@@ -680,13 +821,14 @@ int mdl_channel_publish_cdc(mdl_channel *ch, uint64_t records, sim_time now)
 int mdl_channel_publish_echo(mdl_channel *ch, uint64_t hops, sim_time now)
 {
     purge(ch, now);
-    if (grow(ch) != SIM_OK)
+    int wide;
+    if (grow(ch, MDL_CHANNEL_ECHO, hops, now, now, &wide) != SIM_OK)
         return SIM_ENOMEM;
     if (ch->publish && !mdl_quota_take(ch->publish, now, 1)) {
         tell_refused(ch, MDL_CHANNEL_ECHO, hops, now, 1, now);
         return SIM_EFULL;
     }
-    append(ch, MDL_CHANNEL_ECHO, hops, now, now, 1);
+    append(ch, MDL_CHANNEL_ECHO, hops, now, now, 1, wide);
     ch->st.cdc_published++;
     return SIM_OK;
 }
@@ -732,23 +874,19 @@ int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, i
     }
     if (!take_delivery(ch, ri, now, retry_at))
         return MDL_READ_ALLOCATION;
-    const entry *e = at(ch, r->pos_abs);
+    load(ch, r->pos_abs, out);
     out->seq = r->pos;
-    out->published = e->published;
-    out->created = e->created;
-    out->key = e->key;
-    out->flow = e->flow;
     int again = r->pos < r->high;
     if (!again) {
         assert(r->backlog > 0);
         r->backlog--;
-        if (e->flow >= 0 && e->flow == r->flow)
+        if (out->flow >= 0 && out->flow == r->flow)
             r->backlog_own--;
     }
     if (replay)
         *replay = again;
     r->pos++;
-    if (r->pos == entry_end(e))
+    if (r->pos == end_of(ch, r->pos_abs))
         r->pos_abs++;
     if (r->pos > r->high)
         r->high = r->pos;
@@ -778,10 +916,11 @@ void mdl_channel_seek_tip(mdl_channel *ch, int ri, sim_time now)
     uint64_t start = max_u64(r->pos, oldest(ch));
     if (start < ch->tip) {
         for (uint64_t a = locate(ch, start); a < ch->tail; a++) {
-            const entry *e = at(ch, a);
-            if (matches(r, e->flow))
-                tell_leaving(ch, ri, e, max_u64(e->seq, start), entry_end(e), MDL_NOTE_SKIPPED,
-                             now);
+            if (!matches(r, flow_of(ch, a)))
+                continue;
+            mdl_event ev;
+            load(ch, a, &ev);
+            tell_leaving(ch, ri, &ev, max_u64(ev.seq, start), end_of(ch, a), MDL_NOTE_SKIPPED, now);
         }
     }
     assert(r->backlog == 0 && r->backlog_own == 0);
@@ -873,11 +1012,11 @@ sim_time mdl_channel_oldest_unread(const mdl_channel *ch, int ri)
     if (r->pos >= ch->tip || ch->head == ch->tail)
         return SIM_TIME_NEVER;
     if (r->pos < oldest(ch))
-        return at(ch, ch->head)->published;
+        return published_of(ch, ch->head);
     uint64_t a = r->pos_abs;
-    if (a < ch->head || a >= ch->tail || at(ch, a)->seq > r->pos || entry_end(at(ch, a)) <= r->pos)
+    if (a < ch->head || a >= ch->tail || seq_of(ch, a) > r->pos || end_of(ch, a) <= r->pos)
         a = locate(ch, r->pos);
-    return at(ch, a)->published;
+    return published_of(ch, a);
 }
 
 int mdl_channel_readers(const mdl_channel *ch)

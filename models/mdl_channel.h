@@ -8,7 +8,8 @@
  * The log. Every event published gets the next position `seq` (0, 1, 2,
  * ...): the replay id a subscriber stores and resubscribes with. Entries
  * are kept in publication order in a paged log of compact records
- * (published, created, key, flow, count) and leave it from the oldest end:
+ * (published, created, key, flow, count; 16 bytes, exact, see
+ * mdl_channel.c) and leave it from the oldest end:
  *   - by time: an event published at p is purged once now > p + retention
  *     (an event exactly `retention` old can still be read; default 72 h:
  *     Salesforce high-volume platform events and CDC, REFERENCE.md A4;
@@ -243,8 +244,9 @@ void mdl_channel_expire(mdl_channel *ch, sim_time now);
 uint64_t mdl_channel_tip(const mdl_channel *ch);      /* the next seq to publish */
 uint64_t mdl_channel_oldest(const mdl_channel *ch);   /* oldest retained seq (tip if empty) */
 uint64_t mdl_channel_retained(const mdl_channel *ch); /* events in the log */
-/* The heap bytes the log holds now (its pages of 40-byte entries and their
- * directory): what is retained plus at most two pages of 256 entries. */
+/* The heap bytes the log holds now (its pages of 16-byte entries, their
+ * directory and the whole copies of entries that do not fit 16 bytes):
+ * what is retained plus at most two pages of 256 entries. */
 size_t mdl_channel_log_bytes(const mdl_channel *ch);
 sim_time mdl_channel_retention(const mdl_channel *ch);
 uint64_t mdl_channel_position(const mdl_channel *ch, int r);

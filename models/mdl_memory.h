@@ -15,7 +15,7 @@
  *            event published within the retention window (the flow's
  *            volume x load x its busiest weekday's weight over the mean
  *            (and busiest hour's, for a retention under a day) x growth x
- *            spikes, times min(retention, horizon)) in a log of 40-byte
+ *            spikes, times min(retention, horizon)) in a log of 16-byte
  *            entries, paged (mdl_channel.c: what is retained and a few
  *            pages more);
  *   per_rep  what the merged summary keeps per replication: 8 bytes per

@@ -443,11 +443,11 @@ static void the_log_holds_only_what_retention_keeps(void **state)
 
 /* The log gives its memory back after a peak: a burst of 100,000 events at
  * one instant, then one a second for 200 s with a retention of 100 s. At
- * the peak the log holds at least the 100,000 entries of 40 bytes; once
+ * the peak the log holds at least the 100,000 entries of 16 bytes; once
  * the burst has expired it holds the 101 retained events: at most two
- * pages of 256 entries (10 KB each), a spare page, and the directory that
- * grew to 512 pointers (4 KB) during the burst; under 40 KB against a
- * 4 MB peak. */
+ * pages of 256 entries (4 KB each), a spare page, and the directory that
+ * grew to 512 slots of 24 bytes (12 KB) during the burst; 24 KB against a
+ * 1.6 MB peak. */
 static void the_log_gives_memory_back_after_a_peak(void **state)
 {
     (void)state;
@@ -456,12 +456,12 @@ static void the_log_gives_memory_back_after_a_peak(void **state)
     for (int i = 0; i < 100000; i++)
         assert_int_equal(mdl_channel_publish(ch, 0, (uint64_t)i, 0, 0, NULL), SIM_OK);
     size_t peak = mdl_channel_log_bytes(ch);
-    assert_true(peak >= 100000 * 40);
+    assert_true(peak >= 100000 * 16);
     for (sim_time t = 1; t <= 200; t++)
         assert_int_equal(mdl_channel_publish(ch, 0, 0, t * SIM_SEC, t * SIM_SEC, NULL), SIM_OK);
     assert_int_equal(mdl_channel_retained(ch), 101);
     size_t after = mdl_channel_log_bytes(ch);
-    assert_true(after <= 3 * 256 * 40 + 8192);
+    assert_true(after <= 3 * 256 * 16 + 512 * 24);
     assert_true(after < peak / 50);
     mdl_channel_destroy(ch);
 }
@@ -482,6 +482,95 @@ static void a_publish_without_memory_for_its_page_changes_nothing(void **state)
     uint64_t seq = 0;
     assert_int_equal(mdl_channel_publish(ch, 0, 0, 0, 0, &seq), SIM_OK);
     assert_int_equal(seq, 256);
+    mdl_channel_destroy(ch);
+}
+
+static void read_one(mdl_channel *ch, int r, sim_time now, uint64_t seq, sim_time published,
+                     sim_time created, uint64_t key, int flow)
+{
+    mdl_event ev;
+    assert_int_equal(mdl_channel_deliver(ch, r, now, &ev, NULL, NULL), MDL_READ_DELIVERED);
+    assert_int_equal(ev.seq, seq);
+    assert_int_equal(ev.published, published);
+    assert_int_equal(ev.created, created);
+    assert_int_equal(ev.key, key);
+    assert_int_equal(ev.flow, flow);
+}
+
+/* Events that do not fit a 16-byte entry read back exactly, wherever the
+ * field that does not fit: a key of 2^40 (2^35 for an echo's hops), a
+ * change created before it was published, a flow beyond 16 bits, a
+ * publication 9 years (over 2^48 us) after its page's first, seqs 5e9
+ * past the page's first (after a CDC run of 5e9 records, stored as runs
+ * of 2^32 - 1 and 705,032,705). The 256 events after those fill the rest
+ * of the first page (247, also beyond 2^32 seqs) and start the second
+ * (9). Retention of 10 years purges them all at the end, and the ring of
+ * whole copies is given back: what is left is the page that held the tail
+ * and the spare (4 KB each) and the directory of 4 slots of 24 bytes. */
+static void events_that_do_not_fit_a_compact_entry_read_back_exactly(void **state)
+{
+    (void)state;
+    const sim_time year = 365 * SIM_DAY, t9 = 9 * year;
+    mdl_channel *ch = make(10 * year, 0, 0);
+    notes ta = {0}, tb = {0}, tc = {0};
+    int a = attach(ch, 0, 0, &ta), b = attach(ch, 40000, 0, &tb);
+    int c = attach(ch, MDL_CHANNEL_NO_FLOW, 1, &tc);
+    assert_int_equal(mdl_channel_publish(ch, 0, 7, 0, 0, NULL), SIM_OK);
+    assert_int_equal(mdl_channel_publish(ch, 0, UINT64_C(1) << 40, 0, SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(mdl_channel_publish(ch, 0, 8, 0, 2 * SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(mdl_channel_publish(ch, 40000, 9, 3 * SIM_SEC, 3 * SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(mdl_channel_publish_echo(ch, UINT64_C(1) << 35, 4 * SIM_SEC), SIM_OK);
+    assert_int_equal(mdl_channel_publish(ch, 0, 10, t9, t9, NULL), SIM_OK);
+    assert_int_equal(mdl_channel_publish_cdc(ch, 5000000000u, t9), SIM_OK);
+    assert_int_equal(mdl_channel_publish(ch, 0, 11, t9, t9, NULL), SIM_OK);
+    for (int i = 0; i < 256; i++) {
+        sim_time t = t9 + (i + 1) * SIM_SEC;
+        assert_int_equal(mdl_channel_publish(ch, 0, 100 + (uint64_t)i, t, t, NULL), SIM_OK);
+    }
+    /* seqs: 0-5 one each, 6 .. 5,000,000,005 the CDC run, then 11's event
+     * and the 256 */
+    assert_int_equal(mdl_channel_tip(ch), 5000000007u + 256);
+    assert_int_equal(mdl_channel_retained(ch), 5000000007u + 256);
+    sim_time now = t9 + 300 * SIM_SEC;
+    read_one(ch, a, now, 0, 0, 0, 7, 0);
+    read_one(ch, a, now, 1, SIM_SEC, 0, UINT64_C(1) << 40, 0);
+    read_one(ch, a, now, 2, 2 * SIM_SEC, 0, 8, 0);
+    read_one(ch, a, now, 5, t9, t9, 10, 0);
+    read_one(ch, a, now, 5000000006u, t9, t9, 11, 0);
+    for (int i = 0; i < 256; i++) {
+        sim_time t = t9 + (i + 1) * SIM_SEC;
+        read_one(ch, a, now, 5000000007u + (uint64_t)i, t, t, 100 + (uint64_t)i, 0);
+    }
+    mdl_event ev;
+    assert_int_equal(mdl_channel_deliver(ch, a, now, &ev, NULL, NULL), MDL_READ_EMPTY);
+    read_one(ch, b, now, 3, 3 * SIM_SEC, 3 * SIM_SEC, 9, 40000);
+    read_one(ch, c, now, 4, 4 * SIM_SEC, 4 * SIM_SEC, UINT64_C(1) << 35, MDL_CHANNEL_ECHO);
+    /* c's next is the CDC run at seq 6, published t9 */
+    assert_int_equal(mdl_channel_oldest_unread(ch, c), t9);
+    mdl_channel_seek_tip(ch, c, now);
+    assert_int_equal(tc.n[MDL_NOTE_SKIPPED][0], 5000000000u);
+    mdl_channel_expire(ch, t9 + 257 * SIM_SEC + 10 * year);
+    assert_int_equal(mdl_channel_retained(ch), 0);
+    assert_int_equal(mdl_channel_oldest(ch), mdl_channel_tip(ch));
+    assert_true(mdl_channel_log_bytes(ch) <= 2 * 256 * 16 + 4 * 24);
+    mdl_channel_destroy(ch);
+}
+
+/* A publish whose whole copy cannot be allocated (the ring of wide
+ * entries) fails (SIM_ENOMEM) and leaves the log as it was. */
+static void a_publish_without_memory_for_its_wide_copy_changes_nothing(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(100 * SIM_SEC, 0, 0);
+    assert_int_equal(mdl_channel_publish(ch, 0, 1, 0, 0, NULL), SIM_OK); /* the page */
+    sim_alloc_fail_after(1);
+    int rc = mdl_channel_publish(ch, 0, UINT64_C(1) << 40, 0, 0, NULL);
+    sim_alloc_fail_reset();
+    assert_int_equal(rc, SIM_ENOMEM);
+    assert_int_equal(mdl_channel_retained(ch), 1);
+    uint64_t seq = 0;
+    assert_int_equal(mdl_channel_publish(ch, 0, UINT64_C(1) << 40, 0, 0, &seq), SIM_OK);
+    assert_int_equal(seq, 1);
     mdl_channel_destroy(ch);
 }
 
@@ -597,6 +686,8 @@ int main(void)
         cmocka_unit_test(the_log_holds_only_what_retention_keeps),
         cmocka_unit_test(the_log_gives_memory_back_after_a_peak),
         cmocka_unit_test(a_publish_without_memory_for_its_page_changes_nothing),
+        cmocka_unit_test(events_that_do_not_fit_a_compact_entry_read_back_exactly),
+        cmocka_unit_test(a_publish_without_memory_for_its_wide_copy_changes_nothing),
         cmocka_unit_test(metrics_name_the_channel_and_censor_exhaustion_at_the_end),
         cmocka_unit_test(bad_configurations_are_refused),
         cmocka_unit_test(allocation_failures_in_create_are_reported),
