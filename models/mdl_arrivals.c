@@ -859,7 +859,7 @@ static void place(mdl_arrivals *A, fstream *s)
     double v[LEAF];
     int n = (int)p.n;
     for (int i = 0; i < n; i++) {
-        double x = p.v0 + (p.v1 - p.v0) * gsl_rng_uniform(A->gen);
+        double x = p.v0 + (p.v1 - p.v0) * sim_rng_uniform(A->gen);
         int j = i;
         for (; j > 0 && v[j - 1] > x; j--)
             v[j] = v[j - 1];

@@ -3,12 +3,14 @@
  *
  * expo(n) is computed in double (base * 2^n overflows int64 for n > 40 or
  * so) and compared with the cap before converting back to ticks, so any n is
- * safe. Uniform variates come from gsl_rng_uniform, which is in [0, 1):
+ * safe. Uniform variates come from sim_rng_uniform, which is in [0, 1):
  * U(a, b) = a + (b - a) * u, rounded to the nearest microsecond.
  */
 #include "mdl_backoff.h"
 
 #include <math.h>
+
+#include "sim_rng.h"
 
 static sim_time base_of(const mdl_backoff_cfg *cfg)
 {
@@ -23,7 +25,7 @@ static sim_time cap_of(const mdl_backoff_cfg *cfg)
 /* a + (b - a) * u in ticks, rounded. */
 static sim_time uniform_between(sim_time a, sim_time b, gsl_rng *r)
 {
-    double u = gsl_rng_uniform(r);
+    double u = sim_rng_uniform(r);
     return a + (sim_time)llround((double)(b - a) * u);
 }
 

@@ -70,7 +70,7 @@ double mdl_service_sample(const mdl_service *s, gsl_rng *r)
     if (s->none)
         return 0.0;
     if (s->n > 0) {
-        size_t i = (size_t)(gsl_rng_uniform(r) * (double)s->n); /* uniform in [0, n) */
+        size_t i = (size_t)(sim_rng_uniform(r) * (double)s->n); /* uniform in [0, n) */
         return s->samples[i < s->n ? i : s->n - 1];
     }
     double x = sim_dist_sample(&s->dist, r);

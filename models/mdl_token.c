@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "sim_alloc.h"
+#include "sim_rng.h"
 
 struct mdl_token {
     char *id;
@@ -29,7 +30,7 @@ static sim_time uniform(gsl_rng *r, sim_time lo, sim_time hi)
 {
     if (hi <= lo || !r)
         return lo;
-    return lo + (sim_time)llround((double)(hi - lo) * gsl_rng_uniform(r));
+    return lo + (sim_time)llround((double)(hi - lo) * sim_rng_uniform(r));
 }
 
 static sim_time draw_lifetime(mdl_token *t)

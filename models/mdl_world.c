@@ -719,7 +719,7 @@ static void publish_event(flow_rt *f, sim_time now)
 {
     double space = f->spec->key_space;
     uint64_t key =
-        space >= 1.0 ? 1 + (uint64_t)(gsl_rng_uniform(f->key_rng) * space) : ++f->next_key;
+        space >= 1.0 ? 1 + (uint64_t)(sim_rng_uniform(f->key_rng) * space) : ++f->next_key;
     if (f->broker)
         mdl_broker_publish(f->broker, f->topic, f->index, key, now, now);
     else

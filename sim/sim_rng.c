@@ -23,8 +23,16 @@
  * the full uint64_t so a 32-bit long cannot truncate stream seeds.
  *
  * Allocation. sim_rng_create builds the gsl_rng (a public two-field struct)
- * and its state with sim_malloc, so allocation-failure tests reach it; both
- * blocks are freed by gsl_rng_free (free), which sim_free is.
+ * and its state in one sim_malloc block, so allocation-failure tests reach
+ * it and a draw touches one block, not two (at 1,000 flows the streams do
+ * not stay in the cache between draws). Only sim_rng_destroy frees it:
+ * gsl_rng_free would free the state as a block of its own.
+ *
+ * Draws. The uniforms of our streams come from xoshiro directly
+ * (uniform below): the number gsl_rng_uniform gives, without its call
+ * through the type's function pointer. The lognormal is Marsaglia's polar
+ * method exactly as gsl_ran_lognormal draws it (the same uniforms, the same
+ * operations in the same order, so the same numbers).
  *
  * Stream seeds. seed, rep and the FNV-1a hash of the name each pass through
  * the SplitMix64 finaliser before being combined, in a fixed nesting:
@@ -118,6 +126,38 @@ static const gsl_rng_type xoshiro_type = {
 
 const gsl_rng_type *sim_rng_xoshiro256ss = &xoshiro_type;
 
+/* A uniform in [0, 1): gsl_rng_uniform's number, drawn without the
+ * function pointer when r is one of ours. */
+static inline double uniform(gsl_rng *r)
+{
+    return r->type == &xoshiro_type ? xoshiro_get_double(r->state) : gsl_rng_uniform(r);
+}
+
+/* A uniform in (0, 1), as gsl_rng_uniform_pos draws it: 0 is drawn again. */
+static inline double uniform_pos(gsl_rng *r)
+{
+    double x;
+    do
+        x = uniform(r);
+    while (x == 0.0);
+    return x;
+}
+
+/* gsl_ran_lognormal(r, zeta, sigma), number for number: a point (u, v)
+ * uniform in the unit disc by rejection from the square, then
+ * exp(sigma u sqrt(-2 ln(r2) / r2) + zeta) (Knuth, TAOCP vol. 2, 3.4.1 C). */
+static double lognormal(gsl_rng *r, double zeta, double sigma)
+{
+    double u, v, r2;
+    do {
+        u = -1 + 2 * uniform(r);
+        v = -1 + 2 * uniform(r);
+        r2 = u * u + v * v;
+    } while (r2 > 1.0 || r2 == 0);
+    double normal = u * sqrt(-2.0 * log(r2) / r2);
+    return exp(sigma * normal + zeta);
+}
+
 /* ---- streams ----------------------------------------------------------- */
 
 uint64_t sim_rng_stream_seed(uint64_t seed, uint64_t rep, const char *name)
@@ -135,40 +175,44 @@ uint64_t sim_rng_stream_seed(uint64_t seed, uint64_t rep, const char *name)
     return mix64(x ^ (h + 3 * GOLDEN_GAMMA));
 }
 
+/* A stream: the gsl_rng and its state in one block (see "Allocation"). */
+typedef struct stream_block {
+    gsl_rng rng;
+    xoshiro_state state;
+} stream_block;
+
 gsl_rng *sim_rng_create(uint64_t seed, uint64_t rep, const char *name, sim_err *err)
 {
-    gsl_rng *r = sim_malloc(sizeof *r);
-    if (!r)
-        goto fail_rng;
-    r->type = sim_rng_xoshiro256ss;
-    r->state = sim_malloc(sizeof(xoshiro_state));
-    if (!r->state)
-        goto fail_state;
-    seed_state(r->state, sim_rng_stream_seed(seed, rep, name));
-    return r;
-
-fail_state:
-    sim_free(r);
-fail_rng:
-    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating random stream '%s'",
-                name ? name : "");
-    return NULL;
+    stream_block *b = sim_malloc(sizeof *b);
+    if (!b) {
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating random stream '%s'",
+                    name ? name : "");
+        return NULL;
+    }
+    b->rng.type = sim_rng_xoshiro256ss;
+    b->rng.state = &b->state;
+    seed_state(&b->state, sim_rng_stream_seed(seed, rep, name));
+    return &b->rng;
 }
 
 void sim_rng_destroy(gsl_rng *r)
 {
-    if (r)
-        gsl_rng_free(r);
+    sim_free(r); /* the state is in the same block */
+}
+
+double sim_rng_uniform(gsl_rng *r)
+{
+    return uniform(r);
 }
 
 double sim_rng_uniform_pos(gsl_rng *r)
 {
-    return gsl_rng_uniform_pos(r);
+    return uniform_pos(r);
 }
 
 int sim_rng_bernoulli(gsl_rng *r, double p)
 {
-    return gsl_rng_uniform(r) < p;
+    return uniform(r) < p;
 }
 
 uint64_t sim_rng_key(gsl_rng *r)
@@ -446,13 +490,13 @@ double sim_dist_sample(const sim_dist *d, gsl_rng *r)
         /* Inversion, as gsl_ran_exponential does, but with log of a uniform
          * in (0, 1) instead of log1p(-u): the same distribution, and log is
          * about twice as fast as log1p on the hottest path of most models. */
-        return -d->a * log(gsl_rng_uniform_pos(r));
+        return -d->a * log(uniform_pos(r));
     case SIM_DIST_UNIFORM:
         return gsl_ran_flat(r, d->a, d->b);
     case SIM_DIST_NORMAL:
         return d->a + gsl_ran_gaussian(r, d->b);
     case SIM_DIST_LOGNORMAL:
-        return gsl_ran_lognormal(r, d->a, d->b);
+        return lognormal(r, d->a, d->b);
     case SIM_DIST_GAMMA:
         return gsl_ran_gamma(r, d->a, d->b);
     }

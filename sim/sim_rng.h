@@ -38,11 +38,15 @@ extern const gsl_rng_type *sim_rng_xoshiro256ss;
 /* The 64-bit seed of stream `name` of replication `rep` under `seed`. */
 uint64_t sim_rng_stream_seed(uint64_t seed, uint64_t rep, const char *name);
 
-/* A generator for that stream; free with sim_rng_destroy (gsl_rng_free).
+/* A generator for that stream; free with sim_rng_destroy, never
+ * gsl_rng_free (the state shares the generator's block).
  * NULL on allocation failure (err filled). */
 gsl_rng *sim_rng_create(uint64_t seed, uint64_t rep, const char *name, sim_err *err);
 void sim_rng_destroy(gsl_rng *r); /* NULL is a no-op */
 
+/* A uniform double in [0, 1): the number gsl_rng_uniform(r) gives, drawn
+ * without GSL's function pointer when r is a sim_rng_create stream. */
+double sim_rng_uniform(gsl_rng *r);
 /* A uniform double in (0, 1): never exactly 0 or 1. */
 double sim_rng_uniform_pos(gsl_rng *r);
 /* 1 with probability p, else 0. */
