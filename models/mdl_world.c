@@ -68,22 +68,28 @@ typedef struct sub_rt {
 typedef char row_id[2 * MDL_SPEC_ID_MAX];
 
 typedef struct flow_rt {
-    world *w;
+    /* What every arrival reads, first: at 1,000 flows a flow is cold at each
+     * of its arrivals, so these share the struct's first cache line(s) and
+     * copy what the spec holds (pattern, key_space) rather than reach it. */
+    mdl_spec_pattern pattern;
     int index;
-    const mdl_flow_spec *spec;
-    gsl_rng *arrival_rng, *policy_rng;
+    world *w;
     mdl_arrivals *arrivals;
-    mdl_spike *spikes;
     mdl_realtime *realtime;
-    mdl_batch *batch; /* batch and file flows */
     /* Event flows: where they publish, their record keys, their readers. */
     mdl_channel *channel; /* the source's platform channel, or NULL */
     mdl_broker *broker;   /* or a broker topic */
-    int topic;
     gsl_rng *key_rng;
+    double key_space; /* spec->event's key_space */
     uint64_t next_key;
-    sub_rt *subs;
+    int topic;
     int nsubs;
+    sub_rt *subs;
+    /* Set up once. */
+    const mdl_flow_spec *spec;
+    gsl_rng *arrival_rng, *policy_rng;
+    mdl_spike *spikes;
+    mdl_batch *batch; /* batch and file flows */
 } flow_rt;
 
 struct world {
@@ -505,7 +511,7 @@ static void arrive(void *ctx, uint64_t arg, sim_time now)
 {
     (void)arg;
     flow_rt *f = ctx;
-    switch (f->spec->pattern) {
+    switch (f->pattern) {
     case MDL_SPEC_PATTERN_REALTIME:
         mdl_realtime_submit(f->realtime, now);
         break;
@@ -526,6 +532,8 @@ static int flow_create(world *w, int index, int *extra_row, sim_err *err)
     f->w = w;
     f->index = index;
     f->spec = &w->sc->flows[index];
+    f->pattern = f->spec->pattern;
+    f->key_space = f->spec->key_space;
     int rc = flow_arrivals(w, f, err);
     if (rc != SIM_OK)
         return rc;
@@ -717,7 +725,7 @@ static int flow_event(world *w, flow_rt *f, int *extra_row, sim_err *err)
 
 static void publish_event(flow_rt *f, sim_time now)
 {
-    double space = f->spec->key_space;
+    double space = f->key_space;
     uint64_t key =
         space >= 1.0 ? 1 + (uint64_t)(sim_rng_uniform(f->key_rng) * space) : ++f->next_key;
     if (f->broker)
