@@ -70,19 +70,23 @@
 #define MAX_CAPACITY ((uint32_t)1 << 31)
 #define NO_SLOT      UINT32_MAX
 #define LINE         64u /* cache line size assumed for heap alignment */
+/* Calendars holding more events than this prefetch the next one's context. */
+#define PREFETCH_OVER 256u
 
 /* Rare paths (growth, renumbering) stay out of line, so that push keeps a
  * small stack frame and few saved registers; the sifts are inlined into
  * their few callers even where GCC's size heuristics would decline, so an
  * event in a small calendar costs a few compares and no calls. */
 #if defined(__GNUC__) || defined(__clang__)
-#define COLD     __attribute__((cold, noinline))
-#define NOINLINE __attribute__((noinline))
-#define INLINE   inline __attribute__((always_inline))
+#define COLD        __attribute__((cold, noinline))
+#define NOINLINE    __attribute__((noinline))
+#define INLINE      inline __attribute__((always_inline))
+#define PREFETCH(p) __builtin_prefetch(p)
 #else
 #define COLD
 #define NOINLINE
-#define INLINE inline
+#define INLINE      inline
+#define PREFETCH(p) ((void)(p))
 #endif
 
 /* key = seq << 32 | slot. The entry is two 8-byte words that are always
@@ -312,8 +316,15 @@ static INLINE void fire_first(sim_queue *q)
     const sim_time time = q->heap[0].time;
     const uint32_t s = (uint32_t)q->heap[0].key;
     size_t n = --q->size;
-    if (n > 0)
+    if (n > 0) {
         sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key);
+        /* In a large model the next event's context is usually cold (one
+         * flow's state among thousands): start loading it while this event
+         * runs. A hint only: an event this one pushes may come first. A
+         * small calendar's contexts stay cached; it skips the hint. */
+        if (n > PREFETCH_OVER)
+            PREFETCH(q->rec[(uint32_t)q->heap[0].key].ctx);
+    }
     free_slot(q, s);
     q->now = time;
     q->fired++;
