@@ -81,9 +81,47 @@ typedef struct stream {
                          restart (< 0: none pending, the usual step 1) */
 } stream;
 
-typedef struct fstream fstream;
+/* ---- the fast Poisson process's state (described below) -------------- */
+
+#define LEAF  16 /* arrivals placed at once */
+#define DEPTH 72 /* parts pending in a piece: halving depth <= 64 - log2(LEAF), + a few */
+
+/* A part of the current piece: [v0, v1) of its integrated rate (expected
+ * arrivals since the piece's start) holding n arrivals, uniform in it. */
+typedef struct part {
+    double v0, v1;
+    uint64_t n;
+    uint64_t node; /* its place in the piece's halving tree: 1 the piece,
+                      2i and 2i + 1 the halves of i (its numbers' name) */
+} part;
+
+typedef struct fstream {
+    /* What handing out the next arrival reads, first, then the leaf it
+     * comes from: at 1,000 flows a stream is cold at each arrival. */
+    sim_time pending; /* an arrival drawn by fast_next, not handed out (UNSET) */
+    int nleaf, ileaf;
+    int depth;
+    int is_base;
+    sim_time leaf[LEAF]; /* placed arrivals, ascending */
+    uint64_t key;
+    sim_time scan; /* the next piece starts here (pieces before it are done) */
+    /* the piece being handed out: [start, end), rate a exp(c x), integral w */
+    sim_time start, end;
+    double a, c, w;
+    uint64_t pkey;     /* the piece's key: its parts' numbers come from it */
+    part stack[DEPTH]; /* the earliest part on top */
+} fstream;
 
 struct mdl_arrivals {
+    /* The fast Poisson process (fast != 0): its streams and its generator,
+     * reseeded at every week and piece (see "the fast Poisson process").
+     * First, with the base stream in the struct: an arrival then reads
+     * the struct's first cache line, not a line here and one elsewhere. */
+    int fast;
+    fstream *fbase;  /* &fast_base, when fast */
+    fstream *fextra; /* NULL without extra records */
+    gsl_rng *gen;    /* owned */
+    fstream fast_base;
     rate_model m;
     mdl_spike *spikes; /* owned copy; m.spikes points here */
     gsl_rng *rng;      /* borrowed */
@@ -97,11 +135,6 @@ struct mdl_arrivals {
     sim_time tcur;
     sim_time held;     /* an arrival drawn by mdl_arrivals_count, not yet handed out */
     sim_time last_ret; /* last value returned; INT64_MIN before the first call */
-    /* The fast Poisson process (fast != 0): its streams and its generator,
-     * reseeded at every week and piece (see "the fast Poisson process"). */
-    int fast;
-    fstream *fbase, *fextra; /* fextra: NULL without extra records */
-    gsl_rng *gen;            /* owned */
 };
 
 /* ---- validation and the rate model ------------------------------------- */
@@ -309,8 +342,7 @@ void mdl_arrivals_destroy(mdl_arrivals *a)
 {
     if (!a)
         return;
-    fstream_destroy(a->fbase);
-    fstream_destroy(a->fextra);
+    fstream_destroy(a->fextra); /* fbase is a->fast_base */
     sim_rng_destroy(a->gen);
     sim_free(a->spikes);
     sim_free(a);
@@ -641,45 +673,24 @@ double mdl_arrivals_expected(const mdl_arrivals_cfg *cfg, sim_time t0, sim_time 
  * a multiplication (a log1p when the growth over a piece is not tiny).
  */
 
-#define LEAF       16 /* arrivals placed at once */
-#define DEPTH      72 /* parts pending in a piece: halving depth <= 64 - log2(LEAF), + a few */
 #define SALT_PIECE UINT64_C(0x70696563) /* "piec" */
 #define SALT_EXTRA UINT64_C(0x65787472) /* "extr" */
 /* A future holding fewer expected arrivals than this is empty. */
 #define NEGLIGIBLE 1e-20
 
-/* A part of the current piece: [v0, v1) of its integrated rate (expected
- * arrivals since the piece's start) holding n arrivals, uniform in it. */
-typedef struct part {
-    double v0, v1;
-    uint64_t n;
-    uint64_t node; /* its place in the piece's halving tree: 1 the piece,
-                      2i and 2i + 1 the halves of i (its numbers' name) */
-} part;
-
-struct fstream {
-    int is_base;
-    uint64_t key;
-    sim_time scan; /* the next piece starts here (pieces before it are done) */
-    /* the piece being handed out: [start, end), rate a exp(c x), integral w */
-    sim_time start, end;
-    double a, c, w;
-    uint64_t pkey;     /* the piece's key: its parts' numbers come from it */
-    part stack[DEPTH]; /* the earliest part on top */
-    int depth;
-    sim_time leaf[LEAF]; /* placed arrivals, ascending */
-    int nleaf, ileaf;
-    sim_time pending; /* an arrival drawn by fast_next, not handed out (UNSET) */
-};
-
-static fstream *fstream_create(int is_base, uint64_t key)
+static void fstream_init(fstream *s, int is_base, uint64_t key)
 {
-    fstream *s = sim_calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
+    memset(s, 0, sizeof *s);
     s->is_base = is_base;
     s->key = key;
     s->pending = UNSET;
+}
+
+static fstream *fstream_create(int is_base, uint64_t key)
+{
+    fstream *s = sim_malloc(sizeof *s);
+    if (s)
+        fstream_init(s, is_base, key);
     return s;
 }
 
@@ -693,10 +704,11 @@ static int fast_create(mdl_arrivals *a, gsl_rng *rng)
     uint64_t key = sim_rng_key(rng);
     a->fast = 1;
     a->gen = sim_rng_create(key, 0, "arrivals.pieces", NULL);
-    a->fbase = fstream_create(1, key);
+    fstream_init(&a->fast_base, 1, key);
+    a->fbase = &a->fast_base;
     if (a->m.has_extra)
         a->fextra = fstream_create(0, sim_rng_mix(key, SALT_EXTRA));
-    return a->gen && a->fbase && (a->fextra || !a->m.has_extra) ? SIM_OK : SIM_ENOMEM;
+    return a->gen && (a->fextra || !a->m.has_extra) ? SIM_OK : SIM_ENOMEM;
 }
 
 /* The piece of a stream starting at p: its end and its rate at p. Extra
