@@ -180,19 +180,32 @@ static void file_outcome(experiment *ex, int rep, int rc, sim_result *r, double 
     pthread_cond_broadcast(&ex->room); /* the limit may have moved */
 }
 
-/* Gives the heap's free pages back to the system, after a replication's
- * world is torn down and after a merged result is destroyed. glibc keeps
- * what a thread frees in that thread's arena and returns only the top of
- * it, so a finished world (hundreds of MB at 1,000 flows) stayed resident,
- * in pieces around the result it left, while the next one was built:
- * measured at 1,000 flows on two threads, 773 MB of 1,042 MB resident was
- * free heap at the peak (docs/kernel.md, "Landscapes at scale"). Costs a
- * walk of the free chunks and the pages' faults when they are used again,
- * nothing next to a replication. Elsewhere a no-op. */
-static void give_back(void)
+/* Gives the heap's free pages back to the system after a large
+ * replication: after its world is torn down and after its result, merged,
+ * is destroyed. glibc keeps what a thread frees in that thread's arena and
+ * returns only the top of it, so a finished world (hundreds of MB at 1,000
+ * flows) stayed resident, in pieces around the result it left, while the
+ * next one was built: measured at 1,000 flows on two threads, 773 MB of
+ * 1,042 MB resident was free heap at the peak (docs/kernel.md, "Landscapes
+ * at scale"). A trim walks the arenas' free chunks: nothing next to a large
+ * replication, but after each of 3,000 two-hour replications of the
+ * default scenario it tripled the wall time (0.51 s to 1.60 s). So only a
+ * result of GIVE_BACK_BYTES or more (a result is about a fifth of the world
+ * that made it: 84 MB of 450 at 1,000 flows) trims. Elsewhere a no-op. */
+#define GIVE_BACK_BYTES ((size_t)4 << 20)
+
+static int worth_giving_back(const sim_result *r)
+{
+    return sim_result_bytes(r) >= GIVE_BACK_BYTES;
+}
+
+static void give_back(int worth)
 {
 #ifdef __GLIBC__
-    malloc_trim(0);
+    if (worth)
+        malloc_trim(0);
+#else
+    (void)worth;
 #endif
 }
 
@@ -209,8 +222,9 @@ static void merge_ready(experiment *ex)
         int rc = sim_merge_add(ex->merge, r, &e);
         if (rc == SIM_OK && ex->cfg->merged)
             rc = ex->cfg->merged(ex->cfg->merged_ctx, ex->merged, r, &e);
+        int worth = worth_giving_back(r);
         sim_result_destroy(r);
-        give_back();
+        give_back(worth);
         pthread_mutex_lock(&ex->mu);
         ex->results[slot] = NULL;
         ex->state[slot] = PENDING;
@@ -294,7 +308,7 @@ static int run_one(experiment *ex, int rep, int is_inline, sim_result **out, dou
         rc = ex->wfn(ex->ctx, cfg->seed, rep, cfg->watch_every > 0 ? &watch : NULL, r, e);
     else if (r)
         rc = ex->fn(ex->ctx, cfg->seed, rep, r, e);
-    give_back(); /* the world is gone */
+    give_back(worth_giving_back(r)); /* the world is gone */
     if (rc == SIM_OK && cfg->precision_metric) {
         long i = sim_result_find(r, cfg->precision_metric);
         if (i < 0 || sim_result_kind(r, (size_t)i) != SIM_METRIC_SCALAR)
