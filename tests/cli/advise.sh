@@ -18,11 +18,7 @@ set -u
 erpsim=${1:?usage: advise.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/needs.sh
 has() { # has FILE TEXT: the file contains the fixed string
     grep -qF -- "$2" "$1" || fail "$1 lacks: $2"

@@ -17,11 +17,7 @@ set -u
 erpsim=${1:?usage: calibrate.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 # 1. bad logs: exact message, exit 2, no output, nothing written
 count=0

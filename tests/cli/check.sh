@@ -14,11 +14,7 @@ set -u
 erpsim=${1:?usage: check.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 # 1. valid scenarios
 for f in scenarios/*.yaml; do

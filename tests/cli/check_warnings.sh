@@ -9,11 +9,7 @@ set -u
 erpsim=${1:?usage: check_warnings.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 cat >"$tmp/monthly.yaml" <<'YAML'
 horizon: 7d

@@ -14,11 +14,7 @@ set -u
 erpsim=${1:?usage: compare.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/needs.sh
 fx=tests/cli/fixtures/plan-mixed.yaml
 run() { "$erpsim" compare "$fx" --reps 2 --days 2 "$@"; }

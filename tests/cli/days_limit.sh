@@ -5,11 +5,7 @@
 # as usage (exit 2). Run by ctest as `bash tests/cli/days_limit.sh ERPSIM`.
 set -u
 erpsim=${1:?usage: days_limit.sh ERPSIM}
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 max=$("$erpsim" check --schema-md | sed -n 's/^| `horizon` | duration (> 0, <= \([0-9]*\)d) .*/\1/p')
 [ -n "$max" ] || fail "no horizon maximum in days in check --schema-md"

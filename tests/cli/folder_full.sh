@@ -23,11 +23,7 @@ mount -t tmpfs -o size=1000k erpsim-test "$disk" 2>/dev/null || {
     exit 77
 }
 trap 'umount "$disk"; rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 # one results folder (about 600 KB with one replication) fits, two do not
 "$erpsim" run "$tiny" --reps 1 --no-charts --out "$disk/res" --quiet || fail "the first run"

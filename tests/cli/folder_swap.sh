@@ -23,11 +23,7 @@ tiny=$PWD/tests/cli/fixtures/tiny.yaml
 tmp=$(mktemp -d)
 sleeper=
 trap '[ -n "$sleeper" ] && kill -9 "$sleeper" 2>/dev/null; rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 run() { # run WANT CASE ARGS...: erpsim ARGS, expecting exit WANT
     local want=$1 what=$2
     shift 2

@@ -26,11 +26,7 @@ command -v gnuplot >/dev/null || {
 unset ERPSIM_GNUPLOT
 tmp=$(mktemp -d /tmp/erpsim-inert-XXXXXX) # no '.': the hostile flow id holds this path
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/hostile.sh
 tiny=tests/cli/fixtures/tiny.yaml
 

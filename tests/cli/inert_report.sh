@@ -26,11 +26,7 @@ done
 unset ERPSIM_GNUPLOT
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/hostile.sh
 
 # check_report DIR CASE NAME: the rendered Markdown and the HTML of DIR

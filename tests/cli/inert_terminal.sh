@@ -19,11 +19,7 @@ set -u
 erpsim=${1:?usage: inert_terminal.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/hostile.sh
 tiny=tests/cli/fixtures/tiny.yaml
 

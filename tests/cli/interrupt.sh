@@ -20,11 +20,7 @@ erpsim=${1:?usage: interrupt.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . tests/cli/fixtures/needs.sh
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 # interrupted SIGNAL WANT OUT ARGS...: runs erpsim ARGS, sends SIGNAL after
 # one second and checks the exit code, the output and that OUT (a path the

@@ -18,11 +18,7 @@ set -u
 erpsim=${1:?usage: journal.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 fx=tests/cli/fixtures/tiny.yaml
 sweep=(sweep "$fx" --reps 6 --days 30 --vary load=1x,2x --format csv)
 

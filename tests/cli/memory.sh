@@ -30,11 +30,7 @@ erpsim=${1:?usage: memory.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . tests/cli/fixtures/needs.sh
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 # A landscape of N real-time flows into one ERP (each flow has its own
 # latency histogram: a few KB per replication per flow).

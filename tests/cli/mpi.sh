@@ -22,11 +22,7 @@ erpsim=${1:?usage: mpi.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . tests/cli/fixtures/needs.sh
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 if ! needs mpirun; then
     exit_if_skipped mpi
 fi

@@ -27,11 +27,7 @@ set -u
 erpsim=${1:?usage: plan.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/needs.sh
 q=tests/cli/fixtures/plan-quota.yaml
 have_py=0

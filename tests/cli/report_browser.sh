@@ -17,11 +17,7 @@ erpsim=${1:?usage: report_browser.sh ERPSIM}
 tiny=tests/cli/fixtures/tiny.yaml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/needs.sh
 
 if ! needs gnuplot; then # the report inlines the charts

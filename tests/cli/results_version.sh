@@ -8,11 +8,7 @@ set -u
 erpsim=${1:?usage: results_version.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 
 "$erpsim" run tests/cli/fixtures/tiny.yaml --reps 1 --days 1 --no-charts -q --out "$tmp/run" \
     >/dev/null 2>"$tmp/err" || fail "run: $(cat "$tmp/err")"

@@ -27,11 +27,7 @@ erpsim=${1:?usage: run.sh ERPSIM}
 tiny=tests/cli/fixtures/tiny.yaml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 expect_rc() { # expect_rc WANT DESCRIPTION COMMAND...
     local want=$1 what=$2
     shift 2

@@ -20,11 +20,7 @@ set -u
 erpsim=${1:?usage: scenarios.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 now() { date +%s.%N; }
 t0=$(now)
 

@@ -17,11 +17,7 @@ set -u
 erpsim=${1:?usage: sweep.sh ERPSIM}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 . tests/cli/fixtures/needs.sh
 fx=tests/cli/fixtures/tiny.yaml
 

@@ -29,11 +29,7 @@ erpsim=${1:?usage: verdict.sh ERPSIM}
 fx=tests/cli/fixtures/verdict
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. tests/cli/fixtures/fail.sh
 has() { # has FILE TEXT: the file contains the fixed string
     grep -qF -- "$2" "$1" || fail "$1 lacks: $2"
 }
