@@ -21,15 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
-#include "mdl_world.h"
+#include "bench_run.h"
 #include "plt_buf.h"
 #include "scn_landscape.h"
-#include "scn_load.h"
 #include "sim_alloc.h"
-#include "sim_experiment.h"
 
 typedef struct opts {
     int flows, days, reps, threads, run, reference;
@@ -37,13 +33,6 @@ typedef struct opts {
     unsigned long long seed;
     const char *write;
 } opts;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void put(void *ctx, const char *text, size_t n)
 {
@@ -156,31 +145,18 @@ int main(int argc, char **argv)
     int rc = scn_load_string("bench_scale.yaml", text, strlen(text), NULL, &sc, &diag);
     sim_free(text);
     if (rc != SIM_OK) {
-        char buf[600];
-        for (int i = 0; i < diag.count; i++)
-            fprintf(stderr, "%s\n", scn_diag_format(&diag.items[i], buf, sizeof buf));
-        scn_diag_fini(&diag);
+        bench_print_diag(&diag);
         return 3;
     }
     scn_diag_fini(&diag);
     sc.reference = o.reference ? MDL_REF_ALL : 0;
 
-    sim_experiment_cfg cfg = {.replications = o.reps, .threads = o.threads, .seed = sc.seed};
-    sim_summary *s = NULL;
-    sim_err err = {0};
-    double t0 = now_s();
-    rc = sim_experiment_run(&cfg, mdl_world_run, &sc, &s, &err);
-    double wall = now_s() - t0;
-    if (rc != SIM_OK) {
-        fprintf(stderr, "bench_scale: %s\n", err.msg);
+    bench_run r;
+    if (bench_run_experiment("bench_scale", &sc, o.reps, o.threads, &r) != SIM_OK) {
         mdl_scenario_fini(&sc);
         return 3;
     }
-    const sim_metric *ev = sim_summary_find(s, "run.events");
-    double per_rep = ev ? ev->mean : 0.0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    double wall = r.wall_s, cpu = r.user_s, per_rep = r.events_per_rep;
     printf("landscape           %d flows, %d systems, seed %llu%s\n", o.flows, sc.nsystems, o.seed,
            o.reference ? " (reference paths)" : "");
     printf("run                 %d d at %gx, %d replications on %d thread%s\n", o.days, o.load,
@@ -189,8 +165,8 @@ int main(int argc, char **argv)
     printf("wall time           %.3f s (user CPU %.3f s)\n", wall, cpu);
     printf("ns/event            %.1f (CPU time / events)\n", cpu * 1e9 / (per_rep * o.reps));
     printf("events/s            %.2f million (wall)\n", per_rep * o.reps / wall / 1e6);
-    printf("peak memory         %.1f MB (ru_maxrss)\n", (double)ru.ru_maxrss / 1024.0);
-    sim_summary_destroy(s);
+    printf("peak memory         %.1f MB (ru_maxrss)\n", r.peak_mb);
+    sim_summary_destroy(r.summary);
     mdl_scenario_fini(&sc);
     return 0;
 }

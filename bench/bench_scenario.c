@@ -14,19 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
-#include "mdl_world.h"
-#include "scn_load.h"
-#include "sim_experiment.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench_run.h"
 
 int main(int argc, char **argv)
 {
@@ -37,10 +26,7 @@ int main(int argc, char **argv)
     scn_diag_init(&diag);
     int rc = path ? scn_load_file(path, NULL, &sc, &diag) : scn_load_default(NULL, &sc, &diag);
     if (rc != SIM_OK) {
-        char buf[600];
-        for (int i = 0; i < diag.count; i++)
-            fprintf(stderr, "%s\n", scn_diag_format(&diag.items[i], buf, sizeof buf));
-        scn_diag_fini(&diag);
+        bench_print_diag(&diag);
         return 2;
     }
     scn_diag_fini(&diag);
@@ -48,19 +34,14 @@ int main(int argc, char **argv)
     if (reps < 1)
         reps = 1;
 
-    sim_experiment_cfg cfg = {.replications = reps, .threads = 1, .seed = sc.seed};
-    sim_summary *s = NULL;
-    sim_err err = {0};
-    double t0 = now_s();
-    rc = sim_experiment_run(&cfg, mdl_world_run, &sc, &s, &err);
-    double wall = now_s() - t0;
-    if (rc != SIM_OK) {
-        fprintf(stderr, "bench_scenario: %s\n", err.msg);
+    bench_run r;
+    if (bench_run_experiment("bench_scenario", &sc, reps, 1, &r) != SIM_OK) {
         mdl_scenario_fini(&sc);
         return 3;
     }
-    const sim_metric *ev = sim_summary_find(s, "run.events");
-    double events = ev ? ev->mean * reps : 0.0;
+    sim_summary *s = r.summary;
+    double wall = r.wall_s;
+    double events = r.events_per_rep * reps;
     double days = sim_time_to_seconds(sc.horizon) / 86400.0 * reps;
     /* Record changes created, every flow: batch flows pull their arrivals
      * without an event each, so events alone understate the work. */
@@ -71,8 +52,6 @@ int main(int argc, char **argv)
         if (!strncmp(m->name, "flow.", 5) && n > 8 && !strcmp(m->name + n - 8, ".created"))
             records += m->mean * reps;
     }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("scenario            %s (%s)\n", sc.name ? sc.name : "?", path ? path : "default.yaml");
     printf("replications        %d on 1 thread, %.0f simulated days each\n", reps, days / reps);
     printf("events fired        %.0f\n", events);
@@ -80,7 +59,7 @@ int main(int argc, char **argv)
     printf("events/s            %.2f million\n", events / wall / 1e6);
     printf("record changes      %.0f (%.2f million/s)\n", records, records / wall / 1e6);
     printf("simulated days/s    %.0f\n", days / wall);
-    printf("peak memory         %.1f MB (ru_maxrss)\n", (double)ru.ru_maxrss / 1024.0);
+    printf("peak memory         %.1f MB (ru_maxrss)\n", r.peak_mb);
     sim_summary_destroy(s);
     mdl_scenario_fini(&sc);
     return 0;
