@@ -414,7 +414,11 @@ int cli_opts_check_memory(const cli_opts *o, const mdl_scenario *sc, int reps)
     sim_err err;
     sim_err_clear(&err);
     int json = o->out || o->format == CLI_FORMAT_JSON;
-    if (memory_need_of(sc, reps, o->threads, json, &need, &err) != SIM_OK)
+    memory_run run = {.reps = reps,
+                      .threads = o->threads,
+                      .ranks = dist_in_job() ? dist_size() : 0,
+                      .json = json};
+    if (memory_need_of(sc, &run, &need, &err) != SIM_OK)
         return 0; /* the probe failed: the run itself will say why */
     const char *source;
     double avail = memory_available(&source);

@@ -24,6 +24,14 @@
  * real and its array slot (about 40 bytes) and the dumped text with its
  * growing buffer (about 20). */
 #define JSON_BYTES_PER_VALUE 60.0
+/* A process in an MPI job (OpenMPI 4.1, shared-memory transport): its
+ * library, buffers and segments. Measured with /usr/bin/time's %M on each
+ * rank of `run --reps 2 --days 1 --threads 1` (its own need: 4 MB) under
+ * mpirun -np 1, 2 and 3 against the same run alone (11.5 MB): 7.1 MB more
+ * at -np 1; rank 0 8.4 MB more at -np 2 and 11-11.5 at -np 3, the other
+ * ranks 5-9 MB more. */
+#define MPI_BASE_BYTES (8.0 * 1024 * 1024)
+#define MPI_RANK_BYTES (1.5 * 1024 * 1024)
 
 static double max3(double a, double b, double c)
 {
@@ -31,20 +39,32 @@ static double max3(double a, double b, double c)
     return m > c ? m : c;
 }
 
-int memory_need_of(const mdl_scenario *sc, int reps, int threads, int json, memory_need *out,
-                   sim_err *err)
+int memory_need_of(const mdl_scenario *sc, const memory_run *run, memory_need *out, sim_err *err)
 {
     *out = (memory_need){0};
     int rc = mdl_memory_estimate(sc, &out->rep, err);
     if (rc != SIM_OK)
         return rc;
-    sim_experiment_cfg cfg = {.replications = reps, .threads = threads};
+    int reps = run->reps;
+    sim_experiment_cfg own = {.replications = reps, .threads = run->threads};
+    int local = sim_experiment_threads(&own);
+    /* rank 0 runs the experiment on its threads plus one proxy for each
+     * thread of the other ranks (dist.h), every rank with the same
+     * --threads: the window is the job's, the worlds its own */
+    int ranks = run->ranks > 1 ? run->ranks : 1;
+    sim_experiment_cfg job = {.replications = reps, .threads = local * ranks};
     double values = (double)reps * (double)out->rep.scalars;
-    out->experiment = sim_experiment_bytes(&cfg, &out->rep.bytes);
+    int remote = sim_experiment_threads(&job) - local;
+    /* a proxy holds no world, but the packed result it receives */
+    out->experiment = sim_experiment_bytes(&job, &out->rep.bytes) +
+                      remote * (out->rep.bytes.result - out->rep.bytes.world);
     double merged = out->rep.bytes.result + 2 * 8.0 * values;
-    double written = values * (8.0 + (json ? JSON_BYTES_PER_VALUE : 0.0));
+    double written = values * (8.0 + (run->json ? JSON_BYTES_PER_VALUE : 0.0));
     out->output = merged > written ? merged : written;
-    out->total = BASE_BYTES + max3(out->experiment, merged, written);
+    double base = BASE_BYTES;
+    if (run->ranks > 0)
+        base += MPI_BASE_BYTES + (ranks - 1) * MPI_RANK_BYTES;
+    out->total = base + max3(out->experiment, merged, written);
     return SIM_OK;
 }
 

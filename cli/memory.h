@@ -4,9 +4,18 @@
  *
  * The estimate of a run (bytes):
  *   base                                       the program, libraries, scenario
+ * + MPI               in an MPI job: the library's buffers and shared memory
  * + the largest of
  *     experiment   threads x world + (W + 1) x result + R x 8 x scalars
  *                  (sim_experiment_bytes with mdl_memory_estimate's figures)
+ *                  In an MPI job of N ranks the figure is rank 0's, the
+ *                  rank that holds the most: its own threads' worlds, but
+ *                  the reorder window W of every rank's threads, and a
+ *                  packed result for each remote thread (its proxy thread
+ *                  receives it there). Every rank checks that figure
+ *                  against its own memory: another rank holds its threads'
+ *                  worlds, a result each and the same summary, never more
+ *                  than rank 0.
  *     merging out  result + 2 x R x 8 x scalars (the summary and the
  *                  results model copied from it)
  *     writing      R x scalars x (8 + J) with J the bytes per value of
@@ -32,11 +41,17 @@ typedef struct memory_need {
     mdl_memory rep;    /* one replication */
 } memory_need;
 
-/* The bytes a run of `reps` replications of sc on `threads` threads (0:
- * one per core) needs; json: results.json is built (--out or --format
- * json). Returns SIM_OK or the probe's error (mdl_memory_estimate). */
-int memory_need_of(const mdl_scenario *sc, int reps, int threads, int json, memory_need *out,
-                   sim_err *err);
+/* A run to estimate. */
+typedef struct memory_run {
+    int reps;
+    int threads; /* of each rank; 0: one per core */
+    int ranks;   /* 0: not in an MPI job; N: rank 0 of a job of N ranks */
+    int json;    /* results.json is built (--out or --format json) */
+} memory_run;
+
+/* The bytes a run of sc needs (see the top): the most any process of it
+ * holds. Returns SIM_OK or the probe's error (mdl_memory_estimate). */
+int memory_need_of(const mdl_scenario *sc, const memory_run *run, memory_need *out, sim_err *err);
 
 /* The bytes available to this process (see the top), and where the figure
  * comes from ("MemAvailable", "cgroup memory.max", "ERPSIM_MEMORY", ...).

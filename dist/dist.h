@@ -37,8 +37,9 @@
  * SIM_EINVAL with a message when MPI cannot run the threads this needs. */
 int dist_init(int *argc, char ***argv, sim_err *err);
 
-int dist_rank(void); /* 0 .. dist_size() - 1 */
-int dist_size(void); /* 1 without MPI */
+int dist_rank(void);   /* 0 .. dist_size() - 1 */
+int dist_size(void);   /* 1 without MPI */
+int dist_in_job(void); /* 1 in an MPI job, even of one rank (mpirun -np 1) */
 
 /* Runs an experiment over every rank; called by every rank with the same
  * configuration (SPMD). identity is what the replications compute (a hash

@@ -140,6 +140,11 @@ int dist_size(void)
     return nranks;
 }
 
+int dist_in_job(void)
+{
+    return joined;
+}
+
 int dist_quit_code(void)
 {
     return atomic_load(&quit_code);

@@ -33,6 +33,11 @@ int dist_size(void)
     return 1;
 }
 
+int dist_in_job(void)
+{
+    return 0;
+}
+
 int dist_experiment(const sim_experiment_cfg *cfg, uint64_t identity, sim_rep_watched_fn *fn,
                     const void *ctx, sim_summary **out, sim_err *err)
 {
