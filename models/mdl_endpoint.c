@@ -52,6 +52,7 @@ struct req {
     void *ctx;
     uint64_t tag;
     sim_time service;
+    sim_time answer_at; /* SIM_TIME_NEVER until the service starts */
     sim_event_id aged_ev;
 };
 
@@ -90,7 +91,7 @@ static uint64_t handle_of(const mdl_endpoint *ep, uint32_t i)
 }
 
 /* The live slot named by handle h, or NULL. */
-static struct req *lookup(mdl_endpoint *ep, uint64_t h)
+static struct req *lookup(const mdl_endpoint *ep, uint64_t h)
 {
     uint32_t i = (uint32_t)(h & 0xffffffffu);
     if (h == 0 || i >= ep->nreqs)
@@ -132,6 +133,7 @@ static uint32_t alloc_slot(mdl_endpoint *ep)
     r->abandoned = r->aged = r->aborted = 0;
     r->aged_ev = SIM_EVENT_NONE;
     r->service = 0;
+    r->answer_at = SIM_TIME_NEVER;
     return i;
 }
 
@@ -186,8 +188,10 @@ static sim_time service_fn(void *ctx, uint64_t job, sim_time now)
         if (r)
             r->aborted = 1;
     }
-    if (r)
+    if (r) {
         r->service = d;
+        r->answer_at = now + (d > 0 ? d : 0); /* when sim_station completes it */
+    }
     return d;
 }
 
@@ -509,6 +513,12 @@ void mdl_endpoint_abandon(mdl_endpoint *ep, uint64_t handle)
         return;
     r->abandoned = 1;
     ep->abandoned++;
+}
+
+sim_time mdl_endpoint_answer_at(const mdl_endpoint *ep, uint64_t handle)
+{
+    const struct req *r = lookup(ep, handle);
+    return r ? r->answer_at : SIM_TIME_NEVER;
 }
 
 int mdl_endpoint_busy(const mdl_endpoint *ep)

@@ -180,6 +180,14 @@ int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx
  * and its worker, but no answer will be delivered. Unknown or finished
  * handles (and 0) are ignored. */
 void mdl_endpoint_abandon(mdl_endpoint *ep, uint64_t handle);
+/* When the answer to the live request `handle` is due, once its service
+ * has started: the time is fixed then (the service is drawn at its start
+ * and cut by the server timeout, and nothing later changes it), and fn is
+ * called at exactly that time unless the caller abandons the request.
+ * SIM_TIME_NEVER while the request waits in line, and for a hung request
+ * (handle 0), an unknown or a finished one. A caller whose deadline is at
+ * or after this time needs no timeout event (docs/models/deadlines.md). */
+sim_time mdl_endpoint_answer_at(const mdl_endpoint *ep, uint64_t handle);
 
 int mdl_endpoint_busy(const mdl_endpoint *ep);    /* workers busy now */
 int mdl_endpoint_waiting(const mdl_endpoint *ep); /* requests in line now */

@@ -261,6 +261,54 @@ static void a_server_timeout_aborts_the_service_and_frees_the_worker(void **stat
     fix_fini(&f);
 }
 
+/* The answer time is known once the service starts (callers skip their
+ * timeout event with it). One worker, 30 s per request, A and B at 0 s: A
+ * is served [0, 30), so its answer is due at 30 s; B waits, so its time is
+ * not known (never) until it starts at 30 s, then due at 60 s. Each answer
+ * comes exactly when it was due, and a finished request's time is never
+ * again. With a 10 s server timeout A's answer is due at 10 s (the cut
+ * service); a hung request (handle 0) is never answered. */
+static void the_answer_time_is_fixed_when_the_service_starts(void **state)
+{
+    (void)state;
+    sim_dist thirty = {.kind = SIM_DIST_CONST, .a = 30.0};
+    struct fix f;
+    fix_init(&f, (mdl_endpoint_cfg){.id = "erp", .workers = 1, .service = &thirty});
+    at(&f, 0, 0);
+    at(&f, 0, 1);
+    assert_int_equal(sim_queue_run(f.q, 0), SIM_OK);
+    assert_int_equal(mdl_endpoint_answer_at(f.ep, f.handle[0]), S(30));
+    assert_int_equal(mdl_endpoint_answer_at(f.ep, f.handle[1]), SIM_TIME_NEVER);
+    assert_int_equal(sim_queue_run(f.q, S(30)), SIM_OK);
+    assert_int_equal(f.answered[0], S(30));
+    assert_int_equal(mdl_endpoint_answer_at(f.ep, f.handle[0]), SIM_TIME_NEVER);
+    assert_int_equal(mdl_endpoint_answer_at(f.ep, f.handle[1]), S(60));
+    assert_int_equal(sim_queue_run(f.q, S(60)), SIM_OK);
+    assert_int_equal(f.answered[1], S(60));
+    fix_fini(&f);
+
+    fix_init(&f, (mdl_endpoint_cfg){
+                     .id = "erp", .workers = 1, .service = &thirty, .server_timeout = S(10)});
+    at(&f, 0, 0);
+    assert_int_equal(sim_queue_run(f.q, 0), SIM_OK);
+    assert_int_equal(mdl_endpoint_answer_at(f.ep, f.handle[0]), S(10));
+    assert_int_equal(sim_queue_run(f.q, S(10)), SIM_OK);
+    assert_int_equal(f.answered[0], S(10));
+    assert_int_equal(f.answer[0], MDL_EP_SERVER_TIMEOUT);
+    fix_fini(&f);
+
+    static const mdl_outage hang[] = {{.start = 0, .end = S(5), .mode = MDL_OUTAGE_HANG}};
+    fix_init(&f,
+             (mdl_endpoint_cfg){
+                 .id = "erp", .workers = 1, .service = &thirty, .outages = hang, .noutages = 1});
+    at(&f, 0, 0);
+    assert_int_equal(sim_queue_run(f.q, 0), SIM_OK);
+    assert_int_equal(f.reply[0], MDL_EP_ACCEPTED);
+    assert_int_equal(f.handle[0], 0);
+    assert_int_equal(mdl_endpoint_answer_at(f.ep, f.handle[0]), SIM_TIME_NEVER);
+    fix_fini(&f);
+}
+
 static void a_full_line_answers_503_at_once(void **state)
 {
     (void)state;
@@ -671,6 +719,7 @@ int main(void)
         cmocka_unit_test(the_workers_serve_with_any_service_distribution),
         cmocka_unit_test(the_share_of_requests_finding_every_worker_busy_and_the_first_one),
         cmocka_unit_test(a_server_timeout_aborts_the_service_and_frees_the_worker),
+        cmocka_unit_test(the_answer_time_is_fixed_when_the_service_starts),
         cmocka_unit_test(a_full_line_answers_503_at_once),
         cmocka_unit_test(outages_fail_fast_or_hang_inside_their_windows),
         cmocka_unit_test(degradation_multiplies_services_that_start_in_the_window),
