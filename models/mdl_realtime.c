@@ -11,7 +11,9 @@
  *   POOL     waiting in the caller's line for a thread (pool_wait); no event
  *            of its own: the caller calls ev_granted or ev_pool_refused
  *   TOKEN    waiting for an inline token refresh; ev = the send event
- *   CALL     request accepted by the endpoint; ev = the timeout event
+ *   CALL     request accepted by the endpoint; ev = the timeout event, or
+ *            SIM_EVENT_NONE when the endpoint's answer is due by the
+ *            deadline (see send_call)
  *   SLEEP    sleeping before a retry; ev = the retry event
  *   QUEUED   parked in the retry queue (a FIFO linked through next_q), due
  *            for its next attempt at `due`; no event of its own
@@ -35,9 +37,11 @@
  * a long line of records that fail at once (e.g. dead tokens) costs no stack.
  *
  * Invariants:
- *   1. Every live slot in TOKEN, CALL or SLEEP has exactly one pending event,
- *      its ev; QUEUED slots are exactly the FIFO's members; POOL slots are
- *      exactly this flow's members of the caller's waiting line.
+ *   1. Every live slot in TOKEN or SLEEP has exactly one pending event, its
+ *      ev; a CALL slot has one (its timeout) unless its answer is already
+ *      known to come by the deadline; QUEUED slots are exactly the FIFO's
+ *      members; POOL slots are exactly this flow's members of the caller's
+ *      waiting line.
  *   2. live slots = pending records; parked_now = slots with parked set.
  *   3. Each record ends in the ledger exactly once, when its slot is freed
  *      (finish()), so created = ended + pending at any time.
@@ -510,7 +514,13 @@ static void send_call(mdl_realtime *rt, uint32_t i, sim_time now)
     case MDL_EP_ACCEPTED:
         r->state = S_CALL;
         r->ep_handle = eph;
-        r->ev = sim_queue_after(rt->q, rt->timeout, ev_timeout, rt, h);
+        /* Served at once, its answer time is fixed; an answer by the
+         * deadline is in time, and only the answer or the timeout ends a
+         * call, so the timeout could never fire: no event for it. */
+        if (mdl_endpoint_answer_at(rt->ep, eph) - now <= rt->timeout)
+            r->ev = SIM_EVENT_NONE;
+        else
+            r->ev = sim_queue_after(rt->q, rt->timeout, ev_timeout, rt, h);
         return;
     case MDL_EP_CONCURRENCY:
         outcome(rt, i, O_CONCURRENCY, -1, now);

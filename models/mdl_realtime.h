@@ -24,9 +24,11 @@
  *                       cancels it, or it fires first: the call is abandoned
  *                       at the endpoint (whose worker still serves it); an
  *                       answer due exactly at the timeout is in time
- *                       (docs/models/deadlines.md). An
- *                       answer may be the server's own timeout (a 5xx after
- *                       its server_timeout): a failure like a 503.
+ *                       (docs/models/deadlines.md), so a call served at
+ *                       once whose answer is due by then starts no timer
+ *                       (mdl_endpoint_answer_at). An answer may be the
+ *                       server's own timeout (a 5xx after its
+ *                       server_timeout): a failure like a 503.
  *     breaker.record    the outcome and its duration (send -> answer)
  *     success   --> delivered, latency = answer time - created time
  *     retryable failure (timeout, 503/5xx, 429; 403 only if retry_quota) and

@@ -229,6 +229,37 @@ static void an_answer_exactly_at_the_timeout_is_in_time(void **state)
     }
 }
 
+/* A call served at once whose answer is due by the deadline needs no
+ * timeout event: the answer is the only way it can end. One worker, a
+ * fixed 10 s service, timeout 10 s, one record at 0 s: right after the
+ * submission the calendar holds exactly one event, the endpoint's
+ * completion (the old model also held a timeout that the answer always
+ * cancelled), and the record is delivered at 10 s, exactly its deadline.
+ * With 10 s + 1 us of service the answer would be 1 us late: the timeout
+ * event is there (two events), fires at 10 s, and the record is rejected
+ * timeout. */
+static void a_call_answered_by_its_deadline_holds_no_timeout_event(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        struct world w;
+        world_init(&w);
+        add_caller(&w, 1);
+        add_endpoint(&w, 0,
+                     (mdl_endpoint_cfg){
+                         .id = "erp", .workers = 1, .service = late ? &ten_s_and_a_us : &ten_s});
+        add_flow(&w, 0, (mdl_realtime_cfg){.timeout = S(10), .max_attempts = 1});
+        record_at(&w, 0, 0);
+        assert_int_equal(sim_queue_run(w.q, 0), SIM_OK);
+        assert_int_equal(sim_queue_size(w.q), late ? 2 : 1);
+        assert_int_equal(sim_queue_run(w.q, S(60)), SIM_OK);
+        assert_int_equal(mdl_ledger_count(w.ledger, 0, MDL_DELIVERED), late ? 0 : 1);
+        assert_int_equal(count(&w, 0, MDL_REJECTED, MDL_R_TIMEOUT), late ? 1 : 0);
+        assert_conserved(&w);
+        world_fini(&w);
+    }
+}
+
 /* The scenario of the card, scaled down. Flow A's ERP hangs for 100 s;
  * flow B's target is healthy (0.1 s); both share a pool of 2 threads.
  * A: records at 0, 1, 12, 13, 14 s; B: records at 5, 12.5, 13.5, 14.5 s.
@@ -969,6 +1000,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_threads_and_hanging_calls_reject_exactly_the_third_and_fourth),
         cmocka_unit_test(an_answer_exactly_at_the_timeout_is_in_time),
+        cmocka_unit_test(a_call_answered_by_its_deadline_holds_no_timeout_event),
         cmocka_unit_test(a_hanging_erp_exhausts_the_pool_and_fails_an_unrelated_flow),
         cmocka_unit_test(a_breaker_with_a_queue_fallback_keeps_the_unrelated_flow_healthy),
         cmocka_unit_test(a_timed_out_call_keeps_the_worker_busy),
