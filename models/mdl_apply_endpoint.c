@@ -3,7 +3,9 @@
  *
  * Each accepted call has a record in a pool (free list, grows by doubling):
  * the subscriber's token and callback, the endpoint's handle and the
- * timeout timer. The endpoint's tag and the timer's argument name the
+ * timeout timer (none when the endpoint serves the call at once and its
+ * answer is due by the deadline: that timer could never fire). The
+ * endpoint's tag and the timer's argument name the
  * record as (generation << 32 | index), so whichever of answer and timeout
  * comes second finds a newer generation and does nothing. Refusals are
  * answered synchronously (mdl_apply.h allows it) and use no record.
@@ -199,7 +201,8 @@ static int apply(void *impl, uint64_t token, sim_time now, mdl_apply_done_fn *do
     }
     if (call_of(a, tag) == i) { /* not answered yet */
         a->calls[i].handle = handle;
-        a->calls[i].timer = sim_queue_push(a->q, now + a->timeout, on_timeout, a, tag);
+        if (mdl_endpoint_answer_at(a->ep, handle) - now > a->timeout)
+            a->calls[i].timer = sim_queue_push(a->q, now + a->timeout, on_timeout, a, tag);
     }
     return SIM_OK;
 }

@@ -1504,6 +1504,48 @@ static void an_apply_answered_exactly_at_its_timeout_is_in_time(void **state)
     }
 }
 
+/* An apply call served at once whose answer is due by its timeout needs
+ * no timer: the answer is the only way it can end. One worker serving each
+ * call in 2 s, apply timeout 2 s, one call at t = 0: the calendar then
+ * holds exactly the endpoint's completion (the old model also held a timer
+ * the answer always cancelled), and the call succeeds at 2 s, exactly its
+ * deadline. With a timeout of 2 s - 1 us the timer is there (two events),
+ * and the call times out at 2 s - 1 us. */
+static void apply_done(void *ctx, uint64_t token, int ok, int retryable, sim_time now)
+{
+    (void)retryable;
+    sim_time *when = ctx;
+    when[token] = ok ? now : -now;
+}
+
+static void an_apply_answered_by_its_timeout_holds_no_timer(void **state)
+{
+    (void)state;
+    for (int early = 0; early < 2; early++) {
+        sim_queue *q = sim_queue_create(0, NULL);
+        assert_non_null(q);
+        gsl_rng *rng = sim_rng_create(1, 0, "service", NULL);
+        mdl_endpoint *ep = make_endpoint(q, rng, NULL);
+        mdl_apply_endpoint_cfg ac = {.q = q, .endpoint = ep, .timeout = 2 * SIM_SEC - early};
+        mdl_apply_endpoint *a = mdl_apply_endpoint_create(&ac, NULL);
+        assert_non_null(a);
+        mdl_apply apply = mdl_apply_endpoint_apply(a);
+        sim_time when[1] = {0};
+        assert_int_equal(apply.fn(apply.impl, 0, 0, apply_done, when), SIM_OK);
+        assert_int_equal(sim_queue_size(q), early ? 2 : 1);
+        assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+        mdl_apply_endpoint_stats as;
+        mdl_apply_endpoint_stats_get(a, &as);
+        assert_int_equal(as.ok, early ? 0 : 1);
+        assert_int_equal(as.timeouts, early ? 1 : 0);
+        assert_int_equal(when[0], early ? -(2 * SIM_SEC - 1) : 2 * SIM_SEC);
+        mdl_apply_endpoint_destroy(a);
+        mdl_endpoint_destroy(ep);
+        sim_rng_destroy(rng);
+        sim_queue_destroy(q);
+    }
+}
+
 /* A hung endpoint (outage mode hang for an hour) never answers: the call
  * times out after 10 s, the subscriber sleeps expo(1) = 2 s and tries
  * again, times out at 22 s, and with 2 attempts the change is
@@ -1670,6 +1712,7 @@ int main(void)
         cmocka_unit_test(the_echo_filter_stops_a_loop_between_two_opposite_flows),
         cmocka_unit_test(a_hung_endpoint_times_out_instead_of_holding_the_slot),
         cmocka_unit_test(an_apply_answered_exactly_at_its_timeout_is_in_time),
+        cmocka_unit_test(an_apply_answered_by_its_timeout_holds_no_timer),
         cmocka_unit_test(metrics_are_named_after_the_flow_and_subscriber),
         cmocka_unit_test(the_spec_sets_the_subscriber),
         cmocka_unit_test(bad_configurations_are_refused),
