@@ -13,25 +13,33 @@
  * sub-bin up to a constant offset, so the index is one shift and one
  * subtraction (no log, no search).
  *
- * Storage. The 64 counts of an octave are a block of 512 bytes (8 cache
- * lines). A histogram holds the blocks of one run of octaves [lo, lo + n)
- * in one array, widened (a new array, the old counts copied over) the
- * first time a value lands outside it; a latency spans a few octaves, so a
- * histogram holds a few KB instead of all 4,482 bins. An add reads the
- * header's first 48 bytes (count, sum, min, max, bins, lo, n) and one line
- * of bins: two cache lines, where a table of one pointer per octave made
- * it three (the header's table was a line of its own). The edges are
- * computed when asked for (ldexp), never stored. Invariants:
- *   1. count == under + over + the sum of every block's bins (doubles: exact
- *      up to 2^53 observations); an octave outside [lo, lo + n) is 64 zero
- *      bins.
+ * Storage. The 64 counts of an octave are a block of 256 bytes (4 cache
+ * lines): a count is a uint32_t while the histogram's total stays within
+ * UINT32_MAX (no bin can exceed the total), and the first add or merge
+ * that would take the total past it makes every count a uint64_t (widen:
+ * a new array, the same values). Every count is a whole number, so the
+ * values read (as doubles) are those of double counters, bit for bit, with
+ * half the lines of bins in the cache. A histogram holds the blocks of one
+ * run of octaves [lo, lo + n) in one array, widened (a new array, the old
+ * counts copied over) the first time a value lands outside it; a latency
+ * spans a few octaves, so a histogram holds a few KB instead of all 4,482
+ * bins. An add reads the header's first 56 bytes (count, sum, min, max,
+ * bins, lo, n, wide, under) and one line of bins: two cache lines, where a
+ * table of one pointer per octave made it three (the header's table was a
+ * line of its own). The edges are computed when asked for (ldexp), never
+ * stored. Invariants:
+ *   1. count == under + over + the sum of every block's bins (exact up to
+ *      2^53 observations, where the doubles under and over stop being);
+ *      an octave outside [lo, lo + n) is 64 zero bins; while !wide,
+ *      count <= UINT32_MAX.
  *   2. min/max/sum are exact over every non-NaN observation recorded.
- *   3. Only add, add_n and merge allocate, and only when a value (or the
- *      histogram merged in) lands outside [lo, lo + n): the run of octaves
- *      then widens to cover it (at most 70 octaves, 35 KB, for values
- *      2^-30 to 2^40 apart). When that allocation fails the observation is
- *      not recorded at all (count, sum, min, max unchanged) and status
- *      becomes SIM_ENOMEM for good:
+ *   3. Only add, add_n, merge and reserve allocate, and only when a value
+ *      (or the histogram merged in) lands outside [lo, lo + n) or the
+ *      counts must widen: the run of octaves then widens to cover it (at
+ *      most 70 octaves, 35 KB at 64 bits, for values 2^-30 to 2^40 apart).
+ *      When that allocation fails the observation is not recorded at all
+ *      (count, sum, min, max unchanged) and status becomes SIM_ENOMEM for
+ *      good:
  *      clone refuses such a histogram, so a run that lost observations
  *      fails instead of reporting wrong quantiles. Quantile, cdf, bin,
  *      reset never allocate.
@@ -172,20 +180,33 @@ static const double LOW = 0x1.0p-30;
 static const double HIGH = 0x1.0p40;
 
 struct sim_hist {
-    /* What every add reads and writes, together in the first 48 bytes. */
+    /* What every add reads and writes, together in the first 56 bytes. */
     uint64_t count;
     double sum, min, max;
-    double *bins;       /* octave lo + k's 64 bins at bins[64 * k]; NULL while n == 0 */
-    int lo, n;          /* the octaves held: [lo, lo + n) */
-    double under, over; /* bins 0 and OVER_BIN */
-    int status;         /* SIM_OK, or SIM_ENOMEM once bins could not be had */
+    void *bins;     /* octave lo + k's 64 counts at bins[64 * k]; NULL while n == 0 */
+    int16_t lo, n;  /* the octaves held: [lo, lo + n) */
+    int16_t wide;   /* 0: the counts are uint32_t; 1: uint64_t (see Storage) */
+    int16_t status; /* SIM_OK, or SIM_ENOMEM once bins could not be had */
+    double under;   /* bin 0 */
+    double over;    /* bin OVER_BIN */
 };
 
-/* Octave o's 64 bins, or NULL when the histogram holds none for it. */
-static inline double *oct_bins(const sim_hist *h, int o)
+/* The bytes of one count. */
+static inline size_t width(const sim_hist *h)
 {
-    unsigned k = (unsigned)(o - h->lo);
-    return k < (unsigned)h->n ? h->bins + (size_t)k * SUBS : NULL;
+    return h->wide ? sizeof(uint64_t) : sizeof(uint32_t);
+}
+
+/* Whether octave o's counts are held. */
+static inline int holds(const sim_hist *h, int o)
+{
+    return (unsigned)(o - h->lo) < (unsigned)h->n;
+}
+
+/* Count k of the array (k from octave lo's first bin). */
+static inline uint64_t at(const sim_hist *h, size_t k)
+{
+    return h->wide ? ((const uint64_t *)h->bins)[k] : ((const uint32_t *)h->bins)[k];
 }
 
 /* Widens the octaves held to cover [a, b) (the new ones zero): one array,
@@ -200,22 +221,62 @@ static int cover(sim_hist *h, int a, int b)
         if (a == h->lo && b == h->lo + h->n)
             return SIM_OK;
     }
-    double *bins = sim_calloc((size_t)(b - a) * SUBS, sizeof *bins);
+    char *bins = sim_calloc((size_t)(b - a) * SUBS, width(h));
     if (!bins)
         return SIM_ENOMEM;
     if (h->n > 0)
-        memcpy(bins + (size_t)(h->lo - a) * SUBS, h->bins, (size_t)h->n * SUBS * sizeof *bins);
+        memcpy(bins + (size_t)(h->lo - a) * SUBS * width(h), h->bins,
+               (size_t)h->n * SUBS * width(h));
     sim_free(h->bins);
     h->bins = bins;
-    h->lo = a;
-    h->n = b - a;
+    h->lo = (int16_t)a;
+    h->n = (int16_t)(b - a);
     return SIM_OK;
+}
+
+/* Makes the counts uint64_t (Storage), the same values. SIM_ENOMEM
+ * (nothing changed) when the new array cannot be had. */
+static int widen(sim_hist *h)
+{
+    if (h->wide)
+        return SIM_OK;
+    if (h->n > 0) {
+        size_t n = (size_t)h->n * SUBS;
+        uint64_t *bins = sim_malloc(n * sizeof *bins);
+        if (!bins)
+            return SIM_ENOMEM;
+        for (size_t k = 0; k < n; k++)
+            bins[k] = ((const uint32_t *)h->bins)[k];
+        sim_free(h->bins);
+        h->bins = bins;
+    }
+    h->wide = 1;
+    return SIM_OK;
+}
+
+/* Makes room for count more observations: widens the counts before the
+ * total could pass UINT32_MAX (every bin is at most the total). */
+static inline int room(sim_hist *h, uint64_t count)
+{
+    if (!h->wide && count > UINT32_MAX - h->count)
+        return widen(h);
+    return SIM_OK;
+}
+
+/* Adds count to bin k of octave o (o held), at the width held. */
+static inline void bump(sim_hist *h, int o, unsigned k, uint64_t count)
+{
+    size_t j = (size_t)(o - h->lo) * SUBS + k;
+    if (h->wide)
+        ((uint64_t *)h->bins)[j] += count;
+    else
+        ((uint32_t *)h->bins)[j] += (uint32_t)count;
 }
 
 static void clear(sim_hist *h)
 {
     if (h->n > 0)
-        memset(h->bins, 0, (size_t)h->n * SUBS * sizeof *h->bins);
+        memset(h->bins, 0, (size_t)h->n * SUBS * width(h));
     h->under = h->over = 0.0;
     h->count = 0;
     h->sum = 0.0;
@@ -244,7 +305,7 @@ void sim_hist_destroy(sim_hist *h)
 
 size_t sim_hist_bytes(void)
 {
-    return SIM_LINES(sizeof(sim_hist)) + SIM_HIST_TYPICAL_OCTAVES * SUBS * sizeof(double) +
+    return SIM_LINES(sizeof(sim_hist)) + SIM_HIST_TYPICAL_OCTAVES * SUBS * sizeof(uint32_t) +
            2 * SIM_ALLOC_OVERHEAD;
 }
 
@@ -258,13 +319,14 @@ sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err)
     sim_hist *c = sim_hist_create(err);
     if (!c)
         return NULL;
+    c->wide = h->wide;
     if (h->n > 0) {
         if (cover(c, h->lo, h->lo + h->n) != SIM_OK) {
             sim_hist_destroy(c);
             sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory copying a histogram");
             return NULL;
         }
-        memcpy(c->bins, h->bins, (size_t)h->n * SUBS * sizeof *c->bins);
+        memcpy(c->bins, h->bins, (size_t)h->n * SUBS * width(h));
     }
     c->under = h->under;
     c->over = h->over;
@@ -300,25 +362,29 @@ static inline long bin_of(double x)
     return -1;
 }
 
-/* The counter of bin i (0 < i < OVER_BIN: allocating its block; NULL when
- * that fails), or of the underflow or overflow bin. */
-static inline double *counter(sim_hist *h, long i)
+/* Records count observations in bin i, allocating its octave if it is
+ * not held yet. SIM_ENOMEM (nothing recorded, status remembers it) when the
+ * octave or the wider counts cannot be had. */
+static int record(sim_hist *h, long i, uint64_t count)
 {
-    if (i == 0)
-        return &h->under;
-    if (i == OVER_BIN)
-        return &h->over;
-    long k = i - 1;
-    int o = (int)(k >> SUB_BITS);
-    double *b = oct_bins(h, o);
-    if (!b) {
-        if (cover(h, o, o + 1) != SIM_OK) {
-            h->status = SIM_ENOMEM;
-            return NULL;
-        }
-        b = oct_bins(h, o);
+    if (room(h, count) != SIM_OK) {
+        h->status = SIM_ENOMEM;
+        return SIM_ENOMEM;
     }
-    return &b[k & (SUBS - 1)];
+    if (i == 0) {
+        h->under += (double)count;
+    } else if (i == OVER_BIN) {
+        h->over += (double)count;
+    } else {
+        long k = i - 1;
+        int o = (int)(k >> SUB_BITS);
+        if (!holds(h, o) && cover(h, o, o + 1) != SIM_OK) {
+            h->status = SIM_ENOMEM;
+            return SIM_ENOMEM;
+        }
+        bump(h, o, (unsigned)(k & (SUBS - 1)), count);
+    }
+    return SIM_OK;
 }
 
 /* The count of bin i (0 for an absent block). */
@@ -329,8 +395,8 @@ static inline double bin_count(const sim_hist *h, long i)
     if (i == OVER_BIN)
         return h->over;
     long k = i - 1;
-    const double *b = oct_bins(h, (int)(k >> SUB_BITS));
-    return b ? b[k & (SUBS - 1)] : 0.0;
+    int o = (int)(k >> SUB_BITS);
+    return holds(h, o) ? (double)at(h, (size_t)(k - (long)h->lo * SUBS)) : 0.0;
 }
 
 /* Packed: count, sum, min, max, status, then the nonzero bins as (index,
@@ -360,7 +426,7 @@ sim_hist *sim_hist_unpack(sim_unpack *u, sim_err *err)
     sim_hist *h = sim_hist_create(err);
     if (!h)
         return NULL;
-    h->count = sim_unpack_u64(u);
+    uint64_t count = sim_unpack_u64(u);
     h->sum = sim_unpack_f64(u);
     h->min = sim_unpack_f64(u);
     h->max = sim_unpack_f64(u);
@@ -369,26 +435,34 @@ sim_hist *sim_hist_unpack(sim_unpack *u, sim_err *err)
     uint64_t nonzero = sim_unpack_u64(u);
     if (nonzero > NBINS)
         u->failed = 1;
-    for (uint64_t k = 0; !u->failed && k < nonzero; k++) {
+    /* The bins come in increasing order, each a whole count, and add up to
+     * count (invariant 1); anything else is corrupt. */
+    for (uint64_t k = 0, next = 0; !u->failed && k < nonzero; k++) {
         uint64_t i = sim_unpack_u64(u);
         double c = sim_unpack_f64(u);
-        double *at = NULL;
-        if (i >= NBINS) {
+        if (i < next || i >= NBINS || !(c >= 1.0 && c <= (double)count && c < 0x1p64) ||
+            c != floor(c)) {
             u->failed = 1;
-        } else if (!(at = counter(h, (long)i))) {
-            sim_hist_destroy(h);
-            sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory unpacking a histogram");
-            return NULL;
-        } else {
-            *at = c;
+            break;
         }
+        if (record(h, (long)i, (uint64_t)c) != SIM_OK)
+            goto fail_nomem;
+        h->count += (uint64_t)c;
+        next = i + 1;
     }
+    if (h->count != count)
+        u->failed = 1;
     if (u->failed) {
         sim_hist_destroy(h);
         sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "a packed histogram is truncated or corrupt");
         return NULL;
     }
     return h;
+
+fail_nomem:
+    sim_hist_destroy(h);
+    sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory unpacking a histogram");
+    return NULL;
 }
 
 /* The lower edge of regular bin i (0 < i < OVER_BIN); i = OVER_BIN gives
@@ -411,10 +485,8 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count)
     long i = bin_of(x);
     if (i < 0 || count == 0)
         return;
-    double *c = counter(h, i);
-    if (!c)
+    if (record(h, i, count) != SIM_OK)
         return; /* status is SIM_ENOMEM: the observation is not recorded */
-    *c += (double)count;
     h->count += count;
     h->sum += x * (double)count;
     if (x < h->min)
@@ -425,6 +497,8 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count)
 
 int sim_hist_reserve(sim_hist *into, const sim_hist *from)
 {
+    if (room(into, from->count) != SIM_OK)
+        return SIM_ENOMEM;
     return from->n > 0 ? cover(into, from->lo, from->lo + from->n) : SIM_OK;
 }
 
@@ -432,14 +506,16 @@ void sim_hist_merge(sim_hist *into, const sim_hist *from)
 {
     if (from->status != SIM_OK)
         into->status = from->status;
-    if (from->n > 0) {
-        if (sim_hist_reserve(into, from) != SIM_OK) {
-            into->status = SIM_ENOMEM;
-            return; /* into is incomplete */
-        }
-        double *b = oct_bins(into, from->lo);
-        for (size_t k = 0; k < (size_t)from->n * SUBS; k++)
-            b[k] += from->bins[k];
+    if (sim_hist_reserve(into, from) != SIM_OK) {
+        into->status = SIM_ENOMEM;
+        return; /* into is incomplete */
+    }
+    for (size_t k = 0; k < (size_t)from->n * SUBS; k++) {
+        size_t j = (size_t)(from->lo - into->lo) * SUBS + k;
+        if (into->wide)
+            ((uint64_t *)into->bins)[j] += at(from, k);
+        else
+            ((uint32_t *)into->bins)[j] += (uint32_t)at(from, k);
     }
     into->under += from->under;
     into->over += from->over;
@@ -497,7 +573,7 @@ static double representative(const sim_hist *h, long i)
 /* The next bin at or after i that may be non-zero (skips absent blocks). */
 static long next_bin(const sim_hist *h, long i)
 {
-    while (i > 0 && i < OVER_BIN && !oct_bins(h, (int)((i - 1) >> SUB_BITS)))
+    while (i > 0 && i < OVER_BIN && !holds(h, (int)((i - 1) >> SUB_BITS)))
         i = (((i - 1) >> SUB_BITS) + 1) * SUBS + 1;
     return i;
 }

@@ -81,7 +81,8 @@ void sim_hist_destroy(sim_hist *h); /* NULL is a no-op */
 sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err);
 /* Records x (NaN is ignored; x <= 2^-30 counts as underflow). The first
  * value outside the octaves held widens them to cover its octave (64 bins,
- * 512 bytes, each); if that fails the value is not recorded and the
+ * 256 bytes, each; 512 once the count passes 2^32 - 1, when the bins
+ * widen to 64 bits); if that fails the value is not recorded and the
  * histogram remembers SIM_ENOMEM. */
 void sim_hist_add(sim_hist *h, double x);
 /* Records x count times (the same allocation rule). */
@@ -89,13 +90,14 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count);
 /* Adds every count of from into into (allocating into's missing octaves;
  * on failure into remembers SIM_ENOMEM, as it does from's). */
 void sim_hist_merge(sim_hist *into, const sim_hist *from);
-/* Allocates into's bins for every octave from holds, so that merging from
- * next cannot fail. SIM_OK, or SIM_ENOMEM (into unchanged). */
+/* Allocates into's bins for every octave from holds (and widens its bins if
+ * the two counts add up past 2^32 - 1), so that merging from next cannot
+ * fail. SIM_OK, or SIM_ENOMEM (into unchanged). */
 int sim_hist_reserve(sim_hist *into, const sim_hist *from);
 /* SIM_OK, or SIM_ENOMEM once an observation or a merge was lost for want
  * of memory (sticky; sim_hist_clone then refuses it, err says why). */
 int sim_hist_status(const sim_hist *h);
-/* Octaves held (each 64 bins, 512 bytes; the run from the lowest to the
+/* Octaves held (each 64 bins, 256 or 512 bytes; the run from the lowest to the
  * highest octave seen): the memory in use. */
 size_t sim_hist_blocks(const sim_hist *h);
 void sim_hist_reset(sim_hist *h);
@@ -120,7 +122,7 @@ size_t sim_hist_nbins(const sim_hist *h);
  * between its largest and smallest value, e.g. 10 ms to 11 min). */
 #define SIM_HIST_TYPICAL_OCTAVES 16
 /* The heap bytes a histogram holds once its values span
- * SIM_HIST_TYPICAL_OCTAVES octaves (about 9 KB), malloc's bookkeeping
+ * SIM_HIST_TYPICAL_OCTAVES octaves (about 4 KB), malloc's bookkeeping
  * included: for estimating a run's memory before it starts. */
 size_t sim_hist_bytes(void);
 /* Writes h exactly (its non-zero bins, count, sum, min, max; sim_pack.h). */

@@ -567,6 +567,112 @@ static void hist_create_and_clone_report_allocation_failures(void **state)
     sim_hist_destroy(h);
 }
 
+/* The count of the bin holding x, by the bin walk (0 when none does). */
+static uint64_t count_at(const sim_hist *h, double x)
+{
+    double lo, hi;
+    uint64_t c;
+    for (size_t i = 0; sim_hist_bin(h, i, &lo, &hi, &c); i++)
+        if (lo <= x && x < hi)
+            return c;
+    return 0;
+}
+
+/* Counts are 32 bits wide until the total could pass 2^32 - 1, then 64
+ * (sim_stats.c, Storage). Hand values: 2^32 - 1 observations of 1.0 and
+ * one more make 2^32 = 4294967296 in 1.0's bin, a count a 32-bit bin
+ * cannot hold; the other bins keep theirs. Counts are integers: exact. */
+static void hist_counts_stay_exact_past_two_to_the_32(void **state)
+{
+    (void)state;
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    sim_hist_add_n(h, 3.0, 5);
+    sim_hist_add_n(h, 1.0, UINT32_MAX - 5);
+    sim_hist_add(h, 1.0); /* the total is 2^32 now */
+    sim_hist_add(h, 1.0);
+    assert_true(sim_hist_count(h) == 4294967297ULL);
+    assert_true(count_at(h, 1.0) == 4294967292ULL);
+    assert_true(count_at(h, 3.0) == 5);
+    /* The median is in 1.0's bin [1, 1 + 1/64): its midpoint. */
+    assert_true(sim_hist_quantile(h, 0.5) == 1.0 + 1.0 / 128);
+
+    /* Two 32-bit histograms of 3e9 observations each merge into 6e9, and
+     * a copy and a packed copy keep every count. */
+    sim_hist *a = sim_hist_create(NULL), *b = sim_hist_create(NULL);
+    sim_hist_add_n(a, 2.0, 3000000000ULL);
+    sim_hist_add_n(b, 2.0, 3000000000ULL);
+    sim_hist_add_n(b, 0.25, 7);
+    sim_hist_merge(a, b);
+    assert_int_equal(sim_hist_status(a), SIM_OK);
+    assert_true(count_at(a, 2.0) == 6000000000ULL);
+    assert_true(count_at(a, 0.25) == 7);
+    sim_hist *c = sim_hist_clone(a, NULL);
+    assert_non_null(c);
+    assert_true(count_at(c, 2.0) == 6000000000ULL);
+    sim_pack p;
+    sim_pack_init(&p);
+    sim_hist_pack(a, &p);
+    assert_false(p.failed);
+    sim_unpack u;
+    sim_unpack_init(&u, p.data, p.len);
+    sim_hist *d = sim_hist_unpack(&u, NULL);
+    assert_non_null(d);
+    assert_true(sim_hist_count(d) == 6000000007ULL);
+    assert_true(count_at(d, 2.0) == 6000000000ULL);
+    assert_true(count_at(d, 0.25) == 7);
+    sim_pack_fini(&p);
+    sim_hist_destroy(a);
+    sim_hist_destroy(b);
+    sim_hist_destroy(c);
+    sim_hist_destroy(d);
+    sim_hist_destroy(h);
+}
+
+/* Widening the counts allocates; when that fails the observation is not
+ * recorded and the histogram remembers SIM_ENOMEM, as for a new octave. */
+static void hist_out_of_memory_while_widening_is_remembered(void **state)
+{
+    (void)state;
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    sim_hist_add(h, 1.0);
+    sim_alloc_fail_after(1);
+    sim_hist_add_n(h, 1.0, UINT32_MAX);
+    sim_alloc_fail_reset();
+    assert_int_equal(sim_hist_count(h), 1);
+    assert_int_equal(sim_hist_status(h), SIM_ENOMEM);
+    sim_hist_destroy(h);
+}
+
+/* A packed histogram whose bins do not add up to its count (invariant 1),
+ * or come out of order, is corrupt: SIM_EPARSE, not a histogram. */
+static void hist_unpack_refuses_bins_that_do_not_add_up(void **state)
+{
+    (void)state;
+    sim_pack p;
+    for (int bad = 0; bad < 2; bad++) {
+        sim_pack_init(&p);
+        sim_pack_u64(&p, bad == 0 ? 4 : 3); /* count */
+        sim_pack_f64(&p, 4.0);              /* sum */
+        sim_pack_f64(&p, 1.0);              /* min */
+        sim_pack_f64(&p, 1.0);              /* max */
+        sim_pack_u64(&p, 0);                /* status */
+        sim_pack_u64(&p, 2);                /* two bins: 2 + 1 = 3 */
+        sim_pack_u64(&p, bad == 0 ? 2001 : 2002);
+        sim_pack_f64(&p, 2.0);
+        sim_pack_u64(&p, 2001);
+        sim_pack_f64(&p, 1.0);
+        sim_unpack u;
+        sim_unpack_init(&u, p.data, p.len);
+        sim_err err;
+        sim_err_clear(&err);
+        assert_null(sim_hist_unpack(&u, &err));
+        assert_int_equal(err.code, SIM_EPARSE);
+        sim_pack_fini(&p);
+    }
+}
+
 /* ---- series ------------------------------------------------------------- */
 
 static void assert_bucket(const sim_series *s, size_t i, double mean, double max)
@@ -763,6 +869,9 @@ int main(void)
         cmocka_unit_test(hist_out_of_memory_for_an_octave_is_remembered),
         cmocka_unit_test(line_allocations_start_on_a_cache_line_and_are_zero),
         cmocka_unit_test(hist_create_and_clone_report_allocation_failures),
+        cmocka_unit_test(hist_counts_stay_exact_past_two_to_the_32),
+        cmocka_unit_test(hist_out_of_memory_while_widening_is_remembered),
+        cmocka_unit_test(hist_unpack_refuses_bins_that_do_not_add_up),
         cmocka_unit_test(series_level_buckets_match_a_hand_computed_signal),
         cmocka_unit_test(series_ignores_times_beyond_the_span),
         cmocka_unit_test(series_sum_buckets_add_amounts),
