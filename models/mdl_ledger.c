@@ -11,6 +11,17 @@
  * one line. The total per state is the sum of its reasons, added up when
  * asked for (a count per record less, and a line less for a rejection).
  *
+ * Pending. A delivered record's latency does not go into the histogram
+ * at once: it is appended to its flow's PENDING slots (a stretch of
+ * `pending`, written in order), and the PENDING latencies are added
+ * together when the slots are full, before an add of n > 1 records, and
+ * before anything reads or resets the histograms (publish, reset_stats).
+ * At 1,000 flows a histogram's bins leave the cache between two records
+ * of its flow, so one add at a time missed on the bin's line for almost
+ * every record; 256 at a time load those lines once for many adds. Each
+ * histogram sees the same adds in the same order, so its counts, sum, min
+ * and max are those of adding at once, bit for bit. Memory: 2 KB a flow.
+ *
  * Invariants:
  *   1. Delivered records carry reason OK or REPAIRED, and records in the
  *      other states carry any other reason (asserted: mixing them up is a
@@ -18,6 +29,9 @@
  *   2. created_at_reset <= created: the created count when the statistics
  *      were last reset, so calls_per_record divides the calls made since the
  *      reset by the records created since the reset.
+ *   3. npending < PENDING between calls: the latencies recorded for flow f
+ *      are those in its histogram followed by pending[PENDING * f ..
+ *      PENDING * f + npending).
  *
  * Publishing. For determinism every replication must list the same metrics
  * in the same order (sim_result.h), so mdl_ledger_publish writes every
@@ -39,11 +53,16 @@
 /* Metric names are "flow.<id>.<what>"; <what> is at most ~30 characters. */
 #define NAME_MAX_LEN 512
 
+/* Latencies a flow holds back before adding them to its histogram (see
+ * Pending). */
+#define PENDING 256
+
 typedef struct acct {
     /* What every record touches, first: one cache line (see Layout). */
     _Alignas(SIM_CACHE_LINE) uint64_t created;
     uint64_t calls;
     sim_hist *latency; /* seconds */
+    uint64_t npending; /* latencies held back in the ledger's pending[] */
     uint64_t by_reason[MDL_STATE_COUNT][MDL_R_COUNT];
     uint64_t created_at_reset;
     uint64_t duplicates;
@@ -54,6 +73,7 @@ struct mdl_ledger {
     int nflows;
     const char *const *ids; /* borrowed */
     acct *flows;
+    sim_time *pending; /* flow f's held-back latencies at [PENDING * f] */
 };
 
 static const char *const reason_names[MDL_R_COUNT] = {
@@ -124,7 +144,8 @@ mdl_ledger *mdl_ledger_create(int nflows, const char *const *flow_ids, sim_err *
     l->ids = flow_ids;
     if (nflows > 0) {
         l->flows = sim_calloc_lines((size_t)nflows * sizeof *l->flows); /* see Layout */
-        if (!l->flows)
+        l->pending = sim_malloc((size_t)nflows * PENDING * sizeof *l->pending);
+        if (!l->flows || !l->pending)
             goto fail_flows;
     }
     for (int f = 0; f < nflows; f++) {
@@ -150,6 +171,7 @@ void mdl_ledger_destroy(mdl_ledger *l)
             sim_hist_destroy(l->flows[f].latency);
         sim_free(l->flows);
     }
+    sim_free(l->pending);
     sim_free(l);
 }
 
@@ -168,6 +190,23 @@ static uint64_t state_total(const acct *a, mdl_state s)
     return n;
 }
 
+/* Adds flow f's held-back latencies to its histogram, in the order they
+ * came (Pending). */
+static void apply(mdl_ledger *l, int f)
+{
+    acct *a = &l->flows[f];
+    const sim_time *p = &l->pending[(size_t)f * PENDING];
+    for (uint64_t k = 0; k < a->npending; k++)
+        sim_hist_add(a->latency, sim_time_to_seconds(p[k]));
+    a->npending = 0;
+}
+
+static void apply_all(mdl_ledger *l)
+{
+    for (int f = 0; f < l->nflows; f++)
+        apply(l, f);
+}
+
 void mdl_ledger_created(mdl_ledger *l, int f, uint64_t n)
 {
     flow_of(l, f)->created += n;
@@ -181,7 +220,14 @@ void mdl_ledger_end(mdl_ledger *l, int f, mdl_state s, mdl_reason r, uint64_t n,
     a->by_reason[s][r] += n;
     if (s == MDL_DELIVERED && n > 0) {
         assert(latency >= 0);
-        sim_hist_add_n(a->latency, sim_time_to_seconds(latency), n);
+        if (n == 1) {
+            l->pending[(size_t)f * PENDING + a->npending++] = latency;
+            if (a->npending == PENDING)
+                apply(l, f);
+        } else {
+            apply(l, f); /* keeps the order */
+            sim_hist_add_n(a->latency, sim_time_to_seconds(latency), n);
+        }
     }
 }
 
@@ -224,6 +270,7 @@ uint64_t mdl_ledger_created_count(const mdl_ledger *l, int f)
 
 void mdl_ledger_reset_stats(mdl_ledger *l)
 {
+    apply_all(l);
     for (int f = 0; f < l->nflows; f++) {
         acct *a = &l->flows[f];
         sim_hist_reset(a->latency);
@@ -326,8 +373,9 @@ static int publish_flow(const mdl_ledger *l, int f, uint64_t pending, sim_result
     return SIM_OK;
 }
 
-int mdl_ledger_publish(const mdl_ledger *l, const uint64_t *pending, sim_result *r, sim_err *err)
+int mdl_ledger_publish(mdl_ledger *l, const uint64_t *pending, sim_result *r, sim_err *err)
 {
+    apply_all(l);
     for (int f = 0; f < l->nflows; f++) {
         int rc = publish_flow(l, f, pending ? pending[f] : 0, r, err);
         if (rc != SIM_OK)

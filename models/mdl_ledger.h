@@ -103,7 +103,9 @@ int mdl_ledger_check(const mdl_ledger *l, const uint64_t *pending, sim_err *err)
  * reason, e.g. rejected.timeout), duplicates, corrupted, calls,
  * calls_per_record (calls / records created since the last reset_stats),
  * latency_mean/p50/p95/p99/max (seconds; NaN when nothing was delivered)
- * and the latency histogram "flow.<id>.latency". pending may be NULL. */
-int mdl_ledger_publish(const mdl_ledger *l, const uint64_t *pending, sim_result *r, sim_err *err);
+ * and the latency histogram "flow.<id>.latency". pending may be NULL.
+ * Adds the latencies held back (mdl_ledger.c, Pending) first: a publish in
+ * the middle of a run sees every one recorded before it. */
+int mdl_ledger_publish(mdl_ledger *l, const uint64_t *pending, sim_result *r, sim_err *err);
 
 #endif
