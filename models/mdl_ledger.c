@@ -162,6 +162,11 @@ fail_nomem:
     return NULL;
 }
 
+size_t mdl_ledger_bytes_per_flow(void)
+{
+    return PENDING * sizeof(sim_time);
+}
+
 void mdl_ledger_destroy(mdl_ledger *l)
 {
     if (!l)

@@ -71,6 +71,10 @@ typedef struct mdl_ledger mdl_ledger;
 mdl_ledger *mdl_ledger_create(int nflows, const char *const *flow_ids, sim_err *err);
 void mdl_ledger_destroy(mdl_ledger *l); /* NULL is a no-op */
 
+/* The bytes the ledger holds per flow beyond its statistics: the latencies
+ * it holds back before adding them to the flow's histogram. */
+size_t mdl_ledger_bytes_per_flow(void);
+
 /* n record changes were created by flow f. */
 void mdl_ledger_created(mdl_ledger *l, int f, uint64_t n);
 /* n records of flow f ended in state s for reason r; for MDL_DELIVERED each

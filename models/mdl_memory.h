@@ -5,10 +5,11 @@
  *
  * What a replication holds:
  *   result   its sim_result: a name and a number per scalar metric, about
- *            9 KB per histogram (sim_hist_bytes: a histogram allocates
- *            the octaves its values span, 512 bytes each, at most
- *            16 of them typically), 16 bytes per bucket of
- *            each time series (up to 1000 buckets over the horizon);
+ *            4 KB per histogram (sim_hist_bytes: a histogram allocates
+ *            the octaves its values span, 256 bytes each while its
+ *            counts fit 32 bits, at most 16 of them typically), 16 bytes
+ *            per bucket of each time series (up to 1000 buckets over the
+ *            horizon);
  *   world    its models while it runs: each model keeps the hists and
  *            series it publishes (so about the result's hists and series
  *            again), plus the events a channel or broker retains: every
@@ -17,7 +18,8 @@
  *            (and busiest hour's, for a retention under a day) x growth x
  *            spikes, times min(retention, horizon)) in a log of 16-byte
  *            entries, paged (mdl_channel.c: what is retained and a few
- *            pages more);
+ *            pages more), and the ledger's held-back latencies (2 KB
+ *            per flow, mdl_ledger.c);
  *   per_rep  what the merged summary keeps per replication: 8 bytes per
  *            scalar metric (the values the verdict counts).
  * The metrics are counted, not guessed: a probe replication of the
