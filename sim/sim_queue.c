@@ -24,11 +24,12 @@
  *      pending slot appears in the heap exactly once, free slots not at all.
  *   3. seq values in the heap are distinct and smaller than next_seq, so an
  *      event pushed later compares after every pending one of equal time.
- *   4. An id is ((uint64_t)gen << 32) | slot. gen is never 0, so no id is
- *      SIM_EVENT_NONE. rec[s].gen changes each time slot s is freed (fired or
- *      cancelled), so an id is valid exactly while its event is pending; a
- *      stale id no longer matches and cancel ignores it. (gen wraps after
- *      2^32 - 1 reuses of one slot; an id held that long could alias.)
+ *   4. An id is ((uint64_t)gen << 32) | slot. gen is odd (it starts at 1
+ *      and grows by 2), so never 0 and no id is SIM_EVENT_NONE. rec[s].gen
+ *      changes each time slot s is freed (fired or cancelled), so an id is
+ *      valid exactly while its event is pending; a stale id no longer
+ *      matches and cancel ignores it. (gen wraps after 2^31 reuses of one
+ *      slot; an id held that long could alias.)
  *   5. now never decreases; every pending event has time >= now.
  *
  * Sequence numbers are 32-bit to keep the entry at 16 bytes. When next_seq
@@ -37,10 +38,14 @@
  * all the heap uses, so nothing observable changes (see renumber()).
  *
  * Deferred calls. later[0 .. nlater) holds the calls deferred by the
- * current callback, in order; fire_first runs them after the callback
- * (a branch on nlater per event, nothing more when none is deferred) and
+ * current callback, in order; attend() runs them after the callback and
  * empties the list, so between events it is empty unless a call was
  * deferred outside a callback. run and step run those first.
+ *
+ * The run loop's one test per event. attn is 0 only while nothing is
+ * deferred, no stop is asked and status is SIM_OK: whatever defers, stops
+ * or fails sets it, and attend() (out of line) recomputes it after the
+ * callback. A stale 1 only costs one call of attend().
  *
  * Firing an event frees its slot before calling fn, so the callback can
  * reuse the slot, and cancelling the event's own id from inside it is the
@@ -103,7 +108,7 @@ struct rec {
     sim_event_fn *fn;
     void *ctx;
     uint64_t arg;
-    uint32_t gen; /* never 0 */
+    uint32_t gen; /* odd, so never 0 */
     uint32_t pos; /* heap index while pending, next free slot while free */
 };
 
@@ -123,6 +128,7 @@ struct sim_queue {
     uint32_t next_seq;
     int status; /* SIM_OK or SIM_ENOMEM, sticky */
     int stop;   /* set by sim_queue_stop, cleared by sim_queue_run */
+    int attn;   /* 0 only if nlater == 0, stop == 0 and status == SIM_OK */
     sim_time now;
     uint64_t fired;
     void *heap_mem;      /* what sim_malloc returned for heap */
@@ -275,7 +281,7 @@ static COLD void renumber(sim_queue *q)
 static inline void free_slot(sim_queue *q, uint32_t s)
 {
     struct rec *r = &q->rec[s];
-    r->gen = r->gen + 1 ? r->gen + 1 : 1;
+    r->gen += 2; /* odd, so never 0 */
     r->pos = q->free_head;
     q->free_head = s;
 }
@@ -305,8 +311,8 @@ static NOINLINE void run_later(sim_queue *q)
     q->nlater = 0;
 }
 
-/* Pops the first event, frees its slot and calls it, then what it
- * deferred. size > 0. The
+/* Pops the first event, frees its slot and calls it (the caller then
+ * attends to what it deferred or asked for when attn is set). size > 0. The
  * record's fn, ctx and arg are read after the sift: freeing a slot leaves
  * them intact until a push reuses it, and nothing pushes in between. Reading
  * them late keeps only two values live across the sift, instead of spilling
@@ -316,7 +322,11 @@ static INLINE void fire_first(sim_queue *q)
     const sim_time time = q->heap[0].time;
     const uint32_t s = (uint32_t)q->heap[0].key;
     size_t n = --q->size;
-    if (n > 0) {
+    if (n == 1) {
+        /* Two events pending (an M/M/1 model's arrival and departure): the
+         * other one is the new first, no comparison needed. */
+        put(q->heap, q->rec, 0, q->heap[1].time, q->heap[1].key);
+    } else if (n > 1) {
         sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key);
         /* In a large model the next event's context is usually cold (one
          * flow's state among thousands): start loading it while this event
@@ -330,8 +340,16 @@ static INLINE void fire_first(sim_queue *q)
     q->fired++;
     const struct rec *r = &q->rec[s];
     r->fn(r->ctx, r->arg, time);
+}
+
+/* After a callback that deferred, stopped or failed: runs what it
+ * deferred and returns (and notes in attn) whether the run must end. */
+static NOINLINE int attend(sim_queue *q)
+{
     if (q->nlater)
         run_later(q);
+    q->attn = q->stop | (q->status != SIM_OK);
+    return q->attn;
 }
 
 sim_queue *sim_queue_create(uint32_t initial_capacity, sim_err *err)
@@ -375,12 +393,12 @@ void sim_queue_destroy(sim_queue *q)
 
 /* A slot for a push when the free list is empty: the next never-used one,
  * doubling the pool first if all are in use. NO_SLOT, with status set to
- * SIM_ENOMEM, if the pool cannot grow. Out of line: once the pool is warm,
- * every slot comes from the free list. */
-static COLD uint32_t new_slot(sim_queue *q)
+ * SIM_ENOMEM, if the pool cannot grow. */
+static uint32_t new_slot(sim_queue *q)
 {
     if (q->used == q->cap && grow(q) != SIM_OK) {
         q->status = SIM_ENOMEM;
+        q->attn = 1;
         return NO_SLOT;
     }
     uint32_t s = q->used++;
@@ -388,27 +406,46 @@ static COLD uint32_t new_slot(sim_queue *q)
     return s;
 }
 
+/* Fills slot s (taken off the free list or new) and puts it in the heap. */
+static INLINE sim_event_id insert(sim_queue *q, uint32_t s, sim_time at, sim_event_fn *fn,
+                                  void *ctx, uint64_t arg)
+{
+    struct rec *r = &q->rec[s];
+    r->fn = fn;
+    r->ctx = ctx;
+    r->arg = arg;
+    const sim_event_id id = ((uint64_t)r->gen << 32) | s;
+    sift_up(q->heap, q->rec, q->size++, at, KEY(q->next_seq++, s));
+    return id;
+}
+
+/* A push that must first renumber or find a never-used slot. */
+static COLD sim_event_id push_slow(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
+                                   uint64_t arg)
+{
+    if (q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
+        renumber(q);
+    uint32_t s = q->free_head;
+    if (s != NO_SLOT)
+        q->free_head = q->rec[s].pos;
+    else if ((s = new_slot(q)) == NO_SLOT)
+        return SIM_EVENT_NONE;
+    return insert(q, s, at, fn, ctx, arg);
+}
+
 /* The body of sim_queue_push and sim_queue_after, inlined into both so the
- * common sim_queue_after costs one call, not two. */
+ * common sim_queue_after costs one call, not two. The common case calls
+ * nothing (the rare ones are a tail call), so it needs no stack frame. */
 static INLINE sim_event_id push_at(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
                                    uint64_t arg)
 {
     assert(at >= q->now && "event pushed into the past");
     assert(fn != NULL);
     uint32_t s = q->free_head;
-    if (s != NO_SLOT)
-        q->free_head = q->rec[s].pos;
-    else if ((s = new_slot(q)) == NO_SLOT)
-        return SIM_EVENT_NONE;
-    if (q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
-        renumber(q);
-    struct rec *r = &q->rec[s];
-    r->fn = fn;
-    r->ctx = ctx;
-    r->arg = arg;
-    sift_up(q->heap, q->rec, q->size++, at, KEY(q->next_seq, s));
-    q->next_seq++;
-    return ((uint64_t)r->gen << 32) | s;
+    if (s == NO_SLOT || q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
+        return push_slow(q, at, fn, ctx, arg);
+    q->free_head = q->rec[s].pos;
+    return insert(q, s, at, fn, ctx, arg);
 }
 
 sim_event_id sim_queue_push(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx, uint64_t arg)
@@ -433,12 +470,14 @@ int sim_queue_defer(sim_queue *q, sim_event_fn *fn, void *ctx, uint64_t arg)
         struct later *l = cap > q->caplater ? sim_reallocarray(q->later, cap, sizeof *l) : NULL;
         if (!l) {
             q->status = SIM_ENOMEM;
+            q->attn = 1;
             return SIM_ENOMEM;
         }
         q->later = l;
         q->caplater = cap;
     }
     q->later[q->nlater++] = (struct later){fn, ctx, arg};
+    q->attn = 1;
     return SIM_OK;
 }
 
@@ -476,7 +515,7 @@ static INLINE int fire_until(sim_queue *q, sim_time limit)
         run_later(q);
     while (q->size > 0 && q->heap[0].time <= limit) {
         fire_first(q);
-        if (q->stop | q->status)
+        if (q->attn && attend(q))
             return 1;
     }
     return 0;
@@ -540,12 +579,15 @@ int sim_queue_step(sim_queue *q)
     if (q->size == 0)
         return ran;
     fire_first(q);
+    if (q->attn)
+        attend(q);
     return 1;
 }
 
 void sim_queue_stop(sim_queue *q)
 {
     q->stop = 1;
+    q->attn = 1;
 }
 
 sim_time sim_queue_now(const sim_queue *q)

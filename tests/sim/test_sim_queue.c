@@ -741,6 +741,72 @@ static void a_watch_without_a_step_is_a_plain_run(void **state)
     sim_queue_destroy(q);
 }
 
+static void stop_now(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    (void)now;
+    sim_queue_stop(ctx);
+}
+
+static void defer_stop_on_label(void *ctx, uint64_t arg, sim_time now)
+{
+    stopper *s = ctx;
+    record(s->l, arg, now);
+    if (arg == s->stop_at_label)
+        assert_int_equal(sim_queue_defer(s->q, stop_now, s->q, 0), SIM_OK);
+}
+
+/* The run loop looks at stop (and at deferred calls) only after a callback
+ * that asked for it: a stop asked by a deferred call must still end the run
+ * after its event, and the next run must go on as if nothing had happened. */
+static void a_stop_asked_by_a_deferred_call_ends_the_run_after_that_event(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    firing_log l;
+    log_init(&l, 8);
+    stopper s = {q, &l, 3};
+    for (uint64_t i = 1; i <= 5; i++)
+        sim_queue_push(q, (sim_time)(10 * i), defer_stop_on_label, &s, i);
+    assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(sim_queue_size(q), 2);
+    assert_int_equal(sim_queue_now(q), 30);
+    assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
+    assert_int_equal(l.n, 5);
+    assert_int_equal(sim_queue_now(q), 1000);
+    log_fini(&l);
+    sim_queue_destroy(q);
+}
+
+/* One slot fired and reused 1,000 times: each id it gets is new (the
+ * generation moves on at every reuse and is never 0), and every earlier id
+ * is no longer pending, so cancelling it does nothing. */
+static void the_ids_of_a_reused_slot_never_repeat(void **state)
+{
+    (void)state;
+    enum { REUSES = 1000 };
+    static sim_event_id ids[REUSES];
+    sim_queue *q = sim_queue_create(1, NULL);
+    assert_non_null(q);
+    for (int k = 0; k < REUSES; k++) {
+        ids[k] = sim_queue_push(q, k, do_nothing, NULL, 0);
+        assert_int_not_equal(ids[k], SIM_EVENT_NONE);
+        assert_true(sim_queue_pending(q, ids[k]));
+        for (int j = 0; j < k; j++) {
+            assert_true(ids[j] != ids[k]);
+            assert_false(sim_queue_pending(q, ids[j]));
+        }
+        if (k > 0)
+            assert_int_equal(sim_queue_cancel(q, ids[k - 1]), 0);
+        assert_int_equal(sim_queue_step(q), 1);
+        assert_false(sim_queue_pending(q, ids[k]));
+    }
+    assert_int_equal(sim_queue_fired(q), REUSES);
+    sim_queue_destroy(q);
+}
+
 static void step_fires_exactly_one_event(void **state)
 {
     (void)state;
@@ -873,6 +939,8 @@ int main(void)
         cmocka_unit_test(pool_slots_are_reused),
         cmocka_unit_test(run_stops_at_the_horizon_and_leaves_later_events_pending),
         cmocka_unit_test(stop_from_a_callback_returns_after_that_event),
+        cmocka_unit_test(a_stop_asked_by_a_deferred_call_ends_the_run_after_that_event),
+        cmocka_unit_test(the_ids_of_a_reused_slot_never_repeat),
         cmocka_unit_test(step_fires_exactly_one_event),
         cmocka_unit_test(create_returns_null_when_allocation_fails),
         cmocka_unit_test(allocation_failure_makes_run_return_enomem),
