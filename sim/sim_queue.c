@@ -4,17 +4,29 @@
  *
  * Layout. Two arrays, both of `cap` elements:
  *
- *   heap[0 .. size)   16-byte entries {time, key = seq << 32 | slot}, a
- *                     4-ary min-heap on (time, seq). Everything a comparison
- *                     needs is in the entry, so sifting reads no record (it
- *                     only stores each moved entry's new position). Node i has
- *                     children 4i+1 .. 4i+4; the array is placed so that
- *                     &heap[1] is 64-byte aligned, which puts every group of
- *                     four siblings in one cache line (LaMarca and Ladner).
- *   rec[0 .. used)    32-byte event records {fn, ctx, arg, gen, pos}. A slot
- *                     is pending (pos = its heap index) or free (pos = the
- *                     next free slot, a singly linked free list from
- *                     free_head). Slots at and above `used` were never used.
+ *   heap[0 .. size)   24-byte entries {time, key = seq << 32 | slot, ctx},
+ *                     a 4-ary min-heap on (time, seq). Everything a
+ *                     comparison needs is in the entry, so sifting reads no
+ *                     record (it only stores each moved entry's new
+ *                     position). Node i has children 4i+1 .. 4i+4; the array
+ *                     is placed so that &heap[1] is 64-byte aligned, which
+ *                     puts every group of four siblings (96 bytes) in two
+ *                     cache lines (LaMarca and Ladner).
+ *   rec[0 .. used)    24-byte event records {fn, arg, gen, pos}. A slot is
+ *                     pending (pos = its heap index) or free (pos = the next
+ *                     free slot, a singly linked free list from free_head).
+ *                     Slots at and above `used` were never used.
+ *
+ * Why ctx sits in the entry. An event's callback can start on its model's
+ * state only once it has ctx. With ctx in the record, that took three
+ * dependent loads after the previous callback (the heap pointer, the first
+ * entry's slot, the record's ctx); from the entry it takes two. In an
+ * M/M/1 model, where each event's push decides by a coin flip which event
+ * fires next (a mispredicted branch half the time), those loads are on the
+ * critical path of every event: moving ctx was worth 4 to 5 points of the
+ * bare loop's speed (docs/kernel.md). fn stays in the record: the
+ * processor predicts an indirect call's target, so its load is not waited
+ * for.
  *
  * Invariants.
  *   1. heap[(i-1)/4] is before heap[i] for 0 < i < size (heap order), with
@@ -32,7 +44,7 @@
  *      slot; an id held that long could alias.)
  *   5. now never decreases; every pending event has time >= now.
  *
- * Sequence numbers are 32-bit to keep the entry at 16 bytes. When next_seq
+ * Sequence numbers are 32-bit to keep (time, seq, slot) in 16 bytes. When next_seq
  * reaches SIM_QUEUE_SEQ_LIMIT (once per ~4 billion pushes) the pending
  * events are renumbered 0 .. size-1 in (time, seq) order: relative order is
  * all the heap uses, so nothing observable changes (see renumber()).
@@ -94,11 +106,12 @@
 #define PREFETCH(p) ((void)(p))
 #endif
 
-/* key = seq << 32 | slot. The entry is two 8-byte words that are always
+/* key = seq << 32 | slot. The entry is three 8-byte words that are always
  * written and read as such (see the note on store forwarding at put()). */
 struct entry {
     sim_time time;
     uint64_t key;
+    void *ctx;
 };
 
 #define KEY(seq, slot) ((uint64_t)(seq) << 32 | (slot))
@@ -106,7 +119,6 @@ struct entry {
 
 struct rec {
     sim_event_fn *fn;
-    void *ctx;
     uint64_t arg;
     uint32_t gen; /* odd, so never 0 */
     uint32_t pos; /* heap index while pending, next free slot while free */
@@ -153,25 +165,26 @@ static inline size_t before_nb(const struct entry *a, const struct entry *b)
 /* Writes an entry into heap slot i and records the position (invariant 2).
  *
  * A note on store forwarding: entries are copied word by word, never as one
- * 16-byte struct assignment. GCC turns a struct copy into a 16-byte SSE load,
- * and a load that spans two earlier 8-byte stores (the way an entry built in
- * registers is written) cannot be forwarded from the store buffer: the CPU
- * stalls until the stores retire. With the two to three pending events of an
- * M/M/1 model every push reads entries written moments ago, and the stall
- * cost about a quarter of the calendar's time (perf annotate). */
-static inline void put(struct entry *h, struct rec *r, size_t i, sim_time time, uint64_t key)
+ * struct assignment (except in the cold renumber()). GCC turns a struct copy into a 16-byte SSE
+ * load, and a load that spans two earlier 8-byte stores (the way an entry built in registers is
+ * written) cannot be forwarded from the store buffer: the CPU stalls until the stores retire. With
+ * the two to three pending events of an M/M/1 model every push reads entries written moments ago,
+ * and the stall cost about a quarter of the calendar's time (perf annotate). */
+static inline void put(struct entry *h, struct rec *r, size_t i, sim_time time, uint64_t key,
+                       void *ctx)
 {
     h[i].time = time;
     h[i].key = key;
+    h[i].ctx = ctx;
     r[(uint32_t)key].pos = (uint32_t)i;
 }
 
 /* Moves (time, key) down from the hole at i within heap[0 .. n): invariant
  * 1 holds everywhere except at the hole. */
 static INLINE void sift_down(struct entry *h, struct rec *r, size_t n, size_t i, sim_time time,
-                             uint64_t key)
+                             uint64_t key, void *ctx)
 {
-    const struct entry e = {time, key};
+    const struct entry e = {time, key, ctx};
     for (;;) {
         size_t c = 4 * i + 1;
         size_t best;
@@ -190,24 +203,25 @@ static INLINE void sift_down(struct entry *h, struct rec *r, size_t n, size_t i,
         }
         if (!before(&h[best], &e))
             break;
-        put(h, r, i, h[best].time, h[best].key);
+        put(h, r, i, h[best].time, h[best].key, h[best].ctx);
         i = best;
     }
-    put(h, r, i, time, key);
+    put(h, r, i, time, key, ctx);
 }
 
 /* Moves (time, key) up from the hole at i. */
-static INLINE void sift_up(struct entry *h, struct rec *r, size_t i, sim_time time, uint64_t key)
+static INLINE void sift_up(struct entry *h, struct rec *r, size_t i, sim_time time, uint64_t key,
+                           void *ctx)
 {
-    const struct entry e = {time, key};
+    const struct entry e = {time, key, ctx};
     while (i > 0) {
         size_t p = (i - 1) / 4;
         if (!before(&e, &h[p]))
             break;
-        put(h, r, i, h[p].time, h[p].key);
+        put(h, r, i, h[p].time, h[p].key, h[p].ctx);
         i = p;
     }
-    put(h, r, i, time, key);
+    put(h, r, i, time, key, ctx);
 }
 
 /* A heap buffer of cap entries with &heap[1] on a cache line boundary. */
@@ -256,19 +270,14 @@ static COLD void renumber(sim_queue *q)
     struct entry *h = q->heap;
     size_t n = q->size;
     for (size_t end = n; end > 1; end--) {
-        sim_time time = h[0].time;
-        uint64_t key = h[0].key;
-        sift_down(h, q->rec, end - 1, 0, h[end - 1].time, h[end - 1].key);
-        h[end - 1].time = time;
-        h[end - 1].key = key;
+        struct entry top = h[0];
+        sift_down(h, q->rec, end - 1, 0, h[end - 1].time, h[end - 1].key, h[end - 1].ctx);
+        h[end - 1] = top;
     }
     for (size_t i = 0, j = n ? n - 1 : 0; i < j; i++, j--) {
-        sim_time time = h[i].time;
-        uint64_t key = h[i].key;
-        h[i].time = h[j].time;
-        h[i].key = h[j].key;
-        h[j].time = time;
-        h[j].key = key;
+        struct entry t = h[i];
+        h[i] = h[j];
+        h[j] = t;
     }
     for (size_t i = 0; i < n; i++) {
         h[i].key = KEY(i, SLOT(h[i]));
@@ -292,11 +301,11 @@ static void remove_at(sim_queue *q, size_t i)
     size_t n = --q->size;
     if (i == n)
         return;
-    const struct entry last = {q->heap[n].time, q->heap[n].key};
+    const struct entry last = {q->heap[n].time, q->heap[n].key, q->heap[n].ctx};
     if (i > 0 && before(&last, &q->heap[(i - 1) / 4]))
-        sift_up(q->heap, q->rec, i, last.time, last.key);
+        sift_up(q->heap, q->rec, i, last.time, last.key, last.ctx);
     else
-        sift_down(q->heap, q->rec, n, i, last.time, last.key);
+        sift_down(q->heap, q->rec, n, i, last.time, last.key, last.ctx);
 }
 
 /* Runs the deferred calls in order, those they defer included, and
@@ -313,33 +322,33 @@ static NOINLINE void run_later(sim_queue *q)
 
 /* Pops the first event, frees its slot and calls it (the caller then
  * attends to what it deferred or asked for when attn is set). size > 0. The
- * record's fn, ctx and arg are read after the sift: freeing a slot leaves
- * them intact until a push reuses it, and nothing pushes in between. Reading
- * them late keeps only two values live across the sift, instead of spilling
- * five registers to the stack on every event. */
+ * record's fn and arg are read after the sift: freeing a slot leaves them
+ * intact until a push reuses it, and nothing pushes in between. Reading
+ * them late keeps fewer values live across the sift. */
 static INLINE void fire_first(sim_queue *q)
 {
     const sim_time time = q->heap[0].time;
     const uint32_t s = (uint32_t)q->heap[0].key;
+    void *const ctx = q->heap[0].ctx;
     size_t n = --q->size;
     if (n == 1) {
         /* Two events pending (an M/M/1 model's arrival and departure): the
          * other one is the new first, no comparison needed. */
-        put(q->heap, q->rec, 0, q->heap[1].time, q->heap[1].key);
+        put(q->heap, q->rec, 0, q->heap[1].time, q->heap[1].key, q->heap[1].ctx);
     } else if (n > 1) {
-        sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key);
+        sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
         /* In a large model the next event's context is usually cold (one
          * flow's state among thousands): start loading it while this event
          * runs. A hint only: an event this one pushes may come first. A
          * small calendar's contexts stay cached; it skips the hint. */
         if (n > PREFETCH_OVER)
-            PREFETCH(q->rec[(uint32_t)q->heap[0].key].ctx);
+            PREFETCH(q->heap[0].ctx);
     }
     free_slot(q, s);
     q->now = time;
     q->fired++;
     const struct rec *r = &q->rec[s];
-    r->fn(r->ctx, r->arg, time);
+    r->fn(ctx, r->arg, time);
 }
 
 /* After a callback that deferred, stopped or failed: runs what it
@@ -412,10 +421,9 @@ static INLINE sim_event_id insert(sim_queue *q, uint32_t s, sim_time at, sim_eve
 {
     struct rec *r = &q->rec[s];
     r->fn = fn;
-    r->ctx = ctx;
     r->arg = arg;
     const sim_event_id id = ((uint64_t)r->gen << 32) | s;
-    sift_up(q->heap, q->rec, q->size++, at, KEY(q->next_seq++, s));
+    sift_up(q->heap, q->rec, q->size++, at, KEY(q->next_seq++, s), ctx);
     return id;
 }
 
