@@ -8,9 +8,13 @@
  * arrival and every departure is one event on the sim_queue calendar
  * (2 events per customer); interarrival and service times are drawn from two
  * named streams ("arrivals", "service") with sim_dist_sample_time, which
- * rounds them to the microsecond. A sim_tally collects the waits in queue
- * and a sim_timeavg the number in system. The run stops (sim_queue_stop) at
- * the departure of the last requested customer.
+ * rounds them to the microsecond, and each event is pushed at now + the
+ * variate (sim_queue_push), the sum the bare loop makes. sim_queue_after
+ * would read now back from the calendar and saturate at SIM_TIME_NEVER on
+ * the way to the heap comparison: about 1.5 points lower ratio. A
+ * sim_tally collects the waits in queue and a sim_timeavg the number in
+ * system. The run stops (sim_queue_stop) at the departure of the last
+ * requested customer.
  *
  * Output: customers served, events fired, wall time, customers/s, events/s,
  * mean wait in queue against Wq = rho / (mu - lambda) = 9 s, mean number in
@@ -107,7 +111,7 @@ static void start_service(mm1 *m, sim_time arrived, sim_time now)
 {
     m->busy = 1;
     sim_tally_add(&m->wait, sim_time_to_seconds(now - arrived));
-    sim_queue_after(m->q, sim_dist_sample_time(&m->service_time, m->service), depart, m, 0);
+    sim_queue_push(m->q, now + sim_dist_sample_time(&m->service_time, m->service), depart, m, 0);
 }
 
 static void arrive(void *ctx, uint64_t arg, sim_time now)
@@ -123,7 +127,7 @@ static void arrive(void *ctx, uint64_t arg, sim_time now)
         sim_queue_stop(m->q);
         return;
     }
-    sim_queue_after(m->q, sim_dist_sample_time(&m->interarrival, m->arrivals), arrive, m, 0);
+    sim_queue_push(m->q, now + sim_dist_sample_time(&m->interarrival, m->arrivals), arrive, m, 0);
 }
 
 static void depart(void *ctx, uint64_t arg, sim_time now)
