@@ -563,21 +563,23 @@ static void stop_on_label(void *ctx, uint64_t arg, sim_time now)
         sim_queue_stop(s->q);
 }
 
-static void stop_from_a_callback_returns_after_that_event(void **state)
+/* Pushes five events at 10, 20, .. 50 (labels 1 .. 5) with callback fn,
+ * which stops the run at label stop_at; checks that the run returns right
+ * after that event, and that running again fires the rest. */
+static void stop_then_go_on(sim_event_fn *fn, uint64_t stop_at)
 {
-    (void)state;
     sim_queue *q = sim_queue_create(0, NULL);
     assert_non_null(q);
     firing_log l;
     log_init(&l, 8);
-    stopper s = {q, &l, 2};
+    stopper s = {q, &l, stop_at};
     for (uint64_t i = 1; i <= 5; i++)
-        sim_queue_push(q, (sim_time)(10 * i), stop_on_label, &s, i);
+        sim_queue_push(q, (sim_time)(10 * i), fn, &s, i);
     assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
-    assert_int_equal(l.n, 2);
-    assert_int_equal(sim_queue_size(q), 3);
+    assert_int_equal(l.n, stop_at);
+    assert_int_equal(sim_queue_size(q), 5 - stop_at);
     /* Stopped early: now is the stopping event's time, not the horizon. */
-    assert_int_equal(sim_queue_now(q), 20);
+    assert_int_equal(sim_queue_now(q), 10 * stop_at);
     /* Running again continues where it stopped. */
     assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
     assert_int_equal(l.n, 5);
@@ -585,6 +587,12 @@ static void stop_from_a_callback_returns_after_that_event(void **state)
     assert_int_equal(sim_queue_now(q), 1000);
     log_fini(&l);
     sim_queue_destroy(q);
+}
+
+static void stop_from_a_callback_returns_after_that_event(void **state)
+{
+    (void)state;
+    stop_then_go_on(stop_on_label, 2);
 }
 
 /* ---- the watched run ----------------------------------------------------- */
@@ -762,22 +770,7 @@ static void defer_stop_on_label(void *ctx, uint64_t arg, sim_time now)
 static void a_stop_asked_by_a_deferred_call_ends_the_run_after_that_event(void **state)
 {
     (void)state;
-    sim_queue *q = sim_queue_create(0, NULL);
-    assert_non_null(q);
-    firing_log l;
-    log_init(&l, 8);
-    stopper s = {q, &l, 3};
-    for (uint64_t i = 1; i <= 5; i++)
-        sim_queue_push(q, (sim_time)(10 * i), defer_stop_on_label, &s, i);
-    assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
-    assert_int_equal(l.n, 3);
-    assert_int_equal(sim_queue_size(q), 2);
-    assert_int_equal(sim_queue_now(q), 30);
-    assert_int_equal(sim_queue_run(q, 1000), SIM_OK);
-    assert_int_equal(l.n, 5);
-    assert_int_equal(sim_queue_now(q), 1000);
-    log_fini(&l);
-    sim_queue_destroy(q);
+    stop_then_go_on(defer_stop_on_label, 3);
 }
 
 /* One slot fired and reused 1,000 times: each id it gets is new (the
