@@ -307,7 +307,8 @@ mdl_arrivals *mdl_arrivals_create(const mdl_arrivals_cfg *cfg, gsl_rng *rng, sim
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "arrivals: no random stream");
         return NULL;
     }
-    mdl_arrivals *a = sim_calloc(1, sizeof *a);
+    mdl_arrivals *a =
+        sim_calloc_lines(sizeof *a); /* its head on one line (mdl_arrivals_prefetch) */
     if (!a)
         goto fail_nomem;
     if (cfg->nspikes > 0) {
@@ -523,6 +524,19 @@ static sim_time next_arrival(mdl_arrivals *a, sim_time now)
 
 static sim_time fast_next(mdl_arrivals *a, sim_time now);
 static uint64_t fast_take(mdl_arrivals *a, sim_time t0, sim_time t1, double *sum);
+
+void mdl_arrivals_prefetch(const mdl_arrivals *a)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    /* The head, then the placed arrivals up to the last one. */
+    const char *p = (const char *)a;
+    const char *end = (const char *)&a->fast_base.leaf[LEAF - 1];
+    for (; p <= end; p += SIM_CACHE_LINE)
+        __builtin_prefetch(p);
+#else
+    (void)a;
+#endif
+}
 
 sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
 {
