@@ -23,9 +23,10 @@
  * the full uint64_t so a 32-bit long cannot truncate stream seeds.
  *
  * Allocation. sim_rng_create builds the gsl_rng (a public two-field struct)
- * and its state in one sim_malloc block, so allocation-failure tests reach
+ * and its state in one sim_alloc block, so allocation-failure tests reach
  * it and a draw touches one block, not two (at 1,000 flows the streams do
- * not stay in the cache between draws). Only sim_rng_destroy frees it:
+ * not stay in the cache between draws). The block (48 bytes) starts on a
+ * cache line, so a draw misses on one line, never two. Only sim_rng_destroy frees it:
  * gsl_rng_free would free the state as a block of its own.
  *
  * Draws. The uniforms of our streams come from xoshiro directly
@@ -183,7 +184,7 @@ typedef struct stream_block {
 
 gsl_rng *sim_rng_create(uint64_t seed, uint64_t rep, const char *name, sim_err *err)
 {
-    stream_block *b = sim_malloc(sizeof *b);
+    stream_block *b = sim_calloc_lines(sizeof *b);
     if (!b) {
         sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating random stream '%s'",
                     name ? name : "");
