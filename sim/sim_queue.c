@@ -42,7 +42,8 @@
  *      valid exactly while its event is pending; a stale id no longer
  *      matches and cancel ignores it. (gen wraps after 2^31 reuses of one
  *      slot; an id held that long could alias.)
- *   5. now never decreases; every pending event has time >= now.
+ *   5. now starts at 0 and never decreases; every pending event has
+ *      time >= now, so no time is negative.
  *
  * Sequence numbers are 32-bit to keep (time, seq, slot) in 16 bytes. When next_seq
  * reaches SIM_QUEUE_SEQ_LIMIT (once per ~4 billion pushes) the pending
@@ -153,14 +154,28 @@ static inline int before(const struct entry *a, const struct entry *b)
     return a->time < b->time || (a->time == b->time && a->key < b->key);
 }
 
-/* The same test written with & and | so that it compiles to flag arithmetic
- * without branches, for choosing among siblings: which of two random events
- * comes first is a coin flip the branch predictor cannot learn, and a
- * mispredicted branch costs more than evaluating both halves. */
+/* The same test without branches, for choosing among siblings: which of
+ * two random events comes first is a coin flip the branch predictor cannot
+ * learn, and a mispredicted branch costs more than evaluating the whole
+ * test. Times are never negative (invariant 5, from now = 0), so (time,
+ * key) read as one unsigned 128-bit number orders like the pair, and the
+ * test is one compare and one subtract with borrow: about 3% less CPU per
+ * event at 1,000 flows than the same test in & and | of six flag
+ * operations (docs/kernel.md), which is what compilers without a 128-bit
+ * type get. */
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+static inline size_t before_nb(const struct entry *a, const struct entry *b)
+{
+    return (size_t)(((u128)(uint64_t)a->time << 64 | a->key) <
+                    ((u128)(uint64_t)b->time << 64 | b->key));
+}
+#else
 static inline size_t before_nb(const struct entry *a, const struct entry *b)
 {
     return (size_t)((a->time < b->time) | ((a->time == b->time) & (a->key < b->key)));
 }
+#endif
 
 /* Writes an entry into heap slot i and records the position (invariant 2).
  *
