@@ -37,7 +37,7 @@
  * customers/s is printed: the kernel's target is >= 85% of the bare loop
  * (issue 14). On a shared machine more, shorter rounds give a steadier
  * ratio (each side's best is a round the other processes left alone), e.g.
- * --rounds 100 1000000.
+ * --rounds 200 200000.
  *
  * Run:  build/bench_mm1 [--rounds N] [customers]   (default 3, 20 000 000;
  *       ~5-10 s)
