@@ -71,7 +71,7 @@ typedef struct mdl_ledger mdl_ledger;
 mdl_ledger *mdl_ledger_create(int nflows, const char *const *flow_ids, sim_err *err);
 void mdl_ledger_destroy(mdl_ledger *l); /* NULL is a no-op */
 
-/* The bytes the ledger holds per flow beyond its statistics: the latencies
+/* The bytes the ledger holds per row (flow) beyond its statistics: the latencies
  * it holds back before adding them to the flow's histogram. */
 size_t mdl_ledger_bytes_per_flow(void);
 

@@ -111,7 +111,7 @@ int mdl_memory_estimate(const mdl_scenario *sc, mdl_memory *out, sim_err *err)
         out->retained += retained_events(sc, &sc->flows[i]);
     out->bytes.result = (double)sim_result_bytes(r) - series_probe + series_full;
     out->bytes.world = stats + out->retained * RETAINED_EVENT_BYTES +
-                       (double)sc->nflows * (double)mdl_ledger_bytes_per_flow();
+                       (double)mdl_world_ledger_rows(sc) * (double)mdl_ledger_bytes_per_flow();
     out->bytes.per_rep = 8.0 * (double)out->scalars;
     sim_result_destroy(r);
     return SIM_OK;

@@ -19,7 +19,7 @@
  *            spikes, times min(retention, horizon)) in a log of 16-byte
  *            entries, paged (mdl_channel.c: what is retained and a few
  *            pages more), and the ledger's held-back latencies (2 KB
- *            per flow, mdl_ledger.c);
+ *            per ledger row: a flow or a further subscriber, mdl_ledger.c);
  *   per_rep  what the merged summary keeps per replication: 8 bytes per
  *            scalar metric (the values the verdict counts).
  * The metrics are counted, not guessed: a probe replication of the

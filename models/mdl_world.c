@@ -829,6 +829,15 @@ static void end_warmup(void *ctx, uint64_t arg, sim_time now)
     mdl_ledger_reset_stats(w->ledger);
 }
 
+int mdl_world_ledger_rows(const mdl_scenario *sc)
+{
+    int rows = sc->nflows;
+    for (int i = 0; i < sc->nflows; i++)
+        if (sc->flows[i].pattern == MDL_SPEC_PATTERN_EVENT && sc->flows[i].event.nsubscribers > 1)
+            rows += sc->flows[i].event.nsubscribers - 1;
+    return rows;
+}
+
 static int build(world *w, sim_err *err)
 {
     const mdl_scenario *sc = w->sc;
@@ -839,11 +848,8 @@ static int build(world *w, sim_err *err)
         return err ? err->code : SIM_ENOMEM;
     /* Ledger rows: one per flow, then one per further subscriber of an
      * event flow, in the order subscriber_create hands them out. */
-    int extra = 0;
-    for (int i = 0; i < sc->nflows; i++)
-        if (sc->flows[i].pattern == MDL_SPEC_PATTERN_EVENT && sc->flows[i].event.nsubscribers > 1)
-            extra += sc->flows[i].event.nsubscribers - 1;
-    w->nrows = sc->nflows + extra;
+    w->nrows = mdl_world_ledger_rows(sc);
+    int extra = w->nrows - sc->nflows;
     w->flow_ids = sim_calloc((size_t)w->nrows + 1, sizeof *w->flow_ids);
     w->extra_ids = sim_calloc((size_t)extra + 1, sizeof *w->extra_ids);
     if (!w->flow_ids || !w->extra_ids)

@@ -67,4 +67,8 @@ int mdl_world_limits(const mdl_scenario *sc, mdl_limit **out, int *n, sim_err *e
  * number of minutes giving at most 1000 buckets. */
 sim_time mdl_world_series_interval(sim_time horizon);
 
+/* The rows of a run's ledger (mdl_ledger.h): one per flow, then one per
+ * further subscriber of an event flow. */
+int mdl_world_ledger_rows(const mdl_scenario *sc);
+
 #endif
