@@ -18,12 +18,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim_stats.h"
+
 /* The program, its libraries, the scenario and the stdio buffers. */
 #define BASE_BYTES (7.0 * 1024 * 1024)
 /* results.json per per-replication value while it is built: the jansson
  * real and its array slot (about 40 bytes) and the dumped text with its
  * growing buffer (about 20). */
 #define JSON_BYTES_PER_VALUE 60.0
+/* Values a time series writes per bucket (its mean and its max), and a
+ * histogram per bin ([lo, hi, count]: three reals and their array), for
+ * SIM_HIST_TYPICAL_OCTAVES octaves of 64 bins (docs/results.md). */
+#define JSON_SERIES_VALUES_PER_BUCKET 2.0
+#define JSON_HIST_VALUES              (SIM_HIST_TYPICAL_OCTAVES * 64 * 4.0)
 /* A process in an MPI job (OpenMPI 4.1, shared-memory transport): its
  * library, buffers and segments. Measured with /usr/bin/time's %M on each
  * rank of `run --reps 2 --days 1 --threads 1` (its own need: 4 MB) under
@@ -32,12 +39,6 @@
  * ranks 5-9 MB more. */
 #define MPI_BASE_BYTES (8.0 * 1024 * 1024)
 #define MPI_RANK_BYTES (1.5 * 1024 * 1024)
-
-static double max3(double a, double b, double c)
-{
-    double m = a > b ? a : b;
-    return m > c ? m : c;
-}
 
 int memory_need_of(const mdl_scenario *sc, const memory_run *run, memory_need *out, sim_err *err)
 {
@@ -59,12 +60,17 @@ int memory_need_of(const mdl_scenario *sc, const memory_run *run, memory_need *o
     out->experiment = sim_experiment_bytes(&job, &out->rep.bytes) +
                       remote * (out->rep.bytes.result - out->rep.bytes.world);
     double merged = out->rep.bytes.result + 2 * 8.0 * values;
-    double written = values * (8.0 + (run->json ? JSON_BYTES_PER_VALUE : 0.0));
-    out->output = merged > written ? merged : written;
+    /* results.json is built from the merged results, which stay while it
+     * is: every scalar of every replication, every series' buckets and
+     * every histogram's bins */
+    double json_values =
+        values + (double)out->rep.series * (double)out->rep.bins * JSON_SERIES_VALUES_PER_BUCKET +
+        (double)out->rep.hists * JSON_HIST_VALUES;
+    out->output = merged + (run->json ? json_values * JSON_BYTES_PER_VALUE : 0.0);
     double base = BASE_BYTES;
     if (run->ranks > 0)
         base += MPI_BASE_BYTES + (ranks - 1) * MPI_RANK_BYTES;
-    out->total = base + max3(out->experiment, merged, written);
+    out->total = base + (out->experiment > out->output ? out->experiment : out->output);
     return SIM_OK;
 }
 

@@ -16,10 +16,13 @@
  *                  against its own memory: another rank holds its threads'
  *                  worlds, a result each and the same summary, never more
  *                  than rank 0.
- *     merging out  result + 2 x R x 8 x scalars (the summary and the
- *                  results model copied from it)
- *     writing      R x scalars x (8 + J) with J the bytes per value of
- *                  results.json while it is built (--out, --format json)
+ *     output       result + 2 x R x 8 x scalars (the summary and the
+ *                  results model copied from it), and while results.json
+ *                  is built from them (--out, --format json) J bytes per
+ *                  value it writes: R x scalars, 2 per bucket of each
+ *                  series, 4 per bin of each histogram (16 octaves of 64
+ *                  bins, sim_hist_bytes' typical), with J = 60 (a jansson
+ *                  real, its array slot and its text)
  * It is compared with the memory available: ERPSIM_MEMORY if set (bytes,
  * or with a K, M, G or T suffix), else MemAvailable in /proc/meminfo,
  * capped by the cgroup's memory.max - memory.current (containers),

@@ -2,9 +2,10 @@
 # memory.sh - the memory check before a run (run by ctest from the source
 # root as `bash tests/cli/memory.sh path/to/erpsim`):
 #   1. the estimate against the measured peak resident memory
-#      (getrusage of the child) of three runs, each dominated by a
+#      (getrusage of the child) of four runs, each dominated by a
 #      different term: the per-replication values and results.json, the
-#      events a channel retains, the hists of 200 flows. Tolerance: the
+#      events a channel retains, the hists of 200 flows, and their series
+#      and histograms in results.json. Tolerance: the
 #      estimate is within 0.75 to 1.5 times the measured peak. Low by up to
 #      a quarter: the retained events' ring is a power of two, 1 to 2 times
 #      what it holds, estimated at 1.5; high by up to a half: the estimate
@@ -80,6 +81,8 @@ else
     measure "3000 replications, results.json" --reps 3000 --set horizon=2h --format json
     measure "events retained 72 h" --set flows.F-001.volume=200k/day --reps 1 --threads 1 --quiet
     measure "200 flows" "$tmp/large.yaml" --reps 8 --days 1 --threads 1 --quiet
+    measure "200 flows, results.json" "$tmp/large.yaml" --reps 1 --days 1 --threads 1 \
+        --quiet --out "$tmp/large-out"
 fi
 
 # 2. --reps 100000 on a large scenario: refused at once, nothing written
