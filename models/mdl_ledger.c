@@ -15,7 +15,8 @@
  * at once: it is appended to its flow's PENDING slots (a stretch of
  * `pending`, written in order), and the PENDING latencies are added
  * together when the slots are full, before an add of n > 1 records, and
- * before anything reads or resets the histograms (publish, reset_stats).
+ * before anything reads the histograms (publish); a reset (reset_stats)
+ * drops them with the rest.
  * At 1,000 flows a histogram's bins leave the cache between two records
  * of its flow, so one add at a time missed on the bin's line for almost
  * every record; 256 at a time load those lines once for many adds. Each
@@ -275,9 +276,9 @@ uint64_t mdl_ledger_created_count(const mdl_ledger *l, int f)
 
 void mdl_ledger_reset_stats(mdl_ledger *l)
 {
-    apply_all(l);
     for (int f = 0; f < l->nflows; f++) {
         acct *a = &l->flows[f];
+        a->npending = 0; /* dropped with the rest: no use adding them first */
         sim_hist_reset(a->latency);
         a->calls = 0;
         a->created_at_reset = a->created;
