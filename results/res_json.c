@@ -1,9 +1,15 @@
 /*
  * res_json.c - results.json with jansson; the schema is in res_json.h.
  *
- * Writing builds the whole document as a jansson tree and dumps it once
- * (the largest part, the series, is a few hundred kilobytes for a week at
- * the standard interval). Reading is tolerant of members it does not know
+ * Writing streams: the document's skeleton (its top-level members and the
+ * "metrics" object) is written here, and each member inside it (the
+ * scenario, one metric, the verdict, the variants) is built as a jansson
+ * tree, dumped and freed before the next, so the writer holds one metric's
+ * tree at a time rather than the whole document and its text (at 1,000
+ * flows the whole tree and its text were hundreds of megabytes). The bytes
+ * are those jansson writes for the whole tree with JSON_INDENT(1): each
+ * member is dumped with the same flags and indented to its depth (see
+ * `stream`). Reading is tolerant of members it does not know
  * (a later erpsim may add some) and strict about the ones it needs.
  */
 #include "res_json.h"
@@ -350,51 +356,207 @@ static json_t *variants_json(const res_results *r, int *failed)
     return arr;
 }
 
+/* ---- streaming ----------------------------------------------------------- */
+
+/* The writer: jansson dumps each value alone, from depth 0; the writer
+ * indents it to where it sits by adding `depth` spaces after each newline
+ * (a JSON string never holds a raw newline: jansson escapes it, so every
+ * newline of a dump is indentation), and gathers the bytes into chunks for
+ * the sink. */
+typedef struct stream {
+    res_json_sink *sink;
+    void *ctx;
+    int depth;  /* spaces after each newline of the value being dumped */
+    int status; /* SIM_OK, or the first failure: nothing more is written */
+    size_t n;
+    char buf[16384];
+} stream;
+
+static void flush(stream *s)
+{
+    if (s->n > 0 && s->status == SIM_OK && s->sink(s->ctx, s->buf, s->n) != 0)
+        s->status = SIM_EIO;
+    s->n = 0;
+}
+
+static void emit(stream *s, const char *p, size_t len)
+{
+    while (len > 0 && s->status == SIM_OK) {
+        if (s->n == sizeof s->buf)
+            flush(s);
+        size_t k = sizeof s->buf - s->n < len ? sizeof s->buf - s->n : len;
+        memcpy(s->buf + s->n, p, k);
+        s->n += k;
+        p += k;
+        len -= k;
+    }
+}
+
+static void spaces(stream *s, int n)
+{
+    static const char blank[] = "                                ";
+    for (; n > 0; n -= (int)sizeof blank - 1)
+        emit(s, blank, n < (int)sizeof blank - 1 ? (size_t)n : sizeof blank - 1);
+}
+
+/* jansson's dump callback */
+static int reindent(const char *p, size_t len, void *data)
+{
+    stream *s = data;
+    const char *nl;
+    while ((nl = memchr(p, '\n', len)) != NULL) {
+        emit(s, p, (size_t)(nl + 1 - p));
+        spaces(s, s->depth);
+        len -= (size_t)(nl + 1 - p);
+        p = nl + 1;
+    }
+    emit(s, p, len);
+    return s->status == SIM_OK ? 0 : -1;
+}
+
+/* Writes v at depth (v's own lines indented by depth) and frees it; a NULL
+ * or incompletely built (failed) value is a lack of memory, as is a dump
+ * jansson gives up on by itself. */
+static void value(stream *s, int depth, json_t *v, int failed)
+{
+    if (!v || failed) {
+        if (s->status == SIM_OK)
+            s->status = SIM_ENOMEM;
+    } else if (s->status == SIM_OK) {
+        s->depth = depth;
+        if (json_dump_callback(v, reindent, s,
+                               JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) != 0 &&
+            s->status == SIM_OK)
+            s->status = SIM_ENOMEM;
+    }
+    json_decref(v);
+}
+
+/* Starts the (*count)th member of an object whose members sit at depth:
+ * the separator, the indentation and the key as jansson writes them. */
+static void key(stream *s, int depth, int *count, const char *k)
+{
+    emit(s, *count > 0 ? ",\n" : "\n", *count > 0 ? 2 : 1);
+    (*count)++;
+    spaces(s, depth);
+    value(s, 0, json_string(k), 0);
+    emit(s, ": ", 2);
+}
+
+static void member(stream *s, int depth, int *count, const char *k, json_t *v, int failed)
+{
+    key(s, depth, count, k);
+    value(s, depth, v, failed);
+}
+
+/* Closes an object of count members whose braces sit at depth. */
+static void close_object(stream *s, int depth, int count)
+{
+    if (count > 0) {
+        emit(s, "\n", 1);
+        spaces(s, depth);
+    }
+    emit(s, "}", 1);
+}
+
+static json_t *run_json(const res_results *r, int *failed)
+{
+    json_t *run = json_object();
+    if (!run) {
+        *failed = 1;
+        return NULL;
+    }
+    put(run, "seed", json_integer((json_int_t)r->seed), failed);
+    put(run, "replications", json_integer(r->replications), failed);
+    put(run, "confidence", num(r->confidence), failed);
+    return run;
+}
+
+int res_json_write(const res_results *r, const res_verdict *v, res_json_sink *sink, void *ctx,
+                   sim_err *err)
+{
+    stream *s = sim_malloc(sizeof *s);
+    if (!s)
+        return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory writing JSON");
+    *s = (stream){.sink = sink, .ctx = ctx, .status = SIM_OK};
+    int n = 0, failed = 0;
+    emit(s, "{", 1);
+    member(s, 1, &n, "format", str("erpsim-results"), 0);
+    member(s, 1, &n, "format_version", json_integer(OUT_JSON_FORMAT_VERSION), 0);
+    member(s, 1, &n, "erpsim_version", str(r->version), 0);
+    json_t *sc = scenario_json(r, &failed);
+    member(s, 1, &n, "scenario", sc, failed);
+    failed = 0;
+    json_t *run = run_json(r, &failed);
+    member(s, 1, &n, "run", run, failed);
+    /* the metrics one at a time: only one metric's tree is ever built */
+    key(s, 1, &n, "metrics");
+    emit(s, "{", 1);
+    int nm = 0;
+    for (size_t i = 0; i < r->nmetrics && s->status == SIM_OK; i++) {
+        failed = 0;
+        json_t *m = metric_json(&r->metrics[i], &failed);
+        member(s, 2, &nm, r->metrics[i].name, m, failed);
+    }
+    close_object(s, 1, nm);
+    if (v && s->status == SIM_OK) {
+        failed = 0;
+        json_t *o = verdict_json(v, &failed);
+        member(s, 1, &n, "verdict", o, failed);
+    }
+    if (r->nvariants > 0 && s->status == SIM_OK) {
+        failed = 0;
+        json_t *o = variants_json(r, &failed);
+        member(s, 1, &n, "variants", o, failed);
+    }
+    close_object(s, 0, n);
+    emit(s, "\n", 1);
+    flush(s);
+    int rc = s->status;
+    sim_free(s);
+    if (rc == SIM_EIO)
+        return sim_err_set(err, rc, NULL, 0, 0, "writing JSON failed");
+    if (rc != SIM_OK)
+        return sim_err_set(err, rc, NULL, 0, 0, "out of memory writing JSON");
+    return SIM_OK;
+}
+
+/* The growing text of res_json_text. */
+typedef struct grow {
+    char *data;
+    size_t len, cap;
+} grow;
+
+static int append(void *ctx, const char *p, size_t len)
+{
+    grow *t = ctx;
+    if (t->len + len + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + len + 1)
+            cap *= 2;
+        char *bigger = sim_realloc(t->data, cap);
+        if (!bigger)
+            return -1;
+        t->data = bigger;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, p, len);
+    t->len += len;
+    t->data[t->len] = '\0';
+    return 0;
+}
+
 char *res_json_text(const res_results *r, const res_verdict *v, sim_err *err)
 {
-    int failed = 0;
-    json_t *root = json_object();
-    if (!root) {
-        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    grow t = {0};
+    int rc = res_json_write(r, v, append, &t, err);
+    if (rc == SIM_EIO) /* the only sink failure here is a lack of memory */
+        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory writing JSON");
+    if (rc != SIM_OK) {
+        sim_free(t.data);
         return NULL;
     }
-    put(root, "format", str("erpsim-results"), &failed);
-    put(root, "format_version", json_integer(OUT_JSON_FORMAT_VERSION), &failed);
-    put(root, "erpsim_version", str(r->version), &failed);
-    put(root, "scenario", scenario_json(r, &failed), &failed);
-    json_t *run = json_object();
-    put(root, "run", run, &failed);
-    if (run) {
-        put(run, "seed", json_integer((json_int_t)r->seed), &failed);
-        put(run, "replications", json_integer(r->replications), &failed);
-        put(run, "confidence", num(r->confidence), &failed);
-    }
-    json_t *metrics = json_object();
-    put(root, "metrics", metrics, &failed);
-    for (size_t i = 0; metrics && i < r->nmetrics; i++)
-        put(metrics, r->metrics[i].name, metric_json(&r->metrics[i], &failed), &failed);
-    if (v)
-        put(root, "verdict", verdict_json(v, &failed), &failed);
-    if (r->nvariants > 0)
-        put(root, "variants", variants_json(r, &failed), &failed);
-    char *text = failed ? NULL : json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (!text) {
-        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory writing JSON");
-        return NULL;
-    }
-    /* hand over a sim_alloc copy with a final newline (jansson uses malloc) */
-    size_t n = strlen(text);
-    char *out = sim_malloc(n + 2);
-    if (out) {
-        memcpy(out, text, n);
-        out[n] = '\n';
-        out[n + 1] = '\0';
-    } else {
-        sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory writing JSON");
-    }
-    free(text);
-    return out;
+    return t.data;
 }
 
 /* ---- reading ------------------------------------------------------------- */

@@ -53,8 +53,22 @@
 #include "res_verdict.h"
 #include "sim_err.h"
 
-/* The JSON text (sim_free it), with a final newline; v may be NULL (no
- * "verdict" member). */
+/* Where res_json_write puts the text: called with the next len bytes
+ * (len > 0) in order; returns 0, or nonzero to stop the writing (a full
+ * disk: the sink keeps why in its ctx). */
+typedef int res_json_sink(void *ctx, const char *data, size_t len);
+
+/* Writes the JSON text, with a final newline, to sink in chunks of at
+ * most 16 KB, building one metric (or the scenario, the verdict, the
+ * variants) at a time: the memory it holds is the largest of these trees,
+ * not the document. v may be NULL (no "verdict" member). SIM_OK;
+ * SIM_EIO when the sink stopped it ("writing JSON failed": the sink knows
+ * why); SIM_ENOMEM. On failure the sink has had part of the text. */
+int res_json_write(const res_results *r, const res_verdict *v, res_json_sink *sink, void *ctx,
+                   sim_err *err);
+
+/* The same text whole (sim_free it), for `erpsim serve` and --format json;
+ * NULL with err filled (SIM_ENOMEM) on failure. */
 char *res_json_text(const res_results *r, const res_verdict *v, sim_err *err);
 
 /* The format_version this erpsim writes and the only one it reads. */

@@ -2,6 +2,7 @@
  * test_res_json.c - results.json written and read back: the same results,
  * NaN as null, and clear errors for files that are not erpsim results.
  */
+#include <jansson.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,136 @@ static void format_version_missing_unknown_or_newer_is_refused(void **state)
     }
 }
 
+/* A sink that keeps what it gets, and fails once it has `fail_after`
+ * bytes (0: never). */
+typedef struct collect {
+    char *data;
+    size_t len, cap, fail_after, largest;
+    int calls_after_failure, failed;
+} collect;
+
+static int collect_put(void *ctx, const char *data, size_t len)
+{
+    collect *c = ctx;
+    if (c->failed)
+        c->calls_after_failure++;
+    if (c->fail_after && c->len + len > c->fail_after) {
+        c->failed = 1;
+        return -1;
+    }
+    if (c->len + len + 1 > c->cap) {
+        c->cap = 2 * (c->len + len + 1);
+        c->data = sim_realloc(c->data, c->cap);
+        assert_non_null(c->data);
+    }
+    memcpy(c->data + c->len, data, len);
+    c->len += len;
+    c->data[c->len] = '\0';
+    if (len > c->largest)
+        c->largest = len;
+    return 0;
+}
+
+/* Results with what needs care in JSON: NaN and infinities (null), names
+ * that need escaping or are not ASCII, an empty histogram, variants. */
+static res_results *awkward_results(void)
+{
+    res_results *r = res_results_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(fixture_fill(r), 0);
+    res_metric *m = fixture_scalar(r, "flow.\"F-1\"\\\t\n/caf\xc3\xa9.\xe2\x82\xac", "\xc2\xb5s",
+                                   NAN, INFINITY, -INFINITY);
+    assert_non_null(m);
+    m->half_width = NAN;
+    assert_non_null(res_results_add(r, "flow.F-9.latency", "s", SIM_METRIC_HIST, NULL));
+    res_variant *x = res_results_add_variant(r, "more \"staff\"", "caf\xc3\xa9\n", 1, NULL);
+    assert_non_null(x);
+    snprintf(x->flows[0].id, sizeof x->flows[0].id, "F-1");
+    x->flows[0].p99 = NAN;
+    x->flows[0].created = 1e300;
+    return r;
+}
+
+/* The streamed text against an independent whole-tree dump: the text
+ * parsed by jansson and dumped again as one tree with the flags
+ * results.json has always been written with (JSON_INDENT(1),
+ * JSON_PRESERVE_ORDER, then a newline). Byte for byte: the stream must
+ * write exactly what the one-tree writer wrote, so that files and scripts
+ * see no change. Also with no metrics ("metrics": {}) and no verdict. */
+static void streamed_text_is_the_whole_tree_dump_byte_for_byte(void **state)
+{
+    (void)state;
+    for (int pass = 0; pass < 2; pass++) {
+        res_results *r = pass == 0 ? awkward_results() : res_results_create(NULL);
+        assert_non_null(r);
+        res_verdict v;
+        assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+        collect c = {0};
+        assert_int_equal(res_json_write(r, pass == 0 ? &v : NULL, collect_put, &c, NULL), SIM_OK);
+        assert_true(c.len > 0 && c.largest <= 16384); /* chunks of at most 16 KB */
+        json_error_t je;
+        json_t *root = json_loads(c.data, 0, &je);
+        if (!root)
+            fail_msg("the stream is not JSON: %s at %d:%d", je.text, je.line, je.column);
+        char *whole = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+        assert_non_null(whole);
+        size_t n = strlen(whole);
+        assert_int_equal(c.len, n + 1);
+        assert_memory_equal(c.data, whole, n);
+        assert_int_equal(c.data[n], '\n');
+        /* the members a reader needs are all there (null for NaN, inf) */
+        json_t *metrics = json_object_get(root, "metrics");
+        assert_true(json_is_object(metrics));
+        assert_int_equal(json_object_size(metrics), r->nmetrics);
+        assert_int_equal(json_object_get(root, "verdict") != NULL, pass == 0);
+        if (pass == 0) {
+            json_t *odd = json_object_get(metrics, r->metrics[r->nmetrics - 2].name);
+            assert_true(json_is_null(json_object_get(odd, "half_width")));
+            json_t *vals = json_object_get(odd, "values");
+            for (size_t i = 0; i < 3; i++)
+                assert_true(json_is_null(json_array_get(vals, i)));
+            assert_true(json_is_array(json_object_get(root, "variants")));
+        }
+        /* res_json_text is the same text */
+        char *text = res_json_text(r, pass == 0 ? &v : NULL, NULL);
+        assert_non_null(text);
+        assert_string_equal(text, c.data);
+        sim_free(text);
+        free(whole);
+        json_decref(root);
+        sim_free(c.data);
+        res_verdict_fini(&v);
+        res_results_destroy(r);
+    }
+}
+
+/* A sink that refuses part-way (a full disk): the writer stops at once
+ * (the sink is not called again), says SIM_EIO, and what the sink got is
+ * the start of the text. */
+static void a_sink_that_fails_mid_stream_stops_the_writing(void **state)
+{
+    (void)state;
+    res_results *r = awkward_results();
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    char *text = res_json_text(r, &v, NULL);
+    assert_non_null(text);
+    size_t whole = strlen(text);
+    collect c = {.fail_after = whole / 2};
+    sim_err err;
+    sim_err_clear(&err);
+    assert_int_equal(res_json_write(r, &v, collect_put, &c, &err), SIM_EIO);
+    assert_int_equal(err.code, SIM_EIO);
+    assert_true(c.failed);
+    assert_int_equal(c.calls_after_failure, 0);
+    assert_true(c.len <= whole / 2 && c.len > 0);
+    assert_memory_equal(c.data, text, c.len);
+    sim_free(c.data);
+    sim_free(text);
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +369,8 @@ int main(void)
         cmocka_unit_test(other_files_are_rejected_with_a_position),
         cmocka_unit_test(absurd_counts_read_as_zero),
         cmocka_unit_test(format_version_missing_unknown_or_newer_is_refused),
+        cmocka_unit_test(streamed_text_is_the_whole_tree_dump_byte_for_byte),
+        cmocka_unit_test(a_sink_that_fails_mid_stream_stops_the_writing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
