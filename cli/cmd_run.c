@@ -102,6 +102,15 @@ static int take_trace_out(int *argc, char **argv, const char **dir)
     return 0;
 }
 
+/* res_json_write's sink for --format json; a failed stdout is main's to
+ * report, as for the other formats (exit 5) */
+static int to_stdout(void *ctx, const char *data, size_t len)
+{
+    (void)ctx;
+    fwrite(data, 1, len, stdout);
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     cli_opts o;
@@ -194,23 +203,25 @@ int cmd_run(int argc, char **argv)
     if (trace_out && (code = out_dir_end(&o, &tf, 0)) != 0)
         goto done;
     if (!o.quiet) {
+        int rc = SIM_OK;
         switch (o.format) {
         case CLI_FORMAT_TEXT:
             text = out_text_summary(r, &v, &e);
             break;
-        case CLI_FORMAT_JSON:
-            text = res_json_text(r, &v, &e);
+        case CLI_FORMAT_JSON: /* streamed, as results.json is: never held whole */
+            rc = res_json_write(r, &v, to_stdout, NULL, &e);
             break;
         case CLI_FORMAT_CSV:
             text = out_csv_metrics(r, &e);
             break;
         }
-        if (!text) {
+        if (rc != SIM_OK || (!text && o.format != CLI_FORMAT_JSON)) {
             out_text_line(stderr, "erpsim run: error: %s", e.msg);
             code = CLI_EXIT_INTERNAL;
             goto done;
         }
-        fputs(text, stdout);
+        if (text)
+            fputs(text, stdout);
         if (o.out && o.format == CLI_FORMAT_TEXT) {
             int n = 0;
             for (int k = 0; k < PLT_NCHARTS; k++)

@@ -137,6 +137,17 @@ static int put(const cli_opts *o, const char *dir, const char *name, char *text,
     return rc == SIM_OK ? 0 : fail(o, e);
 }
 
+typedef struct json_job {
+    const res_results *r;
+    const res_verdict *v;
+} json_job;
+
+static int fill_json(void *ctx, plt_file_out *out, sim_err *e)
+{
+    const json_job *j = ctx;
+    return res_json_write(j->r, j->v, plt_file_put, out, e);
+}
+
 int out_dir_write(const cli_opts *o, const res_results *r, const res_verdict *v, const char *dir)
 {
     sim_err e;
@@ -144,9 +155,14 @@ int out_dir_write(const cli_opts *o, const res_results *r, const res_verdict *v,
     if (plt_file_mkdirs(dir, &e) != SIM_OK)
         return fail(o, &e);
     int code;
-    if ((code = put(o, dir, "summary.txt", out_text_summary(r, v, &e), &e)) ||
-        (code = put(o, dir, "results.json", res_json_text(r, v, &e), &e)) ||
-        (code = put(o, dir, "metrics.csv", out_csv_metrics(r, &e), &e)))
+    if ((code = put(o, dir, "summary.txt", out_text_summary(r, v, &e), &e)))
+        return code;
+    /* results.json streamed: the largest output, hundreds of megabytes as
+     * one text at 1,000 flows */
+    json_job job = {r, v};
+    if (plt_file_stream(dir, "results.json", fill_json, &job, &e) != SIM_OK)
+        return fail(o, &e);
+    if ((code = put(o, dir, "metrics.csv", out_csv_metrics(r, &e), &e)))
         return code;
     if (plt_charts_write_data(r, dir, &e) != SIM_OK)
         return fail(o, &e);

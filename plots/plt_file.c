@@ -1,5 +1,6 @@
 /*
- * plt_file.c - atomic writes: write `.NAME.tmp`, then rename(2).
+ * plt_file.c - atomic writes: write `.NAME.tmp` (buffered by stdio, in
+ * pieces as a writer produces them), then rename(2).
  *
  * fsync is not called: the guarantee wanted here is that a crashed or
  * interrupted run never leaves a half-written result under its final name,
@@ -9,7 +10,6 @@
 #include "plt_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -116,7 +116,23 @@ static int make_parent(const char *path, sim_err *err)
     return rc;
 }
 
-int plt_file_write(const char *dir, const char *name, const void *data, size_t len, sim_err *err)
+struct plt_file_out {
+    FILE *f;
+    int error; /* errno of the first failed write, 0 if none */
+};
+
+int plt_file_put(void *out, const char *data, size_t len)
+{
+    plt_file_out *o = out;
+    if (o->error)
+        return -1;
+    errno = 0;
+    if (len > 0 && fwrite(data, 1, len, o->f) != len)
+        o->error = errno ? errno : EIO;
+    return o->error ? -1 : 0;
+}
+
+int plt_file_stream(const char *dir, const char *name, plt_file_fill *fill, void *ctx, sim_err *err)
 {
     char *path = plt_file_join(dir, name);
     char *tmp = path ? plt_file_temp_name(path) : NULL;
@@ -127,32 +143,20 @@ int plt_file_write(const char *dir, const char *name, const void *data, size_t l
     }
     if ((rc = make_parent(path, err)) != SIM_OK)
         goto done;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) {
+    plt_file_out o = {.f = fopen(tmp, "wb")};
+    if (!o.f) {
         int e = errno;
         rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", tmp, strerror(e));
         goto done;
     }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : EIO;
-            close(fd);
-            unlink(tmp);
-            rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", tmp, strerror(e));
-            goto done;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (close(fd) != 0) {
-        int e = errno;
+    rc = fill(ctx, &o, err);
+    errno = 0;
+    if (fclose(o.f) != 0 && !o.error)
+        o.error = errno ? errno : EIO;
+    if (o.error) /* the disk's reason, whatever fill made of it */
+        rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", tmp, strerror(o.error));
+    if (rc != SIM_OK) {
         unlink(tmp);
-        rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", tmp, strerror(e));
         goto done;
     }
     rc = plt_file_commit(tmp, path, err);
@@ -160,6 +164,25 @@ done:
     sim_free(tmp);
     sim_free(path);
     return rc;
+}
+
+typedef struct bytes {
+    const void *data;
+    size_t len;
+} bytes;
+
+static int put_bytes(void *ctx, plt_file_out *out, sim_err *err)
+{
+    (void)err;
+    const bytes *b = ctx;
+    plt_file_put(out, b->data, b->len);
+    return SIM_OK; /* a failed write is plt_file_stream's to report */
+}
+
+int plt_file_write(const char *dir, const char *name, const void *data, size_t len, sim_err *err)
+{
+    bytes b = {data, len};
+    return plt_file_stream(dir, name, put_bytes, &b, err);
 }
 
 char *plt_file_read(const char *path, size_t *len, sim_err *err)

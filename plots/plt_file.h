@@ -34,6 +34,26 @@ char *plt_file_temp_name(const char *path);
  * SIM_ENOMEM with err filled. */
 int plt_file_write(const char *dir, const char *name, const void *data, size_t len, sim_err *err);
 
+/* A file being written by plt_file_stream's fill function. */
+typedef struct plt_file_out plt_file_out;
+
+/* Appends data[0..len) to the file out (a plt_file_out *: the signature is
+ * that of a writer's sink, res_json_sink). 0, or -1 once a write has
+ * failed (the reason is kept: plt_file_stream reports it). */
+int plt_file_put(void *out, const char *data, size_t len);
+
+/* Produces a file's bytes through plt_file_put(out, ...); SIM_OK or an
+ * error with err filled. */
+typedef int plt_file_fill(void *ctx, plt_file_out *out, sim_err *err);
+
+/* Writes dir/name atomically as plt_file_write does, its bytes produced by
+ * fill(ctx, out, err) as they come, so that a large file is never held
+ * whole in memory. When fill fails or a write fails (a full disk), nothing
+ * is left under name or its temporary name; the error is fill's, or
+ * "cannot write TMP: REASON" (SIM_EIO) when a write failed. */
+int plt_file_stream(const char *dir, const char *name, plt_file_fill *fill, void *ctx,
+                    sim_err *err);
+
 /* Renames the finished temporary file tmp over path. SIM_EIO on failure
  * (tmp is removed then). */
 int plt_file_commit(const char *tmp, const char *path, sim_err *err);
