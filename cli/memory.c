@@ -5,8 +5,10 @@
  * resident set size) on the default scenario, 400 scalar metrics per
  * replication: `erpsim check` peaks at 6.6-6.9 MB (3.8 MB before the
  * binary linked libmicrohttpd, which maps GnuTLS and its libraries); each replication adds
- * 16.5 bytes per scalar to `run --quiet` (the summary and its copy) and 67
- * with --format json (docs/results.md, "Memory"). tests/cli/memory.sh
+ * 16.5 bytes per scalar to `run --quiet` (the summary and its copy), and
+ * added 67 with --format json while results.json was built whole (now
+ * streamed: see JSON_BYTES_PER_VALUE) (docs/results.md, "Memory").
+ * tests/cli/memory.sh
  * compares the whole estimate with the measured peak on several
  * scenarios.
  */
@@ -22,15 +24,27 @@
 
 /* The program, its libraries, the scenario and the stdio buffers. */
 #define BASE_BYTES (7.0 * 1024 * 1024)
-/* results.json per per-replication value while it is built: the jansson
- * real and its array slot (about 40 bytes) and the dumped text with its
- * growing buffer (about 20). */
+/* results.json is streamed (res_json_write): it holds one member's jansson
+ * tree at a time, never the document or its text. Bytes per value of that
+ * tree: a jansson real and its array slot (about 40), with room for
+ * malloc's rounding; measured as 60 with the dumped text when the whole
+ * document was built. */
 #define JSON_BYTES_PER_VALUE 60.0
-/* Values a time series writes per bucket (its mean and its max), and a
- * histogram per bin ([lo, hi, count]: three reals and their array), for
- * SIM_HIST_TYPICAL_OCTAVES octaves of 64 bins (docs/results.md). */
+/* The values of the largest members: a time series writes 2 per bucket
+ * (its mean and its max); a histogram 4 per bin ([lo, hi, count]: three
+ * reals and their array), for SIM_HIST_TYPICAL_OCTAVES octaves of 64 bins
+ * (docs/results.md); the verdict 20 per flow (18 figures and the flow's
+ * object), more than the scenario's facts (13). */
 #define JSON_SERIES_VALUES_PER_BUCKET 2.0
 #define JSON_HIST_VALUES              (SIM_HIST_TYPICAL_OCTAVES * 64 * 4.0)
+#define JSON_FLOW_VALUES              20.0
+/* The stream's chunk and stdio's buffer. */
+#define JSON_STREAM_BYTES (16.0 * 1024 + 8.0 * 1024)
+
+static double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
 /* A process in an MPI job (OpenMPI 4.1, shared-memory transport): its
  * library, buffers and segments. Measured with /usr/bin/time's %M on each
  * rank of `run --reps 2 --days 1 --threads 1` (its own need: 4 MB) under
@@ -60,13 +74,14 @@ int memory_need_of(const mdl_scenario *sc, const memory_run *run, memory_need *o
     out->experiment = sim_experiment_bytes(&job, &out->rep.bytes) +
                       remote * (out->rep.bytes.result - out->rep.bytes.world);
     double merged = out->rep.bytes.result + 2 * 8.0 * values;
-    /* results.json is built from the merged results, which stay while it
-     * is: every scalar of every replication, every series' buckets and
-     * every histogram's bins */
+    /* results.json is written from the merged results, which stay while it
+     * is, one member at a time: the largest is a scalar's values (one per
+     * replication), a series, a histogram or the verdict's flows */
     double json_values =
-        values + (double)out->rep.series * (double)out->rep.bins * JSON_SERIES_VALUES_PER_BUCKET +
-        (double)out->rep.hists * JSON_HIST_VALUES;
-    out->output = merged + (run->json ? json_values * JSON_BYTES_PER_VALUE : 0.0);
+        max2(max2(reps, out->rep.series ? out->rep.bins * JSON_SERIES_VALUES_PER_BUCKET : 0),
+             max2(out->rep.hists ? JSON_HIST_VALUES : 0, sc->nflows * JSON_FLOW_VALUES));
+    out->output =
+        merged + (run->json ? json_values * JSON_BYTES_PER_VALUE + JSON_STREAM_BYTES : 0.0);
     double base = BASE_BYTES;
     if (run->ranks > 0)
         base += MPI_BASE_BYTES + (ranks - 1) * MPI_RANK_BYTES;

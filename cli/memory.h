@@ -18,11 +18,13 @@
  *                  than rank 0.
  *     output       result + 2 x R x 8 x scalars (the summary and the
  *                  results model copied from it), and while results.json
- *                  is built from them (--out, --format json) J bytes per
- *                  value it writes: R x scalars, 2 per bucket of each
- *                  series, 4 per bin of each histogram (16 octaves of 64
- *                  bins, sim_hist_bytes' typical), with J = 60 (a jansson
- *                  real, its array slot and its text)
+ *                  is streamed from them (--out, --format json) one
+ *                  member's tree at a time: J bytes per value of the
+ *                  largest member, the largest of R (a scalar's values),
+ *                  2 per bucket of a series, 4 per bin of a histogram (16
+ *                  octaves of 64 bins, sim_hist_bytes' typical) and 20 per
+ *                  flow (the verdict), with J = 60 (a jansson real and its
+ *                  array slot), plus the stream's 24 KB of buffers
  * It is compared with the memory available: ERPSIM_MEMORY if set (bytes,
  * or with a K, M, G or T suffix), else MemAvailable in /proc/meminfo,
  * capped by the cgroup's memory.max - memory.current (containers),
