@@ -30,6 +30,7 @@
 #include "out_dir.h"
 #include "out_report.h"
 #include "out_text.h"
+#include "plt_buf.h"
 #include "res_json.h"
 #include "res_verdict.h"
 #include "scn_print.h"
@@ -311,29 +312,42 @@ static char *from_cache(serve_whatif *w, serve_what what, const char *key, sim_e
     return text;
 }
 
-/* The run's JSON: {"run", "elapsed_s", "summary", "results"}. */
+/* res_json_write's sink into a plt_buf */
+static int to_buf(void *ctx, const char *data, size_t len)
+{
+    plt_buf *b = ctx;
+    plt_buf_put(b, data, len);
+    return b->failed ? -1 : 0;
+}
+
+/* The run's JSON: {"run", "elapsed_s", "summary", "results"}, the results
+ * streamed into the reply rather than written whole and copied. */
 static int reply_run(serve_reply *out, unsigned long ticket, double elapsed, const res_results *r,
                      const res_verdict *v)
 {
     sim_err e;
     sim_err_clear(&e);
     char *summary = out_text_summary(r, v, &e);
-    char *results = summary ? res_json_text(r, v, &e) : NULL;
-    json_t *head = results ? json_pack("{s:I, s:f, s:s}", "run", (json_int_t)ticket, "elapsed_s",
+    json_t *head = summary ? json_pack("{s:I, s:f, s:s}", "run", (json_int_t)ticket, "elapsed_s",
                                        elapsed, "summary", summary)
                            : NULL;
     char *h = head ? json_dumps(head, JSON_COMPACT) : NULL;
     json_decref(head);
-    char *body = NULL;
-    if (h) {
-        size_t n = strlen(h) + strlen(results) + 32;
-        if ((body = sim_malloc(n)))
-            /* the head without its closing brace, then the results */
-            snprintf(body, n, "%.*s,\"results\":%s}", (int)(strlen(h) - 1), h, results);
-    }
-    free(h);
     sim_free(summary);
-    sim_free(results);
+    char *body = NULL;
+    plt_buf b;
+    plt_buf_init(&b);
+    if (h) {
+        /* the head without its closing brace, then the results */
+        plt_buf_put(&b, h, strlen(h) - 1);
+        plt_buf_puts(&b, ",\"results\":");
+        if (res_json_write(r, v, to_buf, &b, &e) == SIM_OK) {
+            plt_buf_puts(&b, "}");
+            body = plt_buf_status(&b, NULL) == SIM_OK ? plt_buf_take(&b) : NULL;
+        }
+    }
+    plt_buf_fini(&b);
+    free(h);
     return reply_text(out, 200, "application/json", body);
 }
 
