@@ -362,6 +362,37 @@ static void a_sink_that_fails_mid_stream_stops_the_writing(void **state)
     res_results_destroy(r);
 }
 
+/* Out of memory at each allocation of the writer in turn (its chunk
+ * buffer, the growing text): NULL with SIM_ENOMEM, nothing leaked (the
+ * sanitizer build), or the whole text once the failure comes too late to
+ * matter. The text of the fixture needs a handful of allocations (doubling
+ * from 4 KB), so 40 walks past every one of them. */
+static void out_of_memory_while_writing_is_reported_not_hidden(void **state)
+{
+    (void)state;
+    res_results *r = awkward_results();
+    char *whole = res_json_text(r, NULL, NULL);
+    assert_non_null(whole);
+    int completed = 0;
+    for (long n = 1; n <= 40; n++) {
+        sim_err err;
+        sim_err_clear(&err);
+        sim_alloc_fail_after(n);
+        char *text = res_json_text(r, NULL, &err);
+        sim_alloc_fail_reset();
+        if (text) {
+            assert_string_equal(text, whole);
+            completed++;
+        } else {
+            assert_int_equal(err.code, SIM_ENOMEM);
+        }
+        sim_free(text);
+    }
+    assert_true(completed > 0 && completed < 40);
+    sim_free(whole);
+    res_results_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +402,7 @@ int main(void)
         cmocka_unit_test(format_version_missing_unknown_or_newer_is_refused),
         cmocka_unit_test(streamed_text_is_the_whole_tree_dump_byte_for_byte),
         cmocka_unit_test(a_sink_that_fails_mid_stream_stops_the_writing),
+        cmocka_unit_test(out_of_memory_while_writing_is_reported_not_hidden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
