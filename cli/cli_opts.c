@@ -395,7 +395,7 @@ int cli_opts_simulate(const cli_opts *o, const mdl_scenario *sc, uint64_t seed, 
     identity = sim_pack_hash(&reps, sizeof reps, identity);
     rc = dist_experiment(&cfg, identity, run_rep, &ctx, out, err);
     if (dist_quit_code() >= 0) /* rank 0 ended the command: this rank ends too */
-        exit(dist_finish(0, interrupt_caught()));
+        exit(dist_finish(0, interrupt_caught(), NULL));
     if (own)
         progress_destroy(own);
     else

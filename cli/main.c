@@ -12,6 +12,7 @@
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
@@ -109,9 +110,44 @@ static int dispatch(int argc, char **argv)
     return 2;
 }
 
+/* What a rank other than 0 writes on stderr: kept in a temporary file, so
+ * that the last line (its error, if it ends its command early) can be
+ * passed on to rank 0 (dist_finish); NULL elsewhere. */
+static FILE *rank_stderr;
+
+/* What this rank said last on stderr, into buf (n >= 1; "" when nothing):
+ * the first line of its last error message (the last line with "error: "
+ * in the final 4 KB it wrote), or else its last non-empty line. */
+static const char *last_said(char *buf, size_t n)
+{
+    char tail[4096];
+    buf[0] = '\0';
+    if (!rank_stderr || fflush(stderr) != 0 || fseek(rank_stderr, 0, SEEK_END) != 0)
+        return buf;
+    long size = ftell(rank_stderr), from = size > (long)sizeof tail - 1 ? size - 4095 : 0;
+    if (size <= 0 || fseek(rank_stderr, from, SEEK_SET) != 0)
+        return buf;
+    tail[fread(tail, 1, sizeof tail - 1, rank_stderr)] = '\0';
+    const char *last = "", *error = NULL;
+    for (char *line = tail, *end; *line; line = end) {
+        end = line + strcspn(line, "\r\n");
+        if (*end)
+            *end++ = '\0';
+        if (*line)
+            last = line;
+        if (strstr(line, "error: "))
+            error = line;
+    }
+    const char *said = error ? error : last;
+    size_t len = strlen(said) < n - 1 ? strlen(said) : n - 1; /* cut to fit */
+    memcpy(buf, said, len);
+    buf[len] = '\0';
+    return buf;
+}
+
 /* Under mpirun (dist.h): every rank runs the command; only rank 0 prints
- * and writes, so the others' stdout and stderr go to /dev/null (and
- * cli_opts_parse drops their --out and --journal). The commands that
+ * and writes, so the others' stdout goes to /dev/null and their stderr to
+ * rank_stderr (and cli_opts_parse drops their --out and --journal). The commands that
  * simulate through cli_opts run over the ranks; the others are refused
  * rather than run N times over the same files. Returns 0 or an exit code. */
 static int join_ranks(int *argc, char ***argv)
@@ -125,9 +161,12 @@ static int join_ranks(int *argc, char ***argv)
     }
     if (dist_size() == 1)
         return 0;
-    if (dist_rank() > 0 &&
-        (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
-        return 3;
+    if (dist_rank() > 0) {
+        fflush(stderr);
+        if (!freopen("/dev/null", "w", stdout) || !(rank_stderr = tmpfile()) ||
+            dup2(fileno(rank_stderr), STDERR_FILENO) < 0)
+            return 3;
+    }
     static const char *const spread[] = {"run",    "sweep",  "plan",     "compare",
                                          "advise", "--help", "--version"};
     for (size_t i = 0; *argc > 1 && i < sizeof spread / sizeof *spread; i++)
@@ -142,14 +181,16 @@ static int join_ranks(int *argc, char ***argv)
 
 int main(int argc, char **argv)
 {
+    char said[DIST_WHY_MAX];
     int code = join_ranks(&argc, &argv);
     if (code)
-        return dist_finish(code, 0);
+        return dist_finish(code, 0, last_said(said, sizeof said));
     if (argc > 1)
         cli_opts_remember_args(argc - 1, argv + 1);
     code = finish(dispatch(argc, argv));
     cli_opts_finish();
     /* An interrupt that came while the results were being written let the
      * writing finish; the exit code still says the run was interrupted. */
-    return dist_finish(interrupt_caught() ? interrupt_exit_code() : code, interrupt_caught());
+    return dist_finish(interrupt_caught() ? interrupt_exit_code() : code, interrupt_caught(),
+                       last_said(said, sizeof said));
 }

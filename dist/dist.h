@@ -65,8 +65,12 @@ int dist_remote(uint64_t seed, int rep, sim_result *out, sim_err *err);
  * rank 0's on every rank. torn_down: the job is being stopped by a signal
  * (mpirun passes Ctrl-C on as SIGTERM, then sends SIGKILL a second later):
  * the rank leaves at once, without the MPI_Finalize that would wait for a
- * launcher that no longer answers. */
-int dist_finish(int code, int torn_down);
+ * launcher that no longer answers. why: on a rank other than 0 that ends
+ * its command before rank 0 does, what it said last (its error; only rank
+ * 0 prints), which rank 0 quotes when it reports the rank gone; NULL or ""
+ * for nothing. At most DIST_WHY_MAX - 1 bytes of it are sent. */
+#define DIST_WHY_MAX 256
+int dist_finish(int code, int torn_down, const char *why);
 
 /* The exit code rank 0 quit with, once it did (another rank learns it
  * while waiting in dist_experiment); -1 before. */

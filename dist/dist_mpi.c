@@ -4,7 +4,8 @@
  *
  * Messages (MPI_BYTE, packed with sim_pack.h) on MPI_COMM_WORLD:
  *   rank k -> 0, TAG_CONTROL   HELLO(seq, threads) at the start of each
- *                              experiment; GONE(seq) when k's command ended
+ *                              experiment; GONE(seq, why) when k's command
+ *                              ended (why: what k said last, e.g. its error)
  *   0 -> rank k, TAG_MAIN      MERGED(seq, rep, result) in replication
  *                              order, END(seq, status, message), QUIT(code)
  *   0 -> k, TAG_THREAD + j     WORK(seq, rep, seed) for k's thread j, or
@@ -26,6 +27,7 @@
 #include <mpi.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -150,7 +152,7 @@ int dist_quit_code(void)
     return atomic_load(&quit_code);
 }
 
-int dist_finish(int code, int torn_down)
+int dist_finish(int code, int torn_down, const char *why)
 {
     if (torn_down) /* every rank got the signal: nobody waits for anybody */
         return code;
@@ -165,7 +167,15 @@ int dist_finish(int code, int torn_down)
             send_words(k, TAG_MAIN, (uint64_t[]){MSG_QUIT, (uint64_t)code}, 2);
     } else {
         if (atomic_load(&quit_code) < 0) {
-            send_words(0, TAG_CONTROL, (uint64_t[]){MSG_GONE, (uint64_t)experiments}, 2);
+            char said[DIST_WHY_MAX];
+            snprintf(said, sizeof said, "%s", why ? why : "");
+            sim_pack p;
+            sim_pack_init(&p);
+            sim_pack_u64(&p, MSG_GONE);
+            sim_pack_u64(&p, (uint64_t)experiments);
+            sim_pack_str(&p, said);
+            send_pack(&p, 0, TAG_CONTROL, NULL);
+            sim_pack_fini(&p);
             unsigned char *d;
             size_t n;
             while (atomic_load(&quit_code) < 0 && poll_recv(0, TAG_MAIN, &d, &n, NULL, NULL)) {
@@ -298,8 +308,16 @@ static int gather_hellos(const sim_experiment_cfg *cfg, int seq, uint64_t identi
             return sim_err_set(err, SIM_ECANCELED, NULL, 0, 0, "cancelled");
         sim_unpack u;
         sim_unpack_init(&u, d, n);
-        uint64_t type = sim_unpack_u64(&u), seq_k = sim_unpack_u64(&u), t = sim_unpack_u64(&u);
-        uint64_t identity_k = sim_unpack_u64(&u);
+        uint64_t type = sim_unpack_u64(&u), seq_k = sim_unpack_u64(&u), t = 1, identity_k = 0;
+        char said[DIST_WHY_MAX] = "";
+        if (type == MSG_HELLO) {
+            t = sim_unpack_u64(&u);
+            identity_k = sim_unpack_u64(&u);
+        } else {
+            sim_unpack_str(&u, said, sizeof said);
+            if (u.failed)
+                said[0] = '\0';
+        }
         sim_free(d);
         threads[k] = t < 1 ? 1 : t > 4096 ? 4096 : (int)t;
         if (rc != SIM_OK)
@@ -307,9 +325,12 @@ static int gather_hellos(const sim_experiment_cfg *cfg, int seq, uint64_t identi
         if (type != MSG_HELLO)
             rc = sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                              "rank %d ended its command after %llu experiment%s while rank 0 "
-                             "starts experiment %d: the ranks do not run the same command "
-                             "(give every rank the same arguments and files)",
-                             k, (unsigned long long)seq_k, seq_k == 1 ? "" : "s", seq + 1);
+                             "starts experiment %d%s%s%s",
+                             k, (unsigned long long)seq_k, seq_k == 1 ? "" : "s", seq + 1,
+                             said[0] ? "; it said: \"" : "", said,
+                             said[0] ? "\""
+                                     : ": the ranks do not run the same command (give "
+                                       "every rank the same arguments and files)");
         else if (seq_k != (uint64_t)seq || identity_k != identity)
             rc = sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                              "rank %d does not simulate what rank 0 does at experiment %d (%s): "

@@ -54,9 +54,10 @@ int dist_remote(uint64_t seed, int rep, sim_result *out, sim_err *err)
     return DIST_HERE;
 }
 
-int dist_finish(int code, int torn_down)
+int dist_finish(int code, int torn_down, const char *why)
 {
     (void)torn_down;
+    (void)why;
     return code;
 }
 

@@ -115,6 +115,19 @@ for other in "$tmp/stale.yaml:does not simulate what rank 0 does" \
     [ -s "$tmp/out" ] && fail "rank 1 with $file: wrote on stdout"
     grep -q "rank 1 $want" "$tmp/err" || fail "rank 1 with $file: message: $(cat "$tmp/err")"
 done
+# ... and rank 0 quotes what the rank that ended early said: its error
+grep -q "it said: \"$tmp/missing.yaml: error: cannot open" "$tmp/err" ||
+    fail "rank 1 missing its file: its reason not quoted: $(cat "$tmp/err")"
+
+# a rank whose memory check refuses the run (only rank 1 is short of
+# memory): exit 2, and rank 0 quotes rank 1's reason
+# shellcheck disable=SC2016
+timeout 300 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then export ERPSIM_MEMORY=1; fi
+    exec "$1" run "$2" --reps 2 --format csv' sh "$erpsim" "$tiny" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "rank 1 short of memory: exit $rc, want 2"
+grep -q 'rank 1 ended its command after 0 experiments .*it said: "erpsim run: error: this run needs about [0-9.]* [KMG]*B of memory but 1 bytes is available (ERPSIM_MEMORY)' "$tmp/err" ||
+    fail "rank 1 short of memory: message: $(cat "$tmp/err")"
 
 # 3. a rank dies; the journal resumes. One thread a rank: replications end
 # one at a time, the kill lands with some done and some not.
