@@ -442,14 +442,13 @@ int cli_opts_check_memory(const cli_opts *o, const mdl_scenario *sc, int reps)
             "thread),\n"
             "  %s for the %d replications x %s scalar metrics x 8 bytes the summary keeps,\n"
             "  %s at most to merge %s.\n"
-            "Lower --reps or --days%s, or pass --no-memory-check to run it anyway.\n",
+            "Lower --reps or --days, or pass --no-memory-check to run it anyway.\n",
             o->cmd, total, have, source,
             memory_format(need.experiment - reps * need.rep.bytes.per_rep, running, sizeof running),
             memory_format(reps * need.rep.bytes.per_rep, kept, sizeof kept), reps,
             res_fmt_count((double)need.rep.scalars, scalars, sizeof scalars),
             memory_format(need.output, output, sizeof output),
-            json ? "and write the results (results.json)" : "the results",
-            json ? ", write no results.json (no --out or --format json)" : "");
+            json ? "and write the results (results.json)" : "the results");
     return CLI_EXIT_USAGE;
 }
 

@@ -17,8 +17,11 @@
  * --trace-out DIR writes each flow's simulated arrivals of replication 1
  * as a timestamp log (cli/out_trace.h), for `erpsim calibrate`.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
@@ -102,13 +105,70 @@ static int take_trace_out(int *argc, char **argv, const char **dir)
     return 0;
 }
 
-/* res_json_write's sink for --format json; a failed stdout is main's to
- * report, as for the other formats (exit 5) */
-static int to_stdout(void *ctx, const char *data, size_t len)
+/* A temporary file in $TMPDIR (or /tmp), already unlinked; NULL if none
+ * can be made. */
+static FILE *temp_file(const char **dir)
 {
-    (void)ctx;
-    fwrite(data, 1, len, stdout);
-    return 0;
+    char path[4096];
+    *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    if ((size_t)snprintf(path, sizeof path, "%s/erpsim-json-XXXXXX", *dir) >= sizeof path)
+        return NULL;
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+/* res_json_write's sink into a FILE; keeps the errno of a failed write */
+typedef struct file_sink {
+    FILE *f;
+    int error;
+} file_sink;
+
+static int to_file(void *ctx, const char *data, size_t len)
+{
+    file_sink *fs = ctx;
+    if (fwrite(data, 1, len, fs->f) == len)
+        return 0;
+    fs->error = errno;
+    return -1;
+}
+
+/* --format json: streamed into a temporary file, so that the JSON is never
+ * held whole in memory (at 1,000 flows it is hundreds of megabytes as a
+ * tree), then copied to stdout, so that a failure on the way (out of
+ * memory, a full disk) prints nothing rather than half a document. A
+ * failed stdout is main's to report, as for the other formats (exit 5). */
+static int json_to_stdout(const res_results *r, const res_verdict *v, sim_err *e)
+{
+    const char *dir;
+    file_sink fs = {.f = temp_file(&dir)};
+    if (!fs.f) { /* no temporary file: built in memory instead */
+        char *text = res_json_text(r, v, e);
+        if (text)
+            fputs(text, stdout);
+        sim_free(text);
+        return text ? SIM_OK : SIM_ENOMEM;
+    }
+    int rc = res_json_write(r, v, to_file, &fs, e);
+    if (rc == SIM_OK && (fflush(fs.f) != 0 || fseek(fs.f, 0, SEEK_SET) != 0)) {
+        fs.error = errno;
+        rc = SIM_EIO;
+    }
+    if (rc == SIM_EIO)
+        sim_err_set(e, SIM_EIO, NULL, 0, 0, "cannot write the JSON to a temporary file in %s: %s",
+                    dir, strerror(fs.error));
+    char buf[65536];
+    for (size_t n; rc == SIM_OK && (n = fread(buf, 1, sizeof buf, fs.f)) > 0;)
+        fwrite(buf, 1, n, stdout);
+    if (rc == SIM_OK && ferror(fs.f))
+        rc = sim_err_set(e, SIM_EIO, NULL, 0, 0, "cannot read the JSON back from %s", dir);
+    fclose(fs.f);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -209,7 +269,7 @@ int cmd_run(int argc, char **argv)
             text = out_text_summary(r, &v, &e);
             break;
         case CLI_FORMAT_JSON: /* streamed, as results.json is: never held whole */
-            rc = res_json_write(r, &v, to_stdout, NULL, &e);
+            rc = json_to_stdout(r, &v, &e);
             break;
         case CLI_FORMAT_CSV:
             text = out_csv_metrics(r, &e);
@@ -217,7 +277,7 @@ int cmd_run(int argc, char **argv)
         }
         if (rc != SIM_OK || (!text && o.format != CLI_FORMAT_JSON)) {
             out_text_line(stderr, "erpsim run: error: %s", e.msg);
-            code = CLI_EXIT_INTERNAL;
+            code = rc == SIM_EIO ? CLI_EXIT_IO : CLI_EXIT_INTERNAL;
             goto done;
         }
         if (text)

@@ -3,7 +3,8 @@
 # from the source root as `bash tests/cli/folder_full.sh path/to/erpsim`):
 # on a small tmpfs that holds one results folder but not two, a rerun into
 # the same folder fails with exit 5 (an I/O failure), the old folder is
-# intact, and nothing is left beside it; so does `report`. Mounting needs
+# intact, and nothing is left beside it; so does `report`; `run --format
+# json` with TMPDIR there prints nothing. Mounting needs
 # root: otherwise, or when the mount fails (a container without the
 # right), the test exits 77, which ctest reports as skipped.
 set -u
@@ -37,6 +38,19 @@ for cmd in run report; do
     left=$(ls -A "$disk" | grep -v '^res$' || true)
     [ -z "$left" ] || fail "$cmd on a full disk: left behind: $left"
 done
+
+# run --format json streams through a temporary file in $TMPDIR before it
+# prints: on a full disk, exit 5 and nothing at all on stdout (the JSON of
+# the default scenario, about 590 KB for 3 replications of 2 days, does not
+# fit beside the folder)
+TMPDIR="$disk" "$erpsim" run --reps 3 --days 2 --format json >"$tmp/json" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 5 ] || fail "--format json on a full disk: exit $rc, want 5: $(head -c 300 "$tmp/err")"
+grep -q "temporary file in $disk: No space left" "$tmp/err" ||
+    fail "--format json on a full disk: message '$(head -c 300 "$tmp/err")'"
+[ -s "$tmp/json" ] && fail "--format json on a full disk: printed $(wc -c <"$tmp/json") bytes"
+left=$(ls -A "$disk" | grep -v '^res$' || true)
+[ -z "$left" ] || fail "--format json on a full disk: left behind: $left"
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
