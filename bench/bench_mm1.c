@@ -111,8 +111,12 @@ static sim_time line_pop(mm1 *m)
     return t;
 }
 
-/* The server takes a customer who arrived at `arrived`. */
-static void start_service(mm1 *m, sim_time arrived, sim_time now)
+/* The server takes a customer who arrived at `arrived`. Inline, as the
+ * bare loop writes it in both places: out of line (GCC declined, as it is
+ * called twice) it was a call and return in every event the loop has not,
+ * about 1.5 points of the ratio that were the model's cost, not the
+ * calendar's (docs/kernel.md). */
+static inline void start_service(mm1 *m, sim_time arrived, sim_time now)
 {
     m->busy = 1;
     sim_tally_add(&m->wait, sim_time_to_seconds(now - arrived));
