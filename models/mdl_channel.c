@@ -64,6 +64,10 @@
  *   6. while nwaiting > 0: limit - used(now) >= credits (a share-out hands
  *      out only room that exists, room only grows until someone takes, and
  *      only credit holders take).
+ * And for the log:
+ *   7. first == the seq of entry head when head < tail, else tip (entries
+ *      are contiguous, so purging entry head moves it to that entry's end;
+ *      an append to an empty log starts at tip, which first already is).
  */
 #include "mdl_channel.h"
 
@@ -117,6 +121,7 @@ struct mdl_channel {
     uint64_t wide_lo, wide_hi;
     sim_time expire_at; /* when entry head expires by time; SIM_TIME_NEVER if none will */
     uint64_t tip;       /* next seq */
+    uint64_t first;     /* seq of entry head, tip if the log is empty (invariant 7) */
     uint64_t retained;
 
     reader *readers;
@@ -224,9 +229,13 @@ static void load(const mdl_channel *ch, uint64_t a, mdl_event *ev)
     ev->flow = flow_of(ch, a);
 }
 
+/* Kept rather than read from entry head: every delivery asks, and in a
+ * long log the oldest entry sits on a page nothing else touches (a cache
+ * miss per delivery: seq_of was 2.7% of a 100-flow run). */
 static uint64_t oldest(const mdl_channel *ch)
 {
-    return ch->head < ch->tail ? seq_of(ch, ch->head) : ch->tip;
+    assert(ch->first == (ch->head < ch->tail ? seq_of(ch, ch->head) : ch->tip)); /* inv. 7 */
+    return ch->first;
 }
 
 static int matches(const reader *r, int flow)
@@ -479,6 +488,7 @@ static void purge(mdl_channel *ch, sim_time now)
             ch->wide_lo++;
         ch->retained -= end - seq;
         ch->head++;
+        ch->first = end;
     }
     ch->expire_at = ch->head < ch->tail ? expiry(ch, published_of(ch, ch->head)) : SIM_TIME_NEVER;
     if (ch->wide && ch->wide_lo == ch->wide_hi) { /* the ring emptied: give it back */
