@@ -68,6 +68,9 @@
  *   7. first == the seq of entry head when head < tail, else tip (entries
  *      are contiguous, so purging entry head moves it to that entry's end;
  *      an append to an empty log starts at tip, which first already is).
+ *   8. newest == dir[(page_hi - 1) & dmask] whenever page page_hi - 1
+ *      holds an entry (its bases are written to both with its first
+ *      entry; a newer page is allocated only when tail reaches it).
  */
 #include "mdl_channel.h"
 
@@ -112,6 +115,7 @@ struct mdl_channel {
     mdl_quota *publish;  /* NULL = no allocation */
 
     log_page *dir;             /* page p at dir[p & dmask] for p in [page_lo, page_hi) */
+    log_page newest;           /* a copy of dir's slot of page page_hi - 1 (invariant 8) */
     uint64_t dmask;            /* directory size - 1 (a power of two), 0 before the first */
     uint64_t page_lo, page_hi; /* pages allocated: [head >> PAGE_BITS, page_hi) */
     entry *spare;              /* a freed page's entries kept for the next, or NULL */
@@ -164,9 +168,15 @@ void mdl_channel_cfg_from_spec(mdl_channel_cfg *cfg, const mdl_events_spec *spec
     cfg->publish_allocation = spec->publish_allocation;
 }
 
-static log_page *page_of(const mdl_channel *ch, uint64_t a)
+/* The newest page comes from the copy in the struct: publishing writes it
+ * and the readers, who mostly read near the tip, read it at once, so the
+ * directory slot (a line apart, cold at each event in a large landscape)
+ * is not loaded twice per event. */
+static const log_page *page_of(const mdl_channel *ch, uint64_t a)
 {
-    return &ch->dir[(a >> PAGE_BITS) & ch->dmask];
+    uint64_t p = a >> PAGE_BITS;
+    assert(p + 1 != ch->page_hi || ch->newest.e == ch->dir[p & ch->dmask].e); /* inv. 8 */
+    return p + 1 == ch->page_hi ? &ch->newest : &ch->dir[p & ch->dmask];
 }
 
 static entry *at(const mdl_channel *ch, uint64_t a)
@@ -533,6 +543,7 @@ static int grow_pages(mdl_channel *ch)
         return SIM_ENOMEM;
     ch->spare = NULL;
     ch->dir[page & ch->dmask].e = e;
+    ch->newest.e = e; /* its bases come with its first entry (append) */
     ch->page_hi = page + 1;
     return SIM_OK;
 }
@@ -580,14 +591,15 @@ static int grow(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_t
 static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
                    uint64_t n, int wide)
 {
-    log_page *p = page_of(ch, ch->tail);
-    entry *e = at(ch, ch->tail);
+    log_page *p = &ch->newest; /* grow made the page of tail the newest */
+    entry *e = &p->e[ch->tail & (PAGE - 1)];
     uint64_t seq = ch->tip;
     if (ch->head == ch->tail)
         ch->expire_at = expiry(ch, now);
-    if ((ch->tail & (PAGE - 1)) == 0) {
-        p->seq0 = seq;
-        p->t0 = now;
+    if ((ch->tail & (PAGE - 1)) == 0) { /* into both copies (invariant 8) */
+        log_page *slot = &ch->dir[(ch->tail >> PAGE_BITS) & ch->dmask];
+        slot->seq0 = p->seq0 = seq;
+        slot->t0 = p->t0 = now;
     }
     if (wide) {
         mdl_event *w = &ch->wide[ch->wide_hi & ch->wide_mask];

@@ -556,6 +556,45 @@ static void events_that_do_not_fit_a_compact_entry_read_back_exactly(void **stat
     mdl_channel_destroy(ch);
 }
 
+/* Reading across pages: 1,536 events, one a second from 0 with key i + 1,
+ * fill six pages of 256 (the directory of four slots doubles once). At
+ * 1,535 s a retention of 1,000 s has purged those published before 535 s:
+ * the oldest retained seq is 535, the reader left at 0 is out of range,
+ * and from the oldest it reads 535 .. 1,535 back exactly (the old pages
+ * through the directory, the newest one as well). Once all has expired
+ * the log is empty at a page boundary (every page freed): the oldest is
+ * the tip, 1,536, and three events published at 3,000 s start a new page
+ * and read back exactly. Expected values by construction. */
+static void a_reader_reads_back_exactly_across_pages_and_after_the_log_empties(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(1000 * SIM_SEC, 0, 0);
+    notes t = {0};
+    int a = attach(ch, 0, 0, &t);
+    for (int i = 0; i < 1536; i++)
+        assert_int_equal(
+            mdl_channel_publish(ch, 0, (uint64_t)i + 1, i * SIM_SEC, i * SIM_SEC, NULL), SIM_OK);
+    sim_time now = 1535 * SIM_SEC;
+    mdl_event ev;
+    assert_int_equal(mdl_channel_deliver(ch, a, now, &ev, NULL, NULL), MDL_READ_OUT_OF_RANGE);
+    assert_int_equal(mdl_channel_oldest(ch), 535);
+    mdl_channel_seek_oldest(ch, a, now);
+    for (uint64_t i = 535; i < 1536; i++)
+        read_one(ch, a, now, i, (sim_time)i * SIM_SEC, (sim_time)i * SIM_SEC, i + 1, 0);
+    assert_int_equal(mdl_channel_deliver(ch, a, now, &ev, NULL, NULL), MDL_READ_EMPTY);
+    mdl_channel_expire(ch, 2536 * SIM_SEC);
+    assert_int_equal(mdl_channel_retained(ch), 0);
+    assert_int_equal(mdl_channel_oldest(ch), 1536);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(
+            mdl_channel_publish(ch, 0, 9000 + (uint64_t)i, 3000 * SIM_SEC, 3000 * SIM_SEC, NULL),
+            SIM_OK);
+    assert_int_equal(mdl_channel_oldest(ch), 1536);
+    for (uint64_t i = 0; i < 3; i++)
+        read_one(ch, a, 3000 * SIM_SEC, 1536 + i, 3000 * SIM_SEC, 3000 * SIM_SEC, 9000 + i, 0);
+    mdl_channel_destroy(ch);
+}
+
 /* A publish whose whole copy cannot be allocated (the ring of wide
  * entries) fails (SIM_ENOMEM) and leaves the log as it was. */
 static void a_publish_without_memory_for_its_wide_copy_changes_nothing(void **state)
@@ -687,6 +726,7 @@ int main(void)
         cmocka_unit_test(the_log_gives_memory_back_after_a_peak),
         cmocka_unit_test(a_publish_without_memory_for_its_page_changes_nothing),
         cmocka_unit_test(events_that_do_not_fit_a_compact_entry_read_back_exactly),
+        cmocka_unit_test(a_reader_reads_back_exactly_across_pages_and_after_the_log_empties),
         cmocka_unit_test(a_publish_without_memory_for_its_wide_copy_changes_nothing),
         cmocka_unit_test(metrics_name_the_channel_and_censor_exhaustion_at_the_end),
         cmocka_unit_test(bad_configurations_are_refused),
