@@ -975,11 +975,19 @@ static void reset_source(mdl_subscriber *s, int i, sim_time now)
     lag_changed(s, now);
 }
 
+/* The source k after i (i, k < nsrc) in the round, without a division: a
+ * 32-bit idiv per read was a third of pump's own time at 100 flows. */
+static int next_source(const mdl_subscriber *s, int i, int k)
+{
+    int j = i + k;
+    return j >= s->nsrc ? j - s->nsrc : j;
+}
+
 /* Reads from the sources round-robin; 1 if something was dispatched. */
 static int read_one(mdl_subscriber *s, sim_time now)
 {
     for (int k = 0; k < s->nsrc; k++) {
-        int i = (s->rr + k) % s->nsrc;
+        int i = next_source(s, s->rr, k);
         feed *c = &s->src[i];
         if (s->ordered && c->inflight > 0)
             continue;
@@ -1016,13 +1024,13 @@ static int read_one(mdl_subscriber *s, sim_time now)
                 /* The integration user's own write: acknowledged, not applied. */
                 if (first)
                     s->st.cdc_echo_filtered++;
-                s->rr = (i + 1) % s->nsrc;
+                s->rr = next_source(s, i, 1);
                 commit_immediate(s, i, now);
                 return 1;
             }
             if (first && is_own(s, &ev))
                 lag_changed(s, now);
-            s->rr = (i + 1) % s->nsrc;
+            s->rr = next_source(s, i, 1);
             dispatch(s, &ev, i, first, 0, 0, now);
             commit_immediate(s, i, now);
             return 1;
