@@ -13,20 +13,6 @@ int sim_time_from_seconds(double seconds, sim_time *out)
     return SIM_OK;
 }
 
-sim_time sim_time_clamp_seconds(double seconds)
-{
-    if (!(seconds > 0.0))
-        return 0;
-    if (seconds > SIM_TIME_LIMIT_S)
-        seconds = SIM_TIME_LIMIT_S;
-    /* Round half up by hand: v is positive and below 2^53, so the
-     * truncation and the difference are exact, and this is several times
-     * faster than llround on the path of every sampled duration. */
-    double v = seconds * 1e6;
-    sim_time i = (sim_time)v;
-    return i + (v - (double)i >= 0.5);
-}
-
 /* One unit of the human format. */
 struct unit {
     sim_time size;
