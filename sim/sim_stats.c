@@ -83,21 +83,6 @@ void sim_tally_init(sim_tally *t)
     t->max = -INFINITY;
 }
 
-void sim_tally_add(sim_tally *t, double x)
-{
-    t->n++;
-    /* 1/n does not depend on the running mean, so the division runs off
-     * the loop-carried chain (mean -> d -> mean). */
-    double inv = 1.0 / (double)t->n;
-    double d = x - t->mean;
-    t->mean += d * inv;
-    t->m2 += d * (x - t->mean);
-    if (x < t->min)
-        t->min = x;
-    if (x > t->max)
-        t->max = x;
-}
-
 void sim_tally_merge(sim_tally *into, const sim_tally *from)
 {
     if (from->n == 0)
@@ -136,21 +121,6 @@ void sim_timeavg_init(sim_timeavg *a, sim_time start, double level)
     a->level = level;
     a->area = 0.0;
     a->max = level;
-}
-
-void sim_timeavg_set(sim_timeavg *a, sim_time now, double level)
-{
-    assert(now >= a->last);
-    a->area += a->level * (double)(now - a->last);
-    a->last = now;
-    a->level = level;
-    if (level > a->max)
-        a->max = level;
-}
-
-void sim_timeavg_add(sim_timeavg *a, sim_time now, double delta)
-{
-    sim_timeavg_set(a, now, a->level + delta);
 }
 
 double sim_timeavg_mean(const sim_timeavg *a, sim_time now)
