@@ -57,23 +57,11 @@ typedef struct xoshiro_state {
     uint64_t s[4];
 } xoshiro_state;
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
+/* The step is sim__xoshiro_next in sim_rng.h (inline there for
+ * sim_rng_uniform). */
 static inline uint64_t next(xoshiro_state *st)
 {
-    uint64_t *s = st->s;
-    const uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return sim__xoshiro_next(st->s);
 }
 
 /* SplitMix64's output function (Steele, Lea, Flood 2014; Vigna's
@@ -127,8 +115,8 @@ static const gsl_rng_type xoshiro_type = {
 
 const gsl_rng_type *sim_rng_xoshiro256ss = &xoshiro_type;
 
-/* A uniform in [0, 1): gsl_rng_uniform's number, drawn without the
- * function pointer when r is one of ours. */
+/* A uniform in [0, 1): sim_rng_uniform's number, comparing the type with
+ * the generator's own address (no load of sim_rng_xoshiro256ss). */
 static inline double uniform(gsl_rng *r)
 {
     return r->type == &xoshiro_type ? xoshiro_get_double(r->state) : gsl_rng_uniform(r);
@@ -201,19 +189,9 @@ void sim_rng_destroy(gsl_rng *r)
     sim_free(r); /* the state is in the same block */
 }
 
-double sim_rng_uniform(gsl_rng *r)
-{
-    return uniform(r);
-}
-
 double sim_rng_uniform_pos(gsl_rng *r)
 {
     return uniform_pos(r);
-}
-
-int sim_rng_bernoulli(gsl_rng *r, double p)
-{
-    return uniform(r) < p;
 }
 
 uint64_t sim_rng_key(gsl_rng *r)
