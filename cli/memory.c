@@ -161,12 +161,14 @@ double memory_available(const char **source)
 
 char *memory_format(double bytes, char *buf, size_t n)
 {
-    static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+    const char *units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
     int u = 0;
     while (bytes >= 1024 && u < 5) {
         bytes /= 1024;
         u++;
     }
+    if (u == 0 && bytes == 1) /* "1 byte", not "1 bytes" */
+        units[0] = "byte";
     snprintf(buf, n,
              u == 0        ? "%.0f %s"
              : bytes < 10  ? "%.2f %s"

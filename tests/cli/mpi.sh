@@ -126,7 +126,7 @@ timeout 300 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then export 
     exec "$1" run "$2" --reps 2 --format csv' sh "$erpsim" "$tiny" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 2 ] || fail "rank 1 short of memory: exit $rc, want 2"
-grep -q 'rank 1 ended its command after 0 experiments .*it said: "erpsim run: error: this run needs about [0-9.]* [KMG]*B of memory but 1 bytes is available (ERPSIM_MEMORY)' "$tmp/err" ||
+grep -q 'rank 1 ended its command after 0 experiments .*it said: "erpsim run: error: this run needs about [0-9.]* [KMG]*B of memory but 1 byte is available (ERPSIM_MEMORY)' "$tmp/err" ||
     fail "rank 1 short of memory: message: $(cat "$tmp/err")"
 
 # 3. a rank dies; the journal resumes. One thread a rank: replications end
