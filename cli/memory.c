@@ -38,6 +38,10 @@
 #define JSON_SERIES_VALUES_PER_BUCKET 2.0
 #define JSON_HIST_VALUES              (SIM_HIST_TYPICAL_OCTAVES * 64 * 4.0)
 #define JSON_FLOW_VALUES              20.0
+/* A value of results.json as text (a number and its separator and
+ * indentation, ~10 bytes), twice for a buffer that grows by doubling:
+ * measured as about 20 when the whole document was built. */
+#define JSON_TEXT_BYTES_PER_VALUE 20.0
 /* The stream's chunk and stdio's buffer. */
 #define JSON_STREAM_BYTES (16.0 * 1024 + 8.0 * 1024)
 
@@ -82,6 +86,14 @@ int memory_need_of(const mdl_scenario *sc, const memory_run *run, memory_need *o
              max2(out->rep.hists ? JSON_HIST_VALUES : 0, sc->nflows * JSON_FLOW_VALUES));
     out->output =
         merged + (run->json ? json_values * JSON_BYTES_PER_VALUE + JSON_STREAM_BYTES : 0.0);
+    /* held whole (serve's reply): the text of every value, with the
+     * buffer's doubling */
+    if (run->json_whole)
+        out->output +=
+            (values +
+             (double)out->rep.series * (double)out->rep.bins * JSON_SERIES_VALUES_PER_BUCKET +
+             (double)out->rep.hists * JSON_HIST_VALUES) *
+            JSON_TEXT_BYTES_PER_VALUE;
     double base = BASE_BYTES;
     if (run->ranks > 0)
         base += MPI_BASE_BYTES + (ranks - 1) * MPI_RANK_BYTES;

@@ -49,9 +49,10 @@ typedef struct memory_need {
 /* A run to estimate. */
 typedef struct memory_run {
     int reps;
-    int threads; /* of each rank; 0: one per core */
-    int ranks;   /* 0: not in an MPI job; N: rank 0 of a job of N ranks */
-    int json;    /* results.json is built (--out or --format json) */
+    int threads;    /* of each rank; 0: one per core */
+    int ranks;      /* 0: not in an MPI job; N: rank 0 of a job of N ranks */
+    int json;       /* results.json is built (--out or --format json) */
+    int json_whole; /* ... and held whole as text (serve's reply) */
 } memory_run;
 
 /* The bytes a run of sc needs (see the top): the most any process of it

@@ -236,7 +236,7 @@ static int simulate(serve_whatif *w, const mdl_scenario *sc, const scn_origins *
     sim_err_clear(&e);
     const char *source;
     double avail = memory_available(&source);
-    memory_run run = {.reps = sc->replications, .threads = w->threads, .json = 1};
+    memory_run run = {.reps = sc->replications, .threads = w->threads, .json = 1, .json_whole = 1};
     if (memory_need_of(sc, &run, &need, &e) == SIM_OK && avail > 0 && need.total > avail / 2) {
         char a[32], b[32], why[128];
         snprintf(why, sizeof why, "it needs about %s of memory, %s is available",
