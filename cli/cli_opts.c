@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dist.h"
 #include "interrupt.h"
@@ -569,4 +570,20 @@ int cli_opts_draw_calibrate(const cli_opts *o, const char *dir, const char *name
 {
     static const chart_kind kind = {calibrate_data, calibrate_draw};
     return draw_chart(o, dir, name, chart, &kind);
+}
+
+FILE *cli_temp_file(const char **dir)
+{
+    char path[4096];
+    *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    if ((size_t)snprintf(path, sizeof path, "%s/erpsim-XXXXXX", *dir) >= sizeof path)
+        return NULL;
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+");
+    if (!f)
+        close(fd);
+    return f;
 }

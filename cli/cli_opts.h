@@ -43,6 +43,7 @@
 #define CLI_OPTS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mdl_scenario.h"
 #include "plt_calibrate.h"
@@ -191,5 +192,10 @@ void cli_opts_remember_args(int argc, char **argv);
 /* Closes the journal, saying how many replications it gave (unless
  * quiet). main calls it once the command returned. */
 void cli_opts_finish(void);
+
+/* A temporary file ("w+") in $TMPDIR, or /tmp, already unlinked (it goes
+ * when closed or at exit); *dir says which folder. NULL if none can be
+ * made there. */
+FILE *cli_temp_file(const char **dir);
 
 #endif

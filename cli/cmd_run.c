@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
@@ -105,24 +104,6 @@ static int take_trace_out(int *argc, char **argv, const char **dir)
     return 0;
 }
 
-/* A temporary file in $TMPDIR (or /tmp), already unlinked; NULL if none
- * can be made. */
-static FILE *temp_file(const char **dir)
-{
-    char path[4096];
-    *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    if ((size_t)snprintf(path, sizeof path, "%s/erpsim-json-XXXXXX", *dir) >= sizeof path)
-        return NULL;
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return NULL;
-    unlink(path);
-    FILE *f = fdopen(fd, "w+");
-    if (!f)
-        close(fd);
-    return f;
-}
-
 /* res_json_write's sink into a FILE; keeps the errno of a failed write */
 typedef struct file_sink {
     FILE *f;
@@ -132,9 +113,10 @@ typedef struct file_sink {
 static int to_file(void *ctx, const char *data, size_t len)
 {
     file_sink *fs = ctx;
+    errno = 0;
     if (fwrite(data, 1, len, fs->f) == len)
         return 0;
-    fs->error = errno;
+    fs->error = errno ? errno : EIO;
     return -1;
 }
 
@@ -146,13 +128,14 @@ static int to_file(void *ctx, const char *data, size_t len)
 static int json_to_stdout(const res_results *r, const res_verdict *v, sim_err *e)
 {
     const char *dir;
-    file_sink fs = {.f = temp_file(&dir)};
+    file_sink fs = {.f = cli_temp_file(&dir)};
     if (!fs.f) { /* no temporary file: built in memory instead */
         char *text = res_json_text(r, v, e);
-        if (text)
-            fputs(text, stdout);
+        if (!text)
+            return SIM_ENOMEM;
+        fputs(text, stdout);
         sim_free(text);
-        return text ? SIM_OK : SIM_ENOMEM;
+        return SIM_OK;
     }
     int rc = res_json_write(r, v, to_file, &fs, e);
     if (rc == SIM_OK && (fflush(fs.f) != 0 || fseek(fs.f, 0, SEEK_SET) != 0)) {
@@ -262,7 +245,7 @@ int cmd_run(int argc, char **argv)
     }
     if (trace_out && (code = out_dir_end(&o, &tf, 0)) != 0)
         goto done;
-    if (!o.quiet) {
+    if (!o.quiet && dist_rank() == 0) { /* the other ranks print nothing (dist.h) */
         int rc = SIM_OK;
         switch (o.format) {
         case CLI_FORMAT_TEXT:

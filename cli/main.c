@@ -163,9 +163,18 @@ static int join_ranks(int *argc, char ***argv)
         return 0;
     if (dist_rank() > 0) {
         fflush(stderr);
-        if (!freopen("/dev/null", "w", stdout) || !(rank_stderr = tmpfile()) ||
-            dup2(fileno(rank_stderr), STDERR_FILENO) < 0)
+        if (!freopen("/dev/null", "w", stdout))
             return 3;
+        /* no temporary file (its folder full or read-only): the rank runs
+         * as before, saying nothing rank 0 could quote */
+        const char *dir;
+        if (!(rank_stderr = cli_temp_file(&dir)) || dup2(fileno(rank_stderr), STDERR_FILENO) < 0) {
+            if (rank_stderr)
+                fclose(rank_stderr);
+            rank_stderr = NULL;
+            if (!freopen("/dev/null", "w", stderr))
+                return 3;
+        }
     }
     static const char *const spread[] = {"run",    "sweep",  "plan",     "compare",
                                          "advise", "--help", "--version"};

@@ -317,6 +317,10 @@ static int gather_hellos(const sim_experiment_cfg *cfg, int seq, uint64_t identi
             sim_unpack_str(&u, said, sizeof said);
             if (u.failed)
                 said[0] = '\0';
+            /* the message holds 255 bytes and its own text ~100: a longer
+             * quote is cut with "..." so that it still closes */
+            if (strlen(said) > 140)
+                memcpy(said + 137, "...", 4);
         }
         sim_free(d);
         threads[k] = t < 1 ? 1 : t > 4096 ? 4096 : (int)t;

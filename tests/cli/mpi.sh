@@ -129,6 +129,23 @@ rc=$?
 grep -q 'rank 1 ended its command after 0 experiments .*it said: "erpsim run: error: this run needs about [0-9.]* [KMG]*B of memory but 1 byte is available (ERPSIM_MEMORY)' "$tmp/err" ||
     fail "rank 1 short of memory: message: $(cat "$tmp/err")"
 
+# a long reason is cut with "..." and its quote still closes
+long="$tmp/$(printf 'x%.0s' $(seq 200)).yaml"
+# shellcheck disable=SC2016
+timeout 300 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then f=$1; else f=$2; fi
+    exec "$3" run "$f" --reps 2 --format csv' sh "$long" "$tiny" "$erpsim" >"$tmp/out" 2>"$tmp/err"
+grep -q 'it said: "[^"]*\.\.\."$' "$tmp/err" ||
+    fail "rank 1 with a long path: the quote is not cut and closed: $(cat "$tmp/err")"
+
+# a rank that cannot make the temporary file for its stderr ($TMPDIR
+# missing) runs as before: the same output as alone
+"$erpsim" run "$tiny" --reps 4 --format csv >"$tmp/alone" 2>/dev/null || fail "run alone"
+# shellcheck disable=SC2016
+timeout 300 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then export TMPDIR=/nonexistent; fi
+    exec "$1" run "$2" --reps 4 --format csv --threads 1' sh "$erpsim" "$tiny" >"$tmp/out" 2>"$tmp/err" ||
+    fail "rank 1 without a temporary folder: exit $?: $(cat "$tmp/err")"
+cmp -s "$tmp/alone" "$tmp/out" || fail "rank 1 without a temporary folder: output differs"
+
 # 3. a rank dies; the journal resumes. One thread a rank: replications end
 # one at a time, the kill lands with some done and some not.
 sweep=(sweep "$tiny" --reps 20 --days 30 --vary load=1x,2x --format csv)
