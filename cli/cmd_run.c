@@ -138,8 +138,9 @@ static int json_to_stdout(const res_results *r, const res_verdict *v, sim_err *e
         return SIM_OK;
     }
     int rc = res_json_write(r, v, to_file, &fs, e);
+    errno = 0;
     if (rc == SIM_OK && (fflush(fs.f) != 0 || fseek(fs.f, 0, SEEK_SET) != 0)) {
-        fs.error = errno;
+        fs.error = errno ? errno : EIO;
         rc = SIM_EIO;
     }
     if (rc == SIM_EIO)
