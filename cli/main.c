@@ -124,7 +124,8 @@ static const char *last_said(char *buf, size_t n)
     buf[0] = '\0';
     if (!rank_stderr || fflush(stderr) != 0 || fseek(rank_stderr, 0, SEEK_END) != 0)
         return buf;
-    long size = ftell(rank_stderr), from = size > (long)sizeof tail - 1 ? size - 4095 : 0;
+    long size = ftell(rank_stderr), keep = (long)sizeof tail - 1,
+         from = size > keep ? size - keep : 0;
     if (size <= 0 || fseek(rank_stderr, from, SEEK_SET) != 0)
         return buf;
     tail[fread(tail, 1, sizeof tail - 1, rank_stderr)] = '\0';
