@@ -9,7 +9,10 @@
 # with the data, and the panel title says so. The projection is an
 # extrapolation, not a simulated fact.
 #
-# Variables: DATA (CSV: time_s, then per flow <id>.duration_s), TITLE, N,
+# Variables: DATA (CSV: time_s, then per flow <id>.duration_s: every batch
+# flow), TITLE, N (flows drawn), NALL (flows in DATA), COL[N] (each drawn
+# flow's position in DATA), OMITTED (flows not drawn), NNOTE, NOTES[NNOTE]
+# (the lines under the title that say which are drawn when not all),
 # FLOW[N], WINDOW[N] (s, 0 = none), GROWTH[N] (per month), ANCHOR_M[N]
 # (months), ANCHOR_S[N] (duration in s at the anchor; 0 = no curve),
 # SLOPE[N] (log-duration per month), CROSS_M[N], CROSS_LO[N], CROSS_HI[N]
@@ -18,7 +21,7 @@
 # days), MONTH_DAYS (days in a month), YTOP[N] (the y axis reaches at least
 # this, in minutes: room above the window for the key), PLABEL[N] (the
 # curve's key), PTITLE[N] (the projection panel's title).
-set multiplot layout N,2 title TITLE font TITLE_FONT
+set multiplot layout N,2 title NOTED_TITLE font TITLE_FONT
 set key top left opaque box
 set ylabel "run duration (min)"
 do for [i=1:N] {
@@ -26,7 +29,7 @@ do for [i=1:N] {
     set xlabel "simulated time (days)"
     set xrange [0:HDAYS]
     set yrange [0:YTOP[i]<*]
-    plot DATA skip 1 using ($1/86400):(column(i+1) > 0 ? column(i+1)/60 : NaN) with steps lt 1 title "latest run (mean of replications)", \
+    plot DATA skip 1 using ($1/86400):(column(COL[i]+1) > 0 ? column(COL[i]+1)/60 : NaN) with steps lt 1 title "latest run (mean of replications)", \
          (WINDOW[i] > 0 ? WINDOW[i]/60 : NaN) with lines lc rgb LIMIT_COLOR lw 2 dt 2 title (WINDOW[i] > 0 ? sprintf("window: %.0f min", WINDOW[i]/60) : "")
     set title PTITLE[i] font PANEL_FONT
     set xlabel "months from the start"

@@ -5,9 +5,12 @@
 # than the window are gone: lost unless reconciled).
 #
 # Variables: DATA (CSV: time_s, then per channel <id>.allocation_used,
-# <id>.backlog, <id>.oldest_unread_age_s), TITLE, N, CH[N], ALLOC[N]
-# (0 = no allocation), RET[N] (seconds, 0 = none), TSCALE, TUNIT, XMAX.
-set multiplot layout 3,1 title TITLE font TITLE_FONT
+# <id>.backlog, <id>.oldest_unread_age_s: every channel), TITLE, N (channels
+# drawn), NALL (channels in DATA), COL[N] (each drawn channel's position in
+# DATA), CH[N], ALLOC[N] (0 = no allocation), RET[N] (seconds, 0 = none),
+# TSCALE, TUNIT, XMAX, OMITTED (channels not drawn), NNOTE, NOTES[NNOTE]
+# (the lines under the title that say which are drawn when not all).
+set multiplot layout 3,1 title NOTED_TITLE font TITLE_FONT
 set xlabel sprintf("simulated time (%s)", TUNIT)
 set xrange [0:XMAX]
 set yrange [0:*]
@@ -22,7 +25,7 @@ set ylabel "deliveries"
 NALLOC = 0
 do for [i=1:N] { NALLOC = NALLOC + (ALLOC[i] > 0) }
 if (NALLOC > 0) {
-    plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*i-1)) with lines lt i title sprintf("%s: used", CH[i]), \
+    plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*COL[i]-1)) with lines lt i title sprintf("%s: used", CH[i]), \
          for [i=1:N] (ALLOC[i] > 0 ? ALLOC[i] : NaN) with lines lt i lw 2 dt 2 title (ALLOC[i] > 0 ? sprintf("%s: allocation %.0f", CH[i], ALLOC[i]) : "")
 } else {
     set yrange [0:1]
@@ -35,11 +38,11 @@ if (NALLOC > 0) {
 set title "Backlog: events published and not yet read by the slowest subscriber" font PANEL_FONT
 set ylabel "events"
 set yrange [0:10<*]
-plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*i)) with lines lt i title CH[i]
+plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*COL[i])) with lines lt i title CH[i]
 set title "Oldest unread event against the retention window" font PANEL_FONT
 set ylabel "age (h)"
 set yrange [0:1<*]
 set format y "%g"
-plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*i+1)/3600) with lines lt i title sprintf("%s: oldest unread", CH[i]), \
+plot for [i=1:N] DATA skip 1 using ($1/TSCALE):(column(3*COL[i]+1)/3600) with lines lt i title sprintf("%s: oldest unread", CH[i]), \
      for [i=1:N] (RET[i] > 0 ? RET[i]/3600 : NaN) with lines lc rgb LIMIT_COLOR lw 2 dt 2 title (RET[i] > 0 ? sprintf("%s: retention %.0f h", CH[i], RET[i]/3600) : "")
 unset multiplot

@@ -23,3 +23,11 @@ WARN_COLOR = "#ff7f0e"
 SHADE_COLOR = "#d62728"
 TITLE_FONT = ",15"
 PANEL_FONT = ",12"
+# A chart of plt_charts.c that draws only some of its items (NNOTE > 0)
+# says which under its title, one line of NOTES each.
+if (exists("NNOTE")) {
+    NOTED_TITLE = TITLE
+    do for [i=1:NNOTE] {
+        NOTED_TITLE = NOTED_TITLE."\n".NOTES[i]
+    }
+}

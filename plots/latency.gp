@@ -3,9 +3,12 @@
 # and the p95 and p99 levels as dotted horizontal lines.
 #
 # Variables: DATA (CSV: latency_s, then the CDF of each flow; empty where a
-# flow has no observation yet or any more), TITLE, N, FLOW[N], SLO[N]
-# (seconds, 0 = none), SLOTXT[N], XMIN, XMAX.
-set title TITLE font TITLE_FONT
+# flow has no observation yet or any more), TITLE, N (flows drawn), NALL
+# (flows in DATA), COL[N] (each drawn flow's position in DATA), FLOW[N],
+# SLO[N] (seconds, 0 = none), SLOTXT[N], XMIN, XMAX, OMITTED (flows not
+# drawn), NNOTE, NOTES[NNOTE] (the lines under the title that say which are
+# drawn when not all).
+set title NOTED_TITLE font TITLE_FONT
 set logscale x 10
 set xrange [XMIN:XMAX]
 set yrange [0:1.02]
@@ -28,5 +31,5 @@ set arrow 101 from graph 0, first 0.99 to graph 1, first 0.99 nohead lc rgb "#77
 set arrow 102 from graph 0, first 0.95 to graph 1, first 0.95 nohead lc rgb "#aaaaaa" lw 1 dt 3
 set label 101 "p99" at graph 0.995, first 0.99 right offset 0,0.55 tc rgb "#555555"
 set label 102 "p95" at graph 0.995, first 0.95 right offset 0,-0.55 tc rgb "#777777"
-plot for [i=1:N] DATA skip 1 using 1:(column(i+1)) with steps lt i title sprintf("%s (SLO %s)", FLOW[i], SLOTXT[i]), \
+plot for [i=1:N] DATA skip 1 using 1:(column(COL[i]+1)) with steps lt i title sprintf("%s (SLO %s)", FLOW[i], SLOTXT[i]), \
      NaN with lines lc rgb "#555555" lw 1.5 dt 2 title "SLO (dashed, the flow's colour)"

@@ -24,6 +24,7 @@
 #include "plt_gnuplot.h"
 #include "res_fmt.h"
 #include "res_projection.h"
+#include "res_verdict.h"
 #include "sim_alloc.h"
 
 static const plt_chart_info infos[PLT_NCHARTS] = {
@@ -71,6 +72,7 @@ typedef struct chart {
     plt_buf csv, csv2, vars;
     const char *csv2_name;
     int width, height;
+    int note_lines; /* lines under the title saying what is drawn (NOTES) */
 } chart;
 
 static void csv_num(plt_buf *b, double v)
@@ -181,17 +183,134 @@ static int panel_height(int panels)
     return 120 + 310 * (panels > 0 ? panels : 1);
 }
 
-/* Collects the metrics matching pattern: their indices and the ids the '*'
- * matched. Returns the count (at most max). */
-static int collect(const res_results *r, const char *pattern, sim_metric_kind kind,
-                   const res_metric **out, char (*ids)[RES_ID_MAX], int max)
+/* ---- choosing what to draw ------------------------------------------------ */
+
+/*
+ * A chart draws at most a fixed number of items (panels, curves, bars): at
+ * 1,000 systems a chart of one panel each is taller than Cairo draws, and
+ * 1,000 curves are more than anyone reads. Each builder states its bound
+ * and the reason. When a chart has more items it draws the most stressed,
+ * ranked by the decision layer's evidence (results/: a limit's headroom,
+ * a flow's p99 against its SLO, a batch's projection), most stressed
+ * first, ties by id so the choice is deterministic; the chart's title
+ * says how many it shows of how many and why (NOTE, OMITTED). The data
+ * file keeps every item: the template finds the drawn items' columns
+ * through COL. When every item fits, the chart draws them all in the data
+ * file's order, as it always did.
+ */
+typedef struct pick {
+    int col;       /* 1-based position of the item in the chart's data file */
+    double stress; /* larger = closer to breaking; NaN = unmeasured, ranked last */
+    const char *id;
+} pick;
+
+static int by_stress(const void *a, const void *b)
 {
+    const pick *x = a, *y = b;
+    int xn = isnan(x->stress), yn = isnan(y->stress);
+    if (xn != yn)
+        return xn - yn;
+    if (!xn && x->stress != y->stress)
+        return x->stress > y->stress ? -1 : 1;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+/* Orders p[0..n-1] for drawing and returns how many to draw: all of them,
+ * in data order, when they fit; else the `bound` most stressed, first. */
+static int choose(pick *p, int n, int bound)
+{
+    if (n <= bound)
+        return n;
+    qsort(p, (size_t)n, sizeof *p, by_stress);
+    return bound;
+}
+
+/* The lines under a chart's title that say which items it draws when not
+ * all fit (NOTES, one per kind of item left out, then where every item
+ * is): short enough for a 1280 px title. */
+typedef struct note {
+    char line[4][160];
+    int n;
+} note;
+
+/* Adds "the 8 of 125 systems with ..." when items were left out. */
+static void omitted(note *t, int shown, int n, const char *what)
+{
+    if (shown >= n || t->n >= 3)
+        return;
+    const char *lead = t->n ? "and the" : "Drawn: the";
+    snprintf(t->line[t->n], sizeof t->line[0], "%s %d of %d %s", lead, shown, n, what);
+    t->n++;
+}
+
+/* NNOTE, NOTES (nothing when nothing was left out) and OMITTED; the chart
+ * grows by the title's extra lines when drawn. */
+static void note_vars(chart *c, note *t, int nomitted, const char *files)
+{
+    if (t->n)
+        snprintf(t->line[t->n++], sizeof t->line[0], "(all are in %s and results.json)", files);
+    plt_buf_printf(&c->vars, "NNOTE = %d\n", t->n);
+    array_begin(&c->vars, "NOTES", t->n);
+    for (int i = 0; i < t->n; i++)
+        array_str(&c->vars, i, t->line[i]);
+    array_end_str(&c->vars, t->n);
+    plt_buf_printf(&c->vars, "OMITTED = %d\n", nomitted);
+    c->note_lines = t->n;
+}
+
+static void cols_var(plt_buf *vars, const char *name, const pick *p, int shown)
+{
+    array_begin(vars, name, shown);
+    for (int i = 0; i < shown; i++)
+        array_num(vars, i, p[i].col);
+    array_end(vars, shown);
+}
+
+static const res_limit *limit_of(const res_verdict *v, mdl_limit_kind kind, const char *id)
+{
+    for (int i = 0; v && i < v->nlimits; i++)
+        if (v->limits[i].def->kind == kind && !strcmp(v->limits[i].def->id, id))
+            return &v->limits[i];
+    return NULL;
+}
+
+/* How full a limit came: its peak against its size (1 - headroom). */
+static double fullness(const res_verdict *v, mdl_limit_kind kind, const char *id)
+{
+    const res_limit *l = limit_of(v, kind, id);
+    return l ? 1.0 - l->headroom : NAN;
+}
+
+typedef struct item {
+    const res_metric *m;
+    char id[RES_ID_MAX];
+} item;
+
+/* The metrics matching pattern, in the results' order, with the ids the
+ * '*' matched, into *out (sim_free it). The count, or -1 on no memory. */
+static int collect(const res_results *r, const char *pattern, sim_metric_kind kind, item **out)
+{
+    char id[RES_ID_MAX];
     int n = 0;
-    for (size_t i = 0; i < r->nmetrics && n < max; i++) {
+    *out = NULL;
+    for (size_t i = 0; i < r->nmetrics; i++)
+        n += r->metrics[i].kind == kind &&
+             res_name_match(pattern, r->metrics[i].name, id, sizeof id);
+    if (n == 0)
+        return 0;
+    item *it = sim_calloc((size_t)n, sizeof *it);
+    if (!it)
+        return -1;
+    n = 0;
+    for (size_t i = 0; i < r->nmetrics; i++) {
         const res_metric *m = &r->metrics[i];
-        if (m->kind == kind && res_name_match(pattern, m->name, ids[n], RES_ID_MAX))
-            out[n++] = m;
+        if (m->kind == kind && res_name_match(pattern, m->name, id, sizeof id)) {
+            memcpy(it[n].id, id, sizeof id);
+            it[n++].m = m;
+        }
     }
+    *out = it;
     return n;
 }
 
@@ -215,53 +334,74 @@ static void series_rows(plt_buf *csv, const res_metric *const *cols, const doubl
     }
 }
 
-enum { MAXCOLS = 256 };
+/* A builder's arrays; any NULL on no memory: the chart's data is then
+ * reported as incomplete (ENOMEM) when it is written. */
+static int out_of_memory(chart *c)
+{
+    c->csv.failed = 1;
+    return 1;
+}
 
 /* ---- 1. quota ----------------------------------------------------------- */
 
-static int build_quota(const res_results *r, const char *dir, chart *c)
+/* At most 8 panels: 8 x 310 px is 2,600 px, two slides at 1280 px wide;
+ * more is a scroll nobody reads in a review (and at a few hundred, more
+ * than Cairo can draw). Ranked by the quota's headroom (res_limits.h). */
+enum { QUOTA_MAX = 8 };
+
+static int build_quota(const res_results *r, const res_verdict *v, const char *dir, chart *c)
 {
-    const res_metric *ms[MAXCOLS / 2];
-    char ids[MAXCOLS / 2][RES_ID_MAX];
-    int n = collect(r, "system.*.quota_use_series", SIM_METRIC_SERIES, ms, ids, MAXCOLS / 2);
-    if (n == 0)
-        return 0;
+    item *ms;
+    int n = collect(r, "system.*.quota_use_series", SIM_METRIC_SERIES, &ms);
+    if (n <= 0)
+        return n < 0 ? out_of_memory(c) : 0;
+    pick *p = sim_calloc((size_t)n, sizeof *p);
+    if (!p) {
+        sim_free(ms);
+        return out_of_memory(c);
+    }
     var_num(&c->vars, "HEADROOM", MDL_HEADROOM);
     plt_buf_puts(&c->csv, "time_s");
     for (int i = 0; i < n; i++) {
-        csv_col(&c->csv, ids[i], ".use_mean");
-        csv_col(&c->csv, ids[i], ".use_max");
+        csv_col(&c->csv, ms[i].id, ".use_mean");
+        csv_col(&c->csv, ms[i].id, ".use_max");
+        p[i] = (pick){i + 1, fullness(v, MDL_LIMIT_QUOTA, ms[i].id), ms[i].id};
     }
     plt_buf_puts(&c->csv, "\n");
-    const res_metric *first = ms[0];
-    for (size_t p = 0; p < first->npoints; p++) {
-        plt_buf_printf(&c->csv, "%.10g", (double)p * first->interval_s);
+    const res_metric *first = ms[0].m;
+    for (size_t t = 0; t < first->npoints; t++) {
+        plt_buf_printf(&c->csv, "%.10g", (double)t * first->interval_s);
         for (int i = 0; i < n; i++) {
-            const res_metric *m = ms[i];
-            csv_num(&c->csv, p < m->npoints && m->y ? m->y[p] : NAN);
-            csv_num(&c->csv, p < m->npoints && m->ymax ? m->ymax[p] : NAN);
+            const res_metric *m = ms[i].m;
+            csv_num(&c->csv, t < m->npoints && m->y ? m->y[t] : NAN);
+            csv_num(&c->csv, t < m->npoints && m->ymax ? m->ymax[t] : NAN);
         }
         plt_buf_puts(&c->csv, "\n");
     }
+    int shown = choose(p, n, QUOTA_MAX);
     data_path(&c->vars, "DATA", dir, "series/quota.csv");
     title_var(r, &c->vars, "API quota use");
     time_axis(r, &c->vars);
-    plt_buf_printf(&c->vars, "N = %d\n", n);
-    array_begin(&c->vars, "SYS", n);
-    for (int i = 0; i < n; i++)
-        array_str(&c->vars, i, ids[i]);
-    array_end_str(&c->vars, n);
-    array_begin(&c->vars, "LIMIT", n);
-    for (int i = 0; i < n; i++) {
-        const res_system *s = res_results_system(r, ids[i]);
+    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
+    note t = {0};
+    omitted(&t, shown, n, "systems with the least quota headroom");
+    note_vars(c, &t, n - shown, "series/quota.csv");
+    cols_var(&c->vars, "COL", p, shown);
+    array_begin(&c->vars, "SYS", shown);
+    for (int i = 0; i < shown; i++)
+        array_str(&c->vars, i, p[i].id);
+    array_end_str(&c->vars, shown);
+    array_begin(&c->vars, "LIMIT", shown);
+    for (int i = 0; i < shown; i++) {
+        const res_system *s = res_results_system(r, p[i].id);
         double limit =
-            res_results_meanf(r, s ? s->daily_limit : NAN, "system.%s.quota_limit", ids[i]);
+            res_results_meanf(r, s ? s->daily_limit : NAN, "system.%s.quota_limit", p[i].id);
         array_num(&c->vars, i, limit);
     }
-    array_end(&c->vars, n);
-    array_begin(&c->vars, "WINDOW", n);
-    for (int i = 0; i < n; i++) {
-        const res_system *s = res_results_system(r, ids[i]);
+    array_end(&c->vars, shown);
+    array_begin(&c->vars, "WINDOW", shown);
+    for (int i = 0; i < shown; i++) {
+        const res_system *s = res_results_system(r, p[i].id);
         char w[64], d[32];
         if (s && s->quota_window_s > 0)
             snprintf(w, sizeof w, "%s %s", s->quota_rolling ? "rolling" : "calendar",
@@ -270,12 +410,20 @@ static int build_quota(const res_results *r, const char *dir, chart *c)
             snprintf(w, sizeof w, "quota");
         array_str(&c->vars, i, w);
     }
-    array_end_str(&c->vars, n);
-    c->height = panel_height(n);
+    array_end_str(&c->vars, shown);
+    c->height = panel_height(shown);
+    sim_free(p);
+    sim_free(ms);
     return 1;
 }
 
 /* ---- 2. latency CDF ------------------------------------------------------ */
+
+/* At most 8 curves: the palette has 8 colours (common.gp) and each SLO line
+ * is told from the others by its curve's colour, so a ninth would repeat
+ * one. Ranked by p99 against the SLO (the verdict's slo_p99 rule); flows
+ * without an SLO last. */
+enum { LATENCY_MAX = 8 };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -283,32 +431,57 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int build_latency(const res_results *r, const char *dir, chart *c)
+static double p99_over_slo(const res_verdict *v, const char *id)
 {
-    const res_metric *ms[MAXCOLS];
-    char ids[MAXCOLS][RES_ID_MAX];
-    int found = collect(r, "flow.*.latency", SIM_METRIC_HIST, ms, ids, MAXCOLS), n = 0;
+    for (int i = 0; v && i < v->nflows; i++)
+        if (!strcmp(v->flows[i].id, id))
+            return v->flows[i].slo_s > 0 ? v->flows[i].p99 / v->flows[i].slo_s : NAN;
+    return NAN;
+}
+
+/* The smallest positive bin edge of a hist metric (a log axis), or NaN. */
+static double first_positive_edge(const res_metric *m)
+{
+    if (m->lo[0] > 0)
+        return m->lo[0];
+    for (size_t b = 0; b < m->nbins; b++)
+        if (m->hi[b] > 0)
+            return m->hi[b];
+    return NAN;
+}
+
+static int build_latency(const res_results *r, const res_verdict *v, const char *dir, chart *c)
+{
+    item *ms;
+    int found = collect(r, "flow.*.latency", SIM_METRIC_HIST, &ms), n = 0;
+    if (found < 0)
+        return out_of_memory(c);
     for (int i = 0; i < found; i++) /* keep the flows with observations */
-        if (ms[i]->count > 0 && ms[i]->nbins > 0) {
-            ms[n] = ms[i];
-            memmove(ids[n], ids[i], RES_ID_MAX);
-            n++;
-        }
-    if (n == 0)
+        if (ms[i].m->count > 0 && ms[i].m->nbins > 0)
+            ms[n++] = ms[i];
+    if (n == 0) {
+        sim_free(ms);
         return 0;
+    }
     size_t total = 0;
     for (int i = 0; i < n; i++)
-        total += ms[i]->nbins + 1;
-    double *x = sim_calloc(total, sizeof *x);
-    if (!x) {
-        c->csv.failed = 1;
-        return 1;
+        total += ms[i].m->nbins + 1;
+    double *x = sim_calloc(total, sizeof *x), *cum = sim_calloc((size_t)n, sizeof *cum);
+    size_t *cursor = sim_calloc((size_t)n, sizeof *cursor);
+    pick *p = sim_calloc((size_t)n, sizeof *p);
+    if (!x || !cum || !cursor || !p) {
+        sim_free(x);
+        sim_free(cum);
+        sim_free(cursor);
+        sim_free(p);
+        sim_free(ms);
+        return out_of_memory(c);
     }
     size_t nx = 0;
     for (int i = 0; i < n; i++) {
-        x[nx++] = ms[i]->lo[0];
-        for (size_t b = 0; b < ms[i]->nbins; b++)
-            x[nx++] = ms[i]->hi[b];
+        x[nx++] = ms[i].m->lo[0];
+        for (size_t b = 0; b < ms[i].m->nbins; b++)
+            x[nx++] = ms[i].m->hi[b];
     }
     qsort(x, nx, sizeof *x, cmp_double);
     size_t u = 0; /* unique, positive (log axis) */
@@ -317,14 +490,12 @@ static int build_latency(const res_results *r, const char *dir, chart *c)
             x[u++] = x[i];
     plt_buf_puts(&c->csv, "latency_s");
     for (int i = 0; i < n; i++)
-        csv_col(&c->csv, ids[i], ".cdf");
+        csv_col(&c->csv, ms[i].id, ".cdf");
     plt_buf_puts(&c->csv, "\n");
-    size_t cursor[MAXCOLS] = {0};
-    double cum[MAXCOLS] = {0};
     for (size_t k = 0; k < u; k++) {
         plt_buf_printf(&c->csv, "%.10g", x[k]);
         for (int i = 0; i < n; i++) {
-            const res_metric *m = ms[i];
+            const res_metric *m = ms[i].m;
             while (cursor[i] < m->nbins && m->hi[cursor[i]] <= x[k])
                 cum[i] += (double)m->bin_count[cursor[i]++];
             int inside = x[k] >= m->lo[0] && x[k] <= m->hi[m->nbins - 1];
@@ -332,18 +503,38 @@ static int build_latency(const res_results *r, const char *dir, chart *c)
         }
         plt_buf_puts(&c->csv, "\n");
     }
-    double xmin = u ? x[0] : 1e-3, xmax = u ? x[u - 1] : 1.0;
     sim_free(x);
+    sim_free(cum);
+    sim_free(cursor);
+    for (int i = 0; i < n; i++)
+        p[i] = (pick){i + 1, p99_over_slo(v, ms[i].id), ms[i].id};
+    int shown = choose(p, n, LATENCY_MAX);
+    /* the axis: the drawn flows' data and SLOs */
+    double xmin = INFINITY, xmax = -INFINITY;
+    for (int i = 0; i < shown; i++) {
+        const res_metric *m = ms[p[i].col - 1].m;
+        double lo = first_positive_edge(m), hi = m->hi[m->nbins - 1];
+        if (lo < xmin)
+            xmin = lo;
+        if (hi > 0 && hi > xmax)
+            xmax = hi;
+    }
+    if (!isfinite(xmin) || !isfinite(xmax))
+        xmin = 1e-3, xmax = 1.0;
     data_path(&c->vars, "DATA", dir, "series/latency.csv");
     title_var(r, &c->vars, "latency distribution per flow");
-    plt_buf_printf(&c->vars, "N = %d\n", n);
-    array_begin(&c->vars, "FLOW", n);
-    for (int i = 0; i < n; i++)
-        array_str(&c->vars, i, ids[i]);
-    array_end_str(&c->vars, n);
-    array_begin(&c->vars, "SLO", n);
-    for (int i = 0; i < n; i++) {
-        const res_flow *f = res_results_flow(r, ids[i]);
+    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
+    note t = {0};
+    omitted(&t, shown, n, "flows with the highest p99 against their SLO");
+    note_vars(c, &t, n - shown, "series/latency.csv");
+    cols_var(&c->vars, "COL", p, shown);
+    array_begin(&c->vars, "FLOW", shown);
+    for (int i = 0; i < shown; i++)
+        array_str(&c->vars, i, p[i].id);
+    array_end_str(&c->vars, shown);
+    array_begin(&c->vars, "SLO", shown);
+    for (int i = 0; i < shown; i++) {
+        const res_flow *f = res_results_flow(r, p[i].id);
         double slo = f ? f->slo_s : 0.0;
         array_num(&c->vars, i, slo);
         if (slo > xmax)
@@ -351,52 +542,89 @@ static int build_latency(const res_results *r, const char *dir, chart *c)
         if (slo > 0 && slo < xmin)
             xmin = slo;
     }
-    array_end(&c->vars, n);
-    array_begin(&c->vars, "SLOTXT", n);
-    for (int i = 0; i < n; i++) {
-        const res_flow *f = res_results_flow(r, ids[i]);
+    array_end(&c->vars, shown);
+    array_begin(&c->vars, "SLOTXT", shown);
+    for (int i = 0; i < shown; i++) {
+        const res_flow *f = res_results_flow(r, p[i].id);
         char d[32];
         array_str(&c->vars, i,
                   !f || f->slo_s <= 0 ? "none"
                   : f->slo_nightly    ? "nightly"
                                       : res_fmt_duration(f->slo_s, d, sizeof d));
     }
-    array_end_str(&c->vars, n);
+    array_end_str(&c->vars, shown);
     /* whole decades around the data, so the log axis has labelled ends */
     var_num(&c->vars, "XMIN", pow(10.0, floor(log10(xmin))));
     var_num(&c->vars, "XMAX", pow(10.0, ceil(log10(xmax * 1.05))));
     c->height = 720;
+    sim_free(p);
+    sim_free(ms);
     return 1;
 }
 
 /* ---- 3. event channels ---------------------------------------------------- */
 
-static int add_id(char (*ids)[RES_ID_MAX], int n, int max, const char *id)
+/* At most 6 channels: the allocation and the age panels give each channel
+ * two key lines, and a 310 px panel's key holds about 12 before it runs
+ * off the chart. Ranked by how close the channel came to losing events:
+ * the larger of its oldest unread event's peak age against the retention
+ * and its allocation's peak use against its size (res_limits.h). */
+enum { CHANNELS_MAX = 6 };
+
+static int add_id(char (*ids)[RES_ID_MAX], int n, const char *id)
 {
     for (int i = 0; i < n; i++)
         if (!strcmp(ids[i], id))
             return n;
-    if (n < max)
-        snprintf(ids[n++], RES_ID_MAX, "%s", id);
+    snprintf(ids[n++], RES_ID_MAX, "%s", id);
     return n;
 }
 
-static int build_channels(const res_results *r, const char *dir, chart *c)
+static int channel_metric(const res_metric *m, char *id)
 {
-    char ids[MAXCOLS / 3][RES_ID_MAX], id[RES_ID_MAX];
-    int n = 0;
-    for (size_t i = 0; i < r->nmetrics; i++) {
-        const res_metric *m = &r->metrics[i];
-        if (m->kind == SIM_METRIC_SERIES &&
-            (res_name_match("channel.*.backlog_series", m->name, id, sizeof id) ||
-             res_name_match("channel.*.allocation_used_series", m->name, id, sizeof id) ||
-             res_name_match("channel.*.oldest_unread_age_series", m->name, id, sizeof id)))
-            n = add_id(ids, n, MAXCOLS / 3, id);
-    }
-    if (n == 0)
+    return m->kind == SIM_METRIC_SERIES &&
+           (res_name_match("channel.*.backlog_series", m->name, id, RES_ID_MAX) ||
+            res_name_match("channel.*.allocation_used_series", m->name, id, RES_ID_MAX) ||
+            res_name_match("channel.*.oldest_unread_age_series", m->name, id, RES_ID_MAX));
+}
+
+static double retention_of(const res_results *r, const char *id)
+{
+    const res_system *s = res_results_system(r, id);
+    return res_results_meanf(r, s ? s->retention_s : 0.0, "channel.%s.retention_s", id);
+}
+
+static double channel_stress(const res_results *r, const res_verdict *v, const char *id)
+{
+    double ret = retention_of(r, id);
+    double age = res_results_meanf(r, NAN, "channel.%s.oldest_unread_age_peak_s", id);
+    double s = ret > 0 && isfinite(age) ? age / ret : NAN;
+    double alloc = fullness(v, MDL_LIMIT_ALLOCATION, id);
+    return isfinite(alloc) && !(alloc <= s) ? alloc : s;
+}
+
+static int build_channels(const res_results *r, const res_verdict *v, const char *dir, chart *c)
+{
+    char id[RES_ID_MAX];
+    int max = 0, n = 0;
+    for (size_t i = 0; i < r->nmetrics; i++)
+        max += channel_metric(&r->metrics[i], id);
+    if (max == 0)
         return 0;
-    const res_metric *cols[MAXCOLS];
-    double scale[MAXCOLS];
+    char(*ids)[RES_ID_MAX] = sim_calloc((size_t)max, sizeof *ids);
+    pick *p = sim_calloc((size_t)max, sizeof *p);
+    const res_metric **cols = sim_calloc(3 * (size_t)max, sizeof *cols);
+    double *scale = sim_calloc(3 * (size_t)max, sizeof *scale);
+    if (!ids || !p || !cols || !scale) {
+        sim_free(ids);
+        sim_free(p);
+        sim_free(cols);
+        sim_free(scale);
+        return out_of_memory(c);
+    }
+    for (size_t i = 0; i < r->nmetrics; i++)
+        if (channel_metric(&r->metrics[i], id))
+            n = add_id(ids, n, id);
     plt_buf_puts(&c->csv, "time_s");
     for (int i = 0; i < n; i++) {
         csv_col(&c->csv, ids[i], ".allocation_used");
@@ -406,107 +634,155 @@ static int build_channels(const res_results *r, const char *dir, chart *c)
         cols[3 * i + 1] = res_results_findf(r, "channel.%s.backlog_series", ids[i]);
         cols[3 * i + 2] = res_results_findf(r, "channel.%s.oldest_unread_age_series", ids[i]);
         scale[3 * i] = scale[3 * i + 1] = scale[3 * i + 2] = 1.0;
+        p[i] = (pick){i + 1, channel_stress(r, v, ids[i]), ids[i]};
     }
     plt_buf_puts(&c->csv, "\n");
     series_rows(&c->csv, cols, scale, 3 * n);
+    int shown = choose(p, n, CHANNELS_MAX);
     data_path(&c->vars, "DATA", dir, "series/channels.csv");
     title_var(r, &c->vars, "event channels");
     time_axis(r, &c->vars);
-    plt_buf_printf(&c->vars, "N = %d\n", n);
-    array_begin(&c->vars, "CH", n);
-    for (int i = 0; i < n; i++)
-        array_str(&c->vars, i, ids[i]);
-    array_end_str(&c->vars, n);
-    array_begin(&c->vars, "ALLOC", n);
-    for (int i = 0; i < n; i++) {
-        const res_system *s = res_results_system(r, ids[i]);
+    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
+    note t = {0};
+    omitted(&t, shown, n, "channels closest to their retention or allocation");
+    note_vars(c, &t, n - shown, "series/channels.csv");
+    cols_var(&c->vars, "COL", p, shown);
+    array_begin(&c->vars, "CH", shown);
+    for (int i = 0; i < shown; i++)
+        array_str(&c->vars, i, p[i].id);
+    array_end_str(&c->vars, shown);
+    array_begin(&c->vars, "ALLOC", shown);
+    for (int i = 0; i < shown; i++) {
+        const res_system *s = res_results_system(r, p[i].id);
         array_num(&c->vars, i,
                   res_results_meanf(r, s ? s->delivery_allocation : 0.0,
-                                    "channel.%s.allocation_limit", ids[i]));
+                                    "channel.%s.allocation_limit", p[i].id));
     }
-    array_end(&c->vars, n);
-    array_begin(&c->vars, "RET", n);
-    for (int i = 0; i < n; i++) {
-        const res_system *s = res_results_system(r, ids[i]);
-        array_num(&c->vars, i,
-                  res_results_meanf(r, s ? s->retention_s : 0.0, "channel.%s.retention_s", ids[i]));
-    }
-    array_end(&c->vars, n);
+    array_end(&c->vars, shown);
+    array_begin(&c->vars, "RET", shown);
+    for (int i = 0; i < shown; i++)
+        array_num(&c->vars, i, retention_of(r, p[i].id));
+    array_end(&c->vars, shown);
     c->height = panel_height(3);
+    sim_free(ids);
+    sim_free(p);
+    sim_free(cols);
+    sim_free(scale);
     return 1;
 }
 
 /* ---- 4. batch ------------------------------------------------------------ */
 
-static int build_batch(const res_results *r, const char *dir, chart *c)
+/* At most 8 rows, as the quota chart's panels. Ranked as the verdict
+ * ranks batches: an overrun first (batch_overrun), then a projected
+ * overrun, earliest month first (projected_overrun), then the longest run
+ * against the window (the least window headroom). */
+enum { BATCH_MAX = 8 };
+
+static const res_projection *projection_of(const res_verdict *v, const char *id)
 {
-    const res_metric *ms[MAXCOLS];
-    char ids[MAXCOLS][RES_ID_MAX];
-    int n = collect(r, "flow.*.batch.duration_series", SIM_METRIC_SERIES, ms, ids, MAXCOLS);
-    if (n == 0)
-        return 0;
-    double scale[MAXCOLS];
+    for (int k = 0; v && k < v->nprojections; k++)
+        if (!strcmp(v->projections[k].flow->id, id))
+            return &v->projections[k];
+    return NULL;
+}
+
+/* 2 and more: overran; (1, 2): a projected overrun, earlier is larger;
+ * below 1: the longest run's share of the window. */
+static double batch_stress(const res_results *r, const res_verdict *v, const item *it)
+{
+    const res_projection *p = projection_of(v, it->id);
+    const res_flow *f = res_results_flow(r, it->id);
+    double window = f ? f->batch_window_s : 0.0;
+    double share = window > 0 && isfinite(it->m->max) ? it->m->max / window : NAN;
+    if (p && p->state == RES_PROJ_OVERRUN)
+        return 2.0 + (isfinite(share) ? share : 0.0);
+    if (p && p->state == RES_PROJ_FINDING && isfinite(p->median))
+        return 1.0 + 1.0 / (1.0 + (p->median > 0 ? p->median : 0.0));
+    return share;
+}
+
+static int build_batch(const res_results *r, const res_verdict *v, const char *dir, chart *c)
+{
+    item *ms;
+    int n = collect(r, "flow.*.batch.duration_series", SIM_METRIC_SERIES, &ms);
+    if (n <= 0)
+        return n < 0 ? out_of_memory(c) : 0;
+    pick *p = sim_calloc((size_t)n, sizeof *p);
+    const res_metric **cols = sim_calloc((size_t)n, sizeof *cols);
+    double *scale = sim_calloc((size_t)n, sizeof *scale);
+    if (!p || !cols || !scale) {
+        sim_free(p);
+        sim_free(cols);
+        sim_free(scale);
+        sim_free(ms);
+        return out_of_memory(c);
+    }
     plt_buf_puts(&c->csv, "time_s");
     for (int i = 0; i < n; i++) {
-        csv_col(&c->csv, ids[i], ".duration_s");
+        csv_col(&c->csv, ms[i].id, ".duration_s");
+        cols[i] = ms[i].m;
         scale[i] = 1.0;
+        p[i] = (pick){i + 1, batch_stress(r, v, &ms[i]), ms[i].id};
     }
     plt_buf_puts(&c->csv, "\n");
-    series_rows(&c->csv, ms, scale, n);
+    series_rows(&c->csv, cols, scale, n);
+    sim_free(cols);
+    sim_free(scale);
+    int shown = choose(p, n, BATCH_MAX);
     data_path(&c->vars, "DATA", dir, "series/batch.csv");
     title_var(r, &c->vars, "batch runs against their window");
-    plt_buf_printf(&c->vars, "N = %d\n", n);
+    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
+    note t = {0};
+    omitted(&t, shown, n, "batch flows closest to overrunning their window");
+    note_vars(c, &t, n - shown, "series/batch.csv");
+    cols_var(&c->vars, "COL", p, shown);
     /* the projection (results/res_projection.h), in months:
      * d(m) = anchor_s exp(slope (m - anchor_month)), through the simulated
      * runs, and for a finding through the window at the median month */
-    double window[MAXCOLS], growth[MAXCOLS], am[MAXCOLS], as[MAXCOLS], slope[MAXCOLS],
-        dmean[MAXCOLS], cross[MAXCOLS], cross_lo[MAXCOLS], cross_hi[MAXCOLS], xmax[MAXCOLS];
-    char label[MAXCOLS][160], ptitle[MAXCOLS][200];
-    res_projection *ps = NULL;
-    int np = 0;
-    if (res_projection_compute(r, &ps, &np, NULL) != SIM_OK)
-        c->vars.failed = 1; /* no memory: reported when the data is written */
-    for (int i = 0; i < n; i++) {
-        const res_flow *f = res_results_flow(r, ids[i]);
-        const res_projection *p = NULL;
-        for (int k = 0; k < np; k++)
-            if (!strcmp(ps[k].flow->id, ids[i]))
-                p = &ps[k];
+    double window[BATCH_MAX], growth[BATCH_MAX], am[BATCH_MAX], as[BATCH_MAX], slope[BATCH_MAX],
+        dmean[BATCH_MAX], cross[BATCH_MAX], cross_lo[BATCH_MAX], cross_hi[BATCH_MAX],
+        xmax[BATCH_MAX], ytop[BATCH_MAX];
+    char label[BATCH_MAX][160], ptitle[BATCH_MAX][200];
+    for (int i = 0; i < shown; i++) {
+        const char *id = p[i].id;
+        const res_flow *f = res_results_flow(r, id);
+        const res_projection *pr = projection_of(v, id);
         window[i] = f ? f->batch_window_s : 0.0;
         growth[i] = f ? f->growth : 0.0;
-        dmean[i] = res_results_meanf(r, NAN, "flow.%s.batch.duration_mean", ids[i]);
-        am[i] = p ? p->anchor_month : 0.0;
-        as[i] = p && p->state != RES_PROJ_NONE && p->state != RES_PROJ_OVERRUN &&
-                        isfinite(p->anchor_s) && p->anchor_s > 0
-                    ? p->anchor_s
+        dmean[i] = res_results_meanf(r, NAN, "flow.%s.batch.duration_mean", id);
+        am[i] = pr ? pr->anchor_month : 0.0;
+        as[i] = pr && pr->state != RES_PROJ_NONE && pr->state != RES_PROJ_OVERRUN &&
+                        isfinite(pr->anchor_s) && pr->anchor_s > 0
+                    ? pr->anchor_s
                     : 0.0; /* 0: no curve */
-        slope[i] = p ? p->slope : 0.0;
+        slope[i] = pr ? pr->slope : 0.0;
         cross[i] = cross_lo[i] = cross_hi[i] = NAN;
         char g[16];
         res_fmt_percent(growth[i], g, sizeof g);
-        if (p && p->state == RES_PROJ_FINDING) {
-            cross[i] = p->median;
-            cross_lo[i] = p->lo;
-            cross_hi[i] = p->hi;
+        if (pr && pr->state == RES_PROJ_FINDING) {
+            cross[i] = pr->median;
+            cross_lo[i] = pr->lo;
+            cross_hi[i] = pr->hi;
             snprintf(label[i], sizeof label[i], "projected (median of %d of %d replications)",
-                     p->with, p->reps);
+                     pr->with, pr->reps);
             snprintf(ptitle[i], sizeof ptitle[i],
-                     "%s: projected to outgrow its window in month %.1f (range %.1f-%.1f)", ids[i],
-                     p->median, p->lo, p->hi);
-        } else if (p && p->state == RES_PROJ_NO_EVIDENCE) {
+                     "%s: projected to outgrow its window in month %.1f (range %.1f-%.1f)", id,
+                     pr->median, pr->lo, pr->hi);
+        } else if (pr && pr->state == RES_PROJ_NO_EVIDENCE) {
             snprintf(label[i], sizeof label[i], "if it grew with the data (%s/month)", g);
             snprintf(ptitle[i], sizeof ptitle[i],
-                     "%s: not enough evidence for a projection (run with --days %.0f)", ids[i],
-                     p->days_needed);
-        } else if (p && p->state == RES_PROJ_NO_TREND) {
+                     "%s: not enough evidence for a projection (run with --days %.0f)", id,
+                     pr->days_needed);
+        } else if (pr && pr->state == RES_PROJ_NO_TREND) {
             snprintf(label[i], sizeof label[i], "if it grew with the data (%s/month)", g);
             snprintf(ptitle[i], sizeof ptitle[i],
-                     "%s: no trend toward the window in the simulated runs", ids[i]);
+                     "%s: no trend toward the window in the simulated runs", id);
         } else {
             snprintf(label[i], sizeof label[i], "projected duration");
-            snprintf(ptitle[i], sizeof ptitle[i], "%s: %s", ids[i],
-                     p && p->state == RES_PROJ_OVERRUN ? "overruns its window already"
-                                                       : "no growth: nothing to project");
+            snprintf(ptitle[i], sizeof ptitle[i], "%s: %s", id,
+                     pr && pr->state == RES_PROJ_OVERRUN ? "overruns its window already"
+                                                         : "no growth: nothing to project");
         }
         xmax[i] = 12.0; /* a year, or to a little past the crossing (at most 5 years) */
         double at = isfinite(cross_hi[i]) ? cross_hi[i] : NAN;
@@ -514,10 +790,7 @@ static int build_batch(const res_results *r, const char *dir, chart *c)
             at = am[i] + log(window[i] / as[i]) / slope[i];
         if (isfinite(at) && at * 1.25 > xmax[i])
             xmax[i] = at * 1.25 < 60.0 ? at * 1.25 : 60.0;
-    }
-    sim_free(ps);
-    double ytop[MAXCOLS];
-    for (int i = 0; i < n; i++) { /* minutes; the key goes above the window line */
+        /* minutes; the key goes above the window line */
         double top = window[i] > 0 ? window[i] : isfinite(dmean[i]) ? dmean[i] : 60.0;
         ytop[i] = 1.4 * top / 60.0;
     }
@@ -531,28 +804,38 @@ static int build_batch(const res_results *r, const char *dir, chart *c)
                   {"CROSS_LO", cross_lo}, {"CROSS_HI", cross_hi}, {"DMEAN", dmean},
                   {"XMAXM", xmax},        {"YTOP", ytop}};
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
-        array_begin(&c->vars, arrays[a].name, n);
-        for (int i = 0; i < n; i++)
+        array_begin(&c->vars, arrays[a].name, shown);
+        for (int i = 0; i < shown; i++)
             array_num(&c->vars, i, arrays[a].v[i]);
-        array_end(&c->vars, n);
+        array_end(&c->vars, shown);
     }
-    array_begin(&c->vars, "FLOW", n);
-    for (int i = 0; i < n; i++)
-        array_str(&c->vars, i, ids[i]);
-    array_end_str(&c->vars, n);
-    array_begin(&c->vars, "PLABEL", n);
-    for (int i = 0; i < n; i++)
+    array_begin(&c->vars, "FLOW", shown);
+    for (int i = 0; i < shown; i++)
+        array_str(&c->vars, i, p[i].id);
+    array_end_str(&c->vars, shown);
+    array_begin(&c->vars, "PLABEL", shown);
+    for (int i = 0; i < shown; i++)
         array_str(&c->vars, i, label[i]);
-    array_end_str(&c->vars, n);
-    array_begin(&c->vars, "PTITLE", n);
-    for (int i = 0; i < n; i++)
+    array_end_str(&c->vars, shown);
+    array_begin(&c->vars, "PTITLE", shown);
+    for (int i = 0; i < shown; i++)
         array_str(&c->vars, i, ptitle[i]);
-    array_end_str(&c->vars, n);
-    c->height = panel_height(n);
+    array_end_str(&c->vars, shown);
+    c->height = panel_height(shown);
+    sim_free(p);
+    sim_free(ms);
     return 1;
 }
 
 /* ---- 5. cascade --------------------------------------------------------- */
+
+/* The top panel's key holds about 12 lines (a 310 px panel): at most 8
+ * pools and worker sets (the palette's 8 colours), ranked by how full they
+ * came (a caller pool's headroom, res_limits.h; a system's peak worker
+ * utilisation), and 4 breakers (one shading colour), ranked by the share
+ * of time open. The bars: at most 12 flows, ranked by records rejected;
+ * more labels do not fit under 1280 px. */
+enum { CASCADE_LINES_MAX = 8, CASCADE_BREAKERS_MAX = 4, CASCADE_FLOWS_MAX = 12 };
 
 /* "flow.<id>.rejected.<reason>": copies id and reason. */
 static int rejected_reason(const char *name, char *id, char *reason)
@@ -571,98 +854,208 @@ static int rejected_reason(const char *name, char *id, char *reason)
     return 1;
 }
 
-static int build_cascade(const res_results *r, const char *dir, chart *c)
+enum { NAME_MAX_ = RES_ID_MAX + 16, REASONS_MAX = 64 };
+
+/* The cascade's columns and rows, all of them (the data files). */
+typedef struct cascade {
+    const res_metric **cols;
+    double *scale;
+    char (*names)[NAME_MAX_];
+    pick *lines, *breakers, *flows; /* col: 1-based among the lines, the breakers, the flows */
+    char (*fids)[RES_ID_MAX];
+    double *rejected; /* [flow * REASONS_MAX + reason] */
+    int nu, nb, nf, nr;
+    char reasons[REASONS_MAX][RES_ID_MAX];
+} cascade;
+
+static void cascade_fini(cascade *k)
 {
-    const res_metric *cols[MAXCOLS];
-    double scale[MAXCOLS];
-    char names[MAXCOLS][RES_ID_MAX + 16], id[RES_ID_MAX];
-    int nu = 0, nb = 0;
-    for (size_t i = 0; i < r->nmetrics && nu < MAXCOLS / 2; i++) {
+    sim_free(k->cols);
+    sim_free(k->scale);
+    sim_free(k->names);
+    sim_free(k->lines);
+    sim_free(k->breakers);
+    sim_free(k->flows);
+    sim_free(k->fids);
+    sim_free(k->rejected);
+}
+
+static int cascade_alloc(cascade *k, size_t ncols, size_t nflows)
+{
+    ncols += !ncols;
+    nflows += !nflows;
+    k->cols = sim_calloc(ncols, sizeof *k->cols);
+    k->scale = sim_calloc(ncols, sizeof *k->scale);
+    k->names = sim_calloc(ncols, sizeof *k->names);
+    k->lines = sim_calloc(ncols, sizeof *k->lines);
+    k->breakers = sim_calloc(ncols, sizeof *k->breakers);
+    k->flows = sim_calloc(nflows, sizeof *k->flows);
+    k->fids = sim_calloc(nflows, sizeof *k->fids);
+    k->rejected = sim_calloc(nflows * REASONS_MAX, sizeof *k->rejected);
+    return k->cols && k->scale && k->names && k->lines && k->breakers && k->flows && k->fids &&
+           k->rejected;
+}
+
+/* Fills k from r: the utilisation and breaker columns, the flows' and
+ * reasons' rejections. 0 on no memory. */
+static int cascade_fill(const res_results *r, const res_verdict *v, cascade *k)
+{
+    char id[RES_ID_MAX], reason[RES_ID_MAX];
+    size_t ncols = 0, nrej = 0;
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        const res_metric *m = &r->metrics[i];
+        ncols += m->kind == SIM_METRIC_SERIES &&
+                 (res_name_match("caller.*.pool_in_use_series", m->name, NULL, 0) ||
+                  res_name_match("system.*.utilisation_series", m->name, NULL, 0) ||
+                  res_name_match("flow.*.breaker_open_series", m->name, NULL, 0));
+        nrej += m->kind == SIM_METRIC_SCALAR && rejected_reason(m->name, id, reason);
+    }
+    if (!cascade_alloc(k, ncols, nrej))
+        return 0;
+    for (size_t i = 0; i < r->nmetrics; i++) {
         const res_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_SERIES)
             continue;
+        double stress;
         if (res_name_match("caller.*.pool_in_use_series", m->name, id, sizeof id)) {
             const res_caller *cl = res_results_caller(r, id);
             double size = res_results_meanf(r, cl ? cl->pool_size : NAN, "caller.%s.pool_size", id);
             if (!(size > 0))
                 continue;
-            cols[nu] = m;
-            scale[nu] = 100.0 / size;
-            snprintf(names[nu++], sizeof names[0], "%s pool", id);
+            k->scale[k->nu] = 100.0 / size;
+            snprintf(k->names[k->nu], NAME_MAX_, "%s pool", id);
+            stress = fullness(v, MDL_LIMIT_CALLER_POOL, id);
         } else if (res_name_match("system.*.utilisation_series", m->name, id, sizeof id)) {
             if (!(res_results_meanf(r, 1.0, "system.%s.requests", id) > 0))
                 continue; /* a system nobody calls */
-            cols[nu] = m;
-            scale[nu] = 100.0;
-            snprintf(names[nu++], sizeof names[0], "%s workers", id);
+            k->scale[k->nu] = 100.0;
+            snprintf(k->names[k->nu], NAME_MAX_, "%s workers", id);
+            stress = m->max;
+        } else {
+            continue;
         }
+        k->cols[k->nu] = m;
+        k->lines[k->nu] = (pick){k->nu + 1, stress, k->names[k->nu]};
+        k->nu++;
     }
-    for (size_t i = 0; i < r->nmetrics && nu + nb < MAXCOLS; i++) {
+    for (size_t i = 0; i < r->nmetrics; i++) {
         const res_metric *m = &r->metrics[i];
+        int at = k->nu + k->nb;
         if (m->kind == SIM_METRIC_SERIES &&
             res_name_match("flow.*.breaker_open_series", m->name, id, sizeof id)) {
-            cols[nu + nb] = m;
-            scale[nu + nb] = 100.0;
-            snprintf(names[nu + nb++], sizeof names[0], "%s", id);
+            k->cols[at] = m;
+            k->scale[at] = 100.0;
+            snprintf(k->names[at], NAME_MAX_, "%s", id);
+            k->breakers[k->nb] = (pick){k->nb + 1, m->mean, k->names[at]};
+            k->nb++;
         }
     }
     /* rejections: flows x reasons with a non-zero mean somewhere */
-    char flows[MAXCOLS][RES_ID_MAX], reasons[64][RES_ID_MAX], reason[RES_ID_MAX];
-    int nf = 0, nr = 0;
     for (size_t i = 0; i < r->nmetrics; i++) {
         const res_metric *m = &r->metrics[i];
         if (m->kind != SIM_METRIC_SCALAR || !rejected_reason(m->name, id, reason))
             continue;
-        nf = add_id(flows, nf, MAXCOLS, id);
-        if (m->mean > 0)
-            nr = add_id(reasons, nr, 64, reason);
+        int f = k->nf ? k->nf - 1 : 0; /* a flow's reasons are adjacent: try the last first */
+        if (k->nf == 0 || strcmp(k->fids[f], id)) {
+            for (f = 0; f < k->nf && strcmp(k->fids[f], id); f++)
+                ;
+            if (f == k->nf)
+                snprintf(k->fids[k->nf++], RES_ID_MAX, "%s", id);
+        }
+        int j;
+        for (j = 0; j < k->nr && strcmp(k->reasons[j], reason); j++)
+            ;
+        if (j == k->nr && m->mean > 0 && k->nr < REASONS_MAX)
+            snprintf(k->reasons[k->nr++], RES_ID_MAX, "%s", reason);
     }
-    if (nu + nb == 0 && nr == 0)
-        return 0;
-    plt_buf_puts(&c->csv, "time_s");
-    for (int k = 0; k < nu; k++)
-        csv_col(&c->csv, names[k], ".utilisation_pct");
-    for (int k = nu; k < nu + nb; k++)
-        csv_col(&c->csv, names[k], ".breaker_open_pct");
-    plt_buf_puts(&c->csv, "\n");
-    series_rows(&c->csv, cols, scale, nu + nb);
-    plt_buf_puts(&c->csv2, "flow");
-    for (int k = 0; k < nr; k++)
-        csv_col(&c->csv2, reasons[k], "");
-    plt_buf_puts(&c->csv2, "\n");
-    for (int f = 0; f < nf; f++) {
-        plt_buf_csv_field(&c->csv2, flows[f]);
-        for (int k = 0; k < nr; k++)
-            csv_num(&c->csv2,
-                    res_results_meanf(r, 0.0, "flow.%s.rejected.%s", flows[f], reasons[k]));
-        plt_buf_puts(&c->csv2, "\n");
+    for (int f = 0; f < k->nf; f++) {
+        double sum = 0.0;
+        for (int j = 0; j < k->nr; j++) {
+            double x = res_results_meanf(r, 0.0, "flow.%s.rejected.%s", k->fids[f], k->reasons[j]);
+            k->rejected[f * REASONS_MAX + j] = x;
+            sum += isfinite(x) ? x : 0.0;
+        }
+        k->flows[f] = (pick){f + 1, sum, k->fids[f]};
     }
-    c->csv2_name = "series/rejections.csv";
-    data_path(&c->vars, "DATA", dir, "series/cascade.csv");
-    data_path(&c->vars, "REJ", dir, "series/rejections.csv");
-    title_var(r, &c->vars, "the cascade");
-    time_axis(r, &c->vars);
-    plt_buf_printf(&c->vars, "NU = %d\nNB = %d\nNR = %d\nNF = %d\n", nu, nb, nr, nf);
-    array_begin(&c->vars, "UNAME", nu);
-    for (int k = 0; k < nu; k++)
-        array_str(&c->vars, k, names[k]);
-    array_end_str(&c->vars, nu);
-    array_begin(&c->vars, "BNAME", nb);
-    for (int k = 0; k < nb; k++)
-        array_str(&c->vars, k, names[nu + k]);
-    array_end_str(&c->vars, nb);
-    array_begin(&c->vars, "FNAME", nf); /* rejections.csv's rows and columns, named here */
-    for (int f = 0; f < nf; f++)
-        array_str(&c->vars, f, flows[f]);
-    array_end_str(&c->vars, nf);
-    array_begin(&c->vars, "RNAME", nr);
-    for (int k = 0; k < nr; k++)
-        array_str(&c->vars, k, reasons[k]);
-    array_end_str(&c->vars, nr);
-    c->height = panel_height(2);
     return 1;
 }
 
+static void names_var(plt_buf *vars, const char *name, const pick *p, int shown)
+{
+    array_begin(vars, name, shown);
+    for (int i = 0; i < shown; i++)
+        array_str(vars, i, p[i].id);
+    array_end_str(vars, shown);
+}
+
+static int build_cascade(const res_results *r, const res_verdict *v, const char *dir, chart *c)
+{
+    cascade k = {0};
+    if (!cascade_fill(r, v, &k)) {
+        cascade_fini(&k);
+        return out_of_memory(c);
+    }
+    if (k.nu + k.nb == 0 && k.nr == 0) {
+        cascade_fini(&k);
+        return 0;
+    }
+    plt_buf_puts(&c->csv, "time_s");
+    for (int j = 0; j < k.nu; j++)
+        csv_col(&c->csv, k.names[j], ".utilisation_pct");
+    for (int j = k.nu; j < k.nu + k.nb; j++)
+        csv_col(&c->csv, k.names[j], ".breaker_open_pct");
+    plt_buf_puts(&c->csv, "\n");
+    series_rows(&c->csv, k.cols, k.scale, k.nu + k.nb);
+    plt_buf_puts(&c->csv2, "flow");
+    for (int j = 0; j < k.nr; j++)
+        csv_col(&c->csv2, k.reasons[j], "");
+    plt_buf_puts(&c->csv2, "\n");
+    for (int f = 0; f < k.nf; f++) {
+        plt_buf_csv_field(&c->csv2, k.fids[f]);
+        for (int j = 0; j < k.nr; j++)
+            csv_num(&c->csv2, k.rejected[f * REASONS_MAX + j]);
+        plt_buf_puts(&c->csv2, "\n");
+    }
+    c->csv2_name = "series/rejections.csv";
+    int nu = choose(k.lines, k.nu, CASCADE_LINES_MAX);
+    int nb = choose(k.breakers, k.nb, CASCADE_BREAKERS_MAX);
+    int nf = choose(k.flows, k.nf, CASCADE_FLOWS_MAX);
+    data_path(&c->vars, "DATA", dir, "series/cascade.csv");
+    title_var(r, &c->vars, "the cascade");
+    time_axis(r, &c->vars);
+    plt_buf_printf(&c->vars, "NU = %d\nNB = %d\nNR = %d\nNF = %d\nNUCOL = %d\n", nu, nb, k.nr, nf,
+                   k.nu);
+    plt_buf_printf(&c->vars, "NUALL = %d\nNBALL = %d\nNFALL = %d\n", k.nu, k.nb, k.nf);
+    note t = {0};
+    omitted(&t, nu, k.nu, "pools and worker sets that came fullest");
+    omitted(&t, nb, k.nb, "breakers open longest");
+    omitted(&t, nf, k.nf, "flows with the most rejections");
+    note_vars(c, &t, (k.nu - nu) + (k.nb - nb) + (k.nf - nf),
+              "series/cascade.csv, series/rejections.csv");
+    cols_var(&c->vars, "UCOL", k.lines, nu);
+    cols_var(&c->vars, "BCOL", k.breakers, nb);
+    names_var(&c->vars, "UNAME", k.lines, nu);
+    names_var(&c->vars, "BNAME", k.breakers, nb);
+    names_var(&c->vars, "FNAME", k.flows, nf); /* the bars' rows, named here */
+    array_begin(&c->vars, "RNAME", k.nr);
+    for (int j = 0; j < k.nr; j++)
+        array_str(&c->vars, j, k.reasons[j]);
+    array_end_str(&c->vars, k.nr);
+    /* the drawn flows' bars, in drawing order (rejections.csv has them
+     * all): their row in that file, then their rejections per reason;
+     * numbers only, as gnuplot reads no text from data (plt_gnuplot.h) */
+    plt_buf_puts(&c->vars, "$REJD << EOD\n");
+    for (int f = 0; f < nf; f++) {
+        plt_buf_printf(&c->vars, "%d", k.flows[f].col);
+        for (int j = 0; j < k.nr; j++)
+            csv_num(&c->vars, k.rejected[(k.flows[f].col - 1) * REASONS_MAX + j]);
+        plt_buf_puts(&c->vars, "\n");
+    }
+    plt_buf_puts(&c->vars, "EOD\n");
+    c->height = panel_height(2);
+    cascade_fini(&k);
+    return 1;
+}
 /* ---- generic exports ------------------------------------------------------ */
 
 /* series/all.csv (and all-2.csv, ... for other intervals): every series. */
@@ -738,7 +1131,7 @@ static int write_hists(const res_results *r, const char *dir, sim_err *err)
 
 /* ---- driving ------------------------------------------------------------- */
 
-typedef int build_fn(const res_results *r, const char *dir, chart *c);
+typedef int build_fn(const res_results *r, const res_verdict *v, const char *dir, chart *c);
 static build_fn *const builders[PLT_NCHARTS] = {build_quota, build_latency, build_channels,
                                                 build_batch, build_cascade};
 
@@ -750,6 +1143,7 @@ static void chart_init(chart *c)
     c->csv2_name = NULL;
     c->width = 1280;
     c->height = 720;
+    c->note_lines = 0;
 }
 
 static void chart_fini(chart *c)
@@ -759,24 +1153,35 @@ static void chart_fini(chart *c)
     plt_buf_fini(&c->vars);
 }
 
+/* The decision layer's findings the charts rank their items by (which
+ * systems, flows, channels to draw when not all fit). */
+static int verdict_of(const res_results *r, res_verdict *v, sim_err *err)
+{
+    memset(v, 0, sizeof *v);
+    return res_verdict_compute(r, v, err);
+}
+
 unsigned plt_charts_available(const res_results *r)
 {
     unsigned mask = 0;
+    res_verdict v;
+    int ok = verdict_of(r, &v, NULL) == SIM_OK;
     for (int k = 0; k < PLT_NCHARTS; k++) {
         chart c;
         chart_init(&c);
-        if (builders[k](r, "", &c))
+        if (builders[k](r, ok ? &v : NULL, "", &c))
             mask |= 1u << k;
         chart_fini(&c);
     }
+    res_verdict_fini(&v);
     return mask;
 }
 
 /* Builds chart k and writes its data; *has = 0 when it has no data. */
-static int chart_data(const res_results *r, const char *dir, int k, chart *c, int *has,
-                      sim_err *err)
+static int chart_data(const res_results *r, const res_verdict *v, const char *dir, int k, chart *c,
+                      int *has, sim_err *err)
 {
-    *has = builders[k](r, dir, c);
+    *has = builders[k](r, v, dir, c);
     if (!*has)
         return SIM_OK;
     int rc = plt_buf_status(&c->csv, err);
@@ -795,18 +1200,44 @@ static int chart_data(const res_results *r, const char *dir, int k, chart *c, in
 
 int plt_charts_write_data(const res_results *r, const char *dir, sim_err *err)
 {
-    int rc = SIM_OK;
+    res_verdict v;
+    int rc = verdict_of(r, &v, err);
     for (int k = 0; k < PLT_NCHARTS && rc == SIM_OK; k++) {
         chart c;
         int has;
         chart_init(&c);
-        rc = chart_data(r, dir, k, &c, &has, err);
+        rc = chart_data(r, &v, dir, k, &c, &has, err);
         chart_fini(&c);
     }
+    res_verdict_fini(&v);
     if (rc == SIM_OK)
         rc = write_all_series(r, dir, err);
     if (rc == SIM_OK)
         rc = write_hists(r, dir, err);
+    return rc;
+}
+
+int plt_charts_vars(const res_results *r, plt_chart_kind k, const char *dir, char **vars,
+                    sim_err *err)
+{
+    *vars = NULL;
+    if ((int)k < 0 || k >= PLT_NCHARTS)
+        return sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "no chart %d", (int)k);
+    res_verdict v;
+    int rc = verdict_of(r, &v, err);
+    if (rc != SIM_OK)
+        return rc;
+    chart c;
+    chart_init(&c);
+    if (builders[k](r, &v, dir, &c)) {
+        rc = plt_buf_status(&c.csv, err);
+        if (rc == SIM_OK)
+            rc = plt_buf_status(&c.vars, err);
+        if (rc == SIM_OK)
+            *vars = plt_buf_take(&c.vars);
+    }
+    chart_fini(&c);
+    res_verdict_fini(&v);
     return rc;
 }
 
@@ -815,20 +1246,26 @@ int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, 
 {
     unsigned mask = 0;
     int first = SIM_OK;
+    res_verdict v;
+    int vrc = verdict_of(r, &v, err);
+    if (vrc != SIM_OK)
+        return vrc;
     char *charts = plt_file_join(dir, "charts");
-    if (!charts)
+    if (!charts) {
+        res_verdict_fini(&v);
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     for (int k = 0; k < PLT_NCHARTS; k++) {
         chart c;
         int has;
         sim_err e;
         chart_init(&c);
-        int rc = chart_data(r, dir, k, &c, &has, &e);
+        int rc = chart_data(r, &v, dir, k, &c, &has, &e);
         if (rc == SIM_OK && has) {
             char tmpl[64];
             snprintf(tmpl, sizeof tmpl, "%s.gp", infos[k].name);
             rc = plt_gnuplot_draw(gnuplot, charts, infos[k].name, tmpl, c.vars.data, c.width,
-                                  c.height, PLT_PNG | PLT_SVG, &e);
+                                  c.height + 24 * c.note_lines, PLT_PNG | PLT_SVG, &e);
             if (rc == SIM_OK)
                 mask |= 1u << k;
         }
@@ -839,6 +1276,7 @@ int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, 
         chart_fini(&c);
     }
     sim_free(charts);
+    res_verdict_fini(&v);
     int rc = write_all_series(r, dir, first == SIM_OK ? err : NULL);
     if (rc == SIM_OK)
         rc = write_hists(r, dir, first == SIM_OK ? err : NULL);

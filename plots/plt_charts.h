@@ -14,7 +14,12 @@
  *
  * Each chart picks its metrics by name pattern (e.g. every
  * "system.*.quota_use_series") and is skipped when none is present, so a
- * scenario without event flows simply has no channel chart. The data of
+ * scenario without event flows simply has no channel chart. A chart draws
+ * a bounded number of items (8 quota panels, 8 latency curves, 6
+ * channels, 8 batch rows; in the cascade 8 pools or worker sets, 4
+ * breakers and 12 flows' bars): with more, the most stressed by the
+ * decision layer's evidence, ties by id, and its title says which it
+ * shows of how many. Its data file keeps every item. The data of
  * chart NAME is written to DIR/series/NAME.csv (readable by any
  * spreadsheet, and what gnuplot reads), the chart to DIR/charts/NAME.png
  * (pngcairo, for slides) and DIR/charts/NAME.svg (for the HTML report).
@@ -54,6 +59,13 @@ unsigned plt_charts_available(const res_results *r);
 /* Writes DIR/series/NAME.csv for every chart with data, series/all.csv
  * and series/hists.csv. Atomic per file. */
 int plt_charts_write_data(const res_results *r, const char *dir, sim_err *err);
+
+/* The gnuplot variables chart k is drawn with (what its template reads:
+ * which items it draws, NOTE and OMITTED when not all), for tests and to
+ * look at a chart's choice: *vars gets a sim_malloc'd text, NULL when the
+ * chart has no data. SIM_ENOMEM, SIM_EINVAL for an unknown k. */
+int plt_charts_vars(const res_results *r, plt_chart_kind k, const char *dir, char **vars,
+                    sim_err *err);
 
 /* Writes the data (as above) and draws every chart with data into
  * DIR/charts with the gnuplot program at `gnuplot`. Charts that gnuplot

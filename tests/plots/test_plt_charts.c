@@ -227,6 +227,163 @@ static void a_run_without_breakers_or_allocations_draws_every_chart(void **state
     res_results_destroy(r);
 }
 
+/* ---- charts at scale: a bounded choice of the most stressed items ---- */
+
+/* The text of chart k's gnuplot variables. */
+static char *vars_of(const res_results *r, plt_chart_kind k)
+{
+    char *vars = NULL;
+    sim_err err;
+    if (plt_charts_vars(r, k, "/out", &vars, &err) != SIM_OK)
+        fail_msg("vars: %s", err.msg);
+    assert_non_null(vars);
+    return vars;
+}
+
+/* 12 systems with a 1,000-call daily limit, in this file order (s10
+ * before s05 on purpose), and their peak use: headroom = 1 - peak/1000. */
+static const char *const scale_ids[12] = {"s01", "s02", "s03", "s04", "s10", "s06",
+                                          "s07", "s08", "s09", "s05", "s11", "s12"};
+static const double scale_peaks[12] = {100, 950, 300, 980, 500, 700, 700, 200, 990, 500, 850, 600};
+
+static res_results *make_quota_landscape(void)
+{
+    res_results *r = res_results_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(res_results_alloc_facts(r, 0, 12, 0, NULL), SIM_OK);
+    r->name = sim_strdup("scale");
+    assert_non_null(r->name);
+    r->replications = 3;
+    r->load = 3.0;
+    r->horizon_s = FIXTURE_POINTS * FIXTURE_STEP;
+    char name[128];
+    for (int i = 0; i < 12; i++) {
+        snprintf(r->systems[i].id, RES_ID_MAX, "%s", scale_ids[i]);
+        r->systems[i].daily_limit = 1000.0;
+        r->systems[i].quota_window_s = 86400.0;
+        r->systems[i].quota_rolling = 1;
+        mdl_limit l = {.kind = MDL_LIMIT_QUOTA, .limit = 1000.0, .window_s = 86400.0};
+        snprintf(l.id, sizeof l.id, "%s", scale_ids[i]);
+        snprintf(l.what, sizeof l.what, "API calls per rolling 24 h");
+        snprintf(l.unit, sizeof l.unit, "calls");
+        snprintf(l.peak, sizeof l.peak, "system.%s.quota_peak", scale_ids[i]);
+        assert_int_equal(res_results_add_limit(r, &l, NULL), SIM_OK);
+        snprintf(name, sizeof name, "system.%s.quota_use_series", scale_ids[i]);
+        assert_non_null(fixture_series(r, name, "calls", fixture_wave, scale_peaks[i]));
+        snprintf(name, sizeof name, "system.%s.quota_peak", scale_ids[i]);
+        double p = scale_peaks[i];
+        assert_non_null(fixture_scalar(r, name, "calls", p, p, p));
+    }
+    return r;
+}
+
+/* Ranked by least headroom: s09 (1%), s04 (2%), s02 (5%), s11 (15%), s06
+ * and s07 (30%, by id), s12 (40%), then s05 and s10 tie at 50% for the
+ * last place: s05 by id, though s10 comes first in the file. Their
+ * positions in the file: 9, 4, 2, 11, 6, 7, 12, 10. Left out: s10, s03,
+ * s08, s01. */
+static void a_quota_chart_over_its_bound_draws_the_systems_with_the_least_headroom(void **state)
+{
+    (void)state;
+    res_results *r = make_quota_landscape();
+    char *vars = vars_of(r, PLT_CHART_QUOTA);
+    assert_non_null(strstr(vars, "N = 8\nNALL = 12\n"));
+    assert_non_null(strstr(vars, "OMITTED = 4\n"));
+    assert_non_null(strstr(vars, "array COL[8] = [9, 4, 2, 11, 6, 7, 12, 10]\n"));
+    assert_non_null(strstr(vars, "array SYS[8] = ['s09', 's04', 's02', 's11', 's06', 's07', "
+                                 "'s12', 's05']\n"));
+    assert_non_null(strstr(vars, "NNOTE = 2\narray NOTES[2] = ['Drawn: the 8 of 12 systems with "
+                                 "the least quota headroom', '(all are in series/quota.csv and "
+                                 "results.json)']\n"));
+    sim_free(vars);
+    /* the same landscape again: the same choice (ties by id, not by chance) */
+    res_results *again = make_quota_landscape();
+    vars = vars_of(again, PLT_CHART_QUOTA);
+    assert_non_null(strstr(vars, "array COL[8] = [9, 4, 2, 11, 6, 7, 12, 10]\n"));
+    sim_free(vars);
+    res_results_destroy(again);
+    /* the data file keeps every system: time + 2 columns x 12 */
+    char dir[] = "/tmp/erpsim-test-scale-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[4200];
+    sim_err err;
+    if (plt_charts_write_data(r, dir, &err) != SIM_OK)
+        fail_msg("data: %s", err.msg);
+    snprintf(path, sizeof path, "%s/series/quota.csv", dir);
+    assert_int_equal(fixture_count(path, ".use_mean"), 12);
+    assert_int_equal(fixture_count(path, "s10.use_max"), 1);
+    assert_int_equal(fixture_count(path, "s01.use_max"), 1);
+    /* drawn: 8 panels of 310 px under a 120 px title (plt_charts.c), not 12 */
+    char gp[4096];
+    const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
+    if (gnuplot) {
+        unsigned drawn = 0;
+        if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
+            fail_msg("drawing failed: %s", err.msg);
+        snprintf(path, sizeof path, "%s/charts/quota.png", dir);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        unsigned char h[24]; /* PNG: signature, IHDR length and type, width, height */
+        assert_int_equal(fread(h, 1, sizeof h, f), sizeof h);
+        fclose(f);
+        long height = (long)h[20] << 24 | (long)h[21] << 16 | (long)h[22] << 8 | h[23];
+        assert_int_equal(height, 120 + 310 * 8 + 24 * 2); /* and the title's 2 lines */
+        snprintf(path, sizeof path, "%s/charts/quota.svg", dir);
+        assert_int_equal(fixture_count(path, "s09: API calls counted"), 1);
+        assert_int_equal(fixture_count(path, "s10: API calls counted"), 0);
+        assert_int_equal(fixture_count(path, "Drawn: the 8 of 12 systems"), 1);
+    }
+    fixture_rmtree(dir);
+    res_results_destroy(r);
+}
+
+/* Within the bound, a chart draws every item in the file's order, says
+ * nothing about a choice and omits nothing (the fixture: 3 flows with
+ * observations). */
+static void a_chart_within_its_bound_draws_every_item_in_file_order(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    char *vars = vars_of(r, PLT_CHART_LATENCY);
+    assert_non_null(strstr(vars, "N = 3\nNALL = 3\n"));
+    assert_non_null(strstr(vars, "OMITTED = 0\n"));
+    assert_non_null(strstr(vars, "NNOTE = 0\n"));
+    assert_non_null(strstr(vars, "array COL[3] = [1, 2, 3]\n"));
+    sim_free(vars);
+    res_results_destroy(r);
+}
+
+/* 10 flows, each with an SLO of 1 s and a p99 (mean over 3 replications)
+ * of 0.1 x its number, except F-03 without an SLO; p99 / SLO ranks them:
+ * F-10 (1.0), F-09, F-08, F-07, F-06, F-05, F-04, F-02 (0.2): F-01 (0.1)
+ * and F-03 (no SLO, ranked last) are left out. */
+static void a_latency_chart_over_its_bound_draws_the_flows_nearest_their_slo(void **state)
+{
+    (void)state;
+    res_results *r = res_results_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(res_results_alloc_facts(r, 10, 0, 0, NULL), SIM_OK);
+    char name[128];
+    for (int i = 0; i < 10; i++) {
+        res_flow *f = &r->flows[i];
+        snprintf(f->id, RES_ID_MAX, "F-%02d", i + 1);
+        snprintf(f->pattern, sizeof f->pattern, "realtime");
+        f->slo_s = i == 2 ? 0.0 : 1.0;
+        snprintf(name, sizeof name, "flow.%s.latency", f->id);
+        assert_non_null(fixture_hist(r, name, 0.05));
+        snprintf(name, sizeof name, "flow.%s.latency_p99", f->id);
+        double p99 = 0.1 * (i + 1);
+        assert_non_null(fixture_scalar(r, name, "s", p99, p99, p99));
+    }
+    char *vars = vars_of(r, PLT_CHART_LATENCY);
+    assert_non_null(strstr(vars, "N = 8\nNALL = 10\n"));
+    assert_non_null(strstr(vars, "OMITTED = 2\n"));
+    assert_non_null(strstr(vars, "array COL[8] = [10, 9, 8, 7, 6, 5, 4, 2]\n"));
+    assert_non_null(strstr(vars, "flows with the highest p99 against their SLO"));
+    sim_free(vars);
+    res_results_destroy(r);
+}
+
 static void the_comparison_chart_draws_grouped_bars_with_whiskers(void **state)
 {
     (void)state;
@@ -376,6 +533,9 @@ int main(void)
         cmocka_unit_test(every_chart_is_drawn_as_png_and_svg),
         cmocka_unit_test(a_cascade_without_rejections_is_still_drawn),
         cmocka_unit_test(a_run_without_breakers_or_allocations_draws_every_chart),
+        cmocka_unit_test(a_quota_chart_over_its_bound_draws_the_systems_with_the_least_headroom),
+        cmocka_unit_test(a_chart_within_its_bound_draws_every_item_in_file_order),
+        cmocka_unit_test(a_latency_chart_over_its_bound_draws_the_flows_nearest_their_slo),
         cmocka_unit_test(the_comparison_chart_draws_grouped_bars_with_whiskers),
         cmocka_unit_test(a_gnuplot_error_is_reported_and_leaves_no_file),
         cmocka_unit_test(gnuplot_literals_are_single_quoted_with_quotes_doubled),
