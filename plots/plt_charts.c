@@ -34,31 +34,40 @@ static const plt_chart_info infos[PLT_NCHARTS] = {
      "time, averaged over the replications; the dotted line is the highest replication. The "
      "dashed red line is the limit: where the use reaches it, calls are refused. The orange "
      "line is 70% of the limit: the card asks for 30% headroom for spikes, so a curve above "
-     "it is a plan without headroom even if nothing was refused."},
+     "it is a plan without headroom even if nothing was refused. With more than 8 systems, the "
+     "8 with the least headroom are drawn, as the title says; series/quota.csv has them all."},
     {"latency", "Latency distribution per flow",
      "For each flow, the share of delivered records (vertical axis) whose latency, from the "
      "change at the source to the write in the target, is at most the time on the horizontal "
      "axis (log scale). The dashed vertical line of the same colour is the flow's SLO; the "
      "dotted horizontal lines are the 95th and 99th percentiles. A flow meets its SLO at p99 "
-     "when its curve crosses the p99 line to the left of its SLO line."},
+     "when its curve crosses the p99 line to the left of its SLO line. With more than 8 flows, "
+     "the 8 with the highest p99 against their SLO are drawn, as the title says; "
+     "series/latency.csv has them all."},
     {"channels", "Event channels",
      "Top: deliveries counted against each channel's delivery allocation (every event "
      "delivered to every subscriber counts) with the allocation dashed. Middle: events "
      "published but not yet read. Bottom: the age of the oldest unread event against the "
      "retention window (red, dashed): an event older than the window is gone, so a curve that "
-     "reaches the red line means records lost unless a reconciliation repairs them."},
+     "reaches the red line means records lost unless a reconciliation repairs them. With more "
+     "than 6 channels, the 6 closest to their retention or allocation are drawn, as the title "
+     "says; series/channels.csv has them all."},
     {"batch", "Batch runs against their window",
      "Each panel is one batch flow: the duration of its latest run over simulated time, the "
      "window (hard cutoff) in red, and the projection of the duration as the data volume grows "
      "at the scenario's monthly growth. Where the projection crosses the window is when the "
      "job stops fitting; it is an extrapolation from the simulated runs, not a simulated "
-     "fact."},
+     "fact. With more than 8 batch flows, the 8 closest to overrunning their window are drawn "
+     "(an overrun, then the earliest projected overrun, then the longest run against the "
+     "window), as the title says; series/batch.csv has them all."},
     {"cascade", "The cascade: pools, workers, breakers, rejections",
      "Top: how full each caller's thread pool and each system's API workers are over time; "
      "red shading is the share of time a flow's circuit breaker is open. A pool at 100% "
      "rejects new calls of every flow that shares it, also flows whose own target is healthy: "
      "that is the cascade. Bottom: the records rejected per flow, stacked by the reason they "
-     "were rejected."},
+     "were rejected. At scale the chart draws the 8 fullest pools and worker sets, the 4 "
+     "breakers open longest and the 12 flows with the most rejections, as the title says; "
+     "series/cascade.csv and series/rejections.csv have them all."},
 };
 
 const plt_chart_info *plt_chart_info_of(plt_chart_kind k)
