@@ -276,6 +276,28 @@ static void cols_var(plt_buf *vars, const char *name, const pick *p, int shown)
     array_end(vars, shown);
 }
 
+static void names_var(plt_buf *vars, const char *name, const pick *p, int shown)
+{
+    array_begin(vars, name, shown);
+    for (int i = 0; i < shown; i++)
+        array_str(vars, i, p[i].id);
+    array_end_str(vars, shown);
+}
+
+/* The variables of a chart that draws `shown` of its n items p (chosen):
+ * N, NALL, NNOTE, NOTES, OMITTED, COL and the drawn items' ids as the
+ * array named idvar. */
+static void choice_vars(chart *c, const pick *p, int shown, int n, const char *idvar,
+                        const char *what, const char *file)
+{
+    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
+    note t = {0};
+    omitted(&t, shown, n, what);
+    note_vars(c, &t, n - shown, file);
+    cols_var(&c->vars, "COL", p, shown);
+    names_var(&c->vars, idvar, p, shown);
+}
+
 static const res_limit *limit_of(const res_verdict *v, mdl_limit_kind kind, const char *id)
 {
     for (int i = 0; v && i < v->nlimits; i++)
@@ -391,15 +413,7 @@ static int build_quota(const res_results *r, const res_verdict *v, const char *d
     data_path(&c->vars, "DATA", dir, "series/quota.csv");
     title_var(r, &c->vars, "API quota use");
     time_axis(r, &c->vars);
-    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
-    note t = {0};
-    omitted(&t, shown, n, "systems with the least quota headroom");
-    note_vars(c, &t, n - shown, "series/quota.csv");
-    cols_var(&c->vars, "COL", p, shown);
-    array_begin(&c->vars, "SYS", shown);
-    for (int i = 0; i < shown; i++)
-        array_str(&c->vars, i, p[i].id);
-    array_end_str(&c->vars, shown);
+    choice_vars(c, p, shown, n, "SYS", "systems with the least quota headroom", "series/quota.csv");
     array_begin(&c->vars, "LIMIT", shown);
     for (int i = 0; i < shown; i++) {
         const res_system *s = res_results_system(r, p[i].id);
@@ -532,15 +546,8 @@ static int build_latency(const res_results *r, const res_verdict *v, const char 
         xmin = 1e-3, xmax = 1.0;
     data_path(&c->vars, "DATA", dir, "series/latency.csv");
     title_var(r, &c->vars, "latency distribution per flow");
-    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
-    note t = {0};
-    omitted(&t, shown, n, "flows with the highest p99 against their SLO");
-    note_vars(c, &t, n - shown, "series/latency.csv");
-    cols_var(&c->vars, "COL", p, shown);
-    array_begin(&c->vars, "FLOW", shown);
-    for (int i = 0; i < shown; i++)
-        array_str(&c->vars, i, p[i].id);
-    array_end_str(&c->vars, shown);
+    choice_vars(c, p, shown, n, "FLOW", "flows with the highest p99 against their SLO",
+                "series/latency.csv");
     array_begin(&c->vars, "SLO", shown);
     for (int i = 0; i < shown; i++) {
         const res_flow *f = res_results_flow(r, p[i].id);
@@ -651,15 +658,8 @@ static int build_channels(const res_results *r, const res_verdict *v, const char
     data_path(&c->vars, "DATA", dir, "series/channels.csv");
     title_var(r, &c->vars, "event channels");
     time_axis(r, &c->vars);
-    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
-    note t = {0};
-    omitted(&t, shown, n, "channels closest to their retention or allocation");
-    note_vars(c, &t, n - shown, "series/channels.csv");
-    cols_var(&c->vars, "COL", p, shown);
-    array_begin(&c->vars, "CH", shown);
-    for (int i = 0; i < shown; i++)
-        array_str(&c->vars, i, p[i].id);
-    array_end_str(&c->vars, shown);
+    choice_vars(c, p, shown, n, "CH", "channels closest to their retention or allocation",
+                "series/channels.csv");
     array_begin(&c->vars, "ALLOC", shown);
     for (int i = 0; i < shown; i++) {
         const res_system *s = res_results_system(r, p[i].id);
@@ -741,11 +741,8 @@ static int build_batch(const res_results *r, const res_verdict *v, const char *d
     int shown = choose(p, n, BATCH_MAX);
     data_path(&c->vars, "DATA", dir, "series/batch.csv");
     title_var(r, &c->vars, "batch runs against their window");
-    plt_buf_printf(&c->vars, "N = %d\nNALL = %d\n", shown, n);
-    note t = {0};
-    omitted(&t, shown, n, "batch flows closest to overrunning their window");
-    note_vars(c, &t, n - shown, "series/batch.csv");
-    cols_var(&c->vars, "COL", p, shown);
+    choice_vars(c, p, shown, n, "FLOW", "batch flows closest to overrunning their window",
+                "series/batch.csv");
     /* the projection (results/res_projection.h), in months:
      * d(m) = anchor_s exp(slope (m - anchor_month)), through the simulated
      * runs, and for a finding through the window at the median month */
@@ -818,10 +815,6 @@ static int build_batch(const res_results *r, const res_verdict *v, const char *d
             array_num(&c->vars, i, arrays[a].v[i]);
         array_end(&c->vars, shown);
     }
-    array_begin(&c->vars, "FLOW", shown);
-    for (int i = 0; i < shown; i++)
-        array_str(&c->vars, i, p[i].id);
-    array_end_str(&c->vars, shown);
     array_begin(&c->vars, "PLABEL", shown);
     for (int i = 0; i < shown; i++)
         array_str(&c->vars, i, label[i]);
@@ -987,14 +980,6 @@ static int cascade_fill(const res_results *r, const res_verdict *v, cascade *k)
         k->flows[f] = (pick){f + 1, sum, k->fids[f]};
     }
     return 1;
-}
-
-static void names_var(plt_buf *vars, const char *name, const pick *p, int shown)
-{
-    array_begin(vars, name, shown);
-    for (int i = 0; i < shown; i++)
-        array_str(vars, i, p[i].id);
-    array_end_str(vars, shown);
 }
 
 static int build_cascade(const res_results *r, const res_verdict *v, const char *dir, chart *c)
