@@ -384,6 +384,44 @@ static void a_latency_chart_over_its_bound_draws_the_flows_nearest_their_slo(voi
     res_results_destroy(r);
 }
 
+/* 14 flows rejecting F-i: i records each (pool_full), except F-02: 20 and
+ * F-03: 4 (as F-04). The 12 bars: F-02, then F-14 down to F-05, then the
+ * tie at the last place: F-03 by id before F-04. Left out: F-04, F-01. */
+static void a_cascade_over_its_bound_draws_the_flows_with_the_most_rejections(void **state)
+{
+    (void)state;
+    res_results *r = res_results_create(NULL);
+    assert_non_null(r);
+    char name[128];
+    for (int i = 1; i <= 14; i++) {
+        double v = i == 2 ? 20 : i == 3 ? 4 : i;
+        snprintf(name, sizeof name, "flow.F-%02d.rejected.pool_full", i);
+        assert_non_null(fixture_scalar(r, name, "records", v, v, v));
+    }
+    char *vars = vars_of(r, PLT_CHART_CASCADE);
+    assert_non_null(strstr(vars, "NF = 12\n"));
+    assert_non_null(strstr(vars, "NFALL = 14\n"));
+    assert_non_null(strstr(vars, "OMITTED = 2\n"));
+    assert_non_null(strstr(vars, "array FNAME[12] = ['F-02', 'F-14', 'F-13', 'F-12', 'F-11', "
+                                 "'F-10', 'F-09', 'F-08', 'F-07', 'F-06', 'F-05', 'F-03']\n"));
+    /* the bars' data: each drawn flow's row in rejections.csv, its count */
+    assert_non_null(strstr(vars, "$REJD << EOD\n2,20\n14,14\n"));
+    assert_non_null(strstr(vars, "\n5,5\n3,4\nEOD\n"));
+    assert_non_null(strstr(vars, "the 12 of 14 flows with the most rejections"));
+    sim_free(vars);
+    /* rejections.csv keeps all 14 */
+    char dir[] = "/tmp/erpsim-test-cascade-scale-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    sim_err err;
+    if (plt_charts_write_data(r, dir, &err) != SIM_OK)
+        fail_msg("data: %s", err.msg);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/series/rejections.csv", dir);
+    assert_int_equal(fixture_count(path, "\n"), 1 + 14);
+    fixture_rmtree(dir);
+    res_results_destroy(r);
+}
+
 static void the_comparison_chart_draws_grouped_bars_with_whiskers(void **state)
 {
     (void)state;
@@ -536,6 +574,7 @@ int main(void)
         cmocka_unit_test(a_quota_chart_over_its_bound_draws_the_systems_with_the_least_headroom),
         cmocka_unit_test(a_chart_within_its_bound_draws_every_item_in_file_order),
         cmocka_unit_test(a_latency_chart_over_its_bound_draws_the_flows_nearest_their_slo),
+        cmocka_unit_test(a_cascade_over_its_bound_draws_the_flows_with_the_most_rejections),
         cmocka_unit_test(the_comparison_chart_draws_grouped_bars_with_whiskers),
         cmocka_unit_test(a_gnuplot_error_is_reported_and_leaves_no_file),
         cmocka_unit_test(gnuplot_literals_are_single_quoted_with_quotes_doubled),
