@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plt_buf.h"
@@ -130,6 +131,141 @@ static void breaks(plt_buf *b, const res_verdict *v)
         plt_buf_printf(b, "  ... and %d more (results.json, \"verdict\")\n", v->nitems - n);
 }
 
+/* ---- which rows a cut table shows ----------------------------------------
+ *
+ * A table shows at most MAX_ROWS rows. When a landscape has more flows or
+ * limits than that, the rows shown are those a review must see: the ones
+ * that fail, then the ones nearest failing, each ranked by the evidence of
+ * its verdict (ties follow the scenario), printed worst first. The line
+ * under the table counts the rest by verdict: a row left out is in better
+ * shape than every row shown. A table that fits keeps the scenario's
+ * order. */
+
+typedef struct row_rank {
+    int index; /* in the verdict's flows or limits */
+    int group; /* by verdict, 0 = the worst */
+    double by; /* within a group, larger is worse; NaN counts as best */
+} row_rank;
+
+/* 1 if a goes before b in a cut table. */
+static int ranks_before(const row_rank *a, const row_rank *b)
+{
+    if (a->group != b->group)
+        return a->group < b->group;
+    int an = isnan(a->by), bn = isnan(b->by);
+    if (an != bn)
+        return bn;
+    if (!an && a->by != b->by)
+        return a->by > b->by;
+    return a->index < b->index;
+}
+
+/* Keeps in top[0 .. *n) the max rows that rank first (insertion into a
+ * short sorted list: max is small, the landscape may not be). */
+static void keep_top(row_rank *top, int *n, int max, row_rank r)
+{
+    if (*n == max && !ranks_before(&r, &top[max - 1]))
+        return;
+    int i = *n < max ? (*n)++ : max - 1;
+    for (; i > 0 && ranks_before(&r, &top[i - 1]); i--)
+        top[i] = top[i - 1];
+    top[i] = r;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    return ((const row_rank *)a)->index - ((const row_rank *)b)->index;
+}
+
+/* The rows a table of count rows shows: all of them in scenario order when
+ * they fit, else the MAX_ROWS that rank first, worst first. Returns how
+ * many. */
+static int pick_rows(row_rank *top, int count, row_rank (*rank)(const res_verdict *, int),
+                     const res_verdict *v)
+{
+    int n = 0;
+    for (int i = 0; i < count; i++)
+        keep_top(top, &n, MAX_ROWS, rank(v, i));
+    if (count <= MAX_ROWS)
+        qsort(top, (size_t)n, sizeof *top, by_index);
+    return n;
+}
+
+/* Flows: not delivered (by the share), then SLO missed, then uncertain (by
+ * p99 against the SLO), too few records, met (by p99 against the SLO), no
+ * verdict. */
+static row_rank flow_rank(const res_verdict *v, int i)
+{
+    static const int group[] = {
+        [RES_VERDICT_INCOMPLETE] = 0, [RES_VERDICT_MISSED] = 1, [RES_VERDICT_UNCERTAIN] = 2,
+        [RES_VERDICT_FEW] = 3,        [RES_VERDICT_OK] = 4,     [RES_VERDICT_NONE] = 5,
+    };
+    const res_verdict_flow *f = &v->flows[i];
+    row_rank r = {.index = i, .group = group[f->status], .by = NAN};
+    if (f->status == RES_VERDICT_INCOMPLETE)
+        r.by = f->share;
+    else if (f->slo_s > 0)
+        r.by = f->p99 / f->slo_s;
+    return r;
+}
+
+/* Limits: ran out (the earliest first), then below the card's headroom,
+ * then kept it (each by the headroom left, least first), then not
+ * measured. */
+static row_rank limit_rank(const res_verdict *v, int i)
+{
+    static const int group[] = {
+        [RES_LIMIT_EXHAUSTED] = 0,
+        [RES_LIMIT_TIGHT] = 1,
+        [RES_LIMIT_OK] = 2,
+        [RES_LIMIT_UNMEASURED] = 3,
+    };
+    const res_limit *l = &v->limits[i];
+    double by = l->status == RES_LIMIT_EXHAUSTED ? -l->out_at_s : -l->headroom;
+    return (row_rank){.index = i, .group = group[l->status], .by = by};
+}
+
+/* "  ... and 985 more flows, none worse than those above: 3 INCOMPLETE,
+ * 16 too few, 966 met (results.json)": the rows not shown, counted by
+ * verdict, worst first. */
+static void rest_line(plt_buf *b, const char *what, int count, const row_rank *shown, int nshown,
+                      row_rank (*rank)(const res_verdict *, int),
+                      const char *(*status)(const res_verdict *, int), const res_verdict *v)
+{
+    if (count <= nshown)
+        return;
+    enum { GROUPS = 8 }; /* more than either rank has */
+    int times[GROUPS] = {0}, example[GROUPS] = {0};
+    for (int i = 0; i < count; i++) {
+        int was_shown = 0;
+        for (int s = 0; s < nshown && !was_shown; s++)
+            was_shown = shown[s].index == i;
+        int g = rank(v, i).group;
+        if (!was_shown && times[g]++ == 0)
+            example[g] = i;
+    }
+    plt_buf_printf(b, "  ... and %d more %s, none worse than those above:", count - nshown, what);
+    for (int g = 0, first = 1; g < GROUPS; g++) {
+        if (times[g] == 0)
+            continue;
+        const char *name = status(v, example[g]);
+        plt_buf_printf(b, "%s %d %s", first ? "" : ",", times[g],
+                       strcmp(name, "-") ? name : "without a verdict");
+        first = 0;
+    }
+    plt_buf_puts(b, " (results.json)\n");
+}
+
+static const char *flow_status(const res_verdict *v, int i)
+{
+    return res_verdict_status_name(v->flows[i].status);
+}
+
+static const char *limit_status(const res_verdict *v, int i)
+{
+    return res_limit_status_name(v->limits[i].status);
+}
+
 static void flow_table(plt_buf *b, const res_verdict *v)
 {
     if (v->nflows == 0)
@@ -141,9 +277,10 @@ static void flow_table(plt_buf *b, const res_verdict *v)
         snprintf(t.head[c], CELL, "%s", heads[c]);
         t.right[c] = c >= 3 && c <= 8;
     }
-    int n = v->nflows < MAX_ROWS ? v->nflows : MAX_ROWS;
-    for (int i = 0; i < n; i++) {
-        const res_verdict_flow *f = &v->flows[i];
+    row_rank shown[MAX_ROWS];
+    int n = pick_rows(shown, v->nflows, flow_rank, v);
+    for (int s = 0; s < n; s++) {
+        const res_verdict_flow *f = &v->flows[shown[s].index];
         char(*row)[CELL] = t.cell[t.nrows++];
         char id[41], pattern[16];
         snprintf(row[0], CELL, "%s %s", sim_text_visible(f->id, id, sizeof id),
@@ -163,8 +300,7 @@ static void flow_table(plt_buf *b, const res_verdict *v)
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
-    if (v->nflows > n)
-        plt_buf_printf(b, "  ... and %d more flows (results.json)\n", v->nflows - n);
+    rest_line(b, "flows", v->nflows, shown, n, flow_rank, flow_status, v);
 }
 
 static void limit_table(plt_buf *b, const res_verdict *v)
@@ -177,9 +313,10 @@ static void limit_table(plt_buf *b, const res_verdict *v)
         snprintf(t.head[c], CELL, "%s", heads[c]);
         t.right[c] = c >= 1 && c <= 3;
     }
-    int n = v->nlimits < MAX_ROWS ? v->nlimits : MAX_ROWS;
-    for (int i = 0; i < n; i++) {
-        const res_limit *l = &v->limits[i];
+    row_rank shown[MAX_ROWS];
+    int n = pick_rows(shown, v->nlimits, limit_rank, v);
+    for (int s = 0; s < n; s++) {
+        const res_limit *l = &v->limits[shown[s].index];
         char(*row)[CELL] = t.cell[t.nrows++];
         char id[25], what[37];
         snprintf(row[0], CELL, "%s %s", sim_text_visible(l->def->id, id, sizeof id),
@@ -200,8 +337,7 @@ static void limit_table(plt_buf *b, const res_verdict *v)
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
-    if (v->nlimits > n)
-        plt_buf_printf(b, "  ... and %d more limits (results.json)\n", v->nlimits - n);
+    rest_line(b, "limits", v->nlimits, shown, n, limit_rank, limit_status, v);
 }
 
 /* The variants, as run with the same seed: each one's verdict, then each

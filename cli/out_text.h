@@ -15,7 +15,9 @@
  *   Limits  limit  peak use  headroom  ran out  verdict
  *
  * Long lists are cut (at most 10 problems, 15 flows, 15 limits) with a line
- * saying how many more are in results.json. The verdict (its banner, its
+ * saying how many more are in results.json. A cut flow or limit table
+ * shows the worst rows, worst first, and counts the rest by verdict
+ * (docs/results.md, "Large landscapes in the summary"). The verdict (its banner, its
  * items, each flow's and limit's status) is res_verdict.h's.
  *
  * Text from the scenario, a results.json or the command line (names,

@@ -306,6 +306,83 @@ static void the_summary_fits_a_screen(void **state)
     res_results_destroy(r);
 }
 
+/* A landscape with more flows and limits than a table shows (15 rows):
+ * the rows shown are the failing ones, then those nearest failing, worst
+ * first; the line below counts the rest by verdict. Built by hand: flow i
+ * of 20 is INCOMPLETE for i = 17 (share 0.2) and 3 (share 0.1), MISSED
+ * for i = 9, met with p99 = i / 100 of its SLO otherwise, so the met ones
+ * shown are the 12 with the largest p99 (i = 19, 18, 16 .. 6 less 9) and
+ * i = 0, 1, 2, 4, 5 are left out: 5 met. Limit i of 20 ran out at
+ * 1000 - i s for i = 4, 11 (so 11 first), is tight with headroom
+ * i / 100 for i < 4, ok with headroom 0.3 + i / 100 otherwise. */
+static void a_cut_table_shows_the_worst_rows_and_counts_the_rest(void **state)
+{
+    (void)state;
+    res_results *r = make_fixture();
+    res_verdict v;
+    assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
+    res_verdict_flow *own_flows = v.flows, flows[20];
+    res_limit *own_limits = v.limits, limits[20];
+    mdl_limit defs[20];
+    memset(flows, 0, sizeof flows);
+    memset(limits, 0, sizeof limits);
+    memset(defs, 0, sizeof defs);
+    for (int i = 0; i < 20; i++) {
+        res_verdict_flow *f = &flows[i];
+        snprintf(f->id, sizeof f->id, "F-%02d", i);
+        f->slo_s = 1;
+        f->p99 = i / 100.0;
+        f->share = i == 17 ? 0.2 : i == 3 ? 0.1 : 0;
+        f->status = i == 17 || i == 3 ? RES_VERDICT_INCOMPLETE
+                    : i == 9          ? RES_VERDICT_MISSED
+                                      : RES_VERDICT_OK;
+        res_limit *l = &limits[i];
+        snprintf(defs[i].id, sizeof defs[i].id, "L-%02d", i);
+        snprintf(defs[i].what, sizeof defs[i].what, "calls");
+        defs[i].limit = 100;
+        l->def = &defs[i];
+        l->reps = 1;
+        l->out_at_s = NAN;
+        if (i == 4 || i == 11) {
+            l->status = RES_LIMIT_EXHAUSTED;
+            l->runs_out = 1;
+            l->out_at_s = 1000 - i;
+        } else if (i < 4) {
+            l->status = RES_LIMIT_TIGHT;
+            l->headroom = i / 100.0;
+        } else {
+            l->status = RES_LIMIT_OK;
+            l->headroom = 0.3 + i / 100.0;
+        }
+    }
+    v.flows = flows;
+    v.nflows = 20;
+    v.limits = limits;
+    v.nlimits = 20;
+    char *text = out_text_summary(r, &v, NULL);
+    assert_non_null(text);
+    /* worst first: F-17 (20% not delivered) before F-03 (10%) before the
+     * missed F-09 before the met F-19 */
+    const char *a = strstr(text, "F-17"), *b = strstr(text, "F-03"), *c = strstr(text, "F-09"),
+               *d = strstr(text, "F-19");
+    assert_true(a && b && c && d && a < b && b < c && c < d);
+    assert_non_null(strstr(text, "F-06"));
+    assert_null(strstr(text, "F-05"));
+    assert_null(strstr(text, "F-00"));
+    assert_non_null(strstr(text, "... and 5 more flows, none worse than those above: 5 met"));
+    /* limits: L-11 ran out first, then L-04, then the tight ones by headroom */
+    const char *e = strstr(text, "L-11"), *g = strstr(text, "L-04"), *h = strstr(text, "L-00"),
+               *k = strstr(text, "L-03");
+    assert_true(e && g && h && k && e < g && g < h && h < k);
+    assert_null(strstr(text, "L-19"));
+    assert_non_null(strstr(text, "... and 5 more limits, none worse than those above: 5 ok"));
+    sim_free(text);
+    v.flows = own_flows;
+    v.limits = own_limits;
+    res_verdict_fini(&v);
+    res_results_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +395,7 @@ int main(void)
         cmocka_unit_test(what_breaks_first_is_failures_in_time_order_then_warnings),
         cmocka_unit_test(warnings_alone_pass),
         cmocka_unit_test(the_summary_fits_a_screen),
+        cmocka_unit_test(a_cut_table_shows_the_worst_rows_and_counts_the_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
