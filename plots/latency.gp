@@ -21,10 +21,24 @@ set ylabel "share of delivered records at or below (CDF)"
 set lmargin at screen 0.07
 set rmargin at screen 0.76
 set key at screen 0.775, graph 1 left top vertical Left reverse noopaque
+# Flows that share an SLO share one line and one label ("SLO 2 s, 8 flows"),
+# not a stack of labels printed over each other.
 do for [i=1:N] {
     if (SLO[i] > 0) {
         set arrow i from SLO[i], graph 0 to SLO[i], graph 1 nohead lt i lw 1.5 dt 2 front
-        set label i sprintf(" SLO %s", FLOW[i]) at SLO[i], graph 0.06 left rotate by 90 offset 1,0 tc lt i front
+        earlier = 0
+        shared = 0
+        do for [j=1:N] {
+            if (SLO[j] == SLO[i]) {
+                shared = shared + 1
+                if (j < i) { earlier = earlier + 1 }
+            }
+        }
+        if (earlier == 0) {
+            slo_text = shared > 1 ? sprintf(" SLO %s, %d flows", SLOTXT[i], shared) : sprintf(" SLO %s", FLOW[i])
+            slo_colour = shared > 1 ? -1 : i
+            set label i slo_text at SLO[i], graph 0.06 left rotate by 90 offset 1,0 tc lt slo_colour front
+        }
     }
 }
 set arrow 101 from graph 0, first 0.99 to graph 1, first 0.99 nohead lc rgb "#777777" lw 1 dt 3

@@ -39,7 +39,8 @@ static const plt_chart_info infos[PLT_NCHARTS] = {
     {"latency", "Latency distribution per flow",
      "For each flow, the share of delivered records (vertical axis) whose latency, from the "
      "change at the source to the write in the target, is at most the time on the horizontal "
-     "axis (log scale). The dashed vertical line of the same colour is the flow's SLO; the "
+     "axis (log scale). The dashed vertical line of the same colour is the flow's SLO (flows "
+     "that share an SLO share a black-labelled line saying how many); the "
      "dotted horizontal lines are the 95th and 99th percentiles. A flow meets its SLO at p99 "
      "when its curve crosses the p99 line to the left of its SLO line. With more than 8 flows, "
      "the 8 with the highest p99 against their SLO are drawn, as the title says; "

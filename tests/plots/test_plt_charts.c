@@ -381,6 +381,23 @@ static void a_latency_chart_over_its_bound_draws_the_flows_nearest_their_slo(voi
     assert_non_null(strstr(vars, "array COL[8] = [10, 9, 8, 7, 6, 5, 4, 2]\n"));
     assert_non_null(strstr(vars, "flows with the highest p99 against their SLO"));
     sim_free(vars);
+    /* the 8 drawn flows share their 1 s SLO: one label says so, instead of
+     * eight labels printed over each other */
+    char gp[4096];
+    const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
+    if (gnuplot) {
+        char dir[] = "/tmp/erpsim-test-charts-XXXXXX", path[4200];
+        assert_non_null(mkdtemp(dir));
+        sim_err err;
+        sim_err_clear(&err);
+        unsigned drawn = 0;
+        if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
+            fail_msg("drawing failed: %s", err.msg);
+        snprintf(path, sizeof path, "%s/charts/latency.svg", dir);
+        assert_int_equal(fixture_count(path, "SLO 1 s, 8 flows"), 1);
+        assert_int_equal(fixture_count(path, "SLO F-"), 0);
+        fixture_rmtree(dir);
+    }
     res_results_destroy(r);
 }
 
