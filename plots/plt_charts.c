@@ -669,6 +669,16 @@ static int build_channels(const res_results *r, const res_verdict *v, const char
                                     "channel.%s.allocation_limit", p[i].id));
     }
     array_end(&c->vars, shown);
+    array_begin(&c->vars, "ALLOCTXT", shown); /* "100,000,000", for the key */
+    for (int i = 0; i < shown; i++) {
+        const res_system *s = res_results_system(r, p[i].id);
+        char t[32];
+        array_str(&c->vars, i,
+                  res_fmt_count(res_results_meanf(r, s ? s->delivery_allocation : 0.0,
+                                                  "channel.%s.allocation_limit", p[i].id),
+                                t, sizeof t));
+    }
+    array_end_str(&c->vars, shown);
     array_begin(&c->vars, "RET", shown);
     for (int i = 0; i < shown; i++)
         array_num(&c->vars, i, retention_of(r, p[i].id));
