@@ -91,7 +91,7 @@ int cmd_plot(int argc, char **argv)
         res_results_destroy(r);
         return code;
     }
-    code = out_dir_charts(&o, r, f.tmp, out, &drawn);
+    code = out_dir_charts(&o, r, f.tmp, out, 0, &drawn);
     if (code == 0 || code == CLI_EXIT_NO_CHARTS)
         code = out_dir_end(&o, &f, code);
     plt_folder_fini(&f);

@@ -156,7 +156,7 @@ int cmd_report(int argc, char **argv)
     const char *note = NULL;
     if (o.no_charts)
         note = "Charts were not drawn (--no-charts); their data is in series/.";
-    else if ((charts = out_dir_charts(&o, r, f.tmp, dir, &drawn)) != 0 &&
+    else if ((charts = out_dir_charts(&o, r, f.tmp, dir, !in_place, &drawn)) != 0 &&
              charts != CLI_EXIT_NO_CHARTS) {
         code = charts;
         goto done;

@@ -236,7 +236,7 @@ int cmd_run(int argc, char **argv)
         if ((code = out_dir_write(&o, r, &v, f.tmp)))
             goto done;
         if (!o.no_charts)
-            charts = out_dir_charts(&o, r, f.tmp, o.out, &drawn);
+            charts = out_dir_charts(&o, r, f.tmp, o.out, 1, &drawn);
         if (charts != 0 && charts != CLI_EXIT_NO_CHARTS) {
             code = charts;
             goto done;

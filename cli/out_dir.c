@@ -170,7 +170,7 @@ int out_dir_write(const cli_opts *o, const res_results *r, const res_verdict *v,
 }
 
 int out_dir_charts(const cli_opts *o, const res_results *r, const char *dir, const char *shown,
-                   unsigned *drawn)
+                   int data_written, unsigned *drawn)
 {
     sim_err e;
     sim_err_clear(&e);
@@ -179,7 +179,7 @@ int out_dir_charts(const cli_opts *o, const res_results *r, const char *dir, con
         *drawn = 0;
     /* the data first: a disk that refuses it is an I/O failure, a chart
      * that gnuplot does not draw (SIM_EIO too) only a missing chart */
-    if (plt_charts_write_data(r, dir, &e) != SIM_OK)
+    if (!data_written && plt_charts_write_data(r, dir, &e) != SIM_OK)
         return fail(o, &e);
     const char *gnuplot = plt_gnuplot_find(path, sizeof path);
     if (!gnuplot) {

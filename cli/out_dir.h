@@ -70,13 +70,13 @@ int out_dir_variants(const cli_opts *o, const mdl_scenario *sc, res_results *r);
  * refused, 3 on no memory), else 0. */
 int out_dir_write(const cli_opts *o, const res_results *r, const res_verdict *v, const char *dir);
 
-/* Writes the charts' data and draws the charts into dir/charts; messages
- * name the folder as shown (the folder the user named, dir being its
- * staging folder). Returns 0; CLI_EXIT_NO_CHARTS after printing why
- * (gnuplot not found, or failing: those charts are absent, the data is
- * written); the exit code of the failure if the data could not be
- * written. *drawn (may be NULL) gets the bit set of charts drawn. */
+/* Draws the charts into dir/charts, after writing their data unless
+ * data_written (out_dir_write wrote it); messages name the folder as shown
+ * (the folder the user named, dir being its staging folder). Returns 0; CLI_EXIT_NO_CHARTS after
+ * printing why (gnuplot not found, or failing: those charts are absent, the data is written); the
+ * exit code of the failure if the data could not be written. *drawn (may be NULL) gets the bit set
+ * of charts drawn. */
 int out_dir_charts(const cli_opts *o, const res_results *r, const char *dir, const char *shown,
-                   unsigned *drawn);
+                   int data_written, unsigned *drawn);
 
 #endif

@@ -1183,8 +1183,10 @@ unsigned plt_charts_available(const res_results *r)
 }
 
 /* Builds chart k and writes its data; *has = 0 when it has no data. */
+/* Builds chart k's data and variables into c (*has = 0 when r has none for
+ * it); write: also write its data files. */
 static int chart_data(const res_results *r, const res_verdict *v, const char *dir, int k, chart *c,
-                      int *has, sim_err *err)
+                      int write, int *has, sim_err *err)
 {
     *has = builders[k](r, v, dir, c);
     if (!*has)
@@ -1194,6 +1196,8 @@ static int chart_data(const res_results *r, const res_verdict *v, const char *di
         rc = plt_buf_status(&c->csv2, err);
     if (rc == SIM_OK)
         rc = plt_buf_status(&c->vars, err);
+    if (!write)
+        return rc;
     char name[64];
     snprintf(name, sizeof name, "series/%s.csv", infos[k].name);
     if (rc == SIM_OK)
@@ -1211,7 +1215,7 @@ int plt_charts_write_data(const res_results *r, const char *dir, sim_err *err)
         chart c;
         int has;
         chart_init(&c);
-        rc = chart_data(r, &v, dir, k, &c, &has, err);
+        rc = chart_data(r, &v, dir, k, &c, 1, &has, err);
         chart_fini(&c);
     }
     res_verdict_fini(&v);
@@ -1265,7 +1269,7 @@ int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, 
         int has;
         sim_err e;
         chart_init(&c);
-        int rc = chart_data(r, &v, dir, k, &c, &has, &e);
+        int rc = chart_data(r, &v, dir, k, &c, 0, &has, &e);
         if (rc == SIM_OK && has) {
             char tmpl[64];
             snprintf(tmpl, sizeof tmpl, "%s.gp", infos[k].name);
@@ -1282,10 +1286,7 @@ int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, 
     }
     sim_free(charts);
     res_verdict_fini(&v);
-    int rc = write_all_series(r, dir, first == SIM_OK ? err : NULL);
-    if (rc == SIM_OK)
-        rc = write_hists(r, dir, first == SIM_OK ? err : NULL);
     if (drawn)
         *drawn = mask;
-    return first != SIM_OK ? first : rc;
+    return first;
 }

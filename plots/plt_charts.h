@@ -67,8 +67,9 @@ int plt_charts_write_data(const res_results *r, const char *dir, sim_err *err);
 int plt_charts_vars(const res_results *r, plt_chart_kind k, const char *dir, char **vars,
                     sim_err *err);
 
-/* Writes the data (as above) and draws every chart with data into
- * DIR/charts with the gnuplot program at `gnuplot`. Charts that gnuplot
+/* Draws every chart with data into DIR/charts with the gnuplot program at
+ * `gnuplot`, from the data files plt_charts_write_data wrote into DIR
+ * (gnuplot reads them; they are not written again). Charts that gnuplot
  * fails on are reported through err (the first failure) but do not stop
  * the others. *drawn (may be NULL) gets the bit set of charts drawn. */
 int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, unsigned *drawn,

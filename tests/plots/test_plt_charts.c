@@ -103,6 +103,7 @@ static void every_chart_is_drawn_as_png_and_svg(void **state)
     unsigned drawn = 0;
     sim_err err;
     sim_err_clear(&err);
+    assert_int_equal(plt_charts_write_data(r, dir, &err), SIM_OK);
     int rc = plt_charts_draw(r, dir, gnuplot, &drawn, &err);
     if (rc != SIM_OK)
         fail_msg("drawing failed: %s", err.msg);
@@ -170,6 +171,7 @@ static void a_cascade_without_rejections_is_still_drawn(void **state)
     unsigned drawn = 0;
     sim_err err;
     sim_err_clear(&err);
+    assert_int_equal(plt_charts_write_data(r, dir, &err), SIM_OK);
     if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
         fail_msg("drawing failed: %s", err.msg);
     assert_true(drawn & (1u << PLT_CHART_CASCADE));
@@ -215,6 +217,7 @@ static void a_run_without_breakers_or_allocations_draws_every_chart(void **state
     unsigned drawn = 0;
     sim_err err;
     sim_err_clear(&err);
+    assert_int_equal(plt_charts_write_data(r, dir, &err), SIM_OK);
     if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
         fail_msg("drawing failed: %s", err.msg);
     assert_int_equal(drawn, (1u << PLT_NCHARTS) - 1);
@@ -318,6 +321,7 @@ static void a_quota_chart_over_its_bound_draws_the_systems_with_the_least_headro
     const char *gnuplot = plt_gnuplot_find(gp, sizeof gp);
     if (gnuplot) {
         unsigned drawn = 0;
+        assert_int_equal(plt_charts_write_data(r, dir, &err), SIM_OK);
         if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
             fail_msg("drawing failed: %s", err.msg);
         snprintf(path, sizeof path, "%s/charts/quota.png", dir);
@@ -391,6 +395,7 @@ static void a_latency_chart_over_its_bound_draws_the_flows_nearest_their_slo(voi
         sim_err err;
         sim_err_clear(&err);
         unsigned drawn = 0;
+        assert_int_equal(plt_charts_write_data(r, dir, &err), SIM_OK);
         if (plt_charts_draw(r, dir, gnuplot, &drawn, &err) != SIM_OK)
             fail_msg("drawing failed: %s", err.msg);
         snprintf(path, sizeof path, "%s/charts/latency.svg", dir);
