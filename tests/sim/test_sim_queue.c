@@ -20,17 +20,9 @@
 #include "sim_err.h"
 #include "sim_queue.h"
 #include "sim_time.h"
+#include "test_sim_queue_ref.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-/* SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator for inputs. */
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* Records every firing: the arg (an event's label) and its time. */
 typedef struct firing_log {
@@ -283,6 +275,192 @@ static void a_call_deferred_outside_a_callback_runs_first_in_the_next_step(void 
     assert_int_equal(sim_queue_fired(q), 1);
     log_fini(&l);
     sim_queue_destroy(q);
+}
+
+/* ---- a callback's pushes: the vacant root ------------------------------ */
+
+/* While a callback runs, the fired event's place at the root of the heap
+ * is vacant: the callback's first push fills it and sifts down once, and
+ * if it pushes nothing the run loop fills it afterwards (sim_queue.c,
+ * fire_first). Whatever the callback does meanwhile (no push, one, several,
+ * earlier than every pending event or at an equal time, cancels, size and
+ * next-time queries, deferrals, a stop, a pool that grows) must give
+ * exactly the order of the reference calendar (test_sim_queue_ref.h).
+ * Exact: the order is a rule, not an estimate. */
+typedef struct holder {
+    sim_queue *q;
+    ref_calendar ref;
+    uint64_t seed;
+    int target;      /* pending events the model keeps around */
+    uint64_t budget; /* pushes left */
+    /* what was exercised, so the test cannot pass by missing a case */
+    uint64_t fired, cancelled, deferred, stops, none, several, earliest, ties;
+} holder;
+
+static void hold_fire(void *ctx, uint64_t label, sim_time now);
+
+/* What a callback learns from the calendar matches the reference. */
+static void hold_check(const holder *h)
+{
+    assert_int_equal(sim_queue_size(h->q), h->ref.n);
+    assert_int_equal(sim_queue_next_time(h->q), ref_next_time(&h->ref));
+}
+
+/* Pushes one event at now + 0..7 us into both calendars (equal times are
+ * common; a delay of 0 is due before or with every pending event). */
+static void hold_push(holder *h, sim_time now)
+{
+    sim_time t = now + (sim_time)(splitmix(&h->seed) % 8);
+    sim_time next = ref_next_time(&h->ref);
+    h->earliest += h->ref.n > 0 && t < next;
+    h->ties += t == next;
+    sim_event_id id = sim_queue_push(h->q, t, hold_fire, h, h->ref.pushed);
+    assert_int_not_equal(id, SIM_EVENT_NONE);
+    assert_int_not_equal(ref_add(&h->ref, t, id), UINT64_MAX);
+    h->budget--;
+    hold_check(h);
+}
+
+static void hold_deferred(void *ctx, uint64_t arg, sim_time now)
+{
+    holder *h = ctx;
+    (void)arg;
+    hold_check(h);
+    if (h->budget > 0)
+        hold_push(h, now);
+}
+
+static void hold_fire(void *ctx, uint64_t label, sim_time now)
+{
+    holder *h = ctx;
+    int i = ref_next(&h->ref);
+    assert_true(i >= 0);
+    assert_int_equal(label, h->ref.ev[i].label);
+    assert_int_equal(now, h->ref.ev[i].time);
+    ref_remove(&h->ref, i);
+    h->fired++;
+    hold_check(h); /* with the root vacant */
+    uint64_t r = splitmix(&h->seed);
+    if (h->ref.n > 0 && r % 8 == 0) {
+        /* any pending event; in a small calendar all are the root's children */
+        int k = (int)(splitmix(&h->seed) % (uint64_t)h->ref.n);
+        assert_int_equal(sim_queue_cancel(h->q, h->ref.ev[k].id), 1);
+        ref_remove(&h->ref, k);
+        h->cancelled++;
+        hold_check(h);
+    }
+    if (r / 8 % 16 == 0) {
+        assert_int_equal(sim_queue_defer(h->q, hold_deferred, h, 0), SIM_OK);
+        h->deferred++;
+    }
+    if (r / 128 % 64 == 0) {
+        sim_queue_stop(h->q);
+        h->stops++;
+    }
+    /* 0 to 2 pushes, 1 to 3 while below the target */
+    int pushes = (int)(r / 8192 % 3) + (h->ref.n < h->target);
+    if (h->budget < (uint64_t)pushes)
+        pushes = (int)h->budget;
+    if (h->ref.n + pushes > REF_MAX - 1) /* room for a deferred push */
+        pushes = REF_MAX - 1 - h->ref.n;
+    h->none += pushes == 0;
+    h->several += pushes > 1;
+    for (int p = 0; p < pushes; p++)
+        hold_push(h, now);
+}
+
+/* Runs the holder to the end: runs (each ends at a stop) and, after each,
+ * a few single steps. capacity 1 makes the pool grow inside callbacks. */
+static void hold_against_the_reference(int target, uint64_t seed)
+{
+    holder *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    h->seed = seed;
+    h->target = target;
+    h->budget = 100000;
+    assert_non_null(h->q = sim_queue_create(1, NULL));
+    for (int i = 0; i < target; i++)
+        hold_push(h, 0);
+    while (sim_queue_size(h->q) > 0) {
+        assert_int_equal(sim_queue_run(h->q, SIM_TIME_NEVER), SIM_OK);
+        for (int i = 0; i < 3; i++)
+            sim_queue_step(h->q);
+        hold_check(h);
+    }
+    assert_int_equal(h->ref.n, 0);
+    assert_int_equal(h->budget, 0);
+    assert_int_equal(h->fired + h->cancelled, h->ref.pushed);
+    assert_int_equal(sim_queue_fired(h->q), h->fired);
+    assert_true(h->cancelled > 1000 && h->deferred > 1000 && h->stops > 100);
+    assert_true(h->none > 1000 && h->several > 1000 && h->earliest > 1000 && h->ties > 1000);
+    sim_queue_destroy(h->q);
+    free(h);
+}
+
+/* One or two events pending (the hold's two-event fast path and an empty
+ * calendar), a handful (a root with up to four children) and forty (a
+ * root whose children have children). */
+static void a_callbacks_pushes_keep_the_reference_order_with_one_pending(void **state)
+{
+    (void)state;
+    hold_against_the_reference(1, 1);
+}
+
+static void a_callbacks_pushes_keep_the_reference_order_with_a_few_pending(void **state)
+{
+    (void)state;
+    hold_against_the_reference(4, 2);
+}
+
+static void a_callbacks_pushes_keep_the_reference_order_with_forty_pending(void **state)
+{
+    (void)state;
+    hold_against_the_reference(40, 3);
+}
+
+/* A step from inside a callback fires the next pending event, though the
+ * root is vacant, and the outer callback then sees the calendar without
+ * it. Events at 10 (label 0), 20 (1), 30 (2); the first steps (firing 1),
+ * then pushes label 3 at 25, which fires before 2. */
+typedef struct stepper {
+    sim_queue *q;
+    firing_log log;
+} stepper;
+
+static void step_inside(void *ctx, uint64_t arg, sim_time now)
+{
+    stepper *s = ctx;
+    record(&s->log, arg, now);
+    if (arg != 0)
+        return;
+    assert_int_equal(sim_queue_size(s->q), 2);
+    assert_int_equal(sim_queue_next_time(s->q), 20);
+    assert_int_equal(sim_queue_step(s->q), 1);
+    assert_int_equal(sim_queue_size(s->q), 1);
+    assert_int_equal(sim_queue_next_time(s->q), 30);
+    assert_int_not_equal(sim_queue_push(s->q, 25, step_inside, s, 3), SIM_EVENT_NONE);
+}
+
+static void a_step_inside_a_callback_fires_the_next_pending_event(void **state)
+{
+    (void)state;
+    stepper s;
+    assert_non_null(s.q = sim_queue_create(0, NULL));
+    log_init(&s.log, 8);
+    for (uint64_t i = 0; i < 3; i++)
+        assert_int_not_equal(sim_queue_push(s.q, 10 * (sim_time)(i + 1), step_inside, &s, i),
+                             SIM_EVENT_NONE);
+    assert_int_equal(sim_queue_run(s.q, SIM_TIME_NEVER), SIM_OK);
+    const uint64_t order[] = {0, 1, 3, 2};
+    const sim_time times[] = {10, 20, 25, 30};
+    assert_int_equal(s.log.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(s.log.args[i], order[i]);
+        assert_int_equal(s.log.times[i], times[i]);
+    }
+    assert_int_equal(sim_queue_fired(s.q), 4);
+    log_fini(&s.log);
+    sim_queue_destroy(s.q);
 }
 
 /* ---- cancellation ------------------------------------------------------ */
@@ -926,6 +1104,10 @@ int main(void)
         cmocka_unit_test(zero_delay_events_fire_now_after_those_already_due),
         cmocka_unit_test(deferred_calls_run_after_their_event_before_any_other_due_then),
         cmocka_unit_test(a_call_deferred_outside_a_callback_runs_first_in_the_next_step),
+        cmocka_unit_test(a_callbacks_pushes_keep_the_reference_order_with_one_pending),
+        cmocka_unit_test(a_callbacks_pushes_keep_the_reference_order_with_a_few_pending),
+        cmocka_unit_test(a_callbacks_pushes_keep_the_reference_order_with_forty_pending),
+        cmocka_unit_test(a_step_inside_a_callback_fires_the_next_pending_event),
         cmocka_unit_test(cancel_of_a_pending_event_stops_it_from_firing),
         cmocka_unit_test(cancel_of_a_fired_or_cancelled_id_is_a_no_op),
         cmocka_unit_test(cancel_in_the_middle_of_a_large_heap_keeps_it_valid),

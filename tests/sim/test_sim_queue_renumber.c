@@ -7,8 +7,8 @@
  * there, so this test compiles the calendar's source with a limit of 64:
  * a hold model of 100,000 events then renumbers over a thousand times.
  *
- * Expected: exactly the order of a reference calendar written here (a
- * linear scan for the smallest (time, push index) among the pending
+ * Expected: exactly the order of a reference calendar (test_sim_queue_ref.h:
+ * a linear scan for the smallest (time, push index) among the pending
  * events), with equal times common (delays of 0 to 7 us) and cancels by id
  * in between. Exact: the order is a rule, not an estimate.
  */
@@ -22,30 +22,14 @@
 #include <cmocka.h>
 
 #include "../../sim/sim_queue.c"
+#include "test_sim_queue_ref.h"
 
 enum { HELD = 40, EVENTS = 100000 };
 
-/* SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator for inputs. */
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* The reference calendar: pending events as (time, label = push index). */
-typedef struct pending {
-    sim_time time;
-    uint64_t label;
-    sim_event_id id; /* the calendar's id of the same event */
-} pending;
-
 typedef struct model {
     sim_queue *q;
-    pending ref[HELD + 2];
-    int nref;
-    uint64_t pushed, fired, cancelled, seed;
+    ref_calendar ref; /* labels are push indices */
+    uint64_t fired, cancelled, seed;
 } model;
 
 static void fire(void *ctx, uint64_t arg, sim_time now);
@@ -54,41 +38,31 @@ static void fire(void *ctx, uint64_t arg, sim_time now);
 static void push_one(model *m, sim_time now)
 {
     sim_time t = now + (sim_time)(splitmix(&m->seed) % 8);
-    sim_event_id id = sim_queue_push(m->q, t, fire, m, m->pushed);
+    sim_event_id id = sim_queue_push(m->q, t, fire, m, m->ref.pushed);
     assert_int_not_equal(id, SIM_EVENT_NONE);
-    m->ref[m->nref++] = (pending){t, m->pushed++, id};
-}
-
-/* The reference's next event: the smallest (time, label). */
-static int ref_next(const model *m)
-{
-    int best = 0;
-    for (int i = 1; i < m->nref; i++)
-        if (m->ref[i].time < m->ref[best].time ||
-            (m->ref[i].time == m->ref[best].time && m->ref[i].label < m->ref[best].label))
-            best = i;
-    return best;
+    assert_int_not_equal(ref_add(&m->ref, t, id), UINT64_MAX);
 }
 
 static void fire(void *ctx, uint64_t arg, sim_time now)
 {
     model *m = ctx;
-    int i = ref_next(m);
-    assert_int_equal(arg, m->ref[i].label);
-    assert_int_equal(now, m->ref[i].time);
-    m->ref[i] = m->ref[--m->nref];
+    int i = ref_next(&m->ref);
+    assert_true(i >= 0);
+    assert_int_equal(arg, m->ref.ev[i].label);
+    assert_int_equal(now, m->ref.ev[i].time);
+    ref_remove(&m->ref, i);
     m->fired++;
-    if (m->pushed >= EVENTS)
+    if (m->ref.pushed >= EVENTS)
         return;
     /* one time in eight, cancel a pending event by its id (both calendars) */
-    if (m->nref > 0 && splitmix(&m->seed) % 8 == 0) {
-        int k = (int)(splitmix(&m->seed) % (uint64_t)m->nref);
-        assert_int_equal(sim_queue_cancel(m->q, m->ref[k].id), 1);
-        assert_false(sim_queue_pending(m->q, m->ref[k].id));
-        m->ref[k] = m->ref[--m->nref];
+    if (m->ref.n > 0 && splitmix(&m->seed) % 8 == 0) {
+        int k = (int)(splitmix(&m->seed) % (uint64_t)m->ref.n);
+        assert_int_equal(sim_queue_cancel(m->q, m->ref.ev[k].id), 1);
+        assert_false(sim_queue_pending(m->q, m->ref.ev[k].id));
+        ref_remove(&m->ref, k);
         m->cancelled++;
     }
-    while (m->nref < HELD && m->pushed < EVENTS)
+    while (m->ref.n < HELD && m->ref.pushed < EVENTS)
         push_one(m, now);
 }
 
@@ -99,11 +73,11 @@ static void order_and_cancels_survive_renumbering(void **state)
     assert_non_null(m);
     m->seed = 2026;
     assert_non_null(m->q = sim_queue_create(0, NULL));
-    while (m->nref < HELD)
+    while (m->ref.n < HELD)
         push_one(m, 0);
     assert_int_equal(sim_queue_run(m->q, SIM_TIME_NEVER), SIM_OK);
-    assert_int_equal(m->nref, 0);
-    assert_int_equal(m->pushed, EVENTS);
+    assert_int_equal(m->ref.n, 0);
+    assert_int_equal(m->ref.pushed, EVENTS);
     assert_int_equal(m->fired + m->cancelled, EVENTS);
     assert_int_equal(sim_queue_fired(m->q), m->fired);
     /* renumbering ran: without it next_seq would be EVENTS (100,000); with
