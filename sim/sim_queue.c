@@ -29,7 +29,8 @@
  * for.
  *
  * Invariants.
- *   1. heap[(i-1)/4] is before heap[i] for 0 < i < size (heap order), with
+ *   1. heap[(i-1)/4] is before heap[i] for 0 < i < size (heap order;
+ *      for 4 < i < size while the root is vacant, see below), with
  *      before(a, b) = a.time < b.time || (a.time == b.time && a.seq < b.seq)
  *      (comparing keys compares seqs, as seqs are distinct).
  *   2. For a pending slot s, the slot of heap[rec[s].pos] is s; each
@@ -63,6 +64,22 @@
  * Firing an event frees its slot before calling fn, so the callback can
  * reuse the slot, and cancelling the event's own id from inside it is the
  * documented no-op.
+ *
+ * The vacant root (the hold operation). Firing takes the root's entry but
+ * leaves heap[0] vacant (hole = 1) while the callback runs; size still
+ * counts it. Most callbacks schedule a successor: their first push puts the
+ * new event at the root and sifts it down once, where a pop then a push
+ * would have sifted the last entry down and the new one up. In a calendar
+ * of two (an M/M/1 model's arrival and departure) that saves the copy of
+ * the other event into the root on every event: about 3 points of the bare
+ * loop's speed (docs/kernel.md). A callback that pushes nothing leaves the
+ * hole to the run loop, which fills it from the last entry as the pop
+ * would have. Everything else that needs the heap whole first fills the
+ * hole the same way (cancel, a push that must renumber or grow, a run or
+ * step from inside a callback); next_time and size read around it. The
+ * hole never outlives the callback, so between events the heap is whole.
+ * Which entry sits where may differ from a pop then a push, but the order
+ * of (time, seq) keys does not, and that is all a run sees.
  *
  * Growth. When no slot is free the pool doubles: a new aligned heap buffer
  * and a realloc of the records. If either allocation fails, push returns
@@ -142,6 +159,7 @@ struct sim_queue {
     int status; /* SIM_OK or SIM_ENOMEM, sticky */
     int stop;   /* set by sim_queue_stop, cleared by sim_queue_run */
     int attn;   /* 0 only if nlater == 0, stop == 0 and status == SIM_OK */
+    int hole;   /* heap[0] is vacant: a callback runs and has not pushed yet */
     sim_time now;
     uint64_t fired;
     void *heap_mem;      /* what sim_malloc returned for heap */
@@ -323,6 +341,39 @@ static void remove_at(sim_queue *q, size_t i)
         sift_down(q->heap, q->rec, n, i, last.time, last.key, last.ctx);
 }
 
+/* In a large model the next event's context is usually cold (one flow's
+ * state among thousands): start loading it as soon as the root is known,
+ * while the rest of the callback runs. A hint only: a later push may come
+ * first. A small calendar's contexts stay cached; it skips the hint. */
+static inline void prefetch_first(const sim_queue *q)
+{
+    if (q->size > PREFETCH_OVER)
+        PREFETCH(q->heap[0].ctx);
+}
+
+/* The removal of the fired event, left undone while its callback ran
+ * (fire_first): the last entry fills the vacant root. */
+static NOINLINE void fill_hole(sim_queue *q)
+{
+    q->hole = 0;
+    size_t n = --q->size;
+    if (n > 0)
+        sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
+    prefetch_first(q);
+}
+
+/* The first push of a callback in a calendar of more than two entries:
+ * the new event takes the fired one's place at the vacant root and sifts
+ * down. */
+static NOINLINE sim_event_id fill_hole_with(sim_queue *q, sim_time at, uint64_t key, void *ctx,
+                                            sim_event_id id)
+{
+    q->hole = 0;
+    sift_down(q->heap, q->rec, q->size, 0, at, key, ctx);
+    prefetch_first(q);
+    return id;
+}
+
 /* Runs the deferred calls in order, those they defer included, and
  * empties the list. A call may grow the list: each is copied out first.
  * Out of line so that the loop around fire_first stays small. */
@@ -335,30 +386,18 @@ static NOINLINE void run_later(sim_queue *q)
     q->nlater = 0;
 }
 
-/* Pops the first event, frees its slot and calls it (the caller then
- * attends to what it deferred or asked for when attn is set). size > 0. The
- * record's fn and arg are read after the sift: freeing a slot leaves them
- * intact until a push reuses it, and nothing pushes in between. Reading
- * them late keeps fewer values live across the sift. */
+/* Takes the first event, frees its slot and calls it, leaving the root
+ * vacant (hole) while the callback runs: its first push fills the root and
+ * sifts down once (the hold operation), and if it pushes nothing the caller
+ * fills the hole afterwards (fill_hole), then attends to what it deferred
+ * or asked for when attn is set. size > 0 and no hole. Freeing the slot
+ * leaves the record's fn and arg intact until a push reuses it. */
 static INLINE void fire_first(sim_queue *q)
 {
     const sim_time time = q->heap[0].time;
     const uint32_t s = (uint32_t)q->heap[0].key;
     void *const ctx = q->heap[0].ctx;
-    size_t n = --q->size;
-    if (n == 1) {
-        /* Two events pending (an M/M/1 model's arrival and departure): the
-         * other one is the new first, no comparison needed. */
-        put(q->heap, q->rec, 0, q->heap[1].time, q->heap[1].key, q->heap[1].ctx);
-    } else if (n > 1) {
-        sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
-        /* In a large model the next event's context is usually cold (one
-         * flow's state among thousands): start loading it while this event
-         * runs. A hint only: an event this one pushes may come first. A
-         * small calendar's contexts stay cached; it skips the hint. */
-        if (n > PREFETCH_OVER)
-            PREFETCH(q->heap[0].ctx);
-    }
+    q->hole = 1;
     free_slot(q, s);
     q->now = time;
     q->fired++;
@@ -438,7 +477,23 @@ static INLINE sim_event_id insert(sim_queue *q, uint32_t s, sim_time at, sim_eve
     r->fn = fn;
     r->arg = arg;
     const sim_event_id id = ((uint64_t)r->gen << 32) | s;
-    sift_up(q->heap, q->rec, q->size++, at, KEY(q->next_seq++, s), ctx);
+    const uint64_t key = KEY(q->next_seq++, s);
+    if (!q->hole) {
+        sift_up(q->heap, q->rec, q->size++, at, key, ctx);
+    } else if (q->size <= 2) {
+        /* The first push of a callback takes the fired event's place. With
+         * at most one other event (heap[1]) it comes first unless that one
+         * is due at or before it (equal times: the new seq is the largest). */
+        q->hole = 0;
+        if (q->size == 2 && q->heap[1].time <= at) {
+            put(q->heap, q->rec, 0, q->heap[1].time, q->heap[1].key, q->heap[1].ctx);
+            put(q->heap, q->rec, 1, at, key, ctx);
+        } else {
+            put(q->heap, q->rec, 0, at, key, ctx);
+        }
+    } else {
+        return fill_hole_with(q, at, key, ctx, id); /* a tail call */
+    }
     return id;
 }
 
@@ -446,6 +501,8 @@ static INLINE sim_event_id insert(sim_queue *q, uint32_t s, sim_time at, sim_eve
 static COLD sim_event_id push_slow(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
                                    uint64_t arg)
 {
+    if (q->hole)
+        fill_hole(q);
     if (q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
         renumber(q);
     uint32_t s = q->free_head;
@@ -519,6 +576,8 @@ int sim_queue_cancel(sim_queue *q, sim_event_id id)
     uint32_t s = pending_slot(q, id);
     if (s == NO_SLOT)
         return 0;
+    if (q->hole)
+        fill_hole(q);
     size_t i = q->rec[s].pos;
     free_slot(q, s);
     remove_at(q, i);
@@ -534,10 +593,14 @@ int sim_queue_pending(const sim_queue *q, sim_event_id id)
  * an error ended it early, 0 once no event is due by limit. */
 static INLINE int fire_until(sim_queue *q, sim_time limit)
 {
+    if (q->hole) /* run from inside a callback */
+        fill_hole(q);
     if (q->nlater) /* deferred outside a callback */
         run_later(q);
     while (q->size > 0 && q->heap[0].time <= limit) {
         fire_first(q);
+        if (q->hole)
+            fill_hole(q);
         if (q->attn && attend(q))
             return 1;
     }
@@ -596,12 +659,16 @@ int sim_queue_run_watched(sim_queue *q, sim_time horizon, const sim_watch *w)
 
 int sim_queue_step(sim_queue *q)
 {
+    if (q->hole) /* stepped from inside a callback */
+        fill_hole(q);
     int ran = q->nlater > 0;
     if (ran) /* deferred outside a callback */
         run_later(q);
     if (q->size == 0)
         return ran;
     fire_first(q);
+    if (q->hole)
+        fill_hole(q);
     if (q->attn)
         attend(q);
     return 1;
@@ -620,12 +687,18 @@ sim_time sim_queue_now(const sim_queue *q)
 
 sim_time sim_queue_next_time(const sim_queue *q)
 {
-    return q->size ? q->heap[0].time : SIM_TIME_NEVER;
+    if (!q->hole)
+        return q->size ? q->heap[0].time : SIM_TIME_NEVER;
+    /* The root is vacant: the next event is the first of its children. */
+    sim_time next = SIM_TIME_NEVER;
+    for (size_t i = 1; i <= 4 && i < q->size; i++)
+        next = q->heap[i].time < next ? q->heap[i].time : next;
+    return next;
 }
 
 uint32_t sim_queue_size(const sim_queue *q)
 {
-    return q->size;
+    return q->size - (uint32_t)q->hole;
 }
 
 uint64_t sim_queue_fired(const sim_queue *q)
