@@ -3,7 +3,8 @@
  * the pending events in an array, the next one found by a linear scan for
  * the smallest (time, push index). Too slow for a model, plainly right, and
  * independent of the heap. Also SplitMix64 for seeded inputs. Shared by
- * test_sim_queue.c and test_sim_queue_renumber.c.
+ * test_sim_queue.c and test_sim_queue_renumber.c; include it after
+ * <cmocka.h> (ref_fired asserts).
  */
 #ifndef TEST_SIM_QUEUE_REF_H
 #define TEST_SIM_QUEUE_REF_H
@@ -67,6 +68,17 @@ static inline sim_time ref_next_time(const ref_calendar *r)
 static inline void ref_remove(ref_calendar *r, int i)
 {
     r->ev[i] = r->ev[--r->n];
+}
+
+/* Checks that the calendar under test fired the reference's next event
+ * (label at time now) and removes it from the reference. */
+static inline void ref_fired(ref_calendar *r, uint64_t label, sim_time now)
+{
+    int i = ref_next(r);
+    assert_true(i >= 0);
+    assert_int_equal(label, r->ev[i].label);
+    assert_int_equal(now, r->ev[i].time);
+    ref_remove(r, i);
 }
 
 #endif

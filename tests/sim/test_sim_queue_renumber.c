@@ -46,11 +46,7 @@ static void push_one(model *m, sim_time now)
 static void fire(void *ctx, uint64_t arg, sim_time now)
 {
     model *m = ctx;
-    int i = ref_next(&m->ref);
-    assert_true(i >= 0);
-    assert_int_equal(arg, m->ref.ev[i].label);
-    assert_int_equal(now, m->ref.ev[i].time);
-    ref_remove(&m->ref, i);
+    ref_fired(&m->ref, arg, now);
     m->fired++;
     if (m->ref.pushed >= EVENTS)
         return;
