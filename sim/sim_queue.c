@@ -78,6 +78,9 @@
  * hole the same way (cancel, a push that must renumber or grow, a run or
  * step from inside a callback); next_time and size read around it. The
  * hole never outlives the callback, so between events the heap is whole.
+ * Calendars of more than PREFETCH_OVER events pop before the callback
+ * instead, so that the next event's context can be prefetched while it
+ * runs (pop_large).
  * Which entry sits where may differ from a pop then a push, but the order
  * of (time, seq) keys does not, and that is all a run sees.
  *
@@ -105,7 +108,8 @@
 #define MAX_CAPACITY ((uint32_t)1 << 31)
 #define NO_SLOT      UINT32_MAX
 #define LINE         64u /* cache line size assumed for heap alignment */
-/* Calendars holding more events than this prefetch the next one's context. */
+/* Calendars holding more events than this pop before the callback and
+ * prefetch the next event's context; smaller ones leave the root vacant. */
 #define PREFETCH_OVER 256u
 
 /* Rare paths (growth, renumbering) stay out of line, so that push keeps a
@@ -341,16 +345,6 @@ static void remove_at(sim_queue *q, size_t i)
         sift_down(q->heap, q->rec, n, i, last.time, last.key, last.ctx);
 }
 
-/* In a large model the next event's context is usually cold (one flow's
- * state among thousands): start loading it as soon as the root is known,
- * while the rest of the callback runs. A hint only: a later push may come
- * first. A small calendar's contexts stay cached; it skips the hint. */
-static inline void prefetch_first(const sim_queue *q)
-{
-    if (q->size > PREFETCH_OVER)
-        PREFETCH(q->heap[0].ctx);
-}
-
 /* The removal of the fired event, left undone while its callback ran
  * (fire_first): the last entry fills the vacant root. */
 static NOINLINE void fill_hole(sim_queue *q)
@@ -359,7 +353,19 @@ static NOINLINE void fill_hole(sim_queue *q)
     size_t n = --q->size;
     if (n > 0)
         sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
-    prefetch_first(q);
+}
+
+/* The pop of a large calendar, done before the callback runs: in a large
+ * model the next event's context is usually cold (one flow's state among
+ * thousands), and knowing the next event early lets its loading overlap
+ * the callback. A hint only: an event the callback pushes may come first.
+ * (Left vacant, the root is known only after the callback's first push:
+ * 1,000 flows took about 4% more CPU that way.) */
+static NOINLINE void pop_large(sim_queue *q)
+{
+    size_t n = --q->size;
+    sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
+    PREFETCH(q->heap[0].ctx);
 }
 
 /* The first push of a callback in a calendar of more than two entries:
@@ -370,7 +376,6 @@ static NOINLINE sim_event_id fill_hole_with(sim_queue *q, sim_time at, uint64_t 
 {
     q->hole = 0;
     sift_down(q->heap, q->rec, q->size, 0, at, key, ctx);
-    prefetch_first(q);
     return id;
 }
 
@@ -386,18 +391,23 @@ static NOINLINE void run_later(sim_queue *q)
     q->nlater = 0;
 }
 
-/* Takes the first event, frees its slot and calls it, leaving the root
- * vacant (hole) while the callback runs: its first push fills the root and
- * sifts down once (the hold operation), and if it pushes nothing the caller
- * fills the hole afterwards (fill_hole), then attends to what it deferred
- * or asked for when attn is set. size > 0 and no hole. Freeing the slot
- * leaves the record's fn and arg intact until a push reuses it. */
+/* Takes the first event, frees its slot and calls it. A calendar of up to
+ * PREFETCH_OVER events keeps the root vacant (hole) while the callback
+ * runs: its first push fills the root and sifts down once (the hold
+ * operation), and if it pushes nothing the caller fills the hole afterwards
+ * (fill_hole), then attends to what it deferred or asked for when attn is
+ * set. A larger calendar pops at once (pop_large). size > 0 and no hole.
+ * Freeing the slot leaves the record's fn and arg intact until a push
+ * reuses it. */
 static INLINE void fire_first(sim_queue *q)
 {
     const sim_time time = q->heap[0].time;
     const uint32_t s = (uint32_t)q->heap[0].key;
     void *const ctx = q->heap[0].ctx;
-    q->hole = 1;
+    if (q->size > PREFETCH_OVER)
+        pop_large(q);
+    else
+        q->hole = 1;
     free_slot(q, s);
     q->now = time;
     q->fired++;
