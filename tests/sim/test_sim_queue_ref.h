@@ -23,7 +23,7 @@ static inline uint64_t splitmix(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-enum { REF_MAX = 64 };
+enum { REF_MAX = 300 };
 
 /* A pending event: its time, its label (the push index) and the id the
  * calendar under test gave the same event. */
