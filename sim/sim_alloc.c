@@ -1,8 +1,13 @@
+/* MAP_ANONYMOUS and MADV_HUGEPAGE are not POSIX */
+#define _DEFAULT_SOURCE
+
 #include "sim_alloc.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Countdown to the injected failure; 0 = off. Tests only, not thread-safe. */
 static long fail_countdown;
@@ -61,6 +66,111 @@ void *sim_calloc_lines(size_t n)
         memset(p, 0, whole);
     return p;
 }
+
+#ifdef __SANITIZE_ADDRESS__
+/* Under AddressSanitizer each hot block is its own heap block, so that
+ * overruns and leaks of hot blocks are found like any other; the regions
+ * are tested in the other builds (tests/sim/test_sim_alloc.c). */
+void *sim_calloc_hot(size_t n)
+{
+    return sim_calloc_lines(n);
+}
+
+void sim_free_hot(void *p)
+{
+    free(p);
+}
+#else
+/*
+ * Hot regions. A region is SIM_HOT_REGION bytes (or a multiple, for one
+ * block larger than that) at an address that is a multiple of
+ * SIM_HOT_REGION, so a huge page can back it and the region of a block is
+ * its address rounded down: a block always starts in its region's first
+ * SIM_HOT_REGION bytes. The region's first line is its header. Blocks are
+ * handed out one after another from `current`; a region counts its live
+ * blocks and is unmapped when the count falls to zero, unless it is
+ * `current`, which then starts again from its beginning.
+ */
+typedef struct region {
+    size_t size; /* bytes mapped, header included */
+    size_t used; /* bytes handed out from the start, header included */
+    long live;   /* blocks not yet freed */
+} region;
+
+#define HEADER SIM_CACHE_LINE
+
+static pthread_mutex_t hot_lock = PTHREAD_MUTEX_INITIALIZER;
+static region *current; /* the region being filled; NULL before the first */
+
+/* A new empty region for at least `need` bytes after its header. */
+static region *region_map(size_t need)
+{
+    if (need > SIZE_MAX / 2)
+        return NULL;
+    size_t size = (need + HEADER + SIM_HOT_REGION - 1) / SIM_HOT_REGION * SIM_HOT_REGION;
+    /* map one region more than needed, then cut it to an aligned one */
+    char *map = mmap(NULL, size + SIM_HOT_REGION, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return NULL;
+    char *base = (char *)(((uintptr_t)map + SIM_HOT_REGION - 1) & ~(uintptr_t)(SIM_HOT_REGION - 1));
+    if (base > map)
+        munmap(map, (size_t)(base - map));
+    size_t tail = (size_t)(map + size + SIM_HOT_REGION - (base + size));
+    if (tail > 0)
+        munmap(base + size, tail);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(base, size, MADV_HUGEPAGE); /* a hint: without THP, plain pages */
+#endif
+    region *r = (region *)base;               /* anonymous memory comes zeroed */
+    r->size = size;
+    r->used = HEADER;
+    return r;
+}
+
+void *sim_calloc_hot(size_t n)
+{
+    size_t whole = SIM_LINES(n);
+    if (whole < n || should_fail_size(n) || should_fail())
+        return NULL;
+    if (whole == 0)
+        whole = SIM_CACHE_LINE;
+    char *p = NULL;
+    pthread_mutex_lock(&hot_lock);
+    region *r = current;
+    if (!r || r->size - r->used < whole) {
+        /* `current` has blocks (an empty one has room): its last free
+         * unmaps it */
+        r = region_map(whole);
+        if (r && whole <= SIM_HOT_REGION - HEADER)
+            current = r; /* a block larger has a region to itself */
+    }
+    if (r) {
+        p = (char *)r + r->used;
+        r->used += whole;
+        r->live++;
+    }
+    pthread_mutex_unlock(&hot_lock);
+    if (p)
+        memset(p, 0, whole); /* a reused region holds old blocks */
+    return p;
+}
+
+void sim_free_hot(void *p)
+{
+    if (!p)
+        return;
+    region *r = (region *)((uintptr_t)p & ~(uintptr_t)(SIM_HOT_REGION - 1));
+    pthread_mutex_lock(&hot_lock);
+    if (--r->live == 0) {
+        if (r == current)
+            r->used = HEADER;
+        else
+            munmap(r, r->size);
+    }
+    pthread_mutex_unlock(&hot_lock);
+}
+#endif
 
 void sim_free(void *p)
 {

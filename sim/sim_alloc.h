@@ -24,6 +24,22 @@ void sim_free(void *p);
 void *sim_calloc_lines(size_t n);
 /* n rounded up to whole cache lines: what sim_calloc_lines takes. */
 #define SIM_LINES(n) (((n) + SIM_CACHE_LINE - 1) / SIM_CACHE_LINE * SIM_CACHE_LINE)
+/* Hot allocations: like sim_calloc_lines (zeroed, on a cache line, whole
+ * lines), but packed one after another with the other hot allocations of
+ * the process in 2 MB regions of their own, which the kernel is asked to
+ * back with transparent huge pages (madvise MADV_HUGEPAGE; where that is
+ * not available they are ordinary pages). For the small structs a model
+ * touches on every record: then the hot state of a large model sits in a
+ * few pages and cache lines, not spread among its big, cold arrays.
+ * Free with sim_free_hot only. A region goes back to the system when its
+ * last block is freed, except the one being filled, which is reused;
+ * thread-safe (one lock per call: for allocations made when a model is
+ * built, not per record). */
+void *sim_calloc_hot(size_t n);
+void sim_free_hot(void *p); /* NULL is a no-op */
+/* The size of a hot region, and the most a process keeps mapped beyond
+ * the hot blocks in use (the region being filled), for memory estimates. */
+#define SIM_HOT_REGION ((size_t)2 << 20)
 /* What malloc keeps beside each block (glibc: a 16-byte header and
  * rounding), for memory estimates. */
 #define SIM_ALLOC_OVERHEAD 16

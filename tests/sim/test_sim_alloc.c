@@ -1,0 +1,188 @@
+/*
+ * Unit tests of sim_alloc's hot blocks (sim_calloc_hot): the contract every
+ * caller relies on (zeroed, on a cache line, whole lines, failing under
+ * the test hooks), the packing that is their reason to exist, the reuse
+ * of a region once its blocks are freed, blocks larger than a region, and
+ * allocation and freeing from several threads at once. Under
+ * AddressSanitizer hot blocks are ordinary heap blocks (sim_alloc.c), so
+ * the packing and reuse checks run in the other builds only.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim_alloc.h"
+
+static int all_zero(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0)
+            return 0;
+    return 1;
+}
+
+static void hot_blocks_start_on_a_cache_line_and_are_zero(void **state)
+{
+    (void)state;
+    enum { N = 8 };
+    unsigned char *p[N];
+    for (size_t i = 0; i < N; i++) {
+        size_t n = 1 + 37 * i; /* 1 to 260 bytes: one to five lines */
+        p[i] = sim_calloc_hot(n);
+        assert_non_null(p[i]);
+        assert_int_equal((uintptr_t)p[i] % SIM_CACHE_LINE, 0);
+        assert_true(all_zero(p[i], SIM_LINES(n)));
+        memset(p[i], 0xa5, SIM_LINES(n)); /* each block owns its whole lines */
+    }
+    for (size_t i = 0; i < N; i++) {
+        unsigned char want[SIM_LINES(1 + 37 * (N - 1))];
+        memset(want, 0xa5, sizeof want);
+        assert_memory_equal(p[i], want, SIM_LINES(1 + 37 * i)); /* no overlap */
+        sim_free_hot(p[i]);
+    }
+    sim_free_hot(NULL);
+}
+
+/* Packing: consecutive small blocks sit one after the other, so the hot
+ * structs of a large model share pages (the reason for the regions). A
+ * region freed of all its blocks is used again from its start, and what
+ * it hands out is zero again. */
+static void hot_blocks_are_packed_and_a_freed_region_is_reused_zeroed(void **state)
+{
+    (void)state;
+#ifndef __SANITIZE_ADDRESS__
+    unsigned char *a = sim_calloc_hot(100); /* two lines */
+    unsigned char *b = sim_calloc_hot(64);
+    unsigned char *c = sim_calloc_hot(1);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_ptr_equal(b, a + 2 * SIM_CACHE_LINE);
+    assert_ptr_equal(c, b + SIM_CACHE_LINE);
+    /* all three in one region: the same SIM_HOT_REGION-aligned span */
+    assert_int_equal((uintptr_t)a / SIM_HOT_REGION, (uintptr_t)c / SIM_HOT_REGION);
+    memset(a, 1, 128);
+    sim_free_hot(b);
+    sim_free_hot(a);
+    sim_free_hot(c); /* the region is empty now (every earlier test freed) */
+    unsigned char *d = sim_calloc_hot(128);
+    assert_non_null(d);
+    assert_ptr_equal(d, (unsigned char *)((uintptr_t)a & ~(uintptr_t)(SIM_HOT_REGION - 1)) +
+                            SIM_CACHE_LINE); /* after the region's header */
+    assert_true(all_zero(d, 128));
+    sim_free_hot(d);
+#endif
+}
+
+/* A block larger than a region gets a region of its own; the region being
+ * filled goes on after it, and enough small blocks to fill several
+ * regions all come back usable. */
+static void blocks_larger_than_a_region_and_many_regions_work(void **state)
+{
+    (void)state;
+    size_t big = SIM_HOT_REGION + SIM_HOT_REGION / 2;
+    unsigned char *first = sim_calloc_hot(64);
+    unsigned char *p = sim_calloc_hot(big);
+    unsigned char *next = sim_calloc_hot(64);
+    assert_non_null(first);
+    assert_non_null(p);
+    assert_non_null(next);
+    assert_true(all_zero(p, big));
+    assert_true(p[big - 1] == 0);
+    memset(p, 7, big);
+#ifndef __SANITIZE_ADDRESS__
+    assert_ptr_equal(next, first + SIM_CACHE_LINE);
+#endif
+    enum { MANY = 3 * 2048 }; /* 1 KB each: three 2 MB regions */
+    static unsigned char *blocks[MANY];
+    for (int i = 0; i < MANY; i++) {
+        blocks[i] = sim_calloc_hot(1024);
+        assert_non_null(blocks[i]);
+        blocks[i][1023] = (unsigned char)i;
+    }
+    for (int i = 0; i < MANY; i++) {
+        assert_int_equal(blocks[i][1023], (unsigned char)i);
+        assert_true(all_zero(blocks[i], 1023));
+        sim_free_hot(blocks[i]);
+    }
+    sim_free_hot(p);
+    sim_free_hot(next);
+    sim_free_hot(first);
+}
+
+/* The test hooks fail hot blocks like every other allocation, so the
+ * models' error paths through them are walked by their tests. */
+static void hot_blocks_fail_under_the_test_hooks(void **state)
+{
+    (void)state;
+    sim_alloc_fail_after(2);
+    void *ok = sim_calloc_hot(64);
+    assert_non_null(ok);
+    assert_null(sim_calloc_hot(64));
+    assert_null(sim_calloc_hot(64)); /* and every later one */
+    sim_alloc_fail_reset();
+    sim_alloc_fail_over(1000);
+    assert_null(sim_calloc_hot(1001));
+    void *small = sim_calloc_hot(1000);
+    assert_non_null(small);
+    sim_alloc_fail_reset();
+    assert_null(sim_calloc_hot(SIZE_MAX)); /* no wrap to a small request */
+    sim_free_hot(small);
+    sim_free_hot(ok);
+}
+
+/* Worlds are built and torn down on several threads at once: blocks from
+ * two threads share regions, and each region goes away with its last
+ * block. Each thread checks its blocks kept what it wrote. */
+enum { PER_THREAD = 20000 };
+
+static void *churn(void *arg)
+{
+    unsigned char tag = (unsigned char)(uintptr_t)arg;
+    static unsigned char *mine[2][PER_THREAD];
+    unsigned char **b = mine[tag - 1];
+    int bad = 0;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < PER_THREAD; i++) {
+            b[i] = sim_calloc_hot(64 + (size_t)(i % 3) * 64);
+            if (!b[i])
+                return (void *)1;
+            b[i][0] = tag;
+        }
+        for (int i = 0; i < PER_THREAD; i++) {
+            bad |= b[i][0] != tag;
+            sim_free_hot(b[i]);
+        }
+    }
+    return (void *)(uintptr_t)bad;
+}
+
+static void threads_allocate_and_free_hot_blocks_at_once(void **state)
+{
+    (void)state;
+    pthread_t t[2];
+    for (uintptr_t i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, churn, (void *)(i + 1)), 0);
+    for (int i = 0; i < 2; i++) {
+        void *bad = (void *)1;
+        assert_int_equal(pthread_join(t[i], &bad), 0);
+        assert_null(bad);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hot_blocks_start_on_a_cache_line_and_are_zero),
+        cmocka_unit_test(hot_blocks_are_packed_and_a_freed_region_is_reused_zeroed),
+        cmocka_unit_test(blocks_larger_than_a_region_and_many_regions_work),
+        cmocka_unit_test(hot_blocks_fail_under_the_test_hooks),
+        cmocka_unit_test(threads_allocate_and_free_hot_blocks_at_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
