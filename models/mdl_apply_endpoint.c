@@ -45,7 +45,7 @@ mdl_apply_endpoint *mdl_apply_endpoint_create(const mdl_apply_endpoint_cfg *cfg,
                     "apply endpoint: a calendar, an endpoint and a timeout >= 0 are required");
         return NULL;
     }
-    mdl_apply_endpoint *a = sim_calloc(1, sizeof *a);
+    mdl_apply_endpoint *a = sim_calloc_hot(sizeof *a);
     if (!a) {
         sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "apply endpoint: out of memory");
         return NULL;
@@ -65,7 +65,7 @@ void mdl_apply_endpoint_destroy(mdl_apply_endpoint *a)
     if (!a)
         return;
     sim_free(a->calls);
-    sim_free(a);
+    sim_free_hot(a);
 }
 
 static int grow(mdl_apply_endpoint *a)

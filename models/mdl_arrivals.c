@@ -307,8 +307,7 @@ mdl_arrivals *mdl_arrivals_create(const mdl_arrivals_cfg *cfg, gsl_rng *rng, sim
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "arrivals: no random stream");
         return NULL;
     }
-    mdl_arrivals *a =
-        sim_calloc_lines(sizeof *a); /* its head on one line (mdl_arrivals_prefetch) */
+    mdl_arrivals *a = sim_calloc_hot(sizeof *a); /* its head on one line (mdl_arrivals_prefetch) */
     if (!a)
         goto fail_nomem;
     if (cfg->nspikes > 0) {
@@ -333,7 +332,7 @@ fail_fast:
     mdl_arrivals_destroy(a);
     goto fail_nomem;
 fail_spikes:
-    sim_free(a);
+    sim_free_hot(a);
 fail_nomem:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "arrivals: out of memory");
     return NULL;
@@ -346,7 +345,7 @@ void mdl_arrivals_destroy(mdl_arrivals *a)
     fstream_destroy(a->fextra); /* fbase is a->fast_base */
     sim_rng_destroy(a->gen);
     sim_free(a->spikes);
-    sim_free(a);
+    sim_free_hot(a);
 }
 
 static void restart(stream *s, sim_time now)

@@ -150,7 +150,7 @@ mdl_breaker *mdl_breaker_create(const mdl_breaker_cfg *cfg, sim_time now, sim_er
                     cfg->failure_rate, cfg->slow_call_rate);
         return NULL;
     }
-    mdl_breaker *b = sim_calloc(1, sizeof *b);
+    mdl_breaker *b = sim_calloc_hot(sizeof *b);
     if (!b)
         goto fail_b;
     b->mode = cfg->mode;
@@ -197,7 +197,7 @@ fail_series:
     sim_free(b->ring);
     sim_free(b->buckets);
 fail_ring:
-    sim_free(b);
+    sim_free_hot(b);
 fail_b:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "breaker: out of memory");
     return NULL;
@@ -210,7 +210,7 @@ void mdl_breaker_destroy(mdl_breaker *b)
     sim_series_destroy(b->series);
     sim_free(b->ring);
     sim_free(b->buckets);
-    sim_free(b);
+    sim_free_hot(b);
 }
 
 int mdl_breaker_acquire(mdl_breaker *b, sim_time now, uint32_t *ticket)

@@ -86,7 +86,7 @@ mdl_caller *mdl_caller_create(const mdl_caller_cfg *cfg, sim_time now, sim_err *
                     cfg->id);
         return NULL;
     }
-    mdl_caller *c = sim_calloc(1, sizeof *c);
+    mdl_caller *c = sim_calloc_hot(sizeof *c);
     if (!c)
         goto fail_c;
     c->id = sim_strdup(cfg->id);
@@ -111,7 +111,7 @@ mdl_caller *mdl_caller_create(const mdl_caller_cfg *cfg, sim_time now, sim_err *
 fail_series:
     sim_free(c->id);
 fail_id:
-    sim_free(c);
+    sim_free_hot(c);
 fail_c:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "caller %s: out of memory", cfg->id);
     return NULL;
@@ -124,7 +124,7 @@ void mdl_caller_destroy(mdl_caller *c)
     sim_series_destroy(c->series);
     sim_free(c->line);
     sim_free(c->id);
-    sim_free(c);
+    sim_free_hot(c);
 }
 
 /* A request arrives: counts it, and whether it found the pool exhausted. */

@@ -272,7 +272,7 @@ mdl_channel *mdl_channel_create(const mdl_channel_cfg *cfg, sim_queue *q, sim_er
                     "channel: charts need an interval > 0 and a calendar");
         return NULL;
     }
-    mdl_channel *ch = sim_calloc(1, sizeof *ch);
+    mdl_channel *ch = sim_calloc_hot(sizeof *ch);
     if (!ch)
         goto fail_nomem;
     ch->id = sim_strdup(cfg->id ? cfg->id : "channel");
@@ -345,7 +345,7 @@ void mdl_channel_destroy(mdl_channel *ch)
     mdl_quota_destroy(ch->delivery);
     mdl_quota_destroy(ch->publish);
     sim_free(ch->id);
-    sim_free(ch);
+    sim_free_hot(ch);
 }
 
 /* ---- helpers ------------------------------------------------------------ */

@@ -332,7 +332,7 @@ mdl_endpoint *mdl_endpoint_create(sim_queue *q, const mdl_endpoint_cfg *cfg, sim
     }
 
     /* Every pointer starts NULL, so one unwinding path (destroy) fits all. */
-    mdl_endpoint *ep = sim_calloc(1, sizeof *ep);
+    mdl_endpoint *ep = sim_calloc_hot(sizeof *ep);
     if (!ep)
         goto fail_nomem;
     ep->q = q;
@@ -432,7 +432,7 @@ void mdl_endpoint_destroy(mdl_endpoint *ep)
     sim_free(ep->degr);
     sim_free(ep->outages);
     sim_free(ep->id);
-    sim_free(ep);
+    sim_free_hot(ep);
 }
 
 int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx, uint64_t tag,

@@ -144,7 +144,7 @@ mdl_ledger *mdl_ledger_create(int nflows, const char *const *flow_ids, sim_err *
     l->nflows = nflows;
     l->ids = flow_ids;
     if (nflows > 0) {
-        l->flows = sim_calloc_lines((size_t)nflows * sizeof *l->flows); /* see Layout */
+        l->flows = sim_calloc_hot((size_t)nflows * sizeof *l->flows); /* see Layout */
         l->pending = sim_malloc((size_t)nflows * PENDING * sizeof *l->pending);
         if (!l->flows || !l->pending)
             goto fail_flows;
@@ -175,7 +175,7 @@ void mdl_ledger_destroy(mdl_ledger *l)
     if (l->flows) {
         for (int f = 0; f < l->nflows; f++)
             sim_hist_destroy(l->flows[f].latency);
-        sim_free(l->flows);
+        sim_free_hot(l->flows);
     }
     sim_free(l->pending);
     sim_free(l);

@@ -98,7 +98,7 @@ mdl_quota *mdl_quota_create(const mdl_quota_cfg *cfg, sim_err *err)
             return NULL;
         }
     }
-    mdl_quota *q = sim_calloc(1, sizeof *q);
+    mdl_quota *q = sim_calloc_hot(sizeof *q);
     if (!q)
         goto fail_nomem;
     q->limit = cfg->limit;
@@ -117,7 +117,7 @@ mdl_quota *mdl_quota_create(const mdl_quota_cfg *cfg, sim_err *err)
     return q;
 
 fail_ring:
-    sim_free(q);
+    sim_free_hot(q);
 fail_nomem:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "quota: out of memory");
     return NULL;
@@ -128,7 +128,7 @@ void mdl_quota_destroy(mdl_quota *q)
     if (!q)
         return;
     sim_free(q->ring);
-    sim_free(q);
+    sim_free_hot(q);
 }
 
 /* Moves the window so that it ends at now (now never decreases). */

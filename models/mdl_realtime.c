@@ -620,7 +620,7 @@ mdl_realtime *mdl_realtime_create(const mdl_realtime_cfg *cfg, sim_err *err)
         return NULL;
     }
 
-    mdl_realtime *rt = sim_calloc(1, sizeof *rt);
+    mdl_realtime *rt = sim_calloc_hot(sizeof *rt);
     if (!rt)
         goto fail_nomem;
     rt->flow = cfg->flow;
@@ -683,7 +683,7 @@ void mdl_realtime_destroy(mdl_realtime *rt)
     sim_free(rt->workers);
     sim_free(rt->recs);
     sim_free(rt->id);
-    sim_free(rt);
+    sim_free_hot(rt);
 }
 
 int mdl_realtime_submit(mdl_realtime *rt, sim_time created)

@@ -1269,7 +1269,7 @@ mdl_subscriber *mdl_subscriber_create(sim_queue *q, const mdl_subscriber_cfg *cf
     if (check_cfg(cfg, err) != SIM_OK)
         return NULL;
     sim_time now = sim_queue_now(q);
-    mdl_subscriber *s = sim_calloc(1, sizeof *s);
+    mdl_subscriber *s = sim_calloc_hot(sizeof *s);
     if (!s)
         goto fail;
     s->q = q;
@@ -1279,7 +1279,7 @@ mdl_subscriber *mdl_subscriber_create(sim_queue *q, const mdl_subscriber_cfg *cf
                   : snprintf(name, sizeof name, "flow.%s.event", cfg->flow_id);
     if (len < 0 || (size_t)len >= sizeof name) {
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "subscriber: ids too long: %.64s", cfg->flow_id);
-        sim_free(s);
+        sim_free_hot(s);
         return NULL;
     }
     s->prefix = sim_strdup(name);
@@ -1375,7 +1375,7 @@ void mdl_subscriber_destroy(mdl_subscriber *s)
     sim_series_destroy(s->s_lag);
     sim_series_destroy(s->s_dlq);
     sim_free(s->prefix);
-    sim_free(s);
+    sim_free_hot(s);
 }
 
 /* ---- scripted faults ---------------------------------------------------------- */

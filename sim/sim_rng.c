@@ -172,7 +172,7 @@ typedef struct stream_block {
 
 gsl_rng *sim_rng_create(uint64_t seed, uint64_t rep, const char *name, sim_err *err)
 {
-    stream_block *b = sim_calloc_lines(sizeof *b);
+    stream_block *b = sim_calloc_hot(sizeof *b);
     if (!b) {
         sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating random stream '%s'",
                     name ? name : "");
@@ -186,7 +186,7 @@ gsl_rng *sim_rng_create(uint64_t seed, uint64_t rep, const char *name, sim_err *
 
 void sim_rng_destroy(gsl_rng *r)
 {
-    sim_free(r); /* the state is in the same block */
+    sim_free_hot(r); /* the state is in the same block */
 }
 
 double sim_rng_uniform_pos(gsl_rng *r)

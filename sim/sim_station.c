@@ -202,7 +202,7 @@ sim_station *sim_station_create(sim_queue *q, const sim_station_cfg *cfg, sim_er
 {
     if (check_cfg(q, cfg, err) != SIM_OK)
         return NULL;
-    sim_station *st = sim_calloc(1, sizeof *st);
+    sim_station *st = sim_calloc_hot(sizeof *st);
     if (!st)
         goto fail_station;
     st->q = q;
@@ -244,7 +244,7 @@ fail_ring:
 fail_idle:
     sim_free(st->slots);
 fail_slots:
-    sim_free(st);
+    sim_free_hot(st);
 fail_station:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "station: out of memory");
     return NULL;
@@ -257,7 +257,7 @@ void sim_station_destroy(sim_station *st)
     sim_free(st->ring);
     sim_free(st->idle);
     sim_free(st->slots);
-    sim_free(st);
+    sim_free_hot(st);
 }
 
 int sim_station_arrive(sim_station *st, uint64_t job)

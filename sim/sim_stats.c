@@ -256,7 +256,7 @@ static void clear(sim_hist *h)
 
 sim_hist *sim_hist_create(sim_err *err)
 {
-    sim_hist *h = sim_calloc_lines(sizeof *h); /* its add fields in one line */
+    sim_hist *h = sim_calloc_hot(sizeof *h); /* its add fields in one line */
     if (!h) {
         sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a histogram");
         return NULL;
@@ -270,7 +270,7 @@ void sim_hist_destroy(sim_hist *h)
     if (!h)
         return;
     sim_free(h->bins);
-    sim_free(h);
+    sim_free_hot(h);
 }
 
 size_t sim_hist_bytes(void)
@@ -675,7 +675,7 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
                     (long long)interval, nbins);
         return NULL;
     }
-    sim_series *s = sim_calloc_lines(sizeof *s); /* its set fields in one line */
+    sim_series *s = sim_calloc_hot(sizeof *s); /* its set fields in one line */
     if (!s)
         goto fail_series;
     s->val = sim_calloc(nbins, sizeof *s->val);
@@ -701,7 +701,7 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
 fail_mx:
     sim_free(s->val);
 fail_val:
-    sim_free(s);
+    sim_free_hot(s);
 fail_series:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a series of %zu buckets",
                 nbins);
@@ -714,7 +714,7 @@ void sim_series_destroy(sim_series *s)
         return;
     sim_free(s->mx);
     sim_free(s->val);
-    sim_free(s);
+    sim_free_hot(s);
 }
 
 void sim_series_pack(const sim_series *s, sim_pack *p)

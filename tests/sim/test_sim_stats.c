@@ -518,8 +518,9 @@ static void hist_out_of_memory_for_an_octave_is_remembered(void **state)
     sim_hist_destroy(h);
 }
 
-/* The histogram and series headers come from sim_calloc_lines so that the
- * fields an add or a set touches share one cache line: its memory starts
+/* The histogram and series headers come from sim_calloc_hot, which is
+ * sim_calloc_lines under AddressSanitizer, so that the fields an add or a
+ * set touches share one cache line: sim_calloc_lines' memory starts
  * on a 64-byte boundary (the contract, checked exactly), is zero, and
  * fails under the test hook like every other allocation. */
 static void line_allocations_start_on_a_cache_line_and_are_zero(void **state)
