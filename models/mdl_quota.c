@@ -26,9 +26,15 @@
  * Calendar window. One counter for the current period [k W, (k + 1) W); it
  * resets to zero when now reaches the next multiple of W.
  *
+ * The head bucket's count. A call counts in bucket head, so its count is
+ * kept in the struct (head_calls, on the line every call reads) and moved
+ * to its slot when the head moves on: at 1,000 flows the ring's slot was
+ * a cache miss at almost every call.
+ *
  * Invariants:
- *   1. rolling: total == sum of ring[]; ring[slot(b)] holds the calls of
- *      bucket b for head - n <= b <= head, and 0 for slots not yet used.
+ *   1. rolling: total == head_calls + sum of ring[]; ring[slot(b)] holds the
+ *      calls of bucket b for head - n <= b < head, head_calls those of
+ *      bucket head, and the other slots are 0.
  *   2. calendar: total is the count of the period containing `period`.
  *   3. peak >= total at all times (the count only rises in take/force).
  */
@@ -47,8 +53,9 @@ struct mdl_quota {
     /* What every call reads, first: at 1,000 flows a quota is cold at each
      * call, and these share a cache line. head_end spares the division
      * while now is still in bucket (or period) head, as most calls are. */
-    sim_time head_end; /* (head + 1) * width: where bucket or period head ends */
-    uint64_t total;    /* calls counted in the window ending at the last now */
+    sim_time head_end;   /* (head + 1) * width: where bucket or period head ends */
+    uint64_t total;      /* calls counted in the window ending at the last now */
+    uint64_t head_calls; /* rolling: the calls of bucket head (invariant 1) */
     uint64_t peak;
     double limit;
     uint64_t *ring;    /* rolling: slots counters */
@@ -147,6 +154,8 @@ static void advance(mdl_quota *q, sim_time now)
     }
     int64_t b = now / q->bucket;
     assert(b > q->head);
+    q->ring[q->head_slot] = q->head_calls; /* the head moves on (invariant 1) */
+    q->head_calls = 0;
     if (b - q->head >= q->slots) { /* every bucket held has left the window */
         memset(q->ring, 0, (size_t)q->slots * sizeof *q->ring);
         q->total = 0;
@@ -167,7 +176,7 @@ static void advance(mdl_quota *q, sim_time now)
 static void count(mdl_quota *q, uint64_t n)
 {
     if (!q->calendar)
-        q->ring[q->head_slot] += n;
+        q->head_calls += n;
     q->total += n;
     if (q->total > q->peak)
         q->peak = q->total;
@@ -218,7 +227,7 @@ sim_time mdl_quota_free_at(mdl_quota *q, sim_time now, uint64_t n)
     for (int64_t b = q->head - q->n; b <= q->head; b++) {
         if (b < 0)
             continue;
-        left -= q->ring[b % q->slots];
+        left -= b == q->head ? q->head_calls : q->ring[b % q->slots];
         if ((double)left + (double)n <= q->limit)
             return (b + 1 + q->n) * q->bucket;
     }
