@@ -172,6 +172,19 @@ void sim_free_hot(void *p)
 }
 #endif
 
+void *sim_reallocarray_hot(void *p, size_t old_count, size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    void *q = sim_calloc_hot(count * size);
+    if (!q)
+        return NULL;
+    if (p)
+        memcpy(q, p, (old_count < count ? old_count : count) * size);
+    sim_free_hot(p);
+    return q;
+}
+
 void sim_free(void *p)
 {
     free(p);

@@ -37,6 +37,12 @@ void *sim_calloc_lines(size_t n);
  * built, not per record). */
 void *sim_calloc_hot(size_t n);
 void sim_free_hot(void *p); /* NULL is a no-op */
+/* A hot block of count * size bytes that starts with the first
+ * old_count * size bytes of p (a hot block of at least that many, or
+ * NULL), the rest zero; p is freed. For a table that grows now and then
+ * (the space p held is not reused until its region empties). NULL on
+ * failure or overflow, p then untouched. */
+void *sim_reallocarray_hot(void *p, size_t old_count, size_t count, size_t size);
 /* The size of a hot region, and the most a process keeps mapped beyond
  * the hot blocks in use (the region being filled), for memory estimates. */
 #define SIM_HOT_REGION ((size_t)2 << 20)

@@ -2,10 +2,11 @@
  * Unit tests of sim_alloc's hot blocks (sim_calloc_hot): the contract every
  * caller relies on (zeroed, on a cache line, whole lines, failing under
  * the test hooks), the packing that is their reason to exist, the reuse
- * of a region once its blocks are freed, blocks larger than a region, and
- * allocation and freeing from several threads at once. Under
- * AddressSanitizer hot blocks are ordinary heap blocks (sim_alloc.c), so
- * the packing and reuse checks run in the other builds only.
+ * of a region once its blocks are freed, blocks larger than a region,
+ * growing tables, and allocation and freeing from several threads at
+ * once. Under AddressSanitizer hot blocks are ordinary heap blocks
+ * (sim_alloc.c), so the packing and reuse checks run in the other builds
+ * only.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -136,6 +137,27 @@ static void hot_blocks_fail_under_the_test_hooks(void **state)
     sim_free_hot(ok);
 }
 
+/* A growing table keeps its first entries, gets zeros after them, and is
+ * left as it was when the larger block cannot be had. */
+static void a_hot_table_grows_with_its_entries_kept_and_zeros_after(void **state)
+{
+    (void)state;
+    uint32_t *t = sim_reallocarray_hot(NULL, 0, 4, sizeof *t);
+    assert_non_null(t);
+    for (uint32_t i = 0; i < 4; i++)
+        t[i] = 100 + i;
+    sim_alloc_fail_after(1);
+    assert_null(sim_reallocarray_hot(t, 4, 64, sizeof *t));
+    sim_alloc_fail_reset();
+    assert_int_equal(t[3], 103);                                      /* untouched by the failure */
+    assert_null(sim_reallocarray_hot(t, 4, SIZE_MAX / 2, sizeof *t)); /* overflow */
+    uint32_t *g = sim_reallocarray_hot(t, 4, 64, sizeof *g);
+    assert_non_null(g);
+    for (uint32_t i = 0; i < 64; i++)
+        assert_int_equal(g[i], i < 4 ? 100 + i : 0);
+    sim_free_hot(g); /* t was freed by the growth */
+}
+
 /* Worlds are built and torn down on several threads at once: blocks from
  * two threads share regions, and each region goes away with its last
  * block. Each thread checks its blocks kept what it wrote. */
@@ -182,6 +204,7 @@ int main(void)
         cmocka_unit_test(hot_blocks_are_packed_and_a_freed_region_is_reused_zeroed),
         cmocka_unit_test(blocks_larger_than_a_region_and_many_regions_work),
         cmocka_unit_test(hot_blocks_fail_under_the_test_hooks),
+        cmocka_unit_test(a_hot_table_grows_with_its_entries_kept_and_zeros_after),
         cmocka_unit_test(threads_allocate_and_free_hot_blocks_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
