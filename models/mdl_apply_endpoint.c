@@ -64,14 +64,14 @@ void mdl_apply_endpoint_destroy(mdl_apply_endpoint *a)
 {
     if (!a)
         return;
-    sim_free(a->calls);
+    sim_free_hot(a->calls);
     sim_free_hot(a);
 }
 
 static int grow(mdl_apply_endpoint *a)
 {
     int cap = a->ncalls ? 2 * a->ncalls : 16;
-    call *c = sim_reallocarray(a->calls, (size_t)cap, sizeof *c);
+    call *c = sim_reallocarray_hot(a->calls, (size_t)a->ncalls, (size_t)cap, sizeof *c);
     if (!c)
         return SIM_ENOMEM;
     for (int i = cap - 1; i >= a->ncalls; i--) {

@@ -336,7 +336,7 @@ void mdl_channel_destroy(mdl_channel *ch)
     sim_series_destroy(ch->s_alloc);
     sim_series_destroy(ch->s_backlog);
     sim_series_destroy(ch->s_age);
-    sim_free(ch->readers);
+    sim_free_hot(ch->readers);
     for (uint64_t p = ch->page_lo; p < ch->page_hi; p++)
         sim_free(ch->dir[p & ch->dmask].e);
     sim_free(ch->dir);
@@ -864,7 +864,8 @@ int mdl_channel_attach(mdl_channel *ch, const mdl_channel_reader_cfg *cfg, sim_e
                            "channel %s: a reader's flow must be >= 0 or NO_FLOW", ch->id);
     if (ch->nreaders == ch->readers_cap) {
         int cap = ch->readers_cap ? 2 * ch->readers_cap : 4;
-        reader *rs = sim_reallocarray(ch->readers, (size_t)cap, sizeof *rs);
+        reader *rs =
+            sim_reallocarray_hot(ch->readers, (size_t)ch->readers_cap, (size_t)cap, sizeof *rs);
         if (!rs)
             return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "channel %s: out of memory", ch->id);
         ch->readers = rs;

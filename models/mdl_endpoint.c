@@ -107,7 +107,7 @@ static int grow(mdl_endpoint *ep)
     uint32_t ncap = ep->cap ? ep->cap * 2 : 64;
     if (ncap <= ep->cap || ncap >= NO_SLOT)
         return SIM_ENOMEM;
-    struct req *r = sim_reallocarray(ep->reqs, ncap, sizeof *r);
+    struct req *r = sim_reallocarray_hot(ep->reqs, ep->cap, ncap, sizeof *r);
     if (!r)
         return SIM_ENOMEM;
     ep->reqs = r;
@@ -428,7 +428,7 @@ void mdl_endpoint_destroy(mdl_endpoint *ep)
     sim_series_destroy(ep->queue_series);
     sim_series_destroy(ep->util_series);
     sim_hist_destroy(ep->wait_hist);
-    sim_free(ep->reqs);
+    sim_free_hot(ep->reqs);
     sim_free(ep->degr);
     sim_free(ep->outages);
     sim_free(ep->id);

@@ -158,7 +158,7 @@ static uint32_t alloc_rec(mdl_realtime *rt)
             uint32_t ncap = rt->cap ? rt->cap * 2 : 64;
             if (ncap <= rt->cap || ncap >= NO_SLOT)
                 return NO_SLOT;
-            struct rec *r = sim_reallocarray(rt->recs, ncap, sizeof *r);
+            struct rec *r = sim_reallocarray_hot(rt->recs, rt->cap, ncap, sizeof *r);
             if (!r)
                 return NO_SLOT;
             rt->recs = r;
@@ -681,7 +681,7 @@ void mdl_realtime_destroy(mdl_realtime *rt)
     sim_series_destroy(rt->parked_series);
     mdl_breaker_destroy(rt->breaker);
     sim_free(rt->workers);
-    sim_free(rt->recs);
+    sim_free_hot(rt->recs);
     sim_free(rt->id);
     sim_free_hot(rt);
 }

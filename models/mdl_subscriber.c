@@ -660,7 +660,7 @@ static int ensure_slot(mdl_subscriber *s)
     if (s->free_head >= 0)
         return SIM_OK;
     int cap = s->nslots ? 2 * s->nslots : s->concurrency;
-    slot *sl = sim_reallocarray(s->slots, (size_t)cap, sizeof *sl);
+    slot *sl = sim_reallocarray_hot(s->slots, (size_t)s->nslots, (size_t)cap, sizeof *sl);
     if (!sl)
         return SIM_ENOMEM;
     s->slots = sl;
@@ -1331,7 +1331,7 @@ mdl_subscriber *mdl_subscriber_create(sim_queue *q, const mdl_subscriber_cfg *cf
         if (!s->s_lag || !s->s_dlq)
             goto fail_quiet;
     }
-    s->src = sim_calloc((size_t)cfg->nsources, sizeof *s->src);
+    s->src = sim_calloc_hot((size_t)cfg->nsources * sizeof *s->src); /* on_note's ctx */
     if (!s->src)
         goto fail;
     s->nsrc = cfg->nsources;
@@ -1367,8 +1367,8 @@ void mdl_subscriber_destroy(mdl_subscriber *s)
         return;
     for (int i = 0; s->src && i < s->nsrc; i++)
         sim_free(s->src[i].ab);
-    sim_free(s->src);
-    sim_free(s->slots);
+    sim_free_hot(s->src);
+    sim_free_hot(s->slots);
     sim_free(s->fifo);
     sim_free(s->keys);
     sim_free(s->hold);

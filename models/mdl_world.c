@@ -869,7 +869,7 @@ static int build(world *w, sim_err *err)
     w->systems = sim_calloc((size_t)sc->nsystems + 1, sizeof *w->systems);
     w->callers = sim_calloc((size_t)sc->ncallers + 1, sizeof *w->callers);
     w->brokers = sim_calloc((size_t)sc->nbrokers + 1, sizeof *w->brokers);
-    w->flows = sim_calloc((size_t)sc->nflows + 1, sizeof *w->flows);
+    w->flows = sim_calloc_hot(((size_t)sc->nflows + 1) * sizeof *w->flows); /* arrive's ctx */
     if (!w->systems || !w->callers || !w->brokers || !w->flows)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     for (int i = 0; i < sc->nsystems; i++)
@@ -975,7 +975,7 @@ static void teardown(world *w)
     if (w->systems)
         for (int i = 0; i < sc->nsystems; i++)
             system_destroy(&w->systems[i]);
-    sim_free(w->flows);
+    sim_free_hot(w->flows);
     sim_free(w->callers);
     sim_free(w->systems);
     mdl_ledger_destroy(w->ledger);
