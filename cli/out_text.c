@@ -194,14 +194,19 @@ static int pick_rows(row_rank *top, int count, row_rank (*rank)(const res_verdic
 /* Flows: not delivered (by the share), then SLO missed, then uncertain (by
  * p99 against the SLO), too few records, met (by p99 against the SLO), no
  * verdict. */
-static row_rank flow_rank(const res_verdict *v, int i)
+static int flow_group(res_verdict_status s)
 {
     static const int group[] = {
         [RES_VERDICT_INCOMPLETE] = 0, [RES_VERDICT_MISSED] = 1, [RES_VERDICT_UNCERTAIN] = 2,
         [RES_VERDICT_FEW] = 3,        [RES_VERDICT_OK] = 4,     [RES_VERDICT_NONE] = 5,
     };
+    return group[s];
+}
+
+static row_rank flow_rank(const res_verdict *v, int i)
+{
     const res_verdict_flow *f = &v->flows[i];
-    row_rank r = {.index = i, .group = group[f->status], .by = NAN};
+    row_rank r = {.index = i, .group = flow_group(f->status), .by = NAN};
     if (f->status == RES_VERDICT_INCOMPLETE)
         r.by = f->share;
     else if (f->slo_s > 0)
@@ -244,7 +249,8 @@ static void rest_line(plt_buf *b, const char *what, int count, const row_rank *s
         if (!was_shown && times[g]++ == 0)
             example[g] = i;
     }
-    plt_buf_printf(b, "  ... and %d more %s, none worse than those above:", count - nshown, what);
+    plt_buf_printf(b, "  ... and %d more %s%s, none worse than those above:", count - nshown, what,
+                   count - nshown == 1 ? "" : "s");
     for (int g = 0, first = 1; g < GROUPS; g++) {
         if (times[g] == 0)
             continue;
@@ -300,7 +306,7 @@ static void flow_table(plt_buf *b, const res_verdict *v)
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
-    rest_line(b, "flows", v->nflows, shown, n, flow_rank, flow_status, v);
+    rest_line(b, "flow", v->nflows, shown, n, flow_rank, flow_status, v);
 }
 
 static void limit_table(plt_buf *b, const res_verdict *v)
@@ -337,11 +343,44 @@ static void limit_table(plt_buf *b, const res_verdict *v)
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
-    rest_line(b, "limits", v->nlimits, shown, n, limit_rank, limit_status, v);
+    rest_line(b, "limit", v->nlimits, shown, n, limit_rank, limit_status, v);
 }
 
 /* The variants, as run with the same seed: each one's verdict, then each
  * flow under the scenario as written and under every variant. */
+/* Variant k's record of flow id, NULL if it has none. */
+static const res_variant_flow *variant_flow(const res_results *r, int k, const char *id)
+{
+    for (int j = 0; j < r->variants[k].nflows; j++)
+        if (!strcmp(r->variants[k].flows[j].id, id))
+            return &r->variants[k].flows[j];
+    return NULL;
+}
+
+/* A flow's rank in the variants table: as flow_rank, by its worst verdict
+ * as written or under any variant. */
+static row_rank variant_rank(const res_results *r, const res_verdict *v, int i)
+{
+    row_rank rank = flow_rank(v, i);
+    for (int k = 0; k < r->nvariants; k++) {
+        const res_variant_flow *g = variant_flow(r, k, v->flows[i].id);
+        for (int s = RES_VERDICT_OK; g && s <= RES_VERDICT_NONE; s++)
+            if (!strcmp(g->status, res_verdict_status_name((res_verdict_status)s)) &&
+                flow_group((res_verdict_status)s) < rank.group)
+                rank.group = flow_group((res_verdict_status)s);
+    }
+    return rank;
+}
+
+/* The table's rows of flow i: as written, then each variant that has it. */
+static int variant_rows(const res_results *r, const res_verdict *v, int i)
+{
+    int n = 1;
+    for (int k = 0; k < r->nvariants; k++)
+        n += variant_flow(r, k, v->flows[i].id) != NULL;
+    return n;
+}
+
 static void variants(plt_buf *b, const res_results *r, const res_verdict *v)
 {
     if (r->nvariants == 0)
@@ -365,13 +404,29 @@ static void variants(plt_buf *b, const res_results *r, const res_verdict *v)
         snprintf(t.head[c], CELL, "%s", heads[c]);
         t.right[c] = c >= 3 && c <= 6;
     }
-    for (int i = 0; i < v->nflows; i++) {
-        const res_verdict_flow *f = &v->flows[i];
+    /* Every flow when its rows fit; else, as the flow table, the flows that
+     * fail as written or under a variant first, as many as fit whole. */
+    row_rank shown[MAX_ROWS];
+    int nshown = 0, rows = 0;
+    for (int i = 0; i < v->nflows && rows <= MAX_ROWS; i++)
+        rows += variant_rows(r, v, i);
+    if (rows <= MAX_ROWS) {
+        for (int i = 0; i < v->nflows; i++)
+            shown[nshown++] = (row_rank){.index = i};
+    } else {
+        int n = 0;
+        for (int i = 0; i < v->nflows; i++)
+            keep_top(shown, &n, MAX_ROWS, variant_rank(r, v, i));
+        for (rows = 0; nshown < n; nshown++) {
+            rows += variant_rows(r, v, shown[nshown].index);
+            if (nshown > 0 && rows > MAX_ROWS)
+                break;
+        }
+    }
+    for (int s = 0; s < nshown; s++) {
+        const res_verdict_flow *f = &v->flows[shown[s].index];
         for (int k = -1; k < r->nvariants && t.nrows < MAX_ROWS; k++) {
-            const res_variant_flow *g = NULL;
-            for (int j = 0; k >= 0 && j < r->variants[k].nflows; j++)
-                if (!strcmp(r->variants[k].flows[j].id, f->id))
-                    g = &r->variants[k].flows[j];
+            const res_variant_flow *g = k >= 0 ? variant_flow(r, k, f->id) : NULL;
             if (k >= 0 && !g)
                 continue;
             char(*row)[CELL] = t.cell[t.nrows++];
@@ -388,6 +443,11 @@ static void variants(plt_buf *b, const res_results *r, const res_verdict *v)
     }
     plt_buf_puts(b, "\n");
     table_print(b, &t);
+    if (v->nflows > nshown)
+        plt_buf_printf(b,
+                       "  ... and %d more flow%s, none worse than those above (results.json, "
+                       "\"variants\")\n",
+                       v->nflows - nshown, v->nflows - nshown == 1 ? "" : "s");
 }
 
 char *out_text_summary(const res_results *r, const res_verdict *v, sim_err *err)
