@@ -67,18 +67,50 @@ void *sim_calloc_lines(size_t n)
     return p;
 }
 
+/* Every hot block can be told from a plain one: the cache line before it
+ * (under AddressSanitizer) or its region's header (otherwise) starts with
+ * this word, and sim_free_hot aborts when it does not, as glibc's free
+ * aborts on a pointer it did not hand out. A block freed with the wrong
+ * function is a programming error that would otherwise corrupt memory
+ * silently (sim_free_hot) or only in the builds without sanitizers. */
+#define HOT_MAGIC 0x6b636f6c62746f68ULL /* "hotblock" */
+
+static void check_magic(const void *header)
+{
+    uint64_t m;
+    memcpy(&m, header, sizeof m);
+    if (m != HOT_MAGIC)
+        abort(); /* not a hot block */
+}
+
 #ifdef __SANITIZE_ADDRESS__
-/* Under AddressSanitizer each hot block is its own heap block, so that
- * overruns and leaks of hot blocks are found like any other; the regions
- * are tested in the other builds (tests/sim/test_sim_alloc.c). */
+/* Under AddressSanitizer each hot block is its own heap block, after a
+ * line holding the magic word, so that overruns and leaks of hot blocks
+ * are found like any other, and so is a hot block given to sim_free (not
+ * an address malloc returned) or a plain one given to sim_free_hot (a read
+ * before its start); the regions are tested in the other builds
+ * (tests/sim/test_sim_alloc.c). */
 void *sim_calloc_hot(size_t n)
 {
-    return sim_calloc_lines(n);
+    size_t whole = SIM_LINES(n);
+    if (whole < n || whole > SIZE_MAX - SIM_CACHE_LINE || should_fail_size(n) || should_fail())
+        return NULL;
+    char *p = aligned_alloc(SIM_CACHE_LINE, whole + SIM_CACHE_LINE);
+    if (!p)
+        return NULL;
+    memset(p, 0, whole + SIM_CACHE_LINE);
+    const uint64_t m = HOT_MAGIC;
+    memcpy(p, &m, sizeof m);
+    return p + SIM_CACHE_LINE;
 }
 
 void sim_free_hot(void *p)
 {
-    free(p);
+    if (!p)
+        return;
+    char *block = (char *)p - SIM_CACHE_LINE;
+    check_magic(block);
+    free(block);
 }
 #else
 /*
@@ -92,9 +124,10 @@ void sim_free_hot(void *p)
  * `current`, which then starts again from its beginning.
  */
 typedef struct region {
-    size_t size; /* bytes mapped, header included */
-    size_t used; /* bytes handed out from the start, header included */
-    long live;   /* blocks not yet freed */
+    uint64_t magic; /* HOT_MAGIC */
+    size_t size;    /* bytes mapped, header included */
+    size_t used;    /* bytes handed out from the start, header included */
+    long live;      /* blocks not yet freed */
 } region;
 
 #define HEADER SIM_CACHE_LINE
@@ -123,6 +156,7 @@ static region *region_map(size_t need)
     (void)madvise(base, size, MADV_HUGEPAGE); /* a hint: without THP, plain pages */
 #endif
     region *r = (region *)base;               /* anonymous memory comes zeroed */
+    r->magic = HOT_MAGIC;
     r->size = size;
     r->used = HEADER;
     return r;
@@ -161,6 +195,7 @@ void sim_free_hot(void *p)
     if (!p)
         return;
     region *r = (region *)((uintptr_t)p & ~(uintptr_t)(SIM_HOT_REGION - 1));
+    check_magic(r);
     pthread_mutex_lock(&hot_lock);
     if (--r->live == 0) {
         if (r == current)

@@ -31,7 +31,8 @@ void *sim_calloc_lines(size_t n);
  * not available they are ordinary pages). For the small structs a model
  * touches on every record: then the hot state of a large model sits in a
  * few pages and cache lines, not spread among its big, cold arrays.
- * Free with sim_free_hot only. A region goes back to the system when its
+ * Free with sim_free_hot only (it aborts on any other pointer, as free
+ * does on one malloc did not hand out). A region goes back to the system when its
  * last block is freed, except the one being filled, which is reused;
  * thread-safe (one lock per call: for allocations made when a model is
  * built, not per record). */
@@ -43,8 +44,10 @@ void sim_free_hot(void *p); /* NULL is a no-op */
  * (the space p held is not reused until its region empties). NULL on
  * failure or overflow, p then untouched. */
 void *sim_reallocarray_hot(void *p, size_t old_count, size_t count, size_t size);
-/* The size of a hot region, and the most a process keeps mapped beyond
- * the hot blocks in use (the region being filled), for memory estimates. */
+/* The size of a hot region, for memory estimates: blocks of models built
+ * at the same time share regions, and a region stays mapped while any of
+ * its blocks lives (cli/memory.c counts one region per thread and one
+ * being filled beyond the blocks in use). */
 #define SIM_HOT_REGION ((size_t)2 << 20)
 /* What malloc keeps beside each block (glibc: a 16-byte header and
  * rounding), for memory estimates. */

@@ -8,12 +8,17 @@
  * (sim_alloc.c), so the packing and reuse checks run in the other builds
  * only.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -197,6 +202,46 @@ static void threads_allocate_and_free_hot_blocks_at_once(void **state)
     }
 }
 
+/* Runs free_it(alloc_it(64)) in a child process: 1 if the child died of it
+ * (abort, or a sanitizer's report and exit), 0 if it came through. */
+static int dies(void *(*alloc_it)(size_t), void (*free_it)(void *))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* cmocka catches SIGSEGV and SIGABRT to report a failed test: the
+         * child must die of them instead; its messages (glibc's, the
+         * sanitizer's) are expected and not shown */
+        const int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE};
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            signal(sigs[i], SIG_DFL);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, 2);
+        /* a heap of a few MB, as a model's: the 2 MB boundary below a
+         * plain block is then mapped memory, not a certain crash */
+        for (int i = 0; i < 64; i++)
+            (void)sim_malloc(64 << 10);
+        free_it(alloc_it(64));
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void freeing_with_the_wrong_function_stops_the_program(void **state)
+{
+    (void)state;
+    /* the right pairs come through (the control: the test can pass) */
+    assert_false(dies(sim_calloc_hot, sim_free_hot));
+    assert_false(dies(sim_malloc, sim_free));
+    /* a plain block to sim_free_hot, a hot one to sim_free */
+    assert_true(dies(sim_malloc, sim_free_hot));
+    assert_true(dies(sim_calloc_hot, sim_free));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +251,7 @@ int main(void)
         cmocka_unit_test(hot_blocks_fail_under_the_test_hooks),
         cmocka_unit_test(a_hot_table_grows_with_its_entries_kept_and_zeros_after),
         cmocka_unit_test(threads_allocate_and_free_hot_blocks_at_once),
+        cmocka_unit_test(freeing_with_the_wrong_function_stops_the_program),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
