@@ -390,7 +390,10 @@ static void variants(plt_buf *b, const res_results *r, const res_verdict *v)
     plt_buf_printf(b, "  %-20s %s\n", "as written", res_verdict_banner(v, banner, sizeof banner));
     for (int k = 0; k < r->nvariants; k++) {
         const res_variant *x = &r->variants[k];
-        plt_buf_printf(b, "  %-20s %s\n", x->id, x->banner);
+        char id[41];
+        plt_buf_printf(b, "  %-20s ", sim_text_visible(x->id, id, sizeof id));
+        plt_buf_put_visible(b, x->banner);
+        plt_buf_puts(b, "\n");
         if (x->description && x->description[0]) {
             plt_buf_printf(b, "  %-20s   (", "");
             plt_buf_put_visible(b, x->description);
@@ -430,15 +433,19 @@ static void variants(plt_buf *b, const res_results *r, const res_verdict *v)
             if (k >= 0 && !g)
                 continue;
             char(*row)[CELL] = t.cell[t.nrows++];
-            snprintf(row[0], CELL, "%.40s", k < 0 ? f->id : "");
-            snprintf(row[1], CELL, "%.40s", k < 0 ? "as written" : r->variants[k].id);
+            char id[41], status[17];
+            sim_text_visible(k < 0 ? f->id : "", row[0], 41);
+            sim_text_visible(k < 0 ? "as written" : r->variants[k].id, id, sizeof id);
+            snprintf(row[1], CELL, "%s", id);
             res_fmt_duration_ci(g ? g->p99 : f->p99, g ? g->p99_hw : f->p99_hw, row[2], CELL);
             res_fmt_count(g ? g->created : f->created, row[3], CELL);
             res_fmt_count(g ? g->delivered : f->delivered, row[4], CELL);
             res_fmt_count(g ? g->rejected : f->rejected, row[5], CELL);
             res_fmt_count(g ? g->lost + g->dead_lettered : f->lost + f->dead_lettered, row[6],
                           CELL);
-            snprintf(row[7], CELL, "%s", g ? g->status : res_verdict_status_name(f->status));
+            snprintf(row[7], CELL, "%s",
+                     g ? sim_text_visible(g->status, status, sizeof status)
+                       : res_verdict_status_name(f->status));
         }
     }
     plt_buf_puts(b, "\n");

@@ -10,8 +10,8 @@
 #   3. error messages that quote the input: an unknown key, a bad id, a
 #      --set value, an unknown option, an unknown command;
 #   4. sweep's table of --vary values;
-#   5. report --from a results.json whose name is hostile (its summary.txt
-#      in a new folder).
+#   5. report --from a results.json whose name and variants are hostile
+#      (its summary.txt in a new folder).
 # Each output must hold no control character but the line ends, no C1
 # control, no bidi control and no malformed UTF-8, and show the text as
 # typed with those characters escaped (\x1b, \x07, \u009b, \u202e, \n).
@@ -98,6 +98,11 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 doc["scenario"]["name"] = "n\x1b[2J\x07\u009b\u202e\nPASS"
 doc["erpsim_version"] = "\x1b]0;owned\x07"
+# a variant, as a results.json from elsewhere may carry: its id, banner and
+# a flow's status reach the summary's variants table
+flow = doc["verdict"]["flows"][0]["id"]
+doc["variants"] = [{"id": "v\x1b[31m", "description": "d", "result": "FAIL",
+                    "banner": "FAIL\x1b[2J\u009b", "flows": [{"id": flow, "status": "S\x07"}]}]
 json.dump(doc, open(sys.argv[1], "w"))
 PY
 "$erpsim" report --from "$tmp/from" --out "$tmp/rep" --no-charts >"$tmp/stdout" 2>"$tmp/err"
@@ -105,6 +110,9 @@ rc=$?
 [ $rc -eq 0 ] || fail "report --from: exit $rc: $(head -c 300 "$tmp/err")"
 clean "$tmp/rep/summary.txt" "report --from"
 has "$tmp/rep/summary.txt" "report --from" 'erpsim \x1b]0;owned\x07 - scenario n\x1b[2J\x07\u009b\u202e\nPASS ('
+has "$tmp/rep/summary.txt" "report --from" 'v\x1b[31m'
+has "$tmp/rep/summary.txt" "report --from" 'FAIL\x1b[2J\u009b'
+has "$tmp/rep/summary.txt" "report --from" 'S\x07'
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)" >&2
