@@ -274,15 +274,6 @@ static void inline_svg(plt_buf *b, const char *svg, int k)
     plt_buf_fini(&seen);
 }
 
-/* The variant's figures of flow id, NULL when it has none. */
-static const res_variant_flow *variant_flow(const res_variant *x, const char *id)
-{
-    for (int j = 0; j < x->nflows; j++)
-        if (!strcmp(x->flows[j].id, id))
-            return &x->flows[j];
-    return NULL;
-}
-
 /* One row of a variants table: flow f as written (g NULL) or under a
  * variant (its figures g): p99 and its half-width, created, delivered,
  * rejected, lost + dead-lettered, and the flow's verdict. */
@@ -335,7 +326,7 @@ static void html_variants(plt_buf *b, const res_results *r, const res_verdict *v
     for (int i = 0; i < v->nflows; i++) {
         const res_verdict_flow *f = &v->flows[i];
         for (int k = -1; k < r->nvariants; k++) {
-            const res_variant_flow *g = k >= 0 ? variant_flow(&r->variants[k], f->id) : NULL;
+            const res_variant_flow *g = k >= 0 ? res_variant_flow_of(&r->variants[k], f->id) : NULL;
             if (k >= 0 && !g)
                 continue;
             char c[64];
@@ -380,7 +371,7 @@ static void md_variants(plt_buf *b, const res_results *r, const res_verdict *v)
     for (int i = 0; i < v->nflows; i++) {
         const res_verdict_flow *f = &v->flows[i];
         for (int k = -1; k < r->nvariants; k++) {
-            const res_variant_flow *g = k >= 0 ? variant_flow(&r->variants[k], f->id) : NULL;
+            const res_variant_flow *g = k >= 0 ? res_variant_flow_of(&r->variants[k], f->id) : NULL;
             if (k >= 0 && !g)
                 continue;
             plt_buf_puts(b, "| ");

@@ -348,22 +348,13 @@ static void limit_table(plt_buf *b, const res_verdict *v)
 
 /* The variants, as run with the same seed: each one's verdict, then each
  * flow under the scenario as written and under every variant. */
-/* Variant k's record of flow id, NULL if it has none. */
-static const res_variant_flow *variant_flow(const res_results *r, int k, const char *id)
-{
-    for (int j = 0; j < r->variants[k].nflows; j++)
-        if (!strcmp(r->variants[k].flows[j].id, id))
-            return &r->variants[k].flows[j];
-    return NULL;
-}
-
 /* A flow's rank in the variants table: as flow_rank, by its worst verdict
  * as written or under any variant. */
 static row_rank variant_rank(const res_results *r, const res_verdict *v, int i)
 {
     row_rank rank = flow_rank(v, i);
     for (int k = 0; k < r->nvariants; k++) {
-        const res_variant_flow *g = variant_flow(r, k, v->flows[i].id);
+        const res_variant_flow *g = res_variant_flow_of(&r->variants[k], v->flows[i].id);
         for (int s = RES_VERDICT_OK; g && s <= RES_VERDICT_NONE; s++)
             if (!strcmp(g->status, res_verdict_status_name((res_verdict_status)s)) &&
                 flow_group((res_verdict_status)s) < rank.group)
@@ -377,7 +368,7 @@ static int variant_rows(const res_results *r, const res_verdict *v, int i)
 {
     int n = 1;
     for (int k = 0; k < r->nvariants; k++)
-        n += variant_flow(r, k, v->flows[i].id) != NULL;
+        n += res_variant_flow_of(&r->variants[k], v->flows[i].id) != NULL;
     return n;
 }
 
@@ -429,7 +420,7 @@ static void variants(plt_buf *b, const res_results *r, const res_verdict *v)
     for (int s = 0; s < nshown; s++) {
         const res_verdict_flow *f = &v->flows[shown[s].index];
         for (int k = -1; k < r->nvariants && t.nrows < MAX_ROWS; k++) {
-            const res_variant_flow *g = k >= 0 ? variant_flow(r, k, f->id) : NULL;
+            const res_variant_flow *g = k >= 0 ? res_variant_flow_of(&r->variants[k], f->id) : NULL;
             if (k >= 0 && !g)
                 continue;
             char(*row)[CELL] = t.cell[t.nrows++];

@@ -555,3 +555,11 @@ double res_metric_cdf(const res_metric *m, double x)
         cum += (double)m->bin_count[i];
     return cum / (double)m->count;
 }
+
+const res_variant_flow *res_variant_flow_of(const res_variant *x, const char *id)
+{
+    for (int j = 0; j < x->nflows; j++)
+        if (!strcmp(x->flows[j].id, id))
+            return &x->flows[j];
+    return NULL;
+}

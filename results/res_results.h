@@ -173,6 +173,8 @@ int res_results_add_limit(res_results *r, const mdl_limit *l, sim_err *err);
  * writer to fill; NULL on no memory. */
 res_variant *res_results_add_variant(res_results *r, const char *id, const char *description,
                                      int nflows, sim_err *err);
+/* Variant x's figures of flow id, NULL if it has none. */
+const res_variant_flow *res_variant_flow_of(const res_variant *x, const char *id);
 
 /* Replaces the overrides with copies of sets[0..n-1]. */
 int res_results_set_overrides(res_results *r, const char *const *sets, int n, sim_err *err);
