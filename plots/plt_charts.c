@@ -611,6 +611,14 @@ static double retention_of(const res_results *r, const char *id)
     return res_results_meanf(r, s ? s->retention_s : 0.0, "channel.%s.retention_s", id);
 }
 
+/* A channel's delivery allocation (0 = none). */
+static double allocation_of(const res_results *r, const char *id)
+{
+    const res_system *s = res_results_system(r, id);
+    return res_results_meanf(r, s ? s->delivery_allocation : 0.0, "channel.%s.allocation_limit",
+                             id);
+}
+
 static double channel_stress(const res_results *r, const res_verdict *v, const char *id)
 {
     double ret = retention_of(r, id);
@@ -662,21 +670,13 @@ static int build_channels(const res_results *r, const res_verdict *v, const char
     choice_vars(c, p, shown, n, "CH", "channels closest to their retention or allocation",
                 "series/channels.csv");
     array_begin(&c->vars, "ALLOC", shown);
-    for (int i = 0; i < shown; i++) {
-        const res_system *s = res_results_system(r, p[i].id);
-        array_num(&c->vars, i,
-                  res_results_meanf(r, s ? s->delivery_allocation : 0.0,
-                                    "channel.%s.allocation_limit", p[i].id));
-    }
+    for (int i = 0; i < shown; i++)
+        array_num(&c->vars, i, allocation_of(r, p[i].id));
     array_end(&c->vars, shown);
     array_begin(&c->vars, "ALLOCTXT", shown); /* "100,000,000", for the key */
     for (int i = 0; i < shown; i++) {
-        const res_system *s = res_results_system(r, p[i].id);
         char t[32];
-        array_str(&c->vars, i,
-                  res_fmt_count(res_results_meanf(r, s ? s->delivery_allocation : 0.0,
-                                                  "channel.%s.allocation_limit", p[i].id),
-                                t, sizeof t));
+        array_str(&c->vars, i, res_fmt_count(allocation_of(r, p[i].id), t, sizeof t));
     }
     array_end_str(&c->vars, shown);
     array_begin(&c->vars, "RET", shown);
