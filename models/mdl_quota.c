@@ -255,3 +255,88 @@ double mdl_quota_limit(const mdl_quota *q)
 {
     return q->limit;
 }
+
+/* ---- many calls at once --------------------------------------------------- */
+
+sim_time mdl_quota_grid(const mdl_quota *q)
+{
+    if (!q->calendar)
+        return q->bucket;
+    return q->window % SIM_MIN == 0 ? SIM_MIN : q->window;
+}
+
+/* Rolling: the calls counted in bucket b before the pass (none after head). */
+static uint64_t held(const mdl_quota *q, int64_t b)
+{
+    if (b == q->head)
+        return q->head_calls;
+    if (b > q->head || b < q->head - q->n || b < 0)
+        return 0;
+    return q->ring[b % q->slots];
+}
+
+static size_t fits_rolling(const mdl_quota *q, sim_time t0, const uint64_t *calls, size_t nb,
+                           uint64_t extra)
+{
+    int64_t m0 = t0 / q->bucket;
+    assert(m0 >= q->head);
+    /* used(t0): what the ring holds minus the buckets gone by bucket m0,
+     * those older than m0 - n. */
+    uint64_t old = 0;
+    if (m0 - q->head < q->slots) {
+        old = q->total;
+        for (int64_t b = q->head - q->n; b < m0 - q->n; b++)
+            old -= held(q, b);
+    }
+    uint64_t mine = 0; /* the pass's calls still in the window */
+    for (size_t j = 0; j < nb; j++) {
+        int64_t m = m0 + (int64_t)j;
+        if (j > 0)
+            old -= held(q, m - 1 - q->n); /* bucket m - 1 - n leaves at m */
+        mine += calls[j];
+        if (m - 1 - q->n >= m0)
+            mine -= calls[m - 1 - q->n - m0];
+        if ((double)old + (double)mine + (double)extra > q->limit)
+            return j;
+    }
+    return nb;
+}
+
+static size_t fits_calendar(const mdl_quota *q, sim_time t0, const uint64_t *calls, size_t nb,
+                            uint64_t extra)
+{
+    sim_time g = mdl_quota_grid(q);
+    int64_t period = t0 / q->window;
+    assert(period >= q->head);
+    uint64_t used = period == q->head ? q->total : 0;
+    for (size_t j = 0; j < nb; j++) {
+        int64_t p = (t0 / g + (int64_t)j) * g / q->window;
+        if (p > period) { /* the count resets at the period's start */
+            period = p;
+            used = 0;
+        }
+        used += calls[j];
+        if ((double)used + (double)extra > q->limit)
+            return j;
+    }
+    return nb;
+}
+
+size_t mdl_quota_fits(const mdl_quota *q, sim_time t0, const uint64_t *calls, size_t nb,
+                      uint64_t extra)
+{
+    return q->calendar ? fits_calendar(q, t0, calls, nb, extra)
+                       : fits_rolling(q, t0, calls, nb, extra);
+}
+
+void mdl_quota_commit(mdl_quota *q, sim_time t0, const uint64_t *calls, size_t nb)
+{
+    sim_time g = mdl_quota_grid(q);
+    sim_time k0 = t0 / g;
+    for (size_t j = 0; j < nb; j++) {
+        if (calls[j] == 0)
+            continue;
+        sim_time at = (k0 + (sim_time)j) * g;
+        mdl_quota_force(q, at > t0 ? at : t0, calls[j]);
+    }
+}

@@ -53,4 +53,54 @@ sim_time mdl_quota_exhausted_at(const mdl_quota *q);
 uint64_t mdl_quota_refused(const mdl_quota *q);
 double mdl_quota_limit(const mdl_quota *q);
 
+/* ---- many calls at once (the aggregate pass, issue 14) -------------------
+ *
+ * A pass that simulated an interval [t0, t1) without the calendar knows
+ * how many calls its records make in each grid bucket g_k = [k G, (k+1) G)
+ * meeting [t0, t1), G = mdl_quota_grid(q): calls[j] for bucket
+ * t0 / G + j, j < (t1 - 1) / G - t0 / G + 1. Record by record, each call
+ * would be an mdl_quota_take. Within one grid bucket the count only rises
+ * (a rolling window ages out only at its bucket edges, a calendar window
+ * resets only at multiples of its window, and G is a divisor of both), so
+ * every take of bucket m fits iff the count after the last of them does:
+ *
+ *     used(t0) - aged(<= m) + calls(<= m) + extra <= limit   for every m,
+ *
+ * where aged(<= m) are the calls counted at t0 that leave the window by
+ * bucket m (known at t0: rolling, the ring's buckets m - n and older;
+ * calendar, the whole count at the first period edge) and calls(<= m) the
+ * pass's calls in the buckets up to m that are still in the window (a pass
+ * longer than the window ages its own calls out too). `extra` bounds the
+ * calls other users (batch pages, reconciliation) may take meanwhile:
+ * they are assumed to come at once and stay, the safe side.
+ *
+ * Two calls, not one take_batch. A pass checks every shared object of its
+ * component (the quota, a rate limit, a delivery allocation, the endpoint,
+ * the caller pool) and commits only if all of them pass; an all-or-nothing
+ * take_batch would commit the quota before the others were checked, and a
+ * later failure would need an undo. So mdl_quota_fits is read-only and
+ * mdl_quota_commit counts, the way a transaction prepares then commits.
+ *
+ * After mdl_quota_fits said yes, mdl_quota_commit leaves the quota exactly
+ * as the takes one by one would: the same used(now) at every now after the
+ * last call, the same peak, nothing refused. It counts bucket j's calls at
+ * max(t0, its start) with mdl_quota_force, in time order; so nobody may
+ * have used q at a time after t0 before the commit, and anybody using it
+ * later must do so at a time >= the last bucket committed. (Inside the
+ * interval, used(now) already includes a bucket's later calls from its
+ * start: the pass's samplers read the quota at t1.) Checked by
+ * tests/models/test_mdl_quota.c against mdl_quota_take record by record. */
+
+/* The grid bucket width G calls are grouped by: the rolling bucket, or for
+ * a calendar window one minute if it divides the window, else the window. */
+sim_time mdl_quota_grid(const mdl_quota *q);
+/* Whether calls[nb] (per grid bucket from t0's, see above) plus `extra`
+ * would all fit; does not change q. Returns nb if they fit, else the index
+ * of the first bucket where they would not. t0 must not precede the latest
+ * time q has seen (bucket-wise). */
+size_t mdl_quota_fits(const mdl_quota *q, sim_time t0, const uint64_t *calls, size_t nb,
+                      uint64_t extra);
+/* Counts calls[nb] as mdl_quota_fits described them. */
+void mdl_quota_commit(mdl_quota *q, sim_time t0, const uint64_t *calls, size_t nb);
+
 #endif

@@ -247,6 +247,139 @@ static void random_calls_agree_with_a_brute_force_reference(void **state)
     mdl_quota_destroy(q);
 }
 
+/* ---- many calls at once: fits and commit against take by take ----------- */
+
+/* Random intervals [t0, t1) of 1 s to 25 min (some longer than the 10-min
+ * window), separated by idle gaps of 0 to 40 min (some longer than the
+ * window, and crossing calendar resets), each with 0 to 60 calls at random
+ * times. Quota `one` takes them record by record; quota `many` is asked
+ * mdl_quota_fits for the same calls grouped per grid bucket, then commits
+ * them (or, when they do not fit, takes them one by one as the per-record
+ * path would, so the two stay in the same state). Expected, exactly:
+ *   - fits says "all fit" iff no take of `one` is refused, and when not,
+ *     the first refused take lies in the bucket fits named;
+ *   - after a commit, used(now) agrees at t1 and at later times, and the
+ *     peaks agree;
+ *   - with extra = limit - (the highest count `one` held in the interval,
+ *     at a bucket's start or after a take) they still fit, with one more
+ *     they do not (when any call was made).
+ * Limits 40 and 25 with up to 60 calls an interval: about a third of the
+ * intervals do not fit, so both answers are exercised (counted below). */
+static void check_batches(int calendar, double limit)
+{
+    const sim_time window = 10 * SIM_MIN;
+    mdl_quota *one = make(limit, window, calendar, 0);
+    mdl_quota *many = make(limit, window, calendar, 0);
+    gsl_rng *rng = sim_rng_create(17, (uint64_t)calendar, "quota-batch", NULL);
+    assert_non_null(rng);
+    const sim_time g = mdl_quota_grid(many);
+    assert_int_equal(g, SIM_MIN);
+    enum { CALLS = 60, NB = 64 };
+    sim_time t0 = (sim_time)gsl_rng_uniform_int(rng, 5 * SIM_MIN);
+    int fitted = 0, refused = 0;
+    for (int round = 0; round < 3000; round++) {
+        sim_time len = SIM_SEC + (sim_time)gsl_rng_uniform_int(rng, 25 * SIM_MIN);
+        sim_time t1 = t0 + len;
+        size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
+        assert_true(nb <= NB);
+        sim_time at[CALLS];
+        int n = (int)gsl_rng_uniform_int(rng, CALLS + 1);
+        for (int i = 0; i < n; i++)
+            at[i] = t0 + (sim_time)gsl_rng_uniform_int(rng, (unsigned long)len);
+        for (int i = 1; i < n; i++) /* insertion sort: calls in time order */
+            for (int k = i; k > 0 && at[k] < at[k - 1]; k--) {
+                sim_time x = at[k];
+                at[k] = at[k - 1];
+                at[k - 1] = x;
+            }
+        uint64_t calls[NB] = {0};
+        for (int i = 0; i < n; i++)
+            calls[at[i] / g - t0 / g]++;
+        size_t fit = mdl_quota_fits(many, t0, calls, nb, 0);
+
+        /* Take by take; high = the highest count in [t0, t1): at each
+         * bucket's (clipped) start, where calls aged out, and after each
+         * take. */
+        size_t first_refused = nb;
+        uint64_t high = 0;
+        for (size_t j = 0, i = 0; j < nb; j++) {
+            sim_time from = (t0 / g + (sim_time)j) * g;
+            uint64_t u = mdl_quota_used(one, from > t0 ? from : t0);
+            high = u > high ? u : high;
+            for (; i < (size_t)n && (size_t)(at[i] / g - t0 / g) == j; i++) {
+                if (!mdl_quota_take(one, at[i], 1) && first_refused == nb)
+                    first_refused = j;
+                u = mdl_quota_used(one, at[i]);
+                high = u > high ? u : high;
+            }
+        }
+        assert_int_equal(fit, first_refused);
+        if (fit == nb) {
+            fitted++;
+            if (n > 0) {
+                uint64_t slack = (uint64_t)limit - high;
+                assert_int_equal(mdl_quota_fits(many, t0, calls, nb, slack), nb);
+                assert_true(mdl_quota_fits(many, t0, calls, nb, slack + 1) < nb);
+            }
+            mdl_quota_commit(many, t0, calls, nb);
+        } else {
+            refused++;
+            for (int i = 0; i < n; i++)
+                mdl_quota_take(many, at[i], 1);
+        }
+        assert_int_equal(mdl_quota_peak(many), mdl_quota_peak(one));
+        sim_time gap = gsl_rng_uniform(rng) < 0.2 ? (sim_time)gsl_rng_uniform_int(rng, 40 * SIM_MIN)
+                                                  : (sim_time)gsl_rng_uniform_int(rng, 2 * SIM_MIN);
+        for (sim_time now = t1; now <= t1 + gap; now += 1 + gap / 4)
+            assert_int_equal(mdl_quota_used(many, now), mdl_quota_used(one, now));
+        t0 = t1 + gap;
+    }
+    assert_true(fitted > 300 && refused > 300);
+    sim_rng_destroy(rng);
+    mdl_quota_destroy(many);
+    mdl_quota_destroy(one);
+}
+
+static void batched_calls_fit_exactly_when_no_take_is_refused_rolling(void **state)
+{
+    (void)state;
+    check_batches(0, 40);
+    check_batches(0, 25);
+}
+
+static void batched_calls_fit_exactly_when_no_take_is_refused_calendar(void **state)
+{
+    (void)state;
+    check_batches(1, 40);
+    check_batches(1, 25);
+}
+
+/* A hand case on the rolling day of 1-minute buckets, limit 10: 6 calls in
+ * bucket 0 and 3 in bucket 1 are held at t0 = 24 h + 30 s (bucket 1440).
+ * At bucket 1440 the window holds buckets 0..1440 (n = 1440), so used(t0)
+ * = 9; bucket 0 leaves at 1441, bucket 1 at 1442. Calls per bucket from
+ * 1440: {1, 5, 3}. Counts: 9 + 1 = 10 (fits), 10 - 6 + 5 = 9 (fits),
+ * 9 - 3 + 3 = 9 (fits): all fit, the peak stays 10. With extra = 1 the
+ * first bucket is over (11 > 10): index 0. With {2, ...}: index 0. */
+static void fits_follows_the_aged_out_buckets_by_hand(void **state)
+{
+    (void)state;
+    mdl_quota *q = make(10, SIM_DAY, 0, 0);
+    assert_int_equal(mdl_quota_take(q, 10 * SIM_SEC, 6), 1);
+    assert_int_equal(mdl_quota_take(q, SIM_MIN + 10 * SIM_SEC, 3), 1);
+    const sim_time t0 = SIM_DAY + 30 * SIM_SEC;
+    const uint64_t calls[3] = {1, 5, 3}, over[3] = {2, 5, 3};
+    assert_int_equal(mdl_quota_fits(q, t0, calls, 3, 0), 3);
+    assert_int_equal(mdl_quota_fits(q, t0, calls, 3, 1), 0);
+    assert_int_equal(mdl_quota_fits(q, t0, over, 3, 0), 0);
+    assert_int_equal(mdl_quota_used(q, 20 * SIM_SEC), 9); /* fits changed nothing */
+    mdl_quota_commit(q, t0, calls, 3);
+    assert_int_equal(mdl_quota_peak(q), 10);
+    assert_int_equal(mdl_quota_used(q, SIM_DAY + 3 * SIM_MIN - 1), 9);
+    assert_int_equal(mdl_quota_refused(q), 0);
+    mdl_quota_destroy(q);
+}
+
 static void bad_configurations_are_refused(void **state)
 {
     (void)state;
@@ -297,6 +430,9 @@ int main(void)
         cmocka_unit_test(a_long_idle_gap_empties_the_window_once),
         cmocka_unit_test(the_bulk_pool_grants_15000_batches_per_rolling_day),
         cmocka_unit_test(random_calls_agree_with_a_brute_force_reference),
+        cmocka_unit_test(batched_calls_fit_exactly_when_no_take_is_refused_rolling),
+        cmocka_unit_test(batched_calls_fit_exactly_when_no_take_is_refused_calendar),
+        cmocka_unit_test(fits_follows_the_aged_out_buckets_by_hand),
         cmocka_unit_test(bad_configurations_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
