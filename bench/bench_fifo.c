@@ -74,31 +74,23 @@ static void release(recs *r)
     free(r->end);
 }
 
-/* One round of the recursion over every interval; returns a checksum. */
-static sim_time run_all(recs *r, int c)
+/* One round over every interval, continuing the free times: the
+ * recursion (pool = 0) or the pool check (pool = 1); returns a checksum. */
+static sim_time run_all(recs *r, int c, int pool)
 {
     sim_time vfree[32], sum = 0;
     for (int k = 0; k < c; k++)
         vfree[k] = -1;
     for (size_t i = 0; i < r->n; i += CHUNK) {
         size_t m = r->n - i < CHUNK ? r->n - i : CHUNK;
-        mdl_fifo_tally t;
-        mdl_fifo_run(c, vfree, m, r->a + i, r->s + i, r->start + i, r->end + i, &t);
+        mdl_fifo_tally t = {0};
+        if (pool)
+            t.waited = mdl_fifo_first_full(c, vfree, m, r->a + i, r->s + i);
+        else
+            mdl_fifo_run(c, vfree, m, r->a + i, r->s + i, r->start + i, r->end + i, &t);
         sum += (sim_time)t.waited;
     }
-    return sum + r->start[r->n - 1];
-}
-
-static sim_time pool_all(recs *r, int c)
-{
-    sim_time vfree[32], sum = 0;
-    for (int k = 0; k < c; k++)
-        vfree[k] = -1;
-    for (size_t i = 0; i < r->n; i += CHUNK) {
-        size_t m = r->n - i < CHUNK ? r->n - i : CHUNK;
-        sum += (sim_time)mdl_fifo_first_full(c, vfree, m, r->a + i, r->s + i);
-    }
-    return sum;
+    return pool ? sum : sum + r->start[r->n - 1];
 }
 
 /* The sweeps over the c = 16 output, one window per interval. */
@@ -167,17 +159,15 @@ int main(int argc, char **argv)
             return 3;
         }
         if (cases[k].kind >= 2)
-            (void)run_all(&r, cases[k].c); /* the sweeps read its output */
+            (void)run_all(&r, cases[k].c, 0); /* the sweeps read its output */
         double best = INFINITY;
         sim_time check = 0;
         for (int round = 0; round < rounds; round++) {
             double t0 = cpu_s();
             switch (cases[k].kind) {
             case 0:
-                check = run_all(&r, cases[k].c);
-                break;
             case 1:
-                check = pool_all(&r, cases[k].c);
+                check = run_all(&r, cases[k].c, cases[k].kind);
                 break;
             default:
                 check = sweep_all(&r, cases[k].kind == 3);
