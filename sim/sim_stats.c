@@ -135,6 +135,13 @@ void sim_timeavg_reset(sim_timeavg *a, sim_time now)
     sim_timeavg_init(a, now, a->level);
 }
 
+void sim_timeavg_add_area(sim_timeavg *a, double area, double max)
+{
+    a->area += area;
+    if (max > a->max)
+        a->max = max;
+}
+
 /* ---- log-spaced histogram ---------------------------------------------- */
 
 #define LOW_EXP  (-30) /* first octave starts at 2^-30 */
@@ -851,6 +858,18 @@ void sim_series_add(sim_series *s, sim_time now, double amount)
     if (now < 0 || now >= s->span)
         return;
     s->val[now / s->interval] += amount;
+}
+
+void sim_series_add_area(sim_series *s, size_t i, double area, double max)
+{
+    if (i >= s->nbins)
+        return;
+    *val_at(s, i) += area;
+    if (s->kind != SIM_SERIES_LEVEL)
+        return;
+    double *m = mx_at(s, i);
+    if (max > *m)
+        *m = max;
 }
 
 void sim_series_finish(sim_series *s, sim_time end)

@@ -101,6 +101,14 @@ static inline void sim_timeavg_add(sim_timeavg *a, sim_time now, double delta)
 double sim_timeavg_mean(const sim_timeavg *a, sim_time now);
 /* Forgets the past (warm-up deletion): start = now, keeps the level. */
 void sim_timeavg_reset(sim_timeavg *a, sim_time now);
+/* Bulk update (the aggregate path): adds `area` (level * us) that a level
+ * observed elsewhere contributes, and raises the max to `max` (-INFINITY:
+ * no maximum to add). Areas are additive, so the area of several parts of
+ * one level (requests the calendar carries, requests a pass carried) may
+ * come in any order; a max is not, so `max` must be the largest level of
+ * the whole, every part included. The mean is right once now is past the
+ * stretch the area covers. */
+void sim_timeavg_add_area(sim_timeavg *a, double area, double max);
 
 /* ---- log-spaced histogram ---------------------------------------------- */
 
@@ -179,6 +187,14 @@ sim_series *sim_series_clone(const sim_series *s, sim_err *err);
 void sim_series_set(sim_series *s, sim_time now, double v);
 /* SUM: adds amount to the bucket of now. LEVEL: the level changes by amount. */
 void sim_series_add(sim_series *s, sim_time now, double amount);
+/* Bulk update (the aggregate path). LEVEL: adds `area` (level * us) to
+ * bucket i, observed elsewhere, and raises its maximum to `max` (the
+ * largest level of the whole in the bucket, not of the part added;
+ * -INFINITY: none); the bucket may lie before, at or after the current
+ * one, and its value is its area over the width, as for levels set. SUM:
+ * adds `area` as an amount (max ignored). A bucket beyond the span is
+ * ignored. */
+void sim_series_add_area(sim_series *s, size_t i, double area, double max);
 /* LEVEL: closes the buckets up to end (call once at the end of a run). */
 void sim_series_finish(sim_series *s, sim_time end);
 sim_series_kind sim_series_kind_of(const sim_series *s);

@@ -674,6 +674,22 @@ static void hist_unpack_refuses_bins_that_do_not_add_up(void **state)
     }
 }
 
+/* Bulk area: a level of 1 on [0, 10) s set as usual, plus a part seen
+ * elsewhere (2 on [2, 7) s: area 10 level-seconds, the whole peaking at 3)
+ * added as an area: mean (1*10 + 10) / 10 = 2, max 3. Integers times
+ * SIM_SEC are exact in doubles, so the tolerance is only EPS. */
+static void timeavg_area_added_in_bulk_joins_the_level(void **state)
+{
+    (void)state;
+    sim_timeavg a;
+    sim_timeavg_init(&a, 0, 1.0);
+    sim_timeavg_add_area(&a, 10.0 * SIM_SEC, 3.0);
+    assert_true(fabs(sim_timeavg_mean(&a, 10 * SIM_SEC) - 2.0) < EPS);
+    assert_true(a.max == 3.0);
+    sim_timeavg_add_area(&a, 0.0, -INFINITY); /* no max: unchanged */
+    assert_true(a.max == 3.0);
+}
+
 /* ---- series ------------------------------------------------------------- */
 
 static void assert_bucket(const sim_series *s, size_t i, double mean, double max)
@@ -743,6 +759,47 @@ static void series_ignores_times_beyond_the_span(void **state)
     assert_bucket(s, 0, 1.5, 3.0);
     assert_bucket(s, 1, 3.0, 9.0);
     sim_series_destroy(s);
+}
+
+/*
+ * Bulk areas, buckets of 10 us over [0, 40). The whole level is the sum of
+ * a part set as usual, A = 1 on [0, 25) then 0, and a part added as areas,
+ * B = 2 on [5, 15) and 3 on [22, 38):
+ *   whole 1 [0,5), 3 [5,15), 1 [15,22), 4 [22,25), 3 [25,38), 0 [38,40)
+ *   bucket 0: (1*5 + 3*5) / 10 = 2,   max 3    B's area 10
+ *   bucket 1: (3*5 + 1*5) / 10 = 2,   max 3    B's area 10
+ *   bucket 2: (1*2 + 4*3 + 3*5) / 10 = 2.9, max 4    B's area 24
+ *   bucket 3: (3*8) / 10 = 2.4, max 3    B's area 24
+ * B is added while A's series is at 12 us: bucket 0 lies behind it, 1 is
+ * the current one, 2 and 3 lie ahead; all add up the same. A bucket past
+ * the span is ignored. SUM adds the area as an amount.
+ */
+static void series_areas_added_in_bulk_join_the_level_in_any_bucket(void **state)
+{
+    (void)state;
+    sim_series *s = sim_series_create(SIM_SERIES_LEVEL, 10, 4, NULL);
+    assert_non_null(s);
+    sim_series_set(s, 0, 1.0);
+    sim_series_set(s, 12, 1.0); /* same level: only moves the observation to bucket 1 */
+    sim_series_add_area(s, 0, 10.0, 3.0);
+    sim_series_add_area(s, 1, 10.0, 3.0);
+    sim_series_add_area(s, 2, 24.0, 4.0);
+    sim_series_add_area(s, 3, 24.0, 3.0);
+    sim_series_add_area(s, 4, 99.0, 99.0);
+    sim_series_set(s, 25, 0.0);
+    sim_series_finish(s, 40);
+    assert_bucket(s, 0, 2.0, 3.0);
+    assert_bucket(s, 1, 2.0, 3.0);
+    assert_bucket(s, 2, 2.9, 4.0);
+    assert_bucket(s, 3, 2.4, 3.0);
+    sim_series_destroy(s);
+
+    sim_series *sum = sim_series_create(SIM_SERIES_SUM, 10, 2, NULL);
+    assert_non_null(sum);
+    sim_series_add(sum, 3, 1.0);
+    sim_series_add_area(sum, 0, 2.0, 50.0);
+    assert_bucket(sum, 0, 3.0, 3.0);
+    sim_series_destroy(sum);
 }
 
 /* SUM: amounts land in the bucket of their time; times < 0 or past the span
@@ -858,6 +915,7 @@ int main(void)
         cmocka_unit_test(tally_matches_two_pass_on_offset_data),
         cmocka_unit_test(tally_merge_equals_tally_of_the_concatenation),
         cmocka_unit_test(timeavg_matches_a_hand_computed_step_function),
+        cmocka_unit_test(timeavg_area_added_in_bulk_joins_the_level),
         cmocka_unit_test(hist_quantile_is_within_1pct_of_the_exact_order_statistic),
         cmocka_unit_test(hist_min_max_mean_are_exact),
         cmocka_unit_test(hist_handles_nonpositive_tiny_huge_and_nan_values),
@@ -876,6 +934,7 @@ int main(void)
         cmocka_unit_test(series_level_buckets_match_a_hand_computed_signal),
         cmocka_unit_test(series_ignores_times_beyond_the_span),
         cmocka_unit_test(series_sum_buckets_add_amounts),
+        cmocka_unit_test(series_areas_added_in_bulk_join_the_level_in_any_bucket),
         cmocka_unit_test(series_accumulate_and_scale_average_replications),
         cmocka_unit_test(series_shape_mismatch_is_einval),
         cmocka_unit_test(series_create_rejects_bad_shapes_and_reports_oom),
