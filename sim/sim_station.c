@@ -31,6 +31,9 @@
  *   arrive     in_system == K           -> blocked (counted, nothing else)
  *              an idle server            -> start_service on it
  *              all servers busy          -> append to the ring
+ *   inject     (the aggregate path) as arrive, with the job's own arrival
+ *              time; a job already in service takes an idle server with its
+ *              completion at the end given, no service drawn
  *   complete   record wait and sojourn of the job on that server, then
  *              either start the head of the ring on the same server or put
  *              the server back on the idle stack; then call done. done comes
@@ -260,19 +263,14 @@ void sim_station_destroy(sim_station *st)
     sim_free_hot(st);
 }
 
-int sim_station_arrive(sim_station *st, uint64_t job)
+/* A job that arrived at `arrived` enters now (room checked): an idle
+ * server or the end of the line. SIM_OK, or SIM_ENOMEM (nothing changed). */
+static inline int enter(sim_station *st, uint64_t job, sim_time arrived, sim_time now)
 {
-    sim_time now = sim_queue_now(st->q);
-    int in_system = st->busy + (int)st->count;
-    if (st->capacity > 0 && in_system >= st->capacity) {
-        st->arrivals++;
-        st->blocked++;
-        return SIM_EFULL;
-    }
     if (st->nidle > 0) {
         int s = st->idle[--st->nidle];
         st->busy++;
-        start_service(st, s, job, now, now);
+        start_service(st, s, job, arrived, now);
     } else {
         if (st->count == st->cap) {
             int rc = grow_ring(st);
@@ -281,14 +279,78 @@ int sim_station_arrive(sim_station *st, uint64_t job)
         }
         struct waiting *w = &st->ring[(st->head + st->count) & (st->cap - 1)];
         w->job = job;
-        w->arrived = now;
+        w->arrived = arrived;
         st->count++;
     }
-    st->arrivals++;
     set_levels(st, now);
     assert(st->busy + st->nidle == st->servers);
     assert(st->capacity == 0 || st->busy + (int)st->count <= st->capacity);
     return SIM_OK;
+}
+
+static int full(const sim_station *st)
+{
+    return st->capacity > 0 && st->busy + (int)st->count >= st->capacity;
+}
+
+int sim_station_arrive(sim_station *st, uint64_t job)
+{
+    sim_time now = sim_queue_now(st->q);
+    if (full(st)) {
+        st->arrivals++;
+        st->blocked++;
+        return SIM_EFULL;
+    }
+    int rc = enter(st, job, now, now);
+    if (rc == SIM_OK)
+        st->arrivals++;
+    return rc;
+}
+
+void sim_station_commit(sim_station *st, const sim_station_bulk *b)
+{
+    st->arrivals += b->arrivals;
+    st->served += b->served;
+    for (uint64_t k = 0; k < b->served; k++) {
+        sim_tally_add(&st->wait, sim_time_to_seconds(b->wait[k]));
+        sim_tally_add(&st->sojourn, sim_time_to_seconds(b->sojourn[k]));
+    }
+    /* Work-conserving: a job waits only while every server is busy, so the
+     * largest number present is busy_max + queue_max. */
+    double in_system_max = b->busy_max + b->queue_max;
+    sim_timeavg_add_area(&st->busy_avg, b->busy_area, b->busy_max);
+    sim_timeavg_add_area(&st->in_queue, b->queue_area, b->queue_max);
+    sim_timeavg_add_area(&st->in_system, b->busy_area + b->queue_area, in_system_max);
+}
+
+int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, sim_time started,
+                               sim_time end)
+{
+    sim_time now = sim_queue_now(st->q);
+    if (!(arrived <= started && started <= now && now <= end))
+        return SIM_EINVAL;
+    if (st->nidle == 0 || full(st))
+        return SIM_EFULL;
+    int s = st->idle[--st->nidle];
+    st->busy++;
+    st->slots[s].job = job;
+    st->slots[s].arrived = arrived;
+    st->slots[s].started = started;
+    /* A failed push is recorded by the calendar and ends the run. */
+    (void)sim_queue_push(st->q, end, complete, st, (uint64_t)s);
+    set_levels(st, now);
+    assert(st->busy + st->nidle == st->servers);
+    return SIM_OK;
+}
+
+int sim_station_inject_wait(sim_station *st, uint64_t job, sim_time arrived)
+{
+    sim_time now = sim_queue_now(st->q);
+    if (arrived > now)
+        return SIM_EINVAL;
+    if (full(st))
+        return SIM_EFULL;
+    return enter(st, job, arrived, now);
 }
 
 int sim_station_in_system(const sim_station *st)

@@ -75,6 +75,41 @@ int sim_station_arrive(sim_station *st, uint64_t job);
 
 int sim_station_in_system(const sim_station *st);
 int sim_station_busy(const sim_station *st);
+/* ---- the aggregate path (issue 14, tier R) ----------------------------
+ * A pass outside the calendar carried some jobs through [t0, t1): it adds
+ * their outcome at once (commit) and hands the jobs still present at t1
+ * to the station (inject), which then runs them as if they had arrived
+ * through sim_station_arrive. Neither counts an arrival: commit does, for
+ * every job the pass carried. */
+
+/* What the pass's jobs did in [t0, t1). The areas and maxima are of the
+ * pass's jobs only for the areas (levels add up with the station's own
+ * jobs), and of the whole station for the maxima (-INFINITY: unknown). */
+typedef struct sim_station_bulk {
+    uint64_t arrivals;              /* jobs that arrived in [t0, t1), none blocked */
+    uint64_t served;                /* of the pass's jobs, those that completed in [t0, t1) */
+    const sim_time *wait, *sojourn; /* [served], in completion order */
+    double busy_area, queue_area;   /* busy servers * us and waiting jobs * us */
+    double busy_max, queue_max;
+} sim_station_bulk;
+/* Adds b: the counts, the waits and sojourns (added in the order given,
+ * as completions add them), and the areas to the time-weighted levels
+ * (in_system gets both). */
+void sim_station_commit(sim_station *st, const sim_station_bulk *b);
+/* A job that arrived at `arrived`, in service since `started` and
+ * completing at `end` (arrived <= started <= now <= end): it takes an idle
+ * server now. SIM_OK; SIM_EFULL (nothing happened) if no
+ * server is idle or K jobs are present; SIM_EINVAL if the times are out of
+ * order. Its wait and sojourn count from `arrived` when it completes. */
+int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, sim_time started,
+                               sim_time end);
+/* A job that arrived at `arrived` (<= now) and is not yet in service: it
+ * joins the line now behind the jobs waiting, or starts now on an idle
+ * server; its service comes from service_fn or cfg.service when it
+ * starts. SIM_OK; SIM_EFULL if K jobs are present; SIM_ENOMEM if the line
+ * could not grow; SIM_EINVAL if arrived > now (nothing happened then). */
+int sim_station_inject_wait(sim_station *st, uint64_t job, sim_time arrived);
+
 /* Statistics from the last reset (or creation) up to now. */
 void sim_station_stats_get(const sim_station *st, sim_station_stats *out);
 void sim_station_reset_stats(sim_station *st);

@@ -5,6 +5,7 @@
  * The statistical behaviour against queueing theory is checked separately
  * in tests/validation/test_queueing_theory.c.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -596,6 +597,67 @@ static void no_allocation_per_job_after_warm_up(void **state)
     sim_queue_destroy(q);
 }
 
+/*
+ * The aggregate path. One server, constant service 10 s, nothing on the
+ * calendar until 5 s. At 5 s a pass commits what its jobs did before (2
+ * arrivals, 1 completion with wait 1 s and sojourn 3 s, 4 server-s busy,
+ * 1 job-s waiting) and injects job 7 (arrived 2 s, in service since 3 s,
+ * completing at 6 s) and job 8 (arrived 4 s, waiting). Then:
+ *   t=6   job 7 done: wait 3 - 2 = 1, sojourn 6 - 2 = 4; job 8 starts
+ *         (its service drawn now: 10 s), wait 6 - 4 = 2
+ *   t=16  job 8 done: sojourn 16 - 4 = 12
+ * Over [0, 20]: busy area 4 (committed) + 11 ([5, 16)) = 15, queue 1 + 1
+ * ([5, 6)) = 2, in system 5 + 12 = 17. Waits {1, 1, 2}, sojourns {3, 4,
+ * 12}. Injections count no arrival; a second in-service job finds no idle
+ * server; times out of order are refused.
+ */
+static void injected_jobs_keep_their_arrival_and_start_times(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    gsl_rng *rng = sim_rng_create(1, 0, "station", NULL);
+    struct log l = {0};
+    sim_station *st = make_const_station(q, rng, 1, 0, 10.0, &l);
+    assert_int_equal(sim_queue_run(q, 5 * SIM_SEC), SIM_OK);
+    sim_time w[] = {SIM_SEC}, s[] = {3 * SIM_SEC};
+    sim_station_bulk b = {.arrivals = 2,
+                          .served = 1,
+                          .wait = w,
+                          .sojourn = s,
+                          .busy_area = 4.0 * SIM_SEC,
+                          .queue_area = 1.0 * SIM_SEC,
+                          .busy_max = 1,
+                          .queue_max = 1};
+    sim_station_commit(st, &b);
+    assert_int_equal(sim_station_inject_service(st, 7, 3 * SIM_SEC, 2 * SIM_SEC, 6 * SIM_SEC),
+                     SIM_EINVAL); /* started before it arrived */
+    assert_int_equal(sim_station_inject_service(st, 7, 2 * SIM_SEC, 3 * SIM_SEC, 4 * SIM_SEC),
+                     SIM_EINVAL); /* ended before now */
+    assert_int_equal(sim_station_inject_service(st, 7, 2 * SIM_SEC, 3 * SIM_SEC, 6 * SIM_SEC),
+                     SIM_OK);
+    assert_int_equal(sim_station_inject_service(st, 9, 2 * SIM_SEC, 3 * SIM_SEC, 6 * SIM_SEC),
+                     SIM_EFULL);
+    assert_int_equal(sim_station_inject_wait(st, 8, 6 * SIM_SEC), SIM_EINVAL); /* future */
+    assert_int_equal(sim_station_inject_wait(st, 8, 4 * SIM_SEC), SIM_OK);
+    assert_int_equal(sim_station_in_system(st), 2);
+    assert_int_equal(sim_queue_run(q, 20 * SIM_SEC), SIM_OK);
+    assert_int_equal(l.n, 2);
+    assert_true(l.job[0] == 7 && l.at[0] == 6 * SIM_SEC && l.wait[0] == SIM_SEC &&
+                l.sojourn[0] == 4 * SIM_SEC);
+    assert_true(l.job[1] == 8 && l.at[1] == 16 * SIM_SEC && l.wait[1] == 2 * SIM_SEC &&
+                l.sojourn[1] == 12 * SIM_SEC);
+    sim_station_stats x;
+    sim_station_stats_get(st, &x);
+    assert_true(x.arrivals == 2 && x.served == 3 && x.wait.n == 3 && x.sojourn.n == 3);
+    assert_true(fabs(x.wait.mean - 4.0 / 3.0) < EPS && fabs(x.sojourn.mean - 19.0 / 3.0) < EPS);
+    assert_true(fabs(x.mean_busy - 15.0 / 20.0) < EPS);
+    assert_true(fabs(x.mean_in_queue - 2.0 / 20.0) < EPS);
+    assert_true(fabs(x.mean_in_system - 17.0 / 20.0) < EPS);
+    sim_station_destroy(st);
+    sim_rng_destroy(rng);
+    sim_queue_destroy(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +672,7 @@ int main(void)
         cmocka_unit_test(create_survives_every_allocation_failure),
         cmocka_unit_test(a_full_line_that_cannot_grow_reports_enomem),
         cmocka_unit_test(no_allocation_per_job_after_warm_up),
+        cmocka_unit_test(injected_jobs_keep_their_arrival_and_start_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
