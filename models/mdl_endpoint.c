@@ -27,6 +27,12 @@
  *              server_timeout is cut to it and the slot marked aborted (the
  *              station then frees the worker at start + server_timeout).
  *              The time is kept for the wasted-work count.
+ *   inject     (the aggregate path) a slot marked fixed, holding the
+ *              pass's service, then the station: in service with its end,
+ *              or the line; service_fn returns a fixed slot's service
+ *              instead of drawing one (no degradation, no server timeout:
+ *              the pass applied them). Nothing is counted.
+ *   commit     adds a pass's counts, waits, areas and buckets; no slot.
  *   abandon    marks the slot; nothing else changes.
  *   done       frees the slot, then answers (if not abandoned) last, with
  *              MDL_EP_SERVER_TIMEOUT if aborted, so the callback sees a
@@ -48,6 +54,7 @@ struct req {
     uint32_t gen;
     uint32_t next_free;
     unsigned char live, abandoned, aged, aborted;
+    unsigned char fixed; /* injected: service was drawn by the aggregate pass */
     mdl_endpoint_answer_fn *fn;
     void *ctx;
     uint64_t tag;
@@ -130,7 +137,7 @@ static uint32_t alloc_slot(mdl_endpoint *ep)
     }
     struct req *r = &ep->reqs[i];
     r->live = 1;
-    r->abandoned = r->aged = r->aborted = 0;
+    r->abandoned = r->aged = r->aborted = r->fixed = 0;
     r->aged_ev = SIM_EVENT_NONE;
     r->service = 0;
     r->answer_at = SIM_TIME_NEVER;
@@ -180,9 +187,13 @@ static double degradation_factor(mdl_endpoint *ep, sim_time now)
 static sim_time service_fn(void *ctx, uint64_t job, sim_time now)
 {
     mdl_endpoint *ep = ctx;
+    struct req *r = lookup(ep, job);
+    if (r && r->fixed) { /* injected while waiting: the pass drew its service */
+        r->answer_at = now + r->service;
+        return r->service;
+    }
     double s = mdl_service_sample(&ep->service, ep->rng) * degradation_factor(ep, now);
     sim_time d = sim_time_clamp_seconds(s);
-    struct req *r = lookup(ep, job);
     if (ep->server_timeout > 0 && d > ep->server_timeout) {
         d = ep->server_timeout; /* the server gives up: the worker is free at start + timeout */
         if (r)
@@ -519,6 +530,122 @@ sim_time mdl_endpoint_answer_at(const mdl_endpoint *ep, uint64_t handle)
 {
     const struct req *r = lookup(ep, handle);
     return r ? r->answer_at : SIM_TIME_NEVER;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    sim_time x = *(const sim_time *)a, y = *(const sim_time *)b;
+    return (x > y) - (x < y);
+}
+
+int mdl_endpoint_in_service(const mdl_endpoint *ep, sim_time *ends, int cap)
+{
+    int n = sim_station_busy(ep->st);
+    if (n > cap)
+        return n;
+    int k = 0;
+    for (uint32_t i = 0; i < ep->nreqs && k < n; i++)
+        if (ep->reqs[i].live && ep->reqs[i].answer_at != SIM_TIME_NEVER)
+            ends[k++] = ep->reqs[i].answer_at;
+    qsort(ends, (size_t)k, sizeof *ends, cmp_time);
+    return n;
+}
+
+int mdl_endpoint_commit(mdl_endpoint *ep, const mdl_endpoint_bulk *b)
+{
+    int series = ep->util_series != NULL;
+    if (b->wasted > b->served || b->found_busy > b->requests ||
+        (b->found_busy > 0 && b->first_busy_at == SIM_TIME_NEVER) ||
+        (b->served > 0 && (!b->wait || !b->sojourn)) ||
+        (series && b->nbuckets > 0 &&
+         (!b->busy_bucket_area || !b->busy_bucket_max || !b->queue_bucket_area ||
+          !b->queue_bucket_max)))
+        return SIM_EINVAL;
+    ep->requests += b->requests;
+    ep->accepted += b->requests;
+    ep->offered += b->requests;
+    ep->found_busy += b->found_busy;
+    if (ep->exhausted_at == SIM_TIME_NEVER && b->found_busy > 0)
+        ep->exhausted_at = b->first_busy_at;
+    ep->served += b->served;
+    ep->answered += b->served - b->wasted;
+    ep->wasted += b->wasted;
+    ep->wasted_work += b->wasted_work;
+    ep->abandoned += b->abandoned;
+    for (uint64_t k = 0; k < b->served; k++)
+        sim_hist_add(ep->wait_hist, sim_time_to_seconds(b->wait[k]));
+    sim_station_bulk sb = {
+        .arrivals = b->requests,
+        .served = b->served,
+        .wait = b->wait,
+        .sojourn = b->sojourn,
+        .busy_area = b->busy_area,
+        .queue_area = b->queue_area,
+        .busy_max = b->busy_max,
+        .queue_max = b->queue_max,
+    };
+    sim_station_commit(ep->st, &sb);
+    if (!series)
+        return SIM_OK;
+    double c = (double)ep->workers; /* the utilisation series holds busy / c */
+    for (size_t j = 0; j < b->nbuckets; j++) {
+        sim_series_add_area(ep->util_series, b->first_bucket + j, b->busy_bucket_area[j] / c,
+                            b->busy_bucket_max[j] / c);
+        sim_series_add_area(ep->queue_series, b->first_bucket + j, b->queue_bucket_area[j],
+                            b->queue_bucket_max[j]);
+    }
+    return SIM_OK;
+}
+
+int mdl_endpoint_inject(mdl_endpoint *ep, const mdl_endpoint_inflight *in, uint64_t *handle)
+{
+    sim_time now = sim_queue_now(ep->q);
+    if (handle)
+        *handle = 0;
+    int in_service = in->start < now;
+    int idle = sim_station_busy(ep->st) < ep->workers;
+    if (in->arrived > now || in->start < in->arrived || in->service < 0 ||
+        (in_service && in->start + in->service < now) || (!in_service && in->start > now && idle) ||
+        (ep->server_timeout > 0 && in->service > ep->server_timeout))
+        return SIM_EINVAL;
+    if ((in_service && !idle) ||
+        (ep->capacity > 0 && sim_station_in_system(ep->st) >= ep->capacity))
+        return SIM_EFULL;
+    uint32_t i = alloc_slot(ep);
+    if (i == NO_SLOT)
+        return SIM_ENOMEM;
+    struct req *r = &ep->reqs[i];
+    r->fn = in->fn;
+    r->ctx = in->ctx;
+    r->tag = in->tag;
+    r->abandoned = in->abandoned != 0;
+    r->fixed = 1;
+    r->service = in->service;
+    uint64_t h = handle_of(ep, i);
+    int rc;
+    if (in_service) {
+        r->answer_at = in->start + in->service;
+        rc = sim_station_inject_service(ep->st, h, in->arrived, in->start, r->answer_at);
+    } else {
+        rc = sim_station_inject_wait(ep->st, h, in->arrived); /* may start now: service_fn */
+    }
+    if (rc != SIM_OK) {
+        free_slot(ep, i);
+        return rc;
+    }
+    ep->in_flight++;
+    if (ep->conc_limit > 0 && ep->conc_min_age > 0) {
+        if (in->arrived + ep->conc_min_age <= now) {
+            r->aged = 1;
+            ep->aged++;
+        } else {
+            r->aged_ev = sim_queue_push(ep->q, in->arrived + ep->conc_min_age, aged_fn, ep, h);
+        }
+    }
+    set_levels(ep, now);
+    if (handle)
+        *handle = h;
+    return SIM_OK;
 }
 
 int mdl_endpoint_busy(const mdl_endpoint *ep)

@@ -197,6 +197,108 @@ const mdl_service *mdl_endpoint_service(const mdl_endpoint *ep);
 void mdl_endpoint_stats_get(const mdl_endpoint *ep, mdl_endpoint_stats *out);
 const char *mdl_ep_reply_name(mdl_ep_reply r);
 
+/* ---- the aggregate path (issue 14, tier R) -------------------------------
+ *
+ * A pass outside the calendar may carry the requests of an interval
+ * [t0, t1) when no limit can bind there: it reads the endpoint at t0, draws
+ * every request's arrival and service, runs the FIFO c-server recursion
+ * (models/mdl_fifo.h), adds the outcome of [t0, t1) at once
+ * (mdl_endpoint_commit) and hands the requests still present at t1 to the
+ * endpoint (mdl_endpoint_inject), which from then on runs them exactly as
+ * if they had come through mdl_endpoint_request.
+ *
+ * What the caller must guarantee for [t0, t1):
+ *   - nobody waits at t0 (mdl_endpoint_waiting is 0); the requests in
+ *     service at t0 stay with the calendar, which ends them at the times
+ *     mdl_endpoint_in_service gives; no request enters through
+ *     mdl_endpoint_request in [t0, t1);
+ *   - no outage or degradation window meets [t0, t1), nor the start of an
+ *     injected waiting request (its service is fixed: no factor applies);
+ *   - no limit binds: no queue or concurrency limit refuses, no service is
+ *     longer than server_timeout (a request may wait for a worker: the
+ *     recursion computes its wait);
+ *   - the start times are the FIFO recursion's over every request, the
+ *     calendar's included, and the maxima, and which arrivals found every
+ *     worker busy, are over every request too.
+ * Who counts what: whatever happens to a request of the pass before t1 is
+ * the commit's (its arrival; its end and answer, or its abandon, when
+ * before t1); whatever happens at or after t1 is the endpoint's, at the
+ * moment the per-record path counts it (an end at or after t1: served,
+ * answered or wasted, the wait and sojourn, the histogram).
+ * Levels add up: during [t0, t1) the endpoint's own levels hold only the
+ * calendar's requests (they only end), and the commit adds the areas of
+ * the pass's requests; the sum is the per-record path's integral. Maxima
+ * do not add up: the pass gives the maximum of the whole and commit takes
+ * the larger of it and the endpoint's.
+ * Equal times: the calendar breaks ties by push order, and an injected
+ * end is pushed at t1 where the per-record path pushed it at the start;
+ * events at the same microsecond may then fire in another order. */
+
+/* The answer times of the requests in service now (abandoned ones
+ * included: they hold their worker to the end), ascending: the busy set
+ * the pass seeds its recursion with. Returns their number n (=
+ * mdl_endpoint_busy) and writes ends[0..n) only when n <= cap. */
+int mdl_endpoint_in_service(const mdl_endpoint *ep, sim_time *ends, int cap);
+
+/* The outcome of [t0, t1) for the requests the pass carried. The areas
+ * are of the pass's requests only; the maxima of every request. */
+typedef struct mdl_endpoint_bulk {
+    uint64_t requests;       /* arrived in [t0, t1): each accepted and offered */
+    uint64_t found_busy;     /* of them, those that found every worker busy */
+    sim_time first_busy_at;  /* the first of those; SIM_TIME_NEVER if none */
+    uint64_t served;         /* services of the pass's requests that ended in [t0, t1) */
+    uint64_t wasted;         /* of them, abandoned by their caller (the rest were answered) */
+    sim_time wasted_work;    /* the total service of those */
+    uint64_t abandoned;      /* abandons in [t0, t1) that hit a request of the pass */
+    const sim_time *wait;    /* [served]: wait in line, in the order of the ends */
+    const sim_time *sojourn; /* [served]: arrival to end, same order */
+    double busy_area;        /* integral over [t0, t1) of the pass's requests in service (us) */
+    double queue_area;       /* integral over [t0, t1) of the pass's requests waiting (us) */
+    double busy_max;         /* largest number of busy workers in [t0, t1), all requests */
+    double queue_max;        /* largest number waiting in [t0, t1) */
+    /* The series buckets first_bucket .. first_bucket + nbuckets - 1 (ignored
+     * if the endpoint keeps no series): the same integrals per bucket,
+     * restricted to [t0, t1), and the maxima of all requests there. */
+    size_t first_bucket, nbuckets;
+    const double *busy_bucket_area, *busy_bucket_max;   /* [nbuckets], workers */
+    const double *queue_bucket_area, *queue_bucket_max; /* [nbuckets], requests */
+} mdl_endpoint_bulk;
+
+/* Adds b: the counts, the waits and sojourns to their tallies in the
+ * order given (so the bits are the per-record path's when no end of the
+ * calendar's falls among them; otherwise within rounding: the sum is the
+ * same, its order is not), the waits to the histogram, the areas to
+ * utilisation and mean queue, the buckets to the series. Call at t1,
+ * before the injections. SIM_EINVAL (nothing added) if wasted > served or
+ * an array needed is NULL. Allocates nothing the per-record path would
+ * not: a wait in a new octave widens the histogram as a request would. */
+int mdl_endpoint_commit(mdl_endpoint *ep, const mdl_endpoint_bulk *b);
+
+/* A request of the pass still present at t1 = now. */
+typedef struct mdl_endpoint_inflight {
+    sim_time arrived; /* before now (counted by the commit) */
+    sim_time start;   /* >= arrived; < now: in service; >= now: still waiting */
+    sim_time service; /* fixed (the pass drew it): the end is start + service */
+    int abandoned;    /* its caller gave up before now (counted by the commit) */
+    mdl_endpoint_answer_fn *fn;
+    void *ctx;
+    uint64_t tag;
+} mdl_endpoint_inflight;
+
+/* Hands the request `in` to the endpoint at now: from now on it holds its
+ * worker (in service) or its place at the end of the line (waiting) and is
+ * ended and answered (fn, at start + service) through the calendar, as a
+ * request of mdl_endpoint_request; *handle (if not NULL) names it for
+ * mdl_endpoint_abandon and mdl_endpoint_answer_at. Nothing is counted now.
+ * Inject the requests in service first (in the order of their starts),
+ * then the waiting ones in the order of their starts. Returns SIM_OK;
+ * SIM_EINVAL if the times are out of order (start < arrived, an end before
+ * now, a waiting request due after now while a worker is idle, a service
+ * longer than server_timeout); SIM_EFULL if an in-service request finds
+ * no idle worker or the line is full; SIM_ENOMEM if the request table or
+ * the line could not grow. Nothing happened on an error. */
+int mdl_endpoint_inject(mdl_endpoint *ep, const mdl_endpoint_inflight *in, uint64_t *handle);
+
 /* Appends "system.<id>.": requests, served, answered, unavailable_outage,
  * unavailable_queue_full, concurrency_limited, hung, server_timeouts,
  * abandoned, wasted,

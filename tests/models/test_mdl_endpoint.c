@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -712,6 +713,521 @@ static void create_survives_every_allocation_failure(void **state)
     sim_queue_destroy(q);
 }
 
+/* ---- the aggregate path: commit and inject against the per-record path ----
+ *
+ * Two workers, an unbounded line, series buckets of 9 s. Eleven requests
+ * with scripted services (times in seconds; start and end by the FIFO
+ * two-server recursion, worked by hand), three callers giving up:
+ *
+ *   k    0   1   2   3   4   5   6   7   8   9   10
+ *   a    1  12  14  21  23  28  35  38  39  47   60
+ *   S    4  15   3   5  20   6  10   7   3   4    5
+ *   s    1  12  14  21  26  28  35  45  46  49   60
+ *   e    5  27  17  26  46  34  45  52  49  53   65
+ *   gives up        24  44      36
+ *
+ * Run (A) sends every request through mdl_endpoint_request. Run (B) does
+ * the same up to t0 = 20 s and from t1 = 40 s on, and carries requests 3
+ * to 8 (arrivals in [t0, t1)) by the pass below. At t0 request 1 is in
+ * service (it ends at 27 s, inside the interval) and nobody waits. Inside
+ * the interval request 3 is abandoned and ends (wasted work the commit
+ * counts), 5 ends answered, 4, 7 and 8 find both workers busy and wait.
+ * At t1, 4 (which waited 3 s) and 6 (abandoned at 36 s) are in service, 7
+ * and 8 still wait (starting at 45 s and 46 s); 4 is abandoned at 44 s
+ * through the handle the injection gave. Bucket [27, 36) lies wholly
+ * inside the interval (the pass alone raises its maximum), the edges at
+ * 27 and 36 s inside it, and t0 and t1 inside buckets 2 and 4. No two
+ * events that touch the endpoint share a microsecond, so the calendar's
+ * tie order plays no part.
+ */
+#define AGG_N 11
+static const double agg_a[AGG_N] = {1, 12, 14, 21, 23, 28, 35, 38, 39, 47, 60};
+static const double agg_svc[AGG_N] = {4, 15, 3, 5, 20, 6, 10, 7, 3, 4, 5};
+static const double agg_gives_up[AGG_N] = {0, 0, 0, 24, 44, 0, 36, 0, 0, 0, 0}; /* 0: never */
+/* The empirical samples (ascending); a draw u = (i + 0.5) / 8 picks value i. */
+static const double agg_values[] = {3, 4, 5, 6, 7, 10, 15, 20};
+#define AGG_T0     S(20)
+#define AGG_T1     S(40)
+#define AGG_END    S(100)
+#define AGG_WIDTH  S(9)
+#define AGG_NBINS  12
+#define AGG_FIRST  3 /* requests AGG_FIRST .. AGG_LAST - 1 arrive in [t0, t1) */
+#define AGG_LAST   9
+#define AGG_SERIES ((size_t)AGG_NBINS)
+
+/* A generator that returns scripted uniforms, one per draw. */
+struct script {
+    double u[AGG_N];
+    size_t n, k;
+};
+
+static void script_set(void *state, unsigned long seed)
+{
+    (void)seed;
+    struct script *s = state;
+    s->n = s->k = 0;
+}
+
+static unsigned long script_get(void *state)
+{
+    (void)state;
+    fail_msg("the endpoint draws its services as uniforms");
+    return 0;
+}
+
+static double script_get_double(void *state)
+{
+    struct script *s = state;
+    if (s->k >= s->n)
+        fail_msg("more service draws than scripted");
+    return s->u[s->k++];
+}
+
+static const gsl_rng_type script_type = {
+    "script", 0xffffffffUL, 0, sizeof(struct script), script_set, script_get, script_get_double};
+
+/* The uniform that makes the empirical draw return service v. */
+static double u_of(double v)
+{
+    size_t n = sizeof agg_values / sizeof agg_values[0];
+    for (size_t i = 0; i < n; i++)
+        if (agg_values[i] == v)
+            return ((double)i + 0.5) / (double)n;
+    fail_msg("no sample %g", v);
+    return 0;
+}
+
+/* The fixture of one run; the script holds the services drawn, in the
+ * order the requests start (FIFO: arrival order). */
+static void agg_init(struct fix *f, int pass)
+{
+    static mdl_service emp = {.samples = agg_values, .n = sizeof agg_values / sizeof agg_values[0]};
+    f->q = sim_queue_create(0, NULL);
+    f->rng = gsl_rng_alloc(&script_type);
+    assert_non_null(f->q);
+    assert_non_null(f->rng);
+    struct script *sc = f->rng->state;
+    for (int k = 0; k < AGG_N; k++)
+        if (!pass || k < AGG_FIRST || k >= AGG_LAST)
+            sc->u[sc->n++] = u_of(agg_svc[k]);
+    mdl_endpoint_cfg cfg = {.id = "erp",
+                            .workers = 2,
+                            .service_time = &emp,
+                            .rng = f->rng,
+                            .series_interval = AGG_WIDTH,
+                            .series_bins = AGG_SERIES};
+    f->ep = mdl_endpoint_create(f->q, &cfg, NULL);
+    assert_non_null(f->ep);
+    for (int k = 0; k < MAXLOG; k++) {
+        f->reply[k] = -100;
+        f->handle[k] = 0;
+        f->answered[k] = -1;
+    }
+    f->nanswers = 0;
+    for (int k = 0; k < AGG_N; k++)
+        if (!pass || k < AGG_FIRST || k >= AGG_LAST)
+            at(f, S(agg_a[k]), k);
+    for (int k = 0; k < AGG_N; k++) /* the pass counts the give-ups of its interval */
+        if (agg_gives_up[k] > 0 &&
+            (!pass || k < AGG_FIRST || k >= AGG_LAST || S(agg_gives_up[k]) >= AGG_T1))
+            sim_queue_push(f->q, S(agg_gives_up[k]), abandon_ev, f, (uint64_t)k);
+}
+
+static void agg_fini(struct fix *f)
+{
+    mdl_endpoint_destroy(f->ep);
+    gsl_rng_free(f->rng);
+    sim_queue_destroy(f->q);
+}
+
+/* Intervals [lo, hi) of requests: in service, or waiting. */
+struct span {
+    sim_time lo, hi;
+};
+
+static sim_time overlap(struct span x, sim_time lo, sim_time hi)
+{
+    sim_time a = x.lo > lo ? x.lo : lo, b = x.hi < hi ? x.hi : hi;
+    return b > a ? b - a : 0;
+}
+
+static int level_at(const struct span *v, int n, sim_time t)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        k += v[i].lo <= t && t < v[i].hi;
+    return k;
+}
+
+/* The largest level over [lo, hi): at lo or where a span begins. */
+static double max_over(const struct span *v, int n, sim_time lo, sim_time hi)
+{
+    int m = level_at(v, n, lo);
+    for (int i = 0; i < n; i++)
+        if (v[i].lo > lo && v[i].lo < hi && level_at(v, n, v[i].lo) > m)
+            m = level_at(v, n, v[i].lo);
+    return m;
+}
+
+/* What run (B)'s pass needs between its two events. */
+struct agg_pass {
+    struct fix *f;
+    sim_time busy_ends[4];
+    int nbusy;
+};
+
+static void agg_t0(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    (void)now;
+    struct agg_pass *p = ctx;
+    assert_int_equal(mdl_endpoint_waiting(p->f->ep), 0);
+    p->nbusy = mdl_endpoint_in_service(p->f->ep, p->busy_ends, 4);
+}
+
+/* The pass, the way tier R will run it: the FIFO two-server recursion over
+ * the arrivals of [t0, t1) seeded with the answer times read at t0, then
+ * the outcome of [t0, t1) committed and the requests present at t1
+ * injected. The hand-simple code here stands in for models/mdl_fifo. */
+static void agg_t1(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    struct agg_pass *p = ctx;
+    struct fix *f = p->f;
+    assert_true(now == AGG_T1);
+    enum { NP = AGG_LAST - AGG_FIRST };
+    sim_time a[NP], s[NP], e[NP], free_at[2] = {AGG_T0, AGG_T0};
+    struct span busy[NP + 4], wait[NP];
+    int nb = 0;
+    for (int i = 0; i < p->nbusy; i++) {
+        free_at[i] = p->busy_ends[i];
+        busy[nb++] = (struct span){AGG_T0, p->busy_ends[i]};
+    }
+    mdl_endpoint_bulk b = {.requests = NP, .first_busy_at = SIM_TIME_NEVER};
+    for (int i = 0; i < NP; i++) {
+        int k = AGG_FIRST + i;
+        a[i] = S(agg_a[k]);
+        if (level_at(busy, nb, a[i]) >= 2 && b.found_busy++ == 0)
+            b.first_busy_at = a[i];
+        int w = free_at[1] < free_at[0];
+        s[i] = a[i] > free_at[w] ? a[i] : free_at[w];
+        e[i] = s[i] + S(agg_svc[k]);
+        free_at[w] = e[i];
+        busy[nb++] = (struct span){s[i], e[i]};
+        wait[i] = (struct span){a[i], s[i]};
+    }
+    /* The ends before t1, in their order (3 at 26 s, then 5 at 34 s); a
+     * request whose caller gave up before its end is wasted work. */
+    sim_time waits[NP], sojourns[NP], last = -1;
+    for (;;) {
+        int next = -1;
+        for (int i = 0; i < NP; i++)
+            if (e[i] < AGG_T1 && e[i] > last && (next < 0 || e[i] < e[next]))
+                next = i;
+        if (next < 0)
+            break;
+        sim_time up = S(agg_gives_up[AGG_FIRST + next]);
+        if (up > 0 && up < e[next]) {
+            b.wasted++;
+            b.wasted_work += e[next] - s[next];
+        }
+        waits[b.served] = s[next] - a[next];
+        sojourns[b.served] = e[next] - a[next];
+        b.served++;
+        last = e[next];
+    }
+    b.wait = waits;
+    b.sojourn = sojourns;
+    for (int i = 0; i < NP; i++) {
+        sim_time up = S(agg_gives_up[AGG_FIRST + i]);
+        b.abandoned += up > 0 && up < AGG_T1 && up < e[i];
+    }
+    double barea[3], bmax[3], qarea[3], qmax[3];
+    for (int i = 0; i < NP; i++) {
+        b.busy_area += (double)overlap(busy[p->nbusy + i], AGG_T0, AGG_T1);
+        b.queue_area += (double)overlap(wait[i], AGG_T0, AGG_T1);
+    }
+    b.busy_max = max_over(busy, nb, AGG_T0, AGG_T1);
+    b.queue_max = max_over(wait, NP, AGG_T0, AGG_T1);
+    b.first_bucket = (size_t)(AGG_T0 / AGG_WIDTH);
+    b.nbuckets = (size_t)((AGG_T1 - 1) / AGG_WIDTH) + 1 - b.first_bucket;
+    assert_int_equal(b.nbuckets, 3);
+    for (size_t j = 0; j < b.nbuckets; j++) {
+        sim_time lo = (sim_time)(b.first_bucket + j) * AGG_WIDTH, hi = lo + AGG_WIDTH;
+        lo = lo > AGG_T0 ? lo : AGG_T0;
+        hi = hi < AGG_T1 ? hi : AGG_T1;
+        barea[j] = qarea[j] = 0;
+        for (int i = 0; i < NP; i++) {
+            barea[j] += (double)overlap(busy[p->nbusy + i], lo, hi);
+            qarea[j] += (double)overlap(wait[i], lo, hi);
+        }
+        bmax[j] = max_over(busy, nb, lo, hi);
+        qmax[j] = max_over(wait, NP, lo, hi);
+    }
+    b.busy_bucket_area = barea;
+    b.busy_bucket_max = bmax;
+    b.queue_bucket_area = qarea;
+    b.queue_bucket_max = qmax;
+    assert_int_equal(mdl_endpoint_commit(f->ep, &b), SIM_OK);
+    /* In service first, then the waiting ones, each in start order. */
+    for (int waiting = 0; waiting < 2; waiting++)
+        for (int i = 0; i < NP; i++) {
+            int k = AGG_FIRST + i;
+            if (e[i] < AGG_T1 || (s[i] >= AGG_T1) != waiting)
+                continue;
+            mdl_endpoint_inflight in = {.arrived = a[i],
+                                        .start = s[i],
+                                        .service = e[i] - s[i],
+                                        .abandoned =
+                                            agg_gives_up[k] > 0 && S(agg_gives_up[k]) < AGG_T1,
+                                        .fn = on_answer,
+                                        .ctx = f,
+                                        .tag = (uint64_t)k};
+            assert_int_equal(mdl_endpoint_inject(f->ep, &in, &f->handle[k]), SIM_OK);
+        }
+}
+
+/* Runs (A) per record, or (B) with the pass; publishes into r. */
+static void agg_run(struct fix *f, int pass, sim_result *r)
+{
+    struct agg_pass p = {.f = f};
+    agg_init(f, pass);
+    if (pass) {
+        sim_queue_push(f->q, AGG_T0, agg_t0, &p, 0);
+        sim_queue_push(f->q, AGG_T1, agg_t1, &p, 0);
+    }
+    assert_int_equal(sim_queue_run(f->q, AGG_END), SIM_OK);
+    assert_int_equal(mdl_endpoint_publish(f->ep, r, NULL), SIM_OK);
+}
+
+/* Within 1e-12 relative: the same terms summed in another order (the
+ * commit's areas and waits come in one block where the per-record path
+ * interleaves them with the calendar's). With at most 11 terms, each
+ * rounding ~1.1e-16 relative, the difference stays below 1e-14; a term
+ * missing or counted twice moves these values by more than 1e-3. */
+static int close_rel(double x, double y)
+{
+    return x == y || fabs(x - y) <= 1e-12 * fmax(fabs(x), fabs(y));
+}
+
+/* The metrics two runs publish must be equal: counts and times exactly,
+ * time averages and tallies within close_rel, series bucket by bucket. */
+static void assert_same_metrics(const sim_result *ra, const sim_result *rb)
+{
+    static const char *const approx[] = {"system.erp.utilisation", "system.erp.mean_queue",
+                                         "system.erp.wait_mean_s", "system.erp.sojourn_mean_s"};
+    assert_int_equal(sim_result_count(ra), sim_result_count(rb));
+    for (size_t i = 0; i < sim_result_count(ra); i++) {
+        const char *name = sim_result_name(ra, i);
+        long j = sim_result_find(rb, name);
+        assert_true(j >= 0);
+        if (sim_result_kind(ra, i) == SIM_METRIC_SERIES) {
+            const sim_series *x = sim_result_series_at(ra, i), *y = sim_result_series_at(rb, j);
+            for (size_t k = 0; k < sim_series_nbins(x); k++)
+                if (!close_rel(sim_series_value(x, k), sim_series_value(y, k)) ||
+                    sim_series_max(x, k) != sim_series_max(y, k))
+                    fail_msg("%s bucket %zu: %.17g (max %g) per record, %.17g (max %g) by the "
+                             "pass",
+                             name, k, sim_series_value(x, k), sim_series_max(x, k),
+                             sim_series_value(y, k), sim_series_max(y, k));
+            continue;
+        }
+        double x = sim_result_value(ra, i), y = sim_result_value(rb, (size_t)j);
+        int loose = 0;
+        for (size_t k = 0; k < sizeof approx / sizeof approx[0]; k++)
+            loose |= strcmp(name, approx[k]) == 0;
+        if (loose ? !close_rel(x, y) : !(x == y || (isnan(x) && isnan(y))))
+            fail_msg("%s: %.17g per record, %.17g by the pass", name, x, y);
+    }
+}
+
+static void a_pass_committed_and_injected_publishes_what_the_per_record_run_does(void **state)
+{
+    (void)state;
+    struct fix fa, fb;
+    sim_result *ra = sim_result_create(NULL), *rb = sim_result_create(NULL);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    agg_run(&fa, 0, ra);
+    agg_run(&fb, 1, rb);
+    /* The hand schedule above, in run (A): answers at the ends, none for
+     * the three abandoned; 4 of 11 (4, 7, 8, 9) found both workers busy,
+     * first at 23 s. In run (B) the endpoint answers the same requests at
+     * the same times, except 5, which ended inside the interval: the pass
+     * carried its whole life, answer included. */
+    const double answer_s[AGG_N] = {5, 27, 17, -1, -1, 34, -1, 52, 49, 53, 65};
+    for (int k = 0; k < AGG_N; k++) {
+        assert_true(fa.answered[k] == (answer_s[k] < 0 ? -1 : S(answer_s[k])));
+        assert_true(fb.answered[k] == (k == 5 ? -1 : fa.answered[k]));
+    }
+    mdl_endpoint_stats sa;
+    mdl_endpoint_stats_get(fa.ep, &sa);
+    assert_true(sa.found_busy == 4 && sa.exhausted_at == S(23));
+    assert_true(sa.wasted == 3 && sa.wasted_work_s == 35.0);
+    assert_same_metrics(ra, rb);
+    sim_result_destroy(ra);
+    sim_result_destroy(rb);
+    agg_fini(&fa);
+    agg_fini(&fb);
+}
+
+/* A commit on its own, against a hand count. At 10 s, on an idle endpoint
+ * with two workers: 3 requests, 1 of them finding both workers busy (at 4
+ * s), 2 served with waits 0 and 100 s (sojourns 1 and 101 s), 10
+ * worker-seconds busy and 5 request-seconds waiting. Utilisation 10 / (2 x
+ * 10) = 0.5, mean queue 5 / 10 = 0.5, mean wait 50 s; the p99 of two waits
+ * is the larger, 100 s exactly (a quantile is clamped to the exact max).
+ * Inconsistent bulks are refused and change nothing. */
+static void a_commit_adds_its_counts_waits_and_areas(void **state)
+{
+    (void)state;
+    sim_dist one = {.kind = SIM_DIST_CONST, .a = 1.0};
+    struct fix f;
+    fix_init(&f, (mdl_endpoint_cfg){.id = "erp", .workers = 2, .service = &one});
+    assert_int_equal(sim_queue_run(f.q, S(10)), SIM_OK);
+    sim_time waits[] = {0, S(100)}, sojourns[] = {S(1), S(101)};
+    mdl_endpoint_bulk bad = {.requests = 1, .served = 1, .wait = NULL, .sojourn = sojourns};
+    assert_int_equal(mdl_endpoint_commit(f.ep, &bad), SIM_EINVAL);
+    bad = (mdl_endpoint_bulk){.requests = 1, .found_busy = 1, .first_busy_at = SIM_TIME_NEVER};
+    assert_int_equal(mdl_endpoint_commit(f.ep, &bad), SIM_EINVAL);
+    bad = (mdl_endpoint_bulk){.served = 1, .wasted = 2, .wait = waits, .sojourn = sojourns};
+    assert_int_equal(mdl_endpoint_commit(f.ep, &bad), SIM_EINVAL);
+    mdl_endpoint_bulk b = {.requests = 3,
+                           .found_busy = 1,
+                           .first_busy_at = S(4),
+                           .served = 2,
+                           .wait = waits,
+                           .sojourn = sojourns,
+                           .busy_area = (double)S(10),
+                           .queue_area = (double)S(5),
+                           .busy_max = 2,
+                           .queue_max = 1};
+    assert_int_equal(mdl_endpoint_commit(f.ep, &b), SIM_OK);
+    mdl_endpoint_stats s;
+    mdl_endpoint_stats_get(f.ep, &s);
+    assert_true(s.requests == 3 && s.accepted == 3 && s.offered == 3 && s.found_busy == 1);
+    assert_true(s.served == 2 && s.answered == 2 && s.wasted == 0 && s.exhausted_at == S(4));
+    assert_true(fabs(s.utilisation - 0.5) < 1e-15 && fabs(s.mean_queue - 0.5) < 1e-15);
+    assert_true(s.wait.n == 2 && s.wait.mean == 50.0 && s.sojourn.mean == 51.0);
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(mdl_endpoint_publish(f.ep, r, NULL), SIM_OK);
+    long i = sim_result_find(r, "system.erp.wait_p99_s");
+    assert_true(i >= 0 && sim_result_value(r, (size_t)i) == 100.0);
+    sim_result_destroy(r);
+    fix_fini(&f);
+}
+
+/* The busy set read at t0 and the injections' checks. One worker, 1 s
+ * services: a request at 0 s is in service until 1 s, so at 0.5 s the
+ * busy set is {1 s}; an in-service injection then finds no idle worker
+ * (SIM_EFULL), a waiting one due later than now is accepted (the worker is
+ * busy), and bad times are SIM_EINVAL. Nothing changes on an error. */
+static void injections_check_their_times_and_the_workers(void **state)
+{
+    (void)state;
+    sim_dist one = {.kind = SIM_DIST_CONST, .a = 1.0};
+    struct fix f;
+    fix_init(
+        &f, (mdl_endpoint_cfg){.id = "erp", .workers = 1, .service = &one, .server_timeout = S(5)});
+    at(&f, 0, 0);
+    assert_int_equal(sim_queue_run(f.q, S(0.5)), SIM_OK);
+    sim_time ends[2] = {0, 0};
+    assert_int_equal(mdl_endpoint_in_service(f.ep, ends, 0), 1); /* too small: not written */
+    assert_true(ends[0] == 0);
+    assert_int_equal(mdl_endpoint_in_service(f.ep, ends, 2), 1);
+    assert_true(ends[0] == S(1));
+    mdl_endpoint_inflight busy = {.arrived = S(0.1), .start = S(0.2), .service = S(2)};
+    assert_int_equal(mdl_endpoint_inject(f.ep, &busy, NULL), SIM_EFULL);
+    mdl_endpoint_inflight bad[] = {
+        {.arrived = S(0.6), .start = S(0.6), .service = S(1)},   /* arrives after now */
+        {.arrived = S(0.3), .start = S(0.2), .service = S(1)},   /* starts before it arrives */
+        {.arrived = S(0.1), .start = S(0.2), .service = S(0.1)}, /* ended before now */
+        {.arrived = S(0.1), .start = S(2), .service = S(6)},     /* longer than the timeout */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        assert_int_equal(mdl_endpoint_inject(f.ep, &bad[k], NULL), SIM_EINVAL);
+    assert_int_equal(mdl_endpoint_waiting(f.ep), 0);
+    uint64_t h = 0;
+    mdl_endpoint_inflight later = {
+        .arrived = S(0.4), .start = S(1), .service = S(3), .fn = on_answer, .ctx = &f, .tag = 1};
+    assert_int_equal(mdl_endpoint_inject(f.ep, &later, &h), SIM_OK);
+    assert_true(h != 0 && mdl_endpoint_waiting(f.ep) == 1);
+    assert_true(mdl_endpoint_answer_at(f.ep, h) == SIM_TIME_NEVER); /* waiting */
+    assert_int_equal(sim_queue_run(f.q, S(10)), SIM_OK);
+    /* It started at 1 s with its fixed 3 s (not the endpoint's 1 s). */
+    assert_true(f.answered[1] == S(4));
+    mdl_endpoint_stats s;
+    mdl_endpoint_stats_get(f.ep, &s);
+    assert_true(s.requests == 1 && s.served == 2 && s.wait.max == 0.6 && s.sojourn.max == 3.6);
+
+    /* An idle worker: a waiting request due later than now is refused. */
+    mdl_endpoint_inflight due_later = {.arrived = S(9), .start = S(11), .service = S(1)};
+    assert_int_equal(mdl_endpoint_inject(f.ep, &due_later, NULL), SIM_EINVAL);
+    fix_fini(&f);
+}
+
+/* The long-running limit counts an injected request from its arrival: with
+ * min_age 20 s, one injected at 30 s that arrived at 5 s is aged at once
+ * and one that arrived at 25 s ages at 45 s. Limit 2: a request at 40 s is
+ * admitted, one at 50 s is refused. */
+static void an_injected_request_ages_from_its_arrival(void **state)
+{
+    (void)state;
+    sim_dist hundred = {.kind = SIM_DIST_CONST, .a = 100.0};
+    struct fix f;
+    fix_init(&f, (mdl_endpoint_cfg){.id = "sf",
+                                    .workers = 5,
+                                    .service = &hundred,
+                                    .concurrency_limit = 2,
+                                    .concurrency_min_age = S(20)});
+    assert_int_equal(sim_queue_run(f.q, S(30)), SIM_OK);
+    mdl_endpoint_inflight old = {.arrived = S(5), .start = S(5), .service = S(100)};
+    mdl_endpoint_inflight young = {.arrived = S(25), .start = S(25), .service = S(100)};
+    assert_int_equal(mdl_endpoint_inject(f.ep, &old, NULL), SIM_OK);
+    assert_int_equal(mdl_endpoint_inject(f.ep, &young, NULL), SIM_OK);
+    at(&f, S(40), 0);
+    at(&f, S(50), 1);
+    assert_int_equal(sim_queue_run(f.q, S(60)), SIM_OK);
+    assert_int_equal(f.reply[0], MDL_EP_ACCEPTED);
+    assert_int_equal(f.reply[1], MDL_EP_CONCURRENCY);
+    fix_fini(&f);
+}
+
+/* Injection allocates only a request slot (the table grows by doubling:
+ * the first at 64) and, for a waiting request, a place in the station's
+ * line (doubling from 16). Each injection below first runs with the next
+ * allocation failing: SIM_ENOMEM and nothing changed, or SIM_OK when it
+ * needed none; then again without the failure. */
+static void injection_survives_allocation_failures(void **state)
+{
+    (void)state;
+    sim_dist one = {.kind = SIM_DIST_CONST, .a = 1.0};
+    struct fix f;
+    fix_init(&f, (mdl_endpoint_cfg){.id = "erp", .workers = 1, .service = &one});
+    assert_int_equal(sim_queue_run(f.q, S(1)), SIM_OK);
+    int failed = 0;
+    for (int k = 0; k < 70; k++) {
+        mdl_endpoint_inflight in = {.arrived = 0, .start = k == 0 ? 0 : S(1), .service = S(1)};
+        int before = mdl_endpoint_waiting(f.ep) + mdl_endpoint_busy(f.ep);
+        sim_alloc_fail_after(1);
+        int rc = mdl_endpoint_inject(f.ep, &in, NULL);
+        sim_alloc_fail_reset();
+        if (rc == SIM_ENOMEM) {
+            failed++;
+            assert_int_equal(mdl_endpoint_waiting(f.ep) + mdl_endpoint_busy(f.ep), before);
+            rc = mdl_endpoint_inject(f.ep, &in, NULL);
+        }
+        assert_int_equal(rc, SIM_OK);
+    }
+    assert_int_equal(failed, 5); /* the table at k = 0 and 64, the line at 17, 33 and 65 */
+    assert_int_equal(sim_queue_run(f.q, S(100)), SIM_OK);
+    mdl_endpoint_stats s;
+    mdl_endpoint_stats_get(f.ep, &s);
+    assert_true(s.served == 70);
+    fix_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -730,6 +1246,11 @@ int main(void)
         cmocka_unit_test(publish_names_the_system_and_its_series),
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(create_survives_every_allocation_failure),
+        cmocka_unit_test(a_pass_committed_and_injected_publishes_what_the_per_record_run_does),
+        cmocka_unit_test(a_commit_adds_its_counts_waits_and_areas),
+        cmocka_unit_test(injections_check_their_times_and_the_workers),
+        cmocka_unit_test(an_injected_request_ages_from_its_arrival),
+        cmocka_unit_test(injection_survives_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
