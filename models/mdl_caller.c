@@ -22,6 +22,12 @@
  *   4. Callbacks run only from calendar events (grants through an event
  *      pushed at the release time, refusals from the timer), never from
  *      inside request or release.
+ *
+ * The aggregate path (mdl_caller.h): commit adds a pass's counts, area,
+ * maximum, time exhausted and buckets without touching in_use; inject
+ * raises in_use through set_level, as an acquire that counts nothing, so
+ * invariant 1 holds and exhausted_since starts at the injection when the
+ * pool fills there.
  */
 #include "mdl_caller.h"
 
@@ -243,6 +249,32 @@ void mdl_caller_release(mdl_caller *c, sim_time now)
         return; /* the timer stays: it fires for the next head, or finds none */
     }
     set_level(c, now, c->in_use - 1);
+}
+
+int mdl_caller_commit(mdl_caller *c, const mdl_caller_bulk *b)
+{
+    if (b->max_in_use > c->size || b->max_in_use < 0 || b->time_exhausted < 0 ||
+        (c->series && b->nbuckets > 0 && (!b->bucket_area || !b->bucket_max)))
+        return SIM_EINVAL;
+    c->requests += b->requests;
+    c->acquired += b->requests;
+    if (b->max_in_use > c->max_in_use)
+        c->max_in_use = b->max_in_use;
+    c->exhausted_total += b->time_exhausted;
+    sim_timeavg_add_area(&c->level, b->in_use_area, (double)b->max_in_use);
+    if (c->series)
+        for (size_t j = 0; j < b->nbuckets; j++)
+            sim_series_add_area(c->series, b->first_bucket + j, b->bucket_area[j],
+                                b->bucket_max[j]);
+    return SIM_OK;
+}
+
+int mdl_caller_inject(mdl_caller *c, sim_time now)
+{
+    if (c->in_use >= c->size)
+        return SIM_EFULL;
+    set_level(c, now, c->in_use + 1);
+    return SIM_OK;
 }
 
 int mdl_caller_in_use(const mdl_caller *c)

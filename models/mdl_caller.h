@@ -124,6 +124,55 @@ int mdl_caller_waiting(const mdl_caller *c); /* requests in the line now */
 int mdl_caller_size(const mdl_caller *c);
 void mdl_caller_stats_get(const mdl_caller *c, sim_time now, mdl_caller_stats *out);
 
+/* ---- the aggregate path (issue 14, tier R) -------------------------------
+ *
+ * A pass outside the calendar may carry the requests of an interval
+ * [t0, t1) (models/mdl_endpoint.h says how): it reads the pool at t0, adds
+ * the outcome of [t0, t1) at once (mdl_caller_commit) and hands the threads
+ * its requests still hold at t1 to the pool (mdl_caller_inject).
+ *
+ * At t0 the pass reads mdl_caller_in_use: threads held by records the
+ * calendar carries. The pool does not know when they come back: the pass
+ * must take their release times from the models that hold them (a
+ * real-time record holds its thread until the record is finished:
+ * mdl_endpoint_answer_at for a call in progress, its backoff for a sleep),
+ * and those records release them through mdl_caller_release as usual.
+ *
+ * What the caller must guarantee for [t0, t1): nobody waits at t0
+ * (mdl_caller_waiting is 0); no thread is taken in [t0, t1) other than by
+ * the pass's requests, and none of those finds every thread held (so
+ * nothing waits, nothing is refused, found_full and exhausted_at do not
+ * change). Whatever happens before t1 is the commit's; a thread still held
+ * at t1 is the pool's from t1 on, released later through
+ * mdl_caller_release. Levels add up (during [t0, t1) the pool's own in_use
+ * holds only the calendar's threads, which only come back); maxima and the
+ * time exhausted do not, so the pass gives them for the whole pool. */
+
+/* The outcome of [t0, t1) for the requests the pass carried. */
+typedef struct mdl_caller_bulk {
+    uint64_t requests;  /* requests for a thread in [t0, t1): each got one at once */
+    double in_use_area; /* integral over [t0, t1) of the threads the pass's requests held (us) */
+    int max_in_use;     /* the largest in_use in [t0, t1), every thread counted */
+    /* Time in [t0, t1) with every thread held and at least one of them by
+     * the pass's requests (the pool counts the rest itself). */
+    sim_time time_exhausted;
+    /* Series buckets first_bucket .. first_bucket + nbuckets - 1 (ignored if
+     * the pool keeps no series): the pass's integral per bucket, restricted
+     * to [t0, t1), and the largest in_use of the whole pool there. */
+    size_t first_bucket, nbuckets;
+    const double *bucket_area, *bucket_max; /* [nbuckets], threads */
+} mdl_caller_bulk;
+
+/* Adds b at now (call at t1, before the injections). SIM_EINVAL (nothing
+ * added) if max_in_use exceeds the size, a time is negative or a bucket
+ * array is NULL. */
+int mdl_caller_commit(mdl_caller *c, const mdl_caller_bulk *b);
+/* A thread the pass's request took before now and holds beyond it: held
+ * from now on, given back through mdl_caller_release. Nothing is counted
+ * (the commit counted the request). SIM_OK, or SIM_EFULL (nothing
+ * happened) if every thread is held already. */
+int mdl_caller_inject(mdl_caller *c, sim_time now);
+
 /* Appends "caller.<id>.": pool_size, pool_mean_in_use, pool_utilisation,
  * pool_max_in_use, pool_refused, pool_exhausted_s, pool_exhausted_share,
  * pool_waited, pool_wait_refused, pool_wait_mean_s (the mean wait of the

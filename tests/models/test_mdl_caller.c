@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -367,6 +368,228 @@ static void create_survives_every_allocation_failure(void **state)
     }
 }
 
+/* ---- the aggregate path: commit and inject against the per-record path ----
+ *
+ * Three threads, no waiting (a full pool refuses), series buckets of 9 s.
+ * Twelve requests (seconds): k takes a thread at a and gives it back at r.
+ *
+ *   k   0   1   2   3   4   5   6   7   8   9  10  11
+ *   a   2  12  15  21  23  28  30  35  38  42  45  60
+ *   r   8  27  18  26  44  33  37  50  48   -  55  61
+ *
+ * In use, by hand: 3 (the pool at its max) on [23, 26), [30, 33),
+ * [35, 37), [38, 44) and [45, 48); request 9 at 42 s finds every thread
+ * held and is refused (the only one; exhausted at 42 s); 17 s exhausted
+ * in all. Run (A) runs every request on the pool. Run (B) does the same
+ * up to t0 = 20 s and from t1 = 40 s on, and carries requests 3 to 8 by
+ * the pass below: at t0 request 1 holds a thread (released at 27 s,
+ * inside the interval; its release time is what the pass must take from
+ * the model holding it); at t1 requests 4, 7 and 8 hold the three threads
+ * and are injected, the pool exhausted across t1. Bucket [27, 36) lies
+ * wholly inside the interval, where the pool's own in_use is 0. No two
+ * events share a microsecond.
+ */
+#define AGG_N 12
+static const double agg_a[AGG_N] = {2, 12, 15, 21, 23, 28, 30, 35, 38, 42, 45, 60};
+static const double agg_r[AGG_N] = {8, 27, 18, 26, 44, 33, 37, 50, 48, 0, 55, 61};
+#define AGG_T0    S(20)
+#define AGG_T1    S(40)
+#define AGG_END   S(100)
+#define AGG_WIDTH S(9)
+#define AGG_FIRST 3 /* requests AGG_FIRST .. AGG_LAST - 1 arrive in [t0, t1) */
+#define AGG_LAST  9
+
+static void agg_request_ev(void *ctx, uint64_t k, sim_time now)
+{
+    struct script *sc = ctx;
+    request_ev(ctx, k, now);
+    if (sc->reply[k] == MDL_CALLER_HELD)
+        sim_queue_push(sc->q, S(agg_r[k]), release_ev, sc, k);
+}
+
+/* Spans [lo, hi) of held threads. */
+struct span {
+    sim_time lo, hi;
+};
+
+static sim_time overlap(struct span x, sim_time lo, sim_time hi)
+{
+    sim_time a = x.lo > lo ? x.lo : lo, b = x.hi < hi ? x.hi : hi;
+    return b > a ? b - a : 0;
+}
+
+static int level_at(const struct span *v, int n, sim_time t)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        k += v[i].lo <= t && t < v[i].hi;
+    return k;
+}
+
+/* The largest level over [lo, hi): at lo or where a span begins. */
+static int max_over(const struct span *v, int n, sim_time lo, sim_time hi)
+{
+    int m = level_at(v, n, lo);
+    for (int i = 0; i < n; i++)
+        if (v[i].lo > lo && v[i].lo < hi && level_at(v, n, v[i].lo) > m)
+            m = level_at(v, n, v[i].lo);
+    return m;
+}
+
+/* The pass, as tier R will run it, at t1: the pool's threads held at t0
+ * (request 1's, until 27 s) and the pass's spans; the outcome of
+ * [t0, t1) committed, the threads still held at t1 injected and given
+ * back later through mdl_caller_release. */
+static void agg_t1(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    struct script *sc = ctx;
+    enum { NP = AGG_LAST - AGG_FIRST };
+    struct span all[NP + 1];
+    all[0] = (struct span){AGG_T0, S(agg_r[1])}; /* the calendar's thread */
+    const struct span *mine = all + 1;
+    mdl_caller_bulk b = {.requests = NP};
+    for (int i = 0; i < NP; i++) {
+        int k = AGG_FIRST + i;
+        all[1 + i] = (struct span){S(agg_a[k]), S(agg_r[k])};
+        assert_true(level_at(all, 1 + i, S(agg_a[k])) < 3); /* nobody finds the pool full */
+        b.in_use_area += (double)overlap(mine[i], AGG_T0, AGG_T1);
+    }
+    b.max_in_use = max_over(all, NP + 1, AGG_T0, AGG_T1);
+    /* Exhausted: every thread held, one at least by the pass; the level
+     * only changes where a span begins or ends. */
+    for (sim_time t = AGG_T0, next; t < AGG_T1; t = next) {
+        next = AGG_T1;
+        for (int i = 0; i < NP + 1; i++) {
+            if (all[i].lo > t && all[i].lo < next)
+                next = all[i].lo;
+            if (all[i].hi > t && all[i].hi < next)
+                next = all[i].hi;
+        }
+        if (level_at(all, NP + 1, t) == 3 && level_at(mine, NP, t) > 0)
+            b.time_exhausted += next - t;
+    }
+    double area[3], mx[3];
+    b.first_bucket = (size_t)(AGG_T0 / AGG_WIDTH);
+    b.nbuckets = (size_t)((AGG_T1 - 1) / AGG_WIDTH) + 1 - b.first_bucket;
+    assert_int_equal(b.nbuckets, 3);
+    for (size_t j = 0; j < b.nbuckets; j++) {
+        sim_time lo = (sim_time)(b.first_bucket + j) * AGG_WIDTH, hi = lo + AGG_WIDTH;
+        lo = lo > AGG_T0 ? lo : AGG_T0;
+        hi = hi < AGG_T1 ? hi : AGG_T1;
+        area[j] = 0;
+        for (int i = 0; i < NP; i++)
+            area[j] += (double)overlap(mine[i], lo, hi);
+        mx[j] = max_over(all, NP + 1, lo, hi);
+    }
+    b.bucket_area = area;
+    b.bucket_max = mx;
+    assert_int_equal(mdl_caller_commit(sc->c, &b), SIM_OK);
+    for (int i = 0; i < NP; i++)
+        if (mine[i].hi > now) {
+            assert_int_equal(mdl_caller_inject(sc->c, now), SIM_OK);
+            sim_queue_push(sc->q, mine[i].hi, release_ev, sc, (uint64_t)(AGG_FIRST + i));
+        }
+}
+
+/* Runs (A) per record, or (B) with the pass; publishes into r. */
+static void agg_run(struct script *sc, int pass, sim_result *r)
+{
+    *sc = (struct script){0};
+    sc->q = sim_queue_create(0, NULL);
+    assert_non_null(sc->q);
+    mdl_caller_cfg cfg = {
+        .id = "web", .size = 3, .q = sc->q, .series_interval = AGG_WIDTH, .series_bins = 12};
+    sc->c = mdl_caller_create(&cfg, 0, NULL);
+    assert_non_null(sc->c);
+    for (int k = 0; k < AGG_N; k++)
+        if (!pass || k < AGG_FIRST || k >= AGG_LAST)
+            sim_queue_push(sc->q, S(agg_a[k]), agg_request_ev, sc, (uint64_t)k);
+    if (pass)
+        sim_queue_push(sc->q, AGG_T1, agg_t1, sc, 0);
+    assert_int_equal(sim_queue_run(sc->q, AGG_END), SIM_OK);
+    assert_int_equal(mdl_caller_publish(sc->c, AGG_END, r, NULL), SIM_OK);
+}
+
+/* Within 1e-12 relative: the same areas summed in another order (integer
+ * microseconds, exact below 2^53, so in fact equal; the margin is for the
+ * divisions). A term missing moves these values by more than 1e-3. */
+static int close_rel(double x, double y)
+{
+    return x == y || fabs(x - y) <= 1e-12 * fmax(fabs(x), fabs(y));
+}
+
+static void a_pass_committed_and_injected_publishes_what_the_per_record_pool_does(void **state)
+{
+    (void)state;
+    struct script a, b;
+    sim_result *ra = sim_result_create(NULL), *rb = sim_result_create(NULL);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    agg_run(&a, 0, ra);
+    agg_run(&b, 1, rb);
+    mdl_caller_stats s;
+    mdl_caller_stats_get(a.c, AGG_END, &s);
+    assert_true(s.max_in_use == 3 && s.refused == 1 && s.exhausted_at == S(42));
+    assert_true(s.time_exhausted == S(17) && s.in_use == 0);
+    mdl_caller_stats_get(b.c, AGG_END, &s);
+    assert_true(s.in_use == 0); /* every injected thread came back */
+    static const char *const approx[] = {"caller.web.pool_mean_in_use",
+                                         "caller.web.pool_utilisation"};
+    assert_int_equal(sim_result_count(ra), sim_result_count(rb));
+    for (size_t i = 0; i < sim_result_count(ra); i++) {
+        const char *name = sim_result_name(ra, i);
+        long j = sim_result_find(rb, name);
+        assert_true(j >= 0);
+        if (sim_result_kind(ra, i) == SIM_METRIC_SERIES) {
+            const sim_series *x = sim_result_series_at(ra, i), *y = sim_result_series_at(rb, j);
+            for (size_t k = 0; k < sim_series_nbins(x); k++)
+                if (!close_rel(sim_series_value(x, k), sim_series_value(y, k)) ||
+                    sim_series_max(x, k) != sim_series_max(y, k))
+                    fail_msg("%s bucket %zu: %.17g (max %g) per record, %.17g (max %g) by the "
+                             "pass",
+                             name, k, sim_series_value(x, k), sim_series_max(x, k),
+                             sim_series_value(y, k), sim_series_max(y, k));
+            continue;
+        }
+        double x = sim_result_value(ra, i), y = sim_result_value(rb, (size_t)j);
+        int loose = strcmp(name, approx[0]) == 0 || strcmp(name, approx[1]) == 0;
+        if (loose ? !close_rel(x, y) : x != y)
+            fail_msg("%s: %.17g per record, %.17g by the pass", name, x, y);
+    }
+    sim_result_destroy(ra);
+    sim_result_destroy(rb);
+    script_fini(&a);
+    script_fini(&b);
+}
+
+/* Commit and inject on their own: an inconsistent bulk is refused and
+ * changes nothing; injecting into a full pool is refused. */
+static void a_commit_checks_its_bulk_and_inject_its_room(void **state)
+{
+    (void)state;
+    struct script sc;
+    script_init(&sc, 2, 0);
+    mdl_caller_bulk bad[] = {{.max_in_use = 3}, {.time_exhausted = -1}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        assert_int_equal(mdl_caller_commit(sc.c, &bad[k]), SIM_EINVAL);
+    mdl_caller_bulk ok = {.requests = 4, .in_use_area = (double)S(5), .max_in_use = 2};
+    assert_int_equal(mdl_caller_commit(sc.c, &ok), SIM_OK);
+    mdl_caller_stats s;
+    mdl_caller_stats_get(sc.c, S(10), &s);
+    assert_true(s.max_in_use == 2 && s.in_use == 0); /* the pass's maximum, nothing held */
+    assert_int_equal(mdl_caller_inject(sc.c, S(10)), SIM_OK);
+    assert_int_equal(mdl_caller_inject(sc.c, S(10)), SIM_OK);
+    assert_int_equal(mdl_caller_inject(sc.c, S(10)), SIM_EFULL);
+    mdl_caller_stats_get(sc.c, S(20), &s);
+    /* 4 requests, none refused; in use: 5 thread-s committed + 2 on
+     * [10, 20) s = 25 thread-s over 20 s. */
+    assert_true(s.requests == 4 && s.acquired == 4 && s.refused == 0 && s.in_use == 2);
+    assert_true(fabs(s.mean_in_use - 25.0 / 20.0) < 1e-12);
+    assert_true(s.time_exhausted == S(10) && s.max_in_use == 2);
+    script_fini(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +603,8 @@ int main(void)
         cmocka_unit_test(publish_gives_utilisation_and_the_in_use_series),
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(create_survives_every_allocation_failure),
+        cmocka_unit_test(a_pass_committed_and_injected_publishes_what_the_per_record_pool_does),
+        cmocka_unit_test(a_commit_checks_its_bulk_and_inject_its_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
