@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "mdl_caller.h"
+#include "models/agg_pass.h"
 #include "sim_alloc.h"
 #include "sim_queue.h"
 #include "sim_result.h"
@@ -407,35 +408,6 @@ static void agg_request_ev(void *ctx, uint64_t k, sim_time now)
         sim_queue_push(sc->q, S(agg_r[k]), release_ev, sc, k);
 }
 
-/* Spans [lo, hi) of held threads. */
-struct span {
-    sim_time lo, hi;
-};
-
-static sim_time overlap(struct span x, sim_time lo, sim_time hi)
-{
-    sim_time a = x.lo > lo ? x.lo : lo, b = x.hi < hi ? x.hi : hi;
-    return b > a ? b - a : 0;
-}
-
-static int level_at(const struct span *v, int n, sim_time t)
-{
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        k += v[i].lo <= t && t < v[i].hi;
-    return k;
-}
-
-/* The largest level over [lo, hi): at lo or where a span begins. */
-static int max_over(const struct span *v, int n, sim_time lo, sim_time hi)
-{
-    int m = level_at(v, n, lo);
-    for (int i = 0; i < n; i++)
-        if (v[i].lo > lo && v[i].lo < hi && level_at(v, n, v[i].lo) > m)
-            m = level_at(v, n, v[i].lo);
-    return m;
-}
-
 /* The pass, as tier R will run it, at t1: the pool's threads held at t0
  * (request 1's, until 27 s) and the pass's spans; the outcome of
  * [t0, t1) committed, the threads still held at t1 injected and given
@@ -511,14 +483,6 @@ static void agg_run(struct script *sc, int pass, sim_result *r)
     assert_int_equal(mdl_caller_publish(sc->c, AGG_END, r, NULL), SIM_OK);
 }
 
-/* Within 1e-12 relative: the same areas summed in another order (integer
- * microseconds, exact below 2^53, so in fact equal; the margin is for the
- * divisions). A term missing moves these values by more than 1e-3. */
-static int close_rel(double x, double y)
-{
-    return x == y || fabs(x - y) <= 1e-12 * fmax(fabs(x), fabs(y));
-}
-
 static void a_pass_committed_and_injected_publishes_what_the_per_record_pool_does(void **state)
 {
     (void)state;
@@ -534,29 +498,11 @@ static void a_pass_committed_and_injected_publishes_what_the_per_record_pool_doe
     assert_true(s.time_exhausted == S(17) && s.in_use == 0);
     mdl_caller_stats_get(b.c, AGG_END, &s);
     assert_true(s.in_use == 0); /* every injected thread came back */
+    /* The areas are integer microseconds, exact below 2^53: equal in fact,
+     * the margin of close_rel is for the divisions. */
     static const char *const approx[] = {"caller.web.pool_mean_in_use",
                                          "caller.web.pool_utilisation"};
-    assert_int_equal(sim_result_count(ra), sim_result_count(rb));
-    for (size_t i = 0; i < sim_result_count(ra); i++) {
-        const char *name = sim_result_name(ra, i);
-        long j = sim_result_find(rb, name);
-        assert_true(j >= 0);
-        if (sim_result_kind(ra, i) == SIM_METRIC_SERIES) {
-            const sim_series *x = sim_result_series_at(ra, i), *y = sim_result_series_at(rb, j);
-            for (size_t k = 0; k < sim_series_nbins(x); k++)
-                if (!close_rel(sim_series_value(x, k), sim_series_value(y, k)) ||
-                    sim_series_max(x, k) != sim_series_max(y, k))
-                    fail_msg("%s bucket %zu: %.17g (max %g) per record, %.17g (max %g) by the "
-                             "pass",
-                             name, k, sim_series_value(x, k), sim_series_max(x, k),
-                             sim_series_value(y, k), sim_series_max(y, k));
-            continue;
-        }
-        double x = sim_result_value(ra, i), y = sim_result_value(rb, (size_t)j);
-        int loose = strcmp(name, approx[0]) == 0 || strcmp(name, approx[1]) == 0;
-        if (loose ? !close_rel(x, y) : x != y)
-            fail_msg("%s: %.17g per record, %.17g by the pass", name, x, y);
-    }
+    assert_same_metrics(ra, rb, approx, 2);
     sim_result_destroy(ra);
     sim_result_destroy(rb);
     script_fini(&a);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "mdl_endpoint.h"
+#include "models/agg_pass.h"
 #include "sim_alloc.h"
 #include "sim_queue.h"
 #include "sim_result.h"
@@ -840,35 +841,6 @@ static void agg_fini(struct fix *f)
     sim_queue_destroy(f->q);
 }
 
-/* Intervals [lo, hi) of requests: in service, or waiting. */
-struct span {
-    sim_time lo, hi;
-};
-
-static sim_time overlap(struct span x, sim_time lo, sim_time hi)
-{
-    sim_time a = x.lo > lo ? x.lo : lo, b = x.hi < hi ? x.hi : hi;
-    return b > a ? b - a : 0;
-}
-
-static int level_at(const struct span *v, int n, sim_time t)
-{
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        k += v[i].lo <= t && t < v[i].hi;
-    return k;
-}
-
-/* The largest level over [lo, hi): at lo or where a span begins. */
-static double max_over(const struct span *v, int n, sim_time lo, sim_time hi)
-{
-    int m = level_at(v, n, lo);
-    for (int i = 0; i < n; i++)
-        if (v[i].lo > lo && v[i].lo < hi && level_at(v, n, v[i].lo) > m)
-            m = level_at(v, n, v[i].lo);
-    return m;
-}
-
 /* What run (B)'s pass needs between its two events. */
 struct agg_pass {
     struct fix *f;
@@ -1000,47 +972,6 @@ static void agg_run(struct fix *f, int pass, sim_result *r)
     assert_int_equal(mdl_endpoint_publish(f->ep, r, NULL), SIM_OK);
 }
 
-/* Within 1e-12 relative: the same terms summed in another order (the
- * commit's areas and waits come in one block where the per-record path
- * interleaves them with the calendar's). With at most 11 terms, each
- * rounding ~1.1e-16 relative, the difference stays below 1e-14; a term
- * missing or counted twice moves these values by more than 1e-3. */
-static int close_rel(double x, double y)
-{
-    return x == y || fabs(x - y) <= 1e-12 * fmax(fabs(x), fabs(y));
-}
-
-/* The metrics two runs publish must be equal: counts and times exactly,
- * time averages and tallies within close_rel, series bucket by bucket. */
-static void assert_same_metrics(const sim_result *ra, const sim_result *rb)
-{
-    static const char *const approx[] = {"system.erp.utilisation", "system.erp.mean_queue",
-                                         "system.erp.wait_mean_s", "system.erp.sojourn_mean_s"};
-    assert_int_equal(sim_result_count(ra), sim_result_count(rb));
-    for (size_t i = 0; i < sim_result_count(ra); i++) {
-        const char *name = sim_result_name(ra, i);
-        long j = sim_result_find(rb, name);
-        assert_true(j >= 0);
-        if (sim_result_kind(ra, i) == SIM_METRIC_SERIES) {
-            const sim_series *x = sim_result_series_at(ra, i), *y = sim_result_series_at(rb, j);
-            for (size_t k = 0; k < sim_series_nbins(x); k++)
-                if (!close_rel(sim_series_value(x, k), sim_series_value(y, k)) ||
-                    sim_series_max(x, k) != sim_series_max(y, k))
-                    fail_msg("%s bucket %zu: %.17g (max %g) per record, %.17g (max %g) by the "
-                             "pass",
-                             name, k, sim_series_value(x, k), sim_series_max(x, k),
-                             sim_series_value(y, k), sim_series_max(y, k));
-            continue;
-        }
-        double x = sim_result_value(ra, i), y = sim_result_value(rb, (size_t)j);
-        int loose = 0;
-        for (size_t k = 0; k < sizeof approx / sizeof approx[0]; k++)
-            loose |= strcmp(name, approx[k]) == 0;
-        if (loose ? !close_rel(x, y) : !(x == y || (isnan(x) && isnan(y))))
-            fail_msg("%s: %.17g per record, %.17g by the pass", name, x, y);
-    }
-}
-
 static void a_pass_committed_and_injected_publishes_what_the_per_record_run_does(void **state)
 {
     (void)state;
@@ -1064,7 +995,9 @@ static void a_pass_committed_and_injected_publishes_what_the_per_record_run_does
     mdl_endpoint_stats_get(fa.ep, &sa);
     assert_true(sa.found_busy == 4 && sa.exhausted_at == S(23));
     assert_true(sa.wasted == 3 && sa.wasted_work_s == 35.0);
-    assert_same_metrics(ra, rb);
+    static const char *const approx[] = {"system.erp.utilisation", "system.erp.mean_queue",
+                                         "system.erp.wait_mean_s", "system.erp.sojourn_mean_s"};
+    assert_same_metrics(ra, rb, approx, sizeof approx / sizeof approx[0]);
     sim_result_destroy(ra);
     sim_result_destroy(rb);
     agg_fini(&fa);

@@ -1,0 +1,89 @@
+/*
+ * agg_pass.h - hand-simple pieces for the tests of the aggregate path
+ * (commit and inject, issue 14): spans of time a request or a thread is
+ * held, their overlap with an interval, the level they make and its
+ * maximum, and the comparison of two runs' published metrics. The tests
+ * compute a pass by hand with these, independently of models/mdl_fifo.
+ */
+#ifndef AGG_PASS_H
+#define AGG_PASS_H
+
+#include <math.h>
+#include <string.h>
+
+#include "sim_result.h"
+#include "sim_stats.h"
+
+/* [lo, hi): in service, waiting, or holding a thread. */
+struct span {
+    sim_time lo, hi;
+};
+
+/* How much of x lies in [lo, hi). */
+static inline sim_time overlap(struct span x, sim_time lo, sim_time hi)
+{
+    sim_time a = x.lo > lo ? x.lo : lo, b = x.hi < hi ? x.hi : hi;
+    return b > a ? b - a : 0;
+}
+
+/* The number of spans holding t. */
+static inline int level_at(const struct span *v, int n, sim_time t)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        k += v[i].lo <= t && t < v[i].hi;
+    return k;
+}
+
+/* The largest level over [lo, hi): at lo or where a span begins. */
+static inline int max_over(const struct span *v, int n, sim_time lo, sim_time hi)
+{
+    int m = level_at(v, n, lo);
+    for (int i = 0; i < n; i++)
+        if (v[i].lo > lo && v[i].lo < hi && level_at(v, n, v[i].lo) > m)
+            m = level_at(v, n, v[i].lo);
+    return m;
+}
+
+/* Within 1e-12 relative: the same terms summed in another order (a
+ * commit adds a pass's areas and waits in one block where the per-record
+ * path interleaves them with the calendar's). With a dozen terms, each
+ * rounding ~1.1e-16 relative, the difference stays below 1e-14; a term
+ * missing or counted twice moves the tests' values by more than 1e-3. */
+static inline int close_rel(double x, double y)
+{
+    return x == y || fabs(x - y) <= 1e-12 * fmax(fabs(x), fabs(y));
+}
+
+/* Two runs published the same metrics: the scalars named in approx[0..n)
+ * within close_rel, every other scalar exactly (NaN equals NaN), every
+ * series bucket's value within close_rel and its maximum exactly. */
+static inline void assert_same_metrics(const sim_result *ra, const sim_result *rb,
+                                       const char *const *approx, size_t napprox)
+{
+    assert_int_equal(sim_result_count(ra), sim_result_count(rb));
+    for (size_t i = 0; i < sim_result_count(ra); i++) {
+        const char *name = sim_result_name(ra, i);
+        long j = sim_result_find(rb, name);
+        assert_true(j >= 0);
+        if (sim_result_kind(ra, i) == SIM_METRIC_SERIES) {
+            const sim_series *x = sim_result_series_at(ra, i), *y = sim_result_series_at(rb, j);
+            for (size_t k = 0; k < sim_series_nbins(x); k++)
+                if (!close_rel(sim_series_value(x, k), sim_series_value(y, k)) ||
+                    sim_series_max(x, k) != sim_series_max(y, k))
+                    fail_msg("%s bucket %zu: %.17g (max %g) per record, %.17g (max %g) by the "
+                             "pass",
+                             name, k, sim_series_value(x, k), sim_series_max(x, k),
+                             sim_series_value(y, k), sim_series_max(y, k));
+            continue;
+        }
+        double x = sim_result_value(ra, i), y = sim_result_value(rb, (size_t)j);
+        int loose = 0;
+        for (size_t k = 0; k < napprox; k++)
+            loose |= strcmp(name, approx[k]) == 0;
+        if (loose ? !close_rel(x, y) : !(x == y || (isnan(x) && isnan(y))))
+            fail_msg("%s: %.17g per record, %.17g by the pass", name, x, y);
+    }
+}
+
+#endif
