@@ -41,7 +41,7 @@ struct mdl_component {
     int *sys_obj;         /* [nsystems * SYS_KINDS]: node of a system's object, or -1 */
     int caller_first;     /* node of caller 0 */
     int topic_first;      /* node of the first topic */
-    unsigned char *rt;    /* [nusers]: a real-time flow */
+    unsigned char *rt;    /* [nusers]: a real-time flow: 1, or 2 when its writes publish CDC */
     unsigned char *clean; /* [nusers]: see mdl_component_realtime_only */
     int nedges, capedges; /* edge list */
     int *eu, *eo;         /* user node, object node */
@@ -407,23 +407,19 @@ static int make_adjacency(mdl_component *g)
     return SIM_OK;
 }
 
-/* clean[u]: u is a real-time flow and every user of every endpoint,
- * quota, rate limit, token and caller pool it touches is one too. */
+/* clean[u]: u is a real-time flow that publishes nothing (rt[u] == 1, not
+ * 2) and every user of every object it touches is one too. */
 static void mark_clean(mdl_component *g)
 {
     for (int u = 0; u < g->nusers; u++) {
-        int ok = g->rt[u];
+        int ok = g->rt[u] == 1;
         const int *objs;
         int no = mdl_component_links(g, u, &objs);
         for (int k = 0; k < no && ok; k++) {
-            mdl_component_kind kind = g->node[objs[k]].kind;
-            if (kind != MDL_COMP_ENDPOINT && kind != MDL_COMP_QUOTA &&
-                kind != MDL_COMP_RATE_LIMIT && kind != MDL_COMP_TOKEN && kind != MDL_COMP_CALLER)
-                continue;
             const int *users;
             int nu = mdl_component_links(g, objs[k], &users);
             for (int v = 0; v < nu && ok; v++)
-                ok = g->rt[users[v]];
+                ok = g->rt[users[v]] == 1;
         }
         g->clean[u] = (unsigned char)ok;
     }
@@ -478,7 +474,9 @@ static int build(mdl_component *g, const mdl_scenario *sc)
         goto done;
     }
     for (int i = 0; i < sc->nflows; i++)
-        g->rt[i] = sc->flows[i].pattern == MDL_SPEC_PATTERN_REALTIME;
+        g->rt[i] = sc->flows[i].pattern != MDL_SPEC_PATTERN_REALTIME      ? 0
+                   : mdl_scenario_flow_cdc_system(sc, &sc->flows[i]) >= 0 ? 2
+                                                                          : 1;
     mark_clean(g);
 done:
     sim_free(topic_of);

@@ -98,9 +98,12 @@
  *
  * Real-time only. The first tier-R step handles only real-time flows: a
  * component qualifies when it holds at least one user, all of them
- * real-time flows, and every user of every endpoint, quota, rate limit,
- * token and caller pool they touch (active or not) is a real-time flow too
- * (an inactive object's other users still count calls the pass must know).
+ * real-time flows whose writes publish no CDC event, and every user of
+ * every object they touch (active or not) is such a flow too (an inactive
+ * object's other users still count calls the pass must know). A write
+ * hook makes a flow a publisher on the target's channel: its events
+ * interleave with the event flows' in the channel's log and count in its
+ * publish allocation, so such a flow is never real-time only.
  *
  * Ownership: the graph copies what it needs from the scenario at create and
  * does not keep it. Checked by: tests/models/test_mdl_component.c.
