@@ -333,6 +333,10 @@ void mdl_quota_commit(mdl_quota *q, sim_time t0, const uint64_t *calls, size_t n
 {
     sim_time g = mdl_quota_grid(q);
     sim_time k0 = t0 / g;
+    /* One committer per interval: nobody has counted a call after t0's
+     * bucket (or period), else this one's calls would land in a later
+     * bucket than theirs and age out late. */
+    assert((q->calendar ? t0 / q->window : t0 / q->bucket) >= q->head);
     for (size_t j = 0; j < nb; j++) {
         if (calls[j] == 0)
             continue;
