@@ -399,7 +399,7 @@ static sim_time walk(mdl_arrivals *A, stream *s, int is_base)
     double c = is_base ? m->c : 0.0;
     double E;
     if (A->process == MDL_ARRIVALS_POISSON) {
-        E = gsl_ran_exponential(A->rng, 1.0);
+        E = sim_rng_exponential(A->rng);
     } else if (s->first >= 0.0) { /* deterministic (and a trace's extras) */
         E = s->first;
         s->first = -1.0;

@@ -2,8 +2,11 @@
  * Unit tests of sim_rng: the xoshiro256** generator against its published
  * output, stream seeding (reproducible, independent of creation order,
  * distinct and uncorrelated across names, reps and seeds), every
- * distribution's moments against its closed form, the lognormal and gamma
- * constructors, weight tables, parameter validation and allocation failures.
+ * distribution's moments against its closed form, the samplers (the
+ * exponential ziggurat's table against its definition, the draws and
+ * their tails by KS tests against GSL's CDFs), the lognormal and gamma
+ * constructors, weight
+ * tables, parameter validation and allocation failures.
  *
  * Statistical tolerances: a sample mean of n draws has standard error
  * sqrt(var / n); a sample variance has standard error
@@ -12,6 +15,7 @@
  * errors: a false failure has probability below 6e-7 per check for a
  * normal statistic, and the seeds are fixed, so a pass is also repeatable.
  */
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <limits.h>
 #include <math.h>
@@ -628,36 +632,223 @@ static void create_reports_allocation_failures(void **state)
     sim_rng_destroy(NULL);
 }
 
-/* sim_rng's own draws (uniforms without GSL's function pointer, the polar
- * lognormal) are GSL's numbers exactly: two copies of one stream, one drawn
- * through sim_rng and one through GSL's functions, give bit-identical
- * values, draw for draw. Exact equality is the contract (outputs must not
- * change), so there is no tolerance. */
-static void own_draws_are_gsl_draws_bit_for_bit(void **state)
+/* sim_rng's own uniforms (drawn without GSL's function pointer) are GSL's
+ * numbers exactly: two copies of one stream, one drawn through sim_rng and
+ * one through GSL's functions, give bit-identical values, draw for draw.
+ * Exact equality is the contract, so there is no tolerance. */
+static void own_uniforms_are_gsl_uniforms_bit_for_bit(void **state)
 {
     (void)state;
     gsl_rng *ours = sim_rng_create(9, 2, "same", NULL);
     gsl_rng *gsl = sim_rng_create(9, 2, "same", NULL);
     assert_non_null(ours);
     assert_non_null(gsl);
-    sim_dist logn, expo;
-    assert_int_equal(sim_dist_lognormal_mean_cv(0.2, 0.8, &logn, NULL), SIM_OK);
-    assert_int_equal(sim_dist_exponential(3.0, &expo, NULL), SIM_OK);
     for (int i = 0; i < 100000; i++) {
         double a = sim_rng_uniform(ours), b = gsl_rng_uniform(gsl);
         assert_memory_equal(&a, &b, sizeof a);
         a = sim_rng_uniform_pos(ours);
         b = gsl_rng_uniform_pos(gsl);
         assert_memory_equal(&a, &b, sizeof a);
-        a = sim_dist_sample(&logn, ours);
-        b = gsl_ran_lognormal(gsl, logn.a, logn.b);
-        assert_memory_equal(&a, &b, sizeof a);
-        a = sim_dist_sample(&expo, ours);
-        b = -3.0 * log(gsl_rng_uniform_pos(gsl));
-        assert_memory_equal(&a, &b, sizeof a);
     }
     sim_rng_destroy(ours);
     sim_rng_destroy(gsl);
+}
+
+static double expo_f(double x)
+{
+    return exp(-x);
+}
+
+/* The exponential ziggurat's table: decreasing edges from x[0] = v / f(r)
+ * through x[1] = r down to x[256] = 0, every strip of area v: the base
+ * x[0] f(r), each other x[i] (f(x[i + 1]) - f(x[i])), f(x) = exp(-x). v is
+ * computed here from r alone (the base box r f(r) plus the tail's integral
+ * f(r)), so the table is checked against the definition, not against how
+ * it was computed. Each area is a product and a difference of doubles near
+ * 1e-2 (the top strip: f near 1, a difference of 1e-2): 1e-12 relative is
+ * some thousand times their rounding, and a wrong sixth digit in an edge
+ * moves its strips' areas by 1e-6 or more. */
+static void check_ziggurat(const char *what, const double *x, double r, double v,
+                           double (*f)(double))
+{
+    assert_true(x[1] == r);
+    assert_true(x[256] == 0.0);
+    for (int i = 0; i < 256; i++)
+        if (!(x[i] > x[i + 1]))
+            fail_msg("%s: edge %d (%.17g) is not above edge %d (%.17g)", what, i, x[i], i + 1,
+                     x[i + 1]);
+    if (!(fabs(x[0] * f(r) / v - 1.0) < 1e-12))
+        fail_msg("%s: the base strip's area %.17g, want %.17g", what, x[0] * f(r), v);
+    for (int i = 1; i < 256; i++) {
+        double area = x[i] * (f(x[i + 1]) - f(x[i]));
+        if (!(fabs(area / v - 1.0) < 1e-12))
+            fail_msg("%s: strip %d's area %.17g, want %.17g", what, i, area, v);
+    }
+}
+
+static void exponential_ziggurat_strips_all_have_the_same_area(void **state)
+{
+    (void)state;
+    const double re = 7.69711747013104972;
+    check_ziggurat("exponential", sim__zig_expo_x, re, (re + 1.0) * expo_f(re), expo_f);
+}
+
+/* The Kolmogorov-Smirnov statistic of the n values x (sorted here) against
+ * the CDF cdf(x, p1, p2). */
+static double ks_statistic(double *x, int n, double (*cdf)(double, double, double), double p1,
+                           double p2)
+{
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    double d = 0.0;
+    for (int i = 0; i < n; i++) {
+        double F = cdf(x[i], p1, p2);
+        double above = (double)(i + 1) / n - F, below = F - (double)i / n;
+        d = fmax(d, fmax(above, below));
+    }
+    return d;
+}
+
+static double normal_cdf(double x, double mean, double sd)
+{
+    return gsl_cdf_gaussian_P(x - mean, sd);
+}
+
+static double expo_cdf(double x, double mean, double unused)
+{
+    (void)unused;
+    return gsl_cdf_exponential_P(x, mean);
+}
+
+/* The 0.999 quantile of the Kolmogorov distribution: sqrt(n) D_n exceeds it
+ * with probability 0.001 when the draws have the CDF (the asymptotic form,
+ * within 1% of the exact one at n = 10^5). A seed is fixed, so a pass is
+ * repeatable; a false failure would have had probability 0.001. */
+#define KS_999 1.9495
+
+/* The samplers against the CDFs of the distributions they stand for, by
+ * GSL's CDFs (independent of the ziggurats): 10^5 draws each, so the
+ * largest CDF error the test lets pass is about 0.006. */
+static void samplers_pass_ks_tests_against_gsl_cdfs(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    double *x = malloc(N * sizeof *x);
+    assert_non_null(x);
+    gsl_rng *r = sim_rng_create(21, 0, "ks", NULL);
+    assert_non_null(r);
+    sim_dist d;
+    struct {
+        const char *what;
+        int rc;
+        double (*cdf)(double, double, double);
+    } cases[] = {
+        {"lognormal", sim_dist_lognormal_mean_cv(0.2, 0.8, &d, NULL), gsl_cdf_lognormal_P},
+        {"normal", SIM_OK, normal_cdf},
+        {"exponential", SIM_OK, expo_cdf},
+    };
+    for (int c = 0; c < 3; c++) {
+        if (c == 1)
+            assert_int_equal(sim_dist_normal(-1.5, 0.7, &d, NULL), SIM_OK);
+        if (c == 2)
+            assert_int_equal(sim_dist_exponential(3.0, &d, NULL), SIM_OK);
+        assert_int_equal(cases[c].rc, SIM_OK);
+        for (int i = 0; i < N; i++)
+            x[i] = sim_dist_sample(&d, r);
+        double D = ks_statistic(x, N, cases[c].cdf, d.a, d.b);
+        if (!(D * sqrt(N) <= KS_999))
+            fail_msg("%s: KS statistic %g, above %g", cases[c].what, D, KS_999 / sqrt(N));
+    }
+    sim_rng_destroy(r);
+    free(x);
+}
+
+static double normal_tail_cdf(double z, double t, double unused)
+{
+    (void)unused;
+    return 1.0 - gsl_cdf_ugaussian_Q(z) / gsl_cdf_ugaussian_Q(t);
+}
+
+static double expo_tail_cdf(double x, double t, double unused)
+{
+    (void)unused;
+    return gsl_cdf_exponential_P(x - t, 1.0);
+}
+
+/* KS tests of the n tail draws x beyond t, of which the last `beyond`
+ * (once sorted) are beyond r, against the CDF given x > t and given x > r:
+ * the second sees the tail algorithm alone. */
+static void check_tail(const char *what, double *x, int n, int beyond,
+                       double (*cdf)(double, double, double), double t, double r)
+{
+    double D = ks_statistic(x, n, cdf, t, 0.0);
+    if (!(D * sqrt(n) <= KS_999))
+        fail_msg("%s beyond %g: KS statistic %g over %d draws, above %g", what, t, D, n,
+                 KS_999 / sqrt(n));
+    D = ks_statistic(x + (n - beyond), beyond, cdf, r, 0.0);
+    if (!(D * sqrt(beyond) <= KS_999))
+        fail_msg("%s beyond r: KS statistic %g over %d draws, above %g", what, D, beyond,
+                 KS_999 / sqrt(beyond));
+}
+
+/* The draws of the normal beyond |z| = 3 and of the exponential beyond 6,
+ * too rare for the KS test above to see: there the ziggurats' strips are
+ * widest and flattest, so a fault in their wedges weighs most, and beyond
+ * r (GSL's normal: 3.444; our exponential: 7.697) they draw by another
+ * algorithm. 4 x 10^7 normals and 10^7 exponentials, and
+ *  - the count beyond r within 5 binomial standard errors of n P(beyond r)
+ *    (a false failure below 6e-7);
+ *  - the draws beyond t = 3 (about 108,000 normals, of which 23,000
+ *    beyond r) and beyond t = 6 (25,000 exponentials, 4,500 beyond r)
+ *    against the distribution's CDF given x > t, and those beyond r given
+ *    x > r, by KS tests as above: for the normal 1 - Q(|z|) / Q(t), for
+ *    the exponential t + Exp(1);
+ *  - as many normals below -3 as above 3, within 5 standard errors. */
+static void tails_of_the_ziggurats_follow_the_distribution(void **state)
+{
+    (void)state;
+    const double rn = 3.44428647676, re = 7.69711747013104972; /* rn: GSL's PARAM_R */
+    const double tn = 3.0, te = 6.0;
+    enum { NN = 40000000, NE = 10000000, CAP = 200000 };
+    double *hi = malloc(CAP * sizeof *hi);
+    assert_non_null(hi);
+    gsl_rng *r = sim_rng_create(22, 0, "tails", NULL);
+    assert_non_null(r);
+
+    sim_dist d;
+    assert_int_equal(sim_dist_normal(0.0, 1.0, &d, NULL), SIM_OK);
+    int n = 0, neg = 0, beyond = 0;
+    for (int i = 0; i < NN; i++) {
+        double z = sim_dist_sample(&d, r);
+        if (fabs(z) > tn) {
+            neg += z < 0.0;
+            beyond += fabs(z) > rn;
+            assert_true(n < CAP);
+            hi[n++] = fabs(z);
+        }
+    }
+    double p = 2.0 * gsl_cdf_ugaussian_Q(rn);
+    if (!(fabs(beyond - NN * p) <= 5.0 * sqrt(NN * p * (1 - p))))
+        fail_msg("normal: %d draws beyond +-r, expected %.0f", beyond, NN * p);
+    if (!(fabs(neg - 0.5 * n) <= 5.0 * sqrt(0.25 * n)))
+        fail_msg("normal: %d of %d tail draws negative", neg, n);
+    check_tail("normal", hi, n, beyond, normal_tail_cdf, tn, rn);
+
+    assert_int_equal(sim_dist_exponential(1.0, &d, NULL), SIM_OK);
+    n = beyond = 0;
+    for (int i = 0; i < NE; i++) {
+        double x = sim_dist_sample(&d, r);
+        if (x > te) {
+            beyond += x > re;
+            assert_true(n < CAP);
+            hi[n++] = x;
+        }
+    }
+    p = exp(-re);
+    if (!(fabs(beyond - NE * p) <= 5.0 * sqrt(NE * p * (1 - p))))
+        fail_msg("exponential: %d draws beyond r, expected %.0f", beyond, NE * p);
+    check_tail("exponential", hi, n, beyond, expo_tail_cdf, te, re);
+    sim_rng_destroy(r);
+    free(hi);
 }
 
 /* P(N <= k) for N ~ Poisson(m) by summing the pmf from where the lower tail
@@ -789,7 +980,10 @@ int main(void)
         cmocka_unit_test(bad_tables_are_rejected),
         cmocka_unit_test(constructors_reject_bad_parameters),
         cmocka_unit_test(create_reports_allocation_failures),
-        cmocka_unit_test(own_draws_are_gsl_draws_bit_for_bit),
+        cmocka_unit_test(own_uniforms_are_gsl_uniforms_bit_for_bit),
+        cmocka_unit_test(exponential_ziggurat_strips_all_have_the_same_area),
+        cmocka_unit_test(samplers_pass_ks_tests_against_gsl_cdfs),
+        cmocka_unit_test(tails_of_the_ziggurats_follow_the_distribution),
         cmocka_unit_test(poisson_quantile_is_the_smallest_count_reaching_u),
         cmocka_unit_test(poisson_quantiles_of_uniforms_are_poisson_and_monotone_in_the_mean),
         cmocka_unit_test(reseeding_by_key_and_stretch_repeats_the_stretch),
