@@ -64,6 +64,14 @@
  *   6. while nwaiting > 0: limit - used(now) >= credits (a share-out hands
  *      out only room that exists, room only grows until someone takes, and
  *      only credit holders take).
+ * The aggregate path (mdl_channel_pass_commit). Between pass_begin and the
+ * commit the pass owns [t0, t1]: purge does nothing (a purge at a slot's
+ * end inside the interval would run ahead of the replay's earlier
+ * appends and change retained_peak) and the sampler holds its points
+ * (nheld of them from held_first, one interval apart). The commit then
+ * replays publishes, reads and held samples in time order through the
+ * same code as the per-record path (publish_one, deliver_one, take_sample)
+ * with the allocations forced instead of taken.
  * And for the log:
  *   7. first == the seq of entry head when head < tail, else tip (entries
  *      are contiguous, so purging entry head moves it to that entry's end;
@@ -140,6 +148,11 @@ struct mdl_channel {
     sim_series *s_alloc, *s_backlog, *s_age;
     sim_time interval;
     size_t nbins;
+
+    int pass_on;               /* between mdl_channel_pass_begin and the commit */
+    sim_time pass_t0, pass_t1; /* the pass's interval, both ends held */
+    sim_time held_first;       /* the first sample point held */
+    size_t nheld;              /* sample points held (one interval apart) */
 };
 
 #define PAGE_BITS    8u
@@ -474,6 +487,8 @@ static void purge(mdl_channel *ch, sim_time now)
      * (cold memory in a long log): nothing has expired yet. */
     if (now < ch->expire_at && !ch->keep_until_consumed)
         return;
+    if (ch->pass_on) /* the commit purges at each record's time */
+        return;
     uint64_t consumed_below = 0;
     if (ch->keep_until_consumed && ch->nreaders > 0)
         consumed_below = min_committed(ch);
@@ -779,15 +794,18 @@ size_t mdl_channel_log_bytes(const mdl_channel *ch)
     return (size_t)pages * PAGE * sizeof(entry) + dir + wide;
 }
 
-int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
-                        uint64_t *seq)
+/* One publish; `force` counts it on the publish allocation without the
+ * check (a pass's, which fits). */
+static int publish_one(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
+                       int force, uint64_t *seq)
 {
-    assert(flow >= 0 && created <= now);
     purge(ch, now);
     int wide;
     if (grow(ch, flow, key, created, now, &wide) != SIM_OK)
         return SIM_ENOMEM;
-    if (ch->publish && !mdl_quota_take(ch->publish, now, 1)) {
+    if (ch->publish && force) {
+        mdl_quota_force(ch->publish, now, 1);
+    } else if (ch->publish && !mdl_quota_take(ch->publish, now, 1)) {
         tell_refused(ch, flow, key, created, 1, now);
         return SIM_EFULL;
     }
@@ -795,6 +813,13 @@ int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time create
         *seq = ch->tip;
     append(ch, flow, key, created, now, 1, wide);
     return SIM_OK;
+}
+
+int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
+                        uint64_t *seq)
+{
+    assert(flow >= 0 && created <= now);
+    return publish_one(ch, flow, key, created, now, 0, seq);
 }
 
 int mdl_channel_publish_cdc(mdl_channel *ch, uint64_t records, sim_time now)
@@ -882,10 +907,11 @@ int mdl_channel_attach(mdl_channel *ch, const mdl_channel_reader_cfg *cfg, sim_e
     return ch->nreaders++;
 }
 
-int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int *replay,
-                        sim_time *retry_at)
+/* One delivery; `force` counts it on the delivery allocation without the
+ * check or the turns (a pass's, which fits while nobody takes turns). */
+static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int *replay,
+                       sim_time *retry_at, int force)
 {
-    assert(ri >= 0 && ri < ch->nreaders);
     purge(ch, now);
     reader *r = &ch->readers[ri];
     if (r->pos < oldest(ch))
@@ -895,8 +921,12 @@ int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, i
         leave(ch, r, now); /* nothing to read: no turn needed */
         return MDL_READ_EMPTY;
     }
-    if (!take_delivery(ch, ri, now, retry_at))
+    if (force) {
+        if (ch->delivery)
+            mdl_quota_force(ch->delivery, now, 1);
+    } else if (!take_delivery(ch, ri, now, retry_at)) {
         return MDL_READ_ALLOCATION;
+    }
     load(ch, r->pos_abs, out);
     out->seq = r->pos;
     int again = r->pos < r->high;
@@ -918,6 +948,13 @@ int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, i
     if (ch->s_alloc)
         sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
     return MDL_READ_DELIVERED;
+}
+
+int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int *replay,
+                        sim_time *retry_at)
+{
+    assert(ri >= 0 && ri < ch->nreaders);
+    return deliver_one(ch, ri, now, out, replay, retry_at, 0);
 }
 
 int mdl_channel_charge(mdl_channel *ch, int ri, sim_time now, sim_time *retry_at)
@@ -1063,10 +1100,9 @@ uint64_t mdl_channel_allocation_used(mdl_channel *ch, sim_time now)
 
 /* ---- charts -------------------------------------------------------------- */
 
-static void sample(void *ctx, uint64_t arg, sim_time now)
+/* The sample of the charts at now. */
+static void take_sample(mdl_channel *ch, sim_time now)
 {
-    (void)arg;
-    mdl_channel *ch = ctx;
     purge(ch, now);
     uint64_t backlog = 0;
     double age = 0.0;
@@ -1082,6 +1118,18 @@ static void sample(void *ctx, uint64_t arg, sim_time now)
     sim_series_set(ch->s_age, now, age);
     if (ch->s_alloc)
         sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
+}
+
+static void sample(void *ctx, uint64_t arg, sim_time now)
+{
+    (void)arg;
+    mdl_channel *ch = ctx;
+    if (ch->pass_on && now >= ch->pass_t0 && now <= ch->pass_t1) {
+        if (ch->nheld++ == 0) /* held for the commit's replay */
+            ch->held_first = now;
+    } else {
+        take_sample(ch, now);
+    }
     /* The last sample is at the start of the last bucket; the copies made
      * by mdl_channel_publish_metrics are closed at the end of the run. */
     sim_time next = now + ch->interval;
@@ -1169,4 +1217,125 @@ int mdl_channel_publish_metrics(const mdl_channel *ch, sim_time now, sim_result 
         (rc = put_series(r, id, "oldest_unread_age_series", "s", ch->s_age, now, err)))
         return rc;
     return SIM_OK;
+}
+
+/* ---- the aggregate path ----------------------------------------------------- */
+
+int mdl_channel_pass_ready(const mdl_channel *ch)
+{
+    if (ch->nwaiting > 0 || ch->keep_until_consumed || ch->pass_on)
+        return 0;
+    for (int i = 0; i < ch->nreaders; i++) {
+        const reader *r = &ch->readers[i];
+        if (r->pos < oldest(ch) || r->pos < r->high)
+            return 0;
+    }
+    return 1;
+}
+
+const mdl_quota *mdl_channel_allocation(const mdl_channel *ch, mdl_channel_allocation_kind kind)
+{
+    return kind == MDL_CHANNEL_PUBLISH_ALLOCATION ? ch->publish : ch->delivery;
+}
+
+uint64_t mdl_channel_unread(const mdl_channel *ch, int ri, mdl_event *out, size_t cap)
+{
+    const reader *r = &ch->readers[ri];
+    uint64_t n = 0;
+    if (r->pos < oldest(ch) || r->pos >= ch->tip)
+        return 0;
+    for (uint64_t a = locate(ch, r->pos); a < ch->tail; a++) {
+        if (!matches(r, flow_of(ch, a)))
+            continue;
+        mdl_event ev;
+        load(ch, a, &ev);
+        for (uint64_t seq = max_u64(ev.seq, r->pos); seq < end_of(ch, a); seq++, n++) {
+            if (n < cap) {
+                out[n] = ev;
+                out[n].seq = seq;
+            }
+        }
+    }
+    return n;
+}
+
+void mdl_channel_pass_begin(mdl_channel *ch, sim_time t0, sim_time t1)
+{
+    ch->pass_on = 1;
+    ch->pass_t0 = t0;
+    ch->pass_t1 = t1;
+    ch->nheld = 0;
+}
+
+/* Whether times[n] are nondecreasing within [t0, t1). */
+static int in_order(const sim_time *times, size_t n, sim_time t0, sim_time t1)
+{
+    for (size_t i = 0; i < n; i++)
+        if (times[i] < t0 || times[i] >= t1 || (i > 0 && times[i] < times[i - 1]))
+            return 0;
+    return 1;
+}
+
+/* Whether b is a pass's lists this channel can replay: the times in order,
+ * the flows and readers valid, and every read finding an event (reader r
+ * has its backlog plus the publishes it matches up to the read's time). */
+static int valid_bulk(const mdl_channel *ch, const mdl_channel_bulk *b)
+{
+    if ((b->npub > 0 && (!b->pub_at || !b->pub_flow || !b->pub_key)) ||
+        (b->nread > 0 && (!b->read_at || !b->read_reader || !b->read_ev)) ||
+        !in_order(b->pub_at, b->npub, ch->pass_t0, ch->pass_t1) ||
+        !in_order(b->read_at, b->nread, ch->pass_t0, ch->pass_t1))
+        return 0;
+    for (size_t i = 0; i < b->npub; i++)
+        if (b->pub_flow[i] < 0)
+            return 0;
+    for (size_t j = 0; j < b->nread; j++)
+        if (b->read_reader[j] < 0 || b->read_reader[j] >= ch->nreaders)
+            return 0;
+    for (int ri = 0; ri < ch->nreaders; ri++) {
+        const reader *r = &ch->readers[ri];
+        uint64_t left = r->backlog;
+        size_t i = 0;
+        for (size_t j = 0; j < b->nread; j++) {
+            for (; i < b->npub && b->pub_at[i] <= b->read_at[j]; i++)
+                left += matches(r, b->pub_flow[i]);
+            if (b->read_reader[j] == ri && left-- == 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
+{
+    if (!ch->pass_on || !valid_bulk(ch, b))
+        return SIM_EINVAL;
+    ch->pass_on = 0;
+    size_t i = 0, j = 0, k = 0;
+    int rc = SIM_OK;
+    while (rc == SIM_OK && (i < b->npub || j < b->nread || k < ch->nheld)) {
+        sim_time ts = k < ch->nheld ? ch->held_first + (sim_time)k * ch->interval : SIM_TIME_NEVER;
+        sim_time tp = i < b->npub ? b->pub_at[i] : SIM_TIME_NEVER;
+        sim_time tr = j < b->nread ? b->read_at[j] : SIM_TIME_NEVER;
+        if (k < ch->nheld && ts <= tp && ts <= tr) {
+            take_sample(ch, ts);
+            k++;
+        } else if (i < b->npub && tp <= tr) {
+            rc = publish_one(ch, b->pub_flow[i], b->pub_key[i], tp, tp, 1,
+                             b->pub_seq ? &b->pub_seq[i] : NULL);
+            i++;
+        } else {
+            int ri = b->read_reader[j], replay = 0;
+            mdl_event *ev = &b->read_ev[j];
+            int got = deliver_one(ch, ri, tr, ev, &replay, NULL, 1);
+            assert(got == MDL_READ_DELIVERED); /* valid_bulk, and reads within retention */
+            (void)got;
+            reader *r = &ch->readers[ri];
+            if (r->notify)
+                r->notify(r->ctx, ri, MDL_NOTE_READ, ev, 1, replay, tr);
+            j++;
+        }
+    }
+    ch->nheld = 0;
+    return rc;
 }

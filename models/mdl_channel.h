@@ -76,7 +76,9 @@
  *              (backlog - n when not a replay);
  *   SKIPPED    was jumped over by mdl_channel_seek_tip (LATEST);
  *   GRANTED    (no event: n deliveries of the exhausted allocation were
- *              handed to it; ev->seq is its position) read now.
+ *              handed to it; ev->seq is its position) read now;
+ *   READ       (the aggregate path only: mdl_channel_pass_commit) *ev was
+ *              delivered to it at now by a pass, n = 1.
  * `replay` is 1 when the events lie below the high water (read before). A
  * notify callback may use the read-only accessors but must not call any
  * other function of this channel (it runs in the middle of one).
@@ -93,6 +95,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mdl_quota.h"
 #include "mdl_scenario.h"
 #include "sim_err.h"
 #include "sim_queue.h"
@@ -127,7 +130,8 @@ typedef enum mdl_channel_note {
     MDL_NOTE_REFUSED,
     MDL_NOTE_EXPIRED,
     MDL_NOTE_SKIPPED,
-    MDL_NOTE_GRANTED
+    MDL_NOTE_GRANTED,
+    MDL_NOTE_READ
 } mdl_channel_note;
 
 /* n matching events like *ev (seqs ev->seq .. ev->seq + n - 1; seq is
@@ -289,5 +293,94 @@ uint64_t mdl_channel_allocation_used(mdl_channel *ch, sim_time now);
  * configured the series allocation_used_series, backlog_series and
  * oldest_unread_age_series (copies). */
 int mdl_channel_publish_metrics(const mdl_channel *ch, sim_time now, sim_result *r, sim_err *err);
+
+/* ---- the aggregate path (issue 14, tier R) -------------------------------
+ *
+ * A pass outside the calendar may carry the events of an interval [t0, t1)
+ * on this channel when no allocation can bind there: it reads the channel
+ * at t0, draws every publish and works out every read (the subscribers'
+ * slot recursion), then at t1 hands both lists to mdl_channel_pass_commit,
+ * which replays them in time order on the log, the readers and the
+ * allocations exactly as mdl_channel_publish and mdl_channel_deliver would
+ * have, minus the calendar: the same seqs, entries, backlogs, peaks,
+ * allocation counts and series values.
+ *
+ * Read at t0: mdl_channel_pass_ready (the state conditions), the
+ * allocations (mdl_channel_allocation: their rooms through mdl_quota_fits,
+ * read-only), the log (tip, oldest, retention: a read must come within
+ * retention of its publish), and per reader its position and the unread
+ * events (mdl_channel_unread).
+ *
+ * What the caller must guarantee for [t0, t1):
+ *   - mdl_channel_pass_ready held at t0; mdl_channel_pass_begin was called
+ *     at t0 (in an event of its own, after the events of t0 it follows);
+ *   - every publisher and every reader of the channel is carried by the
+ *     pass (the log is shared: seqs and the time order of the entries
+ *     depend on every publish), so nothing publishes, delivers or charges
+ *     through the calendar in [t0, t1), and every read is in the lists;
+ *   - the publishes and the deliveries fit the allocations
+ *     (mdl_quota_fits on both, per grid bucket): nothing is refused;
+ *   - every read finds an event (the k-th read of a reader reads its k-th
+ *     unread event) and reads it within retention of its publish (nothing
+ *     unread expires in [t0, t1)).
+ * Between begin and commit the channel purges nothing (the replay purges
+ * at each record's time, as the per-record path would) and its sampler
+ * holds its sample points in [t0, t1] for the replay, which takes each
+ * one before the records of its microsecond (the calendar's order at such
+ * a tie depends on push order; the pass tests avoid it).
+ * Equal times: a publish comes before a read at the same microsecond (an
+ * event published at t is read at t at the earliest). */
+
+/* 1 if a pass may carry the channel from now: no reader takes turns on an
+ * exhausted delivery allocation, the log is not kept until consumed (a
+ * broker's queue), and no reader is out of range or replaying (position
+ * below its high water). */
+int mdl_channel_pass_ready(const mdl_channel *ch);
+
+typedef enum mdl_channel_allocation_kind {
+    MDL_CHANNEL_PUBLISH_ALLOCATION = 0,
+    MDL_CHANNEL_DELIVERY_ALLOCATION
+} mdl_channel_allocation_kind;
+
+/* The allocation's quota (NULL: none), for mdl_quota_grid and
+ * mdl_quota_fits; borrowed for the channel's life. */
+const mdl_quota *mdl_channel_allocation(const mdl_channel *ch, mdl_channel_allocation_kind kind);
+
+/* The unread events of reader r (its backlog, from its position), oldest
+ * first: writes the first min(n, cap) to out and returns n. A CDC run
+ * counts as its events (seq, seq + 1, ...). */
+uint64_t mdl_channel_unread(const mdl_channel *ch, int r, mdl_event *out, size_t cap);
+
+/* A pass carries the channel over [t0, t1] from now (see above). */
+void mdl_channel_pass_begin(mdl_channel *ch, sim_time t0, sim_time t1);
+
+/* What the pass did on the channel in [t0, t1): its publishes and reads. */
+typedef struct mdl_channel_bulk {
+    size_t npub;
+    const sim_time *pub_at;  /* [npub] nondecreasing, in [t0, t1) */
+    const int *pub_flow;     /* [npub] each >= 0 (created = the publish time) */
+    const uint64_t *pub_key; /* [npub] */
+    uint64_t *pub_seq;       /* [npub] or NULL: the seq each was given (out) */
+    size_t nread;
+    const sim_time *read_at; /* [nread] nondecreasing, in [t0, t1) */
+    const int *read_reader;  /* [nread] the reader of each */
+    mdl_event *read_ev;      /* [nread] the event each read (out) */
+} mdl_channel_bulk;
+
+/* Replays b at t1 = now, in time order, as mdl_channel_publish (the
+ * publish allocation counted, the log appended, the readers' backlogs and
+ * the peaks, PUBLISHED notes) and mdl_channel_deliver (the delivery
+ * allocation counted, the position moved, the allocation series set, a
+ * READ note to the reader's owner) would have, with the sample points held
+ * since mdl_channel_pass_begin in their places; then ends the pass. The
+ * allocations are counted one by one (mdl_quota_force at each record's
+ * time, which is what a take that fits does): the allocation series reads
+ * the count at each delivery, which a commit per bucket could not give.
+ * O(npub + nread + samples), no calendar event. Returns SIM_OK; SIM_EINVAL
+ * (nothing done, the pass still on) if the lists are out of order, out of
+ * [t0, t1], name a bad flow or reader, or a read would find nothing;
+ * SIM_ENOMEM if the log could not grow (the records before it are
+ * committed, the channel consistent, the pass ended: the run must stop). */
+int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b);
 
 #endif

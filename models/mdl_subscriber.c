@@ -631,6 +631,10 @@ static void on_note(void *ctx, int reader, mdl_channel_note what, const mdl_even
         if (s->down == 0 && s->active < s->concurrency)
             schedule_wake(s, now);
         break;
+    case MDL_NOTE_READ: /* a pass read it (read_one's lag, in the replay's order) */
+        if (own && !replay)
+            lag_changed(s, now);
+        break;
     }
 }
 

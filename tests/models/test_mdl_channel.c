@@ -20,7 +20,7 @@
 
 /* What a reader's notes told, per kind, split by replay. */
 typedef struct notes {
-    uint64_t n[5][2];
+    uint64_t n[MDL_NOTE_READ + 1][2];
     uint64_t last_seq;
     sim_time last_created;
 } notes;
@@ -706,6 +706,217 @@ static void allocation_failures_in_create_are_reported(void **state)
     }
 }
 
+/* ---- the aggregate path ----------------------------------------------------- */
+
+/* What a pass reads at t0. One reader of flow 0 with CDC: flow 0 key 7 at
+ * 1 s (seq 0), a CDC run of 3 at 2 s (seqs 1-3), flow 1 at 3 s (seq 4, not
+ * its), flow 0 key 8 at 4 s (seq 5): 5 unread, in seq order, the run
+ * counted event by event; after one read, 4 from seq 1. */
+static void the_unread_events_are_listed_oldest_first(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(MDL_CHANNEL_FOREVER, 0, 0);
+    notes t = {0};
+    int r = attach(ch, 0, 1, &t);
+    mdl_channel_publish(ch, 0, 7, SIM_SEC, SIM_SEC, NULL);
+    mdl_channel_publish_cdc(ch, 3, 2 * SIM_SEC);
+    mdl_channel_publish(ch, 1, 9, 3 * SIM_SEC, 3 * SIM_SEC, NULL);
+    mdl_channel_publish(ch, 0, 8, 4 * SIM_SEC, 4 * SIM_SEC, NULL);
+    mdl_event ev[5];
+    assert_int_equal(mdl_channel_unread(ch, r, ev, 2), 5); /* only 2 written */
+    assert_int_equal(mdl_channel_unread(ch, r, ev, 5), 5);
+    const uint64_t seq[5] = {0, 1, 2, 3, 5}, key[5] = {7, 0, 0, 0, 8};
+    for (int i = 0; i < 5; i++)
+        assert_true(ev[i].seq == seq[i] && ev[i].key == key[i]);
+    assert_true(ev[1].flow == MDL_CHANNEL_CDC && ev[4].published == 4 * SIM_SEC);
+    mdl_event one;
+    assert_int_equal(mdl_channel_deliver(ch, r, 5 * SIM_SEC, &one, NULL, NULL), MDL_READ_DELIVERED);
+    assert_int_equal(mdl_channel_unread(ch, r, ev, 5), 4);
+    assert_true(ev[0].seq == 1);
+    mdl_channel_destroy(ch);
+}
+
+/* The state conditions: a fresh channel may be carried; not one whose
+ * readers take turns (a delivery allocation of 1, refused at the second
+ * read), nor a queue kept until consumed, nor one with a reader replaying
+ * (rewound below its high water) or out of range (its unread event purged
+ * by retention), nor one a pass already carries. */
+static void a_pass_is_refused_where_the_channel_could_bind_or_replay(void **state)
+{
+    (void)state;
+    notes t = {0};
+    mdl_event ev;
+    mdl_channel *ch = make(MDL_CHANNEL_FOREVER, 1, 0);
+    int r = attach(ch, 0, 0, &t);
+    assert_true(mdl_channel_pass_ready(ch));
+    mdl_channel_publish(ch, 0, 1, 0, 0, NULL);
+    mdl_channel_publish(ch, 0, 2, 0, 0, NULL);
+    assert_int_equal(mdl_channel_deliver(ch, r, 0, &ev, NULL, NULL), MDL_READ_DELIVERED);
+    assert_true(mdl_channel_pass_ready(ch));
+    assert_int_equal(mdl_channel_deliver(ch, r, 0, &ev, NULL, NULL), MDL_READ_ALLOCATION);
+    assert_false(mdl_channel_pass_ready(ch));
+    mdl_channel_destroy(ch);
+
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    cfg.keep_until_consumed = 1;
+    ch = mdl_channel_create(&cfg, NULL, NULL);
+    assert_non_null(ch);
+    assert_false(mdl_channel_pass_ready(ch));
+    mdl_channel_destroy(ch);
+
+    ch = make(10 * SIM_SEC, 0, 0);
+    r = attach(ch, 0, 0, &t);
+    mdl_channel_publish(ch, 0, 1, 0, 0, NULL);
+    assert_int_equal(mdl_channel_deliver(ch, r, 0, &ev, NULL, NULL), MDL_READ_DELIVERED);
+    mdl_channel_rewind(ch, r, 0);
+    assert_false(mdl_channel_pass_ready(ch));
+    mdl_channel_destroy(ch);
+
+    ch = make(10 * SIM_SEC, 0, 0);
+    r = attach(ch, 0, 0, &t);
+    mdl_channel_publish(ch, 0, 1, 0, 0, NULL);
+    mdl_channel_expire(ch, 11 * SIM_SEC);
+    assert_true(mdl_channel_position(ch, r) < mdl_channel_oldest(ch));
+    assert_false(mdl_channel_pass_ready(ch));
+    mdl_channel_destroy(ch);
+
+    ch = make(10 * SIM_SEC, 0, 0);
+    mdl_channel_pass_begin(ch, 0, SIM_SEC);
+    assert_false(mdl_channel_pass_ready(ch));
+    mdl_channel_destroy(ch);
+}
+
+/* The commit replays as publish and deliver would, and nothing purges
+ * before it. Retention 10 s; events at 0, 1 and 2 s, each read at once.
+ * A pass over [5 s, 15 s) publishes at 6 s (key 4, seq 3) and 12 s (key 5,
+ * seq 4), reads at 6 s and 13 s; meanwhile, at 11.5 s, a slot's end
+ * commits the reader's position (which purges, per record). Per record:
+ * at 6 s nothing has expired (6 - 10 < 0), so the log holds 3 + 1 = 4,
+ * the peak; at 11.5 s the events at 0 and 1 s expire (older than 1.5 s);
+ * at 13 s the one at 2 s: 3 expired, none unread, 2 retained, 5
+ * deliveries; the reads tell READ with seqs 3 and 4. Had the purge at
+ * 11.5 s run during the pass, the append at 6 s would have found 1 event
+ * and the peak would stay 3. */
+static void a_commit_replays_in_time_order_and_nothing_purges_before_it(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(10 * SIM_SEC, 1000, 1000);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    mdl_event ev;
+    for (int i = 0; i < 3; i++) {
+        mdl_channel_publish(ch, 0, (uint64_t)i + 1, i * SIM_SEC, i * SIM_SEC, NULL);
+        assert_int_equal(mdl_channel_deliver(ch, r, i * SIM_SEC, &ev, NULL, NULL),
+                         MDL_READ_DELIVERED);
+    }
+    mdl_channel_pass_begin(ch, 5 * SIM_SEC, 15 * SIM_SEC);
+    mdl_channel_commit(ch, r, 3, 11 * SIM_SEC + SIM_SEC / 2);
+    assert_int_equal(mdl_channel_retained(ch), 3);
+    sim_time pub_at[2] = {6 * SIM_SEC, 12 * SIM_SEC}, read_at[2] = {6 * SIM_SEC, 13 * SIM_SEC};
+    int flow[2] = {0, 0}, reader[2] = {r, r};
+    uint64_t key[2] = {4, 5}, seq[2];
+    mdl_event read[2];
+    mdl_channel_bulk b = {.npub = 2,
+                          .pub_at = pub_at,
+                          .pub_flow = flow,
+                          .pub_key = key,
+                          .pub_seq = seq,
+                          .nread = 2,
+                          .read_at = read_at,
+                          .read_reader = reader,
+                          .read_ev = read};
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_OK);
+    assert_true(seq[0] == 3 && seq[1] == 4);
+    assert_true(read[0].seq == 3 && read[0].key == 4 && read[0].published == 6 * SIM_SEC);
+    assert_true(read[1].seq == 4 && read[1].key == 5 && read[1].created == 12 * SIM_SEC);
+    assert_true(t.n[MDL_NOTE_READ][0] == 2 && t.n[MDL_NOTE_PUBLISHED][0] == 5);
+    assert_true(t.n[MDL_NOTE_EXPIRED][0] + t.n[MDL_NOTE_EXPIRED][1] == 0);
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_true(st.retained_peak == 4 && st.expired == 3 && st.deliveries == 5);
+    assert_true(mdl_channel_retained(ch) == 2 && mdl_channel_backlog(ch, r) == 0);
+    assert_true(mdl_channel_allocation_used(ch, 13 * SIM_SEC) == 5);
+    assert_true(mdl_channel_pass_ready(ch)); /* the pass is over */
+    mdl_channel_destroy(ch);
+}
+
+/* Lists the channel cannot replay are refused (SIM_EINVAL) and change
+ * nothing: no pass on; publishes out of order, outside [t0, t1) or of a
+ * negative flow; a bad reader; a read with nothing to read (the backlog
+ * of 1 is read at 12 s, and the second read at 14 s comes before the
+ * publish at 15 s it would need). The right lists then commit. */
+static void a_commit_refuses_lists_it_cannot_replay(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(MDL_CHANNEL_FOREVER, 0, 0);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    mdl_channel_publish(ch, 0, 1, 0, 0, NULL);
+    sim_time at[2] = {15 * SIM_SEC, 16 * SIM_SEC}, read_at[2] = {12 * SIM_SEC, 14 * SIM_SEC};
+    int flow[2] = {0, 0}, reader[2] = {r, r};
+    uint64_t key[2] = {2, 3};
+    mdl_event read[2];
+    mdl_channel_bulk b = {.npub = 2,
+                          .pub_at = at,
+                          .pub_flow = flow,
+                          .pub_key = key,
+                          .nread = 2,
+                          .read_at = read_at,
+                          .read_reader = reader,
+                          .read_ev = read};
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL); /* no pass */
+    mdl_channel_pass_begin(ch, 10 * SIM_SEC, 20 * SIM_SEC);
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL); /* the read at 14 s */
+    read_at[1] = 16 * SIM_SEC;
+    at[0] = 17 * SIM_SEC;
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL); /* out of order */
+    at[0] = 5 * SIM_SEC;
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL); /* before t0 */
+    at[0] = 15 * SIM_SEC;
+    at[1] = 20 * SIM_SEC;
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL); /* at t1 */
+    at[1] = 16 * SIM_SEC;
+    flow[1] = MDL_CHANNEL_CDC;
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL);
+    flow[1] = 0;
+    reader[1] = 1;
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL);
+    reader[1] = r;
+    assert_true(mdl_channel_tip(ch) == 1 && mdl_channel_backlog(ch, r) == 1);
+    assert_true(t.n[MDL_NOTE_PUBLISHED][0] == 1 && t.n[MDL_NOTE_READ][0] == 0);
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_OK);
+    assert_true(mdl_channel_tip(ch) == 3 && mdl_channel_backlog(ch, r) == 1);
+    assert_true(read[0].seq == 0 && read[1].seq == 1);
+    mdl_channel_destroy(ch);
+}
+
+/* A commit whose log cannot grow (its first publish needs a new page)
+ * returns SIM_ENOMEM with the channel consistent: nothing appended, the
+ * pass over; the per-record path then publishes on. */
+static void a_commit_without_memory_for_its_log_stops_consistent(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(MDL_CHANNEL_FOREVER, 0, 0);
+    for (int i = 0; i < 256; i++) /* fills the first page exactly */
+        assert_int_equal(mdl_channel_publish(ch, 0, 0, 0, 0, NULL), SIM_OK);
+    mdl_channel_pass_begin(ch, SIM_SEC, 2 * SIM_SEC);
+    sim_time at[1] = {SIM_SEC};
+    int flow[1] = {0};
+    uint64_t key[1] = {1};
+    mdl_channel_bulk b = {.npub = 1, .pub_at = at, .pub_flow = flow, .pub_key = key};
+    sim_alloc_fail_after(1);
+    int rc = mdl_channel_pass_commit(ch, &b);
+    sim_alloc_fail_reset();
+    assert_int_equal(rc, SIM_ENOMEM);
+    assert_int_equal(mdl_channel_retained(ch), 256);
+    assert_true(mdl_channel_pass_ready(ch));
+    uint64_t seq = 0;
+    assert_int_equal(mdl_channel_publish(ch, 0, 0, 2 * SIM_SEC, 2 * SIM_SEC, &seq), SIM_OK);
+    assert_int_equal(seq, 256);
+    mdl_channel_destroy(ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +942,11 @@ int main(void)
         cmocka_unit_test(metrics_name_the_channel_and_censor_exhaustion_at_the_end),
         cmocka_unit_test(bad_configurations_are_refused),
         cmocka_unit_test(allocation_failures_in_create_are_reported),
+        cmocka_unit_test(the_unread_events_are_listed_oldest_first),
+        cmocka_unit_test(a_pass_is_refused_where_the_channel_could_bind_or_replay),
+        cmocka_unit_test(a_commit_replays_in_time_order_and_nothing_purges_before_it),
+        cmocka_unit_test(a_commit_refuses_lists_it_cannot_replay),
+        cmocka_unit_test(a_commit_without_memory_for_its_log_stops_consistent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
