@@ -2,12 +2,14 @@
  * agg_pass.h - hand-simple pieces for the tests of the aggregate path
  * (commit and inject, issue 14): spans of time a request or a thread is
  * held, their overlap with an interval, the level they make and its
- * maximum, and the comparison of two runs' published metrics. The tests
- * compute a pass by hand with these, independently of models/mdl_fifo.
+ * maximum, the comparison of two runs' published metrics, and a generator
+ * of scripted uniforms (services drawn in a set order). The tests compute
+ * a pass by hand with these, independently of models/mdl_fifo.
  */
 #ifndef AGG_PASS_H
 #define AGG_PASS_H
 
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <string.h>
 
@@ -84,6 +86,60 @@ static inline void assert_same_metrics(const sim_result *ra, const sim_result *r
         if (loose ? !close_rel(x, y) : !(x == y || (isnan(x) && isnan(y))))
             fail_msg("%s: %.17g per record, %.17g by the pass", name, x, y);
     }
+}
+
+/* A generator that returns scripted uniforms, one per draw (a model's
+ * empirical service draws: scripted_push appends the uniform for a value). */
+#define SCRIPTED_MAX 32
+struct scripted {
+    double u[SCRIPTED_MAX];
+    size_t n, k;
+};
+
+static inline void scripted_set(void *state, unsigned long seed)
+{
+    (void)seed;
+    struct scripted *s = state;
+    s->n = s->k = 0;
+}
+
+static inline unsigned long scripted_get(void *state)
+{
+    (void)state;
+    fail_msg("the model draws its services as uniforms");
+    return 0;
+}
+
+static inline double scripted_get_double(void *state)
+{
+    struct scripted *s = state;
+    if (s->k >= s->n)
+        fail_msg("more service draws than scripted");
+    return s->u[s->k++];
+}
+
+/* The generator's type (gsl_rng_alloc(scripted_type())). */
+static inline const gsl_rng_type *scripted_type(void)
+{
+    static const gsl_rng_type t = {
+        "scripted",   0xffffffffUL,       0, sizeof(struct scripted), scripted_set,
+        scripted_get, scripted_get_double};
+    return &t;
+}
+
+/* Appends to r's script the uniform that makes an empirical draw over
+ * values[n] (ascending) return v: u = (i + 0.5) / n picks value i. */
+static inline void scripted_push(gsl_rng *r, const double *values, size_t n, double v)
+{
+    struct scripted *s = r->state;
+    assert_true(s->n < SCRIPTED_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (values[i] == v) {
+            s->u[s->n++] = ((double)i + 0.5) / (double)n;
+            return;
+        }
+    }
+    fail_msg("no sample %g", v);
 }
 
 #endif

@@ -756,61 +756,18 @@ static const double agg_values[] = {3, 4, 5, 6, 7, 10, 15, 20};
 #define AGG_LAST   9
 #define AGG_SERIES ((size_t)AGG_NBINS)
 
-/* A generator that returns scripted uniforms, one per draw. */
-struct script {
-    double u[AGG_N];
-    size_t n, k;
-};
-
-static void script_set(void *state, unsigned long seed)
-{
-    (void)seed;
-    struct script *s = state;
-    s->n = s->k = 0;
-}
-
-static unsigned long script_get(void *state)
-{
-    (void)state;
-    fail_msg("the endpoint draws its services as uniforms");
-    return 0;
-}
-
-static double script_get_double(void *state)
-{
-    struct script *s = state;
-    if (s->k >= s->n)
-        fail_msg("more service draws than scripted");
-    return s->u[s->k++];
-}
-
-static const gsl_rng_type script_type = {
-    "script", 0xffffffffUL, 0, sizeof(struct script), script_set, script_get, script_get_double};
-
-/* The uniform that makes the empirical draw return service v. */
-static double u_of(double v)
-{
-    size_t n = sizeof agg_values / sizeof agg_values[0];
-    for (size_t i = 0; i < n; i++)
-        if (agg_values[i] == v)
-            return ((double)i + 0.5) / (double)n;
-    fail_msg("no sample %g", v);
-    return 0;
-}
-
 /* The fixture of one run; the script holds the services drawn, in the
  * order the requests start (FIFO: arrival order). */
 static void agg_init(struct fix *f, int pass)
 {
     static mdl_service emp = {.samples = agg_values, .n = sizeof agg_values / sizeof agg_values[0]};
     f->q = sim_queue_create(0, NULL);
-    f->rng = gsl_rng_alloc(&script_type);
+    f->rng = gsl_rng_alloc(scripted_type());
     assert_non_null(f->q);
     assert_non_null(f->rng);
-    struct script *sc = f->rng->state;
     for (int k = 0; k < AGG_N; k++)
         if (!pass || k < AGG_FIRST || k >= AGG_LAST)
-            sc->u[sc->n++] = u_of(agg_svc[k]);
+            scripted_push(f->rng, agg_values, sizeof agg_values / sizeof agg_values[0], agg_svc[k]);
     mdl_endpoint_cfg cfg = {.id = "erp",
                             .workers = 2,
                             .service_time = &emp,
