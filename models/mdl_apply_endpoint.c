@@ -216,3 +216,60 @@ void mdl_apply_endpoint_stats_get(const mdl_apply_endpoint *a, mdl_apply_endpoin
 {
     *out = a->st;
 }
+
+/* ---- the aggregate path ----------------------------------------------------- */
+
+sim_time mdl_apply_endpoint_answer_of(const mdl_apply_endpoint *a, uint64_t token)
+{
+    for (int i = 0; i < a->ncalls; i++) {
+        const call *c = &a->calls[i];
+        if (c->done && c->token == token)
+            return c->timer == SIM_EVENT_NONE ? mdl_endpoint_answer_at(a->ep, c->handle)
+                                              : SIM_TIME_NEVER;
+    }
+    return SIM_TIME_NEVER;
+}
+
+void mdl_apply_endpoint_pass_commit(mdl_apply_endpoint *a, uint64_t calls, uint64_t ok)
+{
+    a->st.calls += calls;
+    a->st.ok += ok;
+    if (a->ledger)
+        mdl_ledger_calls(a->ledger, a->lrow, calls);
+}
+
+int mdl_apply_endpoint_pass_inject(mdl_apply_endpoint *a, const mdl_endpoint_inflight *in,
+                                   uint64_t token, mdl_apply_done_fn *done, void *ctx)
+{
+    sim_time now = sim_queue_now(a->q);
+    sim_time deadline = in->arrived + a->timeout;
+    int timed = in->start + in->service > deadline;
+    if (timed && deadline < now)
+        return SIM_EINVAL;
+    if (a->free_head < 0 && grow(a) != SIM_OK)
+        return SIM_ENOMEM;
+    int i = a->free_head;
+    sim_event_id timer = SIM_EVENT_NONE;
+    if (timed &&
+        (timer = sim_queue_push(a->q, deadline, on_timeout, a, tag_of(a, i))) == SIM_EVENT_NONE)
+        return SIM_ENOMEM;
+    mdl_endpoint_inflight req = *in;
+    req.fn = on_answer;
+    req.ctx = a;
+    req.tag = tag_of(a, i);
+    uint64_t handle = 0;
+    int rc = mdl_endpoint_inject(a->ep, &req, &handle);
+    if (rc != SIM_OK) {
+        sim_queue_cancel(a->q, timer);
+        return rc;
+    }
+    call *c = &a->calls[i];
+    a->free_head = c->next_free;
+    c->token = token;
+    c->done = done;
+    c->ctx = ctx;
+    c->handle = handle;
+    c->timer = timer;
+    a->st.in_flight++;
+    return SIM_OK;
+}

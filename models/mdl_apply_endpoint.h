@@ -22,7 +22,8 @@
  *
  * Defaults: timeout 120 s (as mdl_realtime.h).
  * Lifetime: borrows everything; destroy it only when the calendar will not
- * run again. Checked by: tests/models/test_mdl_subscriber.c.
+ * run again. Checked by: tests/models/test_mdl_subscriber.c (the aggregate
+ * path too).
  */
 #ifndef MDL_APPLY_ENDPOINT_H
 #define MDL_APPLY_ENDPOINT_H
@@ -58,5 +59,42 @@ void mdl_apply_endpoint_destroy(mdl_apply_endpoint *a); /* NULL is a no-op */
 /* The apply to put in mdl_subscriber_cfg.apply. */
 mdl_apply mdl_apply_endpoint_apply(mdl_apply_endpoint *a);
 void mdl_apply_endpoint_stats_get(const mdl_apply_endpoint *a, mdl_apply_endpoint_stats *out);
+
+/* ---- the aggregate path (issue 14, tier R) -------------------------------
+ *
+ * A pass carries a subscriber's apply calls over [t0, t1) (mdl_subscriber.h
+ * says when). Each call is made at its read time d and, when nothing binds
+ * (the quota fits, the endpoint neither refuses nor lets the call time
+ * out), answered ok at its end e at the endpoint (its FIFO recursion). The
+ * endpoint and the quota are shared with other users (real-time flows,
+ * other subscribers, batches), so the pass commits them once with every
+ * user's requests (mdl_endpoint_commit, mdl_quota_commit); this adapter's
+ * commit adds only its own counts. Condition: e - d <= timeout for every
+ * call answered before t1 (no timeout fires), and a call in flight at t1
+ * either answers by d + timeout or has its timer re-armed by the inject. */
+
+/* The fixed time the call with this token (a subscriber's, in flight) will
+ * be answered ok: its endpoint's answer time when it is in service and no
+ * timeout is pending for it; SIM_TIME_NEVER otherwise (no such call,
+ * waiting, or due to time out: the pass falls back). O(calls in flight).
+ * Not seen here: a service the endpoint will abort at its server_timeout
+ * (it answers then, a failure); the endpoint does not say which requests
+ * it will abort, so with a server_timeout the caller must rule it out
+ * (e.g. fall back when a call running at t0 could reach it). */
+sim_time mdl_apply_endpoint_answer_of(const mdl_apply_endpoint *a, uint64_t token);
+
+/* Adds at t1 the pass's calls made in [t0, t1) (the ledger's calls
+ * included) and, of them, those answered ok before t1. */
+void mdl_apply_endpoint_pass_commit(mdl_apply_endpoint *a, uint64_t calls, uint64_t ok);
+
+/* A call of the pass still in flight at t1 = now: its request `in` (fn,
+ * ctx and tag are the adapter's own, ignored) goes to the endpoint
+ * (mdl_endpoint_inject), and its answer, ok at its end, to done(ctx,
+ * token) as for any call; a timeout is armed at in->arrived + timeout if
+ * the end comes later. SIM_OK; SIM_EINVAL if that timeout would have fired
+ * before now, or mdl_endpoint_inject's errors. Nothing happened on an
+ * error. */
+int mdl_apply_endpoint_pass_inject(mdl_apply_endpoint *a, const mdl_endpoint_inflight *in,
+                                   uint64_t token, mdl_apply_done_fn *done, void *ctx);
 
 #endif

@@ -40,6 +40,16 @@
  *      apply call (the slot array may grow). A channel note never pumps: it
  *      defers a pump to the end of the current event (schedule_wake).
  *
+ * The aggregate path (mdl_subscriber_pass_*). From pass_begin to pass_end
+ * a pass carries the subscriber's reads: pump and schedule_wake do
+ * nothing (the calls running at t0 still end through the calendar, and
+ * their slots free), the channel's replay tells each read (READ) for the
+ * lag, and the commit works out the ordering guard with the same key
+ * table: every record referenced at its read, written or discarded at its
+ * apply (applies before reads at the same microsecond, as release comes
+ * before pump), unreferenced unless it is still in flight at t1, when
+ * pass_inject turns it into a CALLING slot holding that reference.
+ *
  * Commits. With commit_interval I > 0 the committed position of each
  * source is the low-water mark (its position, or the lowest seq of its
  * readings still in flight) in effect at the last multiple of I. State
@@ -131,6 +141,7 @@ struct mdl_subscriber {
     int down;
     int wake_now; /* a pump is deferred to the end of the current event */
     int pumping, again, finished;
+    int in_pass; /* a pass carries the reads (mdl_subscriber_pass_begin .. _end) */
     int status;
     int apply_cdc;
     mdl_receiver receiver;
@@ -171,6 +182,9 @@ struct mdl_subscriber {
 
     sim_time down_since;
     sim_event_id token_timer;
+
+    struct pending_apply *applies; /* the commit's heap of applies due; [concurrency] */
+    size_t applies_cap;
 };
 
 static void pump(mdl_subscriber *s, sim_time now);
@@ -516,7 +530,7 @@ static void wake_deferred(void *ctx, uint64_t arg, sim_time now)
  * instant, without an event on the calendar. */
 static void schedule_wake(mdl_subscriber *s, sim_time t)
 {
-    if (s->finished || s->wake_now)
+    if (s->finished || s->wake_now || s->in_pass)
         return;
     if (s->wake_ev != SIM_EVENT_NONE && sim_queue_pending(s->q, s->wake_ev)) {
         if (s->wake_at <= t)
@@ -760,20 +774,20 @@ static void push_copy(mdl_subscriber *s, const mdl_event *ev, int source, sim_ti
     s->fifo_n++;
 }
 
-/* The apply of slot i succeeded at now. */
-static void applied(mdl_subscriber *s, int i, sim_time now)
+/* The apply of ev (own: of its flow; first: its first reading; keyed: it
+ * holds a reference on its key; source: its source) succeeded at now. */
+static void applied_event(mdl_subscriber *s, const mdl_event *ev, int own, int first, int keyed,
+                          int source, sim_time now)
 {
-    slot *sl = &s->slots[i];
-    const mdl_event *ev = &sl->ev;
     int written = 1;
-    if (sl->keyed) {
+    if (keyed) {
         keyrec *k = key_find(s, ev->key);
         assert(k);
         if (newer(k, ev)) {
             if (s->guard) {
                 s->st.stale_discarded++;
                 written = 0;
-            } else if (sl->own) {
+            } else if (own) {
                 s->st.corrupted++;
                 if (s->ledger)
                     mdl_ledger_corrupted(s->ledger, s->lrow, 1);
@@ -787,8 +801,8 @@ static void applied(mdl_subscriber *s, int i, sim_time now)
             k->cur_seq = ev->seq;
         }
     }
-    if (sl->first) {
-        if (sl->own) {
+    if (first) {
+        if (own) {
             s->st.delivered++;
             if (s->ledger)
                 mdl_ledger_delivered(s->ledger, s->lrow, now - ev->created);
@@ -798,20 +812,27 @@ static void applied(mdl_subscriber *s, int i, sim_time now)
         /* Its write into a CDC object of the target publishes a change
          * event there: an echo, one more write down the chain. */
         uint64_t hops = (ev->flow == MDL_CHANNEL_ECHO ? ev->key : 0) + 1;
-        if (written && s->echo && (sl->own || s->apply_cdc) && hops <= s->echo_max_hops) {
+        if (written && s->echo && (own || s->apply_cdc) && hops <= s->echo_max_hops) {
             s->st.echoes_published++;
             s->echo(s->echo_ctx, hops, now);
         }
         if (want_redelivery(s))
-            push_copy(s, ev, sl->source, now + s->redelivery_delay);
+            push_copy(s, ev, source, now + s->redelivery_delay);
     } else {
         s->st.redeliveries++;
-        if (s->receiver == MDL_RECEIVER_INSERT && sl->own) {
+        if (s->receiver == MDL_RECEIVER_INSERT && own) {
             s->st.duplicates++;
             if (s->ledger)
                 mdl_ledger_duplicate(s->ledger, s->lrow, 1);
         }
     }
+}
+
+/* The apply of slot i succeeded at now. */
+static void applied(mdl_subscriber *s, int i, sim_time now)
+{
+    const slot *sl = &s->slots[i];
+    applied_event(s, &sl->ev, sl->own, sl->first, sl->keyed, sl->source, now);
 }
 
 /* Slot i failed for good (attempts used up or permanent): DLQ or dropped. */
@@ -1071,7 +1092,7 @@ static int copy_one(mdl_subscriber *s, sim_time now)
 
 static void pump(mdl_subscriber *s, sim_time now)
 {
-    if (s->finished)
+    if (s->finished || s->in_pass)
         return;
     if (s->pumping) {
         s->again = 1;
@@ -1376,6 +1397,7 @@ void mdl_subscriber_destroy(mdl_subscriber *s)
     sim_free(s->fifo);
     sim_free(s->keys);
     sim_free(s->hold);
+    sim_free(s->applies);
     sim_series_destroy(s->s_lag);
     sim_series_destroy(s->s_dlq);
     sim_free(s->prefix);
@@ -1621,4 +1643,208 @@ int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r,
         (rc = put_series(r, p, "dlq_series", "events", s->s_dlq, now, err)))
         return rc;
     return SIM_OK;
+}
+
+/* ---- the aggregate path ------------------------------------------------------ */
+
+/* An apply of the commit's records, due at `at` (record i of the bulk). */
+struct pending_apply {
+    sim_time at;
+    size_t i;
+    int keyed;
+};
+
+static int due_before(const struct pending_apply *a, const struct pending_apply *b)
+{
+    return a->at < b->at || (a->at == b->at && a->i < b->i);
+}
+
+static void heap_push(struct pending_apply *h, size_t *n, struct pending_apply x)
+{
+    size_t i = (*n)++;
+    while (i > 0 && due_before(&x, &h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = x;
+}
+
+static struct pending_apply heap_pop(struct pending_apply *h, size_t *n)
+{
+    struct pending_apply top = h[0], x = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && due_before(&h[c + 1], &h[c]))
+            c++;
+        if (!due_before(&h[c], &x))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = x;
+    return top;
+}
+
+static int slots_of(const mdl_subscriber *s)
+{
+    return s->ordered ? 1 : s->concurrency;
+}
+
+/* Why a pass may not carry s now (NULL: it may). */
+static const char *not_ready(const mdl_subscriber *s)
+{
+    if (s->finished || s->status != SIM_OK)
+        return "finished, or an apply call could not be made";
+    if (s->down > 0)
+        return "disconnected";
+    if (s->nsrc != 1)
+        return "more than one source";
+    if (s->receive_cdc)
+        return "receives CDC events";
+    if (s->commit_interval > 0)
+        return "commits at intervals";
+    if (s->redelivery > 0.0 || s->permanent > 0.0)
+        return "redelivers, or has permanent errors";
+    if (s->echo || s->processing_on)
+        return "echoes its writes, or has a processing time";
+    if (s->fifo_n > 0 || s->src[0].nab > 0)
+        return "copies queued, or events abandoned by a crash";
+    if (s->wake_now || (s->wake_ev != SIM_EVENT_NONE && sim_queue_pending(s->q, s->wake_ev)) ||
+        sim_queue_now(s->q) < s->src[0].blocked_until)
+        return "a wake-up is pending";
+    for (int i = 0; i < s->nslots; i++)
+        if (s->slots[i].state != S_FREE && s->slots[i].state != S_CALLING)
+            return "an event sleeps, is processed, or was abandoned by a crash";
+    if (!mdl_channel_pass_ready(s->src[0].ch))
+        return "its channel is not ready";
+    return NULL;
+}
+
+void mdl_subscriber_pass_read(const mdl_subscriber *s, mdl_subscriber_pass_view *v,
+                              mdl_subscriber_call *calls, int cap)
+{
+    v->why = not_ready(s);
+    v->slots = slots_of(s);
+    v->source = s->src[0].ch;
+    v->reader = s->src[0].reader;
+    v->calls = 0;
+    for (int i = 0; i < s->nslots; i++) {
+        const slot *sl = &s->slots[i];
+        if (sl->state != S_CALLING)
+            continue;
+        if (v->calls < cap)
+            calls[v->calls] =
+                (mdl_subscriber_call){.token = token_of(s, i), .ev = sl->ev, .keyed = sl->keyed};
+        v->calls++;
+    }
+}
+
+void mdl_subscriber_pass_begin(mdl_subscriber *s)
+{
+    s->in_pass = 1;
+}
+
+/* Whether b's records can be committed: times in order, own events, and
+ * never more of them in flight at once than slots (a dry run of the
+ * commit's heap). */
+static int valid_bulk(const mdl_subscriber *s, const mdl_subscriber_bulk *b, sim_time t1)
+{
+    if (b->n > 0 && (!b->ev || !b->read_at || !b->done_at))
+        return 0;
+    size_t nh = 0, stuck = 0, cap = (size_t)slots_of(s);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->ev[i].flow != s->flow || b->done_at[i] < b->read_at[i] || b->read_at[i] >= t1 ||
+            (i > 0 && b->read_at[i] < b->read_at[i - 1]))
+            return 0;
+        while (nh > 0 && s->applies[0].at <= b->read_at[i])
+            heap_pop(s->applies, &nh);
+        if (nh + stuck + 1 > cap)
+            return 0;
+        if (b->done_at[i] < t1)
+            heap_push(s->applies, &nh, (struct pending_apply){b->done_at[i], i, 0});
+        else
+            stuck++;
+    }
+    return 1;
+}
+
+int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
+{
+    sim_time t1 = sim_queue_now(s->q);
+    if (!s->in_pass)
+        return SIM_EINVAL;
+    size_t cap = (size_t)slots_of(s);
+    if (s->applies_cap < cap) {
+        struct pending_apply *h = sim_reallocarray(s->applies, cap, sizeof *h);
+        if (!h)
+            return SIM_ENOMEM;
+        s->applies = h;
+        s->applies_cap = cap;
+    }
+    if (!valid_bulk(s, b, t1))
+        return SIM_EINVAL;
+    if (s->apply.fn)
+        s->st.attempts += b->n;
+    size_t nh = 0;
+    for (size_t i = 0; i <= b->n; i++) {
+        /* Applies due by this read first (release comes before pump). */
+        while (nh > 0 && (i == b->n || s->applies[0].at <= b->read_at[i])) {
+            struct pending_apply a = heap_pop(s->applies, &nh);
+            const mdl_event *ev = &b->ev[a.i];
+            applied_event(s, ev, 1, 1, a.keyed, 0, a.at);
+            if (a.keyed)
+                key_unref(s, ev->key);
+        }
+        if (i == b->n)
+            break;
+        int keyed = tracks(s, &b->ev[i]) && key_ref(s, b->ev[i].key);
+        if (b->done_at[i] < t1)
+            heap_push(s->applies, &nh, (struct pending_apply){b->done_at[i], i, keyed});
+    }
+    return SIM_OK;
+}
+
+int mdl_subscriber_pass_inject(mdl_subscriber *s, const mdl_event *ev, mdl_subscriber_inflight *out)
+{
+    if (!s->in_pass || !s->apply.fn || !is_own(s, ev))
+        return SIM_EINVAL;
+    if (s->active >= slots_of(s))
+        return SIM_EFULL;
+    if (ensure_slot(s) != SIM_OK)
+        return SIM_ENOMEM;
+    int i = slot_take(s);
+    slot *sl = &s->slots[i];
+    sl->ev = *ev;
+    sl->source = 0;
+    sl->first = 1;
+    sl->copy = 0;
+    sl->own = 1;
+    sl->attempts = 1;
+    sl->prev_sleep = 0;
+    sl->timer = SIM_EVENT_NONE;
+    sl->state = S_CALLING;
+    sl->bad = 0;
+    /* The commit kept the reference of its key (unless the table could
+     * not grow then: no reference, no guard, as dispatch would do). */
+    sl->keyed = (uint8_t)(tracks(s, ev) && key_find(s, ev->key) != NULL);
+    s->active++;
+    s->src[0].inflight++;
+    s->own_first_inflight++;
+    out->token = token_of(s, i);
+    out->done = on_done;
+    out->ctx = s;
+    return SIM_OK;
+}
+
+void mdl_subscriber_pass_end(mdl_subscriber *s, sim_time now)
+{
+    s->in_pass = 0;
+    commit_source(s, 0, now);
+    if (s->down == 0 && s->active < s->concurrency &&
+        mdl_channel_backlog_own(s->src[0].ch, s->src[0].reader) > 0)
+        schedule_wake(s, now);
 }

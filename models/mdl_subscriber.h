@@ -295,4 +295,113 @@ void mdl_subscriber_stats_get(const mdl_subscriber *s, sim_time now, mdl_subscri
  * when configured, lag_series and dlq_series (copies). */
 int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r, sim_err *err);
 
+/* ---- the aggregate path (issue 14, tier R) -------------------------------
+ *
+ * A pass outside the calendar may carry the subscriber's reads and applies
+ * of an interval [t0, t1) when nothing can bind there (docs/models/
+ * aggregate.md, "Event path: commit and inject"). Its events reach a slot
+ * in FIFO order: record i, published at p_i (or unread at t0), is read at
+ * d_i = max(p_i, the first slot free), the slots being `slots` FIFO
+ * servers (mdl_fifo_run) seeded with the ends of the calls running at t0;
+ * its apply call is made at d_i and answered at e_i (the endpoint's
+ * recursion, mdl_apply_endpoint.h), which frees its slot.
+ *
+ * At t0: mdl_subscriber_pass_read says whether a pass may carry it (the
+ * static and state conditions below) and gives the calls running (their
+ * tokens: mdl_apply_endpoint_answer_of gives their fixed ends; their keys:
+ * see the guard below); its unread events come from its channel
+ * (mdl_channel_unread). Then mdl_subscriber_pass_begin.
+ * At t1 = now, in this order: mdl_channel_pass_commit (the publishes and
+ * reads: the created counts, the lag and its series come with its notes),
+ * mdl_subscriber_pass_commit (calls, applies, ledger, ordering guard), the
+ * apply's and the endpoint's and the quota's commits, then
+ * mdl_subscriber_pass_inject for every record still in flight at t1 (in
+ * read order) and its apply's injection, and mdl_subscriber_pass_end.
+ *
+ * What the pass does not carry (mdl_subscriber_pass_read says why, and the
+ * interval runs per record): a disconnected subscriber or one with offline,
+ * crash or token windows ahead in the interval (the caller checks those:
+ * they are on the calendar), more than one source (brokers' partitions),
+ * CDC received, commits every interval, redelivery, permanent errors,
+ * echoes of its writes, a processing time, retries (every apply must
+ * succeed at its first attempt: the pass checks no quota refusal, 503 or
+ * timeout), copies queued, events abandoned by a crash, a slot sleeping
+ * or processing, a wake-up pending (an exhausted allocation).
+ *
+ * The ordering guard. The key table holds a version per key only while an
+ * event of that key is in flight. The commit replays it exactly for the
+ * pass's own records (two of one key in flight at once, finishing out of
+ * order: the older is discarded, or corrupts without the guard). The calls
+ * running at t0 end through the calendar before the commit, so the caller
+ * must guarantee that no record of the pass is read while a call running
+ * at t0 with the same key is still in flight (else the calendar's apply
+ * would not see the pass's version): the calls' keys come with
+ * mdl_subscriber_pass_read. */
+
+/* A call in flight at t0. */
+typedef struct mdl_subscriber_call {
+    uint64_t token; /* the apply call's token (mdl_apply_endpoint_answer_of) */
+    mdl_event ev;   /* its event */
+    int keyed;      /* its key is in the guard's table (upsert, key != 0) */
+} mdl_subscriber_call;
+
+typedef struct mdl_subscriber_pass_view {
+    const char *why;     /* NULL: a pass may carry it; else what prevents it */
+    int slots;           /* the c of its slot recursion (1 with ordered sources) */
+    int calls;           /* calls in flight now */
+    mdl_channel *source; /* its one source (borrowed) */
+    int reader;          /* its reader there */
+} mdl_subscriber_pass_view;
+
+/* Fills v and writes the first min(v->calls, cap) calls in flight. */
+void mdl_subscriber_pass_read(const mdl_subscriber *s, mdl_subscriber_pass_view *v,
+                              mdl_subscriber_call *calls, int cap);
+
+/* A pass carries the subscriber from now (see above): it reads nothing
+ * until mdl_subscriber_pass_end. */
+void mdl_subscriber_pass_begin(mdl_subscriber *s);
+
+/* The records a pass read in [t0, t1), in read order. */
+typedef struct mdl_subscriber_bulk {
+    size_t n;
+    const mdl_event *ev;     /* [n] as mdl_channel_pass_commit read them (own events) */
+    const sim_time *read_at; /* [n] nondecreasing: the apply call's time */
+    const sim_time *done_at; /* [n] the apply's success, >= read_at; >= t1: in flight */
+} mdl_subscriber_bulk;
+
+/* Adds at t1 = now what the records of b did before t1, as the per-record
+ * path would have: an attempt each (the call, when there is an apply),
+ * and for those answered before t1, in the order of their answers, the
+ * ordering guard (stale_discarded, or corrupted in the ledger), delivered
+ * and the ledger's delivered with latency done_at - created. The records
+ * still in flight keep their key's reference for mdl_subscriber_pass_inject.
+ * O(n log slots), no calendar event. SIM_OK; SIM_EINVAL (nothing done) if
+ * no pass is on, the times are out of order, an event is not of its flow,
+ * or more records are in flight at once than slots; SIM_ENOMEM (nothing
+ * done) if its scratch (slots entries, kept) cannot be allocated. A key
+ * table that cannot grow sets the sticky status, as a read would. */
+int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b);
+
+/* How an injected call must be answered: done(ctx, token, ...) as any
+ * apply call (mdl_apply.h). */
+typedef struct mdl_subscriber_inflight {
+    uint64_t token;
+    mdl_apply_done_fn *done;
+    void *ctx;
+} mdl_subscriber_inflight;
+
+/* Puts a record of the pass still in flight at t1 = now (its apply call
+ * made before now, its answer not yet) into a slot, CALLING, its first
+ * attempt, as if read through the calendar; nothing is counted. *out says
+ * how its apply must answer it (mdl_apply_endpoint_pass_inject). SIM_OK;
+ * SIM_EINVAL if no pass is on, it has no apply, or ev is not of its flow;
+ * SIM_EFULL if every slot is busy; SIM_ENOMEM if the slots cannot grow.
+ * Nothing happened on an error. */
+int mdl_subscriber_pass_inject(mdl_subscriber *s, const mdl_event *ev,
+                               mdl_subscriber_inflight *out);
+
+/* Ends the pass at now: the committed position is the low-water mark
+ * again, and it reads what is left (if a slot is free). */
+void mdl_subscriber_pass_end(mdl_subscriber *s, sim_time now);
+
 #endif
