@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "mdl_endpoint.h"
 #include "sim_result.h"
 #include "sim_stats.h"
 
@@ -45,6 +46,43 @@ static inline int max_over(const struct span *v, int n, sim_time lo, sim_time hi
         if (v[i].lo > lo && v[i].lo < hi && level_at(v, n, v[i].lo) > m)
             m = level_at(v, n, v[i].lo);
     return m;
+}
+
+/* The levels of an endpoint's commit over [t0, t1) into b: busy[0..nfixed)
+ * are the requests in service at t0 (the calendar's: they count in the
+ * maxima only), busy[nfixed + i] and wait[i] for i < n the pass's requests
+ * (areas and maxima); per series bucket of `width` meeting [t0, t1) (at
+ * most 8) the same, into the caller's arrays, which b then points to. */
+static inline void agg_endpoint_levels(mdl_endpoint_bulk *b, const struct span *busy, int nfixed,
+                                       const struct span *wait, int n, sim_time t0, sim_time t1,
+                                       sim_time width, double *barea, double *bmax, double *qarea,
+                                       double *qmax)
+{
+    for (int i = 0; i < n; i++) {
+        b->busy_area += (double)overlap(busy[nfixed + i], t0, t1);
+        b->queue_area += (double)overlap(wait[i], t0, t1);
+    }
+    b->busy_max = max_over(busy, nfixed + n, t0, t1);
+    b->queue_max = max_over(wait, n, t0, t1);
+    b->first_bucket = (size_t)(t0 / width);
+    b->nbuckets = (size_t)((t1 - 1) / width) + 1 - b->first_bucket;
+    assert_true(b->nbuckets <= 8);
+    for (size_t j = 0; j < b->nbuckets; j++) {
+        sim_time lo = (sim_time)(b->first_bucket + j) * width, hi = lo + width;
+        lo = lo > t0 ? lo : t0;
+        hi = hi < t1 ? hi : t1;
+        barea[j] = qarea[j] = 0;
+        for (int i = 0; i < n; i++) {
+            barea[j] += (double)overlap(busy[nfixed + i], lo, hi);
+            qarea[j] += (double)overlap(wait[i], lo, hi);
+        }
+        bmax[j] = max_over(busy, nfixed + n, lo, hi);
+        qmax[j] = max_over(wait, n, lo, hi);
+    }
+    b->busy_bucket_area = barea;
+    b->busy_bucket_max = bmax;
+    b->queue_bucket_area = qarea;
+    b->queue_bucket_max = qmax;
 }
 
 /* Within 1e-12 relative: the same terms summed in another order (a

@@ -871,32 +871,10 @@ static void agg_t1(void *ctx, uint64_t arg, sim_time now)
         sim_time up = S(agg_gives_up[AGG_FIRST + i]);
         b.abandoned += up > 0 && up < AGG_T1 && up < e[i];
     }
-    double barea[3], bmax[3], qarea[3], qmax[3];
-    for (int i = 0; i < NP; i++) {
-        b.busy_area += (double)overlap(busy[p->nbusy + i], AGG_T0, AGG_T1);
-        b.queue_area += (double)overlap(wait[i], AGG_T0, AGG_T1);
-    }
-    b.busy_max = max_over(busy, nb, AGG_T0, AGG_T1);
-    b.queue_max = max_over(wait, NP, AGG_T0, AGG_T1);
-    b.first_bucket = (size_t)(AGG_T0 / AGG_WIDTH);
-    b.nbuckets = (size_t)((AGG_T1 - 1) / AGG_WIDTH) + 1 - b.first_bucket;
+    double barea[8], bmax[8], qarea[8], qmax[8];
+    agg_endpoint_levels(&b, busy, p->nbusy, wait, NP, AGG_T0, AGG_T1, AGG_WIDTH, barea, bmax, qarea,
+                        qmax);
     assert_int_equal(b.nbuckets, 3);
-    for (size_t j = 0; j < b.nbuckets; j++) {
-        sim_time lo = (sim_time)(b.first_bucket + j) * AGG_WIDTH, hi = lo + AGG_WIDTH;
-        lo = lo > AGG_T0 ? lo : AGG_T0;
-        hi = hi < AGG_T1 ? hi : AGG_T1;
-        barea[j] = qarea[j] = 0;
-        for (int i = 0; i < NP; i++) {
-            barea[j] += (double)overlap(busy[p->nbusy + i], lo, hi);
-            qarea[j] += (double)overlap(wait[i], lo, hi);
-        }
-        bmax[j] = max_over(busy, nb, lo, hi);
-        qmax[j] = max_over(wait, NP, lo, hi);
-    }
-    b.busy_bucket_area = barea;
-    b.busy_bucket_max = bmax;
-    b.queue_bucket_area = qarea;
-    b.queue_bucket_max = qmax;
     assert_int_equal(mdl_endpoint_commit(f->ep, &b), SIM_OK);
     /* In service first, then the waiting ones, each in start order. */
     for (int waiting = 0; waiting < 2; waiting++)

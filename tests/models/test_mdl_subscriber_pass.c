@@ -282,32 +282,9 @@ static void commit_endpoint(struct run *r, const struct req *q, int n)
     }
     b.wait = waits;
     b.sojourn = sojourns;
-    for (int i = 0; i < n; i++) {
-        b.busy_area += (double)overlap(busy[nb + i], T0, T1);
-        b.queue_area += (double)overlap(wait[i], T0, T1);
-    }
-    b.busy_max = max_over(busy, nb + n, T0, T1);
-    b.queue_max = max_over(wait, n, T0, T1);
-    b.first_bucket = (size_t)(T0 / WIDTH);
-    b.nbuckets = (size_t)((T1 - 1) / WIDTH) + 1 - b.first_bucket;
+    double barea[8], bmax[8], qarea[8], qmax[8];
+    agg_endpoint_levels(&b, busy, nb, wait, n, T0, T1, WIDTH, barea, bmax, qarea, qmax);
     assert_int_equal(b.nbuckets, 3);
-    double barea[3], bmax[3], qarea[3], qmax[3];
-    for (size_t j = 0; j < b.nbuckets; j++) {
-        sim_time lo = (sim_time)(b.first_bucket + j) * WIDTH, hi = lo + WIDTH;
-        lo = lo > T0 ? lo : T0;
-        hi = hi < T1 ? hi : T1;
-        barea[j] = qarea[j] = 0;
-        for (int i = 0; i < n; i++) {
-            barea[j] += (double)overlap(busy[nb + i], lo, hi);
-            qarea[j] += (double)overlap(wait[i], lo, hi);
-        }
-        bmax[j] = max_over(busy, nb + n, lo, hi);
-        qmax[j] = max_over(wait, n, lo, hi);
-    }
-    b.busy_bucket_area = barea;
-    b.busy_bucket_max = bmax;
-    b.queue_bucket_area = qarea;
-    b.queue_bucket_max = qmax;
     assert_int_equal(mdl_endpoint_commit(r->ep, &b), SIM_OK);
 }
 
