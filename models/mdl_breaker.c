@@ -395,6 +395,11 @@ int mdl_breaker_window_slow(const mdl_breaker *b)
     return b->slow;
 }
 
+sim_time mdl_breaker_slow_call_duration(const mdl_breaker *b)
+{
+    return b->slow_duration;
+}
+
 sim_time mdl_breaker_open_until(const mdl_breaker *b)
 {
     return b->open_until;

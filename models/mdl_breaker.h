@@ -163,6 +163,8 @@ const char *mdl_breaker_state_name(mdl_breaker_state s); /* "closed", "open", "h
 int mdl_breaker_window_count(const mdl_breaker *b);
 int mdl_breaker_window_failed(const mdl_breaker *b);
 int mdl_breaker_window_slow(const mdl_breaker *b);
+/* The duration above which a call counts as slow (the default filled in). */
+sim_time mdl_breaker_slow_call_duration(const mdl_breaker *b);
 /* When the current OPEN period may end (meaningful in OPEN). */
 sim_time mdl_breaker_open_until(const mdl_breaker *b);
 /* Total time spent OPEN / HALF_OPEN up to now. */
