@@ -725,6 +725,44 @@ uint64_t mdl_realtime_pending(const mdl_realtime *rt)
     return rt->live;
 }
 
+int mdl_realtime_idle(const mdl_realtime *rt)
+{
+    return rt->live == 0 &&
+           (!rt->breaker || mdl_breaker_state_of(rt->breaker) == MDL_BREAKER_CLOSED);
+}
+
+sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt)
+{
+    sim_time limit = rt->timeout;
+    if (rt->breaker && mdl_breaker_slow_call_duration(rt->breaker) < limit)
+        limit = mdl_breaker_slow_call_duration(rt->breaker);
+    return limit;
+}
+
+/* A breaker that is CLOSED and sees only successes that are not slow never
+ * moves (neither rule can fire: no failure, no slow call, and a success
+ * resets the streak), so acquiring each ticket at the answer instead of
+ * at the send hands out the same ticket and the outcomes enter the window
+ * at the same times, in the same order. */
+void mdl_realtime_commit(mdl_realtime *rt, size_t n, const sim_time *created,
+                         const sim_time *answer)
+{
+    rt->s.submitted += n;
+    rt->s.attempts += n;
+    rt->s.ok += n;
+    mdl_ledger_created(rt->ledger, rt->flow, n);
+    mdl_ledger_calls(rt->ledger, rt->flow, n);
+    for (size_t i = 0; i < n; i++) {
+        sim_time latency = answer[i] - created[i];
+        mdl_ledger_end(rt->ledger, rt->flow, MDL_DELIVERED, MDL_R_OK, 1, latency);
+        if (rt->breaker) {
+            uint32_t ticket;
+            if (mdl_breaker_acquire(rt->breaker, answer[i], &ticket))
+                mdl_breaker_record(rt->breaker, ticket, 0, latency, answer[i]);
+        }
+    }
+}
+
 const mdl_breaker *mdl_realtime_breaker(const mdl_realtime *rt)
 {
     return rt->breaker;

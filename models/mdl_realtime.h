@@ -179,6 +179,34 @@ void mdl_realtime_stats_get(const mdl_realtime *rt, mdl_realtime_stats *out);
 int mdl_realtime_status(const mdl_realtime *rt);
 const char *mdl_fallback_name(mdl_fallback f);
 
+/* ---- the aggregate path (issue 14, tier R; docs/models/aggregate.md) -----
+ *
+ * A pass outside the calendar may carry the flow's records of an interval
+ * when each of them is QUIET: it takes a caller thread at once, its first
+ * call passes the quota, the rate limit and the token, is answered with
+ * success, and that answer comes by the deadline and is not slow for the
+ * breaker. Such a record's whole life is: created = sent, delivered at the
+ * answer, one call, one breaker success. */
+
+/* 1 when nothing of the flow is in flight (no record waiting for a thread,
+ * calling, sleeping, parked or refreshing a token) and its breaker, if any,
+ * is CLOSED: a pass may start. */
+int mdl_realtime_idle(const mdl_realtime *rt);
+/* The longest time from send to answer a quiet record may take: the
+ * timeout (an answer due exactly at it is in time) and, with a breaker,
+ * its slow-call duration (a call strictly longer is slow). */
+sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt);
+/* Counts n quiet records at once: record i was created (and sent) at
+ * created[i] and answered with success at answer[i] (created[i] <=
+ * answer[i] <= created[i] + mdl_realtime_quiet_limit), in the order of
+ * the answers (nondecreasing). Exactly what n lives of the per-record path
+ * would count: the ledger's created, calls and delivered with latency
+ * answer - created, the flow's submitted, attempts and ok, and the
+ * breaker's outcomes in time order through its own API. Call it when no
+ * record of the flow is in flight. */
+void mdl_realtime_commit(mdl_realtime *rt, size_t n, const sim_time *created,
+                         const sim_time *answer);
+
 /* Appends "flow.<id>.": attempts, retries, attempt_ok, attempt_timeout,
  * attempt_unavailable, attempt_rate_limited, attempt_concurrency_limited, attempt_quota,
  * attempt_token_expired, retry_sleep_s, parked, park_attempts,
