@@ -579,7 +579,10 @@ typedef struct mdl_variant_spec {
 /* The per-record reference paths a run can take instead of the fast ones
  * (bits of mdl_scenario.reference), for tests that compare the two. */
 #define MDL_REF_ARRIVALS 0x1u /* Poisson arrivals walked one by one (mdl_arrivals.h) */
-#define MDL_REF_ALL      0xffffffffu
+#define MDL_REF_RECORDS                                                                            \
+    0x2u /* every record through the calendar: no aggregate pass                                   \
+            (mdl_world.c, docs/models/aggregate.md) */
+#define MDL_REF_ALL 0xffffffffu
 
 typedef struct mdl_scenario {
     /* Reference paths to take (MDL_REF_* bits; 0 = the fast ones).
