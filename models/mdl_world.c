@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mdl_apply_endpoint.h"
@@ -21,7 +22,9 @@
 #include "mdl_broker.h"
 #include "mdl_caller.h"
 #include "mdl_channel.h"
+#include "mdl_component.h"
 #include "mdl_endpoint.h"
+#include "mdl_fifo.h"
 #include "mdl_ledger.h"
 #include "mdl_quota.h"
 #include "mdl_ratelimit.h"
@@ -76,6 +79,14 @@ typedef struct flow_rt {
     world *w;
     mdl_arrivals *arrivals;
     mdl_realtime *realtime;
+    /* The arrival in the calendar (real-time and event flows), and the
+     * arrivals a pass drew beyond it and handed back (held[held_head ..
+     * nheld), in order): the flow's sequence goes on with them before
+     * drawing again (flow_next). */
+    sim_time next_at;
+    sim_event_id next_ev;
+    sim_time *held;
+    size_t nheld, held_head, held_cap;
     /* Event flows: where they publish, their record keys, their readers. */
     mdl_channel *channel; /* the source's platform channel, or NULL */
     mdl_broker *broker;   /* or a broker topic */
@@ -109,6 +120,8 @@ struct world {
     flow_rt *flows;
     mdl_batch **loads; /* bulk-load faults, by fault index (NULL for others) */
     gsl_rng *load_rng;
+    /* The aggregate path (below, "Tier R"): NULL when off. */
+    struct agg *agg;
 };
 
 sim_time mdl_world_series_interval(sim_time horizon)
@@ -378,9 +391,19 @@ static int flow_arrivals(world *w, flow_rt *f, sim_err *err)
 /* Pushes the flow's first arrival; every arrival pushes the next. */
 static void flow_start_arrivals(world *w, flow_rt *f)
 {
-    sim_time first = mdl_arrivals_next(f->arrivals, 0);
-    if (first != SIM_TIME_NEVER && first <= w->sc->horizon)
-        sim_queue_push(w->q, first, arrive, f, 0);
+    f->next_at = mdl_arrivals_next(f->arrivals, 0);
+    f->next_ev = SIM_EVENT_NONE;
+    if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
+        f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
+}
+
+/* The flow's arrival after the one at now: those a pass handed back
+ * first, then the process's next. */
+static sim_time flow_next(flow_rt *f, sim_time now)
+{
+    if (f->held_head < f->nheld)
+        return f->held[f->held_head++];
+    return mdl_arrivals_next(f->arrivals, now);
 }
 
 static void publish_cdc(void *ctx, int target_system, uint64_t records, sim_time now);
@@ -524,9 +547,9 @@ static void arrive(void *ctx, uint64_t arg, sim_time now)
     default:
         break;
     }
-    sim_time next = mdl_arrivals_next(f->arrivals, now);
-    if (next != SIM_TIME_NEVER && next <= f->w->sc->horizon)
-        sim_queue_push(f->w->q, next, arrive, f, 0);
+    f->next_at = flow_next(f, now);
+    if (f->next_at != SIM_TIME_NEVER && f->next_at <= f->w->sc->horizon)
+        f->next_ev = sim_queue_push(f->w->q, f->next_at, arrive, f, 0);
 }
 
 static int flow_create(world *w, int index, int *extra_row, sim_err *err)
@@ -812,11 +835,850 @@ static void flow_destroy(flow_rt *f)
             sim_rng_destroy(u->rng_processing);
         }
     sim_free(f->subs);
+    sim_free(f->held);
     sim_rng_destroy(f->key_rng);
     mdl_arrivals_destroy(f->arrivals);
     sim_free(f->spikes);
     sim_rng_destroy(f->arrival_rng);
     sim_rng_destroy(f->policy_rng);
+}
+
+/* ---- tier R: real-time components by aggregate -------------------------
+ *
+ * docs/models/aggregate.md, "Tier R for real-time components". A component
+ * (mdl_component.h) whose users are all real-time flows runs each interval
+ * [t0, t1) of a fixed grid either per record (the calendar, as always) or
+ * by a PASS: at t0 it takes over its flows' arrivals, draws every record
+ * of the interval with its service, runs the FIFO recursions of the
+ * endpoints (mdl_fifo_run) and the caller pools (mdl_fifo_first_full),
+ * checks that every record is quiet (mdl_realtime.h: one successful call,
+ * by the deadline, not slow, inside the quota, under the endpoint's queue
+ * and concurrency limits), and commits every output
+ * at once. Otherwise it hands the drawn arrivals back to the calendar
+ * (FALLBACK) and the interval runs per record.
+ *
+ * Invariants the pass relies on:
+ *   1. Entry: at t0 nothing of the component is in flight (its flows idle,
+ *      breakers CLOSED, endpoints and caller pools empty), so the
+ *      recursions start from idle servers and no calendar event of the
+ *      component is pending but its flows' next arrivals.
+ *   2. Nothing else touches the component's objects: every user of its
+ *      endpoints, quotas and pools is one of its flows (the component is
+ *      real-time only, split with every object active). Its systems have
+ *      no rate limit, no token but a proactive one (which never fails
+ *      nor delays a call) and no CDC write hook on its flows (static:
+ *      such components stay per record).
+ *   3. Quiet end: the pass carries the arrivals of [t0, t1') where t1' is
+ *      the first instant >= t1 at which none of its records is in flight
+ *      (a record arriving before t1' whose answer comes later extends
+ *      it). Nothing is left to inject; the next boundary is the first grid
+ *      point >= t1'.
+ *   4. The pass commits at t0 (after the events already due at t0: the tick
+ *      yields once), what the per-record path would have counted in
+ *      [t0, t1'). Nobody reads the component meanwhile but the quota
+ *      sampler, whose times are grid points; a pass whose records call at
+ *      or after a sampled t1 with a quota falls back, so each sample reads
+ *      the calls made before it (the quota counts calls in minute buckets,
+ *      and a sample is at a minute edge).
+ *   5. The flows' arrival sequences are the per-record path's: the pass
+ *      continues each from the arrival the calendar held, and a fallback
+ *      hands every arrival it drew back (flow_rt.held) before the process
+ *      draws again.
+ *   6. A fallback also puts the systems' service streams back as they were
+ *      at t0, so the calendar gives the same records the same services
+ *      (drawn in arrival order by the pass, in start order by the
+ *      endpoint: the same FIFO order) up to the first event that is not
+ *      quiet. Drawing fresh ones would bias the run: the services that
+ *      made the pass fall back (a slow one, say) would be replaced by
+ *      typical ones, and timeouts would go missing. With both, a fallback
+ *      interval runs exactly as it would have, and a committed one gives
+ *      the per-record path's outputs for the same draws: the law of every
+ *      output is the per-record path's.
+ */
+
+#define AGG_MAX_GRID (10 * SIM_MIN) /* the grid: the series interval or 10 min, the smaller */
+
+/* Why an interval ran per record (published as run.aggregate_<name>). */
+enum agg_why {
+    WHY_QUIET = 0, /* it did not: the pass committed it */
+    WHY_BLOCKED,   /* something was in flight at t0 */
+    WHY_SLOW,      /* an answer after the timeout or slower than the breaker's slow call */
+    WHY_POOL,      /* a caller pool would have filled */
+    WHY_LIMIT,     /* an endpoint's queue or concurrency limit or server timeout could bind */
+    WHY_QUOTA,     /* the quota would have refused a call */
+    WHY_FAULT,     /* an outage or degradation window met the interval */
+    WHY_EDGE,      /* it would cross the warm-up end, a quota sample or the last interval */
+    WHY_COUNT
+};
+
+static const char *const why_names[WHY_COUNT] = {
+    "passes",         "blocked",        "fallback_slow",  "fallback_pool",
+    "fallback_limit", "fallback_quota", "fallback_fault", "fallback_edge"};
+
+/* A record of a pass: its arrival, flow (world index), service and answer. */
+typedef struct agg_rec {
+    sim_time at, service, end;
+    int flow;
+} agg_rec;
+
+typedef struct agg_comp {
+    int *flows, nflows; /* world indices, ascending */
+    int *systems, nsystems;
+    int *callers, ncallers;
+    int has_quota;
+} agg_comp;
+
+typedef struct agg {
+    world *w;
+    agg_comp *comps;
+    int ncomps;
+    sim_time grid_num, grid_den;   /* grid point j is floor(j * num / den) */
+    sim_time last_start;           /* the last grid point before the horizon */
+    uint64_t records;              /* carried by passes */
+    uint64_t intervals[WHY_COUNT]; /* intervals by how they ran */
+    unsigned char *rng_saved;      /* the component's service streams at t0 */
+    size_t rng_size;               /* the bytes of one stream's state */
+    int status;                    /* SIM_ENOMEM once scratch could not grow */
+    /* Scratch, grown as needed and kept for the run. */
+    agg_rec *recs, *sorted; /* the pass's records; some of them in answer order */
+    size_t nrecs, cap;
+    sim_time *arr, *svc, *start, *end, *heap, *tmp;
+    size_t *idx;
+    sim_time *bucket_area, *busy_a, *queue_a;
+    int *bucket_max, *busy_m, *queue_m;
+    double *dbuf;
+    uint64_t *calls;
+    size_t acap, bcap;
+} agg;
+
+static sim_time grid_point(const agg *a, sim_time j)
+{
+    return j * a->grid_num / a->grid_den;
+}
+
+/* The first grid point > t. */
+static sim_time grid_after(const agg *a, sim_time t)
+{
+    sim_time j = t * a->grid_den / a->grid_num;
+    while (grid_point(a, j) <= t)
+        j++;
+    return grid_point(a, j);
+}
+
+/* The first grid point >= t. */
+static sim_time grid_at_or_after(const agg *a, sim_time t)
+{
+    return t > 0 ? grid_after(a, t - 1) : 0;
+}
+
+static int agg_grow(agg *a, size_t n)
+{
+    if (n <= a->acap)
+        return SIM_OK;
+    size_t c = a->acap ? a->acap : 256;
+    while (c < n)
+        c *= 2;
+    sim_time **t[] = {&a->arr, &a->svc, &a->start, &a->end, &a->heap, &a->tmp};
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        sim_time *p = sim_reallocarray(*t[i], c, sizeof **t[i]);
+        if (!p)
+            return SIM_ENOMEM;
+        *t[i] = p;
+    }
+    size_t *ix = sim_reallocarray(a->idx, c, sizeof *ix);
+    if (!ix)
+        return SIM_ENOMEM;
+    a->idx = ix;
+    a->acap = c;
+    return SIM_OK;
+}
+
+static int agg_grow_buckets(agg *a, size_t n)
+{
+    if (n <= a->bcap)
+        return SIM_OK;
+    size_t c = n + 16;
+    sim_time **t[] = {&a->bucket_area, &a->busy_a, &a->queue_a};
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        sim_time *p = sim_reallocarray(*t[i], c, sizeof **t[i]);
+        if (!p)
+            return SIM_ENOMEM;
+        *t[i] = p;
+    }
+    int **m[] = {&a->bucket_max, &a->busy_m, &a->queue_m};
+    for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
+        int *p = sim_reallocarray(*m[i], c, sizeof **m[i]);
+        if (!p)
+            return SIM_ENOMEM;
+        *m[i] = p;
+    }
+    double *d = sim_reallocarray(a->dbuf, 4 * c, sizeof *d);
+    uint64_t *k = sim_reallocarray(a->calls, c, sizeof *k);
+    if (d)
+        a->dbuf = d;
+    if (k)
+        a->calls = k;
+    if (!d || !k)
+        return SIM_ENOMEM;
+    a->bcap = c;
+    return SIM_OK;
+}
+
+static int add_rec(agg *a, sim_time at, int flow)
+{
+    if (a->nrecs == a->cap) {
+        size_t c = a->cap ? 2 * a->cap : 256;
+        agg_rec *p = sim_reallocarray(a->recs, c, sizeof *p);
+        if (p)
+            a->recs = p;
+        agg_rec *q = p ? sim_reallocarray(a->sorted, c, sizeof *q) : NULL;
+        if (!q)
+            return SIM_ENOMEM;
+        a->sorted = q;
+        a->cap = c;
+    }
+    a->recs[a->nrecs++] = (agg_rec){.at = at, .flow = flow};
+    return SIM_OK;
+}
+
+/* Arrival order; equal times by flow (the calendar's order there depends
+ * on history, and either order is one the calendar can take). */
+static int cmp_rec(const void *x, const void *y)
+{
+    const agg_rec *p = x, *q = y;
+    if (p->at != q->at)
+        return p->at < q->at ? -1 : 1;
+    return (p->flow > q->flow) - (p->flow < q->flow);
+}
+
+/* Answer order (the calendar's order of the ends), equal ends by arrival. */
+static int cmp_by_end(const void *x, const void *y)
+{
+    const agg_rec *p = x, *q = y;
+    if (p->end != q->end)
+        return p->end < q->end ? -1 : 1;
+    return (p->at > q->at) - (p->at < q->at);
+}
+
+/* The world's system index of record r's target. */
+static int rec_system(const world *w, const agg_rec *r)
+{
+    return w->sc->flows[r->flow].target_index;
+}
+
+static int rec_caller(const world *w, const agg_rec *r)
+{
+    return w->sc->flows[r->flow].caller_index;
+}
+
+/* Whether a fault window of system s meets [t0, t1). */
+static int faulted(const sys_rt *s, sim_time t0, sim_time t1)
+{
+    const mdl_scenario *sc = s->w->sc;
+    int index = (int)(s - s->w->systems);
+    for (int i = 0; i < sc->nfaults; i++) {
+        const mdl_fault_spec *f = &sc->faults[i];
+        if (f->enabled && f->system_index == index &&
+            (f->kind == MDL_SPEC_FAULT_OUTAGE || f->kind == MDL_SPEC_FAULT_DEGRADATION) &&
+            f->start < t1 && f->start + f->duration > t0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether no arrival finds `limit` or more requests in flight: a[0..n)
+ * arrivals (nondecreasing), e[0..n) their ends. A request ending exactly at
+ * an arrival counts as in flight (the calendar's order there depends on
+ * history: the safe side), and so does every request whatever its age (a
+ * concurrency limit with a minimum age counts fewer). heap[n] is scratch:
+ * a binary min-heap of the ends of the requests in flight. */
+static int under_limit(const sim_time *a, const sim_time *e, size_t n, sim_time *heap, int limit)
+{
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (h > 0 && heap[0] < a[i]) { /* the earliest end left before a[i]: pop it */
+            sim_time last = heap[--h];
+            size_t k = 0;
+            for (;;) {
+                size_t l = 2 * k + 1, m = k;
+                if (l < h && heap[l] < last)
+                    m = l;
+                if (l + 1 < h && heap[l + 1] < (m == k ? last : heap[m]))
+                    m = l + 1;
+                if (m == k)
+                    break;
+                heap[k] = heap[m];
+                k = m;
+            }
+            heap[k] = last;
+        }
+        if (h >= (size_t)limit)
+            return 0;
+        size_t k = h++; /* push e[i] */
+        while (k > 0 && heap[(k - 1) / 2] > e[i]) {
+            heap[k] = heap[(k - 1) / 2];
+            k = (k - 1) / 2;
+        }
+        heap[k] = e[i];
+    }
+    return 1;
+}
+
+/* The FIFO recursion of system s's endpoint over the pass's records, in
+ * arrival order: fills recs[].end. WHY_QUIET, or why a record is not. */
+static int run_endpoint(agg *a, int s)
+{
+    world *w = a->w;
+    sys_rt *sys = &w->systems[s];
+    const mdl_api_spec *api = &sys->spec->api;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nrecs; i++)
+        if (rec_system(w, &a->recs[i]) == s) {
+            a->idx[n] = i;
+            a->arr[n] = a->recs[i].at;
+            a->svc[n] = a->recs[i].service;
+            if (api->server_timeout > 0 && a->svc[n] > api->server_timeout)
+                return WHY_LIMIT;
+            n++;
+        }
+    int c = mdl_endpoint_workers(sys->endpoint);
+    int servers = (size_t)c < n ? c : (int)(n ? n : 1); /* more servers than records never bind */
+    for (int k = 0; k < servers; k++)
+        a->heap[k] = -1;
+    mdl_fifo_tally tally;
+    mdl_fifo_run(servers, a->heap, n, a->arr, a->svc, a->start, a->end, &tally);
+    if (api->queue_limit != 0 && tally.found_full > 0)
+        return WHY_LIMIT; /* a queue limit could bind: leave it to the calendar */
+    if (api->concurrency_limit > 0 &&
+        !under_limit(a->arr, a->end, n, a->tmp, api->concurrency_limit))
+        return WHY_LIMIT;
+    for (size_t k = 0; k < n; k++)
+        a->recs[a->idx[k]].end = a->end[k];
+    return WHY_QUIET;
+}
+
+/* Caller pool p never refuses the pass's records and never fills. */
+static int check_caller(agg *a, int p)
+{
+    world *w = a->w;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nrecs; i++)
+        if (rec_caller(w, &a->recs[i]) == p) {
+            a->arr[n] = a->recs[i].at;
+            a->svc[n] = a->recs[i].end - a->recs[i].at;
+            n++;
+        }
+    int size = mdl_caller_size(w->callers[p]);
+    /* size - 1 threads: a record finding size - 1 held would fill the pool
+     * (its time exhausted is left to the calendar); with none free it is
+     * refused. */
+    if (size < 2)
+        return n == 0;
+    /* more threads than records never fill (and fit the scratch) */
+    int threads = (size_t)(size - 1) < n ? size - 1 : (int)(n ? n : 1);
+    for (int k = 0; k < threads; k++)
+        a->heap[k] = -1;
+    return mdl_fifo_first_full(threads, a->heap, n, a->arr, a->svc) == n;
+}
+
+/* The pass's calls per quota grid bucket of system s from t0's, into
+ * a->calls: the number of buckets. */
+static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
+{
+    mdl_quota *q = a->w->systems[s].quota;
+    sim_time g = mdl_quota_grid(q);
+    size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
+    if (agg_grow_buckets(a, nb) != SIM_OK)
+        return 0;
+    memset(a->calls, 0, nb * sizeof *a->calls);
+    for (size_t i = 0; i < a->nrecs; i++)
+        if (rec_system(a->w, &a->recs[i]) == s)
+            a->calls[a->recs[i].at / g - t0 / g]++;
+    return nb;
+}
+
+/* Draws the component's records of [t0, *t1) and runs them; extends *t1
+ * to the quiet end. WHY_QUIET when every record is quiet, else why the
+ * interval must run per record; < 0 on no memory. */
+static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
+{
+    world *w = a->w;
+    sim_time t1g = *t1, until = *t1;
+    for (;;) {
+        size_t from = a->nrecs;
+        for (int k = 0; k < c->nflows; k++) {
+            flow_rt *f = &w->flows[c->flows[k]];
+            while (f->next_at < until) {
+                if (add_rec(a, f->next_at, f->index) != SIM_OK)
+                    return SIM_ENOMEM;
+                f->next_at = flow_next(f, f->next_at);
+            }
+        }
+        size_t fresh = a->nrecs - from;
+        if (fresh == 0 && from > 0)
+            break;
+        qsort(a->recs + from, fresh, sizeof *a->recs, cmp_rec);
+        for (size_t i = from; i < a->nrecs; i++) {
+            sys_rt *s = &w->systems[rec_system(w, &a->recs[i])];
+            a->recs[i].service = sim_time_clamp_seconds(
+                mdl_service_sample(mdl_endpoint_service(s->endpoint), s->service_rng));
+        }
+        if (agg_grow(a, a->nrecs + 1) != SIM_OK) /* + 1: a server even with no record */
+            return SIM_ENOMEM;
+        for (int k = 0; k < c->nsystems; k++) {
+            int why = run_endpoint(a, c->systems[k]);
+            if (why != WHY_QUIET)
+                return why;
+        }
+        sim_time last = until;
+        for (size_t i = 0; i < a->nrecs; i++)
+            if (a->recs[i].end > last)
+                last = a->recs[i].end;
+        if (last == until)
+            break;
+        until = last; /* records still in flight: carry the arrivals up to their end */
+        if (until > a->last_start)
+            return WHY_EDGE;
+    }
+    *t1 = until;
+    for (size_t i = 0; i < a->nrecs; i++) {
+        const agg_rec *r = &a->recs[i];
+        if (r->end - r->at > mdl_realtime_quiet_limit(w->flows[r->flow].realtime))
+            return WHY_SLOW; /* a timeout or a slow call: retries and breaker to the calendar */
+    }
+    for (int k = 0; k < c->ncallers; k++)
+        if (!check_caller(a, c->callers[k]))
+            return WHY_POOL;
+    sim_time warmup = w->sc->warmup;
+    if (warmup > t0 && warmup <= until)
+        return WHY_EDGE;
+    for (int k = 0; k < c->nsystems; k++) {
+        int s = c->systems[k];
+        if (faulted(&w->systems[s], t0, until))
+            return WHY_FAULT;
+        if (!w->systems[s].quota)
+            continue;
+        size_t nb = quota_calls(a, s, t0, until);
+        if (nb == 0)
+            return SIM_ENOMEM;
+        if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
+            return WHY_QUOTA;
+    }
+    /* A quota sample at the grid point t1 must not see calls made after it
+     * (invariant 4). */
+    if (c->has_quota && t1g % w->interval == 0)
+        for (size_t i = 0; i < a->nrecs; i++)
+            if (a->recs[i].at >= t1g)
+                return WHY_EDGE;
+    return WHY_QUIET;
+}
+
+/* Commits the pass over [t0, t1): every record quiet. */
+static int pass_commit(agg *a, const agg_comp *c, sim_time t0, sim_time t1)
+{
+    world *w = a->w;
+    mdl_fifo_window win = {.t0 = t0, .t1 = t1, .width = w->interval};
+    size_t nb = mdl_fifo_buckets(&win);
+    if (agg_grow_buckets(a, nb) != SIM_OK)
+        return SIM_ENOMEM;
+    size_t first = (size_t)(t0 / w->interval);
+    /* flows: in the order of their answers */
+    for (int k = 0; k < c->nflows; k++) {
+        int fi = c->flows[k];
+        size_t n = 0;
+        for (size_t i = 0; i < a->nrecs; i++)
+            if (a->recs[i].flow == fi)
+                a->sorted[n++] = a->recs[i];
+        qsort(a->sorted, n, sizeof *a->sorted, cmp_by_end);
+        for (size_t j = 0; j < n; j++) {
+            a->arr[j] = a->sorted[j].at;
+            a->end[j] = a->sorted[j].end;
+        }
+        mdl_realtime_commit(w->flows[fi].realtime, n, a->arr, a->end);
+    }
+    /* endpoints */
+    for (int k = 0; k < c->nsystems; k++) {
+        int s = c->systems[k];
+        sys_rt *sys = &w->systems[s];
+        size_t n = 0;
+        for (size_t i = 0; i < a->nrecs; i++)
+            if (rec_system(w, &a->recs[i]) == s) {
+                a->arr[n] = a->recs[i].at;
+                a->idx[n] = i;
+                n++;
+            }
+        int workers = mdl_endpoint_workers(sys->endpoint);
+        size_t cap = (size_t)workers < n ? (size_t)workers : n;
+        for (size_t j = 0; j < n; j++)
+            a->svc[j] = a->recs[a->idx[j]].service;
+        for (size_t k2 = 0; k2 < (cap ? cap : 1); k2++)
+            a->heap[k2] = -1;
+        mdl_fifo_tally tally; /* the same recursion as pass_draw's: who found every worker busy */
+        mdl_fifo_run(cap ? (int)cap : 1, a->heap, n, a->arr, a->svc, a->start, a->end, &tally);
+        mdl_fifo_level busy = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
+        mdl_fifo_level queue = {.bucket_area = a->queue_a, .bucket_max = a->queue_m};
+        /* start[] is nondecreasing: FIFO hands out servers in arrival order */
+        if (mdl_fifo_busy(&win, 0, NULL, n, a->start, a->end, a->heap, cap ? cap : 1, &busy) !=
+            SIM_OK)
+            return SIM_EINTERNAL;
+        mdl_fifo_waiting(&win, n, a->arr, a->start, &queue);
+        for (size_t j = 0; j < n; j++)
+            a->sorted[j] = a->recs[a->idx[j]];
+        qsort(a->sorted, n, sizeof *a->sorted, cmp_by_end);
+        for (size_t j = 0; j < n; j++) {
+            const agg_rec *r = &a->sorted[j];
+            a->tmp[j] = r->end - r->service - r->at; /* wait */
+            a->svc[j] = r->end - r->at;              /* sojourn */
+        }
+        double *d = a->dbuf;
+        for (size_t j = 0; j < nb; j++) {
+            d[j] = (double)a->busy_a[j];
+            d[nb + j] = (double)a->busy_m[j];
+            d[2 * nb + j] = (double)a->queue_a[j];
+            d[3 * nb + j] = (double)a->queue_m[j];
+        }
+        mdl_endpoint_bulk b = {.requests = n,
+                               .found_busy = tally.found_full,
+                               .first_busy_at = tally.first_full,
+                               .served = n,
+                               .wait = a->tmp,
+                               .sojourn = a->svc,
+                               .busy_area = (double)busy.area,
+                               .queue_area = (double)queue.area,
+                               .busy_max = busy.max,
+                               .queue_max = queue.max,
+                               .first_bucket = first,
+                               .nbuckets = nb,
+                               .busy_bucket_area = d,
+                               .busy_bucket_max = d + nb,
+                               .queue_bucket_area = d + 2 * nb,
+                               .queue_bucket_max = d + 3 * nb};
+        if (mdl_endpoint_commit(sys->endpoint, &b) != SIM_OK)
+            return SIM_EINTERNAL;
+        /* A proactive token never fails nor delays a call; its uses in
+         * time order draw the background refreshes as the calls would. */
+        for (size_t j = 0; sys->token && j < n; j++)
+            mdl_token_use(sys->token, a->arr[j], NULL);
+        if (sys->quota) {
+            size_t qb = quota_calls(a, s, t0, t1);
+            mdl_quota_commit(sys->quota, t0, a->calls, qb);
+        }
+    }
+    /* caller pools: each record holds a thread from arrival to answer */
+    for (int k = 0; k < c->ncallers; k++) {
+        int p = c->callers[k];
+        size_t n = 0;
+        for (size_t i = 0; i < a->nrecs; i++)
+            if (rec_caller(w, &a->recs[i]) == p) {
+                a->arr[n] = a->recs[i].at;
+                a->end[n] = a->recs[i].end;
+                n++;
+            }
+        mdl_fifo_level held = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
+        size_t size = (size_t)mdl_caller_size(w->callers[p]);
+        size_t cap = size < n ? size : n ? n : 1; /* the scratch holds n */
+        if (mdl_fifo_busy(&win, 0, NULL, n, a->arr, a->end, a->heap, cap, &held) != SIM_OK)
+            return SIM_EINTERNAL;
+        double *d = a->dbuf;
+        for (size_t j = 0; j < nb; j++) {
+            d[j] = (double)a->busy_a[j];
+            d[nb + j] = (double)a->busy_m[j];
+        }
+        mdl_caller_bulk b = {.requests = n,
+                             .in_use_area = (double)held.area,
+                             .max_in_use = held.max,
+                             .first_bucket = first,
+                             .nbuckets = nb,
+                             .bucket_area = d,
+                             .bucket_max = d + nb};
+        if (mdl_caller_commit(w->callers[p], &b) != SIM_OK)
+            return SIM_EINTERNAL;
+    }
+    return SIM_OK;
+}
+
+/* Hands flow f's arrivals drawn by a failed pass back to the calendar: the
+ * first as its next arrival, the rest (and the process's next) held. */
+static int pass_hand_back(agg *a, flow_rt *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nrecs; i++)
+        n += a->recs[i].flow == f->index;
+    if (n == 0)
+        return SIM_OK;
+    size_t left = f->nheld - f->held_head, need = n + left;
+    if (need > f->held_cap) {
+        sim_time *p = sim_reallocarray(f->held, need, sizeof *p);
+        if (!p)
+            return SIM_ENOMEM;
+        f->held = p;
+        f->held_cap = need;
+    }
+    /* the held ones not yet used follow what the pass drew */
+    memmove(f->held + n, f->held + f->held_head, left * sizeof *f->held);
+    sim_time after = f->next_at; /* the first arrival the pass did not draw */
+    size_t k = 0;
+    sim_time first = SIM_TIME_NEVER;
+    for (size_t i = 0; i < a->nrecs; i++)
+        if (a->recs[i].flow == f->index) {
+            if (first == SIM_TIME_NEVER)
+                first = a->recs[i].at;
+            else
+                f->held[k++] = a->recs[i].at;
+        }
+    f->held[k++] = after;
+    f->held_head = 0;
+    f->nheld = k + left;
+    f->next_at = first;
+    return SIM_OK;
+}
+
+static void agg_tick(void *ctx, uint64_t arg, sim_time now);
+
+/* The service stream of the k-th system of a component, saved at t0 and
+ * put back on a fallback (invariant 6). The world's streams are
+ * sim_rng_create's, whose whole state is r->state. */
+static void rng_save(agg *a, const gsl_rng *r, int k)
+{
+    memcpy(a->rng_saved + (size_t)k * a->rng_size, r->state, a->rng_size);
+}
+
+static void rng_restore(agg *a, gsl_rng *r, int k)
+{
+    memcpy(r->state, a->rng_saved + (size_t)k * a->rng_size, a->rng_size);
+}
+
+/* The tick at grid point t0 yields once, so the events already due at t0
+ * (an arrival, the quota sample, the end of the warm-up) fire first. */
+static void agg_tick_due(void *ctx, uint64_t arg, sim_time now)
+{
+    agg *a = ctx;
+    sim_queue_push(a->w->q, now, agg_tick, a, arg);
+}
+
+static void schedule_tick(agg *a, int comp, sim_time at)
+{
+    if (at < a->last_start)
+        sim_queue_push(a->w->q, at, agg_tick_due, a, (uint64_t)comp);
+}
+
+/* 1 when component c is quiet at now (invariant 1). */
+static int quiet(const world *w, const agg_comp *c)
+{
+    for (int k = 0; k < c->nflows; k++)
+        if (!mdl_realtime_idle(w->flows[c->flows[k]].realtime))
+            return 0;
+    for (int k = 0; k < c->nsystems; k++) {
+        const mdl_endpoint *ep = w->systems[c->systems[k]].endpoint;
+        if (mdl_endpoint_busy(ep) > 0 || mdl_endpoint_waiting(ep) > 0)
+            return 0;
+    }
+    for (int k = 0; k < c->ncallers; k++)
+        if (mdl_caller_in_use(w->callers[c->callers[k]]) > 0 ||
+            mdl_caller_waiting(w->callers[c->callers[k]]) > 0)
+            return 0;
+    return 1;
+}
+
+static void agg_tick(void *ctx, uint64_t arg, sim_time now)
+{
+    agg *a = ctx;
+    world *w = a->w;
+    const agg_comp *c = &a->comps[arg];
+    sim_time t1 = grid_after(a, now);
+    if (!quiet(w, c)) {
+        a->intervals[WHY_BLOCKED]++;
+        schedule_tick(a, (int)arg, t1);
+        return;
+    }
+    for (int k = 0; k < c->nflows; k++)
+        sim_queue_cancel(w->q, w->flows[c->flows[k]].next_ev);
+    for (int k = 0; k < c->nsystems; k++) /* invariant 6 */
+        rng_save(a, w->systems[c->systems[k]].service_rng, k);
+    a->nrecs = 0;
+    sim_time end = t1;
+    int rc = pass_draw(a, c, now, &end);
+    if (rc == WHY_QUIET && (rc = pass_commit(a, c, now, end)) == SIM_OK) {
+        a->intervals[WHY_QUIET]++;
+        a->records += a->nrecs;
+        t1 = grid_at_or_after(a, end);
+    } else {
+        if (rc > 0)
+            a->intervals[rc]++;
+        for (int k = 0; k < c->nsystems; k++)
+            rng_restore(a, w->systems[c->systems[k]].service_rng, k);
+        for (int k = 0; k < c->nflows && rc >= 0; k++)
+            rc = pass_hand_back(a, &w->flows[c->flows[k]]);
+        if (rc < 0) /* no memory: the run's result reports it */
+            a->status = rc;
+    }
+    for (int k = 0; k < c->nflows; k++) {
+        flow_rt *f = &w->flows[c->flows[k]];
+        f->next_ev = SIM_EVENT_NONE;
+        if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
+            f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
+    }
+    schedule_tick(a, (int)arg, t1);
+}
+
+/* Component c of g, real-time only, as the pass needs it (invariant 2): 1
+ * if the pass may run it, 0 if it stays per record, < 0 on no memory. */
+static int agg_comp_init(world *w, const mdl_component *g, int comp, agg_comp *c)
+{
+    const int *nodes;
+    int n = mdl_component_members(g, comp, &nodes);
+    c->flows = sim_calloc((size_t)n + 1, sizeof *c->flows);
+    c->systems = sim_calloc((size_t)n + 1, sizeof *c->systems);
+    c->callers = sim_calloc((size_t)n + 1, sizeof *c->callers);
+    if (!c->flows || !c->systems || !c->callers)
+        return SIM_ENOMEM;
+    int ok = 1;
+    for (int i = 0; i < n; i++) {
+        const mdl_component_node *node = mdl_component_node_at(g, nodes[i]);
+        switch (node->kind) {
+        case MDL_COMP_FLOW: {
+            const flow_rt *f = &w->flows[node->owner];
+            const sys_rt *s = &w->systems[f->spec->target_index];
+            c->flows[c->nflows++] = node->owner;
+            if (s->ratelimit ||
+                (s->token && s->spec->tokens.refresh != MDL_SPEC_REFRESH_PROACTIVE) ||
+                (s->channel &&
+                 mdl_scenario_flow_cdc_system(w->sc, f->spec) == f->spec->target_index))
+                ok = 0;
+            break;
+        }
+        case MDL_COMP_ENDPOINT:
+            c->systems[c->nsystems++] = node->owner;
+            break;
+        case MDL_COMP_QUOTA:
+            c->has_quota = 1;
+            break;
+        case MDL_COMP_CALLER:
+            c->callers[c->ncallers++] = node->owner;
+            break;
+        default: /* rate limit, token: excluded above */
+            break;
+        }
+    }
+    return ok && c->nflows > 0;
+}
+
+static void agg_destroy(agg *a)
+{
+    if (!a)
+        return;
+    for (int i = 0; i < a->ncomps; i++) {
+        sim_free(a->comps[i].flows);
+        sim_free(a->comps[i].systems);
+        sim_free(a->comps[i].callers);
+    }
+    sim_free(a->comps);
+    sim_free(a->recs);
+    sim_free(a->sorted);
+    sim_free(a->rng_saved);
+    void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
+                 a->tmp,        a->idx,    a->bucket_area, a->busy_a, a->queue_a,
+                 a->bucket_max, a->busy_m, a->queue_m,     a->dbuf,   a->calls};
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        sim_free(p[i]);
+    sim_free(a);
+}
+
+/* Finds the components the pass may run and schedules their first ticks.
+ * Nothing to do (w->agg stays NULL) when the scenario has none. */
+static int agg_create(world *w, sim_err *err)
+{
+    const mdl_scenario *sc = w->sc;
+    mdl_component *g = mdl_component_create(sc, err);
+    if (!g)
+        return err ? err->code : SIM_ENOMEM;
+    int nobj = mdl_component_objects(g);
+    unsigned char *active = sim_malloc((size_t)nobj + 1);
+    agg *a = sim_calloc(1, sizeof *a);
+    int rc = SIM_OK;
+    if (!active || !a)
+        goto nomem;
+    memset(active, 1, (size_t)nobj + 1);
+    int ncomp = mdl_component_split(g, active);
+    a->w = w;
+    a->comps = sim_calloc((size_t)ncomp + 1, sizeof *a->comps);
+    if (!a->comps)
+        goto nomem;
+    for (int i = 0; i < ncomp; i++) {
+        if (!mdl_component_realtime_only(g, i))
+            continue;
+        agg_comp *c = &a->comps[a->ncomps++];
+        int ok = agg_comp_init(w, g, i, c);
+        if (ok < 0)
+            goto nomem;
+        if (!ok) { /* keep it per record */
+            sim_free(c->flows);
+            sim_free(c->systems);
+            sim_free(c->callers);
+            memset(c, 0, sizeof *c);
+            a->ncomps--;
+        }
+    }
+    if (a->ncomps == 0) {
+        agg_destroy(a);
+        a = NULL;
+        goto done;
+    }
+    /* the grid: the series interval cut into k equal parts of <= 10 min */
+    a->grid_den = (w->interval + AGG_MAX_GRID - 1) / AGG_MAX_GRID;
+    a->grid_num = w->interval;
+    /* the last grid point before the horizon: [last_start, horizon) runs
+     * per record, and so does any pass that would reach past it */
+    sim_time j = sc->horizon * a->grid_den / a->grid_num;
+    while (j > 0 && grid_point(a, j) >= sc->horizon)
+        j--;
+    while (grid_point(a, j + 1) < sc->horizon)
+        j++;
+    a->last_start = grid_point(a, j);
+    int most = 0;
+    for (int i = 0; i < a->ncomps; i++)
+        most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
+    a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
+    if (!(a->rng_saved = sim_malloc((size_t)most * a->rng_size + 1)))
+        goto nomem;
+    for (int i = 0; i < a->ncomps; i++)
+        schedule_tick(a, i, 0);
+    w->agg = a;
+    goto done;
+nomem:
+    agg_destroy(a);
+    rc = sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory for the aggregate path");
+done:
+    sim_free(active);
+    mdl_component_destroy(g);
+    return rc;
+}
+
+/* "run.aggregate_share" (real-time records carried by passes / every
+ * real-time record created) and the intervals by how they ran. Published
+ * only when the scenario has a component the pass may run (so other
+ * scenarios' outputs are unchanged). */
+static int agg_publish(const world *w, sim_result *r, sim_err *err)
+{
+    const agg *a = w->agg;
+    if (!a)
+        return SIM_OK;
+    if (a->status != SIM_OK)
+        return sim_err_set(err, a->status, NULL, 0, 0, "out of memory in the aggregate path");
+    uint64_t all = 0;
+    for (int i = 0; i < w->sc->nflows; i++)
+        if (w->flows[i].realtime)
+            all += mdl_ledger_created_count(w->ledger, i);
+    int rc = sim_result_scalar(r, "run.aggregate_share", "ratio",
+                               all ? (double)a->records / (double)all : 0.0);
+    for (int i = 0; i < WHY_COUNT && rc == SIM_OK; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "run.aggregate_%s", why_names[i]);
+        rc = sim_result_scalar(r, name, "intervals", (double)a->intervals[i]);
+    }
+    if (rc != SIM_OK)
+        return sim_err_set(err, rc, NULL, 0, 0, "cannot record the aggregate path's metrics");
+    return SIM_OK;
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -905,6 +1767,8 @@ static int build(world *w, sim_err *err)
             return rc;
     if (sc->warmup > 0)
         sim_queue_push(w->q, sc->warmup, end_warmup, w, 0);
+    if (!(sc->reference & MDL_REF_RECORDS) && (rc = agg_create(w, err)) != SIM_OK)
+        return rc;
     return SIM_OK;
 }
 
@@ -949,6 +1813,8 @@ static int publish(world *w, sim_result *r, sim_err *err)
         rc = mdl_caller_publish(w->callers[i], end, r, err);
     if (rc == SIM_OK)
         rc = sim_result_scalar(r, "run.events", "events", (double)sim_queue_fired(w->q));
+    if (rc == SIM_OK)
+        rc = agg_publish(w, r, err);
 done:
     sim_free(pending);
     return rc;
@@ -957,6 +1823,7 @@ done:
 static void teardown(world *w)
 {
     const mdl_scenario *sc = w->sc;
+    agg_destroy(w->agg);
     if (w->loads)
         for (int i = 0; i < sc->nfaults; i++)
             mdl_batch_destroy(w->loads[i]);
