@@ -268,6 +268,132 @@ static void generated_landscapes_give_the_same_metrics_on_both_paths(void **stat
     assert_int_equal(bad, 0);
 }
 
+/* Three real-time flows of one caller into one system with a quota and
+ * breakers, 2 days at 1x: a component the aggregate pass may run (tier R,
+ * docs/models/aggregate.md). 60k calls a day = 0.694/s, each served by a
+ * lognormal with p50 200 ms, p95 800 ms (mean 0.2 exp(sigma^2 / 2) =
+ * 0.285 s, sigma = ln 4 / 1.645 = 0.843), so 0.198 calls are in service on
+ * average: by the M/G/infinity occupancy a grid point finds nothing in
+ * flight with probability exp(-0.198) = 0.82, and a pass runs. A pass
+ * falls back when one of its ~125 records (3 min x 0.694/s) is slower than
+ * the 3 s slow-call duration: P(S > 3 s) = P(Z > ln 15 / 0.843 = 3.21) =
+ * 6.6e-4, so 1 - (1 - 6.6e-4)^125 = 8% of the passes. The share of
+ * records carried by passes is then about 0.82 x 0.92 = 0.75; the test
+ * asks for more than 0.5, far enough below to hold in every replication
+ * (it averages ~960 intervals). */
+static const char realtime_only[] =
+    "name: tier-r-realtime\n"
+    "horizon: 2d\n"
+    "load: 1x\n"
+    "seed: 7\n"
+    "systems:\n"
+    "  - id: crm\n"
+    "    kind: generic\n"
+    "    api: {workers: 8, latency_p50: 200ms, latency_p95: 800ms, daily_limit: %s}\n"
+    "  - id: shop\n"
+    "    kind: generic\n"
+    "callers:\n"
+    "  - {id: app, pool_size: 20}\n"
+    "flows:\n"
+    "  - {id: R-1, source: shop, target: crm, direction: outbound, volume: 20k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s, breaker: {enabled: true,\n"
+    "     consecutive_failures: 5, slow_call_duration: 3s}}}\n"
+    "  - {id: R-2, source: shop, target: crm, direction: outbound, volume: 20k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s, breaker: {enabled: true,\n"
+    "     consecutive_failures: 5, slow_call_duration: 3s}}}\n"
+    "  - {id: R-3, source: shop, target: crm, direction: outbound, volume: 20k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n"
+    "%s";
+
+/* The scenario above with a daily limit and extra text (faults). */
+static char *realtime_scenario(const char *limit, const char *extra)
+{
+    size_t n = sizeof realtime_only + strlen(limit) + strlen(extra);
+    char *text = sim_malloc(n);
+    assert_non_null(text);
+    snprintf(text, n, realtime_only, limit, extra);
+    return text;
+}
+
+/* The mean of metric name over the replications of s. */
+static double mean_of(const sim_summary *s, const char *name)
+{
+    const sim_metric *m = sim_summary_find(s, name);
+    if (!m)
+        fail_msg("no metric %s", name);
+    return m->mean;
+}
+
+/* The smallest value of metric name over the replications of s. */
+static double min_of(const sim_summary *s, const char *name)
+{
+    const sim_metric *m = sim_summary_find(s, name);
+    if (!m)
+        fail_msg("no metric %s", name);
+    return m->tally.min;
+}
+
+static void a_realtime_only_component_by_aggregate_gives_the_same_metrics(void **state)
+{
+    (void)state;
+    int reps = SANITIZED ? 6 : 10;
+    char *text = realtime_scenario("200k", "");
+    sim_summary *f = run_paths("tier-r-realtime", text, 0, NULL, reps, 0);
+    sim_summary *r = run_paths("tier-r-realtime", text, 0, NULL, reps, MDL_REF_RECORDS);
+    sim_summary *a = run_paths("tier-r-realtime", text, 0, NULL, reps, MDL_REF_ALL);
+    /* the pass really carried most records (see realtime_only) */
+    printf("  aggregate share %.3f (min %.3f)\n", mean_of(f, "run.aggregate_share"),
+           min_of(f, "run.aggregate_share"));
+    assert_true(min_of(f, "run.aggregate_share") > 0.5);
+    assert_null(sim_summary_find(r, "run.aggregate_share")); /* the reference ran no pass */
+    int bad = compare("tier-r-realtime vs records", f, r) + compare("tier-r-realtime vs all", f, a);
+    assert_int_equal(bad, 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+    sim_summary_destroy(a);
+    sim_free(text);
+}
+
+/* The same component with an outage of crm from 12:00 to 12:30 on day 0
+ * and a limit of 45k calls per rolling 24 h against 60k calls a day: the
+ * intervals that meet them must run per record, and the metrics still
+ * agree with the reference.
+ *   - Outage: about 0.694/s x 1800 s = 1250 records arrive in it (Poisson,
+ *     sd 35), and every one of them gets a 503 on its first call. A pass
+ *     commits only successes, so at least 1000 failed calls per
+ *     replication show that the calendar carried the outage.
+ *   - Quota: 60k calls are asked in the first 24 h against 45k, so calls
+ *     are refused in every replication (from about 18 h on): refusals can
+ *     only come from the calendar (a pass commits only calls that fit),
+ *     and passes that met the full quota fell back (fallback_quota; most
+ *     intervals then do not even try, their records being in flight). */
+static void a_component_falls_back_where_an_outage_or_the_quota_binds(void **state)
+{
+    (void)state;
+    int reps = SANITIZED ? 6 : 10;
+    char *text = realtime_scenario("45k", "faults:\n"
+                                          "  - {id: crm-down, kind: outage, system: crm, "
+                                          "start: 12h, duration: 30m}\n");
+    sim_summary *f = run_paths("tier-r-faults", text, 0, NULL, reps, 0);
+    sim_summary *r = run_paths("tier-r-faults", text, 0, NULL, reps, MDL_REF_RECORDS);
+    double failed = min_of(f, "flow.R-1.attempt_unavailable") +
+                    min_of(f, "flow.R-2.attempt_unavailable") +
+                    min_of(f, "flow.R-3.attempt_unavailable");
+    printf("  503s >= %.0f, quota refused >= %.0f, fallbacks: fault %.1f, quota %.1f, "
+           "share %.3f\n",
+           failed, min_of(f, "system.crm.quota_refused"),
+           mean_of(f, "run.aggregate_fallback_fault"), mean_of(f, "run.aggregate_fallback_quota"),
+           mean_of(f, "run.aggregate_share"));
+    assert_true(failed >= 1000.0);
+    assert_true(min_of(f, "system.crm.quota_refused") > 0.0);
+    assert_true(mean_of(f, "run.aggregate_fallback_quota") > 0.0);
+    assert_true(mean_of(f, "run.aggregate_passes") > 0.0); /* not per record throughout */
+    assert_int_equal(compare("tier-r-faults", f, r), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+    sim_free(text);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -275,6 +401,8 @@ int main(void)
         cmocka_unit_test(every_example_gives_the_same_metrics_on_both_paths),
         cmocka_unit_test(generated_landscapes_give_the_same_metrics_on_both_paths),
         cmocka_unit_test(a_five_percent_difference_is_flagged),
+        cmocka_unit_test(a_realtime_only_component_by_aggregate_gives_the_same_metrics),
+        cmocka_unit_test(a_component_falls_back_where_an_outage_or_the_quota_binds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,181 @@
+/*
+ * test_mdl_world_tier.c - the aggregate pass of real-time components
+ * (tier R, models/mdl_world.c "Tier R"; docs/models/aggregate.md) against
+ * the per-record path (MDL_REF_RECORDS), replication by replication.
+ *
+ * The pass continues each flow's arrival sequence where the calendar held
+ * it and draws the services from the system's own stream in arrival order,
+ * which is the order the endpoint's FIFO starts them; a fallback puts both
+ * back. So with deterministic services, and even with random ones, a
+ * replication on either path gives the same records the same lives: the
+ * counts are equal, and a latency, wait or utilisation differs at most by
+ * the order in which floating sums were added (1e-9 relative is some
+ * thousand times the rounding of a sum of 10^5 terms, 1e5 x 2^-53 = 1e-11).
+ * The paths test (test_mdl_world_paths.c) compares distributions; this one
+ * is the stricter, pathwise check, plus determinism across threads.
+ */
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mdl_world.h"
+#include "scn_load.h"
+#include "sim_experiment.h"
+
+/* Three real-time flows of one caller into one system with a quota and
+ * breakers, one day: one component the pass may run. `service` is the
+ * endpoint's service block. */
+static const char scenario_fmt[] =
+    "name: tier-exact\n"
+    "horizon: 1d\n"
+    "load: 1x\n"
+    "seed: 11\n"
+    "systems:\n"
+    "  - id: crm\n"
+    "    kind: generic\n"
+    "    api: {workers: 4, latency_p50: 200ms, latency_p95: 800ms, daily_limit: 200k%s}\n"
+    "  - id: shop\n"
+    "    kind: generic\n"
+    "callers:\n"
+    "  - {id: app, pool_size: 20}\n"
+    "flows:\n"
+    "  - {id: R-1, source: shop, target: crm, direction: outbound, volume: 30k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s, breaker: {enabled: true,\n"
+    "     consecutive_failures: 5, slow_call_duration: 3s}}}\n"
+    "  - {id: R-2, source: shop, target: crm, direction: outbound, volume: 30k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n"
+    "  - {id: R-3, source: shop, target: crm, direction: outbound, volume: 20k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n";
+
+static sim_summary *run(const char *service, unsigned reference, int reps, int threads)
+{
+    char text[sizeof scenario_fmt + 128];
+    snprintf(text, sizeof text, scenario_fmt, service);
+    mdl_scenario sc;
+    scn_diag diag;
+    scn_diag_init(&diag);
+    scn_load_opts opts = {0};
+    int rc = scn_load_string("tier-exact", text, strlen(text), &opts, &sc, &diag);
+    if (rc != SIM_OK) {
+        char buf[600];
+        fail_msg("%s", diag.count ? scn_diag_format(&diag.items[0], buf, sizeof buf) : "load");
+    }
+    scn_diag_fini(&diag);
+    sc.reference = reference;
+    sim_experiment_cfg cfg = {.replications = reps, .threads = threads, .seed = sc.seed};
+    sim_summary *s = NULL;
+    sim_err err = {0};
+    rc = sim_experiment_run(&cfg, mdl_world_run, &sc, &s, &err);
+    mdl_scenario_fini(&sc);
+    if (rc != SIM_OK)
+        fail_msg("%s", err.msg);
+    return s;
+}
+
+/* Every scalar but the run's bookkeeping ("run.") agrees replication by
+ * replication: counts (units records, calls, requests) exactly, the rest
+ * to rel (see the header). Returns the number that differ (each printed). */
+static int differ(const sim_summary *f, const sim_summary *r, double rel)
+{
+    int bad = 0, compared = 0;
+    for (size_t i = 0; i < sim_summary_count(f); i++) {
+        const sim_metric *a = sim_summary_at(f, i);
+        if (a->kind != SIM_METRIC_SCALAR || strncmp(a->name, "run.", 4) == 0)
+            continue;
+        const sim_metric *b = sim_summary_find(r, a->name);
+        if (!b || b->n != a->n) {
+            printf("  %s: missing on one side\n", a->name);
+            bad++;
+            continue;
+        }
+        int count = !strcmp(a->unit, "records") || !strcmp(a->unit, "calls") ||
+                    !strcmp(a->unit, "requests");
+        for (int k = 0; k < a->n; k++) {
+            double x = a->values[k], y = b->values[k];
+            compared++;
+            if (isnan(x) && isnan(y))
+                continue;
+            if (count ? x != y : !(fabs(x - y) <= rel * (fabs(x) + fabs(y)))) {
+                printf("  %s, replication %d: %.17g vs %.17g\n", a->name, k + 1, x, y);
+                bad++;
+                break;
+            }
+        }
+    }
+    printf("  %d values compared\n", compared);
+    assert_true(compared > 100); /* a comparison of nothing proves nothing */
+    return bad;
+}
+
+static double mean_of(const sim_summary *s, const char *name)
+{
+    const sim_metric *m = sim_summary_find(s, name);
+    if (!m)
+        fail_msg("no metric %s", name);
+    return m->mean;
+}
+
+/* Deterministic services of 250 ms: the same arrivals and the same
+ * services on both paths, so identical counts and latencies. */
+static void deterministic_services_give_identical_records_on_both_paths(void **state)
+{
+    (void)state;
+    const char *svc = ", service: {distribution: deterministic, mean: 250ms}";
+    sim_summary *f = run(svc, 0, 3, 1);
+    sim_summary *r = run(svc, MDL_REF_RECORDS, 3, 1);
+    /* 80k calls a day x 0.25 s = 0.23 in service: most intervals are quiet */
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
+/* Lognormal services: the pass draws them in the order the endpoint would,
+ * and a fallback puts the stream back, so the paths agree here too. */
+static void random_services_give_the_same_records_on_both_paths(void **state)
+{
+    (void)state;
+    sim_summary *f = run("", 0, 3, 1);
+    sim_summary *r = run("", MDL_REF_RECORDS, 3, 1);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
+/* One thread or two: every metric of every replication bit for bit. */
+static void the_aggregate_path_is_the_same_on_one_thread_and_two(void **state)
+{
+    (void)state;
+    sim_summary *one = run("", 0, 4, 1);
+    sim_summary *two = run("", 0, 4, 2);
+    assert_int_equal(sim_summary_count(one), sim_summary_count(two));
+    for (size_t i = 0; i < sim_summary_count(one); i++) {
+        const sim_metric *a = sim_summary_at(one, i), *b = sim_summary_at(two, i);
+        assert_string_equal(a->name, b->name);
+        if (a->kind != SIM_METRIC_SCALAR)
+            continue;
+        assert_int_equal(a->n, b->n);
+        assert_memory_equal(a->values, b->values, (size_t)a->n * sizeof *a->values);
+    }
+    sim_summary_destroy(one);
+    sim_summary_destroy(two);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(deterministic_services_give_identical_records_on_both_paths),
+        cmocka_unit_test(random_services_give_the_same_records_on_both_paths),
+        cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
