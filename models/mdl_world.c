@@ -13,7 +13,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "mdl_apply_endpoint.h"
@@ -861,7 +860,10 @@ static void flow_destroy(flow_rt *f)
  *   1. Entry: at t0 nothing of the component is in flight (its flows idle,
  *      breakers CLOSED, endpoints and caller pools empty), so the
  *      recursions start from idle servers and no calendar event of the
- *      component is pending but its flows' next arrivals.
+ *      component is pending but its flows' next arrivals. A component
+ *      that is not quiet at a grid point looks again every AGG_RETRY; a
+ *      pass may start there and carry the rest of the interval (t0 need
+ *      not be a grid point: nothing below assumes it).
  *   2. Nothing else touches the component's objects: every user of its
  *      endpoints, quotas and pools is one of its flows (the component is
  *      real-time only, split with every object active). Its systems have
@@ -897,11 +899,15 @@ static void flow_destroy(flow_rt *f)
  */
 
 #define AGG_MAX_GRID (10 * SIM_MIN) /* the grid: the series interval or 10 min, the smaller */
+/* How long a component that was not quiet at a boundary waits before it
+ * looks again (the rest of the interval to the next grid point may still
+ * be a pass): a few mean service times of a typical API (0.2-2 s). */
+#define AGG_RETRY SIM_SEC
 
 /* Why an interval ran per record (published as run.aggregate_<name>). */
 enum agg_why {
     WHY_QUIET = 0, /* it did not: the pass committed it */
-    WHY_BLOCKED,   /* something was in flight at t0 */
+    WHY_BLOCKED,   /* something was in flight at t0 and at every retry up to t1 */
     WHY_SLOW,      /* an answer after the timeout or slower than the breaker's slow call */
     WHY_POOL,      /* a caller pool would have filled */
     WHY_LIMIT,     /* an endpoint's queue or concurrency limit or server timeout could bind */
@@ -1041,23 +1047,20 @@ static int add_rec(agg *a, sim_time at, int flow)
     return SIM_OK;
 }
 
-/* Arrival order; equal times by flow (the calendar's order there depends
- * on history, and either order is one the calendar can take). */
-static int cmp_rec(const void *x, const void *y)
+/* Sorts r[n], given in arrival order, into answer order (the calendar's
+ * order of the ends; equal ends by arrival). By insertion: the records of
+ * an interval are nearly in answer order already (an answer overtakes
+ * another only when its service is shorter by more than the gap between
+ * their arrivals), so this costs O(n + records overtaken). */
+static void sort_by_end(agg_rec *r, size_t n)
 {
-    const agg_rec *p = x, *q = y;
-    if (p->at != q->at)
-        return p->at < q->at ? -1 : 1;
-    return (p->flow > q->flow) - (p->flow < q->flow);
-}
-
-/* Answer order (the calendar's order of the ends), equal ends by arrival. */
-static int cmp_by_end(const void *x, const void *y)
-{
-    const agg_rec *p = x, *q = y;
-    if (p->end != q->end)
-        return p->end < q->end ? -1 : 1;
-    return (p->at > q->at) - (p->at < q->at);
+    for (size_t i = 1; i < n; i++) {
+        agg_rec x = r[i];
+        size_t j = i;
+        for (; j > 0 && r[j - 1].end > x.end; j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
 }
 
 /* The world's system index of record r's target. */
@@ -1206,18 +1209,22 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
     sim_time t1g = *t1, until = *t1;
     for (;;) {
         size_t from = a->nrecs;
-        for (int k = 0; k < c->nflows; k++) {
-            flow_rt *f = &w->flows[c->flows[k]];
-            while (f->next_at < until) {
-                if (add_rec(a, f->next_at, f->index) != SIM_OK)
-                    return SIM_ENOMEM;
-                f->next_at = flow_next(f, f->next_at);
+        for (;;) { /* merge the flows' sequences: arrival order, equal times by flow */
+            flow_rt *next = NULL;
+            for (int k = 0; k < c->nflows; k++) {
+                flow_rt *f = &w->flows[c->flows[k]];
+                if (f->next_at < until && (!next || f->next_at < next->next_at))
+                    next = f;
             }
+            if (!next)
+                break;
+            if (add_rec(a, next->next_at, next->index) != SIM_OK)
+                return SIM_ENOMEM;
+            next->next_at = flow_next(next, next->next_at);
         }
         size_t fresh = a->nrecs - from;
         if (fresh == 0 && from > 0)
             break;
-        qsort(a->recs + from, fresh, sizeof *a->recs, cmp_rec);
         for (size_t i = from; i < a->nrecs; i++) {
             sys_rt *s = &w->systems[rec_system(w, &a->recs[i])];
             a->recs[i].service = sim_time_clamp_seconds(
@@ -1289,7 +1296,7 @@ static int pass_commit(agg *a, const agg_comp *c, sim_time t0, sim_time t1)
         for (size_t i = 0; i < a->nrecs; i++)
             if (a->recs[i].flow == fi)
                 a->sorted[n++] = a->recs[i];
-        qsort(a->sorted, n, sizeof *a->sorted, cmp_by_end);
+        sort_by_end(a->sorted, n);
         for (size_t j = 0; j < n; j++) {
             a->arr[j] = a->sorted[j].at;
             a->end[j] = a->sorted[j].end;
@@ -1324,7 +1331,7 @@ static int pass_commit(agg *a, const agg_comp *c, sim_time t0, sim_time t1)
         mdl_fifo_waiting(&win, n, a->arr, a->start, &queue);
         for (size_t j = 0; j < n; j++)
             a->sorted[j] = a->recs[a->idx[j]];
-        qsort(a->sorted, n, sizeof *a->sorted, cmp_by_end);
+        sort_by_end(a->sorted, n);
         for (size_t j = 0; j < n; j++) {
             const agg_rec *r = &a->sorted[j];
             a->tmp[j] = r->end - r->service - r->at; /* wait */
@@ -1487,6 +1494,10 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     const agg_comp *c = &a->comps[arg];
     sim_time t1 = grid_after(a, now);
     if (!quiet(w, c)) {
+        if (now + AGG_RETRY < t1) { /* try again soon: a pass may carry the rest */
+            sim_queue_push(w->q, now + AGG_RETRY, agg_tick, a, arg);
+            return;
+        }
         a->intervals[WHY_BLOCKED]++;
         schedule_tick(a, (int)arg, t1);
         return;
