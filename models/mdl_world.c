@@ -873,15 +873,17 @@ static void flow_destroy(flow_rt *f)
  *   3. Quiet end: the pass carries the arrivals of [t0, t1') where t1' is
  *      the first instant >= t1 at which none of its records is in flight
  *      (a record arriving before t1' whose answer comes later extends
- *      it). Nothing is left to inject; the next boundary is the first grid
- *      point >= t1'.
+ *      it). Nothing is left to inject, and the component is quiet at
+ *      t1': the next pass may start there, and carries up to the next
+ *      grid point.
  *   4. The pass commits at t0 (after the events already due at t0: the tick
  *      yields once), what the per-record path would have counted in
  *      [t0, t1'). Nobody reads the component meanwhile but the quota
- *      sampler, whose times are grid points; a pass whose records call at
- *      or after a sampled t1 with a quota falls back, so each sample reads
- *      the calls made before it (the quota counts calls in minute buckets,
- *      and a sample is at a minute edge).
+ *      sampler, whose times are grid points: the calls at or after the
+ *      first sample after t0 are committed by an event at that sample,
+ *      which fires after it, so each sample reads the calls made before
+ *      it (the quota counts calls in minute buckets, and a sample is at a
+ *      minute edge). A pass reaching a second sample falls back.
  *   5. The flows' arrival sequences are the per-record path's: the pass
  *      continues each from the arrival the calendar held, and a fallback
  *      hands every arrival it drew back (flow_rt.held) before the process
@@ -932,6 +934,12 @@ typedef struct agg_comp {
     int *systems, nsystems;
     int *callers, ncallers;
     int has_quota;
+    /* The quota calls of the last pass at or after the quota sample it
+     * passed, committed at that sample (agg_quota_tail): per system k of
+     * the component, tail_nb[k] buckets at tail + k * tail_stride. */
+    uint64_t *tail;
+    size_t *tail_nb, tail_stride;
+    sim_time tail_at;
 } agg_comp;
 
 typedef struct agg {
@@ -943,6 +951,7 @@ typedef struct agg {
     uint64_t records;              /* carried by passes */
     uint64_t intervals[WHY_COUNT]; /* intervals by how they ran */
     unsigned char *rng_saved;      /* the component's service streams at t0 */
+    mdl_fifo_tally *tally;         /* per system of the component: who found all busy */
     size_t rng_size;               /* the bytes of one stream's state */
     int status;                    /* SIM_ENOMEM once scratch could not grow */
     /* Scratch, grown as needed and kept for the run. */
@@ -969,12 +978,6 @@ static sim_time grid_after(const agg *a, sim_time t)
     while (grid_point(a, j) <= t)
         j++;
     return grid_point(a, j);
-}
-
-/* The first grid point >= t. */
-static sim_time grid_at_or_after(const agg *a, sim_time t)
-{
-    return t > 0 ? grid_after(a, t - 1) : 0;
 }
 
 static int agg_grow(agg *a, size_t n)
@@ -1127,9 +1130,10 @@ static int under_limit(const sim_time *a, const sim_time *e, size_t n, sim_time 
     return 1;
 }
 
-/* The FIFO recursion of system s's endpoint over the pass's records, in
- * arrival order: fills recs[].end. WHY_QUIET, or why a record is not. */
-static int run_endpoint(agg *a, int s)
+/* The FIFO recursion of system s, the k-th of its component, over the
+ * pass's records in arrival order: fills recs[].end and a->tally[k].
+ * WHY_QUIET, or why a record is not. */
+static int run_endpoint(agg *a, int k, int s)
 {
     world *w = a->w;
     sys_rt *sys = &w->systems[s];
@@ -1145,18 +1149,28 @@ static int run_endpoint(agg *a, int s)
             n++;
         }
     int c = mdl_endpoint_workers(sys->endpoint);
-    int servers = (size_t)c < n ? c : (int)(n ? n : 1); /* more servers than records never bind */
-    for (int k = 0; k < servers; k++)
-        a->heap[k] = -1;
-    mdl_fifo_tally tally;
-    mdl_fifo_run(servers, a->heap, n, a->arr, a->svc, a->start, a->end, &tally);
-    if (api->queue_limit != 0 && tally.found_full > 0)
+    mdl_fifo_tally *tally = &a->tally[k];
+    /* The common case first: if no arrival finds c requests served from
+     * their arrival still in service, nobody ever waits (by induction in
+     * arrival order), and the recursion would give start = arrival. */
+    for (size_t j = 0; j < n; j++)
+        a->end[j] = a->arr[j] + a->svc[j];
+    if (under_limit(a->arr, a->end, n, a->tmp, c)) {
+        memcpy(a->start, a->arr, n * sizeof *a->start);
+        *tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
+    } else {
+        int servers = (size_t)c < n ? c : (int)n; /* more servers than records never bind */
+        for (int j = 0; j < servers; j++)
+            a->heap[j] = -1;
+        mdl_fifo_run(servers, a->heap, n, a->arr, a->svc, a->start, a->end, tally);
+    }
+    if (api->queue_limit != 0 && tally->found_full > 0)
         return WHY_LIMIT; /* a queue limit could bind: leave it to the calendar */
     if (api->concurrency_limit > 0 &&
         !under_limit(a->arr, a->end, n, a->tmp, api->concurrency_limit))
         return WHY_LIMIT;
-    for (size_t k = 0; k < n; k++)
-        a->recs[a->idx[k]].end = a->end[k];
+    for (size_t j = 0; j < n; j++)
+        a->recs[a->idx[j]].end = a->end[j];
     return WHY_QUIET;
 }
 
@@ -1172,16 +1186,13 @@ static int check_caller(agg *a, int p)
             n++;
         }
     int size = mdl_caller_size(w->callers[p]);
-    /* size - 1 threads: a record finding size - 1 held would fill the pool
-     * (its time exhausted is left to the calendar); with none free it is
-     * refused. */
-    if (size < 2)
-        return n == 0;
-    /* more threads than records never fill (and fit the scratch) */
-    int threads = (size_t)(size - 1) < n ? size - 1 : (int)(n ? n : 1);
-    for (int k = 0; k < threads; k++)
-        a->heap[k] = -1;
-    return mdl_fifo_first_full(threads, a->heap, n, a->arr, a->svc) == n;
+    /* A record finding size - 1 threads held would fill the pool (its time
+     * exhausted is left to the calendar); with none free it is refused.
+     * A thread released at the instant a record arrives counts as held
+     * (under_limit's ties): mdl_fifo_first_full's rule with size - 1. */
+    for (size_t j = 0; j < n; j++)
+        a->svc[j] += a->arr[j]; /* the release times */
+    return n == 0 || (size >= 2 && under_limit(a->arr, a->svc, n, a->tmp, size - 1));
 }
 
 /* The pass's calls per quota grid bucket of system s from t0's, into
@@ -1200,13 +1211,20 @@ static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
     return nb;
 }
 
+/* The first quota sample after t0 (sample_quota runs at every multiple of
+ * the series interval). */
+static sim_time next_sample(const world *w, sim_time t0)
+{
+    return (t0 / w->interval + 1) * w->interval;
+}
+
 /* Draws the component's records of [t0, *t1) and runs them; extends *t1
  * to the quiet end. WHY_QUIET when every record is quiet, else why the
  * interval must run per record; < 0 on no memory. */
 static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
 {
     world *w = a->w;
-    sim_time t1g = *t1, until = *t1;
+    sim_time until = *t1;
     for (;;) {
         size_t from = a->nrecs;
         for (;;) { /* merge the flows' sequences: arrival order, equal times by flow */
@@ -1233,7 +1251,7 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (agg_grow(a, a->nrecs + 1) != SIM_OK) /* + 1: a server even with no record */
             return SIM_ENOMEM;
         for (int k = 0; k < c->nsystems; k++) {
-            int why = run_endpoint(a, c->systems[k]);
+            int why = run_endpoint(a, k, c->systems[k]);
             if (why != WHY_QUIET)
                 return why;
         }
@@ -1271,19 +1289,68 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
             return WHY_QUOTA;
     }
-    /* A quota sample at the grid point t1 must not see calls made after it
-     * (invariant 4). */
-    if (c->has_quota && t1g % w->interval == 0)
-        for (size_t i = 0; i < a->nrecs; i++)
-            if (a->recs[i].at >= t1g)
-                return WHY_EDGE;
+    /* The calls after the first quota sample are committed at it (invariant
+     * 4): a pass reaching a second one is left to the calendar. */
+    if (c->has_quota && next_sample(w, t0) + w->interval < until)
+        return WHY_EDGE;
     return WHY_QUIET;
 }
 
-/* Commits the pass over [t0, t1): every record quiet. */
-static int pass_commit(agg *a, const agg_comp *c, sim_time t0, sim_time t1)
+static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now);
+
+/* Commits the quota calls of system k of c over [t0, t1). The quota
+ * sampler reads the quota at each multiple of the series interval and must
+ * see only the calls made before it (invariant 4): calls from the first
+ * sample after t0 on are committed by an event at that sample, pushed now,
+ * so after the sample's own event (pushed one interval earlier). */
+static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
 {
     world *w = a->w;
+    mdl_quota *q = w->systems[c->systems[k]].quota;
+    size_t nb = quota_calls(a, c->systems[k], t0, t1);
+    if (nb == 0)
+        return SIM_ENOMEM;
+    sim_time g = mdl_quota_grid(q), sample = next_sample(w, t0);
+    size_t now_nb =
+        sample < t1 ? (size_t)(sample / g - t0 / g) : nb; /* a sample is at a bucket edge */
+    mdl_quota_commit(q, t0, a->calls, now_nb);
+    if (now_nb == nb)
+        return SIM_OK;
+    size_t rest = nb - now_nb;
+    if (rest > c->tail_stride || !c->tail) {
+        size_t stride = rest > c->tail_stride ? rest : c->tail_stride;
+        uint64_t *t = sim_reallocarray(c->tail, (size_t)c->nsystems * stride, sizeof *t);
+        if (!t)
+            return SIM_ENOMEM;
+        c->tail = t;
+        c->tail_stride = stride;
+    }
+    if (c->tail_at != sample) { /* the first system with a tail in this pass */
+        memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
+        c->tail_at = sample;
+        sim_queue_push(w->q, sample, agg_quota_tail, a, (uint64_t)(c - a->comps));
+    }
+    memcpy(c->tail + (size_t)k * c->tail_stride, a->calls + now_nb, rest * sizeof *c->tail);
+    c->tail_nb[k] = rest;
+    return SIM_OK;
+}
+
+static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now)
+{
+    agg *a = ctx;
+    agg_comp *c = &a->comps[arg];
+    for (int k = 0; k < c->nsystems; k++)
+        if (c->tail_nb[k] > 0)
+            mdl_quota_commit(a->w->systems[c->systems[k]].quota, now,
+                             c->tail + (size_t)k * c->tail_stride, c->tail_nb[k]);
+    memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
+}
+
+/* Commits the pass over [t0, t1): every record quiet. */
+static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
+{
+    world *w = a->w;
+    int rc;
     mdl_fifo_window win = {.t0 = t0, .t1 = t1, .width = w->interval};
     size_t nb = mdl_fifo_buckets(&win);
     if (agg_grow_buckets(a, nb) != SIM_OK)
@@ -1316,12 +1383,12 @@ static int pass_commit(agg *a, const agg_comp *c, sim_time t0, sim_time t1)
             }
         int workers = mdl_endpoint_workers(sys->endpoint);
         size_t cap = (size_t)workers < n ? (size_t)workers : n;
-        for (size_t j = 0; j < n; j++)
-            a->svc[j] = a->recs[a->idx[j]].service;
-        for (size_t k2 = 0; k2 < (cap ? cap : 1); k2++)
-            a->heap[k2] = -1;
-        mdl_fifo_tally tally; /* the same recursion as pass_draw's: who found every worker busy */
-        mdl_fifo_run(cap ? (int)cap : 1, a->heap, n, a->arr, a->svc, a->start, a->end, &tally);
+        for (size_t j = 0; j < n; j++) {
+            const agg_rec *r = &a->recs[a->idx[j]];
+            a->start[j] = r->end - r->service;
+            a->end[j] = r->end;
+        }
+        const mdl_fifo_tally *tally = &a->tally[k]; /* pass_draw's last recursion */
         mdl_fifo_level busy = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
         mdl_fifo_level queue = {.bucket_area = a->queue_a, .bucket_max = a->queue_m};
         /* start[] is nondecreasing: FIFO hands out servers in arrival order */
@@ -1345,8 +1412,8 @@ static int pass_commit(agg *a, const agg_comp *c, sim_time t0, sim_time t1)
             d[3 * nb + j] = (double)a->queue_m[j];
         }
         mdl_endpoint_bulk b = {.requests = n,
-                               .found_busy = tally.found_full,
-                               .first_busy_at = tally.first_full,
+                               .found_busy = tally->found_full,
+                               .first_busy_at = tally->first_full,
                                .served = n,
                                .wait = a->tmp,
                                .sojourn = a->svc,
@@ -1366,10 +1433,8 @@ static int pass_commit(agg *a, const agg_comp *c, sim_time t0, sim_time t1)
          * time order draw the background refreshes as the calls would. */
         for (size_t j = 0; sys->token && j < n; j++)
             mdl_token_use(sys->token, a->arr[j], NULL);
-        if (sys->quota) {
-            size_t qb = quota_calls(a, s, t0, t1);
-            mdl_quota_commit(sys->quota, t0, a->calls, qb);
-        }
+        if (sys->quota && (rc = commit_quota(a, c, k, t0, t1)) != SIM_OK)
+            return rc;
     }
     /* caller pools: each record holds a thread from arrival to answer */
     for (int k = 0; k < c->ncallers; k++) {
@@ -1491,7 +1556,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
 {
     agg *a = ctx;
     world *w = a->w;
-    const agg_comp *c = &a->comps[arg];
+    agg_comp *c = &a->comps[arg];
     sim_time t1 = grid_after(a, now);
     if (!quiet(w, c)) {
         if (now + AGG_RETRY < t1) { /* try again soon: a pass may carry the rest */
@@ -1512,7 +1577,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     if (rc == WHY_QUIET && (rc = pass_commit(a, c, now, end)) == SIM_OK) {
         a->intervals[WHY_QUIET]++;
         a->records += a->nrecs;
-        t1 = grid_at_or_after(a, end);
+        t1 = end; /* quiet there (invariant 3): the next pass may start at once */
     } else {
         if (rc > 0)
             a->intervals[rc]++;
@@ -1541,7 +1606,9 @@ static int agg_comp_init(world *w, const mdl_component *g, int comp, agg_comp *c
     c->flows = sim_calloc((size_t)n + 1, sizeof *c->flows);
     c->systems = sim_calloc((size_t)n + 1, sizeof *c->systems);
     c->callers = sim_calloc((size_t)n + 1, sizeof *c->callers);
-    if (!c->flows || !c->systems || !c->callers)
+    c->tail_nb = sim_calloc((size_t)n + 1, sizeof *c->tail_nb);
+    c->tail_at = -1;
+    if (!c->flows || !c->systems || !c->callers || !c->tail_nb)
         return SIM_ENOMEM;
     int ok = 1;
     for (int i = 0; i < n; i++) {
@@ -1582,11 +1649,14 @@ static void agg_destroy(agg *a)
         sim_free(a->comps[i].flows);
         sim_free(a->comps[i].systems);
         sim_free(a->comps[i].callers);
+        sim_free(a->comps[i].tail_nb);
+        sim_free(a->comps[i].tail);
     }
     sim_free(a->comps);
     sim_free(a->recs);
     sim_free(a->sorted);
     sim_free(a->rng_saved);
+    sim_free(a->tally);
     void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
                  a->tmp,        a->idx,    a->bucket_area, a->busy_a, a->queue_a,
                  a->bucket_max, a->busy_m, a->queue_m,     a->dbuf,   a->calls};
@@ -1626,6 +1696,7 @@ static int agg_create(world *w, sim_err *err)
             sim_free(c->flows);
             sim_free(c->systems);
             sim_free(c->callers);
+            sim_free(c->tail_nb);
             memset(c, 0, sizeof *c);
             a->ncomps--;
         }
@@ -1650,7 +1721,8 @@ static int agg_create(world *w, sim_err *err)
     for (int i = 0; i < a->ncomps; i++)
         most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
-    if (!(a->rng_saved = sim_malloc((size_t)most * a->rng_size + 1)))
+    if (!(a->rng_saved = sim_malloc((size_t)most * a->rng_size + 1)) ||
+        !(a->tally = sim_calloc((size_t)most + 1, sizeof *a->tally)))
         goto nomem;
     for (int i = 0; i < a->ncomps; i++)
         schedule_tick(a, i, 0);
