@@ -37,6 +37,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim_alloc.h"
 
@@ -393,6 +394,25 @@ int mdl_breaker_window_failed(const mdl_breaker *b)
 int mdl_breaker_window_slow(const mdl_breaker *b)
 {
     return b->slow;
+}
+
+int mdl_breaker_copy_state(mdl_breaker *dst, const mdl_breaker *src)
+{
+    if (dst->mode != src->mode || dst->kind != src->kind || dst->size != src->size ||
+        !dst->ring != !src->ring || !dst->buckets != !src->buckets)
+        return SIM_EINVAL;
+    unsigned char *ring = dst->ring;
+    struct bucket *buckets = dst->buckets;
+    sim_series *series = dst->series;
+    *dst = *src;
+    dst->ring = ring;
+    dst->buckets = buckets;
+    dst->series = series;
+    if (ring)
+        memcpy(ring, src->ring, (size_t)src->size);
+    if (buckets)
+        memcpy(buckets, src->buckets, (size_t)src->size * sizeof *buckets);
+    return SIM_OK;
 }
 
 sim_time mdl_breaker_slow_call_duration(const mdl_breaker *b)

@@ -174,6 +174,14 @@ uint64_t mdl_breaker_opened(const mdl_breaker *b);   /* transitions to OPEN */
 uint64_t mdl_breaker_refused(const mdl_breaker *b);  /* calls not permitted */
 uint64_t mdl_breaker_recorded(const mdl_breaker *b); /* outcomes that counted */
 
+/* Copies the state of src (window, streak, state, counters) into dst, a
+ * breaker made from the same cfg, leaving dst's chart alone: dst can then
+ * be given outcomes to see what src would do, without changing src (the
+ * aggregate pass asks whether a run of slow successes keeps a breaker
+ * CLOSED). SIM_OK, or SIM_EINVAL (nothing copied) if the two windows
+ * differ in kind or size. O(N). */
+int mdl_breaker_copy_state(mdl_breaker *dst, const mdl_breaker *src);
+
 /* Appends "<prefix>.breaker_open_s", ".breaker_open_share" (of the time
  * since creation), ".breaker_half_open_s", ".breaker_opened",
  * ".breaker_refused" and, when configured, the series ".breaker_open_series"

@@ -485,6 +485,52 @@ static void a_late_outcome_from_an_earlier_state_is_ignored(void **state)
     mdl_breaker_destroy(b);
 }
 
+/* A copy of a breaker's state makes the transitions the original would,
+ * and trying outcomes on it leaves the original as it was. Count window of
+ * 4, minimum 4, slow rate 50 %, slow above 1 s: after S . . (one slow call
+ * in three), one more slow call gives 2/4 = 50 % slow -> OPEN on the copy;
+ * the original still holds 3 outcomes, CLOSED. Then a copy taken from the
+ * same original sees a fast call instead: 1/4 = 25 %, CLOSED. */
+static void a_copy_tries_outcomes_without_changing_the_original(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 4,
+                           .minimum_calls = 4,
+                           .slow_call_rate = 50,
+                           .slow_call_duration = SIM_SEC,
+                           .series_interval = SIM_MIN,
+                           .series_bins = 10};
+    mdl_breaker_cfg plain = cfg;
+    plain.series_bins = 0;
+    mdl_breaker *b = mdl_breaker_create(&cfg, 0, NULL);
+    mdl_breaker *trial = mdl_breaker_create(&plain, 0, NULL);
+    assert_non_null(b);
+    assert_non_null(trial);
+    call(b, 0, OK, 2 * SIM_SEC);
+    call(b, 3 * SIM_SEC, OK, 0);
+    call(b, 4 * SIM_SEC, OK, 0);
+    assert_int_equal(mdl_breaker_copy_state(trial, b), SIM_OK);
+    assert_int_equal(mdl_breaker_window_slow(trial), 1);
+    call(trial, 5 * SIM_SEC, OK, 2 * SIM_SEC);
+    assert_int_equal(mdl_breaker_state_of(trial), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_window_count(b), 3);
+    assert_int_equal(mdl_breaker_opened(b), 0);
+    assert_int_equal(mdl_breaker_copy_state(trial, b), SIM_OK);
+    call(trial, 5 * SIM_SEC, OK, 0);
+    assert_int_equal(mdl_breaker_state_of(trial), MDL_BREAKER_CLOSED);
+    assert_int_equal(mdl_breaker_window_count(trial), 4);
+    /* windows of another size cannot be copied */
+    mdl_breaker_cfg other = plain;
+    other.window = 5;
+    mdl_breaker *c = mdl_breaker_create(&other, 0, NULL);
+    assert_non_null(c);
+    assert_int_equal(mdl_breaker_copy_state(c, b), SIM_EINVAL);
+    mdl_breaker_destroy(c);
+    mdl_breaker_destroy(trial);
+    mdl_breaker_destroy(b);
+}
+
 static void bad_configurations_are_rejected(void **state)
 {
     (void)state;
@@ -566,6 +612,7 @@ int main(void)
         cmocka_unit_test(the_rate_and_the_consecutive_rule_each_open_the_breaker),
         cmocka_unit_test(half_open_probes_are_judged_by_the_rate_and_a_streak_reopens),
         cmocka_unit_test(a_late_outcome_from_an_earlier_state_is_ignored),
+        cmocka_unit_test(a_copy_tries_outcomes_without_changing_the_original),
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(create_survives_every_allocation_failure),
         cmocka_unit_test(publish_reports_time_open_and_the_series),
