@@ -101,6 +101,7 @@ struct mdl_realtime {
     mdl_ratelimit *rl;
     mdl_token *token;
     mdl_breaker *breaker; /* owned */
+    mdl_breaker *trial;   /* owned: a copy to try a pass's outcomes on */
     mdl_caller *caller;
     struct rec *recs;
     uint32_t nrecs, cap, free_head;
@@ -657,6 +658,10 @@ mdl_realtime *mdl_realtime_create(const mdl_realtime_cfg *cfg, sim_err *err)
         rt->breaker = mdl_breaker_create(cfg->breaker, now, err);
         if (!rt->breaker)
             goto fail; /* err filled: EINVAL or ENOMEM */
+        mdl_breaker_cfg quiet = *cfg->breaker;
+        quiet.series_bins = 0; /* the trial keeps no chart */
+        if (!(rt->trial = mdl_breaker_create(&quiet, now, err)))
+            goto fail;
     }
     if (cfg->series_bins > 0 && cfg->series_interval > 0) {
         rt->parked_series =
@@ -680,6 +685,7 @@ void mdl_realtime_destroy(mdl_realtime *rt)
         return;
     sim_series_destroy(rt->parked_series);
     mdl_breaker_destroy(rt->breaker);
+    mdl_breaker_destroy(rt->trial);
     sim_free(rt->workers);
     sim_free_hot(rt->recs);
     sim_free(rt->id);
@@ -733,17 +739,43 @@ int mdl_realtime_idle(const mdl_realtime *rt)
 
 sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt)
 {
-    sim_time limit = rt->timeout;
-    if (rt->breaker && mdl_breaker_slow_call_duration(rt->breaker) < limit)
-        limit = mdl_breaker_slow_call_duration(rt->breaker);
-    return limit;
+    return rt->timeout;
 }
 
-/* A breaker that is CLOSED and sees only successes that are not slow never
- * moves (neither rule can fire: no failure, no slow call, and a success
- * resets the streak), so acquiring each ticket at the answer instead of
- * at the send hands out the same ticket and the outcomes enter the window
- * at the same times, in the same order. */
+sim_time mdl_realtime_slow_limit(const mdl_realtime *rt)
+{
+    return rt->breaker ? mdl_breaker_slow_call_duration(rt->breaker) : SIM_TIME_NEVER;
+}
+
+int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
+                               const sim_time *answer)
+{
+    if (!rt->breaker)
+        return 1;
+    sim_time slow = mdl_breaker_slow_call_duration(rt->breaker);
+    size_t i = 0;
+    while (i < n && answer[i] - created[i] <= slow)
+        i++;
+    if (i == n) /* no failure, no slow call: neither rule can fire */
+        return 1;
+    if (mdl_breaker_copy_state(rt->trial, rt->breaker) != SIM_OK)
+        return 0;
+    for (i = 0; i < n; i++) {
+        uint32_t ticket;
+        if (!mdl_breaker_acquire(rt->trial, answer[i], &ticket))
+            return 0;
+        mdl_breaker_record(rt->trial, ticket, 0, answer[i] - created[i], answer[i]);
+        if (mdl_breaker_state_of(rt->trial) != MDL_BREAKER_CLOSED)
+            return 0;
+    }
+    return 1;
+}
+
+/* A breaker that is CLOSED throughout (mdl_realtime_breaker_holds) hands
+ * out the same ticket whenever it is asked, and records an outcome at its
+ * answer: so acquiring each ticket at the answer instead of at the send
+ * gives the same tickets, and the outcomes enter the window at the same
+ * times, in the same order. */
 void mdl_realtime_commit(mdl_realtime *rt, size_t n, const sim_time *created,
                          const sim_time *answer)
 {

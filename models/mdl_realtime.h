@@ -184,22 +184,34 @@ const char *mdl_fallback_name(mdl_fallback f);
  * A pass outside the calendar may carry the flow's records of an interval
  * when each of them is QUIET: it takes a caller thread at once, its first
  * call passes the quota, the rate limit and the token, is answered with
- * success, and that answer comes by the deadline and is not slow for the
- * breaker. Such a record's whole life is: created = sent, delivered at the
- * answer, one call, one breaker success. */
+ * success, and that answer comes by the deadline. Such a record's whole
+ * life is: created = sent, delivered at the answer, one call, one breaker
+ * success (slow if longer than the breaker's slow-call duration). The
+ * records of a pass are quiet together when, besides, the breaker stays
+ * CLOSED through their outcomes (mdl_realtime_breaker_holds): then nothing
+ * any of them did changed what a later one met. */
 
 /* 1 when nothing of the flow is in flight (no record waiting for a thread,
  * calling, sleeping, parked or refreshing a token) and its breaker, if any,
  * is CLOSED: a pass may start. */
 int mdl_realtime_idle(const mdl_realtime *rt);
 /* The longest time from send to answer a quiet record may take: the
- * timeout (an answer due exactly at it is in time) and, with a breaker,
- * its slow-call duration (a call strictly longer is slow). */
+ * timeout (an answer due exactly at it is in time). */
 sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt);
+/* 1 when the flow's breaker (if any) stays CLOSED through n successes
+ * created (and sent) at created[i] and answered at answer[i], in the order
+ * of the answers, recorded as mdl_realtime_commit would. Changes nothing:
+ * it tries them on a copy of the breaker, and only when one of them is
+ * slow (otherwise neither rule can fire). */
+int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
+                               const sim_time *answer);
+/* The breaker's slow-call duration, SIM_TIME_NEVER without a breaker: a
+ * pass whose records are all answered within it needs no trial. */
+sim_time mdl_realtime_slow_limit(const mdl_realtime *rt);
 /* Counts n quiet records at once: record i was created (and sent) at
  * created[i] and answered with success at answer[i] (created[i] <=
- * answer[i] <= created[i] + mdl_realtime_quiet_limit), in the order of
- * the answers (nondecreasing). Exactly what n lives of the per-record path
+ * answer[i] <= created[i] + mdl_realtime_quiet_limit, the breaker held),
+ * in the order of the answers (nondecreasing). Exactly what n lives of the per-record path
  * would count: the ledger's created, calls and delivered with latency
  * answer - created, the flow's submitted, attempts and ok, and the
  * breaker's outcomes in time order through its own API. Call it when no

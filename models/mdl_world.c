@@ -851,8 +851,8 @@ static void flow_destroy(flow_rt *f)
  * of the interval with its service, runs the FIFO recursions of the
  * endpoints (mdl_fifo_run) and the caller pools (mdl_fifo_first_full),
  * checks that every record is quiet (mdl_realtime.h: one successful call,
- * by the deadline, not slow, inside the quota, under the endpoint's queue
- * and concurrency limits), and commits every output
+ * by the deadline, inside the quota, under the endpoint's queue and
+ * concurrency limits, its breaker kept CLOSED), and commits every output
  * at once. Otherwise it hands the drawn arrivals back to the calendar
  * (FALLBACK) and the interval runs per record.
  *
@@ -910,7 +910,7 @@ static void flow_destroy(flow_rt *f)
 enum agg_why {
     WHY_QUIET = 0, /* it did not: the pass committed it */
     WHY_BLOCKED,   /* something was in flight at t0 and at every retry up to t1 */
-    WHY_SLOW,      /* an answer after the timeout or slower than the breaker's slow call */
+    WHY_SLOW,      /* an answer after the timeout, or slow calls that would move a breaker */
     WHY_POOL,      /* a caller pool would have filled */
     WHY_LIMIT,     /* an endpoint's queue or concurrency limit or server timeout could bind */
     WHY_QUOTA,     /* the quota would have refused a call */
@@ -1211,6 +1211,29 @@ static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
     return nb;
 }
 
+/* Flow fi's records of the pass in answer order, into a->arr (created)
+ * and a->end (answered); their number. */
+static size_t flow_answers(agg *a, int fi)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nrecs; i++)
+        if (a->recs[i].flow == fi)
+            a->sorted[n++] = a->recs[i];
+    sort_by_end(a->sorted, n);
+    for (size_t j = 0; j < n; j++) {
+        a->arr[j] = a->sorted[j].at;
+        a->end[j] = a->sorted[j].end;
+    }
+    return n;
+}
+
+/* Whether flow fi's breaker stays CLOSED through its records of the pass. */
+static int breaker_holds(agg *a, int fi)
+{
+    size_t n = flow_answers(a, fi);
+    return mdl_realtime_breaker_holds(a->w->flows[fi].realtime, n, a->arr, a->end);
+}
+
 /* The first quota sample after t0 (sample_quota runs at every multiple of
  * the series interval). */
 static sim_time next_sample(const world *w, sim_time t0)
@@ -1266,11 +1289,17 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
             return WHY_EDGE;
     }
     *t1 = until;
+    int slow = 0;
     for (size_t i = 0; i < a->nrecs; i++) {
         const agg_rec *r = &a->recs[i];
-        if (r->end - r->at > mdl_realtime_quiet_limit(w->flows[r->flow].realtime))
-            return WHY_SLOW; /* a timeout or a slow call: retries and breaker to the calendar */
+        const mdl_realtime *rt = w->flows[r->flow].realtime;
+        if (r->end - r->at > mdl_realtime_quiet_limit(rt))
+            return WHY_SLOW; /* a timeout: its retries are left to the calendar */
+        slow |= r->end - r->at > mdl_realtime_slow_limit(rt);
     }
+    for (int k = 0; slow && k < c->nflows; k++)
+        if (!breaker_holds(a, c->flows[k]))
+            return WHY_SLOW; /* slow calls would move a breaker */
     for (int k = 0; k < c->ncallers; k++)
         if (!check_caller(a, c->callers[k]))
             return WHY_POOL;
@@ -1359,15 +1388,7 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     /* flows: in the order of their answers */
     for (int k = 0; k < c->nflows; k++) {
         int fi = c->flows[k];
-        size_t n = 0;
-        for (size_t i = 0; i < a->nrecs; i++)
-            if (a->recs[i].flow == fi)
-                a->sorted[n++] = a->recs[i];
-        sort_by_end(a->sorted, n);
-        for (size_t j = 0; j < n; j++) {
-            a->arr[j] = a->sorted[j].at;
-            a->end[j] = a->sorted[j].end;
-        }
+        size_t n = flow_answers(a, fi);
         mdl_realtime_commit(w->flows[fi].realtime, n, a->arr, a->end);
     }
     /* endpoints */

@@ -48,16 +48,19 @@ static const char scenario_fmt[] =
     "flows:\n"
     "  - {id: R-1, source: shop, target: crm, direction: outbound, volume: 30k/day,\n"
     "     pattern: realtime, caller: app, realtime: {timeout: 5s, breaker: {enabled: true,\n"
-    "     consecutive_failures: 5, slow_call_duration: 3s}}}\n"
+    "     consecutive_failures: %s}}}\n"
     "  - {id: R-2, source: shop, target: crm, direction: outbound, volume: 30k/day,\n"
     "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n"
     "  - {id: R-3, source: shop, target: crm, direction: outbound, volume: 20k/day,\n"
     "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n";
 
-static sim_summary *run(const char *service, unsigned reference, int reps, int threads)
+static const char slow_3s[] = "5, slow_call_duration: 3s";
+
+static sim_summary *run_with(const char *service, const char *breaker, unsigned reference, int reps,
+                             int threads)
 {
-    char text[sizeof scenario_fmt + 128];
-    snprintf(text, sizeof text, scenario_fmt, service);
+    char text[sizeof scenario_fmt + 256];
+    snprintf(text, sizeof text, scenario_fmt, service, breaker);
     mdl_scenario sc;
     scn_diag diag;
     scn_diag_init(&diag);
@@ -77,6 +80,11 @@ static sim_summary *run(const char *service, unsigned reference, int reps, int t
     if (rc != SIM_OK)
         fail_msg("%s", err.msg);
     return s;
+}
+
+static sim_summary *run(const char *service, unsigned reference, int reps, int threads)
+{
+    return run_with(service, slow_3s, reference, reps, threads);
 }
 
 /* Every scalar but the run's bookkeeping ("run.") agrees replication by
@@ -150,6 +158,26 @@ static void random_services_give_the_same_records_on_both_paths(void **state)
     sim_summary_destroy(r);
 }
 
+/* R-1's breaker opens after 2 slow calls in a row, slow above 400 ms (a
+ * lognormal with p50 200 ms and p95 800 ms is above 400 ms with
+ * probability P(Z > ln 2 / 0.843 = 0.82) = 0.21, so about 4% of pairs):
+ * passes whose slow calls would open it fall back, the others commit
+ * their slow calls through the breaker, and both paths still agree
+ * replication by replication, breaker openings and refusals included. */
+static void slow_calls_that_open_a_breaker_give_the_same_records_on_both_paths(void **state)
+{
+    (void)state;
+    const char *breaker = "2, slow_call_duration: 400ms";
+    sim_summary *f = run_with("", breaker, 0, 3, 1);
+    sim_summary *r = run_with("", breaker, MDL_REF_RECORDS, 3, 1);
+    assert_true(mean_of(f, "flow.R-1.breaker_opened") > 10.0); /* ~0.04 x 30k calls */
+    assert_true(mean_of(f, "run.aggregate_fallback_slow") > 0.0);
+    assert_true(mean_of(f, "run.aggregate_passes") > 0.0);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
 /* One thread or two: every metric of every replication bit for bit. */
 static void the_aggregate_path_is_the_same_on_one_thread_and_two(void **state)
 {
@@ -175,6 +203,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(deterministic_services_give_identical_records_on_both_paths),
         cmocka_unit_test(random_services_give_the_same_records_on_both_paths),
+        cmocka_unit_test(slow_calls_that_open_a_breaker_give_the_same_records_on_both_paths),
         cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
