@@ -923,6 +923,14 @@ static const char *const why_names[WHY_COUNT] = {
     "passes",         "blocked",        "fallback_slow",  "fallback_pool",
     "fallback_limit", "fallback_quota", "fallback_fault", "fallback_edge"};
 
+/* The FIFO state of one endpoint during a pass (run_endpoint). */
+typedef struct agg_station {
+    sim_time *heap; /* the ends in service; once exact, the c servers' free times */
+    size_t n, cap;
+    int exact;
+    mdl_fifo_tally tally;
+} agg_station;
+
 /* A record of a pass: its arrival, flow (world index), service and answer. */
 typedef struct agg_rec {
     sim_time at, service, end;
@@ -951,9 +959,10 @@ typedef struct agg {
     uint64_t records;              /* carried by passes */
     uint64_t intervals[WHY_COUNT]; /* intervals by how they ran */
     unsigned char *rng_saved;      /* the component's service streams at t0 */
-    mdl_fifo_tally *tally;         /* per system of the component: who found all busy */
-    size_t rng_size;               /* the bytes of one stream's state */
-    int status;                    /* SIM_ENOMEM once scratch could not grow */
+    agg_station *st;               /* per system of the component */
+    int nst;
+    size_t rng_size; /* the bytes of one stream's state */
+    int status;      /* SIM_ENOMEM once scratch could not grow */
     /* Scratch, grown as needed and kept for the run. */
     agg_rec *recs, *sorted; /* the pass's records; some of them in answer order */
     size_t nrecs, cap;
@@ -1092,86 +1101,116 @@ static int faulted(const sys_rt *s, sim_time t0, sim_time t1)
     return 0;
 }
 
+/* A binary min-heap of times in h[0 .. *n). */
+static void heap_push(sim_time *h, size_t *n, sim_time v)
+{
+    size_t k = (*n)++;
+    for (; k > 0 && h[(k - 1) / 2] > v; k = (k - 1) / 2)
+        h[k] = h[(k - 1) / 2];
+    h[k] = v;
+}
+
+static void heap_pop(sim_time *h, size_t *n)
+{
+    sim_time last = h[--*n];
+    size_t k = 0;
+    for (;;) {
+        size_t l = 2 * k + 1, m = l + 1 < *n && h[l + 1] < h[l] ? l + 1 : l;
+        if (l >= *n || h[m] >= last)
+            break;
+        h[k] = h[m];
+        k = m;
+    }
+    h[k] = last;
+}
+
 /* Whether no arrival finds `limit` or more requests in flight: a[0..n)
  * arrivals (nondecreasing), e[0..n) their ends. A request ending exactly at
  * an arrival counts as in flight (the calendar's order there depends on
  * history: the safe side), and so does every request whatever its age (a
- * concurrency limit with a minimum age counts fewer). heap[n] is scratch:
- * a binary min-heap of the ends of the requests in flight. */
+ * concurrency limit with a minimum age counts fewer). heap[n] is scratch
+ * for the ends of the requests in flight. */
 static int under_limit(const sim_time *a, const sim_time *e, size_t n, sim_time *heap, int limit)
 {
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
-        while (h > 0 && heap[0] < a[i]) { /* the earliest end left before a[i]: pop it */
-            sim_time last = heap[--h];
-            size_t k = 0;
-            for (;;) {
-                size_t l = 2 * k + 1, m = k;
-                if (l < h && heap[l] < last)
-                    m = l;
-                if (l + 1 < h && heap[l + 1] < (m == k ? last : heap[m]))
-                    m = l + 1;
-                if (m == k)
-                    break;
-                heap[k] = heap[m];
-                k = m;
-            }
-            heap[k] = last;
-        }
+        while (h > 0 && heap[0] < a[i])
+            heap_pop(heap, &h);
         if (h >= (size_t)limit)
             return 0;
-        size_t k = h++; /* push e[i] */
-        while (k > 0 && heap[(k - 1) / 2] > e[i]) {
-            heap[k] = heap[(k - 1) / 2];
-            k = (k - 1) / 2;
-        }
-        heap[k] = e[i];
+        heap_push(heap, &h, e[i]);
     }
     return 1;
 }
 
 /* The FIFO recursion of system s, the k-th of its component, over the
- * pass's records in arrival order: fills recs[].end and a->tally[k].
- * WHY_QUIET, or why a record is not. */
-static int run_endpoint(agg *a, int k, int s)
+ * pass's records from index `from` on, in arrival order (the records
+ * before it are final: in FIFO a later arrival never changes an earlier
+ * one's start): fills their recs[].end and a->st[k]. The common case
+ * first: while no arrival finds c requests in service (a request ending
+ * at that instant counted: a tie is the safe side), nobody waits (by
+ * induction in arrival order), start = arrival, and the state is the heap
+ * of the ends in service. The first arrival that finds c of them turns
+ * that heap into the c servers' free times, and from there on
+ * mdl_fifo_run carries the recursion. WHY_QUIET, or why a record is not
+ * quiet; < 0 on no memory. */
+static int run_endpoint(agg *a, int k, int s, size_t from)
 {
     world *w = a->w;
     sys_rt *sys = &w->systems[s];
     const mdl_api_spec *api = &sys->spec->api;
+    agg_station *st = &a->st[k];
+    size_t c = (size_t)mdl_endpoint_workers(sys->endpoint);
+    for (size_t i = from; i < a->nrecs; i++) {
+        agg_rec *r = &a->recs[i];
+        if (rec_system(w, r) != s)
+            continue;
+        if (api->server_timeout > 0 && r->service > api->server_timeout)
+            return WHY_LIMIT;
+        if (!st->exact) {
+            while (st->n > 0 && st->heap[0] < r->at)
+                heap_pop(st->heap, &st->n);
+            if (st->n < c) {
+                if (st->n == st->cap) {
+                    size_t cap = st->cap ? 2 * st->cap : 16;
+                    cap = cap < c ? cap : c;
+                    sim_time *h = sim_reallocarray(st->heap, cap, sizeof *h);
+                    if (!h)
+                        return SIM_ENOMEM;
+                    st->heap = h;
+                    st->cap = cap;
+                }
+                r->end = r->at + r->service;
+                heap_push(st->heap, &st->n, r->end);
+                continue;
+            }
+            st->exact = 1; /* the heap holds c ends >= r->at: the servers' free times */
+        }
+        sim_time start;
+        mdl_fifo_tally t;
+        mdl_fifo_run((int)c, st->heap, 1, &r->at, &r->service, &start, &r->end, &t);
+        st->tally.waited += t.waited;
+        if (t.found_full && st->tally.found_full++ == 0)
+            st->tally.first_full = r->at;
+    }
+    if (api->queue_limit != 0 && st->tally.found_full > 0)
+        return WHY_LIMIT; /* a queue limit could bind: leave it to the calendar */
+    return WHY_QUIET;
+}
+
+/* The pass's records of system s in arrival order: arrivals into a->arr,
+ * ends into a->end, their indices into a->idx; their number. */
+static size_t system_records(agg *a, int s)
+{
     size_t n = 0;
     for (size_t i = 0; i < a->nrecs; i++)
-        if (rec_system(w, &a->recs[i]) == s) {
+        if (rec_system(a->w, &a->recs[i]) == s) {
             a->idx[n] = i;
             a->arr[n] = a->recs[i].at;
-            a->svc[n] = a->recs[i].service;
-            if (api->server_timeout > 0 && a->svc[n] > api->server_timeout)
-                return WHY_LIMIT;
+            a->end[n] = a->recs[i].end;
             n++;
         }
-    int c = mdl_endpoint_workers(sys->endpoint);
-    mdl_fifo_tally *tally = &a->tally[k];
-    /* The common case first: if no arrival finds c requests served from
-     * their arrival still in service, nobody ever waits (by induction in
-     * arrival order), and the recursion would give start = arrival. */
-    for (size_t j = 0; j < n; j++)
-        a->end[j] = a->arr[j] + a->svc[j];
-    if (under_limit(a->arr, a->end, n, a->tmp, c)) {
-        memcpy(a->start, a->arr, n * sizeof *a->start);
-        *tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
-    } else {
-        int servers = (size_t)c < n ? c : (int)n; /* more servers than records never bind */
-        for (int j = 0; j < servers; j++)
-            a->heap[j] = -1;
-        mdl_fifo_run(servers, a->heap, n, a->arr, a->svc, a->start, a->end, tally);
-    }
-    if (api->queue_limit != 0 && tally->found_full > 0)
-        return WHY_LIMIT; /* a queue limit could bind: leave it to the calendar */
-    if (api->concurrency_limit > 0 &&
-        !under_limit(a->arr, a->end, n, a->tmp, api->concurrency_limit))
-        return WHY_LIMIT;
-    for (size_t j = 0; j < n; j++)
-        a->recs[a->idx[j]].end = a->end[j];
-    return WHY_QUIET;
+    return n;
 }
 
 /* Caller pool p never refuses the pass's records and never fills. */
@@ -1247,7 +1286,12 @@ static sim_time next_sample(const world *w, sim_time t0)
 static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
 {
     world *w = a->w;
-    sim_time until = *t1;
+    sim_time until = *t1, last = until;
+    for (int k = 0; k < c->nsystems; k++) {
+        a->st[k].n = 0;
+        a->st[k].exact = 0;
+        a->st[k].tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
+    }
     for (;;) {
         size_t from = a->nrecs;
         for (;;) { /* merge the flows' sequences: arrival order, equal times by flow */
@@ -1274,12 +1318,11 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (agg_grow(a, a->nrecs + 1) != SIM_OK) /* + 1: a server even with no record */
             return SIM_ENOMEM;
         for (int k = 0; k < c->nsystems; k++) {
-            int why = run_endpoint(a, k, c->systems[k]);
+            int why = run_endpoint(a, k, c->systems[k], from);
             if (why != WHY_QUIET)
                 return why;
         }
-        sim_time last = until;
-        for (size_t i = 0; i < a->nrecs; i++)
+        for (size_t i = from; i < a->nrecs; i++)
             if (a->recs[i].end > last)
                 last = a->recs[i].end;
         if (last == until)
@@ -1310,6 +1353,9 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         int s = c->systems[k];
         if (faulted(&w->systems[s], t0, until))
             return WHY_FAULT;
+        int limit = w->systems[s].spec->api.concurrency_limit;
+        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, s), a->tmp, limit))
+            return WHY_LIMIT;
         if (!w->systems[s].quota)
             continue;
         size_t nb = quota_calls(a, s, t0, until);
@@ -1395,21 +1441,12 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     for (int k = 0; k < c->nsystems; k++) {
         int s = c->systems[k];
         sys_rt *sys = &w->systems[s];
-        size_t n = 0;
-        for (size_t i = 0; i < a->nrecs; i++)
-            if (rec_system(w, &a->recs[i]) == s) {
-                a->arr[n] = a->recs[i].at;
-                a->idx[n] = i;
-                n++;
-            }
+        size_t n = system_records(a, s);
         int workers = mdl_endpoint_workers(sys->endpoint);
         size_t cap = (size_t)workers < n ? (size_t)workers : n;
-        for (size_t j = 0; j < n; j++) {
-            const agg_rec *r = &a->recs[a->idx[j]];
-            a->start[j] = r->end - r->service;
-            a->end[j] = r->end;
-        }
-        const mdl_fifo_tally *tally = &a->tally[k]; /* pass_draw's last recursion */
+        for (size_t j = 0; j < n; j++)
+            a->start[j] = a->end[j] - a->recs[a->idx[j]].service;
+        const mdl_fifo_tally *tally = &a->st[k].tally; /* pass_draw's recursion */
         mdl_fifo_level busy = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
         mdl_fifo_level queue = {.bucket_area = a->queue_a, .bucket_max = a->queue_m};
         /* start[] is nondecreasing: FIFO hands out servers in arrival order */
@@ -1677,7 +1714,9 @@ static void agg_destroy(agg *a)
     sim_free(a->recs);
     sim_free(a->sorted);
     sim_free(a->rng_saved);
-    sim_free(a->tally);
+    for (int i = 0; a->st && i < a->nst; i++)
+        sim_free(a->st[i].heap);
+    sim_free(a->st);
     void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
                  a->tmp,        a->idx,    a->bucket_area, a->busy_a, a->queue_a,
                  a->bucket_max, a->busy_m, a->queue_m,     a->dbuf,   a->calls};
@@ -1743,8 +1782,9 @@ static int agg_create(world *w, sim_err *err)
         most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
     if (!(a->rng_saved = sim_malloc((size_t)most * a->rng_size + 1)) ||
-        !(a->tally = sim_calloc((size_t)most + 1, sizeof *a->tally)))
+        !(a->st = sim_calloc((size_t)most + 1, sizeof *a->st)))
         goto nomem;
+    a->nst = most;
     for (int i = 0; i < a->ncomps; i++)
         schedule_tick(a, i, 0);
     w->agg = a;

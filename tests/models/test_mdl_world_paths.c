@@ -276,13 +276,14 @@ static void generated_landscapes_give_the_same_metrics_on_both_paths(void **stat
  * average: by the M/G/infinity occupancy a grid point (every 3 min) finds
  * nothing in flight with probability exp(-0.198) = 0.82, and a pass runs;
  * otherwise the component looks again a second later, with about the same
- * chance, so nearly every interval is tried. A pass falls back when one of
- * its ~125 records (3 min x 0.694/s) is slower than the 3 s slow-call
- * duration: P(S > 3 s) = P(Z > ln 15 / 0.843 = 3.21) = 6.6e-4, so
- * 1 - (1 - 6.6e-4)^125 = 8% of the passes. The share of records carried
- * by passes is then about 0.9 less the passes that stop short of a quota
- * sample (a few percent); the test asks for more than 0.5, far enough
- * below to hold in every replication (each averages ~960 intervals). */
+ * chance, and a pass ends where nothing is in flight, so the next one
+ * starts there: nearly every record meets a pass. A pass falls back when
+ * one of its ~125 records (3 min x 0.694/s) times out (5 s: P(S > 5 s) =
+ * P(Z > ln 25 / 0.843 = 3.82) = 6.7e-5, so 0.8% of the passes), or when
+ * slow calls (> 3 s, 6.6e-4 a call) would open a breaker (5 in a row:
+ * never in practice). The share of records carried by passes is then
+ * about 0.98; the test asks for more than 0.5, far enough below to hold in
+ * every replication (each averages ~960 intervals). */
 static const char realtime_only[] =
     "name: tier-r-realtime\n"
     "horizon: 2d\n"
