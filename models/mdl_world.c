@@ -848,8 +848,9 @@ static void flow_destroy(flow_rt *f)
  * (mdl_component.h) whose users are all real-time flows runs each interval
  * [t0, t1) of a fixed grid either per record (the calendar, as always) or
  * by a PASS: at t0 it takes over its flows' arrivals, draws every record
- * of the interval with its service, runs the FIFO recursions of the
- * endpoints (mdl_fifo_run) and the caller pools (mdl_fifo_first_full),
+ * of the interval with its service, runs the FIFO recursion of each
+ * endpoint (run_endpoint, mdl_fifo_run), counts the threads each caller
+ * pool holds at each arrival (under_limit: mdl_fifo_first_full's rule),
  * checks that every record is quiet (mdl_realtime.h: one successful call,
  * by the deadline, inside the quota, under the endpoint's queue and
  * concurrency limits, its breaker kept CLOSED), and commits every output
@@ -900,7 +901,10 @@ static void flow_destroy(flow_rt *f)
  *      output is the per-record path's.
  */
 
-#define AGG_MAX_GRID (10 * SIM_MIN) /* the grid: the series interval or 10 min, the smaller */
+/* The grid: the series interval cut into equal parts of at most this, so
+ * that the quota samples (at multiples of the series interval) are grid
+ * points. */
+#define AGG_MAX_GRID (10 * SIM_MIN)
 /* How long a component that was not quiet at a boundary waits before it
  * looks again (the rest of the interval to the next grid point may still
  * be a pass): a few mean service times of a typical API (0.2-2 s). */
