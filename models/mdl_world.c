@@ -84,6 +84,7 @@ typedef struct flow_rt {
      * drawing again (flow_next). */
     sim_time next_at;
     sim_event_id next_ev;
+    sim_time pushed_at; /* when next_ev was pushed: equal times fire in push order */
     sim_time *held;
     size_t nheld, held_head, held_cap;
     /* Event flows: where they publish, their record keys, their readers. */
@@ -392,6 +393,7 @@ static void flow_start_arrivals(world *w, flow_rt *f)
 {
     f->next_at = mdl_arrivals_next(f->arrivals, 0);
     f->next_ev = SIM_EVENT_NONE;
+    f->pushed_at = -1; /* before anything: ties among flows go by flow order */
     if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
         f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
 }
@@ -547,6 +549,7 @@ static void arrive(void *ctx, uint64_t arg, sim_time now)
         break;
     }
     f->next_at = flow_next(f, now);
+    f->pushed_at = now;
     if (f->next_at != SIM_TIME_NEVER && f->next_at <= f->w->sc->horizon)
         f->next_ev = sim_queue_push(f->w->q, f->next_at, arrive, f, 0);
 }
@@ -899,6 +902,14 @@ static void flow_destroy(flow_rt *f)
  *      interval runs exactly as it would have, and a committed one gives
  *      the per-record path's outputs for the same draws: the law of every
  *      output is the per-record path's.
+ *   7. Equal times. The calendar fires two arrivals due at the same
+ *      microsecond in the order they were pushed, and a flow pushes its
+ *      next arrival when its previous one fires (pushed_at). The pass
+ *      merges its flows in that order, cancels a flow's event only when
+ *      it takes one of its arrivals, and pushes the next ones back in
+ *      pushed_at order; so records arriving together at one endpoint get
+ *      the services they would get there. (Not the order of arrivals
+ *      pushed within one microsecond: such chains are left to flow order.)
  */
 
 /* The grid: the series interval cut into equal parts of at most this, so
@@ -964,6 +975,8 @@ typedef struct agg {
     uint64_t intervals[WHY_COUNT]; /* intervals by how they ran */
     unsigned char *rng_saved;      /* the component's service streams at t0 */
     agg_station *st;               /* per system of the component */
+    sim_time *last;                /* per flow of the component: its last arrival taken */
+    unsigned char *taken;          /* per flow: the pass took it over */
     int nst;
     size_t rng_size; /* the bytes of one stream's state */
     int status;      /* SIM_ENOMEM once scratch could not grow */
@@ -1298,18 +1311,27 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
     }
     for (;;) {
         size_t from = a->nrecs;
-        for (;;) { /* merge the flows' sequences: arrival order, equal times by flow */
-            flow_rt *next = NULL;
+        for (;;) { /* merge the flows' sequences in the calendar's order (invariant 7) */
+            int next = -1;
             for (int k = 0; k < c->nflows; k++) {
-                flow_rt *f = &w->flows[c->flows[k]];
-                if (f->next_at < until && (!next || f->next_at < next->next_at))
-                    next = f;
+                const flow_rt *f = &w->flows[c->flows[k]];
+                if (f->next_at < until &&
+                    (next < 0 || f->next_at < w->flows[c->flows[next]].next_at ||
+                     (f->next_at == w->flows[c->flows[next]].next_at &&
+                      a->last[k] < a->last[next])))
+                    next = k;
             }
-            if (!next)
+            if (next < 0)
                 break;
-            if (add_rec(a, next->next_at, next->index) != SIM_OK)
+            flow_rt *f = &w->flows[c->flows[next]];
+            if (!a->taken[next]) { /* the pass takes the flow over */
+                a->taken[next] = 1;
+                sim_queue_cancel(w->q, f->next_ev);
+            }
+            if (add_rec(a, f->next_at, f->index) != SIM_OK)
                 return SIM_ENOMEM;
-            next->next_at = flow_next(next, next->next_at);
+            a->last[next] = f->next_at;
+            f->next_at = flow_next(f, f->next_at);
         }
         size_t fresh = a->nrecs - from;
         if (fresh == 0 && from > 0)
@@ -1614,6 +1636,29 @@ static int quiet(const world *w, const agg_comp *c)
     return 1;
 }
 
+/* Puts the next arrivals of the flows the pass took over back into the
+ * calendar, in the order the per-record path pushed them (by pushed_at,
+ * equal times by flow order), so that equal times fire as they would
+ * have (invariant 7). The flows the pass did not take keep their event. */
+static void repush_arrivals(agg *a, const agg_comp *c)
+{
+    world *w = a->w;
+    for (;;) {
+        int first = -1;
+        for (int k = 0; k < c->nflows; k++)
+            if (a->taken[k] && (first < 0 || w->flows[c->flows[k]].pushed_at <
+                                                 w->flows[c->flows[first]].pushed_at))
+                first = k;
+        if (first < 0)
+            return;
+        a->taken[first] = 0;
+        flow_rt *f = &w->flows[c->flows[first]];
+        f->next_ev = SIM_EVENT_NONE;
+        if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
+            f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
+    }
+}
+
 static void agg_tick(void *ctx, uint64_t arg, sim_time now)
 {
     agg *a = ctx;
@@ -1629,8 +1674,10 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         schedule_tick(a, (int)arg, t1);
         return;
     }
-    for (int k = 0; k < c->nflows; k++)
-        sim_queue_cancel(w->q, w->flows[c->flows[k]].next_ev);
+    for (int k = 0; k < c->nflows; k++) {
+        a->taken[k] = 0;
+        a->last[k] = w->flows[c->flows[k]].pushed_at;
+    }
     for (int k = 0; k < c->nsystems; k++) /* invariant 6 */
         rng_save(a, w->systems[c->systems[k]].service_rng, k);
     a->nrecs = 0;
@@ -1640,6 +1687,9 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         a->intervals[WHY_QUIET]++;
         a->records += a->nrecs;
         t1 = end; /* quiet there (invariant 3): the next pass may start at once */
+        for (int k = 0; k < c->nflows; k++) /* their next arrivals came from their last */
+            if (a->taken[k])
+                w->flows[c->flows[k]].pushed_at = a->last[k];
     } else {
         if (rc > 0)
             a->intervals[rc]++;
@@ -1650,12 +1700,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         if (rc < 0) /* no memory: the run's result reports it */
             a->status = rc;
     }
-    for (int k = 0; k < c->nflows; k++) {
-        flow_rt *f = &w->flows[c->flows[k]];
-        f->next_ev = SIM_EVENT_NONE;
-        if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
-            f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
-    }
+    repush_arrivals(a, c);
     schedule_tick(a, (int)arg, t1);
 }
 
@@ -1718,6 +1763,8 @@ static void agg_destroy(agg *a)
     sim_free(a->recs);
     sim_free(a->sorted);
     sim_free(a->rng_saved);
+    sim_free(a->last);
+    sim_free(a->taken);
     for (int i = 0; a->st && i < a->nst; i++)
         sim_free(a->st[i].heap);
     sim_free(a->st);
@@ -1781,9 +1828,14 @@ static int agg_create(world *w, sim_err *err)
     while (grid_point(a, j + 1) < sc->horizon)
         j++;
     a->last_start = grid_point(a, j);
-    int most = 0;
-    for (int i = 0; i < a->ncomps; i++)
+    int most = 0, flows = 0;
+    for (int i = 0; i < a->ncomps; i++) {
         most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
+        flows = a->comps[i].nflows > flows ? a->comps[i].nflows : flows;
+    }
+    if (!(a->last = sim_calloc((size_t)flows + 1, sizeof *a->last)) ||
+        !(a->taken = sim_calloc((size_t)flows + 1, 1)))
+        goto nomem;
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
     if (!(a->rng_saved = sim_malloc((size_t)most * a->rng_size + 1)) ||
         !(a->st = sim_calloc((size_t)most + 1, sizeof *a->st)))

@@ -56,11 +56,34 @@ static const char scenario_fmt[] =
 
 static const char slow_3s[] = "5, slow_call_duration: 3s";
 
-static sim_summary *run_with(const char *service, const char *breaker, unsigned reference, int reps,
-                             int threads)
+/* Two flows of one system with deterministic arrivals, T-1 three times as
+ * often as T-2: arrival j of T-2 is where its integrated rate reaches
+ * j + 1/2, which is where T-1's reaches 3 j + 3/2, T-1's arrival 3 j + 1
+ * (flat rates: every 2.16 s and 0.72 s, exact in microseconds). So every
+ * arrival of T-2 ties with one of T-1, and T-2 pushed its arrival first
+ * (at its previous one, 2.16 s earlier; T-1 0.72 s earlier): the calendar
+ * fires T-2's first, against the flows' order. */
+static const char ties[] =
+    "name: tier-ties\n"
+    "horizon: 1d\n"
+    "load: 1x\n"
+    "seed: 12\n"
+    "systems:\n"
+    "  - id: crm\n"
+    "    kind: generic\n"
+    "    api: {workers: 4, latency_p50: 200ms, latency_p95: 800ms}\n"
+    "  - id: shop\n"
+    "    kind: generic\n"
+    "callers:\n"
+    "  - {id: app, pool_size: 20}\n"
+    "flows:\n"
+    "  - {id: T-1, source: shop, target: crm, direction: outbound, volume: 120k/day, caller: app,\n"
+    "     pattern: realtime, arrival: {process: deterministic}, realtime: {timeout: 5s}}\n"
+    "  - {id: T-2, source: shop, target: crm, direction: outbound, volume: 40k/day, caller: app,\n"
+    "     pattern: realtime, arrival: {process: deterministic}, realtime: {timeout: 5s}}\n";
+
+static sim_summary *load_and_run(const char *text, unsigned reference, int reps, int threads)
 {
-    char text[sizeof scenario_fmt + 256];
-    snprintf(text, sizeof text, scenario_fmt, service, breaker);
     mdl_scenario sc;
     scn_diag diag;
     scn_diag_init(&diag);
@@ -80,6 +103,14 @@ static sim_summary *run_with(const char *service, const char *breaker, unsigned 
     if (rc != SIM_OK)
         fail_msg("%s", err.msg);
     return s;
+}
+
+static sim_summary *run_with(const char *service, const char *breaker, unsigned reference, int reps,
+                             int threads)
+{
+    char text[sizeof scenario_fmt + 256];
+    snprintf(text, sizeof text, scenario_fmt, service, breaker);
+    return load_and_run(text, reference, reps, threads);
 }
 
 static sim_summary *run(const char *service, unsigned reference, int reps, int threads)
@@ -178,6 +209,20 @@ static void slow_calls_that_open_a_breaker_give_the_same_records_on_both_paths(v
     sim_summary_destroy(r);
 }
 
+/* Arrivals due at the same microsecond fire in the calendar's push order;
+ * the pass must take them in that order, or the two records would swap
+ * services (and latencies) between the flows. Here every arrival ties. */
+static void equal_arrival_times_keep_the_calendars_order(void **state)
+{
+    (void)state;
+    sim_summary *f = load_and_run(ties, 0, 3, 1);
+    sim_summary *r = load_and_run(ties, MDL_REF_RECORDS, 3, 1);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
 /* One thread or two: every metric of every replication bit for bit. */
 static void the_aggregate_path_is_the_same_on_one_thread_and_two(void **state)
 {
@@ -204,6 +249,7 @@ int main(void)
         cmocka_unit_test(deterministic_services_give_identical_records_on_both_paths),
         cmocka_unit_test(random_services_give_the_same_records_on_both_paths),
         cmocka_unit_test(slow_calls_that_open_a_breaker_give_the_same_records_on_both_paths),
+        cmocka_unit_test(equal_arrival_times_keep_the_calendars_order),
         cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
