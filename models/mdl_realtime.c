@@ -742,11 +742,6 @@ sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt)
     return rt->timeout;
 }
 
-sim_time mdl_realtime_slow_limit(const mdl_realtime *rt)
-{
-    return rt->breaker ? mdl_breaker_slow_call_duration(rt->breaker) : SIM_TIME_NEVER;
-}
-
 int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
                                const sim_time *answer)
 {
@@ -756,7 +751,12 @@ int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *creat
     size_t i = 0;
     while (i < n && answer[i] - created[i] <= slow)
         i++;
-    if (i == n) /* no failure, no slow call: neither rule can fire */
+    /* No slow call and no failure or slow call left in the window: the
+     * rates stay 0 and the streak 0, so no rule can fire. A window that
+     * still holds some can open on a fast success (one more call reaching
+     * minimum_calls, or older successes sliding out of a time window). */
+    if (i == n && mdl_breaker_window_failed(rt->breaker) == 0 &&
+        mdl_breaker_window_slow(rt->breaker) == 0)
         return 1;
     if (mdl_breaker_copy_state(rt->trial, rt->breaker) != SIM_OK)
         return 0;

@@ -201,13 +201,12 @@ sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt);
 /* 1 when the flow's breaker (if any) stays CLOSED through n successes
  * created (and sent) at created[i] and answered at answer[i], in the order
  * of the answers, recorded as mdl_realtime_commit would. Changes nothing:
- * it tries them on a copy of the breaker, and only when one of them is
- * slow (otherwise neither rule can fire). */
+ * it tries them on a copy of the breaker, unless none of them is slow and
+ * the window holds no failure or slow call (then no rule can fire: a
+ * fast success can open a rate rule whose window still holds failures,
+ * by bringing the count to minimum_calls). */
 int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
                                const sim_time *answer);
-/* The breaker's slow-call duration, SIM_TIME_NEVER without a breaker: a
- * pass whose records are all answered within it needs no trial. */
-sim_time mdl_realtime_slow_limit(const mdl_realtime *rt);
 /* Counts n quiet records at once: record i was created (and sent) at
  * created[i] and answered with success at answer[i] (created[i] <=
  * answer[i] <= created[i] + mdl_realtime_quiet_limit, the breaker held),

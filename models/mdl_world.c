@@ -84,7 +84,8 @@ typedef struct flow_rt {
      * drawing again (flow_next). */
     sim_time next_at;
     sim_event_id next_ev;
-    sim_time pushed_at; /* when next_ev was pushed: equal times fire in push order */
+    uint64_t pushed; /* the world's push count when next_ev was pushed: equal
+                        times fire in push order */
     sim_time *held;
     size_t nheld, held_head, held_cap;
     /* Event flows: where they publish, their record keys, their readers. */
@@ -120,6 +121,7 @@ struct world {
     flow_rt *flows;
     mdl_batch **loads; /* bulk-load faults, by fault index (NULL for others) */
     gsl_rng *load_rng;
+    uint64_t pushes; /* arrival events pushed so far (flow_rt.pushed) */
     /* The aggregate path (below, "Tier R"): NULL when off. */
     struct agg *agg;
 };
@@ -393,7 +395,7 @@ static void flow_start_arrivals(world *w, flow_rt *f)
 {
     f->next_at = mdl_arrivals_next(f->arrivals, 0);
     f->next_ev = SIM_EVENT_NONE;
-    f->pushed_at = -1; /* before anything: ties among flows go by flow order */
+    f->pushed = ++w->pushes;
     if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
         f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
 }
@@ -549,7 +551,7 @@ static void arrive(void *ctx, uint64_t arg, sim_time now)
         break;
     }
     f->next_at = flow_next(f, now);
-    f->pushed_at = now;
+    f->pushed = ++f->w->pushes;
     if (f->next_at != SIM_TIME_NEVER && f->next_at <= f->w->sc->horizon)
         f->next_ev = sim_queue_push(f->w->q, f->next_at, arrive, f, 0);
 }
@@ -904,12 +906,12 @@ static void flow_destroy(flow_rt *f)
  *      output is the per-record path's.
  *   7. Equal times. The calendar fires two arrivals due at the same
  *      microsecond in the order they were pushed, and a flow pushes its
- *      next arrival when its previous one fires (pushed_at). The pass
- *      merges its flows in that order, cancels a flow's event only when
- *      it takes one of its arrivals, and pushes the next ones back in
- *      pushed_at order; so records arriving together at one endpoint get
- *      the services they would get there. (Not the order of arrivals
- *      pushed within one microsecond: such chains are left to flow order.)
+ *      next arrival when its previous one fires (flow_rt.pushed counts
+ *      those pushes). The pass merges its flows in that order, counting
+ *      the pushes the calendar would make as it takes each arrival,
+ *      cancels a flow's event only when it takes one of its arrivals, and
+ *      pushes the next ones back in that order; so records arriving
+ *      together at one endpoint get the services they would get there.
  */
 
 /* The grid: the series interval cut into equal parts of at most this, so
@@ -975,7 +977,7 @@ typedef struct agg {
     uint64_t intervals[WHY_COUNT]; /* intervals by how they ran */
     unsigned char *rng_saved;      /* the component's service streams at t0 */
     agg_station *st;               /* per system of the component */
-    sim_time *last;                /* per flow of the component: its last arrival taken */
+    uint64_t *last;                /* per flow of the component: when its next arrival was pushed */
     unsigned char *taken;          /* per flow: the pass took it over */
     int nst;
     size_t rng_size; /* the bytes of one stream's state */
@@ -1206,6 +1208,9 @@ static int run_endpoint(agg *a, int k, int s, size_t from)
         sim_time start;
         mdl_fifo_tally t;
         mdl_fifo_run((int)c, st->heap, 1, &r->at, &r->service, &start, &r->end, &t);
+        if (t.found_full && t.waited == 0)
+            return WHY_LIMIT; /* an end at its very instant: the calendar's order
+                                 decides whether it found every worker busy */
         st->tally.waited += t.waited;
         if (t.found_full && st->tally.found_full++ == 0)
             st->tally.first_full = r->at;
@@ -1330,7 +1335,7 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
             }
             if (add_rec(a, f->next_at, f->index) != SIM_OK)
                 return SIM_ENOMEM;
-            a->last[next] = f->next_at;
+            a->last[next] = ++w->pushes; /* the calendar would push its next now */
             f->next_at = flow_next(f, f->next_at);
         }
         size_t fresh = a->nrecs - from;
@@ -1358,17 +1363,15 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
             return WHY_EDGE;
     }
     *t1 = until;
-    int slow = 0;
     for (size_t i = 0; i < a->nrecs; i++) {
         const agg_rec *r = &a->recs[i];
         const mdl_realtime *rt = w->flows[r->flow].realtime;
         if (r->end - r->at > mdl_realtime_quiet_limit(rt))
             return WHY_SLOW; /* a timeout: its retries are left to the calendar */
-        slow |= r->end - r->at > mdl_realtime_slow_limit(rt);
     }
-    for (int k = 0; slow && k < c->nflows; k++)
+    for (int k = 0; k < c->nflows; k++)
         if (!breaker_holds(a, c->flows[k]))
-            return WHY_SLOW; /* slow calls would move a breaker */
+            return WHY_SLOW; /* the records would move a breaker */
     for (int k = 0; k < c->ncallers; k++)
         if (!check_caller(a, c->callers[k]))
             return WHY_POOL;
@@ -1637,17 +1640,17 @@ static int quiet(const world *w, const agg_comp *c)
 }
 
 /* Puts the next arrivals of the flows the pass took over back into the
- * calendar, in the order the per-record path pushed them (by pushed_at,
- * equal times by flow order), so that equal times fire as they would
- * have (invariant 7). The flows the pass did not take keep their event. */
+ * calendar, in the order the per-record path pushed them
+ * (flow_rt.pushed), so that equal times fire as they would have
+ * (invariant 7). The flows the pass did not take keep their event. */
 static void repush_arrivals(agg *a, const agg_comp *c)
 {
     world *w = a->w;
     for (;;) {
         int first = -1;
         for (int k = 0; k < c->nflows; k++)
-            if (a->taken[k] && (first < 0 || w->flows[c->flows[k]].pushed_at <
-                                                 w->flows[c->flows[first]].pushed_at))
+            if (a->taken[k] &&
+                (first < 0 || w->flows[c->flows[k]].pushed < w->flows[c->flows[first]].pushed))
                 first = k;
         if (first < 0)
             return;
@@ -1676,7 +1679,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     }
     for (int k = 0; k < c->nflows; k++) {
         a->taken[k] = 0;
-        a->last[k] = w->flows[c->flows[k]].pushed_at;
+        a->last[k] = w->flows[c->flows[k]].pushed;
     }
     for (int k = 0; k < c->nsystems; k++) /* invariant 6 */
         rng_save(a, w->systems[c->systems[k]].service_rng, k);
@@ -1689,7 +1692,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         t1 = end; /* quiet there (invariant 3): the next pass may start at once */
         for (int k = 0; k < c->nflows; k++) /* their next arrivals came from their last */
             if (a->taken[k])
-                w->flows[c->flows[k]].pushed_at = a->last[k];
+                w->flows[c->flows[k]].pushed = a->last[k];
     } else {
         if (rc > 0)
             a->intervals[rc]++;
@@ -1737,6 +1740,11 @@ static int agg_comp_init(world *w, const mdl_component *g, int comp, agg_comp *c
             break;
         case MDL_COMP_QUOTA:
             c->has_quota = 1;
+            /* The quota sampler reads at every series interval, so a
+             * commit by quota buckets must not cut a bucket there (a
+             * calendar window of 90 s has 90 s buckets). */
+            if (w->interval % mdl_quota_grid(w->systems[node->owner].quota) != 0)
+                ok = 0;
             break;
         case MDL_COMP_CALLER:
             c->callers[c->ncallers++] = node->owner;

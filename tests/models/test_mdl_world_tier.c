@@ -21,13 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "mdl_world.h"
 #include "scn_load.h"
 #include "sim_experiment.h"
+#include "sim_stats.h"
 
 /* Three real-time flows of one caller into one system with a quota and
  * breakers, one day: one component the pass may run. `service` is the
@@ -223,6 +226,256 @@ static void equal_arrival_times_keep_the_calendars_order(void **state)
     sim_summary_destroy(r);
 }
 
+/* A breaker whose slow-call rate rule needs 5 calls in a 10 s window:
+ * slow calls (over 400 ms: about a fifth of them) leave the window with
+ * slow calls in it, and a fast success that brings the count to 5 can
+ * open it. The pass must try its records on a copy whenever the window
+ * holds a failure or a slow call, not only when one of its own is slow. */
+static void a_fast_success_that_opens_a_slow_call_rule_is_not_committed(void **state)
+{
+    (void)state;
+    const char *breaker = "none, window_type: time, window_size: 10, minimum_calls: 5, "
+                          "slow_call_rate: 50%, slow_call_duration: 400ms";
+    sim_summary *f = run_with("", breaker, 0, 3, 1);
+    sim_summary *r = run_with("", breaker, MDL_REF_RECORDS, 3, 1);
+    assert_true(mean_of(r, "flow.R-1.breaker_opened") > 0); /* the case is reached */
+    assert_true(mean_of(f, "run.aggregate_passes") > 0);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
+/* A minute of outage at the start fills R-1's count window (100 calls,
+ * at least 30, 10% failures) with failures; after it the window holds
+ * them until 100 successes push them out. With 5k records a day (one
+ * every 17 s) the count reaches 30 again within the next passes, and a
+ * success there opens the breaker: the pass must fall back rather than
+ * deliver records the breaker would refuse. */
+static const char outage_then_rate_rule[] =
+    "name: outage-then-rate-rule\n"
+    "horizon: 1d\n"
+    "load: 1x\n"
+    "seed: 11\n"
+    "systems:\n"
+    "  - id: crm\n"
+    "    kind: generic\n"
+    "    api: {workers: 4, latency_p50: 200ms, latency_p95: 800ms,\n"
+    "          service: {distribution: deterministic, mean: 250ms}}\n"
+    "  - id: shop\n"
+    "    kind: generic\n"
+    "callers:\n"
+    "  - {id: app, pool_size: 20}\n"
+    "flows:\n"
+    "  - {id: R-1, source: shop, target: crm, direction: outbound, volume: 5k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s, breaker: {enabled: true,\n"
+    "     window_type: count, window_size: 100, minimum_calls: 30, failure_rate: 10%}}}\n"
+    "  - {id: R-2, source: shop, target: crm, direction: outbound, volume: 30k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n"
+    "faults:\n"
+    "  - {id: down, kind: outage, system: crm, start: 0s, duration: 60s}\n";
+
+static void a_success_that_opens_a_failure_rate_rule_ends_the_pass(void **state)
+{
+    (void)state;
+    sim_summary *f = load_and_run(outage_then_rate_rule, 0, 3, 1);
+    sim_summary *r = load_and_run(outage_then_rate_rule, MDL_REF_RECORDS, 3, 1);
+    assert_true(mean_of(r, "flow.R-1.breaker_opened") > 0);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
+/* One worker, 720 ms services, an arrival every 720 ms: every arrival
+ * meets the end of the one before at its very microsecond. The calendar
+ * fires the end first (pushed at the start of service, before the
+ * arrival was), so no record finds the worker busy; the pass, which
+ * cannot know the order of such ties, must leave them to the calendar
+ * rather than count them found busy. */
+static const char end_at_arrival[] =
+    "name: end-at-arrival\n"
+    "horizon: 1d\n"
+    "load: 1x\n"
+    "seed: 11\n"
+    "systems:\n"
+    "  - id: crm\n"
+    "    kind: generic\n"
+    "    api: {workers: 1, service: {distribution: deterministic, mean: 720ms}}\n"
+    "  - id: shop\n"
+    "    kind: generic\n"
+    "callers:\n"
+    "  - {id: app, pool_size: 20}\n"
+    "flows:\n"
+    "  - {id: T-1, source: shop, target: crm, direction: outbound, volume: 120k/day,\n"
+    "     caller: app, pattern: realtime, arrival: {process: deterministic},\n"
+    "     realtime: {timeout: 5s}}\n";
+
+static void an_end_at_an_arrivals_instant_is_not_counted_found_busy(void **state)
+{
+    (void)state;
+    sim_summary *f = load_and_run(end_at_arrival, 0, 2, 1);
+    sim_summary *r = load_and_run(end_at_arrival, MDL_REF_RECORDS, 2, 1);
+    assert_true(mean_of(r, "system.crm.workers_wait_share") == 0.0);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
+/* Every bin of every series (value and maximum) agrees replication by
+ * replication, to rel as differ; returns how many series differ. */
+static int differ_series(const sim_summary *f, const sim_summary *r, double rel)
+{
+    int bad = 0, compared = 0;
+    for (size_t i = 0; i < sim_summary_count(f); i++) {
+        const sim_metric *a = sim_summary_at(f, i);
+        if (a->kind != SIM_METRIC_SERIES)
+            continue;
+        const sim_metric *b = sim_summary_find(r, a->name);
+        if (!b || b->kind != SIM_METRIC_SERIES) {
+            printf("  series %s: missing on one side\n", a->name);
+            bad++;
+            continue;
+        }
+        size_t nb = sim_series_nbins(a->series);
+        for (size_t k = 0; k < nb; k++) {
+            double x = sim_series_value(a->series, k), y = sim_series_value(b->series, k);
+            double u = sim_series_max(a->series, k), v = sim_series_max(b->series, k);
+            compared++;
+            if (!(fabs(x - y) <= rel * (fabs(x) + fabs(y)) + 1e-12) ||
+                (!(isnan(u) && isnan(v)) && u != v)) {
+                printf("  series %s bin %zu: %.17g vs %.17g (max %g vs %g)\n", a->name, k, x, y, u,
+                       v);
+                bad++;
+                break;
+            }
+        }
+    }
+    printf("  %d series bins compared\n", compared);
+    assert_true(compared > 100);
+    return bad;
+}
+
+/* The series too: the quota sampler must see only the calls made before
+ * each sample. A calendar window of 90 s counts in 90 s buckets, which
+ * the minute samples cut: such a component stays per record. */
+static void the_series_are_the_same_on_both_paths(void **state)
+{
+    (void)state;
+    sim_summary *f = run("", 0, 2, 1);
+    sim_summary *r = run("", MDL_REF_RECORDS, 2, 1);
+    assert_int_equal(differ_series(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+    const char *odd = ", window: calendar, window_length: 90s";
+    f = run(odd, 0, 2, 1);
+    r = run(odd, MDL_REF_RECORDS, 2, 1);
+    assert_null(sim_summary_find(f, "run.aggregate_passes"));
+    assert_int_equal(differ_series(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
+/* Two traces whose arrivals tie at 2 s and 3 s of every 10 s: A's come
+ * at 1, 2, 3 s, B's at 0.5, 2, 3 s. At 2 s B fires first (its 2 s arrival
+ * was pushed at 0.5 s, A's at 1 s); at 3 s B again (both pushed at 2 s,
+ * B's first). Ordering ties by the time of the push would give A the 3 s
+ * service meant for B. */
+static void tied_trace_arrivals_keep_the_calendars_push_order(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/erpsim-ties-XXXXXX", a[64], b[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.csv", dir);
+    FILE *fa = fopen(a, "w"), *fb = fopen(b, "w");
+    assert_non_null(fa);
+    assert_non_null(fb);
+    fputs("timestamp\n", fa);
+    fputs("timestamp\n", fb);
+    const long long base = 1704067200000LL; /* 2024-01-01 00:00:00 UTC, in ms */
+    for (long long p = 0; p < 8600; p++) {
+        long long t = base + 10000 * p;
+        fprintf(fa, "%lld\n%lld\n%lld\n", t + 1000, t + 2000, t + 3000);
+        fprintf(fb, "%lld\n%lld\n%lld\n", t + 500, t + 2000, t + 3000);
+    }
+    assert_int_equal(fclose(fa), 0);
+    assert_int_equal(fclose(fb), 0);
+    static const char fmt[] =
+        "name: trace-ties\n"
+        "horizon: 1d\n"
+        "load: 1x\n"
+        "seed: 11\n"
+        "systems:\n"
+        "  - id: crm\n"
+        "    kind: generic\n"
+        "    api: {workers: 4, latency_p50: 200ms, latency_p95: 800ms}\n"
+        "  - id: shop\n"
+        "    kind: generic\n"
+        "callers:\n"
+        "  - {id: app, pool_size: 20}\n"
+        "flows:\n"
+        "  - {id: A, source: shop, target: crm, direction: outbound, volume: 25k/day,\n"
+        "     caller: app, pattern: realtime, arrival: {process: trace, trace: %s},\n"
+        "     realtime: {timeout: 5s}}\n"
+        "  - {id: B, source: shop, target: crm, direction: outbound, volume: 25k/day,\n"
+        "     caller: app, pattern: realtime, arrival: {process: trace, trace: %s},\n"
+        "     realtime: {timeout: 5s}}\n";
+    char text[sizeof fmt + 128];
+    snprintf(text, sizeof text, fmt, a, b);
+    sim_summary *f = load_and_run(text, 0, 2, 1);
+    sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+    assert_int_equal(unlink(a), 0);
+    assert_int_equal(unlink(b), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* Many checks at once: a warm-up, a proactive token, a concurrency limit,
+ * a server timeout, a queue limit, a small pool and a breaker over two
+ * systems; scalars and series agree, with passes and fallbacks of
+ * several kinds in the run. */
+static const char mixed[] =
+    "name: mixed\n"
+    "horizon: 1d\n"
+    "warmup: 25290s\n"
+    "load: 1x\n"
+    "seed: 13\n"
+    "systems:\n"
+    "  - id: crm\n"
+    "    kind: generic\n"
+    "    api: {workers: 3, latency_p50: 300ms, latency_p95: 1500ms, daily_limit: 200k,\n"
+    "          concurrency_limit: 6, server_timeout: 4s, queue_limit: 50}\n"
+    "    tokens: {lifetime: 10m, refresh: proactive}\n"
+    "  - id: erp\n"
+    "    kind: generic\n"
+    "    api: {workers: 2, latency_p50: 200ms, latency_p95: 800ms}\n"
+    "  - id: shop\n"
+    "    kind: generic\n"
+    "callers:\n"
+    "  - {id: app, pool_size: 5}\n"
+    "flows:\n"
+    "  - {id: M-1, source: shop, target: crm, direction: outbound, volume: 40k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s, breaker: {enabled: true,\n"
+    "     consecutive_failures: 3, slow_call_duration: 2s}}}\n"
+    "  - {id: M-2, source: shop, target: erp, direction: outbound, volume: 40k/day,\n"
+    "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n";
+
+static void a_mix_of_limits_gives_the_same_records_and_series_on_both_paths(void **state)
+{
+    (void)state;
+    sim_summary *f = load_and_run(mixed, 0, 3, 1);
+    sim_summary *r = load_and_run(mixed, MDL_REF_RECORDS, 3, 1);
+    assert_true(mean_of(f, "run.aggregate_passes") > 0);
+    assert_true(
+        mean_of(f, "run.aggregate_fallback_pool") + mean_of(f, "run.aggregate_fallback_limit") > 0);
+    assert_int_equal(differ(f, r, 1e-9) + differ_series(f, r, 1e-9), 0);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
 /* One thread or two: every metric of every replication bit for bit. */
 static void the_aggregate_path_is_the_same_on_one_thread_and_two(void **state)
 {
@@ -250,6 +503,12 @@ int main(void)
         cmocka_unit_test(random_services_give_the_same_records_on_both_paths),
         cmocka_unit_test(slow_calls_that_open_a_breaker_give_the_same_records_on_both_paths),
         cmocka_unit_test(equal_arrival_times_keep_the_calendars_order),
+        cmocka_unit_test(a_fast_success_that_opens_a_slow_call_rule_is_not_committed),
+        cmocka_unit_test(a_success_that_opens_a_failure_rate_rule_ends_the_pass),
+        cmocka_unit_test(an_end_at_an_arrivals_instant_is_not_counted_found_busy),
+        cmocka_unit_test(the_series_are_the_same_on_both_paths),
+        cmocka_unit_test(tied_trace_arrivals_keep_the_calendars_push_order),
+        cmocka_unit_test(a_mix_of_limits_gives_the_same_records_and_series_on_both_paths),
         cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
