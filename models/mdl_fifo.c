@@ -53,7 +53,7 @@ static void heapify(sim_time *h, size_t c)
         sift_down(h, c, i, h[i]);
 }
 
-static void heap_push(sim_time *h, size_t *c, sim_time v)
+void mdl_fifo_heap_push(sim_time *h, size_t *c, sim_time v)
 {
     size_t i = (*c)++;
     while (i > 0) {
@@ -66,7 +66,7 @@ static void heap_push(sim_time *h, size_t *c, sim_time v)
     h[i] = v;
 }
 
-static void heap_pop(sim_time *h, size_t *c)
+void mdl_fifo_heap_pop(sim_time *h, size_t *c)
 {
     if (--*c > 0)
         sift_down(h, *c, 0, h[*c]);
@@ -206,7 +206,7 @@ static void level_init(mdl_fifo_level *out, size_t nb)
 static void pop_ended(sim_time *heap, size_t *h, sim_time t)
 {
     while (*h > 0 && heap[0] <= t)
-        heap_pop(heap, h);
+        mdl_fifo_heap_pop(heap, h);
 }
 
 int mdl_fifo_busy(const mdl_fifo_window *w, size_t nflight, const sim_time *flight_end, size_t n,
@@ -223,7 +223,7 @@ int mdl_fifo_busy(const mdl_fifo_window *w, size_t nflight, const sim_time *flig
             continue;
         if (h == cap)
             return SIM_EINVAL;
-        heap_push(heap, &h, flight_end[f]);
+        mdl_fifo_heap_push(heap, &h, flight_end[f]);
         add_area(&area, w->t0, flight_end[f], out);
     }
     note(&pk, (int)h, out); /* held from t0 on: only starts can come at t0 */
@@ -243,7 +243,7 @@ int mdl_fifo_busy(const mdl_fifo_window *w, size_t nflight, const sim_time *flig
         pop_ended(heap, &h, s);
         if (h == cap)
             return SIM_EINVAL;
-        heap_push(heap, &h, e);
+        mdl_fifo_heap_push(heap, &h, e);
         note(&pk, (int)h, out);
     }
     if (pk.bmax)

@@ -153,4 +153,10 @@ int mdl_fifo_busy(const mdl_fifo_window *w, size_t nflight, const sim_time *flig
 void mdl_fifo_waiting(const mdl_fifo_window *w, size_t n, const sim_time *arrival,
                       const sim_time *start, mdl_fifo_level *out);
 
+/* A binary min-heap of times in h[0 .. *n): push v (room for one more
+ * is the caller's), and drop the smallest h[0]. O(log n), no allocation.
+ * The recursions' own heap, for callers that keep times in flight. */
+void mdl_fifo_heap_push(sim_time *h, size_t *n, sim_time v);
+void mdl_fifo_heap_pop(sim_time *h, size_t *n);
+
 #endif

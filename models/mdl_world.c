@@ -1120,29 +1120,6 @@ static int faulted(const sys_rt *s, sim_time t0, sim_time t1)
     return 0;
 }
 
-/* A binary min-heap of times in h[0 .. *n). */
-static void heap_push(sim_time *h, size_t *n, sim_time v)
-{
-    size_t k = (*n)++;
-    for (; k > 0 && h[(k - 1) / 2] > v; k = (k - 1) / 2)
-        h[k] = h[(k - 1) / 2];
-    h[k] = v;
-}
-
-static void heap_pop(sim_time *h, size_t *n)
-{
-    sim_time last = h[--*n];
-    size_t k = 0;
-    for (;;) {
-        size_t l = 2 * k + 1, m = l + 1 < *n && h[l + 1] < h[l] ? l + 1 : l;
-        if (l >= *n || h[m] >= last)
-            break;
-        h[k] = h[m];
-        k = m;
-    }
-    h[k] = last;
-}
-
 /* Whether no arrival finds `limit` or more requests in flight: a[0..n)
  * arrivals (nondecreasing), e[0..n) their ends. A request ending exactly at
  * an arrival counts as in flight (the calendar's order there depends on
@@ -1154,10 +1131,10 @@ static int under_limit(const sim_time *a, const sim_time *e, size_t n, sim_time 
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
         while (h > 0 && heap[0] < a[i])
-            heap_pop(heap, &h);
+            mdl_fifo_heap_pop(heap, &h);
         if (h >= (size_t)limit)
             return 0;
-        heap_push(heap, &h, e[i]);
+        mdl_fifo_heap_push(heap, &h, e[i]);
     }
     return 1;
 }
@@ -1188,7 +1165,7 @@ static int run_endpoint(agg *a, int k, int s, size_t from)
             return WHY_LIMIT;
         if (!st->exact) {
             while (st->n > 0 && st->heap[0] < r->at)
-                heap_pop(st->heap, &st->n);
+                mdl_fifo_heap_pop(st->heap, &st->n);
             if (st->n < c) {
                 if (st->n == st->cap) {
                     size_t cap = st->cap ? 2 * st->cap : 16;
@@ -1200,7 +1177,7 @@ static int run_endpoint(agg *a, int k, int s, size_t from)
                     st->cap = cap;
                 }
                 r->end = r->at + r->service;
-                heap_push(st->heap, &st->n, r->end);
+                mdl_fifo_heap_push(st->heap, &st->n, r->end);
                 continue;
             }
             st->exact = 1; /* the heap holds c ends >= r->at: the servers' free times */
