@@ -616,17 +616,19 @@ size_t sim_hist_nbins(const sim_hist *h)
 /* ---- fixed-interval time series ---------------------------------------- */
 
 struct sim_series {
-    /* LEVEL observation state (see the invariants at the top), first: what
-     * every set reads and writes. */
+    /* The first cache line: what every set reads and writes (LEVEL
+     * observation state, see the invariants at the top), then what the end
+     * of a bucket (advance) needs besides, so that it loads no other line
+     * of the header. */
     sim_time last, cur_end;
     double level;
     double acc, acc_mx; /* bucket cur's area and max while observing */
-    size_t cur;
+    double *val;        /* LEVEL: area (level * us) per bucket; SUM: sum per bucket */
+    sim_time interval;
+    uint32_t cur, nbins;
+    /* The rest, read off the per-record path. */
+    double *mx; /* val + nbins, the same block: LEVEL: max level per bucket, -inf until observed */
     sim_series_kind kind;
-    sim_time interval, span;
-    size_t nbins;
-    double *val; /* LEVEL: area (level * us) per bucket; SUM: sum per bucket */
-    double *mx;  /* LEVEL: max level per bucket, -inf until observed */
 };
 
 /* Whether bucket i lives in the header (acc, acc_mx) rather than val/mx. */
@@ -666,7 +668,7 @@ static void enter(sim_series *s)
 
 size_t sim_series_bytes(size_t nbins)
 {
-    return SIM_LINES(sizeof(sim_series)) + 2 * nbins * sizeof(double) + 3 * SIM_ALLOC_OVERHEAD;
+    return SIM_LINES(sizeof(sim_series)) + 2 * nbins * sizeof(double) + 2 * SIM_ALLOC_OVERHEAD;
 }
 
 sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nbins, sim_err *err)
@@ -675,7 +677,8 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0, "unknown series kind %d", (int)kind);
         return NULL;
     }
-    if (interval <= 0 || nbins == 0 || (uint64_t)nbins >= (uint64_t)(INT64_MAX / interval)) {
+    if (interval <= 0 || nbins == 0 || nbins > UINT32_MAX ||
+        (uint64_t)nbins >= (uint64_t)(INT64_MAX / interval)) {
         sim_err_set(err, SIM_EINVAL, NULL, 0, 0,
                     "a series needs an interval > 0 and 1 or more buckets within the time "
                     "range, got interval %lld us and %zu buckets",
@@ -685,19 +688,17 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
     sim_series *s = sim_calloc_hot(sizeof *s); /* its set fields in one line */
     if (!s)
         goto fail_series;
-    s->val = sim_calloc(nbins, sizeof *s->val);
+    s->val = sim_calloc(2 * nbins, sizeof *s->val);
     if (!s->val)
         goto fail_val;
-    s->mx = sim_malloc(nbins * sizeof *s->mx);
-    if (!s->mx)
-        goto fail_mx;
+    s->mx = s->val + nbins;
     for (size_t i = 0; i < nbins; i++)
         s->mx[i] = -INFINITY;
     s->kind = kind;
     s->interval = interval;
-    s->nbins = nbins;
-    s->span = (sim_time)nbins * interval;
-    s->last = 0;
+    s->nbins = (uint32_t)nbins;
+    /* A SUM series never observes a level: set does nothing to it. */
+    s->last = kind == SIM_SERIES_LEVEL ? 0 : SIM_TIME_NEVER;
     s->cur = 0;
     s->cur_end = interval;
     s->level = 0.0;
@@ -705,8 +706,6 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
     s->acc_mx = -INFINITY;
     return s;
 
-fail_mx:
-    sim_free(s->val);
 fail_val:
     sim_free_hot(s);
 fail_series:
@@ -719,7 +718,6 @@ void sim_series_destroy(sim_series *s)
 {
     if (!s)
         return;
-    sim_free(s->mx);
     sim_free(s->val);
     sim_free_hot(s);
 }
@@ -760,13 +758,16 @@ sim_series *sim_series_unpack(sim_unpack *u, sim_err *err)
     }
     s->last = (sim_time)sim_unpack_u64(u);
     s->cur_end = (sim_time)sim_unpack_u64(u);
-    s->cur = (size_t)sim_unpack_u64(u);
+    uint64_t cur = sim_unpack_u64(u);
     s->level = sim_unpack_f64(u);
-    if (u->failed || s->cur > s->nbins) {
+    if (u->failed || cur > s->nbins) {
         sim_series_destroy(s);
         sim_err_set(err, SIM_EPARSE, NULL, 0, 0, "a packed series is truncated or corrupt");
         return NULL;
     }
+    s->cur = (uint32_t)cur;
+    if (s->kind != SIM_SERIES_LEVEL)
+        s->last = SIM_TIME_NEVER;
     enter(s);
     return s;
 }
@@ -792,8 +793,10 @@ sim_series *sim_series_clone(const sim_series *s, sim_err *err)
  * observing at the end of the span. */
 static void advance(sim_series *s, sim_time now)
 {
-    if (now > s->span)
-        now = s->span;
+    const sim_time span = (sim_time)s->nbins * s->interval;
+    double *const mx = s->val + s->nbins;
+    if (now > span)
+        now = span;
     double lv = s->level;
     sim_time t = s->last;
     if (now >= s->cur_end) {
@@ -801,14 +804,14 @@ static void advance(sim_series *s, sim_time now)
         if (lv > s->acc_mx)
             s->acc_mx = lv;
         s->val[s->cur] = s->acc;
-        s->mx[s->cur] = s->acc_mx;
-        size_t j = s->cur + 1;
+        mx[s->cur] = s->acc_mx;
+        uint32_t j = s->cur + 1;
         sim_time edge = s->cur_end + s->interval;
         t = s->cur_end;
         while (j < s->nbins && now >= edge) {
             s->val[j] += lv * (double)(edge - t);
-            if (lv > s->mx[j])
-                s->mx[j] = lv;
+            if (lv > mx[j])
+                mx[j] = lv;
             j++;
             t = edge;
             edge += s->interval;
@@ -820,7 +823,7 @@ static void advance(sim_series *s, sim_time now)
             return;
         }
         s->acc = s->val[j];
-        s->acc_mx = s->mx[j];
+        s->acc_mx = mx[j];
     }
     if (now > t) {
         s->acc += lv * (double)(now - t);
@@ -832,7 +835,9 @@ static void advance(sim_series *s, sim_time now)
 
 void sim_series_set(sim_series *s, sim_time now, double v)
 {
-    if (s->kind != SIM_SERIES_LEVEL)
+    /* A SUM series has last = SIM_TIME_NEVER, so the kind (on the
+     * header's second line) is only read once observing is over. */
+    if (s->last == SIM_TIME_NEVER && s->kind != SIM_SERIES_LEVEL)
         return;
     if (now > s->last) {
         if (now < s->cur_end) { /* the common case: still in the same bucket */
@@ -851,11 +856,11 @@ void sim_series_set(sim_series *s, sim_time now, double v)
 
 void sim_series_add(sim_series *s, sim_time now, double amount)
 {
-    if (s->kind == SIM_SERIES_LEVEL) {
+    if (s->last != SIM_TIME_NEVER || s->kind == SIM_SERIES_LEVEL) {
         sim_series_set(s, now, s->level + amount);
         return;
     }
-    if (now < 0 || now >= s->span)
+    if (now < 0 || now >= (sim_time)s->nbins * s->interval)
         return;
     s->val[now / s->interval] += amount;
 }
