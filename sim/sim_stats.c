@@ -44,24 +44,31 @@
  *      fails instead of reporting wrong quantiles. Quantile, cdf, bin,
  *      reset never allocate.
  *
- * Series (LEVEL): val[j] accumulates the area (level * us) in bucket j, and
- * value() divides by the bucket width; finish(end) rescales a bucket cut
- * short by end so its value is the mean over the part observed. mx[j] starts
- * at -inf and takes every level that lasted a positive time in bucket j, and
- * every level set at a time in bucket j (a momentary level counts, as in
- * sim_timeavg); a bucket never observed reports 0. Invariant: while
- * observing, cur = last / interval and cur_end = (cur + 1) * interval; once
- * the span is passed (or after finish) last = SIM_TIME_NEVER and nothing is
- * integrated any more.
+ * Series (LEVEL): b[j].area accumulates the area (level * us) in bucket j,
+ * and value() divides by the bucket width; finish(end) rescales a bucket
+ * cut short by end so its value is the mean over the part observed.
+ * b[j].max starts at -inf and takes every level that lasted a positive
+ * time in bucket j, and every level set at a time in bucket j (a momentary
+ * level counts, as in sim_timeavg); a bucket never observed reports 0.
+ * Invariant: while observing, cur = last / interval and cur_end = (cur +
+ * 1) * interval; once the span is passed (or after finish) last =
+ * SIM_TIME_NEVER and nothing is integrated any more. A SUM series never
+ * observes: its last is SIM_TIME_NEVER from the start.
  *
  * The current bucket lives in the header: while a LEVEL series observes,
- * acc and acc_mx are bucket cur's area and max, and val[cur] and mx[cur]
- * are stale; leaving the bucket (advance) or finish writes them back, and
- * entering one reads it in. A set within the same bucket, the common case
- * (a bucket is minutes, a record's changes are seconds apart), so touches
- * the header's first 56 bytes only, not a line of val and one of mx. The
- * same additions happen in the same order, so the values are exactly those
- * of adding into val[cur]. Readers go through val_at/mx_at.
+ * acc and acc_mx are bucket cur's area and max, and b[cur] is stale;
+ * leaving the bucket (advance) or finish writes it back, and entering one
+ * reads it in. A set within the same bucket, the common case (a bucket is
+ * minutes, a record's changes are seconds apart), so touches the header's
+ * first line only, not a bucket's line. The same additions happen in the
+ * same order, so the values are exactly those of adding into b[cur].
+ * Readers go through val_at/mx_at.
+ *
+ * At 1,000 flows the buckets are cold: the end of a bucket (advance) costs
+ * the line of b[cur] (area and max side by side, so one line, and
+ * usually the line of b[cur + 1] as well), and the header's first line
+ * holds everything advance reads, so it loads no second one
+ * (docs/kernel.md, "Landscapes at scale").
  */
 #include "sim_stats.h"
 
@@ -615,6 +622,14 @@ size_t sim_hist_nbins(const sim_hist *h)
 
 /* ---- fixed-interval time series ---------------------------------------- */
 
+/* A bucket's area and maximum side by side: the end of a bucket writes
+ * both (and the start of the next reads both), one cold line rather than
+ * one in each of two arrays. */
+struct bucket {
+    double area; /* LEVEL: area (level * us); SUM: the sum */
+    double max;  /* LEVEL: the largest level, -inf until observed */
+};
+
 struct sim_series {
     /* The first cache line: what every set reads and writes (LEVEL
      * observation state, see the invariants at the top), then what the end
@@ -623,15 +638,14 @@ struct sim_series {
     sim_time last, cur_end;
     double level;
     double acc, acc_mx; /* bucket cur's area and max while observing */
-    double *val;        /* LEVEL: area (level * us) per bucket; SUM: sum per bucket */
+    struct bucket *b;   /* [nbins] */
     sim_time interval;
     uint32_t cur, nbins;
     /* The rest, read off the per-record path. */
-    double *mx; /* val + nbins, the same block: LEVEL: max level per bucket, -inf until observed */
     sim_series_kind kind;
 };
 
-/* Whether bucket i lives in the header (acc, acc_mx) rather than val/mx. */
+/* Whether bucket i lives in the header (acc, acc_mx) rather than in b. */
 static inline int in_header(const sim_series *s, size_t i)
 {
     return s->kind == SIM_SERIES_LEVEL && s->last != SIM_TIME_NEVER && i == s->cur;
@@ -639,30 +653,30 @@ static inline int in_header(const sim_series *s, size_t i)
 
 static double *val_at(sim_series *s, size_t i)
 {
-    return in_header(s, i) ? &s->acc : &s->val[i];
+    return in_header(s, i) ? &s->acc : &s->b[i].area;
 }
 
 static double *mx_at(sim_series *s, size_t i)
 {
-    return in_header(s, i) ? &s->acc_mx : &s->mx[i];
+    return in_header(s, i) ? &s->acc_mx : &s->b[i].max;
 }
 
 static double val_of(const sim_series *s, size_t i)
 {
-    return in_header(s, i) ? s->acc : s->val[i];
+    return in_header(s, i) ? s->acc : s->b[i].area;
 }
 
 static double mx_of(const sim_series *s, size_t i)
 {
-    return in_header(s, i) ? s->acc_mx : s->mx[i];
+    return in_header(s, i) ? s->acc_mx : s->b[i].max;
 }
 
 /* Reads bucket cur into the header (after it changed or was loaded). */
 static void enter(sim_series *s)
 {
     if (s->kind == SIM_SERIES_LEVEL && s->last != SIM_TIME_NEVER && s->cur < s->nbins) {
-        s->acc = s->val[s->cur];
-        s->acc_mx = s->mx[s->cur];
+        s->acc = s->b[s->cur].area;
+        s->acc_mx = s->b[s->cur].max;
     }
 }
 
@@ -688,12 +702,11 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
     sim_series *s = sim_calloc_hot(sizeof *s); /* its set fields in one line */
     if (!s)
         goto fail_series;
-    s->val = sim_calloc(2 * nbins, sizeof *s->val);
-    if (!s->val)
-        goto fail_val;
-    s->mx = s->val + nbins;
+    s->b = sim_malloc(nbins * sizeof *s->b);
+    if (!s->b)
+        goto fail_buckets;
     for (size_t i = 0; i < nbins; i++)
-        s->mx[i] = -INFINITY;
+        s->b[i] = (struct bucket){0.0, -INFINITY};
     s->kind = kind;
     s->interval = interval;
     s->nbins = (uint32_t)nbins;
@@ -706,7 +719,7 @@ sim_series *sim_series_create(sim_series_kind kind, sim_time interval, size_t nb
     s->acc_mx = -INFINITY;
     return s;
 
-fail_val:
+fail_buckets:
     sim_free_hot(s);
 fail_series:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory creating a series of %zu buckets",
@@ -718,7 +731,7 @@ void sim_series_destroy(sim_series *s)
 {
     if (!s)
         return;
-    sim_free(s->val);
+    sim_free(s->b);
     sim_free_hot(s);
 }
 
@@ -753,8 +766,8 @@ sim_series *sim_series_unpack(sim_unpack *u, sim_err *err)
         return NULL;
     }
     for (size_t i = 0; i < s->nbins; i++) {
-        s->val[i] = sim_unpack_f64(u);
-        s->mx[i] = sim_unpack_f64(u);
+        s->b[i].area = sim_unpack_f64(u);
+        s->b[i].max = sim_unpack_f64(u);
     }
     s->last = (sim_time)sim_unpack_u64(u);
     s->cur_end = (sim_time)sim_unpack_u64(u);
@@ -777,8 +790,7 @@ sim_series *sim_series_clone(const sim_series *s, sim_err *err)
     sim_series *c = sim_series_create(s->kind, s->interval, s->nbins, err);
     if (!c)
         return NULL;
-    memcpy(c->val, s->val, s->nbins * sizeof *c->val);
-    memcpy(c->mx, s->mx, s->nbins * sizeof *c->mx);
+    memcpy(c->b, s->b, s->nbins * sizeof *c->b);
     c->last = s->last;
     c->cur = s->cur;
     c->cur_end = s->cur_end;
@@ -794,7 +806,6 @@ sim_series *sim_series_clone(const sim_series *s, sim_err *err)
 static void advance(sim_series *s, sim_time now)
 {
     const sim_time span = (sim_time)s->nbins * s->interval;
-    double *const mx = s->val + s->nbins;
     if (now > span)
         now = span;
     double lv = s->level;
@@ -803,15 +814,15 @@ static void advance(sim_series *s, sim_time now)
         s->acc += lv * (double)(s->cur_end - t);
         if (lv > s->acc_mx)
             s->acc_mx = lv;
-        s->val[s->cur] = s->acc;
-        mx[s->cur] = s->acc_mx;
+        s->b[s->cur].area = s->acc;
+        s->b[s->cur].max = s->acc_mx;
         uint32_t j = s->cur + 1;
         sim_time edge = s->cur_end + s->interval;
         t = s->cur_end;
         while (j < s->nbins && now >= edge) {
-            s->val[j] += lv * (double)(edge - t);
-            if (lv > mx[j])
-                mx[j] = lv;
+            s->b[j].area += lv * (double)(edge - t);
+            if (lv > s->b[j].max)
+                s->b[j].max = lv;
             j++;
             t = edge;
             edge += s->interval;
@@ -822,8 +833,8 @@ static void advance(sim_series *s, sim_time now)
             s->last = SIM_TIME_NEVER;
             return;
         }
-        s->acc = s->val[j];
-        s->acc_mx = mx[j];
+        s->acc = s->b[j].area;
+        s->acc_mx = s->b[j].max;
     }
     if (now > t) {
         s->acc += lv * (double)(now - t);
@@ -862,7 +873,7 @@ void sim_series_add(sim_series *s, sim_time now, double amount)
     }
     if (now < 0 || now >= (sim_time)s->nbins * s->interval)
         return;
-    s->val[now / s->interval] += amount;
+    s->b[now / s->interval].area += amount;
 }
 
 void sim_series_add_area(sim_series *s, size_t i, double area, double max)
@@ -891,8 +902,8 @@ void sim_series_finish(sim_series *s, sim_time end)
             s->acc *= (double)s->interval / (double)width;
         else
             s->acc_mx = -INFINITY; /* begins at end: not observed */
-        s->val[s->cur] = s->acc;
-        s->mx[s->cur] = s->acc_mx;
+        s->b[s->cur].area = s->acc;
+        s->b[s->cur].max = s->acc_mx;
     }
     s->last = SIM_TIME_NEVER;
 }
@@ -916,7 +927,7 @@ double sim_series_value(const sim_series *s, size_t i)
 {
     if (i >= s->nbins)
         return NAN;
-    return s->kind == SIM_SERIES_LEVEL ? val_of(s, i) / (double)s->interval : s->val[i];
+    return s->kind == SIM_SERIES_LEVEL ? val_of(s, i) / (double)s->interval : s->b[i].area;
 }
 
 double sim_series_max(const sim_series *s, size_t i)
@@ -924,7 +935,7 @@ double sim_series_max(const sim_series *s, size_t i)
     if (i >= s->nbins)
         return NAN;
     if (s->kind == SIM_SERIES_SUM)
-        return s->val[i];
+        return s->b[i].area;
     double m = mx_of(s, i);
     return m == -INFINITY ? 0.0 : m;
 }
