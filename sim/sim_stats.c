@@ -479,6 +479,39 @@ void sim_hist_add_n(sim_hist *h, double x, uint64_t count)
         h->max = x;
 }
 
+void sim_hist_add_times(sim_hist *h, const sim_time *t, size_t n)
+{
+    if (n == 0 || room(h, n) != SIM_OK) {
+        for (size_t i = 0; i < n; i++) /* out of memory: sim_hist_add says what is lost */
+            sim_hist_add(h, sim_time_to_seconds(t[i]));
+        return;
+    }
+    /* room(h, n) widened the counts if the n could pass UINT32_MAX, so
+     * record's own check (with the count below) never fires. */
+    uint64_t count = h->count;
+    double sum = h->sum, min = h->min, max = h->max;
+    for (size_t i = 0; i < n; i++) {
+        double x = sim_time_to_seconds(t[i]);
+        long b = bin_of(x);
+        long k = b - 1;
+        int o = (int)(k >> SUB_BITS);
+        if (b > 0 && b < OVER_BIN && holds(h, o))
+            bump(h, o, (unsigned)(k & (SUBS - 1)), 1);
+        else if (b < 0 || record(h, b, 1) != SIM_OK)
+            continue; /* as sim_hist_add_n: not recorded */
+        count++;
+        sum += x;
+        if (x < min)
+            min = x;
+        if (x > max)
+            max = x;
+    }
+    h->count = count;
+    h->sum = sum;
+    h->min = min;
+    h->max = max;
+}
+
 int sim_hist_reserve(sim_hist *into, const sim_hist *from)
 {
     if (room(into, from->count) != SIM_OK)

@@ -125,6 +125,11 @@ sim_hist *sim_hist_clone(const sim_hist *h, sim_err *err);
 void sim_hist_add(sim_hist *h, double x);
 /* Records x count times (the same allocation rule). */
 void sim_hist_add_n(sim_hist *h, double x, uint64_t count);
+/* Records the durations t[0..n) in seconds (sim_time_to_seconds), in that
+ * order: the same counts, sum, min and max, bit for bit, as n calls of
+ * sim_hist_add (the sum takes them in the same order), with the checks
+ * made once (the aggregate path: a pass's latencies or waits). */
+void sim_hist_add_times(sim_hist *h, const sim_time *t, size_t n);
 /* Adds every count of from into into (allocating into's missing octaves;
  * on failure into remembers SIM_ENOMEM, as it does from's). */
 void sim_hist_merge(sim_hist *into, const sim_hist *from);

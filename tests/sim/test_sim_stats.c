@@ -712,6 +712,47 @@ static void assert_bucket(const sim_series *s, size_t i, double mean, double max
  *                     mean over the observed 5 us (0.5 + 15)/5 = 3.1, max 5
  *   bucket 8 [80,90): after the end: 0 and 0.
  */
+/* The bulk add of durations is n single adds: the same bins, the same
+ * count, min and max, and the same sum bit for bit (the same additions in
+ * the same order), whatever the octaves the values open on the way: 0 us
+ * (underflow), sub-millisecond to hours, beyond 2^40 s (overflow), and
+ * values repeated. Exact equality: both sides do the same operations. */
+static void hist_bulk_add_of_times_equals_one_add_each(void **state)
+{
+    (void)state;
+    sim_time t[] = {
+        0,           1,       250000, 250000,         999999, 1000000,
+        3 * SIM_SEC, 17,      0,      7200 * SIM_SEC, 5,      (sim_time)(0x1.0p41 * 1e6),
+        123456,      0x1.0p30};
+    size_t n = sizeof t / sizeof *t;
+    sim_hist *bulk = sim_hist_create(NULL), *one = sim_hist_create(NULL);
+    assert_non_null(bulk);
+    assert_non_null(one);
+    sim_hist_add(bulk, 0.5); /* both start from the same non-empty state */
+    sim_hist_add(one, 0.5);
+    sim_hist_add_times(bulk, t, n);
+    for (size_t i = 0; i < n; i++)
+        sim_hist_add(one, sim_time_to_seconds(t[i]));
+    sim_hist_add_times(bulk, t, 0); /* nothing */
+    assert_true(sim_hist_count(bulk) == n + 1);
+    assert_true(sim_hist_count(bulk) == sim_hist_count(one));
+    assert_true(sim_hist_mean(bulk) == sim_hist_mean(one));
+    assert_true(sim_hist_min(bulk) == sim_hist_min(one));
+    assert_true(sim_hist_max(bulk) == sim_hist_max(one));
+    assert_int_equal(sim_hist_nbins(bulk), sim_hist_nbins(one));
+    for (size_t i = 0;; i++) {
+        double lo1, hi1, lo2, hi2;
+        uint64_t c1, c2;
+        int more = sim_hist_bin(bulk, i, &lo1, &hi1, &c1);
+        assert_int_equal(more, sim_hist_bin(one, i, &lo2, &hi2, &c2));
+        if (!more)
+            break;
+        assert_true(lo1 == lo2 && hi1 == hi2 && c1 == c2);
+    }
+    sim_hist_destroy(bulk);
+    sim_hist_destroy(one);
+}
+
 static void series_level_buckets_match_a_hand_computed_signal(void **state)
 {
     (void)state;
@@ -936,6 +977,7 @@ int main(void)
         cmocka_unit_test(hist_counts_stay_exact_past_two_to_the_32),
         cmocka_unit_test(hist_out_of_memory_while_widening_is_remembered),
         cmocka_unit_test(hist_unpack_refuses_bins_that_do_not_add_up),
+        cmocka_unit_test(hist_bulk_add_of_times_equals_one_add_each),
         cmocka_unit_test(series_level_buckets_match_a_hand_computed_signal),
         cmocka_unit_test(series_ignores_times_beyond_the_span),
         cmocka_unit_test(series_sum_buckets_add_amounts),
