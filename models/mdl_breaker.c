@@ -363,6 +363,70 @@ void mdl_breaker_record(mdl_breaker *b, uint32_t ticket, int failed, sim_time du
     /* OPEN never hands out tickets of its own period, so nothing to do. */
 }
 
+/* n fast successes into a count window without failures or slow calls:
+ * n zero outcomes at head (invariant 1: the counts stay 0). */
+static void add_count_ok(mdl_breaker *b, size_t n)
+{
+    size_t size = (size_t)b->size, head = (size_t)b->head;
+    if (n >= size) {
+        memset(b->ring, 0, size);
+    } else {
+        size_t first = size - head < n ? size - head : n;
+        memset(b->ring + head, 0, first);
+        memset(b->ring, 0, n - first);
+    }
+    b->head = (int)((head + n % size) % size);
+    b->n = n >= size - (size_t)b->n ? b->size : b->n + (int)n;
+}
+
+/* The same into a time window: one add per second spanned (at[]
+ * nondecreasing). */
+static void add_time_ok(mdl_breaker *b, size_t n, const sim_time *at)
+{
+    size_t i = 0;
+    while (i < n) {
+        int64_t sec = at[i] / SIM_SEC;
+        sim_time edge = (sec + 1) * SIM_SEC;
+        size_t j = i + 1;
+        while (j < n && at[j] < edge)
+            j++;
+        slide(b, sec);
+        struct bucket *k = &b->buckets[sec % b->size];
+        if (k->sec != sec || k->period != b->period)
+            *k = (struct bucket){.sec = sec, .period = b->period};
+        k->calls += (int)(j - i);
+        b->n += (int)(j - i);
+        i = j;
+    }
+}
+
+void mdl_breaker_record_ok_n(mdl_breaker *b, size_t n, const sim_time *at, const sim_time *duration)
+{
+    size_t fast = b->state == MDL_BREAKER_CLOSED && b->failed == 0 && b->slow == 0;
+    for (size_t i = 0; fast && i < n; i++)
+        fast = duration[i] <= b->slow_duration;
+    if (!fast) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t ticket;
+            if (mdl_breaker_acquire(b, at[i], &ticket))
+                mdl_breaker_record(b, ticket, 0, duration[i], at[i]);
+        }
+        return;
+    }
+    if (n == 0)
+        return;
+    /* CLOSED acquire hands out the current ticket and changes nothing. */
+    b->recorded += n;
+    if (b->consecutive > 0)
+        b->streak = 0;
+    if (b->mode == MDL_BREAKER_CONSECUTIVE)
+        return;
+    if (b->kind == MDL_BREAKER_WINDOW_TIME)
+        add_time_ok(b, n, at);
+    else
+        add_count_ok(b, n);
+}
+
 mdl_breaker_state mdl_breaker_state_of(const mdl_breaker *b)
 {
     return b->state;

@@ -96,6 +96,7 @@
 #ifndef MDL_BREAKER_H
 #define MDL_BREAKER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim_err.h"
@@ -152,6 +153,16 @@ int mdl_breaker_acquire(mdl_breaker *b, sim_time now, uint32_t *ticket);
  * ignored. */
 void mdl_breaker_record(mdl_breaker *b, uint32_t ticket, int failed, sim_time duration,
                         sim_time now);
+/* n calls permitted and answered with success, call i answered at at[i]
+ * (nondecreasing) after duration[i]: exactly what, for each i in order,
+ * acquire at at[i] and (if permitted) record(ticket, 0, duration[i],
+ * at[i]) would do. Bulk (the aggregate path): when the breaker is CLOSED,
+ * no call is slow and the window holds no failure or slow call, no rule
+ * can fire (the rates stay 0, the streak 0), and the outcomes go into the
+ * window at once: O(min(n, N)) for a count window, O(seconds spanned) for
+ * a time window. Otherwise one at a time. */
+void mdl_breaker_record_ok_n(mdl_breaker *b, size_t n, const sim_time *at,
+                             const sim_time *duration);
 /* Gives back a permission that was not used for a call (HALF_OPEN: the
  * probe slot frees). Stale tickets are ignored. */
 void mdl_breaker_release(mdl_breaker *b, uint32_t ticket);

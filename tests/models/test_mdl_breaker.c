@@ -592,6 +592,150 @@ static void create_survives_every_allocation_failure(void **state)
     }
 }
 
+/* ---- n successes at once (the aggregate path) ---------------------------- */
+
+/* What mdl_breaker_record_ok_n must equal: each call acquired and recorded
+ * as a success at its answer, in order. */
+static void ok_one_by_one(mdl_breaker *b, size_t n, const sim_time *at, const sim_time *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t t;
+        if (mdl_breaker_acquire(b, at[i], &t))
+            mdl_breaker_record(b, t, 0, d[i], at[i]);
+    }
+}
+
+/* The two breakers are in the same state now, and stay so under the same
+ * outcomes one at a time from `from` on (every 300 ms, four windows' worth;
+ * one in five fails, below the rates, so the window keeps sliding):
+ * what the window holds (the ring's bytes, the buckets' seconds) decides
+ * when each reopens, so equal reactions mean equal windows. */
+static void assert_same_breakers(mdl_breaker *x, mdl_breaker *y, sim_time from)
+{
+    for (int k = 0; k <= 40; k++) {
+        assert_int_equal(mdl_breaker_state_of(x), mdl_breaker_state_of(y));
+        assert_int_equal(mdl_breaker_window_count(x), mdl_breaker_window_count(y));
+        assert_int_equal(mdl_breaker_window_failed(x), mdl_breaker_window_failed(y));
+        assert_int_equal(mdl_breaker_window_slow(x), mdl_breaker_window_slow(y));
+        assert_true(mdl_breaker_recorded(x) == mdl_breaker_recorded(y));
+        assert_true(mdl_breaker_opened(x) == mdl_breaker_opened(y));
+        assert_true(mdl_breaker_refused(x) == mdl_breaker_refused(y));
+        sim_time now = from + k * 300 * SIM_MS;
+        uint32_t tx, ty;
+        int px = mdl_breaker_acquire(x, now, &tx), py = mdl_breaker_acquire(y, now, &ty);
+        assert_int_equal(px, py);
+        if (px) {
+            mdl_breaker_record(x, tx, k % 5 == 4, 0, now);
+            mdl_breaker_record(y, ty, k % 5 == 4, 0, now);
+        }
+    }
+}
+
+/* Bulk and one by one from the same prefix (prefix_n calls one by one on
+ * both, failed as given), then the same n successes. */
+static void bulk_equals_singles(const mdl_breaker_cfg *cfg, size_t prefix_n,
+                                const sim_time *prefix_at, const int *prefix_failed, size_t n,
+                                const sim_time *at, const sim_time *d)
+{
+    mdl_breaker *x = mdl_breaker_create(cfg, 0, NULL), *y = mdl_breaker_create(cfg, 0, NULL);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (size_t i = 0; i < prefix_n; i++) {
+        uint32_t tx, ty;
+        assert_int_equal(mdl_breaker_acquire(x, prefix_at[i], &tx), 1);
+        assert_int_equal(mdl_breaker_acquire(y, prefix_at[i], &ty), 1);
+        mdl_breaker_record(x, tx, prefix_failed[i], 0, prefix_at[i]);
+        mdl_breaker_record(y, ty, prefix_failed[i], 0, prefix_at[i]);
+    }
+    mdl_breaker_record_ok_n(x, n, at, d);
+    ok_one_by_one(y, n, at, d);
+    assert_same_breakers(x, y, n ? at[n - 1] : 0);
+    mdl_breaker_destroy(x);
+    mdl_breaker_destroy(y);
+}
+
+static void n_fast_successes_at_once_fill_a_count_window_as_one_by_one(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window = 10, .minimum_calls = 4, .failure_rate = 50, .consecutive = 3};
+    sim_time at[25], d[25];
+    for (int i = 0; i < 25; i++) {
+        at[i] = 10 * SIM_SEC + i * 100 * SIM_MS;
+        d[i] = 50 * SIM_MS;
+    }
+    sim_time pre_at[7] = {1, 2, 3, 4, 5, 6, 7};
+    int ok[7] = {0};
+    /* Short of the ring, up to its end, wrapping round it, more than it. */
+    for (size_t pre = 0; pre <= 7; pre += 3)
+        for (size_t n = 0; n <= 25; n++)
+            bulk_equals_singles(&cfg, pre, pre_at, ok, n, at, d);
+    /* A window closed again after failures: its ring still holds their
+     * bytes beyond n, which the successes must overwrite (4 failures open
+     * it, 60 s later the 4 probes of min(minimum_calls, 10) close it). */
+    sim_time reopen_at[8];
+    int reopen_failed[8];
+    for (int i = 0; i < 8; i++) {
+        reopen_at[i] = i < 4 ? i + 1 : 61 * SIM_SEC + i;
+        reopen_failed[i] = i < 4;
+    }
+    cfg.consecutive = 0;
+    for (size_t n = 0; n <= 25; n++)
+        bulk_equals_singles(&cfg, 8, reopen_at, reopen_failed, n, at, d);
+}
+
+static void n_fast_successes_at_once_fill_a_time_window_as_one_by_one(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {.window_kind = MDL_BREAKER_WINDOW_TIME,
+                           .window = 5,
+                           .minimum_calls = 3,
+                           .failure_rate = 50};
+    /* Within a second, exactly on its edge, twice on an edge, across a
+     * silence shorter and one longer than the window. */
+    sim_time at[] = {200 * SIM_MS, 900 * SIM_MS,  SIM_SEC,      SIM_SEC,      3500 * SIM_MS,
+                     6 * SIM_SEC,  9900 * SIM_MS, 10 * SIM_SEC, 10 * SIM_SEC, 31 * SIM_SEC + 7};
+    sim_time d[10] = {0};
+    sim_time pre_at[2] = {0, 100 * SIM_MS};
+    int ok[2] = {0};
+    for (size_t n = 0; n <= 10; n++) {
+        bulk_equals_singles(&cfg, 0, pre_at, ok, n, at, d);
+        bulk_equals_singles(&cfg, 2, pre_at, ok, n, at, d);
+    }
+}
+
+/* Where a fast success can move the breaker, or a success is slow, the
+ * bulk add takes them one by one: a window holding failures that a
+ * success brings to the minimum (2 of 4 = 50 %: OPEN, then the rest are
+ * refused), and a slow success in consecutive mode (a streak of 1). */
+static void successes_that_can_move_the_breaker_go_one_by_one(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg rate = {.window = 10, .minimum_calls = 4, .failure_rate = 50};
+    sim_time at[6] = {10, 20, 30, 40, 50, 60}, d[6] = {0};
+    sim_time pre_at[2] = {1, 2};
+    int failed[2] = {1, 1};
+    bulk_equals_singles(&rate, 2, pre_at, failed, 6, at, d);
+    mdl_breaker *b = mdl_breaker_create(&rate, 0, NULL);
+    assert_non_null(b);
+    call(b, 1, FAIL, 0);
+    call(b, 2, FAIL, 0);
+    mdl_breaker_record_ok_n(b, 6, at, d);
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN); /* at the 2nd success */
+    assert_true(mdl_breaker_refused(b) == 4);
+    mdl_breaker_destroy(b);
+
+    mdl_breaker_cfg consecutive = {
+        .mode = MDL_BREAKER_CONSECUTIVE, .consecutive = 2, .slow_call_duration = SIM_SEC};
+    sim_time slow[6] = {0, 2 * SIM_SEC, 0, 2 * SIM_SEC, 2 * SIM_SEC, 0};
+    bulk_equals_singles(&consecutive, 0, pre_at, failed, 6, at, slow);
+    b = mdl_breaker_create(&consecutive, 0, NULL);
+    assert_non_null(b);
+    mdl_breaker_record_ok_n(b, 6, at, slow); /* two slow in a row: OPEN at 50 us */
+    assert_int_equal(mdl_breaker_state_of(b), MDL_BREAKER_OPEN);
+    assert_true(mdl_breaker_recorded(b) == 5 && mdl_breaker_refused(b) == 1);
+    mdl_breaker_destroy(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +760,9 @@ int main(void)
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(create_survives_every_allocation_failure),
         cmocka_unit_test(publish_reports_time_open_and_the_series),
+        cmocka_unit_test(n_fast_successes_at_once_fill_a_count_window_as_one_by_one),
+        cmocka_unit_test(n_fast_successes_at_once_fill_a_time_window_as_one_by_one),
+        cmocka_unit_test(successes_that_can_move_the_breaker_go_one_by_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
