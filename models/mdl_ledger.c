@@ -242,6 +242,16 @@ void mdl_ledger_delivered(mdl_ledger *l, int f, sim_time latency)
     mdl_ledger_end(l, f, MDL_DELIVERED, MDL_R_OK, 1, latency);
 }
 
+void mdl_ledger_delivered_n(mdl_ledger *l, int f, size_t n, const sim_time *latency)
+{
+    acct *a = flow_of(l, f);
+    a->by_reason[MDL_DELIVERED][MDL_R_OK] += n;
+    if (n == 0)
+        return;
+    apply(l, f); /* keeps the order (invariant 3) */
+    sim_hist_add_times(a->latency, latency, n);
+}
+
 void mdl_ledger_duplicate(mdl_ledger *l, int f, uint64_t n)
 {
     flow_of(l, f)->duplicates += n;

@@ -82,6 +82,10 @@ void mdl_ledger_created(mdl_ledger *l, int f, uint64_t n);
 void mdl_ledger_end(mdl_ledger *l, int f, mdl_state s, mdl_reason r, uint64_t n, sim_time latency);
 /* Shorthand for one delivered record. */
 void mdl_ledger_delivered(mdl_ledger *l, int f, sim_time latency);
+/* n delivered records (reason OK) with latencies latency[0..n), in that
+ * order: the same counts and histogram, bit for bit, as n calls of
+ * mdl_ledger_delivered (the aggregate path). */
+void mdl_ledger_delivered_n(mdl_ledger *l, int f, size_t n, const sim_time *latency);
 /* Counted on top of the states. */
 void mdl_ledger_duplicate(mdl_ledger *l, int f, uint64_t n);
 void mdl_ledger_corrupted(mdl_ledger *l, int f, uint64_t n);

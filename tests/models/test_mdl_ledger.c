@@ -292,7 +292,8 @@ static const sim_hist *latency_hist(const sim_result *r)
  * see every latency recorded before it, in the order recorded, and a reset
  * must forget them. Hand values: latencies k ms for k = 1..1000 (1000 is
  * not a multiple of the batch, so some are still held back), 3 records at
- * 2 s in the middle (an add of n > 1), then 10 at 5 s and, after a reset,
+ * 2 s in the middle (an add of n > 1), a run of 4 at k = 700
+ * (mdl_ledger_delivered_n), then 10 at 5 s and, after a reset,
  * one at 7 ms. The reference is a histogram fed the same values in the
  * same order at once: every count, min, max and mean must be equal bit
  * for bit (the same additions in the same order). */
@@ -304,7 +305,7 @@ static void a_publish_mid_run_sees_every_latency_recorded_before_it(void **state
     sim_hist *ref = sim_hist_create(NULL);
     assert_non_null(l);
     assert_non_null(ref);
-    mdl_ledger_created(l, 0, 1017);
+    mdl_ledger_created(l, 0, 1021);
     for (int k = 1; k <= 1000; k++) {
         mdl_ledger_delivered(l, 0, (sim_time)k * SIM_MS);
         sim_hist_add(ref, sim_time_to_seconds((sim_time)k * SIM_MS));
@@ -312,22 +313,29 @@ static void a_publish_mid_run_sees_every_latency_recorded_before_it(void **state
             mdl_ledger_end(l, 0, MDL_DELIVERED, MDL_R_OK, 3, 2 * SIM_SEC);
             sim_hist_add_n(ref, 2.0, 3);
         }
+        if (k == 700) { /* a run at once, behind the latencies held back */
+            static const sim_time run[4] = {3 * SIM_MS, SIM_SEC, 250 * SIM_MS, 1500 * SIM_MS};
+            mdl_ledger_delivered_n(l, 0, 4, run);
+            for (int j = 0; j < 4; j++)
+                sim_hist_add(ref, sim_time_to_seconds(run[j]));
+        }
     }
     sim_result *r = sim_result_create(NULL);
     assert_non_null(r);
     assert_int_equal(mdl_ledger_publish(l, NULL, r, NULL), SIM_OK);
     const sim_hist *h = latency_hist(r);
-    assert_int_equal(sim_hist_count(h), 1003);
+    assert_int_equal(sim_hist_count(h), 1007);
     assert_true(sim_hist_max(h) == 2.0);
     assert_true(sim_hist_min(h) == 0.001);
-    /* (500.5 s + 6 s) / 1003; 1e-12 absorbs the order of the additions. */
-    assert_close(sim_hist_mean(h), 506.5 / 1003.0, 1e-12);
+    /* (500.5 s + 6 s + 2.753 s) / 1007; 1e-12 absorbs the order of the
+     * additions. */
+    assert_close(sim_hist_mean(h), 509.253 / 1007.0, 1e-12);
     assert_true(sim_hist_mean(h) == sim_hist_mean(ref));
     for (double q = 0.0; q <= 1.0; q += 0.01)
         assert_true(sim_hist_quantile(h, q) == sim_hist_quantile(ref, q));
     sim_result_destroy(r);
 
-    /* 10 more: the next publish sees all 1013. */
+    /* 10 more: the next publish sees all 1017. */
     for (int k = 0; k < 10; k++) {
         mdl_ledger_delivered(l, 0, 5 * SIM_SEC);
         sim_hist_add(ref, 5.0);
@@ -335,7 +343,7 @@ static void a_publish_mid_run_sees_every_latency_recorded_before_it(void **state
     r = sim_result_create(NULL);
     assert_int_equal(mdl_ledger_publish(l, NULL, r, NULL), SIM_OK);
     h = latency_hist(r);
-    assert_int_equal(sim_hist_count(h), 1013);
+    assert_int_equal(sim_hist_count(h), 1017);
     assert_true(sim_hist_max(h) == 5.0);
     assert_true(sim_hist_mean(h) == sim_hist_mean(ref));
     sim_result_destroy(r);
@@ -350,7 +358,7 @@ static void a_publish_mid_run_sees_every_latency_recorded_before_it(void **state
     h = latency_hist(r);
     assert_int_equal(sim_hist_count(h), 1);
     assert_true(sim_hist_max(h) == 0.007);
-    assert_close(metric(r, "flow.F-9.delivered"), 1017, 0);
+    assert_close(metric(r, "flow.F-9.delivered"), 1021, 0);
     sim_result_destroy(r);
     sim_hist_destroy(ref);
     mdl_ledger_destroy(l);
