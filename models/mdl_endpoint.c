@@ -572,8 +572,7 @@ int mdl_endpoint_commit(mdl_endpoint *ep, const mdl_endpoint_bulk *b)
     ep->wasted += b->wasted;
     ep->wasted_work += b->wasted_work;
     ep->abandoned += b->abandoned;
-    for (uint64_t k = 0; k < b->served; k++)
-        sim_hist_add(ep->wait_hist, sim_time_to_seconds(b->wait[k]));
+    sim_hist_add_times(ep->wait_hist, b->wait, (size_t)b->served);
     sim_station_bulk sb = {
         .arrivals = b->requests,
         .served = b->served,
