@@ -254,6 +254,44 @@ int mdl_fifo_busy(const mdl_fifo_window *w, size_t nflight, const sim_time *flig
     return SIM_OK;
 }
 
+void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *start,
+                          const sim_time *end, const sim_time *sorted, size_t m,
+                          mdl_fifo_level *out)
+{
+    size_t nb = mdl_fifo_buckets(w);
+    level_init(out, nb);
+    area_cursor area = area_cursor_at(w);
+    peak_cursor pk = peak_cursor_at(w, nb, out->bucket_max);
+    size_t started = 0, p = 0; /* in service: started - p, once p passed the ends <= t */
+    note(&pk, 0, out);
+    for (size_t i = 0; i < n; i++) {
+        sim_time s = start[i], e = end[i];
+        assert(s >= w->t0 && (i == 0 || s >= start[i - 1]));
+        if (s >= w->t1)
+            break;
+        if (e <= s)
+            continue;
+        add_area(&area, s, e, out);
+        if (pk.bmax)
+            while (s >= pk.edge) {
+                for (; p < m && sorted[p] <= pk.edge; p++)
+                    ;
+                next_bucket(&pk, (int)(started - p));
+            }
+        for (; p < m && sorted[p] <= s; p++)
+            ;
+        started++;
+        assert(p <= started);
+        note(&pk, (int)(started - p), out);
+    }
+    if (pk.bmax)
+        while (pk.j + 1 < nb) {
+            for (; p < m && sorted[p] <= pk.edge; p++)
+                ;
+            next_bucket(&pk, (int)(started - p));
+        }
+}
+
 void mdl_fifo_waiting(const mdl_fifo_window *w, size_t n, const sim_time *arrival,
                       const sim_time *start, mdl_fifo_level *out)
 {

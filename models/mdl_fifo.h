@@ -146,6 +146,17 @@ int mdl_fifo_busy(const mdl_fifo_window *w, size_t nflight, const sim_time *flig
                   const sim_time *start, const sim_time *end, sim_time *heap, size_t cap,
                   mdl_fifo_level *out);
 
+/* mdl_fifo_busy with nothing in flight at t0, from the ends in order
+ * instead of a heap: sorted[m] holds the ends of the records with
+ * end > start (in service for a positive time), nondecreasing. The number
+ * in service after the ends at or before t is the records started minus
+ * the ends passed, so a pointer into sorted[] replaces the heap. Same
+ * outputs (integers: the same bits). O(n + m + buckets), no scratch. The
+ * aggregate pass has the ends in order anyway (its answer order). */
+void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *start,
+                          const sim_time *end, const sim_time *sorted, size_t m,
+                          mdl_fifo_level *out);
+
 /* The number waiting: record i waits on [arrival[i], start[i]). Both
  * arrays nondecreasing (FIFO), arrival[i] >= t0 (nobody waits at t0: the
  * pass's entry condition) and start[i] >= arrival[i]. Fills out as

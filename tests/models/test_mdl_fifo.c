@@ -318,7 +318,9 @@ static void start_times_equal_sim_station_for_ten_thousand_records(void **state)
  * some 0) through c = 3 servers with 0..3 in flight, in a window [t0, t1)
  * off the grid of 7 us buckets. Brute force: N(t) for every integer t in
  * [t0, t1) (all times are integers, so a level held for a positive time is
- * held at some integer t). Every area and maximum must match exactly. */
+ * held at some integer t). Every area and maximum must match exactly, and
+ * mdl_fifo_busy_sorted must equal mdl_fifo_busy (ends at arrivals and at
+ * bucket edges are common on this grid). */
 static void levels_equal_a_count_at_every_microsecond(void **state)
 {
     (void)state;
@@ -350,6 +352,33 @@ static void levels_equal_a_count_at_every_microsecond(void **state)
         mdl_fifo_level wait = {.bucket_area = warea, .bucket_max = wmax};
         assert_int_equal(mdl_fifo_busy(&w, nflight, flight, N, start, end, heap, C, &busy), SIM_OK);
         mdl_fifo_waiting(&w, N, a, start, &wait);
+        /* The heap-free sweep from the ends in order equals the heap's
+         * sweep of the same records with nothing in flight (checked
+         * against the count above when nflight is 0). */
+        sim_time sorted[N], b0area[100], b1area[100];
+        int b0max[100], b1max[100];
+        size_t m = 0;
+        for (int i = 0; i < N; i++)
+            if (end[i] > start[i]) {
+                size_t j = m++;
+                for (; j > 0 && sorted[j - 1] > end[i]; j--)
+                    sorted[j] = sorted[j - 1];
+                sorted[j] = end[i];
+            }
+        mdl_fifo_level b0 = {.bucket_area = b0area, .bucket_max = b0max};
+        mdl_fifo_level b1 = {.bucket_area = b1area, .bucket_max = b1max};
+        assert_int_equal(mdl_fifo_busy(&w, 0, NULL, N, start, end, heap, C, &b0), SIM_OK);
+        mdl_fifo_busy_sorted(&w, N, start, end, sorted, m, &b1);
+        assert_int_equal(b1.area, b0.area);
+        assert_int_equal(b1.max, b0.max);
+        for (size_t j = 0; j < nb; j++) {
+            assert_int_equal(b1area[j], b0area[j]);
+            assert_int_equal(b1max[j], b0max[j]);
+        }
+        if (nflight == 0) {
+            assert_int_equal(b1.area, busy.area);
+            assert_int_equal(b1.max, busy.max);
+        }
         sim_time want_barea[100] = {0}, want_warea[100] = {0}, bsum = 0, wsum = 0;
         int want_bmax[100] = {0}, want_wmax[100] = {0}, bm = 0, wm = 0;
         for (sim_time x = w.t0; x < w.t1; x++) {
