@@ -742,25 +742,32 @@ sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt)
     return rt->timeout;
 }
 
-int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
-                               const sim_time *answer)
+int mdl_realtime_breaker_surely_holds(const mdl_realtime *rt, size_t n, const sim_time *created,
+                                      const sim_time *answer)
 {
     if (!rt->breaker)
         return 1;
-    sim_time slow = mdl_breaker_slow_call_duration(rt->breaker);
-    size_t i = 0;
-    while (i < n && answer[i] - created[i] <= slow)
-        i++;
     /* No slow call and no failure or slow call left in the window: the
      * rates stay 0 and the streak 0, so no rule can fire. A window that
      * still holds some can open on a fast success (one more call reaching
      * minimum_calls, or older successes sliding out of a time window). */
-    if (i == n && mdl_breaker_window_failed(rt->breaker) == 0 &&
-        mdl_breaker_window_slow(rt->breaker) == 0)
+    if (mdl_breaker_window_failed(rt->breaker) != 0 || mdl_breaker_window_slow(rt->breaker) != 0)
+        return 0;
+    sim_time slow = mdl_breaker_slow_call_duration(rt->breaker);
+    int fast = 1;
+    for (size_t i = 0; i < n; i++)
+        fast &= answer[i] - created[i] <= slow;
+    return fast;
+}
+
+int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
+                               const sim_time *answer)
+{
+    if (mdl_realtime_breaker_surely_holds(rt, n, created, answer))
         return 1;
     if (mdl_breaker_copy_state(rt->trial, rt->breaker) != SIM_OK)
         return 0;
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         uint32_t ticket;
         if (!mdl_breaker_acquire(rt->trial, answer[i], &ticket))
             return 0;

@@ -207,6 +207,12 @@ sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt);
  * by bringing the count to minimum_calls). */
 int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
                                const sim_time *answer);
+/* mdl_realtime_breaker_holds's first test alone, which needs no order: 1
+ * when there is no breaker, or none of the n records is slow and the
+ * window holds no failure or slow call; 0 when only a trial in answer
+ * order can tell. */
+int mdl_realtime_breaker_surely_holds(const mdl_realtime *rt, size_t n, const sim_time *created,
+                                      const sim_time *answer);
 /* Counts n quiet records at once: record i was created (and sent) at
  * created[i] and answered with success at answer[i] (created[i] <=
  * answer[i] <= created[i] + mdl_realtime_quiet_limit, the breaker held),

@@ -1217,19 +1217,16 @@ static int check_caller(agg *a, int p)
 {
     world *w = a->w;
     size_t n = 0;
-    for (size_t i = 0; i < a->nrecs; i++)
-        if (rec_caller(w, &a->recs[i]) == p) {
-            a->arr[n] = a->recs[i].at;
-            a->svc[n] = a->recs[i].end - a->recs[i].at;
-            n++;
-        }
+    for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if p's: no branch */
+        a->arr[n] = a->recs[i].at;
+        a->svc[n] = a->recs[i].end; /* the release times */
+        n += rec_caller(w, &a->recs[i]) == p;
+    }
     int size = mdl_caller_size(w->callers[p]);
     /* A record finding size - 1 threads held would fill the pool (its time
      * exhausted is left to the calendar); with none free it is refused.
      * A thread released at the instant a record arrives counts as held
      * (under_limit's ties): mdl_fifo_first_full's rule with size - 1. */
-    for (size_t j = 0; j < n; j++)
-        a->svc[j] += a->arr[j]; /* the release times */
     return n == 0 || (size >= 2 && under_limit(a->arr, a->svc, n, a->tmp, size - 1));
 }
 
@@ -1254,9 +1251,10 @@ static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
 static size_t flow_answers(agg *a, int fi)
 {
     size_t n = 0;
-    for (size_t i = 0; i < a->nrecs; i++)
-        if (a->recs[i].flow == fi)
-            a->sorted[n++] = a->recs[i];
+    for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if fi's: no branch */
+        a->sorted[n] = a->recs[i];
+        n += a->recs[i].flow == fi;
+    }
     sort_by_end(a->sorted, n);
     for (size_t j = 0; j < n; j++) {
         a->arr[j] = a->sorted[j].at;
@@ -1265,11 +1263,24 @@ static size_t flow_answers(agg *a, int fi)
     return n;
 }
 
-/* Whether flow fi's breaker stays CLOSED through its records of the pass. */
+/* Whether flow fi's breaker stays CLOSED through its records of the pass.
+ * Their answer order matters only when a trial must tell (a slow call, or
+ * failures in the window), so they are sorted only then. */
 static int breaker_holds(agg *a, int fi)
 {
-    size_t n = flow_answers(a, fi);
-    return mdl_realtime_breaker_holds(a->w->flows[fi].realtime, n, a->arr, a->end);
+    mdl_realtime *rt = a->w->flows[fi].realtime;
+    if (!mdl_realtime_breaker(rt))
+        return 1;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if fi's: no branch */
+        a->arr[n] = a->recs[i].at;
+        a->end[n] = a->recs[i].end;
+        n += a->recs[i].flow == fi;
+    }
+    if (mdl_realtime_breaker_surely_holds(rt, n, a->arr, a->end))
+        return 1;
+    n = flow_answers(a, fi);
+    return mdl_realtime_breaker_holds(rt, n, a->arr, a->end);
 }
 
 /* The first quota sample after t0 (sample_quota runs at every multiple of
