@@ -1398,11 +1398,25 @@ static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now);
 static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
 {
     world *w = a->w;
-    mdl_quota *q = w->systems[c->systems[k]].quota;
-    size_t nb = quota_calls(a, c->systems[k], t0, t1);
-    if (nb == 0)
-        return SIM_ENOMEM;
+    int s = c->systems[k];
+    mdl_quota *q = w->systems[s].quota;
     sim_time g = mdl_quota_grid(q), sample = next_sample(w, t0);
+    /* quota_calls' counts, by a cursor over the bucket edges (the records
+     * come in arrival order) instead of a division per record */
+    size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
+    if (agg_grow_buckets(a, nb) != SIM_OK)
+        return SIM_ENOMEM;
+    memset(a->calls, 0, nb * sizeof *a->calls);
+    size_t j = 0;
+    sim_time edge = (t0 / g + 1) * g;
+    for (size_t i = 0; i < a->nrecs; i++) {
+        const agg_rec *r = &a->recs[i];
+        if (rec_system(w, r) != s)
+            continue;
+        for (; r->at >= edge; edge += g)
+            j++;
+        a->calls[j]++;
+    }
     size_t now_nb =
         sample < t1 ? (size_t)(sample / g - t0 / g) : nb; /* a sample is at a bucket edge */
     mdl_quota_commit(q, t0, a->calls, now_nb);
@@ -1438,7 +1452,11 @@ static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now)
     memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
 }
 
-/* Commits the pass over [t0, t1): every record quiet. */
+/* Commits the pass over [t0, t1): every record quiet. System by system:
+ * its records in arrival order (system_records) and, sorted once, in
+ * answer order (a->sorted), which gives each of its flows' answers in
+ * order, the endpoint's waits and sojourns in order, and the ends in order
+ * that the number in service is swept from (mdl_fifo_busy_sorted). */
 static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
 {
     world *w = a->w;
@@ -1448,37 +1466,43 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     if (agg_grow_buckets(a, nb) != SIM_OK)
         return SIM_ENOMEM;
     size_t first = (size_t)(t0 / w->interval);
-    /* flows: in the order of their answers */
-    for (int k = 0; k < c->nflows; k++) {
-        int fi = c->flows[k];
-        size_t n = flow_answers(a, fi);
-        mdl_realtime_commit(w->flows[fi].realtime, n, a->arr, a->end);
-    }
-    /* endpoints */
     for (int k = 0; k < c->nsystems; k++) {
         int s = c->systems[k];
         sys_rt *sys = &w->systems[s];
         size_t n = system_records(a, s);
-        int workers = mdl_endpoint_workers(sys->endpoint);
-        size_t cap = (size_t)workers < n ? (size_t)workers : n;
-        for (size_t j = 0; j < n; j++)
-            a->start[j] = a->end[j] - a->recs[a->idx[j]].service;
-        const mdl_fifo_tally *tally = &a->st[k].tally; /* pass_draw's recursion */
-        mdl_fifo_level busy = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
-        mdl_fifo_level queue = {.bucket_area = a->queue_a, .bucket_max = a->queue_m};
-        /* start[] is nondecreasing: FIFO hands out servers in arrival order */
-        if (mdl_fifo_busy(&win, 0, NULL, n, a->start, a->end, a->heap, cap ? cap : 1, &busy) !=
-            SIM_OK)
-            return SIM_EINTERNAL;
-        mdl_fifo_waiting(&win, n, a->arr, a->start, &queue);
-        for (size_t j = 0; j < n; j++)
+        for (size_t j = 0; j < n; j++) {
             a->sorted[j] = a->recs[a->idx[j]];
+            a->start[j] = a->end[j] - a->sorted[j].service;
+        }
         sort_by_end(a->sorted, n);
+        /* its flows, each in the order of its answers */
+        for (int f = 0; f < c->nflows; f++) {
+            int fi = c->flows[f];
+            if (w->sc->flows[fi].target_index != s)
+                continue;
+            size_t m = 0;
+            for (size_t j = 0; j < n; j++) { /* written always, kept if fi's: no branch */
+                a->tmp[m] = a->sorted[j].at;
+                a->svc[m] = a->sorted[j].end;
+                m += a->sorted[j].flow == fi;
+            }
+            mdl_realtime_commit(w->flows[fi].realtime, m, a->tmp, a->svc);
+        }
+        /* the endpoint */
+        size_t m = 0; /* the ends in order of the services of positive length */
         for (size_t j = 0; j < n; j++) {
             const agg_rec *r = &a->sorted[j];
             a->tmp[j] = r->end - r->service - r->at; /* wait */
             a->svc[j] = r->end - r->at;              /* sojourn */
+            a->heap[m] = r->end;
+            m += r->service > 0;
         }
+        const mdl_fifo_tally *tally = &a->st[k].tally; /* pass_draw's recursion */
+        mdl_fifo_level busy = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
+        mdl_fifo_level queue = {.bucket_area = a->queue_a, .bucket_max = a->queue_m};
+        /* start[] is nondecreasing: FIFO hands out servers in arrival order */
+        mdl_fifo_busy_sorted(&win, n, a->start, a->end, a->heap, m, &busy);
+        mdl_fifo_waiting(&win, n, a->arr, a->start, &queue);
         double *d = a->dbuf;
         for (size_t j = 0; j < nb; j++) {
             d[j] = (double)a->busy_a[j];
@@ -1514,18 +1538,23 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     /* caller pools: each record holds a thread from arrival to answer */
     for (int k = 0; k < c->ncallers; k++) {
         int p = c->callers[k];
-        size_t n = 0;
-        for (size_t i = 0; i < a->nrecs; i++)
-            if (rec_caller(w, &a->recs[i]) == p) {
-                a->arr[n] = a->recs[i].at;
-                a->end[n] = a->recs[i].end;
-                n++;
+        size_t n = 0, m = 0;
+        for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if p's: no branch */
+            const agg_rec *r = &a->recs[i];
+            int mine = rec_caller(w, r) == p;
+            a->arr[n] = r->at;
+            a->end[n] = r->end;
+            n += mine;
+            /* the releases in order, by insertion: nearly sorted already */
+            if (mine && r->end > r->at) {
+                size_t j = m++;
+                for (; j > 0 && a->heap[j - 1] > r->end; j--)
+                    a->heap[j] = a->heap[j - 1];
+                a->heap[j] = r->end;
             }
+        }
         mdl_fifo_level held = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
-        size_t size = (size_t)mdl_caller_size(w->callers[p]);
-        size_t cap = size < n ? size : n ? n : 1; /* the scratch holds n */
-        if (mdl_fifo_busy(&win, 0, NULL, n, a->arr, a->end, a->heap, cap, &held) != SIM_OK)
-            return SIM_EINTERNAL;
+        mdl_fifo_busy_sorted(&win, n, a->arr, a->end, a->heap, m, &held);
         double *d = a->dbuf;
         for (size_t j = 0; j < nb; j++) {
             d[j] = (double)a->busy_a[j];
