@@ -400,8 +400,29 @@ static void add_time_ok(mdl_breaker *b, size_t n, const sim_time *at)
     }
 }
 
+/* Consecutive mode, CLOSED: the streak after n successes (a slow one adds
+ * to it, a fast one ends it), or -1 if it would reach the threshold. */
+static int streak_after(const mdl_breaker *b, size_t n, const sim_time *duration)
+{
+    int streak = b->streak, top = 0;
+    for (size_t i = 0; i < n; i++) {
+        streak = duration[i] > b->slow_duration ? streak + 1 : 0;
+        top = streak > top ? streak : top;
+    }
+    return top >= b->consecutive ? -1 : streak;
+}
+
 void mdl_breaker_record_ok_n(mdl_breaker *b, size_t n, const sim_time *at, const sim_time *duration)
 {
+    if (b->state == MDL_BREAKER_CLOSED && b->mode == MDL_BREAKER_CONSECUTIVE) {
+        /* no window: only the streak moves, lengthened by slow successes */
+        int streak = streak_after(b, n, duration);
+        if (streak >= 0) {
+            b->recorded += n;
+            b->streak = streak;
+            return;
+        }
+    }
     size_t fast = b->state == MDL_BREAKER_CLOSED && b->failed == 0 && b->slow == 0;
     for (size_t i = 0; fast && i < n; i++)
         fast = duration[i] <= b->slow_duration;
@@ -419,8 +440,6 @@ void mdl_breaker_record_ok_n(mdl_breaker *b, size_t n, const sim_time *at, const
     b->recorded += n;
     if (b->consecutive > 0)
         b->streak = 0;
-    if (b->mode == MDL_BREAKER_CONSECUTIVE)
-        return;
     if (b->kind == MDL_BREAKER_WINDOW_TIME)
         add_time_ok(b, n, at);
     else

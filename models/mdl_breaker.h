@@ -160,7 +160,8 @@ void mdl_breaker_record(mdl_breaker *b, uint32_t ticket, int failed, sim_time du
  * no call is slow and the window holds no failure or slow call, no rule
  * can fire (the rates stay 0, the streak 0), and the outcomes go into the
  * window at once: O(min(n, N)) for a count window, O(seconds spanned) for
- * a time window. Otherwise one at a time. */
+ * a time window. In consecutive mode (no window) only the streak moves: in
+ * one scan, unless it would reach the threshold. Otherwise one at a time. */
 void mdl_breaker_record_ok_n(mdl_breaker *b, size_t n, const sim_time *at,
                              const sim_time *duration);
 /* Gives back a permission that was not used for a call (HALF_OPEN: the

@@ -736,6 +736,38 @@ static void successes_that_can_move_the_breaker_go_one_by_one(void **state)
     mdl_breaker_destroy(b);
 }
 
+/* Consecutive mode has no window: slow successes short of the threshold
+ * only lengthen the streak, which a run takes in one scan. With 3 in a row
+ * to open: slow, slow, fast, slow, fast, slow, slow leaves a streak of 2,
+ * so one failure next opens it, as after the calls one by one. */
+static void slow_successes_short_of_the_streak_go_at_once(void **state)
+{
+    (void)state;
+    mdl_breaker_cfg cfg = {
+        .mode = MDL_BREAKER_CONSECUTIVE, .consecutive = 3, .slow_call_duration = SIM_SEC};
+    sim_time at[7] = {10, 20, 30, 40, 50, 60, 70};
+    sim_time d[7] = {2 * SIM_SEC, 2 * SIM_SEC, 0, 2 * SIM_SEC, 0, 2 * SIM_SEC, 2 * SIM_SEC};
+    sim_time pre_at[1] = {1};
+    int failed[1] = {1}; /* a streak of 1 on entry, ended by the first fast one */
+    for (size_t n = 0; n <= 7; n++) {
+        bulk_equals_singles(&cfg, 0, pre_at, failed, n, at, d);
+        bulk_equals_singles(&cfg, 1, pre_at, failed, n, at, d);
+    }
+    mdl_breaker *bulk = mdl_breaker_create(&cfg, 0, NULL), *one = mdl_breaker_create(&cfg, 0, NULL);
+    assert_non_null(bulk);
+    assert_non_null(one);
+    mdl_breaker_record_ok_n(bulk, 7, at, d);
+    ok_one_by_one(one, 7, at, d);
+    assert_int_equal(mdl_breaker_state_of(bulk), MDL_BREAKER_CLOSED);
+    assert_true(mdl_breaker_recorded(bulk) == 7);
+    call(bulk, 100, FAIL, 0);
+    call(one, 100, FAIL, 0);
+    assert_int_equal(mdl_breaker_state_of(bulk), MDL_BREAKER_OPEN);
+    assert_int_equal(mdl_breaker_state_of(one), MDL_BREAKER_OPEN);
+    mdl_breaker_destroy(bulk);
+    mdl_breaker_destroy(one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +795,7 @@ int main(void)
         cmocka_unit_test(n_fast_successes_at_once_fill_a_count_window_as_one_by_one),
         cmocka_unit_test(n_fast_successes_at_once_fill_a_time_window_as_one_by_one),
         cmocka_unit_test(successes_that_can_move_the_breaker_go_one_by_one),
+        cmocka_unit_test(slow_successes_short_of_the_streak_go_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
