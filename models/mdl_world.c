@@ -1408,15 +1408,19 @@ static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
         return SIM_ENOMEM;
     memset(a->calls, 0, nb * sizeof *a->calls);
     size_t j = 0;
+    uint64_t count = 0; /* bucket j's, in a register until the cursor moves */
     sim_time edge = (t0 / g + 1) * g;
     for (size_t i = 0; i < a->nrecs; i++) {
         const agg_rec *r = &a->recs[i];
         if (rec_system(w, r) != s)
             continue;
-        for (; r->at >= edge; edge += g)
-            j++;
-        a->calls[j]++;
+        for (; r->at >= edge; edge += g) {
+            a->calls[j++] = count;
+            count = 0;
+        }
+        count++;
     }
+    a->calls[j] = count;
     size_t now_nb =
         sample < t1 ? (size_t)(sample / g - t0 / g) : nb; /* a sample is at a bucket edge */
     mdl_quota_commit(q, t0, a->calls, now_nb);
