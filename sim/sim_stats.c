@@ -488,7 +488,7 @@ void sim_hist_add_times(sim_hist *h, const sim_time *t, size_t n)
     }
     /* room(h, n) widened the counts if the n could pass UINT32_MAX, so
      * record's own check (with the count below) never fires. */
-    uint64_t count = h->count;
+    uint64_t count = h->count, under = 0;
     double sum = h->sum, min = h->min, max = h->max;
     for (size_t i = 0; i < n; i++) {
         double x = sim_time_to_seconds(t[i]);
@@ -497,6 +497,8 @@ void sim_hist_add_times(sim_hist *h, const sim_time *t, size_t n)
         int o = (int)(k >> SUB_BITS);
         if (b > 0 && b < OVER_BIN && holds(h, o))
             bump(h, o, (unsigned)(k & (SUBS - 1)), 1);
+        else if (b == 0)
+            under++; /* a wait of 0: most of them */
         else if (b < 0 || record(h, b, 1) != SIM_OK)
             continue; /* as sim_hist_add_n: not recorded */
         count++;
@@ -506,6 +508,8 @@ void sim_hist_add_times(sim_hist *h, const sim_time *t, size_t n)
         if (x > max)
             max = x;
     }
+    /* whole numbers below 2^53: one add is exact, as many adds of 1 are */
+    h->under += (double)under;
     h->count = count;
     h->sum = sum;
     h->min = min;
