@@ -1470,6 +1470,7 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     if (agg_grow_buckets(a, nb) != SIM_OK)
         return SIM_ENOMEM;
     size_t first = (size_t)(t0 / w->interval);
+    uint64_t swept = 0; /* caller pools committed with their system (bit k: c->callers[k]) */
     for (int k = 0; k < c->nsystems; k++) {
         int s = c->systems[k];
         sys_rt *sys = &w->systems[s];
@@ -1532,6 +1533,28 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
                                .queue_bucket_max = d + 3 * nb};
         if (mdl_endpoint_commit(sys->endpoint, &b) != SIM_OK)
             return SIM_EINTERNAL;
+        /* A caller pool whose records are this system's alone, none of
+         * which waited, holds a thread exactly while a worker serves it:
+         * the same intervals, so the same level, and no second sweep. */
+        for (int q = 0; q < c->ncallers && q < 64 && a->st[k].tally.waited == 0; q++) {
+            int alone = 1;
+            for (int f = 0; f < c->nflows && alone; f++) {
+                const mdl_flow_spec *fs = &w->sc->flows[c->flows[f]];
+                alone = (fs->caller_index == c->callers[q]) == (fs->target_index == s);
+            }
+            if (!alone)
+                continue;
+            mdl_caller_bulk cb = {.requests = n,
+                                  .in_use_area = (double)busy.area,
+                                  .max_in_use = busy.max,
+                                  .first_bucket = first,
+                                  .nbuckets = nb,
+                                  .bucket_area = d,
+                                  .bucket_max = d + nb};
+            if (mdl_caller_commit(w->callers[c->callers[q]], &cb) != SIM_OK)
+                return SIM_EINTERNAL;
+            swept |= (uint64_t)1 << q;
+        }
         /* A proactive token never fails nor delays a call; its uses in
          * time order draw the background refreshes as the calls would. */
         for (size_t j = 0; sys->token && j < n; j++)
@@ -1541,6 +1564,8 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     }
     /* caller pools: each record holds a thread from arrival to answer */
     for (int k = 0; k < c->ncallers; k++) {
+        if (k < 64 && (swept >> k & 1))
+            continue;
         int p = c->callers[k];
         size_t n = 0, m = 0;
         for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if p's: no branch */
