@@ -1212,22 +1212,41 @@ static size_t system_records(agg *a, int s)
     return n;
 }
 
-/* Caller pool p never refuses the pass's records and never fills. */
+/* Caller pool p never refuses the pass's records and never fills.
+ * The common case needs no sweep: when p's records all go to one system
+ * and none of that system's records waited, each arrival there found
+ * fewer than its c workers in flight, ties counted (run_endpoint: below c
+ * while not exact; once exact, a record finding every worker busy waited
+ * or sent the pass back, and one that did not found a worker free before
+ * it). p's records in flight are among those, so with c < size the pool
+ * never holds size - 1. */
 static int check_caller(agg *a, int p)
 {
     world *w = a->w;
+    size_t first = 0;
+    while (first < a->nrecs && rec_caller(w, &a->recs[first]) != p)
+        first++;
+    if (first == a->nrecs)
+        return 1; /* no record of p */
+    int one = rec_system(w, &a->recs[first]), single = 1, waited = 0;
     size_t n = 0;
     for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if p's: no branch */
-        a->arr[n] = a->recs[i].at;
-        a->svc[n] = a->recs[i].end; /* the release times */
-        n += rec_caller(w, &a->recs[i]) == p;
+        const agg_rec *r = &a->recs[i];
+        int mine = rec_caller(w, r) == p, sys = rec_system(w, r);
+        single &= !mine || sys == one;
+        waited |= sys == one && r->end - r->service != r->at;
+        a->arr[n] = r->at;
+        a->svc[n] = r->end; /* the release times */
+        n += mine;
     }
     int size = mdl_caller_size(w->callers[p]);
+    if (single && !waited && mdl_endpoint_workers(w->systems[one].endpoint) < size)
+        return 1;
     /* A record finding size - 1 threads held would fill the pool (its time
      * exhausted is left to the calendar); with none free it is refused.
      * A thread released at the instant a record arrives counts as held
      * (under_limit's ties): mdl_fifo_first_full's rule with size - 1. */
-    return n == 0 || (size >= 2 && under_limit(a->arr, a->svc, n, a->tmp, size - 1));
+    return size >= 2 && under_limit(a->arr, a->svc, n, a->tmp, size - 1);
 }
 
 /* The pass's calls per quota grid bucket of system s from t0's, into

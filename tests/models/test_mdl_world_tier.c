@@ -478,6 +478,50 @@ static void a_mix_of_limits_gives_the_same_records_and_series_on_both_paths(void
     sim_summary_destroy(r);
 }
 
+/* The pool check's shortcut (check_caller): a pool whose records all go
+ * to one system of c workers holds fewer than c threads at each arrival
+ * while nobody waits there, so with c < size it cannot fill. Two flows
+ * into 3 workers, 10k/day each (0.23 calls/s of about 0.3 s: 0.07 in
+ * flight, so an arrival finds 2 with probability about 0.25%, some 50 a
+ * day, in a few % of the 86 s intervals). Pool size 4 = c + 1: the
+ * pass relies on the shortcut; pool size 3 = c: an arrival finding 2 in
+ * flight fills it, which the pass must leave to the calendar
+ * (fallback_pool > 0). Both paths agree with the reference either way. */
+static void a_pool_one_larger_than_its_systems_workers_cannot_fill(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "name: pool-edge\n"
+        "horizon: 1d\n"
+        "load: 1x\n"
+        "seed: 17\n"
+        "systems:\n"
+        "  - id: crm\n"
+        "    kind: generic\n"
+        "    api: {workers: 3, latency_p50: 200ms, latency_p95: 800ms}\n"
+        "  - id: shop\n"
+        "    kind: generic\n"
+        "callers:\n"
+        "  - {id: app, pool_size: %d}\n"
+        "flows:\n"
+        "  - {id: P-1, source: shop, target: crm, direction: outbound, volume: 10k/day,\n"
+        "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n"
+        "  - {id: P-2, source: shop, target: crm, direction: outbound, volume: 10k/day,\n"
+        "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n";
+    for (int size = 3; size <= 4; size++) {
+        char text[sizeof fmt + 16];
+        snprintf(text, sizeof text, fmt, size);
+        sim_summary *f = load_and_run(text, 0, 2, 1);
+        sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
+        assert_true(mean_of(f, "run.aggregate_passes") > 0);
+        if (size == 3)
+            assert_true(mean_of(f, "run.aggregate_fallback_pool") > 0);
+        assert_int_equal(differ(f, r, 1e-9) + differ_series(f, r, 1e-9), 0);
+        sim_summary_destroy(f);
+        sim_summary_destroy(r);
+    }
+}
+
 /* One thread or two: every metric of every replication bit for bit. */
 static void the_aggregate_path_is_the_same_on_one_thread_and_two(void **state)
 {
@@ -512,6 +556,7 @@ int main(void)
         cmocka_unit_test(the_series_are_the_same_on_both_paths),
         cmocka_unit_test(tied_trace_arrivals_keep_the_calendars_push_order),
         cmocka_unit_test(a_mix_of_limits_gives_the_same_records_and_series_on_both_paths),
+        cmocka_unit_test(a_pool_one_larger_than_its_systems_workers_cannot_fill),
         cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
