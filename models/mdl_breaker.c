@@ -363,20 +363,26 @@ void mdl_breaker_record(mdl_breaker *b, uint32_t ticket, int failed, sim_time du
     /* OPEN never hands out tickets of its own period, so nothing to do. */
 }
 
-/* n fast successes into a count window without failures or slow calls:
- * n zero outcomes at head (invariant 1: the counts stay 0). */
+/* n fast successes into a count window: n zero outcomes at head, each
+ * evicting the oldest once the ring is full (invariant 1). After `size`
+ * of them the ring holds only their zeros, so the rest just move head:
+ * O(min(n, 2 N)). */
 static void add_count_ok(mdl_breaker *b, size_t n)
 {
     size_t size = (size_t)b->size, head = (size_t)b->head;
-    if (n >= size) {
-        memset(b->ring, 0, size);
-    } else {
-        size_t first = size - head < n ? size - head : n;
-        memset(b->ring + head, 0, first);
-        memset(b->ring, 0, n - first);
+    size_t fill = size - (size_t)b->n, walk = n < fill + size ? n : fill + size;
+    for (size_t k = 0; k < walk; k++) {
+        if (b->n < b->size) {
+            b->n++;
+        } else {
+            unsigned char old = b->ring[head];
+            b->failed -= (old & F_FAILED) ? 1 : 0;
+            b->slow -= (old & F_SLOW) ? 1 : 0;
+        }
+        b->ring[head] = 0;
+        head = head + 1 == size ? 0 : head + 1;
     }
-    b->head = (int)((head + n % size) % size);
-    b->n = n >= size - (size_t)b->n ? b->size : b->n + (int)n;
+    b->head = (int)((head + (n - walk) % size) % size);
 }
 
 /* The same into a time window: one add per second spanned (at[]
@@ -398,6 +404,25 @@ static void add_time_ok(mdl_breaker *b, size_t n, const sim_time *at)
         b->n += (int)(j - i);
         i = j;
     }
+}
+
+int mdl_breaker_fast_successes_hold(const mdl_breaker *b, size_t n)
+{
+    if (b->state != MDL_BREAKER_CLOSED)
+        return 0;
+    if (b->mode == MDL_BREAKER_CONSECUTIVE) /* a fast success ends the streak */
+        return 1;
+    if (b->kind == MDL_BREAKER_WINDOW_TIME) /* a slide can raise a rate: only a clean window */
+        return b->failed == 0 && b->slow == 0;
+    /* Count window: a fast success adds a clean outcome and evicts at most
+     * one, so n grows (to N) and the counts never do: the rates never rise.
+     * With n >= minimum they were checked at the last outcome and held;
+     * else the first check comes at n = minimum, with no eviction before
+     * it (minimum <= N), on the counts of now. */
+    if (b->n >= b->min_calls || n < (size_t)(b->min_calls - b->n))
+        return 1;
+    return !above(b->failed, b->min_calls, b->failure_rate) &&
+           !above(b->slow, b->min_calls, b->slow_rate);
 }
 
 /* Consecutive mode, CLOSED: the streak after n successes (a slow one adds
@@ -423,7 +448,7 @@ void mdl_breaker_record_ok_n(mdl_breaker *b, size_t n, const sim_time *at, const
             return;
         }
     }
-    size_t fast = b->state == MDL_BREAKER_CLOSED && b->failed == 0 && b->slow == 0;
+    size_t fast = mdl_breaker_fast_successes_hold(b, n);
     for (size_t i = 0; fast && i < n; i++)
         fast = duration[i] <= b->slow_duration;
     if (!fast) {

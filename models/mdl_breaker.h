@@ -153,14 +153,20 @@ int mdl_breaker_acquire(mdl_breaker *b, sim_time now, uint32_t *ticket);
  * ignored. */
 void mdl_breaker_record(mdl_breaker *b, uint32_t ticket, int failed, sim_time duration,
                         sim_time now);
+/* 1 when n successes, none of them slow, recorded from now on surely
+ * leave the breaker CLOSED (0 if it is not CLOSED). Exact in consecutive
+ * mode (always 1) and with a count window (1 unless the rates reach a
+ * threshold: they never rise under fast successes, so only the first
+ * check at minimum_calls can fire). A time window may slide old successes
+ * out and raise a rate: 1 only when it holds no failure or slow call. */
+int mdl_breaker_fast_successes_hold(const mdl_breaker *b, size_t n);
 /* n calls permitted and answered with success, call i answered at at[i]
  * (nondecreasing) after duration[i]: exactly what, for each i in order,
  * acquire at at[i] and (if permitted) record(ticket, 0, duration[i],
- * at[i]) would do. Bulk (the aggregate path): when the breaker is CLOSED,
- * no call is slow and the window holds no failure or slow call, no rule
- * can fire (the rates stay 0, the streak 0), and the outcomes go into the
- * window at once: O(min(n, N)) for a count window, O(seconds spanned) for
- * a time window. In consecutive mode (no window) only the streak moves: in
+ * at[i]) would do. Bulk (the aggregate path): when no call is slow and
+ * mdl_breaker_fast_successes_hold, no rule can fire, and the outcomes go
+ * into the window at once: O(min(n, 2 N)) for a count window,
+ * O(seconds spanned) for a time window. In consecutive mode (no window) only the streak moves: in
  * one scan, unless it would reach the threshold. Otherwise one at a time. */
 void mdl_breaker_record_ok_n(mdl_breaker *b, size_t n, const sim_time *at,
                              const sim_time *duration);

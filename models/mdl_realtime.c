@@ -747,17 +747,15 @@ int mdl_realtime_breaker_surely_holds(const mdl_realtime *rt, size_t n, const si
 {
     if (!rt->breaker)
         return 1;
-    /* No slow call and no failure or slow call left in the window: the
-     * rates stay 0 and the streak 0, so no rule can fire. A window that
-     * still holds some can open on a fast success (one more call reaching
-     * minimum_calls, or older successes sliding out of a time window). */
-    if (mdl_breaker_window_failed(rt->breaker) != 0 || mdl_breaker_window_slow(rt->breaker) != 0)
-        return 0;
+    /* No slow call, and successes that cannot open it: a window that still
+     * holds failures or slow calls can open on a fast success (one more
+     * call reaching minimum_calls, or older successes sliding out of a
+     * time window); mdl_breaker_fast_successes_hold tells when not. */
     sim_time slow = mdl_breaker_slow_call_duration(rt->breaker);
     int fast = 1;
     for (size_t i = 0; i < n; i++)
         fast &= answer[i] - created[i] <= slow;
-    return fast;
+    return fast && mdl_breaker_fast_successes_hold(rt->breaker, n);
 }
 
 int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,

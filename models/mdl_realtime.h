@@ -202,15 +202,15 @@ sim_time mdl_realtime_quiet_limit(const mdl_realtime *rt);
  * created (and sent) at created[i] and answered at answer[i], in the order
  * of the answers, recorded as mdl_realtime_commit would. Changes nothing:
  * it tries them on a copy of the breaker, unless none of them is slow and
- * the window holds no failure or slow call (then no rule can fire: a
- * fast success can open a rate rule whose window still holds failures,
- * by bringing the count to minimum_calls). */
+ * the breaker says fast successes cannot open it (a fast success can open
+ * a rate rule whose window still holds failures, by bringing the count to
+ * minimum_calls: mdl_breaker_fast_successes_hold). */
 int mdl_realtime_breaker_holds(mdl_realtime *rt, size_t n, const sim_time *created,
                                const sim_time *answer);
 /* mdl_realtime_breaker_holds's first test alone, which needs no order: 1
- * when there is no breaker, or none of the n records is slow and the
- * window holds no failure or slow call; 0 when only a trial in answer
- * order can tell. */
+ * when there is no breaker, or none of the n records is slow and fast
+ * successes cannot open it (mdl_breaker_fast_successes_hold); 0 when only
+ * a trial in answer order can tell. */
 int mdl_realtime_breaker_surely_holds(const mdl_realtime *rt, size_t n, const sim_time *created,
                                       const sim_time *answer);
 /* Counts n quiet records at once: record i was created (and sent) at

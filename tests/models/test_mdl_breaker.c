@@ -768,6 +768,89 @@ static void slow_successes_short_of_the_streak_go_at_once(void **state)
     mdl_breaker_destroy(one);
 }
 
+/* mdl_breaker_fast_successes_hold against trying: for random histories
+ * (failures, slow and fast successes, every 100 ms) of count windows
+ * (minimum below and at N, two thresholds), a time window and consecutive
+ * mode, whether n fast successes leave a copy CLOSED, n = 0..30 (the time
+ * window's answer is only sufficient: 1 must hold); and the
+ * bulk record of those n equals one by one (the bulk now also takes
+ * windows that hold failures). Exact: both sides are the same integers. */
+static void fast_successes_hold_exactly_when_trying_them_keeps_it_closed(void **state)
+{
+    (void)state;
+    const mdl_breaker_cfg cfgs[] = {
+        {.window = 10,
+         .minimum_calls = 4,
+         .failure_rate = 50,
+         .slow_call_rate = 40,
+         .slow_call_duration = SIM_SEC},
+        {.window = 10, .minimum_calls = 10, .failure_rate = 30, .slow_call_duration = SIM_SEC},
+        {.window = 8,
+         .minimum_calls = 3,
+         .failure_rate = 60,
+         .consecutive = 2,
+         .slow_call_duration = SIM_SEC},
+        {.window_kind = MDL_BREAKER_WINDOW_TIME,
+         .window = 3,
+         .minimum_calls = 4,
+         .failure_rate = 50,
+         .slow_call_duration = SIM_SEC},
+        {.mode = MDL_BREAKER_CONSECUTIVE, .consecutive = 3, .slow_call_duration = SIM_SEC},
+    };
+    unsigned seed = 12345;
+    int held = 0, opened = 0;
+    for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++)
+        for (int trial = 0; trial < 200; trial++) {
+            mdl_breaker *b = mdl_breaker_create(&cfgs[c], 0, NULL);
+            mdl_breaker *t = mdl_breaker_create(&cfgs[c], 0, NULL);
+            assert_non_null(b);
+            assert_non_null(t);
+            sim_time now = 0;
+            int len = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 12;
+            for (int k = 0; k < len && mdl_breaker_state_of(b) == MDL_BREAKER_CLOSED; k++) {
+                unsigned r = (seed = seed * 1103515245u + 12345u) >> 16;
+                uint32_t tk;
+                now += 100 * SIM_MS;
+                assert_int_equal(mdl_breaker_acquire(b, now, &tk), 1);
+                mdl_breaker_record(b, tk, r % 4 == 0, r % 3 == 0 ? 2 * SIM_SEC : 0, now);
+            }
+            sim_time at[30], d[30] = {0};
+            for (int i = 0; i < 30; i++)
+                at[i] = now + (i + 1) * 100 * SIM_MS;
+            for (size_t n = 0; n <= 30; n++) {
+                int closed = mdl_breaker_state_of(b) == MDL_BREAKER_CLOSED;
+                if (closed) {
+                    assert_int_equal(mdl_breaker_copy_state(t, b), SIM_OK);
+                    ok_one_by_one(t, n, at, d);
+                    closed = mdl_breaker_state_of(t) == MDL_BREAKER_CLOSED &&
+                             mdl_breaker_opened(t) == mdl_breaker_opened(b);
+                }
+                if (cfgs[c].window_kind == MDL_BREAKER_WINDOW_TIME)
+                    assert_true(!mdl_breaker_fast_successes_hold(b, n) || closed);
+                else
+                    assert_int_equal(mdl_breaker_fast_successes_hold(b, n), closed);
+                held += closed;
+                opened += !closed;
+                /* bulk against one by one from this state */
+                mdl_breaker *x = mdl_breaker_create(&cfgs[c], 0, NULL);
+                mdl_breaker *y = mdl_breaker_create(&cfgs[c], 0, NULL);
+                assert_non_null(x);
+                assert_non_null(y);
+                assert_int_equal(mdl_breaker_copy_state(x, b), SIM_OK);
+                assert_int_equal(mdl_breaker_copy_state(y, b), SIM_OK);
+                mdl_breaker_record_ok_n(x, n, at, d);
+                ok_one_by_one(y, n, at, d);
+                assert_same_breakers(x, y, at[29]);
+                mdl_breaker_destroy(x);
+                mdl_breaker_destroy(y);
+            }
+            mdl_breaker_destroy(b);
+            mdl_breaker_destroy(t);
+        }
+    /* both answers must have come up often, or the test proves little */
+    assert_true(held > 1000 && opened > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +879,7 @@ int main(void)
         cmocka_unit_test(n_fast_successes_at_once_fill_a_time_window_as_one_by_one),
         cmocka_unit_test(successes_that_can_move_the_breaker_go_one_by_one),
         cmocka_unit_test(slow_successes_short_of_the_streak_go_at_once),
+        cmocka_unit_test(fast_successes_hold_exactly_when_trying_them_keeps_it_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
