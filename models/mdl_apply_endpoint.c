@@ -230,6 +230,11 @@ sim_time mdl_apply_endpoint_answer_of(const mdl_apply_endpoint *a, uint64_t toke
     return SIM_TIME_NEVER;
 }
 
+sim_time mdl_apply_endpoint_timeout(const mdl_apply_endpoint *a)
+{
+    return a->timeout;
+}
+
 void mdl_apply_endpoint_pass_commit(mdl_apply_endpoint *a, uint64_t calls, uint64_t ok)
 {
     a->st.calls += calls;

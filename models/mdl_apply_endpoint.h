@@ -83,6 +83,10 @@ void mdl_apply_endpoint_stats_get(const mdl_apply_endpoint *a, mdl_apply_endpoin
  * (e.g. fall back when a call running at t0 could reach it). */
 sim_time mdl_apply_endpoint_answer_of(const mdl_apply_endpoint *a, uint64_t token);
 
+/* The call's timeout (cfg.timeout, or its default): an answer later than
+ * this after the call times out (one exactly at it is in time). */
+sim_time mdl_apply_endpoint_timeout(const mdl_apply_endpoint *a);
+
 /* Adds at t1 the pass's calls made in [t0, t1) (the ledger's calls
  * included) and, of them, those answered ok before t1. */
 void mdl_apply_endpoint_pass_commit(mdl_apply_endpoint *a, uint64_t calls, uint64_t ok);

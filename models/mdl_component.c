@@ -43,12 +43,13 @@ struct mdl_component {
     int topic_first;      /* node of the first topic */
     unsigned char *rt;    /* [nusers]: a real-time flow: 1, or 2 when its writes publish CDC */
     unsigned char *clean; /* [nusers]: see mdl_component_realtime_only */
+    unsigned char *evok;  /* [nusers]: see mdl_component_event_pass */
     int nedges, capedges; /* edge list */
     int *eu, *eo;         /* user node, object node */
     int *adj_first, *adj; /* CSR: adj[adj_first[i] .. adj_first[i + 1]) */
     /* Split scratch and results. */
     int *parent, *comp, *first, *members;
-    unsigned char *rank, *comp_rt;
+    unsigned char *rank, *comp_rt, *comp_ev;
     int ncomp;
 };
 
@@ -425,6 +426,46 @@ static void mark_clean(mdl_component *g)
     }
 }
 
+/* The users an event pass may carry besides clean real-time flows
+ * (mdl_component_event_pass): an event flow on its source's platform
+ * channel, and a subscriber of one that applies through the API, with no
+ * CDC received, no echo of its writes and no reconciliation. */
+static int event_user(const mdl_component *g, const mdl_scenario *sc, int u)
+{
+    if (u < g->nflows)
+        return is_event(&sc->flows[u]) && sc->flows[u].event.broker_index < 0;
+    for (int i = 0; i < g->nflows; i++) {
+        const mdl_flow_spec *f = &sc->flows[i];
+        if (g->sub_first[i] < 0 || u < g->sub_first[i] ||
+            u >= g->sub_first[i] + f->event.nsubscribers)
+            continue;
+        const mdl_subscriber_spec *ss = &f->event.subscribers[u - g->sub_first[i]];
+        return f->event.broker_index < 0 && ss->apply_via_api && sub_cdc_source(sc, f, ss) < 0 &&
+               sub_echo(sc, ss) < 0 && !f->event.reconciliation.enabled;
+    }
+    return 0;
+}
+
+/* evok[u]: u is a clean real-time flow or an event user (event_user), and
+ * every user of every object it touches is one too. */
+static void mark_event(mdl_component *g, const mdl_scenario *sc)
+{
+    for (int u = 0; u < g->nusers; u++)
+        g->evok[u] = (unsigned char)(g->rt[u] == 1 || event_user(g, sc, u));
+    for (int u = 0; u < g->nusers; u++) {
+        int ok = g->evok[u] & 1;
+        const int *objs;
+        int no = mdl_component_links(g, u, &objs);
+        for (int k = 0; k < no && ok; k++) {
+            const int *users;
+            int nu = mdl_component_links(g, objs[k], &users);
+            for (int v = 0; v < nu && ok; v++)
+                ok = g->evok[users[v]] & 1;
+        }
+        g->evok[u] |= (unsigned char)(ok ? 2 : 0);
+    }
+}
+
 static int build(mdl_component *g, const mdl_scenario *sc)
 {
     int users, cap = count_nodes(sc, &users), rc = SIM_OK;
@@ -462,14 +503,16 @@ static int build(mdl_component *g, const mdl_scenario *sc)
     size_t n = (size_t)g->nnodes + 1;
     g->rt = sim_calloc((size_t)users + 1, 1);
     g->clean = sim_calloc((size_t)users + 1, 1);
+    g->evok = sim_calloc((size_t)users + 1, 1);
     g->parent = sim_calloc(n, sizeof *g->parent);
     g->comp = sim_calloc(n, sizeof *g->comp);
     g->first = sim_calloc(n, sizeof *g->first);
     g->members = sim_calloc(n, sizeof *g->members);
     g->rank = sim_calloc(n, 1);
     g->comp_rt = sim_calloc(n, 1);
-    if (!g->rt || !g->clean || !g->parent || !g->comp || !g->first || !g->members || !g->rank ||
-        !g->comp_rt) {
+    g->comp_ev = sim_calloc(n, 1);
+    if (!g->rt || !g->clean || !g->evok || !g->comp_ev || !g->parent || !g->comp || !g->first ||
+        !g->members || !g->rank || !g->comp_rt) {
         rc = SIM_ENOMEM;
         goto done;
     }
@@ -478,6 +521,7 @@ static int build(mdl_component *g, const mdl_scenario *sc)
                    : mdl_scenario_flow_cdc_system(sc, &sc->flows[i]) >= 0 ? 2
                                                                           : 1;
     mark_clean(g);
+    mark_event(g, sc);
 done:
     sim_free(topic_of);
     sim_free(ntopics_of);
@@ -517,6 +561,8 @@ void mdl_component_destroy(mdl_component *g)
     sim_free(g->members);
     sim_free(g->rank);
     sim_free(g->comp_rt);
+    sim_free(g->comp_ev);
+    sim_free(g->evok);
     sim_free(g);
 }
 
@@ -651,6 +697,14 @@ int mdl_component_split(mdl_component *g, const unsigned char *active)
         unsigned char *c = &g->comp_rt[g->comp[u]];
         *c = *c != 0 && g->clean[u];
     }
+    /* Event pass: 2 = no user seen yet; bit 0: every user ok so far; bit
+     * 2: an event user seen. */
+    memset(g->comp_ev, 2, (size_t)g->ncomp);
+    for (int u = 0; u < g->nusers; u++) {
+        unsigned char *c = &g->comp_ev[g->comp[u]];
+        int ok = (*c == 2 || (*c & 1)) && (g->evok[u] & 2);
+        *c = (unsigned char)((ok ? 1 : 0) | (*c != 2 ? (*c & 4) : 0) | (g->rt[u] != 1 ? 4 : 0));
+    }
     return g->ncomp;
 }
 
@@ -671,4 +725,10 @@ int mdl_component_realtime_only(const mdl_component *g, int c)
 {
     assert(c >= 0 && c < g->ncomp);
     return g->comp_rt[c] == 1;
+}
+
+int mdl_component_event_pass(const mdl_component *g, int c)
+{
+    assert(c >= 0 && c < g->ncomp);
+    return g->comp_ev[c] == 5;
 }

@@ -105,6 +105,16 @@
  * interleave with the event flows' in the channel's log and count in its
  * publish allocation, so such a flow is never real-time only.
  *
+ * Event pass. The tier-R pass of event components (mdl_world.c) carries
+ * besides such real-time flows an event flow publishing on its source's
+ * platform channel (no broker) and a subscriber of one that applies
+ * through the API, receives no CDC, publishes no echo of its writes and
+ * has no reconciliation. A component qualifies when every user in it is
+ * one of these, every user of every object they touch is one too, and at
+ * least one is an event user. (The world checks the rest: every
+ * publisher and reader of each channel in the component, and the
+ * subscribers' own settings, mdl_subscriber_pass_read.)
+ *
  * Ownership: the graph copies what it needs from the scenario at create and
  * does not keep it. Checked by: tests/models/test_mdl_component.c.
  */
@@ -186,5 +196,7 @@ int mdl_component_of(const mdl_component *g, int node);
 int mdl_component_members(const mdl_component *g, int c, const int **nodes);
 /* 1 when component c is real-time only (see above), else 0. */
 int mdl_component_realtime_only(const mdl_component *g, int c);
+/* 1 when the event pass may carry component c (see above), else 0. */
+int mdl_component_event_pass(const mdl_component *g, int c);
 
 #endif

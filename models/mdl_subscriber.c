@@ -1707,8 +1707,11 @@ static const char *not_ready(const mdl_subscriber *s)
         return "receives CDC events";
     if (s->commit_interval > 0)
         return "commits at intervals";
-    if (s->redelivery > 0.0 || s->permanent > 0.0)
-        return "redelivers, or has permanent errors";
+    /* A redelivery draw is the caller's to check (none may fire: the
+     * commit draws them again, in the same order, with the same result);
+     * a certain one, or a permanent error drawn at each read, is not. */
+    if (s->redelivery >= 1.0 || s->permanent > 0.0)
+        return "always redelivers, or has permanent errors";
     if (s->echo || s->processing_on)
         return "echoes its writes, or has a processing time";
     if (s->fifo_n > 0 || s->src[0].nab > 0)

@@ -322,7 +322,10 @@ int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r,
  * interval runs per record): a disconnected subscriber or one with offline,
  * crash or token windows ahead in the interval (the caller checks those:
  * they are on the calendar), more than one source (brokers' partitions),
- * CDC received, commits every interval, redelivery, permanent errors,
+ * CDC received, commits every interval, certain redelivery (p = 1),
+ * a redelivery draw that fires (the commit draws one per record answered,
+ * in answer order, from rng_redelivery: the caller must check on a copy of
+ * the stream that none of those fires), permanent errors,
  * echoes of its writes, a processing time, retries (every apply must
  * succeed at its first attempt: the pass checks no quota refusal, 503 or
  * timeout), copies queued, events abandoned by a crash, a slot sleeping
