@@ -925,20 +925,21 @@ static void flow_destroy(flow_rt *f)
 
 /* Why an interval ran per record (published as run.aggregate_<name>). */
 enum agg_why {
-    WHY_QUIET = 0, /* it did not: the pass committed it */
-    WHY_BLOCKED,   /* something was in flight at t0 and at every retry up to t1 */
-    WHY_SLOW,      /* an answer after the timeout, or slow calls that would move a breaker */
-    WHY_POOL,      /* a caller pool would have filled */
-    WHY_LIMIT,     /* an endpoint's queue or concurrency limit or server timeout could bind */
-    WHY_QUOTA,     /* the quota would have refused a call */
-    WHY_FAULT,     /* an outage or degradation window met the interval */
-    WHY_EDGE,      /* it would cross the warm-up end, a quota sample or the last interval */
+    WHY_QUIET = 0,  /* it did not: the pass committed it */
+    WHY_BLOCKED,    /* something was in flight at t0 and at every retry up to t1 */
+    WHY_SLOW,       /* an answer after the timeout, or slow calls that would move a breaker */
+    WHY_POOL,       /* a caller pool would have filled */
+    WHY_LIMIT,      /* an endpoint's queue or concurrency limit or server timeout could bind */
+    WHY_QUOTA,      /* the quota would have refused a call */
+    WHY_FAULT,      /* an outage or degradation window met the interval */
+    WHY_EDGE,       /* it would cross the warm-up end, a quota sample or the last interval */
+    WHY_REDELIVERY, /* a subscriber's redelivery draw fired (event pass) */
     WHY_COUNT
 };
 
 static const char *const why_names[WHY_COUNT] = {
-    "passes",         "blocked",        "fallback_slow",  "fallback_pool",
-    "fallback_limit", "fallback_quota", "fallback_fault", "fallback_edge"};
+    "passes",         "blocked",        "fallback_slow", "fallback_pool",      "fallback_limit",
+    "fallback_quota", "fallback_fault", "fallback_edge", "fallback_redelivery"};
 
 /* The FIFO state of one endpoint during a pass (run_endpoint). */
 typedef struct agg_station {
@@ -954,8 +955,44 @@ typedef struct agg_rec {
     int flow;
 } agg_rec;
 
+/* What an event pass keeps from its draw (at t0) to its commit at its
+ * quiet end (ev_commit): the publishes in calendar order, and the reads
+ * in time order (rd_sub: the subscriber's index in the component; rd_pub:
+ * the publish it reads; rd_done: its apply's answer). */
+typedef struct agg_evbuf {
+    sim_time *pub_at;
+    int *pub_flow;
+    uint64_t *pub_key;
+    size_t npub, pcap;
+    sim_time *rd_at, *rd_done;
+    int *rd_sub;
+    size_t *rd_pub;
+    size_t nrd, rcap;
+    /* The commit's scratch: per channel, then per subscriber. */
+    sim_time *b_at, *b_done;
+    int *b_int;
+    uint64_t *b_key;
+    mdl_event *b_ev;
+    size_t bcap;
+} agg_evbuf;
+
+/* A subscriber of an event component during a draw: the ends of its
+ * records in its slots (a heap), and the next publish it has to read. */
+typedef struct agg_slots {
+    sim_time *heap;
+    size_t n, cap, next;
+    int slots, reader; /* its slot recursion's c; its reader on its channel */
+} agg_slots;
+
 typedef struct agg_comp {
-    int *flows, nflows; /* world indices, ascending */
+    int *flows, nflows; /* world indices, ascending: its real-time flows */
+    /* Every flow whose arrivals the pass draws: the real-time flows, then
+     * the event flows (all[nflows .. nall)). */
+    int *all, nall;
+    int *subs, nsubs;   /* its subscribers (agg.gsubs indices) */
+    int *chans, nchans; /* the systems whose channels it carries */
+    agg_slots *slot;    /* [nsubs] */
+    agg_evbuf ev;       /* the pass waiting for its commit */
     int *systems, nsystems;
     int *callers, ncallers;
     int has_quota;
@@ -967,10 +1004,28 @@ typedef struct agg_comp {
     sim_time tail_at;
 } agg_comp;
 
+/* A subscriber of the scenario, numbered flow by flow (agg.gsubs). */
+typedef struct agg_sub {
+    flow_rt *f;
+    int i;      /* in f->subs */
+    int target; /* the system its applies call */
+} agg_sub;
+
 typedef struct agg {
     world *w;
     agg_comp *comps;
     int ncomps;
+    agg_sub *gsubs;
+    int ngsubs;
+    int *gsub_first;          /* per flow: the gsubs index of its first subscriber */
+    int events;               /* some component the pass runs has event flows */
+    uint64_t ev_records;      /* publishes carried by passes */
+    unsigned char *key_saved; /* the event flows' key streams at t0 */
+    sim_time *rt_at;          /* an event pass's real-time arrivals, in order */
+    int *rt_flow;
+    size_t nrt, rtcap;
+    sim_time *last_at;             /* per system of the component: its last request's arrival */
+    unsigned char *last_ap;        /* and whether that was an apply */
     sim_time grid_num, grid_den;   /* grid point j is floor(j * num / den) */
     sim_time last_start;           /* the last grid point before the horizon */
     uint64_t records;              /* carried by passes */
@@ -980,8 +1035,9 @@ typedef struct agg {
     uint64_t *last;                /* per flow of the component: when its next arrival was pushed */
     unsigned char *taken;          /* per flow: the pass took it over */
     int nst;
-    size_t rng_size; /* the bytes of one stream's state */
-    int status;      /* SIM_ENOMEM once scratch could not grow */
+    size_t rng_size;   /* the bytes of one stream's state */
+    int status;        /* SIM_ENOMEM once scratch could not grow */
+    sim_time taken_at; /* the arrival take_next took */
     /* Scratch, grown as needed and kept for the run. */
     agg_rec *recs, *sorted; /* the pass's records; some of them in answer order */
     size_t nrecs, cap;
@@ -1094,15 +1150,16 @@ static void sort_by_end(agg_rec *r, size_t n)
     }
 }
 
-/* The world's system index of record r's target. */
+/* The world's system index of record r's target. A subscriber's apply
+ * call is a record of flow -1 - (its agg.gsubs index). */
 static int rec_system(const world *w, const agg_rec *r)
 {
-    return w->sc->flows[r->flow].target_index;
+    return r->flow >= 0 ? w->sc->flows[r->flow].target_index : w->agg->gsubs[-1 - r->flow].target;
 }
 
 static int rec_caller(const world *w, const agg_rec *r)
 {
-    return w->sc->flows[r->flow].caller_index;
+    return r->flow >= 0 ? w->sc->flows[r->flow].caller_index : -1;
 }
 
 /* Whether a fault window of system s meets [t0, t1). */
@@ -1309,6 +1366,33 @@ static sim_time next_sample(const world *w, sim_time t0)
     return (t0 / w->interval + 1) * w->interval;
 }
 
+/* The flow of c whose arrival before `until` the calendar would fire
+ * next (invariant 7), taken over by the pass; -1 when none is due. The
+ * arrival taken is a->taken_at. */
+static int take_next(agg *a, const agg_comp *c, sim_time until)
+{
+    world *w = a->w;
+    int next = -1;
+    for (int k = 0; k < c->nall; k++) {
+        const flow_rt *f = &w->flows[c->all[k]];
+        if (f->next_at < until &&
+            (next < 0 || f->next_at < w->flows[c->all[next]].next_at ||
+             (f->next_at == w->flows[c->all[next]].next_at && a->last[k] < a->last[next])))
+            next = k;
+    }
+    if (next < 0)
+        return -1;
+    flow_rt *f = &w->flows[c->all[next]];
+    if (!a->taken[next]) { /* the pass takes the flow over */
+        a->taken[next] = 1;
+        sim_queue_cancel(w->q, f->next_ev);
+    }
+    a->last[next] = ++w->pushes; /* the calendar would push its next now */
+    a->taken_at = f->next_at;
+    f->next_at = flow_next(f, f->next_at);
+    return f->index;
+}
+
 /* Draws the component's records of [t0, *t1) and runs them; extends *t1
  * to the quiet end. WHY_QUIET when every record is quiet, else why the
  * interval must run per record; < 0 on no memory. */
@@ -1323,28 +1407,9 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
     }
     for (;;) {
         size_t from = a->nrecs;
-        for (;;) { /* merge the flows' sequences in the calendar's order (invariant 7) */
-            int next = -1;
-            for (int k = 0; k < c->nflows; k++) {
-                const flow_rt *f = &w->flows[c->flows[k]];
-                if (f->next_at < until &&
-                    (next < 0 || f->next_at < w->flows[c->flows[next]].next_at ||
-                     (f->next_at == w->flows[c->flows[next]].next_at &&
-                      a->last[k] < a->last[next])))
-                    next = k;
-            }
-            if (next < 0)
-                break;
-            flow_rt *f = &w->flows[c->flows[next]];
-            if (!a->taken[next]) { /* the pass takes the flow over */
-                a->taken[next] = 1;
-                sim_queue_cancel(w->q, f->next_ev);
-            }
-            if (add_rec(a, f->next_at, f->index) != SIM_OK)
+        for (int fi; (fi = take_next(a, c, until)) >= 0;)
+            if (add_rec(a, a->taken_at, fi) != SIM_OK)
                 return SIM_ENOMEM;
-            a->last[next] = ++w->pushes; /* the calendar would push its next now */
-            f->next_at = flow_next(f, f->next_at);
-        }
         size_t fresh = a->nrecs - from;
         if (fresh == 0 && from > 0)
             break;
@@ -1552,15 +1617,18 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
                                .queue_bucket_max = d + 3 * nb};
         if (mdl_endpoint_commit(sys->endpoint, &b) != SIM_OK)
             return SIM_EINTERNAL;
-        /* A caller pool whose records are this system's alone, none of
-         * which waited, holds a thread exactly while a worker serves it:
-         * the same intervals, so the same level, and no second sweep. */
+        /* A caller pool whose records are this system's alone (no other
+         * pool's calls, no subscriber's applies), none of which waited,
+         * holds a thread exactly while a worker serves it: the same
+         * intervals, so the same level, and no second sweep. */
         for (int q = 0; q < c->ncallers && q < 64 && a->st[k].tally.waited == 0; q++) {
             int alone = 1;
             for (int f = 0; f < c->nflows && alone; f++) {
                 const mdl_flow_spec *fs = &w->sc->flows[c->flows[f]];
                 alone = (fs->caller_index == c->callers[q]) == (fs->target_index == s);
             }
+            for (int u = 0; u < c->nsubs && alone; u++) /* applies hold no thread */
+                alone = a->gsubs[c->subs[u]].target != s;
             if (!alone)
                 continue;
             mdl_caller_bulk cb = {.requests = n,
@@ -1713,18 +1781,514 @@ static void repush_arrivals(agg *a, const agg_comp *c)
     world *w = a->w;
     for (;;) {
         int first = -1;
-        for (int k = 0; k < c->nflows; k++)
+        for (int k = 0; k < c->nall; k++)
             if (a->taken[k] &&
-                (first < 0 || w->flows[c->flows[k]].pushed < w->flows[c->flows[first]].pushed))
+                (first < 0 || w->flows[c->all[k]].pushed < w->flows[c->all[first]].pushed))
                 first = k;
         if (first < 0)
             return;
         a->taken[first] = 0;
-        flow_rt *f = &w->flows[c->flows[first]];
+        flow_rt *f = &w->flows[c->all[first]];
         f->next_ev = SIM_EVENT_NONE;
         if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
             f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
     }
+}
+
+/* ---- the event pass (invariant 8) ------------------------------------------ */
+
+/* Grows v (elements of `size` bytes, *cap of them) to hold n. */
+static int grow_to(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n <= *cap)
+        return SIM_OK;
+    size_t c = *cap ? *cap : 64;
+    while (c < n)
+        c *= 2;
+    void *p = sim_reallocarray(*v, c, size);
+    if (!p)
+        return SIM_ENOMEM;
+    *v = p;
+    *cap = c;
+    return SIM_OK;
+}
+
+static int ev_add_pub(agg_evbuf *e, sim_time at, int flow, uint64_t key)
+{
+    if (e->npub == e->pcap) {
+        size_t c = e->pcap;
+        if (grow_to((void **)&e->pub_at, &c, e->npub + 1, sizeof *e->pub_at) != SIM_OK)
+            return SIM_ENOMEM;
+        c = e->pcap;
+        if (grow_to((void **)&e->pub_flow, &c, e->npub + 1, sizeof *e->pub_flow) != SIM_OK)
+            return SIM_ENOMEM;
+        c = e->pcap;
+        if (grow_to((void **)&e->pub_key, &c, e->npub + 1, sizeof *e->pub_key) != SIM_OK)
+            return SIM_ENOMEM;
+        e->pcap = c;
+    }
+    e->pub_at[e->npub] = at;
+    e->pub_flow[e->npub] = flow;
+    e->pub_key[e->npub++] = key;
+    return SIM_OK;
+}
+
+static int ev_add_read(agg_evbuf *e, sim_time at, sim_time done, int sub, size_t pub)
+{
+    if (e->nrd == e->rcap) {
+        size_t c = e->rcap;
+        if (grow_to((void **)&e->rd_at, &c, e->nrd + 1, sizeof *e->rd_at) != SIM_OK)
+            return SIM_ENOMEM;
+        c = e->rcap;
+        if (grow_to((void **)&e->rd_done, &c, e->nrd + 1, sizeof *e->rd_done) != SIM_OK)
+            return SIM_ENOMEM;
+        c = e->rcap;
+        if (grow_to((void **)&e->rd_sub, &c, e->nrd + 1, sizeof *e->rd_sub) != SIM_OK)
+            return SIM_ENOMEM;
+        c = e->rcap;
+        if (grow_to((void **)&e->rd_pub, &c, e->nrd + 1, sizeof *e->rd_pub) != SIM_OK)
+            return SIM_ENOMEM;
+        e->rcap = c;
+    }
+    e->rd_at[e->nrd] = at;
+    e->rd_done[e->nrd] = done;
+    e->rd_sub[e->nrd] = sub;
+    e->rd_pub[e->nrd++] = pub;
+    return SIM_OK;
+}
+
+static int rt_add(agg *a, sim_time at, int flow)
+{
+    if (a->nrt == a->rtcap) {
+        size_t c = a->rtcap;
+        if (grow_to((void **)&a->rt_at, &c, a->nrt + 1, sizeof *a->rt_at) != SIM_OK)
+            return SIM_ENOMEM;
+        c = a->rtcap;
+        if (grow_to((void **)&a->rt_flow, &c, a->nrt + 1, sizeof *a->rt_flow) != SIM_OK)
+            return SIM_ENOMEM;
+        a->rtcap = c;
+    }
+    a->rt_at[a->nrt] = at;
+    a->rt_flow[a->nrt++] = flow;
+    return SIM_OK;
+}
+
+/* The key an event flow's publish at an arrival draws (publish_event's). */
+static uint64_t draw_key(flow_rt *f)
+{
+    double space = f->key_space;
+    return space >= 1.0 ? 1 + (uint64_t)(sim_rng_uniform(f->key_rng) * space) : ++f->next_key;
+}
+
+/* When subscriber k of c reads its next publish: the publish's time, or
+ * the first end of its slots when they are all busy then; SIM_TIME_NEVER
+ * when it has read every publish drawn. */
+static sim_time next_read(const agg *a, agg_comp *c, int k)
+{
+    agg_slots *sl = &c->slot[k];
+    const agg_evbuf *e = &c->ev;
+    int fi = a->gsubs[c->subs[k]].f->index;
+    while (sl->next < e->npub && e->pub_flow[sl->next] != fi)
+        sl->next++;
+    if (sl->next == e->npub)
+        return SIM_TIME_NEVER;
+    sim_time p = e->pub_at[sl->next];
+    return sl->n == (size_t)sl->slots && sl->heap[0] > p ? sl->heap[0] : p;
+}
+
+/* A request at the endpoint of its system at `at`: a real-time call
+ * (flow >= 0) or an apply (flow = -1 - its gsubs index). Draws its service
+ * and runs the endpoint's recursion. Two requests of one endpoint at the
+ * same microsecond, one of them an apply, fire in an order only the
+ * calendar knows (which one draws which service): WHY_EDGE. */
+static int ev_request(agg *a, const agg_comp *c, sim_time at, int flow)
+{
+    world *w = a->w;
+    if (add_rec(a, at, flow) != SIM_OK)
+        return SIM_ENOMEM;
+    agg_rec *r = &a->recs[a->nrecs - 1];
+    int s = rec_system(w, r), k = 0;
+    while (c->systems[k] != s)
+        k++;
+    if (a->last_at[k] == at && (flow < 0 || a->last_ap[k]))
+        return WHY_EDGE;
+    a->last_at[k] = at;
+    a->last_ap[k] = flow < 0;
+    sys_rt *sys = &w->systems[s];
+    r->service = sim_time_clamp_seconds(
+        mdl_service_sample(mdl_endpoint_service(sys->endpoint), sys->service_rng));
+    return run_endpoint(a, k, s, a->nrecs - 1);
+}
+
+/* Whether a subscriber-offline or token-expiry window of subscriber u
+ * meets [t0, t1]. */
+static int sub_faulted(const world *w, const agg_sub *u, sim_time t0, sim_time t1)
+{
+    for (int i = 0; i < w->sc->nfaults; i++) {
+        const mdl_fault_spec *f = &w->sc->faults[i];
+        if (f->enabled && f->flow_index == u->f->index && f->subscriber_index == u->i &&
+            (f->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE ||
+             f->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY) &&
+            f->start <= t1 && f->start + f->duration >= t0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the publishes (deliveries = 0) or the reads (1) of channel x in
+ * the pass fit its allocation over [t0, t1). */
+static int allocation_fits(agg *a, const agg_comp *c, int x, int deliveries, sim_time t0,
+                           sim_time t1)
+{
+    world *w = a->w;
+    const mdl_channel *ch = w->systems[x].channel;
+    const mdl_quota *q = mdl_channel_allocation(ch, deliveries ? MDL_CHANNEL_DELIVERY_ALLOCATION
+                                                               : MDL_CHANNEL_PUBLISH_ALLOCATION);
+    if (!q)
+        return 1;
+    const agg_evbuf *e = &c->ev;
+    sim_time g = mdl_quota_grid(q);
+    size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
+    if (agg_grow_buckets(a, nb) != SIM_OK)
+        return SIM_ENOMEM;
+    memset(a->calls, 0, nb * sizeof *a->calls);
+    if (deliveries) {
+        for (size_t j = 0; j < e->nrd; j++)
+            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel == ch)
+                a->calls[e->rd_at[j] / g - t0 / g]++;
+    } else {
+        for (size_t j = 0; j < e->npub; j++)
+            if (w->flows[e->pub_flow[j]].channel == ch)
+                a->calls[e->pub_at[j] / g - t0 / g]++;
+    }
+    return mdl_quota_fits(q, t0, a->calls, nb, 0) == nb;
+}
+
+/* Whether a subscriber's redelivery draw fires in the pass: the commit
+ * draws one per record (mdl_subscriber_pass_commit, in answer order), so
+ * the same draws are tried here on the stream, which is then put back. */
+static int redelivery_fires(agg *a, const agg_comp *c)
+{
+    const agg_evbuf *e = &c->ev;
+    for (int k = 0; k < c->nsubs; k++) {
+        const agg_sub *u = &a->gsubs[c->subs[k]];
+        double p = u->f->spec->event.redelivery;
+        gsl_rng *r = u->f->subs[u->i].rng_redelivery;
+        if (!(p > 0.0))
+            continue;
+        size_t n = 0;
+        for (size_t j = 0; j < e->nrd; j++)
+            n += e->rd_sub[j] == k;
+        int fired = 0;
+        unsigned char *saved = a->rng_saved + (size_t)a->nst * a->rng_size; /* past the services' */
+        memcpy(saved, r->state, a->rng_size);
+        for (size_t j = 0; j < n && !fired; j++)
+            fired = sim_rng_bernoulli(r, p);
+        memcpy(r->state, saved, a->rng_size);
+        if (fired)
+            return 1;
+    }
+    return 0;
+}
+
+/* The event pass's draw (invariant 8): the component's arrivals of
+ * [t0, *t1) in the calendar's order, each event flow's key drawn at its
+ * publish; then every request of its endpoints in time order, real-time
+ * calls and applies merged: subscriber k reads its next publish at
+ * max(publish, first slot free), calls its apply then, and the apply's
+ * answer (the endpoint's recursion) frees the slot. Extends *t1 to the
+ * first instant after every answer (nothing in flight, nothing unread).
+ * WHY_QUIET when every record is quiet, else why the interval must run
+ * per record; < 0 on no memory. */
+static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
+{
+    world *w = a->w;
+    agg_evbuf *e = &c->ev;
+    e->npub = e->nrd = 0;
+    a->nrt = 0;
+    size_t rt_next = 0;
+    for (int k = 0; k < c->nsystems; k++) {
+        a->st[k].n = 0;
+        a->st[k].exact = 0;
+        a->st[k].tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
+        a->last_at[k] = -1;
+        a->last_ap[k] = 0;
+    }
+    for (int k = 0; k < c->nsubs; k++)
+        c->slot[k].n = c->slot[k].next = 0;
+    sim_time until = *t1, maxend = t0;
+    for (;;) {
+        for (int fi; (fi = take_next(a, c, until)) >= 0;) {
+            flow_rt *f = &w->flows[fi];
+            int rc = f->realtime ? rt_add(a, a->taken_at, fi)
+                                 : ev_add_pub(e, a->taken_at, fi, draw_key(f));
+            if (rc != SIM_OK)
+                return rc;
+        }
+        for (;;) { /* the endpoints' requests before `until`, in time order */
+            sim_time best = SIM_TIME_NEVER;
+            int who = -2; /* -1: the next real-time call; k: subscriber k's read */
+            if (rt_next < a->nrt) {
+                best = a->rt_at[rt_next];
+                who = -1;
+            }
+            for (int k = 0; k < c->nsubs; k++) {
+                sim_time r = next_read(a, c, k);
+                if (r < best) {
+                    best = r;
+                    who = k;
+                }
+            }
+            if (who == -2 || best >= until)
+                break;
+            int why;
+            if (who < 0) {
+                why = ev_request(a, c, best, a->rt_flow[rt_next++]);
+            } else {
+                agg_slots *sl = &c->slot[who];
+                while (sl->n > 0 && sl->heap[0] <= best) /* answered by now: free */
+                    mdl_fifo_heap_pop(sl->heap, &sl->n);
+                why = ev_request(a, c, best, -1 - c->subs[who]);
+                if (why == WHY_QUIET) {
+                    sim_time end = a->recs[a->nrecs - 1].end;
+                    mdl_fifo_heap_push(sl->heap, &sl->n, end);
+                    if (ev_add_read(e, best, end, who, sl->next++) != SIM_OK)
+                        return SIM_ENOMEM;
+                }
+            }
+            if (why != WHY_QUIET)
+                return why;
+            if (a->recs[a->nrecs - 1].end > maxend)
+                maxend = a->recs[a->nrecs - 1].end;
+        }
+        /* A read still to come is at the end of one of its slots' calls,
+         * so maxend >= until covers it. */
+        if (maxend < until)
+            break;
+        until = maxend + 1; /* carry the arrivals up to the last answer */
+        if (until > a->last_start)
+            return WHY_EDGE;
+    }
+    *t1 = until;
+    if (agg_grow(a, a->nrecs + 1) != SIM_OK)
+        return SIM_ENOMEM;
+    for (size_t i = 0; i < a->nrecs; i++) {
+        const agg_rec *r = &a->recs[i];
+        sim_time limit = r->flow >= 0
+                             ? mdl_realtime_quiet_limit(w->flows[r->flow].realtime)
+                             : mdl_apply_endpoint_timeout(
+                                   a->gsubs[-1 - r->flow].f->subs[a->gsubs[-1 - r->flow].i].apply);
+        if (r->end - r->at > limit)
+            return WHY_SLOW; /* a timeout: its retries are left to the calendar */
+    }
+    for (int k = 0; k < c->nflows; k++)
+        if (!breaker_holds(a, c->flows[k]))
+            return WHY_SLOW;
+    for (int k = 0; k < c->ncallers; k++)
+        if (!check_caller(a, c->callers[k]))
+            return WHY_POOL;
+    sim_time warmup = w->sc->warmup;
+    if (warmup > t0 && warmup <= until)
+        return WHY_EDGE;
+    for (int k = 0; k < c->nsubs; k++)
+        if (sub_faulted(w, &a->gsubs[c->subs[k]], t0, until))
+            return WHY_FAULT;
+    for (size_t j = 0; j < e->nrd; j++) {
+        const agg_sub *u = &a->gsubs[c->subs[e->rd_sub[j]]];
+        if (e->rd_at[j] - e->pub_at[e->rd_pub[j]] >
+            w->systems[u->f->spec->source_index].spec->events.retention)
+            return WHY_LIMIT; /* it would expire unread */
+    }
+    for (int k = 0; k < c->nchans; k++)
+        for (int d = 0; d < 2; d++) {
+            int fits = allocation_fits(a, c, c->chans[k], d, t0, until);
+            if (fits != 1)
+                return fits < 0 ? fits : WHY_QUOTA;
+        }
+    for (int k = 0; k < c->nsystems; k++) {
+        int s = c->systems[k];
+        if (faulted(&w->systems[s], t0, until))
+            return WHY_FAULT;
+        int limit = w->systems[s].spec->api.concurrency_limit;
+        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, s), a->tmp, limit))
+            return WHY_LIMIT;
+        if (!w->systems[s].quota)
+            continue;
+        size_t nb = quota_calls(a, s, t0, until);
+        if (nb == 0)
+            return SIM_ENOMEM;
+        if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
+            return WHY_QUOTA;
+    }
+    if (c->has_quota && next_sample(w, t0) + w->interval < until)
+        return WHY_EDGE;
+    return redelivery_fires(a, c) ? WHY_REDELIVERY : WHY_QUIET;
+}
+
+/* 1 when the event component c is quiet at now (invariant 8): its
+ * real-time side (quiet), and each subscriber idle with nothing unread, a
+ * pass may carry it (mdl_subscriber_pass_read); sets its slots. */
+static int ev_quiet(agg *a, agg_comp *c)
+{
+    if (!quiet(a->w, c))
+        return 0;
+    for (int k = 0; k < c->nsubs; k++) {
+        const agg_sub *u = &a->gsubs[c->subs[k]];
+        mdl_subscriber_pass_view v;
+        mdl_subscriber_pass_read(u->f->subs[u->i].sub, &v, NULL, 0);
+        if (v.why || v.calls > 0 || mdl_channel_unread(v.source, v.reader, NULL, 0) > 0)
+            return 0;
+        agg_slots *sl = &c->slot[k];
+        if ((size_t)v.slots > sl->cap) {
+            sim_time *h = sim_reallocarray(sl->heap, (size_t)v.slots, sizeof *h);
+            if (!h) {
+                a->status = SIM_ENOMEM;
+                return 0;
+            }
+            sl->heap = h;
+            sl->cap = (size_t)v.slots;
+        }
+        sl->slots = v.slots;
+        sl->reader = v.reader;
+    }
+    return 1;
+}
+
+/* Hands the arrivals an event pass drew back to its flows (pass_hand_back's
+ * rule: the first as the next arrival, the rest held before the process's
+ * next). */
+static int ev_hand_back(agg *a, const agg_comp *c)
+{
+    world *w = a->w;
+    const agg_evbuf *e = &c->ev;
+    if (agg_grow(a, (a->nrt > e->npub ? a->nrt : e->npub) + 1) != SIM_OK)
+        return SIM_ENOMEM;
+    for (int k = 0; k < c->nall; k++) {
+        flow_rt *f = &w->flows[c->all[k]];
+        size_t n = 0;
+        if (f->realtime) {
+            for (size_t i = 0; i < a->nrt; i++)
+                if (a->rt_flow[i] == f->index)
+                    a->arr[n++] = a->rt_at[i];
+        } else {
+            for (size_t i = 0; i < e->npub; i++)
+                if (e->pub_flow[i] == f->index)
+                    a->arr[n++] = e->pub_at[i];
+        }
+        if (n == 0)
+            continue;
+        size_t left = f->nheld - f->held_head, need = n + left;
+        if (need > f->held_cap) {
+            sim_time *p = sim_reallocarray(f->held, need, sizeof *p);
+            if (!p)
+                return SIM_ENOMEM;
+            f->held = p;
+            f->held_cap = need;
+        }
+        memmove(f->held + n, f->held + f->held_head, left * sizeof *f->held);
+        memcpy(f->held, a->arr + 1, (n - 1) * sizeof *f->held);
+        f->held[n - 1] = f->next_at; /* the first arrival the pass did not draw */
+        f->held_head = 0;
+        f->nheld = n + left;
+        f->next_at = a->arr[0];
+    }
+    return SIM_OK;
+}
+
+static void ev_commit(void *ctx, uint64_t arg, sim_time now);
+
+/* A committed event pass over [t0, t1): the channels and subscribers wait
+ * for its commit at t1 (ev_commit), which fires before anything else of
+ * the component there (pushed before its arrivals and its next tick). */
+static int ev_begin(agg *a, agg_comp *c, sim_time t0, sim_time t1)
+{
+    world *w = a->w;
+    for (int k = 0; k < c->nchans; k++)
+        mdl_channel_pass_begin(w->systems[c->chans[k]].channel, t0, t1);
+    for (int k = 0; k < c->nsubs; k++) {
+        const agg_sub *u = &a->gsubs[c->subs[k]];
+        mdl_subscriber_pass_begin(u->f->subs[u->i].sub);
+    }
+    if (sim_queue_push(w->q, t1, ev_commit, a, (uint64_t)(c - a->comps)) == SIM_EVENT_NONE)
+        return SIM_ENOMEM;
+    return SIM_OK;
+}
+
+/* The commit of an event pass at its quiet end t1 = now, in the order the
+ * models ask: each channel (the publishes and reads replayed), each
+ * subscriber (its applies, the ledger, the ordering guard), each apply
+ * adapter (its calls; the endpoints and quotas were committed at t0 with
+ * every user's calls, pass_commit). */
+static void ev_commit(void *ctx, uint64_t arg, sim_time now)
+{
+    agg *a = ctx;
+    world *w = a->w;
+    agg_comp *c = &a->comps[arg];
+    agg_evbuf *e = &c->ev;
+    size_t n = e->npub + 2 * e->nrd + 1, cap = e->bcap;
+    int rc = SIM_OK;
+    if (grow_to((void **)&e->b_at, &cap, n, sizeof *e->b_at) != SIM_OK ||
+        (cap = e->bcap, grow_to((void **)&e->b_done, &cap, n, sizeof *e->b_done)) != SIM_OK ||
+        (cap = e->bcap, grow_to((void **)&e->b_int, &cap, n, sizeof *e->b_int)) != SIM_OK ||
+        (cap = e->bcap, grow_to((void **)&e->b_key, &cap, n, sizeof *e->b_key)) != SIM_OK ||
+        (cap = e->bcap, grow_to((void **)&e->b_ev, &cap, n, sizeof *e->b_ev)) != SIM_OK) {
+        a->status = SIM_ENOMEM;
+        return;
+    }
+    e->bcap = cap;
+    /* b_ev[0 .. nrd): the event of each read; the rest is scratch */
+    for (int k = 0; k < c->nchans && rc == SIM_OK; k++) {
+        mdl_channel *ch = w->systems[c->chans[k]].channel;
+        size_t np = 0, nr = 0;
+        for (size_t j = 0; j < e->npub; j++)
+            if (w->flows[e->pub_flow[j]].channel == ch) {
+                e->b_at[np] = e->pub_at[j];
+                e->b_int[np] = e->pub_flow[j];
+                e->b_key[np++] = e->pub_key[j];
+            }
+        sim_time *rat = e->b_at + np;
+        int *rreader = e->b_int + np;
+        for (size_t j = 0; j < e->nrd; j++) {
+            const agg_sub *u = &a->gsubs[c->subs[e->rd_sub[j]]];
+            if (u->f->channel != ch)
+                continue;
+            rat[nr] = e->rd_at[j];
+            rreader[nr++] = c->slot[e->rd_sub[j]].reader;
+        }
+        mdl_event *out = e->b_ev + e->nrd;
+        mdl_channel_bulk b = {.npub = np,
+                              .pub_at = e->b_at,
+                              .pub_flow = e->b_int,
+                              .pub_key = e->b_key,
+                              .nread = nr,
+                              .read_at = rat,
+                              .read_reader = rreader,
+                              .read_ev = out};
+        rc = mdl_channel_pass_commit(ch, &b);
+        for (size_t j = 0, m = 0; j < e->nrd && rc == SIM_OK; j++)
+            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel == ch)
+                e->b_ev[j] = out[m++];
+    }
+    for (int k = 0; k < c->nsubs && rc == SIM_OK; k++) {
+        const agg_sub *u = &a->gsubs[c->subs[k]];
+        sub_rt *su = &u->f->subs[u->i];
+        size_t m = 0;
+        mdl_event *ev = e->b_ev + e->nrd;
+        for (size_t j = 0; j < e->nrd; j++)
+            if (e->rd_sub[j] == k) {
+                ev[m] = e->b_ev[j];
+                e->b_at[m] = e->rd_at[j];
+                e->b_done[m++] = e->rd_done[j];
+            }
+        mdl_subscriber_bulk b = {.n = m, .ev = ev, .read_at = e->b_at, .done_at = e->b_done};
+        rc = mdl_subscriber_pass_commit(su->sub, &b);
+        if (rc == SIM_OK) {
+            mdl_apply_endpoint_pass_commit(su->apply, m, m);
+            mdl_subscriber_pass_end(su->sub, now);
+        }
+    }
+    if (rc != SIM_OK)
+        a->status = rc;
 }
 
 static void agg_tick(void *ctx, uint64_t arg, sim_time now)
@@ -1733,7 +2297,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     world *w = a->w;
     agg_comp *c = &a->comps[arg];
     sim_time t1 = grid_after(a, now);
-    if (!quiet(w, c)) {
+    if (!(c->nsubs ? ev_quiet(a, c) : quiet(w, c))) {
         if (now + AGG_RETRY < t1) { /* try again soon: a pass may carry the rest */
             sim_queue_push(w->q, now + AGG_RETRY, agg_tick, a, arg);
             return;
@@ -1742,28 +2306,38 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         schedule_tick(a, (int)arg, t1);
         return;
     }
-    for (int k = 0; k < c->nflows; k++) {
+    for (int k = 0; k < c->nall; k++) {
         a->taken[k] = 0;
-        a->last[k] = w->flows[c->flows[k]].pushed;
+        a->last[k] = w->flows[c->all[k]].pushed;
     }
     for (int k = 0; k < c->nsystems; k++) /* invariant 6 */
         rng_save(a, w->systems[c->systems[k]].service_rng, k);
+    for (int k = c->nflows; k < c->nall; k++) /* and the event flows' keys */
+        memcpy(a->key_saved + (size_t)k * a->rng_size, w->flows[c->all[k]].key_rng->state,
+               a->rng_size);
     a->nrecs = 0;
     sim_time end = t1;
-    int rc = pass_draw(a, c, now, &end);
-    if (rc == WHY_QUIET && (rc = pass_commit(a, c, now, end)) == SIM_OK) {
+    int rc = c->nsubs ? ev_draw(a, c, now, &end) : pass_draw(a, c, now, &end);
+    if (rc == WHY_QUIET && (rc = pass_commit(a, c, now, end)) == SIM_OK &&
+        (!c->nsubs || (rc = ev_begin(a, c, now, end)) == SIM_OK)) {
         a->intervals[WHY_QUIET]++;
-        a->records += a->nrecs;
+        a->records += c->nsubs ? a->nrt : a->nrecs;
+        a->ev_records += c->nsubs ? c->ev.npub : 0;
         t1 = end; /* quiet there (invariant 3): the next pass may start at once */
-        for (int k = 0; k < c->nflows; k++) /* their next arrivals came from their last */
+        for (int k = 0; k < c->nall; k++) /* their next arrivals came from their last */
             if (a->taken[k])
-                w->flows[c->flows[k]].pushed = a->last[k];
+                w->flows[c->all[k]].pushed = a->last[k];
     } else {
         if (rc > 0)
             a->intervals[rc]++;
         for (int k = 0; k < c->nsystems; k++)
             rng_restore(a, w->systems[c->systems[k]].service_rng, k);
-        for (int k = 0; k < c->nflows && rc >= 0; k++)
+        for (int k = c->nflows; k < c->nall; k++)
+            memcpy(w->flows[c->all[k]].key_rng->state, a->key_saved + (size_t)k * a->rng_size,
+                   a->rng_size);
+        if (c->nsubs && rc >= 0)
+            rc = ev_hand_back(a, c);
+        for (int k = 0; k < c->nflows && rc >= 0 && !c->nsubs; k++)
             rc = pass_hand_back(a, &w->flows[c->flows[k]]);
         if (rc < 0) /* no memory: the run's result reports it */
             a->status = rc;
@@ -1772,25 +2346,100 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     schedule_tick(a, (int)arg, t1);
 }
 
-/* Component c of g, real-time only, as the pass needs it (invariant 2): 1
- * if the pass may run it, 0 if it stays per record, < 0 on no memory. */
-static int agg_comp_init(world *w, const mdl_component *g, int comp, agg_comp *c)
+/* Whether anything but the event flows on it publishes on system x's
+ * channel: a CDC write (a real-time or batch flow's, a bulk load's) or a
+ * subscriber's echo. */
+static int channel_written(const world *w, int x)
 {
+    const mdl_scenario *sc = w->sc;
+    for (int i = 0; i < sc->nflows; i++) {
+        const mdl_flow_spec *f = &sc->flows[i];
+        if (f->pattern != MDL_SPEC_PATTERN_EVENT && mdl_scenario_flow_cdc_system(sc, f) == x)
+            return 1;
+        for (int j = 0; f->pattern == MDL_SPEC_PATTERN_EVENT && j < f->event.nsubscribers; j++)
+            if (mdl_scenario_write_publishes(sc, f->event.subscribers[j].target_index,
+                                             f->event.subscribers[j].object) &&
+                f->event.subscribers[j].target_index == x)
+                return 1;
+    }
+    for (int k = 0; k < sc->nfaults; k++)
+        if (sc->faults[k].enabled && sc->faults[k].kind == MDL_SPEC_FAULT_BULK_LOAD &&
+            sc->faults[k].cdc && sc->faults[k].system_index == x)
+            return 1;
+    return 0;
+}
+
+static int has(const int *v, int n, int x)
+{
+    for (int k = 0; k < n; k++)
+        if (v[k] == x)
+            return 1;
+    return 0;
+}
+
+/* The event side of component c (invariant 8): every publisher and reader
+ * of its channels is in it, nobody else writes there, and each subscriber
+ * is one a pass may carry (mdl_subscriber_pass_read at build: its static
+ * conditions). 1 if so. */
+static int ev_comp_ok(agg *a, agg_comp *c, const int *evflows, int nev)
+{
+    world *w = a->w;
+    for (int k = 0; k < nev; k++) {
+        const flow_rt *f = &w->flows[evflows[k]];
+        if (!f->channel)
+            return 0;
+        int x = f->spec->source_index;
+        if (!has(c->chans, c->nchans, x))
+            c->chans[c->nchans++] = x;
+        for (int i = 0; i < f->nsubs; i++)
+            if (!has(c->subs, c->nsubs, a->gsub_first[f->index] + i))
+                return 0;
+    }
+    for (int k = 0; k < c->nsubs; k++) {
+        const agg_sub *u = &a->gsubs[c->subs[k]];
+        mdl_subscriber_pass_view v;
+        mdl_subscriber_pass_read(u->f->subs[u->i].sub, &v, NULL, 0);
+        if (v.why || v.calls > 0 || !has(evflows, nev, u->f->index) ||
+            w->systems[u->target].token || !u->f->subs[u->i].apply)
+            return 0; /* a token would count the applies' uses (pass_commit) */
+    }
+    for (int k = 0; k < c->nchans; k++) {
+        if (channel_written(w, c->chans[k]))
+            return 0;
+        for (int i = 0; i < w->sc->nflows; i++)
+            if (w->flows[i].channel == w->systems[c->chans[k]].channel && !has(evflows, nev, i))
+                return 0;
+    }
+    return 1;
+}
+
+/* Component c of g as the pass needs it (invariants 2 and 8): 1 if the
+ * pass may run it, 0 if it stays per record, < 0 on no memory. */
+static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
+{
+    world *w = a->w;
     const int *nodes;
     int n = mdl_component_members(g, comp, &nodes);
     c->flows = sim_calloc((size_t)n + 1, sizeof *c->flows);
+    c->all = sim_calloc((size_t)n + 1, sizeof *c->all);
     c->systems = sim_calloc((size_t)n + 1, sizeof *c->systems);
     c->callers = sim_calloc((size_t)n + 1, sizeof *c->callers);
+    c->subs = sim_calloc((size_t)n + 1, sizeof *c->subs);
+    c->chans = sim_calloc((size_t)n + 1, sizeof *c->chans);
     c->tail_nb = sim_calloc((size_t)n + 1, sizeof *c->tail_nb);
     c->tail_at = -1;
-    if (!c->flows || !c->systems || !c->callers || !c->tail_nb)
+    if (!c->flows || !c->all || !c->systems || !c->callers || !c->subs || !c->chans || !c->tail_nb)
         return SIM_ENOMEM;
-    int ok = 1;
+    int ok = 1, nev = 0;
     for (int i = 0; i < n; i++) {
         const mdl_component_node *node = mdl_component_node_at(g, nodes[i]);
         switch (node->kind) {
         case MDL_COMP_FLOW: {
             const flow_rt *f = &w->flows[node->owner];
+            if (f->pattern == MDL_SPEC_PATTERN_EVENT) {
+                nev++;
+                break;
+            }
             const sys_rt *s = &w->systems[f->spec->target_index];
             c->flows[c->nflows++] = node->owner;
             if (s->ratelimit ||
@@ -1800,6 +2449,9 @@ static int agg_comp_init(world *w, const mdl_component *g, int comp, agg_comp *c
                 ok = 0;
             break;
         }
+        case MDL_COMP_SUBSCRIBER:
+            c->subs[c->nsubs++] = a->gsub_first[node->owner] + node->sub;
+            break;
         case MDL_COMP_ENDPOINT:
             c->systems[c->nsystems++] = node->owner;
             break;
@@ -1814,25 +2466,54 @@ static int agg_comp_init(world *w, const mdl_component *g, int comp, agg_comp *c
         case MDL_COMP_CALLER:
             c->callers[c->ncallers++] = node->owner;
             break;
-        default: /* rate limit, token: excluded above */
+        default: /* rate limit, token: excluded above; allocations: the channel's */
             break;
         }
     }
-    return ok && c->nflows > 0;
+    /* all: the real-time flows, then the event flows in ascending order */
+    memcpy(c->all, c->flows, (size_t)c->nflows * sizeof *c->all);
+    c->nall = c->nflows;
+    for (int i = 0; i < n; i++) {
+        const mdl_component_node *node = mdl_component_node_at(g, nodes[i]);
+        if (node->kind == MDL_COMP_FLOW && w->flows[node->owner].pattern == MDL_SPEC_PATTERN_EVENT)
+            c->all[c->nall++] = node->owner;
+    }
+    if (nev > 0 || c->nsubs > 0) {
+        if (!ev_comp_ok(a, c, c->all + c->nflows, nev))
+            return 0;
+        if (!(c->slot = sim_calloc((size_t)c->nsubs + 1, sizeof *c->slot)))
+            return SIM_ENOMEM;
+    }
+    return ok && c->nall > 0;
+}
+
+static void comp_free(agg_comp *c)
+{
+    void *p[] = {c->flows,      c->all,       c->systems,    c->callers,   c->subs,
+                 c->chans,      c->tail_nb,   c->tail,       c->ev.pub_at, c->ev.pub_flow,
+                 c->ev.pub_key, c->ev.rd_at,  c->ev.rd_done, c->ev.rd_sub, c->ev.rd_pub,
+                 c->ev.b_at,    c->ev.b_done, c->ev.b_int,   c->ev.b_key,  c->ev.b_ev};
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        sim_free(p[i]);
+    for (int k = 0; c->slot && k < c->nsubs; k++)
+        sim_free(c->slot[k].heap);
+    sim_free(c->slot);
 }
 
 static void agg_destroy(agg *a)
 {
     if (!a)
         return;
-    for (int i = 0; i < a->ncomps; i++) {
-        sim_free(a->comps[i].flows);
-        sim_free(a->comps[i].systems);
-        sim_free(a->comps[i].callers);
-        sim_free(a->comps[i].tail_nb);
-        sim_free(a->comps[i].tail);
-    }
+    for (int i = 0; i < a->ncomps; i++)
+        comp_free(&a->comps[i]);
     sim_free(a->comps);
+    sim_free(a->gsubs);
+    sim_free(a->gsub_first);
+    sim_free(a->key_saved);
+    sim_free(a->rt_at);
+    sim_free(a->rt_flow);
+    sim_free(a->last_at);
+    sim_free(a->last_ap);
     sim_free(a->recs);
     sim_free(a->sorted);
     sim_free(a->rng_saved);
@@ -1867,20 +2548,32 @@ static int agg_create(world *w, sim_err *err)
     int ncomp = mdl_component_split(g, active);
     a->w = w;
     a->comps = sim_calloc((size_t)ncomp + 1, sizeof *a->comps);
-    if (!a->comps)
+    a->gsub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->gsub_first);
+    for (int i = 0; i < sc->nflows; i++)
+        a->ngsubs += w->flows[i].nsubs;
+    a->gsubs = sim_calloc((size_t)a->ngsubs + 1, sizeof *a->gsubs);
+    if (!a->comps || !a->gsub_first || !a->gsubs)
         goto nomem;
+    for (int i = 0, n = 0; i < sc->nflows; i++) {
+        flow_rt *f = &w->flows[i];
+        a->gsub_first[i] = n;
+        for (int k = 0; k < f->nsubs; k++) {
+            const mdl_subscriber_spec *ss = &f->spec->event.subscribers[k];
+            a->gsubs[n++] = (agg_sub){.f = f,
+                                      .i = k,
+                                      .target = ss->target_index >= 0 ? ss->target_index
+                                                                      : f->spec->target_index};
+        }
+    }
     for (int i = 0; i < ncomp; i++) {
-        if (!mdl_component_realtime_only(g, i))
+        if (!mdl_component_realtime_only(g, i) && !mdl_component_event_pass(g, i))
             continue;
         agg_comp *c = &a->comps[a->ncomps++];
-        int ok = agg_comp_init(w, g, i, c);
+        int ok = agg_comp_init(a, g, i, c);
         if (ok < 0)
             goto nomem;
         if (!ok) { /* keep it per record */
-            sim_free(c->flows);
-            sim_free(c->systems);
-            sim_free(c->callers);
-            sim_free(c->tail_nb);
+            comp_free(c);
             memset(c, 0, sizeof *c);
             a->ncomps--;
         }
@@ -1904,13 +2597,17 @@ static int agg_create(world *w, sim_err *err)
     int most = 0, flows = 0;
     for (int i = 0; i < a->ncomps; i++) {
         most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
-        flows = a->comps[i].nflows > flows ? a->comps[i].nflows : flows;
+        flows = a->comps[i].nall > flows ? a->comps[i].nall : flows;
+        a->events |= a->comps[i].nall > a->comps[i].nflows;
     }
     if (!(a->last = sim_calloc((size_t)flows + 1, sizeof *a->last)) ||
         !(a->taken = sim_calloc((size_t)flows + 1, 1)))
         goto nomem;
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
-    if (!(a->rng_saved = sim_malloc((size_t)most * a->rng_size + 1)) ||
+    if (!(a->rng_saved = sim_malloc((size_t)(most + 1) * a->rng_size)) ||
+        !(a->key_saved = sim_malloc((size_t)flows * a->rng_size + 1)) ||
+        !(a->last_at = sim_calloc((size_t)most + 1, sizeof *a->last_at)) ||
+        !(a->last_ap = sim_calloc((size_t)most + 1, 1)) ||
         !(a->st = sim_calloc((size_t)most + 1, sizeof *a->st)))
         goto nomem;
     a->nst = most;
@@ -1940,10 +2637,11 @@ static int agg_publish(const world *w, sim_result *r, sim_err *err)
         return sim_err_set(err, a->status, NULL, 0, 0, "out of memory in the aggregate path");
     uint64_t all = 0;
     for (int i = 0; i < w->sc->nflows; i++)
-        if (w->flows[i].realtime)
+        if (w->flows[i].realtime || (a->events && w->flows[i].nsubs > 0))
             all += mdl_ledger_created_count(w->ledger, i);
-    int rc = sim_result_scalar(r, "run.aggregate_share", "ratio",
-                               all ? (double)a->records / (double)all : 0.0);
+    double carried = (double)(a->records + a->ev_records);
+    int rc =
+        sim_result_scalar(r, "run.aggregate_share", "ratio", all ? carried / (double)all : 0.0);
     for (int i = 0; i < WHY_COUNT && rc == SIM_OK; i++) {
         char name[64];
         snprintf(name, sizeof name, "run.aggregate_%s", why_names[i]);
