@@ -384,6 +384,48 @@ static void a_subscriber_applying_to_another_system_joins_that_systems_users(voi
     mdl_scenario_fini(&sc);
 }
 
+/* The event pass: in `replica` with everything active, {picks, connector,
+ * replica, ...} holds a clean real-time flow and two API subscribers of a
+ * platform flow: it qualifies (the world then finds its publisher, sync,
+ * outside it: crm has no publish allocation to join them). With a
+ * reconciliation the subscribers are not carried. A component of
+ * real-time flows only is not an event component. */
+static void an_event_component_holds_only_users_the_event_pass_carries(void **state)
+{
+    (void)state;
+    mdl_scenario sc;
+    load(&sc, replica, NULL, 0);
+    mdl_component *g = graph(&sc);
+    unsigned char active[7];
+    memset(active, 1, sizeof active);
+    mdl_component_split(g, active);
+    assert_true(mdl_component_event_pass(g, mdl_component_of(g, 1)));
+    assert_false(mdl_component_realtime_only(g, mdl_component_of(g, 1)));
+    /* sync alone touches nothing: it qualifies, and the world finds its
+     * subscribers outside it */
+    assert_true(mdl_component_event_pass(g, mdl_component_of(g, 0)));
+    mdl_component_destroy(g);
+    mdl_scenario_fini(&sc);
+
+    const char *recon[] = {"flows.sync.event.reconciliation.enabled=true",
+                           "flows.sync.event.reconciliation.compare=delta"};
+    load(&sc, replica, recon, 2);
+    g = graph(&sc);
+    mdl_component_split(g, NULL);
+    memset(active, 1, sizeof active);
+    mdl_component_split(g, active);
+    assert_false(mdl_component_event_pass(g, mdl_component_of(g, 2)));
+    mdl_component_destroy(g);
+    mdl_scenario_fini(&sc);
+
+    load(&sc, two_systems, NULL, 0);
+    g = graph(&sc);
+    assert_true(mdl_component_realtime_only(g, 0));
+    assert_false(mdl_component_event_pass(g, 0));
+    mdl_component_destroy(g);
+    mdl_scenario_fini(&sc);
+}
+
 /* Flows on one Kafka topic share it; a flow naming no topic gets its own
  * (its id), numbered in the order flows first name them. Nodes: a = 0,
  * b = 1, c = 2, then one subscriber each = 3, 4, 5; crm.endpoint = 6,
@@ -513,6 +555,8 @@ static void check_landscape(int flows, int groups, int publishers, int bulks)
             assert_int_equal(mdl_component_of(g, u), ring);
         held += !bulk;
         assert_false(mdl_component_realtime_only(g, mdl_component_of(g, u)));
+        /* the REST batches share the ERPs' quotas, and reconciliations */
+        assert_false(mdl_component_event_pass(g, mdl_component_of(g, u)));
     }
     assert_int_equal(held, users - bulks);
 
@@ -644,6 +688,7 @@ int main(void)
         cmocka_unit_test(a_batch_shares_the_quota_but_never_queues_at_the_endpoint),
         cmocka_unit_test(a_cdc_chain_is_one_component_even_with_nothing_active),
         cmocka_unit_test(a_subscriber_applying_to_another_system_joins_that_systems_users),
+        cmocka_unit_test(an_event_component_holds_only_users_the_event_pass_carries),
         cmocka_unit_test(flows_naming_one_broker_topic_share_its_node),
         cmocka_unit_test(
             the_landscape_is_one_chain_and_one_component_per_erp_when_allocations_are_quiet),
