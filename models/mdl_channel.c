@@ -1284,8 +1284,13 @@ static int valid_bulk(const mdl_channel *ch, const mdl_channel_bulk *b)
     if ((b->npub > 0 && (!b->pub_at || !b->pub_flow || !b->pub_key)) ||
         (b->nread > 0 && (!b->read_at || !b->read_reader || !b->read_ev)) ||
         !in_order(b->pub_at, b->npub, ch->pass_t0, ch->pass_t1) ||
-        !in_order(b->read_at, b->nread, ch->pass_t0, ch->pass_t1))
+        !in_order(b->read_at, b->nread, ch->pass_t0, ch->pass_t1) ||
+        (b->ncharge > 0 && (!b->charge_at || !b->charge_reader)) ||
+        !in_order(b->charge_at, b->ncharge, ch->pass_t0, ch->pass_t1))
         return 0;
+    for (size_t j = 0; j < b->ncharge; j++)
+        if (b->charge_reader[j] < 0 || b->charge_reader[j] >= ch->nreaders)
+            return 0;
     for (size_t i = 0; i < b->npub; i++)
         if (b->pub_flow[i] < 0)
             return 0;
@@ -1311,15 +1316,22 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
     if (!ch->pass_on || !valid_bulk(ch, b))
         return SIM_EINVAL;
     ch->pass_on = 0;
-    size_t i = 0, j = 0, k = 0;
+    size_t i = 0, j = 0, k = 0, m = 0;
     int rc = SIM_OK;
-    while (rc == SIM_OK && (i < b->npub || j < b->nread || k < ch->nheld)) {
+    while (rc == SIM_OK && (i < b->npub || j < b->nread || k < ch->nheld || m < b->ncharge)) {
         sim_time ts = k < ch->nheld ? ch->held_first + (sim_time)k * ch->interval : SIM_TIME_NEVER;
         sim_time tp = i < b->npub ? b->pub_at[i] : SIM_TIME_NEVER;
         sim_time tr = j < b->nread ? b->read_at[j] : SIM_TIME_NEVER;
-        if (k < ch->nheld && ts <= tp && ts <= tr) {
+        sim_time tc = m < b->ncharge ? b->charge_at[m] : SIM_TIME_NEVER;
+        if (k < ch->nheld && ts <= tp && ts <= tr && ts <= tc) {
             take_sample(ch, ts);
             k++;
+        } else if (m < b->ncharge && tc <= tp && tc <= tr) {
+            sim_time retry;
+            int took = mdl_channel_charge(ch, b->charge_reader[m], tc, &retry);
+            assert(took); /* the caller checked the allocation */
+            (void)took;
+            m++;
         } else if (i < b->npub && tp <= tr) {
             rc = publish_one(ch, b->pub_flow[i], b->pub_key[i], tp, tp, 1,
                              b->pub_seq ? &b->pub_seq[i] : NULL);

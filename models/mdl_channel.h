@@ -303,7 +303,8 @@ int mdl_channel_publish_metrics(const mdl_channel *ch, sim_time now, sim_result 
  * which replays them in time order on the log, the readers and the
  * allocations exactly as mdl_channel_publish and mdl_channel_deliver would
  * have, minus the calendar: the same seqs, entries, backlogs, peaks,
- * allocation counts and series values.
+ * allocation counts and series values. A redelivered copy takes a
+ * delivery without reading (mdl_channel_charge): the bulk's charges.
  *
  * Read at t0: mdl_channel_pass_ready (the state conditions), the
  * allocations (mdl_channel_allocation: their rooms through mdl_quota_fits,
@@ -362,16 +363,21 @@ typedef struct mdl_channel_bulk {
     const uint64_t *pub_key; /* [npub] */
     uint64_t *pub_seq;       /* [npub] or NULL: the seq each was given (out) */
     size_t nread;
-    const sim_time *read_at; /* [nread] nondecreasing, in [t0, t1) */
-    const int *read_reader;  /* [nread] the reader of each */
-    mdl_event *read_ev;      /* [nread] the event each read (out) */
+    const sim_time *read_at;   /* [nread] nondecreasing, in [t0, t1) */
+    const int *read_reader;    /* [nread] the reader of each */
+    mdl_event *read_ev;        /* [nread] the event each read (out) */
+    size_t ncharge;            /* deliveries taken without a read (redelivered copies) */
+    const sim_time *charge_at; /* [ncharge] nondecreasing, in [t0, t1) */
+    const int *charge_reader;  /* [ncharge] */
 } mdl_channel_bulk;
 
 /* Replays b at t1 = now, in time order, as mdl_channel_publish (the
  * publish allocation counted, the log appended, the readers' backlogs and
  * the peaks, PUBLISHED notes) and mdl_channel_deliver (the delivery
  * allocation counted, the position moved, the allocation series set, a
- * READ note to the reader's owner) would have, with the sample points held
+ * READ note to the reader's owner) and mdl_channel_charge (the charges; a
+ * charge comes before a read at the same microsecond, as a subscriber
+ * dispatches a copy before it reads) would have, with the sample points held
  * since mdl_channel_pass_begin in their places; then ends the pass. The
  * allocations are counted one by one (mdl_quota_force at each record's
  * time, which is what a take that fits does): the allocation series reads

@@ -841,6 +841,45 @@ static void a_commit_replays_in_time_order_and_nothing_purges_before_it(void **s
     mdl_channel_destroy(ch);
 }
 
+/* A redelivered copy takes a delivery without reading (mdl_channel_charge):
+ * in a commit its charge counts like one. By hand: one publish at 6 s read
+ * at 7 s, its copy charged at 9 s: 2 deliveries in the 24 h window, the
+ * reader's position 1 past the one read, nothing left unread; a charge of
+ * an unknown reader or out of order is refused first. */
+static void a_commit_counts_the_charges_of_copies(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(MDL_CHANNEL_FOREVER, 1000, 1000);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    mdl_channel_pass_begin(ch, 5 * SIM_SEC, 15 * SIM_SEC);
+    sim_time pub_at[1] = {6 * SIM_SEC}, read_at[1] = {7 * SIM_SEC},
+             charge_at[2] = {9 * SIM_SEC, 8 * SIM_SEC};
+    int flow[1] = {0}, reader[1] = {r}, charger[2] = {r, 3};
+    uint64_t key[1] = {4};
+    mdl_event read[1];
+    mdl_channel_bulk b = {.npub = 1,
+                          .pub_at = pub_at,
+                          .pub_flow = flow,
+                          .pub_key = key,
+                          .nread = 1,
+                          .read_at = read_at,
+                          .read_reader = reader,
+                          .read_ev = read,
+                          .ncharge = 2,
+                          .charge_at = charge_at,
+                          .charge_reader = charger};
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_EINVAL); /* reader 3, out of order */
+    b.ncharge = 1;
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_OK);
+    mdl_channel_stats st;
+    mdl_channel_stats_get(ch, &st);
+    assert_true(st.deliveries == 2);
+    assert_true(mdl_channel_allocation_used(ch, 10 * SIM_SEC) == 2);
+    assert_true(mdl_channel_backlog(ch, r) == 0 && t.n[MDL_NOTE_READ][0] == 1);
+    mdl_channel_destroy(ch);
+}
+
 /* Lists the channel cannot replay are refused (SIM_EINVAL) and change
  * nothing: no pass on; publishes out of order, outside [t0, t1) or of a
  * negative flow; a bad reader; a read with nothing to read (the backlog
@@ -945,6 +984,7 @@ int main(void)
         cmocka_unit_test(the_unread_events_are_listed_oldest_first),
         cmocka_unit_test(a_pass_is_refused_where_the_channel_could_bind_or_replay),
         cmocka_unit_test(a_commit_replays_in_time_order_and_nothing_purges_before_it),
+        cmocka_unit_test(a_commit_counts_the_charges_of_copies),
         cmocka_unit_test(a_commit_refuses_lists_it_cannot_replay),
         cmocka_unit_test(a_commit_without_memory_for_its_log_stops_consistent),
     };
