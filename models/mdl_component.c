@@ -43,7 +43,7 @@ struct mdl_component {
     int topic_first;      /* node of the first topic */
     unsigned char *rt;    /* [nusers]: a real-time flow: 1, or 2 when its writes publish CDC */
     unsigned char *clean; /* [nusers]: see mdl_component_realtime_only */
-    unsigned char *evok;  /* [nusers]: see mdl_component_event_pass */
+    unsigned char *evok;  /* [nusers]: see mark_users */
     int nedges, capedges; /* edge list */
     int *eu, *eo;         /* user node, object node */
     int *adj_first, *adj; /* CSR: adj[adj_first[i] .. adj_first[i + 1]) */
@@ -408,22 +408,20 @@ static int make_adjacency(mdl_component *g)
     return SIM_OK;
 }
 
-/* clean[u]: u is a real-time flow that publishes nothing (rt[u] == 1, not
- * 2) and every user of every object it touches is one too. */
-static void mark_clean(mdl_component *g)
+/* Whether u and every user of every object u touches have `bit` set in
+ * mark[]. */
+static int closed(const mdl_component *g, const unsigned char *mark, int u, unsigned char bit)
 {
-    for (int u = 0; u < g->nusers; u++) {
-        int ok = g->rt[u] == 1;
-        const int *objs;
-        int no = mdl_component_links(g, u, &objs);
-        for (int k = 0; k < no && ok; k++) {
-            const int *users;
-            int nu = mdl_component_links(g, objs[k], &users);
-            for (int v = 0; v < nu && ok; v++)
-                ok = g->rt[users[v]] == 1;
-        }
-        g->clean[u] = (unsigned char)ok;
+    int ok = (mark[u] & bit) != 0;
+    const int *objs;
+    int no = mdl_component_links(g, u, &objs);
+    for (int k = 0; k < no && ok; k++) {
+        const int *users;
+        int nu = mdl_component_links(g, objs[k], &users);
+        for (int v = 0; v < nu && ok; v++)
+            ok = (mark[users[v]] & bit) != 0;
     }
+    return ok;
 }
 
 /* The users an event pass may carry besides clean real-time flows
@@ -446,23 +444,17 @@ static int event_user(const mdl_component *g, const mdl_scenario *sc, int u)
     return 0;
 }
 
-/* evok[u]: u is a clean real-time flow or an event user (event_user), and
- * every user of every object it touches is one too. */
-static void mark_event(mdl_component *g, const mdl_scenario *sc)
+/* evok[u] bit 1: u is a real-time flow that publishes nothing (rt[u] ==
+ * 1, not 2); bit 0: that, or an event user (event_user). clean[u]: bit 1
+ * holds for u and every user of every object it touches; evok[u] bit 2:
+ * bit 0 does. */
+static void mark_users(mdl_component *g, const mdl_scenario *sc)
 {
     for (int u = 0; u < g->nusers; u++)
-        g->evok[u] = (unsigned char)(g->rt[u] == 1 || event_user(g, sc, u));
+        g->evok[u] = (unsigned char)((g->rt[u] == 1 ? 3 : 0) | (event_user(g, sc, u) ? 1 : 0));
     for (int u = 0; u < g->nusers; u++) {
-        int ok = g->evok[u] & 1;
-        const int *objs;
-        int no = mdl_component_links(g, u, &objs);
-        for (int k = 0; k < no && ok; k++) {
-            const int *users;
-            int nu = mdl_component_links(g, objs[k], &users);
-            for (int v = 0; v < nu && ok; v++)
-                ok = g->evok[users[v]] & 1;
-        }
-        g->evok[u] |= (unsigned char)(ok ? 2 : 0);
+        g->clean[u] = (unsigned char)closed(g, g->evok, u, 2);
+        g->evok[u] |= (unsigned char)(closed(g, g->evok, u, 1) ? 4 : 0);
     }
 }
 
@@ -520,8 +512,7 @@ static int build(mdl_component *g, const mdl_scenario *sc)
         g->rt[i] = sc->flows[i].pattern != MDL_SPEC_PATTERN_REALTIME      ? 0
                    : mdl_scenario_flow_cdc_system(sc, &sc->flows[i]) >= 0 ? 2
                                                                           : 1;
-    mark_clean(g);
-    mark_event(g, sc);
+    mark_users(g, sc);
 done:
     sim_free(topic_of);
     sim_free(ntopics_of);
@@ -702,7 +693,7 @@ int mdl_component_split(mdl_component *g, const unsigned char *active)
     memset(g->comp_ev, 2, (size_t)g->ncomp);
     for (int u = 0; u < g->nusers; u++) {
         unsigned char *c = &g->comp_ev[g->comp[u]];
-        int ok = (*c == 2 || (*c & 1)) && (g->evok[u] & 2);
+        int ok = (*c == 2 || (*c & 1)) && (g->evok[u] & 4);
         *c = (unsigned char)((ok ? 1 : 0) | (*c != 2 ? (*c & 4) : 0) | (g->rt[u] != 1 ? 4 : 0));
     }
     return g->ncomp;
