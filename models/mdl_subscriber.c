@@ -63,6 +63,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -141,7 +142,9 @@ struct mdl_subscriber {
     int down;
     int wake_now; /* a pump is deferred to the end of the current event */
     int pumping, again, finished;
-    int in_pass; /* a pass carries the reads (mdl_subscriber_pass_begin .. _end) */
+    int in_pass;    /* a pass carries the reads (mdl_subscriber_pass_begin .. _end) */
+    int committing; /* inside mdl_subscriber_pass_commit: the bulk says which applies
+                       were redelivered (the pass drew them) */
     int status;
     int apply_cdc;
     mdl_receiver receiver;
@@ -185,6 +188,8 @@ struct mdl_subscriber {
 
     struct pending_apply *applies; /* the commit's heap of applies due; [concurrency] */
     size_t applies_cap;
+    unsigned char *copy_keyed; /* the commit's: per record, its copy holds a key reference */
+    size_t copy_cap;
 };
 
 static void pump(mdl_subscriber *s, sim_time now);
@@ -816,7 +821,7 @@ static void applied_event(mdl_subscriber *s, const mdl_event *ev, int own, int f
             s->st.echoes_published++;
             s->echo(s->echo_ctx, hops, now);
         }
-        if (want_redelivery(s))
+        if (!s->committing && want_redelivery(s))
             push_copy(s, ev, source, now + s->redelivery_delay);
     } else {
         s->st.redeliveries++;
@@ -1398,6 +1403,7 @@ void mdl_subscriber_destroy(mdl_subscriber *s)
     sim_free(s->keys);
     sim_free(s->hold);
     sim_free(s->applies);
+    sim_free(s->copy_keyed);
     sim_series_destroy(s->s_lag);
     sim_series_destroy(s->s_dlq);
     sim_free(s->prefix);
@@ -1710,8 +1716,9 @@ static const char *not_ready(const mdl_subscriber *s)
     /* A redelivery draw is the caller's to check (none may fire: the
      * commit draws them again, in the same order, with the same result);
      * a certain one, or a permanent error drawn at each read, is not. */
-    if (s->redelivery >= 1.0 || s->permanent > 0.0)
-        return "always redelivers, or has permanent errors";
+    if (s->redelivery >= 1.0 || (s->redelivery > 0.0 && s->redelivery_delay > 0) ||
+        s->permanent > 0.0)
+        return "always redelivers, redelivers after a delay, or has permanent errors";
     if (s->echo || s->processing_on)
         return "echoes its writes, or has a processing time";
     if (s->fifo_n > 0 || s->src[0].nab > 0)
@@ -1763,6 +1770,10 @@ static int valid_bulk(const mdl_subscriber *s, const mdl_subscriber_bulk *b, sim
         if (b->ev[i].flow != s->flow || b->done_at[i] < b->read_at[i] || b->read_at[i] >= t1 ||
             (i > 0 && b->read_at[i] < b->read_at[i - 1]))
             return 0;
+        size_t o = b->copy_of ? b->copy_of[i] : SIZE_MAX;
+        if (o != SIZE_MAX && (o >= i || b->copy_of[o] != SIZE_MAX ||
+                              b->done_at[o] != b->read_at[i] || b->ev[o].seq != b->ev[i].seq))
+            return 0; /* a copy is dispatched at its first reading's answer */
         while (nh > 0 && s->applies[0].at <= b->read_at[i])
             heap_pop(s->applies, &nh);
         if (nh + stuck + 1 > cap)
@@ -1788,26 +1799,46 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
         s->applies = h;
         s->applies_cap = cap;
     }
+    if (b->copy_of && s->copy_cap < b->n) {
+        unsigned char *k = sim_reallocarray(s->copy_keyed, b->n, 1);
+        if (!k)
+            return SIM_ENOMEM;
+        s->copy_keyed = k;
+        s->copy_cap = b->n;
+    }
     if (!valid_bulk(s, b, t1))
         return SIM_EINVAL;
     if (s->apply.fn)
         s->st.attempts += b->n;
+    /* Which first readings were redelivered: the copies name them. */
+    for (size_t i = 0; b->copy_of && i < b->n; i++)
+        s->copy_keyed[i] = 0;
+    for (size_t i = 0; b->copy_of && i < b->n; i++)
+        if (b->copy_of[i] != SIZE_MAX)
+            s->copy_keyed[b->copy_of[i]] = 2; /* has a copy; its reference comes at the answer */
+    s->committing = 1;
     size_t nh = 0;
     for (size_t i = 0; i <= b->n; i++) {
         /* Applies due by this read first (release comes before pump). */
         while (nh > 0 && (i == b->n || s->applies[0].at <= b->read_at[i])) {
             struct pending_apply a = heap_pop(s->applies, &nh);
             const mdl_event *ev = &b->ev[a.i];
-            applied_event(s, ev, 1, 1, a.keyed, 0, a.at);
+            int first = !b->copy_of || b->copy_of[a.i] == SIZE_MAX;
+            applied_event(s, ev, 1, first, a.keyed, 0, a.at);
+            if (first && b->copy_of && s->copy_keyed[a.i] == 2) /* push_copy's reference */
+                s->copy_keyed[a.i] = (unsigned char)(tracks(s, ev) && key_ref(s, ev->key));
             if (a.keyed)
                 key_unref(s, ev->key);
         }
         if (i == b->n)
             break;
-        int keyed = tracks(s, &b->ev[i]) && key_ref(s, b->ev[i].key);
+        size_t o = b->copy_of ? b->copy_of[i] : SIZE_MAX;
+        int keyed =
+            o != SIZE_MAX ? s->copy_keyed[o] : tracks(s, &b->ev[i]) && key_ref(s, b->ev[i].key);
         if (b->done_at[i] < t1)
             heap_push(s->applies, &nh, (struct pending_apply){b->done_at[i], i, keyed});
     }
+    s->committing = 0;
     return SIM_OK;
 }
 

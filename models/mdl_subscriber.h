@@ -322,10 +322,11 @@ int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r,
  * interval runs per record): a disconnected subscriber or one with offline,
  * crash or token windows ahead in the interval (the caller checks those:
  * they are on the calendar), more than one source (brokers' partitions),
- * CDC received, commits every interval, certain redelivery (p = 1),
- * a redelivery draw that fires (the commit draws one per record answered,
- * in answer order, from rng_redelivery: the caller must check on a copy of
- * the stream that none of those fires), permanent errors,
+ * CDC received, commits every interval, certain redelivery (p = 1) or
+ * redelivery after a delay (a copy due at the original's answer is
+ * carried: the pass draws the redelivery at each first apply's answer,
+ * in answer order, from rng_redelivery, and names the copies in the
+ * bulk; the commit then draws nothing), permanent errors,
  * echoes of its writes, a processing time, retries (every apply must
  * succeed at its first attempt: the pass checks no quota refusal, 503 or
  * timeout), copies queued, events abandoned by a crash, a slot sleeping
@@ -370,6 +371,10 @@ typedef struct mdl_subscriber_bulk {
     const mdl_event *ev;     /* [n] as mdl_channel_pass_commit read them (own events) */
     const sim_time *read_at; /* [n] nondecreasing: the apply call's time */
     const sim_time *done_at; /* [n] the apply's success, >= read_at; >= t1: in flight */
+    /* [n] or NULL (no copies): SIZE_MAX for a first reading; for a
+     * redelivered copy, the index of its first reading, whose answer
+     * dispatched it (read_at[i] = done_at[copy_of[i]], its event the same) */
+    const size_t *copy_of;
 } mdl_subscriber_bulk;
 
 /* Adds at t1 = now what the records of b did before t1, as the per-record

@@ -12,6 +12,7 @@
 #include "mdl_world.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -847,7 +848,7 @@ static void flow_destroy(flow_rt *f)
     sim_rng_destroy(f->policy_rng);
 }
 
-/* ---- tier R: real-time components by aggregate -------------------------
+/* ---- tier R: real-time and event components by aggregate ---------------
  *
  * docs/models/aggregate.md, "Tier R for real-time components". A component
  * (mdl_component.h) whose users are all real-time flows runs each interval
@@ -912,6 +913,24 @@ static void flow_destroy(flow_rt *f)
  *      cancels a flow's event only when it takes one of its arrivals, and
  *      pushes the next ones back in that order; so records arriving
  *      together at one endpoint get the services they would get there.
+ *   8. Event components (mdl_component_event_pass; docs "Tier R for event
+ *      components"). Besides real-time flows, a component may hold event
+ *      flows on platform channels and their API subscribers, when every
+ *      publisher and reader of each of its channels is in it and nobody
+ *      else publishes there (ev_comp_ok). Entry as 1, and each subscriber
+ *      idle with nothing unread. The pass (ev_draw) draws the publishes'
+ *      keys from the flows' key streams and runs every request of the
+ *      endpoints in time order: real-time calls, and each subscriber's
+ *      reads at max(publish, a slot free) with the slot freed at its
+ *      apply's answer, where it draws its redelivery (a copy then takes
+ *      the slot at once); two requests of one endpoint at one microsecond,
+ *      one an apply, fall back (the calendar's order there is unknown).
+ *      Quiet end as 3, strictly after the last answer. The endpoints,
+ *      quotas and callers commit at t0 (pass_commit, every user's
+ *      requests); the channels and subscribers at the quiet end, in an
+ *      event pushed before the flows' next arrivals and the next tick
+ *      (ev_commit: channel, subscriber, apply). A fallback also puts back
+ *      the key and redelivery streams.
  */
 
 /* The grid: the series interval cut into equal parts of at most this, so
@@ -925,21 +944,20 @@ static void flow_destroy(flow_rt *f)
 
 /* Why an interval ran per record (published as run.aggregate_<name>). */
 enum agg_why {
-    WHY_QUIET = 0,  /* it did not: the pass committed it */
-    WHY_BLOCKED,    /* something was in flight at t0 and at every retry up to t1 */
-    WHY_SLOW,       /* an answer after the timeout, or slow calls that would move a breaker */
-    WHY_POOL,       /* a caller pool would have filled */
-    WHY_LIMIT,      /* an endpoint's queue or concurrency limit or server timeout could bind */
-    WHY_QUOTA,      /* the quota would have refused a call */
-    WHY_FAULT,      /* an outage or degradation window met the interval */
-    WHY_EDGE,       /* it would cross the warm-up end, a quota sample or the last interval */
-    WHY_REDELIVERY, /* a subscriber's redelivery draw fired (event pass) */
+    WHY_QUIET = 0, /* it did not: the pass committed it */
+    WHY_BLOCKED,   /* something was in flight at t0 and at every retry up to t1 */
+    WHY_SLOW,      /* an answer after the timeout, or slow calls that would move a breaker */
+    WHY_POOL,      /* a caller pool would have filled */
+    WHY_LIMIT,     /* an endpoint's queue or concurrency limit or server timeout could bind */
+    WHY_QUOTA,     /* the quota would have refused a call */
+    WHY_FAULT,     /* an outage or degradation window met the interval */
+    WHY_EDGE,      /* it would cross the warm-up end, a quota sample or the last interval */
     WHY_COUNT
 };
 
 static const char *const why_names[WHY_COUNT] = {
-    "passes",         "blocked",        "fallback_slow", "fallback_pool",      "fallback_limit",
-    "fallback_quota", "fallback_fault", "fallback_edge", "fallback_redelivery"};
+    "passes",         "blocked",        "fallback_slow",  "fallback_pool",
+    "fallback_limit", "fallback_quota", "fallback_fault", "fallback_edge"};
 
 /* The FIFO state of one endpoint during a pass (run_endpoint). */
 typedef struct agg_station {
@@ -967,20 +985,24 @@ typedef struct agg_evbuf {
     sim_time *rd_at, *rd_done;
     int *rd_sub;
     size_t *rd_pub;
+    size_t *rd_copy; /* SIZE_MAX, or the read a redelivered copy repeats */
     size_t nrd, rcap;
     /* The commit's scratch: per channel, then per subscriber. */
     sim_time *b_at, *b_done;
     int *b_int;
     uint64_t *b_key;
     mdl_event *b_ev;
+    size_t *b_copy, *b_local;
     size_t bcap;
 } agg_evbuf;
 
 /* A subscriber of an event component during a draw: the ends of its
  * records in its slots (a heap), and the next publish it has to read. */
 typedef struct agg_slots {
-    sim_time *heap;
+    sim_time *end; /* [n]: the answers of its applies in flight */
+    size_t *rd;    /* [n]: their reads (agg_evbuf.rd_*) */
     size_t n, cap, next;
+    sim_time freed;    /* when a slot last became free */
     int slots, reader; /* its slot recursion's c; its reader on its channel */
 } agg_slots;
 
@@ -1021,6 +1043,7 @@ typedef struct agg {
     int events;               /* some component the pass runs has event flows */
     uint64_t ev_records;      /* publishes carried by passes */
     unsigned char *key_saved; /* the event flows' key streams at t0 */
+    unsigned char *red_saved; /* the subscribers' redelivery streams at t0 */
     sim_time *rt_at;          /* an event pass's real-time arrivals, in order */
     int *rt_flow;
     size_t nrt, rtcap;
@@ -1393,6 +1416,44 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
     return f->index;
 }
 
+/* The checks of a pass over [t0, until) on its drawn records (a->recs,
+ * ends set) besides the timeouts: breakers, caller pools, the warm-up
+ * edge, faults, concurrency limits, quotas and the quota sample edge.
+ * WHY_QUIET, or why the interval must run per record; < 0 on no memory. */
+static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
+{
+    world *w = a->w;
+    for (int k = 0; k < c->nflows; k++)
+        if (!breaker_holds(a, c->flows[k]))
+            return WHY_SLOW; /* the records would move a breaker */
+    for (int k = 0; k < c->ncallers; k++)
+        if (!check_caller(a, c->callers[k]))
+            return WHY_POOL;
+    sim_time warmup = w->sc->warmup;
+    if (warmup > t0 && warmup <= until)
+        return WHY_EDGE;
+    for (int k = 0; k < c->nsystems; k++) {
+        int s = c->systems[k];
+        if (faulted(&w->systems[s], t0, until))
+            return WHY_FAULT;
+        int limit = w->systems[s].spec->api.concurrency_limit;
+        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, s), a->tmp, limit))
+            return WHY_LIMIT;
+        if (!w->systems[s].quota)
+            continue;
+        size_t nb = quota_calls(a, s, t0, until);
+        if (nb == 0)
+            return SIM_ENOMEM;
+        if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
+            return WHY_QUOTA;
+    }
+    /* The calls after the first quota sample are committed at it (invariant
+     * 4): a pass reaching a second one is left to the calendar. */
+    if (c->has_quota && next_sample(w, t0) + w->interval < until)
+        return WHY_EDGE;
+    return WHY_QUIET;
+}
+
 /* Draws the component's records of [t0, *t1) and runs them; extends *t1
  * to the quiet end. WHY_QUIET when every record is quiet, else why the
  * interval must run per record; < 0 on no memory. */
@@ -1441,35 +1502,7 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (r->end - r->at > mdl_realtime_quiet_limit(rt))
             return WHY_SLOW; /* a timeout: its retries are left to the calendar */
     }
-    for (int k = 0; k < c->nflows; k++)
-        if (!breaker_holds(a, c->flows[k]))
-            return WHY_SLOW; /* the records would move a breaker */
-    for (int k = 0; k < c->ncallers; k++)
-        if (!check_caller(a, c->callers[k]))
-            return WHY_POOL;
-    sim_time warmup = w->sc->warmup;
-    if (warmup > t0 && warmup <= until)
-        return WHY_EDGE;
-    for (int k = 0; k < c->nsystems; k++) {
-        int s = c->systems[k];
-        if (faulted(&w->systems[s], t0, until))
-            return WHY_FAULT;
-        int limit = w->systems[s].spec->api.concurrency_limit;
-        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, s), a->tmp, limit))
-            return WHY_LIMIT;
-        if (!w->systems[s].quota)
-            continue;
-        size_t nb = quota_calls(a, s, t0, until);
-        if (nb == 0)
-            return SIM_ENOMEM;
-        if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
-            return WHY_QUOTA;
-    }
-    /* The calls after the first quota sample are committed at it (invariant
-     * 4): a pass reaching a second one is left to the calendar. */
-    if (c->has_quota && next_sample(w, t0) + w->interval < until)
-        return WHY_EDGE;
-    return WHY_QUIET;
+    return pass_checks(a, c, t0, until);
 }
 
 static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now);
@@ -1689,13 +1722,11 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     return SIM_OK;
 }
 
-/* Hands flow f's arrivals drawn by a failed pass back to the calendar: the
- * first as its next arrival, the rest (and the process's next) held. */
-static int pass_hand_back(agg *a, flow_rt *f)
+/* Hands flow f's arrivals at[0..n) (in order) drawn by a failed pass back
+ * to the calendar: the first as its next arrival, the rest (and the
+ * process's next) held. */
+static int hand_back(flow_rt *f, const sim_time *at, size_t n)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < a->nrecs; i++)
-        n += a->recs[i].flow == f->index;
     if (n == 0)
         return SIM_OK;
     size_t left = f->nheld - f->held_head, need = n + left;
@@ -1708,21 +1739,42 @@ static int pass_hand_back(agg *a, flow_rt *f)
     }
     /* the held ones not yet used follow what the pass drew */
     memmove(f->held + n, f->held + f->held_head, left * sizeof *f->held);
-    sim_time after = f->next_at; /* the first arrival the pass did not draw */
-    size_t k = 0;
-    sim_time first = SIM_TIME_NEVER;
-    for (size_t i = 0; i < a->nrecs; i++)
-        if (a->recs[i].flow == f->index) {
-            if (first == SIM_TIME_NEVER)
-                first = a->recs[i].at;
-            else
-                f->held[k++] = a->recs[i].at;
-        }
-    f->held[k++] = after;
+    memcpy(f->held, at + 1, (n - 1) * sizeof *f->held);
+    f->held[n - 1] = f->next_at; /* the first arrival the pass did not draw */
     f->held_head = 0;
-    f->nheld = k + left;
-    f->next_at = first;
+    f->nheld = n + left;
+    f->next_at = at[0];
     return SIM_OK;
+}
+
+/* Hands back what a failed pass drew: a real-time pass's records
+ * (a->recs), an event pass's real-time arrivals and publishes. */
+static int pass_hand_back(agg *a, const agg_comp *c)
+{
+    const agg_evbuf *e = &c->ev;
+    size_t most = c->nsubs ? (a->nrt > e->npub ? a->nrt : e->npub) : a->nrecs;
+    if (agg_grow(a, most + 1) != SIM_OK)
+        return SIM_ENOMEM;
+    int rc = SIM_OK;
+    for (int k = 0; k < c->nall && rc == SIM_OK; k++) {
+        flow_rt *f = &a->w->flows[c->all[k]];
+        size_t n = 0;
+        if (!c->nsubs) {
+            for (size_t i = 0; i < a->nrecs; i++)
+                if (a->recs[i].flow == f->index)
+                    a->arr[n++] = a->recs[i].at;
+        } else if (f->realtime) {
+            for (size_t i = 0; i < a->nrt; i++)
+                if (a->rt_flow[i] == f->index)
+                    a->arr[n++] = a->rt_at[i];
+        } else {
+            for (size_t i = 0; i < e->npub; i++)
+                if (e->pub_flow[i] == f->index)
+                    a->arr[n++] = e->pub_at[i];
+        }
+        rc = hand_back(f, a->arr, n);
+    }
+    return rc;
 }
 
 static void agg_tick(void *ctx, uint64_t arg, sim_time now);
@@ -1797,59 +1849,46 @@ static void repush_arrivals(agg *a, const agg_comp *c)
 
 /* ---- the event pass (invariant 8) ------------------------------------------ */
 
-/* Grows v (elements of `size` bytes, *cap of them) to hold n. */
-static int grow_to(void **v, size_t *cap, size_t n, size_t size)
+/* Grows the n parallel arrays *v[i] (elements of size[i] bytes, *cap of
+ * them) to hold `need`. */
+static int grow_many(void **const *v, const size_t *size, int n, size_t *cap, size_t need)
 {
-    if (n <= *cap)
+    if (need <= *cap)
         return SIM_OK;
     size_t c = *cap ? *cap : 64;
-    while (c < n)
+    while (c < need)
         c *= 2;
-    void *p = sim_reallocarray(*v, c, size);
-    if (!p)
-        return SIM_ENOMEM;
-    *v = p;
+    for (int i = 0; i < n; i++) {
+        void *p = sim_reallocarray(*v[i], c, size[i]);
+        if (!p)
+            return SIM_ENOMEM;
+        *v[i] = p;
+    }
     *cap = c;
     return SIM_OK;
 }
 
 static int ev_add_pub(agg_evbuf *e, sim_time at, int flow, uint64_t key)
 {
-    if (e->npub == e->pcap) {
-        size_t c = e->pcap;
-        if (grow_to((void **)&e->pub_at, &c, e->npub + 1, sizeof *e->pub_at) != SIM_OK)
-            return SIM_ENOMEM;
-        c = e->pcap;
-        if (grow_to((void **)&e->pub_flow, &c, e->npub + 1, sizeof *e->pub_flow) != SIM_OK)
-            return SIM_ENOMEM;
-        c = e->pcap;
-        if (grow_to((void **)&e->pub_key, &c, e->npub + 1, sizeof *e->pub_key) != SIM_OK)
-            return SIM_ENOMEM;
-        e->pcap = c;
-    }
+    void **const v[] = {(void **)&e->pub_at, (void **)&e->pub_flow, (void **)&e->pub_key};
+    const size_t size[] = {sizeof *e->pub_at, sizeof *e->pub_flow, sizeof *e->pub_key};
+    if (grow_many(v, size, 3, &e->pcap, e->npub + 1) != SIM_OK)
+        return SIM_ENOMEM;
     e->pub_at[e->npub] = at;
     e->pub_flow[e->npub] = flow;
     e->pub_key[e->npub++] = key;
     return SIM_OK;
 }
 
-static int ev_add_read(agg_evbuf *e, sim_time at, sim_time done, int sub, size_t pub)
+static int ev_add_read(agg_evbuf *e, sim_time at, sim_time done, int sub, size_t pub, size_t copy)
 {
-    if (e->nrd == e->rcap) {
-        size_t c = e->rcap;
-        if (grow_to((void **)&e->rd_at, &c, e->nrd + 1, sizeof *e->rd_at) != SIM_OK)
-            return SIM_ENOMEM;
-        c = e->rcap;
-        if (grow_to((void **)&e->rd_done, &c, e->nrd + 1, sizeof *e->rd_done) != SIM_OK)
-            return SIM_ENOMEM;
-        c = e->rcap;
-        if (grow_to((void **)&e->rd_sub, &c, e->nrd + 1, sizeof *e->rd_sub) != SIM_OK)
-            return SIM_ENOMEM;
-        c = e->rcap;
-        if (grow_to((void **)&e->rd_pub, &c, e->nrd + 1, sizeof *e->rd_pub) != SIM_OK)
-            return SIM_ENOMEM;
-        e->rcap = c;
-    }
+    void **const v[] = {(void **)&e->rd_at, (void **)&e->rd_done, (void **)&e->rd_sub,
+                        (void **)&e->rd_pub, (void **)&e->rd_copy};
+    const size_t size[] = {sizeof *e->rd_at, sizeof *e->rd_done, sizeof *e->rd_sub,
+                           sizeof *e->rd_pub, sizeof *e->rd_copy};
+    if (grow_many(v, size, 5, &e->rcap, e->nrd + 1) != SIM_OK)
+        return SIM_ENOMEM;
+    e->rd_copy[e->nrd] = copy;
     e->rd_at[e->nrd] = at;
     e->rd_done[e->nrd] = done;
     e->rd_sub[e->nrd] = sub;
@@ -1859,15 +1898,10 @@ static int ev_add_read(agg_evbuf *e, sim_time at, sim_time done, int sub, size_t
 
 static int rt_add(agg *a, sim_time at, int flow)
 {
-    if (a->nrt == a->rtcap) {
-        size_t c = a->rtcap;
-        if (grow_to((void **)&a->rt_at, &c, a->nrt + 1, sizeof *a->rt_at) != SIM_OK)
-            return SIM_ENOMEM;
-        c = a->rtcap;
-        if (grow_to((void **)&a->rt_flow, &c, a->nrt + 1, sizeof *a->rt_flow) != SIM_OK)
-            return SIM_ENOMEM;
-        a->rtcap = c;
-    }
+    void **const v[] = {(void **)&a->rt_at, (void **)&a->rt_flow};
+    const size_t size[] = {sizeof *a->rt_at, sizeof *a->rt_flow};
+    if (grow_many(v, size, 2, &a->rtcap, a->nrt + 1) != SIM_OK)
+        return SIM_ENOMEM;
     a->rt_at[a->nrt] = at;
     a->rt_flow[a->nrt++] = flow;
     return SIM_OK;
@@ -1880,9 +1914,9 @@ static uint64_t draw_key(flow_rt *f)
     return space >= 1.0 ? 1 + (uint64_t)(sim_rng_uniform(f->key_rng) * space) : ++f->next_key;
 }
 
-/* When subscriber k of c reads its next publish: the publish's time, or
- * the first end of its slots when they are all busy then; SIM_TIME_NEVER
- * when it has read every publish drawn. */
+/* When subscriber k of c reads its next publish: at the publish, or
+ * when a slot frees if none was free then; SIM_TIME_NEVER when its slots
+ * are all busy or it has read every publish drawn. */
 static sim_time next_read(const agg *a, agg_comp *c, int k)
 {
     agg_slots *sl = &c->slot[k];
@@ -1890,10 +1924,23 @@ static sim_time next_read(const agg *a, agg_comp *c, int k)
     int fi = a->gsubs[c->subs[k]].f->index;
     while (sl->next < e->npub && e->pub_flow[sl->next] != fi)
         sl->next++;
-    if (sl->next == e->npub)
+    if (sl->next == e->npub || sl->n == (size_t)sl->slots)
         return SIM_TIME_NEVER;
     sim_time p = e->pub_at[sl->next];
-    return sl->n == (size_t)sl->slots && sl->heap[0] > p ? sl->heap[0] : p;
+    return p > sl->freed ? p : sl->freed;
+}
+
+/* The apply of subscriber k answered next (the calendar's order at equal
+ * times: the read order), as its index in c->slot[k]; -1 if none. */
+static int next_answer(const agg_comp *c, int k)
+{
+    const agg_slots *sl = &c->slot[k];
+    int best = -1;
+    for (size_t j = 0; j < sl->n; j++)
+        if (best < 0 || sl->end[j] < sl->end[best] ||
+            (sl->end[j] == sl->end[best] && sl->rd[j] < sl->rd[best]))
+            best = (int)j;
+    return best;
 }
 
 /* A request at the endpoint of its system at `at`: a real-time call
@@ -1964,31 +2011,34 @@ static int allocation_fits(agg *a, const agg_comp *c, int x, int deliveries, sim
     return mdl_quota_fits(q, t0, a->calls, nb, 0) == nb;
 }
 
-/* Whether a subscriber's redelivery draw fires in the pass: the commit
- * draws one per record (mdl_subscriber_pass_commit, in answer order), so
- * the same draws are tried here on the stream, which is then put back. */
-static int redelivery_fires(agg *a, const agg_comp *c)
+/* The answer of subscriber k's j-th apply in flight: its first reading
+ * draws the redelivery (applied_event's draw, in answer order, from the
+ * subscriber's stream); a copy then takes the slot at once (a delay of 0:
+ * the copy is due at the answer, and pump dispatches a copy before it
+ * reads), an apply of its own at the same instant. Otherwise the slot
+ * frees. */
+static int ev_answer(agg *a, agg_comp *c, int k, int j)
 {
-    const agg_evbuf *e = &c->ev;
-    for (int k = 0; k < c->nsubs; k++) {
-        const agg_sub *u = &a->gsubs[c->subs[k]];
-        double p = u->f->spec->event.redelivery;
-        gsl_rng *r = u->f->subs[u->i].rng_redelivery;
-        if (!(p > 0.0))
-            continue;
-        size_t n = 0;
-        for (size_t j = 0; j < e->nrd; j++)
-            n += e->rd_sub[j] == k;
-        int fired = 0;
-        unsigned char *saved = a->rng_saved + (size_t)a->nst * a->rng_size; /* past the services' */
-        memcpy(saved, r->state, a->rng_size);
-        for (size_t j = 0; j < n && !fired; j++)
-            fired = sim_rng_bernoulli(r, p);
-        memcpy(r->state, saved, a->rng_size);
-        if (fired)
-            return 1;
+    agg_slots *sl = &c->slot[k];
+    agg_evbuf *e = &c->ev;
+    const agg_sub *u = &a->gsubs[c->subs[k]];
+    sim_time at = sl->end[j];
+    size_t rd = sl->rd[j];
+    sl->end[j] = sl->end[--sl->n];
+    sl->rd[j] = sl->rd[sl->n];
+    double p = u->f->spec->event.redelivery;
+    if (e->rd_copy[rd] != SIZE_MAX || !(p > 0.0) ||
+        !sim_rng_bernoulli(u->f->subs[u->i].rng_redelivery, p)) {
+        sl->freed = at;
+        return WHY_QUIET;
     }
-    return 0;
+    int why = ev_request(a, c, at, -1 - c->subs[k]);
+    if (why != WHY_QUIET)
+        return why;
+    sim_time end = a->recs[a->nrecs - 1].end;
+    sl->end[sl->n] = end;
+    sl->rd[sl->n++] = e->nrd;
+    return ev_add_read(e, at, end, k, e->rd_pub[rd], rd);
 }
 
 /* The event pass's draw (invariant 8): the component's arrivals of
@@ -2014,8 +2064,10 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         a->last_at[k] = -1;
         a->last_ap[k] = 0;
     }
-    for (int k = 0; k < c->nsubs; k++)
+    for (int k = 0; k < c->nsubs; k++) {
         c->slot[k].n = c->slot[k].next = 0;
+        c->slot[k].freed = t0;
+    }
     sim_time until = *t1, maxend = t0;
     for (;;) {
         for (int fi; (fi = take_next(a, c, until)) >= 0;) {
@@ -2025,40 +2077,51 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
             if (rc != SIM_OK)
                 return rc;
         }
-        for (;;) { /* the endpoints' requests before `until`, in time order */
+        for (;;) { /* the component's answers and requests before `until`, in time order */
             sim_time best = SIM_TIME_NEVER;
-            int who = -2; /* -1: the next real-time call; k: subscriber k's read */
-            if (rt_next < a->nrt) {
+            int who = -2, answer = -1; /* who: -1 the next real-time call, k subscriber k */
+            for (int k = 0; k < c->nsubs; k++) { /* answers first at equal times */
+                int j = next_answer(c, k);
+                if (j >= 0 && c->slot[k].end[j] < best) {
+                    best = c->slot[k].end[j];
+                    who = k;
+                    answer = j;
+                }
+            }
+            if (rt_next < a->nrt && a->rt_at[rt_next] < best) {
                 best = a->rt_at[rt_next];
                 who = -1;
+                answer = -1;
             }
             for (int k = 0; k < c->nsubs; k++) {
                 sim_time r = next_read(a, c, k);
                 if (r < best) {
                     best = r;
                     who = k;
+                    answer = -1;
                 }
             }
             if (who == -2 || best >= until)
                 break;
-            int why;
+            int why = WHY_QUIET;
             if (who < 0) {
                 why = ev_request(a, c, best, a->rt_flow[rt_next++]);
+            } else if (answer >= 0) {
+                why = ev_answer(a, c, who, answer);
             } else {
                 agg_slots *sl = &c->slot[who];
-                while (sl->n > 0 && sl->heap[0] <= best) /* answered by now: free */
-                    mdl_fifo_heap_pop(sl->heap, &sl->n);
                 why = ev_request(a, c, best, -1 - c->subs[who]);
                 if (why == WHY_QUIET) {
                     sim_time end = a->recs[a->nrecs - 1].end;
-                    mdl_fifo_heap_push(sl->heap, &sl->n, end);
-                    if (ev_add_read(e, best, end, who, sl->next++) != SIM_OK)
+                    sl->end[sl->n] = end;
+                    sl->rd[sl->n++] = e->nrd;
+                    if (ev_add_read(e, best, end, who, sl->next++, SIZE_MAX) != SIM_OK)
                         return SIM_ENOMEM;
                 }
             }
             if (why != WHY_QUIET)
                 return why;
-            if (a->recs[a->nrecs - 1].end > maxend)
+            if (a->nrecs > 0 && a->recs[a->nrecs - 1].end > maxend)
                 maxend = a->recs[a->nrecs - 1].end;
         }
         /* A read still to come is at the end of one of its slots' calls,
@@ -2081,22 +2144,17 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         if (r->end - r->at > limit)
             return WHY_SLOW; /* a timeout: its retries are left to the calendar */
     }
-    for (int k = 0; k < c->nflows; k++)
-        if (!breaker_holds(a, c->flows[k]))
-            return WHY_SLOW;
-    for (int k = 0; k < c->ncallers; k++)
-        if (!check_caller(a, c->callers[k]))
-            return WHY_POOL;
-    sim_time warmup = w->sc->warmup;
-    if (warmup > t0 && warmup <= until)
-        return WHY_EDGE;
+    int why = pass_checks(a, c, t0, until);
+    if (why != WHY_QUIET)
+        return why;
     for (int k = 0; k < c->nsubs; k++)
         if (sub_faulted(w, &a->gsubs[c->subs[k]], t0, until))
             return WHY_FAULT;
     for (size_t j = 0; j < e->nrd; j++) {
         const agg_sub *u = &a->gsubs[c->subs[e->rd_sub[j]]];
-        if (e->rd_at[j] - e->pub_at[e->rd_pub[j]] >
-            w->systems[u->f->spec->source_index].spec->events.retention)
+        if (e->rd_copy[j] == SIZE_MAX &&
+            e->rd_at[j] - e->pub_at[e->rd_pub[j]] >
+                w->systems[u->f->spec->source_index].spec->events.retention)
             return WHY_LIMIT; /* it would expire unread */
     }
     for (int k = 0; k < c->nchans; k++)
@@ -2105,24 +2163,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
             if (fits != 1)
                 return fits < 0 ? fits : WHY_QUOTA;
         }
-    for (int k = 0; k < c->nsystems; k++) {
-        int s = c->systems[k];
-        if (faulted(&w->systems[s], t0, until))
-            return WHY_FAULT;
-        int limit = w->systems[s].spec->api.concurrency_limit;
-        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, s), a->tmp, limit))
-            return WHY_LIMIT;
-        if (!w->systems[s].quota)
-            continue;
-        size_t nb = quota_calls(a, s, t0, until);
-        if (nb == 0)
-            return SIM_ENOMEM;
-        if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
-            return WHY_QUOTA;
-    }
-    if (c->has_quota && next_sample(w, t0) + w->interval < until)
-        return WHY_EDGE;
-    return redelivery_fires(a, c) ? WHY_REDELIVERY : WHY_QUIET;
+    return WHY_QUIET;
 }
 
 /* 1 when the event component c is quiet at now (invariant 8): its
@@ -2140,59 +2181,21 @@ static int ev_quiet(agg *a, agg_comp *c)
             return 0;
         agg_slots *sl = &c->slot[k];
         if ((size_t)v.slots > sl->cap) {
-            sim_time *h = sim_reallocarray(sl->heap, (size_t)v.slots, sizeof *h);
-            if (!h) {
+            sim_time *h = sim_reallocarray(sl->end, (size_t)v.slots, sizeof *h);
+            if (h)
+                sl->end = h;
+            size_t *r = h ? sim_reallocarray(sl->rd, (size_t)v.slots, sizeof *r) : NULL;
+            if (!r) {
                 a->status = SIM_ENOMEM;
                 return 0;
             }
-            sl->heap = h;
+            sl->rd = r;
             sl->cap = (size_t)v.slots;
         }
         sl->slots = v.slots;
         sl->reader = v.reader;
     }
     return 1;
-}
-
-/* Hands the arrivals an event pass drew back to its flows (pass_hand_back's
- * rule: the first as the next arrival, the rest held before the process's
- * next). */
-static int ev_hand_back(agg *a, const agg_comp *c)
-{
-    world *w = a->w;
-    const agg_evbuf *e = &c->ev;
-    if (agg_grow(a, (a->nrt > e->npub ? a->nrt : e->npub) + 1) != SIM_OK)
-        return SIM_ENOMEM;
-    for (int k = 0; k < c->nall; k++) {
-        flow_rt *f = &w->flows[c->all[k]];
-        size_t n = 0;
-        if (f->realtime) {
-            for (size_t i = 0; i < a->nrt; i++)
-                if (a->rt_flow[i] == f->index)
-                    a->arr[n++] = a->rt_at[i];
-        } else {
-            for (size_t i = 0; i < e->npub; i++)
-                if (e->pub_flow[i] == f->index)
-                    a->arr[n++] = e->pub_at[i];
-        }
-        if (n == 0)
-            continue;
-        size_t left = f->nheld - f->held_head, need = n + left;
-        if (need > f->held_cap) {
-            sim_time *p = sim_reallocarray(f->held, need, sizeof *p);
-            if (!p)
-                return SIM_ENOMEM;
-            f->held = p;
-            f->held_cap = need;
-        }
-        memmove(f->held + n, f->held + f->held_head, left * sizeof *f->held);
-        memcpy(f->held, a->arr + 1, (n - 1) * sizeof *f->held);
-        f->held[n - 1] = f->next_at; /* the first arrival the pass did not draw */
-        f->held_head = 0;
-        f->nheld = n + left;
-        f->next_at = a->arr[0];
-    }
-    return SIM_OK;
 }
 
 static void ev_commit(void *ctx, uint64_t arg, sim_time now);
@@ -2225,35 +2228,49 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
     world *w = a->w;
     agg_comp *c = &a->comps[arg];
     agg_evbuf *e = &c->ev;
-    size_t n = e->npub + 2 * e->nrd + 1, cap = e->bcap;
-    int rc = SIM_OK;
-    if (grow_to((void **)&e->b_at, &cap, n, sizeof *e->b_at) != SIM_OK ||
-        (cap = e->bcap, grow_to((void **)&e->b_done, &cap, n, sizeof *e->b_done)) != SIM_OK ||
-        (cap = e->bcap, grow_to((void **)&e->b_int, &cap, n, sizeof *e->b_int)) != SIM_OK ||
-        (cap = e->bcap, grow_to((void **)&e->b_key, &cap, n, sizeof *e->b_key)) != SIM_OK ||
-        (cap = e->bcap, grow_to((void **)&e->b_ev, &cap, n, sizeof *e->b_ev)) != SIM_OK) {
-        a->status = SIM_ENOMEM;
+    void **const v[] = {(void **)&e->b_at,   (void **)&e->b_done, (void **)&e->b_int,
+                        (void **)&e->b_key,  (void **)&e->b_ev,   (void **)&e->b_copy,
+                        (void **)&e->b_local};
+    const size_t size[] = {sizeof *e->b_at, sizeof *e->b_done, sizeof *e->b_int,  sizeof *e->b_key,
+                           sizeof *e->b_ev, sizeof *e->b_copy, sizeof *e->b_local};
+    int rc = grow_many(v, size, 7, &e->bcap, e->npub + 2 * e->nrd + 1);
+    if (rc != SIM_OK) {
+        a->status = rc;
         return;
     }
-    e->bcap = cap;
-    /* b_ev[0 .. nrd): the event of each read; the rest is scratch */
+    /* b_ev[0 .. nrd): the event of each read (a copy: its first
+     * reading's); the rest is scratch */
     for (int k = 0; k < c->nchans && rc == SIM_OK; k++) {
         mdl_channel *ch = w->systems[c->chans[k]].channel;
-        size_t np = 0, nr = 0;
+        size_t np = 0, nr = 0, nc = 0;
         for (size_t j = 0; j < e->npub; j++)
             if (w->flows[e->pub_flow[j]].channel == ch) {
                 e->b_at[np] = e->pub_at[j];
                 e->b_int[np] = e->pub_flow[j];
                 e->b_key[np++] = e->pub_key[j];
             }
-        sim_time *rat = e->b_at + np;
-        int *rreader = e->b_int + np;
+        for (size_t j = 0; j < e->nrd; j++)
+            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel == ch) {
+                if (e->rd_copy[j] == SIZE_MAX)
+                    nr++;
+                else
+                    nc++;
+            }
+        /* b_at, b_int: the publishes, then the reads, then the charges */
+        sim_time *rat = e->b_at + np, *cat = rat + nr;
+        int *rreader = e->b_int + np, *creader = rreader + nr;
+        nr = nc = 0;
         for (size_t j = 0; j < e->nrd; j++) {
-            const agg_sub *u = &a->gsubs[c->subs[e->rd_sub[j]]];
-            if (u->f->channel != ch)
+            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel != ch)
                 continue;
-            rat[nr] = e->rd_at[j];
-            rreader[nr++] = c->slot[e->rd_sub[j]].reader;
+            int reader = c->slot[e->rd_sub[j]].reader;
+            if (e->rd_copy[j] == SIZE_MAX) {
+                rat[nr] = e->rd_at[j];
+                rreader[nr++] = reader;
+            } else {
+                cat[nc] = e->rd_at[j];
+                creader[nc++] = reader;
+            }
         }
         mdl_event *out = e->b_ev + e->nrd;
         mdl_channel_bulk b = {.npub = np,
@@ -2263,11 +2280,14 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
                               .nread = nr,
                               .read_at = rat,
                               .read_reader = rreader,
-                              .read_ev = out};
+                              .read_ev = out,
+                              .ncharge = nc,
+                              .charge_at = cat,
+                              .charge_reader = creader};
         rc = mdl_channel_pass_commit(ch, &b);
         for (size_t j = 0, m = 0; j < e->nrd && rc == SIM_OK; j++)
             if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel == ch)
-                e->b_ev[j] = out[m++];
+                e->b_ev[j] = e->rd_copy[j] == SIZE_MAX ? out[m++] : e->b_ev[e->rd_copy[j]];
     }
     for (int k = 0; k < c->nsubs && rc == SIM_OK; k++) {
         const agg_sub *u = &a->gsubs[c->subs[k]];
@@ -2276,11 +2296,14 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
         mdl_event *ev = e->b_ev + e->nrd;
         for (size_t j = 0; j < e->nrd; j++)
             if (e->rd_sub[j] == k) {
+                e->b_local[j] = m; /* its index in this subscriber's bulk */
                 ev[m] = e->b_ev[j];
                 e->b_at[m] = e->rd_at[j];
+                e->b_copy[m] = e->rd_copy[j] == SIZE_MAX ? SIZE_MAX : e->b_local[e->rd_copy[j]];
                 e->b_done[m++] = e->rd_done[j];
             }
-        mdl_subscriber_bulk b = {.n = m, .ev = ev, .read_at = e->b_at, .done_at = e->b_done};
+        mdl_subscriber_bulk b = {
+            .n = m, .ev = ev, .read_at = e->b_at, .done_at = e->b_done, .copy_of = e->b_copy};
         rc = mdl_subscriber_pass_commit(su->sub, &b);
         if (rc == SIM_OK) {
             mdl_apply_endpoint_pass_commit(su->apply, m, m);
@@ -2289,6 +2312,15 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
     }
     if (rc != SIM_OK)
         a->status = rc;
+}
+
+/* Subscriber k's redelivery stream when it draws one (0 < p < 1), else
+ * NULL. */
+static gsl_rng *sub_redelivery(const agg *a, const agg_comp *c, int k)
+{
+    const agg_sub *u = &a->gsubs[c->subs[k]];
+    double p = u->f->spec->event.redelivery;
+    return p > 0.0 && p < 1.0 ? u->f->subs[u->i].rng_redelivery : NULL;
 }
 
 static void agg_tick(void *ctx, uint64_t arg, sim_time now)
@@ -2315,6 +2347,10 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     for (int k = c->nflows; k < c->nall; k++) /* and the event flows' keys */
         memcpy(a->key_saved + (size_t)k * a->rng_size, w->flows[c->all[k]].key_rng->state,
                a->rng_size);
+    for (int k = 0; k < c->nsubs; k++) /* and the subscribers' redelivery draws */
+        if (sub_redelivery(a, c, k))
+            memcpy(a->red_saved + (size_t)k * a->rng_size, sub_redelivery(a, c, k)->state,
+                   a->rng_size);
     a->nrecs = 0;
     sim_time end = t1;
     int rc = c->nsubs ? ev_draw(a, c, now, &end) : pass_draw(a, c, now, &end);
@@ -2335,10 +2371,12 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         for (int k = c->nflows; k < c->nall; k++)
             memcpy(w->flows[c->all[k]].key_rng->state, a->key_saved + (size_t)k * a->rng_size,
                    a->rng_size);
-        if (c->nsubs && rc >= 0)
-            rc = ev_hand_back(a, c);
-        for (int k = 0; k < c->nflows && rc >= 0 && !c->nsubs; k++)
-            rc = pass_hand_back(a, &w->flows[c->flows[k]]);
+        for (int k = 0; k < c->nsubs; k++)
+            if (sub_redelivery(a, c, k))
+                memcpy(sub_redelivery(a, c, k)->state, a->red_saved + (size_t)k * a->rng_size,
+                       a->rng_size);
+        if (rc >= 0)
+            rc = pass_hand_back(a, c);
         if (rc < 0) /* no memory: the run's result reports it */
             a->status = rc;
     }
@@ -2492,11 +2530,14 @@ static void comp_free(agg_comp *c)
     void *p[] = {c->flows,      c->all,       c->systems,    c->callers,   c->subs,
                  c->chans,      c->tail_nb,   c->tail,       c->ev.pub_at, c->ev.pub_flow,
                  c->ev.pub_key, c->ev.rd_at,  c->ev.rd_done, c->ev.rd_sub, c->ev.rd_pub,
-                 c->ev.b_at,    c->ev.b_done, c->ev.b_int,   c->ev.b_key,  c->ev.b_ev};
+                 c->ev.b_at,    c->ev.b_done, c->ev.b_int,   c->ev.b_key,  c->ev.b_ev,
+                 c->ev.rd_copy, c->ev.b_copy, c->ev.b_local};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         sim_free(p[i]);
-    for (int k = 0; c->slot && k < c->nsubs; k++)
-        sim_free(c->slot[k].heap);
+    for (int k = 0; c->slot && k < c->nsubs; k++) {
+        sim_free(c->slot[k].end);
+        sim_free(c->slot[k].rd);
+    }
     sim_free(c->slot);
 }
 
@@ -2510,6 +2551,7 @@ static void agg_destroy(agg *a)
     sim_free(a->gsubs);
     sim_free(a->gsub_first);
     sim_free(a->key_saved);
+    sim_free(a->red_saved);
     sim_free(a->rt_at);
     sim_free(a->rt_flow);
     sim_free(a->last_at);
@@ -2594,10 +2636,11 @@ static int agg_create(world *w, sim_err *err)
     while (grid_point(a, j + 1) < sc->horizon)
         j++;
     a->last_start = grid_point(a, j);
-    int most = 0, flows = 0;
+    int most = 0, flows = 0, subs = 0;
     for (int i = 0; i < a->ncomps; i++) {
         most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
         flows = a->comps[i].nall > flows ? a->comps[i].nall : flows;
+        subs = a->comps[i].nsubs > subs ? a->comps[i].nsubs : subs;
         a->events |= a->comps[i].nall > a->comps[i].nflows;
     }
     if (!(a->last = sim_calloc((size_t)flows + 1, sizeof *a->last)) ||
@@ -2606,6 +2649,7 @@ static int agg_create(world *w, sim_err *err)
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
     if (!(a->rng_saved = sim_malloc((size_t)(most + 1) * a->rng_size)) ||
         !(a->key_saved = sim_malloc((size_t)flows * a->rng_size + 1)) ||
+        !(a->red_saved = sim_malloc((size_t)subs * a->rng_size + 1)) ||
         !(a->last_at = sim_calloc((size_t)most + 1, sizeof *a->last_at)) ||
         !(a->last_ap = sim_calloc((size_t)most + 1, 1)) ||
         !(a->st = sim_calloc((size_t)most + 1, sizeof *a->st)))

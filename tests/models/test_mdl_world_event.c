@@ -250,19 +250,46 @@ static void the_warm_up_edge_runs_per_record(void **state)
     sim_summary_destroy(f);
 }
 
-/* The default redelivery, 1%: a pass whose ~125 applies draw a
- * redelivery (1 - 0.99^125 = 72% of them) falls back, and the calendar
- * makes the copy; the draws of the others are made again by the commit.
- * The share drops but the paths still agree. */
-static void redelivery_draws_that_fire_fall_back(void **state)
+/* The default redelivery, 1%: the pass draws it at each first apply's
+ * answer, in answer order, and a copy takes the slot at once (a delay of
+ * 0), as pump dispatches it: its apply, its delivery charge, and at its
+ * answer a redelivery (upsert: harmless; insert: a duplicate). On three
+ * keys the copy also holds its key in the guard's table from the first
+ * apply's answer to its own. Every count agrees with the calendar's. */
+static void redelivered_copies_are_carried_by_the_pass(void **state)
 {
     (void)state;
     group g = plain;
     g.redelivery = "1%";
     sim_summary *f = both_paths_agree(&g);
-    assert_true(mean_of(f, "run.aggregate_fallback_redelivery") > 0);
-    assert_true(mean_of(f, "flow.E-1.event.redeliveries") > 0);
-    assert_true(mean_of(f, "run.aggregate_passes") > 0);
+    /* 30k records a day x 1% x 2 days: ~600 copies */
+    assert_true(mean_of(f, "flow.E-1.event.redeliveries") > 300);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    sim_summary_destroy(f);
+    g.event = "      receiver: insert\n";
+    f = both_paths_agree(&g);
+    assert_true(mean_of(f, "flow.E-1.event.duplicates") > 300);
+    sim_summary_destroy(f);
+    g.event = "";
+    g.keys = "3";
+    g.redelivery = "20%";
+    f = both_paths_agree(&g);
+    assert_true(mean_of(f, "flow.E-1.event.stale_discarded") > 0);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    sim_summary_destroy(f);
+}
+
+/* A redelivery after a delay would queue the copy behind later reads:
+ * the subscriber stays per record (no pass runs), and the run is the
+ * calendar's. */
+static void a_delayed_redelivery_stays_per_record(void **state)
+{
+    (void)state;
+    group g = plain;
+    g.redelivery = "1%";
+    g.event = "      redelivery_delay: 30s\n";
+    sim_summary *f = both_paths_agree(&g);
+    assert_null(sim_summary_find(f, "run.aggregate_passes"));
     sim_summary_destroy(f);
 }
 
@@ -303,7 +330,8 @@ int main(void)
         cmocka_unit_test(deterministic_services_give_the_same_records),
         cmocka_unit_test(a_key_race_discards_or_corrupts_as_per_record),
         cmocka_unit_test(the_warm_up_edge_runs_per_record),
-        cmocka_unit_test(redelivery_draws_that_fire_fall_back),
+        cmocka_unit_test(redelivered_copies_are_carried_by_the_pass),
+        cmocka_unit_test(a_delayed_redelivery_stays_per_record),
         cmocka_unit_test(an_outage_and_an_exhausted_allocation_fall_back),
         cmocka_unit_test(one_and_two_threads_give_the_same_bits),
     };
