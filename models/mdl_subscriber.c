@@ -1721,6 +1721,8 @@ static const char *not_ready(const mdl_subscriber *s)
         return "always redelivers, redelivers after a delay, or has permanent errors";
     if (s->echo || s->processing_on)
         return "echoes its writes, or has a processing time";
+    if (s->token_lifetime > 0 && !s->auto_renew)
+        return "its subscription token expires (a disconnection pending)";
     if (s->fifo_n > 0 || s->src[0].nab > 0)
         return "copies queued, or events abandoned by a crash";
     if (s->wake_now || (s->wake_ev != SIM_EVENT_NONE && sim_queue_pending(s->q, s->wake_ev)) ||

@@ -319,9 +319,10 @@ int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r,
  * read order) and its apply's injection, and mdl_subscriber_pass_end.
  *
  * What the pass does not carry (mdl_subscriber_pass_read says why, and the
- * interval runs per record): a disconnected subscriber or one with offline,
- * crash or token windows ahead in the interval (the caller checks those:
- * they are on the calendar), more than one source (brokers' partitions),
+ * interval runs per record): a disconnected subscriber, one whose
+ * subscription token expires without renewal, or one with offline, crash
+ * or token windows ahead in the interval (the caller checks those: they
+ * are scripted faults on the calendar), more than one source (brokers' partitions),
  * CDC received, commits every interval, certain redelivery (p = 1) or
  * redelivery after a delay (a copy due at the original's answer is
  * carried: the pass draws the redelivery at each first apply's answer,

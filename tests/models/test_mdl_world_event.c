@@ -35,8 +35,8 @@
  * subscriber with 2 slots applying into an ERP with a quota, and one
  * real-time flow into the same ERP: 2 days at 3x. The parts a case
  * changes: the channel's delivery allocation, the ERP's api extras, the
- * key space, the event block's redelivery and other keys, and top-level
- * lines (faults, warm-up). */
+ * key space, the event block's redelivery and other keys, the
+ * subscriber's keys, and top-level lines (faults, warm-up). */
 static const char group_fmt[] =
     "name: event-group\n"
     "horizon: 2d\n"
@@ -67,6 +67,7 @@ static const char group_fmt[] =
     "      subscribers:\n"
     "        - id: connector\n"
     "          concurrency: 2\n"
+    "%s"
     "  - {id: R-1, source: shop, target: erp, direction: outbound, volume: 10k/day,\n"
     "     pattern: realtime, caller: web, realtime: {timeout: 10s}}\n"
     "%s";
@@ -97,16 +98,16 @@ static sim_summary *load_and_run(const char *text, unsigned reference, int reps,
 static int differ(const sim_summary *f, const sim_summary *r, double rel);
 
 typedef struct group {
-    const char *allocation, *api, *keys, *redelivery, *event, *tail;
+    const char *allocation, *api, *keys, *redelivery, *event, *sub, *tail;
 } group;
 
-static const group plain = {"100M", "", "5k", "0%", "", ""};
+static const group plain = {"100M", "", "5k", "0%", "", "", ""};
 
 static sim_summary *run(const group *g, unsigned reference, int reps, int threads)
 {
     char text[sizeof group_fmt + 1024];
     snprintf(text, sizeof text, group_fmt, g->allocation, g->api, g->keys, g->redelivery, g->event,
-             g->tail);
+             g->sub, g->tail);
     return load_and_run(text, reference, reps, threads);
 }
 
@@ -279,6 +280,28 @@ static void redelivered_copies_are_carried_by_the_pass(void **state)
     sim_summary_destroy(f);
 }
 
+/* A subscription token that expires without renewal at 6 h disconnects
+ * the subscriber (a calendar event the pass would not see), and a
+ * scripted offline window at 10 h: the first keeps the subscriber per
+ * record for the run (no pass), the second sends the intervals it meets
+ * to the calendar; both paths agree. */
+static void a_token_expiry_or_an_offline_window_stays_with_the_calendar(void **state)
+{
+    (void)state;
+    group g = plain;
+    g.sub = "          token_lifetime: 6h\n          auto_renew: false\n";
+    sim_summary *f = both_paths_agree(&g);
+    assert_null(sim_summary_find(f, "run.aggregate_passes"));
+    sim_summary_destroy(f);
+    g = plain;
+    g.tail = "faults:\n  - {id: off, kind: subscriber-offline, flow: E-1, subscriber: connector,\n"
+             "     start: 10h, duration: 20m}\n";
+    f = both_paths_agree(&g);
+    assert_true(mean_of(f, "run.aggregate_fallback_fault") >= 1);
+    assert_true(mean_of(f, "run.aggregate_passes") > 0);
+    sim_summary_destroy(f);
+}
+
 /* A redelivery after a delay would queue the copy behind later reads:
  * the subscriber stays per record (no pass runs), and the run is the
  * calendar's. */
@@ -332,6 +355,7 @@ int main(void)
         cmocka_unit_test(the_warm_up_edge_runs_per_record),
         cmocka_unit_test(redelivered_copies_are_carried_by_the_pass),
         cmocka_unit_test(a_delayed_redelivery_stays_per_record),
+        cmocka_unit_test(a_token_expiry_or_an_offline_window_stays_with_the_calendar),
         cmocka_unit_test(an_outage_and_an_exhausted_allocation_fall_back),
         cmocka_unit_test(one_and_two_threads_give_the_same_bits),
     };
