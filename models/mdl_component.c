@@ -426,8 +426,9 @@ static int closed(const mdl_component *g, const unsigned char *mark, int u, unsi
 
 /* The users an event pass may carry besides clean real-time flows
  * (mdl_component_event_pass): an event flow on its source's platform
- * channel, and a subscriber of one that applies through the API, with no
- * CDC received, no echo of its writes and no reconciliation. */
+ * channel, and a subscriber of one that applies through the API, receives
+ * no CDC that anyone writes (a CDC stream with no writer has no edges),
+ * echoes none of its writes and has no reconciliation. */
 static int event_user(const mdl_component *g, const mdl_scenario *sc, int u)
 {
     if (u < g->nflows)
@@ -438,7 +439,10 @@ static int event_user(const mdl_component *g, const mdl_scenario *sc, int u)
             u >= g->sub_first[i] + f->event.nsubscribers)
             continue;
         const mdl_subscriber_spec *ss = &f->event.subscribers[u - g->sub_first[i]];
-        return f->event.broker_index < 0 && ss->apply_via_api && sub_cdc_source(sc, f, ss) < 0 &&
+        int cdc = sub_cdc_source(sc, f, ss);
+        const int *w;
+        return f->event.broker_index < 0 && ss->apply_via_api &&
+               (cdc < 0 || mdl_component_links(g, sys_node(g, cdc, MDL_COMP_CDC), &w) == 0) &&
                sub_echo(sc, ss) < 0 && !f->event.reconciliation.enabled;
     }
     return 0;

@@ -1709,8 +1709,6 @@ static const char *not_ready(const mdl_subscriber *s)
         return "disconnected";
     if (s->nsrc != 1)
         return "more than one source";
-    if (s->receive_cdc)
-        return "receives CDC events";
     if (s->commit_interval > 0)
         return "commits at intervals";
     /* A redelivery draw is the caller's to check (none may fire: the
@@ -1740,6 +1738,7 @@ void mdl_subscriber_pass_read(const mdl_subscriber *s, mdl_subscriber_pass_view 
                               mdl_subscriber_call *calls, int cap)
 {
     v->why = not_ready(s);
+    v->cdc = s->receive_cdc;
     v->slots = slots_of(s);
     v->source = s->src[0].ch;
     v->reader = s->src[0].reader;

@@ -323,7 +323,8 @@ int mdl_subscriber_publish(const mdl_subscriber *s, sim_time now, sim_result *r,
  * subscription token expires without renewal, or one with offline, crash
  * or token windows ahead in the interval (the caller checks those: they
  * are scripted faults on the calendar), more than one source (brokers' partitions),
- * CDC received, commits every interval, certain redelivery (p = 1) or
+ * CDC received when anything publishes it (the view's cdc flag: the
+ * caller checks), commits every interval, certain redelivery (p = 1) or
  * redelivery after a delay (a copy due at the original's answer is
  * carried: the pass draws the redelivery at each first apply's answer,
  * in answer order, from rng_redelivery, and names the copies in the
@@ -352,6 +353,8 @@ typedef struct mdl_subscriber_call {
 
 typedef struct mdl_subscriber_pass_view {
     const char *why;     /* NULL: a pass may carry it; else what prevents it */
+    int cdc;             /* it receives CDC events: the caller must see that nothing
+                            publishes any (change events, echoes) on its source */
     int slots;           /* the c of its slot recursion (1 with ordered sources) */
     int calls;           /* calls in flight now */
     mdl_channel *source; /* its one source (borrowed) */

@@ -302,6 +302,21 @@ static void a_token_expiry_or_an_offline_window_stays_with_the_calendar(void **s
     sim_summary_destroy(f);
 }
 
+/* crm lists a CDC object, so the subscriber receives CDC events (its
+ * default), but nothing writes that object: its channel holds only E-1's
+ * events, and the pass carries it (the world checks that nothing publishes
+ * CDC or echoes there). */
+static void a_cdc_reader_of_a_channel_nobody_writes_is_carried(void **state)
+{
+    (void)state;
+    group g = plain;
+    g.allocation = "100M, cdc_objects: [Order]";
+    sim_summary *f = both_paths_agree(&g);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_true(mean_of(f, "flow.E-1.event.cdc_received") == 0);
+    sim_summary_destroy(f);
+}
+
 /* A redelivery after a delay would queue the copy behind later reads:
  * the subscriber stays per record (no pass runs), and the run is the
  * calendar's. */
@@ -355,6 +370,7 @@ int main(void)
         cmocka_unit_test(the_warm_up_edge_runs_per_record),
         cmocka_unit_test(redelivered_copies_are_carried_by_the_pass),
         cmocka_unit_test(a_delayed_redelivery_stays_per_record),
+        cmocka_unit_test(a_cdc_reader_of_a_channel_nobody_writes_is_carried),
         cmocka_unit_test(a_token_expiry_or_an_offline_window_stays_with_the_calendar),
         cmocka_unit_test(an_outage_and_an_exhausted_allocation_fall_back),
         cmocka_unit_test(one_and_two_threads_give_the_same_bits),
