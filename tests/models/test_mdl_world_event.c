@@ -182,17 +182,16 @@ static double mean_of(const sim_summary *s, const char *name)
     return m->mean;
 }
 
-/* The hand group. Its load: 30k publishes and 30k calls a day, office
- * hours or not (flat), 0.35 s mean service (lognormal p50 150 ms, p95
- * 800 ms: sigma = ln(800/150)/1.645 = 1.02, mean = 150 e^(sigma^2/2) =
- * 252 ms... plus nothing else): 0.7 requests/s x 0.25 s = 0.18 busy of 8
- * workers; the subscriber's 2 slots are busy 0.35 x 0.25 = 0.09 of the
- * time. A 3-minute interval (2 days: 2,880 s series interval / 16) holds
- * ~125 requests, and the pass ends at the first instant after the last
- * answer: a pass falls back only for a slow answer (an apply over 120 s or
- * a call over 10 s: P(S > 10 s) = P(Z > ln(66.7)/1.02 = 4.1) = 2e-5 per
- * record, 0.3% of intervals) or a tie. So the share is ~0.99; 0.5 leaves
- * room for a grid of a different width, not for a pass that never runs. */
+/* The hand group. Its load, flat: 30k publishes and 30k real-time calls a
+ * day, 0.69 requests/s at erp, each served by a lognormal with p50 150 ms,
+ * p95 800 ms (sigma = ln(800/150) / 1.645 = 1.02, mean 150 ms x
+ * e^(sigma^2 / 2) = 0.25 s): 0.17 of 8 workers busy, the subscriber's
+ * 2 slots 0.35/s x 0.25 s = 0.09. The grid is the series interval, 3
+ * minutes at 2 days (~125 requests), and a pass ends at the first instant
+ * after its last answer; it falls back only for a slow answer (a call
+ * over 10 s: P(S > 10 s) = P(Z > ln(66.7) / 1.02 = 4.1) = 2e-5 a request,
+ * 0.3% of the intervals) or a tie. So the share is ~0.99; 0.5 leaves room
+ * for a grid of another width, not for a pass that seldom runs. */
 static void the_hand_group_gives_the_same_records_on_both_paths(void **state)
 {
     (void)state;
