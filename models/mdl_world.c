@@ -1979,6 +1979,12 @@ static int sub_faulted(const world *w, const agg_sub *u, sim_time t0, sim_time t
             f->start <= t1 && f->start + f->duration >= t0)
             return 1;
     }
+    /* and the windows of its own spec (flows[].event.subscribers[].offline),
+     * which the subscriber puts on the calendar itself */
+    const mdl_subscriber_spec *ss = &u->f->spec->event.subscribers[u->i];
+    for (int k = 0; k < ss->noffline; k++)
+        if (ss->offline[k].start <= t1 && ss->offline[k].start + ss->offline[k].duration >= t0)
+            return 1;
     return 0;
 }
 

@@ -301,6 +301,23 @@ static void a_token_expiry_or_an_offline_window_stays_with_the_calendar(void **s
     sim_summary_destroy(f);
 }
 
+/* An offline window in the subscriber's own spec (flows[].event.
+ * subscribers[].offline), not a scripted fault: the subscriber goes down on
+ * the calendar at 10, 20, 30 and 40 h, and a pass across one of those
+ * instants would read through it. Both paths agree, and the intervals that
+ * meet a window fall back (at least one: every window meets one). */
+static void an_offline_window_of_the_subscriber_spec_stays_with_the_calendar(void **state)
+{
+    (void)state;
+    group g = plain;
+    g.sub = "          offline: [{start: 10h, duration: 20m}, {start: 20h, duration: 20m}, {start: "
+            "30h, duration: 20m}, {start: 40h, duration: 20m}]\n";
+    sim_summary *f = both_paths_agree(&g);
+    assert_true(mean_of(f, "run.aggregate_fallback_fault") >= 1);
+    assert_true(mean_of(f, "run.aggregate_passes") > 0);
+    sim_summary_destroy(f);
+}
+
 /* crm lists a CDC object, so the subscriber receives CDC events (its
  * default), but nothing writes that object: its channel holds only E-1's
  * events, and the pass carries it (the world checks that nothing publishes
@@ -371,6 +388,7 @@ int main(void)
         cmocka_unit_test(a_delayed_redelivery_stays_per_record),
         cmocka_unit_test(a_cdc_reader_of_a_channel_nobody_writes_is_carried),
         cmocka_unit_test(a_token_expiry_or_an_offline_window_stays_with_the_calendar),
+        cmocka_unit_test(an_offline_window_of_the_subscriber_spec_stays_with_the_calendar),
         cmocka_unit_test(an_outage_and_an_exhausted_allocation_fall_back),
         cmocka_unit_test(one_and_two_threads_give_the_same_bits),
     };
