@@ -2159,8 +2159,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
     for (size_t j = 0; j < e->nrd; j++) {
         const agg_sub *u = &a->gsubs[c->subs[e->rd_sub[j]]];
         if (e->rd_copy[j] == SIZE_MAX &&
-            e->rd_at[j] - e->pub_at[e->rd_pub[j]] >
-                w->systems[u->f->spec->source_index].spec->events.retention)
+            e->rd_at[j] - e->pub_at[e->rd_pub[j]] > mdl_channel_retention(u->f->channel))
             return WHY_LIMIT; /* it would expire unread */
     }
     for (int k = 0; k < c->nchans; k++)
