@@ -95,6 +95,7 @@ typedef struct flow_rt {
     gsl_rng *key_rng;
     double key_space; /* spec->event's key_space */
     uint64_t next_key;
+    uint64_t next_key_t0; /* tier R: next_key when the pass began, for a fallback */
     int topic;
     int nsubs;
     sub_rt *subs;
@@ -2349,9 +2350,11 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     }
     for (int k = 0; k < c->nsystems; k++) /* invariant 6 */
         rng_save(a, w->systems[c->systems[k]].service_rng, k);
-    for (int k = c->nflows; k < c->nall; k++) /* and the event flows' keys */
+    for (int k = c->nflows; k < c->nall; k++) { /* and the event flows' keys */
         memcpy(a->key_saved + (size_t)k * a->rng_size, w->flows[c->all[k]].key_rng->state,
                a->rng_size);
+        w->flows[c->all[k]].next_key_t0 = w->flows[c->all[k]].next_key;
+    }
     for (int k = 0; k < c->nsubs; k++) /* and the subscribers' redelivery draws */
         if (sub_redelivery(a, c, k))
             memcpy(a->red_saved + (size_t)k * a->rng_size, sub_redelivery(a, c, k)->state,
@@ -2373,9 +2376,11 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
             a->intervals[rc]++;
         for (int k = 0; k < c->nsystems; k++)
             rng_restore(a, w->systems[c->systems[k]].service_rng, k);
-        for (int k = c->nflows; k < c->nall; k++)
+        for (int k = c->nflows; k < c->nall; k++) {
             memcpy(w->flows[c->all[k]].key_rng->state, a->key_saved + (size_t)k * a->rng_size,
                    a->rng_size);
+            w->flows[c->all[k]].next_key = w->flows[c->all[k]].next_key_t0;
+        }
         for (int k = 0; k < c->nsubs; k++)
             if (sub_redelivery(a, c, k))
                 memcpy(sub_redelivery(a, c, k)->state, a->red_saved + (size_t)k * a->rng_size,
