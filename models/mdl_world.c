@@ -1677,9 +1677,12 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
             swept |= (uint64_t)1 << q;
         }
         /* A proactive token never fails nor delays a call; its uses in
-         * time order draw the background refreshes as the calls would. */
+         * time order draw the background refreshes as the calls would.
+         * Applies (flow < 0) use none: mdl_apply_endpoint calls the
+         * endpoint without the system's token. */
         for (size_t j = 0; sys->token && j < n; j++)
-            mdl_token_use(sys->token, a->arr[j], NULL);
+            if (a->recs[a->idx[j]].flow >= 0)
+                mdl_token_use(sys->token, a->arr[j], NULL);
         if (sys->quota && (rc = commit_quota(a, c, k, t0, t1)) != SIM_OK)
             return rc;
     }
@@ -2447,9 +2450,8 @@ static int ev_comp_ok(agg *a, agg_comp *c, const int *evflows, int nev)
         const agg_sub *u = &a->gsubs[c->subs[k]];
         mdl_subscriber_pass_view v;
         mdl_subscriber_pass_read(u->f->subs[u->i].sub, &v, NULL, 0);
-        if (v.why || v.calls > 0 || !has(evflows, nev, u->f->index) ||
-            w->systems[u->target].token || !u->f->subs[u->i].apply)
-            return 0; /* a token would count the applies' uses (pass_commit) */
+        if (v.why || v.calls > 0 || !has(evflows, nev, u->f->index) || !u->f->subs[u->i].apply)
+            return 0;
     }
     for (int k = 0; k < c->nchans; k++) {
         if (channel_written(w, c->chans[k]))
