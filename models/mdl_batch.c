@@ -151,6 +151,7 @@ struct mdl_batch {
     int full_map;
     sim_time cut_at, run_job_done;
     sim_event_id cut_ev, start_ev, review_ev;
+    sim_time start_at; /* start_ev's time, SIM_TIME_NEVER without one */
 
     /* carried between runs */
     uint64_t redo;   /* delta without checkpoint: records to write again */
@@ -588,6 +589,7 @@ mdl_batch *mdl_batch_create(const mdl_batch_cfg *cfg, sim_err *err)
     sim_time now = sim_queue_now(b->q);
     b->pulled = now;
     sim_time first = mdl_schedule_next(&s->schedule, now, 1, b->first_weekday);
+    b->start_at = first;
     if (first != SIM_TIME_NEVER)
         b->start_ev = sim_queue_push(b->q, first, on_start, b, 0);
     return b;
@@ -657,6 +659,13 @@ void mdl_batch_pull(mdl_batch *b, sim_time now)
 uint64_t mdl_batch_pending(const mdl_batch *b)
 {
     return b->wait.total + b->sel_open + b->failed.total + b->returned.total;
+}
+
+sim_time mdl_batch_next_use(const mdl_batch *b, sim_time now)
+{
+    if (b->active || b->queued || b->busy > 0)
+        return now;
+    return b->start_at;
 }
 
 int mdl_batch_status(const mdl_batch *b)
@@ -1264,6 +1273,7 @@ static void on_start(void *ctx, uint64_t arg, sim_time now)
     if (arg == 0) {
         b->start_ev = SIM_EVENT_NONE;
         sim_time next = mdl_schedule_next(&b->spec.schedule, now, 0, b->first_weekday);
+        b->start_at = next;
         if (next != SIM_TIME_NEVER)
             b->start_ev = sim_queue_push(b->q, next, on_start, b, 0);
         if (b->active) {

@@ -279,6 +279,13 @@ void mdl_batch_pull(mdl_batch *b, sim_time now);
 /* The flow's record changes still here (waiting, in a run, or failed and
  * waiting for a retry): the `pending` of mdl_ledger_check. */
 uint64_t mdl_batch_pending(const mdl_batch *b);
+/* The first instant >= now at which b may take a unit of a pool or make a
+ * call: now while a run is going (active, queued, or a job busy), else
+ * its next scheduled start (SIM_TIME_NEVER if none). Between runs b makes
+ * no call and holds nothing (its arrivals wait for the pull), so a model
+ * sharing its pools may count them without b up to that instant
+ * (docs/models/aggregate.md "Tier R for event components"). */
+sim_time mdl_batch_next_use(const mdl_batch *b, sim_time now);
 /* SIM_OK, or SIM_ENOMEM once a table could not grow during the run (the
  * model then merged buckets instead: counts stay exact, latencies coarser). */
 int mdl_batch_status(const mdl_batch *b);

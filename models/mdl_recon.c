@@ -36,6 +36,7 @@ struct mdl_recon {
     mdl_ledger *ledger;
     int lrow;
 
+    sim_time next_at; /* the next start, SIM_TIME_NEVER if none */
     /* the run in progress */
     int running;
     sim_time started;
@@ -72,6 +73,7 @@ static void step(void *ctx, uint64_t arg, sim_time now);
 static int schedule_next(mdl_recon *rc, sim_time after, int inclusive)
 {
     sim_time t = mdl_schedule_next(&rc->schedule, after, inclusive, rc->first_weekday);
+    rc->next_at = t;
     if (t == SIM_TIME_NEVER)
         return SIM_OK;
     return sim_queue_push(rc->q, t, start_fire, rc, 0) == SIM_EVENT_NONE ? SIM_ENOMEM : SIM_OK;
@@ -242,6 +244,11 @@ static void step(void *ctx, uint64_t arg, sim_time now)
     rc->st.runs++;
     rc->st.busy += now - rc->started;
     rc->running = 0;
+}
+
+sim_time mdl_recon_next_use(const mdl_recon *rc, sim_time now)
+{
+    return rc->running ? now : rc->next_at;
 }
 
 void mdl_recon_stats_get(const mdl_recon *rc, mdl_recon_stats *out)

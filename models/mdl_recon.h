@@ -95,6 +95,11 @@ typedef struct mdl_recon_stats {
 
 void mdl_recon_stats_get(const mdl_recon *rc, mdl_recon_stats *out);
 
+/* The first instant >= now at which rc may take a call from its quotas or
+ * read or repair its subscriber's state: now while a run is going, else
+ * its next scheduled start (SIM_TIME_NEVER if none). */
+sim_time mdl_recon_next_use(const mdl_recon *rc, sim_time now);
+
 /* Appends "flow.<flow_id>.recon[.<id>].": runs, skipped, aborted, pages,
  * records_compared, calls_source, calls_target, found_lost,
  * found_corrupted, repaired, quota_wait_s, busy_s. */
