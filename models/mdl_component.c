@@ -426,13 +426,22 @@ static int closed(const mdl_component *g, const unsigned char *mark, int u, unsi
 
 /* The users an event pass may carry besides clean real-time flows
  * (mdl_component_event_pass): an event flow on its source's platform
- * channel, and a subscriber of one that applies through the API, receives
- * no CDC that anyone writes (a CDC stream with no writer has no edges),
- * echoes none of its writes and has no reconciliation. */
+ * channel; a batch that writes through the REST API, extracts by none or
+ * REST and writes no CDC (it only takes calls from quotas, and the
+ * world's pass ends before it runs: mdl_batch_next_use); and a subscriber
+ * of an event flow that applies through the API, receives no CDC that
+ * anyone writes (a CDC stream with no writer has no edges) and echoes
+ * none of its writes (its reconciliation, if any, is checked as a batch
+ * is: mdl_recon_next_use). */
 static int event_user(const mdl_component *g, const mdl_scenario *sc, int u)
 {
-    if (u < g->nflows)
-        return is_event(&sc->flows[u]) && sc->flows[u].event.broker_index < 0;
+    if (u < g->nflows) {
+        const mdl_flow_spec *f = &sc->flows[u];
+        if (f->pattern == MDL_SPEC_PATTERN_BATCH)
+            return f->batch.api == MDL_SPEC_API_REST && f->batch.extract != MDL_SPEC_EXTRACT_BULK &&
+                   mdl_scenario_flow_cdc_system(sc, f) < 0;
+        return is_event(f) && f->event.broker_index < 0;
+    }
     for (int i = 0; i < g->nflows; i++) {
         const mdl_flow_spec *f = &sc->flows[i];
         if (g->sub_first[i] < 0 || u < g->sub_first[i] ||
@@ -443,7 +452,7 @@ static int event_user(const mdl_component *g, const mdl_scenario *sc, int u)
         const int *w;
         return f->event.broker_index < 0 && ss->apply_via_api &&
                (cdc < 0 || mdl_component_links(g, sys_node(g, cdc, MDL_COMP_CDC), &w) == 0) &&
-               sub_echo(sc, ss) < 0 && !f->event.reconciliation.enabled;
+               sub_echo(sc, ss) < 0;
     }
     return 0;
 }

@@ -953,12 +953,13 @@ enum agg_why {
     WHY_QUOTA,     /* the quota would have refused a call */
     WHY_FAULT,     /* an outage or degradation window met the interval */
     WHY_EDGE,      /* it would cross the warm-up end, a quota sample or the last interval */
+    WHY_SHARED,    /* a batch or a reconciliation sharing a quota runs in the interval */
     WHY_COUNT
 };
 
 static const char *const why_names[WHY_COUNT] = {
-    "passes",         "blocked",        "fallback_slow",  "fallback_pool",
-    "fallback_limit", "fallback_quota", "fallback_fault", "fallback_edge"};
+    "passes",         "blocked",        "fallback_slow", "fallback_pool",  "fallback_limit",
+    "fallback_quota", "fallback_fault", "fallback_edge", "fallback_shared"};
 
 /* The FIFO state of one endpoint during a pass (run_endpoint). */
 typedef struct agg_station {
@@ -1014,8 +1015,11 @@ typedef struct agg_comp {
     int *all, nall;
     int *subs, nsubs;   /* its subscribers (agg.gsubs indices) */
     int *chans, nchans; /* the systems whose channels it carries */
-    agg_slots *slot;    /* [nsubs] */
-    agg_evbuf ev;       /* the pass waiting for its commit */
+    /* Its REST batch flows (world indices): they share a quota with it and
+     * run by the calendar, so a pass must end before one runs. */
+    int *batches, nbatches;
+    agg_slots *slot; /* [nsubs] */
+    agg_evbuf ev;    /* the pass waiting for its commit */
     int *systems, nsystems;
     int *callers, ncallers;
     int has_quota;
@@ -1992,6 +1996,26 @@ static int sub_faulted(const world *w, const agg_sub *u, sim_time t0, sim_time t
     return 0;
 }
 
+/* Whether a batch or a reconciliation of c may use a shared quota or a
+ * subscriber's state before `until` (a run going at t0, or its next start
+ * at or before until: at until itself its start, pushed earlier, would
+ * fire before the commit). The pass then does not know every call its
+ * quotas count, and falls back. */
+static int ev_shared(const agg *a, const agg_comp *c, sim_time t0, sim_time until)
+{
+    const world *w = a->w;
+    for (int k = 0; k < c->nbatches; k++)
+        if (mdl_batch_next_use(w->flows[c->batches[k]].batch, t0) <= until)
+            return 1;
+    for (int k = 0; k < c->nsubs; k++) {
+        const agg_sub *u = &a->gsubs[c->subs[k]];
+        const mdl_recon *r = u->f->subs[u->i].recon;
+        if (r && mdl_recon_next_use(r, t0) <= until)
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether the publishes (deliveries = 0) or the reads (1) of channel x in
  * the pass fit its allocation over [t0, t1). */
 static int allocation_fits(agg *a, const agg_comp *c, int x, int deliveries, sim_time t0,
@@ -2079,6 +2103,8 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         c->slot[k].freed = t0;
     }
     sim_time until = *t1, maxend = t0;
+    if (ev_shared(a, c, t0, until))
+        return WHY_SHARED; /* before drawing anything */
     for (;;) {
         for (int fi; (fi = take_next(a, c, until)) >= 0;) {
             flow_rt *f = &w->flows[fi];
@@ -2143,6 +2169,8 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
             return WHY_EDGE;
     }
     *t1 = until;
+    if (ev_shared(a, c, t0, until))
+        return WHY_SHARED;
     if (agg_grow(a, a->nrecs + 1) != SIM_OK)
         return SIM_ENOMEM;
     for (size_t i = 0; i < a->nrecs; i++) {
@@ -2476,9 +2504,11 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
     c->callers = sim_calloc((size_t)n + 1, sizeof *c->callers);
     c->subs = sim_calloc((size_t)n + 1, sizeof *c->subs);
     c->chans = sim_calloc((size_t)n + 1, sizeof *c->chans);
+    c->batches = sim_calloc((size_t)n + 1, sizeof *c->batches);
     c->tail_nb = sim_calloc((size_t)n + 1, sizeof *c->tail_nb);
     c->tail_at = -1;
-    if (!c->flows || !c->all || !c->systems || !c->callers || !c->subs || !c->chans || !c->tail_nb)
+    if (!c->flows || !c->all || !c->systems || !c->callers || !c->subs || !c->chans ||
+        !c->batches || !c->tail_nb)
         return SIM_ENOMEM;
     int ok = 1, nev = 0;
     for (int i = 0; i < n; i++) {
@@ -2488,6 +2518,10 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
             const flow_rt *f = &w->flows[node->owner];
             if (f->pattern == MDL_SPEC_PATTERN_EVENT) {
                 nev++;
+                break;
+            }
+            if (f->pattern == MDL_SPEC_PATTERN_BATCH) { /* REST (mdl_component) */
+                c->batches[c->nbatches++] = node->owner;
                 break;
             }
             const sys_rt *s = &w->systems[f->spec->target_index];
@@ -2528,6 +2562,8 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
         if (node->kind == MDL_COMP_FLOW && w->flows[node->owner].pattern == MDL_SPEC_PATTERN_EVENT)
             c->all[c->nall++] = node->owner;
     }
+    if (c->nbatches > 0 && c->nsubs == 0)
+        return 0; /* only the event pass checks the batches (ev_shared) */
     if (nev > 0 || c->nsubs > 0) {
         if (!ev_comp_ok(a, c, c->all + c->nflows, nev))
             return 0;
@@ -2543,7 +2579,7 @@ static void comp_free(agg_comp *c)
                  c->chans,      c->tail_nb,   c->tail,       c->ev.pub_at, c->ev.pub_flow,
                  c->ev.pub_key, c->ev.rd_at,  c->ev.rd_done, c->ev.rd_sub, c->ev.rd_pub,
                  c->ev.b_at,    c->ev.b_done, c->ev.b_int,   c->ev.b_key,  c->ev.b_ev,
-                 c->ev.rd_copy, c->ev.b_copy, c->ev.b_local};
+                 c->ev.rd_copy, c->ev.b_copy, c->ev.b_local, c->batches};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         sim_free(p[i]);
     for (int k = 0; c->slot && k < c->nsubs; k++) {

@@ -27,7 +27,10 @@
 #include <cmocka.h>
 
 #include "mdl_world.h"
+#include "plt_buf.h"
+#include "scn_landscape.h"
 #include "scn_load.h"
+#include "sim_alloc.h"
 #include "sim_experiment.h"
 #include "sim_stats.h"
 
@@ -394,6 +397,94 @@ static void a_token_on_the_erp_counts_the_real_time_calls_only(void **state)
     sim_summary_destroy(f);
 }
 
+/* A REST batch into the ERP (50k records a day at 3x, every 2 hours, in
+ * pages of 200: ~63 calls a run on 2 jobs) shares its quota. The pass
+ * knows no call of it, so it carries only intervals that end before its
+ * next run and begin with no run going (fallback_shared: at least the
+ * interval holding each of the 24 starts in 2 days, and those a run
+ * lasts into). Its calls reach the quota through the calendar between
+ * the passes: both paths agree, and the share stays high (~50 of ~960
+ * intervals fall back; 0.5 as for the hand group). */
+static void a_rest_batch_sharing_the_quota_is_left_to_the_calendar(void **state)
+{
+    (void)state;
+    group g = plain;
+    g.tail = "  - {id: B-1, source: shop, target: erp, volume: 50k/day, pattern: batch,\n"
+             "     batch: {schedule: every 2h at 00:07, window: 1h, api: rest, page_size: 200, "
+             "chunk_size: 2000,\n"
+             "             concurrent_jobs: 2}}\n";
+    sim_summary *f = both_paths_agree(&g);
+    printf("  share %.4f shared %.1f\n", mean_of(f, "run.aggregate_share"),
+           mean_of(f, "run.aggregate_fallback_shared"));
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_true(mean_of(f, "run.aggregate_fallback_shared") >= 24);
+    sim_summary_destroy(f);
+}
+
+/* A delta reconciliation of E-1 every hour: it compares pages against
+ * crm's and erp's quotas and repairs the subscriber's state. Between its
+ * runs the pass carries the interval; the 48 runs' intervals fall back.
+ * On 3 keys without the ordering guard, the older of two applies
+ * finishing out of order corrupts its key, the subscriber holds it for
+ * repair (the commit goes through applied_event), and the next run
+ * repairs it: the counts agree with the calendar's. */
+static void a_reconciliation_is_left_to_the_calendar_between_passes(void **state)
+{
+    (void)state;
+    group g = plain;
+    g.event =
+        "      reconciliation: {enabled: true, compare: delta, schedule: every 1h at 00:01}\n";
+    sim_summary *f = both_paths_agree(&g);
+    printf("  share %.4f shared %.1f runs %.1f\n", mean_of(f, "run.aggregate_share"),
+           mean_of(f, "run.aggregate_fallback_shared"), mean_of(f, "flow.E-1.recon.runs"));
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    assert_true(mean_of(f, "run.aggregate_fallback_shared") >= 40);
+    assert_true(mean_of(f, "flow.E-1.recon.runs") >= 47);
+    sim_summary_destroy(f);
+    g.keys = "3";
+    g.event =
+        "      ordering_guard: false\n"
+        "      reconciliation: {enabled: true, compare: delta, schedule: every 1h at 00:01}\n";
+    f = both_paths_agree(&g);
+    assert_true(mean_of(f, "flow.E-1.event.corrupted") > 0);
+    assert_true(mean_of(f, "flow.E-1.recon.repaired") > 0);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    sim_summary_destroy(f);
+}
+
+static void put(void *ctx, const char *text, size_t n)
+{
+    plt_buf_put(ctx, text, n);
+}
+
+/* The generated landscape (scenarios/scn_landscape.h) of 16 flows, one
+ * day at 3x: two ERP groups, each with real-time flows (one with a
+ * breaker), three event flows, a REST batch and a bulk batch, a
+ * reconciliation, NetSuite's token on erp-0, and group 0's replica
+ * subscriber reading crm-0's channel into erp-1, which joins the groups
+ * into one component. The real-time and event traffic is in office hours
+ * and the batches at night, so most intervals are carried: the share is
+ * asserted > 0.5 (a pass that seldom runs would give ~0). */
+static void the_generated_landscape_is_carried_as_one_chain(void **state)
+{
+    (void)state;
+    scn_landscape l = {.flows = 16, .days = 1, .load = 3.0, .replications = 2, .seed = 14};
+    plt_buf b;
+    plt_buf_init(&b);
+    assert_int_equal(scn_landscape_write(&l, put, &b, NULL), SIM_OK);
+    assert_int_equal(plt_buf_status(&b, NULL), SIM_OK);
+    char *text = plt_buf_take(&b);
+    sim_summary *f = load_and_run(text, 0, 2, 1);
+    sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
+    sim_free(text);
+    printf("  share %.4f shared %.1f\n", mean_of(f, "run.aggregate_share"),
+           mean_of(f, "run.aggregate_fallback_shared"));
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    sim_summary_destroy(f);
+    sim_summary_destroy(r);
+}
+
 /* 1 and 2 threads give the same values, bit for bit. */
 static void one_and_two_threads_give_the_same_bits(void **state)
 {
@@ -420,6 +511,9 @@ int main(void)
         cmocka_unit_test(an_offline_window_of_the_subscriber_spec_stays_with_the_calendar),
         cmocka_unit_test(an_outage_and_an_exhausted_allocation_fall_back),
         cmocka_unit_test(a_token_on_the_erp_counts_the_real_time_calls_only),
+        cmocka_unit_test(a_rest_batch_sharing_the_quota_is_left_to_the_calendar),
+        cmocka_unit_test(a_reconciliation_is_left_to_the_calendar_between_passes),
+        cmocka_unit_test(the_generated_landscape_is_carried_as_one_chain),
         cmocka_unit_test(one_and_two_threads_give_the_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
