@@ -2235,6 +2235,17 @@ static int ev_quiet(agg *a, agg_comp *c)
     return 1;
 }
 
+/* Whether a subscriber of c is in a scripted offline or token window at
+ * now: it stays not quiet to its end, so retrying every AGG_RETRY until
+ * then would only add events (a 4-day outage: 345k of them). */
+static int ev_offline(const agg *a, const agg_comp *c, sim_time now)
+{
+    for (int k = 0; k < c->nsubs; k++)
+        if (sub_faulted(a->w, &a->gsubs[c->subs[k]], now, now))
+            return 1;
+    return 0;
+}
+
 static void ev_commit(void *ctx, uint64_t arg, sim_time now);
 
 /* A committed event pass over [t0, t1): the channels and subscribers wait
@@ -2367,7 +2378,9 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     agg_comp *c = &a->comps[arg];
     sim_time t1 = grid_after(a, now);
     if (!(c->nsubs ? ev_quiet(a, c) : quiet(w, c))) {
-        if (now + AGG_RETRY < t1) { /* try again soon: a pass may carry the rest */
+        /* try again soon: a pass may carry the rest, unless a subscriber
+         * is in a scripted offline window (it may last days) */
+        if (now + AGG_RETRY < t1 && !ev_offline(a, c, now)) {
             sim_queue_push(w->q, now + AGG_RETRY, agg_tick, a, arg);
             return;
         }
