@@ -2577,6 +2577,11 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
     }
     if (c->nbatches > 0 && c->nsubs == 0)
         return 0; /* only the event pass checks the batches (ev_shared) */
+    int shared = c->nbatches > 0;
+    for (int k = 0; k < c->nsubs; k++)
+        shared |= a->gsubs[c->subs[k]].f->subs[a->gsubs[c->subs[k]].i].recon != NULL;
+    if (shared && !(w->sc->reference & MDL_TRIAL_SHARED))
+        return 0; /* on trial: exact, but slower than the calendar so far */
     if (nev > 0 || c->nsubs > 0) {
         if (!ev_comp_ok(a, c, c->all + c->nflows, nev))
             return 0;
