@@ -107,9 +107,12 @@
  *
  * Event pass. The tier-R pass of event components (mdl_world.c) carries
  * besides such real-time flows an event flow publishing on its source's
- * platform channel (no broker) and a subscriber of one that applies
- * through the API, receives no CDC that anyone writes, publishes no echo
- * of its writes and has no reconciliation. A component qualifies when every user in it is
+ * platform channel (no broker), a batch writing through the REST API with
+ * no bulk extract and no CDC write (the pass ends before it runs), and a
+ * subscriber of an event flow that applies through the API, receives no
+ * CDC that anyone writes and publishes no echo of its writes (its
+ * reconciliation, if any, is checked as a batch is). A component
+ * qualifies when every user in it is
  * one of these, every user of every object they touch is one too, and at
  * least one is an event user. (The world checks the rest: every
  * publisher and reader of each channel in the component, and the

@@ -931,7 +931,12 @@ static void flow_destroy(flow_rt *f)
  *      requests); the channels and subscribers at the quiet end, in an
  *      event pushed before the flows' next arrivals and the next tick
  *      (ev_commit: channel, subscriber, apply). A fallback also puts back
- *      the key and redelivery streams.
+ *      the key and redelivery streams. On trial (MDL_TRIAL_SHARED), the
+ *      component may also hold REST batches and reconciliations sharing
+ *      its quotas: they run by the calendar, and a pass falls back
+ *      (WHY_SHARED) unless none is running at t0 and none may start at or
+ *      before its quiet end (ev_shared), so it knows every call its
+ *      quotas count.
  */
 
 /* The grid: the series interval cut into equal parts of at most this, so
