@@ -33,6 +33,7 @@
 #include "sim_alloc.h"
 #include "sim_experiment.h"
 #include "sim_stats.h"
+#include "world_pass.h"
 
 /* One source system with a channel, one event flow publishing on it, one
  * subscriber with 2 slots applying into an ERP with a quota, and one
@@ -77,31 +78,6 @@ static const char group_fmt[] =
     "     pattern: realtime, caller: web, realtime: {timeout: 10s}%s}\n"
     "%s";
 
-static sim_summary *load_and_run(const char *text, unsigned reference, int reps, int threads)
-{
-    mdl_scenario sc;
-    scn_diag diag;
-    scn_diag_init(&diag);
-    scn_load_opts opts = {0};
-    int rc = scn_load_string("event-group", text, strlen(text), &opts, &sc, &diag);
-    if (rc != SIM_OK) {
-        char buf[600];
-        fail_msg("%s", diag.count ? scn_diag_format(&diag.items[0], buf, sizeof buf) : "load");
-    }
-    scn_diag_fini(&diag);
-    sc.reference = reference;
-    sim_experiment_cfg cfg = {.replications = reps, .threads = threads, .seed = sc.seed};
-    sim_summary *s = NULL;
-    sim_err err = {0};
-    rc = sim_experiment_run(&cfg, mdl_world_run, &sc, &s, &err);
-    mdl_scenario_fini(&sc);
-    if (rc != SIM_OK)
-        fail_msg("%s", err.msg);
-    return s;
-}
-
-static int differ(const sim_summary *f, const sim_summary *r, double rel);
-
 typedef struct group {
     const char *allocation, *api, *keys, *redelivery, *event, *sub, *tail;
     const char *erp, *rt; /* the ERP's and R-1's other keys, NULL for none */
@@ -127,66 +103,6 @@ static sim_summary *both_paths_agree(const group *g)
     sim_summary_destroy(r);
     assert_int_equal(bad, 0);
     return f;
-}
-
-/* Every scalar but the run's bookkeeping ("run.") agrees replication by
- * replication: counts exactly, the rest to rel (see the header). Returns
- * how many differ (each printed). */
-static int differ(const sim_summary *f, const sim_summary *r, double rel)
-{
-    int bad = 0, compared = 0;
-    for (size_t i = 0; i < sim_summary_count(f); i++) {
-        const sim_metric *a = sim_summary_at(f, i);
-        if (strncmp(a->name, "run.", 4) == 0)
-            continue;
-        const sim_metric *b = sim_summary_find(r, a->name);
-        if (!b || b->n != a->n || b->kind != a->kind) {
-            printf("  %s: missing on one side\n", a->name);
-            bad++;
-            continue;
-        }
-        if (a->kind == SIM_METRIC_SERIES) {
-            for (size_t k = 0; k < sim_series_nbins(a->series); k++) {
-                double x = sim_series_value(a->series, k), y = sim_series_value(b->series, k);
-                double u = sim_series_max(a->series, k), v = sim_series_max(b->series, k);
-                compared++;
-                if (!(fabs(x - y) <= rel * (fabs(x) + fabs(y)) + 1e-12) ||
-                    (!(isnan(u) && isnan(v)) && u != v)) {
-                    printf("  series %s bin %zu: %.17g vs %.17g (max %g vs %g)\n", a->name, k, x, y,
-                           u, v);
-                    bad++;
-                    break;
-                }
-            }
-            continue;
-        }
-        if (a->kind != SIM_METRIC_SCALAR)
-            continue;
-        int count = !strcmp(a->unit, "records") || !strcmp(a->unit, "calls") ||
-                    !strcmp(a->unit, "requests") || !strcmp(a->unit, "events");
-        for (int k = 0; k < a->n; k++) {
-            double x = a->values[k], y = b->values[k];
-            compared++;
-            if (isnan(x) && isnan(y))
-                continue;
-            if (count ? x != y : !(fabs(x - y) <= rel * (fabs(x) + fabs(y)))) {
-                printf("  %s, replication %d: %.17g vs %.17g\n", a->name, k + 1, x, y);
-                bad++;
-                break;
-            }
-        }
-    }
-    printf("  %d values compared\n", compared);
-    assert_true(compared > 100); /* a comparison of nothing proves nothing */
-    return bad;
-}
-
-static double mean_of(const sim_summary *s, const char *name)
-{
-    const sim_metric *m = sim_summary_find(s, name);
-    if (!m)
-        fail_msg("no metric %s", name);
-    return m->mean;
 }
 
 /* The hand group. Its load, flat: 30k publishes and 30k real-time calls a
