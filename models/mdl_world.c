@@ -1583,6 +1583,22 @@ static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now)
     memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
 }
 
+/* Commits n requests' hold of caller pool p: the level of threads held
+ * over the pass (area and maximum) and per series bucket (d: nb areas,
+ * then nb maxima, from bucket first). */
+static int commit_pool(mdl_caller *p, size_t n, const mdl_fifo_level *held, size_t first, size_t nb,
+                       const double *d)
+{
+    mdl_caller_bulk b = {.requests = n,
+                         .in_use_area = (double)held->area,
+                         .max_in_use = held->max,
+                         .first_bucket = first,
+                         .nbuckets = nb,
+                         .bucket_area = d,
+                         .bucket_max = d + nb};
+    return mdl_caller_commit(p, &b);
+}
+
 /* Commits the pass over [t0, t1): every record quiet. System by system:
  * its records in arrival order (system_records) and, sorted once, in
  * answer order (a->sorted), which gives each of its flows' answers in
@@ -1674,14 +1690,7 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
                 alone = a->gsubs[c->subs[u]].target != s;
             if (!alone)
                 continue;
-            mdl_caller_bulk cb = {.requests = n,
-                                  .in_use_area = (double)busy.area,
-                                  .max_in_use = busy.max,
-                                  .first_bucket = first,
-                                  .nbuckets = nb,
-                                  .bucket_area = d,
-                                  .bucket_max = d + nb};
-            if (mdl_caller_commit(w->callers[c->callers[q]], &cb) != SIM_OK)
+            if (commit_pool(w->callers[c->callers[q]], n, &busy, first, nb, d) != SIM_OK)
                 return SIM_EINTERNAL;
             swept |= (uint64_t)1 << q;
         }
@@ -1722,14 +1731,7 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
             d[j] = (double)a->busy_a[j];
             d[nb + j] = (double)a->busy_m[j];
         }
-        mdl_caller_bulk b = {.requests = n,
-                             .in_use_area = (double)held.area,
-                             .max_in_use = held.max,
-                             .first_bucket = first,
-                             .nbuckets = nb,
-                             .bucket_area = d,
-                             .bucket_max = d + nb};
-        if (mdl_caller_commit(w->callers[p], &b) != SIM_OK)
+        if (commit_pool(w->callers[p], n, &held, first, nb, d) != SIM_OK)
             return SIM_EINTERNAL;
     }
     return SIM_OK;
