@@ -11,6 +11,7 @@
  */
 #include "mdl_world.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1349,9 +1350,23 @@ static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
     if (agg_grow_buckets(a, nb) != SIM_OK)
         return 0;
     memset(a->calls, 0, nb * sizeof *a->calls);
-    for (size_t i = 0; i < a->nrecs; i++)
-        if (rec_system(a->w, &a->recs[i]) == s)
-            a->calls[a->recs[i].at / g - t0 / g]++;
+    /* a cursor over the bucket edges (the records come in arrival order)
+     * instead of a division per record */
+    size_t j = 0;
+    uint64_t count = 0; /* bucket j's, in a register until the cursor moves */
+    sim_time edge = (t0 / g + 1) * g;
+    for (size_t i = 0; i < a->nrecs; i++) {
+        const agg_rec *r = &a->recs[i];
+        if (rec_system(a->w, r) != s)
+            continue;
+        assert(r->at >= edge - g && "the pass's records come in arrival order");
+        for (; r->at >= edge; edge += g) {
+            a->calls[j++] = count;
+            count = 0;
+        }
+        count++;
+    }
+    a->calls[j] = count;
     return nb;
 }
 
@@ -1528,26 +1543,9 @@ static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
     int s = c->systems[k];
     mdl_quota *q = w->systems[s].quota;
     sim_time g = mdl_quota_grid(q), sample = next_sample(w, t0);
-    /* quota_calls' counts, by a cursor over the bucket edges (the records
-     * come in arrival order) instead of a division per record */
-    size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
-    if (agg_grow_buckets(a, nb) != SIM_OK)
+    size_t nb = quota_calls(a, s, t0, t1);
+    if (nb == 0)
         return SIM_ENOMEM;
-    memset(a->calls, 0, nb * sizeof *a->calls);
-    size_t j = 0;
-    uint64_t count = 0; /* bucket j's, in a register until the cursor moves */
-    sim_time edge = (t0 / g + 1) * g;
-    for (size_t i = 0; i < a->nrecs; i++) {
-        const agg_rec *r = &a->recs[i];
-        if (rec_system(w, r) != s)
-            continue;
-        for (; r->at >= edge; edge += g) {
-            a->calls[j++] = count;
-            count = 0;
-        }
-        count++;
-    }
-    a->calls[j] = count;
     size_t now_nb =
         sample < t1 ? (size_t)(sample / g - t0 / g) : nb; /* a sample is at a bucket edge */
     mdl_quota_commit(q, t0, a->calls, now_nb);
