@@ -59,9 +59,15 @@ static const struct unit *unit_for(double s)
     return &units[5];
 }
 
-static void three_digits(double v, char *buf, size_t n)
+/* v to `digits` significant digits as %g writes it, but never with an
+ * exponent from 1 up: a value that rounds to 10^digits or more (999.7 ms,
+ * a half-width of 99.7, 1,500 days) is written whole ("1000 ms", "100",
+ * "1500 d"), not "1e+03 ms". */
+static void sig_digits(double v, int digits, char *buf, size_t n)
 {
-    snprintf(buf, n, "%.3g", v);
+    snprintf(buf, n, "%.*g", digits, v);
+    if (fabs(v) >= 1.0 && strchr(buf, 'e'))
+        snprintf(buf, n, "%.0f", v);
 }
 
 double res_fmt_duration_unit(double s, const char **name)
@@ -87,7 +93,7 @@ char *res_fmt_duration(double s, char *buf, size_t n)
     }
     const struct unit *u = unit_for(s);
     char num[32];
-    three_digits(s / u->seconds, num, sizeof num);
+    sig_digits(s / u->seconds, 3, num, sizeof num);
     snprintf(buf, n, "%s %s", num, u->name);
     return buf;
 }
@@ -96,7 +102,7 @@ char *res_fmt_duration(double s, char *buf, size_t n)
  * exponent). */
 static void two_digits(double v, char *buf, size_t n)
 {
-    snprintf(buf, n, fabs(v) >= 100.0 ? "%.0f" : "%.2g", v);
+    sig_digits(v, 2, buf, n);
 }
 
 char *res_fmt_duration_ci(double s, double hw, char *buf, size_t n)

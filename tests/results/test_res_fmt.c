@@ -47,6 +47,12 @@ static void durations_take_the_largest_readable_unit(void **state)
     assert_string_equal(res_fmt_duration_ci(106 * 60.0, 220 * 60.0, b, sizeof b),
                         "106 min ± 3.7 h");
     assert_string_equal(res_fmt_duration_ci(5.0, 110.0, b, sizeof b), "5 s ± 110 s");
+    /* Nor when the rounding reaches the next power of ten: %.2g writes
+     * 99.7 as "1e+02", %.3g writes 999.7 as "1e+03". */
+    assert_string_equal(res_fmt_duration_ci(5.0, 0.0997, b, sizeof b), "5 s ± 100 ms");
+    assert_string_equal(res_fmt_duration(0.9997, b, sizeof b), "1000 ms");
+    assert_string_equal(res_fmt_duration(1500 * 86400.0, b, sizeof b), "1500 d");
+    assert_string_equal(res_fmt_value_ci(5.5, 99.7, "calls/record", b, sizeof b), "5.5 ± 100");
     /* the axis of a chart of durations: the unit of its largest one */
     const char *name;
     assert_true(res_fmt_duration_unit(250000, &name) == 86400 && !strcmp(name, "days"));
