@@ -86,6 +86,20 @@ def check(ok, what):
         print("FAIL: " + what, file=sys.stderr)
 
 
+def numbers_match(b, panel, out, what):
+    """The numbers of a panel's flows and limits tables (p99 and counts;
+    limit, peak use and headroom) are written as erpsim run writes them
+    (results/res_fmt.c): each cell is in its output."""
+    cells = b.js("(() => { const t = document.querySelectorAll('#%s table'), c = [];"
+                 " for (const [k, cols] of [[0, [2, 3, 4]], [1, [2, 3, 4]]])"
+                 " for (const tr of Array.from(t[k]?.rows || []).slice(1))"
+                 " for (const i of cols) c.push(tr.cells[i].textContent);"
+                 " return c; })()" % panel)
+    missing = [c for c in cells if c not in out]
+    check(cells and not missing,
+          "%s: the page's numbers are erpsim run's, not in its output: %r" % (what, missing))
+
+
 try:
     b = Browser()
     b.send("Browser.getVersion", session=False)
@@ -155,6 +169,7 @@ try:
         line = [l for l in r.stdout.splitlines() if l.startswith("Verdict: ")]
         check(line and line[0] == "Verdict: " + banner5,
               "erpsim run prints the page's verdict: %r vs %r" % (line, banner5))
+        run5 = r.stdout
 
     # pin, change back: both shown side by side
     b.js("document.getElementById('pin').click()")
@@ -168,6 +183,11 @@ try:
     check(b.js("document.querySelectorAll('.verdict').length") == 2, "two results side by side")
     check("load=5x" in b.js("document.getElementById('pinned').textContent"),
           "the pinned result says what was changed")
+    if files:
+        numbers_match(b, "pinned", run5, "5x")
+    r = subprocess.run([erpsim, "run", "tests/cli/fixtures/workshop.yaml", "--threads", "1"],
+                       capture_output=True, text=True)
+    numbers_match(b, "current", r.stdout, "1x")
 
     if shot:
         png = base64.b64decode(b.send("Page.captureScreenshot", {"format": "png"})["data"])
