@@ -13,7 +13,9 @@
  *                     puts every group of four siblings (96 bytes) in two
  *                     cache lines (LaMarca and Ladner).
  *   rec[0 .. used)    24-byte event records {fn, arg, gen, pos}. A slot is
- *                     pending (pos = its heap index) or free (pos = the next
+ *                     pending (pos = its heap index, or FAR_BIT | its
+ *                     bucket while it waits in the far wheel of a large
+ *                     calendar, below) or free (pos = the next
  *                     free slot, a singly linked free list from free_head).
  *                     Slots at and above `used` were never used.
  *
@@ -33,8 +35,9 @@
  *      for 4 < i < size while the root is vacant, see below), with
  *      before(a, b) = a.time < b.time || (a.time == b.time && a.seq < b.seq)
  *      (comparing keys compares seqs, as seqs are distinct).
- *   2. For a pending slot s, the slot of heap[rec[s].pos] is s; each
- *      pending slot appears in the heap exactly once, free slots not at all.
+ *   2. For a pending slot s in the heap, the slot of heap[rec[s].pos] is
+ *      s; each pending slot appears in the heap or (invariant 7) in one
+ *      bucket of the far wheel exactly once, free slots in neither.
  *   3. seq values in the heap are distinct and smaller than next_seq, so an
  *      event pushed later compares after every pending one of equal time.
  *   4. An id is ((uint64_t)gen << 32) | slot. gen is odd (it starts at 1
@@ -84,6 +87,40 @@
  * Which entry sits where may differ from a pop then a push, but the order
  * of (time, seq) keys does not, and that is all a run sees.
  *
+ * Large calendars: the far wheel. A heap's pop sifts through log4 n levels,
+ * so its cost grows with the pending count (5.4 levels at the 1,700
+ * events of a 1,000-flow landscape, docs/kernel.md). Once the heap holds
+ * more than PREFETCH_OVER events (checked at the pop), the calendar keeps
+ * in the heap only the events due in one block of 2^NEAR_BITS us (65 ms),
+ * [base, near_last], and the later ones in the buckets of a hierarchical
+ * wheel: an event due at t > near_last waits at the level of the highest
+ * DIGIT_BITS-bit digit where t differs from base, in the bucket of its
+ * digit there (a doubly linked list of slots through far[], so that cancel
+ * is O(1); rec.pos is then FAR_BIT | bucket). Every event in a bucket is
+ * before every event in a higher digit of the same level and in every
+ * higher level, so when the heap runs empty, refill() moves base to the
+ * first non-empty bucket of the lowest level and empties it, into the heap
+ * (the events of the new block) or into lower levels (each event moves
+ * down at least one level each time: at most 8 moves, 1 or 2 for delays
+ * under 4 min). A push costs one compare more (at > near_last, never true
+ * while the wheel is off: near_last is SIM_TIME_NEVER), a pop sifts a heap
+ * of tens of events.
+ * Invariants while the wheel is on (big):
+ *   6. every heap entry is due at or before near_last, every waiting one
+ *      after it (base <= near_last = base + 2^NEAR_BITS - 1), and the heap
+ *      is empty only if nothing waits either, so heap[0] is always the
+ *      next event: run, next_time and the watched loop read it as before.
+ *   7. a waiting event's digits above its level equal base's, and its
+ *      digit at its level is its bucket's (and larger than base's).
+ * The order is still exactly (time, seq): the heap orders what it holds,
+ * the wheel only decides when an event enters the heap, and events of
+ * equal time are in the same block, so together. The root is never left
+ * vacant with the wheel on (hold_max = 0: every fire pops first). The
+ * wheel goes off, every waiting event back into the heap, when fewer than
+ * SIM_QUEUE_BIG_OFF are pending, and before a renumbering. Its memory (32
+ * bytes a slot and 2.3 KB of bucket heads) is allocated when it first
+ * goes on; if that fails, the calendar stays a heap (slower, not wrong).
+ *
  * Growth. When no slot is free the pool doubles: a new aligned heap buffer
  * and a realloc of the records. If either allocation fails, push returns
  * SIM_EVENT_NONE and status becomes SIM_ENOMEM for good (sticky); run checks
@@ -110,7 +147,29 @@
 #define LINE         64u /* cache line size assumed for heap alignment */
 /* Calendars holding more events than this pop before the callback and
  * prefetch the next event's context; smaller ones leave the root vacant. */
-#define PREFETCH_OVER 256u
+#ifndef SIM_QUEUE_PREFETCH_OVER
+#define SIM_QUEUE_PREFETCH_OVER 256u
+#endif
+#define PREFETCH_OVER SIM_QUEUE_PREFETCH_OVER
+
+/* The far wheel (see "Large calendars" above). A calendar switches to it
+ * when its heap holds more than PREFETCH_OVER events, and back to the heap
+ * alone when fewer than BIG_OFF are pending. The heap then holds the events
+ * of one block of 2^NEAR_BITS us; the others wait in buckets, DIGIT_BITS of
+ * their time per level. Builds may define other values for tests. */
+#ifndef SIM_QUEUE_NEAR_BITS
+#define SIM_QUEUE_NEAR_BITS 16
+#endif
+#ifndef SIM_QUEUE_BIG_OFF
+#define SIM_QUEUE_BIG_OFF 64u
+#endif
+#define NEAR_BITS  SIM_QUEUE_NEAR_BITS
+#define NEAR_MASK  (((sim_time)1 << NEAR_BITS) - 1)
+#define DIGIT_BITS 6
+#define DIGITS     (1u << DIGIT_BITS)
+/* Levels cover the bits NEAR_BITS .. 62 of a time (times are >= 0). */
+#define LEVELS  ((62 - NEAR_BITS) / DIGIT_BITS + 1)
+#define FAR_BIT ((uint32_t)1 << 31) /* in rec.pos: the slot waits in a bucket */
 
 /* Rare paths (growth, renumbering) stay out of line, so that push keeps a
  * small stack frame and few saved registers; the sifts are inlined into
@@ -146,6 +205,20 @@ struct rec {
     uint32_t pos; /* heap index while pending, next free slot while free */
 };
 
+/* A slot's event while it waits in a bucket of the far wheel: its heap
+ * entry and the links of the bucket's doubly linked list (slots). */
+struct far {
+    struct entry e;
+    uint32_t next, prev;
+};
+
+/* The far wheel's buckets: head[level * DIGITS + digit] is the first slot
+ * of a list (NO_SLOT if empty), bit digit of occ[level] says it is not. */
+struct wheel {
+    uint64_t occ[LEVELS];
+    uint32_t head[LEVELS * DIGITS];
+};
+
 struct later {
     sim_event_fn *fn;
     void *ctx;
@@ -160,15 +233,24 @@ struct sim_queue {
     uint32_t used; /* slots ever handed out */
     uint32_t free_head;
     uint32_t next_seq;
-    int status; /* SIM_OK or SIM_ENOMEM, sticky */
-    int stop;   /* set by sim_queue_stop, cleared by sim_queue_run */
-    int attn;   /* 0 only if nlater == 0, stop == 0 and status == SIM_OK */
-    int hole;   /* heap[0] is vacant: a callback runs and has not pushed yet */
+    int status;         /* SIM_OK or SIM_ENOMEM, sticky */
+    int stop;           /* set by sim_queue_stop, cleared by sim_queue_run */
+    int attn;           /* 0 only if nlater == 0, stop == 0 and status == SIM_OK */
+    int hole;           /* heap[0] is vacant: a callback runs and has not pushed yet */
+    uint32_t hold_max;  /* heaps up to this size keep the root vacant (hole) */
+    sim_time near_last; /* a push due after this goes to the far wheel */
     sim_time now;
     uint64_t fired;
     void *heap_mem;      /* what sim_malloc returned for heap */
     struct later *later; /* calls deferred by the current callback */
     uint32_t nlater, caplater;
+    /* The far wheel: on while big; far and wheel stay allocated once made. */
+    int big;
+    int no_far;      /* the wheel could not be allocated: heap only */
+    uint32_t nfar;   /* events waiting in buckets */
+    sim_time base;   /* the start of the heap's block, a multiple of 2^NEAR_BITS */
+    struct far *far; /* cap entries, by slot */
+    struct wheel *wheel;
 };
 
 static inline int before(const struct entry *a, const struct entry *b)
@@ -279,6 +361,12 @@ static COLD int grow(sim_queue *q)
     if (q->cap >= MAX_CAPACITY)
         return SIM_ENOMEM;
     uint32_t cap = q->cap * 2;
+    if (q->far) { /* a larger far array alone is harmless */
+        struct far *far = sim_reallocarray(q->far, cap, sizeof *far);
+        if (!far)
+            return SIM_ENOMEM;
+        q->far = far;
+    }
     void *mem;
     struct entry *heap = heap_alloc(cap, &mem);
     if (!heap)
@@ -297,6 +385,164 @@ static COLD int grow(sim_queue *q)
     return SIM_OK;
 }
 
+/* ---- the far wheel ------------------------------------------------------ */
+
+#if defined(__GNUC__) || defined(__clang__)
+static inline unsigned high_bit(uint64_t x) /* x > 0 */
+{
+    return 63u - (unsigned)__builtin_clzll(x);
+}
+static inline unsigned low_bit(uint64_t x) /* x > 0 */
+{
+    return (unsigned)__builtin_ctzll(x);
+}
+#else
+static inline unsigned high_bit(uint64_t x)
+{
+    unsigned b = 0;
+    while (x >>= 1)
+        b++;
+    return b;
+}
+static inline unsigned low_bit(uint64_t x)
+{
+    unsigned b = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        b++;
+    }
+    return b;
+}
+#endif
+
+/* Links slot s's event (time > near_last) into its bucket: the level of
+ * the highest bit where time differs from base, the digit of time there. */
+static inline void far_link(sim_queue *q, uint32_t s, sim_time time, uint64_t key, void *ctx)
+{
+    unsigned level = (high_bit((uint64_t)(time ^ q->base)) - NEAR_BITS) / DIGIT_BITS;
+    unsigned digit = (unsigned)((uint64_t)time >> (NEAR_BITS + DIGIT_BITS * level)) & (DIGITS - 1);
+    unsigned b = level * DIGITS + digit;
+    struct wheel *w = q->wheel;
+    struct far *f = &q->far[s];
+    uint32_t first = w->head[b];
+    f->e.time = time;
+    f->e.key = key;
+    f->e.ctx = ctx;
+    f->next = first;
+    f->prev = NO_SLOT;
+    if (first != NO_SLOT)
+        q->far[first].prev = s;
+    else
+        w->occ[level] |= (uint64_t)1 << digit;
+    w->head[b] = s;
+    q->rec[s].pos = FAR_BIT | b;
+}
+
+/* Unlinks slot s (pos = FAR_BIT | bucket) from its bucket. */
+static void far_unlink(sim_queue *q, uint32_t s, uint32_t pos)
+{
+    unsigned b = pos & ~FAR_BIT;
+    struct wheel *w = q->wheel;
+    const struct far *f = &q->far[s];
+    if (f->next != NO_SLOT)
+        q->far[f->next].prev = f->prev;
+    if (f->prev != NO_SLOT) {
+        q->far[f->prev].next = f->next;
+    } else {
+        w->head[b] = f->next;
+        if (f->next == NO_SLOT)
+            w->occ[b / DIGITS] &= ~((uint64_t)1 << (b % DIGITS));
+    }
+    q->nfar--;
+}
+
+/* The heap is empty and nfar > 0: moves the heap's block on to the first
+ * bucket that holds events (the lowest digit of the lowest level: every
+ * event there is before every other waiting one) and empties that bucket
+ * into the heap (the events of the new block) and lower levels (the
+ * rest), until the heap holds something. */
+static NOINLINE void refill(sim_queue *q)
+{
+    struct wheel *w = q->wheel;
+    do {
+        unsigned level = 0;
+        while (!w->occ[level])
+            level++;
+        unsigned digit = low_bit(w->occ[level]);
+        unsigned shift = NEAR_BITS + DIGIT_BITS * level;
+        uint64_t high = shift + DIGIT_BITS >= 64 ? 0 : ~(uint64_t)0 << (shift + DIGIT_BITS);
+        q->base = (sim_time)(((uint64_t)q->base & high) | (uint64_t)digit << shift);
+        q->near_last = q->base | NEAR_MASK;
+        unsigned b = level * DIGITS + digit;
+        uint32_t s = w->head[b];
+        w->head[b] = NO_SLOT;
+        w->occ[level] &= ~((uint64_t)1 << digit);
+        while (s != NO_SLOT) {
+            const struct far f = q->far[s];
+            if (f.e.time <= q->near_last) {
+                q->nfar--;
+                sift_up(q->heap, q->rec, q->size++, f.e.time, f.e.key, f.e.ctx);
+            } else {
+                far_link(q, s, f.e.time, f.e.key, f.e.ctx);
+            }
+            s = f.next;
+        }
+    } while (q->size == 0);
+}
+
+/* Switches the far wheel on (heap size > PREFETCH_OVER, no hole): the
+ * heap keeps the events of the first one's block, the others go to
+ * buckets. If the wheel cannot be allocated, the calendar stays a heap. */
+static COLD void big_on(sim_queue *q)
+{
+    if (!q->wheel) {
+        q->wheel = sim_malloc(sizeof *q->wheel);
+        q->far = q->wheel ? sim_reallocarray(NULL, q->cap, sizeof *q->far) : NULL;
+        if (!q->far) {
+            sim_free(q->wheel);
+            q->wheel = NULL;
+            q->no_far = 1;
+            return;
+        }
+    }
+    struct wheel *w = q->wheel;
+    memset(w->occ, 0, sizeof w->occ);
+    for (size_t b = 0; b < LEVELS * DIGITS; b++)
+        w->head[b] = NO_SLOT;
+    struct entry *h = q->heap;
+    q->big = 1;
+    q->hold_max = 0;
+    q->base = h[0].time & ~NEAR_MASK;
+    q->near_last = q->base | NEAR_MASK;
+    size_t n = q->size, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct entry e = {h[i].time, h[i].key, h[i].ctx};
+        if (e.time <= q->near_last) {
+            put(h, q->rec, k++, e.time, e.key, e.ctx);
+        } else {
+            far_link(q, SLOT(e), e.time, e.key, e.ctx);
+            q->nfar++;
+        }
+    }
+    q->size = (uint32_t)k;
+    for (size_t i = k > 1 ? (k - 2) / 4 + 1 : 0; i-- > 0;)
+        sift_down(h, q->rec, k, i, h[i].time, h[i].key, h[i].ctx);
+}
+
+/* Switches the far wheel off: every waiting event goes into the heap. */
+static COLD void big_off(sim_queue *q)
+{
+    struct wheel *w = q->wheel;
+    for (size_t b = 0; b < LEVELS * DIGITS; b++) {
+        for (uint32_t s = w->head[b]; s != NO_SLOT; s = q->far[s].next)
+            sift_up(q->heap, q->rec, q->size++, q->far[s].e.time, q->far[s].e.key, q->far[s].e.ctx);
+    }
+    q->nfar = 0;
+    q->big = 0;
+    q->hold_max = PREFETCH_OVER;
+    q->near_last = SIM_TIME_NEVER;
+}
+
 /* Reassigns seq = rank in (time, seq) order to every pending event, so
  * next_seq can restart at size. Heapsort in place (no allocation, so it
  * cannot fail): popping the minimum into the vacated tail leaves the array
@@ -304,6 +550,8 @@ static COLD int grow(sim_queue *q)
  * a valid heap. O(n log n), once per SIM_QUEUE_SEQ_LIMIT pushes. */
 static COLD void renumber(sim_queue *q)
 {
+    if (q->big)
+        big_off(q);
     struct entry *h = q->heap;
     size_t n = q->size;
     for (size_t end = n; end > 1; end--) {
@@ -364,7 +612,16 @@ static NOINLINE void fill_hole(sim_queue *q)
 static NOINLINE void pop_large(sim_queue *q)
 {
     size_t n = --q->size;
-    sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
+    if (n > 0)
+        sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
+    if (!q->big) {
+        if (!q->no_far)
+            big_on(q);
+    } else if (n + q->nfar < SIM_QUEUE_BIG_OFF) {
+        big_off(q);
+    } else if (n == 0) {
+        refill(q);
+    }
     PREFETCH(q->heap[0].ctx);
 }
 
@@ -404,7 +661,7 @@ static INLINE void fire_first(sim_queue *q)
     const sim_time time = q->heap[0].time;
     const uint32_t s = (uint32_t)q->heap[0].key;
     void *const ctx = q->heap[0].ctx;
-    if (q->size > PREFETCH_OVER)
+    if (q->size > q->hold_max)
         pop_large(q);
     else
         q->hole = 1;
@@ -442,6 +699,8 @@ sim_queue *sim_queue_create(uint32_t initial_capacity, sim_err *err)
     q->cap = cap;
     q->free_head = NO_SLOT;
     q->status = SIM_OK;
+    q->hold_max = PREFETCH_OVER;
+    q->near_last = SIM_TIME_NEVER;
     return q;
 
 fail_rec:
@@ -461,6 +720,8 @@ void sim_queue_destroy(sim_queue *q)
     sim_free(q->heap_mem);
     sim_free(q->rec);
     sim_free(q->later);
+    sim_free(q->far);
+    sim_free(q->wheel);
     sim_free(q);
 }
 
@@ -507,6 +768,23 @@ static INLINE sim_event_id insert(sim_queue *q, uint32_t s, sim_time at, sim_eve
     return id;
 }
 
+/* Fills slot s and links it into the far wheel (at > near_last). If the
+ * heap is empty (nothing else pending), the wheel's first bucket moves
+ * into it at once, so that heap[0] is always the next event. */
+static NOINLINE sim_event_id push_far(sim_queue *q, uint32_t s, sim_time at, sim_event_fn *fn,
+                                      void *ctx, uint64_t arg)
+{
+    struct rec *r = &q->rec[s];
+    r->fn = fn;
+    r->arg = arg;
+    const sim_event_id id = ((uint64_t)r->gen << 32) | s;
+    far_link(q, s, at, KEY(q->next_seq++, s), ctx);
+    q->nfar++;
+    if (q->size == 0)
+        refill(q);
+    return id;
+}
+
 /* A push that must first renumber or find a never-used slot. */
 static COLD sim_event_id push_slow(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
                                    uint64_t arg)
@@ -520,6 +798,8 @@ static COLD sim_event_id push_slow(sim_queue *q, sim_time at, sim_event_fn *fn, 
         q->free_head = q->rec[s].pos;
     else if ((s = new_slot(q)) == NO_SLOT)
         return SIM_EVENT_NONE;
+    if (at > q->near_last)
+        return push_far(q, s, at, fn, ctx, arg);
     return insert(q, s, at, fn, ctx, arg);
 }
 
@@ -535,6 +815,8 @@ static INLINE sim_event_id push_at(sim_queue *q, sim_time at, sim_event_fn *fn, 
     if (s == NO_SLOT || q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
         return push_slow(q, at, fn, ctx, arg);
     q->free_head = q->rec[s].pos;
+    if (at > q->near_last)
+        return push_far(q, s, at, fn, ctx, arg);
     return insert(q, s, at, fn, ctx, arg);
 }
 
@@ -588,9 +870,16 @@ int sim_queue_cancel(sim_queue *q, sim_event_id id)
         return 0;
     if (q->hole)
         fill_hole(q);
-    size_t i = q->rec[s].pos;
+    uint32_t pos = q->rec[s].pos;
+    if (pos & FAR_BIT) {
+        far_unlink(q, s, pos);
+        free_slot(q, s);
+        return 1;
+    }
     free_slot(q, s);
-    remove_at(q, i);
+    remove_at(q, pos);
+    if (q->size == 0 && q->nfar > 0)
+        refill(q);
     return 1;
 }
 
@@ -708,7 +997,7 @@ sim_time sim_queue_next_time(const sim_queue *q)
 
 uint32_t sim_queue_size(const sim_queue *q)
 {
-    return q->size - (uint32_t)q->hole;
+    return q->size - (uint32_t)q->hole + q->nfar;
 }
 
 uint64_t sim_queue_fired(const sim_queue *q)

@@ -9,6 +9,12 @@
  * Each pending event has an id (slot + generation); cancelling it removes it
  * from the heap in O(log n) by its stored heap position, never by a scan, and
  * cancelling an id that already fired or was cancelled is a harmless no-op.
+ * A large calendar (more than 256 events) keeps only the next 65 ms of
+ * events in the heap and the later ones in the buckets of a hierarchical
+ * wheel on their times (Varghese and Lauck, "Hashed and hierarchical timing
+ * wheels", 1987), which feed the heap a bucket at a time: the cost of an
+ * event then hardly depends on how many are pending, the order is the same
+ * (time, seq), and cancelling a waiting event is O(1).
  *
  * A callback may also defer work: sim_queue_defer runs fn(ctx, arg, now)
  * right after the callback returns, before any other event, as the rest of
