@@ -3,6 +3,7 @@
  *
  *   bench_scale [--flows N] [--days D] [--load X] [--reps R] [--threads T]
  *               [--seed S] [--write FILE] [--no-run] [--reference]
+ *               [--trial-shared]
  *
  * Generates an integration landscape of N flows from the seed, in groups of
  * eight around one ERP whose daily API quota they share (the realistic mix
@@ -15,7 +16,10 @@
  * The landscape is described in scenarios/scn_landscape.h.
  *
  * --reference runs the per-record reference paths instead of the fast
- * ones (mdl_scenario.reference), for comparing the two.
+ * ones (mdl_scenario.reference), for comparing the two. --trial-shared
+ * lets the aggregate pass carry components that hold REST batches and
+ * reconciliations (MDL_TRIAL_SHARED). When the pass runs, the run.aggregate_*
+ * metrics (means per replication) are printed too.
  */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
@@ -28,7 +32,7 @@
 #include "sim_alloc.h"
 
 typedef struct opts {
-    int flows, days, reps, threads, run, reference;
+    int flows, days, reps, threads, run, reference, trial;
     double load;
     unsigned long long seed;
     const char *write;
@@ -60,7 +64,7 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--flows N] [--days D] [--load X] [--reps R] [--threads T]\n"
-            "          [--seed S] [--write FILE] [--no-run] [--reference]\n",
+            "          [--seed S] [--write FILE] [--no-run] [--reference] [--trial-shared]\n",
             argv0);
     return 2;
 }
@@ -89,6 +93,10 @@ static int parse(int argc, char **argv, opts *o)
         }
         if (!strcmp(a, "--reference")) {
             o->reference = 1;
+            continue;
+        }
+        if (!strcmp(a, "--trial-shared")) {
+            o->trial = 1;
             continue;
         }
         if (!v)
@@ -149,7 +157,7 @@ int main(int argc, char **argv)
         return 3;
     }
     scn_diag_fini(&diag);
-    sc.reference = o.reference ? MDL_REF_ALL : 0;
+    sc.reference = (o.reference ? MDL_REF_ALL : 0) | (o.trial ? MDL_TRIAL_SHARED : 0);
 
     bench_run r;
     if (bench_run_experiment("bench_scale", &sc, o.reps, o.threads, &r) != SIM_OK) {
@@ -166,6 +174,16 @@ int main(int argc, char **argv)
     printf("ns/event            %.1f (CPU time / events)\n", cpu * 1e9 / (per_rep * o.reps));
     printf("events/s            %.2f million (wall)\n", per_rep * o.reps / wall / 1e6);
     printf("peak memory         %.1f MB (ru_maxrss)\n", r.peak_mb);
+    static const char *const agg[] = {
+        "share",          "passes",         "blocked",        "fallback_slow", "fallback_pool",
+        "fallback_limit", "fallback_quota", "fallback_fault", "fallback_edge", "fallback_shared"};
+    for (size_t i = 0; i < sizeof agg / sizeof *agg; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "run.aggregate_%s", agg[i]);
+        const sim_metric *m = sim_summary_find(r.summary, name);
+        if (m)
+            printf("%-25s %.4g%s\n", name + 4, m->mean, i ? " intervals/rep" : "");
+    }
     sim_summary_destroy(r.summary);
     mdl_scenario_fini(&sc);
     return 0;
