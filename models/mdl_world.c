@@ -989,6 +989,7 @@ typedef struct agg_evbuf {
     sim_time *pub_at;
     int *pub_flow;
     uint64_t *pub_key;
+    size_t *pub_link; /* the next publish of the same flow, SIZE_MAX for none yet */
     size_t npub, pcap;
     sim_time *rd_at, *rd_done;
     int *rd_sub;
@@ -1009,9 +1010,14 @@ typedef struct agg_evbuf {
 typedef struct agg_slots {
     sim_time *end; /* [n]: the answers of its applies in flight */
     size_t *rd;    /* [n]: their reads (agg_evbuf.rd_*) */
-    size_t n, cap, next;
+    size_t n, cap;
+    /* The next publish it reads (SIZE_MAX: not known yet, follow prev's
+     * link), and the last one it read (SIZE_MAX: none yet, its flow's
+     * first). */
+    size_t next, prev;
     sim_time freed;    /* when a slot last became free */
     int slots, reader; /* its slot recursion's c; its reader on its channel */
+    int flow;          /* its flow (world index) */
 } agg_slots;
 
 typedef struct agg_comp {
@@ -1050,7 +1056,18 @@ typedef struct agg {
     int ncomps;
     agg_sub *gsubs;
     int ngsubs;
-    int *gsub_first;          /* per flow: the gsubs index of its first subscriber */
+    int *gsub_first;   /* per flow: the gsubs index of its first subscriber */
+    size_t *pub_first; /* per flow: its first and last publish of the event pass */
+    size_t *pub_last;
+    /* The order ev_draw takes its subscribers' next steps in: a heap of
+     * subscriber indices on (sub_at, sub_class, index), sub_pos their
+     * places in it. */
+    int *sub_heap, *sub_pos;
+    sim_time *sub_at;
+    unsigned char *sub_class;
+    /* The order take_next takes its flows' arrivals in: a heap of the
+     * positions in agg_comp.all on (next_at, last, position). */
+    int *flow_heap;
     int events;               /* some component the pass runs has event flows */
     uint64_t ev_records;      /* publishes carried by passes */
     unsigned char *key_saved; /* the event flows' key streams at t0 */
@@ -1414,23 +1431,61 @@ static sim_time next_sample(const world *w, sim_time t0)
     return (t0 / w->interval + 1) * w->interval;
 }
 
+/* Whether the arrival of the flow at position i of c's flows fires
+ * before that of the flow at position j in the calendar (invariant 7):
+ * the earlier, then the one pushed first (then the first position: a
+ * total order, though two flows are never pushed at once). */
+static int flow_before(const agg *a, const agg_comp *c, int i, int j)
+{
+    sim_time ti = a->w->flows[c->all[i]].next_at, tj = a->w->flows[c->all[j]].next_at;
+    if (ti != tj)
+        return ti < tj;
+    if (a->last[i] != a->last[j])
+        return a->last[i] < a->last[j];
+    return i < j;
+}
+
+/* Restores a->flow_heap (c's flow positions, the first to fire on top)
+ * below place h, whose key grew. */
+static void flow_sift_down(agg *a, const agg_comp *c, int h)
+{
+    int *heap = a->flow_heap, n = c->nall, x = heap[h];
+    for (;;) {
+        int l = 2 * h + 1;
+        if (l >= n)
+            break;
+        if (l + 1 < n && flow_before(a, c, heap[l + 1], heap[l]))
+            l++;
+        if (!flow_before(a, c, heap[l], x))
+            break;
+        heap[h] = heap[l];
+        h = l;
+    }
+    heap[h] = x;
+}
+
+/* The heap of c's flows on their next arrivals (a->last set). */
+static void flow_heap_build(agg *a, const agg_comp *c)
+{
+    for (int k = 0; k < c->nall; k++)
+        a->flow_heap[k] = k;
+    for (int h = c->nall / 2 - 1; h >= 0; h--)
+        flow_sift_down(a, c, h);
+}
+
 /* The flow of c whose arrival before `until` the calendar would fire
  * next (invariant 7), taken over by the pass; -1 when none is due. The
- * arrival taken is a->taken_at. */
+ * arrival taken is a->taken_at. The flows wait in a->flow_heap
+ * (flow_heap_build at the pass's start): the first to fire is on top. */
 static int take_next(agg *a, const agg_comp *c, sim_time until)
 {
     world *w = a->w;
-    int next = -1;
-    for (int k = 0; k < c->nall; k++) {
-        const flow_rt *f = &w->flows[c->all[k]];
-        if (f->next_at < until &&
-            (next < 0 || f->next_at < w->flows[c->all[next]].next_at ||
-             (f->next_at == w->flows[c->all[next]].next_at && a->last[k] < a->last[next])))
-            next = k;
-    }
-    if (next < 0)
+    if (c->nall == 0)
         return -1;
+    int next = a->flow_heap[0];
     flow_rt *f = &w->flows[c->all[next]];
+    if (!(f->next_at < until))
+        return -1;
     if (!a->taken[next]) { /* the pass takes the flow over */
         a->taken[next] = 1;
         sim_queue_cancel(w->q, f->next_ev);
@@ -1438,6 +1493,7 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
     a->last[next] = ++w->pushes; /* the calendar would push its next now */
     a->taken_at = f->next_at;
     f->next_at = flow_next(f, f->next_at);
+    flow_sift_down(a, c, 0); /* a later arrival, pushed last */
     return f->index;
 }
 
@@ -1881,12 +1937,21 @@ static int grow_many(void **const *v, const size_t *size, int n, size_t *cap, si
     return SIM_OK;
 }
 
-static int ev_add_pub(agg_evbuf *e, sim_time at, int flow, uint64_t key)
+static int ev_add_pub(agg *a, agg_evbuf *e, sim_time at, int flow, uint64_t key)
 {
-    void **const v[] = {(void **)&e->pub_at, (void **)&e->pub_flow, (void **)&e->pub_key};
-    const size_t size[] = {sizeof *e->pub_at, sizeof *e->pub_flow, sizeof *e->pub_key};
-    if (grow_many(v, size, 3, &e->pcap, e->npub + 1) != SIM_OK)
+    void **const v[] = {(void **)&e->pub_at, (void **)&e->pub_flow, (void **)&e->pub_key,
+                        (void **)&e->pub_link};
+    const size_t size[] = {sizeof *e->pub_at, sizeof *e->pub_flow, sizeof *e->pub_key,
+                           sizeof *e->pub_link};
+    if (grow_many(v, size, 4, &e->pcap, e->npub + 1) != SIM_OK)
         return SIM_ENOMEM;
+    /* the flow's chain of publishes, which its subscribers follow */
+    e->pub_link[e->npub] = SIZE_MAX;
+    if (a->pub_last[flow] != SIZE_MAX)
+        e->pub_link[a->pub_last[flow]] = e->npub;
+    else
+        a->pub_first[flow] = e->npub;
+    a->pub_last[flow] = e->npub;
     e->pub_at[e->npub] = at;
     e->pub_flow[e->npub] = flow;
     e->pub_key[e->npub++] = key;
@@ -1934,10 +1999,9 @@ static sim_time next_read(const agg *a, agg_comp *c, int k)
 {
     agg_slots *sl = &c->slot[k];
     const agg_evbuf *e = &c->ev;
-    int fi = a->gsubs[c->subs[k]].f->index;
-    while (sl->next < e->npub && e->pub_flow[sl->next] != fi)
-        sl->next++;
-    if (sl->next == e->npub || sl->n == (size_t)sl->slots)
+    if (sl->next == SIZE_MAX) /* its flow's next publish, if drawn yet */
+        sl->next = sl->prev == SIZE_MAX ? a->pub_first[sl->flow] : e->pub_link[sl->prev];
+    if (sl->next == SIZE_MAX || sl->n == (size_t)sl->slots)
         return SIM_TIME_NEVER;
     sim_time p = e->pub_at[sl->next];
     return p > sl->freed ? p : sl->freed;
@@ -1954,6 +2018,82 @@ static int next_answer(const agg_comp *c, int k)
             (sl->end[j] == sl->end[best] && sl->rd[j] < sl->rd[best]))
             best = (int)j;
     return best;
+}
+
+/* Subscriber k's next step, into a->sub_at and a->sub_class: its next
+ * answer (class 0) or, if earlier, its next read (class 2). ev_draw takes
+ * the steps in the order (time, class, subscriber) with the next
+ * real-time call as class 1: at equal times answers first, then the call,
+ * then reads, each kind in subscriber order. A subscriber's steps change
+ * only with its own steps and with new publishes. */
+static void sub_key(agg *a, agg_comp *c, int k)
+{
+    int j = next_answer(c, k);
+    sim_time r = next_read(a, c, k);
+    if (j >= 0 && c->slot[k].end[j] <= r) {
+        a->sub_at[k] = c->slot[k].end[j];
+        a->sub_class[k] = 0;
+    } else {
+        a->sub_at[k] = r;
+        a->sub_class[k] = 2;
+    }
+}
+
+static int sub_before(const agg *a, int i, int j)
+{
+    if (a->sub_at[i] != a->sub_at[j])
+        return a->sub_at[i] < a->sub_at[j];
+    if (a->sub_class[i] != a->sub_class[j])
+        return a->sub_class[i] < a->sub_class[j];
+    return i < j;
+}
+
+static void sub_place(agg *a, int h, int k)
+{
+    a->sub_heap[h] = k;
+    a->sub_pos[k] = h;
+}
+
+/* Restores a->sub_heap (n subscribers) below subscriber k. */
+static void sub_sift_down(agg *a, int n, int k)
+{
+    int h = a->sub_pos[k];
+    for (;;) {
+        int l = 2 * h + 1;
+        if (l >= n)
+            break;
+        if (l + 1 < n && sub_before(a, a->sub_heap[l + 1], a->sub_heap[l]))
+            l++;
+        if (!sub_before(a, a->sub_heap[l], k))
+            break;
+        sub_place(a, h, a->sub_heap[l]);
+        h = l;
+    }
+    sub_place(a, h, k);
+}
+
+/* Restores a->sub_heap (n subscribers) around subscriber k, whose key
+ * changed. */
+static void sub_sift(agg *a, int n, int k)
+{
+    int h = a->sub_pos[k];
+    while (h > 0 && sub_before(a, k, a->sub_heap[(h - 1) / 2])) {
+        sub_place(a, h, a->sub_heap[(h - 1) / 2]);
+        h = (h - 1) / 2;
+    }
+    sub_place(a, h, k);
+    sub_sift_down(a, n, k);
+}
+
+/* Every subscriber's next step and their heap (after new publishes). */
+static void sub_heap_build(agg *a, agg_comp *c)
+{
+    for (int k = 0; k < c->nsubs; k++) {
+        sub_key(a, c, k);
+        sub_place(a, k, k);
+    }
+    for (int k = c->nsubs / 2 - 1; k >= 0; k--)
+        sub_sift_down(a, c->nsubs, a->sub_heap[k]);
 }
 
 /* A request at the endpoint of its system at `at`: a real-time call
@@ -2104,9 +2244,13 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         a->last_ap[k] = 0;
     }
     for (int k = 0; k < c->nsubs; k++) {
-        c->slot[k].n = c->slot[k].next = 0;
+        c->slot[k].n = 0;
+        c->slot[k].next = c->slot[k].prev = SIZE_MAX;
         c->slot[k].freed = t0;
+        c->slot[k].flow = a->gsubs[c->subs[k]].f->index;
     }
+    for (int k = c->nflows; k < c->nall; k++)
+        a->pub_first[c->all[k]] = a->pub_last[c->all[k]] = SIZE_MAX;
     sim_time until = *t1, maxend = t0;
     if (ev_shared(a, c, t0, until))
         return WHY_SHARED; /* before drawing anything */
@@ -2114,33 +2258,26 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         for (int fi; (fi = take_next(a, c, until)) >= 0;) {
             flow_rt *f = &w->flows[fi];
             int rc = f->realtime ? rt_add(a, a->taken_at, fi)
-                                 : ev_add_pub(e, a->taken_at, fi, draw_key(f));
+                                 : ev_add_pub(a, e, a->taken_at, fi, draw_key(f));
             if (rc != SIM_OK)
                 return rc;
         }
+        sub_heap_build(a, c); /* new publishes */
         for (;;) { /* the component's answers and requests before `until`, in time order */
             sim_time best = SIM_TIME_NEVER;
             int who = -2, answer = -1; /* who: -1 the next real-time call, k subscriber k */
-            for (int k = 0; k < c->nsubs; k++) { /* answers first at equal times */
-                int j = next_answer(c, k);
-                if (j >= 0 && c->slot[k].end[j] < best) {
-                    best = c->slot[k].end[j];
-                    who = k;
-                    answer = j;
-                }
+            int cls = 2, top = c->nsubs ? a->sub_heap[0] : -1;
+            if (top >= 0 && a->sub_at[top] != SIM_TIME_NEVER) {
+                best = a->sub_at[top];
+                cls = a->sub_class[top];
+                who = top;
             }
-            if (rt_next < a->nrt && a->rt_at[rt_next] < best) {
+            if (rt_next < a->nrt &&
+                (a->rt_at[rt_next] < best || (a->rt_at[rt_next] == best && cls == 2))) {
                 best = a->rt_at[rt_next];
                 who = -1;
-                answer = -1;
-            }
-            for (int k = 0; k < c->nsubs; k++) {
-                sim_time r = next_read(a, c, k);
-                if (r < best) {
-                    best = r;
-                    who = k;
-                    answer = -1;
-                }
+            } else if (who >= 0 && cls == 0) {
+                answer = next_answer(c, who);
             }
             if (who == -2 || best >= until)
                 break;
@@ -2156,12 +2293,18 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                     sim_time end = a->recs[a->nrecs - 1].end;
                     sl->end[sl->n] = end;
                     sl->rd[sl->n++] = e->nrd;
-                    if (ev_add_read(e, best, end, who, sl->next++, SIZE_MAX) != SIM_OK)
+                    sl->prev = sl->next; /* read: its successor is next */
+                    sl->next = SIZE_MAX;
+                    if (ev_add_read(e, best, end, who, sl->prev, SIZE_MAX) != SIM_OK)
                         return SIM_ENOMEM;
                 }
             }
             if (why != WHY_QUIET)
                 return why;
+            if (who >= 0) {
+                sub_key(a, c, who);
+                sub_sift(a, c->nsubs, who);
+            }
             if (a->nrecs > 0 && a->recs[a->nrecs - 1].end > maxend)
                 maxend = a->recs[a->nrecs - 1].end;
         }
@@ -2397,6 +2540,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         a->taken[k] = 0;
         a->last[k] = w->flows[c->all[k]].pushed;
     }
+    flow_heap_build(a, c);
     for (int k = 0; k < c->nsystems; k++) /* invariant 6 */
         rng_save(a, w->systems[c->systems[k]].service_rng, k);
     for (int k = c->nflows; k < c->nall; k++) { /* and the event flows' keys */
@@ -2598,11 +2742,11 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
 
 static void comp_free(agg_comp *c)
 {
-    void *p[] = {c->flows,      c->all,       c->systems,    c->callers,   c->subs,
-                 c->chans,      c->tail_nb,   c->tail,       c->ev.pub_at, c->ev.pub_flow,
-                 c->ev.pub_key, c->ev.rd_at,  c->ev.rd_done, c->ev.rd_sub, c->ev.rd_pub,
-                 c->ev.b_at,    c->ev.b_done, c->ev.b_int,   c->ev.b_key,  c->ev.b_ev,
-                 c->ev.rd_copy, c->ev.b_copy, c->ev.b_local, c->batches};
+    void *p[] = {c->flows,       c->all,        c->systems,    c->callers,    c->subs,
+                 c->chans,       c->tail_nb,    c->tail,       c->ev.pub_at,  c->ev.pub_flow,
+                 c->ev.pub_key,  c->ev.rd_at,   c->ev.rd_done, c->ev.rd_sub,  c->ev.rd_pub,
+                 c->ev.pub_link, c->ev.b_at,    c->ev.b_done,  c->ev.b_int,   c->ev.b_key,
+                 c->ev.b_ev,     c->ev.rd_copy, c->ev.b_copy,  c->ev.b_local, c->batches};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         sim_free(p[i]);
     for (int k = 0; c->slot && k < c->nsubs; k++) {
@@ -2621,6 +2765,13 @@ static void agg_destroy(agg *a)
     sim_free(a->comps);
     sim_free(a->gsubs);
     sim_free(a->gsub_first);
+    sim_free(a->pub_first);
+    sim_free(a->pub_last);
+    sim_free(a->sub_heap);
+    sim_free(a->sub_pos);
+    sim_free(a->sub_at);
+    sim_free(a->sub_class);
+    sim_free(a->flow_heap);
     sim_free(a->key_saved);
     sim_free(a->red_saved);
     sim_free(a->rt_at);
@@ -2715,7 +2866,14 @@ static int agg_create(world *w, sim_err *err)
         a->events |= a->comps[i].nall > a->comps[i].nflows;
     }
     if (!(a->last = sim_calloc((size_t)flows + 1, sizeof *a->last)) ||
-        !(a->taken = sim_calloc((size_t)flows + 1, 1)))
+        !(a->taken = sim_calloc((size_t)flows + 1, 1)) ||
+        !(a->flow_heap = sim_calloc((size_t)flows + 1, sizeof *a->flow_heap)) ||
+        !(a->pub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_first)) ||
+        !(a->pub_last = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_last)) ||
+        !(a->sub_heap = sim_calloc((size_t)subs + 1, sizeof *a->sub_heap)) ||
+        !(a->sub_pos = sim_calloc((size_t)subs + 1, sizeof *a->sub_pos)) ||
+        !(a->sub_at = sim_calloc((size_t)subs + 1, sizeof *a->sub_at)) ||
+        !(a->sub_class = sim_calloc((size_t)subs + 1, 1)))
         goto nomem;
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
     if (!(a->rng_saved = sim_malloc((size_t)(most + 1) * a->rng_size)) ||
