@@ -1094,6 +1094,15 @@ typedef struct agg {
     size_t nrecs, cap;
     sim_time *arr, *svc, *start, *end, *heap, *tmp;
     size_t *idx;
+    /* The pass's records by system, caller and real-time flow (pass_index):
+     * keys (positions in the component), then the record indices bucket
+     * by bucket, bucket k at [off[k], off[k + 1]). */
+    int *key_sys, *key_caller, *key_flow;
+    size_t *by_sys, *by_caller, *by_flow;
+    size_t *sys_off, *caller_off, *flow_off;
+    /* Per world system, caller and flow: its position in its component
+     * (c->systems, c->callers, c->flows), -1 if it has none. */
+    int *pos_sys, *pos_caller, *pos_flow;
     sim_time *bucket_area, *busy_a, *queue_a;
     int *bucket_max, *busy_m, *queue_m;
     double *dbuf;
@@ -1129,10 +1138,20 @@ static int agg_grow(agg *a, size_t n)
             return SIM_ENOMEM;
         *t[i] = p;
     }
-    size_t *ix = sim_reallocarray(a->idx, c, sizeof *ix);
-    if (!ix)
-        return SIM_ENOMEM;
-    a->idx = ix;
+    size_t **z[] = {&a->idx, &a->by_sys, &a->by_caller, &a->by_flow};
+    for (size_t i = 0; i < sizeof z / sizeof *z; i++) {
+        size_t *p = sim_reallocarray(*z[i], c, sizeof **z[i]);
+        if (!p)
+            return SIM_ENOMEM;
+        *z[i] = p;
+    }
+    int **k[] = {&a->key_sys, &a->key_caller, &a->key_flow};
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
+        int *p = sim_reallocarray(*k[i], c, sizeof **k[i]);
+        if (!p)
+            return SIM_ENOMEM;
+        *k[i] = p;
+    }
     a->acap = c;
     return SIM_OK;
 }
@@ -1305,18 +1324,57 @@ static int run_endpoint(agg *a, int k, int s, size_t from)
     return WHY_QUIET;
 }
 
-/* The pass's records of system s in arrival order: arrivals into a->arr,
- * ends into a->end, their indices into a->idx; their number. */
-static size_t system_records(agg *a, int s)
+/* Sorts the indices 0 .. n) by key[i] in 0 .. nkeys] (stably: each
+ * bucket in index order) into out[n], bucket k at out[off[k] ..
+ * off[k + 1]). off has nkeys + 2 places. */
+static void bucket_sort(const int *key, size_t n, int nkeys, size_t *off, size_t *out)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < a->nrecs; i++)
-        if (rec_system(a->w, &a->recs[i]) == s) {
-            a->idx[n] = i;
-            a->arr[n] = a->recs[i].at;
-            a->end[n] = a->recs[i].end;
-            n++;
-        }
+    memset(off, 0, ((size_t)nkeys + 2) * sizeof *off);
+    for (size_t i = 0; i < n; i++)
+        off[key[i] + 1]++;
+    for (int k = 0; k <= nkeys; k++)
+        off[k + 1] += off[k];
+    for (size_t i = 0; i < n; i++)
+        out[off[key[i]]++] = i;
+    for (int k = nkeys; k > 0; k--) /* off[k] moved to the end of bucket k */
+        off[k] = off[k - 1];
+    off[0] = 0;
+}
+
+/* Indexes the pass's final records (a->recs, in arrival order) once, so
+ * that each check and commit sweeps only its own: by system, caller and
+ * real-time flow of c (their positions in c: a->pos_*), each bucket in
+ * arrival order. A record of no caller or no flow (an apply) goes to the
+ * last bucket. */
+static void pass_index(agg *a, const agg_comp *c)
+{
+    const world *w = a->w;
+    for (size_t i = 0; i < a->nrecs; i++) {
+        const agg_rec *r = &a->recs[i];
+        int p = rec_caller(w, r);
+        int ks = a->pos_sys[rec_system(w, r)], kc = p >= 0 ? a->pos_caller[p] : -1;
+        int kf = r->flow >= 0 ? a->pos_flow[r->flow] : -1;
+        a->key_sys[i] = ks >= 0 ? ks : c->nsystems;
+        a->key_caller[i] = kc >= 0 ? kc : c->ncallers;
+        a->key_flow[i] = kf >= 0 ? kf : c->nflows;
+    }
+    bucket_sort(a->key_sys, a->nrecs, c->nsystems, a->sys_off, a->by_sys);
+    bucket_sort(a->key_caller, a->nrecs, c->ncallers, a->caller_off, a->by_caller);
+    bucket_sort(a->key_flow, a->nrecs, c->nflows, a->flow_off, a->by_flow);
+}
+
+/* The pass's records of the k-th system of the component in arrival order
+ * (pass_index): arrivals into a->arr, ends into a->end, their indices into
+ * a->idx; their number. */
+static size_t system_records(agg *a, int k)
+{
+    size_t b = a->sys_off[k], n = a->sys_off[k + 1] - b;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = a->by_sys[b + j];
+        a->idx[j] = i;
+        a->arr[j] = a->recs[i].at;
+        a->end[j] = a->recs[i].end;
+    }
     return n;
 }
 
@@ -1328,24 +1386,24 @@ static size_t system_records(agg *a, int s)
  * or sent the pass back, and one that did not found a worker free before
  * it). p's records in flight are among those, so with c < size the pool
  * never holds size - 1. */
-static int check_caller(agg *a, int p)
+static int check_caller(agg *a, const agg_comp *c, int q)
 {
     world *w = a->w;
-    size_t first = 0;
-    while (first < a->nrecs && rec_caller(w, &a->recs[first]) != p)
-        first++;
-    if (first == a->nrecs)
+    int p = c->callers[q];
+    size_t b = a->caller_off[q], n = a->caller_off[q + 1] - b;
+    if (n == 0)
         return 1; /* no record of p */
-    int one = rec_system(w, &a->recs[first]), single = 1, waited = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if p's: no branch */
-        const agg_rec *r = &a->recs[i];
-        int mine = rec_caller(w, r) == p, sys = rec_system(w, r);
-        single &= !mine || sys == one;
-        waited |= sys == one && r->end - r->service != r->at;
-        a->arr[n] = r->at;
-        a->svc[n] = r->end; /* the release times */
-        n += mine;
+    int one = rec_system(w, &a->recs[a->by_caller[b]]), single = 1, waited = 0;
+    for (size_t j = 0; j < n; j++) {
+        const agg_rec *r = &a->recs[a->by_caller[b + j]];
+        single &= a->key_sys[a->by_caller[b + j]] == a->pos_sys[one];
+        a->arr[j] = r->at;
+        a->svc[j] = r->end; /* the release times */
+    }
+    int k = a->pos_sys[one];
+    for (size_t j = a->sys_off[k]; j < a->sys_off[k + 1]; j++) {
+        const agg_rec *r = &a->recs[a->by_sys[j]];
+        waited |= r->end - r->service != r->at;
     }
     int size = mdl_caller_size(w->callers[p]);
     if (single && !waited && mdl_endpoint_workers(w->systems[one].endpoint) < size)
@@ -1357,9 +1415,9 @@ static int check_caller(agg *a, int p)
     return size >= 2 && under_limit(a->arr, a->svc, n, a->tmp, size - 1);
 }
 
-/* The pass's calls per quota grid bucket of system s from t0's, into
- * a->calls: the number of buckets. */
-static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
+/* The pass's calls per quota grid bucket of system s, the k-th of the
+ * component, from t0's, into a->calls: the number of buckets. */
+static size_t quota_calls(agg *a, int k, int s, sim_time t0, sim_time t1)
 {
     mdl_quota *q = a->w->systems[s].quota;
     sim_time g = mdl_quota_grid(q);
@@ -1372,10 +1430,8 @@ static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
     size_t j = 0;
     uint64_t count = 0; /* bucket j's, in a register until the cursor moves */
     sim_time edge = (t0 / g + 1) * g;
-    for (size_t i = 0; i < a->nrecs; i++) {
-        const agg_rec *r = &a->recs[i];
-        if (rec_system(a->w, r) != s)
-            continue;
+    for (size_t i = a->sys_off[k]; i < a->sys_off[k + 1]; i++) {
+        const agg_rec *r = &a->recs[a->by_sys[i]];
         assert(r->at >= edge - g && "the pass's records come in arrival order");
         for (; r->at >= edge; edge += g) {
             a->calls[j++] = count;
@@ -1387,15 +1443,13 @@ static size_t quota_calls(agg *a, int s, sim_time t0, sim_time t1)
     return nb;
 }
 
-/* Flow fi's records of the pass in answer order, into a->arr (created)
- * and a->end (answered); their number. */
-static size_t flow_answers(agg *a, int fi)
+/* The records of the q-th real-time flow of the component in answer
+ * order, into a->arr (created) and a->end (answered); their number. */
+static size_t flow_answers(agg *a, int q)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if fi's: no branch */
-        a->sorted[n] = a->recs[i];
-        n += a->recs[i].flow == fi;
-    }
+    size_t b = a->flow_off[q], n = a->flow_off[q + 1] - b;
+    for (size_t j = 0; j < n; j++)
+        a->sorted[j] = a->recs[a->by_flow[b + j]];
     sort_by_end(a->sorted, n);
     for (size_t j = 0; j < n; j++) {
         a->arr[j] = a->sorted[j].at;
@@ -1407,20 +1461,20 @@ static size_t flow_answers(agg *a, int fi)
 /* Whether flow fi's breaker stays CLOSED through its records of the pass.
  * Their answer order matters only when a trial must tell (a slow call, or
  * failures in the window), so they are sorted only then. */
-static int breaker_holds(agg *a, int fi)
+static int breaker_holds(agg *a, const agg_comp *c, int q)
 {
-    mdl_realtime *rt = a->w->flows[fi].realtime;
+    mdl_realtime *rt = a->w->flows[c->flows[q]].realtime;
     if (!mdl_realtime_breaker(rt))
         return 1;
-    size_t n = 0;
-    for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if fi's: no branch */
-        a->arr[n] = a->recs[i].at;
-        a->end[n] = a->recs[i].end;
-        n += a->recs[i].flow == fi;
+    size_t b = a->flow_off[q], n = a->flow_off[q + 1] - b;
+    for (size_t j = 0; j < n; j++) {
+        const agg_rec *r = &a->recs[a->by_flow[b + j]];
+        a->arr[j] = r->at;
+        a->end[j] = r->end;
     }
     if (mdl_realtime_breaker_surely_holds(rt, n, a->arr, a->end))
         return 1;
-    n = flow_answers(a, fi);
+    n = flow_answers(a, q);
     return mdl_realtime_breaker_holds(rt, n, a->arr, a->end);
 }
 
@@ -1504,11 +1558,12 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
 static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
 {
     world *w = a->w;
+    pass_index(a, c); /* for pass_commit too: the records are final */
     for (int k = 0; k < c->nflows; k++)
-        if (!breaker_holds(a, c->flows[k]))
+        if (!breaker_holds(a, c, k))
             return WHY_SLOW; /* the records would move a breaker */
     for (int k = 0; k < c->ncallers; k++)
-        if (!check_caller(a, c->callers[k]))
+        if (!check_caller(a, c, k))
             return WHY_POOL;
     sim_time warmup = w->sc->warmup;
     if (warmup > t0 && warmup <= until)
@@ -1518,11 +1573,11 @@ static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
         if (faulted(&w->systems[s], t0, until))
             return WHY_FAULT;
         int limit = w->systems[s].spec->api.concurrency_limit;
-        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, s), a->tmp, limit))
+        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, k), a->tmp, limit))
             return WHY_LIMIT;
         if (!w->systems[s].quota)
             continue;
-        size_t nb = quota_calls(a, s, t0, until);
+        size_t nb = quota_calls(a, k, s, t0, until);
         if (nb == 0)
             return SIM_ENOMEM;
         if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
@@ -1599,7 +1654,7 @@ static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
     int s = c->systems[k];
     mdl_quota *q = w->systems[s].quota;
     sim_time g = mdl_quota_grid(q), sample = next_sample(w, t0);
-    size_t nb = quota_calls(a, s, t0, t1);
+    size_t nb = quota_calls(a, k, s, t0, t1);
     if (nb == 0)
         return SIM_ENOMEM;
     size_t now_nb =
@@ -1671,7 +1726,7 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
     for (int k = 0; k < c->nsystems; k++) {
         int s = c->systems[k];
         sys_rt *sys = &w->systems[s];
-        size_t n = system_records(a, s);
+        size_t n = system_records(a, k);
         for (size_t j = 0; j < n; j++) {
             a->sorted[j] = a->recs[a->idx[j]];
             a->start[j] = a->end[j] - a->sorted[j].service;
@@ -1763,15 +1818,13 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
         if (k < 64 && (swept >> k & 1))
             continue;
         int p = c->callers[k];
-        size_t n = 0, m = 0;
-        for (size_t i = 0; i < a->nrecs; i++) { /* written always, kept if p's: no branch */
-            const agg_rec *r = &a->recs[i];
-            int mine = rec_caller(w, r) == p;
-            a->arr[n] = r->at;
-            a->end[n] = r->end;
-            n += mine;
+        size_t b = a->caller_off[k], n = a->caller_off[k + 1] - b, m = 0;
+        for (size_t i = 0; i < n; i++) {
+            const agg_rec *r = &a->recs[a->by_caller[b + i]];
+            a->arr[i] = r->at;
+            a->end[i] = r->end;
             /* the releases in order, by insertion: nearly sorted already */
-            if (mine && r->end > r->at) {
+            if (r->end > r->at) {
                 size_t j = m++;
                 for (; j > 0 && a->heap[j - 1] > r->end; j--)
                     a->heap[j] = a->heap[j - 1];
@@ -2786,6 +2839,10 @@ static void agg_destroy(agg *a)
     for (int i = 0; a->st && i < a->nst; i++)
         sim_free(a->st[i].heap);
     sim_free(a->st);
+    void *z[] = {a->key_sys, a->key_caller, a->key_flow, a->by_sys,  a->by_caller,  a->by_flow,
+                 a->sys_off, a->caller_off, a->flow_off, a->pos_sys, a->pos_caller, a->pos_flow};
+    for (size_t i = 0; i < sizeof z / sizeof *z; i++)
+        sim_free(z[i]);
     void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
                  a->tmp,        a->idx,    a->bucket_area, a->busy_a, a->queue_a,
                  a->bucket_max, a->busy_m, a->queue_m,     a->dbuf,   a->calls};
@@ -2858,7 +2915,24 @@ static int agg_create(world *w, sim_err *err)
     while (grid_point(a, j + 1) < sc->horizon)
         j++;
     a->last_start = grid_point(a, j);
-    int most = 0, flows = 0, subs = 0;
+    int most = 0, flows = 0, subs = 0, callers = 0;
+    if (!(a->pos_sys = sim_malloc(((size_t)sc->nsystems + 1) * sizeof *a->pos_sys)) ||
+        !(a->pos_caller = sim_malloc(((size_t)sc->ncallers + 1) * sizeof *a->pos_caller)) ||
+        !(a->pos_flow = sim_malloc(((size_t)sc->nflows + 1) * sizeof *a->pos_flow)))
+        goto nomem;
+    memset(a->pos_sys, 0xff, ((size_t)sc->nsystems + 1) * sizeof *a->pos_sys); /* -1 */
+    memset(a->pos_caller, 0xff, ((size_t)sc->ncallers + 1) * sizeof *a->pos_caller);
+    memset(a->pos_flow, 0xff, ((size_t)sc->nflows + 1) * sizeof *a->pos_flow);
+    for (int i = 0; i < a->ncomps; i++) { /* the components share no node */
+        const agg_comp *c = &a->comps[i];
+        for (int k = 0; k < c->nsystems; k++)
+            a->pos_sys[c->systems[k]] = k;
+        for (int k = 0; k < c->ncallers; k++)
+            a->pos_caller[c->callers[k]] = k;
+        for (int k = 0; k < c->nflows; k++)
+            a->pos_flow[c->flows[k]] = k;
+        callers = c->ncallers > callers ? c->ncallers : callers;
+    }
     for (int i = 0; i < a->ncomps; i++) {
         most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
         flows = a->comps[i].nall > flows ? a->comps[i].nall : flows;
@@ -2873,7 +2947,10 @@ static int agg_create(world *w, sim_err *err)
         !(a->sub_heap = sim_calloc((size_t)subs + 1, sizeof *a->sub_heap)) ||
         !(a->sub_pos = sim_calloc((size_t)subs + 1, sizeof *a->sub_pos)) ||
         !(a->sub_at = sim_calloc((size_t)subs + 1, sizeof *a->sub_at)) ||
-        !(a->sub_class = sim_calloc((size_t)subs + 1, 1)))
+        !(a->sub_class = sim_calloc((size_t)subs + 1, 1)) ||
+        !(a->sys_off = sim_calloc((size_t)most + 2, sizeof *a->sys_off)) ||
+        !(a->caller_off = sim_calloc((size_t)callers + 2, sizeof *a->caller_off)) ||
+        !(a->flow_off = sim_calloc((size_t)flows + 2, sizeof *a->flow_off)))
         goto nomem;
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
     if (!(a->rng_saved = sim_malloc((size_t)(most + 1) * a->rng_size)) ||
