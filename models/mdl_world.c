@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mdl_apply_endpoint.h"
@@ -996,6 +997,13 @@ typedef struct agg_evbuf {
     size_t *rd_pub;
     size_t *rd_copy; /* SIZE_MAX, or the read a redelivered copy repeats */
     size_t nrd, rcap;
+    /* The publishes by channel and the reads by channel and by subscriber
+     * (ev_index; positions in agg_comp.chans and .subs), each bucket in
+     * pass order, bucket k at [off[k], off[k + 1]); ix_key is scratch. */
+    size_t *ix_pub, *ix_rd_chan, *ix_rd_sub;
+    int *ix_key;
+    size_t ixcap;
+    size_t *pub_off, *rd_chan_off, *rd_sub_off;
     /* The commit's scratch: per channel, then per subscriber. */
     sim_time *b_at, *b_done;
     int *b_int;
@@ -1018,6 +1026,7 @@ typedef struct agg_slots {
     sim_time freed;    /* when a slot last became free */
     int slots, reader; /* its slot recursion's c; its reader on its channel */
     int flow;          /* its flow (world index) */
+    int chan;          /* its channel's position in agg_comp.chans */
 } agg_slots;
 
 typedef struct agg_comp {
@@ -1042,6 +1051,13 @@ typedef struct agg_comp {
     size_t *tail_nb, tail_stride;
     sim_time tail_at;
 } agg_comp;
+
+/* A flow the pass took over, by when the calendar pushed its next arrival
+ * (repush_arrivals). */
+typedef struct agg_push {
+    uint64_t pushed;
+    int k; /* its position in agg_comp.all */
+} agg_push;
 
 /* A subscriber of the scenario, numbered flow by flow (agg.gsubs). */
 typedef struct agg_sub {
@@ -1068,6 +1084,7 @@ typedef struct agg {
     /* The order take_next takes its flows' arrivals in: a heap of the
      * positions in agg_comp.all on (next_at, last, position). */
     int *flow_heap;
+    agg_push *order;          /* repush_arrivals' scratch, per flow of the component */
     int events;               /* some component the pass runs has event flows */
     uint64_t ev_records;      /* publishes carried by passes */
     unsigned char *key_saved; /* the event flows' key streams at t0 */
@@ -1103,6 +1120,7 @@ typedef struct agg {
     /* Per world system, caller and flow: its position in its component
      * (c->systems, c->callers, c->flows), -1 if it has none. */
     int *pos_sys, *pos_caller, *pos_flow;
+    int *pos_chan; /* per world system: its channel's position in c->chans */
     sim_time *bucket_area, *busy_a, *queue_a;
     int *bucket_max, *busy_m, *queue_m;
     double *dbuf;
@@ -1950,19 +1968,26 @@ static int quiet(const world *w, const agg_comp *c)
  * calendar, in the order the per-record path pushed them
  * (flow_rt.pushed), so that equal times fire as they would have
  * (invariant 7). The flows the pass did not take keep their event. */
+static int by_push(const void *x, const void *y)
+{
+    const agg_push *p = x, *q = y;
+    if (p->pushed != q->pushed)
+        return p->pushed < q->pushed ? -1 : 1;
+    return (p->k > q->k) - (p->k < q->k);
+}
+
 static void repush_arrivals(agg *a, const agg_comp *c)
 {
     world *w = a->w;
-    for (;;) {
-        int first = -1;
-        for (int k = 0; k < c->nall; k++)
-            if (a->taken[k] &&
-                (first < 0 || w->flows[c->all[k]].pushed < w->flows[c->all[first]].pushed))
-                first = k;
-        if (first < 0)
-            return;
-        a->taken[first] = 0;
-        flow_rt *f = &w->flows[c->all[first]];
+    size_t n = 0;
+    for (int k = 0; k < c->nall; k++)
+        if (a->taken[k]) {
+            a->taken[k] = 0;
+            a->order[n++] = (agg_push){.pushed = w->flows[c->all[k]].pushed, .k = k};
+        }
+    qsort(a->order, n, sizeof *a->order, by_push);
+    for (size_t i = 0; i < n; i++) {
+        flow_rt *f = &w->flows[c->all[a->order[i].k]];
         f->next_ev = SIM_EVENT_NONE;
         if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
             f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
@@ -2214,13 +2239,36 @@ static int ev_shared(const agg *a, const agg_comp *c, sim_time t0, sim_time unti
     return 0;
 }
 
-/* Whether the publishes (deliveries = 0) or the reads (1) of channel x in
- * the pass fit its allocation over [t0, t1). */
+/* Indexes an event pass's final publishes and reads (c->ev) by channel
+ * and by subscriber, so that each channel's allocation check and commit
+ * and each subscriber's commit sweeps only its own. */
+static int ev_index(agg *a, agg_comp *c)
+{
+    agg_evbuf *e = &c->ev;
+    void **const v[] = {(void **)&e->ix_pub, (void **)&e->ix_rd_chan, (void **)&e->ix_rd_sub,
+                        (void **)&e->ix_key};
+    const size_t size[] = {sizeof *e->ix_pub, sizeof *e->ix_rd_chan, sizeof *e->ix_rd_sub,
+                           sizeof *e->ix_key};
+    if (grow_many(v, size, 4, &e->ixcap, (e->npub > e->nrd ? e->npub : e->nrd) + 1) != SIM_OK)
+        return SIM_ENOMEM;
+    for (size_t j = 0; j < e->npub; j++)
+        e->ix_key[j] = a->pos_chan[a->w->flows[e->pub_flow[j]].spec->source_index];
+    bucket_sort(e->ix_key, e->npub, c->nchans, e->pub_off, e->ix_pub);
+    for (size_t j = 0; j < e->nrd; j++)
+        e->ix_key[j] = c->slot[e->rd_sub[j]].chan;
+    bucket_sort(e->ix_key, e->nrd, c->nchans, e->rd_chan_off, e->ix_rd_chan);
+    bucket_sort(e->rd_sub, e->nrd, c->nsubs, e->rd_sub_off, e->ix_rd_sub);
+    return SIM_OK;
+}
+
+/* Whether the publishes (deliveries = 0) or the reads (1) of the x-th
+ * channel of c in the pass fit its allocation over [t0, t1) (ev_index
+ * done). */
 static int allocation_fits(agg *a, const agg_comp *c, int x, int deliveries, sim_time t0,
                            sim_time t1)
 {
     world *w = a->w;
-    const mdl_channel *ch = w->systems[x].channel;
+    const mdl_channel *ch = w->systems[c->chans[x]].channel;
     const mdl_quota *q = mdl_channel_allocation(ch, deliveries ? MDL_CHANNEL_DELIVERY_ALLOCATION
                                                                : MDL_CHANNEL_PUBLISH_ALLOCATION);
     if (!q)
@@ -2232,13 +2280,11 @@ static int allocation_fits(agg *a, const agg_comp *c, int x, int deliveries, sim
         return SIM_ENOMEM;
     memset(a->calls, 0, nb * sizeof *a->calls);
     if (deliveries) {
-        for (size_t j = 0; j < e->nrd; j++)
-            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel == ch)
-                a->calls[e->rd_at[j] / g - t0 / g]++;
+        for (size_t j = e->rd_chan_off[x]; j < e->rd_chan_off[x + 1]; j++)
+            a->calls[e->rd_at[e->ix_rd_chan[j]] / g - t0 / g]++;
     } else {
-        for (size_t j = 0; j < e->npub; j++)
-            if (w->flows[e->pub_flow[j]].channel == ch)
-                a->calls[e->pub_at[j] / g - t0 / g]++;
+        for (size_t j = e->pub_off[x]; j < e->pub_off[x + 1]; j++)
+            a->calls[e->pub_at[e->ix_pub[j]] / g - t0 / g]++;
     }
     return mdl_quota_fits(q, t0, a->calls, nb, 0) == nb;
 }
@@ -2301,6 +2347,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         c->slot[k].next = c->slot[k].prev = SIZE_MAX;
         c->slot[k].freed = t0;
         c->slot[k].flow = a->gsubs[c->subs[k]].f->index;
+        c->slot[k].chan = a->pos_chan[a->gsubs[c->subs[k]].f->spec->source_index];
     }
     for (int k = c->nflows; k < c->nall; k++)
         a->pub_first[c->all[k]] = a->pub_last[c->all[k]] = SIZE_MAX;
@@ -2395,9 +2442,11 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
             e->rd_at[j] - e->pub_at[e->rd_pub[j]] > mdl_channel_retention(u->f->channel))
             return WHY_LIMIT; /* it would expire unread */
     }
+    if (ev_index(a, c) != SIM_OK) /* for ev_commit too: the pass is final */
+        return SIM_ENOMEM;
     for (int k = 0; k < c->nchans; k++)
         for (int d = 0; d < 2; d++) {
-            int fits = allocation_fits(a, c, c->chans[k], d, t0, until);
+            int fits = allocation_fits(a, c, k, d, t0, until);
             if (fits != 1)
                 return fits < 0 ? fits : WHY_QUOTA;
         }
@@ -2492,26 +2541,26 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
     for (int k = 0; k < c->nchans && rc == SIM_OK; k++) {
         mdl_channel *ch = w->systems[c->chans[k]].channel;
         size_t np = 0, nr = 0, nc = 0;
-        for (size_t j = 0; j < e->npub; j++)
-            if (w->flows[e->pub_flow[j]].channel == ch) {
-                e->b_at[np] = e->pub_at[j];
-                e->b_int[np] = e->pub_flow[j];
-                e->b_key[np++] = e->pub_key[j];
-            }
-        for (size_t j = 0; j < e->nrd; j++)
-            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel == ch) {
-                if (e->rd_copy[j] == SIZE_MAX)
-                    nr++;
-                else
-                    nc++;
-            }
+        for (size_t i = e->pub_off[k]; i < e->pub_off[k + 1]; i++) {
+            size_t j = e->ix_pub[i];
+            e->b_at[np] = e->pub_at[j];
+            e->b_int[np] = e->pub_flow[j];
+            e->b_key[np++] = e->pub_key[j];
+        }
+        const size_t *rd = e->ix_rd_chan + e->rd_chan_off[k];
+        size_t nrk = e->rd_chan_off[k + 1] - e->rd_chan_off[k];
+        for (size_t i = 0; i < nrk; i++) {
+            if (e->rd_copy[rd[i]] == SIZE_MAX)
+                nr++;
+            else
+                nc++;
+        }
         /* b_at, b_int: the publishes, then the reads, then the charges */
         sim_time *rat = e->b_at + np, *cat = rat + nr;
         int *rreader = e->b_int + np, *creader = rreader + nr;
         nr = nc = 0;
-        for (size_t j = 0; j < e->nrd; j++) {
-            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel != ch)
-                continue;
+        for (size_t i = 0; i < nrk; i++) {
+            size_t j = rd[i];
             int reader = c->slot[e->rd_sub[j]].reader;
             if (e->rd_copy[j] == SIZE_MAX) {
                 rat[nr] = e->rd_at[j];
@@ -2534,23 +2583,24 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
                               .charge_at = cat,
                               .charge_reader = creader};
         rc = mdl_channel_pass_commit(ch, &b);
-        for (size_t j = 0, m = 0; j < e->nrd && rc == SIM_OK; j++)
-            if (a->gsubs[c->subs[e->rd_sub[j]]].f->channel == ch)
-                e->b_ev[j] = e->rd_copy[j] == SIZE_MAX ? out[m++] : e->b_ev[e->rd_copy[j]];
+        for (size_t i = 0, m = 0; i < nrk && rc == SIM_OK; i++) {
+            size_t j = rd[i]; /* a copy's first reading is its subscriber's: before it here */
+            e->b_ev[j] = e->rd_copy[j] == SIZE_MAX ? out[m++] : e->b_ev[e->rd_copy[j]];
+        }
     }
     for (int k = 0; k < c->nsubs && rc == SIM_OK; k++) {
         const agg_sub *u = &a->gsubs[c->subs[k]];
         sub_rt *su = &u->f->subs[u->i];
         size_t m = 0;
         mdl_event *ev = e->b_ev + e->nrd;
-        for (size_t j = 0; j < e->nrd; j++)
-            if (e->rd_sub[j] == k) {
-                e->b_local[j] = m; /* its index in this subscriber's bulk */
-                ev[m] = e->b_ev[j];
-                e->b_at[m] = e->rd_at[j];
-                e->b_copy[m] = e->rd_copy[j] == SIZE_MAX ? SIZE_MAX : e->b_local[e->rd_copy[j]];
-                e->b_done[m++] = e->rd_done[j];
-            }
+        for (size_t i = e->rd_sub_off[k]; i < e->rd_sub_off[k + 1]; i++) {
+            size_t j = e->ix_rd_sub[i];
+            e->b_local[j] = m; /* its index in this subscriber's bulk */
+            ev[m] = e->b_ev[j];
+            e->b_at[m] = e->rd_at[j];
+            e->b_copy[m] = e->rd_copy[j] == SIZE_MAX ? SIZE_MAX : e->b_local[e->rd_copy[j]];
+            e->b_done[m++] = e->rd_done[j];
+        }
         mdl_subscriber_bulk b = {
             .n = m, .ev = ev, .read_at = e->b_at, .done_at = e->b_done, .copy_of = e->b_copy};
         rc = mdl_subscriber_pass_commit(su->sub, &b);
@@ -2787,7 +2837,10 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
     if (nev > 0 || c->nsubs > 0) {
         if (!ev_comp_ok(a, c, c->all + c->nflows, nev))
             return 0;
-        if (!(c->slot = sim_calloc((size_t)c->nsubs + 1, sizeof *c->slot)))
+        if (!(c->slot = sim_calloc((size_t)c->nsubs + 1, sizeof *c->slot)) ||
+            !(c->ev.pub_off = sim_calloc((size_t)c->nchans + 2, sizeof *c->ev.pub_off)) ||
+            !(c->ev.rd_chan_off = sim_calloc((size_t)c->nchans + 2, sizeof *c->ev.rd_chan_off)) ||
+            !(c->ev.rd_sub_off = sim_calloc((size_t)c->nsubs + 2, sizeof *c->ev.rd_sub_off)))
             return SIM_ENOMEM;
     }
     return ok && c->nall > 0;
@@ -2795,11 +2848,14 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
 
 static void comp_free(agg_comp *c)
 {
-    void *p[] = {c->flows,       c->all,        c->systems,    c->callers,    c->subs,
-                 c->chans,       c->tail_nb,    c->tail,       c->ev.pub_at,  c->ev.pub_flow,
-                 c->ev.pub_key,  c->ev.rd_at,   c->ev.rd_done, c->ev.rd_sub,  c->ev.rd_pub,
-                 c->ev.pub_link, c->ev.b_at,    c->ev.b_done,  c->ev.b_int,   c->ev.b_key,
-                 c->ev.b_ev,     c->ev.rd_copy, c->ev.b_copy,  c->ev.b_local, c->batches};
+    void *p[] = {c->flows,      c->all,         c->systems,        c->callers,
+                 c->subs,       c->chans,       c->tail_nb,        c->tail,
+                 c->ev.pub_at,  c->ev.pub_flow, c->ev.pub_key,     c->ev.rd_at,
+                 c->ev.rd_done, c->ev.rd_sub,   c->ev.rd_pub,      c->ev.pub_link,
+                 c->ev.b_at,    c->ev.b_done,   c->ev.b_int,       c->ev.b_key,
+                 c->ev.b_ev,    c->ev.rd_copy,  c->ev.b_copy,      c->ev.b_local,
+                 c->batches,    c->ev.ix_pub,   c->ev.ix_rd_chan,  c->ev.ix_rd_sub,
+                 c->ev.ix_key,  c->ev.pub_off,  c->ev.rd_chan_off, c->ev.rd_sub_off};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         sim_free(p[i]);
     for (int k = 0; c->slot && k < c->nsubs; k++) {
@@ -2825,6 +2881,7 @@ static void agg_destroy(agg *a)
     sim_free(a->sub_at);
     sim_free(a->sub_class);
     sim_free(a->flow_heap);
+    sim_free(a->order);
     sim_free(a->key_saved);
     sim_free(a->red_saved);
     sim_free(a->rt_at);
@@ -2839,8 +2896,9 @@ static void agg_destroy(agg *a)
     for (int i = 0; a->st && i < a->nst; i++)
         sim_free(a->st[i].heap);
     sim_free(a->st);
-    void *z[] = {a->key_sys, a->key_caller, a->key_flow, a->by_sys,  a->by_caller,  a->by_flow,
-                 a->sys_off, a->caller_off, a->flow_off, a->pos_sys, a->pos_caller, a->pos_flow};
+    void *z[] = {a->key_sys,    a->key_caller, a->key_flow,   a->by_sys,   a->by_caller,
+                 a->by_flow,    a->sys_off,    a->caller_off, a->flow_off, a->pos_sys,
+                 a->pos_caller, a->pos_flow,   a->pos_chan};
     for (size_t i = 0; i < sizeof z / sizeof *z; i++)
         sim_free(z[i]);
     void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
@@ -2918,8 +2976,10 @@ static int agg_create(world *w, sim_err *err)
     int most = 0, flows = 0, subs = 0, callers = 0;
     if (!(a->pos_sys = sim_malloc(((size_t)sc->nsystems + 1) * sizeof *a->pos_sys)) ||
         !(a->pos_caller = sim_malloc(((size_t)sc->ncallers + 1) * sizeof *a->pos_caller)) ||
-        !(a->pos_flow = sim_malloc(((size_t)sc->nflows + 1) * sizeof *a->pos_flow)))
+        !(a->pos_flow = sim_malloc(((size_t)sc->nflows + 1) * sizeof *a->pos_flow)) ||
+        !(a->pos_chan = sim_malloc(((size_t)sc->nsystems + 1) * sizeof *a->pos_chan)))
         goto nomem;
+    memset(a->pos_chan, 0xff, ((size_t)sc->nsystems + 1) * sizeof *a->pos_chan);
     memset(a->pos_sys, 0xff, ((size_t)sc->nsystems + 1) * sizeof *a->pos_sys); /* -1 */
     memset(a->pos_caller, 0xff, ((size_t)sc->ncallers + 1) * sizeof *a->pos_caller);
     memset(a->pos_flow, 0xff, ((size_t)sc->nflows + 1) * sizeof *a->pos_flow);
@@ -2931,6 +2991,8 @@ static int agg_create(world *w, sim_err *err)
             a->pos_caller[c->callers[k]] = k;
         for (int k = 0; k < c->nflows; k++)
             a->pos_flow[c->flows[k]] = k;
+        for (int k = 0; k < c->nchans; k++)
+            a->pos_chan[c->chans[k]] = k;
         callers = c->ncallers > callers ? c->ncallers : callers;
     }
     for (int i = 0; i < a->ncomps; i++) {
@@ -2942,6 +3004,7 @@ static int agg_create(world *w, sim_err *err)
     if (!(a->last = sim_calloc((size_t)flows + 1, sizeof *a->last)) ||
         !(a->taken = sim_calloc((size_t)flows + 1, 1)) ||
         !(a->flow_heap = sim_calloc((size_t)flows + 1, sizeof *a->flow_heap)) ||
+        !(a->order = sim_calloc((size_t)flows + 1, sizeof *a->order)) ||
         !(a->pub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_first)) ||
         !(a->pub_last = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_last)) ||
         !(a->sub_heap = sim_calloc((size_t)subs + 1, sizeof *a->sub_heap)) ||
