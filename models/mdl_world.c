@@ -893,7 +893,9 @@ static void flow_destroy(flow_rt *f)
  *      first sample after t0 are committed by an event at that sample,
  *      which fires after it, so each sample reads the calls made before
  *      it (the quota counts calls in minute buckets, and a sample is at a
- *      minute edge). A pass reaching a second sample falls back.
+ *      minute edge). That event commits the calls up to the next sample
+ *      and moves there if the pass reaches it (agg_quota_tail), so a pass
+ *      may span any number of samples.
  *   5. The flows' arrival sequences are the per-record path's: the pass
  *      continues each from the arrival the calendar held, and a fallback
  *      hands every arrival it drew back (flow_rt.held) before the process
@@ -1043,12 +1045,12 @@ typedef struct agg_comp {
     agg_evbuf ev;    /* the pass waiting for its commit */
     int *systems, nsystems;
     int *callers, ncallers;
-    int has_quota;
     /* The quota calls of the last pass at or after the quota sample it
      * passed, committed at that sample (agg_quota_tail): per system k of
      * the component, tail_nb[k] buckets at tail + k * tail_stride. */
     uint64_t *tail;
     size_t *tail_nb, tail_stride;
+    size_t *tail_done; /* per system: the tail buckets committed so far */
     sim_time tail_at;
 } agg_comp;
 
@@ -1601,10 +1603,6 @@ static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
         if (mdl_quota_fits(w->systems[s].quota, t0, a->calls, nb, 0) != nb)
             return WHY_QUOTA;
     }
-    /* The calls after the first quota sample are committed at it (invariant
-     * 4): a pass reaching a second one is left to the calendar. */
-    if (c->has_quota && next_sample(w, t0) + w->interval < until)
-        return WHY_EDGE;
     return WHY_QUIET;
 }
 
@@ -1665,7 +1663,10 @@ static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now);
  * sampler reads the quota at each multiple of the series interval and must
  * see only the calls made before it (invariant 4): calls from the first
  * sample after t0 on are committed by an event at that sample, pushed now,
- * so after the sample's own event (pushed one interval earlier). */
+ * so after the sample's own event (pushed one interval earlier); that
+ * event commits the calls up to the next sample and, if the pass reaches
+ * it, pushes itself there (after that sample's event, pushed by the
+ * sample it follows), and so on. */
 static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
 {
     world *w = a->w;
@@ -1681,33 +1682,59 @@ static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
     if (now_nb == nb)
         return SIM_OK;
     size_t rest = nb - now_nb;
+    if (c->tail_at != sample) { /* the first system with a tail in this pass */
+        memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
+        memset(c->tail_done, 0, (size_t)c->nsystems * sizeof *c->tail_done);
+        c->tail_at = sample;
+        if (sim_queue_push(w->q, sample, agg_quota_tail, a, (uint64_t)(c - a->comps)) ==
+            SIM_EVENT_NONE)
+            return SIM_ENOMEM;
+    }
     if (rest > c->tail_stride || !c->tail) {
         size_t stride = rest > c->tail_stride ? rest : c->tail_stride;
         uint64_t *t = sim_reallocarray(c->tail, (size_t)c->nsystems * stride, sizeof *t);
         if (!t)
             return SIM_ENOMEM;
+        /* the tails of this pass's earlier systems to the wider stride */
+        for (int j = c->nsystems - 1; j >= 0 && c->tail_stride > 0; j--)
+            if (c->tail_nb[j] > 0)
+                memmove(t + (size_t)j * stride, t + (size_t)j * c->tail_stride,
+                        c->tail_nb[j] * sizeof *t);
         c->tail = t;
         c->tail_stride = stride;
-    }
-    if (c->tail_at != sample) { /* the first system with a tail in this pass */
-        memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
-        c->tail_at = sample;
-        sim_queue_push(w->q, sample, agg_quota_tail, a, (uint64_t)(c - a->comps));
     }
     memcpy(c->tail + (size_t)k * c->tail_stride, a->calls + now_nb, rest * sizeof *c->tail);
     c->tail_nb[k] = rest;
     return SIM_OK;
 }
 
+/* At a quota sample: commits the calls of the last pass from now to the
+ * next sample, and comes back there if the pass went on (commit_quota). */
 static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now)
 {
     agg *a = ctx;
+    world *w = a->w;
     agg_comp *c = &a->comps[arg];
-    for (int k = 0; k < c->nsystems; k++)
-        if (c->tail_nb[k] > 0)
-            mdl_quota_commit(a->w->systems[c->systems[k]].quota, now,
-                             c->tail + (size_t)k * c->tail_stride, c->tail_nb[k]);
+    int more = 0;
+    for (int k = 0; k < c->nsystems; k++) {
+        size_t left = c->tail_nb[k] - c->tail_done[k];
+        if (left == 0)
+            continue;
+        mdl_quota *q = w->systems[c->systems[k]].quota;
+        size_t per = (size_t)(w->interval / mdl_quota_grid(q)); /* it divides (agg_comp_init) */
+        size_t n = left < per ? left : per;
+        mdl_quota_commit(q, now, c->tail + (size_t)k * c->tail_stride + c->tail_done[k], n);
+        c->tail_done[k] += n;
+        more |= c->tail_done[k] < c->tail_nb[k];
+    }
+    if (more) {
+        c->tail_at = now + w->interval;
+        if (sim_queue_push(w->q, c->tail_at, agg_quota_tail, a, arg) == SIM_EVENT_NONE)
+            a->status = SIM_ENOMEM;
+        return;
+    }
     memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
+    memset(c->tail_done, 0, (size_t)c->nsystems * sizeof *c->tail_done);
 }
 
 /* Commits n requests' hold of caller pool p: the level of threads held
@@ -2771,9 +2798,10 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
     c->chans = sim_calloc((size_t)n + 1, sizeof *c->chans);
     c->batches = sim_calloc((size_t)n + 1, sizeof *c->batches);
     c->tail_nb = sim_calloc((size_t)n + 1, sizeof *c->tail_nb);
+    c->tail_done = sim_calloc((size_t)n + 1, sizeof *c->tail_done);
     c->tail_at = -1;
     if (!c->flows || !c->all || !c->systems || !c->callers || !c->subs || !c->chans ||
-        !c->batches || !c->tail_nb)
+        !c->batches || !c->tail_nb || !c->tail_done)
         return SIM_ENOMEM;
     int ok = 1, nev = 0;
     for (int i = 0; i < n; i++) {
@@ -2805,7 +2833,6 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
             c->systems[c->nsystems++] = node->owner;
             break;
         case MDL_COMP_QUOTA:
-            c->has_quota = 1;
             /* The quota sampler reads at every series interval, so a
              * commit by quota buckets must not cut a bucket there (a
              * calendar window of 90 s has 90 s buckets). */
@@ -2848,14 +2875,15 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
 
 static void comp_free(agg_comp *c)
 {
-    void *p[] = {c->flows,      c->all,         c->systems,        c->callers,
-                 c->subs,       c->chans,       c->tail_nb,        c->tail,
-                 c->ev.pub_at,  c->ev.pub_flow, c->ev.pub_key,     c->ev.rd_at,
-                 c->ev.rd_done, c->ev.rd_sub,   c->ev.rd_pub,      c->ev.pub_link,
-                 c->ev.b_at,    c->ev.b_done,   c->ev.b_int,       c->ev.b_key,
-                 c->ev.b_ev,    c->ev.rd_copy,  c->ev.b_copy,      c->ev.b_local,
-                 c->batches,    c->ev.ix_pub,   c->ev.ix_rd_chan,  c->ev.ix_rd_sub,
-                 c->ev.ix_key,  c->ev.pub_off,  c->ev.rd_chan_off, c->ev.rd_sub_off};
+    void *p[] = {c->flows,        c->all,        c->systems,     c->callers,
+                 c->subs,         c->chans,      c->tail_nb,     c->tail,
+                 c->tail_done,    c->ev.pub_at,  c->ev.pub_flow, c->ev.pub_key,
+                 c->ev.rd_at,     c->ev.rd_done, c->ev.rd_sub,   c->ev.rd_pub,
+                 c->ev.pub_link,  c->ev.b_at,    c->ev.b_done,   c->ev.b_int,
+                 c->ev.b_key,     c->ev.b_ev,    c->ev.rd_copy,  c->ev.b_copy,
+                 c->ev.b_local,   c->batches,    c->ev.ix_pub,   c->ev.ix_rd_chan,
+                 c->ev.ix_rd_sub, c->ev.ix_key,  c->ev.pub_off,  c->ev.rd_chan_off,
+                 c->ev.rd_sub_off};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         sim_free(p[i]);
     for (int k = 0; c->slot && k < c->nsubs; k++) {
