@@ -1061,6 +1061,22 @@ typedef struct agg_push {
     int k; /* its position in agg_comp.all */
 } agg_push;
 
+/* A flow's place in take_next's heap: its next arrival, when the calendar
+ * would push it (agg.last), and its position in agg_comp.all. The heap
+ * keeps its keys inline, so a sift reads no flow. */
+typedef struct agg_fkey {
+    sim_time at;
+    uint64_t last;
+    int k;
+} agg_fkey;
+
+/* A subscriber's place in ev_draw's heap: its next step's time, and its
+ * class << 30 | its index in the component (sub_key). */
+typedef struct agg_skey {
+    sim_time at;
+    uint32_t ck;
+} agg_skey;
+
 /* A subscriber of the scenario, numbered flow by flow (agg.gsubs). */
 typedef struct agg_sub {
     flow_rt *f;
@@ -1077,15 +1093,8 @@ typedef struct agg {
     int *gsub_first;   /* per flow: the gsubs index of its first subscriber */
     size_t *pub_first; /* per flow: its first and last publish of the event pass */
     size_t *pub_last;
-    /* The order ev_draw takes its subscribers' next steps in: a heap of
-     * subscriber indices on (sub_at, sub_class, index), sub_pos their
-     * places in it. */
-    int *sub_heap, *sub_pos;
-    sim_time *sub_at;
-    unsigned char *sub_class;
-    /* The order take_next takes its flows' arrivals in: a heap of the
-     * positions in agg_comp.all on (next_at, last, position). */
-    int *flow_heap;
+    agg_skey *sub_heap;       /* the order ev_draw takes its subscribers' steps in */
+    agg_fkey *flow_heap;      /* the order take_next takes its flows' arrivals in */
     agg_push *order;          /* repush_arrivals' scratch, per flow of the component */
     int events;               /* some component the pass runs has event flows */
     uint64_t ev_records;      /* publishes carried by passes */
@@ -1505,32 +1514,30 @@ static sim_time next_sample(const world *w, sim_time t0)
     return (t0 / w->interval + 1) * w->interval;
 }
 
-/* Whether the arrival of the flow at position i of c's flows fires
- * before that of the flow at position j in the calendar (invariant 7):
- * the earlier, then the one pushed first (then the first position: a
- * total order, though two flows are never pushed at once). */
-static int flow_before(const agg *a, const agg_comp *c, int i, int j)
+/* Whether flow x's arrival fires before flow y's in the calendar
+ * (invariant 7): the earlier, then the one pushed first (then the first
+ * position: a total order, though two flows are never pushed at once). */
+static int fkey_before(const agg_fkey *x, const agg_fkey *y)
 {
-    sim_time ti = a->w->flows[c->all[i]].next_at, tj = a->w->flows[c->all[j]].next_at;
-    if (ti != tj)
-        return ti < tj;
-    if (a->last[i] != a->last[j])
-        return a->last[i] < a->last[j];
-    return i < j;
+    if (x->at != y->at)
+        return x->at < y->at;
+    if (x->last != y->last)
+        return x->last < y->last;
+    return x->k < y->k;
 }
 
-/* Restores a->flow_heap (c's flow positions, the first to fire on top)
- * below place h, whose key grew. */
-static void flow_sift_down(agg *a, const agg_comp *c, int h)
+/* Restores the heap[n] of flows (the first to fire on top) below place h,
+ * whose key grew. */
+static void flow_sift_down(agg_fkey *heap, int n, int h)
 {
-    int *heap = a->flow_heap, n = c->nall, x = heap[h];
+    agg_fkey x = heap[h];
     for (;;) {
         int l = 2 * h + 1;
         if (l >= n)
             break;
-        if (l + 1 < n && flow_before(a, c, heap[l + 1], heap[l]))
+        if (l + 1 < n && fkey_before(&heap[l + 1], &heap[l]))
             l++;
-        if (!flow_before(a, c, heap[l], x))
+        if (!fkey_before(&heap[l], &x))
             break;
         heap[h] = heap[l];
         h = l;
@@ -1542,9 +1549,10 @@ static void flow_sift_down(agg *a, const agg_comp *c, int h)
 static void flow_heap_build(agg *a, const agg_comp *c)
 {
     for (int k = 0; k < c->nall; k++)
-        a->flow_heap[k] = k;
+        a->flow_heap[k] =
+            (agg_fkey){.at = a->w->flows[c->all[k]].next_at, .last = a->last[k], .k = k};
     for (int h = c->nall / 2 - 1; h >= 0; h--)
-        flow_sift_down(a, c, h);
+        flow_sift_down(a->flow_heap, c->nall, h);
 }
 
 /* The flow of c whose arrival before `until` the calendar would fire
@@ -1554,12 +1562,11 @@ static void flow_heap_build(agg *a, const agg_comp *c)
 static int take_next(agg *a, const agg_comp *c, sim_time until)
 {
     world *w = a->w;
-    if (c->nall == 0)
+    agg_fkey *top = a->flow_heap;
+    if (c->nall == 0 || !(top->at < until))
         return -1;
-    int next = a->flow_heap[0];
+    int next = top->k;
     flow_rt *f = &w->flows[c->all[next]];
-    if (!(f->next_at < until))
-        return -1;
     if (!a->taken[next]) { /* the pass takes the flow over */
         a->taken[next] = 1;
         sim_queue_cancel(w->q, f->next_ev);
@@ -1567,7 +1574,9 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
     a->last[next] = ++w->pushes; /* the calendar would push its next now */
     a->taken_at = f->next_at;
     f->next_at = flow_next(f, f->next_at);
-    flow_sift_down(a, c, 0); /* a later arrival, pushed last */
+    top->at = f->next_at; /* a later arrival, pushed last */
+    top->last = a->last[next];
+    flow_sift_down(a->flow_heap, c->nall, 0);
     return f->index;
 }
 
@@ -2125,80 +2134,52 @@ static int next_answer(const agg_comp *c, int k)
     return best;
 }
 
-/* Subscriber k's next step, into a->sub_at and a->sub_class: its next
- * answer (class 0) or, if earlier, its next read (class 2). ev_draw takes
- * the steps in the order (time, class, subscriber) with the next
- * real-time call as class 1: at equal times answers first, then the call,
- * then reads, each kind in subscriber order. A subscriber's steps change
- * only with its own steps and with new publishes. */
-static void sub_key(agg *a, agg_comp *c, int k)
+/* Subscriber k's next step: its next answer (class 0) or, if earlier,
+ * its next read (class 2). ev_draw takes the steps in the order (time,
+ * class, subscriber) with the next real-time call as class 1: at equal
+ * times answers first, then the call, then reads, each kind in
+ * subscriber order. A subscriber's steps change only with its own steps
+ * and with new publishes. */
+static agg_skey sub_key(agg *a, agg_comp *c, int k)
 {
     int j = next_answer(c, k);
     sim_time r = next_read(a, c, k);
-    if (j >= 0 && c->slot[k].end[j] <= r) {
-        a->sub_at[k] = c->slot[k].end[j];
-        a->sub_class[k] = 0;
-    } else {
-        a->sub_at[k] = r;
-        a->sub_class[k] = 2;
-    }
+    if (j >= 0 && c->slot[k].end[j] <= r)
+        return (agg_skey){.at = c->slot[k].end[j], .ck = (uint32_t)k};
+    return (agg_skey){.at = r, .ck = 2u << 30 | (uint32_t)k};
 }
 
-static int sub_before(const agg *a, int i, int j)
+static int skey_before(const agg_skey *x, const agg_skey *y)
 {
-    if (a->sub_at[i] != a->sub_at[j])
-        return a->sub_at[i] < a->sub_at[j];
-    if (a->sub_class[i] != a->sub_class[j])
-        return a->sub_class[i] < a->sub_class[j];
-    return i < j;
+    return x->at != y->at ? x->at < y->at : x->ck < y->ck;
 }
 
-static void sub_place(agg *a, int h, int k)
+/* Restores the heap[n] of subscribers' steps below place h, whose key
+ * changed. */
+static void sub_sift_down(agg_skey *heap, int n, int h)
 {
-    a->sub_heap[h] = k;
-    a->sub_pos[k] = h;
-}
-
-/* Restores a->sub_heap (n subscribers) below subscriber k. */
-static void sub_sift_down(agg *a, int n, int k)
-{
-    int h = a->sub_pos[k];
+    agg_skey x = heap[h];
     for (;;) {
         int l = 2 * h + 1;
         if (l >= n)
             break;
-        if (l + 1 < n && sub_before(a, a->sub_heap[l + 1], a->sub_heap[l]))
+        if (l + 1 < n && skey_before(&heap[l + 1], &heap[l]))
             l++;
-        if (!sub_before(a, a->sub_heap[l], k))
+        if (!skey_before(&heap[l], &x))
             break;
-        sub_place(a, h, a->sub_heap[l]);
+        heap[h] = heap[l];
         h = l;
     }
-    sub_place(a, h, k);
-}
-
-/* Restores a->sub_heap (n subscribers) around subscriber k, whose key
- * changed. */
-static void sub_sift(agg *a, int n, int k)
-{
-    int h = a->sub_pos[k];
-    while (h > 0 && sub_before(a, k, a->sub_heap[(h - 1) / 2])) {
-        sub_place(a, h, a->sub_heap[(h - 1) / 2]);
-        h = (h - 1) / 2;
-    }
-    sub_place(a, h, k);
-    sub_sift_down(a, n, k);
+    heap[h] = x;
 }
 
 /* Every subscriber's next step and their heap (after new publishes). */
 static void sub_heap_build(agg *a, agg_comp *c)
 {
-    for (int k = 0; k < c->nsubs; k++) {
-        sub_key(a, c, k);
-        sub_place(a, k, k);
-    }
-    for (int k = c->nsubs / 2 - 1; k >= 0; k--)
-        sub_sift_down(a, c->nsubs, a->sub_heap[k]);
+    for (int k = 0; k < c->nsubs; k++)
+        a->sub_heap[k] = sub_key(a, c, k);
+    for (int h = c->nsubs / 2 - 1; h >= 0; h--)
+        sub_sift_down(a->sub_heap, c->nsubs, h);
 }
 
 /* A request at the endpoint of its system at `at`: a real-time call
@@ -2393,11 +2374,11 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         for (;;) { /* the component's answers and requests before `until`, in time order */
             sim_time best = SIM_TIME_NEVER;
             int who = -2, answer = -1; /* who: -1 the next real-time call, k subscriber k */
-            int cls = 2, top = c->nsubs ? a->sub_heap[0] : -1;
-            if (top >= 0 && a->sub_at[top] != SIM_TIME_NEVER) {
-                best = a->sub_at[top];
-                cls = a->sub_class[top];
-                who = top;
+            int cls = 2;               /* the class of the subscribers' first step */
+            if (c->nsubs > 0 && a->sub_heap[0].at != SIM_TIME_NEVER) {
+                best = a->sub_heap[0].at;
+                cls = (int)(a->sub_heap[0].ck >> 30);
+                who = (int)(a->sub_heap[0].ck & 0x3fffffffu);
             }
             if (rt_next < a->nrt &&
                 (a->rt_at[rt_next] < best || (a->rt_at[rt_next] == best && cls == 2))) {
@@ -2428,9 +2409,9 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
             }
             if (why != WHY_QUIET)
                 return why;
-            if (who >= 0) {
-                sub_key(a, c, who);
-                sub_sift(a, c->nsubs, who);
+            if (who >= 0) { /* the heap's top took its step */
+                a->sub_heap[0] = sub_key(a, c, who);
+                sub_sift_down(a->sub_heap, c->nsubs, 0);
             }
             if (a->nrecs > 0 && a->recs[a->nrecs - 1].end > maxend)
                 maxend = a->recs[a->nrecs - 1].end;
@@ -2905,9 +2886,6 @@ static void agg_destroy(agg *a)
     sim_free(a->pub_first);
     sim_free(a->pub_last);
     sim_free(a->sub_heap);
-    sim_free(a->sub_pos);
-    sim_free(a->sub_at);
-    sim_free(a->sub_class);
     sim_free(a->flow_heap);
     sim_free(a->order);
     sim_free(a->key_saved);
@@ -3036,9 +3014,6 @@ static int agg_create(world *w, sim_err *err)
         !(a->pub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_first)) ||
         !(a->pub_last = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_last)) ||
         !(a->sub_heap = sim_calloc((size_t)subs + 1, sizeof *a->sub_heap)) ||
-        !(a->sub_pos = sim_calloc((size_t)subs + 1, sizeof *a->sub_pos)) ||
-        !(a->sub_at = sim_calloc((size_t)subs + 1, sizeof *a->sub_at)) ||
-        !(a->sub_class = sim_calloc((size_t)subs + 1, 1)) ||
         !(a->sys_off = sim_calloc((size_t)most + 2, sizeof *a->sys_off)) ||
         !(a->caller_off = sim_calloc((size_t)callers + 2, sizeof *a->caller_off)) ||
         !(a->flow_off = sim_calloc((size_t)flows + 2, sizeof *a->flow_off)))
