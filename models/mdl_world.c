@@ -978,10 +978,11 @@ typedef struct agg_station {
     mdl_fifo_tally tally;
 } agg_station;
 
-/* A record of a pass: its arrival, flow (world index), service and answer. */
+/* A record of a pass: its arrival, flow (world index), service and
+ * answer, and its target's position in the component (agg_comp.systems). */
 typedef struct agg_rec {
     sim_time at, service, end;
-    int flow;
+    int flow, sys;
 } agg_rec;
 
 /* What an event pass keeps from its draw (at t0) to its commit at its
@@ -1131,7 +1132,11 @@ typedef struct agg {
     /* Per world system, caller and flow: its position in its component
      * (c->systems, c->callers, c->flows), -1 if it has none. */
     int *pos_sys, *pos_caller, *pos_flow;
-    int *pos_chan; /* per world system: its channel's position in c->chans */
+    int *pos_chan;    /* per world system: its channel's position in c->chans */
+    int *flow_caller; /* per world flow: its caller's position in its component, or -1 */
+    /* Per world flow and per subscriber (gsubs): how long a call may take
+     * and stay quiet (the real-time timeout, the apply's). */
+    sim_time *lim_flow, *lim_sub;
     sim_time *bucket_area, *busy_a, *queue_a;
     int *bucket_max, *busy_m, *queue_m;
     double *dbuf;
@@ -1216,6 +1221,8 @@ static int agg_grow_buckets(agg *a, size_t n)
     return SIM_OK;
 }
 
+static int rec_system(const world *w, const agg_rec *r);
+
 static int add_rec(agg *a, sim_time at, int flow)
 {
     if (a->nrecs == a->cap) {
@@ -1229,7 +1236,9 @@ static int add_rec(agg *a, sim_time at, int flow)
         a->sorted = q;
         a->cap = c;
     }
-    a->recs[a->nrecs++] = (agg_rec){.at = at, .flow = flow};
+    agg_rec r = {.at = at, .flow = flow};
+    r.sys = a->pos_sys[rec_system(a->w, &r)];
+    a->recs[a->nrecs++] = r;
     return SIM_OK;
 }
 
@@ -1254,11 +1263,6 @@ static void sort_by_end(agg_rec *r, size_t n)
 static int rec_system(const world *w, const agg_rec *r)
 {
     return r->flow >= 0 ? w->sc->flows[r->flow].target_index : w->agg->gsubs[-1 - r->flow].target;
-}
-
-static int rec_caller(const world *w, const agg_rec *r)
-{
-    return r->flow >= 0 ? w->sc->flows[r->flow].caller_index : -1;
 }
 
 /* Whether a fault window of system s meets [t0, t1). */
@@ -1315,7 +1319,7 @@ static int run_endpoint(agg *a, int k, int s, size_t from)
     size_t c = (size_t)mdl_endpoint_workers(sys->endpoint);
     for (size_t i = from; i < a->nrecs; i++) {
         agg_rec *r = &a->recs[i];
-        if (rec_system(w, r) != s)
+        if (r->sys != k)
             continue;
         if (api->server_timeout > 0 && r->service > api->server_timeout)
             return WHY_LIMIT;
@@ -1377,13 +1381,11 @@ static void bucket_sort(const int *key, size_t n, int nkeys, size_t *off, size_t
  * last bucket. */
 static void pass_index(agg *a, const agg_comp *c)
 {
-    const world *w = a->w;
     for (size_t i = 0; i < a->nrecs; i++) {
         const agg_rec *r = &a->recs[i];
-        int p = rec_caller(w, r);
-        int ks = a->pos_sys[rec_system(w, r)], kc = p >= 0 ? a->pos_caller[p] : -1;
+        int kc = r->flow >= 0 ? a->flow_caller[r->flow] : -1;
         int kf = r->flow >= 0 ? a->pos_flow[r->flow] : -1;
-        a->key_sys[i] = ks >= 0 ? ks : c->nsystems;
+        a->key_sys[i] = r->sys;
         a->key_caller[i] = kc >= 0 ? kc : c->ncallers;
         a->key_flow[i] = kf >= 0 ? kf : c->nflows;
     }
@@ -1636,7 +1638,7 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (fresh == 0 && from > 0)
             break;
         for (size_t i = from; i < a->nrecs; i++) {
-            sys_rt *s = &w->systems[rec_system(w, &a->recs[i])];
+            sys_rt *s = &w->systems[c->systems[a->recs[i].sys]];
             a->recs[i].service = sim_time_clamp_seconds(
                 mdl_service_sample(mdl_endpoint_service(s->endpoint), s->service_rng));
         }
@@ -1659,8 +1661,7 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
     *t1 = until;
     for (size_t i = 0; i < a->nrecs; i++) {
         const agg_rec *r = &a->recs[i];
-        const mdl_realtime *rt = w->flows[r->flow].realtime;
-        if (r->end - r->at > mdl_realtime_quiet_limit(rt))
+        if (r->end - r->at > a->lim_flow[r->flow])
             return WHY_SLOW; /* a timeout: its retries are left to the calendar */
     }
     return pass_checks(a, c, t0, until);
@@ -2193,9 +2194,7 @@ static int ev_request(agg *a, const agg_comp *c, sim_time at, int flow)
     if (add_rec(a, at, flow) != SIM_OK)
         return SIM_ENOMEM;
     agg_rec *r = &a->recs[a->nrecs - 1];
-    int s = rec_system(w, r), k = 0;
-    while (c->systems[k] != s)
-        k++;
+    int k = r->sys, s = c->systems[k];
     if (a->last_at[k] == at && (flow < 0 || a->last_ap[k]))
         return WHY_EDGE;
     a->last_at[k] = at;
@@ -2431,10 +2430,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         return SIM_ENOMEM;
     for (size_t i = 0; i < a->nrecs; i++) {
         const agg_rec *r = &a->recs[i];
-        sim_time limit = r->flow >= 0
-                             ? mdl_realtime_quiet_limit(w->flows[r->flow].realtime)
-                             : mdl_apply_endpoint_timeout(
-                                   a->gsubs[-1 - r->flow].f->subs[a->gsubs[-1 - r->flow].i].apply);
+        sim_time limit = r->flow >= 0 ? a->lim_flow[r->flow] : a->lim_sub[-1 - r->flow];
         if (r->end - r->at > limit)
             return WHY_SLOW; /* a timeout: its retries are left to the calendar */
     }
@@ -2902,9 +2898,9 @@ static void agg_destroy(agg *a)
     for (int i = 0; a->st && i < a->nst; i++)
         sim_free(a->st[i].heap);
     sim_free(a->st);
-    void *z[] = {a->key_sys,    a->key_caller, a->key_flow,   a->by_sys,   a->by_caller,
-                 a->by_flow,    a->sys_off,    a->caller_off, a->flow_off, a->pos_sys,
-                 a->pos_caller, a->pos_flow,   a->pos_chan};
+    void *z[] = {a->key_sys,  a->key_caller,  a->key_flow, a->by_sys,  a->by_caller,  a->by_flow,
+                 a->sys_off,  a->caller_off,  a->flow_off, a->pos_sys, a->pos_caller, a->pos_flow,
+                 a->pos_chan, a->flow_caller, a->lim_flow, a->lim_sub};
     for (size_t i = 0; i < sizeof z / sizeof *z; i++)
         sim_free(z[i]);
     void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
@@ -2986,6 +2982,10 @@ static int agg_create(world *w, sim_err *err)
         !(a->pos_chan = sim_malloc(((size_t)sc->nsystems + 1) * sizeof *a->pos_chan)))
         goto nomem;
     memset(a->pos_chan, 0xff, ((size_t)sc->nsystems + 1) * sizeof *a->pos_chan);
+    if (!(a->flow_caller = sim_malloc(((size_t)sc->nflows + 1) * sizeof *a->flow_caller)) ||
+        !(a->lim_flow = sim_calloc((size_t)sc->nflows + 1, sizeof *a->lim_flow)) ||
+        !(a->lim_sub = sim_calloc((size_t)a->ngsubs + 1, sizeof *a->lim_sub)))
+        goto nomem;
     memset(a->pos_sys, 0xff, ((size_t)sc->nsystems + 1) * sizeof *a->pos_sys); /* -1 */
     memset(a->pos_caller, 0xff, ((size_t)sc->ncallers + 1) * sizeof *a->pos_caller);
     memset(a->pos_flow, 0xff, ((size_t)sc->nflows + 1) * sizeof *a->pos_flow);
@@ -3001,6 +3001,15 @@ static int agg_create(world *w, sim_err *err)
             a->pos_chan[c->chans[k]] = k;
         callers = c->ncallers > callers ? c->ncallers : callers;
     }
+    for (int i = 0; i < sc->nflows; i++) {
+        int p = sc->flows[i].caller_index;
+        a->flow_caller[i] = p >= 0 ? a->pos_caller[p] : -1;
+        if (w->flows[i].realtime)
+            a->lim_flow[i] = mdl_realtime_quiet_limit(w->flows[i].realtime);
+    }
+    for (int i = 0; i < a->ngsubs; i++)
+        if (a->gsubs[i].f->subs[a->gsubs[i].i].apply)
+            a->lim_sub[i] = mdl_apply_endpoint_timeout(a->gsubs[i].f->subs[a->gsubs[i].i].apply);
     for (int i = 0; i < a->ncomps; i++) {
         most = a->comps[i].nsystems > most ? a->comps[i].nsystems : most;
         flows = a->comps[i].nall > flows ? a->comps[i].nall : flows;
