@@ -17,6 +17,7 @@
 
 #include "sim_alloc.h"
 #include "sim_err.h"
+#include "sim_pack.h"
 #include "sim_rng.h"
 #include "sim_stats.h"
 #include "sim_time.h"
@@ -843,6 +844,50 @@ static void series_areas_added_in_bulk_join_the_level_in_any_bucket(void **state
     sim_series_destroy(sum);
 }
 
+/*
+ * The end of a bucket does not load buckets nothing has written yet (they
+ * hold {0, -inf}), but must load one written ahead by an area. Buckets of
+ * 10 us over [0, 60), level 1 on [0, 45) then 2, and an area of 5 (max 7)
+ * added to bucket 2 while the series is in bucket 0; one set at 45 crosses
+ * buckets 1 to 3 at once:
+ *   bucket 0, 1, 3: 10 / 10 = 1, max 1
+ *   bucket 2: (10 + 5) / 10 = 1.5, max 7
+ *   bucket 4: (1*5 + 2*5) / 10 = 1.5, max 2;  bucket 5: 2, max 2
+ * A clone taken after the area, and a copy through pack and unpack, carry
+ * on the same way (exact: the same additions).
+ */
+static void series_bucket_ends_keep_areas_written_ahead(void **state)
+{
+    (void)state;
+    sim_series *s = sim_series_create(SIM_SERIES_LEVEL, 10, 6, NULL);
+    assert_non_null(s);
+    sim_series_set(s, 0, 1.0);
+    sim_series_add_area(s, 2, 5.0, 7.0);
+    sim_series *c = sim_series_clone(s, NULL);
+    assert_non_null(c);
+    sim_pack p;
+    sim_pack_init(&p);
+    sim_series_pack(s, &p);
+    assert_false(p.failed);
+    sim_unpack u;
+    sim_unpack_init(&u, p.data, p.len);
+    sim_series *v = sim_series_unpack(&u, NULL);
+    assert_non_null(v);
+    sim_pack_fini(&p);
+    sim_series *all[3] = {s, c, v};
+    for (int k = 0; k < 3; k++) {
+        sim_series_set(all[k], 45, 2.0);
+        sim_series_finish(all[k], 60);
+        assert_bucket(all[k], 0, 1.0, 1.0);
+        assert_bucket(all[k], 1, 1.0, 1.0);
+        assert_bucket(all[k], 2, 1.5, 7.0);
+        assert_bucket(all[k], 3, 1.0, 1.0);
+        assert_bucket(all[k], 4, 1.5, 2.0);
+        assert_bucket(all[k], 5, 2.0, 2.0);
+        sim_series_destroy(all[k]);
+    }
+}
+
 /* SUM: amounts land in the bucket of their time; times < 0 or past the span
  * are ignored; the max of a SUM bucket is its sum. */
 static void series_sum_buckets_add_amounts(void **state)
@@ -982,6 +1027,7 @@ int main(void)
         cmocka_unit_test(series_ignores_times_beyond_the_span),
         cmocka_unit_test(series_sum_buckets_add_amounts),
         cmocka_unit_test(series_areas_added_in_bulk_join_the_level_in_any_bucket),
+        cmocka_unit_test(series_bucket_ends_keep_areas_written_ahead),
         cmocka_unit_test(series_accumulate_and_scale_average_replications),
         cmocka_unit_test(series_shape_mismatch_is_einval),
         cmocka_unit_test(series_create_rejects_bad_shapes_and_reports_oom),
