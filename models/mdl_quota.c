@@ -37,6 +37,14 @@
  *      bucket head, and the other slots are 0.
  *   2. calendar: total is the count of the period containing `period`.
  *   3. peak >= total at all times (the count only rises in take/force).
+ *   4. rolling: every bucket before `first` counted no call, so its slot
+ *      holds 0 until it is reused.
+ *
+ * Cold slots. At 1,000 flows the ring is cold at each minute's advance:
+ * storing the head's count and loading the slot that leaves were a miss
+ * each. A head that counted nothing is not stored (its slot already
+ * holds 0), and a slot that leaves before `first` is not loaded: in the
+ * first window of a run (one day for the daily allocation) no slot is.
  */
 #include "mdl_quota.h"
 
@@ -66,6 +74,7 @@ struct mdl_quota {
     sim_time bucket; /* rolling */
     int64_t n;       /* rolling: window / bucket */
     int64_t slots;   /* rolling: n + 1 */
+    int64_t first;   /* rolling: the first bucket that counted a call (invariant 4) */
     uint64_t refused;
     sim_time exhausted_at;
 };
@@ -121,6 +130,7 @@ mdl_quota *mdl_quota_create(const mdl_quota_cfg *cfg, sim_err *err)
             goto fail_ring;
     }
     q->head_end = q->calendar ? q->window : q->bucket; /* head = 0 */
+    q->first = INT64_MAX;
     return q;
 
 fail_ring:
@@ -154,14 +164,21 @@ static void advance(mdl_quota *q, sim_time now)
     }
     int64_t b = now / q->bucket;
     assert(b > q->head);
-    q->ring[q->head_slot] = q->head_calls; /* the head moves on (invariant 1) */
-    q->head_calls = 0;
+    if (q->head_calls) { /* the head moves on (invariant 1); its slot holds 0 */
+        q->ring[q->head_slot] = q->head_calls;
+        q->head_calls = 0;
+        if (q->head < q->first)
+            q->first = q->head;
+    }
     if (b - q->head >= q->slots) { /* every bucket held has left the window */
         memset(q->ring, 0, (size_t)q->slots * sizeof *q->ring);
         q->total = 0;
     } else {
-        /* Bucket i reuses the slot of bucket i - slots, which leaves now. */
+        /* Bucket i reuses the slot of bucket i - slots, which leaves now;
+         * before bucket first it holds 0 (invariant 4): not loaded. */
         for (int64_t i = q->head + 1; i <= b; i++) {
+            if (i - q->slots < q->first)
+                continue;
             uint64_t *slot = &q->ring[i % q->slots];
             q->total -= *slot;
             *slot = 0;
