@@ -915,8 +915,8 @@ static void flow_destroy(flow_rt *f)
  *      next arrival when its previous one fires (flow_rt.pushed counts
  *      those pushes). The pass merges its flows in that order, counting
  *      the pushes the calendar would make as it takes each arrival,
- *      cancels a flow's event only when it takes one of its arrivals, and
- *      pushes the next ones back in that order; so records arriving
+ *      cancels a flow's event only when it commits having taken one of
+ *      its arrivals, and pushes the next ones back in that order; so records arriving
  *      together at one endpoint get the services they would get there.
  *   8. Event components (mdl_component_event_pass; docs "Tier R for event
  *      components"). Besides real-time flows, a component may hold event
@@ -941,6 +941,22 @@ static void flow_destroy(flow_rt *f)
  *      (WHY_SHARED) unless none is running at t0 and none may start at or
  *      before its quiet end (ev_shared), so it knows every call its
  *      quotas count.
+ *   9. Sample instants. The calendar fires an arrival and a quota sample
+ *      due at one instant S in push order; the sampler pushes S at
+ *      S - interval, the flow at its previous arrival. The pass counts a
+ *      call at S after the sample (4), so it falls back (WHY_EDGE) when
+ *      the calendar would fire it first: its flow's previous arrival in
+ *      the pass is at or before S - interval, or there is none
+ *      (sample_tie, in take_next). Pushing back a flow's next arrival at
+ *      S at t0 < S - interval fires it before the sample, where the
+ *      calendar pushes it at the flow's last arrival: at or after
+ *      S - interval, the pass falls back too (sample_ties). An event
+ *      pass's apply at S falls back (its order there is not known). A
+ *      fallback keeps every flow's pending event (take_next cancels
+ *      none; repush_arrivals, on a commit, does): pushing it again at t0
+ *      could move it past a sample. Only flows on systems with a quota
+ *      count (every event flow does); Poisson arrivals practically never
+ *      land on S.
  */
 
 /* The grid: the series interval cut into equal parts of at most this, so
@@ -1113,7 +1129,10 @@ typedef struct agg {
     unsigned char *rng_saved;      /* the component's service streams at t0 */
     agg_station *st;               /* per system of the component */
     uint64_t *last;                /* per flow of the component: when its next arrival was pushed */
+    sim_time *took;                /* per flow: the last arrival the pass took */
     unsigned char *taken;          /* per flow: the pass took it over */
+    sim_time t0;                   /* the pass's start */
+    int tie;                       /* it took an arrival at a sample instant (sample_tie) */
     int nst;
     size_t rng_size;   /* the bytes of one stream's state */
     int status;        /* SIM_ENOMEM once scratch could not grow */
@@ -1557,6 +1576,22 @@ static void flow_heap_build(agg *a, const agg_comp *c)
         flow_sift_down(a->flow_heap, c->nall, h);
 }
 
+/* Whether the calendar may order flow f's arrival at `at`, pushed at
+ * `pushed` (-1: before the pass), against a quota sample differently from
+ * the pass (invariant 9). The pass commits a call at a sample instant S
+ * after the sample; the calendar fires it before the sample when it was
+ * pushed before the sampler pushed S, at S - interval (at that very
+ * instant the order is the one of the two events there: not known). A
+ * real-time flow matters only if its target has a quota; an event flow's
+ * publish may start an apply anywhere: it always matters. */
+static int sample_tie(const agg *a, const flow_rt *f, sim_time at, sim_time pushed)
+{
+    const world *w = a->w;
+    if (at <= a->t0 || at % w->interval != 0 || pushed > at - w->interval)
+        return 0;
+    return !f->realtime || w->systems[f->spec->target_index].quota != NULL;
+}
+
 /* The flow of c whose arrival before `until` the calendar would fire
  * next (invariant 7), taken over by the pass; -1 when none is due. The
  * arrival taken is a->taken_at. The flows wait in a->flow_heap
@@ -1569,12 +1604,11 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
         return -1;
     int next = top->k;
     flow_rt *f = &w->flows[c->all[next]];
-    if (!a->taken[next]) { /* the pass takes the flow over */
-        a->taken[next] = 1;
-        sim_queue_cancel(w->q, f->next_ev);
-    }
+    if (!a->tie && sample_tie(a, f, f->next_at, a->taken[next] ? a->took[next] : -1))
+        a->tie = 1;
+    a->taken[next] = 1;          /* its event is cancelled on a commit (pass_repush) */
     a->last[next] = ++w->pushes; /* the calendar would push its next now */
-    a->taken_at = f->next_at;
+    a->taken_at = a->took[next] = f->next_at;
     f->next_at = flow_next(f, f->next_at);
     top->at = f->next_at; /* a later arrival, pushed last */
     top->last = a->last[next];
@@ -2001,10 +2035,12 @@ static int quiet(const world *w, const agg_comp *c)
     return 1;
 }
 
-/* Puts the next arrivals of the flows the pass took over back into the
- * calendar, in the order the per-record path pushed them
+/* After a committed pass, puts the next arrivals of the flows the pass
+ * took over back into the calendar (their events until then are
+ * cancelled), in the order the per-record path pushed them
  * (flow_rt.pushed), so that equal times fire as they would have
- * (invariant 7). The flows the pass did not take keep their event. */
+ * (invariant 7). The flows the pass did not take keep their event, and so
+ * do all on a fallback (invariant 9). */
 static int by_push(const void *x, const void *y)
 {
     const agg_push *p = x, *q = y;
@@ -2025,6 +2061,7 @@ static void repush_arrivals(agg *a, const agg_comp *c)
     qsort(a->order, n, sizeof *a->order, by_push);
     for (size_t i = 0; i < n; i++) {
         flow_rt *f = &w->flows[c->all[a->order[i].k]];
+        sim_queue_cancel(w->q, f->next_ev);
         f->next_ev = SIM_EVENT_NONE;
         if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
             f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
@@ -2395,6 +2432,9 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                 why = ev_answer(a, c, who, answer);
             } else {
                 agg_slots *sl = &c->slot[who];
+                if (best > t0 && best % w->interval == 0 &&
+                    w->systems[a->gsubs[c->subs[who]].target].quota)
+                    return WHY_EDGE; /* the calendar's order with the sample is not known */
                 why = ev_request(a, c, best, -1 - c->subs[who]);
                 if (why == WHY_QUIET) {
                     sim_time end = a->recs[a->nrecs - 1].end;
@@ -2626,6 +2666,31 @@ static gsl_rng *sub_redelivery(const agg *a, const agg_comp *c, int k)
     return p > 0.0 && p < 1.0 ? u->f->subs[u->i].rng_redelivery : NULL;
 }
 
+/* Whether the pass started at t0 must fall back because the calendar
+ * would order one of its arrivals and a quota sample otherwise than the
+ * pass (invariant 9): it took one at a sample instant that the calendar
+ * fires before the sample (take_next, a->tie), or the next arrival of a
+ * flow it took is at a sample instant S, so that pushing it back now
+ * (before the sampler pushes S at S - interval) would fire it before the
+ * sample, where the calendar pushes it at the flow's last arrival, at or
+ * after S - interval. */
+static int sample_ties(const agg *a, const agg_comp *c, sim_time t0)
+{
+    const world *w = a->w;
+    if (a->tie)
+        return 1;
+    for (int k = 0; k < c->nall; k++) {
+        const flow_rt *f = &w->flows[c->all[k]];
+        sim_time at = f->next_at;
+        if (!a->taken[k] || at == SIM_TIME_NEVER || at > w->sc->horizon || at % w->interval != 0 ||
+            !(t0 < at - w->interval) || a->took[k] < at - w->interval)
+            continue;
+        if (!f->realtime || w->systems[f->spec->target_index].quota)
+            return 1;
+    }
+    return 0;
+}
+
 static void agg_tick(void *ctx, uint64_t arg, sim_time now)
 {
     agg *a = ctx;
@@ -2660,8 +2725,12 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
             memcpy(a->red_saved + (size_t)k * a->rng_size, sub_redelivery(a, c, k)->state,
                    a->rng_size);
     a->nrecs = 0;
+    a->t0 = now;
+    a->tie = 0;
     sim_time end = t1;
     int rc = c->nsubs ? ev_draw(a, c, now, &end) : pass_draw(a, c, now, &end);
+    if (rc == WHY_QUIET && sample_ties(a, c, now))
+        rc = WHY_EDGE;
     if (rc == WHY_QUIET && (rc = pass_commit(a, c, now, end)) == SIM_OK &&
         (!c->nsubs || (rc = ev_begin(a, c, now, end)) == SIM_OK)) {
         a->intervals[WHY_QUIET]++;
@@ -2689,8 +2758,10 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
             rc = pass_hand_back(a, c);
         if (rc < 0) /* no memory: the run's result reports it */
             a->status = rc;
+        for (int k = 0; k < c->nall; k++) /* their events stay (invariant 9) */
+            a->taken[k] = 0;
     }
-    repush_arrivals(a, c);
+    repush_arrivals(a, c); /* of a committed pass: the fallback left no flow taken */
     schedule_tick(a, (int)arg, t1);
 }
 
@@ -2894,6 +2965,7 @@ static void agg_destroy(agg *a)
     sim_free(a->sorted);
     sim_free(a->rng_saved);
     sim_free(a->last);
+    sim_free(a->took);
     sim_free(a->taken);
     for (int i = 0; a->st && i < a->nst; i++)
         sim_free(a->st[i].heap);
@@ -3017,6 +3089,7 @@ static int agg_create(world *w, sim_err *err)
         a->events |= a->comps[i].nall > a->comps[i].nflows;
     }
     if (!(a->last = sim_calloc((size_t)flows + 1, sizeof *a->last)) ||
+        !(a->took = sim_calloc((size_t)flows + 1, sizeof *a->took)) ||
         !(a->taken = sim_calloc((size_t)flows + 1, 1)) ||
         !(a->flow_heap = sim_calloc((size_t)flows + 1, sizeof *a->flow_heap)) ||
         !(a->order = sim_calloc((size_t)flows + 1, sizeof *a->order)) ||
