@@ -87,8 +87,9 @@ typedef struct flow_rt {
      * drawing again (flow_next). */
     sim_time next_at;
     sim_event_id next_ev;
-    uint64_t pushed; /* the world's push count when next_ev was pushed: equal
-                        times fire in push order */
+    uint64_t pushed;    /* the world's push count when next_ev was pushed: equal
+                           times fire in push order */
+    sim_time pushed_at; /* and the time it was pushed at */
     sim_time *held;
     size_t nheld, held_head, held_cap;
     /* Event flows: where they publish, their record keys, their readers. */
@@ -400,6 +401,7 @@ static void flow_start_arrivals(world *w, flow_rt *f)
     f->next_at = mdl_arrivals_next(f->arrivals, 0);
     f->next_ev = SIM_EVENT_NONE;
     f->pushed = ++w->pushes;
+    f->pushed_at = 0;
     if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
         f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
 }
@@ -556,6 +558,7 @@ static void arrive(void *ctx, uint64_t arg, sim_time now)
     }
     f->next_at = flow_next(f, now);
     f->pushed = ++f->w->pushes;
+    f->pushed_at = now;
     if (f->next_at != SIM_TIME_NEVER && f->next_at <= f->w->sc->horizon)
         f->next_ev = sim_queue_push(f->w->q, f->next_at, arrive, f, 0);
 }
@@ -943,11 +946,14 @@ static void flow_destroy(flow_rt *f)
  *      quotas count.
  *   9. Sample instants. The calendar fires an arrival and a quota sample
  *      due at one instant S in push order; the sampler pushes S at
- *      S - interval, the flow at its previous arrival. The pass counts a
- *      call at S after the sample (4), so it falls back (WHY_EDGE) when
- *      the calendar would fire it first: its flow's previous arrival in
- *      the pass is at or before S - interval, or there is none
- *      (sample_tie, in take_next). Pushing back a flow's next arrival at
+ *      S - interval, the flow at its previous arrival (flow_rt.pushed_at,
+ *      or the previous one the pass took). The pass counts a call at S
+ *      after the sample (4) unless the calendar surely fires it first
+ *      (pushed before S - interval: sample_tie, in take_next): then it
+ *      commits it before the sample, at t0 for the first sample, else in
+ *      the tail event before S (agg_comp.early). Pushed at S - interval,
+ *      the order is the one of two events there: the pass falls back
+ *      (WHY_EDGE). Pushing back a flow's next arrival at
  *      S at t0 < S - interval fires it before the sample, where the
  *      calendar pushes it at the flow's last arrival: at or after
  *      S - interval, the pass falls back too (sample_ties). An event
@@ -1068,6 +1074,8 @@ typedef struct agg_comp {
     uint64_t *tail;
     size_t *tail_nb, tail_stride;
     size_t *tail_done; /* per system: the tail buckets committed so far */
+    uint64_t *early;   /* as tail: the calls of each that the calendar makes
+                          before the sample at the bucket's start (sample_tie) */
     sim_time tail_at;
 } agg_comp;
 
@@ -1133,6 +1141,9 @@ typedef struct agg {
     unsigned char *taken;          /* per flow: the pass took it over */
     sim_time t0;                   /* the pass's start */
     int tie;                       /* it took an arrival at a sample instant (sample_tie) */
+    sim_time *early_at;            /* the arrivals the calendar fires before their */
+    int *early_sys;                /* sample (sample_early), and their targets */
+    size_t nearly, early_cap;
     int nst;
     size_t rng_size;   /* the bytes of one stream's state */
     int status;        /* SIM_ENOMEM once scratch could not grow */
@@ -1577,19 +1588,48 @@ static void flow_heap_build(agg *a, const agg_comp *c)
 }
 
 /* Whether the calendar may order flow f's arrival at `at`, pushed at
- * `pushed` (-1: before the pass), against a quota sample differently from
+ * `pushed`, against a quota sample differently from
  * the pass (invariant 9). The pass commits a call at a sample instant S
  * after the sample; the calendar fires it before the sample when it was
  * pushed before the sampler pushed S, at S - interval (at that very
  * instant the order is the one of the two events there: not known). A
  * real-time flow matters only if its target has a quota; an event flow's
- * publish may start an apply anywhere: it always matters. */
+ * publish may start an apply anywhere: it always matters. 0: the pass's
+ * order is the calendar's; 2: the calendar fires it first, surely (it
+ * was pushed before S - interval), and the pass can commit it before the
+ * sample (sample_early); 1: neither, the pass must fall back. */
 static int sample_tie(const agg *a, const flow_rt *f, sim_time at, sim_time pushed)
 {
     const world *w = a->w;
     if (at <= a->t0 || at % w->interval != 0 || pushed > at - w->interval)
         return 0;
-    return !f->realtime || w->systems[f->spec->target_index].quota != NULL;
+    if (f->realtime && !w->systems[f->spec->target_index].quota)
+        return 0;
+    if (!f->realtime)
+        return 1;
+    return pushed < at - w->interval ? 2 : 1;
+}
+
+/* Notes flow f's arrival at `at` as one the calendar fires before the
+ * quota sample at that instant (sample_tie). */
+static void sample_early(agg *a, const flow_rt *f, sim_time at)
+{
+    if (a->nearly == a->early_cap) {
+        size_t cap = a->early_cap ? 2 * a->early_cap : 64;
+        sim_time *t = sim_reallocarray(a->early_at, cap, sizeof *t);
+        if (t)
+            a->early_at = t;
+        int *g = t ? sim_reallocarray(a->early_sys, cap, sizeof *g) : NULL;
+        if (!g) {
+            a->status = SIM_ENOMEM;
+            a->tie = 1; /* the pass falls back */
+            return;
+        }
+        a->early_sys = g;
+        a->early_cap = cap;
+    }
+    a->early_at[a->nearly] = at;
+    a->early_sys[a->nearly++] = f->spec->target_index;
 }
 
 /* The flow of c whose arrival before `until` the calendar would fire
@@ -1604,8 +1644,13 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
         return -1;
     int next = top->k;
     flow_rt *f = &w->flows[c->all[next]];
-    if (!a->tie && sample_tie(a, f, f->next_at, a->taken[next] ? a->took[next] : -1))
-        a->tie = 1;
+    if (!a->tie) {
+        int tie = sample_tie(a, f, f->next_at, a->taken[next] ? a->took[next] : f->pushed_at);
+        if (tie == 2)
+            sample_early(a, f, f->next_at);
+        else if (tie)
+            a->tie = 1;
+    }
     a->taken[next] = 1;          /* its event is cancelled on a commit (pass_repush) */
     a->last[next] = ++w->pushes; /* the calendar would push its next now */
     a->taken_at = a->took[next] = f->next_at;
@@ -1739,15 +1784,37 @@ static int commit_quota(agg *a, agg_comp *c, int k, sim_time t0, sim_time t1)
         uint64_t *t = sim_reallocarray(c->tail, (size_t)c->nsystems * stride, sizeof *t);
         if (!t)
             return SIM_ENOMEM;
+        c->tail = t;
+        uint64_t *e = sim_reallocarray(c->early, (size_t)c->nsystems * stride, sizeof *e);
+        if (!e)
+            return SIM_ENOMEM;
+        c->early = e;
         /* the tails of this pass's earlier systems to the wider stride */
         for (int j = c->nsystems - 1; j >= 0 && c->tail_stride > 0; j--)
-            if (c->tail_nb[j] > 0)
+            if (c->tail_nb[j] > 0) {
                 memmove(t + (size_t)j * stride, t + (size_t)j * c->tail_stride,
                         c->tail_nb[j] * sizeof *t);
-        c->tail = t;
+                memmove(e + (size_t)j * stride, e + (size_t)j * c->tail_stride,
+                        c->tail_nb[j] * sizeof *e);
+            }
         c->tail_stride = stride;
     }
-    memcpy(c->tail + (size_t)k * c->tail_stride, a->calls + now_nb, rest * sizeof *c->tail);
+    uint64_t *tail = c->tail + (size_t)k * c->tail_stride;
+    uint64_t *early = c->early + (size_t)k * c->tail_stride;
+    memcpy(tail, a->calls + now_nb, rest * sizeof *tail);
+    memset(early, 0, rest * sizeof *early);
+    /* the calls the calendar makes before the sample at their instant
+     * (sample_tie): at the first sample committed now, after the calls
+     * before it; at a later one by the tail event before it */
+    for (size_t i = 0; i < a->nearly; i++)
+        if (a->early_sys[i] == s) {
+            size_t b = (size_t)(a->early_at[i] / g - t0 / g) - now_nb;
+            assert(b < rest && tail[b] > 0);
+            tail[b]--;
+            early[b]++;
+        }
+    if (early[0] > 0)
+        mdl_quota_commit(q, sample, early, 1);
     c->tail_nb[k] = rest;
     return SIM_OK;
 }
@@ -1770,6 +1837,11 @@ static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now)
         mdl_quota_commit(q, now, c->tail + (size_t)k * c->tail_stride + c->tail_done[k], n);
         c->tail_done[k] += n;
         more |= c->tail_done[k] < c->tail_nb[k];
+        if (c->tail_done[k] < c->tail_nb[k]) { /* the next sample's early calls, before it */
+            const uint64_t *e = c->early + (size_t)k * c->tail_stride + c->tail_done[k];
+            if (*e > 0)
+                mdl_quota_commit(q, now + w->interval, e, 1);
+        }
     }
     if (more) {
         c->tail_at = now + w->interval;
@@ -2063,6 +2135,7 @@ static void repush_arrivals(agg *a, const agg_comp *c)
         flow_rt *f = &w->flows[c->all[a->order[i].k]];
         sim_queue_cancel(w->q, f->next_ev);
         f->next_ev = SIM_EVENT_NONE;
+        f->pushed_at = a->t0;
         if (f->next_at != SIM_TIME_NEVER && f->next_at <= w->sc->horizon)
             f->next_ev = sim_queue_push(w->q, f->next_at, arrive, f, 0);
     }
@@ -2727,6 +2800,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     a->nrecs = 0;
     a->t0 = now;
     a->tie = 0;
+    a->nearly = 0;
     sim_time end = t1;
     int rc = c->nsubs ? ev_draw(a, c, now, &end) : pass_draw(a, c, now, &end);
     if (rc == WHY_QUIET && sample_ties(a, c, now))
@@ -2923,15 +2997,14 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
 
 static void comp_free(agg_comp *c)
 {
-    void *p[] = {c->flows,        c->all,        c->systems,     c->callers,
-                 c->subs,         c->chans,      c->tail_nb,     c->tail,
-                 c->tail_done,    c->ev.pub_at,  c->ev.pub_flow, c->ev.pub_key,
-                 c->ev.rd_at,     c->ev.rd_done, c->ev.rd_sub,   c->ev.rd_pub,
-                 c->ev.pub_link,  c->ev.b_at,    c->ev.b_done,   c->ev.b_int,
-                 c->ev.b_key,     c->ev.b_ev,    c->ev.rd_copy,  c->ev.b_copy,
-                 c->ev.b_local,   c->batches,    c->ev.ix_pub,   c->ev.ix_rd_chan,
-                 c->ev.ix_rd_sub, c->ev.ix_key,  c->ev.pub_off,  c->ev.rd_chan_off,
-                 c->ev.rd_sub_off};
+    void *p[] = {
+        c->flows,      c->all,         c->systems,        c->callers,       c->subs,
+        c->chans,      c->tail_nb,     c->tail,           c->early,         c->tail_done,
+        c->ev.pub_at,  c->ev.pub_flow, c->ev.pub_key,     c->ev.rd_at,      c->ev.rd_done,
+        c->ev.rd_sub,  c->ev.rd_pub,   c->ev.pub_link,    c->ev.b_at,       c->ev.b_done,
+        c->ev.b_int,   c->ev.b_key,    c->ev.b_ev,        c->ev.rd_copy,    c->ev.b_copy,
+        c->ev.b_local, c->batches,     c->ev.ix_pub,      c->ev.ix_rd_chan, c->ev.ix_rd_sub,
+        c->ev.ix_key,  c->ev.pub_off,  c->ev.rd_chan_off, c->ev.rd_sub_off};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         sim_free(p[i]);
     for (int k = 0; c->slot && k < c->nsubs; k++) {
@@ -2966,6 +3039,8 @@ static void agg_destroy(agg *a)
     sim_free(a->rng_saved);
     sim_free(a->last);
     sim_free(a->took);
+    sim_free(a->early_at);
+    sim_free(a->early_sys);
     sim_free(a->taken);
     for (int i = 0; a->st && i < a->nst; i++)
         sim_free(a->st[i].heap);

@@ -329,10 +329,11 @@ static void a_pass_across_quota_samples_commits_each_minute_at_its_sample(void *
  * (60 s earlier), so the sample counts the call. A pass that committed it
  * after the sample gave one call fewer in one bin (239 vs 240); a pass
  * that pushed back, at its start, an arrival whose predecessor came after
- * the sampler's push would fire it before the sample. Such passes fall
- * back (fallback_edge): here every pass that reaches a second sample, so
- * the run is nearly all per record (share ~0; with R-2 alone gone, 0.94).
- * Every scalar and series bin must agree exactly (counts). */
+ * the sampler's push would fire it before the sample. Now the pass
+ * commits such a call before its sample (share 0.82 over 2 replications;
+ * 0.94 without R-2; ~0 when every such pass fell back), and falls back
+ * only where the order is not known. Every scalar and series bin must
+ * agree exactly (counts). */
 static void an_arrival_at_a_quota_sample_is_counted_as_the_calendar_orders_it(void **state)
 {
     (void)state;
@@ -360,7 +361,7 @@ static void an_arrival_at_a_quota_sample_is_counted_as_the_calendar_orders_it(vo
     sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
     printf("  share %.4f passes %.1f edge %.1f\n", mean_of(f, "run.aggregate_share"),
            mean_of(f, "run.aggregate_passes"), mean_of(f, "run.aggregate_fallback_edge"));
-    assert_true(mean_of(f, "run.aggregate_fallback_edge") > 0);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
     assert_int_equal(differ(f, r, 1e-9), 0);
     sim_summary_destroy(f);
     sim_summary_destroy(r);
