@@ -1141,6 +1141,7 @@ typedef struct agg {
     unsigned char *taken;          /* per flow: the pass took it over */
     sim_time t0;                   /* the pass's start */
     int tie;                       /* it took an arrival at a sample instant (sample_tie) */
+    sim_time sample_at;            /* sample_tie's cursor: a sample instant */
     sim_time *early_at;            /* the arrivals the calendar fires before their */
     int *early_sys;                /* sample (sample_early), and their targets */
     size_t nearly, early_cap;
@@ -1598,10 +1599,12 @@ static void flow_heap_build(agg *a, const agg_comp *c)
  * order is the calendar's; 2: the calendar fires it first, surely (it
  * was pushed before S - interval), and the pass can commit it before the
  * sample (sample_early); 1: neither, the pass must fall back. */
-static int sample_tie(const agg *a, const flow_rt *f, sim_time at, sim_time pushed)
+static int sample_tie(agg *a, const flow_rt *f, sim_time at, sim_time pushed)
 {
     const world *w = a->w;
-    if (at <= a->t0 || at % w->interval != 0 || pushed > at - w->interval)
+    while (a->sample_at < at) /* the arrivals come in time order: no division */
+        a->sample_at += w->interval;
+    if (at != a->sample_at || at <= a->t0 || pushed > at - w->interval)
         return 0;
     if (f->realtime && !w->systems[f->spec->target_index].quota)
         return 0;
@@ -2800,6 +2803,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     a->nrecs = 0;
     a->t0 = now;
     a->tie = 0;
+    a->sample_at = next_sample(w, now);
     a->nearly = 0;
     sim_time end = t1;
     int rc = c->nsubs ? ev_draw(a, c, now, &end) : pass_draw(a, c, now, &end);
