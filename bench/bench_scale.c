@@ -3,7 +3,7 @@
  *
  *   bench_scale [--flows N] [--days D] [--load X] [--reps R] [--threads T]
  *               [--seed S] [--write FILE] [--no-run] [--reference]
- *               [--no-shared]
+ *               [--trial-shared]
  *
  * Generates an integration landscape of N flows from the seed, in groups of
  * eight around one ERP whose daily API quota they share (the realistic mix
@@ -16,11 +16,10 @@
  * The landscape is described in scenarios/scn_landscape.h.
  *
  * --reference runs the per-record reference paths instead of the fast
- * ones (mdl_scenario.reference), for comparing the two. --no-shared
- * keeps the components that hold REST batches and reconciliations sharing
- * their quotas per record (MDL_REF_SHARED; the default before they were
- * carried). When the pass runs, the run.aggregate_* metrics (means per
- * replication) are printed too.
+ * ones (mdl_scenario.reference), for comparing the two. --trial-shared
+ * lets the aggregate pass carry components that hold REST batches and
+ * reconciliations (MDL_TRIAL_SHARED). When the pass runs, the run.aggregate_*
+ * metrics (means per replication) are printed too.
  */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
@@ -33,7 +32,7 @@
 #include "sim_alloc.h"
 
 typedef struct opts {
-    int flows, days, reps, threads, run, reference, no_shared;
+    int flows, days, reps, threads, run, reference, trial;
     double load;
     unsigned long long seed;
     const char *write;
@@ -65,7 +64,7 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--flows N] [--days D] [--load X] [--reps R] [--threads T]\n"
-            "          [--seed S] [--write FILE] [--no-run] [--reference] [--no-shared]\n",
+            "          [--seed S] [--write FILE] [--no-run] [--reference] [--trial-shared]\n",
             argv0);
     return 2;
 }
@@ -96,8 +95,8 @@ static int parse(int argc, char **argv, opts *o)
             o->reference = 1;
             continue;
         }
-        if (!strcmp(a, "--no-shared")) {
-            o->no_shared = 1;
+        if (!strcmp(a, "--trial-shared")) {
+            o->trial = 1;
             continue;
         }
         if (!v)
@@ -158,7 +157,7 @@ int main(int argc, char **argv)
         return 3;
     }
     scn_diag_fini(&diag);
-    sc.reference = (o.reference ? MDL_REF_ALL : 0) | (o.no_shared ? MDL_REF_SHARED : 0);
+    sc.reference = (o.reference ? MDL_REF_ALL : 0) | (o.trial ? MDL_TRIAL_SHARED : 0);
 
     bench_run r;
     if (bench_run_experiment("bench_scale", &sc, o.reps, o.threads, &r) != SIM_OK) {

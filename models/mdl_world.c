@@ -938,9 +938,9 @@ static void flow_destroy(flow_rt *f)
  *      requests); the channels and subscribers at the quiet end, in an
  *      event pushed before the flows' next arrivals and the next tick
  *      (ev_commit: channel, subscriber, apply). A fallback also puts back
- *      the key and redelivery streams. The component may also hold REST
- *      batches and reconciliations sharing its quotas (unless
- *      MDL_REF_SHARED): they run by the calendar, and a pass falls back
+ *      the key and redelivery streams. On trial (MDL_TRIAL_SHARED), the
+ *      component may also hold REST batches and reconciliations sharing
+ *      its quotas: they run by the calendar, and a pass falls back
  *      (WHY_SHARED) unless none is running at t0 and none may start at or
  *      before its quiet end (ev_shared), so it knows every call its
  *      quotas count.
@@ -2985,8 +2985,8 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
     int shared = c->nbatches > 0;
     for (int k = 0; k < c->nsubs; k++)
         shared |= a->gsubs[c->subs[k]].f->subs[a->gsubs[c->subs[k]].i].recon != NULL;
-    if (shared && (w->sc->reference & MDL_REF_SHARED))
-        return 0; /* asked to leave them per record */
+    if (shared && !(w->sc->reference & MDL_TRIAL_SHARED))
+        return 0; /* on trial: exact, but slower than the calendar so far */
     if (nev > 0 || c->nsubs > 0) {
         if (!ev_comp_ok(a, c, c->all + c->nflows, nev))
             return 0;
