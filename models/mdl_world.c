@@ -937,7 +937,9 @@ static void flow_destroy(flow_rt *f)
  *      quotas and callers commit at t0 (pass_commit, every user's
  *      requests); the channels and subscribers at the quiet end, in an
  *      event pushed before the flows' next arrivals and the next tick
- *      (ev_commit: channel, subscriber, apply). A fallback also puts back
+ *      (ev_commit: channel, subscriber, apply); the arrivals it did not
+ *      take were pushed before it, and none of them is at the quiet end
+ *      (10). A fallback also puts back
  *      the key and redelivery streams. On trial (MDL_TRIAL_SHARED), the
  *      component may also hold REST batches and reconciliations sharing
  *      its quotas: they run by the calendar, and a pass falls back
@@ -963,6 +965,24 @@ static void flow_destroy(flow_rt *f)
  *      could move it past a sample. Only flows on systems with a quota
  *      count (every event flow does); Poisson arrivals practically never
  *      land on S.
+ *  10. Answers at arrivals. The calendar fires an answer and an arrival
+ *      due at one microsecond in push order (the arrival first when its
+ *      event was pushed before the service started), and that order
+ *      decides whether the endpoint, its line or a caller pool holds one
+ *      more there; the commit's sweeps (mdl_fifo_busy_sorted,
+ *      mdl_fifo_waiting, commit_pool) count the answer first. So the
+ *      pass falls back (WHY_EDGE) on an end at an arrival of its
+ *      endpoint (run_endpoint), a wait ending at one
+ *      (wait_ends_at_arrival), a thread released at an arrival of its
+ *      pool (check_caller), a record answering at the quiet end while
+ *      an arrival is due there (end_tie), and, in an event pass, an
+ *      event flow it did not take whose publish is due at the quiet end
+ *      (ev_end_tie: its event, pushed before t0, fires before
+ *      ev_commit, on a channel and a subscriber the pass holds). An
+ *      apply made in the event of an answer at that instant at its
+ *      endpoint (a read at a slot's freeing, a redelivered copy) meets
+ *      that one end in a known order, the end first. Poisson arrivals
+ *      and continuous services tie on a microsecond only by chance.
  */
 
 /* The grid: the series interval cut into equal parts of at most this, so
@@ -983,7 +1003,7 @@ enum agg_why {
     WHY_LIMIT,     /* an endpoint's queue or concurrency limit or server timeout could bind */
     WHY_QUOTA,     /* the quota would have refused a call */
     WHY_FAULT,     /* an outage or degradation window met the interval */
-    WHY_EDGE,      /* it would cross the warm-up end, a quota sample or the last interval */
+    WHY_EDGE,      /* the warm-up end, a quota sample, the last interval, or a tie (inv. 10) */
     WHY_SHARED,    /* a batch or a reconciliation sharing a quota runs in the interval */
     WHY_COUNT
 };
@@ -1316,18 +1336,34 @@ static int faulted(const sys_rt *s, sim_time t0, sim_time t1)
  * an arrival counts as in flight (the calendar's order there depends on
  * history: the safe side), and so does every request whatever its age (a
  * concurrency limit with a minimum age counts fewer). heap[n] is scratch
- * for the ends of the requests in flight. */
-static int under_limit(const sim_time *a, const sim_time *e, size_t n, sim_time *heap, int limit)
+ * for the ends of the requests in flight. tie (if not NULL) is set when a
+ * request ends exactly at an arrival. */
+static int under_limit(const sim_time *a, const sim_time *e, size_t n, sim_time *heap, int limit,
+                       int *tie)
 {
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
         while (h > 0 && heap[0] < a[i])
             mdl_fifo_heap_pop(heap, &h);
+        if (tie && h > 0 && heap[0] == a[i])
+            *tie = 1;
         if (h >= (size_t)limit)
             return 0;
         mdl_fifo_heap_push(heap, &h, e[i]);
     }
     return 1;
+}
+
+/* How many times the min-heap h[n] holds v, from place i down: a subtree
+ * whose root is above v holds nothing below it. Once a station is exact
+ * its heap holds the c servers' free times: the ones at or before an
+ * arrival are visited, few when the station is loaded enough to be
+ * exact. */
+static int heap_count(const sim_time *h, size_t n, size_t i, sim_time v)
+{
+    if (i >= n || h[i] > v)
+        return 0;
+    return (h[i] == v) + heap_count(h, n, 2 * i + 1, v) + heap_count(h, n, 2 * i + 2, v);
 }
 
 /* The FIFO recursion of system s, the k-th of its component, over the
@@ -1339,9 +1375,15 @@ static int under_limit(const sim_time *a, const sim_time *e, size_t n, sim_time 
  * induction in arrival order), start = arrival, and the state is the heap
  * of the ends in service. The first arrival that finds c of them turns
  * that heap into the c servers' free times, and from there on
- * mdl_fifo_run carries the recursion. WHY_QUIET, or why a record is not
- * quiet; < 0 on no memory. */
-static int run_endpoint(agg *a, int k, int s, size_t from)
+ * mdl_fifo_run carries the recursion. A request ending at the very
+ * instant another arrives is a tie whose order only the calendar knows
+ * (it decides whether the number in service reaches one more there, and
+ * mdl_fifo_busy_sorted counts the end first): WHY_EDGE. But a request
+ * `causal` (an apply its subscriber calls in the very event of an answer
+ * at that instant at this endpoint: the end then comes first, as the
+ * sweep counts it) tolerates that one end. WHY_QUIET, or why a record is
+ * not quiet; < 0 on no memory. */
+static int run_endpoint(agg *a, int k, int s, size_t from, int causal)
 {
     world *w = a->w;
     sys_rt *sys = &w->systems[s];
@@ -1357,6 +1399,9 @@ static int run_endpoint(agg *a, int k, int s, size_t from)
         if (!st->exact) {
             while (st->n > 0 && st->heap[0] < r->at)
                 mdl_fifo_heap_pop(st->heap, &st->n);
+            if (st->n > 0 && st->n < c && st->heap[0] == r->at &&
+                heap_count(st->heap, st->n, 0, r->at) > causal)
+                return WHY_EDGE; /* an end at an arrival that finds a worker free */
             if (st->n < c) {
                 if (st->n == st->cap) {
                     size_t cap = st->cap ? 2 * st->cap : 16;
@@ -1373,6 +1418,8 @@ static int run_endpoint(agg *a, int k, int s, size_t from)
             }
             st->exact = 1; /* the heap holds c ends >= r->at: the servers' free times */
         }
+        if (st->heap[0] < r->at && heap_count(st->heap, st->n, 0, r->at) > causal)
+            return WHY_EDGE; /* (at heap[0] it finds every worker busy: below) */
         sim_time start;
         mdl_fifo_tally t;
         mdl_fifo_run((int)c, st->heap, 1, &r->at, &r->service, &start, &r->end, &t);
@@ -1447,14 +1494,18 @@ static size_t system_records(agg *a, int k)
  * while not exact; once exact, a record finding every worker busy waited
  * or sent the pass back, and one that did not found a worker free before
  * it). p's records in flight are among those, so with c < size the pool
- * never holds size - 1. */
+ * never holds size - 1. Nor does a thread come back at the very instant
+ * a record of p arrives: the calendar's order there decides the pool's
+ * maximum (commit_pool's sweep releases first); in the common case such a
+ * tie is an end at an arrival of the one system, which run_endpoint sends
+ * back. WHY_QUIET, WHY_POOL, or WHY_EDGE for such a tie. */
 static int check_caller(agg *a, const agg_comp *c, int q)
 {
     world *w = a->w;
     int p = c->callers[q];
     size_t b = a->caller_off[q], n = a->caller_off[q + 1] - b;
     if (n == 0)
-        return 1; /* no record of p */
+        return WHY_QUIET; /* no record of p */
     int one = rec_system(w, &a->recs[a->by_caller[b]]), single = 1, waited = 0;
     for (size_t j = 0; j < n; j++) {
         const agg_rec *r = &a->recs[a->by_caller[b + j]];
@@ -1469,12 +1520,15 @@ static int check_caller(agg *a, const agg_comp *c, int q)
     }
     int size = mdl_caller_size(w->callers[p]);
     if (single && !waited && mdl_endpoint_workers(w->systems[one].endpoint) < size)
-        return 1;
+        return WHY_QUIET; /* a release at an arrival is the endpoint's (run_endpoint) */
     /* A record finding size - 1 threads held would fill the pool (its time
      * exhausted is left to the calendar); with none free it is refused.
      * A thread released at the instant a record arrives counts as held
      * (under_limit's ties): mdl_fifo_first_full's rule with size - 1. */
-    return size >= 2 && under_limit(a->arr, a->svc, n, a->tmp, size - 1);
+    int tie = 0;
+    if (size < 2 || !under_limit(a->arr, a->svc, n, a->tmp, size - 1, &tie))
+        return WHY_POOL;
+    return tie ? WHY_EDGE : WHY_QUIET;
 }
 
 /* The pass's calls per quota grid bucket of system s, the k-th of the
@@ -1664,6 +1718,27 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
     return f->index;
 }
 
+/* Whether a record of the k-th system of the pass leaves the line at the
+ * very instant another arrives: the calendar's order there decides
+ * whether the line holds one more (mdl_fifo_waiting lets it leave
+ * first). The arrivals and the starts both come in order (FIFO): a merge.
+ * Reads a->arr, a->end and a->idx (system_records). */
+static int wait_ends_at_arrival(agg *a, int k)
+{
+    size_t b = a->sys_off[k], n = a->sys_off[k + 1] - b, j = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (; j < n; j++) {
+            sim_time start = a->end[j] - a->recs[a->idx[j]].service;
+            if (start > a->arr[j] && start >= a->arr[i]) { /* a wait ending at or after it */
+                if (start == a->arr[i])
+                    return 1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 /* The checks of a pass over [t0, until) on its drawn records (a->recs,
  * ends set) besides the timeouts: breakers, caller pools, the warm-up
  * edge, faults, concurrency limits, quotas and the quota sample edge.
@@ -1675,9 +1750,11 @@ static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
     for (int k = 0; k < c->nflows; k++)
         if (!breaker_holds(a, c, k))
             return WHY_SLOW; /* the records would move a breaker */
-    for (int k = 0; k < c->ncallers; k++)
-        if (!check_caller(a, c, k))
-            return WHY_POOL;
+    for (int k = 0; k < c->ncallers; k++) {
+        int why = check_caller(a, c, k);
+        if (why != WHY_QUIET)
+            return why;
+    }
     sim_time warmup = w->sc->warmup;
     if (warmup > t0 && warmup <= until)
         return WHY_EDGE;
@@ -1685,8 +1762,10 @@ static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
         int s = c->systems[k];
         if (faulted(&w->systems[s], t0, until))
             return WHY_FAULT;
+        if (a->st[k].tally.waited > 0 && system_records(a, k) > 0 && wait_ends_at_arrival(a, k))
+            return WHY_EDGE;
         int limit = w->systems[s].spec->api.concurrency_limit;
-        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, k), a->tmp, limit))
+        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, k), a->tmp, limit, NULL))
             return WHY_LIMIT;
         if (!w->systems[s].quota)
             continue;
@@ -1697,6 +1776,22 @@ static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
             return WHY_QUOTA;
     }
     return WHY_QUIET;
+}
+
+/* Whether a record of the pass answers at its quiet end t1 while an
+ * arrival of the component is due there (invariant 3): the calendar's
+ * order of the two decides whether the endpoint and the caller pool hold
+ * one more at t1, which the pass, committing the answer as a release
+ * before t1, cannot tell. */
+static int end_tie(const agg *a, const agg_comp *c, sim_time t1)
+{
+    int due = 0;
+    for (int k = 0; k < c->nall && !due; k++)
+        due = a->w->flows[c->all[k]].next_at == t1;
+    for (size_t i = 0; i < a->nrecs && due; i++)
+        if (a->recs[i].end == t1)
+            return 1;
+    return 0;
 }
 
 /* Draws the component's records of [t0, *t1) and runs them; extends *t1
@@ -1727,7 +1822,7 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (agg_grow(a, a->nrecs + 1) != SIM_OK) /* + 1: a server even with no record */
             return SIM_ENOMEM;
         for (int k = 0; k < c->nsystems; k++) {
-            int why = run_endpoint(a, k, c->systems[k], from);
+            int why = run_endpoint(a, k, c->systems[k], from, 0);
             if (why != WHY_QUIET)
                 return why;
         }
@@ -1746,6 +1841,8 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (r->end - r->at > a->lim_flow[r->flow])
             return WHY_SLOW; /* a timeout: its retries are left to the calendar */
     }
+    if (last == until && end_tie(a, c, until))
+        return WHY_EDGE;
     return pass_checks(a, c, t0, until);
 }
 
@@ -2300,8 +2397,9 @@ static void sub_heap_build(agg *a, agg_comp *c)
  * (flow >= 0) or an apply (flow = -1 - its gsubs index). Draws its service
  * and runs the endpoint's recursion. Two requests of one endpoint at the
  * same microsecond, one of them an apply, fire in an order only the
- * calendar knows (which one draws which service): WHY_EDGE. */
-static int ev_request(agg *a, const agg_comp *c, sim_time at, int flow)
+ * calendar knows (which one draws which service): WHY_EDGE. causal: made
+ * in the event of an answer at `at` (run_endpoint). */
+static int ev_request(agg *a, const agg_comp *c, sim_time at, int flow, int causal)
 {
     world *w = a->w;
     if (add_rec(a, at, flow) != SIM_OK)
@@ -2315,7 +2413,7 @@ static int ev_request(agg *a, const agg_comp *c, sim_time at, int flow)
     sys_rt *sys = &w->systems[s];
     r->service = sim_time_clamp_seconds(
         mdl_service_sample(mdl_endpoint_service(sys->endpoint), sys->service_rng));
-    return run_endpoint(a, k, s, a->nrecs - 1);
+    return run_endpoint(a, k, s, a->nrecs - 1, causal);
 }
 
 /* Whether a subscriber-offline or token-expiry window of subscriber u
@@ -2430,13 +2528,30 @@ static int ev_answer(agg *a, agg_comp *c, int k, int j)
         sl->freed = at;
         return WHY_QUIET;
     }
-    int why = ev_request(a, c, at, -1 - c->subs[k]);
+    int why = ev_request(a, c, at, -1 - c->subs[k], 1); /* in the answer's event */
     if (why != WHY_QUIET)
         return why;
     sim_time end = a->recs[a->nrecs - 1].end;
     sl->end[sl->n] = end;
     sl->rd[sl->n++] = e->nrd;
     return ev_add_read(e, at, end, k, e->rd_pub[rd], rd);
+}
+
+/* Whether an event flow of c that the pass did not take has its pending
+ * arrival at the quiet end t1 (invariant 8). Its event was pushed before
+ * t0, so it fires at t1 before ev_commit (pushed at t0): its publish would
+ * reach a channel and a subscriber the pass still holds (the subscriber
+ * reads it only at the commit's wake, after whatever else fires at t1, a
+ * quota sample say, and the channel numbers it before the pass's
+ * publishes). The flows the pass took are pushed back after ev_commit. A
+ * real-time flow's call at t1 touches no channel or subscriber: it may
+ * fire first. */
+static int ev_end_tie(const agg *a, const agg_comp *c, sim_time t1)
+{
+    for (int k = c->nflows; k < c->nall; k++)
+        if (!a->taken[k] && a->w->flows[c->all[k]].next_at == t1)
+            return 1;
+    return 0;
 }
 
 /* The event pass's draw (invariant 8): the component's arrivals of
@@ -2503,7 +2618,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                 break;
             int why = WHY_QUIET;
             if (who < 0) {
-                why = ev_request(a, c, best, a->rt_flow[rt_next++]);
+                why = ev_request(a, c, best, a->rt_flow[rt_next++], 0);
             } else if (answer >= 0) {
                 why = ev_answer(a, c, who, answer);
             } else {
@@ -2511,7 +2626,11 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                 if (best > t0 && best % w->interval == 0 &&
                     w->systems[a->gsubs[c->subs[who]].target].quota)
                     return WHY_EDGE; /* the calendar's order with the sample is not known */
-                why = ev_request(a, c, best, -1 - c->subs[who]);
+                /* read at a slot's freeing, the publish before it or no
+                 * other slot free: the answer's event pumps it (causal) */
+                int causal = best == sl->freed &&
+                             (e->pub_at[sl->next] < best || sl->n + 1 == (size_t)sl->slots);
+                why = ev_request(a, c, best, -1 - c->subs[who], causal);
                 if (why == WHY_QUIET) {
                     sim_time end = a->recs[a->nrecs - 1].end;
                     sl->end[sl->n] = end;
@@ -2540,6 +2659,8 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
             return WHY_EDGE;
     }
     *t1 = until;
+    if (ev_end_tie(a, c, until))
+        return WHY_EDGE;
     if (ev_shared(a, c, t0, until))
         return WHY_SHARED;
     if (agg_grow(a, a->nrecs + 1) != SIM_OK)
@@ -2620,7 +2741,9 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now);
 
 /* A committed event pass over [t0, t1): the channels and subscribers wait
  * for its commit at t1 (ev_commit), which fires before anything else of
- * the component there (pushed before its arrivals and its next tick). */
+ * the component there: pushed before the arrivals the pass took and its
+ * next tick, and no flow it did not take publishes at t1 (ev_end_tie;
+ * such a flow's real-time call at t1 touches neither). */
 static int ev_begin(agg *a, agg_comp *c, sim_time t0, sim_time t1)
 {
     world *w = a->w;
