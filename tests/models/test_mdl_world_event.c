@@ -467,15 +467,10 @@ static void a_publish_at_the_quiet_end_waits_for_the_calendar(void **state)
         "      subscribers:\n"
         "        - id: c0a\n"
         "          concurrency: 1\n";
-    sim_summary *f = load_and_run(text, 0, 2, 1);
-    sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
-    printf("  passes %.1f edge %.1f\n", mean_of(f, "run.aggregate_passes"),
-           mean_of(f, "run.aggregate_fallback_edge"));
-    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary *f = fast_matches_reference(text);
     assert_true(mean_of(f, "run.aggregate_passes") > 100);
     assert_true(mean_of(f, "run.aggregate_fallback_edge") > 0);
     sim_summary_destroy(f);
-    sim_summary_destroy(r);
 }
 
 /* 1 and 2 threads give the same values, bit for bit. */

@@ -101,4 +101,21 @@ static double mean_of(const sim_summary *s, const char *name)
     return m->mean;
 }
 
+/* Runs text on the fast path and on the per-record reference (2
+ * replications, 1 thread), prints the pass's share, passes and edge
+ * fallbacks, and asserts that every published value agrees (differ to
+ * 1e-9: counts exactly, the floating sums to their last bits). Returns
+ * the fast run's summary for the test's own checks; the test destroys
+ * it. */
+static sim_summary *fast_matches_reference(const char *text)
+{
+    sim_summary *f = load_and_run(text, 0, 2, 1);
+    sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
+    printf("  share %.4f passes %.1f edge %.1f\n", mean_of(f, "run.aggregate_share"),
+           mean_of(f, "run.aggregate_passes"), mean_of(f, "run.aggregate_fallback_edge"));
+    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary_destroy(r);
+    return f;
+}
+
 #endif
