@@ -185,71 +185,94 @@ void mdl_channel_cfg_from_spec(mdl_channel_cfg *cfg, const mdl_events_spec *spec
  * and the readers, who mostly read near the tip, read it at once, so the
  * directory slot (a line apart, cold at each event in a large landscape)
  * is not loaded twice per event. */
-static const log_page *page_of(const mdl_channel *ch, uint64_t a)
+static inline const log_page *page_of(const mdl_channel *ch, uint64_t a)
 {
     uint64_t p = a >> PAGE_BITS;
     assert(p + 1 != ch->page_hi || ch->newest.e == ch->dir[p & ch->dmask].e); /* inv. 8 */
     return p + 1 == ch->page_hi ? &ch->newest : &ch->dir[p & ch->dmask];
 }
 
-static entry *at(const mdl_channel *ch, uint64_t a)
+static inline entry *at(const mdl_channel *ch, uint64_t a)
 {
     return &page_of(ch, a)->e[a & (PAGE - 1)];
 }
 
-static int is_wide(const entry *e)
+static inline int is_wide(const entry *e)
 {
     return (e->tf & FLOW_MASK) == FLOW_WIDE;
 }
 
 /* The whole copy of a wide entry: its ring index from the low 32 bits
  * (fewer than 2^32 wide entries are ever retained). */
-static const mdl_event *wide_of(const mdl_channel *ch, const entry *e)
+static inline const mdl_event *wide_of(const mdl_channel *ch, const entry *e)
 {
     uint64_t i = ch->wide_lo + (uint32_t)(e->key - (uint32_t)ch->wide_lo);
     return &ch->wide[i & ch->wide_mask];
 }
 
-static uint64_t seq_of(const mdl_channel *ch, uint64_t a)
+/* The fields of entry e of page p. Each lookup of entry a costs a page
+ * lookup (page_of), so the hot paths take the entry once (entry_of) and
+ * read every field they need from it. */
+static inline uint64_t e_seq(const mdl_channel *ch, const log_page *p, const entry *e)
 {
-    const entry *e = at(ch, a);
-    return is_wide(e) ? wide_of(ch, e)->seq : page_of(ch, a)->seq0 + e->dseq;
+    return is_wide(e) ? wide_of(ch, e)->seq : p->seq0 + e->dseq;
 }
 
-static sim_time published_of(const mdl_channel *ch, uint64_t a)
+static inline sim_time e_published(const mdl_channel *ch, const log_page *p, const entry *e)
 {
-    const entry *e = at(ch, a);
-    return is_wide(e) ? wide_of(ch, e)->published : page_of(ch, a)->t0 + (sim_time)(e->tf >> 16);
+    return is_wide(e) ? wide_of(ch, e)->published : p->t0 + (sim_time)(e->tf >> 16);
 }
 
-static int flow_of(const mdl_channel *ch, uint64_t a)
+static inline int e_flow(const mdl_channel *ch, const entry *e)
 {
-    const entry *e = at(ch, a);
     if (is_wide(e))
         return wide_of(ch, e)->flow;
     int v = (int)(e->tf & FLOW_MASK);
     return v > FLOW_MAX ? v - (int)FLOW_MASK - 1 : v;
 }
 
+/* Entry e of page p as an event (its first seq). */
+static inline void e_load(const mdl_channel *ch, const log_page *p, const entry *e, mdl_event *ev)
+{
+    if (is_wide(e)) {
+        *ev = *wide_of(ch, e);
+        return;
+    }
+    ev->seq = p->seq0 + e->dseq;
+    ev->published = p->t0 + (sim_time)(e->tf >> 16);
+    ev->created = ev->published;
+    ev->key = e->key;
+    ev->flow = e_flow(ch, e);
+}
+
+static inline uint64_t seq_of(const mdl_channel *ch, uint64_t a)
+{
+    const log_page *p = page_of(ch, a);
+    return e_seq(ch, p, &p->e[a & (PAGE - 1)]);
+}
+
+static inline sim_time published_of(const mdl_channel *ch, uint64_t a)
+{
+    const log_page *p = page_of(ch, a);
+    return e_published(ch, p, &p->e[a & (PAGE - 1)]);
+}
+
+static inline int flow_of(const mdl_channel *ch, uint64_t a)
+{
+    return e_flow(ch, at(ch, a));
+}
+
 /* One past the last seq of entry a (entries are contiguous in seq). */
-static uint64_t end_of(const mdl_channel *ch, uint64_t a)
+static inline uint64_t end_of(const mdl_channel *ch, uint64_t a)
 {
     return a + 1 < ch->tail ? seq_of(ch, a + 1) : ch->tip;
 }
 
 /* Entry a as an event (its first seq). */
-static void load(const mdl_channel *ch, uint64_t a, mdl_event *ev)
+static inline void load(const mdl_channel *ch, uint64_t a, mdl_event *ev)
 {
-    const entry *e = at(ch, a);
-    if (is_wide(e)) {
-        *ev = *wide_of(ch, e);
-        return;
-    }
-    ev->seq = seq_of(ch, a);
-    ev->published = published_of(ch, a);
-    ev->created = ev->published;
-    ev->key = e->key;
-    ev->flow = flow_of(ch, a);
+    const log_page *p = page_of(ch, a);
+    e_load(ch, p, &p->e[a & (PAGE - 1)], ev);
 }
 
 /* Kept rather than read from entry head: every delivery asks, and in a
@@ -390,12 +413,9 @@ static void fix_abs(const mdl_channel *ch, reader *r)
     r->pos_abs = locate(ch, r->pos);
 }
 
-/* Restores invariant 1: moves r past events it does not read. */
-static void advance_to_match(const mdl_channel *ch, reader *r)
+/* Moves r past events it does not read, from a valid r.pos_abs. */
+static void skip_unmatched(const mdl_channel *ch, reader *r)
 {
-    if (r->pos < oldest(ch))
-        return; /* out of range: the owner seeks */
-    fix_abs(ch, r);
     while (r->pos_abs < ch->tail) {
         if (matches(r, flow_of(ch, r->pos_abs)))
             break;
@@ -404,6 +424,15 @@ static void advance_to_match(const mdl_channel *ch, reader *r)
     }
     if (r->pos > r->high)
         r->high = r->pos;
+}
+
+/* Restores invariant 1: moves r past events it does not read. */
+static void advance_to_match(const mdl_channel *ch, reader *r)
+{
+    if (r->pos < oldest(ch))
+        return; /* out of range: the owner seeks */
+    fix_abs(ch, r);
+    skip_unmatched(ch, r);
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -492,15 +521,20 @@ static void purge(mdl_channel *ch, sim_time now)
     uint64_t consumed_below = 0;
     if (ch->keep_until_consumed && ch->nreaders > 0)
         consumed_below = min_committed(ch);
+    sim_time expire_at = SIM_TIME_NEVER; /* that of the entry left at head */
     while (ch->head < ch->tail) {
-        int by_time = expired_by_time(ch, published_of(ch, ch->head), now);
+        const log_page *p = page_of(ch, ch->head);
+        const entry *e = &p->e[ch->head & (PAGE - 1)];
+        mdl_event ev;
+        e_load(ch, p, e, &ev);
+        int by_time = expired_by_time(ch, ev.published, now);
         uint64_t end = end_of(ch, ch->head);
-        if (!by_time && end > consumed_below)
+        if (!by_time && end > consumed_below) {
+            expire_at = expiry(ch, ev.published);
             break;
-        uint64_t seq = seq_of(ch, ch->head);
+        }
+        uint64_t seq = ev.seq;
         if (by_time) {
-            mdl_event ev;
-            load(ch, ch->head, &ev);
             ch->st.expired += end - seq;
             for (int i = 0; i < ch->nreaders; i++) {
                 reader *r = &ch->readers[i];
@@ -509,13 +543,13 @@ static void purge(mdl_channel *ch, sim_time now)
                 tell_leaving(ch, i, &ev, max_u64(seq, r->pos), end, MDL_NOTE_EXPIRED, now);
             }
         }
-        if (is_wide(at(ch, ch->head)))
+        if (is_wide(e))
             ch->wide_lo++;
         ch->retained -= end - seq;
         ch->head++;
         ch->first = end;
     }
-    ch->expire_at = ch->head < ch->tail ? expiry(ch, published_of(ch, ch->head)) : SIM_TIME_NEVER;
+    ch->expire_at = expire_at;
     if (ch->wide && ch->wide_lo == ch->wide_hi) { /* the ring emptied: give it back */
         sim_free(ch->wide);
         ch->wide = NULL;
@@ -927,6 +961,7 @@ static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, in
     } else if (!take_delivery(ch, ri, now, retry_at)) {
         return MDL_READ_ALLOCATION;
     }
+    /* advance_to_match left pos_abs at the entry holding pos */
     load(ch, r->pos_abs, out);
     out->seq = r->pos;
     int again = r->pos < r->high;
@@ -940,10 +975,10 @@ static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, in
         *replay = again;
     r->pos++;
     if (r->pos == end_of(ch, r->pos_abs))
-        r->pos_abs++;
+        r->pos_abs++; /* entries are contiguous: pos is the next one's first seq, or tip */
     if (r->pos > r->high)
         r->high = r->pos;
-    advance_to_match(ch, r);
+    skip_unmatched(ch, r); /* pos_abs is valid: fix_abs would keep it */
     ch->st.deliveries++;
     if (ch->s_alloc)
         sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));

@@ -956,6 +956,202 @@ static void a_commit_without_memory_for_its_log_stops_consistent(void **state)
     mdl_channel_destroy(ch);
 }
 
+static sim_time max_time(sim_time a, sim_time b)
+{
+    return a > b ? a : b;
+}
+
+/* A small deterministic generator for the randomized comparisons below. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A commit gives what the per-record calls give. Two channels (retention
+ * 50 s, both allocations) with four readers (two of flow 0, one of flow 1,
+ * one of CDC only) live 60 s of per-record publishes, CDC runs and reads;
+ * then, over [60 s, 400 s), one gets ~600 random publishes (flows 0-2,
+ * flow 2 read by nobody) and ~550 reads (each within 30 s of its publish, so
+ * nothing unread expires; a publish and a read may share a microsecond,
+ * the publish first) through mdl_channel_publish and mdl_channel_deliver,
+ * the other the same lists through one commit. Crossing pages, purging
+ * at every record's time and readers stepping over flow 2, both must end
+ * with the same seqs, events read, positions, backlogs, notes, stats and
+ * allocation counts; and by hand, the seqs follow on from the tip and
+ * each reader's k-th read is the k-th publish of its flow. */
+static void a_commit_equals_the_per_record_calls(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 7; seed < 12; seed++) {
+        uint64_t sd = seed * 0x9E3779B97F4A7C15u;
+        mdl_channel *ch[2];
+        notes t[2][4];
+        memset(t, 0, sizeof t);
+        const int rflow[4] = {0, 0, 1, MDL_CHANNEL_NO_FLOW}, rcdc[4] = {0, 1, 0, 1};
+        for (int c = 0; c < 2; c++) {
+            ch[c] = make(50 * SIM_SEC, 1e6, 1e6);
+            for (int i = 0; i < 4; i++)
+                attach(ch[c], rflow[i], rcdc[i], &t[c][i]);
+        }
+        /* before the pass: the same per-record life on both, all read */
+        for (sim_time now = 0; now < 60 * SIM_SEC; now += SIM_SEC) {
+            for (int c = 0; c < 2; c++) {
+                uint64_t s2 = sd;
+                int f = (int)(rnd(&s2) % 4);
+                if (f == 3)
+                    mdl_channel_publish_cdc(ch[c], 1 + rnd(&s2) % 3, now);
+                else
+                    mdl_channel_publish(ch[c], f, rnd(&s2) % 100, now, now, NULL);
+                mdl_event ev;
+                for (int i = 0; i < 4; i++)
+                    while (mdl_channel_deliver(ch[c], i, now, &ev, NULL, NULL) ==
+                           MDL_READ_DELIVERED)
+                        ;
+            }
+            rnd(&sd);
+            rnd(&sd);
+        }
+        enum { N = 2000 };
+        static sim_time pub_at[N], read_at[N];
+        static int pub_flow[N], read_reader[N];
+        static uint64_t key[N], seq[N], seq_ref[N];
+        static mdl_event read[N], read_ref[N];
+        /* the lists, drawn with each reader's unread publish times in a queue */
+        sim_time unread[4][N];
+        size_t qlo[4] = {0}, qhi[4] = {0}, np = 0, nrd = 0;
+        sim_time now = 60 * SIM_SEC, last_read = -1;
+        while (now < 395 * SIM_SEC && np < N && nrd < N) {
+            now += (sim_time)(rnd(&sd) % 3) * SIM_SEC / 4;
+            int i = (int)(rnd(&sd) % 4);
+            int due = qlo[i] < qhi[i] && unread[i][qlo[i]] < now - 30 * SIM_SEC;
+            if (!due && rnd(&sd) % 2 == 0) {
+                if (now == last_read)
+                    now++; /* a publish never after a read of its microsecond */
+                int f = (int)(rnd(&sd) % 3);
+                pub_at[np] = now;
+                pub_flow[np] = f;
+                key[np++] = rnd(&sd) % 1000;
+                for (int r = 0; r < 4; r++)
+                    if (rflow[r] == f)
+                        unread[r][qhi[r]++] = now;
+            } else if (qlo[i] < qhi[i]) {
+                for (int r = 0; r < 4; r++) /* also any reader with an old event */
+                    if (r != i && qlo[r] < qhi[r] && unread[r][qlo[r]] < now - 30 * SIM_SEC)
+                        i = r;
+                read_at[nrd] = now;
+                read_reader[nrd++] = i;
+                qlo[i]++;
+                last_read = now;
+            }
+        }
+        /* the reference: per record, a publish before a read at one time */
+        for (size_t p = 0, j = 0; p < np || j < nrd;) {
+            if (p < np && (j == nrd || pub_at[p] <= read_at[j])) {
+                assert_int_equal(mdl_channel_publish(ch[0], pub_flow[p], key[p], pub_at[p],
+                                                     pub_at[p], &seq_ref[p]),
+                                 SIM_OK);
+                p++;
+            } else {
+                assert_int_equal(mdl_channel_deliver(ch[0], read_reader[j], read_at[j],
+                                                     &read_ref[j], NULL, NULL),
+                                 MDL_READ_DELIVERED);
+                j++;
+            }
+        }
+        assert_true(mdl_channel_pass_ready(ch[1]));
+        mdl_channel_pass_begin(ch[1], 60 * SIM_SEC, 400 * SIM_SEC);
+        mdl_channel_bulk b = {.npub = np,
+                              .pub_at = pub_at,
+                              .pub_flow = pub_flow,
+                              .pub_key = key,
+                              .pub_seq = seq,
+                              .nread = nrd,
+                              .read_at = read_at,
+                              .read_reader = read_reader,
+                              .read_ev = read};
+        assert_int_equal(mdl_channel_pass_commit(ch[1], &b), SIM_OK);
+        assert_true(np > 500 && nrd > 400);
+        /* by hand: consecutive seqs from the tip at 60 s; reader i's k-th
+         * read is the k-th publish of its flow (it had read everything) */
+        uint64_t tip0 = mdl_channel_tip(ch[0]) - np;
+        size_t k[4] = {0};
+        for (size_t p = 0; p < np; p++) {
+            assert_int_equal(seq[p], tip0 + p);
+            assert_int_equal(seq[p], seq_ref[p]);
+        }
+        for (size_t j = 0; j < nrd; j++) {
+            int i = read_reader[j];
+            while (pub_flow[k[i]] != rflow[i])
+                k[i]++;
+            size_t p = k[i]++;
+            assert_true(read[j].seq == seq[p] && read[j].key == key[p] &&
+                        read[j].published == pub_at[p] && read[j].flow == pub_flow[p]);
+        }
+        /* each reader ends at its first unread publish (or the tip), its
+         * backlog the publishes of its flow left; everything published
+         * before the last record's time minus 50 s expired (all of the
+         * first 60 s, tip0 events) */
+        sim_time last = max_time(pub_at[np - 1], read_at[nrd - 1]);
+        uint64_t expired = tip0;
+        for (size_t p = 0; p < np; p++)
+            expired += pub_at[p] < last - 50 * SIM_SEC;
+        for (int i = 0; i < 4; i++) {
+            uint64_t pos = tip0 + np, left = 0;
+            for (size_t p = np; p-- > k[i];) {
+                if (pub_flow[p] == rflow[i]) {
+                    pos = seq[p];
+                    left++;
+                }
+            }
+            assert_int_equal(mdl_channel_position(ch[1], i), pos);
+            assert_int_equal(mdl_channel_high_water(ch[1], i), pos);
+            assert_int_equal(mdl_channel_backlog(ch[1], i), left);
+        }
+        for (size_t j = 0; j < nrd; j++) {
+            assert_int_equal(read[j].seq, read_ref[j].seq);
+            assert_int_equal(read[j].published, read_ref[j].published);
+            assert_int_equal(read[j].created, read_ref[j].created);
+            assert_int_equal(read[j].key, read_ref[j].key);
+            assert_int_equal(read[j].flow, read_ref[j].flow);
+        }
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(mdl_channel_position(ch[1], i), mdl_channel_position(ch[0], i));
+            assert_int_equal(mdl_channel_high_water(ch[1], i), mdl_channel_high_water(ch[0], i));
+            assert_int_equal(mdl_channel_backlog(ch[1], i), mdl_channel_backlog(ch[0], i));
+            assert_int_equal(mdl_channel_backlog_own(ch[1], i), mdl_channel_backlog_own(ch[0], i));
+            assert_int_equal(mdl_channel_oldest_unread(ch[1], i),
+                             mdl_channel_oldest_unread(ch[0], i));
+            for (int w = MDL_NOTE_PUBLISHED; w < MDL_NOTE_READ; w++)
+                assert_true(t[1][i].n[w][0] == t[0][i].n[w][0] &&
+                            t[1][i].n[w][1] == t[0][i].n[w][1]);
+            /* the commit tells READ, the calls tell nothing of reads */
+            assert_int_equal(t[0][i].n[MDL_NOTE_READ][0], 0);
+        }
+        assert_int_equal(t[1][0].n[MDL_NOTE_READ][0] + t[1][1].n[MDL_NOTE_READ][0] +
+                             t[1][2].n[MDL_NOTE_READ][0] + t[1][3].n[MDL_NOTE_READ][0],
+                         nrd);
+        mdl_channel_stats s0, s1;
+        mdl_channel_stats_get(ch[0], &s0);
+        mdl_channel_stats_get(ch[1], &s1);
+        assert_true(s0.published == s1.published && s0.deliveries == s1.deliveries &&
+                    s0.expired == s1.expired && s0.expired_unread == s1.expired_unread &&
+                    s0.retained_peak == s1.retained_peak && s0.backlog_peak == s1.backlog_peak &&
+                    s0.allocation_peak == s1.allocation_peak);
+        assert_true(s1.expired == expired && s0.backlog_peak > 1);
+        assert_int_equal(mdl_channel_tip(ch[1]), mdl_channel_tip(ch[0]));
+        assert_int_equal(mdl_channel_oldest(ch[1]), mdl_channel_oldest(ch[0]));
+        assert_int_equal(mdl_channel_retained(ch[1]), mdl_channel_retained(ch[0]));
+        assert_int_equal(mdl_channel_log_bytes(ch[1]), mdl_channel_log_bytes(ch[0]));
+        assert_int_equal(mdl_channel_allocation_used(ch[1], now),
+                         mdl_channel_allocation_used(ch[0], now));
+        for (int c = 0; c < 2; c++)
+            mdl_channel_destroy(ch[c]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -987,6 +1183,7 @@ int main(void)
         cmocka_unit_test(a_commit_counts_the_charges_of_copies),
         cmocka_unit_test(a_commit_refuses_lists_it_cannot_replay),
         cmocka_unit_test(a_commit_without_memory_for_its_log_stops_consistent),
+        cmocka_unit_test(a_commit_equals_the_per_record_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
