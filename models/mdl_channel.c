@@ -1311,6 +1311,55 @@ static int in_order(const sim_time *times, size_t n, sim_time t0, sim_time t1)
     return 1;
 }
 
+/* Readers up to which valid_bulk checks the reads in one sweep. */
+#define VALID_FEW 64
+
+/* Whether every read of b finds an event, in one sweep over the lists for
+ * all readers (at most VALID_FEW): a pass's publish (flow >= 0) matches
+ * exactly the readers of its flow, so the readers are grouped by flow and
+ * each group counts the publishes of its flow so far; reader r's read
+ * finds an event while r's reads so far are fewer than its backlog plus
+ * its group's count. The same answer as valid_bulk's sweep per reader. */
+static int reads_find_few(const mdl_channel *ch, const mdl_channel_bulk *b)
+{
+    int gflow[VALID_FEW];      /* the flows of the groups */
+    uint64_t gpub[VALID_FEW];  /* publishes of each group's flow so far */
+    int grp[VALID_FEW];        /* each reader's group; -1: it reads no flow */
+    uint64_t avail[VALID_FEW]; /* each reader's backlog minus its reads so far */
+    int ng = 0;
+    for (int ri = 0; ri < ch->nreaders; ri++) {
+        const reader *r = &ch->readers[ri];
+        avail[ri] = r->backlog;
+        grp[ri] = -1;
+        if (r->flow < 0)
+            continue;
+        int g = 0;
+        while (g < ng && gflow[g] != r->flow)
+            g++;
+        if (g == ng) {
+            gflow[ng] = r->flow;
+            gpub[ng++] = 0;
+        }
+        grp[ri] = g;
+    }
+    size_t i = 0;
+    for (size_t j = 0; j < b->nread; j++) {
+        for (; i < b->npub && b->pub_at[i] <= b->read_at[j]; i++) {
+            for (int g = 0; g < ng; g++) {
+                if (gflow[g] == b->pub_flow[i]) {
+                    gpub[g]++;
+                    break;
+                }
+            }
+        }
+        int ri = b->read_reader[j], g = grp[ri];
+        if (avail[ri] + (g >= 0 ? gpub[g] : 0) == 0)
+            return 0;
+        avail[ri]--; /* wraps below 0 while gpub[g] covers it: the sum is what counts */
+    }
+    return 1;
+}
+
 /* Whether b is a pass's lists this channel can replay: the times in order,
  * the flows and readers valid, and every read finding an event (reader r
  * has its backlog plus the publishes it matches up to the read's time). */
@@ -1332,6 +1381,8 @@ static int valid_bulk(const mdl_channel *ch, const mdl_channel_bulk *b)
     for (size_t j = 0; j < b->nread; j++)
         if (b->read_reader[j] < 0 || b->read_reader[j] >= ch->nreaders)
             return 0;
+    if (ch->nreaders <= VALID_FEW)
+        return reads_find_few(ch, b);
     for (int ri = 0; ri < ch->nreaders; ri++) {
         const reader *r = &ch->readers[ri];
         uint64_t left = r->backlog;

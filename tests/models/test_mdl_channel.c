@@ -970,6 +970,115 @@ static uint64_t rnd(uint64_t *s)
     return *s;
 }
 
+/* What the lists' check must answer, worked out per reader in the test:
+ * reader i's k-th read (k = 0, 1, ...) finds an event iff its backlog
+ * plus the publishes of its flow at or before the read exceed k. */
+static int reads_all_find(const uint64_t *backlog, const int *rflow, int nr, const sim_time *pub_at,
+                          const int *pub_flow, size_t np, const sim_time *read_at,
+                          const int *read_reader, size_t nrd)
+{
+    for (int i = 0; i < nr; i++) {
+        uint64_t k = 0;
+        for (size_t j = 0; j < nrd; j++) {
+            if (read_reader[j] != i)
+                continue;
+            uint64_t have = backlog[i];
+            for (size_t p = 0; p < np; p++)
+                have += pub_at[p] <= read_at[j] && pub_flow[p] == rflow[i];
+            if (have <= k++)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* The commit's check that every read finds an event sweeps the lists once
+ * for all readers (up to 64; per reader beyond). Random lists on 5 and 70
+ * readers (flows 0-3, some reading only CDC, some with a backlog of 0-2)
+ * get the answer the per-reader count gives, both ways (about half the
+ * lists are refused); a refused commit changes nothing and a later right
+ * one commits. */
+static void the_commit_check_of_reads_agrees_with_a_count_per_reader(void **state)
+{
+    (void)state;
+    uint64_t seed = 88172645463325252u;
+    int refused = 0, accepted = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        int nr = trial % 2 ? 5 : 70;
+        mdl_channel *ch = make(MDL_CHANNEL_FOREVER, 0, 0);
+        int rflow[70];
+        uint64_t backlog[70];
+        notes sink = {0};
+        for (int i = 0; i < nr; i++) {
+            rflow[i] = rnd(&seed) % 5 == 0 ? MDL_CHANNEL_NO_FLOW : (int)(rnd(&seed) % 4);
+            attach(ch, rflow[i], (int)(rnd(&seed) % 2), &sink);
+        }
+        for (int f = 0; f < 4; f++) /* 0-2 events of each flow before the pass */
+            for (uint64_t n = rnd(&seed) % 3; n > 0; n--)
+                mdl_channel_publish(ch, f, 0, 0, 0, NULL);
+        for (int i = 0; i < nr; i++)
+            backlog[i] = mdl_channel_backlog(ch, i);
+        enum { NP = 12, NRD = 12 };
+        sim_time pub_at[NP], read_at[NRD];
+        int pub_flow[NP], read_reader[NRD];
+        uint64_t key[NP] = {0};
+        mdl_event read[NRD];
+        size_t np = rnd(&seed) % (NP + 1), nrd = rnd(&seed) % (NRD + 1);
+        for (size_t p = 0; p < np; p++) {
+            pub_at[p] = (sim_time)(SIM_SEC + rnd(&seed) % 20 * SIM_SEC);
+            pub_flow[p] = (int)(rnd(&seed) % 4);
+        }
+        for (size_t j = 0; j < nrd; j++) {
+            read_at[j] = (sim_time)(SIM_SEC + rnd(&seed) % 20 * SIM_SEC);
+            read_reader[j] = (int)(rnd(&seed) % 6 == 0 ? 0 : rnd(&seed) % (uint64_t)nr);
+        }
+        /* sort both lists by time (insertion sort, ties keep their order) */
+        for (size_t p = 1; p < np; p++)
+            for (size_t q = p; q > 0 && pub_at[q] < pub_at[q - 1]; q--) {
+                sim_time t = pub_at[q];
+                pub_at[q] = pub_at[q - 1];
+                pub_at[q - 1] = t;
+                int f = pub_flow[q];
+                pub_flow[q] = pub_flow[q - 1];
+                pub_flow[q - 1] = f;
+            }
+        for (size_t j = 1; j < nrd; j++)
+            for (size_t q = j; q > 0 && read_at[q] < read_at[q - 1]; q--) {
+                sim_time t = read_at[q];
+                read_at[q] = read_at[q - 1];
+                read_at[q - 1] = t;
+                int r = read_reader[q];
+                read_reader[q] = read_reader[q - 1];
+                read_reader[q - 1] = r;
+            }
+        int want =
+            reads_all_find(backlog, rflow, nr, pub_at, pub_flow, np, read_at, read_reader, nrd);
+        mdl_channel_bulk b = {.npub = np,
+                              .pub_at = pub_at,
+                              .pub_flow = pub_flow,
+                              .pub_key = key,
+                              .nread = nrd,
+                              .read_at = read_at,
+                              .read_reader = read_reader,
+                              .read_ev = read};
+        uint64_t tip = mdl_channel_tip(ch);
+        mdl_channel_pass_begin(ch, SIM_SEC, 30 * SIM_SEC);
+        int rc = mdl_channel_pass_commit(ch, &b);
+        assert_int_equal(rc, want ? SIM_OK : SIM_EINVAL);
+        if (want) {
+            accepted++;
+            assert_int_equal(mdl_channel_tip(ch), tip + np);
+        } else {
+            refused++;
+            assert_int_equal(mdl_channel_tip(ch), tip); /* nothing done, the pass still on */
+            b.nread = 0;
+            assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_OK);
+        }
+        mdl_channel_destroy(ch);
+    }
+    assert_true(refused > 50 && accepted > 50);
+}
+
 /* A commit gives what the per-record calls give. Two channels (retention
  * 50 s, both allocations) with four readers (two of flow 0, one of flow 1,
  * one of CDC only) live 60 s of per-record publishes, CDC runs and reads;
@@ -1183,6 +1292,7 @@ int main(void)
         cmocka_unit_test(a_commit_counts_the_charges_of_copies),
         cmocka_unit_test(a_commit_refuses_lists_it_cannot_replay),
         cmocka_unit_test(a_commit_without_memory_for_its_log_stops_consistent),
+        cmocka_unit_test(the_commit_check_of_reads_agrees_with_a_count_per_reader),
         cmocka_unit_test(a_commit_equals_the_per_record_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
