@@ -603,8 +603,9 @@ static int fits(const mdl_channel *ch, int flow, uint64_t key, sim_time created,
     if (created != now || key > UINT32_MAX || flow < -FLOW_MAX || flow > FLOW_MAX)
         return 0;
     if ((ch->tail & (PAGE - 1)) == 0)
-        return 1; /* it starts a page: the bases are its own */
-    const log_page *p = page_of(ch, ch->tail);
+        return 1;                    /* it starts a page: the bases are its own */
+    const log_page *p = &ch->newest; /* grow_pages made the page of tail the newest */
+    assert(p == page_of(ch, ch->tail));
     return now >= p->t0 && (uint64_t)(now - p->t0) <= DT_MAX && ch->tip - p->seq0 <= UINT32_MAX;
 }
 
@@ -668,13 +669,19 @@ static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, si
     ch->st.published += n;
     if (ch->retained > ch->st.retained_peak)
         ch->st.retained_peak = ch->retained;
+    /* matches(r, flow), with the flow's kind worked out once; the
+     * readers to tell (the first 64, by bit) gathered on the way */
+    int own = flow >= 0, cdc = flow == MDL_CHANNEL_CDC || flow == MDL_CHANNEL_ECHO;
+    uint64_t tell = 0;
     for (int i = 0; i < ch->nreaders; i++) {
         reader *r = &ch->readers[i];
-        if (matches(r, flow)) {
+        if (own ? r->flow == flow : cdc && r->cdc) {
             r->backlog += n;
-            if (flow >= 0 && flow == r->flow)
+            if (own)
                 r->backlog_own += n;
             note_backlog_peak(ch, r);
+            if (r->notify && i < 64)
+                tell |= UINT64_C(1) << i;
         } else if (r->pos == seq) { /* at the tip: step over it */
             r->pos = ch->tip;
             r->pos_abs = ch->tail;
@@ -683,7 +690,12 @@ static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, si
         }
     }
     mdl_event ev = {.seq = seq, .published = now, .created = created, .key = key, .flow = flow};
-    for (int i = 0; i < ch->nreaders; i++) {
+    for (; tell; tell &= tell - 1) {
+        int i = __builtin_ctzll(tell);
+        reader *r = &ch->readers[i];
+        r->notify(r->ctx, i, MDL_NOTE_PUBLISHED, &ev, n, 0, now);
+    }
+    for (int i = 64; i < ch->nreaders; i++) {
         reader *r = &ch->readers[i];
         if (matches(r, flow) && r->notify)
             r->notify(r->ctx, i, MDL_NOTE_PUBLISHED, &ev, n, 0, now);
@@ -950,10 +962,28 @@ static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, in
     reader *r = &ch->readers[ri];
     if (r->pos < oldest(ch))
         return MDL_READ_OUT_OF_RANGE;
-    advance_to_match(ch, r);
-    if (r->pos >= ch->tip) {
-        leave(ch, r, now); /* nothing to read: no turn needed */
-        return MDL_READ_EMPTY;
+    /* The entry at pos_abs, decoded once: when it holds pos and matches
+     * (invariant 1 and a valid cache: the usual case, often the entry
+     * just published), advance_to_match would change nothing. */
+    mdl_event ev;
+    uint64_t a = r->pos_abs, end = 0;
+    int at_pos = 0;
+    if (r->pos < ch->tip && a >= ch->head && a < ch->tail) {
+        load(ch, a, &ev);
+        end = end_of(ch, a);
+        at_pos = ev.seq <= r->pos && r->pos < end && matches(r, ev.flow);
+        if (at_pos && r->pos > r->high) /* never (invariant 2), as advance_to_match does */
+            r->high = r->pos;
+    }
+    if (!at_pos) {
+        advance_to_match(ch, r);
+        if (r->pos >= ch->tip) {
+            leave(ch, r, now); /* nothing to read: no turn needed */
+            return MDL_READ_EMPTY;
+        }
+        a = r->pos_abs; /* the entry holding pos */
+        load(ch, a, &ev);
+        end = end_of(ch, a);
     }
     if (force) {
         if (ch->delivery)
@@ -961,8 +991,7 @@ static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, in
     } else if (!take_delivery(ch, ri, now, retry_at)) {
         return MDL_READ_ALLOCATION;
     }
-    /* advance_to_match left pos_abs at the entry holding pos */
-    load(ch, r->pos_abs, out);
+    *out = ev;
     out->seq = r->pos;
     int again = r->pos < r->high;
     if (!again) {
@@ -974,7 +1003,7 @@ static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, in
     if (replay)
         *replay = again;
     r->pos++;
-    if (r->pos == end_of(ch, r->pos_abs))
+    if (r->pos == end)
         r->pos_abs++; /* entries are contiguous: pos is the next one's first seq, or tip */
     if (r->pos > r->high)
         r->high = r->pos;
@@ -1302,13 +1331,17 @@ void mdl_channel_pass_begin(mdl_channel *ch, sim_time t0, sim_time t1)
     ch->nheld = 0;
 }
 
-/* Whether times[n] are nondecreasing within [t0, t1). */
+/* Whether times[n] are nondecreasing within [t0, t1): each at or after
+ * the one before (the first after t0), and the last before t1. */
 static int in_order(const sim_time *times, size_t n, sim_time t0, sim_time t1)
 {
-    for (size_t i = 0; i < n; i++)
-        if (times[i] < t0 || times[i] >= t1 || (i > 0 && times[i] < times[i - 1]))
+    sim_time prev = t0;
+    for (size_t i = 0; i < n; i++) {
+        if (times[i] < prev)
             return 0;
-    return 1;
+        prev = times[i];
+    }
+    return n == 0 || times[n - 1] < t1;
 }
 
 /* Readers up to which valid_bulk checks the reads in one sweep. */
@@ -1404,20 +1437,33 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
     ch->pass_on = 0;
     size_t i = 0, j = 0, k = 0, m = 0;
     int rc = SIM_OK;
-    while (rc == SIM_OK && (i < b->npub || j < b->nread || k < ch->nheld || m < b->ncharge)) {
-        sim_time ts = k < ch->nheld ? ch->held_first + (sim_time)k * ch->interval : SIM_TIME_NEVER;
+    /* The next sample point ts and charge tc (few), and the first of them:
+     * at equal times a sample comes first, then a charge, a publish, a read. */
+    sim_time ts = SIM_TIME_NEVER, tc = SIM_TIME_NEVER, tx = SIM_TIME_NEVER;
+    int more_x = ch->nheld > 0 || b->ncharge > 0;
+    if (more_x) {
+        ts = ch->nheld > 0 ? ch->held_first : SIM_TIME_NEVER;
+        tc = b->ncharge > 0 ? b->charge_at[0] : SIM_TIME_NEVER;
+        tx = ts < tc ? ts : tc;
+    }
+    while (rc == SIM_OK && (i < b->npub || j < b->nread || more_x)) {
         sim_time tp = i < b->npub ? b->pub_at[i] : SIM_TIME_NEVER;
         sim_time tr = j < b->nread ? b->read_at[j] : SIM_TIME_NEVER;
-        sim_time tc = m < b->ncharge ? b->charge_at[m] : SIM_TIME_NEVER;
-        if (k < ch->nheld && ts <= tp && ts <= tr && ts <= tc) {
-            take_sample(ch, ts);
-            k++;
-        } else if (m < b->ncharge && tc <= tp && tc <= tr) {
-            sim_time retry;
-            int took = mdl_channel_charge(ch, b->charge_reader[m], tc, &retry);
-            assert(took); /* the caller checked the allocation */
-            (void)took;
-            m++;
+        if (more_x && tx <= tp && tx <= tr) {
+            if (k < ch->nheld && ts <= tc) {
+                take_sample(ch, ts);
+                k++;
+            } else {
+                sim_time retry;
+                int took = mdl_channel_charge(ch, b->charge_reader[m], tc, &retry);
+                assert(took); /* the caller checked the allocation */
+                (void)took;
+                m++;
+            }
+            more_x = k < ch->nheld || m < b->ncharge;
+            ts = k < ch->nheld ? ch->held_first + (sim_time)k * ch->interval : SIM_TIME_NEVER;
+            tc = m < b->ncharge ? b->charge_at[m] : SIM_TIME_NEVER;
+            tx = ts < tc ? ts : tc;
         } else if (i < b->npub && tp <= tr) {
             rc = publish_one(ch, b->pub_flow[i], b->pub_key[i], tp, tp, 1,
                              b->pub_seq ? &b->pub_seq[i] : NULL);

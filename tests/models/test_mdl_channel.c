@@ -970,6 +970,72 @@ static uint64_t rnd(uint64_t *s)
     return *s;
 }
 
+/* At one microsecond the commit takes a held sample point first, then a
+ * charge, a publish, a read (the calendar's order there, see the header).
+ * Charts every 10 s on a channel with a delivery allocation; a pass over
+ * [5 s, 25 s] holds the sample points at 10 and 20 s. Its lists: publishes
+ * at 10 and 20 s, reads at 15 and 20 s, a charge at 20 s. By hand, the
+ * backlog is sampled 0 at 10 s and at 20 s (before the publishes there),
+ * so backlog_series bins 1 and 2 are 0 (1 had a publish come first); the
+ * allocation used is 0 from the 10 s sample, 1 from the read at 15 s, then
+ * at 20 s the sample sets 1, the charge 2 and the read 3: bin 1's mean is
+ * (0 x 5 s + 1 x 5 s) / 10 s = 0.5 and bin 2's 3. (A charge before the
+ * sample would not show: both set levels at one instant.) Fails when a
+ * publish at a sample point's time comes first. */
+static void a_commit_takes_a_sample_then_a_charge_a_publish_and_a_read_at_one_time(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    mdl_channel_cfg cfg;
+    mdl_channel_cfg_init(&cfg);
+    cfg.id = "sf";
+    cfg.delivery_allocation = 100;
+    cfg.series_interval = 10 * SIM_SEC;
+    cfg.series_bins = 6;
+    mdl_channel *ch = mdl_channel_create(&cfg, q, NULL);
+    assert_non_null(ch);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    mdl_channel_pass_begin(ch, 5 * SIM_SEC, 25 * SIM_SEC);
+    assert_int_equal(sim_queue_run(q, 25 * SIM_SEC), SIM_OK);
+    sim_time pub_at[2] = {10 * SIM_SEC, 20 * SIM_SEC}, read_at[2] = {15 * SIM_SEC, 20 * SIM_SEC},
+             charge_at[1] = {20 * SIM_SEC};
+    int flow[2] = {0, 0}, reader[2] = {r, r}, charger[1] = {r};
+    uint64_t key[2] = {1, 2};
+    mdl_event read[2];
+    mdl_channel_bulk b = {.npub = 2,
+                          .pub_at = pub_at,
+                          .pub_flow = flow,
+                          .pub_key = key,
+                          .nread = 2,
+                          .read_at = read_at,
+                          .read_reader = reader,
+                          .read_ev = read,
+                          .ncharge = 1,
+                          .charge_at = charge_at,
+                          .charge_reader = charger};
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_OK);
+    assert_int_equal(sim_queue_run(q, 60 * SIM_SEC), SIM_OK);
+    sim_result *res = sim_result_create(NULL);
+    assert_non_null(res);
+    assert_int_equal(mdl_channel_publish_metrics(ch, 60 * SIM_SEC, res, NULL), SIM_OK);
+    long i = sim_result_find(res, "channel.sf.backlog_series");
+    assert_true(i >= 0);
+    const sim_series *sb = sim_result_series_at(res, (size_t)i);
+    assert_true(sim_series_value(sb, 1) == 0.0 && sim_series_value(sb, 2) == 0.0);
+    i = sim_result_find(res, "channel.sf.allocation_used_series");
+    assert_true(i >= 0);
+    const sim_series *sa = sim_result_series_at(res, (size_t)i);
+    assert_true(sim_series_value(sa, 1) == 0.5);
+    assert_true(sim_series_value(sa, 2) == 3.0);
+    assert_true(read[0].seq == 0 && read[1].seq == 1);
+    assert_true(metric(res, "channel.sf.deliveries") == 3.0);
+    sim_result_destroy(res);
+    mdl_channel_destroy(ch);
+    sim_queue_destroy(q);
+}
+
 /* What the lists' check must answer, worked out per reader in the test:
  * reader i's k-th read (k = 0, 1, ...) finds an event iff its backlog
  * plus the publishes of its flow at or before the read exceed k. */
@@ -1294,6 +1360,7 @@ int main(void)
         cmocka_unit_test(a_commit_without_memory_for_its_log_stops_consistent),
         cmocka_unit_test(the_commit_check_of_reads_agrees_with_a_count_per_reader),
         cmocka_unit_test(a_commit_equals_the_per_record_calls),
+        cmocka_unit_test(a_commit_takes_a_sample_then_a_charge_a_publish_and_a_read_at_one_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
