@@ -1665,34 +1665,46 @@ static int due_before(const struct pending_apply *a, const struct pending_apply 
     return a->at < b->at || (a->at == b->at && a->i < b->i);
 }
 
-static void heap_push(struct pending_apply *h, size_t *n, struct pending_apply x)
+/* The heap's operations take and give the fields, not the struct by value:
+ * a struct built on the stack for the call was read back across its
+ * padding before the store had landed (a failed store forwarding per push,
+ * a third of the commit's own time). */
+static inline void heap_push(struct pending_apply *h, size_t *n, sim_time at, size_t idx, int keyed)
 {
     size_t i = (*n)++;
-    while (i > 0 && due_before(&x, &h[(i - 1) / 2])) {
-        h[i] = h[(i - 1) / 2];
+    while (i > 0) {
+        const struct pending_apply *p = &h[(i - 1) / 2];
+        if (!(at < p->at || (at == p->at && idx < p->i)))
+            break;
+        h[i] = *p;
         i = (i - 1) / 2;
     }
-    h[i] = x;
+    h[i].at = at;
+    h[i].i = idx;
+    h[i].keyed = keyed;
 }
 
-static struct pending_apply heap_pop(struct pending_apply *h, size_t *n)
+/* Removes the earliest apply into *top. */
+static inline void heap_pop(struct pending_apply *h, size_t *n, struct pending_apply *top)
 {
-    struct pending_apply top = h[0], x = h[--*n];
+    *top = h[0];
+    size_t m = --*n;
+    if (m == 0)
+        return;
+    const struct pending_apply x = h[m];
     size_t i = 0;
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= *n)
+        if (c >= m)
             break;
-        if (c + 1 < *n && due_before(&h[c + 1], &h[c]))
+        if (c + 1 < m && due_before(&h[c + 1], &h[c]))
             c++;
         if (!due_before(&h[c], &x))
             break;
         h[i] = h[c];
         i = c;
     }
-    if (*n > 0)
-        h[i] = x;
-    return top;
+    h[i] = x;
 }
 
 static int slots_of(const mdl_subscriber *s)
@@ -1775,12 +1787,13 @@ static int valid_bulk(const mdl_subscriber *s, const mdl_subscriber_bulk *b, sim
         if (o != SIZE_MAX && (o >= i || b->copy_of[o] != SIZE_MAX ||
                               b->done_at[o] != b->read_at[i] || b->ev[o].seq != b->ev[i].seq))
             return 0; /* a copy is dispatched at its first reading's answer */
+        struct pending_apply gone;
         while (nh > 0 && s->applies[0].at <= b->read_at[i])
-            heap_pop(s->applies, &nh);
+            heap_pop(s->applies, &nh, &gone);
         if (nh + stuck + 1 > cap)
             return 0;
         if (b->done_at[i] < t1)
-            heap_push(s->applies, &nh, (struct pending_apply){b->done_at[i], i, 0});
+            heap_push(s->applies, &nh, b->done_at[i], i, 0);
         else
             stuck++;
     }
@@ -1822,7 +1835,8 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
     for (size_t i = 0; i <= b->n; i++) {
         /* Applies due by this read first (release comes before pump). */
         while (nh > 0 && (i == b->n || s->applies[0].at <= b->read_at[i])) {
-            struct pending_apply a = heap_pop(s->applies, &nh);
+            struct pending_apply a;
+            heap_pop(s->applies, &nh, &a);
             const mdl_event *ev = &b->ev[a.i];
             int first = !b->copy_of || b->copy_of[a.i] == SIZE_MAX;
             applied_event(s, ev, 1, first, a.keyed, 0, a.at);
@@ -1837,7 +1851,7 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
         int keyed =
             o != SIZE_MAX ? s->copy_keyed[o] : tracks(s, &b->ev[i]) && key_ref(s, b->ev[i].key);
         if (b->done_at[i] < t1)
-            heap_push(s->applies, &nh, (struct pending_apply){b->done_at[i], i, keyed});
+            heap_push(s->applies, &nh, b->done_at[i], i, keyed);
     }
     s->committing = 0;
     return SIM_OK;
