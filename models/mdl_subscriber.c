@@ -190,6 +190,8 @@ struct mdl_subscriber {
     size_t applies_cap;
     unsigned char *copy_keyed; /* the commit's: per record, its copy holds a key reference */
     size_t copy_cap;
+    sim_time *lat; /* the commit's delivered latencies, in apply order; [lat_cap] */
+    size_t nlat, lat_cap;
 };
 
 static void pump(mdl_subscriber *s, sim_time now);
@@ -809,7 +811,11 @@ static void applied_event(mdl_subscriber *s, const mdl_event *ev, int own, int f
     if (first) {
         if (own) {
             s->st.delivered++;
-            if (s->ledger)
+            /* A commit hands its latencies to the ledger together (the same
+             * histogram, bit for bit: mdl_ledger_delivered_n). */
+            if (s->ledger && s->committing)
+                s->lat[s->nlat++] = now - ev->created;
+            else if (s->ledger)
                 mdl_ledger_delivered(s->ledger, s->lrow, now - ev->created);
         } else {
             s->st.cdc_applied++;
@@ -1404,6 +1410,7 @@ void mdl_subscriber_destroy(mdl_subscriber *s)
     sim_free(s->hold);
     sim_free(s->applies);
     sim_free(s->copy_keyed);
+    sim_free(s->lat);
     sim_series_destroy(s->s_lag);
     sim_series_destroy(s->s_dlq);
     sim_free(s->prefix);
@@ -1820,6 +1827,13 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
         s->copy_keyed = k;
         s->copy_cap = b->n;
     }
+    if (s->ledger && s->lat_cap < b->n) {
+        sim_time *l = sim_reallocarray(s->lat, b->n, sizeof *l);
+        if (!l)
+            return SIM_ENOMEM;
+        s->lat = l;
+        s->lat_cap = b->n;
+    }
     if (!valid_bulk(s, b, t1))
         return SIM_EINVAL;
     if (s->apply.fn)
@@ -1854,6 +1868,9 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
             heap_push(s->applies, &nh, b->done_at[i], i, keyed);
     }
     s->committing = 0;
+    if (s->nlat > 0)
+        mdl_ledger_delivered_n(s->ledger, s->lrow, s->nlat, s->lat);
+    s->nlat = 0;
     return SIM_OK;
 }
 

@@ -639,6 +639,63 @@ static void commit_and_inject_refuse_what_they_cannot_carry(void **state)
     small_fini(&m);
 }
 
+static mdl_ledger *ledger_of_small;
+
+static void with_ledger(mdl_subscriber_cfg *c)
+{
+    c->ledger = ledger_of_small;
+}
+
+/* A commit hands its delivered latencies to the ledger together, in the
+ * order of the applies, after what the ledger held back: the same
+ * histogram, bit for bit, as one mdl_ledger_delivered per apply. Worked by
+ * hand (seconds; two slots): r0 is read at 3.5 and answered at 4, r1 read
+ * at 3.51 and answered at 3.6, r2 read at 3.65 (r1's slot) and answered at
+ * 3.7, so the applies come r1, r2, r0, with latencies 0.677322, 0.406989
+ * and 0.537138, after the 0.1 s one delivered before. The latency sum is a
+ * plain double sum: of the 24 orders of these four only this one (and the
+ * same with its first two swapped) gives 1.7214489999999998, so an exact
+ * compare of the published mean fails with any other (the reads' order,
+ * the applies reversed, the held one last). */
+static void a_commit_adds_its_latencies_in_the_order_of_its_applies(void **state)
+{
+    (void)state;
+    mdl_ledger *got = mdl_ledger_create(1, flow_ids, NULL),
+               *want = mdl_ledger_create(1, flow_ids, NULL);
+    assert_true(got && want);
+    struct small m;
+    ledger_of_small = got;
+    small_init(&m, 1, with_ledger);
+    const sim_time us = SIM_SEC / 1000000;
+    mdl_event ev[3] = {{.seq = 0, .created = 3462862 * us},
+                       {.seq = 1, .created = 2922678 * us},
+                       {.seq = 2, .created = 3293011 * us}};
+    sim_time read_at[3] = {3500000 * us, 3510000 * us, 3650000 * us};
+    sim_time done_at[3] = {4000000 * us, 3600000 * us, 3700000 * us};
+    mdl_subscriber_bulk b = {.n = 3, .ev = ev, .read_at = read_at, .done_at = done_at};
+    assert_int_equal(sim_queue_run(m.q, 10 * SIM_SEC), SIM_OK);
+    mdl_ledger_delivered(got, 0, 100000 * us); /* held back by the ledger */
+    mdl_subscriber_pass_begin(m.sub);
+    assert_int_equal(mdl_subscriber_pass_commit(m.sub, &b), SIM_OK);
+    mdl_subscriber_pass_end(m.sub, 10 * SIM_SEC);
+    const sim_time order[4] = {100000 * us, 677322 * us, 406989 * us, 537138 * us};
+    for (int k = 0; k < 4; k++)
+        mdl_ledger_delivered(want, 0, order[k]);
+    sim_result *rg = sim_result_create(NULL), *rw = sim_result_create(NULL);
+    assert_true(rg && rw);
+    uint64_t pending[1] = {0};
+    assert_int_equal(mdl_ledger_publish(got, pending, rg, NULL), SIM_OK);
+    assert_int_equal(mdl_ledger_publish(want, pending, rw, NULL), SIM_OK);
+    long j = sim_result_find(rw, "flow.F-001.latency_mean");
+    assert_true(j >= 0 && sim_result_value(rw, (size_t)j) == 1.7214489999999998 / 4);
+    assert_same_metrics(rw, rg, NULL, 0);
+    sim_result_destroy(rg);
+    sim_result_destroy(rw);
+    small_fini(&m);
+    mdl_ledger_destroy(got);
+    mdl_ledger_destroy(want);
+}
+
 /* An answer: when (ctx[0]) and whether ok (ctx[1]). */
 static void record_answer(void *ctx, uint64_t token, int ok, int retryable, sim_time now)
 {
@@ -718,6 +775,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_pass_over_the_event_path_publishes_what_the_per_record_run_does),
+        cmocka_unit_test(a_commit_adds_its_latencies_in_the_order_of_its_applies),
         cmocka_unit_test(a_subscriber_the_pass_cannot_carry_says_why),
         cmocka_unit_test(commit_and_inject_refuse_what_they_cannot_carry),
         cmocka_unit_test(the_pass_survives_allocation_failures),
