@@ -311,10 +311,16 @@ void sim_station_commit(sim_station *st, const sim_station_bulk *b)
 {
     st->arrivals += b->arrivals;
     st->served += b->served;
+    /* The tallies in locals: the compiler cannot keep them in registers
+     * through st (their counts are 64-bit integers, as the times read) and
+     * stored and reloaded every field at each job. The same additions. */
+    sim_tally wait = st->wait, sojourn = st->sojourn;
     for (uint64_t k = 0; k < b->served; k++) {
-        sim_tally_add(&st->wait, sim_time_to_seconds(b->wait[k]));
-        sim_tally_add(&st->sojourn, sim_time_to_seconds(b->sojourn[k]));
+        sim_tally_add(&wait, sim_time_to_seconds(b->wait[k]));
+        sim_tally_add(&sojourn, sim_time_to_seconds(b->sojourn[k]));
     }
+    st->wait = wait;
+    st->sojourn = sojourn;
     /* Work-conserving: a job waits only while every server is busy, so the
      * largest number present is busy_max + queue_max. */
     double in_system_max = b->busy_max + b->queue_max;
