@@ -132,8 +132,10 @@ static area_cursor area_cursor_at(const mdl_fifo_window *w)
         .k0 = k0, .k = k0, .e = (k0 + 1) * w->width, .width = w->width, .t0 = w->t0, .t1 = w->t1};
 }
 
-/* Adds [lo, hi) clipped to [t0, t1); lo never decreases between calls. */
-static void add_area(area_cursor *cur, sim_time lo, sim_time hi, mdl_fifo_level *out)
+/* Adds [lo, hi) clipped to [t0, t1); lo never decreases between calls.
+ * Inline: the sweeps call it once a record (as a call, a tenth of their
+ * instructions went into it and back). */
+static inline void add_area(area_cursor *cur, sim_time lo, sim_time hi, mdl_fifo_level *out)
 {
     if (lo < cur->t0)
         lo = cur->t0;
@@ -260,10 +262,13 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
 {
     size_t nb = mdl_fifo_buckets(w);
     level_init(out, nb);
+    /* The totals in a local copy, stored once: through out, the area (a
+     * time, as the records' times are) may alias the arrays read. */
+    mdl_fifo_level lv = *out;
     area_cursor area = area_cursor_at(w);
-    peak_cursor pk = peak_cursor_at(w, nb, out->bucket_max);
+    peak_cursor pk = peak_cursor_at(w, nb, lv.bucket_max);
     size_t started = 0, p = 0; /* in service: started - p, once p passed the ends <= t */
-    note(&pk, 0, out);
+    note(&pk, 0, &lv);
     for (size_t i = 0; i < n; i++) {
         sim_time s = start[i], e = end[i];
         assert(s >= w->t0 && (i == 0 || s >= start[i - 1]));
@@ -271,7 +276,7 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
             break;
         if (e <= s)
             continue;
-        add_area(&area, s, e, out);
+        add_area(&area, s, e, &lv);
         if (pk.bmax)
             while (s >= pk.edge) {
                 for (; p < m && sorted[p] <= pk.edge; p++)
@@ -282,7 +287,7 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
             ;
         started++;
         assert(p <= started);
-        note(&pk, (int)(started - p), out);
+        note(&pk, (int)(started - p), &lv);
     }
     if (pk.bmax)
         while (pk.j + 1 < nb) {
@@ -290,6 +295,7 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
                 ;
             next_bucket(&pk, (int)(started - p));
         }
+    *out = lv;
 }
 
 void mdl_fifo_waiting(const mdl_fifo_window *w, size_t n, const sim_time *arrival,
