@@ -587,6 +587,57 @@ static void a_pool_one_larger_than_its_systems_workers_cannot_fill(void **state)
     }
 }
 
+/* A component whose passes keep failing: lognormal services (p50 200 ms,
+ * p95 800 ms) and a 1 s timeout, so that most grid intervals (2 min at 1
+ * day: 720 of them; 0.35 calls/s, 42 a grid interval) hold a call the
+ * pass cannot carry (fallback_slow: measured 164 of 227 tries). The
+ * component is quiet at nearly every grid point (8 workers, 0.09 busy),
+ * so without a back-off each of the 720 intervals would draw. After n
+ * failed draws in a row it looks 2^min(n - 1, 3) grid points later
+ * (AGG_BACKOFF), and a pass (probability q a try) resets n: a Markov
+ * chain that tries 216 (q = 0.28) to 229 (q = 0.3) of the 720 intervals.
+ * Looks < 720 / 2 holds that with room and fails with no back-off (720
+ * tries). Whichever intervals it tries, the outputs are the per-record
+ * path's: every value agrees with MDL_REF_RECORDS
+ * (fast_matches_reference). */
+static void a_component_whose_passes_keep_failing_backs_off_and_stays_exact(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "name: tier-backoff\n"
+        "horizon: 1d\n"
+        "load: 1x\n"
+        "seed: 15\n"
+        "systems:\n"
+        "  - id: crm\n"
+        "    kind: generic\n"
+        "    api: {workers: 8, latency_p50: 200ms, latency_p95: 800ms}\n"
+        "  - id: shop\n"
+        "    kind: generic\n"
+        "callers:\n"
+        "  - {id: app, pool_size: 20}\n"
+        "flows:\n"
+        "  - {id: R-1, source: shop, target: crm, direction: outbound, volume: 30k/day,\n"
+        "     pattern: realtime, caller: app, realtime: {timeout: 1s}}\n";
+    sim_summary *f = fast_matches_reference(text);
+    double tried = 0;
+    static const char *const why[] = {
+        "passes",         "blocked",        "fallback_slow", "fallback_pool",   "fallback_limit",
+        "fallback_quota", "fallback_fault", "fallback_edge", "fallback_shared", "fallback_busy"};
+    for (size_t i = 0; i < sizeof why / sizeof *why; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "run.aggregate_%s", why[i]);
+        tried += mean_of(f, name);
+    }
+    double looks = mean_of(f, "run.aggregate_looks");
+    double slow = mean_of(f, "run.aggregate_fallback_slow");
+    printf("  tried %.1f slow %.1f looks %.1f\n", tried, slow, looks);
+    assert_true(slow > 0.5 * tried); /* its passes keep failing */
+    assert_true(mean_of(f, "run.aggregate_passes") > 0);
+    assert_true(looks >= tried && looks < 720.0 / 2); /* and it backs off */
+    sim_summary_destroy(f);
+}
+
 /* One thread or two: every metric of every replication bit for bit. */
 static void the_aggregate_path_is_the_same_on_one_thread_and_two(void **state)
 {
@@ -626,6 +677,7 @@ int main(void)
         cmocka_unit_test(a_mix_of_limits_gives_the_same_records_and_series_on_both_paths),
         cmocka_unit_test(a_pool_one_larger_than_its_systems_workers_cannot_fill),
         cmocka_unit_test(an_answer_at_an_arrivals_instant_leaves_the_levels_to_the_calendar),
+        cmocka_unit_test(a_component_whose_passes_keep_failing_backs_off_and_stays_exact),
         cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
