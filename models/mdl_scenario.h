@@ -582,14 +582,12 @@ typedef struct mdl_variant_spec {
 #define MDL_REF_RECORDS                                                                            \
     0x2u /* every record through the calendar: no aggregate pass                                   \
             (mdl_world.c, docs/models/aggregate.md) */
-/* Not a reference path but a fast path on trial, off in default runs: the
- * event pass also carries components holding REST batches and
- * reconciliations (mdl_world.c invariant 8). Exact (its pathwise tests
- * pass) but slower than the calendar on the generated landscapes today
- * (docs/models/aggregate.md "Tier R for event components"). */
-#define MDL_TRIAL_SHARED 0x100u
-/* Every reference path, and no fast path on trial. */
-#define MDL_REF_ALL (0xffffffffu & ~MDL_TRIAL_SHARED)
+#define MDL_REF_SHARED                                                                             \
+    0x100u /* components holding REST batches or reconciliations through                           \
+              the calendar; the event pass carries them by default (mdl_world.c                    \
+              invariant 8, docs/models/aggregate.md "Tier R for event components") */
+/* Every reference path. */
+#define MDL_REF_ALL 0xffffffffu
 
 typedef struct mdl_scenario {
     /* Reference paths to take (MDL_REF_* bits; 0 = the fast ones).

@@ -939,13 +939,12 @@ static void flow_destroy(flow_rt *f)
  *      event pushed before the flows' next arrivals and the next tick
  *      (ev_commit: channel, subscriber, apply); the arrivals it did not
  *      take were pushed before it, and none of them is at the quiet end
- *      (10). A fallback also puts back
- *      the key and redelivery streams. On trial (MDL_TRIAL_SHARED), the
- *      component may also hold REST batches and reconciliations sharing
- *      its quotas: they run by the calendar, and a pass falls back
- *      (WHY_SHARED) unless none is running at t0 and none may start at or
- *      before its quiet end (ev_shared), so it knows every call its
- *      quotas count.
+ *      (10). A fallback also puts back the key and redelivery streams.
+ *      The component may also hold REST batches and reconciliations
+ *      sharing its quotas (unless MDL_REF_SHARED): they run by the
+ *      calendar, and a pass falls back (WHY_SHARED) unless none is
+ *      running at t0 and none may start at or before its quiet end
+ *      (ev_shared), so it knows every call its quotas count.
  *   9. Sample instants. The calendar fires an arrival and a quota sample
  *      due at one instant S in push order; the sampler pushes S at
  *      S - interval, the flow at its previous arrival (flow_rt.pushed_at,
@@ -3177,8 +3176,8 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
     int shared = c->nbatches > 0;
     for (int k = 0; k < c->nsubs; k++)
         shared |= a->gsubs[c->subs[k]].f->subs[a->gsubs[c->subs[k]].i].recon != NULL;
-    if (shared && !(w->sc->reference & MDL_TRIAL_SHARED))
-        return 0; /* on trial: exact, but slower than the calendar so far */
+    if (shared && (w->sc->reference & MDL_REF_SHARED))
+        return 0; /* per record on request (tests) */
     if (nev > 0 || c->nsubs > 0) {
         if (!ev_comp_ok(a, c, c->all + c->nflows, nev))
             return 0;

@@ -93,11 +93,10 @@ static sim_summary *run(const group *g, unsigned reference, int reps, int thread
     return load_and_run(text, reference, reps, threads);
 }
 
-/* Runs g on both paths (2 replications, 1 thread); the pass's summary.
- * The fast side tries the paths on trial too (MDL_TRIAL_SHARED). */
+/* Runs g on both paths (2 replications, 1 thread); the pass's summary. */
 static sim_summary *both_paths_agree(const group *g)
 {
-    sim_summary *f = run(g, MDL_TRIAL_SHARED, 2, 1);
+    sim_summary *f = run(g, 0, 2, 1);
     sim_summary *r = run(g, MDL_REF_RECORDS, 2, 1);
     int bad = differ(f, r, 1e-9);
     sim_summary_destroy(r);
@@ -393,8 +392,8 @@ static void put(void *ctx, const char *text, size_t n)
  * subscriber reading crm-0's channel into erp-1, which joins the groups
  * into one component. The real-time and event traffic is in office hours
  * and the batches at night, so most intervals are carried: the share is
- * asserted > 0.5 (a pass that seldom runs would give ~0). This is on
- * trial (MDL_TRIAL_SHARED): a default run leaves it to the calendar. */
+ * asserted > 0.5 (a pass that seldom runs would give ~0). MDL_REF_SHARED
+ * leaves it to the calendar. */
 static void the_generated_landscape_is_carried_as_one_chain(void **state)
 {
     (void)state;
@@ -404,15 +403,15 @@ static void the_generated_landscape_is_carried_as_one_chain(void **state)
     assert_int_equal(scn_landscape_write(&l, put, &b, NULL), SIM_OK);
     assert_int_equal(plt_buf_status(&b, NULL), SIM_OK);
     char *text = plt_buf_take(&b);
-    sim_summary *f = load_and_run(text, MDL_TRIAL_SHARED, 2, 1);
+    sim_summary *f = load_and_run(text, 0, 2, 1);
     sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
     printf("  share %.4f shared %.1f\n", mean_of(f, "run.aggregate_share"),
            mean_of(f, "run.aggregate_fallback_shared"));
     assert_int_equal(differ(f, r, 1e-9), 0);
     assert_true(mean_of(f, "run.aggregate_share") > 0.5);
     sim_summary_destroy(f);
-    /* off trial (a default run), the chain stays per record: no pass */
-    f = load_and_run(text, 0, 1, 1);
+    /* with MDL_REF_SHARED, the chain stays per record: no pass */
+    f = load_and_run(text, MDL_REF_SHARED, 1, 1);
     assert_null(sim_summary_find(f, "run.aggregate_passes"));
     sim_summary_destroy(f);
     sim_free(text);
