@@ -1206,7 +1206,11 @@ typedef struct agg {
     /* Per world system, caller and flow: its position in its component
      * (c->systems, c->callers, c->flows), -1 if it has none. */
     int *pos_sys, *pos_caller, *pos_flow;
-    int *pos_chan;    /* per world system: its channel's position in c->chans */
+    int *pos_chan; /* per world system: its channel's position in c->chans */
+    /* rec_sys[f] for a world flow f >= 0, rec_sys[-1 - g] for subscriber
+     * g (gsubs): the position of its target in its component (add_rec);
+     * rec_sys = rec_sys_all + ngsubs. */
+    int *rec_sys, *rec_sys_all;
     int *flow_caller; /* per world flow: its caller's position in its component, or -1 */
     /* Per world flow and per subscriber (gsubs): how long a call may take
      * and stay quiet (the real-time timeout, the apply's). */
@@ -1295,24 +1299,29 @@ static int agg_grow_buckets(agg *a, size_t n)
     return SIM_OK;
 }
 
-static int rec_system(const world *w, const agg_rec *r);
+/* Grows the pass's records by doubling. */
+static int grow_recs(agg *a)
+{
+    size_t c = a->cap ? 2 * a->cap : 256;
+    agg_rec *p = sim_reallocarray(a->recs, c, sizeof *p);
+    if (p)
+        a->recs = p;
+    agg_rec *q = p ? sim_reallocarray(a->sorted, c, sizeof *q) : NULL;
+    if (!q)
+        return SIM_ENOMEM;
+    a->sorted = q;
+    a->cap = c;
+    return SIM_OK;
+}
 
+/* A record arriving at `at` of a real-time flow (flow >= 0) or of a
+ * subscriber's apply (flow = -1 - its gsubs index), its target's
+ * position read from a table (rec_sys) rather than the flow's spec. */
 static int add_rec(agg *a, sim_time at, int flow)
 {
-    if (a->nrecs == a->cap) {
-        size_t c = a->cap ? 2 * a->cap : 256;
-        agg_rec *p = sim_reallocarray(a->recs, c, sizeof *p);
-        if (p)
-            a->recs = p;
-        agg_rec *q = p ? sim_reallocarray(a->sorted, c, sizeof *q) : NULL;
-        if (!q)
-            return SIM_ENOMEM;
-        a->sorted = q;
-        a->cap = c;
-    }
-    agg_rec r = {.at = at, .flow = flow};
-    r.sys = a->pos_sys[rec_system(a->w, &r)];
-    a->recs[a->nrecs++] = r;
+    if (a->nrecs == a->cap && grow_recs(a) != SIM_OK)
+        return SIM_ENOMEM;
+    a->recs[a->nrecs++] = (agg_rec){.at = at, .flow = flow, .sys = a->rec_sys[flow]};
     return SIM_OK;
 }
 
@@ -3242,7 +3251,7 @@ static void agg_destroy(agg *a)
     sim_free(a->st);
     void *z[] = {a->key_sys,  a->key_caller,  a->key_flow, a->by_sys,  a->by_caller,  a->by_flow,
                  a->sys_off,  a->caller_off,  a->flow_off, a->pos_sys, a->pos_caller, a->pos_flow,
-                 a->pos_chan, a->flow_caller, a->lim_flow, a->lim_sub};
+                 a->pos_chan, a->flow_caller, a->lim_flow, a->lim_sub, a->rec_sys_all};
     for (size_t i = 0; i < sizeof z / sizeof *z; i++)
         sim_free(z[i]);
     void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
@@ -3343,8 +3352,15 @@ static int agg_create(world *w, sim_err *err)
             a->pos_chan[c->chans[k]] = k;
         callers = c->ncallers > callers ? c->ncallers : callers;
     }
+    if (!(a->rec_sys_all =
+              sim_malloc(((size_t)a->ngsubs + (size_t)sc->nflows + 1) * sizeof *a->rec_sys_all)))
+        goto nomem;
+    a->rec_sys = a->rec_sys_all + a->ngsubs;
+    for (int i = 0; i < a->ngsubs; i++)
+        a->rec_sys[-1 - i] = a->pos_sys[a->gsubs[i].target];
     for (int i = 0; i < sc->nflows; i++) {
         int p = sc->flows[i].caller_index;
+        a->rec_sys[i] = a->pos_sys[sc->flows[i].target_index];
         a->flow_caller[i] = p >= 0 ? a->pos_caller[p] : -1;
         if (w->flows[i].realtime)
             a->lim_flow[i] = mdl_realtime_quiet_limit(w->flows[i].realtime);
