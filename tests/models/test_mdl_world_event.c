@@ -403,11 +403,7 @@ static void the_generated_landscape_is_carried_as_one_chain(void **state)
     assert_int_equal(scn_landscape_write(&l, put, &b, NULL), SIM_OK);
     assert_int_equal(plt_buf_status(&b, NULL), SIM_OK);
     char *text = plt_buf_take(&b);
-    sim_summary *f = load_and_run(text, 0, 2, 1);
-    sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
-    printf("  share %.4f shared %.1f\n", mean_of(f, "run.aggregate_share"),
-           mean_of(f, "run.aggregate_fallback_shared"));
-    assert_int_equal(differ(f, r, 1e-9), 0);
+    sim_summary *f = fast_matches_reference(text);
     assert_true(mean_of(f, "run.aggregate_share") > 0.5);
     sim_summary_destroy(f);
     /* with MDL_REF_SHARED, the chain stays per record: no pass */
@@ -415,7 +411,6 @@ static void the_generated_landscape_is_carried_as_one_chain(void **state)
     assert_null(sim_summary_find(f, "run.aggregate_passes"));
     sim_summary_destroy(f);
     sim_free(text);
-    sim_summary_destroy(r);
 }
 
 /* A publish at a pass's quiet end by a flow the pass did not take (a
