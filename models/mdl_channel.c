@@ -972,8 +972,7 @@ static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, in
         load(ch, a, &ev);
         end = end_of(ch, a);
         at_pos = ev.seq <= r->pos && r->pos < end && matches(r, ev.flow);
-        if (at_pos && r->pos > r->high) /* never (invariant 2), as advance_to_match does */
-            r->high = r->pos;
+        assert(!at_pos || r->pos <= r->high); /* invariant 2 */
     }
     if (!at_pos) {
         advance_to_match(ch, r);
