@@ -1794,11 +1794,15 @@ static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
         int s = c->systems[k];
         if (faulted(&w->systems[s], t0, until))
             return WHY_FAULT;
-        if (a->st[k].tally.waited > 0 && system_records(a, k) > 0 && wait_ends_at_arrival(a, k))
-            return WHY_EDGE;
+        int waited = a->st[k].tally.waited > 0;
         int limit = w->systems[s].spec->api.concurrency_limit;
-        if (limit > 0 && !under_limit(a->arr, a->end, system_records(a, k), a->tmp, limit, NULL))
-            return WHY_LIMIT;
+        if (waited || limit > 0) { /* both read the system's records, gathered once */
+            size_t n = system_records(a, k);
+            if (waited && n > 0 && wait_ends_at_arrival(a, k))
+                return WHY_EDGE;
+            if (limit > 0 && !under_limit(a->arr, a->end, n, a->tmp, limit, NULL))
+                return WHY_LIMIT;
+        }
         if (!w->systems[s].quota)
             continue;
         size_t nb = quota_calls(a, k, s, t0, until);
