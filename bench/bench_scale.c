@@ -180,19 +180,12 @@ int main(int argc, char **argv)
     printf("ns/event            %.1f (CPU time / events)\n", cpu * 1e9 / (per_rep * o.reps));
     printf("events/s            %.2f million (wall)\n", per_rep * o.reps / wall / 1e6);
     printf("peak memory         %.1f MB (ru_maxrss)\n", r.peak_mb);
-    static const char *const agg[] = {"share",           "passes",         "blocked",
-                                      "fallback_slow",   "fallback_pool",  "fallback_limit",
-                                      "fallback_quota",  "fallback_fault", "fallback_edge",
-                                      "fallback_shared", "fallback_busy",  "looks"};
-    for (size_t i = 0; i < sizeof agg / sizeof *agg; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "run.aggregate_%s", agg[i]);
-        const sim_metric *m = sim_summary_find(r.summary, name);
-        if (m)
-            printf("%-25s %.4g%s\n", name + 4, m->mean,
-                   !i                        ? ""
-                   : strcmp(agg[i], "looks") ? " intervals/rep"
-                                             : " /rep");
+    /* the aggregate path's metrics, as the world publishes them */
+    for (size_t i = 0; i < sim_summary_count(r.summary); i++) {
+        const sim_metric *m = sim_summary_at(r.summary, i);
+        if (!strncmp(m->name, "run.aggregate_", 14))
+            printf("%-25s %.4g %s%s\n", m->name + 4, m->mean, m->unit,
+                   strcmp(m->unit, "ratio") ? "/rep" : "");
     }
     sim_summary_destroy(r.summary);
     mdl_scenario_fini(&sc);
