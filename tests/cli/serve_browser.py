@@ -6,7 +6,7 @@ usage: serve_browser.py ERPSIM URL CHROMIUM TMPDIR [SCREENSHOT.png]
 Exit 0 ok, 1 a check failed, 77 Chromium could not be started.
 Run by tests/cli/serve_browser.sh, which starts the server.
 """
-import base64, json, os, subprocess, sys, time
+import base64, json, os, re, subprocess, sys, time
 
 erpsim, url, chromium, tmp = sys.argv[1:5]
 shot = sys.argv[5] if len(sys.argv) > 5 else None
@@ -89,15 +89,21 @@ def check(ok, what):
 def numbers_match(b, panel, out, what):
     """The numbers of a panel's flows and limits tables (p99 and counts;
     limit, peak use and headroom) are written as erpsim run writes them
-    (results/res_fmt.c): each cell is in its output."""
-    cells = b.js("(() => { const t = document.querySelectorAll('#%s table'), c = [];"
-                 " for (const [k, cols] of [[0, [2, 3, 4]], [1, [2, 3, 4]]])"
-                 " for (const tr of Array.from(t[k]?.rows || []).slice(1))"
-                 " for (const i of cols) c.push(tr.cells[i].textContent);"
-                 " return c; })()" % panel)
-    missing = [c for c in cells if c not in out]
-    check(cells and not missing,
-          "%s: the page's numbers are erpsim run's, not in its output: %r" % (what, missing))
+    (results/res_fmt.c): each row's cells stand, as whole words, on one
+    line of its output (a cell found anywhere, "0" say, proves nothing)."""
+    rows = b.js("(() => { const t = document.querySelectorAll('#%s table'), r = [];"
+                " for (const [k, cols] of [[0, [2, 3, 4]], [1, [2, 3, 4]]])"
+                " for (const tr of Array.from(t[k]?.rows || []).slice(1))"
+                " r.push(cols.map(i => tr.cells[i].textContent));"
+                " return r; })()" % panel)
+    lines = out.splitlines()
+
+    def on_line(cells, line):
+        return all(re.search(r"(?<![\w.,])" + re.escape(c) + r"(?![\w.,])", line) for c in cells)
+
+    missing = [cells for cells in rows if not any(on_line(cells, line) for line in lines)]
+    check(rows and not missing,
+          "%s: the page's rows are erpsim run's, not on a line of its output: %r" % (what, missing))
 
 
 try:
