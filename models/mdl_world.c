@@ -2247,12 +2247,7 @@ static int quiet(const world *w, const agg_comp *c)
     return 1;
 }
 
-/* After a committed pass, puts the next arrivals of the flows the pass
- * took over back into the calendar (their events until then are
- * cancelled), in the order the per-record path pushed them
- * (flow_rt.pushed), so that equal times fire as they would have
- * (invariant 7). The flows the pass did not take keep their event, and so
- * do all on a fallback (invariant 9). */
+/* The order of the arrivals repush_arrivals puts back: as pushed. */
 static int by_push(const void *x, const void *y)
 {
     const agg_push *p = x, *q = y;
@@ -2261,6 +2256,12 @@ static int by_push(const void *x, const void *y)
     return (p->k > q->k) - (p->k < q->k);
 }
 
+/* After a committed pass, puts the next arrivals of the flows the pass
+ * took over back into the calendar (their events until then are
+ * cancelled), in the order the per-record path pushed them
+ * (flow_rt.pushed), so that equal times fire as they would have
+ * (invariant 7). The flows the pass did not take keep their event, and so
+ * do all on a fallback (invariant 9). */
 static void repush_arrivals(agg *a, const agg_comp *c)
 {
     world *w = a->w;
