@@ -2457,16 +2457,21 @@ static int ev_request(agg *a, const agg_comp *c, sim_time at, int flow, int caus
     return run_endpoint(a, k, s, a->nrecs - 1, causal);
 }
 
+/* Whether fault f takes subscriber u offline: an offline window or a
+ * token expiry scripted for it. */
+static int sub_fault(const mdl_fault_spec *f, const agg_sub *u)
+{
+    return f->enabled && f->flow_index == u->f->index && f->subscriber_index == u->i &&
+           (f->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE || f->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY);
+}
+
 /* Whether a subscriber-offline or token-expiry window of subscriber u
  * meets [t0, t1]. */
 static int sub_faulted(const world *w, const agg_sub *u, sim_time t0, sim_time t1)
 {
     for (int i = 0; i < w->sc->nfaults; i++) {
         const mdl_fault_spec *f = &w->sc->faults[i];
-        if (f->enabled && f->flow_index == u->f->index && f->subscriber_index == u->i &&
-            (f->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE ||
-             f->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY) &&
-            f->start <= t1 && f->start + f->duration >= t0)
+        if (sub_fault(f, u) && f->start <= t1 && f->start + f->duration >= t0)
             return 1;
     }
     /* and the windows of its own spec (flows[].event.subscribers[].offline),
@@ -2779,10 +2784,7 @@ static sim_time sub_next_window(const world *w, const agg_sub *u, sim_time now)
     sim_time next = SIM_TIME_NEVER;
     for (int i = 0; i < w->sc->nfaults; i++) {
         const mdl_fault_spec *f = &w->sc->faults[i];
-        if (f->enabled && f->flow_index == u->f->index && f->subscriber_index == u->i &&
-            (f->kind == MDL_SPEC_FAULT_SUBSCRIBER_OFFLINE ||
-             f->kind == MDL_SPEC_FAULT_TOKEN_EXPIRY) &&
-            f->start > now && f->start < next)
+        if (sub_fault(f, u) && f->start > now && f->start < next)
             next = f->start;
     }
     const mdl_subscriber_spec *ss = &u->f->spec->event.subscribers[u->i];
