@@ -97,23 +97,18 @@ static inline uint64_t next(xoshiro_state *st)
 }
 
 /* SplitMix64's output function (Steele, Lea, Flood 2014; Vigna's
- * splitmix64.c): a bijection of 64-bit words with good avalanche. */
+ * splitmix64.c): a bijection of 64-bit words with good avalanche. It and
+ * the seeding below are sim__mix64 and sim__xoshiro_seed in sim_rng.h. */
 static inline uint64_t mix64(uint64_t z)
 {
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
+    return sim__mix64(z);
 }
 
-#define GOLDEN_GAMMA UINT64_C(0x9e3779b97f4a7c15)
+#define GOLDEN_GAMMA SIM__GOLDEN_GAMMA
 
 static void seed_state(xoshiro_state *st, uint64_t seed)
 {
-    uint64_t z = seed;
-    for (int i = 0; i < 4; i++) {
-        z += GOLDEN_GAMMA;
-        st->s[i] = mix64(z);
-    }
+    sim__xoshiro_seed(st->s, seed);
 }
 
 static void xoshiro_set(void *state, unsigned long int seed)
@@ -269,19 +264,6 @@ uint64_t sim_rng_key(gsl_rng *r)
      * 32 bits the first fills the high half. */
     uint64_t hi = (uint64_t)gsl_rng_get(r);
     return (hi << 32) ^ (uint64_t)gsl_rng_get(r);
-}
-
-uint64_t sim_rng_mix(uint64_t a, uint64_t b)
-{
-    return mix64(mix64(a + GOLDEN_GAMMA) ^ (b + 2 * GOLDEN_GAMMA));
-}
-
-void sim_rng_reseed(gsl_rng *r, uint64_t seed)
-{
-    if (r->type == sim_rng_xoshiro256ss)
-        seed_state(r->state, seed);
-    else
-        gsl_rng_set(r, (unsigned long)seed);
 }
 
 /* log P(N = k) for N ~ Poisson(m), m > 0: Stirling's series with
