@@ -47,6 +47,10 @@
 #include "sim_alloc.h"
 #include "sim_rng.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define CYCLE_HOURS 168
 #define HOUR_S      3600.0
 #define WEEK_S      (7.0 * 86400.0)
@@ -55,6 +59,11 @@
 #define TIME_LIMIT ((sim_time)(SIM_TIME_LIMIT_S * 1e6))
 /* pending: not drawn yet. */
 #define UNSET (-1)
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 /* The rate function, shared by the process and mdl_arrivals_expected. */
 typedef struct rate_model {
@@ -537,7 +546,9 @@ void mdl_arrivals_prefetch(const mdl_arrivals *a)
 #endif
 }
 
-sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
+/* mdl_arrivals_next but for its usual case. Not inlined into it, so that
+ * the usual case does not pay for the registers the rest needs. */
+static NOINLINE sim_time next_slow(mdl_arrivals *a, sim_time now)
 {
     if (a->fast)
         return fast_next(a, now);
@@ -549,6 +560,22 @@ sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
         /* the caller skipped past it: restart at now (below) */
     }
     return next_arrival(a, now);
+}
+
+/* The usual case is what fast_next does when there are no extra records
+ * and the base stream has a placed arrival at or after now left: hand it
+ * out (fstream_next's first step; nothing is pending, nothing drawn). */
+sim_time mdl_arrivals_next(mdl_arrivals *a, sim_time now)
+{
+    fstream *s = &a->fast_base;
+    if (a->fast && !a->fextra && s->pending == UNSET && s->ileaf < s->nleaf) {
+        sim_time t = s->leaf[s->ileaf];
+        if (t >= now) {
+            s->ileaf++;
+            return t;
+        }
+    }
+    return next_slow(a, now);
 }
 
 uint64_t mdl_arrivals_take(mdl_arrivals *a, sim_time t0, sim_time t1, double *sum_t)
@@ -828,7 +855,7 @@ static double lambda_to(const fstream *s, double x)
 /* Seconds from the piece's start where the expected arrivals reach v:
  * log1p(c v / a) / c, by its series while c v / a is below 1e-4 (the
  * first neglected term, y^4 / 5 of the value, is below 2e-17 of it). */
-static double time_of(const fstream *s, double v)
+static inline double time_of(const fstream *s, double v)
 {
     if (s->c == 0.0)
         return v / s->a;
@@ -838,11 +865,22 @@ static double time_of(const fstream *s, double v)
     return log1p(y) / s->c;
 }
 
+/* (sim_time)ceil(x) for x >= 0, without the call to ceil (x86-64 has no
+ * rounding instruction before SSE4.1): below 2^62 the truncation is
+ * floor(x), one less than ceil(x) exactly when it is below x. */
+static inline sim_time ceil_nonneg(double x)
+{
+    if (!(x < 0x1p62))
+        return (sim_time)ceil(x);
+    sim_time t = (sim_time)x;
+    return t + ((double)t < x);
+}
+
 /* The microsecond an arrival at v is handed out: rounded up, as the
  * reference rounds, and never past the piece's end. */
-static sim_time tick_of(const fstream *s, double v)
+static inline sim_time tick_of(const fstream *s, double v)
 {
-    sim_time t = s->start + (sim_time)ceil(time_of(s, v) * 1e6);
+    sim_time t = s->start + ceil_nonneg(time_of(s, v) * 1e6);
     return t < s->end ? t : s->end;
 }
 
@@ -876,22 +914,93 @@ static void halve(mdl_arrivals *A, fstream *s)
     s->stack[s->depth++] = (part){.v0 = p.v0, .v1 = mid, .n = k, .node = 2 * p.node};
 }
 
-/* Places the top part's arrivals (n <= LEAF): uniform in Lambda, sorted. */
-static void place(mdl_arrivals *A, fstream *s)
+/* Batcher's odd-even merge sort of 16 values (K. E. Batcher, "Sorting
+ * networks and their applications", AFIPS 1968): 19 compare-exchanges sort
+ * v[0..7], 19 v[8..15], and 25 merge the two. Checked for all
+ * 2^16 inputs of zeros and ones (the 0-1 principle) when it was written;
+ * the arrival tests check its output. Branchless: a compare-exchange of
+ * doubles is a minsd and a maxsd, where the insertion sort it replaced
+ * mispredicted about once an arrival (and took 30 instructions for it). */
+/* clang-format off */
+#if defined(__SSE2__)
+/* minpd and maxpd on the low lanes (GCC compiles the ternaries below to a
+ * compare and a branch): min(a, b) is a < b ? a : b, max(a, b) a > b ? a
+ * : b, the same values as the ternaries for values that are never NaN. */
+typedef __m128d lane;
+#define LANE(x)      _mm_set_sd(x)
+#define LANE_GET(l)  _mm_cvtsd_f64(l)
+#define LANE_MIN(a, b) _mm_min_pd(a, b)
+#define LANE_MAX(a, b) _mm_max_pd(a, b)
+#else
+typedef double lane;
+#define LANE(x)      (x)
+#define LANE_GET(l)  (l)
+#define LANE_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define LANE_MAX(a, b) ((a) < (b) ? (b) : (a))
+#endif
+#define CE(i, j)                                                                                   \
+    do {                                                                                           \
+        lane a_ = v[i], b_ = v[j];                                                                 \
+        v[i] = LANE_MIN(a_, b_);                                                                   \
+        v[j] = LANE_MAX(a_, b_);                                                                   \
+    } while (0)
+#define SORT8(o)                                                                                   \
+    do {                                                                                           \
+        CE(o + 0, o + 1); CE(o + 2, o + 3); CE(o + 0, o + 2); CE(o + 1, o + 3); CE(o + 1, o + 2);  \
+        CE(o + 4, o + 5); CE(o + 6, o + 7); CE(o + 4, o + 6); CE(o + 5, o + 7); CE(o + 5, o + 6);  \
+        CE(o + 0, o + 4); CE(o + 2, o + 6); CE(o + 2, o + 4); CE(o + 1, o + 5); CE(o + 3, o + 7);  \
+        CE(o + 3, o + 5); CE(o + 1, o + 2); CE(o + 3, o + 4); CE(o + 5, o + 6);                    \
+    } while (0)
+
+/* Sorts the low lanes of v[0..n-1] (n <= LEAF), v having LEAF places. */
+static inline void sort_leaf(lane v[LEAF], int n)
+{
+    if (n <= 1)
+        return;
+    int m = n <= 8 ? 8 : LEAF;
+    for (int i = n; i < m; i++)
+        v[i] = LANE(INFINITY); /* after every value placed */
+    SORT8(0);
+    if (n <= 8)
+        return;
+    SORT8(8);
+    /* the merge */
+    CE(0, 8); CE(4, 12); CE(4, 8); CE(2, 10); CE(6, 14); CE(6, 10); CE(2, 4); CE(6, 8);
+    CE(10, 12); CE(1, 9); CE(5, 13); CE(5, 9); CE(3, 11); CE(7, 15); CE(7, 11); CE(3, 5);
+    CE(7, 9); CE(11, 13); CE(1, 2); CE(3, 4); CE(5, 6); CE(7, 8); CE(9, 10); CE(11, 12);
+    CE(13, 14);
+}
+#undef SORT8
+#undef CE
+#undef LANE_MIN
+#undef LANE_MAX
+/* clang-format on */
+
+/* Places the top part's arrivals (n <= LEAF): uniform in Lambda, sorted.
+ * Its uniforms are those of A->gen reseeded with the part's name (a
+ * sim_rng_create stream: xoshiro256**), drawn from a copy of the four
+ * words in registers: A->gen itself is neither read nor written. */
+static void place(fstream *s)
 {
     part p = s->stack[--s->depth];
-    sim_rng_reseed(A->gen, sim_rng_mix(s->pkey, p.node));
-    double v[LEAF];
+    uint64_t st[4];
+    sim__xoshiro_seed(st, sim_rng_mix(s->pkey, p.node));
+    lane v[LEAF];
     int n = (int)p.n;
     for (int i = 0; i < n; i++) {
-        double x = p.v0 + (p.v1 - p.v0) * sim_rng_uniform(A->gen);
-        int j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
+        double u = (double)(sim__xoshiro_next(st) >> 11) * 0x1.0p-53; /* sim_rng_uniform */
+        v[i] = LANE(p.v0 + (p.v1 - p.v0) * u);
     }
-    for (int i = 0; i < n; i++)
-        s->leaf[i] = tick_of(s, v[i]);
+    sort_leaf(v, n);
+    if (s->c == 0.0) { /* tick_of with time_of's first case */
+        for (int i = 0; i < n; i++) {
+            sim_time t = s->start + ceil_nonneg(LANE_GET(v[i]) / s->a * 1e6);
+            s->leaf[i] = t < s->end ? t : s->end;
+        }
+    } else {
+        for (int i = 0; i < n; i++)
+            s->leaf[i] = tick_of(s, LANE_GET(v[i]));
+    }
     s->nleaf = n;
     s->ileaf = 0;
 }
@@ -912,7 +1021,7 @@ static sim_time fstream_next(mdl_arrivals *A, fstream *s, sim_time now)
             else if (p->n > LEAF)
                 halve(A, s);
             else
-                place(A, s);
+                place(s);
             continue;
         }
         if (enter_piece(A, s, now, SIM_TIME_NEVER) < 0)
