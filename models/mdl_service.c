@@ -65,7 +65,7 @@ int mdl_service_from_spec(const mdl_service_spec *spec, mdl_service *out, sim_er
     return SIM_OK;
 }
 
-double mdl_service_sample(const mdl_service *s, gsl_rng *r)
+double mdl_service__sample(const mdl_service *s, gsl_rng *r)
 {
     if (s->none)
         return 0.0;
