@@ -16,6 +16,12 @@
  *   lognormal (ziggurat)      sim_dist_sample of a lognormal (every
  *                             service time of a lognormal endpoint)
  *   gsl_ran_lognormal (polar) the former one, number for number
+ *   lognormal (service)       mdl_service_sample of that lognormal: the
+ *                             same numbers, drawn inline (mdl_service.h)
+ *   arrival (fast Poisson)    mdl_arrivals_next of a flat Poisson process
+ *                             at 20 records/s (72,000 an hour: halving by
+ *                             binomials and coins, leaves of up to 16
+ *                             placed at once); its mean is the mean gap, s
  *
  * A loop's draws are not a model's: in a run the stream's state is often a
  * cache miss away and the branches are less predictable, so a run gains
@@ -31,6 +37,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "mdl_arrivals.h"
+#include "mdl_service.h"
 #include "sim_rng.h"
 
 enum {
@@ -42,6 +50,8 @@ enum {
     NORMAL_POLAR,
     LOGN_ZIG,
     LOGN_POLAR,
+    LOGN_SERVICE,
+    ARRIVAL,
     KINDS
 };
 
@@ -54,6 +64,8 @@ static const char *const names[KINDS] = {
     [NORMAL_POLAR] = "gsl_ran_gaussian (polar)",
     [LOGN_ZIG] = "lognormal (ziggurat)",
     [LOGN_POLAR] = "gsl_ran_lognormal (polar)",
+    [LOGN_SERVICE] = "lognormal (service)",
+    [ARRIVAL] = "arrival (fast Poisson)",
 };
 
 static double cpu_now(void)
@@ -63,7 +75,15 @@ static double cpu_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Draws n numbers of kind k; their sum. */
+#define ARRIVAL_RATE 20.0 /* records/s */
+
+/* The service of LOGN_SERVICE, and the arrival process of ARRIVAL with the
+ * time it last handed out (each round continues it). */
+static mdl_service service;
+static mdl_arrivals *arrivals;
+static sim_time arrival_t;
+
+/* Draws n numbers of kind k; their sum (ARRIVAL: of the gaps, s). */
 static double draw(int k, long n, gsl_rng *r, const sim_dist *expo, const sim_dist *normal,
                    const sim_dist *logn)
 {
@@ -97,6 +117,17 @@ static double draw(int k, long n, gsl_rng *r, const sim_dist *expo, const sim_di
         for (long i = 0; i < n; i++)
             s += gsl_ran_lognormal(r, logn->a, logn->b);
         break;
+    case LOGN_SERVICE:
+        for (long i = 0; i < n; i++)
+            s += mdl_service_sample(&service, r);
+        break;
+    case ARRIVAL: {
+        sim_time t0 = arrival_t;
+        for (long i = 0; i < n; i++)
+            arrival_t = mdl_arrivals_next(arrivals, arrival_t);
+        s = sim_time_to_seconds(arrival_t - t0);
+        break;
+    }
     case UNIFORM:
         for (long i = 0; i < n; i++)
             s += sim_rng_uniform(r);
@@ -130,6 +161,17 @@ int main(int argc, char **argv)
         sim_rng_destroy(r);
         return 1;
     }
+    service = mdl_service_of_dist(&logn);
+    mdl_arrivals_cfg acfg = {.base_rate = ARRIVAL_RATE, .load_multiplier = 1.0};
+    mdl_arrivals_diurnal_flat(acfg.diurnal);
+    mdl_arrivals_weekly_flat(acfg.weekly);
+    gsl_rng *ar = sim_rng_create(1, 0, "bench.arrivals", &err);
+    if (!ar || !(arrivals = mdl_arrivals_create(&acfg, ar, &err))) {
+        fprintf(stderr, "bench_samplers: %s\n", err.msg);
+        sim_rng_destroy(ar);
+        sim_rng_destroy(r);
+        return 1;
+    }
     const double means[KINDS] = {
         [EXPO_ZIG] = 1.0,
         [EXPO_LOG] = 1.0,
@@ -138,6 +180,8 @@ int main(int argc, char **argv)
         [NORMAL_POLAR] = 0.0,
         [LOGN_ZIG] = sim_dist_mean(&logn),
         [LOGN_POLAR] = sim_dist_mean(&logn),
+        [LOGN_SERVICE] = sim_dist_mean(&logn),
+        [ARRIVAL] = 1.0 / ARRIVAL_RATE,
         [UNIFORM] = 0.5,
     };
     double best[KINDS], sum[KINDS];
@@ -155,6 +199,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < KINDS; k++)
         printf("%-28s %10.2f %12.5f %12.5f\n", names[k], best[k] / (double)n * 1e9,
                sum[k] / (double)n, means[k]);
+    mdl_arrivals_destroy(arrivals);
+    sim_rng_destroy(ar);
     sim_rng_destroy(r);
     return 0;
 }
