@@ -709,8 +709,12 @@ double mdl_arrivals_expected(const mdl_arrivals_cfg *cfg, sim_time t0, sim_time 
  *
  * Cost: per piece with a rate, the rate, its integral and a Poisson
  * quantile (a Temme expansion above a mean of 40); per LEAF arrivals one
- * coin-flip popcount; per arrival about one uniform, a short insertion and
- * a multiplication (a log1p when the growth over a piece is not tiny).
+ * coin-flip popcount, and per leaf a reseeding and a sorting network;
+ * per arrival about one uniform, a multiplication, a division and the
+ * rounding (a log1p when the growth over a piece is not tiny). Handing
+ * out a placed arrival (mdl_arrivals_next's usual call) reads the
+ * struct's head and the leaf: 127 instructions an arrival in all on a
+ * 100-flow landscape (callgrind), 17 ns in bench_samplers' loop.
  */
 
 #define SALT_PIECE UINT64_C(0x70696563) /* "piec" */
