@@ -357,10 +357,10 @@ static int copy_hist(res_metric *m, const sim_hist *h, int reps)
     m->bin_count = sim_calloc(nb, sizeof *m->bin_count);
     if (!m->lo || !m->hi || !m->bin_count)
         return SIM_ENOMEM;
-    size_t i = 0;
+    size_t i = 0, at = 0;
     double lo, hi;
     uint64_t c;
-    while (i < nb && sim_hist_bin(h, i, &lo, &hi, &c)) {
+    while (i < nb && sim_hist_next(h, &at, &lo, &hi, &c)) {
         m->lo[i] = lo;
         m->hi[i] = hi;
         m->bin_count[i] = c;

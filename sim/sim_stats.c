@@ -640,6 +640,14 @@ double sim_hist_cdf(const sim_hist *h, double x)
     return cum / (double)h->count;
 }
 
+/* Bin b's edges and count c, as sim_hist_bin reports them. */
+static void bin_out(const sim_hist *h, long b, double c, double *lo, double *hi, uint64_t *count)
+{
+    *lo = b == 0 ? 0.0 : bin_lo(b);
+    *hi = b == 0 ? LOW : b == OVER_BIN ? h->max : bin_lo(b + 1);
+    *count = (uint64_t)c;
+}
+
 int sim_hist_bin(const sim_hist *h, size_t i, double *lo, double *hi, uint64_t *count)
 {
     size_t seen = 0;
@@ -649,11 +657,24 @@ int sim_hist_bin(const sim_hist *h, size_t i, double *lo, double *hi, uint64_t *
             continue;
         if (seen++ < i)
             continue;
-        *lo = b == 0 ? 0.0 : bin_lo(b);
-        *hi = b == 0 ? LOW : b == OVER_BIN ? h->max : bin_lo(b + 1);
-        *count = (uint64_t)c;
+        bin_out(h, b, c, lo, hi, count);
         return 1;
     }
+    return 0;
+}
+
+int sim_hist_next(const sim_hist *h, size_t *at, double *lo, double *hi, uint64_t *count)
+{
+    long b = *at < (size_t)NBINS ? (long)*at : NBINS;
+    for (b = next_bin(h, b); b < NBINS; b = next_bin(h, b + 1)) {
+        double c = bin_count(h, b);
+        if (c == 0.0)
+            continue;
+        bin_out(h, b, c, lo, hi, count);
+        *at = (size_t)b + 1;
+        return 1;
+    }
+    *at = NBINS;
     return 0;
 }
 

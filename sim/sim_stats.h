@@ -159,6 +159,12 @@ double sim_hist_cdf(const sim_hist *h, double x);
  * returns 1, *lo and *hi are the bin edges and *count its count. The
  * underflow bin comes first as [0, 2^-30]. For CDF charts. */
 int sim_hist_bin(const sim_hist *h, size_t i, double *lo, double *hi, uint64_t *count);
+/* The same bins in one pass: with *at = 0 to start, each call gives the
+ * next non-empty bin (what sim_hist_bin gives for i = 0, 1, ...) and
+ * returns 1, or returns 0 after the last. All the bins cost one walk of
+ * the octaves held, where sim_hist_bin walks from the first bin each time
+ * (quadratic over a histogram); *at is the walk's place, nothing else. */
+int sim_hist_next(const sim_hist *h, size_t *at, double *lo, double *hi, uint64_t *count);
 size_t sim_hist_nbins(const sim_hist *h);
 
 /* The octaves a latency histogram typically spans at most (a 65536:1 ratio

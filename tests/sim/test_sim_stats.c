@@ -377,6 +377,56 @@ static void hist_bin_walk_covers_all_counts(void **state)
     sim_hist_destroy(h);
 }
 
+/* sim_hist_next walks the same bins as sim_hist_bin(h, 0), (h, 1), ...,
+ * in the same order with the same edges and counts, then stops (and stays
+ * stopped). The histogram is sparse: the underflow bin, two bins 2^-20 and
+ * 2^19 apart (the octaves between are held but empty), a run of adjacent
+ * bins, and the overflow bin; then with counts past 2^32 (the wide bins).
+ * Expected by hand: 1 + 1 + 3 + 1 + 1 = 7 non-empty bins. */
+static void hist_next_walks_the_bins_of_hist_bin(void **state)
+{
+    (void)state;
+    sim_hist *h = sim_hist_create(NULL);
+    assert_non_null(h);
+    double lo, hi, lo2, hi2;
+    uint64_t c, c2;
+    size_t at = 0;
+    assert_int_equal(sim_hist_next(h, &at, &lo, &hi, &c), 0); /* empty: no bin */
+    for (int pass = 0; pass < 2; pass++) {
+        sim_hist_add_n(h, 0.0, 3);  /* underflow */
+        sim_hist_add(h, 0x1.0p-20); /* alone, low */
+        sim_hist_add_n(h, 1.0, 2);  /* three adjacent bins of octave 0 */
+        sim_hist_add(h, 1.0 + 1.0 / 64);
+        sim_hist_add(h, 1.0 + 2.0 / 64);
+        sim_hist_add(h, 0x1.8p19);  /* alone, high */
+        sim_hist_add_n(h, 1e13, 4); /* overflow */
+        if (pass == 1)
+            sim_hist_add_n(h, 1.0, (uint64_t)1 << 33); /* the counts widen */
+        assert_int_equal(sim_hist_nbins(h), 7);
+        at = 0;
+        size_t i = 0;
+        uint64_t total = 0;
+        while (sim_hist_next(h, &at, &lo, &hi, &c)) {
+            assert_int_equal(sim_hist_bin(h, i, &lo2, &hi2, &c2), 1);
+            assert_true(lo == lo2 && hi == hi2 && c == c2);
+            total += c;
+            i++;
+        }
+        assert_int_equal(i, 7);
+        assert_int_equal(sim_hist_bin(h, i, &lo2, &hi2, &c2), 0);
+        assert_true(total == sim_hist_count(h));
+        assert_int_equal(sim_hist_next(h, &at, &lo, &hi, &c), 0); /* stays at the end */
+        /* the first and the last by hand: underflow [0, 2^-30], overflow
+         * [2^40, max] */
+        at = 0;
+        assert_int_equal(sim_hist_next(h, &at, &lo, &hi, &c), 1);
+        assert_true(lo == 0.0 && hi == 0x1.0p-30 && c == (uint64_t)(3 * (pass + 1)));
+        assert_int_equal(sim_hist_next(h, &at, &lo, &hi, &c), 1);
+        assert_true(lo == 0x1.0p-20 && hi == 0x1.0p-20 * (1 + 1.0 / 64));
+    }
+    sim_hist_destroy(h);
+}
+
 /* Values 1..100: 50 is alone in its bin [50, 50.5), so the share <= 50 is
  * exactly 0.5; below the min 0, at or above the max 1. */
 static void hist_cdf_is_the_binned_empirical_cdf(void **state)
@@ -1013,6 +1063,7 @@ int main(void)
         cmocka_unit_test(each_value_lands_in_its_log_linear_bin),
         cmocka_unit_test(hist_has_a_fixed_layout_of_4482_bins),
         cmocka_unit_test(hist_bin_walk_covers_all_counts),
+        cmocka_unit_test(hist_next_walks_the_bins_of_hist_bin),
         cmocka_unit_test(hist_cdf_is_the_binned_empirical_cdf),
         cmocka_unit_test(hist_merge_equals_the_hist_of_the_union),
         cmocka_unit_test(hist_allocates_only_for_an_octave_seen_the_first_time),
