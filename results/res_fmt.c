@@ -1,6 +1,7 @@
 #include "res_fmt.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -187,4 +188,141 @@ char *res_fmt_percent(double share, char *buf, size_t n)
     else
         snprintf(buf, n, "%.1f%%", share * 100.0);
     return buf;
+}
+
+/* ---- results.json's reals -------------------------------------------------- */
+
+__extension__ typedef unsigned __int128 fmt_u128;
+
+static const uint64_t pow10_u64[20] = {1ull,
+                                       10ull,
+                                       100ull,
+                                       1000ull,
+                                       10000ull,
+                                       100000ull,
+                                       1000000ull,
+                                       10000000ull,
+                                       100000000ull,
+                                       1000000000ull,
+                                       10000000000ull,
+                                       100000000000ull,
+                                       1000000000000ull,
+                                       10000000000000ull,
+                                       100000000000000ull,
+                                       1000000000000000ull,
+                                       10000000000000000ull,
+                                       100000000000000000ull,
+                                       1000000000000000000ull,
+                                       10000000000000000000ull};
+
+/* jansson's jsonp_dtostr: "%.17g", ".0" when neither '.' nor 'e', the
+ * exponent without '+' and leading zeros. */
+static int json_real_slow(double v, char *buf)
+{
+    int len = snprintf(buf, 32, "%.17g", v);
+    if (len < 0 || len >= 32)
+        return 0;
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        memcpy(buf + len, ".0", 3);
+        len += 2;
+    }
+    char *start = strchr(buf, 'e');
+    if (start) {
+        start++;
+        char *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)(len - (end - buf)) + 1);
+            len -= (int)(end - start);
+        }
+    }
+    return len;
+}
+
+/* floor(m 2^e 10^k) (k <= 21, the product below 2^128) in *q, and how the
+ * rest compares with one half (-1, 0, 1). */
+static void scaled(uint64_t m, int e, int k, uint64_t *q, int *half)
+{
+    fmt_u128 n = (fmt_u128)m * pow10_u64[k > 19 ? 19 : k];
+    for (int i = 19; i < k; i++)
+        n *= 10;
+    if (e >= 0) {
+        *q = (uint64_t)(n << e);
+        *half = -1;
+        return;
+    }
+    int s = -e;
+    fmt_u128 rest = n & ((((fmt_u128)1) << s) - 1), h = ((fmt_u128)1) << (s - 1);
+    *q = (uint64_t)(n >> s);
+    *half = rest < h ? -1 : rest > h;
+}
+
+int res_fmt_json_real(double v, char *buf)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    char *p = buf;
+    if (bits >> 63)
+        *p++ = '-';
+    double a = fabs(v);
+    if (a == 0.0) {
+        memcpy(p, "0.0", 4);
+        return (int)(p - buf) + 3;
+    }
+    if (!(a >= 1e-4 && a < 1e17))
+        return json_real_slow(v, buf);
+    /* a = m 2^e, normal; its decimal exponent x is floor(E log10 2) or
+     * one more (E the binary exponent), found from the 17 digits' range */
+    int be = (int)((bits >> 52) & 0x7ff);
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int e = be - 1075;
+    int x = (int)floor((double)(be - 1023) * 0.30102999566398120);
+    uint64_t q;
+    int half;
+    scaled(m, e, 16 - x, &q, &half);
+    if (q >= pow10_u64[17]) {
+        x++;
+        scaled(m, e, 16 - x, &q, &half);
+    }
+    if (q < pow10_u64[16] || q >= pow10_u64[17])
+        return json_real_slow(v, buf); /* cannot happen: the estimate is off by at most 1 */
+    if (half > 0 || (half == 0 && (q & 1)))
+        q++; /* printf's rounding: to nearest, a tie to even */
+    if (q == pow10_u64[17]) {
+        q = pow10_u64[16];
+        x++;
+    }
+    if (x > 16 || x < -4)
+        return json_real_slow(v, buf); /* e-style */
+    char d[17];
+    for (int i = 16; i >= 0; i--) {
+        d[i] = (char)('0' + q % 10);
+        q /= 10;
+    }
+    int last = 16; /* the last digit kept: %g drops the fraction's trailing zeros */
+    while (last > (x > 0 ? x : 0) && d[last] == '0')
+        last--;
+    if (x >= 0) {
+        memcpy(p, d, (size_t)x + 1);
+        p += x + 1;
+        *p++ = '.';
+        if (last > x) {
+            memcpy(p, d + x + 1, (size_t)(last - x));
+            p += last - x;
+        } else {
+            *p++ = '0'; /* jansson's ".0" */
+        }
+    } else {
+        *p++ = '0';
+        *p++ = '.';
+        for (int i = 0; i < -x - 1; i++)
+            *p++ = '0';
+        memcpy(p, d, (size_t)last + 1);
+        p += last + 1;
+    }
+    *p = '\0';
+    return (int)(p - buf);
 }

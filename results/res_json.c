@@ -3,12 +3,13 @@
  *
  * Writing streams: the document's skeleton (its top-level members and the
  * "metrics" object) is written here, and each member inside it (the
- * scenario, one metric, the verdict, the variants) is built as a jansson
- * tree, dumped and freed before the next, so the writer holds one metric's
- * tree at a time rather than the whole document and its text (at 1,000
- * flows the whole tree and its text were hundreds of megabytes). The bytes
- * are those jansson writes for the whole tree with JSON_INDENT(1): each
- * member is dumped with the same flags and indented to its depth (see
+ * scenario, the verdict, the variants) is built as a jansson tree, dumped
+ * and freed before the next, so the writer never holds the whole document
+ * and its text (at 1,000 flows the whole tree and its text were hundreds
+ * of megabytes). The metrics, most of the bytes, are written directly
+ * (`metric`): no tree, each real formatted once by res_fmt_json_real. The
+ * bytes are those jansson writes for the whole tree with JSON_INDENT(1):
+ * each member is dumped with the same flags and indented to its depth (see
  * `stream`). Reading is tolerant of members it does not know
  * (a later erpsim may add some) and strict about the ones it needs.
  */
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "res_fmt.h"
 #include "sim_alloc.h"
 
 /* ---- writing ------------------------------------------------------------ */
@@ -47,18 +49,6 @@ static void push(json_t *arr, json_t *value, int *failed)
 {
     if (!value || json_array_append_new(arr, value) != 0)
         *failed = 1;
-}
-
-static json_t *numbers(const double *v, size_t n, int *failed)
-{
-    json_t *a = json_array();
-    if (!a) {
-        *failed = 1;
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        push(a, num(v ? v[i] : NAN), failed);
-    return a;
 }
 
 /* A variant flow's counts, in res_variant_flow's order. */
@@ -160,60 +150,6 @@ static json_t *scenario_json(const res_results *r, int *failed)
     }
     put(s, "yaml", r->yaml ? str(r->yaml) : json_null(), failed);
     return s;
-}
-
-static json_t *metric_json(const res_metric *m, int *failed)
-{
-    static const char *const kinds[] = {"scalar", "hist", "series"};
-    json_t *o = json_object();
-    if (!o) {
-        *failed = 1;
-        return NULL;
-    }
-    put(o, "kind", str(kinds[m->kind]), failed);
-    put(o, "unit", str(m->unit), failed);
-    switch (m->kind) {
-    case SIM_METRIC_SCALAR:
-        put(o, "mean", num(m->mean), failed);
-        put(o, "half_width", num(m->half_width), failed);
-        put(o, "replications", json_integer(m->n), failed);
-        put(o, "min", num(m->min), failed);
-        put(o, "max", num(m->max), failed);
-        put(o, "values", numbers(m->values, (size_t)(m->n > 0 ? m->n : 0), failed), failed);
-        break;
-    case SIM_METRIC_HIST: {
-        put(o, "count", json_integer((json_int_t)m->count), failed);
-        put(o, "mean", num(m->mean), failed);
-        put(o, "min", num(m->min), failed);
-        put(o, "max", num(m->max), failed);
-        put(o, "p50", num(m->p50), failed);
-        put(o, "p95", num(m->p95), failed);
-        put(o, "p99", num(m->p99), failed);
-        put(o, "replications", json_integer(m->n), failed);
-        json_t *bins = json_array();
-        put(o, "bins", bins, failed);
-        for (size_t i = 0; bins && i < m->nbins; i++) {
-            json_t *b = json_array();
-            push(bins, b, failed);
-            if (!b)
-                continue;
-            push(b, num(m->lo[i]), failed);
-            push(b, num(m->hi[i]), failed);
-            push(b, json_integer((json_int_t)m->bin_count[i]), failed);
-        }
-        break;
-    }
-    case SIM_METRIC_SERIES:
-        put(o, "interval_s", num(m->interval_s), failed);
-        put(o, "replications", json_integer(m->n), failed);
-        put(o, "mean", num(m->mean), failed);
-        put(o, "min", num(m->min), failed);
-        put(o, "max", num(m->max), failed);
-        put(o, "values", numbers(m->y, m->npoints, failed), failed);
-        put(o, "max_values", numbers(m->ymax, m->npoints, failed), failed);
-        break;
-    }
-    return o;
 }
 
 static json_t *verdict_json(const res_verdict *v, int *failed)
@@ -432,6 +368,23 @@ static void value(stream *s, int depth, json_t *v, int failed)
     json_decref(v);
 }
 
+/* A string as jansson writes it: printable ASCII but '"' and '\\' goes
+ * out as it is, in quotes (jansson escapes nothing else of it); any other
+ * text through jansson (its escapes, its check of UTF-8). */
+static void quoted(stream *s, const char *k)
+{
+    size_t n = 0;
+    while (k[n] >= 0x20 && k[n] < 0x7f && k[n] != '"' && k[n] != '\\')
+        n++;
+    if (k[n] != '\0') {
+        value(s, 0, json_string(k), 0);
+        return;
+    }
+    emit(s, "\"", 1);
+    emit(s, k, n);
+    emit(s, "\"", 1);
+}
+
 /* Starts the (*count)th member of an object whose members sit at depth:
  * the separator, the indentation and the key as jansson writes them. */
 static void key(stream *s, int depth, int *count, const char *k)
@@ -439,7 +392,7 @@ static void key(stream *s, int depth, int *count, const char *k)
     emit(s, *count > 0 ? ",\n" : "\n", *count > 0 ? 2 : 1);
     (*count)++;
     spaces(s, depth);
-    value(s, 0, json_string(k), 0);
+    quoted(s, k);
     emit(s, ": ", 2);
 }
 
@@ -447,6 +400,149 @@ static void member(stream *s, int depth, int *count, const char *k, json_t *v, i
 {
     key(s, depth, count, k);
     value(s, depth, v, failed);
+}
+
+/* ---- a metric, written directly -------------------------------------------- */
+
+/* The metrics are most of the document (their series, megabytes of
+ * numbers): they are written here as jansson would dump metric objects with
+ * JSON_INDENT(1), without building a tree. Reals as jansson formats them
+ * (res_fmt_json_real), integers as its "%lld", strings (the unit) through
+ * jansson, so the bytes are those of the tree's dump (tests/results check it
+ * by reading the text back and dumping it again). */
+
+/* A newline and the indentation of depth (up to 64 spaces at once). */
+static void newline(stream *s, int depth)
+{
+    static const char nl[] = "\n                                                                ";
+    if (depth < (int)sizeof nl - 1) {
+        emit(s, nl, (size_t)depth + 1);
+    } else {
+        emit(s, nl, 1);
+        spaces(s, depth);
+    }
+}
+
+static void real(stream *s, double v)
+{
+    char b[32];
+    if (isfinite(v))
+        emit(s, b, (size_t)res_fmt_json_real(v, b));
+    else
+        emit(s, "null", 4); /* JSON has no NaN or infinities */
+}
+
+static void integer(stream *s, long long v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%lld", v);
+    emit(s, b, (size_t)n);
+}
+
+/* An array of reals (null for NaN; all null without v) whose brackets sit
+ * at depth. */
+static void reals(stream *s, int depth, const double *v, size_t n)
+{
+    if (n == 0) {
+        emit(s, "[]", 2);
+        return;
+    }
+    emit(s, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            emit(s, ",", 1);
+        newline(s, depth + 1);
+        real(s, v ? v[i] : NAN);
+    }
+    newline(s, depth);
+    emit(s, "]", 1);
+}
+
+/* The members of a metric object whose braces sit at depth. */
+static void metric_real(stream *s, int depth, int *count, const char *k, double v)
+{
+    key(s, depth + 1, count, k);
+    real(s, v);
+}
+
+static void metric_int(stream *s, int depth, int *count, const char *k, long long v)
+{
+    key(s, depth + 1, count, k);
+    integer(s, v);
+}
+
+static void metric_reals(stream *s, int depth, int *count, const char *k, const double *v, size_t n)
+{
+    key(s, depth + 1, count, k);
+    reals(s, depth + 1, v, n);
+}
+
+static void close_object(stream *s, int depth, int count);
+
+/* Metric m as an object whose braces sit at depth. */
+static void metric(stream *s, int depth, const res_metric *m)
+{
+    static const char *const kinds[] = {"\"scalar\"", "\"hist\"", "\"series\""};
+    int n = 0;
+    emit(s, "{", 1);
+    key(s, depth + 1, &n, "kind");
+    emit(s, kinds[m->kind], strlen(kinds[m->kind]));
+    key(s, depth + 1, &n, "unit");
+    quoted(s, m->unit ? m->unit : "");
+    switch (m->kind) {
+    case SIM_METRIC_SCALAR:
+        metric_real(s, depth, &n, "mean", m->mean);
+        metric_real(s, depth, &n, "half_width", m->half_width);
+        metric_int(s, depth, &n, "replications", m->n);
+        metric_real(s, depth, &n, "min", m->min);
+        metric_real(s, depth, &n, "max", m->max);
+        metric_reals(s, depth, &n, "values", m->values, (size_t)(m->n > 0 ? m->n : 0));
+        break;
+    case SIM_METRIC_HIST:
+        metric_int(s, depth, &n, "count", (long long)(json_int_t)m->count);
+        metric_real(s, depth, &n, "mean", m->mean);
+        metric_real(s, depth, &n, "min", m->min);
+        metric_real(s, depth, &n, "max", m->max);
+        metric_real(s, depth, &n, "p50", m->p50);
+        metric_real(s, depth, &n, "p95", m->p95);
+        metric_real(s, depth, &n, "p99", m->p99);
+        metric_int(s, depth, &n, "replications", m->n);
+        key(s, depth + 1, &n, "bins");
+        if (m->nbins == 0) {
+            emit(s, "[]", 2);
+            break;
+        }
+        emit(s, "[", 1);
+        for (size_t i = 0; i < m->nbins; i++) {
+            if (i > 0)
+                emit(s, ",", 1);
+            newline(s, depth + 2);
+            emit(s, "[", 1);
+            newline(s, depth + 3);
+            real(s, m->lo[i]);
+            emit(s, ",", 1);
+            newline(s, depth + 3);
+            real(s, m->hi[i]);
+            emit(s, ",", 1);
+            newline(s, depth + 3);
+            integer(s, (long long)(json_int_t)m->bin_count[i]);
+            newline(s, depth + 2);
+            emit(s, "]", 1);
+        }
+        newline(s, depth + 1);
+        emit(s, "]", 1);
+        break;
+    case SIM_METRIC_SERIES:
+        metric_real(s, depth, &n, "interval_s", m->interval_s);
+        metric_int(s, depth, &n, "replications", m->n);
+        metric_real(s, depth, &n, "mean", m->mean);
+        metric_real(s, depth, &n, "min", m->min);
+        metric_real(s, depth, &n, "max", m->max);
+        metric_reals(s, depth, &n, "values", m->y, m->npoints);
+        metric_reals(s, depth, &n, "max_values", m->ymax, m->npoints);
+        break;
+    }
+    close_object(s, depth, n);
 }
 
 /* Closes an object of count members whose braces sit at depth. */
@@ -494,9 +590,8 @@ int res_json_write(const res_results *r, const res_verdict *v, res_json_sink *si
     emit(s, "{", 1);
     int nm = 0;
     for (size_t i = 0; i < r->nmetrics && s->status == SIM_OK; i++) {
-        failed = 0;
-        json_t *m = metric_json(&r->metrics[i], &failed);
-        member(s, 2, &nm, r->metrics[i].name, m, failed);
+        key(s, 2, &nm, r->metrics[i].name);
+        metric(s, 2, &r->metrics[i]);
     }
     close_object(s, 1, nm);
     if (v && s->status == SIM_OK) {

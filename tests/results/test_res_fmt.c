@@ -1,11 +1,13 @@
 /*
  * test_res_fmt.c - numbers, durations and times written for people.
  */
+#include <jansson.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -89,6 +91,72 @@ static void shares_are_percentages(void **state)
     assert_string_equal(res_fmt_percent(0, b, sizeof b), "0.0%");
 }
 
+/* xorshift64 */
+static uint64_t next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* res_fmt_json_real against jansson itself (json_dumps of json_real: the
+ * bytes results.json had when jansson wrote every real): equal strings,
+ * no tolerance, on the values where a shortcut could slip: random bit
+ * patterns (every range, the slow path too), random values in the fast
+ * range (1e-4 to 1e17), mantissas of few bits (their 18th digit is often
+ * an exact 5: printf's ties to even), integers, decimal fractions, and
+ * the neighbours of every power of ten (where the exponent and the
+ * f/e-style choice change, and 99999999999999999 rounds up to 1e17). */
+static void json_reals_are_written_as_jansson_writes_them(void **state)
+{
+    (void)state;
+    char b[32];
+    /* by hand, from printf("%.17g") and jansson's rules */
+    assert_string_equal((res_fmt_json_real(0.1, b), b), "0.10000000000000001");
+    assert_string_equal((res_fmt_json_real(1.0, b), b), "1.0");
+    assert_string_equal((res_fmt_json_real(-0.0, b), b), "-0.0");
+    assert_string_equal((res_fmt_json_real(1e16, b), b), "10000000000000000.0");
+    assert_string_equal((res_fmt_json_real(1e17, b), b), "1e17");
+    assert_string_equal((res_fmt_json_real(1e-5, b), b), "1.0000000000000001e-5");
+    assert_string_equal((res_fmt_json_real(2.5e-4, b), b), "0.00025000000000000001");
+    assert_int_equal(res_fmt_json_real(-1.5, b), 4);
+    uint64_t x = 88172645463325252u;
+    long differ = 0;
+    for (int i = 0; i < 200000; i++) {
+        double v[7];
+        uint64_t bits = next(&x), e = 1023 - 20 + next(&x) % 80;
+        memcpy(&v[0], &bits, sizeof bits);
+        bits = next(&x) & ((UINT64_C(1) << 52) - 1);
+        bits |= (e << 52) | (next(&x) & (UINT64_C(1) << 63));
+        memcpy(&v[1], &bits, sizeof bits);
+        bits = ((next(&x) & 0xff) << 44) | (e << 52);
+        memcpy(&v[2], &bits, sizeof bits);
+        v[3] = (double)(next(&x) % UINT64_C(100000000000000000));
+        v[4] = (double)(next(&x) % 1000000) / 1000.0;
+        v[5] = ldexp((double)(next(&x) % (UINT64_C(1) << 53)), -(int)(next(&x) % 80));
+        v[6] = i <= 60 ? pow(10.0, i - 30) : (double)(next(&x) % 1000000) / 64.0;
+        for (int k = 0; k < 7 + (i <= 60 ? 3 : 0); k++) {
+            double y = k < 7    ? v[k]
+                       : k == 7 ? nextafter(v[6], 0.0)
+                       : k == 8 ? nextafter(v[6], 1e300)
+                                : -v[6];
+            if (!isfinite(y))
+                continue;
+            json_t *j = json_real(y);
+            char *want = json_dumps(j, JSON_ENCODE_ANY);
+            int n = res_fmt_json_real(y, b);
+            if (strcmp(b, want) != 0 || n != (int)strlen(want)) {
+                if (differ++ < 5)
+                    print_error("%a: %s, jansson %s\n", y, b, want);
+            }
+            free(want);
+            json_decref(j);
+        }
+    }
+    assert_int_equal(differ, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -96,6 +164,7 @@ int main(void)
         cmocka_unit_test(durations_take_the_largest_readable_unit),
         cmocka_unit_test(clock_times_count_days_from_zero),
         cmocka_unit_test(shares_are_percentages),
+        cmocka_unit_test(json_reals_are_written_as_jansson_writes_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,17 +282,80 @@ static res_results *awkward_results(void)
     return r;
 }
 
+/* Metrics full of numbers where writing them directly (not through a
+ * jansson tree) could differ: reals of every size and sign (the fast range
+ * 1e-4..1e17 and beyond it, ties, -0, NaN and infinities as null), a
+ * histogram's bins with counts up to 2^62, empty and missing arrays, a unit
+ * to escape. */
+static res_results *awkward_numbers(void)
+{
+    res_results *r = res_results_create(NULL);
+    assert_non_null(r);
+    res_metric *m = res_results_add(r, "sys.S-1.level", "\"x\"\\y", SIM_METRIC_SERIES, NULL);
+    assert_non_null(m);
+    m->n = 3;
+    m->interval_s = 0.1;
+    m->npoints = 4000;
+    m->y = sim_calloc(m->npoints, sizeof *m->y);
+    m->ymax = sim_calloc(m->npoints, sizeof *m->ymax);
+    assert_true(m->y && m->ymax);
+    static const double odd[] = {
+        0.0,   -0.0, 1.0,      0.1,           1e16,    1e17,     99999999999999999.0,
+        1e-4,  1e-5, 2.5e-4,   1e300,         -1e-300, 4.9e-324, 0x1.8p-20,
+        0.125, NAN,  INFINITY, 123456789.123, 5e-324,  1e22};
+    uint64_t x = 7;
+    for (size_t i = 0; i < m->npoints; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v =
+            i < sizeof odd / sizeof odd[0] ? odd[i] : ldexp((double)(x >> 11), (int)(x % 100) - 80);
+        m->y[i] = i % 2 ? -v : v;
+        m->ymax[i] = (double)(x % 100000) / 8.0;
+    }
+    m->mean = 1.0 / 3.0;
+    m->min = -0.0;
+    m->max = 1e17;
+    m = res_results_add(r, "flow.F-1.latency", "s", SIM_METRIC_HIST, NULL);
+    assert_non_null(m);
+    m->count = UINT64_C(1) << 62;
+    m->nbins = 3;
+    m->lo = sim_calloc(3, sizeof *m->lo);
+    m->hi = sim_calloc(3, sizeof *m->hi);
+    m->bin_count = sim_calloc(3, sizeof *m->bin_count);
+    assert_true(m->lo && m->hi && m->bin_count);
+    m->lo[1] = 0x1.0p-30;
+    m->hi[0] = 0x1.0p-30;
+    m->hi[1] = 0x1.04p-30;
+    m->lo[2] = 0x1.0p40;
+    m->hi[2] = 3e12;
+    m->bin_count[0] = 1;
+    m->bin_count[1] = 0;
+    m->bin_count[2] = (UINT64_C(1) << 62) - 1;
+    m->mean = m->p50 = m->p95 = m->p99 = 0.5;
+    m->min = 0.0;
+    m->max = 3e12;
+    m = res_results_add(r, "none", "", SIM_METRIC_SCALAR, NULL); /* values: [] */
+    assert_non_null(m);
+    m = res_results_add(r, "missing", "", SIM_METRIC_SCALAR, NULL); /* values: [null, null] */
+    assert_non_null(m);
+    m->n = 2;
+    assert_non_null(res_results_add(r, "empty", "", SIM_METRIC_SERIES, NULL));
+    return r;
+}
+
 /* The streamed text against an independent whole-tree dump: the text
  * parsed by jansson and dumped again as one tree with the flags
  * results.json has always been written with (JSON_INDENT(1),
  * JSON_PRESERVE_ORDER, then a newline). Byte for byte: the stream must
  * write exactly what the one-tree writer wrote, so that files and scripts
- * see no change. Also with no metrics ("metrics": {}) and no verdict. */
+ * see no change. Also with no metrics ("metrics": {}) and no verdict, and
+ * with awkward numbers (the metrics are written without a tree). */
 static void streamed_text_is_the_whole_tree_dump_byte_for_byte(void **state)
 {
     (void)state;
-    for (int pass = 0; pass < 2; pass++) {
-        res_results *r = pass == 0 ? awkward_results() : res_results_create(NULL);
+    for (int pass = 0; pass < 3; pass++) {
+        res_results *r = pass == 0   ? awkward_results()
+                         : pass == 1 ? res_results_create(NULL)
+                                     : awkward_numbers();
         assert_non_null(r);
         res_verdict v;
         assert_int_equal(res_verdict_compute(r, &v, NULL), SIM_OK);
