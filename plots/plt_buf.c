@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "res_fmt.h"
 #include "sim_alloc.h"
 #include "sim_text.h"
 
@@ -141,8 +142,9 @@ void plt_buf_put_visible(plt_buf *b, const char *s)
 
 void plt_buf_csv_num(plt_buf *b, double v)
 {
-    if (isfinite(v))
-        plt_buf_printf(b, ",%.10g", v);
-    else
-        plt_buf_put(b, ",", 1);
+    plt_buf_put(b, ",", 1);
+    if (isfinite(v)) {
+        char t[32]; /* "%.10g", without printf's cost */
+        plt_buf_put(b, t, (size_t)res_fmt_g(v, 10, t));
+    }
 }

@@ -260,60 +260,58 @@ static void scaled(uint64_t m, int e, int k, uint64_t *q, int *half)
     *half = rest < h ? -1 : rest > h;
 }
 
-int res_fmt_json_real(double v, char *buf)
+/* a (finite, > 0) with P significant digits (1 <= P <= 17) in f-style, as
+ * printf's "%.Pg" writes it, at p; dot_zero: ".0" after a whole number
+ * (jansson's rule). The length written, or -1 when a is outside
+ * [1e-4, 10^P) or rounds up to 10^P (e-style), for snprintf to do. */
+static int g_fixed(double a, int P, int dot_zero, char *p)
 {
+    if (!(a >= 1e-4 && a < (double)pow10_u64[P]))
+        return -1;
+    /* a = m 2^e, normal; its decimal exponent x is floor(E log10 2) or one
+     * more (E the binary exponent), found from the P digits' range */
     uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    char *p = buf;
-    if (bits >> 63)
-        *p++ = '-';
-    double a = fabs(v);
-    if (a == 0.0) {
-        memcpy(p, "0.0", 4);
-        return (int)(p - buf) + 3;
-    }
-    if (!(a >= 1e-4 && a < 1e17))
-        return json_real_slow(v, buf);
-    /* a = m 2^e, normal; its decimal exponent x is floor(E log10 2) or
-     * one more (E the binary exponent), found from the 17 digits' range */
+    memcpy(&bits, &a, sizeof bits);
     int be = (int)((bits >> 52) & 0x7ff);
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int e = be - 1075;
     int x = (int)floor((double)(be - 1023) * 0.30102999566398120);
     uint64_t q;
     int half;
-    scaled(m, e, 16 - x, &q, &half);
-    if (q >= pow10_u64[17]) {
+    scaled(m, e, P - 1 - x, &q, &half);
+    if (q >= pow10_u64[P]) {
         x++;
-        scaled(m, e, 16 - x, &q, &half);
+        scaled(m, e, P - 1 - x, &q, &half);
     }
-    if (q < pow10_u64[16] || q >= pow10_u64[17])
-        return json_real_slow(v, buf); /* cannot happen: the estimate is off by at most 1 */
+    if (q < pow10_u64[P - 1] || q >= pow10_u64[P])
+        return -1; /* cannot happen: the estimate is off by at most 1 */
     if (half > 0 || (half == 0 && (q & 1)))
         q++; /* printf's rounding: to nearest, a tie to even */
-    if (q == pow10_u64[17]) {
-        q = pow10_u64[16];
+    if (q == pow10_u64[P]) {
+        q = pow10_u64[P - 1];
         x++;
     }
-    if (x > 16 || x < -4)
-        return json_real_slow(v, buf); /* e-style */
+    if (x >= P || x < -4)
+        return -1; /* e-style */
     char d[17];
-    for (int i = 16; i >= 0; i--) {
+    for (int i = P - 1; i >= 0; i--) {
         d[i] = (char)('0' + q % 10);
         q /= 10;
     }
-    int last = 16; /* the last digit kept: %g drops the fraction's trailing zeros */
+    int last = P - 1; /* the last digit kept: %g drops the fraction's trailing zeros */
     while (last > (x > 0 ? x : 0) && d[last] == '0')
         last--;
+    char *start = p;
     if (x >= 0) {
         memcpy(p, d, (size_t)x + 1);
         p += x + 1;
-        *p++ = '.';
         if (last > x) {
+            *p++ = '.';
             memcpy(p, d + x + 1, (size_t)(last - x));
             p += last - x;
-        } else {
-            *p++ = '0'; /* jansson's ".0" */
+        } else if (dot_zero) {
+            memcpy(p, ".0", 2);
+            p += 2;
         }
     } else {
         *p++ = '0';
@@ -324,5 +322,38 @@ int res_fmt_json_real(double v, char *buf)
         p += last + 1;
     }
     *p = '\0';
-    return (int)(p - buf);
+    return (int)(p - start);
+}
+
+int res_fmt_json_real(double v, char *buf)
+{
+    char *p = buf;
+    if (signbit(v))
+        *p++ = '-';
+    double a = fabs(v);
+    if (a == 0.0) {
+        memcpy(p, "0.0", 4);
+        return (int)(p - buf) + 3;
+    }
+    int n = g_fixed(a, 17, 1, p);
+    return n < 0 ? json_real_slow(v, buf) : (int)(p - buf) + n;
+}
+
+int res_fmt_g(double v, int prec, char *buf)
+{
+    if (prec >= 1 && prec <= 17 && isfinite(v)) {
+        char *p = buf;
+        if (signbit(v))
+            *p++ = '-';
+        double a = fabs(v);
+        if (a == 0.0) {
+            memcpy(p, "0", 2);
+            return (int)(p - buf) + 1;
+        }
+        int n = g_fixed(a, prec, 0, p);
+        if (n >= 0)
+            return (int)(p - buf) + n;
+    }
+    int n = snprintf(buf, 32, "%.*g", prec, v);
+    return n < 0 ? 0 : n < 32 ? n : 31;
 }

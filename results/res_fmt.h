@@ -63,4 +63,10 @@ char *res_fmt_percent(double share, char *buf, size_t n);
  * the length written (a NUL follows). */
 int res_fmt_json_real(double v, char *buf);
 
+/* v as snprintf(buf, 32, "%.*g", prec, v) writes it, byte for byte (the
+ * charts' CSV data: "%.10g"): from 1e-4 to 10^prec (1 <= prec <= 17) the
+ * same way as res_fmt_json_real, else snprintf. buf holds 32 bytes;
+ * returns the length written (a NUL follows). */
+int res_fmt_g(double v, int prec, char *buf);
+
 #endif

@@ -157,6 +157,44 @@ static void json_reals_are_written_as_jansson_writes_them(void **state)
     assert_int_equal(differ, 0);
 }
 
+/* res_fmt_g against snprintf's "%.*g" itself, for every precision from 1
+ * to 17 (the charts use 10): equal strings on random bit patterns (the
+ * slow path, inf and nan too), values in the fast range, mantissas of few
+ * bits (ties), integers, the neighbours of powers of ten, and zeros. */
+static void g_is_printf_g_byte_for_byte(void **state)
+{
+    (void)state;
+    char b[32], want[32];
+    uint64_t x = 12345;
+    long differ = 0;
+    for (int i = 0; i < 40000; i++) {
+        double v[8];
+        uint64_t bits = next(&x), e = 1023 - 20 + next(&x) % 80;
+        memcpy(&v[0], &bits, sizeof bits);
+        bits = next(&x) & ((UINT64_C(1) << 52) - 1);
+        bits |= (e << 52) | (next(&x) & (UINT64_C(1) << 63));
+        memcpy(&v[1], &bits, sizeof bits);
+        bits = ((next(&x) & 0xff) << 44) | (e << 52);
+        memcpy(&v[2], &bits, sizeof bits);
+        v[3] = (double)(next(&x) % UINT64_C(100000000000000000));
+        v[4] = (double)(next(&x) % 1000000) / 1000.0;
+        double p10 = pow(10.0, (double)(i % 41) - 20);
+        v[5] = i % 3 == 0 ? nextafter(p10, 0.0) : i % 3 == 1 ? nextafter(p10, 1e300) : p10;
+        v[6] = i == 0 ? -0.0 : i == 1 ? INFINITY : i == 2 ? NAN : 0.0;
+        v[7] = (double)(next(&x) % 100000) * 0.5; /* halves: ties at low precision */
+        int prec = 1 + i % 17;
+        for (int k = 0; k < 8; k++) {
+            snprintf(want, sizeof want, "%.*g", prec, v[k]);
+            int n = res_fmt_g(v[k], prec, b);
+            if (strcmp(b, want) != 0 || n != (int)strlen(want)) {
+                if (differ++ < 5)
+                    print_error("%a %%.%dg: %s, printf %s\n", v[k], prec, b, want);
+            }
+        }
+    }
+    assert_int_equal(differ, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +203,7 @@ int main(void)
         cmocka_unit_test(clock_times_count_days_from_zero),
         cmocka_unit_test(shares_are_percentages),
         cmocka_unit_test(json_reals_are_written_as_jansson_writes_them),
+        cmocka_unit_test(g_is_printf_g_byte_for_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
