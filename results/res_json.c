@@ -315,7 +315,7 @@ static void flush(stream *s)
     s->n = 0;
 }
 
-static void emit(stream *s, const char *p, size_t len)
+static void emit_slow(stream *s, const char *p, size_t len)
 {
     while (len > 0 && s->status == SIM_OK) {
         if (s->n == sizeof s->buf)
@@ -325,6 +325,17 @@ static void emit(stream *s, const char *p, size_t len)
         s->n += k;
         p += k;
         len -= k;
+    }
+}
+
+/* Appends len bytes: most pieces are a few bytes and fit in the chunk. */
+static inline void emit(stream *s, const char *p, size_t len)
+{
+    if (len <= sizeof s->buf - s->n) {
+        memcpy(s->buf + s->n, p, len);
+        s->n += len;
+    } else {
+        emit_slow(s, p, len);
     }
 }
 
@@ -426,10 +437,12 @@ static void newline(stream *s, int depth)
 static void real(stream *s, double v)
 {
     char b[32];
-    if (isfinite(v))
-        emit(s, b, (size_t)res_fmt_json_real(v, b));
+    if (!isfinite(v))
+        emit(s, "null", 4);                    /* JSON has no NaN or infinities */
+    else if (sizeof s->buf - s->n >= sizeof b) /* straight into the chunk */
+        s->n += (size_t)res_fmt_json_real(v, s->buf + s->n);
     else
-        emit(s, "null", 4); /* JSON has no NaN or infinities */
+        emit(s, b, (size_t)res_fmt_json_real(v, b));
 }
 
 static void integer(stream *s, long long v)
