@@ -190,7 +190,8 @@ int out_dir_charts(const cli_opts *o, const res_results *r, const char *dir, con
                 o->cmd, shown, shown);
         return CLI_EXIT_NO_CHARTS;
     }
-    int rc = plt_charts_draw(r, dir, gnuplot, drawn, &e);
+    /* concurrently: at most --threads gnuplots at once, one per core */
+    int rc = plt_charts_draw_jobs(r, dir, gnuplot, o->threads, drawn, &e);
     if (rc == SIM_EIO) {
         out_text_line(stderr, "erpsim %s: %s: some charts not drawn (exit code 4)", o->cmd, e.msg);
         return CLI_EXIT_NO_CHARTS;

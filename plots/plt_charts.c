@@ -14,9 +14,11 @@
 #include "plt_charts.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdl_arrivals.h"
 #include "plt_buf.h"
@@ -1260,8 +1262,54 @@ int plt_charts_vars(const res_results *r, plt_chart_kind k, const char *dir, cha
     return rc;
 }
 
+/* The charts being drawn: built in chart order by the caller, drawn by
+ * up to `jobs` threads, each taking the next chart not yet taken. */
+typedef struct drawing {
+    const char *gnuplot, *charts;
+    chart c[PLT_NCHARTS];
+    int todo[PLT_NCHARTS]; /* has data: to be drawn */
+    int rc[PLT_NCHARTS];
+    sim_err e[PLT_NCHARTS];
+    int next; /* the first chart not taken yet, under lock */
+    pthread_mutex_t lock;
+} drawing;
+
+static void *drawer(void *arg)
+{
+    drawing *d = arg;
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        int k = d->next;
+        while (k < PLT_NCHARTS && !d->todo[k])
+            k++;
+        d->next = k + 1;
+        pthread_mutex_unlock(&d->lock);
+        if (k >= PLT_NCHARTS)
+            return NULL;
+        char tmpl[64];
+        snprintf(tmpl, sizeof tmpl, "%s.gp", infos[k].name);
+        const chart *c = &d->c[k];
+        d->rc[k] =
+            plt_gnuplot_draw(d->gnuplot, d->charts, infos[k].name, tmpl, c->vars.data, c->width,
+                             c->height + 24 * c->note_lines, PLT_PNG | PLT_SVG, &d->e[k]);
+    }
+}
+
+/* The cores online (at least 1). */
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > PLT_NCHARTS ? PLT_NCHARTS : (int)n;
+}
+
 int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
                     sim_err *err)
+{
+    return plt_charts_draw_jobs(r, dir, gnuplot, 0, drawn, err);
+}
+
+int plt_charts_draw_jobs(const res_results *r, const char *dir, const char *gnuplot, int jobs,
+                         unsigned *drawn, sim_err *err)
 {
     unsigned mask = 0;
     int first = SIM_OK;
@@ -1269,32 +1317,51 @@ int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, 
     int vrc = verdict_of(r, &v, err);
     if (vrc != SIM_OK)
         return vrc;
-    char *charts = plt_file_join(dir, "charts");
+    drawing *d = sim_calloc(1, sizeof *d);
+    char *charts = d ? plt_file_join(dir, "charts") : NULL;
     if (!charts) {
+        sim_free(d);
         res_verdict_fini(&v);
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    d->gnuplot = gnuplot;
+    d->charts = charts;
+    int ntodo = 0;
     for (int k = 0; k < PLT_NCHARTS; k++) {
-        chart c;
         int has;
-        sim_err e;
-        chart_init(&c);
-        int rc = chart_data(r, &v, dir, k, &c, 0, &has, &e);
-        if (rc == SIM_OK && has) {
-            char tmpl[64];
-            snprintf(tmpl, sizeof tmpl, "%s.gp", infos[k].name);
-            rc = plt_gnuplot_draw(gnuplot, charts, infos[k].name, tmpl, c.vars.data, c.width,
-                                  c.height + 24 * c.note_lines, PLT_PNG | PLT_SVG, &e);
-            if (rc == SIM_OK)
-                mask |= 1u << k;
+        sim_err_clear(&d->e[k]);
+        chart_init(&d->c[k]);
+        d->rc[k] = chart_data(r, &v, dir, k, &d->c[k], 0, &has, &d->e[k]);
+        d->todo[k] = d->rc[k] == SIM_OK && has;
+        ntodo += d->todo[k];
+    }
+    /* gnuplot runs as its own process: the threads only wait for them */
+    int n = cores();
+    if (jobs > 0 && jobs < n)
+        n = jobs;
+    if (n > ntodo)
+        n = ntodo;
+    pthread_mutex_t unlocked = PTHREAD_MUTEX_INITIALIZER;
+    d->lock = unlocked;
+    pthread_t th[PLT_NCHARTS];
+    int started = 0;
+    for (; started < n - 1; started++) /* and this thread: n in all */
+        if (pthread_create(&th[started], NULL, drawer, d) != 0)
+            break; /* fewer at once, the same charts */
+    drawer(d);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (int k = 0; k < PLT_NCHARTS; k++) {
+        if (d->todo[k] && d->rc[k] == SIM_OK)
+            mask |= 1u << k;
+        if (d->rc[k] != SIM_OK && first == SIM_OK) {
+            first = d->rc[k];
+            sim_err_set(err, first, NULL, 0, 0, "chart %s: %.200s", infos[k].name, d->e[k].msg);
         }
-        if (rc != SIM_OK && first == SIM_OK) {
-            first = rc;
-            sim_err_set(err, rc, NULL, 0, 0, "chart %s: %.200s", infos[k].name, e.msg);
-        }
-        chart_fini(&c);
+        chart_fini(&d->c[k]);
     }
     sim_free(charts);
+    sim_free(d);
     res_verdict_fini(&v);
     if (drawn)
         *drawn = mask;

@@ -70,9 +70,16 @@ int plt_charts_vars(const res_results *r, plt_chart_kind k, const char *dir, cha
 /* Draws every chart with data into DIR/charts with the gnuplot program at
  * `gnuplot`, from the data files plt_charts_write_data wrote into DIR
  * (gnuplot reads them; they are not written again). Charts that gnuplot
- * fails on are reported through err (the first failure) but do not stop
- * the others. *drawn (may be NULL) gets the bit set of charts drawn. */
+ * fails on are reported through err (the first failure in chart order,
+ * whichever ended first) but do not stop the others. *drawn (may be NULL)
+ * gets the bit set of charts drawn. The charts are drawn concurrently, at
+ * most one gnuplot per core at a time (each chart's files its own, written
+ * under temporary names and renamed when whole, as one at a time). */
 int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
                     sim_err *err);
+/* The same with at most `jobs` gnuplot processes at once (0: one per
+ * core; never more than the cores): a run's --threads. */
+int plt_charts_draw_jobs(const res_results *r, const char *dir, const char *gnuplot, int jobs,
+                         unsigned *drawn, sim_err *err);
 
 #endif

@@ -206,7 +206,7 @@ static int complete(const char *path, int format)
 {
     static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
     unsigned char tail[64];
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
     off_t size = lseek(fd, 0, SEEK_END);
@@ -274,7 +274,9 @@ int plt_gnuplot_draw(const char *gnuplot, const char *dir, const char *name, con
         rc = sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory drawing %s", name);
         goto done;
     }
-    int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    /* O_CLOEXEC: charts are drawn concurrently, and a gnuplot started
+     * meanwhile must not inherit this file */
+    int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0 || write(fd, b.data, b.len) != (ssize_t)b.len) {
         rc = sim_err_set(err, SIM_EIO, NULL, 0, 0, "cannot write %s: %s", script, strerror(errno));
         if (fd >= 0)

@@ -533,6 +533,97 @@ static void a_gnuplot_error_is_reported_and_leaves_no_file(void **state)
     fixture_rmtree(dir);
 }
 
+/* A stand-in gnuplot (a shell script) that notes how many of it run at
+ * once (a file per running process, counted when it starts, then 0.3 s of
+ * sleep), writes each output as a whole PNG (its IEND chunk) or SVG, and,
+ * once DIR/fail exists, fails on the latency chart (after its sleep) and
+ * on the cascade chart (at once, so that it ends first). */
+static void write_stand_in(const char *dir, char *gp, size_t n)
+{
+    snprintf(gp, n, "%s/gnuplot", dir);
+    FILE *f = fopen(gp, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "#!/bin/sh\n"
+            "d='%s'\n"
+            "if [ -e \"$d/fail\" ] && grep -q '/\\.cascade\\.png\\.tmp' \"$1\"; then\n"
+            "  echo 'cascade broken on purpose'; exit 1; fi\n"
+            ": >\"$d/run.$$\"\n"
+            "ls \"$d\" | grep -c '^run\\.' >>\"$d/seen\"\n"
+            "sleep 0.3\n"
+            "rm -f \"$d/run.$$\"\n"
+            "if [ -e \"$d/fail\" ] && grep -q '/\\.latency\\.png\\.tmp' \"$1\"; then\n"
+            "  echo 'latency broken on purpose'; exit 1; fi\n"
+            "for o in $(sed -n \"s/^set output '\\(.*\\)'$/\\1/p\" \"$1\"); do\n"
+            "  case $o in *.png.*) printf '\\0\\0\\0\\0IEND\\256B`\\202' >\"$o\";;\n"
+            "  *) echo '</svg>' >\"$o\";; esac\n"
+            "done\n",
+            dir);
+    fclose(f);
+    assert_int_equal(chmod(gp, 0755), 0);
+}
+
+/* The most stand-ins seen running at once (DIR/seen), then forgets them. */
+static int most_at_once(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/seen", dir);
+    FILE *f = fopen(path, "r");
+    int most = 0, k;
+    while (f && fscanf(f, "%d", &k) == 1)
+        most = k > most ? k : most;
+    if (f)
+        fclose(f);
+    unlink(path);
+    return most;
+}
+
+/* The charts are drawn concurrently: with jobs = 2, two gnuplots run at
+ * once (one if this machine has a single core), never more; with jobs = 1,
+ * one at a time, as before. Every chart is drawn whole either way. A
+ * failure is reported as it was one at a time: the first failing chart in
+ * chart order (latency, though cascade failed earlier), the others drawn,
+ * no temporary file left. */
+static void charts_are_drawn_concurrently_and_failures_reported_in_chart_order(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/erpsim-test-jobs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char gp[4200], path[4300];
+    write_stand_in(dir, gp, sizeof gp);
+    res_results *r = make_fixture();
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned all = (1u << PLT_NCHARTS) - 1, drawn = 0;
+    sim_err err;
+    for (int jobs = 2; jobs >= 1; jobs--) {
+        sim_err_clear(&err);
+        if (plt_charts_draw_jobs(r, dir, gp, jobs, &drawn, &err) != SIM_OK)
+            fail_msg("jobs %d: %s", jobs, err.msg);
+        assert_int_equal(drawn, all);
+        assert_int_equal(most_at_once(dir), jobs == 2 && cpus >= 2 ? 2 : 1);
+        for (int k = 0; k < PLT_NCHARTS; k++) {
+            snprintf(path, sizeof path, "%s/charts/%s.png", dir, plt_chart_info_of(k)->name);
+            assert_int_equal(fixture_file_size(path), 12);
+        }
+    }
+    snprintf(path, sizeof path, "%s/fail", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/charts", dir);
+    fixture_rmtree(path);
+    sim_err_clear(&err);
+    assert_int_equal(plt_charts_draw(r, dir, gp, &drawn, &err), SIM_EIO);
+    assert_string_equal(err.msg, "chart latency: gnuplot failed: latency broken on purpose");
+    assert_int_equal(drawn, all & ~(1u << PLT_CHART_LATENCY) & ~(1u << PLT_CHART_CASCADE));
+    snprintf(path, sizeof path, "%s/charts/latency.png", dir);
+    assert_int_equal(fixture_file_size(path), -1);
+    snprintf(path, sizeof path, "%s/charts", dir);
+    assert_int_equal(temp_files(path), 0);
+    res_results_destroy(r);
+    fixture_rmtree(dir);
+}
+
 /* The literal follows gnuplot's single-quote rule (plt_gnuplot.h): only a
  * quote is special and is doubled; backquotes, @, $ and backslashes stay as
  * they are, and control characters become visible escapes so the literal
@@ -599,6 +690,7 @@ int main(void)
         cmocka_unit_test(a_cascade_over_its_bound_draws_the_flows_with_the_most_rejections),
         cmocka_unit_test(the_comparison_chart_draws_grouped_bars_with_whiskers),
         cmocka_unit_test(a_gnuplot_error_is_reported_and_leaves_no_file),
+        cmocka_unit_test(charts_are_drawn_concurrently_and_failures_reported_in_chart_order),
         cmocka_unit_test(gnuplot_literals_are_single_quoted_with_quotes_doubled),
         cmocka_unit_test(gnuplot_is_found_or_reported_missing),
     };
