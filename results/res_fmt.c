@@ -192,6 +192,7 @@ char *res_fmt_percent(double share, char *buf, size_t n)
 
 /* ---- results.json's reals -------------------------------------------------- */
 
+#ifdef __SIZEOF_INT128__
 __extension__ typedef unsigned __int128 fmt_u128;
 
 static const uint64_t pow10_u64[20] = {1ull,
@@ -214,6 +215,7 @@ static const uint64_t pow10_u64[20] = {1ull,
                                        100000000000000000ull,
                                        1000000000000000000ull,
                                        10000000000000000000ull};
+#endif
 
 /* jansson's jsonp_dtostr: "%.17g", ".0" when neither '.' nor 'e', the
  * exponent without '+' and leading zeros. */
@@ -242,6 +244,7 @@ static int json_real_slow(double v, char *buf)
     return len;
 }
 
+#ifdef __SIZEOF_INT128__
 /* floor(m 2^e 10^k) (k <= 21, the product below 2^128) in *q, and how the
  * rest compares with one half (-1, 0, 1). */
 static void scaled(uint64_t m, int e, int k, uint64_t *q, int *half)
@@ -324,6 +327,14 @@ static int g_fixed(double a, int P, int dot_zero, char *p)
     *p = '\0';
     return (int)(p - start);
 }
+#else
+/* Without 128-bit integers every number goes through snprintf. */
+static int g_fixed(double a, int P, int dot_zero, char *p)
+{
+    (void)a, (void)P, (void)dot_zero, (void)p;
+    return -1;
+}
+#endif
 
 int res_fmt_json_real(double v, char *buf)
 {
