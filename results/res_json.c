@@ -379,9 +379,10 @@ static void value(stream *s, int depth, json_t *v, int failed)
     json_decref(v);
 }
 
-/* A string as jansson writes it: printable ASCII but '"' and '\\' goes
- * out as it is, in quotes (jansson escapes nothing else of it); any other
- * text through jansson (its escapes, its check of UTF-8). */
+/* A string as jansson writes it: one of printable ASCII only, '"' and
+ * '\\' aside, goes out as it is between quotes (jansson escapes none of
+ * those characters); any other through jansson (its escapes, its check of
+ * UTF-8). */
 static void quoted(stream *s, const char *k)
 {
     size_t n = 0;
@@ -418,9 +419,9 @@ static void member(stream *s, int depth, int *count, const char *k, json_t *v, i
 /* The metrics are most of the document (their series, megabytes of
  * numbers): they are written here as jansson would dump metric objects with
  * JSON_INDENT(1), without building a tree. Reals as jansson formats them
- * (res_fmt_json_real), integers as its "%lld", strings (the unit) through
- * jansson, so the bytes are those of the tree's dump (tests/results check it
- * by reading the text back and dumping it again). */
+ * (res_fmt_json_real), integers as its "%lld", strings (the unit) as
+ * `quoted`, so the bytes are those of the tree's dump (tests/results check
+ * it by reading the text back and dumping it again). */
 
 /* A newline and the indentation of depth (up to 64 spaces at once). */
 static void newline(stream *s, int depth)
