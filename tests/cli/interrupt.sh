@@ -92,8 +92,10 @@ fi
 tiny=tests/cli/fixtures/tiny.yaml
 "$erpsim" run "$tiny" --reps 2 --out "$tmp/keep" --no-charts --quiet || fail "the first run failed"
 cp "$tmp/keep/results.json" "$tmp/before.json"
-# once, as a terminal's Ctrl-C would (a second SIGINT stops erpsim at once)
-printf '#!/bin/sh\n[ -e "%s" ] || { : >"%s"; kill -INT $PPID; }\nexit 1\n' "$tmp/sent" "$tmp/sent" \
+# once, as a terminal's Ctrl-C would (a second SIGINT stops erpsim at once);
+# the charts are drawn concurrently, so the first gnuplot to make the folder
+# (mkdir is atomic) is the one that sends it
+printf '#!/bin/sh\nmkdir "%s" 2>/dev/null && kill -INT $PPID\nexit 1\n' "$tmp/sent" \
     >"$tmp/interrupting-gnuplot"
 chmod +x "$tmp/interrupting-gnuplot"
 ERPSIM_GNUPLOT="$tmp/interrupting-gnuplot" "$erpsim" run "$tiny" --reps 2 --seed 99 \
