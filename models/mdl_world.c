@@ -1090,8 +1090,8 @@ typedef struct agg_slots {
     size_t next, prev;
     sim_time freed;    /* when a slot last became free */
     int slots, reader; /* its slot recursion's c; its reader on its channel */
-    int flow;          /* its flow (world index) */
-    int chan;          /* its channel's position in agg_comp.chans */
+    int flow;          /* its flow (world index), set once at the build */
+    int chan;          /* its channel's position in agg_comp.chans, the same */
 } agg_slots;
 
 typedef struct agg_comp {
@@ -2627,8 +2627,6 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         c->slot[k].n = 0;
         c->slot[k].next = c->slot[k].prev = SIZE_MAX;
         c->slot[k].freed = t0;
-        c->slot[k].flow = a->gsubs[c->subs[k]].f->index;
-        c->slot[k].chan = a->pos_chan[a->gsubs[c->subs[k]].f->spec->source_index];
     }
     for (int k = c->nflows; k < c->nall; k++)
         a->pub_first[c->all[k]] = a->pub_last[c->all[k]] = SIZE_MAX;
@@ -3358,6 +3356,14 @@ static int agg_create(world *w, sim_err *err)
         for (int k = 0; k < c->nchans; k++)
             a->pos_chan[c->chans[k]] = k;
         callers = c->ncallers > callers ? c->ncallers : callers;
+    }
+    for (int i = 0; i < a->ncomps; i++) { /* each subscriber's flow and channel, once */
+        agg_comp *c = &a->comps[i];
+        for (int k = 0; k < c->nsubs; k++) {
+            const flow_rt *f = a->gsubs[c->subs[k]].f;
+            c->slot[k].flow = f->index;
+            c->slot[k].chan = a->pos_chan[f->spec->source_index];
+        }
     }
     if (!(a->rec_sys_all =
               sim_malloc(((size_t)a->ngsubs + (size_t)sc->nflows + 1) * sizeof *a->rec_sys_all)))
