@@ -1341,13 +1341,6 @@ static void sort_by_end(agg_rec *r, size_t n)
     }
 }
 
-/* The world's system index of record r's target. A subscriber's apply
- * call is a record of flow -1 - (its agg.gsubs index). */
-static int rec_system(const world *w, const agg_rec *r)
-{
-    return r->flow >= 0 ? w->sc->flows[r->flow].target_index : w->agg->gsubs[-1 - r->flow].target;
-}
-
 /* Whether a fault window of system s meets [t0, t1). */
 static int faulted(const sys_rt *s, sim_time t0, sim_time t1)
 {
@@ -1521,16 +1514,17 @@ static size_t system_records(agg *a, int k)
 
 /* Caller pool p never refuses the pass's records and never fills.
  * The common case needs no sweep: when p's records all go to one system
- * and none of that system's records waited, each arrival there found
- * fewer than its c workers in flight, ties counted (run_endpoint: below c
- * while not exact; once exact, a record finding every worker busy waited
- * or sent the pass back, and one that did not found a worker free before
- * it). p's records in flight are among those, so with c < size the pool
- * never holds size - 1. Nor does a thread come back at the very instant
- * a record of p arrives: the calendar's order there decides the pool's
- * maximum (commit_pool's sweep releases first); in the common case such a
- * tie is an end at an arrival of the one system, which run_endpoint sends
- * back. WHY_QUIET, WHY_POOL, or WHY_EDGE for such a tie. */
+ * and none of that system's records waited (run_endpoint's tally), each
+ * arrival there found fewer than its c workers in flight, ties counted
+ * (run_endpoint: below c while not exact; once exact, a record finding
+ * every worker busy waited or sent the pass back, and one that did not
+ * found a worker free before it). p's records in flight are among those,
+ * so with c < size the pool never holds size - 1. Nor does a thread come
+ * back at the very instant a record of p arrives: the calendar's order
+ * there decides the pool's maximum (commit_pool's sweep releases first);
+ * in the common case such a tie is an end at an arrival of the one
+ * system, which run_endpoint sends back. WHY_QUIET, WHY_POOL, or WHY_EDGE
+ * for such a tie. */
 static int check_caller(agg *a, const agg_comp *c, int q)
 {
     world *w = a->w;
@@ -1538,21 +1532,18 @@ static int check_caller(agg *a, const agg_comp *c, int q)
     size_t b = a->caller_off[q], n = a->caller_off[q + 1] - b;
     if (n == 0)
         return WHY_QUIET; /* no record of p */
-    int one = rec_system(w, &a->recs[a->by_caller[b]]), single = 1, waited = 0;
+    int k = a->key_sys[a->by_caller[b]], single = 1;
+    for (size_t j = 1; j < n; j++)
+        single &= a->key_sys[a->by_caller[b + j]] == k;
+    int size = mdl_caller_size(w->callers[p]);
+    if (single && a->st[k].tally.waited == 0 &&
+        mdl_endpoint_workers(w->systems[c->systems[k]].endpoint) < size)
+        return WHY_QUIET; /* a release at an arrival is the endpoint's (run_endpoint) */
     for (size_t j = 0; j < n; j++) {
         const agg_rec *r = &a->recs[a->by_caller[b + j]];
-        single &= a->key_sys[a->by_caller[b + j]] == a->pos_sys[one];
         a->arr[j] = r->at;
         a->svc[j] = r->end; /* the release times */
     }
-    int k = a->pos_sys[one];
-    for (size_t j = a->sys_off[k]; j < a->sys_off[k + 1]; j++) {
-        const agg_rec *r = &a->recs[a->by_sys[j]];
-        waited |= r->end - r->service != r->at;
-    }
-    int size = mdl_caller_size(w->callers[p]);
-    if (single && !waited && mdl_endpoint_workers(w->systems[one].endpoint) < size)
-        return WHY_QUIET; /* a release at an arrival is the endpoint's (run_endpoint) */
     /* A record finding size - 1 threads held would fill the pool (its time
      * exhausted is left to the calendar); with none free it is refused.
      * A thread released at the instant a record arrives counts as held

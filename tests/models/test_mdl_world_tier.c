@@ -587,6 +587,58 @@ static void a_pool_one_larger_than_its_systems_workers_cannot_fill(void **state)
     }
 }
 
+/* check_caller's shortcut reads whether the system's records waited from
+ * the endpoint's tally (run_endpoint), not from the records. One system,
+ * one caller, two flows of 13k/day (0.3 calls/s of about 0.3 s: 0.09 of a
+ * worker busy).
+ * - It waits: 1 worker, pool size 4. Some 9% of the calls wait, a couple
+ *   in each interval of 86 s, so the shortcut (c < size, no wait) does
+ *   not apply and the pool is swept: an arrival finding 3 threads held
+ *   (one in service, two waiting: about 0.1% of the arrivals, some 2% of
+ *   the intervals) would fill the pool, and that interval is left to the
+ *   calendar (fallback_pool > 0). Were the tally read as "no wait",
+ *   those intervals would be committed with every thread held, which the
+ *   pool's bulk commit refuses: the run fails (planted once).
+ * - It does not: 4 workers, pool size 5, the same calls: nobody waits
+ *   (an arrival finds 4 in service with probability ~1e-6), so each
+ *   interval takes the shortcut and none falls back for the pool.
+ * Both against MDL_REF_RECORDS, every value (fast_matches_reference). */
+static void a_pool_whose_system_queues_is_swept_and_one_whose_does_not_is_not(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "name: pool-waits\n"
+        "horizon: 1d\n"
+        "load: 1x\n"
+        "seed: 23\n"
+        "systems:\n"
+        "  - id: crm\n"
+        "    kind: generic\n"
+        "    api: {workers: %d, latency_p50: 200ms, latency_p95: 800ms}\n"
+        "  - id: shop\n"
+        "    kind: generic\n"
+        "callers:\n"
+        "  - {id: app, pool_size: %d}\n"
+        "flows:\n"
+        "  - {id: W-1, source: shop, target: crm, direction: outbound, volume: 13k/day,\n"
+        "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n"
+        "  - {id: W-2, source: shop, target: crm, direction: outbound, volume: 13k/day,\n"
+        "     pattern: realtime, caller: app, realtime: {timeout: 5s}}\n";
+    for (int waits = 1; waits >= 0; waits--) {
+        char text[sizeof fmt + 16];
+        snprintf(text, sizeof text, fmt, waits ? 1 : 4, waits ? 4 : 5);
+        sim_summary *f = fast_matches_reference(text);
+        printf("  waits %d: pool fallbacks %.1f, wait mean %g\n", waits,
+               mean_of(f, "run.aggregate_fallback_pool"), mean_of(f, "system.crm.wait_mean_s"));
+        assert_true(mean_of(f, "run.aggregate_passes") > 0);
+        if (waits)
+            assert_true(mean_of(f, "run.aggregate_fallback_pool") > 0);
+        else
+            assert_true(mean_of(f, "run.aggregate_fallback_pool") == 0);
+        sim_summary_destroy(f);
+    }
+}
+
 /* A component whose passes keep failing: lognormal services (p50 200 ms,
  * p95 800 ms) and a 1 s timeout, so that most grid intervals (2 min at 1
  * day: 720 of them; 0.35 calls/s, 42 a grid interval) hold a call the
@@ -676,6 +728,7 @@ int main(void)
         cmocka_unit_test(tied_trace_arrivals_keep_the_calendars_push_order),
         cmocka_unit_test(a_mix_of_limits_gives_the_same_records_and_series_on_both_paths),
         cmocka_unit_test(a_pool_one_larger_than_its_systems_workers_cannot_fill),
+        cmocka_unit_test(a_pool_whose_system_queues_is_swept_and_one_whose_does_not_is_not),
         cmocka_unit_test(an_answer_at_an_arrivals_instant_leaves_the_levels_to_the_calendar),
         cmocka_unit_test(a_component_whose_passes_keep_failing_backs_off_and_stays_exact),
         cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
