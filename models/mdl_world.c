@@ -1117,6 +1117,9 @@ typedef struct agg_comp {
     uint64_t *early;   /* as tail: the calls of each that the calendar makes
                           before the sample at the bucket's start (sample_tie) */
     sim_time tail_at;
+    /* Every record of a pass has callers[0] (one caller, no subscriber),
+     * flows[0] (one flow, no subscriber): pass_index need not sort. */
+    int one_caller, one_flow;
     int fails;             /* its failed draws in a row, at most AGG_BACKOFF + 1 */
     sim_time online_until; /* no subscriber is offline before (ev_offline) */
 } agg_comp;
@@ -1477,24 +1480,53 @@ static void bucket_sort(const int *key, size_t n, int nkeys, size_t *off, size_t
     off[0] = 0;
 }
 
+/* The indices 0 .. n) as one bucket 0 (bucket_sort's output when every
+ * key is 0): out[i] = i, off[0] = 0, off[1 .. nkeys + 1] = n. */
+static void one_bucket(size_t n, int nkeys, size_t *off, size_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = i;
+    off[0] = 0;
+    for (int k = 1; k <= nkeys + 1; k++)
+        off[k] = n;
+}
+
 /* Indexes the pass's final records (a->recs, in arrival order) once, so
  * that each check and commit sweeps only its own: by system, caller and
  * real-time flow of c (their positions in c: a->pos_*), each bucket in
  * arrival order. A record of no caller or no flow (an apply) goes to the
- * last bucket. */
+ * last bucket. Where c says every record falls in the first bucket (one
+ * system; one caller or one flow and no subscriber: c->one_*), the order
+ * is the records' own and nothing is sorted. */
 static void pass_index(agg *a, const agg_comp *c)
 {
-    for (size_t i = 0; i < a->nrecs; i++) {
-        const agg_rec *r = &a->recs[i];
-        int kc = r->flow >= 0 ? a->flow_caller[r->flow] : -1;
-        int kf = r->flow >= 0 ? a->pos_flow[r->flow] : -1;
-        a->key_sys[i] = r->sys;
-        a->key_caller[i] = kc >= 0 ? kc : c->ncallers;
-        a->key_flow[i] = kf >= 0 ? kf : c->nflows;
+    const agg_rec *r = a->recs;
+    size_t n = a->nrecs;
+    if (c->nsystems == 1) {
+        one_bucket(n, c->nsystems, a->sys_off, a->by_sys);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            a->key_sys[i] = r[i].sys;
+        bucket_sort(a->key_sys, n, c->nsystems, a->sys_off, a->by_sys);
     }
-    bucket_sort(a->key_sys, a->nrecs, c->nsystems, a->sys_off, a->by_sys);
-    bucket_sort(a->key_caller, a->nrecs, c->ncallers, a->caller_off, a->by_caller);
-    bucket_sort(a->key_flow, a->nrecs, c->nflows, a->flow_off, a->by_flow);
+    if (c->one_caller) {
+        one_bucket(n, c->ncallers, a->caller_off, a->by_caller);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            int kc = r[i].flow >= 0 ? a->flow_caller[r[i].flow] : -1;
+            a->key_caller[i] = kc >= 0 ? kc : c->ncallers;
+        }
+        bucket_sort(a->key_caller, n, c->ncallers, a->caller_off, a->by_caller);
+    }
+    if (c->one_flow) {
+        one_bucket(n, c->nflows, a->flow_off, a->by_flow);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            int kf = r[i].flow >= 0 ? a->pos_flow[r[i].flow] : -1;
+            a->key_flow[i] = kf >= 0 ? kf : c->nflows;
+        }
+        bucket_sort(a->key_flow, n, c->nflows, a->flow_off, a->by_flow);
+    }
 }
 
 /* The pass's records of the k-th system of the component in arrival order
@@ -1532,8 +1564,8 @@ static int check_caller(agg *a, const agg_comp *c, int q)
     size_t b = a->caller_off[q], n = a->caller_off[q + 1] - b;
     if (n == 0)
         return WHY_QUIET; /* no record of p */
-    int k = a->key_sys[a->by_caller[b]], single = 1;
-    for (size_t j = 1; j < n; j++)
+    int k = a->recs[a->by_caller[b]].sys, single = 1;
+    for (size_t j = 1; j < n && c->nsystems > 1; j++) /* key_sys: pass_index */
         single &= a->key_sys[a->by_caller[b + j]] == k;
     int size = mdl_caller_size(w->callers[p]);
     if (single && a->st[k].tally.waited == 0 &&
@@ -3176,6 +3208,10 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
         if (node->kind == MDL_COMP_FLOW && w->flows[node->owner].pattern == MDL_SPEC_PATTERN_EVENT)
             c->all[c->nall++] = node->owner;
     }
+    c->one_flow = c->nflows == 1 && c->nsubs == 0;
+    c->one_caller = c->ncallers == 1 && c->nsubs == 0;
+    for (int k = 0; k < c->nflows; k++)
+        c->one_caller &= w->sc->flows[c->flows[k]].caller_index == c->callers[0];
     if (c->nbatches > 0 && c->nsubs == 0)
         return 0; /* only the event pass checks the batches (ev_shared) */
     int shared = c->nbatches > 0;
