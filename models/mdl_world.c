@@ -1206,6 +1206,7 @@ typedef struct agg {
     int *key_sys, *key_caller, *key_flow;
     size_t *by_sys, *by_caller, *by_flow;
     size_t *sys_off, *caller_off, *flow_off;
+    size_t *cur; /* per real-time flow of the component: pass_commit's cursor */
     /* Per world system, caller and flow: its position in its component
      * (c->systems, c->callers, c->flows), -1 if it has none. */
     int *pos_sys, *pos_caller, *pos_flow;
@@ -2056,18 +2057,30 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
             a->start[j] = a->end[j] - a->sorted[j].service;
         }
         sort_by_end(a->sorted, n);
-        /* its flows, each in the order of its answers */
+        /* its flows, each in the order of its answers: one sweep places
+         * each flow's records (as many as in its flow_off bucket: a flow
+         * calls one system) from its own offset on */
+        size_t next = 0;
+        for (int f = 0; f < c->nflows; f++)
+            if (w->sc->flows[c->flows[f]].target_index == s) {
+                a->cur[f] = next;
+                next += a->flow_off[f + 1] - a->flow_off[f];
+            }
+        for (size_t j = 0; j < n; j++) {
+            if (a->sorted[j].flow < 0)
+                continue; /* an apply */
+            size_t at = a->cur[a->pos_flow[a->sorted[j].flow]]++;
+            a->tmp[at] = a->sorted[j].at;
+            a->svc[at] = a->sorted[j].end;
+        }
+        next = 0;
         for (int f = 0; f < c->nflows; f++) {
             int fi = c->flows[f];
             if (w->sc->flows[fi].target_index != s)
                 continue;
-            size_t m = 0;
-            for (size_t j = 0; j < n; j++) { /* written always, kept if fi's: no branch */
-                a->tmp[m] = a->sorted[j].at;
-                a->svc[m] = a->sorted[j].end;
-                m += a->sorted[j].flow == fi;
-            }
-            mdl_realtime_commit(w->flows[fi].realtime, m, a->tmp, a->svc);
+            size_t m = a->flow_off[f + 1] - a->flow_off[f];
+            mdl_realtime_commit(w->flows[fi].realtime, m, a->tmp + next, a->svc + next);
+            next += m;
         }
         /* the endpoint */
         size_t m = 0; /* the ends in order of the services of positive length */
@@ -3281,9 +3294,9 @@ static void agg_destroy(agg *a)
     for (int i = 0; a->st && i < a->nst; i++)
         sim_free(a->st[i].heap);
     sim_free(a->st);
-    void *z[] = {a->key_sys,  a->key_caller,  a->key_flow, a->by_sys,  a->by_caller,  a->by_flow,
-                 a->sys_off,  a->caller_off,  a->flow_off, a->pos_sys, a->pos_caller, a->pos_flow,
-                 a->pos_chan, a->flow_caller, a->lim_flow, a->lim_sub, a->rec_sys_all};
+    void *z[] = {a->cur,      a->key_sys,  a->key_caller,  a->key_flow, a->by_sys,  a->by_caller,
+                 a->by_flow,  a->sys_off,  a->caller_off,  a->flow_off, a->pos_sys, a->pos_caller,
+                 a->pos_flow, a->pos_chan, a->flow_caller, a->lim_flow, a->lim_sub, a->rec_sys_all};
     for (size_t i = 0; i < sizeof z / sizeof *z; i++)
         sim_free(z[i]);
     void *p[] = {a->arr,        a->svc,    a->start,       a->end,    a->heap,
@@ -3424,7 +3437,8 @@ static int agg_create(world *w, sim_err *err)
         !(a->sub_heap = sim_calloc((size_t)subs + 1, sizeof *a->sub_heap)) ||
         !(a->sys_off = sim_calloc((size_t)most + 2, sizeof *a->sys_off)) ||
         !(a->caller_off = sim_calloc((size_t)callers + 2, sizeof *a->caller_off)) ||
-        !(a->flow_off = sim_calloc((size_t)flows + 2, sizeof *a->flow_off)))
+        !(a->flow_off = sim_calloc((size_t)flows + 2, sizeof *a->flow_off)) ||
+        !(a->cur = sim_calloc((size_t)flows + 1, sizeof *a->cur)))
         goto nomem;
     a->rng_size = w->systems[a->comps[0].systems[0]].service_rng->type->size;
     if (!(a->rng_saved = sim_malloc((size_t)(most + 1) * a->rng_size)) ||
