@@ -1321,7 +1321,7 @@ static int grow_recs(agg *a)
 /* A record arriving at `at` of a real-time flow (flow >= 0) or of a
  * subscriber's apply (flow = -1 - its gsubs index), its target's
  * position read from a table (rec_sys) rather than the flow's spec. */
-static int add_rec(agg *a, sim_time at, int flow)
+static inline int add_rec(agg *a, sim_time at, int flow)
 {
     if (a->nrecs == a->cap && grow_recs(a) != SIM_OK)
         return SIM_ENOMEM;
@@ -2145,7 +2145,7 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
          * Applies (flow < 0) use none: mdl_apply_endpoint calls the
          * endpoint without the system's token. */
         for (size_t j = 0; sys->token && j < n; j++)
-            if (a->recs[a->idx[j]].flow >= 0)
+            if (c->nsubs == 0 || a->recs[a->idx[j]].flow >= 0)
                 mdl_token_use(sys->token, a->arr[j], NULL);
         if (sys->quota && (rc = commit_quota(a, c, k, t0, t1)) != SIM_OK)
             return rc;
