@@ -1224,6 +1224,11 @@ typedef struct agg {
     double *dbuf;
     uint64_t *calls;
     size_t acap, bcap;
+    /* What a->calls holds (quota_calls): the pass's calls of its calls_k-th
+     * system up to calls_t1, calls_nb buckets; calls_k < 0: nothing known. */
+    int calls_k;
+    sim_time calls_t1;
+    size_t calls_nb;
 } agg;
 
 static sim_time grid_point(const agg *a, sim_time j)
@@ -1588,9 +1593,13 @@ static int check_caller(agg *a, const agg_comp *c, int q)
 }
 
 /* The pass's calls per quota grid bucket of system s, the k-th of the
- * component, from t0's, into a->calls: the number of buckets. */
+ * component, from t0's, into a->calls: the number of buckets. The
+ * commit (commit_quota) finds there what the check (pass_checks) counted
+ * when no other count came between (a component of one system). */
 static size_t quota_calls(agg *a, int k, int s, sim_time t0, sim_time t1)
 {
+    if (k == a->calls_k && t1 == a->calls_t1)
+        return a->calls_nb;
     mdl_quota *q = a->w->systems[s].quota;
     sim_time g = mdl_quota_grid(q);
     size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
@@ -1612,6 +1621,9 @@ static size_t quota_calls(agg *a, int k, int s, sim_time t0, sim_time t1)
         count++;
     }
     a->calls[j] = count;
+    a->calls_k = k;
+    a->calls_t1 = t1;
+    a->calls_nb = nb;
     return nb;
 }
 
@@ -2578,6 +2590,7 @@ static int allocation_fits(agg *a, const agg_comp *c, int x, int deliveries, sim
     size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
     if (agg_grow_buckets(a, nb) != SIM_OK)
         return SIM_ENOMEM;
+    a->calls_k = -1; /* a->calls no longer holds quota_calls' count */
     memset(a->calls, 0, nb * sizeof *a->calls);
     if (deliveries) {
         for (size_t j = e->rd_chan_off[x]; j < e->rd_chan_off[x + 1]; j++)
@@ -3038,6 +3051,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
                    a->rng_size);
     a->nrecs = 0;
     a->t0 = now;
+    a->calls_k = -1; /* new records */
     a->tie = 0;
     a->sample_at = next_sample(w, now);
     a->nearly = 0;
