@@ -1874,6 +1874,7 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
     world *w = a->w;
     sim_time until = *t1, last = until;
     size_t base = SIZE_MAX; /* the records before t1 */
+    int slow = 0;           /* a record answered later than its flow's limit */
     for (int k = 0; k < c->nsystems; k++) {
         a->st[k].n = 0;
         a->st[k].exact = 0;
@@ -1899,9 +1900,11 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
             if (why != WHY_QUIET)
                 return why;
         }
-        for (size_t i = from; i < a->nrecs; i++)
-            if (a->recs[i].end > last)
-                last = a->recs[i].end;
+        for (size_t i = from; i < a->nrecs; i++) { /* final: FIFO */
+            const agg_rec *r = &a->recs[i];
+            last = r->end > last ? r->end : last;
+            slow |= r->end - r->at > a->lim_flow[r->flow];
+        }
         if (last == until)
             break;
         until = last; /* records still in flight: carry the arrivals up to their end */
@@ -1912,11 +1915,8 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
             return WHY_BUSY;
     }
     *t1 = until;
-    for (size_t i = 0; i < a->nrecs; i++) {
-        const agg_rec *r = &a->recs[i];
-        if (r->end - r->at > a->lim_flow[r->flow])
-            return WHY_SLOW; /* a timeout: its retries are left to the calendar */
-    }
+    if (slow)
+        return WHY_SLOW; /* a timeout: its retries are left to the calendar */
     if (last == until && end_tie(a, c, until))
         return WHY_EDGE;
     return pass_checks(a, c, t0, until);
