@@ -1038,6 +1038,8 @@ typedef struct agg_station {
     size_t n, cap;
     int exact;
     mdl_fifo_tally tally;
+    const mdl_service *service; /* its services and their stream (pass_draw) */
+    gsl_rng *rng;
 } agg_station;
 
 /* A record of a pass: its arrival, flow (world index), service and
@@ -1879,6 +1881,8 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         a->st[k].n = 0;
         a->st[k].exact = 0;
         a->st[k].tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
+        a->st[k].service = mdl_endpoint_service(w->systems[c->systems[k]].endpoint);
+        a->st[k].rng = w->systems[c->systems[k]].service_rng;
     }
     for (;;) {
         size_t from = a->nrecs;
@@ -1889,9 +1893,8 @@ static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
         if (fresh == 0 && from > 0)
             break;
         for (size_t i = from; i < a->nrecs; i++) {
-            sys_rt *s = &w->systems[c->systems[a->recs[i].sys]];
-            a->recs[i].service = sim_time_clamp_seconds(
-                mdl_service_sample(mdl_endpoint_service(s->endpoint), s->service_rng));
+            const agg_station *st = &a->st[a->recs[i].sys];
+            a->recs[i].service = sim_time_clamp_seconds(mdl_service_sample(st->service, st->rng));
         }
         if (agg_grow(a, a->nrecs + 1) != SIM_OK) /* + 1: a server even with no record */
             return SIM_ENOMEM;
