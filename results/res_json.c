@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "res_fmt.h"
@@ -302,8 +303,9 @@ static json_t *variants_json(const res_results *r, int *failed)
 typedef struct stream {
     res_json_sink *sink;
     void *ctx;
-    int depth;  /* spaces after each newline of the value being dumped */
-    int status; /* SIM_OK, or the first failure: nothing more is written */
+    int depth;         /* spaces after each newline of the value being dumped */
+    int status;        /* SIM_OK, or the first failure: nothing more is written */
+    int jansson_reals; /* 1: this jansson writes reals otherwise (see own_reals) */
     size_t n;
     char buf[16384];
 } stream;
@@ -435,15 +437,46 @@ static void newline(stream *s, int depth)
     }
 }
 
+/* Whether res_fmt_json_real writes reals as the jansson we link does.
+ * Debian's jansson formats them with "%.17g"; one built with its dtoa
+ * (USE_DTOA) writes the shortest form ("0.1", not "0.10000000000000001")
+ * and switches to exponents elsewhere. The rest of the document goes
+ * through jansson, so with such a jansson the metrics' reals do too. */
+static int own_reals(void)
+{
+    static const double probe[] = {0.1, 1e-5, 123456789012345678.0, 1e17, 1e20, 2.5};
+    for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+        char mine[32];
+        json_t *j = json_real(probe[i]);
+        char *theirs = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+        int same = theirs && res_fmt_json_real(probe[i], mine) >= 0 && strcmp(mine, theirs) == 0;
+        free(theirs);
+        json_decref(j);
+        if (!same)
+            return 0;
+    }
+    return 1;
+}
+
 static void real(stream *s, double v)
 {
     char b[32];
-    if (!isfinite(v))
-        emit(s, "null", 4);                    /* JSON has no NaN or infinities */
-    else if (sizeof s->buf - s->n >= sizeof b) /* straight into the chunk */
+    if (!isfinite(v)) {
+        emit(s, "null", 4); /* JSON has no NaN or infinities */
+    } else if (s->jansson_reals) {
+        json_t *j = json_real(v);
+        char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+        if (t)
+            emit(s, t, strlen(t));
+        else if (s->status == SIM_OK)
+            s->status = SIM_ENOMEM;
+        free(t);
+        json_decref(j);
+    } else if (sizeof s->buf - s->n >= sizeof b) { /* straight into the chunk */
         s->n += (size_t)res_fmt_json_real(v, s->buf + s->n);
-    else
+    } else {
         emit(s, b, (size_t)res_fmt_json_real(v, b));
+    }
 }
 
 static void integer(stream *s, long long v)
@@ -588,7 +621,7 @@ int res_json_write(const res_results *r, const res_verdict *v, res_json_sink *si
     stream *s = sim_malloc(sizeof *s);
     if (!s)
         return sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "out of memory writing JSON");
-    *s = (stream){.sink = sink, .ctx = ctx, .status = SIM_OK};
+    *s = (stream){.sink = sink, .ctx = ctx, .status = SIM_OK, .jansson_reals = !own_reals()};
     int n = 0, failed = 0;
     emit(s, "{", 1);
     member(s, 1, &n, "format", str("erpsim-results"), 0);
