@@ -1,5 +1,6 @@
 #include "res_fmt.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -338,6 +339,7 @@ static int g_fixed(double a, int P, int dot_zero, char *p)
 
 int res_fmt_json_real(double v, char *buf)
 {
+    assert(isfinite(v)); /* the caller writes null for the others */
     char *p = buf;
     if (signbit(v))
         *p++ = '-';

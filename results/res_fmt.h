@@ -2,8 +2,10 @@
  * res_fmt.h - numbers, durations and times of day written for people, the
  * same way in the terminal summary, the report and the chart labels.
  *
- * Every function writes into the caller's buffer (n >= 32 always
- * suffices) and returns it; NaN is written as "n/a".
+ * The functions for people write into the caller's buffer (n >= 32 always
+ * suffices) and return it; NaN is written as "n/a". The two at the end
+ * write numbers for machines (results.json, the CSV files) and return the
+ * length written.
  */
 #ifndef RES_FMT_H
 #define RES_FMT_H
