@@ -1341,8 +1341,7 @@ int plt_charts_draw_jobs(const res_results *r, const char *dir, const char *gnup
         n = jobs;
     if (n > ntodo)
         n = ntodo;
-    pthread_mutex_t unlocked = PTHREAD_MUTEX_INITIALIZER;
-    d->lock = unlocked;
+    pthread_mutex_init(&d->lock, NULL);
     pthread_t th[PLT_NCHARTS];
     int started = 0;
     for (; started < n - 1; started++) /* and this thread: n in all */
@@ -1351,6 +1350,7 @@ int plt_charts_draw_jobs(const res_results *r, const char *dir, const char *gnup
     drawer(d);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&d->lock);
     for (int k = 0; k < PLT_NCHARTS; k++) {
         if (d->todo[k] && d->rc[k] == SIM_OK)
             mask |= 1u << k;

@@ -71,7 +71,7 @@ int plt_charts_vars(const res_results *r, plt_chart_kind k, const char *dir, cha
  * `gnuplot`, from the data files plt_charts_write_data wrote into DIR
  * (gnuplot reads them; they are not written again). Charts that gnuplot
  * fails on are reported through err (the first failure in chart order,
- * whichever ended first) but do not stop the others. *drawn (may be NULL)
+ * whichever gnuplot ended first) but do not stop the others. *drawn (may be NULL)
  * gets the bit set of charts drawn. The charts are drawn concurrently, at
  * most one gnuplot per core at a time (each chart's files its own, written
  * under temporary names and renamed when whole, as one at a time). */

@@ -187,7 +187,7 @@ int plt_file_write(const char *dir, const char *name, const void *data, size_t l
 
 char *plt_file_read(const char *path, size_t *len, sim_err *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe"); /* e: close on exec, as gnuplot starts (plt_gnuplot.c) */
     if (!f) {
         int e = errno;
         sim_err_set(err, SIM_EIO, path, 0, 0, "cannot read %s: %s", path, strerror(e));
