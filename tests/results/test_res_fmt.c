@@ -100,6 +100,23 @@ static uint64_t next(uint64_t *x)
     return *x;
 }
 
+/* The first five values of each round of the two comparisons below: a
+ * random bit pattern (any double: the slow path, inf and nan), one in the
+ * fast range, one of few mantissa bits (ties), an integer below 1e17 and a
+ * number of thousandths. */
+static void common_cases(uint64_t *x, double v[5])
+{
+    uint64_t bits = next(x), e = 1023 - 20 + next(x) % 80;
+    memcpy(&v[0], &bits, sizeof bits);
+    bits = next(x) & ((UINT64_C(1) << 52) - 1);
+    bits |= (e << 52) | (next(x) & (UINT64_C(1) << 63));
+    memcpy(&v[1], &bits, sizeof bits);
+    bits = ((next(x) & 0xff) << 44) | (e << 52);
+    memcpy(&v[2], &bits, sizeof bits);
+    v[3] = (double)(next(x) % UINT64_C(100000000000000000));
+    v[4] = (double)(next(x) % 1000000) / 1000.0;
+}
+
 /* res_fmt_json_real against jansson itself (json_dumps of json_real: the
  * bytes results.json had when jansson wrote every real): equal strings,
  * no tolerance, on the values where a shortcut could slip: random bit
@@ -125,15 +142,7 @@ static void json_reals_are_written_as_jansson_writes_them(void **state)
     long differ = 0;
     for (int i = 0; i < 200000; i++) {
         double v[7];
-        uint64_t bits = next(&x), e = 1023 - 20 + next(&x) % 80;
-        memcpy(&v[0], &bits, sizeof bits);
-        bits = next(&x) & ((UINT64_C(1) << 52) - 1);
-        bits |= (e << 52) | (next(&x) & (UINT64_C(1) << 63));
-        memcpy(&v[1], &bits, sizeof bits);
-        bits = ((next(&x) & 0xff) << 44) | (e << 52);
-        memcpy(&v[2], &bits, sizeof bits);
-        v[3] = (double)(next(&x) % UINT64_C(100000000000000000));
-        v[4] = (double)(next(&x) % 1000000) / 1000.0;
+        common_cases(&x, v);
         v[5] = ldexp((double)(next(&x) % (UINT64_C(1) << 53)), -(int)(next(&x) % 80));
         v[6] = i <= 60 ? pow(10.0, i - 30) : (double)(next(&x) % 1000000) / 64.0;
         for (int k = 0; k < 7 + (i <= 60 ? 3 : 0); k++) {
@@ -169,15 +178,7 @@ static void g_is_printf_g_byte_for_byte(void **state)
     long differ = 0;
     for (int i = 0; i < 40000; i++) {
         double v[8];
-        uint64_t bits = next(&x), e = 1023 - 20 + next(&x) % 80;
-        memcpy(&v[0], &bits, sizeof bits);
-        bits = next(&x) & ((UINT64_C(1) << 52) - 1);
-        bits |= (e << 52) | (next(&x) & (UINT64_C(1) << 63));
-        memcpy(&v[1], &bits, sizeof bits);
-        bits = ((next(&x) & 0xff) << 44) | (e << 52);
-        memcpy(&v[2], &bits, sizeof bits);
-        v[3] = (double)(next(&x) % UINT64_C(100000000000000000));
-        v[4] = (double)(next(&x) % 1000000) / 1000.0;
+        common_cases(&x, v);
         double p10 = pow(10.0, (double)(i % 41) - 20);
         v[5] = i % 3 == 0 ? nextafter(p10, 0.0) : i % 3 == 1 ? nextafter(p10, 1e300) : p10;
         v[6] = i == 0 ? -0.0 : i == 1 ? INFINITY : i == 2 ? NAN : 0.0;
