@@ -690,6 +690,65 @@ static void a_component_whose_passes_keep_failing_backs_off_and_stays_exact(void
     sim_summary_destroy(f);
 }
 
+/* A timeout among the records a pass carries past its grid point. The
+ * grid at 1 day is 2 min (the series interval, 720 intervals); a trace
+ * puts three arrivals around every grid point G: G - 1.0 s, G + 0.1 s and
+ * G + 0.2 s, into one worker of deterministic 1.5 s services, the callers
+ * waiting 2 s. The first is served from G - 1.0 to G + 0.5 s: in flight
+ * at G, so the pass over [G - 2 min, G) carries the arrivals up to
+ * G + 0.5 s in a second sweep. There the second waits to G + 0.5 and
+ * answers at G + 2.0 (1.9 s: in time); the third waits to G + 2.0 and
+ * answers at G + 3.5 (3.3 s > 2 s: a timeout, whose retries the pass
+ * leaves to the calendar). So each interval that tries a pass falls back
+ * (fallback_slow > 0) and the flow's timeouts are the calendar's. Checking
+ * the limit in the first sweep only would commit the carried timeout as
+ * an answer (planted once: 718 passes, rejected.timeout 0 against the
+ * reference's 14 in replication 1). Every value against MDL_REF_RECORDS
+ * (fast_matches_reference). The volume is the trace's count. */
+static void a_timeout_carried_past_the_grid_point_leaves_the_interval_to_the_calendar(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/erpsim-carry-XXXXXX", tr[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(tr, sizeof tr, "%s/t.csv", dir);
+    FILE *ft = fopen(tr, "w");
+    assert_non_null(ft);
+    fputs("timestamp\n", ft);
+    const long long base = 1704067200000LL; /* 2024-01-01 00:00:00 UTC, in ms */
+    for (long long j = 1; j < 720; j++) {   /* the grid points G = 120 j s inside the day */
+        long long g = base + 120000 * j;
+        fprintf(ft, "%lld\n%lld\n%lld\n", g - 1000, g + 100, g + 200);
+    }
+    assert_int_equal(fclose(ft), 0);
+    static const char fmt[] =
+        "name: carry-timeout\n"
+        "horizon: 1d\n"
+        "load: 1x\n"
+        "seed: 19\n"
+        "systems:\n"
+        "  - id: crm\n"
+        "    kind: generic\n"
+        "    api: {workers: 1, service: {distribution: deterministic, mean: 1500ms}}\n"
+        "  - id: shop\n"
+        "    kind: generic\n"
+        "callers:\n"
+        "  - {id: app, pool_size: 20}\n"
+        "flows:\n"
+        "  - {id: C-1, source: shop, target: crm, direction: outbound, volume: 2157/day,\n"
+        "     caller: app, pattern: realtime, arrival: {process: trace, trace: %s},\n"
+        "     realtime: {timeout: 2s}}\n";
+    char text[sizeof fmt + 128];
+    snprintf(text, sizeof text, fmt, tr);
+    sim_summary *f = fast_matches_reference(text);
+    printf("  slow %.1f timeouts %.1f\n", mean_of(f, "run.aggregate_fallback_slow"),
+           mean_of(f, "flow.C-1.rejected.timeout"));
+    assert_true(mean_of(f, "run.aggregate_fallback_slow") > 0);
+    assert_true(mean_of(f, "flow.C-1.rejected.timeout") > 0);
+    sim_summary_destroy(f);
+    assert_int_equal(unlink(tr), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* One thread or two: every metric of every replication bit for bit. */
 static void the_aggregate_path_is_the_same_on_one_thread_and_two(void **state)
 {
@@ -731,6 +790,7 @@ int main(void)
         cmocka_unit_test(a_pool_whose_system_queues_is_swept_and_one_whose_does_not_is_not),
         cmocka_unit_test(an_answer_at_an_arrivals_instant_leaves_the_levels_to_the_calendar),
         cmocka_unit_test(a_component_whose_passes_keep_failing_backs_off_and_stays_exact),
+        cmocka_unit_test(a_timeout_carried_past_the_grid_point_leaves_the_interval_to_the_calendar),
         cmocka_unit_test(the_aggregate_path_is_the_same_on_one_thread_and_two),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
