@@ -1226,10 +1226,11 @@ typedef struct agg {
     double *dbuf;
     uint64_t *calls;
     size_t acap, bcap;
-    /* What a->calls holds (quota_calls): the pass's calls of its calls_k-th
-     * system up to calls_t1, calls_nb buckets; calls_k < 0: nothing known. */
-    int calls_k;
-    sim_time calls_t1;
+    /* What a->calls holds (quota_calls): the pass's calls to system calls_s
+     * (the world's index) over [calls_t0, calls_t1), calls_nb buckets;
+     * calls_s < 0: nothing known (agg_create, each tick). */
+    int calls_s;
+    sim_time calls_t0, calls_t1;
     size_t calls_nb;
 } agg;
 
@@ -1597,10 +1598,16 @@ static int check_caller(agg *a, const agg_comp *c, int q)
 /* The pass's calls per quota grid bucket of system s, the k-th of the
  * component, from t0's, into a->calls: the number of buckets. The
  * commit (commit_quota) finds there what the check (pass_checks) counted
- * when no other count came between (a component of one system). */
+ * when no other count came between: when exactly one system of the
+ * component has a quota (the check counts each such system in turn, so
+ * with two the commit counts again). The key names the system (in the
+ * world: a system is in one component) and the pass's [t0, t1); a pass's
+ * records are fixed from its check to its commit, and each tick clears
+ * the key before it draws new ones (agg_tick), so the count cannot be
+ * another pass's. */
 static size_t quota_calls(agg *a, int k, int s, sim_time t0, sim_time t1)
 {
-    if (k == a->calls_k && t1 == a->calls_t1)
+    if (s == a->calls_s && t0 == a->calls_t0 && t1 == a->calls_t1)
         return a->calls_nb;
     mdl_quota *q = a->w->systems[s].quota;
     sim_time g = mdl_quota_grid(q);
@@ -1623,7 +1630,8 @@ static size_t quota_calls(agg *a, int k, int s, sim_time t0, sim_time t1)
         count++;
     }
     a->calls[j] = count;
-    a->calls_k = k;
+    a->calls_s = s;
+    a->calls_t0 = t0;
     a->calls_t1 = t1;
     a->calls_nb = nb;
     return nb;
@@ -2593,7 +2601,7 @@ static int allocation_fits(agg *a, const agg_comp *c, int x, int deliveries, sim
     size_t nb = (size_t)((t1 - 1) / g - t0 / g + 1);
     if (agg_grow_buckets(a, nb) != SIM_OK)
         return SIM_ENOMEM;
-    a->calls_k = -1; /* a->calls no longer holds quota_calls' count */
+    a->calls_s = -1; /* a->calls no longer holds quota_calls' count */
     memset(a->calls, 0, nb * sizeof *a->calls);
     if (deliveries) {
         for (size_t j = e->rd_chan_off[x]; j < e->rd_chan_off[x + 1]; j++)
@@ -3054,7 +3062,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
                    a->rng_size);
     a->nrecs = 0;
     a->t0 = now;
-    a->calls_k = -1; /* new records */
+    a->calls_s = -1; /* new records */
     a->tie = 0;
     a->sample_at = next_sample(w, now);
     a->nearly = 0;
@@ -3341,6 +3349,7 @@ static int agg_create(world *w, sim_err *err)
     memset(active, 1, (size_t)nobj + 1);
     int ncomp = mdl_component_split(g, active);
     a->w = w;
+    a->calls_s = -1; /* a->calls holds no count yet (calloc's 0 would name system 0) */
     a->comps = sim_calloc((size_t)ncomp + 1, sizeof *a->comps);
     a->gsub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->gsub_first);
     for (int i = 0; i < sc->nflows; i++)
