@@ -1195,7 +1195,7 @@ typedef struct agg {
     size_t nearly, early_cap;
     int nst;
     size_t rng_size;   /* the bytes of one stream's state */
-    int status;        /* SIM_ENOMEM once scratch could not grow */
+    int status;        /* the first failure (agg_fail), reported by agg_publish */
     sim_time taken_at; /* the arrival take_next took */
     /* Scratch, grown as needed and kept for the run. */
     agg_rec *recs, *sorted; /* the pass's records; some of them in answer order */
@@ -1246,6 +1246,15 @@ static sim_time grid_after(const agg *a, sim_time t)
     while (grid_point(a, j) <= t)
         j++;
     return grid_point(a, j);
+}
+
+/* Keeps the run's first failure: SIM_ENOMEM when scratch could not grow,
+ * SIM_EINTERNAL when a pass committed a state the model refuses
+ * (pass_commit, ev_commit). agg_publish reports it. */
+static void agg_fail(agg *a, int rc)
+{
+    if (a->status == SIM_OK)
+        a->status = rc;
 }
 
 static int agg_grow(agg *a, size_t n)
@@ -1756,7 +1765,7 @@ static void sample_early(agg *a, const flow_rt *f, sim_time at)
             a->early_at = t;
         int *g = t ? sim_reallocarray(a->early_sys, cap, sizeof *g) : NULL;
         if (!g) {
-            a->status = SIM_ENOMEM;
+            agg_fail(a, SIM_ENOMEM);
             a->tie = 1; /* the pass falls back */
             return;
         }
@@ -2033,7 +2042,7 @@ static void agg_quota_tail(void *ctx, uint64_t arg, sim_time now)
     if (more) {
         c->tail_at = now + w->interval;
         if (sim_queue_push(w->q, c->tail_at, agg_quota_tail, a, arg) == SIM_EVENT_NONE)
-            a->status = SIM_ENOMEM;
+            agg_fail(a, SIM_ENOMEM);
         return;
     }
     memset(c->tail_nb, 0, (size_t)c->nsystems * sizeof *c->tail_nb);
@@ -2822,7 +2831,7 @@ static int ev_quiet(agg *a, agg_comp *c)
                 sl->end = h;
             size_t *r = h ? sim_reallocarray(sl->rd, (size_t)v.slots, sizeof *r) : NULL;
             if (!r) {
-                a->status = SIM_ENOMEM;
+                agg_fail(a, SIM_ENOMEM);
                 return 0;
             }
             sl->rd = r;
@@ -2912,7 +2921,7 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
                            sizeof *e->b_ev, sizeof *e->b_copy, sizeof *e->b_local};
     int rc = grow_many(v, size, 7, &e->bcap, e->npub + 2 * e->nrd + 1);
     if (rc != SIM_OK) {
-        a->status = rc;
+        agg_fail(a, rc);
         return;
     }
     /* b_ev[0 .. nrd): the event of each read (a copy: its first
@@ -2989,7 +2998,7 @@ static void ev_commit(void *ctx, uint64_t arg, sim_time now)
         }
     }
     if (rc != SIM_OK)
-        a->status = rc;
+        agg_fail(a, rc);
 }
 
 /* Subscriber k's redelivery stream when it draws one (0 < p < 1), else
@@ -3100,8 +3109,8 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
                        a->rng_size);
         if (rc >= 0)
             rc = pass_hand_back(a, c);
-        if (rc < 0) /* no memory: the run's result reports it */
-            a->status = rc;
+        if (rc < 0) /* no memory, or a commit refused: the run's result reports it */
+            agg_fail(a, rc);
         for (int k = 0; k < c->nall; k++) /* their events stay (invariant 9) */
             a->taken[k] = 0;
     }
@@ -3497,8 +3506,15 @@ static int agg_publish(const world *w, sim_result *r, sim_err *err)
     const agg *a = w->agg;
     if (!a)
         return SIM_OK;
-    if (a->status != SIM_OK)
+    if (a->status == SIM_ENOMEM)
         return sim_err_set(err, a->status, NULL, 0, 0, "out of memory in the aggregate path");
+    if (a->status == SIM_EINTERNAL)
+        return sim_err_set(err, a->status, NULL, 0, 0,
+                           "internal error in the aggregate path: a pass committed a state the "
+                           "model refuses");
+    if (a->status != SIM_OK)
+        return sim_err_set(err, a->status, NULL, 0, 0, "error in the aggregate path: %s",
+                           sim_status_str(a->status));
     uint64_t all = 0;
     for (int i = 0; i < w->sc->nflows; i++)
         if (w->flows[i].realtime || (a->events && w->flows[i].nsubs > 0))
