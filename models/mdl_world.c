@@ -1586,6 +1586,16 @@ static int check_caller(agg *a, const agg_comp *c, int q)
     for (size_t j = 1; j < n && c->nsystems > 1; j++) /* key_sys: pass_index */
         single &= a->key_sys[a->by_caller[b + j]] == k;
     int size = mdl_caller_size(w->callers[p]);
+#ifndef NDEBUG
+    /* the tally says what a sweep of the system's records would: one of
+     * them waited when it answered later than its arrival and service */
+    int swept = 0;
+    for (size_t i = a->sys_off[k]; i < a->sys_off[k + 1]; i++) {
+        const agg_rec *r = &a->recs[a->by_sys[i]];
+        swept |= r->end - r->service != r->at;
+    }
+    assert(swept == (a->st[k].tally.waited > 0) && "run_endpoint's tally counts every wait");
+#endif
     if (single && a->st[k].tally.waited == 0 &&
         mdl_endpoint_workers(w->systems[c->systems[k]].endpoint) < size)
         return WHY_QUIET; /* a release at an arrival is the endpoint's (run_endpoint) */
