@@ -1093,7 +1093,7 @@ typedef struct agg_slots {
     sim_time freed;    /* when a slot last became free */
     int slots, reader; /* its slot recursion's c; its reader on its channel */
     int flow;          /* its flow (world index), set once at the build */
-    int chan;          /* its channel's position in agg_comp.chans, the same */
+    int chan;          /* its channel's position in agg_comp.chans, also set once at build */
 } agg_slots;
 
 typedef struct agg_comp {
@@ -1583,7 +1583,8 @@ static int check_caller(agg *a, const agg_comp *c, int q)
     if (n == 0)
         return WHY_QUIET; /* no record of p */
     int k = a->recs[a->by_caller[b]].sys, single = 1;
-    for (size_t j = 1; j < n && c->nsystems > 1; j++) /* key_sys: pass_index */
+    /* key_sys: pass_index fills it only when c has more than one system */
+    for (size_t j = 1; j < n && c->nsystems > 1; j++)
         single &= a->key_sys[a->by_caller[b + j]] == k;
     int size = mdl_caller_size(w->callers[p]);
 #ifndef NDEBUG

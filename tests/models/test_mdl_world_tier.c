@@ -551,7 +551,8 @@ static void an_answer_at_an_arrivals_instant_leaves_the_levels_to_the_calendar(v
  * while nobody waits there, so with c < size it cannot fill. Two flows
  * into 3 workers, 10k/day each (0.23 calls/s of about 0.3 s: 0.07 in
  * flight, so an arrival finds 2 with probability about 0.25%, some 50 a
- * day, in a few % of the 86 s intervals). Pool size 4 = c + 1: the
+ * day, in some 7% of the 720 grid intervals of 2 min: the grid at 1 day
+ * is the series interval). Pool size 4 = c + 1: the
  * pass relies on the shortcut; pool size 3 = c: an arrival finding 2 in
  * flight fills it, which the pass must leave to the calendar
  * (fallback_pool > 0). Both paths agree with the reference either way. */
@@ -591,14 +592,17 @@ static void a_pool_one_larger_than_its_systems_workers_cannot_fill(void **state)
  * the endpoint's tally (run_endpoint), not from the records. One system,
  * one caller, two flows of 13k/day (0.3 calls/s of about 0.3 s: 0.09 of a
  * worker busy).
- * - It waits: 1 worker, pool size 4. Some 9% of the calls wait, a couple
- *   in each interval of 86 s, so the shortcut (c < size, no wait) does
- *   not apply and the pool is swept: an arrival finding 3 threads held
- *   (one in service, two waiting: about 0.1% of the arrivals, some 2% of
- *   the intervals) would fill the pool, and that interval is left to the
- *   calendar (fallback_pool > 0). Were the tally read as "no wait",
- *   those intervals would be committed with every thread held, which the
- *   pool's bulk commit refuses: the run fails (planted once).
+ * - It waits: 1 worker, pool size 4. Some 9% of the calls wait, about 3
+ *   in each grid interval (2 min at 1 day: 720 of them), so the shortcut
+ *   (c < size, no wait) does not apply and the pool is swept: an arrival
+ *   finding 3 threads held (one in service, two waiting: about 0.1% of
+ *   the arrivals, some 4% of the intervals) would fill the pool, and that
+ *   interval is left to the calendar (fallback_pool > 0). Were the tally
+ *   read as "no wait", those intervals would be committed with the pool
+ *   full: a fill to exactly its size differs from the reference's values
+ *   (differ), and one beyond it the caller's bulk commit refuses
+ *   (mdl_caller_commit: max_in_use > size), which fails the run (planted
+ *   once: the run failed with an internal error).
  * - It does not: 4 workers, pool size 5, the same calls: nobody waits
  *   (an arrival finds 4 in service with probability ~1e-6), so each
  *   interval takes the shortcut and none falls back for the pool.
