@@ -3267,9 +3267,13 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
             c->all[c->nall++] = node->owner;
     }
     c->one_flow = c->nflows == 1 && c->nsubs == 0;
+    /* With one caller, every real-time flow of c calls through it: the
+     * loader requires a real-time flow to have a caller (docs/scenarios.md)
+     * and the flow's caller is in the flow's component. */
     c->one_caller = c->ncallers == 1 && c->nsubs == 0;
-    for (int k = 0; k < c->nflows; k++)
-        c->one_caller &= w->sc->flows[c->flows[k]].caller_index == c->callers[0];
+    for (int k = 0; k < c->nflows && c->ncallers == 1; k++)
+        assert(w->sc->flows[c->flows[k]].caller_index == c->callers[0] &&
+               "a real-time flow's caller is in its component");
     if (c->nbatches > 0 && c->nsubs == 0)
         return 0; /* only the event pass checks the batches (ev_shared) */
     int shared = c->nbatches > 0;
