@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mdl_arrivals.h"
 #include "plt_buf.h"
@@ -28,6 +27,7 @@
 #include "res_projection.h"
 #include "res_verdict.h"
 #include "sim_alloc.h"
+#include "sim_experiment.h"
 
 static const plt_chart_info infos[PLT_NCHARTS] = {
     {"quota", "API quota use over time",
@@ -1295,13 +1295,6 @@ static void *drawer(void *arg)
     }
 }
 
-/* The cores online (at least 1). */
-static int cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > PLT_NCHARTS ? PLT_NCHARTS : (int)n;
-}
-
 int plt_charts_draw(const res_results *r, const char *dir, const char *gnuplot, unsigned *drawn,
                     sim_err *err)
 {
@@ -1336,7 +1329,7 @@ int plt_charts_draw_jobs(const res_results *r, const char *dir, const char *gnup
         ntodo += d->todo[k];
     }
     /* gnuplot runs as its own process: the threads only wait for them */
-    int n = cores();
+    int n = sim_experiment_cores(); /* capped by the charts to draw below */
     if (jobs > 0 && jobs < n)
         n = jobs;
     if (n > ntodo)
