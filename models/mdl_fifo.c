@@ -53,25 +53,6 @@ static void heapify(sim_time *h, size_t c)
         sift_down(h, c, i, h[i]);
 }
 
-void mdl_fifo_heap_push(sim_time *h, size_t *c, sim_time v)
-{
-    size_t i = (*c)++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (h[parent] <= v)
-            break;
-        h[i] = h[parent];
-        i = parent;
-    }
-    h[i] = v;
-}
-
-void mdl_fifo_heap_pop(sim_time *h, size_t *c)
-{
-    if (--*c > 0)
-        sift_down(h, *c, 0, h[*c]);
-}
-
 void mdl_fifo_run(int c, sim_time *free, size_t n, const sim_time *arrival, const sim_time *service,
                   sim_time *start, sim_time *end, mdl_fifo_tally *out)
 {

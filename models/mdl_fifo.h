@@ -164,10 +164,44 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
 void mdl_fifo_waiting(const mdl_fifo_window *w, size_t n, const sim_time *arrival,
                       const sim_time *start, mdl_fifo_level *out);
 
-/* A binary min-heap of times in h[0 .. *n): push v (room for one more
- * is the caller's), and drop the smallest h[0]. O(log n), no allocation.
- * The recursions' own heap, for callers that keep times in flight. */
-void mdl_fifo_heap_push(sim_time *h, size_t *n, sim_time v);
-void mdl_fifo_heap_pop(sim_time *h, size_t *n);
+/* A binary min-heap of times in h[0 .. *n): replace the smallest h[0]
+ * by v, push v (room for one more is the caller's), and drop the
+ * smallest. O(log n), no allocation. The recursions' own heap, for
+ * callers that keep times in flight (inline: the aggregate pass calls
+ * them once or twice a record). */
+static inline void mdl_fifo_heap_replace(sim_time *h, size_t n, sim_time v)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n)
+            break;
+        size_t m = l + 1 < n && h[l + 1] < h[l] ? l + 1 : l;
+        if (h[m] >= v)
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = v;
+}
+
+static inline void mdl_fifo_heap_push(sim_time *h, size_t *n, sim_time v)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (h[parent] <= v)
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = v;
+}
+
+static inline void mdl_fifo_heap_pop(sim_time *h, size_t *n)
+{
+    if (--*n > 0)
+        mdl_fifo_heap_replace(h, *n, h[*n]);
+}
 
 #endif

@@ -1040,6 +1040,9 @@ typedef struct agg_station {
     mdl_fifo_tally tally;
     const mdl_service *service; /* its services and their stream (pass_draw) */
     gsl_rng *rng;
+    size_t workers;          /* its endpoint's */
+    sim_time server_timeout; /* its API's, 0 for none */
+    int queue_limit;         /* whether its API has a queue limit */
 } agg_station;
 
 /* A record of a pass: its arrival, flow (world index), service and
@@ -1090,10 +1093,15 @@ typedef struct agg_slots {
      * link), and the last one it read (SIZE_MAX: none yet, its flow's
      * first). */
     size_t next, prev;
-    sim_time freed;    /* when a slot last became free */
-    int slots, reader; /* its slot recursion's c; its reader on its channel */
-    int flow;          /* its flow (world index), set once at the build */
-    int chan;          /* its channel's position in agg_comp.chans, also set once at build */
+    sim_time freed;          /* when a slot last became free */
+    sim_time step_at;        /* its next step's time (sub_key) */
+    sim_time retention;      /* its channel's (at the pass's start) */
+    double redelivery;       /* its flow's redelivery probability */
+    gsl_rng *rng_redelivery; /* and its stream */
+    int ans;                 /* its next answer's slot, or -1: its next step is a read (sub_key) */
+    int slots, reader;       /* its slot recursion's c; its reader on its channel */
+    int flow;                /* its flow (world index), set once at the build */
+    int chan;                /* its channel's position in agg_comp.chans, also set once at build */
 } agg_slots;
 
 typedef struct agg_comp {
@@ -1119,8 +1127,9 @@ typedef struct agg_comp {
     uint64_t *early;   /* as tail: the calls of each that the calendar makes
                           before the sample at the bucket's start (sample_tie) */
     sim_time tail_at;
-    /* Every record of a pass has callers[0] (one caller, no subscriber),
-     * flows[0] (one flow, no subscriber): pass_index need not sort. */
+    /* Every record of a pass falls in the first bucket of pass_index's
+     * key by caller (one caller and no subscriber, or no caller: every
+     * record an apply) or by flow (likewise): pass_index need not sort. */
     int one_caller, one_flow;
     int fails;             /* its failed draws in a row, at most AGG_BACKOFF + 1 */
     sim_time online_until; /* no subscriber is offline before (ev_offline) */
@@ -1133,21 +1142,31 @@ typedef struct agg_push {
     int k; /* its position in agg_comp.all */
 } agg_push;
 
-/* A flow's place in take_next's heap: its next arrival, when the calendar
- * would push it (agg.last), and its position in agg_comp.all. The heap
- * keeps its keys inline, so a sift reads no flow. */
+/* A flow's place in take_next's heap: its next arrival after the pass's
+ * start and its rank in the order the calendar would push it (agg.last)
+ * in one word, (at - t0) << FKEY_RANK | rank (fkey), so that one
+ * comparison orders two flows as the calendar fires them (invariant 7);
+ * and its position in agg_comp.all. The heap keeps its keys inline, so a
+ * sift reads no flow. A time too far for the word is saturated at
+ * FKEY_FAR (the draws fall back before they could take it: 203 days after
+ * t0); the ranks are renumbered when they run out (flow_renumber). */
 typedef struct agg_fkey {
-    sim_time at;
-    uint64_t last;
+    uint64_t key;
     int k;
 } agg_fkey;
+#define FKEY_RANK  20
+#define FKEY_FAR   ((UINT64_MAX >> FKEY_RANK) - 1)
+#define FKEY_NEVER UINT64_MAX
 
-/* A subscriber's place in ev_draw's heap: its next step's time, and its
- * class << 30 | its index in the component (sub_key). */
-typedef struct agg_skey {
-    sim_time at;
-    uint32_t ck;
-} agg_skey;
+/* A subscriber's place in ev_draw's heap (sub_key): its next step's
+ * time after the pass's start, its class and its index in the component
+ * in one word, (at - t0) << skey_bits | class << (skey_bits - 2) | index,
+ * so that one comparison orders two steps as (time, class, index). A time
+ * too far for the word is saturated at agg.skey_far (ev_draw falls back
+ * before it could take such a step: at 50 subscribers, 2^56 us after t0),
+ * and no step is SKEY_NEVER. */
+typedef uint64_t agg_skey;
+#define SKEY_NEVER UINT64_MAX
 
 /* A subscriber of the scenario, numbered flow by flow (agg.gsubs). */
 typedef struct agg_sub {
@@ -1166,7 +1185,13 @@ typedef struct agg {
     size_t *pub_first; /* per flow: its first and last publish of the event pass */
     size_t *pub_last;
     agg_skey *sub_heap;       /* the order ev_draw takes its subscribers' steps in */
+    int skey_bits;            /* sub_key's: 2 + the bits of the component's subscribers */
+    int ev_slow;              /* a request of the event pass answered after its limit */
+    sim_time ev_maxend;       /* the event pass's last answer so far */
+    uint64_t skey_far;        /* the largest time after t0 a key holds (saturated) */
     agg_fkey *flow_heap;      /* the order take_next takes its flows' arrivals in */
+    sim_time fkey_t0;         /* its keys' times are after this */
+    uint64_t frank;           /* the rank of the next push in its keys */
     agg_push *order;          /* repush_arrivals' scratch, per flow of the component */
     int events;               /* some component the pass runs has event flows */
     uint64_t ev_records;      /* publishes carried by passes */
@@ -1412,71 +1437,104 @@ static int heap_count(const sim_time *h, size_t n, size_t i, sim_time v)
     return (h[i] == v) + heap_count(h, n, 2 * i + 1, v) + heap_count(h, n, 2 * i + 2, v);
 }
 
-/* The FIFO recursion of system s, the k-th of its component, over the
- * pass's records from index `from` on, in arrival order (the records
- * before it are final: in FIFO a later arrival never changes an earlier
- * one's start): fills their recs[].end and a->st[k]. The common case
- * first: while no arrival finds c requests in service (a request ending
- * at that instant counted: a tie is the safe side), nobody waits (by
- * induction in arrival order), start = arrival, and the state is the heap
- * of the ends in service. The first arrival that finds c of them turns
- * that heap into the c servers' free times, and from there on
- * mdl_fifo_run carries the recursion. A request ending at the very
- * instant another arrives is a tie whose order only the calendar knows
- * (it decides whether the number in service reaches one more there, and
+/* Readies the FIFO state of the k-th system of c for a pass: idle, its
+ * services and their stream, its workers and limits. */
+static void station_start(agg *a, const agg_comp *c, int k)
+{
+    const sys_rt *sys = &a->w->systems[c->systems[k]];
+    agg_station *st = &a->st[k];
+    st->n = 0;
+    st->exact = 0;
+    st->tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
+    st->service = mdl_endpoint_service(sys->endpoint);
+    st->rng = sys->service_rng;
+    st->workers = (size_t)mdl_endpoint_workers(sys->endpoint);
+    st->server_timeout = sys->spec->api.server_timeout;
+    st->queue_limit = sys->spec->api.queue_limit != 0;
+}
+
+/* Grows station st's heap of ends in service (at most its workers). */
+static int station_grow(agg_station *st)
+{
+    size_t cap = st->cap ? 2 * st->cap : 16;
+    cap = cap < st->workers ? cap : st->workers;
+    sim_time *h = sim_reallocarray(st->heap, cap, sizeof *h);
+    if (!h)
+        return SIM_ENOMEM;
+    st->heap = h;
+    st->cap = cap;
+    return SIM_OK;
+}
+
+/* One step of the FIFO recursion of station st (run_endpoint): record r,
+ * the next to arrive there, gets its end. WHY_QUIET, or why it is not
+ * quiet; < 0 on no memory. */
+static inline int station_run(agg_station *st, agg_rec *r, int causal)
+{
+    size_t c = st->workers;
+    if (st->server_timeout > 0 && r->service > st->server_timeout)
+        return WHY_LIMIT;
+    if (!st->exact) {
+        while (st->n > 0 && st->heap[0] < r->at)
+            mdl_fifo_heap_pop(st->heap, &st->n);
+        if (st->n > 0 && st->n < c && st->heap[0] == r->at &&
+            heap_count(st->heap, st->n, 0, r->at) > causal)
+            return WHY_EDGE; /* an end at an arrival that finds a worker free */
+        if (st->n < c) {
+            if (st->n == st->cap && station_grow(st) != SIM_OK)
+                return SIM_ENOMEM;
+            r->end = r->at + r->service;
+            mdl_fifo_heap_push(st->heap, &st->n, r->end);
+            return WHY_QUIET;
+        }
+        st->exact = 1; /* the heap holds c ends >= r->at: the servers' free times */
+    }
+    /* mdl_fifo_run on one record, the heap kept in order */
+    sim_time f = st->heap[0];
+    if (f < r->at && heap_count(st->heap, st->n, 0, r->at) > causal)
+        return WHY_EDGE; /* (at heap[0] it finds every worker busy: below) */
+    if (f == r->at)
+        return WHY_LIMIT; /* an end at its very instant: the calendar's order
+                             decides whether it found every worker busy */
+    r->end = (f > r->at ? f : r->at) + r->service;
+    mdl_fifo_heap_replace(st->heap, st->n, r->end);
+    if (f > r->at) {
+        st->tally.waited++;
+        if (st->tally.found_full++ == 0)
+            st->tally.first_full = r->at;
+    }
+    return WHY_QUIET;
+}
+
+/* The FIFO recursion of the k-th system of the component over the pass's
+ * records from index `from` on, in arrival order (the records before it
+ * are final: in FIFO a later arrival never changes an earlier one's
+ * start): fills their recs[].end and a->st[k] (station_start done). The
+ * common case first: while no arrival finds c requests in service (a
+ * request ending at that instant counted: a tie is the safe side), nobody
+ * waits (by induction in arrival order), start = arrival, and the state
+ * is the heap of the ends in service. The first arrival that finds c of
+ * them turns that heap into the c servers' free times, and from there on
+ * the recursion is mdl_fifo_run's. A request ending at the very instant
+ * another arrives is a tie whose order only the calendar knows (it
+ * decides whether the number in service reaches one more there, and
  * mdl_fifo_busy_sorted counts the end first): WHY_EDGE. But a request
  * `causal` (an apply its subscriber calls in the very event of an answer
  * at that instant at this endpoint: the end then comes first, as the
  * sweep counts it) tolerates that one end. WHY_QUIET, or why a record is
  * not quiet; < 0 on no memory. */
-static int run_endpoint(agg *a, int k, int s, size_t from, int causal)
+static int run_endpoint(agg *a, int k, size_t from, int causal)
 {
-    world *w = a->w;
-    sys_rt *sys = &w->systems[s];
-    const mdl_api_spec *api = &sys->spec->api;
     agg_station *st = &a->st[k];
-    size_t c = (size_t)mdl_endpoint_workers(sys->endpoint);
     for (size_t i = from; i < a->nrecs; i++) {
         agg_rec *r = &a->recs[i];
         if (r->sys != k)
             continue;
-        if (api->server_timeout > 0 && r->service > api->server_timeout)
-            return WHY_LIMIT;
-        if (!st->exact) {
-            while (st->n > 0 && st->heap[0] < r->at)
-                mdl_fifo_heap_pop(st->heap, &st->n);
-            if (st->n > 0 && st->n < c && st->heap[0] == r->at &&
-                heap_count(st->heap, st->n, 0, r->at) > causal)
-                return WHY_EDGE; /* an end at an arrival that finds a worker free */
-            if (st->n < c) {
-                if (st->n == st->cap) {
-                    size_t cap = st->cap ? 2 * st->cap : 16;
-                    cap = cap < c ? cap : c;
-                    sim_time *h = sim_reallocarray(st->heap, cap, sizeof *h);
-                    if (!h)
-                        return SIM_ENOMEM;
-                    st->heap = h;
-                    st->cap = cap;
-                }
-                r->end = r->at + r->service;
-                mdl_fifo_heap_push(st->heap, &st->n, r->end);
-                continue;
-            }
-            st->exact = 1; /* the heap holds c ends >= r->at: the servers' free times */
-        }
-        if (st->heap[0] < r->at && heap_count(st->heap, st->n, 0, r->at) > causal)
-            return WHY_EDGE; /* (at heap[0] it finds every worker busy: below) */
-        sim_time start;
-        mdl_fifo_tally t;
-        mdl_fifo_run((int)c, st->heap, 1, &r->at, &r->service, &start, &r->end, &t);
-        if (t.found_full && t.waited == 0)
-            return WHY_LIMIT; /* an end at its very instant: the calendar's order
-                                 decides whether it found every worker busy */
-        st->tally.waited += t.waited;
-        if (t.found_full && st->tally.found_full++ == 0)
-            st->tally.first_full = r->at;
+        int why = station_run(st, r, causal);
+        if (why != WHY_QUIET)
+            return why;
     }
-    if (api->queue_limit != 0 && st->tally.found_full > 0)
+    if (st->queue_limit && st->tally.found_full > 0)
         return WHY_LIMIT; /* a queue limit could bind: leave it to the calendar */
     return WHY_QUIET;
 }
@@ -1514,8 +1572,8 @@ static void one_bucket(size_t n, int nkeys, size_t *off, size_t *out)
  * real-time flow of c (their positions in c: a->pos_*), each bucket in
  * arrival order. A record of no caller or no flow (an apply) goes to the
  * last bucket. Where c says every record falls in the first bucket (one
- * system; one caller or one flow and no subscriber: c->one_*), the order
- * is the records' own and nothing is sorted. */
+ * system; one caller or one flow and no subscriber, or none: c->one_*),
+ * the order is the records' own and nothing is sorted. */
 static void pass_index(agg *a, const agg_comp *c)
 {
     const agg_rec *r = a->recs;
@@ -1699,16 +1757,14 @@ static sim_time next_sample(const world *w, sim_time t0)
     return (t0 / w->interval + 1) * w->interval;
 }
 
-/* Whether flow x's arrival fires before flow y's in the calendar
- * (invariant 7): the earlier, then the one pushed first (then the first
- * position: a total order, though two flows are never pushed at once). */
-static int fkey_before(const agg_fkey *x, const agg_fkey *y)
+/* The key of a flow's arrival at `at` (agg_fkey) with push rank r. */
+static inline uint64_t fkey(const agg *a, sim_time at, uint64_t r)
 {
-    if (x->at != y->at)
-        return x->at < y->at;
-    if (x->last != y->last)
-        return x->last < y->last;
-    return x->k < y->k;
+    if (at == SIM_TIME_NEVER)
+        return FKEY_NEVER;
+    assert(at >= a->fkey_t0 && "a flow's next arrival is not before the pass");
+    uint64_t rel = (uint64_t)(at - a->fkey_t0);
+    return (rel < FKEY_FAR ? rel : FKEY_FAR) << FKEY_RANK | r;
 }
 
 /* Restores the heap[n] of flows (the first to fire on top) below place h,
@@ -1720,9 +1776,8 @@ static void flow_sift_down(agg_fkey *heap, int n, int h)
         int l = 2 * h + 1;
         if (l >= n)
             break;
-        if (l + 1 < n && fkey_before(&heap[l + 1], &heap[l]))
-            l++;
-        if (!fkey_before(&heap[l], &x))
+        l += l + 1 < n && heap[l + 1].key < heap[l].key;
+        if (heap[l].key >= x.key)
             break;
         heap[h] = heap[l];
         h = l;
@@ -1730,12 +1785,40 @@ static void flow_sift_down(agg_fkey *heap, int n, int h)
     heap[h] = x;
 }
 
-/* The heap of c's flows on their next arrivals (a->last set). */
-static void flow_heap_build(agg *a, const agg_comp *c)
+static int by_push(const void *x, const void *y);
+
+/* Ranks the n keys of the heap anew 0 .. n), in their order, and returns
+ * the next rank (their order, and so the heap, stays as it was). The
+ * ranks run out after 2^FKEY_RANK pushes in a pass. */
+static uint64_t flow_renumber(agg *a, int n)
 {
+    const uint64_t mask = ((uint64_t)1 << FKEY_RANK) - 1;
+    int m = 0;
+    for (int h = 0; h < n; h++)
+        if (a->flow_heap[h].key != FKEY_NEVER)
+            a->order[m++] = (agg_push){.pushed = a->flow_heap[h].key & mask, .k = h};
+    qsort(a->order, (size_t)m, sizeof *a->order, by_push);
+    for (int j = 0; j < m; j++) {
+        agg_fkey *x = &a->flow_heap[a->order[j].k];
+        x->key = (x->key & ~mask) | (uint64_t)j;
+    }
+    return (uint64_t)n;
+}
+
+/* The heap of c's flows on their next arrivals (a->last set) for a pass
+ * starting at t0, ranked by when the calendar pushed them. */
+static void flow_heap_build(agg *a, const agg_comp *c, sim_time t0)
+{
+    a->fkey_t0 = t0;
     for (int k = 0; k < c->nall; k++)
-        a->flow_heap[k] =
-            (agg_fkey){.at = a->w->flows[c->all[k]].next_at, .last = a->last[k], .k = k};
+        a->order[k] = (agg_push){.pushed = a->last[k], .k = k};
+    qsort(a->order, (size_t)c->nall, sizeof *a->order, by_push);
+    for (int r = 0; r < c->nall; r++) {
+        int k = a->order[r].k;
+        a->flow_heap[r] =
+            (agg_fkey){.key = fkey(a, a->w->flows[c->all[k]].next_at, (uint64_t)r), .k = k};
+    }
+    a->frank = (uint64_t)c->nall;
     for (int h = c->nall / 2 - 1; h >= 0; h--)
         flow_sift_down(a->flow_heap, c->nall, h);
 }
@@ -1795,7 +1878,9 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
 {
     world *w = a->w;
     agg_fkey *top = a->flow_heap;
-    if (c->nall == 0 || !(top->at < until))
+    /* its time, or for a saturated or no arrival one >= until (the draws'
+     * guard: until - t0 <= FKEY_FAR) */
+    if (c->nall == 0 || !(a->fkey_t0 + (sim_time)(top->key >> FKEY_RANK) < until))
         return -1;
     int next = top->k;
     flow_rt *f = &w->flows[c->all[next]];
@@ -1810,8 +1895,9 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
     a->last[next] = ++w->pushes; /* the calendar would push its next now */
     a->taken_at = a->took[next] = f->next_at;
     f->next_at = flow_next(f, f->next_at);
-    top->at = f->next_at; /* a later arrival, pushed last */
-    top->last = a->last[next];
+    if (a->frank >> FKEY_RANK)
+        a->frank = flow_renumber(a, c->nall);
+    top->key = fkey(a, f->next_at, a->frank++); /* a later arrival, pushed last */
     flow_sift_down(a->flow_heap, c->nall, 0);
     return f->index;
 }
@@ -1901,33 +1987,29 @@ static int end_tie(const agg *a, const agg_comp *c, sim_time t1)
  * interval must run per record; < 0 on no memory. */
 static int pass_draw(agg *a, const agg_comp *c, sim_time t0, sim_time *t1)
 {
-    world *w = a->w;
     sim_time until = *t1, last = until;
     size_t base = SIZE_MAX; /* the records before t1 */
     int slow = 0;           /* a record answered later than its flow's limit */
-    for (int k = 0; k < c->nsystems; k++) {
-        a->st[k].n = 0;
-        a->st[k].exact = 0;
-        a->st[k].tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
-        a->st[k].service = mdl_endpoint_service(w->systems[c->systems[k]].endpoint);
-        a->st[k].rng = w->systems[c->systems[k]].service_rng;
-    }
+    for (int k = 0; k < c->nsystems; k++)
+        station_start(a, c, k);
     for (;;) {
+        if ((uint64_t)(until - t0) > FKEY_FAR)
+            return WHY_BUSY; /* take_next's keys would not order the arrivals before until */
         size_t from = a->nrecs;
-        for (int fi; (fi = take_next(a, c, until)) >= 0;)
+        for (int fi; (fi = take_next(a, c, until)) >= 0;) {
             if (add_rec(a, a->taken_at, fi) != SIM_OK)
                 return SIM_ENOMEM;
+            agg_rec *r = &a->recs[a->nrecs - 1]; /* each system's stream in arrival order */
+            const agg_station *st = &a->st[r->sys];
+            r->service = sim_time_clamp_seconds(mdl_service_sample(st->service, st->rng));
+        }
         size_t fresh = a->nrecs - from;
         if (fresh == 0 && from > 0)
             break;
-        for (size_t i = from; i < a->nrecs; i++) {
-            const agg_station *st = &a->st[a->recs[i].sys];
-            a->recs[i].service = sim_time_clamp_seconds(mdl_service_sample(st->service, st->rng));
-        }
         if (agg_grow(a, a->nrecs + 1) != SIM_OK) /* + 1: a server even with no record */
             return SIM_ENOMEM;
         for (int k = 0; k < c->nsystems; k++) {
-            int why = run_endpoint(a, k, c->systems[k], from, 0);
+            int why = run_endpoint(a, k, from, 0);
             if (why != WHY_QUIET)
                 return why;
         }
@@ -2187,9 +2269,10 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
          * time order draw the background refreshes as the calls would.
          * Applies (flow < 0) use none: mdl_apply_endpoint calls the
          * endpoint without the system's token. */
-        for (size_t j = 0; sys->token && j < n; j++)
-            if (c->nsubs == 0 || a->recs[a->idx[j]].flow >= 0)
-                mdl_token_use(sys->token, a->arr[j], NULL);
+        if (sys->token && c->nflows > 0)
+            for (size_t j = 0; j < n; j++)
+                if (c->nsubs == 0 || a->recs[a->idx[j]].flow >= 0)
+                    mdl_token_use(sys->token, a->arr[j], NULL);
         if (sys->quota && (rc = commit_quota(a, c, k, t0, t1)) != SIM_OK)
             return rc;
     }
@@ -2382,13 +2465,36 @@ static int grow_many(void **const *v, const size_t *size, int n, size_t *cap, si
     return SIM_OK;
 }
 
-static int ev_add_pub(agg *a, agg_evbuf *e, sim_time at, int flow, uint64_t key)
+/* Room for one more publish, read or real-time arrival of an event pass
+ * (out of line: the adds below are called once a record). */
+static int ev_grow_pubs(agg_evbuf *e)
 {
     void **const v[] = {(void **)&e->pub_at, (void **)&e->pub_flow, (void **)&e->pub_key,
                         (void **)&e->pub_link};
     const size_t size[] = {sizeof *e->pub_at, sizeof *e->pub_flow, sizeof *e->pub_key,
                            sizeof *e->pub_link};
-    if (grow_many(v, size, 4, &e->pcap, e->npub + 1) != SIM_OK)
+    return grow_many(v, size, 4, &e->pcap, e->npub + 1);
+}
+
+static int ev_grow_reads(agg_evbuf *e)
+{
+    void **const v[] = {(void **)&e->rd_at, (void **)&e->rd_done, (void **)&e->rd_sub,
+                        (void **)&e->rd_pub, (void **)&e->rd_copy};
+    const size_t size[] = {sizeof *e->rd_at, sizeof *e->rd_done, sizeof *e->rd_sub,
+                           sizeof *e->rd_pub, sizeof *e->rd_copy};
+    return grow_many(v, size, 5, &e->rcap, e->nrd + 1);
+}
+
+static int rt_grow(agg *a)
+{
+    void **const v[] = {(void **)&a->rt_at, (void **)&a->rt_flow};
+    const size_t size[] = {sizeof *a->rt_at, sizeof *a->rt_flow};
+    return grow_many(v, size, 2, &a->rtcap, a->nrt + 1);
+}
+
+static inline int ev_add_pub(agg *a, agg_evbuf *e, sim_time at, int flow, uint64_t key)
+{
+    if (e->npub == e->pcap && ev_grow_pubs(e) != SIM_OK)
         return SIM_ENOMEM;
     /* the flow's chain of publishes, which its subscribers follow */
     e->pub_link[e->npub] = SIZE_MAX;
@@ -2403,13 +2509,10 @@ static int ev_add_pub(agg *a, agg_evbuf *e, sim_time at, int flow, uint64_t key)
     return SIM_OK;
 }
 
-static int ev_add_read(agg_evbuf *e, sim_time at, sim_time done, int sub, size_t pub, size_t copy)
+static inline int ev_add_read(agg_evbuf *e, sim_time at, sim_time done, int sub, size_t pub,
+                              size_t copy)
 {
-    void **const v[] = {(void **)&e->rd_at, (void **)&e->rd_done, (void **)&e->rd_sub,
-                        (void **)&e->rd_pub, (void **)&e->rd_copy};
-    const size_t size[] = {sizeof *e->rd_at, sizeof *e->rd_done, sizeof *e->rd_sub,
-                           sizeof *e->rd_pub, sizeof *e->rd_copy};
-    if (grow_many(v, size, 5, &e->rcap, e->nrd + 1) != SIM_OK)
+    if (e->nrd == e->rcap && ev_grow_reads(e) != SIM_OK)
         return SIM_ENOMEM;
     e->rd_copy[e->nrd] = copy;
     e->rd_at[e->nrd] = at;
@@ -2419,11 +2522,9 @@ static int ev_add_read(agg_evbuf *e, sim_time at, sim_time done, int sub, size_t
     return SIM_OK;
 }
 
-static int rt_add(agg *a, sim_time at, int flow)
+static inline int rt_add(agg *a, sim_time at, int flow)
 {
-    void **const v[] = {(void **)&a->rt_at, (void **)&a->rt_flow};
-    const size_t size[] = {sizeof *a->rt_at, sizeof *a->rt_flow};
-    if (grow_many(v, size, 2, &a->rtcap, a->nrt + 1) != SIM_OK)
+    if (a->nrt == a->rtcap && rt_grow(a) != SIM_OK)
         return SIM_ENOMEM;
     a->rt_at[a->nrt] = at;
     a->rt_flow[a->nrt++] = flow;
@@ -2437,52 +2538,46 @@ static uint64_t draw_key(flow_rt *f)
     return space >= 1.0 ? 1 + (uint64_t)(sim_rng_uniform(f->key_rng) * space) : ++f->next_key;
 }
 
-/* When subscriber k of c reads its next publish: at the publish, or
- * when a slot frees if none was free then; SIM_TIME_NEVER when its slots
- * are all busy or it has read every publish drawn. */
-static sim_time next_read(const agg *a, agg_comp *c, int k)
+/* Subscriber k's next step: its next answer (class 0; the earliest end,
+ * equal ends in read order: the calendar's) or, if earlier, its next read
+ * (class 2: at its next publish, or when a slot freed if none was free
+ * then; none while its slots are all busy or it has read every publish
+ * drawn), noted in its slots (step_at, ans) and as its heap key
+ * (agg_skey). ev_draw takes the steps in the order (time, class,
+ * subscriber) with the next real-time call as class 1: at equal times
+ * answers first, then the call, then reads, each kind in subscriber
+ * order. A subscriber's steps change only with its own steps and with
+ * new publishes. */
+static agg_skey sub_key(agg *a, agg_comp *c, int k)
 {
     agg_slots *sl = &c->slot[k];
     const agg_evbuf *e = &c->ev;
+    int j = -1;
+    sim_time at = SIM_TIME_NEVER;
+    for (size_t i = 0; i < sl->n; i++)
+        if (j < 0 || sl->end[i] < at || (sl->end[i] == at && sl->rd[i] < sl->rd[j])) {
+            at = sl->end[i];
+            j = (int)i;
+        }
+    uint64_t cls = 0;
     if (sl->next == SIZE_MAX) /* its flow's next publish, if drawn yet */
         sl->next = sl->prev == SIZE_MAX ? a->pub_first[sl->flow] : e->pub_link[sl->prev];
-    if (sl->next == SIZE_MAX || sl->n == (size_t)sl->slots)
-        return SIM_TIME_NEVER;
-    sim_time p = e->pub_at[sl->next];
-    return p > sl->freed ? p : sl->freed;
-}
-
-/* The apply of subscriber k answered next (the calendar's order at equal
- * times: the read order), as its index in c->slot[k]; -1 if none. */
-static int next_answer(const agg_comp *c, int k)
-{
-    const agg_slots *sl = &c->slot[k];
-    int best = -1;
-    for (size_t j = 0; j < sl->n; j++)
-        if (best < 0 || sl->end[j] < sl->end[best] ||
-            (sl->end[j] == sl->end[best] && sl->rd[j] < sl->rd[best]))
-            best = (int)j;
-    return best;
-}
-
-/* Subscriber k's next step: its next answer (class 0) or, if earlier,
- * its next read (class 2). ev_draw takes the steps in the order (time,
- * class, subscriber) with the next real-time call as class 1: at equal
- * times answers first, then the call, then reads, each kind in
- * subscriber order. A subscriber's steps change only with its own steps
- * and with new publishes. */
-static agg_skey sub_key(agg *a, agg_comp *c, int k)
-{
-    int j = next_answer(c, k);
-    sim_time r = next_read(a, c, k);
-    if (j >= 0 && c->slot[k].end[j] <= r)
-        return (agg_skey){.at = c->slot[k].end[j], .ck = (uint32_t)k};
-    return (agg_skey){.at = r, .ck = 2u << 30 | (uint32_t)k};
-}
-
-static int skey_before(const agg_skey *x, const agg_skey *y)
-{
-    return x->at != y->at ? x->at < y->at : x->ck < y->ck;
+    if (sl->next != SIZE_MAX && sl->n < (size_t)sl->slots) {
+        sim_time r = e->pub_at[sl->next];
+        r = r > sl->freed ? r : sl->freed;
+        if (r < at) { /* an answer at the same time comes first */
+            at = r;
+            j = -1;
+            cls = 2;
+        }
+    }
+    sl->step_at = at;
+    sl->ans = j;
+    if (at == SIM_TIME_NEVER)
+        return SKEY_NEVER;
+    uint64_t rel = (uint64_t)(at - a->t0);
+    rel = rel < a->skey_far ? rel : a->skey_far;
+    return rel << a->skey_bits | cls << (a->skey_bits - 2) | (uint64_t)k;
 }
 
 /* Restores the heap[n] of subscribers' steps below place h, whose key
@@ -2494,9 +2589,8 @@ static void sub_sift_down(agg_skey *heap, int n, int h)
         int l = 2 * h + 1;
         if (l >= n)
             break;
-        if (l + 1 < n && skey_before(&heap[l + 1], &heap[l]))
-            l++;
-        if (!skey_before(&heap[l], &x))
+        l += l + 1 < n && heap[l + 1] < heap[l];
+        if (heap[l] >= x)
             break;
         heap[h] = heap[l];
         h = l;
@@ -2518,22 +2612,26 @@ static void sub_heap_build(agg *a, agg_comp *c)
  * and runs the endpoint's recursion. Two requests of one endpoint at the
  * same microsecond, one of them an apply, fire in an order only the
  * calendar knows (which one draws which service): WHY_EDGE. causal: made
- * in the event of an answer at `at` (run_endpoint). */
-static int ev_request(agg *a, const agg_comp *c, sim_time at, int flow, int causal)
+ * in the event of an answer at `at` (run_endpoint). Notes its answer in
+ * a->ev_maxend and whether it is later than its limit in a->ev_slow. */
+static int ev_request(agg *a, sim_time at, int flow, int causal)
 {
-    world *w = a->w;
     if (add_rec(a, at, flow) != SIM_OK)
         return SIM_ENOMEM;
     agg_rec *r = &a->recs[a->nrecs - 1];
-    int k = r->sys, s = c->systems[k];
+    int k = r->sys;
     if (a->last_at[k] == at && (flow < 0 || a->last_ap[k]))
         return WHY_EDGE;
     a->last_at[k] = at;
     a->last_ap[k] = flow < 0;
-    sys_rt *sys = &w->systems[s];
-    r->service = sim_time_clamp_seconds(
-        mdl_service_sample(mdl_endpoint_service(sys->endpoint), sys->service_rng));
-    return run_endpoint(a, k, s, a->nrecs - 1, causal);
+    agg_station *st = &a->st[k];
+    r->service = sim_time_clamp_seconds(mdl_service_sample(st->service, st->rng));
+    int why = run_endpoint(a, k, a->nrecs - 1, causal);
+    if (why != WHY_QUIET)
+        return why;
+    a->ev_maxend = r->end > a->ev_maxend ? r->end : a->ev_maxend;
+    a->ev_slow |= r->end - r->at > (flow >= 0 ? a->lim_flow[flow] : a->lim_sub[-1 - flow]);
+    return WHY_QUIET;
 }
 
 /* Whether fault f takes subscriber u offline: an offline window or a
@@ -2643,18 +2741,16 @@ static int ev_answer(agg *a, agg_comp *c, int k, int j)
 {
     agg_slots *sl = &c->slot[k];
     agg_evbuf *e = &c->ev;
-    const agg_sub *u = &a->gsubs[c->subs[k]];
     sim_time at = sl->end[j];
     size_t rd = sl->rd[j];
     sl->end[j] = sl->end[--sl->n];
     sl->rd[j] = sl->rd[sl->n];
-    double p = u->f->spec->event.redelivery;
-    if (e->rd_copy[rd] != SIZE_MAX || !(p > 0.0) ||
-        !sim_rng_bernoulli(u->f->subs[u->i].rng_redelivery, p)) {
+    double p = sl->redelivery;
+    if (e->rd_copy[rd] != SIZE_MAX || !(p > 0.0) || !sim_rng_bernoulli(sl->rng_redelivery, p)) {
         sl->freed = at;
         return WHY_QUIET;
     }
-    int why = ev_request(a, c, at, -1 - c->subs[k], 1); /* in the answer's event */
+    int why = ev_request(a, at, -1 - c->subs[k], 1); /* in the answer's event */
     if (why != WHY_QUIET)
         return why;
     sim_time end = a->recs[a->nrecs - 1].end;
@@ -2697,9 +2793,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
     a->nrt = 0;
     size_t rt_next = 0;
     for (int k = 0; k < c->nsystems; k++) {
-        a->st[k].n = 0;
-        a->st[k].exact = 0;
-        a->st[k].tally = (mdl_fifo_tally){.first_full = SIM_TIME_NEVER};
+        station_start(a, c, k);
         a->last_at[k] = -1;
         a->last_ap[k] = 0;
     }
@@ -2707,14 +2801,28 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         c->slot[k].n = 0;
         c->slot[k].next = c->slot[k].prev = SIZE_MAX;
         c->slot[k].freed = t0;
+        const agg_sub *u = &a->gsubs[c->subs[k]];
+        c->slot[k].retention = mdl_channel_retention(u->f->channel);
+        c->slot[k].redelivery = u->f->spec->event.redelivery;
+        c->slot[k].rng_redelivery = u->f->subs[u->i].rng_redelivery;
     }
     for (int k = c->nflows; k < c->nall; k++)
         a->pub_first[c->all[k]] = a->pub_last[c->all[k]] = SIZE_MAX;
-    sim_time until = *t1, maxend = t0;
+    int kcls = 0; /* the bits of the subscribers' indices in their keys (sub_key) */
+    while (kcls < 30 && ((c->nsubs - 1) >> kcls) > 0)
+        kcls++;
+    const uint64_t kmask = ((uint64_t)1 << kcls) - 1;
+    a->skey_bits = kcls + 2;
+    a->skey_far = (UINT64_MAX >> a->skey_bits) - 1;
+    sim_time until = *t1;
+    a->ev_maxend = t0;
+    a->ev_slow = 0;
     size_t base = SIZE_MAX; /* the records and publishes before t1 */
     if (ev_shared(a, c, t0, until))
         return WHY_SHARED; /* before drawing anything */
     for (;;) {
+        if ((uint64_t)(until - t0) > FKEY_FAR || (uint64_t)(until - t0) > a->skey_far)
+            return WHY_BUSY; /* the heaps' keys would not order the steps before until */
         for (int fi; (fi = take_next(a, c, until)) >= 0;) {
             flow_rt *f = &w->flows[fi];
             int rc = f->realtime ? rt_add(a, a->taken_at, fi)
@@ -2727,23 +2835,24 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
             sim_time best = SIM_TIME_NEVER;
             int who = -2, answer = -1; /* who: -1 the next real-time call, k subscriber k */
             int cls = 2;               /* the class of the subscribers' first step */
-            if (c->nsubs > 0 && a->sub_heap[0].at != SIM_TIME_NEVER) {
-                best = a->sub_heap[0].at;
-                cls = (int)(a->sub_heap[0].ck >> 30);
-                who = (int)(a->sub_heap[0].ck & 0x3fffffffu);
+            agg_skey top = a->sub_heap[0];
+            if (top != SKEY_NEVER) {
+                who = (int)(top & kmask);
+                cls = (int)(top >> kcls & 3);
+                best = c->slot[who].step_at;
             }
             if (rt_next < a->nrt &&
                 (a->rt_at[rt_next] < best || (a->rt_at[rt_next] == best && cls == 2))) {
                 best = a->rt_at[rt_next];
                 who = -1;
-            } else if (who >= 0 && cls == 0) {
-                answer = next_answer(c, who);
+            } else if (who >= 0) {
+                answer = c->slot[who].ans;
             }
             if (who == -2 || best >= until)
                 break;
             int why = WHY_QUIET;
             if (who < 0) {
-                why = ev_request(a, c, best, a->rt_flow[rt_next++], 0);
+                why = ev_request(a, best, a->rt_flow[rt_next++], 0);
             } else if (answer >= 0) {
                 why = ev_answer(a, c, who, answer);
             } else {
@@ -2755,7 +2864,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                  * other slot free: the answer's event pumps it (causal) */
                 int causal = best == sl->freed &&
                              (e->pub_at[sl->next] < best || sl->n + 1 == (size_t)sl->slots);
-                why = ev_request(a, c, best, -1 - c->subs[who], causal);
+                why = ev_request(a, best, -1 - c->subs[who], causal);
                 if (why == WHY_QUIET) {
                     sim_time end = a->recs[a->nrecs - 1].end;
                     sl->end[sl->n] = end;
@@ -2772,14 +2881,12 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                 a->sub_heap[0] = sub_key(a, c, who);
                 sub_sift_down(a->sub_heap, c->nsubs, 0);
             }
-            if (a->nrecs > 0 && a->recs[a->nrecs - 1].end > maxend)
-                maxend = a->recs[a->nrecs - 1].end;
         }
         /* A read still to come is at the end of one of its slots' calls,
-         * so maxend >= until covers it. */
-        if (maxend < until)
+         * so the last answer >= until covers it. */
+        if (a->ev_maxend < until)
             break;
-        until = maxend + 1; /* carry the arrivals up to the last answer */
+        until = a->ev_maxend + 1; /* carry the arrivals up to the last answer */
         if (until > a->last_start)
             return WHY_EDGE;
         base = base == SIZE_MAX ? a->nrecs + e->npub : base;
@@ -2793,24 +2900,18 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         return WHY_SHARED;
     if (agg_grow(a, a->nrecs + 1) != SIM_OK)
         return SIM_ENOMEM;
-    for (size_t i = 0; i < a->nrecs; i++) {
-        const agg_rec *r = &a->recs[i];
-        sim_time limit = r->flow >= 0 ? a->lim_flow[r->flow] : a->lim_sub[-1 - r->flow];
-        if (r->end - r->at > limit)
-            return WHY_SLOW; /* a timeout: its retries are left to the calendar */
-    }
+    if (a->ev_slow)
+        return WHY_SLOW; /* a timeout: its retries are left to the calendar */
     int why = pass_checks(a, c, t0, until);
     if (why != WHY_QUIET)
         return why;
     for (int k = 0; k < c->nsubs; k++)
         if (sub_faulted(w, &a->gsubs[c->subs[k]], t0, until))
             return WHY_FAULT;
-    for (size_t j = 0; j < e->nrd; j++) {
-        const agg_sub *u = &a->gsubs[c->subs[e->rd_sub[j]]];
+    for (size_t j = 0; j < e->nrd; j++)
         if (e->rd_copy[j] == SIZE_MAX &&
-            e->rd_at[j] - e->pub_at[e->rd_pub[j]] > mdl_channel_retention(u->f->channel))
-            return WHY_LIMIT; /* it would expire unread */
-    }
+            e->rd_at[j] - e->pub_at[e->rd_pub[j]] > c->slot[e->rd_sub[j]].retention)
+            return WHY_LIMIT;     /* it would expire unread */
     if (ev_index(a, c) != SIM_OK) /* for ev_commit too: the pass is final */
         return SIM_ENOMEM;
     for (int k = 0; k < c->nchans; k++)
@@ -3068,7 +3169,7 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
         a->taken[k] = 0;
         a->last[k] = w->flows[c->all[k]].pushed;
     }
-    flow_heap_build(a, c);
+    flow_heap_build(a, c, now);
     for (int k = 0; k < c->nsystems; k++) /* invariant 6 */
         rng_save(a, w->systems[c->systems[k]].service_rng, k);
     for (int k = c->nflows; k < c->nall; k++) { /* and the event flows' keys */
@@ -3266,11 +3367,11 @@ static int agg_comp_init(agg *a, const mdl_component *g, int comp, agg_comp *c)
         if (node->kind == MDL_COMP_FLOW && w->flows[node->owner].pattern == MDL_SPEC_PATTERN_EVENT)
             c->all[c->nall++] = node->owner;
     }
-    c->one_flow = c->nflows == 1 && c->nsubs == 0;
+    c->one_flow = (c->nflows == 1 && c->nsubs == 0) || c->nflows == 0;
     /* With one caller, every real-time flow of c calls through it: the
      * loader requires a real-time flow to have a caller (docs/scenarios.md)
      * and the flow's caller is in the flow's component. */
-    c->one_caller = c->ncallers == 1 && c->nsubs == 0;
+    c->one_caller = (c->ncallers == 1 && c->nsubs == 0) || c->ncallers == 0;
     for (int k = 0; k < c->nflows && c->ncallers == 1; k++)
         assert(w->sc->flows[c->flows[k]].caller_index == c->callers[0] &&
                "a real-time flow's caller is in its component");
