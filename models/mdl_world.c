@@ -1184,12 +1184,16 @@ typedef struct agg {
     int *gsub_first;   /* per flow: the gsubs index of its first subscriber */
     size_t *pub_first; /* per flow: its first and last publish of the event pass */
     size_t *pub_last;
-    agg_skey *sub_heap;       /* the order ev_draw takes its subscribers' steps in */
-    int skey_bits;            /* sub_key's: 2 + the bits of the component's subscribers */
-    int ev_slow;              /* a request of the event pass answered after its limit */
-    sim_time ev_maxend;       /* the event pass's last answer so far */
-    uint64_t skey_far;        /* the largest time after t0 a key holds (saturated) */
-    agg_fkey *flow_heap;      /* the order take_next takes its flows' arrivals in */
+    /* The order ev_draw takes its subscribers' steps in: nsubs keys, then
+     * SKEY_NEVER up to 2 nsubs + 2, so that a sift needs no bound. */
+    agg_skey *sub_heap;
+    int skey_bits;      /* sub_key's: 2 + the bits of the component's subscribers */
+    int ev_slow;        /* a request of the event pass answered after its limit */
+    sim_time ev_maxend; /* the event pass's last answer so far */
+    uint64_t skey_far;  /* the largest time after t0 a key holds (saturated) */
+    /* The order take_next takes its flows' arrivals in: nall keys, then
+     * FKEY_NEVER up to 2 nall + 2 (as sub_heap). */
+    agg_fkey *flow_heap;
     sim_time fkey_t0;         /* its keys' times are after this */
     uint64_t frank;           /* the rank of the next push in its keys */
     agg_push *order;          /* repush_arrivals' scratch, per flow of the component */
@@ -1767,16 +1771,15 @@ static inline uint64_t fkey(const agg *a, sim_time at, uint64_t r)
     return (rel < FKEY_FAR ? rel : FKEY_FAR) << FKEY_RANK | r;
 }
 
-/* Restores the heap[n] of flows (the first to fire on top) below place h,
- * whose key grew. */
-static void flow_sift_down(agg_fkey *heap, int n, int h)
+/* Restores the heap of flows (the first to fire on top) below place h,
+ * whose key grew. Past its keys the heap holds FKEY_NEVER (agg.flow_heap),
+ * which no key passes: no bound to check. */
+static void flow_sift_down(agg_fkey *heap, int h)
 {
     agg_fkey x = heap[h];
     for (;;) {
         int l = 2 * h + 1;
-        if (l >= n)
-            break;
-        l += l + 1 < n && heap[l + 1].key < heap[l].key;
+        l += heap[l + 1].key < heap[l].key;
         if (heap[l].key >= x.key)
             break;
         heap[h] = heap[l];
@@ -1818,9 +1821,11 @@ static void flow_heap_build(agg *a, const agg_comp *c, sim_time t0)
         a->flow_heap[r] =
             (agg_fkey){.key = fkey(a, a->w->flows[c->all[k]].next_at, (uint64_t)r), .k = k};
     }
+    for (int h = c->nall; h < 2 * c->nall + 2; h++)
+        a->flow_heap[h] = (agg_fkey){.key = FKEY_NEVER, .k = -1};
     a->frank = (uint64_t)c->nall;
     for (int h = c->nall / 2 - 1; h >= 0; h--)
-        flow_sift_down(a->flow_heap, c->nall, h);
+        flow_sift_down(a->flow_heap, h);
 }
 
 /* Whether the calendar may order flow f's arrival at `at`, pushed at
@@ -1898,7 +1903,7 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
     if (a->frank >> FKEY_RANK)
         a->frank = flow_renumber(a, c->nall);
     top->key = fkey(a, f->next_at, a->frank++); /* a later arrival, pushed last */
-    flow_sift_down(a->flow_heap, c->nall, 0);
+    flow_sift_down(a->flow_heap, 0);
     return f->index;
 }
 
@@ -2580,16 +2585,15 @@ static agg_skey sub_key(agg *a, agg_comp *c, int k)
     return rel << a->skey_bits | cls << (a->skey_bits - 2) | (uint64_t)k;
 }
 
-/* Restores the heap[n] of subscribers' steps below place h, whose key
- * changed. */
-static void sub_sift_down(agg_skey *heap, int n, int h)
+/* Restores the heap of subscribers' steps below place h, whose key grew.
+ * Past its keys the heap holds SKEY_NEVER (agg.sub_heap), which no key
+ * passes: no bound to check. */
+static void sub_sift_down(agg_skey *heap, int h)
 {
     agg_skey x = heap[h];
     for (;;) {
         int l = 2 * h + 1;
-        if (l >= n)
-            break;
-        l += l + 1 < n && heap[l + 1] < heap[l];
+        l += heap[l + 1] < heap[l];
         if (heap[l] >= x)
             break;
         heap[h] = heap[l];
@@ -2603,8 +2607,10 @@ static void sub_heap_build(agg *a, agg_comp *c)
 {
     for (int k = 0; k < c->nsubs; k++)
         a->sub_heap[k] = sub_key(a, c, k);
+    for (int h = c->nsubs; h < 2 * c->nsubs + 2; h++)
+        a->sub_heap[h] = SKEY_NEVER;
     for (int h = c->nsubs / 2 - 1; h >= 0; h--)
-        sub_sift_down(a->sub_heap, c->nsubs, h);
+        sub_sift_down(a->sub_heap, h);
 }
 
 /* A request at the endpoint of its system at `at`: a real-time call
@@ -2817,7 +2823,9 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
     sim_time until = *t1;
     a->ev_maxend = t0;
     a->ev_slow = 0;
-    size_t base = SIZE_MAX; /* the records and publishes before t1 */
+    int expired = 0;                      /* a read more than its retention after its publish */
+    sim_time sample = next_sample(w, t0); /* the first sample instant > t0 at or after the steps */
+    size_t base = SIZE_MAX;               /* the records and publishes before t1 */
     if (ev_shared(a, c, t0, until))
         return WHY_SHARED; /* before drawing anything */
     for (;;) {
@@ -2857,8 +2865,10 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                 why = ev_answer(a, c, who, answer);
             } else {
                 agg_slots *sl = &c->slot[who];
-                if (best > t0 && best % w->interval == 0 &&
-                    w->systems[a->gsubs[c->subs[who]].target].quota)
+                assert(best >= sample - w->interval && "the steps come in time order");
+                while (sample < best)
+                    sample += w->interval;
+                if (best == sample && w->systems[a->gsubs[c->subs[who]].target].quota)
                     return WHY_EDGE; /* the calendar's order with the sample is not known */
                 /* read at a slot's freeing, the publish before it or no
                  * other slot free: the answer's event pumps it (causal) */
@@ -2873,13 +2883,14 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                     sl->next = SIZE_MAX;
                     if (ev_add_read(e, best, end, who, sl->prev, SIZE_MAX) != SIM_OK)
                         return SIM_ENOMEM;
+                    expired |= best - e->pub_at[sl->prev] > sl->retention;
                 }
             }
             if (why != WHY_QUIET)
                 return why;
             if (who >= 0) { /* the heap's top took its step */
                 a->sub_heap[0] = sub_key(a, c, who);
-                sub_sift_down(a->sub_heap, c->nsubs, 0);
+                sub_sift_down(a->sub_heap, 0);
             }
         }
         /* A read still to come is at the end of one of its slots' calls,
@@ -2908,10 +2919,8 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
     for (int k = 0; k < c->nsubs; k++)
         if (sub_faulted(w, &a->gsubs[c->subs[k]], t0, until))
             return WHY_FAULT;
-    for (size_t j = 0; j < e->nrd; j++)
-        if (e->rd_copy[j] == SIZE_MAX &&
-            e->rd_at[j] - e->pub_at[e->rd_pub[j]] > c->slot[e->rd_sub[j]].retention)
-            return WHY_LIMIT;     /* it would expire unread */
+    if (expired)
+        return WHY_LIMIT;         /* a publish would expire unread */
     if (ev_index(a, c) != SIM_OK) /* for ev_commit too: the pass is final */
         return SIM_ENOMEM;
     for (int k = 0; k < c->nchans; k++)
@@ -3581,11 +3590,11 @@ static int agg_create(world *w, sim_err *err)
     if (!(a->last = sim_calloc((size_t)flows + 1, sizeof *a->last)) ||
         !(a->took = sim_calloc((size_t)flows + 1, sizeof *a->took)) ||
         !(a->taken = sim_calloc((size_t)flows + 1, 1)) ||
-        !(a->flow_heap = sim_calloc((size_t)flows + 1, sizeof *a->flow_heap)) ||
+        !(a->flow_heap = sim_calloc(2 * (size_t)flows + 2, sizeof *a->flow_heap)) ||
         !(a->order = sim_calloc((size_t)flows + 1, sizeof *a->order)) ||
         !(a->pub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_first)) ||
         !(a->pub_last = sim_calloc((size_t)sc->nflows + 1, sizeof *a->pub_last)) ||
-        !(a->sub_heap = sim_calloc((size_t)subs + 1, sizeof *a->sub_heap)) ||
+        !(a->sub_heap = sim_calloc(2 * (size_t)subs + 2, sizeof *a->sub_heap)) ||
         !(a->sys_off = sim_calloc((size_t)most + 2, sizeof *a->sys_off)) ||
         !(a->caller_off = sim_calloc((size_t)callers + 2, sizeof *a->caller_off)) ||
         !(a->flow_off = sim_calloc((size_t)flows + 2, sizeof *a->flow_off)) ||
