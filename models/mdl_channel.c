@@ -111,8 +111,11 @@ typedef struct reader {
     void *ctx;
     uint64_t pos, pos_abs, high, committed;
     uint64_t backlog, backlog_own;
-    int waiting;     /* in the turn order of the exhausted delivery allocation */
-    uint64_t credit; /* deliveries handed to it by a share-out, not yet taken */
+    int waiting;           /* in the turn order of the exhausted delivery allocation */
+    uint64_t credit;       /* deliveries handed to it by a share-out, not yet taken */
+    int pass_lags;         /* its cfg's: a commit tells it LAGS (mdl_channel_pass_lags) */
+    int nlags;             /* changes gathered in lags, not yet told */
+    mdl_channel_lag *lags; /* [MDL_CHANNEL_LAGS], from its first commit; NULL: notes */
 } reader;
 
 struct mdl_channel {
@@ -372,6 +375,8 @@ void mdl_channel_destroy(mdl_channel *ch)
     sim_series_destroy(ch->s_alloc);
     sim_series_destroy(ch->s_backlog);
     sim_series_destroy(ch->s_age);
+    for (int i = 0; i < ch->nreaders; i++)
+        sim_free(ch->readers[i].lags);
     sim_free_hot(ch->readers);
     for (uint64_t p = ch->page_lo; p < ch->page_hi; p++)
         sim_free(ch->dir[p & ch->dmask].e);
@@ -451,6 +456,17 @@ static void note_backlog_peak(mdl_channel *ch, const reader *r)
         ch->st.backlog_peak = r->backlog;
 }
 
+/* Tells reader ri the changes of its own backlog gathered by a commit
+ * (LAGS), if any. */
+static void tell_lags(mdl_channel *ch, int ri)
+{
+    reader *r = &ch->readers[ri];
+    if (r->nlags == 0)
+        return;
+    r->notify(r->ctx, ri, MDL_NOTE_LAGS, NULL, (uint64_t)r->nlags, 0, r->lags[r->nlags - 1].at);
+    r->nlags = 0;
+}
+
 /* Events [lo, hi) of e are leaving r unread (EXPIRED or SKIPPED): split at
  * the high water, update the backlog, tell the owner. */
 static void tell_leaving(mdl_channel *ch, int ri, const mdl_event *e, uint64_t lo, uint64_t hi,
@@ -459,6 +475,7 @@ static void tell_leaving(mdl_channel *ch, int ri, const mdl_event *e, uint64_t l
     reader *r = &ch->readers[ri];
     if (lo >= hi)
         return;
+    tell_lags(ch, ri); /* its notes in their order (none expected in a commit) */
     mdl_event ev = *e;
     uint64_t mid = min_u64(max_u64(lo, r->high), hi);
     if (lo < mid) { /* below the high water: read before */
@@ -636,10 +653,10 @@ static int grow(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_t
     return *wide ? grow_wide(ch) : SIM_OK;
 }
 
-/* Appends an entry of n events, wide or not as grow said, and updates the
- * readers (before telling them). */
-static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
-                   uint64_t n, int wide)
+/* Appends an entry of n events to the log, wide or not as grow said (the
+ * readers are append's, or the commit's). */
+static inline void append_entry(mdl_channel *ch, int flow, uint64_t key, sim_time created,
+                                sim_time now, uint64_t n, int wide)
 {
     log_page *p = &ch->newest; /* grow made the page of tail the newest */
     entry *e = &p->e[ch->tail & (PAGE - 1)];
@@ -669,6 +686,15 @@ static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, si
     ch->st.published += n;
     if (ch->retained > ch->st.retained_peak)
         ch->st.retained_peak = ch->retained;
+}
+
+/* Appends an entry of n events, wide or not as grow said, and updates the
+ * readers (before telling them). */
+static void append(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
+                   uint64_t n, int wide)
+{
+    uint64_t seq = ch->tip;
+    append_entry(ch, flow, key, created, now, n, wide);
     /* matches(r, flow), with the flow's kind worked out once; the
      * readers to tell (the first 64, by bit) gathered on the way */
     int own = flow >= 0, cdc = flow == MDL_CHANNEL_CDC || flow == MDL_CHANNEL_ECHO;
@@ -948,6 +974,7 @@ int mdl_channel_attach(mdl_channel *ch, const mdl_channel_reader_cfg *cfg, sim_e
     r->cdc = cfg->cdc != 0;
     r->notify = cfg->notify;
     r->ctx = cfg->ctx;
+    r->pass_lags = cfg->pass_lags != 0 && cfg->notify != NULL;
     r->pos = r->high = r->committed = ch->tip;
     r->pos_abs = ch->tail;
     return ch->nreaders++;
@@ -1429,11 +1456,92 @@ static int valid_bulk(const mdl_channel *ch, const mdl_channel_bulk *b)
     return 1;
 }
 
+/* Gathers reader r's own backlog after a change at now, in place of a
+ * note (tell_lags tells them). */
+static inline void gather_lag(reader *r, sim_time now, int published)
+{
+    mdl_channel_lag *l = &r->lags[r->nlags++];
+    l->at = now;
+    l->own = r->backlog_own;
+    l->published = published;
+}
+
+/* A pass's publish (flow >= 0, created = now, the publish allocation
+ * forced): publish_one, with append's readers; those gathering their
+ * lags gather the change. The same state and the same notes otherwise. */
+static int pass_publish(mdl_channel *ch, int flow, uint64_t key, sim_time now, uint64_t *seq_out)
+{
+    purge(ch, now);
+    int wide;
+    if (grow(ch, flow, key, now, now, &wide) != SIM_OK)
+        return SIM_ENOMEM;
+    if (ch->publish)
+        mdl_quota_force(ch->publish, now, 1);
+    uint64_t seq = ch->tip;
+    if (seq_out)
+        *seq_out = seq;
+    append_entry(ch, flow, key, now, now, 1, wide);
+    /* matches(r, flow) is r->flow == flow (flow >= 0); the readers to tell
+     * (a note, or a full batch; the first 64, by bit) gathered on the way */
+    uint64_t tell = 0;
+    for (int i = 0; i < ch->nreaders; i++) {
+        reader *r = &ch->readers[i];
+        if (r->flow == flow) {
+            r->backlog++;
+            r->backlog_own++;
+            note_backlog_peak(ch, r);
+            if (r->lags) {
+                gather_lag(r, now, 1);
+                if (r->nlags == MDL_CHANNEL_LAGS && i < 64)
+                    tell |= UINT64_C(1) << i;
+            } else if (r->notify && i < 64) {
+                tell |= UINT64_C(1) << i;
+            }
+        } else if (r->pos == seq) { /* at the tip: step over it */
+            r->pos = ch->tip;
+            r->pos_abs = ch->tail;
+            if (r->pos > r->high)
+                r->high = r->pos;
+        }
+    }
+    mdl_event ev = {.seq = seq, .published = now, .created = now, .key = key, .flow = flow};
+    for (; tell; tell &= tell - 1) {
+        int i = __builtin_ctzll(tell);
+        reader *r = &ch->readers[i];
+        if (r->lags)
+            tell_lags(ch, i);
+        else
+            r->notify(r->ctx, i, MDL_NOTE_PUBLISHED, &ev, 1, 0, now);
+    }
+    for (int i = 64; i < ch->nreaders; i++) {
+        reader *r = &ch->readers[i];
+        if (r->flow != flow || !r->notify)
+            continue;
+        if (!r->lags)
+            r->notify(r->ctx, i, MDL_NOTE_PUBLISHED, &ev, 1, 0, now);
+        else if (r->nlags == MDL_CHANNEL_LAGS)
+            tell_lags(ch, i);
+    }
+    return SIM_OK;
+}
+
+const mdl_channel_lag *mdl_channel_pass_lags(const mdl_channel *ch, int ri, size_t *n)
+{
+    const reader *r = &ch->readers[ri];
+    *n = (size_t)r->nlags;
+    return r->lags;
+}
+
 int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
 {
     if (!ch->pass_on || !valid_bulk(ch, b))
         return SIM_EINVAL;
     ch->pass_on = 0;
+    for (int ri = 0; ri < ch->nreaders; ri++) {
+        reader *r = &ch->readers[ri];
+        if (r->pass_lags && !r->lags) /* none: it is told note by note */
+            r->lags = sim_malloc(MDL_CHANNEL_LAGS * sizeof *r->lags);
+    }
     size_t i = 0, j = 0, k = 0, m = 0;
     int rc = SIM_OK;
     /* The next sample point ts and charge tc (few), and the first of them:
@@ -1464,8 +1572,8 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
             tc = m < b->ncharge ? b->charge_at[m] : SIM_TIME_NEVER;
             tx = ts < tc ? ts : tc;
         } else if (i < b->npub && tp <= tr) {
-            rc = publish_one(ch, b->pub_flow[i], b->pub_key[i], tp, tp, 1,
-                             b->pub_seq ? &b->pub_seq[i] : NULL);
+            rc = pass_publish(ch, b->pub_flow[i], b->pub_key[i], tp,
+                              b->pub_seq ? &b->pub_seq[i] : NULL);
             i++;
         } else {
             int ri = b->read_reader[j], replay = 0;
@@ -1474,11 +1582,20 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
             assert(got == MDL_READ_DELIVERED); /* valid_bulk, and reads within retention */
             (void)got;
             reader *r = &ch->readers[ri];
-            if (r->notify)
-                r->notify(r->ctx, ri, MDL_NOTE_READ, ev, 1, replay, tr);
+            if (!r->lags) {
+                if (r->notify)
+                    r->notify(r->ctx, ri, MDL_NOTE_READ, ev, 1, replay, tr);
+            } else if (!replay && ev->flow == r->flow) { /* deliver_one took it off backlog_own */
+                gather_lag(r, tr, 0);
+                if (r->nlags == MDL_CHANNEL_LAGS)
+                    tell_lags(ch, ri);
+            }
             j++;
         }
     }
+    for (int ri = 0; ri < ch->nreaders; ri++)
+        if (ch->readers[ri].lags)
+            tell_lags(ch, ri);
     ch->nheld = 0;
     return rc;
 }

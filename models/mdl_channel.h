@@ -78,7 +78,11 @@
  *   GRANTED    (no event: n deliveries of the exhausted allocation were
  *              handed to it; ev->seq is its position) read now;
  *   READ       (the aggregate path only: mdl_channel_pass_commit) *ev was
- *              delivered to it at now by a pass, n = 1.
+ *              delivered to it at now by a pass, n = 1;
+ *   LAGS       (the aggregate path only, to a reader attached with
+ *              pass_lags: see mdl_channel_pass_lags) in place of the
+ *              pass's PUBLISHED and READ notes: the last n changes of its
+ *              own backlog; ev is NULL.
  * `replay` is 1 when the events lie below the high water (read before). A
  * notify callback may use the read-only accessors but must not call any
  * other function of this channel (it runs in the middle of one).
@@ -131,7 +135,8 @@ typedef enum mdl_channel_note {
     MDL_NOTE_EXPIRED,
     MDL_NOTE_SKIPPED,
     MDL_NOTE_GRANTED,
-    MDL_NOTE_READ
+    MDL_NOTE_READ,
+    MDL_NOTE_LAGS
 } mdl_channel_note;
 
 /* n matching events like *ev (seqs ev->seq .. ev->seq + n - 1; seq is
@@ -198,6 +203,9 @@ typedef struct mdl_channel_reader_cfg {
     int cdc;  /* also reads MDL_CHANNEL_CDC events */
     mdl_channel_notify_fn *notify; /* may be NULL */
     void *ctx;
+    /* 1: a pass's commit tells it the changes of its own backlog in
+     * batches (LAGS), not a note per publish and read (below) */
+    int pass_lags;
 } mdl_channel_reader_cfg;
 
 /* A new reader positioned at the tip. Returns its number (>= 0) or a
@@ -388,5 +396,25 @@ typedef struct mdl_channel_bulk {
  * SIM_ENOMEM if the log could not grow (the records before it are
  * committed, the channel consistent, the pass ended: the run must stop). */
 int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b);
+
+/* One change of a reader's own backlog (backlog_own) in a pass's commit:
+ * at `at` it became `own`, by a publish of its flow (published = 1, +1) or
+ * a first reading of one (published = 0, -1). */
+typedef struct mdl_channel_lag {
+    sim_time at;
+    uint64_t own;
+    int published;
+} mdl_channel_lag;
+
+/* A reader attached with pass_lags hears of the commit's publishes and
+ * reads only where its own backlog changes, and in batches: a LAGS note
+ * (n changes) whenever MDL_CHANNEL_LAGS of them have gathered and at the
+ * end of the commit; its notify reads them here (*n of them, in time
+ * order, the commit's order of records), during that note only. It hears
+ * no PUBLISHED note of the pass and no READ note, so it must take nothing
+ * else from those (its own backlog is what a subscriber's lag is). Where
+ * the batch cannot be allocated the notes come one by one as usual. */
+#define MDL_CHANNEL_LAGS 64
+const mdl_channel_lag *mdl_channel_pass_lags(const mdl_channel *ch, int r, size_t *n);
 
 #endif

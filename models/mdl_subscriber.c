@@ -258,13 +258,17 @@ static uint64_t lag(const mdl_subscriber *s)
     return n;
 }
 
-static void lag_changed(mdl_subscriber *s, sim_time now)
+static void lag_is(mdl_subscriber *s, uint64_t l, sim_time now)
 {
-    uint64_t l = lag(s);
     if (l > s->st.lag_peak)
         s->st.lag_peak = l;
     if (s->s_lag)
         sim_series_set(s->s_lag, now, (double)l);
+}
+
+static void lag_changed(mdl_subscriber *s, sim_time now)
+{
+    lag_is(s, lag(s), now);
 }
 
 static void dlq_add(mdl_subscriber *s, uint64_t n, sim_time now)
@@ -590,11 +594,38 @@ static void commit_immediate(mdl_subscriber *s, int i, sim_time now)
 
 /* ---- channel notes ------------------------------------------------------------ */
 
+/* A pass's PUBLISHED and READ notes that change the lag, in a batch
+ * (mdl_channel_pass_lags): what on_note does for each. */
+static void on_lags(feed *c, int reader, uint64_t n)
+{
+    mdl_subscriber *s = c->sub;
+    size_t k;
+    const mdl_channel_lag *l = mdl_channel_pass_lags(c->ch, reader, &k);
+    uint64_t made = 0;
+    assert(s->nsrc == 1 && k == n); /* its lag is that reader's own backlog */
+    (void)n;
+    for (size_t j = 0; j < k; j++) {
+        if (l[j].published) {
+            made++;
+            if (!s->in_pass && s->down == 0 && s->active < s->concurrency &&
+                l[j].at >= c->blocked_until)
+                schedule_wake(s, l[j].at);
+        }
+        lag_is(s, l[j].own, l[j].at);
+    }
+    s->st.created += made;
+    if (s->ledger && made > 0)
+        mdl_ledger_created(s->ledger, s->lrow, made);
+}
+
 static void on_note(void *ctx, int reader, mdl_channel_note what, const mdl_event *ev, uint64_t n,
                     int replay, sim_time now)
 {
-    (void)reader;
     feed *c = ctx;
+    if (what == MDL_NOTE_LAGS) { /* ev is NULL */
+        on_lags(c, reader, n);
+        return;
+    }
     mdl_subscriber *s = c->sub;
     int own = is_own(s, ev);
     switch (what) {
@@ -655,6 +686,8 @@ static void on_note(void *ctx, int reader, mdl_channel_note what, const mdl_even
     case MDL_NOTE_READ: /* a pass read it (read_one's lag, in the replay's order) */
         if (own && !replay)
             lag_changed(s, now);
+        break;
+    case MDL_NOTE_LAGS: /* above */
         break;
     }
 }
@@ -1375,8 +1408,12 @@ mdl_subscriber *mdl_subscriber_create(sim_queue *q, const mdl_subscriber_cfg *cf
         feed *c = &s->src[i];
         c->sub = s;
         c->ch = cfg->sources[i];
-        mdl_channel_reader_cfg rc = {
-            .flow = cfg->flow, .cdc = s->receive_cdc, .notify = on_note, .ctx = c};
+        /* One source: its lag is that reader's own backlog (LAGS). */
+        mdl_channel_reader_cfg rc = {.flow = cfg->flow,
+                                     .cdc = s->receive_cdc,
+                                     .notify = on_note,
+                                     .ctx = c,
+                                     .pass_lags = cfg->nsources == 1};
         c->reader = mdl_channel_attach(c->ch, &rc, err);
         if (c->reader < 0)
             goto fail_quiet;
