@@ -1815,22 +1815,44 @@ void mdl_subscriber_pass_begin(mdl_subscriber *s)
     s->in_pass = 1;
 }
 
+/* Slots up to which valid_bulk keeps the ends in flight in a small array
+ * (a scan), not the heap. */
+#define VALID_SLOTS 8
+
 /* Whether b's records can be committed: times in order, own events, and
  * never more of them in flight at once than slots (a dry run of the
- * commit's heap). */
-static int valid_bulk(const mdl_subscriber *s, const mdl_subscriber_bulk *b, sim_time t1)
+ * commit's heap: at each read, the records answered by then leave, and
+ * those answered at or after t1 never do). *copies: it names a copy. */
+static int valid_bulk(const mdl_subscriber *s, const mdl_subscriber_bulk *b, sim_time t1,
+                      int *copies)
 {
+    *copies = 0;
     if (b->n > 0 && (!b->ev || !b->read_at || !b->done_at))
         return 0;
     size_t nh = 0, stuck = 0, cap = (size_t)slots_of(s);
+    sim_time ends[VALID_SLOTS]; /* with cap <= VALID_SLOTS: the ends in flight */
     for (size_t i = 0; i < b->n; i++) {
         if (b->ev[i].flow != s->flow || b->done_at[i] < b->read_at[i] || b->read_at[i] >= t1 ||
             (i > 0 && b->read_at[i] < b->read_at[i - 1]))
             return 0;
         size_t o = b->copy_of ? b->copy_of[i] : SIZE_MAX;
-        if (o != SIZE_MAX && (o >= i || b->copy_of[o] != SIZE_MAX ||
-                              b->done_at[o] != b->read_at[i] || b->ev[o].seq != b->ev[i].seq))
-            return 0; /* a copy is dispatched at its first reading's answer */
+        if (o != SIZE_MAX) {
+            if (o >= i || b->copy_of[o] != SIZE_MAX || b->done_at[o] != b->read_at[i] ||
+                b->ev[o].seq != b->ev[i].seq)
+                return 0; /* a copy is dispatched at its first reading's answer */
+            *copies = 1;
+        }
+        if (cap <= VALID_SLOTS) {
+            for (size_t k = 0; k < nh;)
+                if (ends[k] <= b->read_at[i])
+                    ends[k] = ends[--nh];
+                else
+                    k++;
+            if (nh + 1 > cap)
+                return 0;
+            ends[nh++] = b->done_at[i];
+            continue;
+        }
         struct pending_apply gone;
         while (nh > 0 && s->applies[0].at <= b->read_at[i])
             heap_pop(s->applies, &nh, &gone);
@@ -1842,6 +1864,31 @@ static int valid_bulk(const mdl_subscriber *s, const mdl_subscriber_bulk *b, sim
             stuck++;
     }
     return 1;
+}
+
+/* Records after i that alone looks at before it takes the table. */
+#define ALONE_LOOK 8
+
+/* Whether record i's key (tracked; its apply answered before t1) is its
+ * alone from its read to its apply: no entry of the key table holds it
+ * now, and no record read before that apply (read_at < done_at[i]: an
+ * apply comes before a read at the same microsecond) carries it. Then its
+ * reference would create the key's entry, its apply find nothing newer
+ * there and write it, and its release free the entry: the guard changes
+ * nothing, so the commit takes no reference (a table that could not grow
+ * would have set the sticky status; this skips that). With copies in the
+ * bulk (their references come at answers) it is not asked. */
+static int alone(mdl_subscriber *s, const mdl_subscriber_bulk *b, size_t i)
+{
+    uint64_t key = b->ev[i].key;
+    size_t end = i + 1 + ALONE_LOOK < b->n ? i + 1 + ALONE_LOOK : b->n;
+    size_t j = i + 1;
+    for (; j < end && b->read_at[j] < b->done_at[i]; j++)
+        if (b->ev[j].key == key)
+            return 0;
+    if (j == end && end < b->n && b->read_at[j] < b->done_at[i])
+        return 0; /* more reads in its flight than it looks at */
+    return key_find(s, key) == NULL;
 }
 
 int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
@@ -1871,16 +1918,18 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
         s->lat = l;
         s->lat_cap = b->n;
     }
-    if (!valid_bulk(s, b, t1))
+    int copies;
+    if (!valid_bulk(s, b, t1, &copies))
         return SIM_EINVAL;
     if (s->apply.fn)
         s->st.attempts += b->n;
+    const size_t *copy_of = copies ? b->copy_of : NULL; /* NULL: every record a first reading */
     /* Which first readings were redelivered: the copies name them. */
-    for (size_t i = 0; b->copy_of && i < b->n; i++)
+    for (size_t i = 0; copy_of && i < b->n; i++)
         s->copy_keyed[i] = 0;
-    for (size_t i = 0; b->copy_of && i < b->n; i++)
-        if (b->copy_of[i] != SIZE_MAX)
-            s->copy_keyed[b->copy_of[i]] = 2; /* has a copy; its reference comes at the answer */
+    for (size_t i = 0; copy_of && i < b->n; i++)
+        if (copy_of[i] != SIZE_MAX)
+            s->copy_keyed[copy_of[i]] = 2; /* has a copy; its reference comes at the answer */
     s->committing = 1;
     size_t nh = 0;
     for (size_t i = 0; i <= b->n; i++) {
@@ -1889,18 +1938,25 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
             struct pending_apply a;
             heap_pop(s->applies, &nh, &a);
             const mdl_event *ev = &b->ev[a.i];
-            int first = !b->copy_of || b->copy_of[a.i] == SIZE_MAX;
+            int first = !copy_of || copy_of[a.i] == SIZE_MAX;
             applied_event(s, ev, 1, first, a.keyed, 0, a.at);
-            if (first && b->copy_of && s->copy_keyed[a.i] == 2) /* push_copy's reference */
+            if (first && copy_of && s->copy_keyed[a.i] == 2) /* push_copy's reference */
                 s->copy_keyed[a.i] = (unsigned char)(tracks(s, ev) && key_ref(s, ev->key));
             if (a.keyed)
                 key_unref(s, ev->key);
         }
         if (i == b->n)
             break;
-        size_t o = b->copy_of ? b->copy_of[i] : SIZE_MAX;
-        int keyed =
-            o != SIZE_MAX ? s->copy_keyed[o] : tracks(s, &b->ev[i]) && key_ref(s, b->ev[i].key);
+        size_t o = copy_of ? copy_of[i] : SIZE_MAX;
+        int keyed;
+        if (o != SIZE_MAX)
+            keyed = s->copy_keyed[o];
+        else if (!tracks(s, &b->ev[i]))
+            keyed = 0;
+        else if (!copy_of && b->done_at[i] < t1 && alone(s, b, i))
+            keyed = 0; /* the guard would do nothing: see alone */
+        else
+            keyed = key_ref(s, b->ev[i].key);
         if (b->done_at[i] < t1)
             heap_push(s->applies, &nh, b->done_at[i], i, keyed);
     }

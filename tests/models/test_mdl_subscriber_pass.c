@@ -696,6 +696,41 @@ static void a_commit_adds_its_latencies_in_the_order_of_its_applies(void **state
     mdl_ledger_destroy(want);
 }
 
+/* The ordering guard across a long flight, by hand (seconds; two slots,
+ * upsert with the guard): r0 (key 5, created 0.5) is read at 1 and
+ * answered at 30; meanwhile the other slot reads r1 .. r10 at 2 .. 11,
+ * each answered 0.5 later; r1 .. r9 carry keys 11 .. 19, r10 (created
+ * 10.5) key 5 again. r10 is read while r0 holds key 5, so its apply at
+ * 11.5 writes the newer version and r0's at 30 is discarded: 11
+ * delivered, 1 stale. r10 is the tenth read in r0's flight: a commit that
+ * took no reference for r0 because it looked at too few of the reads in
+ * its flight (alone's look-ahead) would write r0 and discard nothing. */
+static void the_guard_sees_a_key_read_again_late_in_a_long_flight(void **state)
+{
+    (void)state;
+    struct small m;
+    small_init(&m, 1, NULL);
+    assert_int_equal(sim_queue_run(m.q, 40 * SIM_SEC), SIM_OK);
+    enum { N = 11 };
+    mdl_event ev[N];
+    sim_time read_at[N], done_at[N];
+    for (int i = 0; i < N; i++) {
+        ev[i] = (mdl_event){.seq = (uint64_t)i, .key = i == 0 || i == 10 ? 5 : (uint64_t)(10 + i)};
+        ev[i].created = ev[i].published = i * SIM_SEC + SIM_SEC / 2;
+        read_at[i] = (i + 1) * SIM_SEC;
+        done_at[i] = i == 0 ? 30 * SIM_SEC : read_at[i] + SIM_SEC / 2;
+    }
+    mdl_subscriber_bulk b = {.n = N, .ev = ev, .read_at = read_at, .done_at = done_at};
+    mdl_subscriber_pass_begin(m.sub);
+    assert_int_equal(mdl_subscriber_pass_commit(m.sub, &b), SIM_OK);
+    mdl_subscriber_pass_end(m.sub, 40 * SIM_SEC);
+    mdl_subscriber_stats st;
+    mdl_subscriber_stats_get(m.sub, 40 * SIM_SEC, &st);
+    assert_true(st.attempts == N && st.delivered == N);
+    assert_int_equal(st.stale_discarded, 1);
+    small_fini(&m);
+}
+
 /* An answer: when (ctx[0]) and whether ok (ctx[1]). */
 static void record_answer(void *ctx, uint64_t token, int ok, int retryable, sim_time now)
 {
@@ -776,6 +811,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_pass_over_the_event_path_publishes_what_the_per_record_run_does),
         cmocka_unit_test(a_commit_adds_its_latencies_in_the_order_of_its_applies),
+        cmocka_unit_test(the_guard_sees_a_key_read_again_late_in_a_long_flight),
         cmocka_unit_test(a_subscriber_the_pass_cannot_carry_says_why),
         cmocka_unit_test(commit_and_inject_refuse_what_they_cannot_carry),
         cmocka_unit_test(the_pass_survives_allocation_failures),
