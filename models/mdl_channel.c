@@ -1401,9 +1401,33 @@ static int reads_find_few(const mdl_channel *ch, const mdl_channel_bulk *b)
         }
         grp[ri] = g;
     }
+    /* A publish's group by its flow: from a table when the groups' flows
+     * span fewer than FLOW_SPAN values (the flows of one channel are
+     * usually close), else by a scan. */
+    enum { FLOW_SPAN = 256 };
+    signed char gmap[FLOW_SPAN];
+    int fmin = ng > 0 ? gflow[0] : 0, fmax = fmin;
+    for (int g = 1; g < ng; g++) {
+        fmin = gflow[g] < fmin ? gflow[g] : fmin;
+        fmax = gflow[g] > fmax ? gflow[g] : fmax;
+    }
+    unsigned span = (unsigned)(fmax - fmin) < FLOW_SPAN ? (unsigned)(fmax - fmin) + 1 : 0;
+    memset(gmap, -1, span);
+    for (int g = 0; g < ng; g++)
+        if (span > 0)
+            gmap[gflow[g] - fmin] = (signed char)g;
     size_t i = 0;
-    for (size_t j = 0; j < b->nread; j++) {
-        for (; i < b->npub && b->pub_at[i] <= b->read_at[j]; i++) {
+    for (size_t j = 0; j <= b->nread; j++) {
+        /* the publishes up to this read (all of them after the last) */
+        for (; i < b->npub && (j == b->nread || b->pub_at[i] <= b->read_at[j]); i++) {
+            if (b->pub_flow[i] < 0)
+                return 0;
+            if (span > 0) {
+                unsigned d = (unsigned)b->pub_flow[i] - (unsigned)fmin;
+                if (d < span && gmap[d] >= 0)
+                    gpub[gmap[d]]++;
+                continue;
+            }
             for (int g = 0; g < ng; g++) {
                 if (gflow[g] == b->pub_flow[i]) {
                     gpub[g]++;
@@ -1411,7 +1435,12 @@ static int reads_find_few(const mdl_channel *ch, const mdl_channel_bulk *b)
                 }
             }
         }
-        int ri = b->read_reader[j], g = grp[ri];
+        if (j == b->nread)
+            break;
+        int ri = b->read_reader[j];
+        if (ri < 0 || ri >= ch->nreaders)
+            return 0;
+        int g = grp[ri];
         if (avail[ri] + (g >= 0 ? gpub[g] : 0) == 0)
             return 0;
         avail[ri]--; /* wraps below 0 while gpub[g] covers it: the sum is what counts */
@@ -1434,14 +1463,14 @@ static int valid_bulk(const mdl_channel *ch, const mdl_channel_bulk *b)
     for (size_t j = 0; j < b->ncharge; j++)
         if (b->charge_reader[j] < 0 || b->charge_reader[j] >= ch->nreaders)
             return 0;
+    if (ch->nreaders <= VALID_FEW) /* it checks the flows and readers too */
+        return reads_find_few(ch, b);
     for (size_t i = 0; i < b->npub; i++)
         if (b->pub_flow[i] < 0)
             return 0;
     for (size_t j = 0; j < b->nread; j++)
         if (b->read_reader[j] < 0 || b->read_reader[j] >= ch->nreaders)
             return 0;
-    if (ch->nreaders <= VALID_FEW)
-        return reads_find_few(ch, b);
     for (int ri = 0; ri < ch->nreaders; ri++) {
         const reader *r = &ch->readers[ri];
         uint64_t left = r->backlog;
@@ -1597,10 +1626,14 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
         tc = b->ncharge > 0 ? b->charge_at[0] : SIM_TIME_NEVER;
         tx = ts < tc ? ts : tc;
     }
-    while (rc == SIM_OK && (i < b->npub || j < b->nread || more_x)) {
+    /* A list done gives SIM_TIME_NEVER, later than any record (< t1): with
+     * all three done, tx <= tp and tx <= tr with nothing more to do. */
+    for (;;) {
         sim_time tp = i < b->npub ? b->pub_at[i] : SIM_TIME_NEVER;
         sim_time tr = j < b->nread ? b->read_at[j] : SIM_TIME_NEVER;
-        if (more_x && tx <= tp && tx <= tr) {
+        if (tx <= tp && tx <= tr) {
+            if (!more_x)
+                break;
             if (k < ch->nheld && ts <= tc) {
                 take_sample(ch, ts);
                 k++;
@@ -1615,9 +1648,11 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
             ts = k < ch->nheld ? ch->held_first + (sim_time)k * ch->interval : SIM_TIME_NEVER;
             tc = m < b->ncharge ? b->charge_at[m] : SIM_TIME_NEVER;
             tx = ts < tc ? ts : tc;
-        } else if (i < b->npub && tp <= tr) {
+        } else if (tp <= tr) {
             rc = pass_publish(ch, b->pub_flow[i], b->pub_key[i], tp,
                               b->pub_seq ? &b->pub_seq[i] : NULL);
+            if (rc != SIM_OK)
+                break;
             i++;
         } else {
             int ri = b->read_reader[j], replay = 0;

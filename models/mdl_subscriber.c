@@ -601,18 +601,22 @@ static void on_lags(feed *c, int reader, uint64_t n)
     mdl_subscriber *s = c->sub;
     size_t k;
     const mdl_channel_lag *l = mdl_channel_pass_lags(c->ch, reader, &k);
-    uint64_t made = 0;
+    uint64_t made = 0, peak = s->st.lag_peak;
     assert(s->nsrc == 1 && k == n); /* its lag is that reader's own backlog */
     (void)n;
-    for (size_t j = 0; j < k; j++) {
-        if (l[j].published) {
-            made++;
-            if (!s->in_pass && s->down == 0 && s->active < s->concurrency &&
-                l[j].at >= c->blocked_until)
-                schedule_wake(s, l[j].at);
-        }
-        lag_is(s, l[j].own, l[j].at);
+    for (size_t j = 0; j < k; j++) { /* lag_is, the peak kept in a local */
+        made += (uint64_t)l[j].published;
+        if (l[j].own > peak)
+            peak = l[j].own;
     }
+    s->st.lag_peak = peak;
+    if (s->s_lag)
+        for (size_t j = 0; j < k; j++)
+            sim_series_set(s->s_lag, l[j].at, (double)l[j].own);
+    for (size_t j = 0; !s->in_pass && j < k; j++) /* a pass's wakes do nothing */
+        if (l[j].published && s->down == 0 && s->active < s->concurrency &&
+            l[j].at >= c->blocked_until)
+            schedule_wake(s, l[j].at);
     s->st.created += made;
     if (s->ledger && made > 0)
         mdl_ledger_created(s->ledger, s->lrow, made);
@@ -1876,8 +1880,11 @@ static int valid_bulk(const mdl_subscriber *s, const mdl_subscriber_bulk *b, sim
  * reference would create the key's entry, its apply find nothing newer
  * there and write it, and its release free the entry: the guard changes
  * nothing, so the commit takes no reference (a table that could not grow
- * would have set the sticky status; this skips that). With copies in the
- * bulk (their references come at answers) it is not asked. */
+ * would have set the sticky status; this skips that). Not asked for a
+ * copy or a first reading with a copy (push_copy's reference, taken at
+ * its answer, would keep the entry and its version). A copy's reference
+ * comes at its read time (its first reading's answer), so the look-ahead
+ * sees it as any read. */
 static int alone(mdl_subscriber *s, const mdl_subscriber_bulk *b, size_t i)
 {
     uint64_t key = b->ev[i].key;
@@ -1939,7 +1946,13 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
             heap_pop(s->applies, &nh, &a);
             const mdl_event *ev = &b->ev[a.i];
             int first = !copy_of || copy_of[a.i] == SIZE_MAX;
-            applied_event(s, ev, 1, first, a.keyed, 0, a.at);
+            if (first && !a.keyed && !s->echo) { /* applied_event's part that acts here */
+                s->st.delivered++;
+                if (s->ledger)
+                    s->lat[s->nlat++] = a.at - ev->created;
+            } else {
+                applied_event(s, ev, 1, first, a.keyed, 0, a.at);
+            }
             if (first && copy_of && s->copy_keyed[a.i] == 2) /* push_copy's reference */
                 s->copy_keyed[a.i] = (unsigned char)(tracks(s, ev) && key_ref(s, ev->key));
             if (a.keyed)
@@ -1953,7 +1966,7 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
             keyed = s->copy_keyed[o];
         else if (!tracks(s, &b->ev[i]))
             keyed = 0;
-        else if (!copy_of && b->done_at[i] < t1 && alone(s, b, i))
+        else if (b->done_at[i] < t1 && (!copy_of || s->copy_keyed[i] != 2) && alone(s, b, i))
             keyed = 0; /* the guard would do nothing: see alone */
         else
             keyed = key_ref(s, b->ev[i].key);
