@@ -70,8 +70,12 @@
  * appends and change retained_peak) and the sampler holds its points
  * (nheld of them from held_first, one interval apart). The commit then
  * replays publishes, reads and held samples in time order through the
- * same code as the per-record path (publish_one, deliver_one, take_sample)
- * with the allocations forced instead of taken.
+ * per-record path's code (append_entry and append's reader updates in
+ * pass_publish, deliver_one or its usual case in pass_read, take_sample)
+ * with the allocations forced instead of taken; a reader attached with
+ * pass_lags gathers its own backlog's changes (lags) instead of a note
+ * per publish and read, told in batches (tell_lags), and before any other
+ * note to it.
  * And for the log:
  *   7. first == the seq of entry head when head < tail, else tip (entries
  *      are contiguous, so purging entry head moves it to that entry's end;

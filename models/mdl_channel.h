@@ -386,7 +386,9 @@ typedef struct mdl_channel_bulk {
  * READ note to the reader's owner) and mdl_channel_charge (the charges; a
  * charge comes before a read at the same microsecond, as a subscriber
  * dispatches a copy before it reads) would have, with the sample points held
- * since mdl_channel_pass_begin in their places; then ends the pass. The
+ * since mdl_channel_pass_begin in their places (a reader attached with
+ * pass_lags hears LAGS instead of PUBLISHED and READ: see
+ * mdl_channel_pass_lags); then ends the pass. The
  * allocations are counted one by one (mdl_quota_force at each record's
  * time, which is what a take that fits does): the allocation series reads
  * the count at each delivery, which a commit per bucket could not give.

@@ -43,9 +43,10 @@
  * The aggregate path (mdl_subscriber_pass_*). From pass_begin to pass_end
  * a pass carries the subscriber's reads: pump and schedule_wake do
  * nothing (the calls running at t0 still end through the calendar, and
- * their slots free), the channel's replay tells each read (READ) for the
- * lag, and the commit works out the ordering guard with the same key
- * table: every record referenced at its read, written or discarded at its
+ * their slots free), the channel's replay tells the lag's changes in
+ * batches (LAGS: on_lags), and the commit works out the ordering guard
+ * with the same key table: every record referenced at its read (unless
+ * the guard cannot act on it: alone), written or discarded at its
  * apply (applies before reads at the same microsecond, as release comes
  * before pump), unreferenced unless it is still in flight at t1, when
  * pass_inject turns it into a CALLING slot holding that reference.
