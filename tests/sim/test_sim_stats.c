@@ -938,6 +938,58 @@ static void series_bucket_ends_keep_areas_written_ahead(void **state)
     }
 }
 
+/* A level 0 set over a level 0 changes nothing, bit for bit (the
+ * endpoint's queue series skips such sets, mdl_endpoint.c): series a gets
+ * every set, series b only those that change the level. Buckets of 10 us:
+ *   buckets 0, 1: 0 throughout (sets of 0 at 3, 10 = a bucket's start,
+ *                 17 in a only)                        mean 0,   max 0
+ *   bucket 2 [20,30): 2.5 from 24                     mean 1.5, max 2.5
+ *   bucket 3 [30,40): 2.5 on [30,31), then 0          mean 0.25, max 2.5
+ *   bucket 4 [40,50): 0 (sets at 40, 42 in a only) and an area of 3 with
+ *                     a max of 1.5 added in bulk        mean 0.3, max 1.5
+ *   bucket 5 [50,60): 0 (a set at 50 in a only), finish at 55: mean 0,
+ *                     max 0
+ * Exact equality between a and b: the same values from fewer sets. */
+static void series_level_zero_set_over_zero_changes_nothing(void **state)
+{
+    (void)state;
+    sim_series *a = sim_series_create(SIM_SERIES_LEVEL, 10, 6, NULL);
+    sim_series *b = sim_series_create(SIM_SERIES_LEVEL, 10, 6, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    const sim_time zeros_a[] = {0, 3, 10, 17};
+    for (size_t i = 0; i < sizeof zeros_a / sizeof *zeros_a; i++)
+        sim_series_set(a, zeros_a[i], 0.0);
+    sim_series_set(b, 0, 0.0);
+    sim_series *all[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        sim_series_set(all[k], 24, 2.5);
+        sim_series_set(all[k], 31, 0.0);
+    }
+    sim_series_set(a, 40, 0.0);
+    sim_series_set(a, 42, 0.0);
+    for (int k = 0; k < 2; k++)
+        sim_series_add_area(all[k], 4, 3.0, 1.5);
+    sim_series_set(a, 50, 0.0);
+    for (int k = 0; k < 2; k++) {
+        sim_series_finish(all[k], 55);
+        assert_bucket(all[k], 0, 0.0, 0.0);
+        assert_bucket(all[k], 1, 0.0, 0.0);
+        assert_bucket(all[k], 2, 1.5, 2.5);
+        assert_bucket(all[k], 3, 0.25, 2.5);
+        assert_bucket(all[k], 4, 0.3, 1.5);
+        assert_bucket(all[k], 5, 0.0, 0.0);
+    }
+    for (size_t i = 0; i < 6; i++) {
+        double va = sim_series_value(a, i), vb = sim_series_value(b, i);
+        double ma = sim_series_max(a, i), mb = sim_series_max(b, i);
+        assert_memory_equal(&va, &vb, sizeof va);
+        assert_memory_equal(&ma, &mb, sizeof ma);
+    }
+    sim_series_destroy(a);
+    sim_series_destroy(b);
+}
+
 /* SUM: amounts land in the bucket of their time; times < 0 or past the span
  * are ignored; the max of a SUM bucket is its sum. */
 static void series_sum_buckets_add_amounts(void **state)
@@ -1079,6 +1131,7 @@ int main(void)
         cmocka_unit_test(series_sum_buckets_add_amounts),
         cmocka_unit_test(series_areas_added_in_bulk_join_the_level_in_any_bucket),
         cmocka_unit_test(series_bucket_ends_keep_areas_written_ahead),
+        cmocka_unit_test(series_level_zero_set_over_zero_changes_nothing),
         cmocka_unit_test(series_accumulate_and_scale_average_replications),
         cmocka_unit_test(series_shape_mismatch_is_einval),
         cmocka_unit_test(series_create_rejects_bad_shapes_and_reports_oom),
