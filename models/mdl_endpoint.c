@@ -82,6 +82,10 @@ struct mdl_endpoint {
     struct req *reqs;
     uint32_t nreqs, cap, free_head;
     int in_flight, aged;
+    /* The waiting count queue_series was last set to (set_levels): in
+     * the padding of the line with in_flight, which every caller of
+     * set_levels touches; at the struct's end it took a line of its own. */
+    int queue_set;
 
     uint64_t requests, accepted, outage, queue_full, concurrency, hung, served, aborted, answered,
         abandoned, wasted;
@@ -90,7 +94,6 @@ struct mdl_endpoint {
     sim_time wasted_work;
     sim_hist *wait_hist;
     sim_series *util_series, *queue_series;
-    int queue_set; /* the waiting count queue_series was last set to */
 };
 
 static uint64_t handle_of(const mdl_endpoint *ep, uint32_t i)
