@@ -1490,9 +1490,15 @@ static int valid_bulk(const mdl_channel *ch, const mdl_channel_bulk *b)
 }
 
 /* Gathers reader r's own backlog after a change at now, in place of a
- * note (tell_lags tells them). */
+ * note (tell_lags tells them). There is room: the buffer holds
+ * MDL_CHANNEL_LAGS and is empty between commits (the commit's end tells
+ * every reader's), a publish gathers at most one change per reader and
+ * tells it at its end when the buffer is full (those below 64 by the
+ * bit of `tell`, the others in the loop after it), and a read tells a
+ * full buffer at once: so no gather finds it full. */
 static inline void gather_lag(reader *r, sim_time now, int published)
 {
+    assert(r->lags && r->nlags < MDL_CHANNEL_LAGS);
     mdl_channel_lag *l = &r->lags[r->nlags++];
     l->at = now;
     l->own = r->backlog_own;
@@ -1602,11 +1608,12 @@ static int pass_read(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int 
     return MDL_READ_DELIVERED;
 }
 
-const mdl_channel_lag *mdl_channel_pass_lags(const mdl_channel *ch, int ri, size_t *n)
+const mdl_channel_lag *mdl_channel_pass_lags(const mdl_channel *ch, int r, size_t *n)
 {
-    const reader *r = &ch->readers[ri];
-    *n = (size_t)r->nlags;
-    return r->lags;
+    assert(r >= 0 && r < ch->nreaders);
+    const reader *rd = &ch->readers[r];
+    *n = (size_t)rd->nlags;
+    return rd->lags;
 }
 
 int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
