@@ -1327,6 +1327,151 @@ static void a_commit_equals_the_per_record_calls(void **state)
     }
 }
 
+/* What a reader heard in a commit, one entry per change of its own
+ * backlog (from LAGS, or worked out of PUBLISHED and READ) or per other
+ * note, in the order heard. */
+typedef struct heard {
+    int kind; /* MDL_NOTE_LAGS for a change of the own backlog, else the note */
+    sim_time at;
+    uint64_t own; /* the change's own backlog; a note's n */
+    int published;
+} heard;
+
+enum { LAG_READERS = 70, LAG_HEARD = 1000 };
+
+typedef struct lag_ear {
+    mdl_channel *ch;
+    int flow;
+    size_t n;
+    heard h[LAG_HEARD];
+    size_t batches, batch_max;
+} lag_ear;
+
+static void hear(lag_ear *e, int kind, sim_time at, uint64_t own, int published)
+{
+    assert_true(e->n < LAG_HEARD);
+    e->h[e->n++] = (heard){.kind = kind, .at = at, .own = own, .published = published};
+}
+
+static void lag_note(void *ctx, int reader, mdl_channel_note what, const mdl_event *ev, uint64_t n,
+                     int replay, sim_time now)
+{
+    lag_ear *e = ctx;
+    if (what == MDL_NOTE_LAGS) {
+        size_t k = 0;
+        const mdl_channel_lag *l = mdl_channel_pass_lags(e->ch, reader, &k);
+        assert_true(k == n && k >= 1 && k <= MDL_CHANNEL_LAGS && l[k - 1].at == now);
+        for (size_t i = 0; i < k; i++)
+            hear(e, MDL_NOTE_LAGS, l[i].at, l[i].own, l[i].published);
+        e->batches++;
+        if (k > e->batch_max)
+            e->batch_max = k;
+    } else if (what == MDL_NOTE_PUBLISHED || what == MDL_NOTE_READ) {
+        /* a change of the own backlog where the event is of its flow and
+         * not read again: +1 published, -1 read */
+        if (!replay && ev->flow == e->flow)
+            hear(e, MDL_NOTE_LAGS, now, mdl_channel_backlog_own(e->ch, reader),
+                 what == MDL_NOTE_PUBLISHED);
+    } else {
+        hear(e, (int)what, now, n, 0);
+    }
+}
+
+/* 70 readers (six past the 64 a publish tells by bit), half of them with
+ * pass_lags, some never reading so that their events expire in the
+ * commit: what each pass_lags reader hears in LAGS batches must be, change
+ * for change (time, own backlog, kind) and in order among its EXPIRED
+ * notes, what the same reader of a second channel, driven identically
+ * without pass_lags, works out of its PUBLISHED and READ notes; the
+ * batches hold at most 64 and some are full. */
+static void a_commit_tells_pass_lags_readers_what_their_notes_would_have_told(void **state)
+{
+    (void)state;
+    enum { NR = LAG_READERS, STEPS = 600, NP = STEPS, NRD = STEPS * NR };
+    static lag_ear ear[2][NR];
+    static sim_time pub_at[NP], read_at[NRD], unread[NR][NP];
+    static int pub_flow[NP], read_reader[NRD];
+    static uint64_t key[NP];
+    static mdl_event read[NRD];
+    memset(ear, 0, sizeof ear);
+    mdl_channel *ch[2];
+    for (int c = 0; c < 2; c++) {
+        ch[c] = make(20 * SIM_SEC, 1e6, 1e6);
+        for (int i = 0; i < NR; i++) {
+            ear[c][i].ch = ch[c];
+            ear[c][i].flow = i % 3;
+            /* channel 0: the odd readers and all past 64 gather lags */
+            mdl_channel_reader_cfg rc = {.flow = i % 3,
+                                         .notify = lag_note,
+                                         .ctx = &ear[c][i],
+                                         .pass_lags = c == 0 && (i % 2 == 1 || i >= 64)};
+            assert_int_equal(mdl_channel_attach(ch[c], &rc, NULL), i);
+        }
+    }
+    /* every 250 ms a publish (flow step % 3), then a read by each reader
+     * whose oldest unread event is (i % 7) / 2 s old; readers i % 5 == 4
+     * never read: their events expire 20 s after publishing */
+    size_t qlo[NR] = {0}, qhi[NR] = {0}, np = 0, nrd = 0;
+    for (int step = 0; step < STEPS; step++) {
+        sim_time now = SIM_SEC + (sim_time)step * SIM_SEC / 4;
+        pub_at[np] = now;
+        pub_flow[np] = step % 3;
+        key[np++] = (uint64_t)step;
+        for (int i = 0; i < NR; i++)
+            if (i % 3 == step % 3)
+                unread[i][qhi[i]++] = now;
+        for (int i = 0; i < NR; i++) {
+            if (i % 5 == 4 || qlo[i] == qhi[i] ||
+                unread[i][qlo[i]] > now - (sim_time)(i % 7) * SIM_SEC / 2)
+                continue;
+            read_at[nrd] = now;
+            read_reader[nrd++] = i;
+            qlo[i]++;
+        }
+    }
+    for (int c = 0; c < 2; c++) {
+        assert_true(mdl_channel_pass_ready(ch[c]));
+        mdl_channel_pass_begin(ch[c], SIM_SEC, 200 * SIM_SEC);
+        mdl_channel_bulk b = {.npub = np,
+                              .pub_at = pub_at,
+                              .pub_flow = pub_flow,
+                              .pub_key = key,
+                              .nread = nrd,
+                              .read_at = read_at,
+                              .read_reader = read_reader,
+                              .read_ev = read};
+        assert_int_equal(mdl_channel_pass_commit(ch[c], &b), SIM_OK);
+    }
+    int full = 0, expired_between = 0;
+    for (int i = 0; i < NR; i++) {
+        const lag_ear *a = &ear[0][i], *r = &ear[1][i];
+        int lags = i % 2 == 1 || i >= 64;
+        /* 200 publishes of its flow, each read (or expired) once */
+        assert_true(r->n >= 200 && r->batches == 0);
+        assert_int_equal(a->n, r->n);
+        for (size_t k = 0; k < r->n; k++) {
+            assert_int_equal(a->h[k].kind, r->h[k].kind);
+            assert_int_equal(a->h[k].at, r->h[k].at);
+            assert_int_equal(a->h[k].own, r->h[k].own);
+            assert_int_equal(a->h[k].published, r->h[k].published);
+            /* a change heard after an EXPIRED note and before the next:
+             * the batch was told before the note */
+            if (lags && k > 0 && a->h[k - 1].kind == MDL_NOTE_EXPIRED &&
+                a->h[k].kind == MDL_NOTE_LAGS)
+                expired_between = 1;
+        }
+        if (lags) {
+            assert_true(a->batches >= r->n / MDL_CHANNEL_LAGS && a->batch_max <= 64);
+            full |= a->batch_max == MDL_CHANNEL_LAGS;
+        } else {
+            assert_int_equal(a->batches, 0);
+        }
+    }
+    assert_true(full && expired_between);
+    for (int c = 0; c < 2; c++)
+        mdl_channel_destroy(ch[c]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1361,6 +1506,7 @@ int main(void)
         cmocka_unit_test(the_commit_check_of_reads_agrees_with_a_count_per_reader),
         cmocka_unit_test(a_commit_equals_the_per_record_calls),
         cmocka_unit_test(a_commit_takes_a_sample_then_a_charge_a_publish_and_a_read_at_one_time),
+        cmocka_unit_test(a_commit_tells_pass_lags_readers_what_their_notes_would_have_told),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
