@@ -1472,6 +1472,40 @@ static void a_commit_tells_pass_lags_readers_what_their_notes_would_have_told(vo
         mdl_channel_destroy(ch[c]);
 }
 
+/* A key above UINT32_MAX published in a commit (the compact entry holds
+ * 32 bits of key) reads back whole, in the commit and after it. */
+static void a_commit_keeps_keys_above_32_bits_whole(void **state)
+{
+    (void)state;
+    mdl_channel *ch = make(0, 0, 0);
+    notes t = {0};
+    int r = attach(ch, 0, 0, &t);
+    mdl_channel_pass_begin(ch, SIM_SEC, 10 * SIM_SEC);
+    const sim_time pub_at[4] = {SIM_SEC, 2 * SIM_SEC, 3 * SIM_SEC, 4 * SIM_SEC};
+    const int pub_flow[4] = {0, 0, 0, 0};
+    const uint64_t key[4] = {7, UINT64_C(1) << 32, UINT64_MAX, UINT64_C(0x123456789)};
+    const sim_time read_at[2] = {5 * SIM_SEC, 6 * SIM_SEC};
+    const int read_reader[2] = {r, r};
+    mdl_event read[2];
+    mdl_channel_bulk b = {.npub = 4,
+                          .pub_at = pub_at,
+                          .pub_flow = pub_flow,
+                          .pub_key = key,
+                          .nread = 2,
+                          .read_at = read_at,
+                          .read_reader = read_reader,
+                          .read_ev = read};
+    assert_int_equal(mdl_channel_pass_commit(ch, &b), SIM_OK);
+    assert_true(read[0].key == 7 && read[1].key == UINT64_C(1) << 32);
+    for (int i = 2; i < 4; i++) {
+        mdl_event ev;
+        assert_int_equal(mdl_channel_deliver(ch, r, 11 * SIM_SEC, &ev, NULL, NULL),
+                         MDL_READ_DELIVERED);
+        assert_true(ev.key == key[i] && ev.published == pub_at[i] && ev.created == pub_at[i]);
+    }
+    mdl_channel_destroy(ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1507,6 +1541,7 @@ int main(void)
         cmocka_unit_test(a_commit_equals_the_per_record_calls),
         cmocka_unit_test(a_commit_takes_a_sample_then_a_charge_a_publish_and_a_read_at_one_time),
         cmocka_unit_test(a_commit_tells_pass_lags_readers_what_their_notes_would_have_told),
+        cmocka_unit_test(a_commit_keeps_keys_above_32_bits_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
