@@ -731,6 +731,70 @@ static void the_guard_sees_a_key_read_again_late_in_a_long_flight(void **state)
     small_fini(&m);
 }
 
+/* The last apply call started (an apply the test answers). */
+static struct {
+    uint64_t token;
+    mdl_apply_done_fn *done;
+    void *ctx;
+    int calls;
+} caught;
+
+static int catch_apply(void *impl, uint64_t token, sim_time now, mdl_apply_done_fn *done, void *ctx)
+{
+    (void)impl;
+    (void)now;
+    caught.token = token;
+    caught.done = done;
+    caught.ctx = ctx;
+    caught.calls++;
+    return SIM_OK;
+}
+
+static void catches(mdl_subscriber_cfg *c)
+{
+    c->apply = (mdl_apply){catch_apply, NULL};
+}
+
+/* A record in flight at t1 keeps its key's reference through the commit
+ * (alone is asked only of applies answered before t1), by hand (seconds;
+ * two slots, upsert with the guard): r0 (key 5, created 1) is read at 2
+ * and still in flight at t1 = 10, injected; after the pass r1 (key 5,
+ * created 11) is published and read at 11 and answered at 12, writing
+ * the newer version; r0's answer at 13 finds it and is discarded, as the
+ * per-record run would (r0's reference taken at its read, held to its
+ * answer): 2 delivered, 1 stale. A commit that let alone drop r0's
+ * reference (nothing else of key 5 in the commit) would write r0 at 13
+ * over the newer version and discard nothing. */
+static void a_record_in_flight_at_t1_keeps_its_key_for_the_guard(void **state)
+{
+    (void)state;
+    struct small m;
+    memset(&caught, 0, sizeof caught);
+    small_init(&m, 1, catches);
+    assert_int_equal(sim_queue_run(m.q, 10 * SIM_SEC), SIM_OK);
+    mdl_event ev = {.seq = 0, .key = 5, .created = SIM_SEC, .published = SIM_SEC};
+    sim_time read_at = 2 * SIM_SEC, done_at = 20 * SIM_SEC;
+    mdl_subscriber_bulk b = {.n = 1, .ev = &ev, .read_at = &read_at, .done_at = &done_at};
+    mdl_subscriber_pass_begin(m.sub);
+    assert_int_equal(mdl_subscriber_pass_commit(m.sub, &b), SIM_OK);
+    mdl_subscriber_inflight in;
+    assert_int_equal(mdl_subscriber_pass_inject(m.sub, &ev, &in), SIM_OK);
+    mdl_subscriber_pass_end(m.sub, 10 * SIM_SEC);
+    assert_int_equal(sim_queue_run(m.q, 11 * SIM_SEC), SIM_OK);
+    assert_int_equal(mdl_channel_publish(m.ch[0], 0, 5, 11 * SIM_SEC, 11 * SIM_SEC, NULL), SIM_OK);
+    assert_int_equal(sim_queue_run(m.q, 12 * SIM_SEC), SIM_OK);
+    assert_int_equal(caught.calls, 1); /* r1's apply */
+    caught.done(caught.ctx, caught.token, 1, 0, 12 * SIM_SEC);
+    assert_int_equal(sim_queue_run(m.q, 13 * SIM_SEC), SIM_OK);
+    in.done(in.ctx, in.token, 1, 0, 13 * SIM_SEC);
+    assert_int_equal(sim_queue_run(m.q, 20 * SIM_SEC), SIM_OK);
+    mdl_subscriber_stats st;
+    mdl_subscriber_stats_get(m.sub, 20 * SIM_SEC, &st);
+    assert_true(st.delivered == 2 && mdl_subscriber_in_flight(m.sub) == 0);
+    assert_int_equal(st.stale_discarded, 1);
+    small_fini(&m);
+}
+
 /* An answer: when (ctx[0]) and whether ok (ctx[1]). */
 static void record_answer(void *ctx, uint64_t token, int ok, int retryable, sim_time now)
 {
@@ -812,6 +876,7 @@ int main(void)
         cmocka_unit_test(a_pass_over_the_event_path_publishes_what_the_per_record_run_does),
         cmocka_unit_test(a_commit_adds_its_latencies_in_the_order_of_its_applies),
         cmocka_unit_test(the_guard_sees_a_key_read_again_late_in_a_long_flight),
+        cmocka_unit_test(a_record_in_flight_at_t1_keeps_its_key_for_the_guard),
         cmocka_unit_test(a_subscriber_the_pass_cannot_carry_says_why),
         cmocka_unit_test(commit_and_inject_refuse_what_they_cannot_carry),
         cmocka_unit_test(the_pass_survives_allocation_failures),
