@@ -479,7 +479,12 @@ static void tell_leaving(mdl_channel *ch, int ri, const mdl_event *e, uint64_t l
     reader *r = &ch->readers[ri];
     if (lo >= hi)
         return;
-    tell_lags(ch, ri); /* its notes in their order (none expected in a commit) */
+    /* Its notes in their order. In a commit an event published in the
+     * pass can expire unread before t1 (a reader further behind than the
+     * retention): the changes gathered so far are told first, then this
+     * note, as the per-record path would have told them; the expiry
+     * itself is no gathered change (the reader hears it here). */
+    tell_lags(ch, ri);
     mdl_event ev = *e;
     uint64_t mid = min_u64(max_u64(lo, r->high), hi);
     if (lo < mid) { /* below the high water: read before */
@@ -1417,8 +1422,8 @@ static int reads_find_few(const mdl_channel *ch, const mdl_channel_bulk *b)
     }
     unsigned span = (unsigned)(fmax - fmin) < FLOW_SPAN ? (unsigned)(fmax - fmin) + 1 : 0;
     memset(gmap, -1, span);
-    for (int g = 0; g < ng; g++)
-        if (span > 0)
+    if (span > 0)
+        for (int g = 0; g < ng; g++)
             gmap[gflow[g] - fmin] = (signed char)g;
     size_t i = 0;
     for (size_t j = 0; j <= b->nread; j++) {
