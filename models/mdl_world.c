@@ -958,12 +958,14 @@ static void flow_destroy(flow_rt *f)
  *      S at t0 < S - interval fires it before the sample, where the
  *      calendar pushes it at the flow's last arrival: at or after
  *      S - interval, the pass falls back too (sample_ties). An event
- *      pass's apply at S falls back (its order there is not known). A
- *      fallback keeps every flow's pending event (take_next cancels
- *      none; repush_arrivals, on a commit, does): pushing it again at t0
- *      could move it past a sample. Only flows on systems with a quota
- *      count (every event flow does); Poisson arrivals practically never
- *      land on S.
+ *      pass's read at S falls back (its order there is not known), and
+ *      so does a redelivered copy's apply at S whose reading was at or
+ *      before S - interval (ev_answer: the answer's event that makes it
+ *      may precede the sample's). A fallback keeps every flow's
+ *      pending event (take_next cancels none; repush_arrivals, on a
+ *      commit, does): pushing it again at t0 could move it past a
+ *      sample. Only flows on systems with a quota count (every event
+ *      flow does); Poisson arrivals practically never land on S.
  *  10. Answers at arrivals. The calendar fires an answer and an arrival
  *      due at one microsecond in push order (the arrival first when its
  *      event was pushed before the service started), and that order
@@ -2756,6 +2758,20 @@ static int ev_answer(agg *a, agg_comp *c, int k, int j)
         sl->freed = at;
         return WHY_QUIET;
     }
+    /* The copy's call is made in the answer's event, pushed when its first
+     * reading's apply started: at or after that reading, rd_at[rd]. At a
+     * quota sample instant S the calendar fires that event before the
+     * sample's own, pushed at S - interval, when it was pushed before
+     * then, and counts the copy in the sample, where commit_quota counts
+     * every call at S after it (invariant 9); pushed at S - interval, the
+     * order is the one of two events there. A reading after S - interval
+     * pushed it later: the sample fires first, as the pass counts. So
+     * only a service longer than the interval may reach back; the
+     * reading itself, at a sample instant, has fallen back (ev_draw). */
+    const world *w = a->w;
+    if (at % w->interval == 0 && e->rd_at[rd] <= at - w->interval &&
+        w->systems[a->gsubs[c->subs[k]].target].quota)
+        return WHY_EDGE;
     int why = ev_request(a, at, -1 - c->subs[k], 1); /* in the answer's event */
     if (why != WHY_QUIET)
         return why;
