@@ -593,6 +593,11 @@ typedef struct mdl_scenario {
     /* Reference paths to take (MDL_REF_* bits; 0 = the fast ones).
      * Not a scenario key: set by the tests and the benchmarks. */
     unsigned reference;
+    /* Test knob, not a scenario key: the aggregate pass renumbers its
+     * flows' push ranks (mdl_world.c, flow_renumber) when they reach this
+     * many; 0 (or more than a key holds) = 2^20, which no real pass
+     * reaches. A test lowers it to renumber every few arrivals. */
+    unsigned rank_limit;
     char *name;
     char *description;
     sim_time horizon;

@@ -1198,6 +1198,7 @@ typedef struct agg {
     agg_fkey *flow_heap;
     sim_time fkey_t0;         /* its keys' times are after this */
     uint64_t frank;           /* the rank of the next push in its keys */
+    uint64_t frank_max;       /* renumbered when frank reaches it (mdl_scenario.rank_limit) */
     agg_push *order;          /* repush_arrivals' scratch, per flow of the component */
     int events;               /* some component the pass runs has event flows */
     uint64_t ev_records;      /* publishes carried by passes */
@@ -1792,12 +1793,15 @@ static void flow_sift_down(agg_fkey *heap, int h)
 
 static int by_push(const void *x, const void *y);
 
-/* Ranks the n keys of the heap anew 0 .. n), in their order, and returns
- * the next rank (their order, and so the heap, stays as it was). The
- * ranks run out after 2^FKEY_RANK pushes in a pass. */
+/* Ranks the m keys of the heap's first n places that are not
+ * FKEY_NEVER anew 0 .. m), in their order, and returns n, a rank above
+ * them all for the next push (their order, and so the heap, stays as it
+ * was). The ranks run out after 2^FKEY_RANK pushes in a pass (or
+ * mdl_scenario.rank_limit, the tests' knob: agg.frank_max). */
 static uint64_t flow_renumber(agg *a, int n)
 {
     const uint64_t mask = ((uint64_t)1 << FKEY_RANK) - 1;
+    assert((uint64_t)n < ((uint64_t)1 << FKEY_RANK) && "a rank for every flow and one to push");
     int m = 0;
     for (int h = 0; h < n; h++)
         if (a->flow_heap[h].key != FKEY_NEVER)
@@ -1902,7 +1906,7 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
     a->last[next] = ++w->pushes; /* the calendar would push its next now */
     a->taken_at = a->took[next] = f->next_at;
     f->next_at = flow_next(f, f->next_at);
-    if (a->frank >> FKEY_RANK)
+    if (a->frank >= a->frank_max)
         a->frank = flow_renumber(a, c->nall);
     top->key = fkey(a, f->next_at, a->frank++); /* a later arrival, pushed last */
     flow_sift_down(a->flow_heap, 0);
@@ -3499,6 +3503,9 @@ static int agg_create(world *w, sim_err *err)
     memset(active, 1, (size_t)nobj + 1);
     int ncomp = mdl_component_split(g, active);
     a->w = w;
+    a->frank_max = (uint64_t)1 << FKEY_RANK;
+    if (sc->rank_limit > 0 && sc->rank_limit < a->frank_max)
+        a->frank_max = sc->rank_limit; /* the tests' knob */
     a->calls_s = -1; /* a->calls holds no count yet (calloc's 0 would name system 0) */
     a->comps = sim_calloc((size_t)ncomp + 1, sizeof *a->comps);
     a->gsub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->gsub_first);

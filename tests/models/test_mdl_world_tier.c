@@ -456,6 +456,56 @@ static void tied_trace_arrivals_keep_the_calendars_push_order(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* The pass ranks each flow's arrival by when the calendar pushed it and
+ * renumbers the ranks when they run out (flow_renumber, after 2^20 pushes
+ * in a pass: never in a test of reasonable size). With the ranks' limit
+ * lowered (mdl_scenario.rank_limit) to 5, 6 and 9 for 4 flows, it
+ * renumbers every take, every 2 and every 5. Four deterministic
+ * real-time flows into 2 workers, three of them (A, B and D, every 30 s)
+ * tied at each of their instants (C's, every 60 s, fall between): which
+ * tied arrival draws
+ * which service, and who waits, is the push order, so a renumbering that
+ * reverses or loses it gives other records. Every scalar and series bin
+ * must agree with the per-record path; a renumbering that ranks the
+ * keys in reverse fails (planted once). */
+static void renumbered_push_ranks_keep_the_calendars_order(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "name: tie-order\n"
+        "horizon: 1d\n"
+        "load: 1x\n"
+        "seed: 7\n"
+        "systems:\n"
+        "  - id: shop\n"
+        "    kind: generic\n"
+        "  - id: erp\n"
+        "    kind: generic\n"
+        "    api: {workers: 2, latency_p50: 150ms, latency_p95: 800ms}\n"
+        "callers:\n"
+        "  - {id: web, pool_size: 50}\n"
+        "flows:\n"
+        "  - {id: A, source: shop, target: erp, volume: 2880/day, pattern: realtime, caller: web,\n"
+        "     arrival: {process: deterministic}, realtime: {timeout: 10s, fallback: queue}}\n"
+        "  - {id: B, source: shop, target: erp, volume: 2880/day, pattern: realtime, caller: web,\n"
+        "     arrival: {process: deterministic}, realtime: {timeout: 10s, fallback: queue}}\n"
+        "  - {id: C, source: shop, target: erp, volume: 1440/day, pattern: realtime, caller: web,\n"
+        "     arrival: {process: deterministic}, realtime: {timeout: 10s, fallback: queue}}\n"
+        "  - {id: D, source: shop, target: erp, volume: 2880/day, pattern: realtime, caller: web,\n"
+        "     arrival: {process: deterministic}, realtime: {timeout: 10s, fallback: queue}}\n";
+    sim_summary *r = load_and_run(text, MDL_REF_RECORDS, 2, 1);
+    static const unsigned limits[] = {5, 6, 9};
+    for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
+        sim_summary *f = load_and_run_ranked(text, 0, 2, 1, limits[i]);
+        printf("  rank limit %u: share %.4f passes %.1f\n", limits[i],
+               mean_of(f, "run.aggregate_share"), mean_of(f, "run.aggregate_passes"));
+        assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+        assert_int_equal(differ(f, r, 1e-9), 0);
+        sim_summary_destroy(f);
+    }
+    sim_summary_destroy(r);
+}
+
 /* Many checks at once: a warm-up, a proactive token, a concurrency limit,
  * a server timeout, a queue limit, a small pool and a breaker over two
  * systems; scalars and series agree, with passes and fallbacks of
@@ -836,6 +886,7 @@ int main(void)
         cmocka_unit_test(an_arrival_at_a_quota_sample_is_counted_as_the_calendar_orders_it),
         cmocka_unit_test(arrivals_pushed_back_at_a_sample_instant_keep_the_calendars_order),
         cmocka_unit_test(tied_trace_arrivals_keep_the_calendars_push_order),
+        cmocka_unit_test(renumbered_push_ranks_keep_the_calendars_order),
         cmocka_unit_test(a_mix_of_limits_gives_the_same_records_and_series_on_both_paths),
         cmocka_unit_test(a_pool_one_larger_than_its_systems_workers_cannot_fill),
         cmocka_unit_test(a_pool_whose_system_queues_is_swept_and_one_whose_does_not_is_not),

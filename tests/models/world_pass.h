@@ -17,7 +17,11 @@
 #include "sim_experiment.h"
 #include "sim_stats.h"
 
-static sim_summary *load_and_run(const char *text, unsigned reference, int reps, int threads)
+/* Runs text on the paths `reference` (MDL_REF_* bits) with the pass's
+ * push ranks renumbered at rank_limit (mdl_scenario.rank_limit; 0 = as a
+ * run does). */
+static sim_summary *load_and_run_ranked(const char *text, unsigned reference, int reps, int threads,
+                                        unsigned rank_limit)
 {
     mdl_scenario sc;
     scn_diag diag;
@@ -30,6 +34,7 @@ static sim_summary *load_and_run(const char *text, unsigned reference, int reps,
     }
     scn_diag_fini(&diag);
     sc.reference = reference;
+    sc.rank_limit = rank_limit;
     sim_experiment_cfg cfg = {.replications = reps, .threads = threads, .seed = sc.seed};
     sim_summary *s = NULL;
     sim_err err = {0};
@@ -38,6 +43,11 @@ static sim_summary *load_and_run(const char *text, unsigned reference, int reps,
     if (rc != SIM_OK)
         fail_msg("%s", err.msg);
     return s;
+}
+
+static sim_summary *load_and_run(const char *text, unsigned reference, int reps, int threads)
+{
+    return load_and_run_ranked(text, reference, reps, threads, 0);
 }
 
 /* Every scalar and every series bin (value and maximum), but the run's
