@@ -506,6 +506,44 @@ static void renumbered_push_ranks_keep_the_calendars_order(void **state)
     sim_summary_destroy(r);
 }
 
+/* One worker, a deterministic 30 s service: B's calls (every 60 s, at
+ * 30 s + 60 k s) end at 60 s + 60 k s, where every other one meets an
+ * arrival of A (every 120 s, at 60 s + 120 k s) with the worker busy to
+ * that very microsecond. The calendar fires A's arrival first (pushed at
+ * A's previous arrival, before B's service started) and counts it as
+ * found busy and waiting (for 0 s); station_run cannot tell the order
+ * and falls back (WHY_LIMIT): no pass is carried here, every look
+ * falls back. Every scalar and series bin must agree with the
+ * per-record path: without the check the pass counts A served at once
+ * (workers_wait_share 0.000926 vs 0.667). */
+static void an_end_at_an_arrival_with_every_worker_busy_is_left_to_the_calendar(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "name: exact-tie\n"
+        "horizon: 1d\n"
+        "load: 1x\n"
+        "seed: 7\n"
+        "systems:\n"
+        "  - id: shop\n"
+        "    kind: generic\n"
+        "  - id: erp\n"
+        "    kind: generic\n"
+        "    api: {workers: 1, latency_p50: 150ms, latency_p95: 800ms,\n"
+        "          service: {distribution: deterministic, mean: 30000ms}}\n"
+        "callers:\n"
+        "  - {id: web, pool_size: 50}\n"
+        "flows:\n"
+        "  - {id: A, source: shop, target: erp, volume: 720/day, pattern: realtime, caller: web,\n"
+        "     arrival: {process: deterministic}, realtime: {timeout: 100s, fallback: queue}}\n"
+        "  - {id: B, source: shop, target: erp, volume: 1440/day, pattern: realtime, caller: web,\n"
+        "     arrival: {process: deterministic}, realtime: {timeout: 100s, fallback: queue}}\n";
+    sim_summary *f = fast_matches_reference(text);
+    printf("  limit fallbacks %.1f\n", mean_of(f, "run.aggregate_fallback_limit"));
+    assert_true(mean_of(f, "run.aggregate_fallback_limit") > 10);
+    sim_summary_destroy(f);
+}
+
 /* Many checks at once: a warm-up, a proactive token, a concurrency limit,
  * a server timeout, a queue limit, a small pool and a breaker over two
  * systems; scalars and series agree, with passes and fallbacks of
@@ -887,6 +925,7 @@ int main(void)
         cmocka_unit_test(arrivals_pushed_back_at_a_sample_instant_keep_the_calendars_order),
         cmocka_unit_test(tied_trace_arrivals_keep_the_calendars_push_order),
         cmocka_unit_test(renumbered_push_ranks_keep_the_calendars_order),
+        cmocka_unit_test(an_end_at_an_arrival_with_every_worker_busy_is_left_to_the_calendar),
         cmocka_unit_test(a_mix_of_limits_gives_the_same_records_and_series_on_both_paths),
         cmocka_unit_test(a_pool_one_larger_than_its_systems_workers_cannot_fill),
         cmocka_unit_test(a_pool_whose_system_queues_is_swept_and_one_whose_does_not_is_not),
