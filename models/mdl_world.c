@@ -1818,6 +1818,7 @@ static uint64_t flow_renumber(agg *a, int n)
  * starting at t0, ranked by when the calendar pushed them. */
 static void flow_heap_build(agg *a, const agg_comp *c, sim_time t0)
 {
+    assert((uint64_t)c->nall < ((uint64_t)1 << FKEY_RANK) && "a rank for every flow");
     a->fkey_t0 = t0;
     for (int k = 0; k < c->nall; k++)
         a->order[k] = (agg_push){.pushed = a->last[k], .k = k};
@@ -2837,6 +2838,8 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
     int kcls = 0; /* the bits of the subscribers' indices in their keys (sub_key) */
     while (kcls < 30 && ((c->nsubs - 1) >> kcls) > 0)
         kcls++;
+    assert((c->nsubs < 2 || ((c->nsubs - 1) >> kcls) == 0) &&
+           "every subscriber's index in its key");
     const uint64_t kmask = ((uint64_t)1 << kcls) - 1;
     a->skey_bits = kcls + 2;
     a->skey_far = (UINT64_MAX >> a->skey_bits) - 1;
