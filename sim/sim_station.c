@@ -24,8 +24,9 @@
  *      server is idle).
  *   3. in_system == busy + count, and capacity > 0 implies
  *      in_system <= capacity.
- *   4. The time-weighted levels equal (in_system, count, busy) at all times:
- *      every change of those three goes through set_levels().
+ *   4. The time-weighted levels are (busy + count, count, busy) themselves:
+ *      every change of busy or count has advance() before it and
+ *      raise_max() after it.
  *
  * Transitions:
  *   arrive     in_system == K           -> blocked (counted, nothing else)
@@ -51,6 +52,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "sim_alloc.h"
@@ -71,37 +73,85 @@ struct waiting {
     sim_time arrived;
 };
 
+/* The fields are laid out by when they are touched (the station is on a
+ * cache line of its own, sim_calloc_hot): at 1,000 flows every event finds
+ * its station cold, and three time averages of 40 bytes each, updated
+ * together, spread an event over all six lines of the old layout.
+ *   line 0  what every arrival and completion reads and writes: the
+ *           queue state, and the time of the levels' last change
+ *   line 1  the levels' areas and maxima, the arrival and served counts
+ *   line 2  the callbacks, the wait tally's first 32 bytes
+ *   line 3  the rest of the tallies; cold fields after them.
+ * The three levels (in system, in queue, busy) are busy + count, count and
+ * busy themselves, and change together, so they share one start and one
+ * last: the same values a sim_timeavg each would hold, with the same
+ * additions in the same order (advance() and raise_max() below). */
 struct sim_station {
-    sim_queue *q; /* borrowed */
-    int servers;  /* c */
-    int capacity; /* K, 0 = unbounded */
-    sim_dist service;
-    gsl_rng *rng; /* borrowed */
+    /* line 0 */
+    sim_queue *q;         /* borrowed */
+    struct server *slots; /* [servers] */
+    int *idle;            /* [servers], stack of idle server indices */
+    struct waiting *ring; /* [cap], cap a power of two */
+    int nidle;
+    int busy;
+    uint32_t cap, head, count;
+    int capacity;  /* K, 0 = unbounded */
+    sim_time last; /* the levels' last change */
+
+    /* line 1: statistics since creation or the last reset */
+    double area_sys, area_queue, area_busy; /* level * us over [start, last] */
+    double max_sys, max_queue, max_busy;
+    uint64_t arrivals, served;
+
+    /* line 2 and 3 */
     sim_station_service_fn *service_fn;
     void *service_ctx;
     sim_station_done_fn *done;
     void *done_ctx;
-
-    struct server *slots; /* [servers] */
-    int *idle;            /* [servers], stack of idle server indices */
-    int nidle;
-    int busy;
-
-    struct waiting *ring; /* [cap], cap a power of two */
-    size_t cap, head, count;
-
-    /* Statistics since creation or the last reset. */
-    uint64_t arrivals, blocked, served;
     sim_tally wait, sojourn;
-    sim_timeavg in_system, in_queue, busy_avg;
+    sim_time start; /* of the levels' observation */
+    uint64_t blocked;
+
+    /* cold */
+    int servers; /* c */
+    sim_dist service;
+    gsl_rng *rng; /* borrowed */
 };
 
-/* Records the current levels in the time-weighted averages. */
-static void set_levels(sim_station *st, sim_time now)
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(offsetof(struct sim_station, last) + sizeof(sim_time) <= SIM_CACHE_LINE,
+               "station: line 0 holds the queue state and last");
+_Static_assert(offsetof(struct sim_station, area_sys) == SIM_CACHE_LINE &&
+                   offsetof(struct sim_station, served) + sizeof(uint64_t) <= 2 * SIM_CACHE_LINE,
+               "station: line 1 holds the areas, maxima and counts");
+_Static_assert(offsetof(struct sim_station, service_fn) == 2 * SIM_CACHE_LINE,
+               "station: line 2 starts with the callbacks");
+#endif
+
+/* Before a change of the levels at now: adds each level times the time
+ * since the last change to its area, as sim_timeavg_set does first. */
+static inline void advance(sim_station *st, sim_time now)
 {
-    sim_timeavg_set(&st->in_system, now, (double)(st->busy + (int)st->count));
-    sim_timeavg_set(&st->in_queue, now, (double)st->count);
-    sim_timeavg_set(&st->busy_avg, now, (double)st->busy);
+    assert(now >= st->last);
+    double dt = (double)(now - st->last);
+    st->area_sys += (double)(st->busy + (int)st->count) * dt;
+    st->area_queue += (double)st->count * dt;
+    st->area_busy += (double)st->busy * dt;
+    st->last = now;
+}
+
+/* After the change: the new levels raise the maxima, as sim_timeavg_set
+ * does last. */
+static inline void raise_max(sim_station *st)
+{
+    double sys = (double)(st->busy + (int)st->count), queue = (double)st->count,
+           busy = (double)st->busy;
+    if (sys > st->max_sys)
+        st->max_sys = sys;
+    if (queue > st->max_queue)
+        st->max_queue = queue;
+    if (busy > st->max_busy)
+        st->max_busy = busy;
 }
 
 static void complete(void *ctx, uint64_t arg, sim_time now);
@@ -127,13 +177,13 @@ static void start_service(sim_station *st, int s, uint64_t job, sim_time arrived
 /* Doubles the ring, keeping the FIFO order (the oldest entry moves to 0). */
 static int grow_ring(sim_station *st)
 {
-    size_t ncap = st->cap * 2;
-    if (ncap < st->cap)
+    if (st->cap > UINT32_MAX / 2)
         return SIM_ENOMEM;
+    uint32_t ncap = st->cap * 2;
     struct waiting *r = sim_reallocarray(NULL, ncap, sizeof *r);
     if (!r)
         return SIM_ENOMEM;
-    size_t first = st->cap - st->head; /* entries from head to the end */
+    uint32_t first = st->cap - st->head; /* entries from head to the end */
     if (first > st->count)
         first = st->count;
     memcpy(r, st->ring + st->head, first * sizeof *r);
@@ -159,6 +209,7 @@ static void complete(void *ctx, uint64_t arg, sim_time now)
     sim_tally_add(&st->wait, sim_time_to_seconds(wait));
     sim_tally_add(&st->sojourn, sim_time_to_seconds(sojourn));
 
+    advance(st, now);
     if (st->count > 0) {
         /* The head of the line takes over this server: busy is unchanged. */
         struct waiting next = st->ring[st->head];
@@ -169,7 +220,7 @@ static void complete(void *ctx, uint64_t arg, sim_time now)
         st->busy--;
         st->idle[st->nidle++] = s;
     }
-    set_levels(st, now);
+    raise_max(st);
     assert(st->busy + st->nidle == st->servers);
     assert(st->count == 0 || st->nidle == 0);
 
@@ -237,9 +288,7 @@ sim_station *sim_station_create(sim_queue *q, const sim_station_cfg *cfg, sim_er
     sim_time now = sim_queue_now(q);
     sim_tally_init(&st->wait);
     sim_tally_init(&st->sojourn);
-    sim_timeavg_init(&st->in_system, now, 0.0);
-    sim_timeavg_init(&st->in_queue, now, 0.0);
-    sim_timeavg_init(&st->busy_avg, now, 0.0);
+    st->start = st->last = now; /* levels 0, areas 0, maxima 0 (calloc) */
     return st;
 
 fail_ring:
@@ -268,6 +317,7 @@ void sim_station_destroy(sim_station *st)
 static inline int enter(sim_station *st, uint64_t job, sim_time arrived, sim_time now)
 {
     if (st->nidle > 0) {
+        advance(st, now);
         int s = st->idle[--st->nidle];
         st->busy++;
         start_service(st, s, job, arrived, now);
@@ -277,12 +327,13 @@ static inline int enter(sim_station *st, uint64_t job, sim_time arrived, sim_tim
             if (rc != SIM_OK)
                 return rc;
         }
+        advance(st, now);
         struct waiting *w = &st->ring[(st->head + st->count) & (st->cap - 1)];
         w->job = job;
         w->arrived = arrived;
         st->count++;
     }
-    set_levels(st, now);
+    raise_max(st);
     assert(st->busy + st->nidle == st->servers);
     assert(st->capacity == 0 || st->busy + (int)st->count <= st->capacity);
     return SIM_OK;
@@ -324,9 +375,16 @@ void sim_station_commit(sim_station *st, const sim_station_bulk *b)
     /* Work-conserving: a job waits only while every server is busy, so the
      * largest number present is busy_max + queue_max. */
     double in_system_max = b->busy_max + b->queue_max;
-    sim_timeavg_add_area(&st->busy_avg, b->busy_area, b->busy_max);
-    sim_timeavg_add_area(&st->in_queue, b->queue_area, b->queue_max);
-    sim_timeavg_add_area(&st->in_system, b->busy_area + b->queue_area, in_system_max);
+    /* As sim_timeavg_add_area on each level. */
+    st->area_busy += b->busy_area;
+    if (b->busy_max > st->max_busy)
+        st->max_busy = b->busy_max;
+    st->area_queue += b->queue_area;
+    if (b->queue_max > st->max_queue)
+        st->max_queue = b->queue_max;
+    st->area_sys += b->busy_area + b->queue_area;
+    if (in_system_max > st->max_sys)
+        st->max_sys = in_system_max;
 }
 
 int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, sim_time started,
@@ -337,6 +395,7 @@ int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, 
         return SIM_EINVAL;
     if (st->nidle == 0 || full(st))
         return SIM_EFULL;
+    advance(st, now);
     int s = st->idle[--st->nidle];
     st->busy++;
     st->slots[s].job = job;
@@ -344,7 +403,7 @@ int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, 
     st->slots[s].started = started;
     /* A failed push is recorded by the calendar and ends the run. */
     (void)sim_queue_push(st->q, end, complete, st, (uint64_t)s);
-    set_levels(st, now);
+    raise_max(st);
     assert(st->busy + st->nidle == st->servers);
     return SIM_OK;
 }
@@ -369,6 +428,15 @@ int sim_station_busy(const sim_station *st)
     return st->busy;
 }
 
+/* As sim_timeavg_mean: the average over [start, now], the level itself if
+ * no time has passed. */
+static double level_mean(const sim_station *st, double area, double level, sim_time now)
+{
+    if (now <= st->start)
+        return level;
+    return (area + level * (double)(now - st->last)) / (double)(now - st->start);
+}
+
 void sim_station_stats_get(const sim_station *st, sim_station_stats *out)
 {
     sim_time now = sim_queue_now(st->q);
@@ -377,9 +445,9 @@ void sim_station_stats_get(const sim_station *st, sim_station_stats *out)
     out->served = st->served;
     out->wait = st->wait;
     out->sojourn = st->sojourn;
-    out->mean_in_system = sim_timeavg_mean(&st->in_system, now);
-    out->mean_in_queue = sim_timeavg_mean(&st->in_queue, now);
-    out->mean_busy = sim_timeavg_mean(&st->busy_avg, now);
+    out->mean_in_system = level_mean(st, st->area_sys, (double)(st->busy + (int)st->count), now);
+    out->mean_in_queue = level_mean(st, st->area_queue, (double)st->count, now);
+    out->mean_busy = level_mean(st, st->area_busy, (double)st->busy, now);
 }
 
 void sim_station_reset_stats(sim_station *st)
@@ -391,7 +459,9 @@ void sim_station_reset_stats(sim_station *st)
     sim_tally_init(&st->wait);
     sim_tally_init(&st->sojourn);
     /* The levels stay (the jobs present are untouched); only the past goes. */
-    sim_timeavg_reset(&st->in_system, now);
-    sim_timeavg_reset(&st->in_queue, now);
-    sim_timeavg_reset(&st->busy_avg, now);
+    st->start = st->last = now;
+    st->area_sys = st->area_queue = st->area_busy = 0.0;
+    st->max_sys = (double)(st->busy + (int)st->count);
+    st->max_queue = (double)st->count;
+    st->max_busy = (double)st->busy;
 }

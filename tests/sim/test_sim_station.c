@@ -658,6 +658,143 @@ static void injected_jobs_keep_their_arrival_and_start_times(void **state)
     sim_queue_destroy(q);
 }
 
+/*
+ * The station keeps its three time-weighted levels (in system, in queue,
+ * busy) with one start and one last between them. Expected: every mean
+ * the same bits as three plain sim_timeavgs fed the levels at the same
+ * instants (the station set all three at every arrival that entered,
+ * every completion and every inject, added a commit's areas, and reset
+ * them together), since both do the same additions in the same order.
+ * Tolerance: none (memcmp of the doubles). The script mixes random
+ * arrivals and exponential services on 3 servers with K = 20 (so some
+ * arrivals block and the line grows past its first ring), re-entries
+ * from the done callback, injects, commits with fractional areas, and a
+ * reset; the means are compared at 200 instants and at the end.
+ */
+struct shadow {
+    sim_station *st;
+    sim_queue *q;
+    gsl_rng *draw;
+    sim_timeavg sys, queue, busy;
+    uint64_t next_job;
+    int checks;
+};
+
+static void shadow_set(struct shadow *sh, sim_time now)
+{
+    int busy = sim_station_busy(sh->st), sys = sim_station_in_system(sh->st);
+    sim_timeavg_set(&sh->sys, now, (double)sys);
+    sim_timeavg_set(&sh->queue, now, (double)(sys - busy));
+    sim_timeavg_set(&sh->busy, now, (double)busy);
+}
+
+static void shadow_check(struct shadow *sh, sim_time now)
+{
+    sim_station_stats s;
+    sim_station_stats_get(sh->st, &s);
+    double want[3] = {sim_timeavg_mean(&sh->sys, now), sim_timeavg_mean(&sh->queue, now),
+                      sim_timeavg_mean(&sh->busy, now)};
+    double got[3] = {s.mean_in_system, s.mean_in_queue, s.mean_busy};
+    assert_memory_equal(got, want, sizeof want);
+    sh->checks++;
+}
+
+static void shadow_done(void *ctx, uint64_t job, sim_time wait, sim_time sojourn, sim_time now)
+{
+    (void)wait;
+    (void)sojourn;
+    struct shadow *sh = ctx;
+    shadow_set(sh, now); /* the station set its levels before calling done */
+    if (job % 5 == 0 && sim_station_arrive(sh->st, sh->next_job++) == SIM_OK)
+        shadow_set(sh, now); /* a re-entry */
+}
+
+enum { ACT_ARRIVE, ACT_CHECK, ACT_INJECT, ACT_COMMIT, ACT_RESET };
+
+static void shadow_act(void *ctx, uint64_t act, sim_time now)
+{
+    struct shadow *sh = ctx;
+    switch (act) {
+    case ACT_ARRIVE:
+        if (sim_station_arrive(sh->st, sh->next_job++) == SIM_OK)
+            shadow_set(sh, now);
+        break;
+    case ACT_CHECK:
+        shadow_check(sh, now);
+        break;
+    case ACT_INJECT: {
+        sim_time end = now + (sim_time)(gsl_rng_uniform(sh->draw) * 20.0 * SIM_SEC);
+        if (sim_station_inject_service(sh->st, sh->next_job++, now - SIM_SEC, now, end) == SIM_OK)
+            shadow_set(sh, now);
+        if (sim_station_inject_wait(sh->st, sh->next_job++, now - 2 * SIM_SEC) == SIM_OK)
+            shadow_set(sh, now);
+        break;
+    }
+    case ACT_COMMIT: {
+        sim_station_bulk b = {.busy_area = gsl_rng_uniform(sh->draw) * 1e6,
+                              .queue_area = gsl_rng_uniform(sh->draw) * 3e5 + 0.1,
+                              .busy_max = 3.0,
+                              .queue_max = -INFINITY};
+        sim_station_commit(sh->st, &b);
+        sim_timeavg_add_area(&sh->busy, b.busy_area, b.busy_max);
+        sim_timeavg_add_area(&sh->queue, b.queue_area, b.queue_max);
+        sim_timeavg_add_area(&sh->sys, b.busy_area + b.queue_area, b.busy_max + b.queue_max);
+        break;
+    }
+    case ACT_RESET:
+        sim_station_reset_stats(sh->st);
+        sim_timeavg_reset(&sh->sys, now);
+        sim_timeavg_reset(&sh->queue, now);
+        sim_timeavg_reset(&sh->busy, now);
+        break;
+    }
+}
+
+static void shared_levels_match_three_plain_time_averages(void **state)
+{
+    (void)state;
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    gsl_rng *rng = sim_rng_create(7, 0, "service", NULL);
+    struct shadow sh = {.q = q, .draw = sim_rng_create(7, 0, "script", NULL), .next_job = 1};
+    assert_non_null(rng);
+    assert_non_null(sh.draw);
+    sim_station_cfg cfg = {
+        .servers = 3, .capacity = 20, .rng = rng, .done = shadow_done, .done_ctx = &sh};
+    assert_int_equal(sim_dist_exponential(2.9, &cfg.service, NULL), SIM_OK);
+    sh.st = sim_station_create(q, &cfg, NULL);
+    assert_non_null(sh.st);
+    sim_timeavg_init(&sh.sys, 0, 0.0);
+    sim_timeavg_init(&sh.queue, 0, 0.0);
+    sim_timeavg_init(&sh.busy, 0, 0.0);
+
+    sim_time t = 0;
+    for (int i = 0; i < 2000; i++) {
+        t += (sim_time)(gsl_rng_uniform(sh.draw) * 2.0 * SIM_SEC) + 1;
+        assert_int_not_equal(sim_queue_push(q, t, shadow_act, &sh, ACT_ARRIVE), SIM_EVENT_NONE);
+        int act = i % 10 == 3    ? ACT_CHECK
+                  : i % 97 == 50 ? ACT_INJECT
+                  : i % 131 == 7 ? ACT_COMMIT
+                                 : -1;
+        if (i == 1000)
+            act = ACT_RESET;
+        if (act >= 0)
+            assert_int_not_equal(sim_queue_push(q, t + (i % 2), shadow_act, &sh, (uint64_t)act),
+                                 SIM_EVENT_NONE);
+    }
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    shadow_check(&sh, sim_queue_now(q));
+    sim_station_stats s;
+    sim_station_stats_get(sh.st, &s);
+    assert_true(s.blocked > 0); /* K was reached */
+    assert_int_equal(sh.checks, 201);
+
+    sim_station_destroy(sh.st);
+    sim_rng_destroy(sh.draw);
+    sim_rng_destroy(rng);
+    sim_queue_destroy(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +810,7 @@ int main(void)
         cmocka_unit_test(a_full_line_that_cannot_grow_reports_enomem),
         cmocka_unit_test(no_allocation_per_job_after_warm_up),
         cmocka_unit_test(injected_jobs_keep_their_arrival_and_start_times),
+        cmocka_unit_test(shared_levels_match_three_plain_time_averages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
