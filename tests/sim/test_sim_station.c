@@ -666,10 +666,17 @@ static void injected_jobs_keep_their_arrival_and_start_times(void **state)
  * every completion and every inject, added a commit's areas, and reset
  * them together), since both do the same additions in the same order.
  * Tolerance: none (memcmp of the doubles). The script mixes random
- * arrivals and exponential services on 3 servers with K = 20 (so some
- * arrivals block and the line grows past its first ring), re-entries
- * from the done callback, injects, commits with fractional areas, and a
- * reset; the means are compared at 200 instants and at the end.
+ * arrivals and exponential services (mean 1.5 s) on 3 servers with
+ * K = 20, in phases of 200 arrivals: dense (mean gap 0.25 s, twice what
+ * the servers serve, so arrivals block and the line grows past its first
+ * ring) and sparse (mean gap 4 s, the line drains and servers idle, so
+ * injects into service succeed). Also re-entries from the done callback,
+ * commits with fractional areas, and a reset. The reset and the injects
+ * fall half a second after an arrival, never at the instant of the last
+ * change (so a reset that kept the old last, or an inject that did not
+ * advance first, counts a wrong span). The means are compared right
+ * after creation and right after the reset (no time observed: the means
+ * are the levels), at 200 instants and at the end.
  */
 struct shadow {
     sim_station *st;
@@ -677,7 +684,8 @@ struct shadow {
     gsl_rng *draw;
     sim_timeavg sys, queue, busy;
     uint64_t next_job;
-    int checks;
+    int checks, injected;
+    int reset_level; /* in system at the reset */
 };
 
 static void shadow_set(struct shadow *sh, sim_time now)
@@ -724,8 +732,10 @@ static void shadow_act(void *ctx, uint64_t act, sim_time now)
         break;
     case ACT_INJECT: {
         sim_time end = now + (sim_time)(gsl_rng_uniform(sh->draw) * 20.0 * SIM_SEC);
-        if (sim_station_inject_service(sh->st, sh->next_job++, now - SIM_SEC, now, end) == SIM_OK)
+        if (sim_station_inject_service(sh->st, sh->next_job++, now - SIM_SEC, now, end) == SIM_OK) {
             shadow_set(sh, now);
+            sh->injected++;
+        }
         if (sim_station_inject_wait(sh->st, sh->next_job++, now - 2 * SIM_SEC) == SIM_OK)
             shadow_set(sh, now);
         break;
@@ -746,6 +756,8 @@ static void shadow_act(void *ctx, uint64_t act, sim_time now)
         sim_timeavg_reset(&sh->sys, now);
         sim_timeavg_reset(&sh->queue, now);
         sim_timeavg_reset(&sh->busy, now);
+        sh->reset_level = sim_station_in_system(sh->st);
+        shadow_check(sh, now); /* [start, now] has length 0 */
         break;
     }
 }
@@ -761,16 +773,18 @@ static void shared_levels_match_three_plain_time_averages(void **state)
     assert_non_null(sh.draw);
     sim_station_cfg cfg = {
         .servers = 3, .capacity = 20, .rng = rng, .done = shadow_done, .done_ctx = &sh};
-    assert_int_equal(sim_dist_exponential(2.9, &cfg.service, NULL), SIM_OK);
+    assert_int_equal(sim_dist_exponential(1.5, &cfg.service, NULL), SIM_OK);
     sh.st = sim_station_create(q, &cfg, NULL);
     assert_non_null(sh.st);
     sim_timeavg_init(&sh.sys, 0, 0.0);
     sim_timeavg_init(&sh.queue, 0, 0.0);
     sim_timeavg_init(&sh.busy, 0, 0.0);
+    shadow_check(&sh, 0);
 
     sim_time t = 0;
     for (int i = 0; i < 2000; i++) {
-        t += (sim_time)(gsl_rng_uniform(sh.draw) * 2.0 * SIM_SEC) + 1;
+        double gap = i % 400 < 200 ? 0.5 : 8.0; /* dense, then sparse */
+        t += (sim_time)(gsl_rng_uniform(sh.draw) * gap * SIM_SEC) + 1;
         assert_int_not_equal(sim_queue_push(q, t, shadow_act, &sh, ACT_ARRIVE), SIM_EVENT_NONE);
         int act = i % 10 == 3    ? ACT_CHECK
                   : i % 97 == 50 ? ACT_INJECT
@@ -778,16 +792,20 @@ static void shared_levels_match_three_plain_time_averages(void **state)
                                  : -1;
         if (i == 1000)
             act = ACT_RESET;
+        /* the reset and the injects between two changes, the others at one */
+        sim_time at = act == ACT_RESET || act == ACT_INJECT ? t + SIM_SEC / 2 : t + (i % 2);
         if (act >= 0)
-            assert_int_not_equal(sim_queue_push(q, t + (i % 2), shadow_act, &sh, (uint64_t)act),
+            assert_int_not_equal(sim_queue_push(q, at, shadow_act, &sh, (uint64_t)act),
                                  SIM_EVENT_NONE);
     }
     assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
     shadow_check(&sh, sim_queue_now(q));
     sim_station_stats s;
     sim_station_stats_get(sh.st, &s);
-    assert_true(s.blocked > 0); /* K was reached */
-    assert_int_equal(sh.checks, 201);
+    assert_true(s.blocked > 0);       /* K was reached */
+    assert_true(sh.injected > 0);     /* an inject found an idle server */
+    assert_true(sh.reset_level > 0);  /* the reset kept jobs present */
+    assert_int_equal(sh.checks, 203); /* creation, 200, the reset, the end */
 
     sim_station_destroy(sh.st);
     sim_rng_destroy(sh.draw);
