@@ -613,8 +613,6 @@ int mdl_endpoint_commit(mdl_endpoint *ep, const mdl_endpoint_bulk *b)
         .sojourn = b->sojourn,
         .busy_area = b->busy_area,
         .queue_area = b->queue_area,
-        .busy_max = b->busy_max,
-        .queue_max = b->queue_max,
     };
     sim_station_commit(ep->st, &sb);
     if (!series)

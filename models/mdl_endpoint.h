@@ -241,7 +241,7 @@ const char *mdl_ep_reply_name(mdl_ep_reply r);
 int mdl_endpoint_in_service(const mdl_endpoint *ep, sim_time *ends, int cap);
 
 /* The outcome of [t0, t1) for the requests the pass carried. The areas
- * are of the pass's requests only; the maxima of every request. */
+ * are of the pass's requests only; the buckets' maxima of every request. */
 typedef struct mdl_endpoint_bulk {
     uint64_t requests;       /* arrived in [t0, t1): each accepted and offered */
     uint64_t found_busy;     /* of them, those that found every worker busy */
@@ -254,8 +254,6 @@ typedef struct mdl_endpoint_bulk {
     const sim_time *sojourn; /* [served]: arrival to end, same order */
     double busy_area;        /* integral over [t0, t1) of the pass's requests in service (us) */
     double queue_area;       /* integral over [t0, t1) of the pass's requests waiting (us) */
-    double busy_max;         /* largest number of busy workers in [t0, t1), all requests */
-    double queue_max;        /* largest number waiting in [t0, t1) */
     /* The series buckets first_bucket .. first_bucket + nbuckets - 1 (ignored
      * if the endpoint keeps no series): the same integrals per bucket,
      * restricted to [t0, t1), and the maxima of all requests there. */

@@ -2249,8 +2249,6 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
                                .sojourn = a->svc,
                                .busy_area = (double)busy.area,
                                .queue_area = (double)queue.area,
-                               .busy_max = busy.max,
-                               .queue_max = queue.max,
                                .first_bucket = first,
                                .nbuckets = nb,
                                .busy_bucket_area = d,

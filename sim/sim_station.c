@@ -25,8 +25,7 @@
  *   3. in_system == busy + count, and capacity > 0 implies
  *      in_system <= capacity.
  *   4. The time-weighted levels are (busy + count, count, busy) themselves:
- *      every change of busy or count has advance() before it and
- *      raise_max() after it.
+ *      every change of busy or count has advance() before it.
  *
  * Transitions:
  *   arrive     in_system == K           -> blocked (counted, nothing else)
@@ -79,13 +78,16 @@ struct waiting {
  * together, spread an event over all six lines of the old layout.
  *   line 0  what every arrival and completion reads and writes: the
  *           queue state, and the time of the levels' last change
- *   line 1  the levels' areas and maxima, the arrival and served counts
- *   line 2  the callbacks, the wait tally's first 32 bytes
- *   line 3  the rest of the tallies; cold fields after them.
+ *   line 1  the levels' areas, the arrival, served and blocked counts, the
+ *           service callback (a start of service)
+ *   line 2  the done callback, the wait tally, the sojourn tally's first
+ *           8 bytes
+ *   line 3  the rest of the sojourn tally; cold fields after it.
  * The three levels (in system, in queue, busy) are busy + count, count and
  * busy themselves, and change together, so they share one start and one
- * last: the same values a sim_timeavg each would hold, with the same
- * additions in the same order (advance() and raise_max() below). */
+ * last: the same means a sim_timeavg each would give, with the same
+ * additions in the same order (advance() below). No maximum is kept: no
+ * caller read one (the endpoint's series keep their own). */
 struct sim_station {
     /* line 0 */
     sim_queue *q;         /* borrowed */
@@ -98,19 +100,18 @@ struct sim_station {
     int capacity;  /* K, 0 = unbounded */
     sim_time last; /* the levels' last change */
 
-    /* line 1: statistics since creation or the last reset */
+    /* line 1: statistics since creation or the last reset; what a start of
+     * service calls */
     double area_sys, area_queue, area_busy; /* level * us over [start, last] */
-    double max_sys, max_queue, max_busy;
-    uint64_t arrivals, served;
-
-    /* line 2 and 3 */
+    uint64_t arrivals, served, blocked;
     sim_station_service_fn *service_fn;
     void *service_ctx;
+
+    /* line 2 and 3 */
     sim_station_done_fn *done;
     void *done_ctx;
     sim_tally wait, sojourn;
     sim_time start; /* of the levels' observation */
-    uint64_t blocked;
 
     /* cold */
     int servers; /* c */
@@ -122,10 +123,10 @@ struct sim_station {
 _Static_assert(offsetof(struct sim_station, last) + sizeof(sim_time) <= SIM_CACHE_LINE,
                "station: line 0 holds the queue state and last");
 _Static_assert(offsetof(struct sim_station, area_sys) == SIM_CACHE_LINE &&
-                   offsetof(struct sim_station, served) + sizeof(uint64_t) <= 2 * SIM_CACHE_LINE,
-               "station: line 1 holds the areas, maxima and counts");
-_Static_assert(offsetof(struct sim_station, service_fn) == 2 * SIM_CACHE_LINE,
-               "station: line 2 starts with the callbacks");
+                   offsetof(struct sim_station, service_ctx) + sizeof(void *) <= 2 * SIM_CACHE_LINE,
+               "station: line 1 holds the areas, counts and the service callback");
+_Static_assert(offsetof(struct sim_station, done) == 2 * SIM_CACHE_LINE,
+               "station: line 2 starts with the done callback");
 #endif
 
 /* Before a change of the levels at now: adds each level times the time
@@ -138,20 +139,6 @@ static inline void advance(sim_station *st, sim_time now)
     st->area_queue += (double)st->count * dt;
     st->area_busy += (double)st->busy * dt;
     st->last = now;
-}
-
-/* After the change: the new levels raise the maxima, as sim_timeavg_set
- * does last. */
-static inline void raise_max(sim_station *st)
-{
-    double sys = (double)(st->busy + (int)st->count), queue = (double)st->count,
-           busy = (double)st->busy;
-    if (sys > st->max_sys)
-        st->max_sys = sys;
-    if (queue > st->max_queue)
-        st->max_queue = queue;
-    if (busy > st->max_busy)
-        st->max_busy = busy;
 }
 
 static void complete(void *ctx, uint64_t arg, sim_time now);
@@ -220,7 +207,6 @@ static void complete(void *ctx, uint64_t arg, sim_time now)
         st->busy--;
         st->idle[st->nidle++] = s;
     }
-    raise_max(st);
     assert(st->busy + st->nidle == st->servers);
     assert(st->count == 0 || st->nidle == 0);
 
@@ -288,7 +274,7 @@ sim_station *sim_station_create(sim_queue *q, const sim_station_cfg *cfg, sim_er
     sim_time now = sim_queue_now(q);
     sim_tally_init(&st->wait);
     sim_tally_init(&st->sojourn);
-    st->start = st->last = now; /* levels 0, areas 0, maxima 0 (calloc) */
+    st->start = st->last = now; /* levels 0, areas 0 (calloc) */
     return st;
 
 fail_ring:
@@ -333,7 +319,6 @@ static inline int enter(sim_station *st, uint64_t job, sim_time arrived, sim_tim
         w->arrived = arrived;
         st->count++;
     }
-    raise_max(st);
     assert(st->busy + st->nidle == st->servers);
     assert(st->capacity == 0 || st->busy + (int)st->count <= st->capacity);
     return SIM_OK;
@@ -372,19 +357,10 @@ void sim_station_commit(sim_station *st, const sim_station_bulk *b)
     }
     st->wait = wait;
     st->sojourn = sojourn;
-    /* Work-conserving: a job waits only while every server is busy, so the
-     * largest number present is busy_max + queue_max. */
-    double in_system_max = b->busy_max + b->queue_max;
     /* As sim_timeavg_add_area on each level. */
     st->area_busy += b->busy_area;
-    if (b->busy_max > st->max_busy)
-        st->max_busy = b->busy_max;
     st->area_queue += b->queue_area;
-    if (b->queue_max > st->max_queue)
-        st->max_queue = b->queue_max;
     st->area_sys += b->busy_area + b->queue_area;
-    if (in_system_max > st->max_sys)
-        st->max_sys = in_system_max;
 }
 
 int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, sim_time started,
@@ -403,7 +379,6 @@ int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, 
     st->slots[s].started = started;
     /* A failed push is recorded by the calendar and ends the run. */
     (void)sim_queue_push(st->q, end, complete, st, (uint64_t)s);
-    raise_max(st);
     assert(st->busy + st->nidle == st->servers);
     return SIM_OK;
 }
@@ -461,7 +436,4 @@ void sim_station_reset_stats(sim_station *st)
     /* The levels stay (the jobs present are untouched); only the past goes. */
     st->start = st->last = now;
     st->area_sys = st->area_queue = st->area_busy = 0.0;
-    st->max_sys = (double)(st->busy + (int)st->count);
-    st->max_queue = (double)st->count;
-    st->max_busy = (double)st->busy;
 }

@@ -82,15 +82,13 @@ int sim_station_busy(const sim_station *st);
  * through sim_station_arrive. Neither counts an arrival: commit does, for
  * every job the pass carried. */
 
-/* What the pass's jobs did in [t0, t1). The areas and maxima are of the
- * pass's jobs only for the areas (levels add up with the station's own
- * jobs), and of the whole station for the maxima (-INFINITY: unknown). */
+/* What the pass's jobs did in [t0, t1). The areas are of the pass's jobs
+ * only (levels add up with the station's own jobs). */
 typedef struct sim_station_bulk {
     uint64_t arrivals;              /* jobs that arrived in [t0, t1), none blocked */
     uint64_t served;                /* of the pass's jobs, those that completed in [t0, t1) */
     const sim_time *wait, *sojourn; /* [served], in completion order */
     double busy_area, queue_area;   /* busy servers * us and waiting jobs * us */
-    double busy_max, queue_max;
 } sim_station_bulk;
 /* Adds b: the counts, the waits and sojourns (added in the order given,
  * as completions add them), and the areas to the time-weighted levels

@@ -62,8 +62,6 @@ static inline void agg_endpoint_levels(mdl_endpoint_bulk *b, const struct span *
         b->busy_area += (double)overlap(busy[nfixed + i], t0, t1);
         b->queue_area += (double)overlap(wait[i], t0, t1);
     }
-    b->busy_max = max_over(busy, nfixed + n, t0, t1);
-    b->queue_max = max_over(wait, n, t0, t1);
     b->first_bucket = (size_t)(t0 / width);
     b->nbuckets = (size_t)((t1 - 1) / width) + 1 - b->first_bucket;
     assert_true(b->nbuckets <= 8);

@@ -967,9 +967,7 @@ static void a_commit_adds_its_counts_waits_and_areas(void **state)
                            .wait = waits,
                            .sojourn = sojourns,
                            .busy_area = (double)S(10),
-                           .queue_area = (double)S(5),
-                           .busy_max = 2,
-                           .queue_max = 1};
+                           .queue_area = (double)S(5)};
     assert_int_equal(mdl_endpoint_commit(f.ep, &b), SIM_OK);
     mdl_endpoint_stats s;
     mdl_endpoint_stats_get(f.ep, &s);
