@@ -50,6 +50,7 @@
 #include "sim_station.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -161,10 +162,11 @@ static void start_service(sim_station *st, int s, uint64_t job, sim_time arrived
     (void)sim_queue_after(st->q, d, complete, st, (uint64_t)s);
 }
 
-/* Doubles the ring, keeping the FIFO order (the oldest entry moves to 0). */
+/* Doubles the ring, keeping the FIFO order (the oldest entry moves to 0).
+ * The line's length stays an int (busy + (int)count): cap stays <= 2^30. */
 static int grow_ring(sim_station *st)
 {
-    if (st->cap > UINT32_MAX / 2)
+    if (st->cap > INT_MAX / 2)
         return SIM_ENOMEM;
     uint32_t ncap = st->cap * 2;
     struct waiting *r = sim_reallocarray(NULL, ncap, sizeof *r);
