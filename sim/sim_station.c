@@ -122,12 +122,15 @@ struct sim_station {
 
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(offsetof(struct sim_station, last) + sizeof(sim_time) <= SIM_CACHE_LINE,
-               "station: line 0 holds the queue state and last");
+               "station: performance layout (a moved field changes no result): "
+               "line 0 holds the queue state and last");
 _Static_assert(offsetof(struct sim_station, area_sys) == SIM_CACHE_LINE &&
                    offsetof(struct sim_station, service_ctx) + sizeof(void *) <= 2 * SIM_CACHE_LINE,
-               "station: line 1 holds the areas, counts and the service callback");
+               "station: performance layout (a moved field changes no result): "
+               "line 1 holds the areas, counts and the service callback");
 _Static_assert(offsetof(struct sim_station, done) == 2 * SIM_CACHE_LINE,
-               "station: line 2 starts with the done callback");
+               "station: performance layout (a moved field changes no result): "
+               "line 2 starts with the done callback");
 #endif
 
 /* Before a change of the levels at now: adds each level times the time
