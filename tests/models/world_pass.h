@@ -72,7 +72,7 @@ static int differ(const sim_summary *f, const sim_summary *r, double rel)
                 double x = sim_series_value(a->series, k), y = sim_series_value(b->series, k);
                 double u = sim_series_max(a->series, k), v = sim_series_max(b->series, k);
                 compared++;
-                if (!(fabs(x - y) <= rel * (fabs(x) + fabs(y)) + 1e-12) ||
+                if (!(x == y || fabs(x - y) <= rel * (fabs(x) + fabs(y)) + 1e-12) ||
                     (!(isnan(u) && isnan(v)) && u != v)) {
                     printf("  series %s bin %zu: %.17g vs %.17g (max %g vs %g)\n", a->name, k, x, y,
                            u, v);
@@ -89,7 +89,7 @@ static int differ(const sim_summary *f, const sim_summary *r, double rel)
         for (int k = 0; k < a->n; k++) {
             double x = a->values[k], y = b->values[k];
             compared++;
-            if (isnan(x) && isnan(y))
+            if (x == y || (isnan(x) && isnan(y))) /* x == y: an infinity on both sides */
                 continue;
             if (count ? x != y : !(fabs(x - y) <= rel * (fabs(x) + fabs(y)))) {
                 printf("  %s, replication %d: %.17g vs %.17g\n", a->name, k + 1, x, y);
