@@ -104,7 +104,9 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
     static const double loads[] = {0.5, 1, 1.5, 2, 3, 4, 6};
     /* mostly light (the pass needs quiet instants), some busy, some over */
     static const double rhos[] = {0.005, 0.01, 0.02, 0.05, 0.1}, busy[] = {0.2, 0.4, 0.8, 1.2};
-    static const double det_means[] = {0.25, 0.5, 1, 2, 5, 30, 60, 84, 90, 96, 120, 150};
+    /* 84-110 s: longer than a 1-minute series interval, shorter than an
+     * apply's 120 s timeout (longer ones make every apply slow) */
+    static const double det_means[] = {0.25, 0.5, 1, 2, 5, 30, 60, 84, 90, 96, 110};
     static const double periods[] = {30,  45,  60,  90,  120, 144, 180, 240, 288,
                                      300, 360, 432, 480, 600, 720, 900, 1200};
 
@@ -179,9 +181,12 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
         if (f[k].pattern == 1) {
             sys[f[k].src].events = 1;
             f[k].nsubs = difz_chance(&r, 0.6) ? 1 : difz_int(&r, 2, 3);
+            /* two subscribers applying into one system meet at its
+             * endpoint at each publish's instant (fallback_edge): seldom */
             for (int j = 0; j < f[k].nsubs; j++) {
-                f[k].sub_dst[j] =
-                    j == 0 || difz_chance(&r, 0.3) ? f[k].dst : difz_int(&r, 0, nsys - 1);
+                f[k].sub_dst[j] = j == 0 ? f[k].dst : (f[k].sub_dst[j - 1] + 1) % nsys;
+                if (j > 0 && difz_chance(&r, 0.2))
+                    f[k].sub_dst[j] = f[k].dst;
                 sys[f[k].sub_dst[j]].users++;
             }
             static const double reds[] = {0, 0, 0.01, 0.05, 0.2, 0.3};
@@ -246,11 +251,11 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
         else
             difz_put(&t, ", workers: none");
         double u = difz_unit(&r);
-        double calls = s->calls * load + 1;
-        if (u < 0.6 - hp / 2)
-            difz_put(&t, u < 0.2 ? ", daily_limit: none" : ", daily_limit: %.0f",
+        double calls = s->calls + 1; /* a day's, at the load */
+        if (!difz_chance(&r, 1.5 * hp))
+            difz_put(&t, u < 0.3 ? ", daily_limit: none" : ", daily_limit: %.0f",
                      calls * (2 + 8 * difz_unit(&r)));
-        else if (u < 0.8)
+        else if (u < 0.6) /* runs out mid-day */
             difz_put(&t, ", daily_limit: %.0f", calls * (0.3 + 0.7 * difz_unit(&r)) + 1);
         else {
             static const int lens[] = {1, 2, 6};
