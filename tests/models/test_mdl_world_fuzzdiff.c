@@ -22,12 +22,14 @@
  * A search where the pass never carries anything tests nothing, so the
  * test also gathers each run's share (run.aggregate_share) and its
  * intervals by reason (run.aggregate_*), prints their distribution, and
- * asserts that the fixed seeds reach the pass (a median share above 0.05
- * among the scenarios that have a component, and passes committed) and
- * that every scenario loads.
+ * asserts that the seeds reach the pass: more than half of the scenarios
+ * have a component the pass may run (~68% of them do), and the pass
+ * commits in more than a third of those (~73%); and that every scenario
+ * loads. (A soak of 1,000 seeds: median share 0.10 of the scenarios with
+ * a component, a quarter above 0.73, every fallback reason reached.)
  *
- * CI runs the fixed seeds 1..DIFZ_CI_SEEDS (fewer under the sanitizer, 7
- * to 10 times slower; and in a build without NDEBUG). A long soak:
+ * CI runs the fixed seeds 1..DIFZ_CI_SEEDS: 60 in Release, 30 under the
+ * sanitizer (7 to 10 times slower), 40 in a Debug build. A long soak:
  *
  *   DIFZ_SEEDS=5000 DIFZ_START=1000 build/models_test_mdl_world_fuzzdiff
  *
@@ -54,12 +56,14 @@
 #include "sim_stats.h"
 #include "world_pass.h"
 
+/* Release: ~10 s on a shared machine; ASan + UBSan Debug: 30 seeds in
+ * 40 s; Debug without the sanitizer ~3x slower than Release */
 #if SANITIZED
-#define DIFZ_CI_SEEDS 12
+#define DIFZ_CI_SEEDS 30
 #elif defined(NDEBUG)
 #define DIFZ_CI_SEEDS 60
 #else
-#define DIFZ_CI_SEEDS 20
+#define DIFZ_CI_SEEDS 40
 #endif
 
 static const char *const why[] = {"blocked",        "fallback_slow",   "fallback_pool",
