@@ -1944,22 +1944,21 @@ static int wait_ends_at_arrival(agg *a, int k)
  * edge, faults, concurrency limits, quotas and the quota sample edge.
  * WHY_QUIET, or why the interval must run per record; < 0 on no memory. */
 /* Whether two records of the pass end at one series sample instant (a
- * multiple of the interval). The calendar fires the two ends one after
- * the other, and the series open the bin there with the level between
- * them (one more than after both); the commit's level sweeps count what
- * is held for a positive time, so the bin maxima of the endpoint, its
- * line and the caller pool would come out one lower. Deterministic
- * arrivals and services meet there; continuous ones end on a sample's
- * microsecond by chance only, so the inner scan seldom runs. */
-static int ends_together_at_sample(const agg *a)
+ * multiple of the interval) in (t0, t1]: the calendar fires the two ends
+ * one after the other, and the series open the bin with the level
+ * between them (one more than after both); the commit's level sweeps
+ * count what is held for a positive time, so the bin maxima of the
+ * endpoint, its line and the caller pool would come out one lower.
+ * Deterministic arrivals and services meet there. A pass spans about a
+ * grid step, at most an interval, so there are one or two instants to
+ * look at: a comparison a record, no division. */
+static int ends_together_at_sample(const agg *a, sim_time t0, sim_time t1)
 {
     sim_time interval = a->w->interval;
-    for (size_t i = 0; i < a->nrecs; i++) {
-        sim_time e = a->recs[i].end;
-        if (e % interval != 0)
-            continue;
-        for (size_t j = i + 1; j < a->nrecs; j++)
-            if (a->recs[j].end == e)
+    for (sim_time at = (t0 / interval + 1) * interval; at <= t1; at += interval) {
+        int seen = 0;
+        for (size_t i = 0; i < a->nrecs; i++)
+            if (a->recs[i].end == at && seen++)
                 return 1;
     }
     return 0;
@@ -1980,7 +1979,7 @@ static int pass_checks(agg *a, const agg_comp *c, sim_time t0, sim_time until)
     sim_time warmup = w->sc->warmup;
     if (warmup > t0 && warmup <= until)
         return WHY_EDGE;
-    if (ends_together_at_sample(a))
+    if (ends_together_at_sample(a, t0, until))
         return WHY_EDGE;
     for (int k = 0; k < c->nsystems; k++) {
         int s = c->systems[k];
