@@ -50,10 +50,24 @@ static sim_summary *load_and_run(const char *text, unsigned reference, int reps,
     return load_and_run_ranked(text, reference, reps, threads, 0);
 }
 
+/* Whether x and y agree to rel (plus abs): equal (an infinity on both
+ * sides) or NaN on both sides agree; otherwise a value that is not finite
+ * never agrees (fabs(inf - 1) <= rel * inf would hold, and so would
+ * +inf vs -inf); finite values agree within rel * (|x| + |y|) + abs. */
+static int values_agree(double x, double y, double rel, double abs)
+{
+    if (x == y || (isnan(x) && isnan(y)))
+        return 1;
+    if (!isfinite(x) || !isfinite(y))
+        return 0;
+    return fabs(x - y) <= rel * (fabs(x) + fabs(y)) + abs;
+}
+
 /* Every scalar and every series bin (value and maximum), but the run's
  * bookkeeping ("run."), agrees replication by replication: counts
- * exactly, the rest to rel (each test says why its rel). Returns how many
- * differ (each printed). */
+ * exactly, the rest to rel (each test says why its rel; series values
+ * also to 1e-12 absolute); a value that is not finite only with the same
+ * value (values_agree). Returns how many differ (each printed). */
 static int differ(const sim_summary *f, const sim_summary *r, double rel)
 {
     int bad = 0, compared = 0;
@@ -72,8 +86,7 @@ static int differ(const sim_summary *f, const sim_summary *r, double rel)
                 double x = sim_series_value(a->series, k), y = sim_series_value(b->series, k);
                 double u = sim_series_max(a->series, k), v = sim_series_max(b->series, k);
                 compared++;
-                if (!(x == y || fabs(x - y) <= rel * (fabs(x) + fabs(y)) + 1e-12) ||
-                    (!(isnan(u) && isnan(v)) && u != v)) {
+                if (!values_agree(x, y, rel, 1e-12) || !values_agree(u, v, 0, 0)) {
                     printf("  series %s bin %zu: %.17g vs %.17g (max %g vs %g)\n", a->name, k, x, y,
                            u, v);
                     bad++;
@@ -89,9 +102,7 @@ static int differ(const sim_summary *f, const sim_summary *r, double rel)
         for (int k = 0; k < a->n; k++) {
             double x = a->values[k], y = b->values[k];
             compared++;
-            if (x == y || (isnan(x) && isnan(y))) /* x == y: an infinity on both sides */
-                continue;
-            if (count ? x != y : !(fabs(x - y) <= rel * (fabs(x) + fabs(y)))) {
+            if (!values_agree(x, y, count ? 0 : rel, 0)) {
                 printf("  %s, replication %d: %.17g vs %.17g\n", a->name, k + 1, x, y);
                 bad++;
                 break;
