@@ -4,7 +4,7 @@
  * scenario text (test_mdl_world_fuzzdiff.c runs each on the pass and on
  * the per-record path and compares them).
  *
- * A scenario has 1-4 systems of every kind, 1-2 callers with small pools,
+ * A scenario has 2-4 systems of every kind, 1-2 callers with small pools,
  * and 1-5 flows: real-time (timeouts near the service, retries, breakers),
  * event (1-3 subscribers of concurrency 1-4, ordered or not, redelivery
  * 0-30% mostly due at once, insert or upsert, reconciliations, offline
@@ -24,6 +24,7 @@
 #ifndef DIFZ_GEN_H
 #define DIFZ_GEN_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * against the per-record calendar path (MDL_REF_RECORDS), issue 14's
  * proof on scenarios nobody wrote by hand.
  *
- * Each seed gives a small scenario (difz_gen.h: 1-4 systems of every
+ * Each seed gives a small scenario (difz_gen.h: 2-4 systems of every
  * kind, real-time, event and batch flows, small worker counts and pools,
  * tight and loose quotas, faults, whole-second deterministic arrivals and
  * services, some longer than the series interval). It runs with the pass
@@ -34,7 +34,10 @@
  *   DIFZ_SEEDS=5000 DIFZ_START=1000 build/models_test_mdl_world_fuzzdiff
  *
  * (DIFZ_REPS=1 halves it). A mismatch prints the seed, the scenario text
- * and the differing metrics; the test fails at the end.
+ * and the differing metrics; the test fails at the end. DIFZ_FILE=FILE
+ * runs that scenario (one being minimized by hand) once, three ways, and
+ * asserts only that it loads and agrees (one scenario says nothing about
+ * how often the search reaches the pass).
  */
 #include <gsl/gsl_errno.h>
 #include <math.h>
@@ -227,7 +230,9 @@ static long env_long(const char *name, long fallback)
 static void random_scenarios_give_the_same_records_on_every_path(void **state)
 {
     (void)state;
-    long seeds = env_long("DIFZ_SEEDS", DIFZ_CI_SEEDS), start = env_long("DIFZ_START", 1);
+    int one_file = getenv("DIFZ_FILE") != NULL; /* that scenario, once */
+    long seeds = one_file ? 1 : env_long("DIFZ_SEEDS", DIFZ_CI_SEEDS);
+    long start = env_long("DIFZ_START", 1);
     int reps = (int)env_long("DIFZ_REPS", 2);
     difz_stats st = {0};
     st.shares = calloc((size_t)seeds, sizeof *st.shares);
@@ -238,9 +243,11 @@ static void random_scenarios_give_the_same_records_on_every_path(void **state)
     assert_int_equal(st.mismatched, 0);
     assert_int_equal(st.refused, 0);
     /* the search reaches the pass: most scenarios have a component and
-     * the pass commits passes in them */
-    assert_true(st.with_component * 2 > st.seeds);
-    assert_true(st.carried * 3 > st.with_component);
+     * the pass commits passes in them (not asked of one file) */
+    if (!one_file) {
+        assert_true(st.with_component * 2 > st.seeds);
+        assert_true(st.carried * 3 > st.with_component);
+    }
     free(st.shares);
 }
 
