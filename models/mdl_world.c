@@ -2258,9 +2258,13 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
             next += m;
         }
         /* the endpoint */
-        size_t m = 0; /* the ends in order of the services of positive length */
+        /* the ends in order of the services of positive length: all of
+         * them, as station_run refuses a service of 0 us (the pass falls
+         * back); the test stays, in case that changes */
+        size_t m = 0;
         for (size_t j = 0; j < n; j++) {
             const agg_rec *r = &a->sorted[j];
+            assert(r->service > 0 && "station_run refuses a service of 0 us");
             a->tmp[j] = r->end - r->service - r->at; /* wait */
             a->svc[j] = r->end - r->at;              /* sojourn */
             a->heap[m] = r->end;
@@ -2334,7 +2338,11 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
             const agg_rec *r = &a->recs[a->by_caller[b + i]];
             a->arr[i] = r->at;
             a->end[i] = r->end;
-            /* the releases in order, by insertion: nearly sorted already */
+            /* the releases in order, by insertion: nearly sorted already;
+             * every record holds its thread a positive time (its service
+             * is > 0 us: station_run refuses 0); the test stays, in case
+             * that changes */
+            assert(r->end > r->at && "station_run refuses a service of 0 us");
             if (r->end > r->at) {
                 size_t j = m++;
                 for (; j > 0 && a->heap[j - 1] > r->end; j--)
