@@ -2258,23 +2258,20 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
             next += m;
         }
         /* the endpoint */
-        /* the ends in order of the services of positive length: all of
-         * them, as station_run refuses a service of 0 us (the pass falls
-         * back); the test stays, in case that changes */
-        size_t m = 0;
+        /* the ends in order: every service is positive (station_run
+         * refuses 0 us), so each record's end is a release of the sweep */
         for (size_t j = 0; j < n; j++) {
             const agg_rec *r = &a->sorted[j];
             assert(r->service > 0 && "station_run refuses a service of 0 us");
             a->tmp[j] = r->end - r->service - r->at; /* wait */
             a->svc[j] = r->end - r->at;              /* sojourn */
-            a->heap[m] = r->end;
-            m += r->service > 0;
+            a->heap[j] = r->end;
         }
         const mdl_fifo_tally *tally = &a->st[k].tally; /* pass_draw's recursion */
         mdl_fifo_level busy = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
         mdl_fifo_level queue = {.bucket_area = a->queue_a, .bucket_max = a->queue_m};
         /* start[] is nondecreasing: FIFO hands out servers in arrival order */
-        mdl_fifo_busy_sorted(&win, n, a->start, a->end, a->heap, m, &busy);
+        mdl_fifo_busy_sorted(&win, n, a->start, a->end, a->heap, n, &busy);
         mdl_fifo_waiting(&win, n, a->arr, a->start, &queue);
         double *d = a->dbuf;
         for (size_t j = 0; j < nb; j++) {
@@ -2333,25 +2330,22 @@ static int pass_commit(agg *a, agg_comp *c, sim_time t0, sim_time t1)
         if (k < 64 && (swept >> k & 1))
             continue;
         int p = c->callers[k];
-        size_t b = a->caller_off[k], n = a->caller_off[k + 1] - b, m = 0;
+        size_t b = a->caller_off[k], n = a->caller_off[k + 1] - b;
         for (size_t i = 0; i < n; i++) {
             const agg_rec *r = &a->recs[a->by_caller[b + i]];
             a->arr[i] = r->at;
             a->end[i] = r->end;
             /* the releases in order, by insertion: nearly sorted already;
              * every record holds its thread a positive time (its service
-             * is > 0 us: station_run refuses 0); the test stays, in case
-             * that changes */
+             * is > 0 us: station_run refuses 0) */
             assert(r->end > r->at && "station_run refuses a service of 0 us");
-            if (r->end > r->at) {
-                size_t j = m++;
-                for (; j > 0 && a->heap[j - 1] > r->end; j--)
-                    a->heap[j] = a->heap[j - 1];
-                a->heap[j] = r->end;
-            }
+            size_t j = i;
+            for (; j > 0 && a->heap[j - 1] > r->end; j--)
+                a->heap[j] = a->heap[j - 1];
+            a->heap[j] = r->end;
         }
         mdl_fifo_level held = {.bucket_area = a->busy_a, .bucket_max = a->busy_m};
-        mdl_fifo_busy_sorted(&win, n, a->arr, a->end, a->heap, m, &held);
+        mdl_fifo_busy_sorted(&win, n, a->arr, a->end, a->heap, n, &held);
         double *d = a->dbuf;
         for (size_t j = 0; j < nb; j++) {
             d[j] = (double)a->busy_a[j];
