@@ -541,6 +541,7 @@ static void an_end_at_an_arrival_with_every_worker_busy_is_left_to_the_calendar(
     sim_summary *f = fast_matches_reference(text);
     printf("  limit fallbacks %.1f\n", mean_of(f, "run.aggregate_fallback_limit"));
     assert_true(mean_of(f, "run.aggregate_fallback_limit") > 10);
+    assert_true(mean_of(f, "run.aggregate_passes") == 0); /* every look falls back */
     sim_summary_destroy(f);
 }
 
