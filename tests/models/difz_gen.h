@@ -210,7 +210,7 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
     /* volumes: each caller of a system gets an equal part of its target
      * utilisation (workers / mean service), capped at ~40k records a run */
     for (int k = 0; k < nflows; k++) {
-        const difz_sys *s = &sys[f[k].pattern == 2 ? f[k].dst : f[k].dst];
+        const difz_sys *s = &sys[f[k].dst];
         int w = s->workers ? s->workers : 8;
         double rate = s->rho * w / s->mean / (s->users ? s->users : 1); /* per s */
         double per_day = rate * 86400;
