@@ -98,25 +98,6 @@ static int difz_load(const char *text, mdl_scenario *sc, char *msg, size_t n)
     return rc;
 }
 
-static sim_summary *difz_run(const char *text, unsigned reference, int reps)
-{
-    mdl_scenario sc;
-    char msg[300];
-    if (difz_load(text, &sc, msg, sizeof msg) != SIM_OK)
-        fail_msg("%s", msg);
-    sc.reference = reference;
-    sim_experiment_cfg cfg = {.replications = reps, .threads = 1, .seed = sc.seed};
-    sim_summary *s = NULL;
-    sim_err err = {0};
-    int rc = sim_experiment_run(&cfg, mdl_world_run, &sc, &s, &err);
-    mdl_scenario_fini(&sc);
-    if (rc != SIM_OK) {
-        printf("%s\n", text);
-        fail_msg("%s", err.msg);
-    }
-    return s;
-}
-
 static void refused(difz_stats *st, const char *msg)
 {
     /* the reason without its line and column */
@@ -156,12 +137,12 @@ static void difz_seed(uint64_t seed, int reps, difz_stats *st)
         return;
     }
     mdl_scenario_fini(&sc);
-    sim_summary *f = difz_run(text, 0, reps);
-    sim_summary *s = difz_run(text, MDL_REF_SHARED, reps);
-    sim_summary *r = difz_run(text, MDL_REF_RECORDS, reps);
-    printf("seed %llu:\n", (unsigned long long)seed);
-    if (getenv("DIFZ_PRINT")) /* every scenario's text */
+    printf("seed %llu:\n", (unsigned long long)seed); /* named before a run can fail */
+    if (getenv("DIFZ_PRINT"))                         /* every scenario's text */
         printf("%s", text);
+    sim_summary *f = load_and_run(text, 0, reps, 1);
+    sim_summary *s = load_and_run(text, MDL_REF_SHARED, reps, 1);
+    sim_summary *r = load_and_run(text, MDL_REF_RECORDS, reps, 1);
     int bad = differ(f, r, 1e-9);
     int bad_shared = differ(s, r, 1e-9);
     const sim_metric *share = sim_summary_find(f, "run.aggregate_share");
