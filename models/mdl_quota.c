@@ -50,6 +50,8 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sim_alloc.h"
@@ -66,10 +68,11 @@ struct mdl_quota {
     uint64_t head_calls; /* rolling: the calls of bucket head (invariant 1) */
     uint64_t peak;
     double limit;
+    int calendar;      /* read by every count: on the first line too */
     uint64_t *ring;    /* rolling: slots counters */
     int64_t head_slot; /* rolling: head % slots */
-    int64_t head;      /* rolling: newest bucket held; calendar: current period */
-    int calendar;
+    /* Read when now leaves bucket (or period) head only. */
+    int64_t head; /* rolling: newest bucket held; calendar: current period */
     sim_time window;
     sim_time bucket; /* rolling */
     int64_t n;       /* rolling: window / bucket */
@@ -78,6 +81,12 @@ struct mdl_quota {
     uint64_t refused;
     sim_time exhausted_at;
 };
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(offsetof(struct mdl_quota, head_slot) + sizeof(int64_t) <= SIM_CACHE_LINE,
+               "quota: performance layout (a moved field changes no result): "
+               "line 0 holds what a call in bucket head reads and writes");
+#endif
 
 mdl_quota *mdl_quota_create(const mdl_quota_cfg *cfg, sim_err *err)
 {
