@@ -11,20 +11,32 @@
 #include "mdl_token.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sim_alloc.h"
 #include "sim_rng.h"
 
 struct mdl_token {
-    char *id;
+    /* What every call reads, first: at 1,000 flows a token is cold at each
+     * call; on a line of its own (sim_calloc_hot), a call that needs no
+     * refresh loads one line. */
     mdl_token_mode mode;
-    sim_time lifetime, lifetime_max, refresh_min, refresh_max;
-    gsl_rng *rng;
     sim_time expires, refresh_done;
     uint64_t refreshes, waits, expired;
     sim_time wait_total;
+    /* Read only when a token is drawn. */
+    sim_time lifetime, lifetime_max, refresh_min, refresh_max;
+    gsl_rng *rng;
+    char *id;
 };
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(offsetof(struct mdl_token, wait_total) + sizeof(sim_time) <= SIM_CACHE_LINE,
+               "token: performance layout (a moved field changes no result): "
+               "line 0 holds what a call reads and writes");
+#endif
 
 static sim_time uniform(gsl_rng *r, sim_time lo, sim_time hi)
 {
@@ -67,7 +79,7 @@ mdl_token *mdl_token_create(const mdl_token_cfg *cfg, sim_time now, sim_err *err
                     cfg->id);
         return NULL;
     }
-    mdl_token *t = sim_calloc(1, sizeof *t);
+    mdl_token *t = sim_calloc_hot(sizeof *t);
     if (!t)
         goto fail_t;
     t->id = sim_strdup(cfg->id);
@@ -84,7 +96,7 @@ mdl_token *mdl_token_create(const mdl_token_cfg *cfg, sim_time now, sim_err *err
     return t;
 
 fail_id:
-    sim_free(t);
+    sim_free_hot(t);
 fail_t:
     sim_err_set(err, SIM_ENOMEM, NULL, 0, 0, "token %s: out of memory", cfg->id);
     return NULL;
@@ -95,7 +107,7 @@ void mdl_token_destroy(mdl_token *t)
     if (!t)
         return;
     sim_free(t->id);
-    sim_free(t);
+    sim_free_hot(t);
 }
 
 int mdl_token_use(mdl_token *t, sim_time now, sim_time *extra)
