@@ -36,6 +36,8 @@
 #include "mdl_breaker.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,32 +53,46 @@ struct bucket {
 };
 
 struct mdl_breaker {
-    mdl_breaker_mode mode;
-    mdl_breaker_window kind;
-    int size, ho_calls, consecutive; /* consecutive 0: no consecutive rule */
-    int min_calls;                   /* CLOSED: min(minimum_calls, N); time window: minimum_calls */
-    int ho_min_calls;                /* HALF_OPEN: min(minimum_calls, half_open_calls) */
-    double failure_rate, slow_rate;  /* percent */
-    sim_time slow_duration, open_duration;
-
+    /* Line 0: what an acquire in CLOSED reads (state, gen), and what a
+     * CLOSED outcome reads and writes in a count window; line 1: the rate
+     * thresholds, the outcome count and the time window's state. At 1,000
+     * flows a breaker is cold at each record: an attempt loads two lines. */
     mdl_breaker_state state;
     uint32_t gen;
-    sim_time since, created, open_until;
-    sim_time time_in[3];
-
+    mdl_breaker_mode mode;
+    mdl_breaker_window kind;
+    int size, consecutive; /* consecutive 0: no consecutive rule */
+    int min_calls;         /* CLOSED: min(minimum_calls, N); time window: minimum_calls */
     /* CLOSED */
-    unsigned char *ring;    /* count window */
+    int head, n, failed, slow;
+    int streak;
+    sim_time slow_duration;
+    unsigned char *ring; /* count window */
+
+    double failure_rate, slow_rate; /* percent */
+    uint64_t recorded;
     struct bucket *buckets; /* time window */
     int64_t cur;            /* time window: the second of the last outcome */
     uint32_t period;        /* time window: the current CLOSED period */
-    int head, n, failed, slow;
-    int streak;
+    int ho_calls;
+    int ho_min_calls; /* HALF_OPEN: min(minimum_calls, half_open_calls) */
     /* HALF_OPEN */
     int ho_issued, ho_done, ho_failed, ho_slow, ho_streak;
 
-    uint64_t opened, refused, recorded;
+    sim_time open_duration;
+    sim_time since, created, open_until;
+    sim_time time_in[3];
+    uint64_t opened, refused;
     sim_series *series; /* share of time OPEN, or NULL */
 };
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(offsetof(struct mdl_breaker, ring) + sizeof(void *) <= SIM_CACHE_LINE &&
+                   offsetof(struct mdl_breaker, period) + sizeof(uint32_t) <= 2 * SIM_CACHE_LINE,
+               "breaker: performance layout (a moved field changes no result): "
+               "line 0 holds a count window's outcome state, line 1 the rates and the time "
+               "window's state");
+#endif
 
 static void enter(mdl_breaker *b, mdl_breaker_state s, sim_time now)
 {
