@@ -52,6 +52,7 @@
  */
 #include "mdl_realtime.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sim_alloc.h"
@@ -72,17 +73,35 @@ enum outcome {
     O_TOKEN
 };
 
+/* 64 bytes, and the table starts on a cache line (sim_reallocarray_hot):
+ * a record is one line. Two pairs of fields share their bytes, never
+ * used at once: next_free (FREE) and next_q (QUEUED); prev_sleep (the
+ * synchronous loop's backoff, never read once the record is parked) and
+ * due (parked). */
 struct rec {
-    uint32_t gen, next_free;
+    uint32_t gen;
+    union {
+        uint32_t next_free; /* FREE: the next free slot */
+        uint32_t next_q;    /* QUEUED: the next record in the FIFO */
+    };
     unsigned char state, parked, has_ticket, holds;
     int attempt; /* attempts made in the synchronous loop */
     int worker;  /* parked and being tried: the consumer trying it */
     uint32_t ticket;
-    uint32_t next_q; /* QUEUED: the next record in the FIFO */
-    sim_time created, sent, prev_sleep, due;
+    sim_time created, sent;
+    union {
+        sim_time prev_sleep; /* not parked: the last backoff sleep */
+        sim_time due;        /* parked: its next attempt */
+    };
     uint64_t ep_handle;
     sim_event_id ev;
 };
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(struct rec) == SIM_CACHE_LINE,
+               "realtime: performance layout (a moved field changes no result): "
+               "a record is one cache line");
+#endif
 
 struct worker {
     unsigned char state;
@@ -92,8 +111,10 @@ struct worker {
 struct mdl_realtime {
     /* What every record reads, first: at 1,000 flows a flow's state is
      * cold at each record, so its attempt path (submit, send_call,
-     * outcome, finish) should touch few cache lines. The stats' first
-     * counters (submitted, attempts, retries, ok) follow them. */
+     * outcome, finish) should touch few cache lines. Lines 0 and 1 hold
+     * the links and what a submit and an answer read besides; line 2
+     * starts with the stats' first counters (submitted, attempts, retries,
+     * ok). */
     sim_queue *q;
     mdl_ledger *ledger;
     mdl_endpoint *ep;
@@ -101,24 +122,25 @@ struct mdl_realtime {
     mdl_ratelimit *rl;
     mdl_token *token;
     mdl_breaker *breaker; /* owned */
-    mdl_breaker *trial;   /* owned: a copy to try a pass's outcomes on */
     mdl_caller *caller;
     struct rec *recs;
-    uint32_t nrecs, cap, free_head;
-    int flow;
-    uint64_t live;
-    sim_time timeout;
-    int max_attempts;
-    int status;
-    mdl_realtime_stats s;
-
-    char *id;
-    gsl_rng *rng;
     void (*write_hook)(void *ctx, int target_system, uint64_t records, sim_time now);
     void *write_ctx;
+    uint64_t live;
+    sim_time timeout;
+    uint32_t nrecs, cap, free_head;
+    int flow;
     int target_system;
+    int ignore_retry_after;
+    mdl_realtime_stats s;
+
+    int max_attempts;
+    int status;
+    mdl_breaker *trial; /* owned: a copy to try a pass's outcomes on */
+    char *id;
+    gsl_rng *rng;
     sim_time park_retry;
-    int retry_quota, ignore_retry_after;
+    int retry_quota;
     int nworkers;
     struct worker *workers;
     uint32_t qhead, qtail; /* the retry queue, NO_SLOT when empty */
@@ -126,6 +148,14 @@ struct mdl_realtime {
     mdl_fallback fallback;
     sim_series *parked_series;
 };
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(offsetof(struct mdl_realtime, ignore_retry_after) + sizeof(int) <=
+                       2 * SIM_CACHE_LINE &&
+                   offsetof(struct mdl_realtime, s) == 2 * SIM_CACHE_LINE,
+               "realtime: performance layout (a moved field changes no result): "
+               "lines 0 and 1 hold the links and a record's reads, line 2 the first counters");
+#endif
 
 static void start_attempt(mdl_realtime *rt, uint32_t i, sim_time now);
 
