@@ -53,6 +53,7 @@
 #include "mdl_realtime.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sim_alloc.h"
