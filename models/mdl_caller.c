@@ -46,8 +46,10 @@ struct waiter {
 
 struct mdl_caller {
     /* What a release reads and writes, on line 0 (set_level, and nwait):
-     * at 1,000 flows a caller is cold at each record. A request adds
-     * line 1 (its counts). level.start is read by no request. */
+     * at 1,000 flows a caller is cold at each record. set_level also
+     * writes line 1 (exhausted_total, exhausted_since) when the pool
+     * fills or a full pool frees a thread. A request adds line 1 (its
+     * counts). level.start is read by no request. */
     int size, in_use, max_in_use;
     uint32_t nwait;
     sim_series *series;
