@@ -7,9 +7,11 @@
  * without a breaker + queue fallback, a timed-out call keeping its worker,
  * retries that hold the thread while sleeping, Retry-After (honoured or
  * ignored), a server timeout retried as a 5xx, a record waiting for a caller
- * thread, the quota's 403, tokens. Then conservation (the ledger balances against what the flow
- * still holds) under every fault, with every fallback, with and without a
- * breaker.
+ * thread, the quota's 403, tokens, the retry queue (a record parked behind
+ * another keeps its due time; decorrelated retries in a slot a parked
+ * record left start their chain afresh). Then conservation (the ledger
+ * balances against what the flow still holds) under every fault, with every
+ * fallback, with and without a breaker.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -754,6 +756,134 @@ static void the_retry_queue_drains_at_the_consumers_pace_after_recovery(void **s
     world_fini(&w);
 }
 
+/* The flow's attempts so far, after running the calendar up to t. */
+static uint64_t attempts_by(struct world *w, sim_time t)
+{
+    assert_int_equal(sim_queue_run(w->q, t), SIM_OK);
+    mdl_realtime_stats rs;
+    mdl_realtime_stats_get(w->rt[0], &rs);
+    return rs.attempts;
+}
+
+/* The decorrelated sleep of docs/models/realtime.md, drawn here from a copy
+ * of the flow's jitter stream: min(cap, U(base, 3 prev)), prev = base for a
+ * record's first retry, U(a, b) = a + round((b - a) u) with u in [0, 1). */
+static sim_time decorrelated(gsl_rng *r, sim_time base, sim_time cap, sim_time prev)
+{
+    sim_time p = prev > 0 ? prev : base;
+    sim_time d = base + (sim_time)llround((double)(3 * p - base) * sim_rng_uniform(r));
+    return d > cap ? cap : d;
+}
+
+/* A record's last backoff sleep (read by decorrelated jitter) shares its
+ * bytes with `due`, its next attempt once parked: a record that parks
+ * leaves `due` in its slot, and the next record in that slot must start
+ * its decorrelated chain from base again, and set `due` only once parked.
+ * Fail-fast outages on [0, 20 s) and [100, 120 s); 3 attempts, base 1 s,
+ * cap 100 s; queue fallback, park_retry 30 s; service 0.1 s.
+ *   X at 1 s: 503 at 1, 1 + d1, 1 + d1 + d2 s (d1 = U(1, 3 s), d2 =
+ *     U(1, 3 d1): at most 13 s), parked there; the consumer's attempt 30 s
+ *     later (past the outage) is answered 0.1 s after: X finishes and its
+ *     slot, the only one used so far, is free with `due` still in it.
+ *   Y at 100 s takes that slot: 503 at 100, 100 + e1, 100 + e1 + e2 s, with
+ *     e1 = U(1, 3 s) again (a fresh chain) and e2 = U(1, 3 e1); parked, and
+ *     delivered 30.1 s later.
+ * d1, d2, e1, e2 are the next four draws of the jitter stream (nothing
+ * else draws from it), computed here; each attempt is checked to come at
+ * its time to the microsecond (not 1 us earlier). */
+static void decorrelated_retries_start_afresh_in_a_slot_a_parked_record_left(void **state)
+{
+    (void)state;
+    const sim_time base = S(1), cap = S(100);
+    gsl_rng *mine = sim_rng_create(99, 0, "jitter", NULL); /* the world's jitter stream */
+    assert_non_null(mine);
+    sim_time d1 = decorrelated(mine, base, cap, 0);
+    sim_time d2 = decorrelated(mine, base, cap, d1);
+    sim_time e1 = decorrelated(mine, base, cap, 0);
+    sim_time e2 = decorrelated(mine, base, cap, e1);
+    sim_rng_destroy(mine);
+    /* The first sleep of a chain lies in [base, 3 base], the second in
+     * [base, 3 * first]. */
+    assert_true(d1 >= base && d1 <= 3 * base && e1 >= base && e1 <= 3 * base);
+    assert_true(d2 >= base && d2 <= 3 * d1 && e2 >= base && e2 <= 3 * e1);
+
+    mdl_outage down[] = {{.start = 0, .end = S(20), .mode = MDL_OUTAGE_FAIL_FAST},
+                         {.start = S(100), .end = S(120), .mode = MDL_OUTAGE_FAIL_FAST}};
+    struct world w;
+    world_init(&w);
+    add_endpoint(&w, 0,
+                 (mdl_endpoint_cfg){
+                     .id = "erp", .workers = 2, .service = &tenth, .outages = down, .noutages = 2});
+    add_flow(
+        &w, 0,
+        (mdl_realtime_cfg){.max_attempts = 3,
+                           .backoff = {.jitter = MDL_JITTER_DECORRELATED, .base = base, .cap = cap},
+                           .fallback = MDL_FALLBACK_QUEUE,
+                           .park_retry = S(30)});
+    record_at(&w, 0, S(1));
+    record_at(&w, 0, S(100));
+    const sim_time x = S(1), tp = x + d1 + d2, y = S(100), tq = y + e1 + e2;
+    const sim_time at[] = {x, x + d1, tp, tp + S(30), y, y + e1, tq, tq + S(30)};
+    for (int k = 0; k < 8; k++) {
+        assert_int_equal(attempts_by(&w, at[k] - 1), (uint64_t)k);
+        assert_int_equal(attempts_by(&w, at[k]), (uint64_t)k + 1);
+    }
+    assert_int_equal(sim_queue_run(w.q, S(300)), SIM_OK);
+    mdl_realtime_stats rs;
+    mdl_realtime_stats_get(w.rt[0], &rs);
+    assert_int_equal(rs.attempts, 8);
+    assert_int_equal(rs.retries, 4);
+    assert_int_equal(rs.parked, 2);
+    assert_int_equal(rs.delivered_after_park, 2);
+    assert_int_equal(rs.sleep_total, d1 + d2 + e1 + e2);
+    assert_int_equal(mdl_ledger_count(w.ledger, 0, MDL_DELIVERED), 2);
+    assert_conserved(&w);
+    world_fini(&w);
+}
+
+/* A queued record's `due` is set once, when it is parked, and survives
+ * while it waits behind another. Fail-fast outage on [0, 10 s), one
+ * attempt, one consumer, park_retry 30 s, service 0.1 s. P at 1 s and Q at
+ * 4 s get 503 and are parked, due 31 s and 34 s; Q is not the head. The
+ * consumer takes P at 31 s (delivered 31.1 s), looks again at 31.1 s, finds
+ * Q due at 34 s and waits: Q's first park attempt is at 34 s exactly (not
+ * 1 us earlier), delivered 34.1 s. Latencies 30.1 s both. */
+static void a_record_parked_behind_another_keeps_its_due_time(void **state)
+{
+    (void)state;
+    mdl_outage down[] = {{.start = 0, .end = S(10), .mode = MDL_OUTAGE_FAIL_FAST}};
+    struct world w;
+    world_init(&w);
+    add_endpoint(&w, 0,
+                 (mdl_endpoint_cfg){
+                     .id = "erp", .workers = 2, .service = &tenth, .outages = down, .noutages = 1});
+    add_flow(
+        &w, 0,
+        (mdl_realtime_cfg){.max_attempts = 1, .fallback = MDL_FALLBACK_QUEUE, .park_retry = S(30)});
+    record_at(&w, 0, S(1));
+    record_at(&w, 0, S(4));
+    const sim_time at[] = {S(1), S(4), S(31), S(34)};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(attempts_by(&w, at[k] - 1), (uint64_t)k);
+        assert_int_equal(attempts_by(&w, at[k]), (uint64_t)k + 1);
+    }
+    assert_int_equal(sim_queue_run(w.q, S(100)), SIM_OK);
+    mdl_realtime_stats rs;
+    mdl_realtime_stats_get(w.rt[0], &rs);
+    assert_int_equal(rs.attempts, 4);
+    assert_int_equal(rs.park_attempts, 2);
+    assert_int_equal(rs.delivered_after_park, 2);
+    sim_result *r = sim_result_create(NULL);
+    assert_int_equal(mdl_ledger_publish(w.ledger, NULL, r, NULL), SIM_OK);
+    long i = sim_result_find(r, "flow.A.latency_max");
+    assert_true(i >= 0 && fabs(sim_result_value(r, (size_t)i) - 30.1) < 1e-9);
+    i = sim_result_find(r, "flow.A.latency_mean");
+    assert_true(i >= 0 && fabs(sim_result_value(r, (size_t)i) - 30.1) < 1e-9);
+    sim_result_destroy(r);
+    assert_conserved(&w);
+    world_fini(&w);
+}
+
 /* ---- conservation under every fault ---------------------------------------- */
 
 enum fault {
@@ -1012,6 +1142,8 @@ int main(void)
         cmocka_unit_test(an_exhausted_quota_answers_403_and_the_queue_waits_for_the_window),
         cmocka_unit_test(tokens_expire_or_cost_a_refresh_inline),
         cmocka_unit_test(the_retry_queue_drains_at_the_consumers_pace_after_recovery),
+        cmocka_unit_test(decorrelated_retries_start_afresh_in_a_slot_a_parked_record_left),
+        cmocka_unit_test(a_record_parked_behind_another_keeps_its_due_time),
         cmocka_unit_test(conservation_holds_under_every_fault_and_fallback),
         cmocka_unit_test(bad_configurations_are_rejected),
         cmocka_unit_test(create_survives_every_allocation_failure),
