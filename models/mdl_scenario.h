@@ -598,6 +598,12 @@ typedef struct mdl_scenario {
      * many; 0 (or more than a key holds) = 2^20, which no real pass
      * reaches. A test lowers it to renumber every few arrivals. */
     unsigned rank_limit;
+    /* Test knob, not a scenario key: how long a component of the
+     * aggregate pass that was not quiet waits before it looks again, in
+     * microseconds (mdl_world.c AGG_RETRY); 0 = AGG_RETRY (1 s). Looks
+     * only decide which intervals a pass tries: a test shortens it to
+     * start passes at many more instants, every output the same. */
+    sim_time look_period;
     char *name;
     char *description;
     sim_time horizon;

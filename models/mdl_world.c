@@ -1000,7 +1000,9 @@ static void flow_destroy(flow_rt *f)
 #define AGG_MAX_GRID (10 * SIM_MIN)
 /* How long a component that was not quiet at a boundary waits before it
  * looks again (the rest of the interval to the next grid point may still
- * be a pass): a few mean service times of a typical API (0.2-2 s). */
+ * be a pass): a few mean service times of a typical API (0.2-2 s). The
+ * tests shorten it (mdl_scenario.look_period, agg.retry) to start passes
+ * at many more instants. */
 #define AGG_RETRY SIM_SEC
 /* A component whose draws keep failing backs off: after n fallbacks in a
  * row that drew records, it looks again 2^min(n - 1, AGG_BACKOFF) grid
@@ -1207,6 +1209,7 @@ typedef struct agg {
     sim_time fkey_t0;         /* its keys' times are after this */
     uint64_t frank;           /* the rank of the next push in its keys */
     uint64_t frank_max;       /* renumbered when frank reaches it (mdl_scenario.rank_limit) */
+    sim_time retry;           /* AGG_RETRY, or mdl_scenario.look_period (the tests' knob) */
     agg_push *order;          /* repush_arrivals' scratch, per flow of the component */
     int events;               /* some component the pass runs has event flows */
     uint64_t ev_records;      /* publishes carried by passes */
@@ -3227,8 +3230,8 @@ static void agg_tick(void *ctx, uint64_t arg, sim_time now)
     if (!(c->nsubs ? ev_quiet(a, c) : quiet(w, c))) {
         /* try again soon: a pass may carry the rest, unless a subscriber
          * is in a scripted offline window (it may last days) */
-        if (now + AGG_RETRY < t1 && !ev_offline(a, c, now)) {
-            sim_queue_push(w->q, now + AGG_RETRY, agg_tick, a, arg);
+        if (now + a->retry < t1 && !ev_offline(a, c, now)) {
+            sim_queue_push(w->q, now + a->retry, agg_tick, a, arg);
             return;
         }
         a->intervals[WHY_BLOCKED]++;
@@ -3547,6 +3550,8 @@ static int agg_create(world *w, sim_err *err)
     a->frank_max = (uint64_t)1 << FKEY_RANK;
     if (sc->rank_limit > 0 && sc->rank_limit < a->frank_max)
         a->frank_max = sc->rank_limit; /* the tests' knob */
+    /* and another: looks every AGG_RETRY unless a test says otherwise */
+    a->retry = sc->look_period > 0 ? sc->look_period : AGG_RETRY;
     a->calls_s = -1; /* a->calls holds no count yet (calloc's 0 would name system 0) */
     a->comps = sim_calloc((size_t)ncomp + 1, sizeof *a->comps);
     a->gsub_first = sim_calloc((size_t)sc->nflows + 1, sizeof *a->gsub_first);

@@ -19,9 +19,11 @@
 
 /* Runs text on the paths `reference` (MDL_REF_* bits) with the pass's
  * push ranks renumbered at rank_limit (mdl_scenario.rank_limit; 0 = as a
- * run does). */
-static sim_summary *load_and_run_ranked(const char *text, unsigned reference, int reps, int threads,
-                                        unsigned rank_limit)
+ * run does) and a component that is not quiet looking again every
+ * look_period us (mdl_scenario.look_period; 0 = AGG_RETRY, as a run
+ * does). */
+static sim_summary *load_and_run_knobs(const char *text, unsigned reference, int reps, int threads,
+                                       unsigned rank_limit, sim_time look_period)
 {
     mdl_scenario sc;
     scn_diag diag;
@@ -35,6 +37,7 @@ static sim_summary *load_and_run_ranked(const char *text, unsigned reference, in
     scn_diag_fini(&diag);
     sc.reference = reference;
     sc.rank_limit = rank_limit;
+    sc.look_period = look_period;
     sim_experiment_cfg cfg = {.replications = reps, .threads = threads, .seed = sc.seed};
     sim_summary *s = NULL;
     sim_err err = {0};
@@ -43,6 +46,12 @@ static sim_summary *load_and_run_ranked(const char *text, unsigned reference, in
     if (rc != SIM_OK)
         fail_msg("%s", err.msg);
     return s;
+}
+
+static sim_summary *load_and_run_ranked(const char *text, unsigned reference, int reps, int threads,
+                                        unsigned rank_limit)
+{
+    return load_and_run_knobs(text, reference, reps, threads, rank_limit, 0);
 }
 
 static sim_summary *load_and_run(const char *text, unsigned reference, int reps, int threads)
