@@ -1105,6 +1105,7 @@ typedef struct agg_slots {
      * link), and the last one it read (SIZE_MAX: none yet, its flow's
      * first). */
     size_t next, prev;
+    size_t seen;             /* read_meets_publish's cursor (SIZE_MAX: none yet) */
     sim_time freed;          /* when a slot last became free */
     sim_time step_at;        /* its next step's time (sub_key) */
     sim_time retention;      /* its channel's (at the pass's start) */
@@ -2844,6 +2845,28 @@ static int ev_end_tie(const agg *a, const agg_comp *c, sim_time t1)
     return 0;
 }
 
+/* Whether subscriber sl's flow publishes at `at`, where sl reads from its
+ * backlog at a slot's freeing: the calendar fires the answer's event
+ * (pushed at its apply's start) and the publish's (pushed at the flow's
+ * previous arrival) in push order, so the lag goes down then up, or up
+ * then down, where the channel's commit takes the publish first
+ * (mdl_channel_pass_commit): the lag series' maximum and the lag's peak
+ * would come out one higher than the calendar's when its answer's event
+ * was pushed first. The reads at a freeing come in time order: sl->seen,
+ * a cursor along its flow's publishes, makes the walks one pass over
+ * them. */
+static int read_meets_publish(const agg *a, const agg_evbuf *e, agg_slots *sl, sim_time at)
+{
+    for (;;) {
+        size_t n = sl->seen == SIZE_MAX ? a->pub_first[sl->flow] : e->pub_link[sl->seen];
+        if (n == SIZE_MAX || e->pub_at[n] > at)
+            return 0;
+        if (e->pub_at[n] == at)
+            return 1;
+        sl->seen = n;
+    }
+}
+
 /* The event pass's draw (invariant 8): the component's arrivals of
  * [t0, *t1) in the calendar's order, each event flow's key drawn at its
  * publish; then every request of its endpoints in time order, real-time
@@ -2867,7 +2890,7 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
     }
     for (int k = 0; k < c->nsubs; k++) {
         c->slot[k].n = 0;
-        c->slot[k].next = c->slot[k].prev = SIZE_MAX;
+        c->slot[k].next = c->slot[k].prev = c->slot[k].seen = SIZE_MAX;
         c->slot[k].freed = t0;
         const agg_sub *u = &a->gsubs[c->subs[k]];
         c->slot[k].retention = mdl_channel_retention(u->f->channel);
@@ -2938,6 +2961,9 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                  * other slot free: the answer's event pumps it (causal) */
                 int causal = best == sl->freed &&
                              (e->pub_at[sl->next] < best || sl->n + 1 == (size_t)sl->slots);
+                if (best == sl->freed && e->pub_at[sl->next] < best &&
+                    read_meets_publish(a, e, sl, best))
+                    return WHY_EDGE; /* the lag's order there is not known */
                 why = ev_request(a, best, -1 - c->subs[who], causal);
                 if (why == WHY_QUIET) {
                     sim_time end = a->recs[a->nrecs - 1].end;
