@@ -92,8 +92,30 @@ typedef struct difz_sys {
     double rho;       /* target utilisation of its workers */
 } difz_sys;
 
-/* Writes seed's scenario into buf (cap bytes, 16 KB is plenty). */
-static void difz_generate(uint64_t seed, char *buf, size_t cap)
+/* Whether seed's scenario aims at the sample instants (difz_generate's
+ * ties): a quarter of the seeds, drawn apart from the scenario's own
+ * stream, so that the other seeds' scenarios stay as they were. */
+static int difz_ties(uint64_t seed)
+{
+    difz_rng r = {seed ^ 0x7469657321ull};
+    return difz_chance(&r, 0.25);
+}
+
+/* Writes seed's scenario into buf (cap bytes, 16 KB is plenty). With
+ * ties, it aims at the ties of the pass's invariants 9 and 10
+ * (mdl_world.c): every service deterministic, a round part or multiple
+ * of the series interval I (I/4 .. 7I/4, under an apply's 120 s
+ * timeout, so some run longer than I), every arrival deterministic at a
+ * period that divides I or is a multiple of it or neither (arrival j at
+ * (j + 1/2) period: some on the sample instants, some not), redelivered
+ * copies due at once (delay 0), and a quota on every system, so that
+ * answers, arrivals, copies and quota samples meet at one microsecond;
+ * half the systems take the previous one's service, half the flows the
+ * previous one's pattern and target (records arriving and ending
+ * together).
+ * Half the event flows publish at 15 or 45 s past a minute. Horizons
+ * 12 h to 1 day (I = 1 or 2 minutes), mild harshness. */
+static void difz_generate(uint64_t seed, int ties, char *buf, size_t cap)
 {
     difz_rng r = {seed * 0x2545f4914f6cdd1dull + 1};
     difz_text t = {buf, 0, cap};
@@ -117,7 +139,14 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
     static const double harshness[] = {0.05, 0.15, 0.3, 0.6};
     double hp = DIFZ_PICK(&r, harshness);
     int hz = difz_int(&r, 0, (int)(sizeof horizons / sizeof *horizons) - 1);
+    if (ties) {
+        hp = harshness[difz_int(&r, 0, 1)];
+        hz = difz_int(&r, 0, 2); /* 12h, 16h, 1d */
+    }
     double hours = horizon_h[hz];
+    /* the series interval, s (mdl_world_series_interval: a minute per
+     * 1,000 bins, rounded up) */
+    double iv = 60 * ceil(hours * 3600 / 1000 / 60);
     double load = DIFZ_PICK(&r, loads);
     /* a flow's source and target differ: one system is a second's source */
     int nsys = difz_int(&r, 2, DIFZ_MAXSYS);
@@ -132,7 +161,16 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
         s->workers = difz_chance(&r, 0.8) ? difz_int(&r, 1, 3) : difz_chance(&r, 0.5) ? 8 : 0;
         s->rho = difz_chance(&r, hp) ? DIFZ_PICK(&r, busy) : DIFZ_PICK(&r, rhos);
         int d = difz_int(&r, 0, 9);
-        if (d < 4) {
+        if (ties) {
+            static const double parts[] = {0.25, 1.0 / 3, 0.5, 2.0 / 3, 1, 1.25, 1.5, 1.75};
+            do
+                s->mean = iv * DIFZ_PICK(&r, parts);
+            while (s->mean >= 120);
+            if (i > 0 && difz_chance(&r, 0.5)) /* records of two systems end together */
+                s->mean = sys[i - 1].mean;
+            snprintf(s->service, sizeof s->service,
+                     "service: {distribution: deterministic, mean: %.0fms}", s->mean * 1000);
+        } else if (d < 4) {
             static const int p50s[] = {50, 150, 300, 1000, 2000};
             static const int ratios[] = {2, 4, 8};
             int p50 = DIFZ_PICK(&r, p50s), p95 = p50 * DIFZ_PICK(&r, ratios);
@@ -172,13 +210,20 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
     memset(f, 0, sizeof f);
     for (int k = 0; k < nflows; k++) {
         double u = difz_unit(&r);
-        f[k].pattern = u < 0.4 ? 0 : u < 0.85 ? 1 : 2;
+        f[k].pattern = u < 0.4                    ? 0
+                       : u < (ties ? 0.95 : 0.85) ? 1
+                                                  : 2; /* ties: few batches (busy) */
         f[k].src = difz_int(&r, 0, nsys - 1);
         f[k].dst = difz_int(&r, 0, nsys - 1);
+        if (ties && k > 0 && f[k - 1].pattern != 2 && difz_chance(&r, 0.5)) {
+            /* arrivals together at one system */
+            f[k].pattern = f[k - 1].pattern;
+            f[k].dst = f[k - 1].dst;
+        }
         if (f[k].dst == f[k].src)
             f[k].dst = (f[k].src + 1) % nsys;
         f[k].caller = difz_int(&r, 0, ncallers - 1);
-        f[k].det = difz_chance(&r, 0.3);
+        f[k].det = ties || difz_chance(&r, 0.3);
         if (f[k].pattern == 1) {
             sys[f[k].src].events = 1;
             f[k].nsubs = difz_chance(&r, 0.6) ? 1 : difz_int(&r, 2, 3);
@@ -191,8 +236,9 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
                 sys[f[k].sub_dst[j]].users++;
             }
             static const double reds[] = {0, 0, 0.01, 0.05, 0.2, 0.3};
-            f[k].redelivery = DIFZ_PICK(&r, reds);
-            f[k].delay = difz_chance(&r, 0.05);
+            static const double tie_reds[] = {0.05, 0.2, 0.3, 0.5};
+            f[k].redelivery = ties ? DIFZ_PICK(&r, tie_reds) : DIFZ_PICK(&r, reds);
+            f[k].delay = !ties && difz_chance(&r, 0.05);
             f[k].recon = difz_chance(&r, 0.2);
         } else if (f[k].pattern == 0) {
             sys[f[k].dst].users++;
@@ -223,10 +269,20 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
             per_day = 24;
         if (f[k].det && f[k].pattern != 2) {
             /* a whole-second period near 86400 / per_day */
-            double want = 86400 / per_day, best = periods[0];
-            for (size_t i = 0; i < sizeof periods / sizeof *periods; i++)
-                if (fabs(log(periods[i] / want)) < fabs(log(best / want)))
-                    best = periods[i];
+            static const double tie_periods[] = {15,  20,  30,  40,  45,  60,  80,  90,  120,
+                                                 180, 240, 360, 480, 600, 720, 960, 1200};
+            const double *ps = ties ? tie_periods : periods;
+            size_t np =
+                ties ? sizeof tie_periods / sizeof *tie_periods : sizeof periods / sizeof *periods;
+            double want = 86400 / per_day, best = ps[0];
+            for (size_t i = 0; i < np; i++)
+                if (fabs(log(ps[i] / want)) < fabs(log(best / want)))
+                    best = ps[i];
+            /* publishes at 15 or 45 s past a minute, mostly quiet between
+             * them: a service of 75 or 105 s answers on a sample instant,
+             * and a copy applies there */
+            if (ties && f[k].pattern == 1 && difz_chance(&r, 0.5))
+                best = DIFZ_PICK(&r, ((const double[]){90, 150, 210, 270}));
             per_day = 86400 / best;
         }
         f[k].per_day = per_day;
@@ -253,7 +309,9 @@ static void difz_generate(uint64_t seed, char *buf, size_t cap)
             difz_put(&t, ", workers: none");
         double u = difz_unit(&r);
         double calls = s->calls + 1; /* a day's, at the load */
-        if (!difz_chance(&r, 1.5 * hp))
+        if (ties)                    /* a loose quota, sampled */
+            difz_put(&t, ", daily_limit: %.0f", calls * (2 + 8 * difz_unit(&r)));
+        else if (!difz_chance(&r, 1.5 * hp))
             difz_put(&t, u < 0.3 ? ", daily_limit: none" : ", daily_limit: %.0f",
                      calls * (2 + 8 * difz_unit(&r)));
         else if (u < 0.6) /* runs out mid-day */

@@ -7,11 +7,17 @@
  * Each seed gives a small scenario (difz_gen.h: 2-4 systems of every
  * kind, real-time, event and batch flows, small worker counts and pools,
  * tight and loose quotas, faults, whole-second deterministic arrivals and
- * services, some longer than the series interval). It runs with the pass
- * on (reference 0), with MDL_REF_SHARED (components holding a batch or a
- * reconciliation left to the calendar) and with MDL_REF_RECORDS, 2
- * replications each, and every published value but the run's bookkeeping
- * ("run.") must agree with MDL_REF_RECORDS replication by replication
+ * services, some longer than the series interval; a quarter of the
+ * seeds aim at the ties of sample instants instead, difz_ties: every
+ * service and arrival deterministic, on round parts of the interval). It
+ * runs with the pass on (reference 0), with MDL_REF_SHARED (components
+ * holding a batch or a reconciliation left to the calendar), with the
+ * pass looking every look_period(seed) instead of AGG_RETRY's 1 s
+ * (mdl_scenario.look_period: 7 ms to 2.9 s, so passes start at other
+ * instants; looks only decide which intervals a pass tries) and with
+ * MDL_REF_RECORDS, 2 replications each, and every published value but
+ * the run's bookkeeping ("run.") must agree with MDL_REF_RECORDS
+ * replication by replication
  * (`differ`): counts exactly, the rest to 1e-9 relative. The pass gives
  * every record the same arrivals, services and life as the calendar; a
  * latency, wait or utilisation may differ only in the order of a floating
@@ -33,9 +39,10 @@
  *
  *   DIFZ_SEEDS=5000 DIFZ_START=1000 build/models_test_mdl_world_fuzzdiff
  *
- * (DIFZ_REPS=1 halves it). A mismatch prints the seed, the scenario text
+ * (DIFZ_REPS=1 halves it; DIFZ_TIES=1 makes every seed aim at ties,
+ * DIFZ_TIES=0 none). A mismatch prints the seed, the scenario text
  * and the differing metrics; the test fails at the end. DIFZ_FILE=FILE
- * runs that scenario (one being minimized by hand) once, three ways, and
+ * runs that scenario (one being minimized by hand) once, four ways, and
  * asserts only that it loads and agrees (one scenario says nothing about
  * how often the search reaches the pass).
  */
@@ -75,9 +82,11 @@ static const char *const why[] = {"blocked",        "fallback_slow",   "fallback
 enum { NWHY = sizeof why / sizeof *why, MAXREFUSED = 16 };
 
 typedef struct difz_stats {
-    int seeds, refused, mismatched, with_component, carried;
-    double *shares; /* of the scenarios with a component */
-    double passes, intervals[NWHY];
+    int seeds, refused, mismatched, with_component, carried, ties;
+    double *shares;           /* of the scenarios with a component */
+    double *look_shares;      /* and with the short look period, in the same order */
+    int look_more, look_less; /* scenarios whose share it raised, lowered */
+    double passes, look_passes, looks, look_looks, intervals[NWHY];
     int seeds_with[NWHY];
     char reasons[MAXREFUSED][160];
     int reason_count[MAXREFUSED], nreasons;
@@ -115,8 +124,28 @@ static void refused(difz_stats *st, const char *msg)
     }
 }
 
-/* Runs seed's scenario three ways; counts what it finds in st. */
-static void difz_seed(uint64_t seed, int reps, difz_stats *st)
+/* The look periods of the fourth path (mdl_scenario.look_period, us):
+ * shorter than AGG_RETRY's 1 s mostly (a component that is not quiet
+ * looks again sooner: passes start at many more instants), some
+ * dividing the second and the sample interval (looks on the arrivals'
+ * and samples' instants), some prime to them (looks anywhere), and two
+ * longer than 1 s. Not under 7 ms: a component blocked all day looks
+ * 86400 / period times a replication (12 M at 7 ms). */
+static const sim_time look_periods[] = {7000,   20000,  37000,  50000,   113000, 125000,
+                                        250000, 500000, 777000, 1500000, 2900000};
+
+/* seed's look period, drawn apart from its scenario; under the
+ * sanitizer, where a look costs ~2 us (30 seeds looked 22 M times, 88 s
+ * of CPU), one under 500 ms is taken 10 times longer */
+static sim_time look_period(uint64_t seed)
+{
+    difz_rng r = {seed ^ 0x6c6f6f6b73ull};
+    sim_time look = DIFZ_PICK(&r, look_periods);
+    return SANITIZED && look < 500000 ? 10 * look : look;
+}
+
+/* Runs seed's scenario four ways; counts what it finds in st. */
+static void difz_seed(uint64_t seed, int reps, int ties, difz_stats *st)
 {
     char text[16384];
     const char *file = getenv("DIFZ_FILE");
@@ -126,7 +155,7 @@ static void difz_seed(uint64_t seed, int reps, difz_stats *st)
         text[fread(text, 1, sizeof text - 1, in)] = 0;
         fclose(in);
     } else {
-        difz_generate(seed, text, sizeof text);
+        difz_generate(seed, ties, text, sizeof text);
     }
     st->seeds++;
     mdl_scenario sc;
@@ -137,16 +166,28 @@ static void difz_seed(uint64_t seed, int reps, difz_stats *st)
         return;
     }
     mdl_scenario_fini(&sc);
-    printf("seed %llu:\n", (unsigned long long)seed); /* named before a run can fail */
-    if (getenv("DIFZ_PRINT"))                         /* every scenario's text */
+    sim_time look = look_period(seed);
+    st->ties += ties;
+    printf("seed %llu:%s look %lld us\n", (unsigned long long)seed, ties ? " ties," : "",
+           (long long)look);  /* named before a run can fail */
+    if (getenv("DIFZ_PRINT")) /* every scenario's text */
         printf("%s", text);
     sim_summary *f = load_and_run(text, 0, reps, 1);
     sim_summary *s = load_and_run(text, MDL_REF_SHARED, reps, 1);
+    sim_summary *l = load_and_run_knobs(text, 0, reps, 1, 0, look);
     sim_summary *r = load_and_run(text, MDL_REF_RECORDS, reps, 1);
     int bad = differ(f, r, 1e-9);
     int bad_shared = differ(s, r, 1e-9);
+    int bad_look = differ(l, r, 1e-9);
     const sim_metric *share = sim_summary_find(f, "run.aggregate_share");
     if (share) {
+        double ls = mean_of(l, "run.aggregate_share");
+        st->look_shares[st->with_component] = ls;
+        st->look_more += ls > share->mean;
+        st->look_less += ls < share->mean;
+        st->look_passes += mean_of(l, "run.aggregate_passes");
+        st->looks += mean_of(f, "run.aggregate_looks");
+        st->look_looks += mean_of(l, "run.aggregate_looks");
         st->shares[st->with_component++] = share->mean;
         st->passes += sim_summary_find(f, "run.aggregate_passes")->mean;
         if (share->mean > 0)
@@ -158,17 +199,21 @@ static void difz_seed(uint64_t seed, int reps, difz_stats *st)
             st->intervals[i] += v;
             st->seeds_with[i] += v > 0;
         }
-        printf("  share %.4f passes %.1f\n", share->mean,
-               sim_summary_find(f, "run.aggregate_passes")->mean);
+        printf("  share %.4f passes %.1f looks %.0f; looking every %lld us: share %.4f passes "
+               "%.1f looks %.0f\n",
+               share->mean, mean_of(f, "run.aggregate_passes"), mean_of(f, "run.aggregate_looks"),
+               (long long)look, ls, mean_of(l, "run.aggregate_passes"),
+               mean_of(l, "run.aggregate_looks"));
     }
-    if (bad || bad_shared) {
+    if (bad || bad_shared || bad_look) {
         st->mismatched++;
-        printf("MISMATCH seed %llu (%d values with the pass, %d with MDL_REF_SHARED), "
-               "scenario:\n%s\n",
-               (unsigned long long)seed, bad, bad_shared, text);
+        printf("MISMATCH seed %llu (%d values with the pass, %d with MDL_REF_SHARED, %d "
+               "looking every %lld us), scenario:\n%s\n",
+               (unsigned long long)seed, bad, bad_shared, bad_look, (long long)look, text);
     }
     sim_summary_destroy(f);
     sim_summary_destroy(s);
+    sim_summary_destroy(l);
     sim_summary_destroy(r);
 }
 
@@ -185,13 +230,26 @@ static double quantile(const double *sorted, int n, double q)
 
 static void report(difz_stats *st)
 {
-    qsort(st->shares, (size_t)st->with_component, sizeof *st->shares, cmp_double);
     int n = st->with_component;
-    printf("difz: %d seeds, %d refused, %d mismatched; %d with a component, %d carried by a pass\n",
-           st->seeds, st->refused, st->mismatched, n, st->carried);
-    printf("difz: share min %.3f q25 %.3f median %.3f q75 %.3f max %.3f; passes %.0f\n",
+    double sum = 0, look_sum = 0;
+    for (int i = 0; i < n; i++) {
+        sum += st->shares[i];
+        look_sum += st->look_shares[i];
+    }
+    qsort(st->shares, (size_t)n, sizeof *st->shares, cmp_double);
+    qsort(st->look_shares, (size_t)n, sizeof *st->look_shares, cmp_double);
+    printf("difz: %d seeds (%d aiming at ties), %d refused, %d mismatched; %d with a component, "
+           "%d carried by a pass\n",
+           st->seeds, st->ties, st->refused, st->mismatched, n, st->carried);
+    printf("difz: share min %.3f q25 %.3f median %.3f q75 %.3f max %.3f mean %.3f; passes %.0f\n",
            quantile(st->shares, n, 0), quantile(st->shares, n, 0.25), quantile(st->shares, n, 0.5),
-           quantile(st->shares, n, 0.75), quantile(st->shares, n, 1), st->passes);
+           quantile(st->shares, n, 0.75), quantile(st->shares, n, 1), n ? sum / n : NAN,
+           st->passes);
+    printf("difz: short looks: share q25 %.3f median %.3f q75 %.3f mean %.3f; passes %.0f; "
+           "share raised in %d scenarios, lowered in %d; looks %.0f (%.0f by default)\n",
+           quantile(st->look_shares, n, 0.25), quantile(st->look_shares, n, 0.5),
+           quantile(st->look_shares, n, 0.75), n ? look_sum / n : NAN, st->look_passes,
+           st->look_more, st->look_less, st->look_looks, st->looks);
     for (int i = 0; i < NWHY; i++)
         printf("difz: %-16s %10.0f intervals, in %d seeds\n", why[i], st->intervals[i],
                st->seeds_with[i]);
@@ -215,11 +273,16 @@ static void random_scenarios_give_the_same_records_on_every_path(void **state)
     long seeds = one_file ? 1 : env_long("DIFZ_SEEDS", DIFZ_CI_SEEDS);
     long start = env_long("DIFZ_START", 1);
     int reps = (int)env_long("DIFZ_REPS", 2);
+    long ties = env_long("DIFZ_TIES", -1); /* 1: every seed aims at ties, 0: none */
     difz_stats st = {0};
     st.shares = calloc((size_t)seeds, sizeof *st.shares);
+    st.look_shares = calloc((size_t)seeds, sizeof *st.look_shares);
     assert_non_null(st.shares);
-    for (long i = 0; i < seeds; i++)
-        difz_seed((uint64_t)(start + i), reps, &st);
+    assert_non_null(st.look_shares);
+    for (long i = 0; i < seeds; i++) {
+        uint64_t seed = (uint64_t)(start + i);
+        difz_seed(seed, reps, ties < 0 ? difz_ties(seed) : ties > 0, &st);
+    }
     report(&st);
     assert_int_equal(st.mismatched, 0);
     assert_int_equal(st.refused, 0);
@@ -230,6 +293,7 @@ static void random_scenarios_give_the_same_records_on_every_path(void **state)
         assert_true(st.carried * 3 > st.with_component);
     }
     free(st.shares);
+    free(st.look_shares);
 }
 
 /* Found by the search (seed 31, minimized by hand): a service drawn as
