@@ -982,7 +982,10 @@ static void flow_destroy(flow_rt *f)
  *      ev_commit, on a channel and a subscriber the pass holds). An
  *      apply made in the event of an answer at that instant at its
  *      endpoint (a read at a slot's freeing, a redelivered copy) meets
- *      that one end in a known order, the end first. Two more ties
+ *      that one end in a known order, the end first; but such a read
+ *      from the backlog at an instant its flow publishes falls back
+ *      (read_meets_publish: the lag's order there is the push order of
+ *      the answer's and the publish's events). Two more ties
  *      fall back (WHY_EDGE): a service drawn as 0 us (station_run: the
  *      calendar counts the request in service at the instant it starts
  *      and ends, the sweeps count its end first; a gamma of shape < 1
