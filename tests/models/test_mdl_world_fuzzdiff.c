@@ -66,8 +66,10 @@
 #include "sim_stats.h"
 #include "world_pass.h"
 
-/* Release: ~10 s on a shared machine; ASan + UBSan Debug: 30 seeds in
- * 40 s; Debug without the sanitizer ~3x slower than Release */
+/* Release: ~8 s of CPU (4.4-5.2 s with three paths and no short looks);
+ * ASan + UBSan Debug: 30 seeds in 56-63 s on a loaded machine (43-47 s
+ * before, ~32 s idle); Debug without the sanitizer ~3x slower than
+ * Release */
 #if SANITIZED
 #define DIFZ_CI_SEEDS 30
 #elif defined(NDEBUG)
