@@ -442,6 +442,66 @@ static void a_backlog_read_at_a_publish_falls_back(void **state)
     sim_summary_destroy(f);
 }
 
+/* The review's variant of the case above: the same flow F1, and before
+ * it on the same channel (so in the same component, its first event
+ * flow) F0, one publish a day to another subscriber. The check must
+ * walk the publishes of the reading subscriber's own flow: walking the
+ * component's first event flow's (F0's) instead misses every publish
+ * of F1 at a read, and F1's lag peak and the channel's backlog peak
+ * come out one higher than the calendar's (58 vs 57). Every value must
+ * agree with the per-record path (counts exactly, the rest to 1e-9),
+ * the pass falls back at such reads (2 a replication) and carries most
+ * of the day: share 0.80, asserted > 0.5. */
+static void a_backlog_read_at_its_own_flows_publish_falls_back(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "name: read-at-publish-2flows\n"
+        "horizon: 1d\n"
+        "seed: 1104\n"
+        "systems:\n"
+        "  - id: s0\n"
+        "    kind: sap-s4hana\n"
+        "    api: {service: {distribution: deterministic, mean: 30s}, "
+        "workers: 8}\n"
+        "  - id: s1\n"
+        "    kind: salesforce\n"
+        "    events: {enabled: true, delivery_allocation: 100M, "
+        "publish_allocation: 1M}\n"
+        "  - id: s2\n"
+        "    kind: sap-s4hana\n"
+        "    api: {service: {distribution: deterministic, mean: 30s}, "
+        "workers: 8}\n"
+        "flows:\n"
+        "  - id: F0\n"
+        "    source: s1\n"
+        "    target: s2\n"
+        "    pattern: event\n"
+        "    volume: 1/day\n"
+        "    arrival: {process: deterministic}\n"
+        "    key_space: 3\n"
+        "    event:\n"
+        "      channel: platform\n"
+        "      redelivery: 0%\n"
+        "      subscribers: [{id: k9, target: s2, concurrency: 1}]\n"
+        "  - id: F1\n"
+        "    source: s1\n"
+        "    target: s0\n"
+        "    pattern: event\n"
+        "    volume: 960/day\n"
+        "    arrival: {process: deterministic,\n"
+        "              spikes: [{at: 102m, duration: 50m, multiplier: 6x}]}\n"
+        "    key_space: 3\n"
+        "    event:\n"
+        "      channel: platform\n"
+        "      redelivery: 50%\n"
+        "      subscribers: [{id: k0, target: s0, concurrency: 2}]\n";
+    sim_summary *f = fast_matches_reference(text);
+    assert_true(mean_of(f, "run.aggregate_fallback_edge") > 0);
+    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
+    sim_summary_destroy(f);
+}
+
 /* differ's rule for one pair (world_pass.h values_agree): a value that
  * is not finite agrees only with the same value (NaN with NaN), however
  * loose rel; finite values within rel * (|x| + |y|) + abs. Fails with a
@@ -470,6 +530,7 @@ int main(void)
         cmocka_unit_test(a_service_of_zero_falls_back),
         cmocka_unit_test(two_ends_at_a_sample_instant_fall_back),
         cmocka_unit_test(a_backlog_read_at_a_publish_falls_back),
+        cmocka_unit_test(a_backlog_read_at_its_own_flows_publish_falls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
