@@ -1108,7 +1108,7 @@ typedef struct agg_slots {
      * link), and the last one it read (SIZE_MAX: none yet, its flow's
      * first). */
     size_t next, prev;
-    size_t seen;             /* read_meets_publish's cursor (SIZE_MAX: none yet) */
+    size_t seen;             /* read_meets_publish's hint: the last publish it passed */
     sim_time freed;          /* when a slot last became free */
     sim_time step_at;        /* its next step's time (sub_key) */
     sim_time retention;      /* its channel's (at the pass's start) */
@@ -2855,18 +2855,27 @@ static int ev_end_tie(const agg *a, const agg_comp *c, sim_time t1)
  * then down, where the channel's commit takes the publish first
  * (mdl_channel_pass_commit): the lag series' maximum and the lag's peak
  * would come out one higher than the calendar's when its answer's event
- * was pushed first. The reads at a freeing come in time order: sl->seen,
- * a cursor along its flow's publishes, makes the walks one pass over
- * them. */
-static int read_meets_publish(const agg *a, const agg_evbuf *e, agg_slots *sl, sim_time at)
+ * was pushed first. The walk starts at the publish sl reads, sl->next
+ * (before `at`; a flow's publishes are appended in time order, so its
+ * links go forward in time). The reads at a freeing come in time order:
+ * sl->seen, the last publish a walk passed, lets the next walk skip
+ * what is behind it, but only when it is one of this pass's publishes
+ * of sl's flow past sl->next and before `at` (so the walk does not
+ * depend on its reset at each draw). */
+static int read_meets_publish(const agg_evbuf *e, agg_slots *sl, sim_time at)
 {
+    size_t n = sl->next;
+    assert(n != SIZE_MAX && e->pub_at[n] < at && "a read from the backlog");
+    size_t s = sl->seen;
+    if (s != SIZE_MAX && s > n && s < e->npub && e->pub_flow[s] == sl->flow && e->pub_at[s] < at)
+        n = s;
     for (;;) {
-        size_t n = sl->seen == SIZE_MAX ? a->pub_first[sl->flow] : e->pub_link[sl->seen];
+        sl->seen = n; /* before at */
+        n = e->pub_link[n];
         if (n == SIZE_MAX || e->pub_at[n] > at)
             return 0;
         if (e->pub_at[n] == at)
             return 1;
-        sl->seen = n;
     }
 }
 
@@ -2962,10 +2971,9 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
                     return WHY_EDGE; /* the calendar's order with the sample is not known */
                 /* read at a slot's freeing, the publish before it or no
                  * other slot free: the answer's event pumps it (causal) */
-                int causal = best == sl->freed &&
-                             (e->pub_at[sl->next] < best || sl->n + 1 == (size_t)sl->slots);
-                if (best == sl->freed && e->pub_at[sl->next] < best &&
-                    read_meets_publish(a, e, sl, best))
+                int backlog = best == sl->freed && e->pub_at[sl->next] < best;
+                int causal = backlog || (best == sl->freed && sl->n + 1 == (size_t)sl->slots);
+                if (backlog && read_meets_publish(e, sl, best))
                     return WHY_EDGE; /* the lag's order there is not known */
                 why = ev_request(a, best, -1 - c->subs[who], causal);
                 if (why == WHY_QUIET) {
