@@ -13,17 +13,17 @@
  * runs with the pass on (reference 0), with MDL_REF_SHARED (components
  * holding a batch or a reconciliation left to the calendar), with the
  * pass looking every look_period(seed) instead of AGG_RETRY's 1 s
- * (mdl_scenario.look_period: 7 ms to 2.9 s, so passes start at other
- * instants; looks only decide which intervals a pass tries) and with
- * MDL_REF_RECORDS, 2 replications each, and every published value but
- * the run's bookkeeping ("run.") must agree with MDL_REF_RECORDS
- * replication by replication
- * (`differ`): counts exactly, the rest to 1e-9 relative. The pass gives
- * every record the same arrivals, services and life as the calendar; a
- * latency, wait or utilisation may differ only in the order of a floating
- * sum, and 1e-9 is a thousand times the rounding of a sum of 1e5 terms
- * (1e5 x 2^-53 = 1e-11), as in test_mdl_world_tier.c and
- * test_mdl_world_event.c.
+ * (mdl_scenario.look_period: 7 ms to 2.9 s; under the sanitizer one
+ * under 500 ms is taken 10 times longer, so 70 ms to 2.9 s; passes
+ * start at other instants; looks only decide which intervals a pass
+ * tries) and with MDL_REF_RECORDS, 2 replications each, and every
+ * published value but the run's bookkeeping ("run.") must agree with
+ * MDL_REF_RECORDS replication by replication (`differ`): counts
+ * exactly, the rest to 1e-9 relative. The pass gives every record the
+ * same arrivals, services and life as the calendar; a latency, wait or
+ * utilisation may differ only in the order of a floating sum, and 1e-9
+ * is a thousand times the rounding of a sum of 1e5 terms (1e5 x 2^-53 =
+ * 1e-11), as in test_mdl_world_tier.c and test_mdl_world_event.c.
  *
  * A search where the pass never carries anything tests nothing, so the
  * test also gathers each run's share (run.aggregate_share) and its
@@ -290,10 +290,11 @@ static void random_scenarios_give_the_same_records_on_every_path(void **state)
     assert_int_equal(st.refused, 0);
     /* the search reaches the pass: most scenarios have a component and
      * the pass commits passes in them; and the fourth path honours its
-     * look period: 9 of the 11 periods are under AGG_RETRY's 1 s, so its
-     * components look more often in all (60 seeds in Release: 25.9 M
-     * looks vs 1.0 M; the same count if the knob were ignored). Not asked
-     * of one file (its period may be longer). */
+     * look period: 9 of the 11 periods are under AGG_RETRY's 1 s (6
+     * under the sanitizer), so its components look more often in all
+     * (60 seeds in Release: 25.9 M looks vs 1.0 M; the same count if the
+     * knob were ignored). Not asked of one file (its period may be
+     * longer). */
     if (!one_file) {
         assert_true(st.with_component * 2 > st.seeds);
         assert_true(st.carried * 3 > st.with_component);
