@@ -304,6 +304,18 @@ static void random_scenarios_give_the_same_records_on_every_path(void **state)
     free(st.look_shares);
 }
 
+/* Every value of the scenario `text` agrees with the per-record path
+ * (fast_matches_reference: counts exactly, the rest to 1e-9), more than
+ * min_edges intervals a replication fell back at a tie (fallback_edge),
+ * and the passes still carry more than min_share of the records. */
+static void falls_back_and_carries(const char *text, double min_edges, double min_share)
+{
+    sim_summary *f = fast_matches_reference(text);
+    assert_true(mean_of(f, "run.aggregate_fallback_edge") > min_edges);
+    assert_true(mean_of(f, "run.aggregate_share") > min_share);
+    sim_summary_destroy(f);
+}
+
 /* Found by the search (seed 31, minimized by hand): a service drawn as
  * 0 us starts and ends at one instant. The calendar counts the request
  * in service there (its start, then its end, in two events), while the
@@ -343,10 +355,7 @@ static void a_service_of_zero_falls_back(void **state)
                                "    volume: 720/day\n"
                                "    caller: c0\n"
                                "    realtime: {timeout: 30s, retries: {max_attempts: 1}}\n";
-    sim_summary *f = fast_matches_reference(text);
-    assert_true(mean_of(f, "run.aggregate_fallback_edge") > 50);
-    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
-    sim_summary_destroy(f);
+    falls_back_and_carries(text, 50, 0.5);
 }
 
 /* Found by the search (seed 396, minimized by hand): two deterministic
@@ -387,11 +396,34 @@ static void two_ends_at_a_sample_instant_fall_back(void **state)
                                "240/day, caller: c0,\n"
                                "     arrival: {process: deterministic, diurnal: office-hours},\n"
                                "     realtime: {timeout: 3000s}}\n";
-    sim_summary *f = fast_matches_reference(text);
-    assert_true(mean_of(f, "run.aggregate_fallback_edge") > 0);
-    assert_true(mean_of(f, "run.aggregate_share") > 0.05);
-    sim_summary_destroy(f);
+    falls_back_and_carries(text, 0, 0.05);
 }
+
+/* The two backlog-read cases below: an ERP applying in 30 s, and a CRM
+ * publishing on its platform channel; a deterministic flow `id` from
+ * the CRM to the ERP, 960 a day with a 6x spike from 1:42 for 50
+ * minutes, applied by a subscriber of 2 slots, half of it delivered
+ * again. */
+#define READ_AT_PUBLISH_SYSTEMS                                                                    \
+    "  - id: s0\n"                                                                                 \
+    "    kind: sap-s4hana\n"                                                                       \
+    "    api: {service: {distribution: deterministic, mean: 30s}, workers: 8}\n"                   \
+    "  - id: s1\n"                                                                                 \
+    "    kind: salesforce\n"                                                                       \
+    "    events: {enabled: true, delivery_allocation: 100M, publish_allocation: 1M}\n"
+#define READ_AT_PUBLISH_FLOW(id)                                                                   \
+    "  - id: " id "\n"                                                                             \
+    "    source: s1\n"                                                                             \
+    "    target: s0\n"                                                                             \
+    "    pattern: event\n"                                                                         \
+    "    volume: 960/day\n"                                                                        \
+    "    arrival: {process: deterministic,\n"                                                      \
+    "              spikes: [{at: 102m, duration: 50m, multiplier: 6x}]}\n"                         \
+    "    key_space: 3\n"                                                                           \
+    "    event:\n"                                                                                 \
+    "      channel: platform\n"                                                                    \
+    "      redelivery: 50%\n"                                                                      \
+    "      subscribers: [{id: k0, target: s0, concurrency: 2}]\n"
 
 /* Found by the search aiming at ties (seed 1103, minimized by hand): a
  * subscriber of 2 slots applies its deterministic flow's publishes in
@@ -415,32 +447,8 @@ static void a_backlog_read_at_a_publish_falls_back(void **state)
         "name: read-at-publish\n"
         "horizon: 1d\n"
         "seed: 1104\n"
-        "systems:\n"
-        "  - id: s0\n"
-        "    kind: sap-s4hana\n"
-        "    api: {service: {distribution: deterministic, mean: 30s}, "
-        "workers: 8}\n"
-        "  - id: s1\n"
-        "    kind: salesforce\n"
-        "    events: {enabled: true, delivery_allocation: 100M, "
-        "publish_allocation: 1M}\n"
-        "flows:\n"
-        "  - id: F0\n"
-        "    source: s1\n"
-        "    target: s0\n"
-        "    pattern: event\n"
-        "    volume: 960/day\n"
-        "    arrival: {process: deterministic,\n"
-        "              spikes: [{at: 102m, duration: 50m, multiplier: 6x}]}\n"
-        "    key_space: 3\n"
-        "    event:\n"
-        "      channel: platform\n"
-        "      redelivery: 50%\n"
-        "      subscribers: [{id: k0, target: s0, concurrency: 2}]\n";
-    sim_summary *f = fast_matches_reference(text);
-    assert_true(mean_of(f, "run.aggregate_fallback_edge") > 0);
-    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
-    sim_summary_destroy(f);
+        "systems:\n" READ_AT_PUBLISH_SYSTEMS "flows:\n" READ_AT_PUBLISH_FLOW("F0");
+    falls_back_and_carries(text, 0, 0.5);
 }
 
 /* The review's variant of the case above: the same flow F1, and before
@@ -460,16 +468,7 @@ static void a_backlog_read_at_its_own_flows_publish_falls_back(void **state)
         "name: read-at-publish-2flows\n"
         "horizon: 1d\n"
         "seed: 1104\n"
-        "systems:\n"
-        "  - id: s0\n"
-        "    kind: sap-s4hana\n"
-        "    api: {service: {distribution: deterministic, mean: 30s}, "
-        "workers: 8}\n"
-        "  - id: s1\n"
-        "    kind: salesforce\n"
-        "    events: {enabled: true, delivery_allocation: 100M, "
-        "publish_allocation: 1M}\n"
-        "  - id: s2\n"
+        "systems:\n" READ_AT_PUBLISH_SYSTEMS "  - id: s2\n"
         "    kind: sap-s4hana\n"
         "    api: {service: {distribution: deterministic, mean: 30s}, "
         "workers: 8}\n"
@@ -484,23 +483,8 @@ static void a_backlog_read_at_its_own_flows_publish_falls_back(void **state)
         "    event:\n"
         "      channel: platform\n"
         "      redelivery: 0%\n"
-        "      subscribers: [{id: k9, target: s2, concurrency: 1}]\n"
-        "  - id: F1\n"
-        "    source: s1\n"
-        "    target: s0\n"
-        "    pattern: event\n"
-        "    volume: 960/day\n"
-        "    arrival: {process: deterministic,\n"
-        "              spikes: [{at: 102m, duration: 50m, multiplier: 6x}]}\n"
-        "    key_space: 3\n"
-        "    event:\n"
-        "      channel: platform\n"
-        "      redelivery: 50%\n"
-        "      subscribers: [{id: k0, target: s0, concurrency: 2}]\n";
-    sim_summary *f = fast_matches_reference(text);
-    assert_true(mean_of(f, "run.aggregate_fallback_edge") > 0);
-    assert_true(mean_of(f, "run.aggregate_share") > 0.5);
-    sim_summary_destroy(f);
+        "      subscribers: [{id: k9, target: s2, concurrency: 1}]\n" READ_AT_PUBLISH_FLOW("F1");
+    falls_back_and_carries(text, 0, 0.5);
 }
 
 /* differ's rule for one pair (world_pass.h values_agree): a value that
