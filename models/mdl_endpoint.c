@@ -40,6 +40,7 @@
  */
 #include "mdl_endpoint.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -136,6 +137,14 @@ static struct req *lookup(const mdl_endpoint *ep, uint64_t h)
     return r;
 }
 
+/* The slot of a job the station hands back (service_fn, done_fn): its
+ * handle is live (invariant 1), so lookup's checks are not redone. */
+static struct req *slot_of(const mdl_endpoint *ep, uint64_t h)
+{
+    assert(lookup(ep, h) != NULL);
+    return &ep->reqs[(uint32_t)(h & 0xffffffffu)];
+}
+
 static int grow(mdl_endpoint *ep)
 {
     uint32_t ncap = ep->cap ? ep->cap * 2 : 64;
@@ -187,10 +196,14 @@ static void free_slot(mdl_endpoint *ep, uint32_t i)
  * area and raises no maximum the bucket's end would not raise, so the
  * series' values are the same bit for bit (tests/sim/test_sim_stats.c),
  * and at 1,000 flows the set was a cold line per request and answer. */
-static void set_levels(mdl_endpoint *ep, sim_time now)
+static inline void set_levels(mdl_endpoint *ep, sim_time now)
 {
-    int busy = sim_station_busy(ep->st);
-    int waiting = sim_station_in_system(ep->st) - busy;
+    /* The station's levels from in_flight (invariant 1: it is the
+     * station's in_system; the station is work-conserving: busy is
+     * min(in_system, workers)), without two calls into the station. */
+    int busy = ep->in_flight < ep->workers ? ep->in_flight : ep->workers;
+    int waiting = ep->in_flight - busy;
+    assert(busy == sim_station_busy(ep->st) && ep->in_flight == sim_station_in_system(ep->st));
     if (ep->util_series)
         sim_series_set(ep->util_series, now, (double)busy / (double)ep->workers);
     if (ep->queue_series && (waiting != 0 || ep->queue_set != 0)) {
@@ -221,8 +234,8 @@ static double degradation_factor(mdl_endpoint *ep, sim_time now)
 static sim_time service_fn(void *ctx, uint64_t job, sim_time now)
 {
     mdl_endpoint *ep = ctx;
-    struct req *r = lookup(ep, job);
-    if (r && r->fixed) { /* injected while waiting: the pass drew its service */
+    struct req *r = slot_of(ep, job);
+    if (r->fixed) { /* injected while waiting: the pass drew its service */
         r->answer_at = now + r->service;
         return r->service;
     }
@@ -230,13 +243,10 @@ static sim_time service_fn(void *ctx, uint64_t job, sim_time now)
     sim_time d = sim_time_clamp_seconds(s);
     if (ep->server_timeout > 0 && d > ep->server_timeout) {
         d = ep->server_timeout; /* the server gives up: the worker is free at start + timeout */
-        if (r)
-            r->aborted = 1;
+        r->aborted = 1;
     }
-    if (r) {
-        r->service = d;
-        r->answer_at = now + (d > 0 ? d : 0); /* when sim_station completes it */
-    }
+    r->service = d;
+    r->answer_at = now + (d > 0 ? d : 0); /* when sim_station completes it */
     return d;
 }
 
@@ -244,18 +254,16 @@ static void done_fn(void *ctx, uint64_t job, sim_time wait, sim_time sojourn, si
 {
     (void)sojourn;
     mdl_endpoint *ep = ctx;
-    struct req *r = lookup(ep, job);
+    struct req *r = slot_of(ep, job);
     ep->served++;
     sim_hist_add(ep->wait_hist, sim_time_to_seconds(wait));
+    ep->in_flight--; /* the station has let the job go: set_levels reads it */
     set_levels(ep, now);
-    if (!r)
-        return; /* cannot happen: every job has a live slot (invariant 1) */
     if (r->aged) {
         ep->aged--;
     } else if (r->aged_ev != SIM_EVENT_NONE) {
         sim_queue_cancel(ep->q, r->aged_ev);
     }
-    ep->in_flight--;
     mdl_endpoint_answer_fn *fn = r->fn;
     void *fctx = r->ctx;
     uint64_t tag = r->tag;
@@ -505,14 +513,14 @@ int mdl_endpoint_request(mdl_endpoint *ep, mdl_endpoint_answer_fn *fn, void *ctx
         return MDL_EP_ACCEPTED;
     }
     /* It reaches the workers: does it find every one busy (P(wait))? */
-    int all_busy = sim_station_busy(ep->st) >= ep->workers;
+    int all_busy = ep->in_flight >= ep->workers; /* busy == workers (set_levels) */
     ep->offered++;
     if (all_busy) {
         ep->found_busy++;
         if (ep->exhausted_at == SIM_TIME_NEVER)
             ep->exhausted_at = now;
     }
-    if (ep->capacity > 0 && sim_station_in_system(ep->st) >= ep->capacity) {
+    if (ep->capacity > 0 && ep->in_flight >= ep->capacity) { /* in_system (invariant 1) */
         ep->queue_full++;
         return MDL_EP_QUEUE_FULL;
     }
