@@ -139,13 +139,46 @@ static inline void advance(sim_station *st, sim_time now)
 {
     assert(now >= st->last);
     double dt = (double)(now - st->last);
-    st->area_sys += (double)(st->busy + (int)st->count) * dt;
-    st->area_queue += (double)st->count * dt;
-    st->area_busy += (double)st->busy * dt;
+    if (st->count == 0) {
+        /* No line (the common case): the system's step is the busy one,
+         * and the queue's is +0.0, which leaves its area (+0.0 or more) as
+         * it is. The same sums. */
+        double busy = (double)st->busy * dt;
+        st->area_sys += busy;
+        st->area_busy += busy;
+    } else {
+        st->area_sys += (double)(st->busy + (int)st->count) * dt;
+        st->area_queue += (double)st->count * dt;
+        st->area_busy += (double)st->busy * dt;
+    }
     st->last = now;
 }
 
 static void complete(void *ctx, uint64_t arg, sim_time now);
+
+/* Adds a job's wait and sojourn: sim_tally_add on each, the same
+ * operations in the same order, but one 1/n for both (the two tallies
+ * count the same jobs: their n are equal, reset and added together). */
+static inline void add_job(sim_tally *wait, sim_tally *sojourn, double w, double s)
+{
+    assert(wait->n == sojourn->n);
+    int64_t n = wait->n + 1;
+    double inv = 1.0 / (double)n;
+    wait->n = sojourn->n = n;
+    double dw = w - wait->mean, ds = s - sojourn->mean;
+    wait->mean += dw * inv;
+    sojourn->mean += ds * inv;
+    wait->m2 += dw * (w - wait->mean);
+    sojourn->m2 += ds * (s - sojourn->mean);
+    if (w < wait->min)
+        wait->min = w;
+    if (w > wait->max)
+        wait->max = w;
+    if (s < sojourn->min)
+        sojourn->min = s;
+    if (s > sojourn->max)
+        sojourn->max = s;
+}
 
 /* Puts job on server s at now and schedules its completion. */
 static void start_service(sim_station *st, int s, uint64_t job, sim_time arrived, sim_time now)
@@ -198,8 +231,7 @@ static void complete(void *ctx, uint64_t arg, sim_time now)
     sim_time wait = done_job.started - done_job.arrived;
     sim_time sojourn = now - done_job.arrived;
     st->served++;
-    sim_tally_add(&st->wait, sim_time_to_seconds(wait));
-    sim_tally_add(&st->sojourn, sim_time_to_seconds(sojourn));
+    add_job(&st->wait, &st->sojourn, sim_time_to_seconds(wait), sim_time_to_seconds(sojourn));
 
     advance(st, now);
     if (st->count > 0) {
@@ -356,10 +388,9 @@ void sim_station_commit(sim_station *st, const sim_station_bulk *b)
      * through st (their counts are 64-bit integers, as the times read) and
      * stored and reloaded every field at each job. The same additions. */
     sim_tally wait = st->wait, sojourn = st->sojourn;
-    for (uint64_t k = 0; k < b->served; k++) {
-        sim_tally_add(&wait, sim_time_to_seconds(b->wait[k]));
-        sim_tally_add(&sojourn, sim_time_to_seconds(b->sojourn[k]));
-    }
+    for (uint64_t k = 0; k < b->served; k++)
+        add_job(&wait, &sojourn, sim_time_to_seconds(b->wait[k]),
+                sim_time_to_seconds(b->sojourn[k]));
     st->wait = wait;
     st->sojourn = sojourn;
     /* As sim_timeavg_add_area on each level. */
