@@ -67,7 +67,7 @@ struct mdl_quota {
     uint64_t total;      /* calls counted in the window ending at the last now */
     uint64_t head_calls; /* rolling: the calls of bucket head (invariant 1) */
     uint64_t peak;
-    double limit;
+    uint64_t whole;    /* floor(limit) when limit < 2^53 (fits in integers), else UINT64_MAX */
     int calendar;      /* read by every count: on the first line too */
     uint64_t *ring;    /* rolling: slots counters */
     int64_t head_slot; /* rolling: head % slots */
@@ -80,6 +80,7 @@ struct mdl_quota {
     int64_t first;   /* rolling: the first bucket that counted a call (invariant 4) */
     uint64_t refused;
     sim_time exhausted_at;
+    double limit;
 };
 
 #if UINTPTR_MAX == UINT64_MAX
@@ -127,6 +128,7 @@ mdl_quota *mdl_quota_create(const mdl_quota_cfg *cfg, sim_err *err)
     if (!q)
         goto fail_nomem;
     q->limit = cfg->limit;
+    q->whole = cfg->limit < 0x1p53 ? (uint64_t)floor(cfg->limit) : UINT64_MAX;
     q->window = cfg->window;
     q->calendar = cfg->calendar != 0;
     q->exhausted_at = SIM_TIME_NEVER;
@@ -208,9 +210,17 @@ static void count(mdl_quota *q, uint64_t n)
         q->peak = q->total;
 }
 
-/* Whether total + n stays within the limit (no overflow for huge n). */
+/* Whether total + n stays within the limit (no overflow for huge n): the
+ * sum in doubles against the limit. With L = floor(limit) < 2^53 that is
+ * n <= L and total + n <= L in integers: n <= L and total + n <= L make
+ * every conversion and the sum exact; otherwise the real sum is at least
+ * L + 1 (exact in a double, above limit), and rounding to nearest is
+ * monotonic, so the double sum is too. Without the conversions of two
+ * 64-bit unsigned integers (a dozen instructions each take). */
 static int fits(const mdl_quota *q, uint64_t n)
 {
+    if (q->whole != UINT64_MAX)
+        return n <= q->whole && q->total <= q->whole - n;
     return (double)n <= q->limit && (double)q->total + (double)n <= q->limit;
 }
 

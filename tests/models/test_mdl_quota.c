@@ -2,6 +2,8 @@
  * test_mdl_quota.c - call counts over rolling and calendar windows: exact
  * window edges, refusals, free_at, idle gaps and the Bulk API batch pool.
  */
+#include <inttypes.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -429,6 +431,49 @@ static void bad_configurations_are_refused(void **state)
     }
 }
 
+/* take's fit test in integers (L = floor(limit) while limit < 2^53) says
+ * what the sum in doubles against the limit says: limits below 1, with a
+ * fraction, whole, around 2^53 and infinite; counts held and asked from 0
+ * to UINT64_MAX, at, one below and one above each limit. The expected
+ * value is the double expression itself, evaluated here. */
+static void take_fits_as_the_sum_in_doubles(void **state)
+{
+    (void)state;
+    const double limits[] = {0.5, 1.0, 2.5, 3.0, 1e6 + 0.999, 0x1p53 - 1, 0x1p53, 0x1p60, INFINITY};
+    const uint64_t counts[] = {0,
+                               1,
+                               2,
+                               3,
+                               4,
+                               999999,
+                               1000000,
+                               1000001,
+                               (UINT64_C(1) << 53) - 2,
+                               (UINT64_C(1) << 53) - 1,
+                               UINT64_C(1) << 53,
+                               (UINT64_C(1) << 53) + 1,
+                               UINT64_C(1) << 60,
+                               UINT64_MAX / 2,
+                               UINT64_MAX};
+    const size_t nl = sizeof limits / sizeof *limits, nc = sizeof counts / sizeof *counts;
+    for (size_t a = 0; a < nl; a++)
+        for (size_t b = 0; b < nc; b++) {
+            if (counts[b] > UINT64_MAX / 2)
+                continue; /* held: a forced count (the total plus a count stays below 2^64) */
+            for (size_t c = 0; c < nc; c++) {
+                mdl_quota *q = make(limits[a], SIM_DAY, 1, 0);
+                mdl_quota_force(q, 0, counts[b]);
+                double lim = limits[a];
+                int want = (double)counts[c] <= lim && (double)counts[b] + (double)counts[c] <= lim;
+                int got = mdl_quota_take(q, 0, counts[c]);
+                if (got != want)
+                    fail_msg("limit %.17g, held %" PRIu64 ", asked %" PRIu64 ": take %d, want %d",
+                             lim, counts[b], counts[c], got, want);
+                mdl_quota_destroy(q);
+            }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +487,7 @@ int main(void)
         cmocka_unit_test(batched_calls_fit_exactly_when_no_take_is_refused_rolling),
         cmocka_unit_test(batched_calls_fit_exactly_when_no_take_is_refused_calendar),
         cmocka_unit_test(fits_follows_the_aged_out_buckets_by_hand),
+        cmocka_unit_test(take_fits_as_the_sum_in_doubles),
         cmocka_unit_test(bad_configurations_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
