@@ -31,6 +31,12 @@
 
 #include "sim_err.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define FIFO_INLINE inline __attribute__((always_inline))
+#else
+#define FIFO_INLINE inline
+#endif
+
 /* Puts v at position i of the min-heap h[c] and sifts it down. */
 static void sift_down(sim_time *h, size_t c, size_t i, sim_time v)
 {
@@ -115,8 +121,10 @@ static area_cursor area_cursor_at(const mdl_fifo_window *w)
 
 /* Adds [lo, hi) clipped to [t0, t1); lo never decreases between calls.
  * Inline: the sweeps call it once a record (as a call, a tenth of their
- * instructions went into it and back). */
-static inline void add_area(area_cursor *cur, sim_time lo, sim_time hi, mdl_fifo_level *out)
+ * instructions went into it and back). `buckets` (a constant where it is
+ * inlined): out->bucket_area is known to be there. */
+static inline void add_area_to(area_cursor *cur, sim_time lo, sim_time hi, mdl_fifo_level *out,
+                               int buckets)
 {
     if (lo < cur->t0)
         lo = cur->t0;
@@ -125,7 +133,7 @@ static inline void add_area(area_cursor *cur, sim_time lo, sim_time hi, mdl_fifo
     if (hi <= lo)
         return;
     out->area += hi - lo;
-    if (!out->bucket_area)
+    if (!buckets && !out->bucket_area)
         return;
     while (lo >= cur->e) {
         cur->k++;
@@ -137,6 +145,11 @@ static inline void add_area(area_cursor *cur, sim_time lo, sim_time hi, mdl_fifo
         lo = e;
     }
     *area += hi - lo;
+}
+
+static inline void add_area(area_cursor *cur, sim_time lo, sim_time hi, mdl_fifo_level *out)
+{
+    add_area_to(cur, lo, hi, out, 0);
 }
 
 /* The per-bucket maximum: bucket j (relative) ends at edge (clipped to t1). */
@@ -163,6 +176,15 @@ static void note(peak_cursor *pk, int level, mdl_fifo_level *out)
     if (level > out->max)
         out->max = level;
     if (pk->bmax && level > pk->bmax[pk->j])
+        pk->bmax[pk->j] = level;
+}
+
+/* note with pk->bmax known to be there. */
+static inline void note_bucket(peak_cursor *pk, int level, mdl_fifo_level *out)
+{
+    if (level > out->max)
+        out->max = level;
+    if (level > pk->bmax[pk->j])
         pk->bmax[pk->j] = level;
 }
 
@@ -237,9 +259,12 @@ int mdl_fifo_busy(const mdl_fifo_window *w, size_t nflight, const sim_time *flig
     return SIM_OK;
 }
 
-void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *start,
-                          const sim_time *end, const sim_time *sorted, size_t m,
-                          mdl_fifo_level *out)
+/* mdl_fifo_busy_sorted's sweep; `both` (a constant where it is inlined)
+ * says that out has both bucket arrays, so the checks of the arrays leave
+ * the loop (the commits of the pass sweep with both). */
+static FIFO_INLINE void busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *start,
+                                    const sim_time *end, const sim_time *sorted, size_t m,
+                                    mdl_fifo_level *out, int both)
 {
     size_t nb = mdl_fifo_buckets(w);
     level_init(out, nb);
@@ -257,8 +282,8 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
             break;
         if (e <= s)
             continue;
-        add_area(&area, s, e, &lv);
-        if (pk.bmax)
+        add_area_to(&area, s, e, &lv, both);
+        if (both || pk.bmax)
             while (s >= pk.edge) {
                 for (; p < m && sorted[p] <= pk.edge; p++)
                     ;
@@ -268,7 +293,10 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
             ;
         started++;
         assert(p <= started);
-        note(&pk, (int)(started - p), &lv);
+        if (both)
+            note_bucket(&pk, (int)(started - p), &lv);
+        else
+            note(&pk, (int)(started - p), &lv);
     }
     if (pk.bmax)
         while (pk.j + 1 < nb) {
@@ -277,6 +305,16 @@ void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *st
             next_bucket(&pk, (int)(started - p));
         }
     *out = lv;
+}
+
+void mdl_fifo_busy_sorted(const mdl_fifo_window *w, size_t n, const sim_time *start,
+                          const sim_time *end, const sim_time *sorted, size_t m,
+                          mdl_fifo_level *out)
+{
+    if (out->bucket_area && out->bucket_max)
+        busy_sorted(w, n, start, end, sorted, m, out, 1);
+    else
+        busy_sorted(w, n, start, end, sorted, m, out, 0);
 }
 
 void mdl_fifo_waiting(const mdl_fifo_window *w, size_t n, const sim_time *arrival,
