@@ -39,6 +39,12 @@
 #include "sim_queue.h"
 #include "sim_rng.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* Workers of an endpoint whose scenario says "unlimited". */
 #define UNLIMITED_WORKERS 4096
 
@@ -1796,18 +1802,25 @@ static inline uint64_t fkey(const agg *a, sim_time at, uint64_t r)
 /* Restores the heap of flows (the first to fire on top) below place h,
  * whose key grew. Past its keys the heap holds FKEY_NEVER (agg.flow_heap),
  * which no key passes: no bound to check. */
-static void flow_sift_down(agg_fkey *heap, int h)
+static void flow_sift_down(agg_fkey *heap, size_t h)
 {
+    /* The places as byte offsets: a level costs no scaling of an index
+     * (the entries are 16 bytes, beyond an address's scale) */
+    const size_t size = sizeof *heap;
+    char *base = (char *)heap;
     agg_fkey x = heap[h];
+    size_t at = h * size;
     for (;;) {
-        int l = 2 * h + 1;
-        l += heap[l + 1].key < heap[l].key;
-        if (heap[l].key >= x.key)
+        size_t l = 2 * at + size;
+        const agg_fkey *kids = (const agg_fkey *)(base + l);
+        l += kids[1].key < kids[0].key ? size : 0;
+        const agg_fkey *kid = (const agg_fkey *)(base + l);
+        if (kid->key >= x.key)
             break;
-        heap[h] = heap[l];
-        h = l;
+        *(agg_fkey *)(base + at) = *kid;
+        at = l;
     }
-    heap[h] = x;
+    *(agg_fkey *)(base + at) = x;
 }
 
 static int by_push(const void *x, const void *y);
@@ -1817,7 +1830,7 @@ static int by_push(const void *x, const void *y);
  * them all for the next push (their order, and so the heap, stays as it
  * was). The ranks run out after 2^FKEY_RANK pushes in a pass (or
  * mdl_scenario.rank_limit, the tests' knob: agg.frank_max). */
-static uint64_t flow_renumber(agg *a, int n)
+static NOINLINE uint64_t flow_renumber(agg *a, int n)
 {
     const uint64_t mask = ((uint64_t)1 << FKEY_RANK) - 1;
     assert((uint64_t)n < ((uint64_t)1 << FKEY_RANK) && "a rank for every flow and one to push");
@@ -1851,7 +1864,7 @@ static void flow_heap_build(agg *a, const agg_comp *c, sim_time t0)
         a->flow_heap[h] = (agg_fkey){.key = FKEY_NEVER, .k = -1};
     a->frank = (uint64_t)c->nall;
     for (int h = c->nall / 2 - 1; h >= 0; h--)
-        flow_sift_down(a->flow_heap, h);
+        flow_sift_down(a->flow_heap, (size_t)h);
 }
 
 /* Whether the calendar may order flow f's arrival at `at`, pushed at
@@ -1901,10 +1914,25 @@ static void sample_early(agg *a, const flow_rt *f, sim_time at)
     a->early_sys[a->nearly++] = f->spec->target_index;
 }
 
+/* take_next's check of flow f's arrival at `at`, its k-th, against the
+ * quota samples (sample_tie), made only for an arrival at or after the
+ * sample instant a->sample_at: before it, sample_tie finds no tie. Out of
+ * line: most arrivals of a pass come before the next sample. */
+static NOINLINE void take_tie(agg *a, const flow_rt *f, int k, sim_time at)
+{
+    int tie = sample_tie(a, f, at, a->taken[k] ? a->took[k] : f->pushed_at);
+    if (tie == 2)
+        sample_early(a, f, at);
+    else if (tie)
+        a->tie = 1;
+}
+
 /* The flow of c whose arrival before `until` the calendar would fire
  * next (invariant 7), taken over by the pass; -1 when none is due. The
  * arrival taken is a->taken_at. The flows wait in a->flow_heap
- * (flow_heap_build at the pass's start): the first to fire is on top. */
+ * (flow_heap_build at the pass's start): the first to fire is on top.
+ * Its rare cases (a sample instant reached, the ranks renumbered) are
+ * out of line. */
 static int take_next(agg *a, const agg_comp *c, sim_time until)
 {
     world *w = a->w;
@@ -1915,20 +1943,16 @@ static int take_next(agg *a, const agg_comp *c, sim_time until)
         return -1;
     int next = top->k;
     flow_rt *f = &w->flows[c->all[next]];
-    if (!a->tie) {
-        int tie = sample_tie(a, f, f->next_at, a->taken[next] ? a->took[next] : f->pushed_at);
-        if (tie == 2)
-            sample_early(a, f, f->next_at);
-        else if (tie)
-            a->tie = 1;
-    }
+    sim_time at = f->next_at;
+    if (!a->tie && at >= a->sample_at)
+        take_tie(a, f, next, at);
     a->taken[next] = 1;          /* its event is cancelled on a commit (pass_repush) */
     a->last[next] = ++w->pushes; /* the calendar would push its next now */
-    a->taken_at = a->took[next] = f->next_at;
-    f->next_at = flow_next(f, f->next_at);
+    a->taken_at = a->took[next] = at;
+    at = f->next_at = flow_next(f, at);
     if (a->frank >= a->frank_max)
         a->frank = flow_renumber(a, c->nall);
-    top->key = fkey(a, f->next_at, a->frank++); /* a later arrival, pushed last */
+    top->key = fkey(a, at, a->frank++); /* a later arrival, pushed last */
     flow_sift_down(a->flow_heap, 0);
     return f->index;
 }
@@ -2640,11 +2664,11 @@ static agg_skey sub_key(agg *a, agg_comp *c, int k)
 /* Restores the heap of subscribers' steps below place h, whose key grew.
  * Past its keys the heap holds SKEY_NEVER (agg.sub_heap), which no key
  * passes: no bound to check. */
-static void sub_sift_down(agg_skey *heap, int h)
+static void sub_sift_down(agg_skey *heap, size_t h)
 {
     agg_skey x = heap[h];
-    for (;;) {
-        int l = 2 * h + 1;
+    for (;;) { /* size_t places: no sign extension a level */
+        size_t l = 2 * h + 1;
         l += heap[l + 1] < heap[l];
         if (heap[l] >= x)
             break;
@@ -2662,7 +2686,7 @@ static void sub_heap_build(agg *a, agg_comp *c)
     for (int h = c->nsubs; h < 2 * c->nsubs + 2; h++)
         a->sub_heap[h] = SKEY_NEVER;
     for (int h = c->nsubs / 2 - 1; h >= 0; h--)
-        sub_sift_down(a->sub_heap, h);
+        sub_sift_down(a->sub_heap, (size_t)h);
 }
 
 /* A request at the endpoint of its system at `at`: a real-time call
