@@ -2629,6 +2629,15 @@ static uint64_t draw_key(flow_rt *f)
  * answers first, then the call, then reads, each kind in subscriber
  * order. A subscriber's steps change only with its own steps and with
  * new publishes. */
+static inline agg_skey skey_of(const agg *a, sim_time at, uint64_t cls, int k)
+{
+    if (at == SIM_TIME_NEVER)
+        return SKEY_NEVER;
+    uint64_t rel = (uint64_t)(at - a->t0);
+    rel = rel < a->skey_far ? rel : a->skey_far;
+    return rel << a->skey_bits | cls << (a->skey_bits - 2) | (uint64_t)k;
+}
+
 static agg_skey sub_key(agg *a, agg_comp *c, int k)
 {
     agg_slots *sl = &c->slot[k];
@@ -2654,11 +2663,7 @@ static agg_skey sub_key(agg *a, agg_comp *c, int k)
     }
     sl->step_at = at;
     sl->ans = j;
-    if (at == SIM_TIME_NEVER)
-        return SKEY_NEVER;
-    uint64_t rel = (uint64_t)(at - a->t0);
-    rel = rel < a->skey_far ? rel : a->skey_far;
-    return rel << a->skey_bits | cls << (a->skey_bits - 2) | (uint64_t)k;
+    return skey_of(a, at, cls, k);
 }
 
 /* Restores the heap of subscribers' steps below place h, whose key grew.
@@ -2678,11 +2683,23 @@ static void sub_sift_down(agg_skey *heap, size_t h)
     heap[h] = x;
 }
 
-/* Every subscriber's next step and their heap (after new publishes). */
+/* Every subscriber's next step and their heap (after new publishes).
+ * Only a subscriber whose next publish was not drawn when sub_key last
+ * looked (slots.next unknown) and is now may step otherwise; the others'
+ * steps are the ones sub_key noted (step_at, ans: a read is class 2, an
+ * answer class 0), and their keys are made from them, not searched for
+ * again. The heap is built as from sub_key's keys: the same keys in the
+ * same places. */
 static void sub_heap_build(agg *a, agg_comp *c)
 {
-    for (int k = 0; k < c->nsubs; k++)
-        a->sub_heap[k] = sub_key(a, c, k);
+    const agg_evbuf *e = &c->ev;
+    for (int k = 0; k < c->nsubs; k++) {
+        const agg_slots *sl = &c->slot[k];
+        int stale =
+            sl->next == SIZE_MAX &&
+            (sl->prev == SIZE_MAX ? a->pub_first[sl->flow] : e->pub_link[sl->prev]) != SIZE_MAX;
+        a->sub_heap[k] = stale ? sub_key(a, c, k) : skey_of(a, sl->step_at, sl->ans < 0 ? 2 : 0, k);
+    }
     for (int h = c->nsubs; h < 2 * c->nsubs + 2; h++)
         a->sub_heap[h] = SKEY_NEVER;
     for (int h = c->nsubs / 2 - 1; h >= 0; h--)
@@ -2928,6 +2945,8 @@ static int ev_draw(agg *a, agg_comp *c, sim_time t0, sim_time *t1)
         c->slot[k].n = 0;
         c->slot[k].next = c->slot[k].prev = c->slot[k].seen = SIZE_MAX;
         c->slot[k].freed = t0;
+        c->slot[k].step_at = SIM_TIME_NEVER; /* no step: sub_heap_build's key */
+        c->slot[k].ans = -1;
         const agg_sub *u = &a->gsubs[c->subs[k]];
         c->slot[k].retention = mdl_channel_retention(u->f->channel);
         c->slot[k].redelivery = u->f->spec->event.redelivery;
