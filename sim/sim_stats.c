@@ -975,25 +975,43 @@ static void advance(sim_series *s, sim_time now)
     s->last = now;
 }
 
-void sim_series_set(sim_series *s, sim_time now, double v)
+/* sim_series_set's other cases: a set at last, a bucket's end crossed,
+ * observing over. Out of line, so that the
+ * common case saves no register for the call of advance. */
+static RECORD_COLD void set_other(sim_series *s, sim_time now, double v)
 {
     /* A SUM series has last = SIM_TIME_NEVER, so the kind (on the
      * header's second line) is only read once observing is over. */
     if (s->last == SIM_TIME_NEVER && s->kind != SIM_SERIES_LEVEL)
         return;
-    if (now > s->last) {
-        if (now < cur_end(s)) { /* the common case: still in the same bucket */
-            s->acc += s->level * (double)(now - s->last);
-            if (s->level > s->acc_mx)
-                s->acc_mx = s->level;
-            s->last = now;
-        } else {
-            advance(s, now);
-        }
-    }
+    if (now > s->last)
+        advance(s, now); /* now >= cur_end(s): the common case did the rest */
     s->level = v;
     if (s->last != SIM_TIME_NEVER && v > s->acc_mx)
         s->acc_mx = v;
+}
+
+void sim_series_set(sim_series *s, sim_time now, double v)
+{
+    /* The common case: later than last (so observing, last is not
+     * SIM_TIME_NEVER) and still in bucket cur. The same operations as
+     * advance's last step, then the maximum raised by the new level. (A
+     * set at last inline too cost 3 instructions a set, 6.7 M more than
+     * its calls of set_other on the 100-flow day.) */
+    sim_time last = s->last;
+    if (now > last && now < cur_end(s)) {
+        double lv = s->level, mx = s->acc_mx;
+        s->acc += lv * (double)(now - last);
+        if (lv > mx)
+            mx = lv;
+        if (v > mx)
+            mx = v;
+        s->acc_mx = mx;
+        s->last = now;
+        s->level = v;
+        return;
+    }
+    set_other(s, now, v);
 }
 
 void sim_series_add(sim_series *s, sim_time now, double amount)

@@ -853,6 +853,28 @@ static void series_ignores_times_beyond_the_span(void **state)
     sim_series_destroy(s);
 }
 
+/* A set exactly at a bucket's end belongs to the next bucket: buckets of
+ * 10 us, level 1 on [0, 10), 5 from exactly 10, 2 from 15, finish at 30.
+ * By hand: bucket 0 mean 1, max 1 (the 5 is not in it); bucket 1 (5*5 +
+ * 2*5)/10 = 3.5, max 5; bucket 2 mean 2, max 2 (assert_bucket: within EPS;
+ * the values are exact). sim_series_set's same-bucket shortcut must stop
+ * short of the edge: taken at it (now <= end), it raised bucket 0's max
+ * to 5 and this test failed. */
+static void series_set_at_a_bucket_end_belongs_to_the_next(void **state)
+{
+    (void)state;
+    sim_series *s = sim_series_create(SIM_SERIES_LEVEL, 10, 3, NULL);
+    assert_non_null(s);
+    sim_series_set(s, 0, 1.0);
+    sim_series_set(s, 10, 5.0);
+    sim_series_set(s, 15, 2.0);
+    sim_series_finish(s, 30);
+    assert_bucket(s, 0, 1.0, 1.0);
+    assert_bucket(s, 1, 3.5, 5.0);
+    assert_bucket(s, 2, 2.0, 2.0);
+    sim_series_destroy(s);
+}
+
 /*
  * Bulk areas, buckets of 10 us over [0, 40). The whole level is the sum of
  * a part set as usual, A = 1 on [0, 25) then 0, and a part added as areas,
@@ -1128,6 +1150,7 @@ int main(void)
         cmocka_unit_test(hist_bulk_add_of_times_equals_one_add_each),
         cmocka_unit_test(series_level_buckets_match_a_hand_computed_signal),
         cmocka_unit_test(series_ignores_times_beyond_the_span),
+        cmocka_unit_test(series_set_at_a_bucket_end_belongs_to_the_next),
         cmocka_unit_test(series_sum_buckets_add_amounts),
         cmocka_unit_test(series_areas_added_in_bulk_join_the_level_in_any_bucket),
         cmocka_unit_test(series_bucket_ends_keep_areas_written_ahead),
