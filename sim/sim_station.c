@@ -133,24 +133,31 @@ _Static_assert(offsetof(struct sim_station, done) == 2 * SIM_CACHE_LINE,
                "line 2 starts with the done callback");
 #endif
 
+/* advance with no line (count == 0, the common case): the system's step
+ * is the busy one, and the queue's is +0.0, which leaves its area (+0.0
+ * or more) as it is. The same sums. */
+static inline void advance_no_line(sim_station *st, sim_time now)
+{
+    assert(now >= st->last && st->count == 0);
+    double busy = (double)st->busy * (double)(now - st->last);
+    st->area_sys += busy;
+    st->area_busy += busy;
+    st->last = now;
+}
+
 /* Before a change of the levels at now: adds each level times the time
  * since the last change to its area, as sim_timeavg_set does first. */
 static inline void advance(sim_station *st, sim_time now)
 {
+    if (st->count == 0) {
+        advance_no_line(st, now);
+        return;
+    }
     assert(now >= st->last);
     double dt = (double)(now - st->last);
-    if (st->count == 0) {
-        /* No line (the common case): the system's step is the busy one,
-         * and the queue's is +0.0, which leaves its area (+0.0 or more) as
-         * it is. The same sums. */
-        double busy = (double)st->busy * dt;
-        st->area_sys += busy;
-        st->area_busy += busy;
-    } else {
-        st->area_sys += (double)(st->busy + (int)st->count) * dt;
-        st->area_queue += (double)st->count * dt;
-        st->area_busy += (double)st->busy * dt;
-    }
+    st->area_sys += (double)(st->busy + (int)st->count) * dt;
+    st->area_queue += (double)st->count * dt;
+    st->area_busy += (double)st->busy * dt;
     st->last = now;
 }
 
@@ -180,9 +187,15 @@ static inline void add_job(sim_tally *wait, sim_tally *sojourn, double w, double
         sojourn->max = s;
 }
 
-/* Puts job on server s at now and schedules its completion. */
+/* Puts job on server s at now and schedules its completion. The slot is
+ * written before the draw (only complete reads a slot, and the draw
+ * cannot reach it), so that only st and s live across the call: five
+ * registers saved and restored a start became two. */
 static void start_service(sim_station *st, int s, uint64_t job, sim_time arrived, sim_time now)
 {
+    st->slots[s].job = job;
+    st->slots[s].arrived = arrived;
+    st->slots[s].started = now;
     sim_time d;
     if (st->service_fn) {
         d = st->service_fn(st->service_ctx, job, now);
@@ -191,9 +204,6 @@ static void start_service(sim_station *st, int s, uint64_t job, sim_time arrived
     } else {
         d = sim_dist_sample_time(&st->service, st->rng);
     }
-    st->slots[s].job = job;
-    st->slots[s].arrived = arrived;
-    st->slots[s].started = now;
     /* A failed push is recorded by the calendar and ends the run. */
     (void)sim_queue_after(st->q, d, complete, st, (uint64_t)s);
 }
@@ -369,6 +379,16 @@ static int full(const sim_station *st)
 int sim_station_arrive(sim_station *st, uint64_t job)
 {
     sim_time now = sim_queue_now(st->q);
+    if (st->nidle > 0) {
+        /* An idle server (enter's first case): no line (invariant 2) and
+         * busy < c <= K, so the station is not full. */
+        advance_no_line(st, now);
+        int s = st->idle[--st->nidle];
+        st->busy++;
+        start_service(st, s, job, now, now);
+        st->arrivals++;
+        return SIM_OK;
+    }
     if (full(st)) {
         st->arrivals++;
         st->blocked++;
