@@ -10,7 +10,11 @@
  *
  * Invariants:
  *   1. in_flight = live slots = sim_station_in_system (hung requests get no
- *      slot and never enter the station).
+ *      slot and never enter the station). The two differ only inside the
+ *      station's arrive and inject calls, where it may call service_fn,
+ *      which reads neither; so set_levels and the request's checks read
+ *      in_flight for the station's levels (busy = min(in_flight, workers):
+ *      the station never keeps a line while a worker is idle).
  *   2. aged = live slots with the aged flag; a live slot that is not aged
  *      has a pending aged event iff min_age > 0.
  *   3. The utilisation and queue-length series always hold the station's
