@@ -109,6 +109,16 @@ typedef struct page {
     sim_time t0;
 } log_page;
 
+/* A commit's counts on an allocation held back (held_force): while the
+ * records' times stay in the quota's grid bucket it last saw (before
+ * `end`), n more were counted here, and its used is `used`. */
+typedef struct held_count {
+    sim_time end;  /* 0: none held, the next force goes to the quota */
+    sim_time at;   /* a time of that bucket the quota saw */
+    sim_time grid; /* mdl_quota_grid */
+    uint64_t n, used;
+} held_count;
+
 typedef struct reader {
     int flow, cdc;
     mdl_channel_notify_fn *notify;
@@ -156,10 +166,11 @@ struct mdl_channel {
     sim_time interval;
     size_t nbins;
 
-    int pass_on;               /* between mdl_channel_pass_begin and the commit */
-    sim_time pass_t0, pass_t1; /* the pass's interval, both ends held */
-    sim_time held_first;       /* the first sample point held */
-    size_t nheld;              /* sample points held (one interval apart) */
+    int pass_on;                   /* between mdl_channel_pass_begin and the commit */
+    sim_time pass_t0, pass_t1;     /* the pass's interval, both ends held */
+    sim_time held_first;           /* the first sample point held */
+    size_t nheld;                  /* sample points held (one interval apart) */
+    held_count held_pub, held_del; /* a commit's forces held back (held_force) */
 };
 
 #define PAGE_BITS    8u
@@ -460,6 +471,42 @@ static void note_backlog_peak(mdl_channel *ch, const reader *r)
         ch->st.backlog_peak = r->backlog;
 }
 
+/* Counts one on q at now in a commit, as mdl_quota_force would, and
+ * returns used(now) after it. Once q has seen a time of a grid bucket, a
+ * later call in that bucket finds q's head there (a rolling bucket is the
+ * grid; a calendar window is a multiple of it): advance does nothing and
+ * count adds one to the total and the peak (which only grows). So the
+ * counts of a run in one bucket are held and given to q in one force
+ * (flush_held), and used is the held total. */
+static inline uint64_t held_force(mdl_quota *q, held_count *h, sim_time now)
+{
+    if (now < h->end) {
+        h->n++;
+        return ++h->used;
+    }
+    if (h->n > 0)
+        mdl_quota_force(q, h->at, h->n);
+    mdl_quota_force(q, now, 1);
+    h->n = 0;
+    h->at = now;
+    h->used = mdl_quota_used(q, now);
+    h->end = (now / h->grid + 1) * h->grid;
+    return h->used;
+}
+
+/* Gives the held counts to their quotas, before anything else may read
+ * or change them (a charge, a sample, the per-record delivery, a note,
+ * the commit's end). */
+static void flush_held(mdl_channel *ch)
+{
+    if (ch->held_pub.n > 0)
+        mdl_quota_force(ch->publish, ch->held_pub.at, ch->held_pub.n);
+    if (ch->held_del.n > 0)
+        mdl_quota_force(ch->delivery, ch->held_del.at, ch->held_del.n);
+    ch->held_pub.n = ch->held_del.n = 0;
+    ch->held_pub.end = ch->held_del.end = 0;
+}
+
 /* Tells reader ri the changes of its own backlog gathered by a commit
  * (LAGS), if any. */
 static void tell_lags(mdl_channel *ch, int ri)
@@ -467,6 +514,7 @@ static void tell_lags(mdl_channel *ch, int ri)
     reader *r = &ch->readers[ri];
     if (r->nlags == 0)
         return;
+    flush_held(ch);
     r->notify(r->ctx, ri, MDL_NOTE_LAGS, NULL, (uint64_t)r->nlags, 0, r->lags[r->nlags - 1].at);
     r->nlags = 0;
 }
@@ -544,6 +592,7 @@ static void purge(mdl_channel *ch, sim_time now)
         return;
     if (ch->pass_on) /* the commit purges at each record's time */
         return;
+    flush_held(ch); /* EXPIRED notes may follow */
     uint64_t consumed_below = 0;
     if (ch->keep_until_consumed && ch->nreaders > 0)
         consumed_below = min_committed(ch);
@@ -994,6 +1043,7 @@ int mdl_channel_attach(mdl_channel *ch, const mdl_channel_reader_cfg *cfg, sim_e
 static int deliver_one(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int *replay,
                        sim_time *retry_at, int force)
 {
+    flush_held(ch);
     purge(ch, now);
     reader *r = &ch->readers[ri];
     if (r->pos < oldest(ch))
@@ -1059,6 +1109,7 @@ int mdl_channel_deliver(mdl_channel *ch, int ri, sim_time now, mdl_event *out, i
 int mdl_channel_charge(mdl_channel *ch, int ri, sim_time now, sim_time *retry_at)
 {
     assert(ri >= 0 && ri < ch->nreaders);
+    flush_held(ch);
     if (!take_delivery(ch, ri, now, retry_at))
         return 0;
     ch->st.deliveries++;
@@ -1202,6 +1253,7 @@ uint64_t mdl_channel_allocation_used(mdl_channel *ch, sim_time now)
 /* The sample of the charts at now. */
 static void take_sample(mdl_channel *ch, sim_time now)
 {
+    flush_held(ch);
     purge(ch, now);
     uint64_t backlog = 0;
     double age = 0.0;
@@ -1428,7 +1480,8 @@ static int reads_find_few(const mdl_channel *ch, const mdl_channel_bulk *b)
     size_t i = 0;
     for (size_t j = 0; j <= b->nread; j++) {
         /* the publishes up to this read (all of them after the last) */
-        for (; i < b->npub && (j == b->nread || b->pub_at[i] <= b->read_at[j]); i++) {
+        sim_time upto = j < b->nread ? b->read_at[j] : SIM_TIME_NEVER;
+        for (; i < b->npub && b->pub_at[i] <= upto; i++) {
             if (b->pub_flow[i] < 0)
                 return 0;
             if (span > 0) {
@@ -1527,7 +1580,7 @@ static int pass_publish(mdl_channel *ch, int flow, uint64_t key, sim_time now, u
     }
     assert(wide || fits(ch, flow, key, now, now));
     if (ch->publish)
-        mdl_quota_force(ch->publish, now, 1);
+        held_force(ch->publish, &ch->held_pub, now);
     uint64_t seq = ch->tip;
     if (seq_out)
         *seq_out = seq;
@@ -1555,6 +1608,9 @@ static int pass_publish(mdl_channel *ch, int flow, uint64_t key, sim_time now, u
                 r->high = r->pos;
         }
     }
+    if (tell == 0 && ch->nreaders <= 64)
+        return SIM_OK; /* the usual case: a gathered change, nobody to tell now */
+    flush_held(ch);
     mdl_event ev = {.seq = seq, .published = now, .created = now, .key = key, .flow = flow};
     for (; tell; tell &= tell - 1) {
         int i = __builtin_ctzll(tell);
@@ -1593,8 +1649,7 @@ static int pass_read(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int 
     if (is_wide(e) || p->seq0 + e->dseq != r->pos || e_flow(ch, e) != r->flow)
         return deliver_one(ch, ri, now, out, replay, NULL, 1);
     assert(r->pos >= oldest(ch) && r->pos < ch->tip && end_of(ch, a) == r->pos + 1);
-    if (ch->delivery)
-        mdl_quota_force(ch->delivery, now, 1);
+    uint64_t used = ch->delivery ? held_force(ch->delivery, &ch->held_del, now) : 0;
     out->seq = r->pos;
     out->published = p->t0 + (sim_time)(e->tf >> 16);
     out->created = out->published;
@@ -1609,7 +1664,7 @@ static int pass_read(mdl_channel *ch, int ri, sim_time now, mdl_event *out, int 
     skip_unmatched(ch, r);
     ch->st.deliveries++;
     if (ch->s_alloc)
-        sim_series_set(ch->s_alloc, now, (double)mdl_quota_used(ch->delivery, now));
+        sim_series_set(ch->s_alloc, now, (double)used);
     return MDL_READ_DELIVERED;
 }
 
@@ -1626,6 +1681,11 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
     if (!ch->pass_on || !valid_bulk(ch, b))
         return SIM_EINVAL;
     ch->pass_on = 0;
+    ch->held_pub = ch->held_del = (held_count){0};
+    if (ch->publish)
+        ch->held_pub.grid = mdl_quota_grid(ch->publish);
+    if (ch->delivery)
+        ch->held_del.grid = mdl_quota_grid(ch->delivery);
     for (int ri = 0; ri < ch->nreaders; ri++) {
         reader *r = &ch->readers[ri];
         if (r->pass_lags && !r->lags) /* none: it is told note by note */
@@ -1678,8 +1738,10 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
             (void)got;
             reader *r = &ch->readers[ri];
             if (!r->lags) {
-                if (r->notify)
+                if (r->notify) {
+                    flush_held(ch);
                     r->notify(r->ctx, ri, MDL_NOTE_READ, ev, 1, replay, tr);
+                }
             } else if (!replay && ev->flow == r->flow) { /* deliver_one took it off backlog_own */
                 gather_lag(r, tr, 0);
                 if (r->nlags == MDL_CHANNEL_LAGS)
@@ -1688,6 +1750,7 @@ int mdl_channel_pass_commit(mdl_channel *ch, const mdl_channel_bulk *b)
             j++;
         }
     }
+    flush_held(ch);
     for (int ri = 0; ri < ch->nreaders; ri++)
         if (ch->readers[ri].lags)
             tell_lags(ch, ri);
