@@ -1942,7 +1942,8 @@ int mdl_subscriber_pass_commit(mdl_subscriber *s, const mdl_subscriber_bulk *b)
     size_t nh = 0;
     for (size_t i = 0; i <= b->n; i++) {
         /* Applies due by this read first (release comes before pump). */
-        while (nh > 0 && (i == b->n || s->applies[0].at <= b->read_at[i])) {
+        sim_time upto = i < b->n ? b->read_at[i] : SIM_TIME_NEVER; /* done_at < t1 */
+        while (nh > 0 && s->applies[0].at <= upto) {
             struct pending_apply a;
             heap_pop(s->applies, &nh, &a);
             const mdl_event *ev = &b->ev[a.i];
