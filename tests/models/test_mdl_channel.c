@@ -1337,15 +1337,18 @@ static void ignore(void *ctx, int reader, mdl_channel_note what, const mdl_event
  * in the quota's grid bucket and gives them in one force (held_force in
  * mdl_channel.c). Here the delivery allocation is a rolling 24 h in 1 h
  * buckets and the publish allocation a rolling hour in 1 h buckets, the
- * charts on (3 h: most buckets end between samples); over 50 h, ~600 publishes each read 0 to 2 min
- * later (no record on a whole hour, so no tie with a sample). From the 25th hour the delivery
- * window drops an hour's bucket each hour: a count held across a bucket's end would set a used too
- * high, or count the calls in the wrong bucket, which then leaves the window an hour early. The
- * commit (the samples held) and the per-record calls (the queue run to
- * each record) must give the same allocation_used_series, bin by bin (its
- * mean and peak, exactly: the same levels at the same times), the same
- * used and peaks; and by hand, bin 10's peak (hours 30 to 32) is at least
- * the deliveries of hours 7 to 29 (a window less its oldest bucket). */
+ * charts on (3 h: most buckets end between samples); over 50 h, ~600
+ * publishes each read 0 to 2 min later (no record on a whole hour, so no
+ * tie with a sample). From the 25th hour the delivery window drops an
+ * hour's bucket each hour: a count held across a bucket's end would set a
+ * used too high, or count the calls in the wrong bucket, which then
+ * leaves the window an hour early. The commit (the samples held) and the
+ * per-record calls (the queue run to each record) must give the same
+ * allocation_used_series, bin by bin (its mean and peak, exactly: the
+ * same levels at the same times), the same used and peaks on both
+ * allocations (the publish allocation's hour drops a bucket every hour);
+ * and by hand, bin 10's peak (hours 30 to 32) is at least the deliveries
+ * of hours 7 to 29 (a window less its oldest bucket). */
 static void a_commit_counts_the_allocations_as_the_calls_across_buckets(void **state)
 {
     (void)state;
@@ -1453,6 +1456,12 @@ static void a_commit_counts_the_allocations_as_the_calls_across_buckets(void **s
     assert_true(s0.allocation_peak == s1.allocation_peak && s0.published == s1.published);
     assert_int_equal(mdl_channel_allocation_used(ch[1], t1),
                      mdl_channel_allocation_used(ch[0], t1));
+    /* the publish allocation's held counts: its peak and what it holds */
+    mdl_quota *pq[2];
+    for (int c = 0; c < 2; c++)
+        pq[c] = (mdl_quota *)mdl_channel_allocation(ch[c], MDL_CHANNEL_PUBLISH_ALLOCATION);
+    assert_true(mdl_quota_peak(pq[1]) == mdl_quota_peak(pq[0]) && mdl_quota_peak(pq[0]) > 0);
+    assert_int_equal(mdl_quota_used(pq[1], t1), mdl_quota_used(pq[0], t1));
     for (int c = 0; c < 2; c++) {
         sim_result_destroy(res[c]);
         mdl_channel_destroy(ch[c]);
