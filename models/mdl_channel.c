@@ -72,10 +72,11 @@
  * replays publishes, reads and held samples in time order through the
  * per-record path's code (append_entry and append's reader updates in
  * pass_publish, deliver_one or its usual case in pass_read, take_sample)
- * with the allocations forced instead of taken; a reader attached with
- * pass_lags gathers its own backlog's changes (lags) instead of a note
- * per publish and read, told in batches (tell_lags), and before any other
- * note to it.
+ * with the allocations forced instead of taken (a run's counts within
+ * one grid bucket held and forced at once: held_force); a reader
+ * attached with pass_lags gathers its own backlog's changes (lags)
+ * instead of a note per publish and read, told in batches (tell_lags),
+ * and before any other note to it.
  * And for the log:
  *   7. first == the seq of entry head when head < tail, else tip (entries
  *      are contiguous, so purging entry head moves it to that entry's end;
@@ -496,7 +497,8 @@ static inline uint64_t held_force(mdl_quota *q, held_count *h, sim_time now)
 
 /* Gives the held counts to their quotas, before anything else may read
  * or change them (a charge, a sample, the per-record delivery, a note,
- * the commit's end). */
+ * the commit's end). No note's handler reads a quota today: the flushes
+ * before notes keep the counts right for one that would. */
 static void flush_held(mdl_channel *ch)
 {
     if (ch->held_pub.n > 0)
