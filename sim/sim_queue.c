@@ -636,6 +636,16 @@ static NOINLINE sim_event_id fill_hole_with(sim_queue *q, sim_time at, uint64_t 
     return id;
 }
 
+/* A push with the root in place: the new event goes in at the end and
+ * sifts up. Out of line, a tail call from insert, so that the common push
+ * needs no saved registers (see push_at). */
+static NOINLINE sim_event_id push_up(sim_queue *q, sim_time at, uint64_t key, void *ctx,
+                                     sim_event_id id)
+{
+    sift_up(q->heap, q->rec, q->size++, at, key, ctx);
+    return id;
+}
+
 /* Runs the deferred calls in order, those they defer included, and
  * empties the list. A call may grow the list: each is copied out first.
  * Out of line so that the loop around fire_first stays small. */
@@ -740,39 +750,55 @@ static uint32_t new_slot(sim_queue *q)
     return s;
 }
 
-/* Fills slot s (taken off the free list or new) and puts it in the heap. */
-static INLINE sim_event_id insert(sim_queue *q, uint32_t s, sim_time at, sim_event_fn *fn,
-                                  void *ctx, uint64_t arg)
+static sim_event_id push_renumbered(sim_queue *q, uint32_t s, sim_time at, void *ctx);
+
+/* Puts slot s (taken off the free list or new, its fn and arg already
+ * stored) in the heap. The test of next_seq is made here, after the slot
+ * is taken, so that the common push need not keep fn and arg in registers
+ * across it (see push_at). */
+static INLINE sim_event_id insert(sim_queue *q, uint32_t s, sim_time at, void *ctx)
 {
     struct rec *r = &q->rec[s];
-    r->fn = fn;
-    r->arg = arg;
     const sim_event_id id = ((uint64_t)r->gen << 32) | s;
-    const uint64_t key = KEY(q->next_seq++, s);
-    if (!q->hole) {
-        sift_up(q->heap, q->rec, q->size++, at, key, ctx);
-    } else if (q->size <= 2) {
-        /* The first push of a callback takes the fired event's place. With
-         * at most one other event (heap[1]) it comes first unless that one
-         * is due at or before it (equal times: the new seq is the largest). */
-        q->hole = 0;
-        if (q->size == 2 && q->heap[1].time <= at) {
-            put(q->heap, q->rec, 0, q->heap[1].time, q->heap[1].key, q->heap[1].ctx);
-            put(q->heap, q->rec, 1, at, key, ctx);
-        } else {
-            put(q->heap, q->rec, 0, at, key, ctx);
-        }
-    } else {
+    const uint32_t seq = q->next_seq;
+    if (seq >= SIM_QUEUE_SEQ_LIMIT)
+        return push_renumbered(q, s, at, ctx); /* a tail call */
+    q->next_seq = seq + 1;
+    const uint64_t key = KEY(seq, s);
+    if (!q->hole)
+        return push_up(q, at, key, ctx, id); /* a tail call */
+    if (q->size > 2)
         return fill_hole_with(q, at, key, ctx, id); /* a tail call */
+    /* The first push of a callback takes the fired event's place. With
+     * at most one other event (heap[1]) it comes first unless that one
+     * is due at or before it (equal times: the new seq is the largest). */
+    q->hole = 0;
+    struct entry *h = q->heap;
+    if (q->size == 2 && h[1].time <= at) {
+        /* The other event moves up to the root, word by word (one register
+         * in flight), and the new one takes its place. q->rec is read again
+         * (volatile: the compiler would keep the first read in a register
+         * across the push, and that register would be a saved one, whose
+         * restore the run loop then waits for). */
+        put(h, *(struct rec *volatile *)&q->rec, 0, h[1].time, h[1].key, h[1].ctx);
+        h[1].time = at;
+        h[1].key = key;
+        h[1].ctx = ctx;
+        r->pos = 1;
+        return id;
     }
+    h[0].time = at;
+    h[0].key = key;
+    h[0].ctx = ctx;
+    r->pos = 0;
     return id;
 }
 
 /* Fills slot s and links it into the far wheel (at > near_last). If the
  * heap is empty (nothing else pending), the wheel's first bucket moves
  * into it at once, so that heap[0] is always the next event. */
-static NOINLINE sim_event_id push_far(sim_queue *q, uint32_t s, sim_time at, sim_event_fn *fn,
-                                      void *ctx, uint64_t arg)
+static INLINE sim_event_id push_far(sim_queue *q, uint32_t s, sim_time at, sim_event_fn *fn,
+                                    void *ctx, uint64_t arg)
 {
     struct rec *r = &q->rec[s];
     r->fn = fn;
@@ -785,7 +811,19 @@ static NOINLINE sim_event_id push_far(sim_queue *q, uint32_t s, sim_time at, sim
     return id;
 }
 
-/* A push that must first renumber or find a never-used slot. */
+/* The end of a push whose slot s (off the free list, fn and arg stored)
+ * would take the last sequence number: renumbers first (which switches the
+ * far wheel off, so the event goes to the heap). */
+static COLD sim_event_id push_renumbered(sim_queue *q, uint32_t s, sim_time at, void *ctx)
+{
+    if (q->hole)
+        fill_hole(q);
+    renumber(q);
+    return insert(q, s, at, ctx);
+}
+
+/* A push that must first find a never-used slot, or renumber before it
+ * goes to the far wheel. */
 static COLD sim_event_id push_slow(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
                                    uint64_t arg)
 {
@@ -800,24 +838,53 @@ static COLD sim_event_id push_slow(sim_queue *q, sim_time at, sim_event_fn *fn, 
         return SIM_EVENT_NONE;
     if (at > q->near_last)
         return push_far(q, s, at, fn, ctx, arg);
-    return insert(q, s, at, fn, ctx, arg);
+    q->rec[s].fn = fn;
+    q->rec[s].arg = arg;
+    return insert(q, s, at, ctx);
+}
+
+/* push_far with the first free slot: out of line, so that the common
+ * push's registers do not have to keep the slot and fn and arg alive
+ * across the test of near_last (see push_at). */
+static NOINLINE sim_event_id push_far_free(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
+                                           uint64_t arg)
+{
+    if (q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
+        return push_slow(q, at, fn, ctx, arg);
+    uint32_t s = q->free_head;
+    q->free_head = q->rec[s].pos;
+    return push_far(q, s, at, fn, ctx, arg);
 }
 
 /* The body of sim_queue_push and sim_queue_after, inlined into both so the
- * common sim_queue_after costs one call, not two. The common case calls
- * nothing (the rare ones are a tail call), so it needs no stack frame. */
+ * common sim_queue_after costs one call, not two. The common case (a free
+ * slot, a near event, the first push of a callback in a calendar of up to
+ * two events) calls nothing, the rare ones are tail calls, and it needs
+ * no stack frame and no saved register: it fits in the call-clobbered
+ * ones. That is why the far wheel's test comes before the slot is taken
+ * (push_far_free takes it), fn and arg are stored before the sequence
+ * number is read, next_seq's limit is tested after the slot is taken
+ * (push_renumbered), the sift up is out of line (push_up), and insert
+ * reads q->rec again. A saved register is restored by a load on the way
+ * back: in an M/M/1 model, after the mispredicted comparison that decides
+ * which event comes next, the run loop waited for that load before it
+ * could read the next event (GCC kept three: bench_mm1's ratio went from
+ * about 83.8 to 85.5%, docs/kernel.md). */
 static INLINE sim_event_id push_at(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx,
                                    uint64_t arg)
 {
     assert(at >= q->now && "event pushed into the past");
     assert(fn != NULL);
     uint32_t s = q->free_head;
-    if (s == NO_SLOT || q->next_seq >= SIM_QUEUE_SEQ_LIMIT)
+    if (s == NO_SLOT)
         return push_slow(q, at, fn, ctx, arg);
-    q->free_head = q->rec[s].pos;
     if (at > q->near_last)
-        return push_far(q, s, at, fn, ctx, arg);
-    return insert(q, s, at, fn, ctx, arg);
+        return push_far_free(q, at, fn, ctx, arg);
+    struct rec *r = &q->rec[s];
+    r->fn = fn;
+    r->arg = arg;
+    q->free_head = r->pos;
+    return insert(q, s, at, ctx);
 }
 
 sim_event_id sim_queue_push(sim_queue *q, sim_time at, sim_event_fn *fn, void *ctx, uint64_t arg)

@@ -31,6 +31,8 @@ static struct {
 
 static void observe(const sim_queue *q)
 {
+    /* Every push tests the limit, the far wheel's too (push_far_free). */
+    assert_true(q->next_seq <= SIM_QUEUE_SEQ_LIMIT);
     seen.on += q->big;
     seen.off += !q->big;
     if (q->big)
