@@ -12,7 +12,10 @@
  *                     is placed so that &heap[1] is 64-byte aligned, which
  *                     puts every group of four siblings (96 bytes) in two
  *                     cache lines (LaMarca and Ladner).
- *   rec[0 .. used)    24-byte event records {fn, arg, gen, pos}. A slot is
+ *   rec[0 .. used)    64-byte event records {fn, arg, gen, pos, and while
+ *                     the slot waits in the far wheel its entry and bucket
+ *                     links}, one cache line each (the array is 64-byte
+ *                     aligned). A slot is
  *                     pending (pos = its heap index, or FAR_BIT | its
  *                     bucket while it waits in the far wheel of a large
  *                     calendar, below) or free (pos = the next
@@ -95,8 +98,15 @@
  * [base, near_last], and the later ones in the buckets of a hierarchical
  * wheel: an event due at t > near_last waits at the level of the highest
  * DIGIT_BITS-bit digit where t differs from base, in the bucket of its
- * digit there (a doubly linked list of slots through far[], so that cancel
- * is O(1); rec.pos is then FAR_BIT | bucket). Every event in a bucket is
+ * digit there (a doubly linked list of slots through the records, so that
+ * cancel is O(1); rec.pos is then FAR_BIT | bucket). A waiting event's
+ * entry and links sit in its record's line, beside fn, arg and pos: a push
+ * into the wheel writes the line the fired event's slot (reused first, the
+ * free list is LIFO) has just loaded, a refill reads the entry and stores
+ * the position in one line, and the event's fn and arg are there when it
+ * fires. (In an array of their own, by slot, they cost a push and a refill
+ * a line each more: 1,000 flows, about 2.7 level-1 misses an event,
+ * docs/kernel.md.) Every event in a bucket is
  * before every event in a higher digit of the same level and in every
  * higher level, so when the heap runs empty, refill() moves base to the
  * first non-empty bucket of the lowest level and empties it, into the heap
@@ -117,12 +127,12 @@
  * equal time are in the same block, so together. The root is never left
  * vacant with the wheel on (hold_max = 0: every fire pops first). The
  * wheel goes off, every waiting event back into the heap, when fewer than
- * SIM_QUEUE_BIG_OFF are pending, and before a renumbering. Its memory (32
- * bytes a slot and 2.3 KB of bucket heads) is allocated when it first
- * goes on; if that fails, the calendar stays a heap (slower, not wrong).
+ * SIM_QUEUE_BIG_OFF are pending, and before a renumbering. Its bucket
+ * heads (2.3 KB) are allocated when it first goes on; if that fails, the
+ * calendar stays a heap (slower, not wrong).
  *
- * Growth. When no slot is free the pool doubles: a new aligned heap buffer
- * and a realloc of the records. If either allocation fails, push returns
+ * Growth. When no slot is free the pool doubles: new aligned heap and
+ * record buffers. If either allocation fails, push returns
  * SIM_EVENT_NONE and status becomes SIM_ENOMEM for good (sticky); run checks
  * it after every event. Nothing else allocates after create.
  */
@@ -198,19 +208,19 @@ struct entry {
 #define KEY(seq, slot) ((uint64_t)(seq) << 32 | (slot))
 #define SLOT(e)        ((uint32_t)(e).key)
 
+/* A slot: one cache line (see "Large calendars"). e, next and prev hold
+ * the slot's event while it waits in a bucket of the far wheel: its heap
+ * entry and the links of the bucket's doubly linked list (slots). */
 struct rec {
     sim_event_fn *fn;
     uint64_t arg;
     uint32_t gen; /* odd, so never 0 */
     uint32_t pos; /* heap index while pending, next free slot while free */
-};
-
-/* A slot's event while it waits in a bucket of the far wheel: its heap
- * entry and the links of the bucket's doubly linked list (slots). */
-struct far {
     struct entry e;
     uint32_t next, prev;
+    uint64_t pad_; /* to the line's end */
 };
+_Static_assert(sizeof(struct rec) == LINE, "calendar: a record is one cache line");
 
 /* The far wheel's buckets: head[level * DIGITS + digit] is the first slot
  * of a list (NO_SLOT if empty), bit digit of occ[level] says it is not. */
@@ -246,11 +256,11 @@ struct sim_queue {
     uint32_t nlater, caplater;
     /* The far wheel: on while big; far and wheel stay allocated once made. */
     int big;
-    int no_far;      /* the wheel could not be allocated: heap only */
-    uint32_t nfar;   /* events waiting in buckets */
-    sim_time base;   /* the start of the heap's block, a multiple of 2^NEAR_BITS */
-    struct far *far; /* cap entries, by slot */
+    int no_far;    /* the wheel could not be allocated: heap only */
+    uint32_t nfar; /* events waiting in buckets */
+    sim_time base; /* the start of the heap's block, a multiple of 2^NEAR_BITS */
     struct wheel *wheel;
+    void *rec_mem; /* what sim_malloc returned for rec */
 };
 
 static inline int before(const struct entry *a, const struct entry *b)
@@ -355,32 +365,39 @@ static struct entry *heap_alloc(uint32_t cap, void **mem)
     return (struct entry *)(raw + (first - (uintptr_t)raw) - sizeof(struct entry));
 }
 
+/* A record buffer of cap slots on a cache line boundary. */
+static struct rec *rec_alloc(uint32_t cap, void **mem)
+{
+    unsigned char *raw = sim_malloc((size_t)cap * sizeof(struct rec) + LINE);
+    if (!raw)
+        return NULL;
+    *mem = raw;
+    return (struct rec *)(((uintptr_t)raw + LINE - 1) & ~(uintptr_t)(LINE - 1));
+}
+
 /* Doubles the pool. SIM_ENOMEM (and nothing changed) if it cannot. */
 static COLD int grow(sim_queue *q)
 {
     if (q->cap >= MAX_CAPACITY)
         return SIM_ENOMEM;
     uint32_t cap = q->cap * 2;
-    if (q->far) { /* a larger far array alone is harmless */
-        struct far *far = sim_reallocarray(q->far, cap, sizeof *far);
-        if (!far)
-            return SIM_ENOMEM;
-        q->far = far;
-    }
-    void *mem;
+    void *mem, *rmem;
     struct entry *heap = heap_alloc(cap, &mem);
     if (!heap)
         return SIM_ENOMEM;
-    struct rec *rec = sim_reallocarray(q->rec, cap, sizeof *rec);
+    struct rec *rec = rec_alloc(cap, &rmem);
     if (!rec) {
         sim_free(mem);
         return SIM_ENOMEM;
     }
     memcpy(heap, q->heap, (size_t)q->size * sizeof *heap);
+    memcpy(rec, q->rec, (size_t)q->used * sizeof *rec);
     sim_free(q->heap_mem);
+    sim_free(q->rec_mem);
     q->heap = heap;
     q->heap_mem = mem;
     q->rec = rec;
+    q->rec_mem = rmem;
     q->cap = cap;
     return SIM_OK;
 }
@@ -423,19 +440,19 @@ static inline void far_link(sim_queue *q, uint32_t s, sim_time time, uint64_t ke
     unsigned digit = (unsigned)((uint64_t)time >> (NEAR_BITS + DIGIT_BITS * level)) & (DIGITS - 1);
     unsigned b = level * DIGITS + digit;
     struct wheel *w = q->wheel;
-    struct far *f = &q->far[s];
+    struct rec *f = &q->rec[s];
     uint32_t first = w->head[b];
     f->e.time = time;
     f->e.key = key;
     f->e.ctx = ctx;
     f->next = first;
     f->prev = NO_SLOT;
+    f->pos = FAR_BIT | b;
     if (first != NO_SLOT)
-        q->far[first].prev = s;
+        q->rec[first].prev = s;
     else
         w->occ[level] |= (uint64_t)1 << digit;
     w->head[b] = s;
-    q->rec[s].pos = FAR_BIT | b;
 }
 
 /* Unlinks slot s (pos = FAR_BIT | bucket) from its bucket. */
@@ -443,11 +460,11 @@ static void far_unlink(sim_queue *q, uint32_t s, uint32_t pos)
 {
     unsigned b = pos & ~FAR_BIT;
     struct wheel *w = q->wheel;
-    const struct far *f = &q->far[s];
+    const struct rec *f = &q->rec[s];
     if (f->next != NO_SLOT)
-        q->far[f->next].prev = f->prev;
+        q->rec[f->next].prev = f->prev;
     if (f->prev != NO_SLOT) {
-        q->far[f->prev].next = f->next;
+        q->rec[f->prev].next = f->next;
     } else {
         w->head[b] = f->next;
         if (f->next == NO_SLOT)
@@ -478,14 +495,18 @@ static NOINLINE void refill(sim_queue *q)
         w->head[b] = NO_SLOT;
         w->occ[level] &= ~((uint64_t)1 << digit);
         while (s != NO_SLOT) {
-            const struct far f = q->far[s];
-            if (f.e.time <= q->near_last) {
+            const struct rec *f = &q->rec[s];
+            const sim_time time = f->e.time;
+            const uint64_t key = f->e.key;
+            void *const ctx = f->e.ctx;
+            const uint32_t next = f->next;
+            if (time <= q->near_last) {
                 q->nfar--;
-                sift_up(q->heap, q->rec, q->size++, f.e.time, f.e.key, f.e.ctx);
+                sift_up(q->heap, q->rec, q->size++, time, key, ctx);
             } else {
-                far_link(q, s, f.e.time, f.e.key, f.e.ctx);
+                far_link(q, s, time, key, ctx);
             }
-            s = f.next;
+            s = next;
         }
     } while (q->size == 0);
 }
@@ -495,15 +516,9 @@ static NOINLINE void refill(sim_queue *q)
  * buckets. If the wheel cannot be allocated, the calendar stays a heap. */
 static COLD void big_on(sim_queue *q)
 {
-    if (!q->wheel) {
-        q->wheel = sim_malloc(sizeof *q->wheel);
-        q->far = q->wheel ? sim_reallocarray(NULL, q->cap, sizeof *q->far) : NULL;
-        if (!q->far) {
-            sim_free(q->wheel);
-            q->wheel = NULL;
-            q->no_far = 1;
-            return;
-        }
+    if (!q->wheel && !(q->wheel = sim_malloc(sizeof *q->wheel))) {
+        q->no_far = 1;
+        return;
     }
     struct wheel *w = q->wheel;
     memset(w->occ, 0, sizeof w->occ);
@@ -534,8 +549,8 @@ static COLD void big_off(sim_queue *q)
 {
     struct wheel *w = q->wheel;
     for (size_t b = 0; b < LEVELS * DIGITS; b++) {
-        for (uint32_t s = w->head[b]; s != NO_SLOT; s = q->far[s].next)
-            sift_up(q->heap, q->rec, q->size++, q->far[s].e.time, q->far[s].e.key, q->far[s].e.ctx);
+        for (uint32_t s = w->head[b]; s != NO_SLOT; s = q->rec[s].next)
+            sift_up(q->heap, q->rec, q->size++, q->rec[s].e.time, q->rec[s].e.key, q->rec[s].e.ctx);
     }
     q->nfar = 0;
     q->big = 0;
@@ -709,7 +724,7 @@ sim_queue *sim_queue_create(uint32_t initial_capacity, sim_err *err)
     q->heap = heap_alloc(cap, &q->heap_mem);
     if (!q->heap)
         goto fail_heap;
-    q->rec = sim_reallocarray(NULL, cap, sizeof *q->rec);
+    q->rec = rec_alloc(cap, &q->rec_mem);
     if (!q->rec)
         goto fail_rec;
     q->cap = cap;
@@ -734,9 +749,8 @@ void sim_queue_destroy(sim_queue *q)
     if (!q)
         return;
     sim_free(q->heap_mem);
-    sim_free(q->rec);
+    sim_free(q->rec_mem);
     sim_free(q->later);
-    sim_free(q->far);
     sim_free(q->wheel);
     sim_free(q);
 }
