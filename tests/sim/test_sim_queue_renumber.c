@@ -30,6 +30,8 @@ typedef struct model {
     sim_queue *q;
     ref_calendar ref; /* labels are push indices */
     uint64_t fired, cancelled, seed;
+    int held;        /* events kept pending */
+    uint64_t events; /* pushes in all */
 } model;
 
 static void fire(void *ctx, uint64_t arg, sim_time now);
@@ -48,7 +50,7 @@ static void fire(void *ctx, uint64_t arg, sim_time now)
     model *m = ctx;
     ref_fired(&m->ref, arg, now);
     m->fired++;
-    if (m->ref.pushed >= EVENTS)
+    if (m->ref.pushed >= m->events)
         return;
     /* one time in eight, cancel a pending event by its id (both calendars) */
     if (m->ref.n > 0 && splitmix(&m->seed) % 8 == 0) {
@@ -58,8 +60,23 @@ static void fire(void *ctx, uint64_t arg, sim_time now)
         ref_remove(&m->ref, k);
         m->cancelled++;
     }
-    while (m->ref.n < HELD && m->ref.pushed < EVENTS)
+    while (m->ref.n < m->held && m->ref.pushed < m->events)
         push_one(m, now);
+}
+
+/* Runs the hold model of m->held pending events to m->events pushes
+ * against the reference; the caller checks next_seq. */
+static void run_model(model *m)
+{
+    m->seed = 2026;
+    assert_non_null(m->q = sim_queue_create(0, NULL));
+    while (m->ref.n < m->held)
+        push_one(m, 0);
+    assert_int_equal(sim_queue_run(m->q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(m->ref.n, 0);
+    assert_int_equal(m->ref.pushed, m->events);
+    assert_int_equal(m->fired + m->cancelled, m->events);
+    assert_int_equal(sim_queue_fired(m->q), m->fired);
 }
 
 static void order_and_cancels_survive_renumbering(void **state)
@@ -67,15 +84,9 @@ static void order_and_cancels_survive_renumbering(void **state)
     (void)state;
     model *m = calloc(1, sizeof *m);
     assert_non_null(m);
-    m->seed = 2026;
-    assert_non_null(m->q = sim_queue_create(0, NULL));
-    while (m->ref.n < HELD)
-        push_one(m, 0);
-    assert_int_equal(sim_queue_run(m->q, SIM_TIME_NEVER), SIM_OK);
-    assert_int_equal(m->ref.n, 0);
-    assert_int_equal(m->ref.pushed, EVENTS);
-    assert_int_equal(m->fired + m->cancelled, EVENTS);
-    assert_int_equal(sim_queue_fired(m->q), m->fired);
+    m->held = HELD;
+    m->events = EVENTS;
+    run_model(m);
     /* renumbering ran: without it next_seq would be EVENTS (100,000); with
      * it, it restarts at the pending count (<= HELD) whenever it reaches
      * the limit, so it ends at most at the limit (equal when the last push
@@ -86,10 +97,30 @@ static void order_and_cancels_survive_renumbering(void **state)
     free(m);
 }
 
+/* More events pending than the limit (only a build with a small limit can
+ * get there): a renumber leaves next_seq at the pending count, already
+ * past the limit, so every push renumbers again; the push must still go
+ * in once (an insert that tested the limit again after its renumber
+ * recursed without end) and in order: the sequence numbers keep growing
+ * past the limit, well inside 32 bits. */
+static void more_pending_than_the_limit(void **state)
+{
+    (void)state;
+    model *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    m->held = 100;
+    m->events = 3000;
+    run_model(m);
+    assert_true(m->q->next_seq > SIM_QUEUE_SEQ_LIMIT);
+    sim_queue_destroy(m->q);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(order_and_cancels_survive_renumbering),
+        cmocka_unit_test(more_pending_than_the_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
