@@ -1469,6 +1469,75 @@ static void a_commit_counts_the_allocations_as_the_calls_across_buckets(void **s
     }
 }
 
+/* A commit of publishes alone (no reader reads in it): the publish
+ * allocation's counts are held too and must reach it, as the per-record
+ * publishes give them, before anything reads the quota. Expected: its
+ * used and peak equal the reference's, at the commit's end and after
+ * the run; exact (the same counts in the same buckets). Fails when only
+ * a delivery's held count marks the channel as holding (flush_held then
+ * skips the publish counts). */
+static void a_commit_of_publishes_alone_counts_the_publish_allocation(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static sim_time pub_at[N];
+    static int flow[N];
+    static uint64_t key[N];
+    uint64_t sd = 0x9E3779B97F4A7C15u;
+    size_t n = 0;
+    sim_time t = 0;
+    while (n < N) {
+        t += 1 + (sim_time)(rnd(&sd) % (10 * 60)) * SIM_SEC;
+        if (t >= 20 * SIM_HOUR)
+            break;
+        pub_at[n] = t;
+        flow[n] = 0;
+        key[n++] = rnd(&sd) % 1000;
+    }
+    assert_true(n > 100);
+    sim_queue *q[2];
+    mdl_channel *ch[2];
+    for (int c = 0; c < 2; c++) {
+        q[c] = sim_queue_create(0, NULL);
+        assert_non_null(q[c]);
+        mdl_channel_cfg cfg;
+        mdl_channel_cfg_init(&cfg);
+        cfg.id = "sf";
+        cfg.retention = 3 * SIM_DAY;
+        cfg.publish_allocation = 1e6;
+        cfg.allocation_bucket = SIM_HOUR;
+        ch[c] = mdl_channel_create(&cfg, q[c], NULL);
+        assert_non_null(ch[c]);
+        mdl_channel_reader_cfg rc = {.flow = 0, .notify = ignore, .ctx = NULL, .pass_lags = 1};
+        assert_int_equal(mdl_channel_attach(ch[c], &rc, NULL), 0);
+    }
+    for (size_t p = 0; p < n; p++) { /* the reference: per record */
+        assert_int_equal(sim_queue_run(q[0], pub_at[p]), SIM_OK);
+        assert_int_equal(mdl_channel_publish(ch[0], 0, key[p], pub_at[p], pub_at[p], NULL), SIM_OK);
+    }
+    sim_time t1 = 20 * SIM_HOUR;
+    assert_true(mdl_channel_pass_ready(ch[1]));
+    mdl_channel_pass_begin(ch[1], 0, t1);
+    assert_int_equal(sim_queue_run(q[1], t1), SIM_OK);
+    mdl_channel_bulk b = {.npub = n, .pub_at = pub_at, .pub_flow = flow, .pub_key = key};
+    assert_int_equal(mdl_channel_pass_commit(ch[1], &b), SIM_OK);
+    mdl_quota *pq[2];
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(sim_queue_run(q[c], t1), SIM_OK);
+        pq[c] = (mdl_quota *)mdl_channel_allocation(ch[c], MDL_CHANNEL_PUBLISH_ALLOCATION);
+    }
+    assert_int_equal(mdl_quota_used(pq[1], t1), mdl_quota_used(pq[0], t1));
+    assert_true(mdl_quota_peak(pq[1]) == mdl_quota_peak(pq[0]) && mdl_quota_peak(pq[0]) > 0);
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(sim_queue_run(q[c], 2 * SIM_DAY), SIM_OK);
+        assert_true(mdl_quota_peak(pq[c]) == mdl_quota_peak(pq[0]));
+    }
+    for (int c = 0; c < 2; c++) {
+        mdl_channel_destroy(ch[c]);
+        sim_queue_destroy(q[c]);
+    }
+}
+
 /* What a reader heard in a commit, one entry per change of its own
  * backlog (from LAGS, or worked out of PUBLISHED and READ) or per other
  * note, in the order heard. */
@@ -1682,6 +1751,7 @@ int main(void)
         cmocka_unit_test(the_commit_check_of_reads_agrees_with_a_count_per_reader),
         cmocka_unit_test(a_commit_equals_the_per_record_calls),
         cmocka_unit_test(a_commit_counts_the_allocations_as_the_calls_across_buckets),
+        cmocka_unit_test(a_commit_of_publishes_alone_counts_the_publish_allocation),
         cmocka_unit_test(a_commit_takes_a_sample_then_a_charge_a_publish_and_a_read_at_one_time),
         cmocka_unit_test(a_commit_tells_pass_lags_readers_what_their_notes_would_have_told),
         cmocka_unit_test(a_commit_keeps_keys_above_32_bits_whole),
