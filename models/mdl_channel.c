@@ -138,11 +138,14 @@ struct mdl_channel {
     sim_time retention;
     int keep_until_consumed;
     /* 0: held_pub and held_del hold nothing (n and end 0), so flush_held
-     * has nothing to do. Here, on the line purge reads first, so that a
-     * per-record publish or delivery does not load the held counts' lines
-     * only to find them empty (1,000 flows: 0.85 level-1 misses an
-     * event, docs/kernel.md). Set by held_force, cleared by flush_held. */
-    int held;
+     * has nothing to do; 1: they may hold counts (a commit's reset of
+     * them leaves it set, which costs one flush_held). Not nheld or
+     * held_first, which are samples held for replay. Here, on the line
+     * purge reads first, so that a per-record publish or delivery does
+     * not load the held counts' lines only to find them empty (1,000
+     * flows: 0.85 level-1 misses an event, docs/kernel.md). Set by
+     * held_force, cleared by flush_held. */
+    int held_any;
     mdl_quota *delivery; /* NULL = no allocation */
     mdl_quota *publish;  /* NULL = no allocation */
 
@@ -487,7 +490,7 @@ static void note_backlog_peak(mdl_channel *ch, const reader *r)
  * (flush_held), and used is the held total. */
 static inline uint64_t held_force(mdl_channel *ch, mdl_quota *q, held_count *h, sim_time now)
 {
-    ch->held = 1;
+    ch->held_any = 1;
     if (now < h->end) {
         h->n++;
         return ++h->used;
@@ -508,9 +511,9 @@ static inline uint64_t held_force(mdl_channel *ch, mdl_quota *q, held_count *h, 
  * before notes keep the counts right for one that would. */
 static void flush_held(mdl_channel *ch)
 {
-    if (!ch->held)
+    if (!ch->held_any)
         return;
-    ch->held = 0;
+    ch->held_any = 0;
     if (ch->held_pub.n > 0)
         mdl_quota_force(ch->publish, ch->held_pub.at, ch->held_pub.n);
     if (ch->held_del.n > 0)
