@@ -1333,6 +1333,32 @@ static void ignore(void *ctx, int reader, mdl_channel_note what, const mdl_event
     (void)ctx, (void)reader, (void)what, (void)ev, (void)n, (void)replay, (void)now;
 }
 
+/* The held-count tests' channel: publish allocation 1e6 an hour. */
+static void alloc_cfg(mdl_channel_cfg *cfg)
+{
+    mdl_channel_cfg_init(cfg);
+    cfg->id = "sf";
+    cfg->retention = 3 * SIM_DAY;
+    cfg->publish_allocation = 1e6;
+    cfg->allocation_bucket = SIM_HOUR;
+}
+
+/* Two calendars and two channels of cfg, one reader each on flow 0:
+ * [0] for the per-record reference, [1] for the commit. The reader is
+ * told in batches (LAGS), as a subscriber is: no note per read gives the
+ * held counts to the quota between records. */
+static void two_channels(const mdl_channel_cfg *cfg, sim_queue *q[2], mdl_channel *ch[2])
+{
+    for (int c = 0; c < 2; c++) {
+        q[c] = sim_queue_create(0, NULL);
+        assert_non_null(q[c]);
+        ch[c] = mdl_channel_create(cfg, q[c], NULL);
+        assert_non_null(ch[c]);
+        mdl_channel_reader_cfg rc = {.flow = 0, .notify = ignore, .ctx = NULL, .pass_lags = 1};
+        assert_int_equal(mdl_channel_attach(ch[c], &rc, NULL), 0);
+    }
+}
+
 /* The commit holds a run's counts on an allocation while the records stay
  * in the quota's grid bucket and gives them in one force (held_force in
  * mdl_channel.c). Here the delivery allocation is a rolling 24 h in 1 h
@@ -1380,25 +1406,12 @@ static void a_commit_counts_the_allocations_as_the_calls_across_buckets(void **s
     assert_true(n > 500);
     sim_queue *q[2];
     mdl_channel *ch[2];
-    for (int c = 0; c < 2; c++) {
-        q[c] = sim_queue_create(0, NULL);
-        assert_non_null(q[c]);
-        mdl_channel_cfg cfg;
-        mdl_channel_cfg_init(&cfg);
-        cfg.id = "sf";
-        cfg.retention = 3 * SIM_DAY;
-        cfg.delivery_allocation = 1e6;
-        cfg.publish_allocation = 1e6;
-        cfg.allocation_bucket = SIM_HOUR;
-        cfg.series_interval = 3 * SIM_HOUR; /* a bucket's end without a sample */
-        cfg.series_bins = BINS;
-        ch[c] = mdl_channel_create(&cfg, q[c], NULL);
-        assert_non_null(ch[c]);
-        /* told in batches (LAGS), as a subscriber is: no note per read
-         * gives the held counts to the quota between records */
-        mdl_channel_reader_cfg rc = {.flow = 0, .notify = ignore, .ctx = NULL, .pass_lags = 1};
-        assert_int_equal(mdl_channel_attach(ch[c], &rc, NULL), 0);
-    }
+    mdl_channel_cfg cfg;
+    alloc_cfg(&cfg);
+    cfg.delivery_allocation = 1e6;
+    cfg.series_interval = 3 * SIM_HOUR; /* a bucket's end without a sample */
+    cfg.series_bins = BINS;
+    two_channels(&cfg, q, ch);
     /* the reference: per record, the samples due first */
     for (size_t p = 0, j = 0; p < n || j < n;) {
         if (p < n && pub_at[p] <= read_at[j]) {
@@ -1497,20 +1510,9 @@ static void a_commit_of_publishes_alone_counts_the_publish_allocation(void **sta
     assert_true(n > 100);
     sim_queue *q[2];
     mdl_channel *ch[2];
-    for (int c = 0; c < 2; c++) {
-        q[c] = sim_queue_create(0, NULL);
-        assert_non_null(q[c]);
-        mdl_channel_cfg cfg;
-        mdl_channel_cfg_init(&cfg);
-        cfg.id = "sf";
-        cfg.retention = 3 * SIM_DAY;
-        cfg.publish_allocation = 1e6;
-        cfg.allocation_bucket = SIM_HOUR;
-        ch[c] = mdl_channel_create(&cfg, q[c], NULL);
-        assert_non_null(ch[c]);
-        mdl_channel_reader_cfg rc = {.flow = 0, .notify = ignore, .ctx = NULL, .pass_lags = 1};
-        assert_int_equal(mdl_channel_attach(ch[c], &rc, NULL), 0);
-    }
+    mdl_channel_cfg cfg;
+    alloc_cfg(&cfg);
+    two_channels(&cfg, q, ch);
     for (size_t p = 0; p < n; p++) { /* the reference: per record */
         assert_int_equal(sim_queue_run(q[0], pub_at[p]), SIM_OK);
         assert_int_equal(mdl_channel_publish(ch[0], 0, key[p], pub_at[p], pub_at[p], NULL), SIM_OK);
