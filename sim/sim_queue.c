@@ -224,6 +224,7 @@ struct rec {
     uint32_t next, prev;
 };
 _Static_assert(sizeof(struct rec) == LINE, "calendar: a record is one cache line");
+_Static_assert(LINE == SIM_CACHE_LINE, "calendar: records come from sim_calloc_lines");
 
 /* The far wheel's buckets: head[level * DIGITS + digit] is the first slot
  * of a list (NO_SLOT if empty), bit digit of occ[level] says it is not. */
@@ -263,7 +264,6 @@ struct sim_queue {
     uint32_t nfar; /* events waiting in buckets */
     sim_time base; /* the start of the heap's block, a multiple of 2^NEAR_BITS */
     struct wheel *wheel;
-    void *rec_mem; /* what sim_malloc returned for rec */
 };
 
 static inline int before(const struct entry *a, const struct entry *b)
@@ -368,27 +368,17 @@ static struct entry *heap_alloc(uint32_t cap, void **mem)
     return (struct entry *)(raw + (first - (uintptr_t)raw) - sizeof(struct entry));
 }
 
-/* A record buffer of cap slots on a cache line boundary. */
-static struct rec *rec_alloc(uint32_t cap, void **mem)
-{
-    unsigned char *raw = sim_malloc((size_t)cap * sizeof(struct rec) + LINE);
-    if (!raw)
-        return NULL;
-    *mem = raw;
-    return (struct rec *)(((uintptr_t)raw + LINE - 1) & ~(uintptr_t)(LINE - 1));
-}
-
 /* Doubles the pool. SIM_ENOMEM (and nothing changed) if it cannot. */
 static COLD int grow(sim_queue *q)
 {
     if (q->cap >= MAX_CAPACITY)
         return SIM_ENOMEM;
     uint32_t cap = q->cap * 2;
-    void *mem, *rmem;
+    void *mem;
     struct entry *heap = heap_alloc(cap, &mem);
     if (!heap)
         return SIM_ENOMEM;
-    struct rec *rec = rec_alloc(cap, &rmem);
+    struct rec *rec = sim_calloc_lines((size_t)cap * sizeof *rec);
     if (!rec) {
         sim_free(mem);
         return SIM_ENOMEM;
@@ -396,11 +386,10 @@ static COLD int grow(sim_queue *q)
     memcpy(heap, q->heap, (size_t)q->size * sizeof *heap);
     memcpy(rec, q->rec, (size_t)q->used * sizeof *rec);
     sim_free(q->heap_mem);
-    sim_free(q->rec_mem);
+    sim_free(q->rec);
     q->heap = heap;
     q->heap_mem = mem;
     q->rec = rec;
-    q->rec_mem = rmem;
     q->cap = cap;
     return SIM_OK;
 }
@@ -727,7 +716,7 @@ sim_queue *sim_queue_create(uint32_t initial_capacity, sim_err *err)
     q->heap = heap_alloc(cap, &q->heap_mem);
     if (!q->heap)
         goto fail_heap;
-    q->rec = rec_alloc(cap, &q->rec_mem);
+    q->rec = sim_calloc_lines((size_t)cap * sizeof *q->rec);
     if (!q->rec)
         goto fail_rec;
     q->cap = cap;
@@ -752,7 +741,7 @@ void sim_queue_destroy(sim_queue *q)
     if (!q)
         return;
     sim_free(q->heap_mem);
-    sim_free(q->rec_mem);
+    sim_free(q->rec);
     sim_free(q->later);
     sim_free(q->wheel);
     sim_free(q);

@@ -33,7 +33,7 @@ static void observe(const sim_queue *q)
 {
     /* Every push tests the limit, the far wheel's too (push_far_free). */
     assert_true(q->next_seq <= SIM_QUEUE_SEQ_LIMIT);
-    /* records start on a line, so each is one line (rec_alloc) */
+    /* records start on a line, so each is one line (sim_calloc_lines) */
     assert_true(((uintptr_t)q->rec & (LINE - 1)) == 0);
     seen.on += q->big;
     seen.off += !q->big;
