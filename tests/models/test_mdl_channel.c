@@ -1530,10 +1530,9 @@ static void a_commit_of_publishes_alone_counts_the_publish_allocation(void **sta
     }
     assert_int_equal(mdl_quota_used(pq[1], t1), mdl_quota_used(pq[0], t1));
     assert_true(mdl_quota_peak(pq[1]) == mdl_quota_peak(pq[0]) && mdl_quota_peak(pq[0]) > 0);
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < 2; c++)
         assert_int_equal(sim_queue_run(q[c], 2 * SIM_DAY), SIM_OK);
-        assert_true(mdl_quota_peak(pq[c]) == mdl_quota_peak(pq[0]));
-    }
+    assert_true(mdl_quota_peak(pq[1]) == mdl_quota_peak(pq[0]));
     for (int c = 0; c < 2; c++) {
         mdl_channel_destroy(ch[c]);
         sim_queue_destroy(q[c]);
