@@ -960,19 +960,6 @@ static int publish_one(mdl_channel *ch, int flow, uint64_t key, sim_time created
     return SIM_OK;
 }
 
-void mdl_channel_prefetch(const mdl_channel *ch)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    /* From the struct's start to the readers' table pointer. */
-    const char *p = (const char *)ch;
-    const char *end = (const char *)&ch->readers;
-    for (; p <= end; p += SIM_CACHE_LINE)
-        __builtin_prefetch(p);
-#else
-    (void)ch;
-#endif
-}
-
 int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
                         uint64_t *seq)
 {

@@ -178,9 +178,6 @@ void mdl_channel_destroy(mdl_channel *ch); /* NULL is a no-op */
  * `created` (<= now), at now. SIM_OK (*seq, if not NULL, is its position),
  * SIM_EFULL when the publish allocation refused it (readers told REFUSED),
  * SIM_ENOMEM. */
-/* A hint that a publish will soon come: prefetches the lines of ch a
- * publish reads first. Changes nothing. */
-void mdl_channel_prefetch(const mdl_channel *ch);
 int mdl_channel_publish(mdl_channel *ch, int flow, uint64_t key, sim_time created, sim_time now,
                         uint64_t *seq);
 

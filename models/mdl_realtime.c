@@ -757,19 +757,6 @@ int mdl_realtime_submit(mdl_realtime *rt, sim_time created)
     return SIM_OK;
 }
 
-void mdl_realtime_prefetch(const mdl_realtime *rt)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    /* Lines 0 and 1 (links, a record's reads) and 2 (the first counters). */
-    const char *p = (const char *)rt;
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + SIM_CACHE_LINE);
-    __builtin_prefetch(p + 2 * SIM_CACHE_LINE);
-#else
-    (void)rt;
-#endif
-}
-
 uint64_t mdl_realtime_pending(const mdl_realtime *rt)
 {
     return rt->live;

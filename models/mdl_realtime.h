@@ -170,10 +170,6 @@ void mdl_realtime_destroy(mdl_realtime *rt); /* NULL is a no-op */
  * is then counted as created and rejected as dropped, so the ledger still
  * balances). */
 int mdl_realtime_submit(mdl_realtime *rt, sim_time created);
-/* A hint that a record will soon be submitted: prefetches the lines of rt
- * a submit reads first (the links and the first counters). Changes
- * nothing. */
-void mdl_realtime_prefetch(const mdl_realtime *rt);
 
 uint64_t mdl_realtime_pending(const mdl_realtime *rt);
 /* The flow's breaker (NULL if none), for inspection. */

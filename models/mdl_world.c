@@ -569,20 +569,6 @@ static void arrive(void *ctx, uint64_t arg, sim_time now)
         f->next_ev = sim_queue_push(f->w->q, f->next_at, arrive, f, 0);
 }
 
-/* arrive's warm hook (sim_queue_set_warm): called one event before the
- * flow's arrival is likely to fire, with the flow's line prefetched one
- * event before that; loads what arrive reaches through it. */
-static void arrive_warm(const void *ctx, uint64_t arg)
-{
-    (void)arg;
-    const flow_rt *f = ctx;
-    mdl_arrivals_prefetch(f->arrivals);
-    if (f->realtime)
-        mdl_realtime_prefetch(f->realtime);
-    else if (f->channel)
-        mdl_channel_prefetch(f->channel);
-}
-
 static int flow_create(world *w, int index, int *extra_row, sim_err *err)
 {
     flow_rt *f = &w->flows[index];
@@ -3849,7 +3835,6 @@ static int build(world *w, sim_err *err)
     w->nbins = (size_t)((sc->horizon + w->interval - 1) / w->interval);
     if (!(w->q = sim_queue_create(0, err)))
         return err ? err->code : SIM_ENOMEM;
-    (void)sim_queue_set_warm(w->q, arrive, arrive_warm); /* the first: cannot be full */
     /* Ledger rows: one per flow, then one per further subscriber of an
      * event flow, in the order subscriber_create hands them out. */
     w->nrows = mdl_world_ledger_rows(sc);

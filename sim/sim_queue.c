@@ -233,13 +233,6 @@ struct wheel {
     uint32_t head[LEVELS * DIGITS];
 };
 
-/* A warm hook (sim_queue_set_warm): called by pop_large for the next
- * event when its record's fn is fn. */
-struct warm {
-    sim_event_fn *fn;
-    sim_warm_fn *warm;
-};
-
 struct later {
     sim_event_fn *fn;
     void *ctx;
@@ -271,9 +264,6 @@ struct sim_queue {
     uint32_t nfar; /* events waiting in buckets */
     sim_time base; /* the start of the heap's block, a multiple of 2^NEAR_BITS */
     struct wheel *wheel;
-    /* Warm hooks, looked at only by pop_large (large calendars). */
-    uint32_t nwarm;
-    struct warm warm[SIM_QUEUE_WARM_MAX];
 };
 
 static inline int before(const struct entry *a, const struct entry *b)
@@ -626,35 +616,6 @@ static NOINLINE void fill_hole(sim_queue *q)
         sift_down(q->heap, q->rec, n, 0, q->heap[n].time, q->heap[n].key, q->heap[n].ctx);
 }
 
-/* The software pipeline of a large calendar, one event deep: at the start
- * of event i (the pop done, heap[0] the next event), calls the warm hook
- * of event i+1, whose context and record were prefetched at the start of
- * event i-1 as the second event, and prefetches those of the second event
- * now (the first of the root's children, invariant 1), so that the hooks'
- * loads have a whole event of lead. All of it a hint: an event the
- * callback pushes may come first, and a hook changes nothing. */
-static NOINLINE void warm_next(sim_queue *q)
-{
-    const struct entry *h = q->heap;
-    const size_t n = q->size;
-    if (n == 0)
-        return;
-    const struct rec *r = &q->rec[SLOT(h[0])];
-    for (uint32_t i = 0; i < q->nwarm; i++) {
-        if (q->warm[i].fn == r->fn) {
-            q->warm[i].warm(h[0].ctx, r->arg);
-            break;
-        }
-    }
-    if (n > 1) {
-        size_t b = 1;
-        for (size_t k = 2; k <= 4 && k < n; k++)
-            b = before_nb(&h[k], &h[b]) ? k : b;
-        PREFETCH(h[b].ctx);
-        PREFETCH(&q->rec[SLOT(h[b])]);
-    }
-}
-
 /* The pop of a large calendar, done before the callback runs: in a large
  * model the next event's context is usually cold (one flow's state among
  * thousands), and knowing the next event early lets its loading overlap
@@ -675,8 +636,6 @@ static NOINLINE void pop_large(sim_queue *q)
         refill(q);
     }
     PREFETCH(q->heap[0].ctx);
-    if (q->nwarm)
-        warm_next(q);
 }
 
 /* The first push of a callback in a calendar of more than two entries:
@@ -958,26 +917,6 @@ sim_event_id sim_queue_after(sim_queue *q, sim_time delay, sim_event_fn *fn, voi
     /* Saturate rather than overflow: a delay past the end of time is never. */
     sim_time at = delay > SIM_TIME_NEVER - q->now ? SIM_TIME_NEVER : q->now + delay;
     return push_at(q, at, fn, ctx, arg);
-}
-
-int sim_queue_set_warm(sim_queue *q, sim_event_fn *fn, sim_warm_fn *warm)
-{
-    assert(fn != NULL);
-    uint32_t i = 0;
-    while (i < q->nwarm && q->warm[i].fn != fn)
-        i++;
-    if (!warm) {
-        if (i < q->nwarm)
-            q->warm[i] = q->warm[--q->nwarm];
-        return SIM_OK;
-    }
-    if (i == q->nwarm) {
-        if (q->nwarm == SIM_QUEUE_WARM_MAX)
-            return SIM_EFULL;
-        q->nwarm++;
-    }
-    q->warm[i] = (struct warm){fn, warm};
-    return SIM_OK;
 }
 
 int sim_queue_defer(sim_queue *q, sim_event_fn *fn, void *ctx, uint64_t arg)

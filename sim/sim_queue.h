@@ -74,21 +74,6 @@ int sim_queue_cancel(sim_queue *q, sim_event_id id);
 /* 1 if id is still pending. */
 int sim_queue_pending(const sim_queue *q, sim_event_id id);
 
-/* A warm hook: a hint that fn(ctx, arg, ...) of the event it is
- * registered for will most likely fire after the current one. It may only
- * read through ctx (which may still be loading) and prefetch what the
- * event's callback will touch; it must change nothing, call nothing of the
- * calendar, and its absence must change nothing but speed. */
-typedef void sim_warm_fn(const void *ctx, uint64_t arg);
-#define SIM_QUEUE_WARM_MAX 4
-/* Registers warm for the events of callback fn (replacing fn's hook; warm
- * NULL removes it). A calendar of more than 256 events calls it, at the
- * start of each event, for the event that then comes next (a guess: the
- * current callback may push an earlier one), so that its cold lines load
- * while the current event runs; smaller calendars never call it. At most
- * SIM_QUEUE_WARM_MAX callbacks: SIM_EFULL for one more (nothing changes). */
-int sim_queue_set_warm(sim_queue *q, sim_event_fn *fn, sim_warm_fn *warm);
-
 /* Fires events in (time, seq) order while the next one is due at or before
  * horizon, then sets now = horizon (if horizon is not SIM_TIME_NEVER and is
  * later than the last event). Stops early, leaving later events pending, when

@@ -54,13 +54,7 @@ typedef struct diff {
     int low, high, target;
     /* what was exercised, so the test cannot pass by missing a case */
     uint64_t fired, cancelled, ties, nevers, outside, phases;
-    uint64_t warms; /* calls of diff_warm */
 } diff;
-
-/* Set by a test: diff_run registers diff_warm, a warm hook
- * (sim_queue_set_warm) that checks it is called for a pending event and
- * changes nothing; the order must stay the reference's. */
-static int diff_with_warm;
 
 static int diff_before(diff_item a, diff_item b)
 {
@@ -241,13 +235,6 @@ static void diff_fire(void *ctx, uint64_t label, sim_time now)
         diff_check(d);
 }
 
-static void diff_warm(const void *ctx, uint64_t label)
-{
-    diff *d = (diff *)ctx; /* only to count: the calendar's state is not touched */
-    assert_true(label < d->pushed && d->alive[label]);
-    d->warms++;
-}
-
 /* Runs max pushes through the driver with pending counts swinging between
  * low and high; checks everything and that each case was exercised. */
 static void diff_run(int low, int high, uint64_t max, uint64_t seed)
@@ -267,8 +254,6 @@ static void diff_run(int low, int high, uint64_t max, uint64_t seed)
     d->where = malloc(max * sizeof *d->where);
     assert_true(d->heap && d->alive && d->ids && d->times && d->pend && d->where);
     assert_non_null(d->q = sim_queue_create(1, NULL)); /* the pool grows inside callbacks */
-    if (diff_with_warm)
-        assert_int_equal(sim_queue_set_warm(d->q, diff_fire, diff_warm), SIM_OK);
     for (int i = 0; i < high / 2; i++)
         diff_push(d);
     diff_check(d);
@@ -308,7 +293,6 @@ static void diff_run(int low, int high, uint64_t max, uint64_t seed)
     assert_int_equal(sim_queue_fired(d->q), d->fired);
     assert_true(d->cancelled > max / 20 && d->ties > max / 50 && d->outside > max / 100);
     assert_true(d->nevers > 10 && d->phases >= 4);
-    assert_true(diff_with_warm ? d->warms > max / 4 : d->warms == 0);
     sim_queue_destroy(d->q);
     free(d->heap);
     free(d->alive);

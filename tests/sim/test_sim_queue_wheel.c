@@ -27,20 +27,11 @@ static void a_large_calendar_fires_in_the_reference_order(void **state)
     diff_run(3, 2000, 3000000, 12);
 }
 
-static void a_warm_hook_changes_nothing(void **state)
-{
-    (void)state;
-    diff_with_warm = 1;
-    diff_run(3, 2000, 1000000, 13);
-    diff_with_warm = 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_small_calendar_fires_in_the_reference_order),
         cmocka_unit_test(a_large_calendar_fires_in_the_reference_order),
-        cmocka_unit_test(a_warm_hook_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

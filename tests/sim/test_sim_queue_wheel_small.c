@@ -69,23 +69,11 @@ static void hundreds_of_events_in_the_wheel_fire_in_the_reference_order(void **s
     check_seen();
 }
 
-/* With a warm hook: the heaps of 1 to 5 events of the small build's large
- * calendars reach every edge of the hook's look at the root's children. */
-static void a_warm_hook_changes_nothing_at_the_thresholds(void **state)
-{
-    (void)state;
-    diff_with_warm = 1;
-    diff_run(2, 40, 1000000, 23);
-    diff_with_warm = 0;
-    check_seen();
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(few_events_cross_the_wheel_thresholds_in_the_reference_order),
         cmocka_unit_test(hundreds_of_events_in_the_wheel_fire_in_the_reference_order),
-        cmocka_unit_test(a_warm_hook_changes_nothing_at_the_thresholds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
