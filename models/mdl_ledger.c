@@ -5,23 +5,29 @@
  * counted on top (duplicates, corrupted), the API calls, and a sim_hist of
  * delivery latencies in seconds. Everything is allocated in
  * mdl_ledger_create; the recording functions never allocate, so they cannot
- * fail. A record touches created, calls, the latency histogram pointer and
- * (delivered) by_reason[DELIVERED][OK]: they come first in an acct, the
+ * fail. A record touches created, calls and (delivered) the held-back
+ * latencies and by_reason[DELIVERED][OK]: they come first in an acct, the
  * accts are whole cache lines and the array starts on a line, so they share
- * one line. The total per state is the sum of its reasons, added up when
- * asked for (a count per record less, and a line less for a rejection).
+ * one line (asserted below). The total per state is the sum of its reasons,
+ * added up when asked for (a count per record less, and a line less for a
+ * rejection).
  *
  * Pending. A delivered record's latency does not go into the histogram
- * at once: it is appended to its flow's PENDING slots (a stretch of
- * `pending`, written in order), and the PENDING latencies are added
- * together when the slots are full, before an add of n > 1 records, and
- * before anything reads the histograms (publish); a reset (reset_stats)
- * drops them with the rest.
+ * at once: it is held in its acct's HELD slots, on the line the record
+ * touches anyway, and each HELD of them are copied together to its flow's
+ * PENDING slots (a stretch of `pending`, written in order, HELD to a
+ * store of one line). The held-back latencies (pending, then held) are
+ * added together when the PENDING slots are full, before an add of n > 1
+ * records, and before anything reads the histograms (publish); a reset
+ * (reset_stats) drops them with the rest.
  * At 1,000 flows a histogram's bins leave the cache between two records
  * of its flow, so one add at a time missed on the bin's line for almost
- * every record; 256 at a time load those lines once for many adds. Each
- * histogram sees the same adds in the same order, so its counts, sum, min
- * and max are those of adding at once, bit for bit. Memory: 2 KB a flow.
+ * every record; 256 at a time load those lines once for many adds. The
+ * pending line a latency went to was cold as well (a write miss per
+ * delivered record at 1,000 flows); HELD at a time in the acct's line
+ * make it one a HELD records. Each histogram sees the same adds in the
+ * same order, so its counts, sum, min and max are those of adding at
+ * once, bit for bit. Memory: 2 KB a flow.
  *
  * Invariants:
  *   1. Delivered records carry reason OK or REPAIRED, and records in the
@@ -30,9 +36,10 @@
  *   2. created_at_reset <= created: the created count when the statistics
  *      were last reset, so calls_per_record divides the calls made since the
  *      reset by the records created since the reset.
- *   3. npending < PENDING between calls: the latencies recorded for flow f
- *      are those in its histogram followed by pending[PENDING * f ..
- *      PENDING * f + npending).
+ *   3. npending < PENDING, npending is a multiple of HELD and nheld < HELD
+ *      between calls: the latencies recorded for flow f are those in its
+ *      histogram followed by pending[PENDING * f .. PENDING * f + npending)
+ *      followed by held[0 .. nheld).
  *
  * Publishing. For determinism every replication must list the same metrics
  * in the same order (sim_result.h), so mdl_ledger_publish writes every
@@ -45,6 +52,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,18 +65,28 @@
 /* Latencies a flow holds back before adding them to its histogram (see
  * Pending). */
 #define PENDING 256
+/* Latencies an acct holds on its first line before copying them to pending
+ * (see Pending); PENDING is a multiple of it. */
+#define HELD 4
 
 typedef struct acct {
     /* What every record touches, first: one cache line (see Layout). */
     _Alignas(SIM_CACHE_LINE) uint64_t created;
     uint64_t calls;
-    sim_hist *latency; /* seconds */
-    uint64_t npending; /* latencies held back in the ledger's pending[] */
-    uint64_t by_reason[MDL_STATE_COUNT][MDL_R_COUNT];
+    uint32_t npending; /* latencies held back in the ledger's pending[] */
+    uint32_t nheld;    /* and in held[], after those (invariant 3) */
+    sim_time held[HELD];
+    uint64_t by_reason[MDL_STATE_COUNT][MDL_R_COUNT]; /* [DELIVERED][OK] ends the line */
+    sim_hist *latency;                                /* seconds */
     uint64_t created_at_reset;
     uint64_t duplicates;
     uint64_t corrupted;
 } acct;
+
+_Static_assert(offsetof(acct, by_reason) + sizeof(uint64_t) <= SIM_CACHE_LINE,
+               "a record's counts and held latencies share the acct's first line");
+_Static_assert(PENDING % HELD == 0 && PENDING <= UINT32_MAX, "pending takes whole helds");
+_Static_assert(SIM_CACHE_LINE % (HELD * sizeof(sim_time)) == 0, "a copy of held is in one line");
 
 struct mdl_ledger {
     int nflows;
@@ -145,7 +163,8 @@ mdl_ledger *mdl_ledger_create(int nflows, const char *const *flow_ids, sim_err *
     l->ids = flow_ids;
     if (nflows > 0) {
         l->flows = sim_calloc_hot((size_t)nflows * sizeof *l->flows); /* see Layout */
-        l->pending = sim_malloc((size_t)nflows * PENDING * sizeof *l->pending);
+        /* On a line: HELD latencies copied at once fill half of one. */
+        l->pending = sim_calloc_lines((size_t)nflows * PENDING * sizeof *l->pending);
         if (!l->flows || !l->pending)
             goto fail_flows;
     }
@@ -202,9 +221,36 @@ static void apply(mdl_ledger *l, int f)
 {
     acct *a = &l->flows[f];
     const sim_time *p = &l->pending[(size_t)f * PENDING];
-    for (uint64_t k = 0; k < a->npending; k++)
+    for (uint32_t k = 0; k < a->npending; k++)
         sim_hist_add(a->latency, sim_time_to_seconds(p[k]));
+    for (uint32_t k = 0; k < a->nheld; k++)
+        sim_hist_add(a->latency, sim_time_to_seconds(a->held[k]));
     a->npending = 0;
+    a->nheld = 0;
+}
+
+/* Copies flow f's HELD held latencies to its pending slots (Pending), and
+ * those to the histogram when they are full. Out of line, once a HELD
+ * records: the record's own path (hold) stays as short as one store. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void
+pass_on(mdl_ledger *l, int f, acct *a)
+{
+    memcpy(&l->pending[(size_t)f * PENDING + a->npending], a->held, sizeof a->held);
+    a->npending += HELD;
+    a->nheld = 0;
+    if (a->npending == PENDING)
+        apply(l, f);
+}
+
+/* Holds one delivered latency of flow f (Pending). */
+static inline void hold(mdl_ledger *l, int f, acct *a, sim_time latency)
+{
+    a->held[a->nheld++] = latency;
+    if (a->nheld == HELD)
+        pass_on(l, f, a);
 }
 
 static void apply_all(mdl_ledger *l)
@@ -227,9 +273,7 @@ void mdl_ledger_end(mdl_ledger *l, int f, mdl_state s, mdl_reason r, uint64_t n,
     if (s == MDL_DELIVERED && n > 0) {
         assert(latency >= 0);
         if (n == 1) {
-            l->pending[(size_t)f * PENDING + a->npending++] = latency;
-            if (a->npending == PENDING)
-                apply(l, f);
+            hold(l, f, a, latency);
         } else {
             apply(l, f); /* keeps the order */
             sim_hist_add_n(a->latency, sim_time_to_seconds(latency), n);
@@ -289,6 +333,7 @@ void mdl_ledger_reset_stats(mdl_ledger *l)
     for (int f = 0; f < l->nflows; f++) {
         acct *a = &l->flows[f];
         a->npending = 0; /* dropped with the rest: no use adding them first */
+        a->nheld = 0;
         sim_hist_reset(a->latency);
         a->calls = 0;
         a->created_at_reset = a->created;
