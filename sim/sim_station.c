@@ -8,10 +8,19 @@
  *                pending completion event on the calendar, whose uint64_t
  *                arg is the server's index: the event finds its job without
  *                any lookup and without allocating.
- *   idle[c]      a stack of the indices of idle servers (nidle entries).
- *                Initially 0 is on top, so an empty station serves its first
- *                job on server 0 (which server serves a job changes nothing
- *                for identical servers, but the stack makes it deterministic).
+ *
+ * The idle servers are a stack (nidle entries): the servers freed and not
+ * yet taken again, linked through their slots from idle_top (next_idle in
+ * place of the job), then the servers never used, fresh .. c - 1. So
+ * initially 0 is on top, then 1, 2, ..., and an empty station serves its
+ * first job on server 0 (which server serves a job changes nothing for
+ * identical servers, but the stack makes it deterministic). The links live
+ * in the slots, not in an array of their own, because a push follows the
+ * completion's read of the slot and a pop precedes the start's write of
+ * it: at 1,000 flows that array's line was one more miss at each
+ * (sim_station_arrive, complete). The never-used servers are a count, not
+ * links, so that their slots stay untouched (most workers of a large
+ * landscape never serve: calloc'd pages that are never written).
  *   ring[cap]    the FIFO waiting line: a ring buffer of (job, arrival time)
  *                with cap a power of two, head the oldest entry, count the
  *                length. It doubles when full, so its size is bounded by the
@@ -20,6 +29,9 @@
  *
  * Invariants (checked by assert in debug builds):
  *   1. busy + nidle == c, and busy == number of pending completion events.
+ *      idle_top, then next_idle of each slot in turn, names distinct idle
+ *      servers below fresh, then -1; with fresh .. c - 1 they are the nidle
+ *      idle servers.
  *   2. count > 0 implies nidle == 0 (work-conserving: no job waits while a
  *      server is idle).
  *   3. in_system == busy + count, and capacity > 0 implies
@@ -60,9 +72,12 @@
 /* The initial length of the waiting line; it doubles when full. */
 #define RING_INITIAL 16u
 
-/* A job in service on one server. */
+/* A job in service on one server, or (idle) the link of the idle stack. */
 struct server {
-    uint64_t job;
+    union {
+        uint64_t job;  /* busy: the job in service */
+        int next_idle; /* idle, freed: the server below it on the stack, or -1 */
+    };
     sim_time arrived; /* when the job arrived at the station */
     sim_time started; /* when its service started */
 };
@@ -93,9 +108,10 @@ struct sim_station {
     /* line 0 */
     sim_queue *q;         /* borrowed */
     struct server *slots; /* [servers] */
-    int *idle;            /* [servers], stack of idle server indices */
     struct waiting *ring; /* [cap], cap a power of two */
+    int idle_top;         /* the freed server on top of the idle stack, or -1 */
     int nidle;
+    int fresh; /* servers fresh .. c - 1 have never served (the stack's bottom) */
     int busy;
     uint32_t cap, head, count;
     int capacity;  /* K, 0 = unbounded */
@@ -162,6 +178,31 @@ static inline void advance(sim_station *st, sim_time now)
 }
 
 static void complete(void *ctx, uint64_t arg, sim_time now);
+
+/* The idle stack (Layout): server s on top; its slot was just read. */
+static inline void push_idle(sim_station *st, int s)
+{
+    st->slots[s].next_idle = st->idle_top;
+    st->idle_top = s;
+    st->nidle++;
+}
+
+/* The idle server on top, taken off the stack (nidle > 0); its slot is
+ * written next. */
+static inline int pop_idle(sim_station *st)
+{
+    assert(st->nidle > 0);
+    int s;
+    if (st->idle_top >= 0) {
+        s = st->idle_top;
+        st->idle_top = st->slots[s].next_idle;
+    } else {
+        assert(st->fresh < st->servers);
+        s = st->fresh++;
+    }
+    st->nidle--;
+    return s;
+}
 
 /* Adds a job's wait and sojourn: sim_tally_add on each, the same
  * operations in the same order, but one 1/n for both (the two tallies
@@ -252,7 +293,7 @@ static void complete(void *ctx, uint64_t arg, sim_time now)
         start_service(st, s, next.job, next.arrived, now);
     } else {
         st->busy--;
-        st->idle[st->nidle++] = s;
+        push_idle(st, s);
     }
     assert(st->busy + st->nidle == st->servers);
     assert(st->count == 0 || st->nidle == 0);
@@ -305,17 +346,14 @@ sim_station *sim_station_create(sim_queue *q, const sim_station_cfg *cfg, sim_er
     st->slots = sim_calloc((size_t)cfg->servers, sizeof *st->slots);
     if (!st->slots)
         goto fail_slots;
-    st->idle = sim_calloc((size_t)cfg->servers, sizeof *st->idle);
-    if (!st->idle)
-        goto fail_idle;
     st->ring = sim_reallocarray(NULL, RING_INITIAL, sizeof *st->ring);
     if (!st->ring)
         goto fail_ring;
     st->cap = RING_INITIAL;
 
-    /* Server 0 on top of the stack. */
-    for (int i = 0; i < cfg->servers; i++)
-        st->idle[i] = cfg->servers - 1 - i;
+    /* Server 0 on top of the stack, then 1, 2, ... (never used). */
+    st->idle_top = -1;
+    st->fresh = 0;
     st->nidle = cfg->servers;
 
     sim_time now = sim_queue_now(q);
@@ -325,8 +363,6 @@ sim_station *sim_station_create(sim_queue *q, const sim_station_cfg *cfg, sim_er
     return st;
 
 fail_ring:
-    sim_free(st->idle);
-fail_idle:
     sim_free(st->slots);
 fail_slots:
     sim_free_hot(st);
@@ -340,7 +376,6 @@ void sim_station_destroy(sim_station *st)
     if (!st)
         return;
     sim_free(st->ring);
-    sim_free(st->idle);
     sim_free(st->slots);
     sim_free_hot(st);
 }
@@ -351,7 +386,7 @@ static inline int enter(sim_station *st, uint64_t job, sim_time arrived, sim_tim
 {
     if (st->nidle > 0) {
         advance(st, now);
-        int s = st->idle[--st->nidle];
+        int s = pop_idle(st);
         st->busy++;
         start_service(st, s, job, arrived, now);
     } else {
@@ -383,7 +418,7 @@ int sim_station_arrive(sim_station *st, uint64_t job)
         /* An idle server (enter's first case): no line (invariant 2) and
          * busy < c <= K, so the station is not full. */
         advance_no_line(st, now);
-        int s = st->idle[--st->nidle];
+        int s = pop_idle(st);
         st->busy++;
         start_service(st, s, job, now, now);
         st->arrivals++;
@@ -428,7 +463,7 @@ int sim_station_inject_service(sim_station *st, uint64_t job, sim_time arrived, 
     if (st->nidle == 0 || full(st))
         return SIM_EFULL;
     advance(st, now);
-    int s = st->idle[--st->nidle];
+    int s = pop_idle(st);
     st->busy++;
     st->slots[s].job = job;
     st->slots[s].arrived = arrived;

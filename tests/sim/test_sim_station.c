@@ -145,6 +145,53 @@ static void two_servers_constant_service_match_the_hand_schedule(void **state)
     sim_queue_destroy(q);
 }
 
+/* Freed servers are taken again before the never-used ones (the idle
+ * stack of sim_station.c's Layout), each by one job at a time. Three
+ * servers, constant service 10 s, arrivals at 0, 1 (servers 0 and 1,
+ * freed at 10 and 11), 20, 21 (the freed 1 and 0), 22 (the never-used 2,
+ * all three busy), 23 (waits for 30), then 50 to 53 again. Every job must
+ * come out with its own arrival: wait 0 and sojourn 10 s, except job 5
+ * (wait 7 s) and job 9 (wait 7 s). */
+static void freed_servers_serve_one_job_each(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    sim_queue *q = sim_queue_create(0, NULL);
+    assert_non_null(q);
+    gsl_rng *rng = sim_rng_create(1, 0, "service", NULL);
+    assert_non_null(rng);
+    sim_station *st = make_const_station(q, rng, 3, 0, 10.0, &l);
+    const sim_time at[] = {0,
+                           1 * SIM_SEC,
+                           20 * SIM_SEC,
+                           21 * SIM_SEC,
+                           22 * SIM_SEC,
+                           23 * SIM_SEC,
+                           50 * SIM_SEC,
+                           51 * SIM_SEC,
+                           52 * SIM_SEC,
+                           53 * SIM_SEC};
+    schedule_arrivals(q, st, at, 10);
+    assert_int_equal(sim_queue_run(q, 22 * SIM_SEC + 1), SIM_OK);
+    assert_int_equal(sim_station_busy(st), 3);
+    assert_int_equal(sim_queue_run(q, SIM_TIME_NEVER), SIM_OK);
+    assert_int_equal(l.n, 10);
+    const uint64_t jobs[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const sim_time ends[] = {10, 11, 30, 31, 32, 40, 60, 61, 62, 70};
+    for (int i = 0; i < 10; i++) {
+        sim_time w = (i == 5 || i == 9) ? 7 * SIM_SEC : 0;
+        assert_int_equal(l.job[i], jobs[i]);
+        assert_int_equal(l.wait[i], w);
+        assert_int_equal(l.sojourn[i], w + 10 * SIM_SEC);
+        assert_int_equal(l.at[i], ends[i] * SIM_SEC);
+    }
+    assert_int_equal(sim_station_busy(st), 0);
+    assert_int_equal(sim_station_in_system(st), 0);
+    sim_station_destroy(st);
+    sim_rng_destroy(rng);
+    sim_queue_destroy(q);
+}
+
 /*
  * One server, K = 2 (one in service + one waiting), constant service 10 s,
  * arrivals at 0, 1, 2, 3, 12, 13, 14 s:
@@ -814,6 +861,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_servers_constant_service_match_the_hand_schedule),
+        cmocka_unit_test(freed_servers_serve_one_job_each),
         cmocka_unit_test(capacity_blocks_arrivals_that_find_k_present),
         cmocka_unit_test(capacity_equal_to_servers_is_a_loss_system),
         cmocka_unit_test(equal_service_times_complete_in_arrival_order),
