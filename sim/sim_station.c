@@ -1,13 +1,19 @@
 /*
  * sim_station.c - the G/G/c/K station of sim_station.h.
  *
- * Layout. A station owns three fixed-size or amortised arrays:
+ * Layout. A station owns two arrays, one fixed-size, one amortised:
  *
  *   servers[c]   one slot per server: the job in service, its arrival time
  *                and the start of its service. A busy server has exactly one
  *                pending completion event on the calendar, whose uint64_t
  *                arg is the server's index: the event finds its job without
  *                any lookup and without allocating.
+ *
+ *   ring[cap]    the FIFO waiting line: a ring buffer of (job, arrival time)
+ *                with cap a power of two, head the oldest entry, count the
+ *                length. It doubles when full, so its size is bounded by the
+ *                largest number of jobs ever waiting together (and by K - c
+ *                when K is set); after a warm-up no arrival allocates.
  *
  * The idle servers are a stack (nidle entries): the servers freed and not
  * yet taken again, linked through their slots from idle_top (next_idle in
@@ -21,11 +27,6 @@
  * (sim_station_arrive, complete). The never-used servers are a count, not
  * links, so that their slots stay untouched (most workers of a large
  * landscape never serve: calloc'd pages that are never written).
- *   ring[cap]    the FIFO waiting line: a ring buffer of (job, arrival time)
- *                with cap a power of two, head the oldest entry, count the
- *                length. It doubles when full, so its size is bounded by the
- *                largest number of jobs ever waiting together (and by K - c
- *                when K is set); after a warm-up no arrival allocates.
  *
  * Invariants (checked by assert in debug builds):
  *   1. busy + nidle == c, and busy == number of pending completion events.
@@ -182,6 +183,7 @@ static void complete(void *ctx, uint64_t arg, sim_time now);
 /* The idle stack (Layout): server s on top; its slot was just read. */
 static inline void push_idle(sim_station *st, int s)
 {
+    assert(s >= 0 && s < st->fresh); /* invariant 1: only a used server is freed */
     st->slots[s].next_idle = st->idle_top;
     st->idle_top = s;
     st->nidle++;
@@ -195,6 +197,7 @@ static inline int pop_idle(sim_station *st)
     int s;
     if (st->idle_top >= 0) {
         s = st->idle_top;
+        assert(s < st->fresh); /* invariant 1 */
         st->idle_top = st->slots[s].next_idle;
     } else {
         assert(st->fresh < st->servers);
@@ -229,8 +232,8 @@ static inline void add_job(sim_tally *wait, sim_tally *sojourn, double w, double
 }
 
 /* Puts job on server s at now and schedules its completion. The slot is
- * written before the draw (only complete reads a slot, and the draw
- * cannot reach it), so that only st and s live across the call: five
+ * written before the draw (only complete and the idle stack's pop read a
+ * slot, and the draw reaches neither), so that only st and s live across the call: five
  * registers saved and restored a start became two. */
 static void start_service(sim_station *st, int s, uint64_t job, sim_time arrived, sim_time now)
 {
