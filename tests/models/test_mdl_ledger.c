@@ -364,6 +364,28 @@ static void a_publish_mid_run_sees_every_latency_recorded_before_it(void **state
     mdl_ledger_destroy(l);
 }
 
+/* Publishes l and checks each of its nf flows' latency histogram against
+ * ref[f]: the same count, mean, min and max, bit for bit. */
+static void publish_matches(mdl_ledger *l, int nf, const char *const *hist_names,
+                            sim_hist *const *ref)
+{
+    sim_result *r = sim_result_create(NULL);
+    assert_non_null(r);
+    assert_int_equal(mdl_ledger_publish(l, NULL, r, NULL), SIM_OK);
+    for (int g = 0; g < nf; g++) {
+        long i = sim_result_find(r, hist_names[g]);
+        assert_true(i >= 0);
+        const sim_hist *h = sim_result_hist_at(r, (size_t)i);
+        assert_int_equal(sim_hist_count(h), sim_hist_count(ref[g]));
+        if (sim_hist_count(h) == 0)
+            continue;
+        assert_true(sim_hist_mean(h) == sim_hist_mean(ref[g]));
+        assert_true(sim_hist_min(h) == sim_hist_min(ref[g]));
+        assert_true(sim_hist_max(h) == sim_hist_max(ref[g]));
+    }
+    sim_result_destroy(r);
+}
+
 /* The latencies held on an acct's line and copied HELD at a time to the
  * pending slots (mdl_ledger.c, Pending) reach each flow's histogram in the
  * order recorded, whatever the counts held at a publish, an add of n > 1
@@ -371,10 +393,11 @@ static void a_publish_mid_run_sees_every_latency_recorded_before_it(void **state
  * single deliveries (most), runs of 2 to 5 (mdl_ledger_delivered_n or
  * mdl_ledger_end with n = 3), publishes and resets, checked at every
  * publish against a histogram per flow fed the same values in the same
- * order at once. The latencies are 1 us or 2^33 s (8.6e9 s, whose sum's
- * last bit is 2^-19 s, so a 1 us added after it is lost and before it is
- * not) or k ms: the sums, and so the means, are equal bit for bit only in
- * the recorded order. */
+ * order at once; then 600 single deliveries of one flow, so that its
+ * pending slots fill (twice) between publishes. The latencies are 1 us or
+ * 2^33 s (8.6e9 s: once a sum passes 2^34 s its last bit is 2^-18 s, so a
+ * 1 us added after it is lost and before it is not) or k ms: the sums,
+ * and so the means, are equal bit for bit only in the recorded order. */
 static void held_latencies_reach_the_histogram_in_the_order_recorded(void **state)
 {
     (void)state;
@@ -415,21 +438,7 @@ static void held_latencies_reach_the_histogram_in_the_order_recorded(void **stat
             mdl_ledger_end(l, f, MDL_DELIVERED, MDL_R_OK, 3, lat);
             sim_hist_add_n(ref[f], sim_time_to_seconds(lat), 3);
         } else if (op < 99) {
-            sim_result *r = sim_result_create(NULL);
-            assert_non_null(r);
-            assert_int_equal(mdl_ledger_publish(l, NULL, r, NULL), SIM_OK);
-            for (int g = 0; g < NF; g++) {
-                long i = sim_result_find(r, hist_names[g]);
-                assert_true(i >= 0);
-                const sim_hist *h = sim_result_hist_at(r, (size_t)i);
-                assert_int_equal(sim_hist_count(h), sim_hist_count(ref[g]));
-                if (sim_hist_count(h) == 0)
-                    continue;
-                assert_true(sim_hist_mean(h) == sim_hist_mean(ref[g]));
-                assert_true(sim_hist_min(h) == sim_hist_min(ref[g]));
-                assert_true(sim_hist_max(h) == sim_hist_max(ref[g]));
-            }
-            sim_result_destroy(r);
+            publish_matches(l, NF, hist_names, ref);
             publishes++;
         } else {
             mdl_ledger_reset_stats(l);
@@ -438,6 +447,12 @@ static void held_latencies_reach_the_histogram_in_the_order_recorded(void **stat
         }
     }
     assert_true(publishes > 100);
+    for (int k = 0; k < 600; k++) {
+        sim_time lat = k % 3 == 0 ? huge : SIM_US;
+        mdl_ledger_delivered(l, 1, lat);
+        sim_hist_add(ref[1], sim_time_to_seconds(lat));
+    }
+    publish_matches(l, NF, hist_names, ref);
     for (int f = 0; f < NF; f++)
         sim_hist_destroy(ref[f]);
     mdl_ledger_destroy(l);
