@@ -72,6 +72,12 @@
  * (see Pending); PENDING is a multiple of it. */
 #define HELD 4
 
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 typedef struct acct {
     /* What every record touches, first: one cache line (see Layout). */
     _Alignas(SIM_CACHE_LINE) uint64_t created;
@@ -239,11 +245,7 @@ static void apply(mdl_ledger *l, int f)
 /* Copies flow f's HELD held latencies to its pending slots (Pending), and
  * those to the histogram when they are full. Out of line, once a HELD
  * records: the record's own path (hold) stays as short as one store. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
-static void
-pass_on(mdl_ledger *l, int f, acct *a)
+static NOINLINE void pass_on(mdl_ledger *l, int f, acct *a)
 {
     memcpy(&l->pending[(size_t)f * PENDING + a->npending], a->held, sizeof a->held);
     a->npending += HELD;
